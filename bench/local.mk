@@ -1,0 +1,1 @@
+# bench: rules for this subsystem, its unit tests, fuzz targets and benchmarks.

@@ -1,0 +1,1 @@
+# module/signal/net: rules for this subsystem, its unit tests, fuzz targets and benchmarks.

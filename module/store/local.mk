@@ -1,0 +1,1 @@
+# module/store: rules for this subsystem, its unit tests, fuzz targets and benchmarks.

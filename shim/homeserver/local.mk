@@ -1,0 +1,1 @@
+# shim/homeserver: rules for this subsystem, its unit tests, fuzz targets and benchmarks.
