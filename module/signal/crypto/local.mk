@@ -14,5 +14,15 @@ SC_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SC_CPPFLAGS)
 SC_TEST_LIBS = libsbcrypto.la $(UNIT_LIBS)
 
 include $(top_srcdir)/module/signal/crypto/kyber.mk
-include $(top_srcdir)/module/signal/crypto/session.mk
 include $(top_srcdir)/module/signal/crypto/ciphers.mk
+include $(top_srcdir)/module/signal/crypto/session.mk
+include $(top_srcdir)/module/signal/crypto/sealed.mk
+
+# shared primitives (sc_prim) and the error table
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_err.h module/signal/crypto/sc_err.c \
+	module/signal/crypto/sc_prim.h module/signal/crypto/sc_prim.c
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_prim
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_prim
+tests_unit_signal_crypto_test_sc_prim_SOURCES = tests/unit/signal/crypto/test_sc_prim.c
+tests_unit_signal_crypto_test_sc_prim_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_prim_LDADD = $(SC_TEST_LIBS)

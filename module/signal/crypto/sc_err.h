@@ -1,0 +1,32 @@
+/*
+ * sc_err.h - error codes of module/signal/crypto (range -1000..-1099).
+ * Decrypt and verify failures are deliberately coarse (no oracle): callers
+ * get SC_ERR_DECRYPT / SC_ERR_SIGNATURE, never which byte was wrong.
+ * Sub-ranges keep parallel work apart; never renumber, retire as OBSOLETE.
+ */
+#ifndef SC_ERR_H
+#define SC_ERR_H
+
+#include "ut.h"
+
+enum {
+    /* primitives: -1000..-1019 */
+    SC_ERR_CRYPTO = -1000,    /* the crypto backend failed (OpenSSL, libgcrypt) */
+    SC_ERR_DECRYPT = -1001,   /* authentication or padding check failed */
+    SC_ERR_SIGNATURE = -1002, /* signature does not verify */
+    SC_ERR_KEY = -1003,       /* malformed key, or an all-zero agreement */
+    SC_ERR_FORMAT = -1004,    /* malformed input (length, version, encoding) */
+
+    /* Kyber and the "other ciphers": -1020..-1039 */
+
+    /* sessions (PQXDH, ratchet, SPQR, records): -1040..-1069 */
+
+    /* sealed sender, certificates, sender keys: -1070..-1099 */
+
+    SC_ERR_LAST_ = -1099
+};
+
+/* Static text for an SC_ERR_* code; other codes go to ut_strerror. */
+const char *sc_strerror(int code);
+
+#endif
