@@ -124,6 +124,9 @@ END_TEST
 typedef struct call {
     char user[64], method[8], path[256], body[256];
     int64_t ts;
+    mxm_done_fn cb;
+    void *arg;
+    int done;
 } call;
 
 static call calls[8];
@@ -142,9 +145,10 @@ static int h_request(mxm_host *h, const char *user, const char *method,
     snprintf(c->path, sizeof(c->path), "%s", path);
     snprintf(c->body, sizeof(c->body), "%.*s", (int)len, body ? body : "");
     c->ts = ts;
-    pending_cb = cb;
-    pending_arg = arg;
-    return strstr(path, "refuse") ? MXM_ERR_INVAL : MXM_OK;
+    c->cb = pending_cb = cb;
+    c->arg = pending_arg = arg;
+    c->done = strstr(path, "refuse") != NULL; /* refused: never completes */
+    return c->done ? MXM_ERR_INVAL : MXM_OK;
 }
 static const char *h_server(mxm_host *h) { (void)h; return "hs.example"; }
 
@@ -183,6 +187,7 @@ START_TEST(actions_build_escaped_paths_and_parse_replies)
     ck_assert_int_eq(calls[0].ts, 1700000000123LL);
     ck_assert_str_eq(calls[0].user, "@signal_x:hs.example");
     pending_cb(pending_arg, 200, "{\"event_id\":\"$e\"}", 16); /* no cb: no crash */
+    calls[0].done = 1;
 
     ck_assert_int_eq(mx_membership(c, "@signalbot:hs.example", "!r:hs", "invite", "@u:hs", NULL, done, NULL), 0);
     ck_assert_str_eq(calls[1].path, "/_matrix/client/v3/rooms/%21r%3Ahs/invite");
@@ -192,6 +197,7 @@ START_TEST(actions_build_escaped_paths_and_parse_replies)
 
     ck_assert_int_eq(mx_create_room(c, "@signalbot:hs.example", content, done, NULL), 0);
     pending_cb(pending_arg, 200, "{\"room_id\":\"!new:hs\"}", 21);
+    calls[2].done = 1;
     ck_assert_int_eq(got_status, 200);
     ck_assert_str_eq(got_room, "!new:hs");
 
@@ -208,6 +214,10 @@ START_TEST(actions_build_escaped_paths_and_parse_replies)
     ck_assert_int_eq(got_status, 0);
     json_decref(content);
     mx_conn_free(c);
+    /* completions arriving after the conn is gone are fine */
+    for (int i = 0; i < ncalls; i++)
+        if (!calls[i].done)
+            calls[i].cb(calls[i].arg, 500, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"x\"}", 37);
 }
 END_TEST
 
