@@ -217,7 +217,10 @@ START_TEST(actions_build_escaped_paths_and_parse_replies)
     /* completions arriving after the conn is gone are fine */
     for (int i = 0; i < ncalls; i++)
         if (!calls[i].done)
-            calls[i].cb(calls[i].arg, 500, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"x\"}", 37);
+        {
+            static const char e[] = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"x\"}";
+            calls[i].cb(calls[i].arg, 500, e, sizeof(e) - 1);
+        }
 }
 END_TEST
 
