@@ -1,0 +1,47 @@
+/*
+ * br_cmd.h - what a user types to @signalbot, and phone numbers.
+ * Pure functions (fuzzed): text in, struct out; never trust the input.
+ */
+#ifndef BR_CMD_H
+#define BR_CMD_H
+
+#include <stddef.h>
+
+typedef enum br_cmd_kind {
+    BR_CMD_NONE = 0,  /* empty message */
+    BR_CMD_UNKNOWN,   /* anything else: answer with the short help */
+    BR_CMD_HELP,
+    BR_CMD_LINK,
+    BR_CMD_RELINK,
+    BR_CMD_LOGOUT,
+    BR_CMD_STATUS,
+    BR_CMD_PM,        /* arg: the number as typed */
+    BR_CMD_USAGE,     /* admins only */
+    BR_CMD_CANCEL     /* stop a pending link */
+} br_cmd_kind;
+
+typedef struct br_cmd {
+    br_cmd_kind kind;
+    char word[32];  /* the command word as typed (lower-cased), for replies */
+    char arg[128];  /* the rest of the line, trimmed */
+} br_cmd;
+
+/* Parse one message body. An optional "!signal" prefix is accepted; the
+ * command word is case-insensitive; only the first line counts. */
+void br_cmd_parse(br_cmd *cmd, const char *body);
+
+/* The help text (Markdown-free plain text). */
+const char *br_cmd_help(int is_admin);
+
+/*
+ * Normalize a phone number as a person types it ("+1 (555) 123-4567",
+ * "0044 20 7946 0958") to E.164 ("+15551234567"). Returns 0, or -1 with a
+ * reason in err for anything that is not an international number.
+ */
+int br_phone_normalize(const char *in, char *out, size_t n, char *err,
+                       size_t errlen);
+/* "+15555555555" -> "+1 555-555-5555"; other countries grouped after the
+ * country code ("+44 20 7946 0958" style, approximately). */
+void br_phone_format(const char *e164, char *out, size_t n);
+
+#endif

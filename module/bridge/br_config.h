@@ -1,0 +1,85 @@
+/*
+ * br_config.h - the bridge's configuration: the `config:` block of the
+ * module in homeserver.yaml, handed over as JSON. Every option has a default
+ * that works out of the box; unknown keys and wrong types are refused with a
+ * message naming the key ("config.signal.ca_file: ..."), so a typo never
+ * silently falls back to a default.
+ *
+ *   enabled: true
+ *   permissions: {"<server_name>": "user"}  # "*" | domain | @user:hs -> user|admin|none
+ *   bot: {localpart: signalbot, displayname: "Signal bridge", avatar: ""}
+ *   username_template: "signal_{aci}"       # must contain {aci}
+ *   displayname_template: "{name} (Signal)" # {name}, {phone}; phone is the fallback
+ *   max_signal_users: 100                   # Signal users active per calendar month
+ *   link_timeout: 60                        # seconds a QR code stays valid
+ *   double_puppet: true                     # send as the real user where the host allows
+ *   database: "signalbridge.db"             # relative to the module's data dir
+ *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
+ *            device_name: "signalbridge"}
+ */
+#ifndef BR_CONFIG_H
+#define BR_CONFIG_H
+
+#include <stddef.h>
+
+#include "ut.h"
+
+enum {
+    BR_PERM_NONE = 0,
+    BR_PERM_USER = 1,
+    BR_PERM_ADMIN = 2
+};
+
+typedef struct br_perm_rule {
+    char *who; /* "*", a domain, or a full user ID */
+    int level;
+} br_perm_rule;
+
+typedef struct br_config {
+    int enabled;
+    br_perm_rule *perms;
+    size_t nperms;
+    char *bot_localpart;
+    char *bot_displayname;
+    char *bot_avatar;
+    char *username_prefix; /* username_template split around {aci} */
+    char *username_suffix;
+    char *displayname_template;
+    long max_signal_users;
+    int low_limit_warning;  /* max_signal_users < 5: warn at start */
+    long link_timeout_s;
+    int double_puppet;
+    char *database;
+    char *signal_server;
+    char *signal_cdn0, *signal_cdn2, *signal_cdn3;
+    char *signal_storage;
+    char *signal_ca_file;   /* NULL: the system's trust store */
+    char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
+    char *device_name;
+} br_config;
+
+/* Parse and validate. `server_name` supplies the default permissions.
+ * On failure returns UT_ERR_INVAL with a reason in err; *cfg is then empty. */
+int br_config_parse(br_config *cfg, const char *json, const char *server_name,
+                    char *err, size_t errlen);
+void br_config_free(br_config *cfg);
+
+/* Permission level of a Matrix user: the most specific rule wins (full user
+ * ID, then its domain, then "*"); no rule means BR_PERM_NONE. */
+int br_config_permission(const br_config *cfg, const char *user_id);
+
+/* "signal_<aci>" for a puppet's localpart; 0 or UT_ERR_RANGE. */
+int br_config_puppet_localpart(const br_config *cfg, const char *aci,
+                               char *out, size_t n);
+/* The ACI inside a puppet localpart, or NULL if it is not one of ours. */
+const char *br_config_puppet_aci(const br_config *cfg, const char *localpart,
+                                 char *aci, size_t n);
+/* POSIX ERE for the puppets' namespace (for mxm_module_api). Caller frees. */
+char *br_config_puppet_regex(const br_config *cfg);
+/* Display name from the template: {name} and {phone}; name NULL/empty
+ * falls back to the phone number (or "Signal user" when both are unknown).
+ * Caller frees. */
+char *br_config_displayname(const br_config *cfg, const char *name,
+                            const char *phone);
+
+#endif

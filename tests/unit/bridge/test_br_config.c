@@ -1,0 +1,149 @@
+/* test_br_config.c - bridge configuration: defaults, validation messages,
+ * permissions, templates. */
+#include "config.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "br_config.h"
+
+static char err[512];
+
+START_TEST(defaults_work_out_of_the_box)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c, "{}", "example.org", err, sizeof(err)), 0);
+    ck_assert_int_eq(c.enabled, 1);
+    ck_assert_str_eq(c.bot_localpart, "signalbot");
+    ck_assert_int_eq(c.max_signal_users, 100);
+    ck_assert_int_eq(c.low_limit_warning, 0);
+    ck_assert_int_eq(c.link_timeout_s, 60);
+    ck_assert_str_eq(c.signal_server, "https://chat.signal.org");
+    ck_assert_ptr_null(c.signal_ca_file);
+    ck_assert_int_eq(br_config_permission(&c, "@alice:example.org"), BR_PERM_USER);
+    ck_assert_int_eq(br_config_permission(&c, "@mallory:evil.org"), BR_PERM_NONE);
+    ck_assert_int_eq(br_config_permission(&c, "not-a-user"), BR_PERM_NONE);
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c, NULL, "example.org", err, sizeof(err)), 0);
+    br_config_free(&c);
+}
+END_TEST
+
+START_TEST(permissions_most_specific_wins)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c,
+        "{\"permissions\":{\"*\":\"user\",\"evil.org\":\"none\","
+        "\"@boss:evil.org\":\"admin\",\"@eve:example.org\":\"none\"},"
+        "\"max_signal_users\":3}", "example.org", err, sizeof(err)), 0);
+    ck_assert_int_eq(br_config_permission(&c, "@alice:example.org"), BR_PERM_USER);
+    ck_assert_int_eq(br_config_permission(&c, "@eve:example.org"), BR_PERM_NONE);
+    ck_assert_int_eq(br_config_permission(&c, "@x:evil.org"), BR_PERM_NONE);
+    ck_assert_int_eq(br_config_permission(&c, "@boss:evil.org"), BR_PERM_ADMIN);
+    ck_assert_int_eq(c.max_signal_users, 3);
+    ck_assert_int_eq(c.low_limit_warning, 1);
+    br_config_free(&c);
+}
+END_TEST
+
+START_TEST(bad_options_name_the_key)
+{
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"enable\":true}", "config.enable: unknown option"},
+        {"{\"enabled\":\"yes\"}", "config.enabled: expected true or false"},
+        {"{\"permissions\":{\"example.org\":\"root\"}}", "config.permissions.example.org: expected user, admin or none"},
+        {"{\"permissions\":[]}", "config.permissions: expected a map"},
+        {"{\"bot\":{\"localpart\":\"Signal Bot\"}}", "config.bot.localpart"},
+        {"{\"bot\":{\"name\":\"x\"}}", "config.bot.name: unknown option"},
+        {"{\"bot\":{\"avatar\":\"http://x/y.png\"}}", "config.bot.avatar: expected an mxc:// URI"},
+        {"{\"username_template\":\"signal\"}", "config.username_template: expected a string containing {aci}"},
+        {"{\"username_template\":\"{aci}\"}", "needs a prefix"},
+        {"{\"username_template\":\"Sig_{aci}\"}", "'S' is not allowed"},
+        {"{\"displayname_template\":\"Signal\"}", "must contain {name} or {phone}"},
+        {"{\"max_signal_users\":0}", "config.max_signal_users: expected an integer from 1"},
+        {"{\"max_signal_users\":\"10\"}", "config.max_signal_users"},
+        {"{\"link_timeout\":5}", "config.link_timeout"},
+        {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
+        {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
+        {"{\"enabled\":true,\"enabled\":false}", "config: expected a map"},
+        {"[]", "config: expected a map"},
+    };
+    size_t i;
+    br_config c;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        ck_assert_msg(br_config_parse(&c, cases[i].json, "example.org", err, sizeof(err)) == UT_ERR_INVAL,
+                      "accepted %s", cases[i].json);
+        ck_assert_msg(strstr(err, cases[i].want), "for %s: '%s' lacks '%s'", cases[i].json, err, cases[i].want);
+    }
+}
+END_TEST
+
+START_TEST(puppet_names_and_namespace)
+{
+    br_config c;
+    char lp[128], aci[64];
+    char *re, *dn;
+    regex_t rx;
+    const char *uuid = "6b1f7a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    ck_assert_int_eq(br_config_parse(&c, "{\"username_template\":\"sig_{aci}_x\","
+                                         "\"displayname_template\":\"{name} via Signal\"}",
+                                     "hs", err, sizeof(err)), 0);
+    ck_assert_int_eq(br_config_puppet_localpart(&c, "6B1F7A2E-3C4D-4E5F-8A9B-0C1D2E3F4A5B", lp, sizeof(lp)), 0);
+    ck_assert_str_eq(lp, "sig_6b1f7a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b_x");
+    ck_assert_str_eq(br_config_puppet_aci(&c, lp, aci, sizeof(aci)), uuid);
+    ck_assert_ptr_null(br_config_puppet_aci(&c, "sig_nope_x", aci, sizeof(aci)));
+    ck_assert_ptr_null(br_config_puppet_aci(&c, "signalbot", aci, sizeof(aci)));
+    re = br_config_puppet_regex(&c);
+    ck_assert_ptr_nonnull(re);
+    {
+        char anchored[256];
+        snprintf(anchored, sizeof(anchored), "^(%s)$", re);
+        ck_assert_int_eq(regcomp(&rx, anchored, REG_EXTENDED | REG_NOSUB), 0);
+    }
+    ck_assert_int_eq(regexec(&rx, lp, 0, NULL, 0), 0);
+    ck_assert_int_ne(regexec(&rx, "sig_x_x", 0, NULL, 0), 0);
+    ck_assert_int_ne(regexec(&rx, "signalbot", 0, NULL, 0), 0);
+    regfree(&rx);
+    free(re);
+    dn = br_config_displayname(&c, "Alice", "+15551234567");
+    ck_assert_str_eq(dn, "Alice via Signal");
+    free(dn);
+    dn = br_config_displayname(&c, NULL, "+1 555-123-4567");
+    ck_assert_str_eq(dn, "+1 555-123-4567 via Signal");
+    free(dn);
+    dn = br_config_displayname(&c, "", NULL);
+    ck_assert_str_eq(dn, "Signal user via Signal");
+    free(dn);
+    br_config_free(&c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("br_config");
+    TCase *tc = tcase_create("config");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, defaults_work_out_of_the_box);
+    tcase_add_test(tc, permissions_most_specific_wins);
+    tcase_add_test(tc, bad_options_name_the_key);
+    tcase_add_test(tc, puppet_names_and_namespace);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
