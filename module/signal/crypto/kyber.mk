@@ -15,5 +15,5 @@ check_PROGRAMS += tests/interop/kyber_tool
 tests_interop_kyber_tool_SOURCES = tests/interop/kyber_tool.c
 tests_interop_kyber_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_interop_kyber_tool_LDADD = libsbcrypto.la
-TESTS += tests/interop/kyber-kat.js
-EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js
+TESTS += tests/interop/kyber-kat.js tests/interop/kyber-libsignal.js
+EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js tests/interop/kyber-libsignal.js
