@@ -17,3 +17,14 @@ tests_interop_kyber_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_interop_kyber_tool_LDADD = libsbcrypto.la
 TESTS += tests/interop/kyber-kat.js tests/interop/kyber-libsignal.js
 EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js tests/interop/kyber-libsignal.js
+
+# Constant-time check (valgrind, ctgrind method): the Kyber sources are
+# compiled into the program with SC_CTGRIND so public values can be
+# declassified; SKIP where valgrind or its header is missing, or under ASan.
+check_PROGRAMS += tests/ct/ct_kyber
+tests_ct_ct_kyber_SOURCES = tests/ct/ct_kyber.c module/signal/crypto/sc_kyber.c \
+	module/signal/crypto/sc_kyber_poly.c
+tests_ct_ct_kyber_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
+tests_ct_ct_kyber_LDADD = libsbcommon.la $(CRYPTO_LIBS)
+TESTS += tests/ct/kyber-ct.sh
+EXTRA_DIST += tests/ct/kyber-ct.sh
