@@ -3,25 +3,44 @@
 noinst_LTLIBRARIES += libsbbridge.la
 libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_cmd.h module/bridge/br_cmd.c \
-	module/bridge/br_qr.h module/bridge/br_qr.c
+	module/bridge/br_qr.h module/bridge/br_qr.c \
+	module/bridge/br_loop.h module/bridge/br_loop.c \
+	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
+	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c \
+	module/bridge/br_signal.h module/bridge/br_signal.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
-	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS)
+	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store \
+	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
 libsbbridge_la_CPPFLAGS = $(BR_CPPFLAGS)
 libsbbridge_la_CFLAGS = $(AM_CFLAGS) -fPIC
-libsbbridge_la_LIBADD = libsbcommon.la $(JANSSON_LIBS) $(QRENCODE_LIBS) $(PNG_LIBS)
+libsbbridge_la_LIBADD = $(JANSSON_LIBS) \
+	$(QRENCODE_LIBS) $(PNG_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PTHREAD_LIBS)
+
+# signalbridge.so: the module. Exports only the descriptor and init.
+module_LTLIBRARIES += signalbridge.la
+signalbridge_la_SOURCES = module/plugin.c
+signalbridge_la_CPPFLAGS = $(BR_CPPFLAGS)
+signalbridge_la_CFLAGS = $(AM_CFLAGS) $(MODULE_CFLAGS)
+# every convenience library the module needs, each once
+SB_MODULE_LIBS = libsbbridge.la libsbmatrix.la libsbstore.la libsbcommon.la
+signalbridge_la_LIBADD = $(SB_MODULE_LIBS)
+signalbridge_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) \
+	-Wl,--version-script=$(top_srcdir)/module/exports.map
+EXTRA_DIST += module/exports.map tests/unit/bridge/exports.sh
+TESTS += tests/unit/bridge/exports.sh
 
 UNIT_TESTS += tests/unit/bridge/test_br_config tests/unit/bridge/test_br_cmd
 check_PROGRAMS += tests/unit/bridge/test_br_config tests/unit/bridge/test_br_cmd \
 	tests/unit/bridge/qr_tool
 tests_unit_bridge_test_br_config_SOURCES = tests/unit/bridge/test_br_config.c
 tests_unit_bridge_test_br_config_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
-tests_unit_bridge_test_br_config_LDADD = libsbbridge.la $(UNIT_LIBS)
+tests_unit_bridge_test_br_config_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 tests_unit_bridge_test_br_cmd_SOURCES = tests/unit/bridge/test_br_cmd.c
 tests_unit_bridge_test_br_cmd_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
-tests_unit_bridge_test_br_cmd_LDADD = libsbbridge.la $(UNIT_LIBS)
+tests_unit_bridge_test_br_cmd_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 tests_unit_bridge_qr_tool_SOURCES = tests/unit/bridge/qr_tool.c
 tests_unit_bridge_qr_tool_CPPFLAGS = $(BR_CPPFLAGS)
-tests_unit_bridge_qr_tool_LDADD = libsbbridge.la
+tests_unit_bridge_qr_tool_LDADD = $(SB_MODULE_LIBS)
 TESTS += tests/unit/bridge/qr-roundtrip.js
 EXTRA_DIST += tests/unit/bridge/qr-roundtrip.js tests/fuzz/fuzz_br_cmd.c
 

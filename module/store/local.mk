@@ -1,12 +1,13 @@
 # module/store (st_): the module's SQLite database, migrations, records.
 noinst_LTLIBRARIES += libsbstore.la
-ST_MIGRATIONS = module/store/migrations/001-records.sql
+ST_MIGRATIONS = module/store/migrations/001-records.sql \
+	module/store/migrations/002-bridge.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c
 libsbstore_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/store $(SQLITE_CFLAGS)
 libsbstore_la_CFLAGS = $(AM_CFLAGS) -fPIC
-libsbstore_la_LIBADD = libsbcommon.la $(SQLITE_LIBS)
+libsbstore_la_LIBADD = $(SQLITE_LIBS)
 CLEANFILES += module/store/st_migrations.c
 EXTRA_DIST += module/store/sql2c.sh $(ST_MIGRATIONS)
 module/store/st_migrations.c: $(ST_MIGRATIONS:%=$(top_srcdir)/%) $(top_srcdir)/module/store/sql2c.sh
@@ -16,4 +17,4 @@ UNIT_TESTS += tests/unit/store/test_st_db
 check_PROGRAMS += tests/unit/store/test_st_db
 tests_unit_store_test_st_db_SOURCES = tests/unit/store/test_st_db.c
 tests_unit_store_test_st_db_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/store $(SQLITE_CFLAGS)
-tests_unit_store_test_st_db_LDADD = libsbstore.la $(UNIT_LIBS) $(SQLITE_LIBS)
+tests_unit_store_test_st_db_LDADD = libsbstore.la libsbcommon.la $(UNIT_LIBS) $(SQLITE_LIBS)

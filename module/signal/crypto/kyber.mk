@@ -14,7 +14,7 @@ tests_unit_signal_crypto_test_sc_kyber_LDADD = $(SC_TEST_LIBS)
 check_PROGRAMS += tests/interop/kyber_tool
 tests_interop_kyber_tool_SOURCES = tests/interop/kyber_tool.c
 tests_interop_kyber_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
-tests_interop_kyber_tool_LDADD = libsbcrypto.la
+tests_interop_kyber_tool_LDADD = libsbcrypto.la libsbcommon.la
 TESTS += tests/interop/kyber-kat.js tests/interop/kyber-libsignal.js
 EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js tests/interop/kyber-libsignal.js
 

@@ -8,10 +8,10 @@ SC_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/modul
 	-I$(top_builddir)/module/signal/crypto $(CRYPTO_CFLAGS) $(GCRYPT_CFLAGS) $(SIGNALC_CFLAGS) $(PROTOBUFC_CFLAGS)
 libsbcrypto_la_CPPFLAGS = $(SC_CPPFLAGS)
 libsbcrypto_la_CFLAGS = $(AM_CFLAGS) -fPIC
-libsbcrypto_la_LIBADD = libsbcommon.la $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(PROTOBUFC_LIBS)
+libsbcrypto_la_LIBADD = $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(PROTOBUFC_LIBS)
 # what a test of crypto links
 SC_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SC_CPPFLAGS)
-SC_TEST_LIBS = libsbcrypto.la $(UNIT_LIBS)
+SC_TEST_LIBS = libsbcrypto.la libsbcommon.la $(UNIT_LIBS)
 
 include $(top_srcdir)/module/signal/crypto/kyber.mk
 include $(top_srcdir)/module/signal/crypto/ciphers.mk

@@ -1,0 +1,399 @@
+/*
+ * br_bot.c - @signalbot: the room a user opens with the bot, its commands,
+ * and what the bot says about linking. Every message tells the user what to
+ * do next (anchors-bridges.md: actionable notices).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "br_cmd.h"
+#include "br_internal.h"
+#include "br_qr.h"
+
+/* ---- joining ------------------------------------------------------------ */
+
+typedef struct join_ctx {
+    br_bridge *b;
+    char *room;
+    char *owner;
+    int allowed;
+} join_ctx;
+
+static void join_ctx_free(join_ctx *j)
+{
+    free(j->room);
+    free(j->owner);
+    free(j);
+}
+
+static void on_joined(void *arg, int status, json_t *body)
+{
+    join_ctx *j = arg;
+    br_bridge *b = j->b;
+
+    (void)body;
+    if (status != 200) {
+        ut_logf(&b->log, UT_LOG_WARN, "bot: could not join a room (HTTP %d)", status);
+        join_ctx_free(j);
+        return;
+    }
+    if (!j->allowed) {
+        br_notice(b, j->room,
+                  "Sorry, you are not allowed to use this Signal bridge. "
+                  "Ask the administrator of this homeserver for access.");
+        mx_membership(b->mx, b->bot, j->room, "leave", NULL, NULL, NULL, NULL);
+        join_ctx_free(j);
+        return;
+    }
+    {
+        static const char sql[] =
+            "INSERT INTO br_mgmt_room(owner_mxid, room_id) VALUES (?1, ?2)"
+            " ON CONFLICT(owner_mxid) DO UPDATE SET room_id = excluded.room_id";
+        sqlite3_stmt *st = st_db_stmt(b->db, sql);
+        if (st) {
+            sqlite3_bind_text(st, 1, j->owner, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, j->room, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, st);
+        }
+    }
+    br_notice(b, j->room,
+              "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
+              "the QR code with Signal on your phone (Settings > Linked devices > "
+              "Link new device).\n\n%s",
+              br_cmd_help(br_config_permission(&b->cfg, j->owner) >= BR_PERM_ADMIN));
+    join_ctx_free(j);
+}
+
+void br_bot_on_invite(br_bridge *b, const mx_event *ev)
+{
+    join_ctx *j = calloc(1, sizeof(*j));
+
+    if (!j)
+        return;
+    j->b = b;
+    j->room = strdup(ev->room_id);
+    j->owner = strdup(ev->sender);
+    j->allowed = b->cfg.enabled &&
+                 br_config_permission(&b->cfg, ev->sender) >= BR_PERM_USER;
+    if (!j->room || !j->owner ||
+        mx_membership(b->mx, b->bot, ev->room_id, "join", NULL, NULL, on_joined, j) != 0)
+        join_ctx_free(j);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static void say_status(br_bridge *b, const char *room, br_login *l)
+{
+    char human[64], when[64] = "never";
+
+    if (!l || (!l->number && !l->linking)) {
+        br_notice(b, room, "Not linked to Signal. Send `link` to link your account.");
+        return;
+    }
+    if (l->linking && !l->number) {
+        br_notice(b, room, "Linking is in progress: scan the QR code above, or send `cancel`.");
+        return;
+    }
+    br_phone_format(l->number, human, sizeof(human));
+    if (l->last_activity_ms) {
+        time_t t = (time_t)(l->last_activity_ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    }
+    br_notice(b, room, "Linked as %s. Connection: %s. Last activity: %s.", human,
+              !b->have_net ? "unavailable (the Signal side is not running)"
+              : l->connected ? "connected" : "connecting",
+              when);
+}
+
+static void cmd_link(br_bridge *b, const char *room, const char *owner,
+                     int relink)
+{
+    br_login *l = br_login_get(b, owner, 1);
+    char human[64];
+
+    if (!l)
+        return;
+    if (!b->have_net) {
+        br_notice(b, room, "The Signal side of this bridge is not running, so linking is not possible right now. "
+                           "Please tell the administrator.");
+        return;
+    }
+    if (l->linking) {
+        br_notice(b, room, "A link is already in progress: scan the QR code above, or send `cancel` and then `link`.");
+        return;
+    }
+    if (l->number && !relink) {
+        br_phone_format(l->number, human, sizeof(human));
+        br_notice(b, room, "You are already linked as %s. Send `relink` to link again, or `logout` to unlink.", human);
+        return;
+    }
+    if (l->number && relink && b->net.logout)
+        b->net.logout(b->net.ctx, owner);
+    l->linking = 1;
+    if (b->net.link(b->net.ctx, owner, b->cfg.link_timeout_s) != 0) {
+        l->linking = 0;
+        br_notice(b, room, "Could not start linking. Please try again in a minute.");
+    }
+}
+
+static void forget_login(br_bridge *b, br_login *l)
+{
+    static const char sql[] = "DELETE FROM br_login WHERE owner_mxid = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+
+    if (st) {
+        sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    free(l->number);
+    free(l->aci);
+    l->number = l->aci = NULL;
+    l->connected = 0;
+}
+
+static void cmd_logout(br_bridge *b, const char *room, const char *owner)
+{
+    br_login *l = br_login_get(b, owner, 0);
+
+    if (!l || (!l->number && !l->linking)) {
+        br_notice(b, room, "You are not linked to Signal. Send `link` to link your account.");
+        return;
+    }
+    if (b->have_net && b->net.logout)
+        b->net.logout(b->net.ctx, owner);
+    l->linking = 0;
+    forget_login(b, l);
+    br_notice(b, room, "Unlinked from Signal. This bridge no longer receives or sends your Signal messages. "
+                       "Send `link` to link again.");
+}
+
+static void cmd_pm(br_bridge *b, const char *room, const char *owner,
+                   const char *arg)
+{
+    br_login *l = br_login_get(b, owner, 0);
+    char e164[32], err[200];
+
+    if (!*arg) {
+        br_notice(b, room, "Usage: pm <phone number>, for example: pm +15551234567");
+        return;
+    }
+    if (br_phone_normalize(arg, e164, sizeof(e164), err, sizeof(err)) != 0) {
+        br_notice(b, room, "That is not a valid phone number: %s.", err);
+        return;
+    }
+    if (!l || !l->number) {
+        br_notice(b, room, "You need to link Signal first: send `link`.");
+        return;
+    }
+    if (b->net.resolve(b->net.ctx, owner, e164, ++b->next_request) != 0)
+        br_notice(b, room, "Could not look up %s right now; please try again.", e164);
+}
+
+static void cmd_usage(br_bridge *b, const char *room)
+{
+    br_notice(b, room, "Signal users active this month: %ld of at most %ld.",
+              br_usage_count(b), b->cfg.max_signal_users);
+}
+
+void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
+{
+    br_cmd cmd;
+    int level = br_config_permission(&b->cfg, owner);
+
+    if (!ev->body || (ev->msgtype && strcmp(ev->msgtype, "m.notice") == 0))
+        return;
+    if (level < BR_PERM_USER || !b->cfg.enabled) {
+        br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge.");
+        return;
+    }
+    br_cmd_parse(&cmd, ev->body);
+    switch (cmd.kind) {
+    case BR_CMD_NONE:
+        break;
+    case BR_CMD_HELP:
+        br_notice(b, ev->room_id, "%s", br_cmd_help(level >= BR_PERM_ADMIN));
+        break;
+    case BR_CMD_LINK:
+        cmd_link(b, ev->room_id, owner, 0);
+        break;
+    case BR_CMD_RELINK:
+        cmd_link(b, ev->room_id, owner, 1);
+        break;
+    case BR_CMD_LOGOUT:
+        cmd_logout(b, ev->room_id, owner);
+        break;
+    case BR_CMD_CANCEL: {
+        br_login *l = br_login_get(b, owner, 0);
+        if (l && l->linking) {
+            if (b->net.cancel_link)
+                b->net.cancel_link(b->net.ctx, owner);
+            l->linking = 0;
+            br_notice(b, ev->room_id, "Linking cancelled. Send `link` to start again.");
+        } else {
+            br_notice(b, ev->room_id, "Nothing to cancel.");
+        }
+        break;
+    }
+    case BR_CMD_STATUS:
+        say_status(b, ev->room_id, br_login_get(b, owner, 0));
+        break;
+    case BR_CMD_PM:
+        cmd_pm(b, ev->room_id, owner, cmd.arg);
+        break;
+    case BR_CMD_USAGE:
+        if (level >= BR_PERM_ADMIN)
+            cmd_usage(b, ev->room_id);
+        else
+            br_notice(b, ev->room_id, "`usage` is for bridge administrators.");
+        break;
+    case BR_CMD_UNKNOWN:
+        br_notice(b, ev->room_id, "Unknown command '%s'.\n\n%s", cmd.word,
+                  br_cmd_help(level >= BR_PERM_ADMIN));
+        break;
+    }
+}
+
+/* ---- what the Signal side says ------------------------------------------ */
+
+typedef struct qr_ctx {
+    br_bridge *b;
+    char *room;
+    char *url;
+    int side;
+    size_t size;
+} qr_ctx;
+
+static void on_qr_uploaded(void *arg, int status, json_t *body)
+{
+    qr_ctx *q = arg;
+    br_bridge *b = q->b;
+    const char *uri = json_string_value(json_object_get(body, "content_uri"));
+    char txn[64];
+
+    if (status == 200 && uri) {
+        json_t *c = json_pack("{s:s,s:s,s:s,s:{s:s,s:I,s:i,s:i}}", "msgtype",
+                              "m.image", "body", "signal-link-qr.png", "url", uri,
+                              "info", "mimetype", "image/png", "size",
+                              (json_int_t)q->size, "w", q->side, "h", q->side);
+        snprintf(txn, sizeof(txn), "qr-%lld", (long long)ut_now_ms());
+        if (c)
+            mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0, NULL, NULL);
+        json_decref(c);
+    }
+    br_notice(b, q->room,
+              "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+              "Link new device. It expires in about %ld seconds.\n\n"
+              "If you cannot see the image, this is the link it contains:\n%s",
+              b->cfg.link_timeout_s, q->url);
+    free(q->room);
+    free(q->url);
+    free(q);
+}
+
+static void show_link(br_bridge *b, const char *room, const char *url)
+{
+    qr_ctx *q = calloc(1, sizeof(*q));
+    ut_buf png;
+
+    ut_buf_init(&png, 1 << 20);
+    if (!q || !(q->room = strdup(room)) || !(q->url = strdup(url)) ||
+        br_qr_png(url, 8, 4, &png, &q->side) != 0) {
+        ut_buf_free(&png);
+        if (q) {
+            free(q->room);
+            free(q->url);
+            free(q);
+        }
+        br_notice(b, room, "Link this bridge by opening this link on your phone:\n%s", url);
+        return;
+    }
+    q->b = b;
+    q->size = png.len;
+    if (mx_upload(b->mx, b->bot, "image/png", "signal-link-qr.png", png.data,
+                  png.len, on_qr_uploaded, q) != 0)
+        on_qr_uploaded(q, 500, NULL);
+    ut_buf_free(&png);
+}
+
+static void remember_login(br_bridge *b, br_login *l)
+{
+    static const char sql[] =
+        "INSERT INTO br_login(owner_mxid, aci, number, linked_ms) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(owner_mxid) DO UPDATE SET aci = excluded.aci,"
+        " number = excluded.number, linked_ms = excluded.linked_ms";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, l->aci ? l->aci : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ut_now_ms());
+    st_db_step_done(b->db, st);
+}
+
+void br_bot_net_event(br_bridge *b, br_net_event *ev)
+{
+    br_login *l = br_login_get(b, ev->owner, 1);
+    char room[256], human[64];
+    int have_room = br_mgmt_room(b, ev->owner, room, sizeof(room));
+
+    if (!l)
+        goto out;
+    switch (ev->kind) {
+    case BR_NET_LINK_URL:
+        if (have_room && ev->text)
+            show_link(b, room, ev->text);
+        break;
+    case BR_NET_LINKED:
+        l->linking = 0;
+        free(l->number);
+        free(l->aci);
+        l->number = ev->text ? strdup(ev->text) : NULL;
+        l->aci = ev->id ? strdup(ev->id) : NULL;
+        l->last_activity_ms = ut_now_ms();
+        if (l->number)
+            remember_login(b, l);
+        br_phone_format(ev->text ? ev->text : "", human, sizeof(human));
+        if (have_room)
+            br_notice(b, room, "Successfully logged in as %s", human);
+        break;
+    case BR_NET_LINK_FAILED:
+        l->linking = 0;
+        if (have_room && ev->code == BR_NET_ERR_TIMEOUT)
+            br_notice(b, room, "The QR code expired before it was scanned. Send `link` to get a new one.");
+        else if (have_room)
+            br_notice(b, room, "Linking failed: %s. Send `link` to try again.",
+                      ev->text ? ev->text : "unknown error");
+        break;
+    case BR_NET_UNLINKED:
+        forget_login(b, l);
+        if (have_room)
+            br_notice(b, room, "Your phone unlinked this bridge (Signal > Settings > Linked devices), "
+                               "so your Signal chats are no longer bridged. Send `link` to link again.");
+        break;
+    case BR_NET_CONNECTION:
+        l->connected = ev->code == 1;
+        break;
+    case BR_NET_RESOLVED:
+        if (!ev->id || !*ev->id) {
+            if (have_room)
+                br_notice(b, room, "%s is not registered on Signal.", ev->phone ? ev->phone : "That number");
+        } else if (br_portal_open_dm(b, ev->owner, ev->id, ev->phone) != 0 && have_room) {
+            br_notice(b, room, "Could not open a chat with %s; please try again.", ev->phone ? ev->phone : ev->id);
+        }
+        break;
+    default:
+        break;
+    }
+out:
+    br_net_event_free(ev);
+}

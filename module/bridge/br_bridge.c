@@ -1,0 +1,319 @@
+/*
+ * br_bridge.c - the bridge object: lifecycle, routing of Matrix events and
+ * Signal-side events, logins, the database.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "br_internal.h"
+
+static void log_to_host(void *ctx, int level, const char *msg)
+{
+    br_bridge *b = ctx;
+
+    b->host->log(b->host->host, level, msg);
+}
+
+void br_net_event_free(br_net_event *ev)
+{
+    if (!ev)
+        return;
+    free(ev->owner);
+    free(ev->id);
+    free(ev->text);
+    free(ev->phone);
+    free(ev->chat_id);
+    free(ev->sender);
+    free(ev);
+}
+
+int br_bridge_new(br_bridge **out, const mxm_host_api *host, br_config *cfg,
+                  char *err, size_t errlen)
+{
+    br_bridge *b = calloc(1, sizeof(*b));
+
+    *out = NULL;
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return UT_ERR_NOMEM;
+    }
+    b->host = host;
+    b->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    b->log.fn = log_to_host;
+    b->log.ctx = b;
+    b->log.level = UT_LOG_DEBUG;
+    if (mx_conn_new(&b->mx, host, &b->log) != 0 ||
+        mx_user_id(b->mx, b->cfg.bot_localpart, b->bot, sizeof(b->bot)) != 0) {
+        snprintf(err, errlen, "cannot set up the Matrix connection");
+        br_bridge_free(b);
+        return UT_ERR_INVAL;
+    }
+    *out = b;
+    return 0;
+}
+
+const char *br_bridge_bot_localpart(const br_bridge *b)
+{
+    return b->cfg.bot_localpart;
+}
+
+int br_bridge_query_user(br_bridge *b, const char *user_id)
+{
+    const char *local, *server;
+    size_t ll, sl;
+    char lp[256], aci[64];
+
+    if (mx_mxid_split(user_id, &local, &ll, &server, &sl) != 0 ||
+        strcmp(server, mx_server_name(b->mx)) != 0 || ll >= sizeof(lp))
+        return 0;
+    memcpy(lp, local, ll);
+    lp[ll] = '\0';
+    return strcmp(lp, b->cfg.bot_localpart) == 0 ||
+           br_config_puppet_aci(&b->cfg, lp, aci, sizeof(aci)) != NULL;
+}
+
+/* ---- logins ------------------------------------------------------------- */
+
+br_login *br_login_get(br_bridge *b, const char *owner, int create)
+{
+    br_login *l;
+
+    for (l = b->logins; l; l = l->next)
+        if (strcmp(l->owner, owner) == 0)
+            return l;
+    if (!create || !(l = calloc(1, sizeof(*l))) || !(l->owner = strdup(owner))) {
+        free(l);
+        return NULL;
+    }
+    l->next = b->logins;
+    b->logins = l;
+    return l;
+}
+
+static void load_logins(br_bridge *b)
+{
+    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT owner_mxid, aci, number FROM br_login");
+
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        br_login *l = br_login_get(b, (const char *)sqlite3_column_text(st, 0), 1);
+        if (!l)
+            break;
+        free(l->aci);
+        free(l->number);
+        l->aci = strdup((const char *)sqlite3_column_text(st, 1));
+        l->number = strdup((const char *)sqlite3_column_text(st, 2));
+    }
+    if (st)
+        sqlite3_reset(st);
+}
+
+/* ---- rooms -------------------------------------------------------------- */
+
+void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
+{
+    char text[2048], txn[64];
+    json_t *c;
+    va_list ap;
+
+    if (!room_id)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
+    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
+    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
+             (unsigned long long)++b->next_request);
+    if (c)
+        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
+    json_decref(c);
+}
+
+int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)
+{
+    static const char sql[] = "SELECT room_id FROM br_mgmt_room WHERE owner_mxid = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+/* The owner of a management room, or NULL. */
+static int mgmt_owner(br_bridge *b, const char *room_id, char *owner, size_t n)
+{
+    static const char sql[] = "SELECT owner_mxid FROM br_mgmt_room WHERE room_id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(owner, n, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
+                  char *chat_id, size_t cn)
+{
+    static const char sql[] =
+        "SELECT owner_mxid, chat_id FROM br_portal WHERE room_id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(owner, on, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(chat_id, cn, "%s", (const char *)sqlite3_column_text(st, 1));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
+{
+    mx_event ev;
+    char owner[320], chat[256];
+
+    if (b->stopping || mx_event_parse(&ev, json, len) != 0)
+        return;
+    if (strcmp(ev.type, "m.room.member") == 0 && ev.state_key &&
+        strcmp(ev.state_key, b->bot) == 0 && ev.membership &&
+        strcmp(ev.membership, "invite") == 0) {
+        br_bot_on_invite(b, &ev);
+    } else if (strcmp(ev.sender, b->bot) == 0 ||
+               br_bridge_query_user(b, ev.sender)) {
+        /* our own echoes */
+    } else if (strcmp(ev.type, "m.room.message") == 0) {
+        if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
+            if (strcmp(owner, ev.sender) == 0)
+                br_bot_on_message(b, &ev, owner);
+        } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat,
+                                 sizeof(chat))) {
+            br_portal_on_message(b, &ev, owner, chat);
+        }
+    }
+    mx_event_free(&ev);
+}
+
+void br_bridge_net_event(br_bridge *b, br_net_event *ev)
+{
+    if (b->stopping || !ev->owner) {
+        br_net_event_free(ev);
+        return;
+    }
+    switch (ev->kind) {
+    case BR_NET_LINK_URL:
+    case BR_NET_LINKED:
+    case BR_NET_LINK_FAILED:
+    case BR_NET_UNLINKED:
+    case BR_NET_CONNECTION:
+    case BR_NET_RESOLVED:
+        br_bot_net_event(b, ev);
+        break;
+    default:
+        br_portal_net_event(b, ev);
+        break;
+    }
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void on_bot_ready(void *arg, int status, json_t *body)
+{
+    br_bridge *b = arg;
+
+    (void)body;
+    if (status != 200) {
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot create the bot user (HTTP %d)", status);
+        return;
+    }
+    mx_set_displayname(b->mx, b->bot, b->cfg.bot_displayname, NULL, NULL);
+    if (b->cfg.bot_avatar && *b->cfg.bot_avatar)
+        mx_set_avatar(b->mx, b->bot, b->cfg.bot_avatar, NULL, NULL);
+}
+
+int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
+                    size_t errlen)
+{
+    char path[4096];
+    int rc;
+
+    if (b->cfg.database[0] == '/')
+        snprintf(path, sizeof(path), "%s", b->cfg.database);
+    else
+        snprintf(path, sizeof(path), "%s/%s", b->host->data_dir(b->host->host),
+                 b->cfg.database);
+    if ((rc = st_db_open(&b->db, path, &b->log, err, errlen)) != 0)
+        return rc;
+    if (net) {
+        b->net = *net;
+        b->have_net = 1;
+    }
+    load_logins(b);
+    if (b->cfg.low_limit_warning)
+        ut_logf(&b->log, UT_LOG_WARN,
+                "bridge: max_signal_users is %ld: under 5, bridging will stop for most users soon",
+                b->cfg.max_signal_users);
+    if (mx_ensure_user(b->mx, b->cfg.bot_localpart, on_bot_ready, b) != 0) {
+        snprintf(err, errlen, "cannot create the bot user %s", b->bot);
+        return UT_ERR_INVAL;
+    }
+    br_portal_resume(b);
+    ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
+    return 0;
+}
+
+void br_bridge_free(br_bridge *b)
+{
+    br_login *l;
+    br_failcount *f;
+
+    if (!b)
+        return;
+    b->stopping = 1;
+    if (b->have_net && b->net.shutdown)
+        b->net.shutdown(b->net.ctx);
+    if (b->fail_timer)
+        b->host->timer_cancel(b->host->host, b->fail_timer);
+    while ((l = b->logins)) {
+        b->logins = l->next;
+        free(l->owner);
+        free(l->number);
+        free(l->aci);
+        free(l);
+    }
+    while ((f = b->fails)) {
+        b->fails = f->next;
+        free(f->owner);
+        free(f->chat_id);
+        free(f);
+    }
+    st_db_close(b->db);
+    mx_conn_free(b->mx);
+    br_config_free(&b->cfg);
+    free(b);
+}

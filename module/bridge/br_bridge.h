@@ -1,0 +1,36 @@
+/*
+ * br_bridge.h - the bridge core: sits between the Matrix side (mx_, over the
+ * host ABI) and the Signal side (br_net_ops), and owns logins, portals,
+ * puppets and the bot. Every function runs on the host loop thread.
+ */
+#ifndef BR_BRIDGE_H
+#define BR_BRIDGE_H
+
+#include <stddef.h>
+
+#include <mxm/module.h>
+
+#include "br_config.h"
+#include "br_net.h"
+
+typedef struct br_bridge br_bridge;
+
+/* Takes ownership of *cfg (it is emptied). `host` must outlive the bridge. */
+int br_bridge_new(br_bridge **out, const mxm_host_api *host, br_config *cfg,
+                  char *err, size_t errlen);
+/* Open the database in the module's data dir, make the bot user, resume
+ * queued work. `net` is copied; NULL runs without a Signal side (the bot
+ * then says so). */
+int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
+                    size_t errlen);
+void br_bridge_on_event(br_bridge *b, const char *json, size_t len);
+/* Takes ownership of ev. */
+void br_bridge_net_event(br_bridge *b, br_net_event *ev);
+/* Stops the network side first, then frees. NULL ok. */
+void br_bridge_free(br_bridge *b);
+
+/* For the module table: the bot's localpart and the puppets' regex. */
+const char *br_bridge_bot_localpart(const br_bridge *b);
+int br_bridge_query_user(br_bridge *b, const char *user_id);
+
+#endif

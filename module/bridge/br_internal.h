@@ -1,0 +1,74 @@
+/*
+ * br_internal.h - the bridge core's state, shared by br_bridge.c (events,
+ * database), br_bot.c (the bot room and commands) and br_portal.c (portals,
+ * puppets, messages). Host loop thread only.
+ */
+#ifndef BR_INTERNAL_H
+#define BR_INTERNAL_H
+
+#include <jansson.h>
+
+#include "br_bridge.h"
+#include "br_config.h"
+#include "br_net.h"
+#include "mx_conn.h"
+#include "mx_event.h"
+#include "st_db.h"
+
+typedef struct br_login {
+    char *owner;
+    char *number;    /* E.164, NULL until linked */
+    char *aci;
+    int linking;
+    int connected;
+    int64_t last_activity_ms;
+    struct br_login *next;
+} br_login;
+
+typedef struct br_failcount { /* decryption failures waiting for a notice */
+    char *owner, *chat_id;
+    int count;
+    struct br_failcount *next;
+} br_failcount;
+
+struct br_bridge {
+    const mxm_host_api *host;
+    br_config cfg;
+    ut_log log;
+    mx_conn *mx;
+    st_db *db;
+    br_net_ops net;
+    int have_net;
+    char bot[320];        /* @signalbot:server */
+    br_login *logins;
+    br_failcount *fails;
+    uint64_t fail_timer;
+    uint64_t next_request;
+    int stopping;
+};
+
+/* br_bridge.c */
+br_login *br_login_get(br_bridge *b, const char *owner, int create);
+void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The user's room with the bot: 1 found, 0 not. */
+int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
+/* A portal's owner and chat: 1 found, 0 not. */
+int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
+                  char *chat_id, size_t cn);
+
+/* br_bot.c */
+void br_bot_on_invite(br_bridge *b, const mx_event *ev);
+void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner);
+void br_bot_net_event(br_bridge *b, br_net_event *ev);
+
+/* br_portal.c */
+void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
+                          const char *chat_id);
+void br_portal_net_event(br_bridge *b, br_net_event *ev);
+int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
+                      const char *phone);
+void br_portal_resume(br_bridge *b);
+long br_usage_count(br_bridge *b);
+
+#endif

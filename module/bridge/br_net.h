@@ -1,0 +1,75 @@
+/*
+ * br_net.h - what the bridge needs from the Signal side, as one ops table
+ * (bridgev2's NetworkAPI in C). module/bridge/br_signal.c implements it over
+ * module/signal/client; the bridge core never sees a Signal type.
+ *
+ * Calls are made on the host loop thread and must return at once; results
+ * arrive later as br_net_event values handed to br_bridge_net_event() on the
+ * host loop (the implementation posts them across threads).
+ */
+#ifndef BR_NET_H
+#define BR_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum br_net_kind {
+    BR_NET_LINK_URL = 1,  /* text: the sgnl:// URL to show as QR + text */
+    BR_NET_LINKED,        /* text: E.164 number, id: our ACI */
+    BR_NET_LINK_FAILED,   /* code: BR_NET_ERR_*, text: reason */
+    BR_NET_UNLINKED,      /* the phone removed this device */
+    BR_NET_CONNECTION,    /* code: 1 connected, 0 connecting/offline */
+    BR_NET_MESSAGE,       /* a message in a chat; durable_id to confirm */
+    BR_NET_CONTACT,       /* id: ACI, text: profile name (may be empty), phone */
+    BR_NET_SEND_RESULT,   /* outbox_id, code 0 or BR_NET_ERR_*, ts */
+    BR_NET_DECRYPT_FAILED,/* chat_id, sender: could not decrypt one message */
+    BR_NET_RESOLVED       /* outbox_id as request id, id: ACI or empty */
+} br_net_kind;
+
+enum {
+    BR_NET_ERR_TIMEOUT = 1,   /* the QR code was not scanned in time */
+    BR_NET_ERR_NETWORK = 2,
+    BR_NET_ERR_RATE_LIMIT = 3,
+    BR_NET_ERR_UNREGISTERED = 4,
+    BR_NET_ERR_INTERNAL = 5
+};
+
+/* One event; strings are owned by the event and freed by br_net_event_free. */
+typedef struct br_net_event {
+    br_net_kind kind;
+    char *owner;      /* the Matrix user whose account it concerns */
+    int code;
+    char *id;         /* an ACI */
+    char *text;       /* URL, number, name, message body */
+    char *phone;
+    char *chat_id;    /* "dm:<aci>" or "group:<id>" */
+    char *sender;     /* ACI of the sender */
+    int from_me;      /* sent by the user from another device */
+    int64_t ts;       /* Signal timestamp (ms) */
+    uint64_t durable_id; /* confirm with ops->confirm once stored */
+    uint64_t outbox_id;
+} br_net_event;
+
+void br_net_event_free(br_net_event *ev);
+
+typedef struct br_net_ops {
+    void *ctx;
+    /* Start linking a new device for `owner`; events: LINK_URL, then LINKED
+     * or LINK_FAILED. */
+    int (*link)(void *ctx, const char *owner, long timeout_s);
+    int (*cancel_link)(void *ctx, const char *owner);
+    /* Unlink and forget the account. */
+    int (*logout)(void *ctx, const char *owner);
+    /* Send text to a chat; SEND_RESULT later carries outbox_id. */
+    int (*send_text)(void *ctx, const char *owner, const char *chat_id,
+                     const char *text, uint64_t outbox_id);
+    /* Look up a phone number; RESOLVED later carries request_id. */
+    int (*resolve)(void *ctx, const char *owner, const char *e164,
+                   uint64_t request_id);
+    /* The bridge stored a MESSAGE durably: the network may ack it now. */
+    void (*confirm)(void *ctx, const char *owner, uint64_t durable_id);
+    /* Stop all accounts and threads; the last call. */
+    void (*shutdown)(void *ctx);
+} br_net_ops;
+
+#endif

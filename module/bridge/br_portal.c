@@ -1,0 +1,690 @@
+/*
+ * br_portal.c - portals (one room per Signal chat per user), puppets
+ * (Signal users as ghosts), and messages both ways.
+ *
+ * Signal -> Matrix: the message is written to br_inbox, then confirmed to
+ * the Signal side (which acks the server), then sent into the room with a
+ * transaction id derived from (sender, timestamp), so a replay after a crash
+ * cannot duplicate it; the event id is recorded when the homeserver answers.
+ * Matrix -> Signal: the event is written to br_outbox (unique by event id),
+ * then handed to the Signal side; the result updates the row.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "br_cmd.h"
+#include "br_internal.h"
+
+#define FAIL_NOTICE_DELAY_MS 3000
+
+static void bridge_inbox_row(br_bridge *b, const char *owner,
+                             const char *chat_id, const char *sender,
+                             int64_t ts, int from_me, const char *body);
+
+/* ---- puppets ------------------------------------------------------------ */
+
+static int puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
+{
+    char lp[128];
+
+    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
+        return UT_ERR_RANGE;
+    return mx_user_id(b->mx, lp, out, n);
+}
+
+typedef struct puppet_ctx {
+    br_bridge *b;
+    char *mxid;
+    char *name;
+} puppet_ctx;
+
+static void on_puppet_ready(void *arg, int status, json_t *body)
+{
+    puppet_ctx *p = arg;
+
+    (void)body;
+    if (status == 200 && p->name)
+        mx_set_displayname(p->b->mx, p->mxid, p->name, NULL, NULL);
+    free(p->mxid);
+    free(p->name);
+    free(p);
+}
+
+/* Make sure the ghost exists and shows the best name we know. */
+static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
+                          const char *name)
+{
+    static const char get[] = "SELECT phone, name, shown_name FROM br_puppet WHERE aci = ?1";
+    static const char put[] =
+        "INSERT INTO br_puppet(aci, phone, name, shown_name) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(aci) DO UPDATE SET phone = coalesce(excluded.phone, phone),"
+        " name = coalesce(excluded.name, name), shown_name = excluded.shown_name";
+    sqlite3_stmt *st = st_db_stmt(b->db, get);
+    char old_phone[64] = "", old_name[256] = "", shown[512] = "", lp[128], human[64] = "";
+    char *want;
+    int exists = 0;
+
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        exists = 1;
+        snprintf(old_phone, sizeof(old_phone), "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+        snprintf(old_name, sizeof(old_name), "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+        snprintf(shown, sizeof(shown), "%s", sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+    }
+    sqlite3_reset(st);
+    if (!phone || !*phone)
+        phone = *old_phone ? old_phone : NULL;
+    if (!name || !*name)
+        name = *old_name ? old_name : NULL;
+    if (phone)
+        br_phone_format(phone, human, sizeof(human));
+    want = br_config_displayname(&b->cfg, name, *human ? human : NULL);
+    if (!want)
+        return;
+    if (!exists || strcmp(want, shown) != 0) {
+        puppet_ctx *p = calloc(1, sizeof(*p));
+        char mxid[320];
+
+        st = st_db_stmt(b->db, put);
+        if (st) {
+            sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, want, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, st);
+        }
+        if (p && puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0 &&
+            br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) == 0) {
+            p->b = b;
+            p->mxid = strdup(mxid);
+            p->name = strdup(want);
+            if (mx_ensure_user(b->mx, lp, on_puppet_ready, p) == 0)
+                p = NULL;
+        }
+        if (p) {
+            free(p->mxid);
+            free(p->name);
+            free(p);
+        }
+    }
+    free(want);
+}
+
+/* ---- portals ------------------------------------------------------------ */
+
+/* The portal's room: 1 ready (room filled in), 0 absent, -1 being made. */
+static int portal_room(br_bridge *b, const char *owner, const char *chat_id,
+                       char *room, size_t n)
+{
+    static const char sql[] =
+        "SELECT room_id FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int r = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+            r = -1;
+        } else {
+            snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
+            r = 1;
+        }
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+typedef struct portal_ctx {
+    br_bridge *b;
+    char *owner, *chat_id, *creator;
+} portal_ctx;
+
+static void portal_ctx_free(portal_ctx *p)
+{
+    free(p->owner);
+    free(p->chat_id);
+    free(p->creator);
+    free(p);
+}
+
+/* m.direct lives in the user's account data: only writable as the user,
+ * i.e. where the host lets this module act for local users. */
+typedef struct direct_ctx {
+    br_bridge *b;
+    char *owner, *peer, *room;
+} direct_ctx;
+
+static void on_direct_read(void *arg, int status, json_t *body)
+{
+    direct_ctx *d = arg;
+    json_t *content = status == 200 && json_is_object(body) ? json_deep_copy(body) : json_object();
+    json_t *list;
+
+    if (content) {
+        list = json_object_get(content, d->peer);
+        if (!json_is_array(list)) {
+            list = json_array();
+            json_object_set_new(content, d->peer, list);
+        }
+        json_array_append_new(list, json_string(d->room));
+        mx_account_data_put(d->b->mx, d->owner, NULL, "m.direct", content, NULL, NULL);
+        json_decref(content);
+    }
+    free(d->owner);
+    free(d->peer);
+    free(d->room);
+    free(d);
+}
+
+static void mark_direct(br_bridge *b, const char *owner, const char *peer,
+                        const char *room)
+{
+    direct_ctx *d;
+
+    if (!b->cfg.double_puppet || !(d = calloc(1, sizeof(*d))))
+        return;
+    d->b = b;
+    d->owner = strdup(owner);
+    d->peer = strdup(peer);
+    d->room = strdup(room);
+    if (!d->owner || !d->peer || !d->room ||
+        mx_account_data_get(b->mx, owner, "m.direct", on_direct_read, d) != 0) {
+        free(d->owner);
+        free(d->peer);
+        free(d->room);
+        free(d);
+    }
+}
+
+static void flush_inbox(br_bridge *b, const char *owner, const char *chat_id)
+{
+    static const char sql[] =
+        "SELECT sender, ts, from_me, body FROM br_inbox WHERE owner_mxid = ?1"
+        " AND chat_id = ?2 AND event_id IS NULL ORDER BY ts";
+    sqlite3_stmt *st = NULL;
+
+    /* Not the cache: bridge_inbox_row uses cached statements meanwhile. */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        bridge_inbox_row(b, owner, chat_id, (const char *)sqlite3_column_text(st, 0),
+                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
+                         (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+}
+
+static void on_portal_created(void *arg, int status, json_t *body)
+{
+    portal_ctx *p = arg;
+    br_bridge *b = p->b;
+    const char *room = json_string_value(json_object_get(body, "room_id"));
+    static const char set[] =
+        "UPDATE br_portal SET room_id = ?3 WHERE owner_mxid = ?1 AND chat_id = ?2";
+    static const char del[] = "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
+    sqlite3_stmt *st = st_db_stmt(b->db, status == 200 && room ? set : del);
+
+    if (st) {
+        sqlite3_bind_text(st, 1, p->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->chat_id, -1, SQLITE_STATIC);
+        if (status == 200 && room)
+            sqlite3_bind_text(st, 3, room, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    if (status != 200 || !room) {
+        char mgmt[256];
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a portal failed (HTTP %d)", status);
+        if (br_mgmt_room(b, p->owner, mgmt, sizeof(mgmt)))
+            br_notice(b, mgmt, "Could not create a room for a Signal chat (HTTP %d); "
+                               "it will be retried with the next message.", status);
+    } else {
+        mark_direct(b, p->owner, p->creator, room);
+        flush_inbox(b, p->owner, p->chat_id);
+    }
+    portal_ctx_free(p);
+}
+
+/* Create the room for a DM chat: the puppet creates it and invites the
+ * owner, marked as a direct chat. */
+static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
+{
+    static const char ins[] =
+        "INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES (?1, ?2, NULL)";
+    portal_ctx *p = calloc(1, sizeof(*p));
+    char chat[64], mxid[320];
+    json_t *req;
+    sqlite3_stmt *st;
+    int rc = UT_ERR_NOMEM;
+
+    snprintf(chat, sizeof(chat), "dm:%s", aci);
+    if (!p || puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0)
+        goto fail;
+    p->b = b;
+    p->owner = strdup(owner);
+    p->chat_id = strdup(chat);
+    p->creator = strdup(mxid);
+    if (!p->owner || !p->chat_id || !p->creator)
+        goto fail;
+    st = st_db_stmt(b->db, ins);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+    if ((rc = st_db_step_done(b->db, st)) != 0)
+        goto fail;
+    req = json_pack("{s:s,s:b,s:[s],s:s}", "preset", "private_chat", "is_direct", 1,
+                    "invite", owner, "visibility", "private");
+    rc = req ? mx_create_room(b->mx, mxid, req, on_portal_created, p) : UT_ERR_NOMEM;
+    json_decref(req);
+    if (rc == 0)
+        return 0;
+    st = st_db_stmt(b->db, "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2");
+    if (st) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+fail:
+    if (p)
+        portal_ctx_free(p);
+    return rc;
+}
+
+int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
+                      const char *phone)
+{
+    char chat[64], room[256];
+    int r;
+
+    ensure_puppet(b, aci, phone, NULL);
+    snprintf(chat, sizeof(chat), "dm:%s", aci);
+    r = portal_room(b, owner, chat, room, sizeof(room));
+    if (r == 1) {
+        /* exists: invite again, in case the user left */
+        char mxid[320];
+        if (puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
+            mx_membership(b->mx, mxid, room, "invite", owner, NULL, NULL, NULL);
+        return 0;
+    }
+    return r == -1 ? 0 : create_dm_portal(b, owner, aci);
+}
+
+/* ---- Signal -> Matrix --------------------------------------------------- */
+
+typedef struct sent_ctx {
+    br_bridge *b;
+    char *owner, *sender;
+    int64_t ts;
+    int from_me;
+    char *room, *body; /* for the fallback when acting as the user fails */
+} sent_ctx;
+
+static void sent_ctx_free(sent_ctx *s)
+{
+    free(s->owner);
+    free(s->sender);
+    free(s->room);
+    free(s->body);
+    free(s);
+}
+
+static void on_bridged(void *arg, int status, json_t *body)
+{
+    sent_ctx *s = arg;
+    br_bridge *b = s->b;
+    const char *eid = json_string_value(json_object_get(body, "event_id"));
+    static const char sql[] =
+        "UPDATE br_inbox SET event_id = ?4 WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
+
+    if (status == 200 && eid) {
+        sqlite3_stmt *st = st_db_stmt(b->db, sql);
+        if (st) {
+            sqlite3_bind_text(st, 1, s->owner, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, s->sender, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, s->ts);
+            sqlite3_bind_text(st, 4, eid, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, st);
+        }
+    } else if (s->from_me && status == 403) {
+        /* The host does not let us act as the user: say it as the bot, so
+         * the message is visibly one the user sent from Signal. */
+        json_t *c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", "");
+        char *text = NULL, txn[160];
+        if (c && asprintf(&text, "(you, from Signal) %s", s->body) > 0) {
+            json_object_set_new(c, "body", json_string(text));
+            snprintf(txn, sizeof(txn), "sigme-%s-%lld", s->sender, (long long)s->ts);
+            s->from_me = 0; /* the fallback runs once */
+            if (mx_send(b->mx, b->bot, s->room, "m.room.message", txn, c, s->ts, on_bridged, s) == 0)
+                s = NULL;
+        }
+        free(text);
+        json_decref(c);
+    } else {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal message was not bridged (HTTP %d); will retry at restart", status);
+    }
+    if (s)
+        sent_ctx_free(s);
+}
+
+static void bridge_inbox_row(br_bridge *b, const char *owner,
+                             const char *chat_id, const char *sender,
+                             int64_t ts, int from_me, const char *body)
+{
+    char room[256], as[320], txn[160];
+    sent_ctx *s;
+    json_t *c;
+    int r = portal_room(b, owner, chat_id, room, sizeof(room));
+
+    if (r == 0 && strncmp(chat_id, "dm:", 3) == 0) {
+        create_dm_portal(b, owner, chat_id + 3); /* flushes the inbox when ready */
+        return;
+    }
+    if (r != 1)
+        return;
+    if (from_me)
+        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? owner : b->bot);
+    else if (puppet_mxid(b, sender, as, sizeof(as)) != 0)
+        return;
+    s = calloc(1, sizeof(*s));
+    c = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", body);
+    if (!s || !c || !(s->owner = strdup(owner)) || !(s->sender = strdup(sender)) ||
+        !(s->room = strdup(room)) || !(s->body = strdup(body))) {
+        if (s)
+            sent_ctx_free(s);
+        json_decref(c);
+        return;
+    }
+    s->b = b;
+    s->ts = ts;
+    s->from_me = from_me && b->cfg.double_puppet;
+    /* The same Signal message always gets the same txn id: no duplicates. */
+    snprintf(txn, sizeof(txn), "sig-%s-%lld", sender, (long long)ts);
+    if (mx_send(b->mx, as, room, "m.room.message", txn, c, ts, on_bridged, s) != 0)
+        sent_ctx_free(s);
+    json_decref(c);
+}
+
+static void on_signal_message(br_bridge *b, br_net_event *ev)
+{
+    static const char sql[] =
+        "INSERT INTO br_inbox(owner_mxid, chat_id, sender, ts, from_me, body)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    br_login *l = br_login_get(b, ev->owner, 0);
+    int rc;
+
+    if (!st || !ev->chat_id || !ev->sender || !ev->text)
+        return;
+    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ev->ts);
+    sqlite3_bind_int(st, 5, ev->from_me);
+    sqlite3_bind_text(st, 6, ev->text, -1, SQLITE_STATIC);
+    rc = st_db_step_done(b->db, st);
+    if (rc != 0) {
+        /* not durable: do not confirm; Signal redelivers later */
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal message: %s", st_errmsg(b->db));
+        return;
+    }
+    if (b->net.confirm && ev->durable_id)
+        b->net.confirm(b->net.ctx, ev->owner, ev->durable_id);
+    if (l)
+        l->last_activity_ms = ut_now_ms();
+    if (!ev->from_me)
+        ensure_puppet(b, ev->sender, ev->phone, NULL);
+    bridge_inbox_row(b, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
+                     ev->text);
+}
+
+/* ---- decryption failures: one notice per chat, with a count ------------- */
+
+static void on_fail_timer(void *arg)
+{
+    br_bridge *b = arg;
+    br_failcount *f;
+
+    b->fail_timer = 0;
+    while ((f = b->fails)) {
+        char room[256];
+        b->fails = f->next;
+        if (portal_room(b, f->owner, f->chat_id, room, sizeof(room)) == 1 ||
+            br_mgmt_room(b, f->owner, room, sizeof(room)))
+            br_notice(b, room,
+                      "%d Signal message%s in this chat could not be decrypted. Ask the sender to send it again; "
+                      "if this keeps happening, send `relink` to the bridge bot.",
+                      f->count, f->count == 1 ? "" : "s");
+        free(f->owner);
+        free(f->chat_id);
+        free(f);
+    }
+}
+
+static void on_decrypt_failed(br_bridge *b, br_net_event *ev)
+{
+    br_failcount *f;
+    const char *chat = ev->chat_id ? ev->chat_id : "unknown";
+
+    for (f = b->fails; f; f = f->next)
+        if (strcmp(f->owner, ev->owner) == 0 && strcmp(f->chat_id, chat) == 0)
+            break;
+    if (!f) {
+        f = calloc(1, sizeof(*f));
+        if (!f || !(f->owner = strdup(ev->owner)) || !(f->chat_id = strdup(chat))) {
+            if (f) {
+                free(f->owner);
+                free(f);
+            }
+            return;
+        }
+        f->next = b->fails;
+        b->fails = f;
+    }
+    f->count++;
+    if (!b->fail_timer)
+        b->fail_timer = b->host->timer_add(b->host->host, FAIL_NOTICE_DELAY_MS,
+                                           on_fail_timer, b);
+}
+
+/* ---- monthly active Signal users ---------------------------------------- */
+
+static void month_key(char *out, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m", &tm);
+}
+
+long br_usage_count(br_bridge *b)
+{
+    static const char sql[] = "SELECT count(*) FROM br_usage WHERE month = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    char month[16];
+    long n = 0;
+
+    month_key(month, sizeof(month));
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
+}
+
+/* May this account send this month? Counts it when it is new. */
+static int usage_admit(br_bridge *b, const char *aci)
+{
+    static const char has[] = "SELECT 1 FROM br_usage WHERE month = ?1 AND aci = ?2";
+    static const char add[] = "INSERT INTO br_usage(month, aci) VALUES (?1, ?2)";
+    sqlite3_stmt *st = st_db_stmt(b->db, has);
+    char month[16];
+    int known;
+
+    month_key(month, sizeof(month));
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, aci, -1, SQLITE_STATIC);
+    known = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (known)
+        return 1;
+    if (br_usage_count(b) >= b->cfg.max_signal_users) {
+        ut_logf(&b->log, UT_LOG_WARN,
+                "bridge: monthly limit reached (%ld Signal users active in %s); raise max_signal_users to let more users bridge",
+                b->cfg.max_signal_users, month);
+        return 0;
+    }
+    st = st_db_stmt(b->db, add);
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, aci, -1, SQLITE_STATIC);
+    return st_db_step_done(b->db, st) == 0;
+}
+
+/* ---- Matrix -> Signal --------------------------------------------------- */
+
+static void send_outbox(br_bridge *b, int64_t id, const char *owner,
+                        const char *chat_id, const char *body)
+{
+    if (!b->have_net || b->net.send_text(b->net.ctx, owner, chat_id, body, (uint64_t)id) != 0)
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; message %lld stays queued", (long long)id);
+}
+
+void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
+                          const char *chat_id)
+{
+    static const char ins[] =
+        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO NOTHING";
+    br_login *l = br_login_get(b, owner, 0);
+    sqlite3_stmt *st;
+
+    if (strcmp(ev->sender, owner) != 0) {
+        /* only the user who linked the account acts through it */
+        br_notice(b, ev->room_id, "Only %s can send to Signal from this room; your message was not bridged.", owner);
+        return;
+    }
+    if (!ev->event_id || !ev->body || !ev->msgtype ||
+        (strcmp(ev->msgtype, "m.text") && strcmp(ev->msgtype, "m.notice") &&
+         strcmp(ev->msgtype, "m.emote")))
+        return;
+    if (!l || !l->number || !l->aci) {
+        br_notice(b, ev->room_id, "Not sent: this bridge is not linked to your Signal account. "
+                                  "Send `link` to the bridge bot.");
+        return;
+    }
+    if (!usage_admit(b, l->aci)) {
+        br_notice(b, ev->room_id,
+                  "Not sent: this bridge has reached its limit of %ld Signal users this month. "
+                  "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
+        return;
+    }
+    st = st_db_stmt(b->db, ins);
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ev->body, -1, SQLITE_STATIC);
+    if (st_db_step_done(b->db, st) != 0 || sqlite3_changes(st_db_handle(b->db)) == 0)
+        return; /* a replay of an event we already queued */
+    l->last_activity_ms = ut_now_ms();
+    send_outbox(b, sqlite3_last_insert_rowid(st_db_handle(b->db)), owner, chat_id, ev->body);
+}
+
+static void on_send_result(br_bridge *b, br_net_event *ev)
+{
+    static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
+    static const char upd[] =
+        "UPDATE br_outbox SET state = ?2, signal_ts = ?3, error = ?4 WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, get);
+    char room[256] = "";
+
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(room, sizeof(room), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    st = st_db_stmt(b->db, upd);
+    if (st) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
+        sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
+        sqlite3_bind_int64(st, 3, ev->ts);
+        sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    if (ev->code != 0 && *room) {
+        const char *why = ev->code == BR_NET_ERR_RATE_LIMIT ? "Signal is rate-limiting this account; wait a while and send again"
+                        : ev->code == BR_NET_ERR_UNREGISTERED ? "this person is no longer registered on Signal"
+                        : ev->code == BR_NET_ERR_NETWORK ? "the Signal server could not be reached"
+                        : ev->text ? ev->text : "an internal error";
+        br_notice(b, room, "Your message was not delivered to Signal: %s.", why);
+    }
+}
+
+/* ---- dispatch and resume ------------------------------------------------ */
+
+void br_portal_net_event(br_bridge *b, br_net_event *ev)
+{
+    switch (ev->kind) {
+    case BR_NET_MESSAGE:
+        on_signal_message(b, ev);
+        break;
+    case BR_NET_CONTACT:
+        if (ev->id)
+            ensure_puppet(b, ev->id, ev->phone, ev->text);
+        break;
+    case BR_NET_SEND_RESULT:
+        on_send_result(b, ev);
+        break;
+    case BR_NET_DECRYPT_FAILED:
+        on_decrypt_failed(b, ev);
+        break;
+    default:
+        break;
+    }
+    br_net_event_free(ev);
+}
+
+void br_portal_resume(br_bridge *b)
+{
+    sqlite3_stmt *st = NULL;
+
+    /* Signal -> Matrix rows stored but not yet bridged. */
+    if (sqlite3_prepare_v2(st_db_handle(b->db),
+                           "SELECT DISTINCT owner_mxid, chat_id FROM br_inbox WHERE event_id IS NULL",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            flush_inbox(b, (const char *)sqlite3_column_text(st, 0),
+                        (const char *)sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+    }
+    /* Matrix -> Signal rows queued but not sent. */
+    if (sqlite3_prepare_v2(st_db_handle(b->db),
+                           "SELECT id, owner_mxid, chat_id, body FROM br_outbox WHERE state = 0 ORDER BY id",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            send_outbox(b, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                        (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
+    }
+}
