@@ -46,6 +46,12 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
     uns = json_object();
     json_object_set_new(uns, "age", json_integer(ut_now_ms() -
                         json_integer_value(json_object_get(pdu, "origin_server_ts"))));
+    if (json_object_get(json_object_get(pdu, "unsigned"), "prev_content")) {
+        json_t *pu = json_object_get(pdu, "unsigned");
+        json_object_set(uns, "prev_content", json_object_get(pu, "prev_content"));
+        if (json_object_get(pu, "replaces_state"))
+            json_object_set(uns, "replaces_state", json_object_get(pu, "replaces_state"));
+    }
     if (txn_id && *txn_id && viewer && viewer_device && txn_user &&
         !strcmp(viewer, txn_user) && txn_device && !strcmp(txn_device, viewer_device))
         json_object_set_new(uns, "transaction_id", json_string(txn_id));

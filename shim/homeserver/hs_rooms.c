@@ -246,6 +246,15 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
             add_auth(auth, state, "m.room.join_rules", "");
         }
     }
+    if (state_key) { /* unsigned is outside the hashes: clients read it */
+        char k[512];
+        json_t *prev;
+        state_key_join(k, sizeof(k), type, state_key);
+        prev = json_object_get(json_object_get(state, k), "content");
+        if (prev)
+            json_object_set_new(pdu, "unsigned", json_pack("{s:O,s:O}", "prev_content", prev,
+                                "replaces_state", json_object_get(json_object_get(state, k), "event_id")));
+    }
     if (hs_event_auth(state, pdu, why, sizeof(why))) {
         if (r)
             hs_err(r, 403, "M_FORBIDDEN", "%s", why);

@@ -1,1 +1,3 @@
 # tests/e2e: rules for this subsystem, its unit tests, fuzz targets and benchmarks.
+TESTS += tests/e2e/mxhs_js.js
+EXTRA_DIST += tests/e2e/mxhs_harness.js tests/e2e/mxhs_js.js
