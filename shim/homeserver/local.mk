@@ -1,1 +1,26 @@
-# shim/homeserver: rules for this subsystem, its unit tests, fuzz targets and benchmarks.
+# shim/homeserver: mxhs, the reference homeserver that hosts mxm modules.
+HS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/shim/homeserver -I$(top_srcdir)/shim/host \
+	-I$(top_srcdir)/module/common $(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	$(YAML_CFLAGS) $(SODIUM_CFLAGS)
+HS_LIBS = libmxmhost.la libsbcommon.la $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
+	$(YAML_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+
+bin_PROGRAMS += mxhs
+mxhs_SOURCES = \
+	shim/homeserver/hs.h \
+	shim/homeserver/hs_config.h shim/homeserver/hs_config.c \
+	shim/homeserver/hs_http.h shim/homeserver/hs_http.c \
+	shim/homeserver/hs_db.c \
+	shim/homeserver/hs_router.c \
+	shim/homeserver/hs_auth.c \
+	shim/homeserver/hs_event.c \
+	shim/homeserver/hs_rooms.c \
+	shim/homeserver/hs_roomread.c \
+	shim/homeserver/hs_sync.c \
+	shim/homeserver/hs_misc.c \
+	shim/homeserver/hs_media.c \
+	shim/homeserver/hs_modules.c \
+	shim/homeserver/hs_main.c
+mxhs_CPPFLAGS = $(HS_CPPFLAGS)
+mxhs_LDADD = $(HS_LIBS)
+EXTRA_DIST += examples/homeserver.yaml

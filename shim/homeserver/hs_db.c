@@ -1,0 +1,227 @@
+/*
+ * hs_db.c - SQLite in WAL mode: schema, a statement cache and the stream
+ * counter. All rows that appear in /sync carry a stream position, so sync
+ * tokens ("s<pos>") stay valid across restarts.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hs.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS users("
+    " user_id TEXT PRIMARY KEY, password_hash TEXT, admin INTEGER NOT NULL DEFAULT 0,"
+    " displayname TEXT, avatar_url TEXT, created_ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS devices("
+    " user_id TEXT NOT NULL, device_id TEXT NOT NULL, display_name TEXT,"
+    " PRIMARY KEY(user_id, device_id));"
+    "CREATE TABLE IF NOT EXISTS tokens("
+    " token_hash BLOB PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+    " created_ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS rooms("
+    " room_id TEXT PRIMARY KEY, version TEXT NOT NULL, creator TEXT NOT NULL,"
+    " depth INTEGER NOT NULL DEFAULT 0, last_event TEXT);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " stream INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL,"
+    " room_id TEXT NOT NULL, type TEXT NOT NULL, state_key TEXT,"
+    " sender TEXT NOT NULL, json TEXT NOT NULL, redacted_by TEXT,"
+    " txn_id TEXT, txn_device TEXT, relates_to TEXT, rel_type TEXT);"
+    "CREATE INDEX IF NOT EXISTS events_room ON events(room_id, stream);"
+    "CREATE INDEX IF NOT EXISTS events_rel ON events(relates_to);"
+    "CREATE TABLE IF NOT EXISTS state("
+    " room_id TEXT NOT NULL, type TEXT NOT NULL, state_key TEXT NOT NULL,"
+    " event_id TEXT NOT NULL, stream INTEGER NOT NULL,"
+    " PRIMARY KEY(room_id, type, state_key));"
+    "CREATE TABLE IF NOT EXISTS members("
+    " room_id TEXT NOT NULL, user_id TEXT NOT NULL, membership TEXT NOT NULL,"
+    " stream INTEGER NOT NULL, PRIMARY KEY(room_id, user_id));"
+    "CREATE INDEX IF NOT EXISTS members_user ON members(user_id);"
+    "CREATE TABLE IF NOT EXISTS txns("
+    " user_id TEXT NOT NULL, device_id TEXT NOT NULL, txn_id TEXT NOT NULL,"
+    " event_id TEXT NOT NULL, PRIMARY KEY(user_id, device_id, txn_id));"
+    "CREATE TABLE IF NOT EXISTS filters("
+    " filter_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, json TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS account_data("
+    " user_id TEXT NOT NULL, room_id TEXT NOT NULL, type TEXT NOT NULL,"
+    " content TEXT NOT NULL, stream INTEGER NOT NULL,"
+    " PRIMARY KEY(user_id, room_id, type));"
+    "CREATE TABLE IF NOT EXISTS receipts("
+    " room_id TEXT NOT NULL, user_id TEXT NOT NULL, type TEXT NOT NULL,"
+    " event_id TEXT NOT NULL, ts INTEGER NOT NULL, thread_id TEXT,"
+    " stream INTEGER NOT NULL, PRIMARY KEY(room_id, user_id, type));"
+    "CREATE TABLE IF NOT EXISTS media("
+    " media_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, content_type TEXT,"
+    " filename TEXT, size INTEGER NOT NULL, created_ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);";
+
+const char *hs_strerror(int code)
+{
+    switch (code) {
+    case HS_OK: return "success";
+    case HS_ERR_DB: return "database error";
+    case HS_ERR_NOTFOUND: return "not found";
+    case HS_ERR_EXISTS: return "already exists";
+    case HS_ERR_FORBIDDEN: return "forbidden";
+    case HS_ERR_BADARG: return "bad argument";
+    case HS_ERR_CRYPTO: return "crypto failure";
+    default: return ut_strerror(code);
+    }
+}
+
+int hs_db_exec(hs *s, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        hs_logf(s, UT_LOG_ERROR, "sqlite: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return HS_ERR_DB;
+    }
+    return 0;
+}
+
+int hs_db_open(hs *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    static const char *const max_q[] = {
+        "SELECT COALESCE(MAX(stream),0) FROM events",
+        "SELECT COALESCE(MAX(stream),0) FROM account_data",
+        "SELECT COALESCE(MAX(stream),0) FROM receipts",
+        "SELECT COALESCE(MAX(stream),0) FROM members",
+        "SELECT COALESCE(MAX(value),0) FROM meta WHERE key='stream'"};
+    size_t i;
+
+    if (sqlite3_open_v2(s->cfg.db_path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "database %s: %s", s->cfg.db_path,
+                 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        return HS_ERR_DB;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (hs_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      "PRAGMA foreign_keys=OFF;") ||
+        hs_db_exec(s, schema)) {
+        snprintf(err, errlen, "database %s: %s", s->cfg.db_path,
+                 sqlite3_errmsg(s->db));
+        return HS_ERR_DB;
+    }
+    for (i = 0; i < sizeof(max_q) / sizeof(max_q[0]); i++) {
+        if (sqlite3_prepare_v2(s->db, max_q[i], -1, &st, NULL) != SQLITE_OK)
+            return HS_ERR_DB;
+        if (sqlite3_step(st) == SQLITE_ROW &&
+            sqlite3_column_int64(st, 0) > s->stream)
+            s->stream = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return 0;
+}
+
+void hs_db_close(hs *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nstmts; i++)
+        sqlite3_finalize(s->stmts[i].st);
+    s->nstmts = 0;
+    if (s->db) {
+        /* Remember the counter: typing positions are not in any table. */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "INSERT OR REPLACE INTO meta(key,value) VALUES('stream',?)",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, s->stream);
+            sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(s->db);
+    }
+    s->db = NULL;
+}
+
+sqlite3_stmt *hs_db_stmt(hs *s, const char *sql)
+{
+    size_t i;
+    sqlite3_stmt *st;
+
+    for (i = 0; i < s->nstmts; i++)
+        if (s->stmts[i].sql == sql) {
+            sqlite3_reset(s->stmts[i].st);
+            sqlite3_clear_bindings(s->stmts[i].st);
+            return s->stmts[i].st;
+        }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        hs_logf(s, UT_LOG_ERROR, "sqlite prepare: %s: %s",
+                sqlite3_errmsg(s->db), sql);
+        return NULL;
+    }
+    if (s->nstmts < HS_STMT_CACHE) {
+        s->stmts[s->nstmts].sql = sql;
+        s->stmts[s->nstmts].st = st;
+        s->nstmts++;
+    } else {
+        /* Cache full: should not happen with literal SQL; leak-free anyway
+         * because the oldest is replaced. */
+        sqlite3_finalize(s->stmts[0].st);
+        s->stmts[0].sql = sql;
+        s->stmts[0].st = st;
+    }
+    return st;
+}
+
+int hs_db_begin(hs *s)
+{
+    if (s->txn_depth++ > 0)
+        return 0;
+    return hs_db_exec(s, "BEGIN IMMEDIATE");
+}
+
+int hs_db_commit(hs *s)
+{
+    if (--s->txn_depth > 0)
+        return 0;
+    return hs_db_exec(s, "COMMIT");
+}
+
+void hs_db_rollback(hs *s)
+{
+    if (--s->txn_depth > 0)
+        return;
+    hs_db_exec(s, "ROLLBACK");
+}
+
+void hs_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int hs_db_step_done(hs *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        hs_logf(s, UT_LOG_ERROR, "sqlite step: %s", sqlite3_errmsg(s->db));
+        sqlite3_reset(st);
+        return HS_ERR_DB;
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+const char *hs_col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t ? (const char *)t : "";
+}
+
+int64_t hs_stream_next(hs *s)
+{
+    return ++s->stream;
+}

@@ -1,0 +1,472 @@
+/*
+ * hs_roomread.c - reading rooms: ClientEvent formatting (redacted content,
+ * unsigned.transaction_id for the sending device, redacted_because), state,
+ * members, /event, /messages, /relations, /context, /joined_rooms.
+ * A user only reads rooms they are in (or were in, up to their leave).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs.h"
+
+static json_t *load_event_row(hs *s, const char *event_id, const char *viewer,
+                              const char *viewer_device, int depth);
+
+json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
+                        const char *txn_id, const char *txn_device,
+                        const char *txn_user, const char *viewer,
+                        const char *viewer_device, int64_t stream)
+{
+    json_t *pdu = json_loads(pdu_json, 0, NULL), *ev, *uns;
+    static const char *const keys[] = {"content", "event_id", "origin_server_ts",
+                                       "room_id", "sender", "type", "state_key",
+                                       "redacts", NULL};
+    size_t i;
+
+    (void)stream;
+    if (!pdu)
+        return NULL;
+    if (redacted_by && *redacted_by) {
+        char ver[8] = "10";
+        json_t *red = hs_event_redact(pdu, ver);
+        if (red) {
+            json_object_set(pdu, "content", json_object_get(red, "content"));
+            json_decref(red);
+        }
+    }
+    ev = json_object();
+    for (i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(pdu, keys[i]);
+        if (v)
+            json_object_set(ev, keys[i], v);
+    }
+    uns = json_object();
+    json_object_set_new(uns, "age", json_integer(ut_now_ms() -
+                        json_integer_value(json_object_get(pdu, "origin_server_ts"))));
+    if (json_object_get(json_object_get(pdu, "unsigned"), "prev_content")) {
+        json_t *pu = json_object_get(pdu, "unsigned");
+        json_object_set(uns, "prev_content", json_object_get(pu, "prev_content"));
+        if (json_object_get(pu, "replaces_state"))
+            json_object_set(uns, "replaces_state", json_object_get(pu, "replaces_state"));
+    }
+    if (txn_id && *txn_id && viewer && viewer_device && txn_user &&
+        !strcmp(viewer, txn_user) && txn_device && !strcmp(txn_device, viewer_device))
+        json_object_set_new(uns, "transaction_id", json_string(txn_id));
+    if (redacted_by && *redacted_by) {
+        json_t *because = load_event_row(s, redacted_by, NULL, NULL, 1);
+        if (because)
+            json_object_set_new(uns, "redacted_because", because);
+    }
+    json_object_set_new(ev, "unsigned", uns);
+    json_decref(pdu);
+    return ev;
+}
+
+#define EV_COLS "json, redacted_by, txn_id, txn_device, sender, stream, room_id"
+
+/* Separate statements per depth: redacted_because loads while the outer
+ * row is still being read. */
+static json_t *load_event_row(hs *s, const char *event_id, const char *viewer,
+                              const char *viewer_device, int depth)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, depth ? "SELECT " EV_COLS " FROM events WHERE event_id=? /*1*/"
+                                           : "SELECT " EV_COLS " FROM events WHERE event_id=?");
+    json_t *ev = NULL;
+    char *copy[7] = {0};
+    int64_t stream = 0;
+    int i, found = 0;
+
+    if (!st)
+        return NULL;
+    hs_bind_text(st, 1, event_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        for (i = 0; i < 7; i++)
+            if (sqlite3_column_type(st, i) != SQLITE_NULL)
+                copy[i] = strdup(hs_col_text(st, i));
+        stream = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_reset(st);
+    if (found && !depth)
+        ev = hs_client_event(s, copy[0], copy[1], copy[2], copy[3], copy[4],
+                             viewer, viewer_device, stream);
+    else if (found) /* the redaction event itself: no further nesting */
+        ev = hs_client_event(s, copy[0], NULL, NULL, NULL, NULL, NULL, NULL, stream);
+    for (i = 0; i < 7; i++)
+        free(copy[i]);
+    return ev;
+}
+
+/* The highest stream position `user` may read in `room`, or -1 if none. */
+static int64_t visible_upto(hs *s, const char *room, const char *user)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT membership, stream FROM members WHERE room_id=? AND user_id=?");
+    int64_t r = -1;
+
+    if (!st)
+        return -1;
+    hs_bind_text(st, 1, room);
+    hs_bind_text(st, 2, user);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *m = hs_col_text(st, 0);
+        if (!strcmp(m, "join"))
+            r = INT64_MAX;
+        else if (!strcmp(m, "leave") || !strcmp(m, "ban"))
+            r = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+static int not_member(hs_req *r)
+{
+    return hs_err(r, 403, "M_FORBIDDEN", "You are not in this room");
+}
+
+json_t *hs_event_by_id(hs *s, const char *event_id, const char *viewer,
+                       const char *viewer_device, char room_out[256])
+{
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT room_id, stream FROM events WHERE event_id=?");
+    int64_t stream = -1;
+
+    if (!st)
+        return NULL;
+    hs_bind_text(st, 1, event_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(room_out, 256, "%s", hs_col_text(st, 0));
+        stream = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (stream < 0 || (viewer && visible_upto(s, room_out, viewer) < stream))
+        return NULL;
+    return load_event_row(s, event_id, viewer, viewer_device, 0);
+}
+
+int hs_h_event(hs_req *r)
+{
+    char room[256] = "";
+    json_t *ev;
+
+    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+        return not_member(r);
+    ev = hs_event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room);
+    if (!ev || strcmp(room, r->segs[1])) {
+        json_decref(ev);
+        return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
+    }
+    return hs_ok(r, ev);
+}
+
+int hs_h_state_get(hs_req *r)
+{
+    const char *room = r->segs[1], *type = r->segs[3], *sk = r->nseg > 4 ? r->segs[4] : "";
+    sqlite3_stmt *st;
+    json_t *ev = NULL, *c;
+    char eid[80] = "";
+
+    if (visible_upto(r->s, room, r->user_id) < 0)
+        return not_member(r);
+    st = hs_db_stmt(r->s, "SELECT event_id FROM state WHERE room_id=? AND type=? AND state_key=?");
+    if (!st)
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    hs_bind_text(st, 1, room);
+    hs_bind_text(st, 2, type);
+    hs_bind_text(st, 3, sk);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(eid, sizeof(eid), "%s", hs_col_text(st, 0));
+    sqlite3_reset(st);
+    if (eid[0])
+        ev = load_event_row(r->s, eid, NULL, NULL, 0);
+    if (!ev)
+        return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
+    c = json_incref(json_object_get(ev, "content"));
+    json_decref(ev);
+    return hs_ok(r, c);
+}
+
+/* Current state of a room as a list of ClientEvents (membership filter:
+ * NULL for all state, else only member events with that membership). */
+static json_t *state_list(hs *s, const char *room, const char *only_type,
+                          const char *viewer, const char *viewer_device)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT e.json, e.redacted_by, e.txn_id, e.txn_device, e.sender, e.stream "
+                                     "FROM state s JOIN events e ON e.event_id=s.event_id "
+                                     "WHERE s.room_id=? ORDER BY e.stream");
+    json_t *arr = json_array(), *ev;
+    char **rows = NULL;
+    size_t n = 0, cap = 0, i;
+
+    if (!st)
+        return arr;
+    hs_bind_text(st, 1, room);
+    /* Copy out first: formatting may run other statements. */
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n + 2 > cap) {
+            char **nr = realloc(rows, sizeof(char *) * (cap = cap ? cap * 2 : 32));
+            if (!nr)
+                break;
+            rows = nr;
+        }
+        rows[n++] = strdup(hs_col_text(st, 0));
+        rows[n++] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : strdup(hs_col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    for (i = 0; i + 1 < n + 1 && i < n; i += 2) {
+        if (!rows[i])
+            continue;
+        ev = hs_client_event(s, rows[i], rows[i + 1], NULL, NULL, NULL, viewer, viewer_device, 0);
+        if (ev && (!only_type || !strcmp(json_string_value(json_object_get(ev, "type")), only_type)))
+            json_array_append_new(arr, ev);
+        else
+            json_decref(ev);
+    }
+    for (i = 0; i < n; i++)
+        free(rows[i]);
+    free(rows);
+    return arr;
+}
+
+json_t *hs_room_state_events(hs *s, const char *room, const char *viewer,
+                             const char *viewer_device)
+{
+    return state_list(s, room, NULL, viewer, viewer_device);
+}
+
+int hs_h_state_all(hs_req *r)
+{
+    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+        return not_member(r);
+    return hs_ok(r, state_list(r->s, r->segs[1], NULL, r->user_id, r->device_id));
+}
+
+int hs_h_members(hs_req *r)
+{
+    const char *want = hs_query(r, "membership"), *not_ = hs_query(r, "not_membership");
+    json_t *all, *chunk = json_array(), *ev;
+    size_t i;
+
+    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+        return not_member(r);
+    all = state_list(r->s, r->segs[1], "m.room.member", r->user_id, r->device_id);
+    json_array_foreach(all, i, ev) {
+        const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
+        if ((want && (!m || strcmp(m, want))) || (not_ && m && !strcmp(m, not_)))
+            continue;
+        json_array_append(chunk, ev);
+    }
+    json_decref(all);
+    return hs_ok(r, json_pack("{s:o}", "chunk", chunk));
+}
+
+int hs_h_joined_members(hs_req *r)
+{
+    json_t *all, *joined = json_object(), *ev;
+    size_t i;
+
+    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+        return not_member(r);
+    all = state_list(r->s, r->segs[1], "m.room.member", NULL, NULL);
+    json_array_foreach(all, i, ev) {
+        json_t *c = json_object_get(ev, "content");
+        const char *m = json_string_value(json_object_get(c, "membership"));
+        json_t *dn = json_object_get(c, "displayname"), *av = json_object_get(c, "avatar_url");
+        if (!m || strcmp(m, "join"))
+            continue;
+        /* nio requires display_name on every member, null allowed */
+        json_object_set_new(joined, json_string_value(json_object_get(ev, "state_key")),
+                            json_pack("{s:O,s:O}", "display_name", dn ? dn : json_null(),
+                                      "avatar_url", av ? av : json_null()));
+    }
+    json_decref(all);
+    return hs_ok(r, json_pack("{s:o}", "joined", joined));
+}
+
+int hs_h_joined_rooms(hs_req *r)
+{
+    sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT room_id FROM members WHERE user_id=? AND membership='join'");
+    json_t *arr = json_array();
+
+    if (!st)
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    hs_bind_text(st, 1, r->user_id);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, json_string(hs_col_text(st, 0)));
+    sqlite3_reset(st);
+    return hs_ok(r, json_pack("{s:o}", "joined_rooms", arr));
+}
+
+/* Parse "s<pos>" (also bare digits); -1 when malformed. */
+int64_t hs_token_parse(const char *t)
+{
+    char *end;
+    long long v;
+
+    if (!t || !*t)
+        return -1;
+    if (*t == 's' || *t == 't')
+        t++;
+    v = strtoll(t, &end, 10);
+    if (end == t || *end || v < 0)
+        return -1;
+    return v;
+}
+
+/* Events of a room with stream in (lo, hi], newest first when desc; at
+ * most limit. Returns an array of ClientEvents; *first and *last get the stream of
+ * the first and last returned row (0 if none); *more says whether more
+ * rows exist beyond the limit. */
+json_t *hs_room_events(hs *s, const char *room, int64_t lo, int64_t hi,
+                       int limit, int desc, const char *viewer,
+                       const char *viewer_device, int64_t *first,
+                       int64_t *last, int *more)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, desc
+        ? "SELECT " EV_COLS " FROM events WHERE room_id=? AND stream>? AND stream<=? ORDER BY stream DESC LIMIT ?"
+        : "SELECT " EV_COLS " FROM events WHERE room_id=? AND stream>? AND stream<=? ORDER BY stream ASC LIMIT ?");
+    json_t *arr = json_array();
+    struct row { char *c[5]; int64_t stream; } *rows;
+    int n = 0, i, k;
+
+    *first = *last = 0;
+    *more = 0;
+    if (!st || limit <= 0)
+        return arr;
+    rows = calloc((size_t)limit + 1, sizeof(*rows));
+    if (!rows)
+        return arr;
+    hs_bind_text(st, 1, room);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    sqlite3_bind_int(st, 4, limit + 1);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == limit) {
+            *more = 1;
+            break;
+        }
+        for (k = 0; k < 5; k++)
+            rows[n].c[k] = sqlite3_column_type(st, k) == SQLITE_NULL ? NULL : strdup(hs_col_text(st, k));
+        rows[n].stream = sqlite3_column_int64(st, 5);
+        n++;
+    }
+    sqlite3_reset(st);
+    for (i = 0; i < n; i++) {
+        json_t *ev = rows[i].c[0] ? hs_client_event(s, rows[i].c[0], rows[i].c[1], rows[i].c[2],
+                                                    rows[i].c[3], rows[i].c[4], viewer,
+                                                    viewer_device, rows[i].stream)
+                                  : NULL;
+        if (ev)
+            json_array_append_new(arr, ev);
+        if (i == 0)
+            *first = rows[i].stream;
+        *last = rows[i].stream;
+        for (k = 0; k < 5; k++)
+            free(rows[i].c[k]);
+    }
+    free(rows);
+    return arr;
+}
+
+int hs_h_messages(hs_req *r)
+{
+    const char *room = r->segs[1], *dir = hs_query(r, "dir"), *from = hs_query(r, "from");
+    const char *lim = hs_query(r, "limit");
+    int64_t upto = visible_upto(r->s, room, r->user_id), pos, first, last;
+    int limit = lim ? atoi(lim) : 10, more, back = !dir || strcmp(dir, "f");
+    json_t *chunk, *resp;
+    char tok[32];
+
+    if (upto < 0)
+        return not_member(r);
+    if (limit <= 0 || limit > 1000)
+        limit = limit <= 0 ? 10 : 1000;
+    pos = from ? hs_token_parse(from) : (back ? r->s->stream : 0);
+    if (pos < 0)
+        return hs_err(r, 400, "M_INVALID_PARAM", "bad from token");
+    if (back)
+        chunk = hs_room_events(r->s, room, 0, pos < upto ? pos : upto, limit, 1,
+                               r->user_id, r->device_id, &first, &last, &more);
+    else
+        chunk = hs_room_events(r->s, room, pos, upto < r->s->stream ? upto : r->s->stream,
+                               limit, 0, r->user_id, r->device_id, &first, &last, &more);
+    snprintf(tok, sizeof(tok), "s%lld", (long long)pos);
+    resp = json_pack("{s:o,s:s,s:[]}", "chunk", chunk, "start", tok, "state");
+    if (json_array_size(chunk)) {
+        snprintf(tok, sizeof(tok), "s%lld", (long long)(back ? last - 1 : last));
+        if (more || !back)
+            json_object_set_new(resp, "end", json_string(tok));
+    }
+    return hs_ok(r, resp);
+}
+
+int hs_h_relations(hs_req *r)
+{
+    const char *room = r->segs[1], *target = r->segs[3];
+    const char *rel = r->nseg > 4 ? r->segs[4] : NULL, *etype = r->nseg > 5 ? r->segs[5] : NULL;
+    sqlite3_stmt *st;
+    json_t *chunk = json_array();
+    char **ids = NULL;
+    size_t n = 0, i;
+
+    if (visible_upto(r->s, room, r->user_id) < 0) {
+        json_decref(chunk);
+        return not_member(r);
+    }
+    st = hs_db_stmt(r->s, "SELECT event_id, rel_type, type FROM events WHERE room_id=? AND relates_to=? ORDER BY stream DESC LIMIT 200");
+    if (!st) {
+        json_decref(chunk);
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    }
+    hs_bind_text(st, 1, room);
+    hs_bind_text(st, 2, target);
+    ids = calloc(201, sizeof(char *));
+    while (ids && sqlite3_step(st) == SQLITE_ROW) {
+        if ((rel && strcmp(rel, hs_col_text(st, 1))) || (etype && strcmp(etype, hs_col_text(st, 2))))
+            continue;
+        ids[n++] = strdup(hs_col_text(st, 0));
+    }
+    sqlite3_reset(st);
+    for (i = 0; i < n; i++) {
+        json_t *ev = ids[i] ? load_event_row(r->s, ids[i], r->user_id, r->device_id, 0) : NULL;
+        if (ev)
+            json_array_append_new(chunk, ev);
+        free(ids[i]);
+    }
+    free(ids);
+    return hs_ok(r, json_pack("{s:o}", "chunk", chunk));
+}
+
+int hs_h_context(hs_req *r)
+{
+    char room[256] = "", tok[32];
+    const char *lim = hs_query(r, "limit");
+    int limit = lim ? atoi(lim) : 10, more;
+    int64_t upto = visible_upto(r->s, r->segs[1], r->user_id), stream = -1, f, l;
+    json_t *ev, *before, *after;
+    sqlite3_stmt *st;
+
+    if (upto < 0)
+        return not_member(r);
+    ev = hs_event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room);
+    if (!ev || strcmp(room, r->segs[1])) {
+        json_decref(ev);
+        return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
+    }
+    st = hs_db_stmt(r->s, "SELECT stream FROM events WHERE event_id=? /*ctx*/");
+    hs_bind_text(st, 1, r->segs[3]);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        stream = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    if (limit < 0 || limit > 100)
+        limit = 10;
+    before = hs_room_events(r->s, room, 0, stream - 1, limit / 2 + 1, 1, r->user_id, r->device_id, &f, &l, &more);
+    after = hs_room_events(r->s, room, stream, upto < r->s->stream ? upto : r->s->stream,
+                           limit / 2 + 1, 0, r->user_id, r->device_id, &f, &l, &more);
+    snprintf(tok, sizeof(tok), "s%lld", (long long)(stream - 1));
+    return hs_ok(r, json_pack("{s:o,s:o,s:o,s:s,s:s,s:o}", "event", ev, "events_before", before,
+                              "events_after", after, "start", tok, "end", tok,
+                              "state", state_list(r->s, room, NULL, r->user_id, r->device_id)));
+}
