@@ -3,3 +3,7 @@ TESTS += tests/e2e/mxhs_js.js
 EXTRA_DIST += tests/e2e/mxhs_harness.js tests/e2e/mxhs_js.js
 TESTS += tests/e2e/mxhs_nio.js
 EXTRA_DIST += tests/e2e/mxhs_nio.js tests/e2e/mxhs_nio.py
+
+# The bridge driven through a real Matrix client on mxhs.
+TESTS += tests/e2e/bridge_bot.js
+EXTRA_DIST += tests/e2e/bridge_bot.js
