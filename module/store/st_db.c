@@ -111,34 +111,47 @@ static int exec(st_db *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-static int migrate(st_db *db, char *err, size_t errlen)
+static int read_version(st_db *db, int *version)
 {
     sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_ROW;
+
+    if (ok)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return ok ? 0 : ST_ERR_SCHEMA;
+}
+
+static int migrate(st_db *db, char *err, size_t errlen)
+{
     int version = 0, latest = (int)st_migrations_count, rc;
     char sql[64], emsg[256];
 
-    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    /* Take the write lock first, then read the version: two connections
+     * opening a fresh file at once (the bridge's and the Signal thread's)
+     * must not both run the migrations. */
+    if ((rc = exec(db, "BEGIN IMMEDIATE", err, errlen)) != 0)
+        return rc;
+    if (read_version(db, &version) != 0) {
         snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->h));
+        exec(db, "ROLLBACK", emsg, sizeof(emsg));
         return ST_ERR_SCHEMA;
     }
-    version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
     if (version > latest) {
         snprintf(err, errlen,
                  "database schema v%d is newer than this module's v%d; refusing to downgrade",
                  version, latest);
+        exec(db, "ROLLBACK", emsg, sizeof(emsg));
         return ST_ERR_NEWER;
     }
     if (version == latest) {
+        exec(db, "COMMIT", emsg, sizeof(emsg));
         db->version = version;
         return 0;
     }
     /* All pending steps in one transaction: a failed upgrade leaves the
      * database exactly as it was. */
-    if ((rc = exec(db, "BEGIN IMMEDIATE", err, errlen)) != 0)
-        return rc;
     for (; version < latest; version++) {
         if (exec(db, st_migrations[version], emsg, sizeof(emsg)) != 0) {
             snprintf(err, errlen, "migration %d failed: %s", version + 1, emsg);

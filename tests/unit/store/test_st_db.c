@@ -2,6 +2,7 @@
  * transactions. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,33 @@ START_TEST(transactions_nest_and_roll_back)
 }
 END_TEST
 
+/* Two connections opening a fresh file from two threads: one migrates,
+ * the other waits and finds the schema current. */
+static void *open_in_thread(void *arg)
+{
+    st_db *db = NULL;
+    char e[256];
+    int *rc = arg;
+
+    *rc = st_db_open(&db, path, NULL, e, sizeof(e));
+    st_db_close(db);
+    return NULL;
+}
+
+START_TEST(concurrent_first_open_migrates_once)
+{
+    pthread_t t[4];
+    int rc[4], i;
+
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, open_in_thread, &rc[i]), 0);
+    for (i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(rc[i], 0);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("st_db");
@@ -168,6 +196,7 @@ int main(void)
     tcase_add_test(tc, refuses_a_newer_schema);
     tcase_add_test(tc, records_put_get_replace_delete_each);
     tcase_add_test(tc, transactions_nest_and_roll_back);
+    tcase_add_test(tc, concurrent_first_open_migrates_once);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
