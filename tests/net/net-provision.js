@@ -62,3 +62,29 @@ test('without our answer waitForProvision stays pending', async () => {
     await mock.close();
   }
 });
+
+test('one event loop serves 25 provisioning sockets at once', async () => {
+  const N = 25;
+  const mock = await startMock({ timeout: 2000 });
+  let probe;
+  try {
+    const waits = [];
+    for (let i = 0; i < N; i++) waits.push(mock.server.waitForProvision());
+    probe = new Probe(['127.0.0.1', String(mock.port), mock.ca, 'ws', '/v1/websocket/provisioning/',
+      '--count', String(N), '--no-reconnect']);
+    await probe.waitForNth((e) => e.ev === 'acked', N, 20000, `${N} acks`);
+    const reqs = probe.events.filter((e) => e.ev === 'request');
+    assert.strictEqual(reqs.length, N);
+    assert.deepStrictEqual([...new Set(reqs.map((e) => e.i))].sort((a, b) => a - b),
+      [...Array(N).keys()]);
+    assert.strictEqual(new Set(reqs.map((e) => e.body)).size, N, 'addresses must differ');
+    assert.ok(probe.events.filter((e) => e.ev === 'acked').every((e) => e.rc === 0));
+    const pendings = await withTimeout(Promise.all(waits), 10000, 'all waitForProvision');
+    assert.strictEqual(pendings.length, N);
+    // each socket has its own TCP connection
+    assert.ok(mock.socketCount() >= N, `only ${mock.socketCount()} connections`);
+  } finally {
+    if (probe) await probe.stop();
+    await mock.close();
+  }
+});

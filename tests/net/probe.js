@@ -64,14 +64,24 @@ class Probe {
     this.child.stdin.write(`${line}\n`);
   }
 
+  // Stop the probe; throws if it reported a sanitizer or valgrind error
+  // (builds with --enable-sanitizers make the e2e tests memory checks too).
   async stop() {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
-    try { this.send('quit'); this.child.stdin.end(); } catch (e) { /* gone */ }
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try { this.send('quit'); this.child.stdin.end(); } catch (e) { /* gone */ }
+    }
     const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     const r = await this.exited;
     clearTimeout(t);
+    checkStderr(this.stderr);
     return r;
   }
+}
+
+const BAD = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|Invalid (read|write)|definitely lost: [1-9]/;
+
+function checkStderr(text) {
+  if (BAD.test(text)) throw new Error(`sn_probe reported a memory error:\n${text}`);
 }
 
 function state(name) {
@@ -85,6 +95,7 @@ async function runOnce(args, ms = 15000) {
   const t = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const r = await p.exited;
   clearTimeout(t);
+  checkStderr(p.stderr);
   return { events: p.events, code: r.code, stderr: p.stderr };
 }
 

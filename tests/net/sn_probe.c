@@ -5,6 +5,7 @@
  *   sn_probe HOST PORT CA ws PATH [options]   a websocket via sn_sock
  *       --transport auto|h2|h1  --auth VALUE  --keepalive MS  --ka-timeout MS
  *       --no-reconnect  --no-ack  --backoff MS
+ *       --count N   N sockets with the same settings on the one event loop
  *     stdin commands: "req VERB PATH" (prints the response), "quit".
  *   sn_probe HOST PORT CA http METHOD PATH    one HTTP/2 request
  *   sn_probe HOST PORT CA grpc PATH HEX       one unary gRPC call
@@ -25,15 +26,26 @@
 #include "sn_h2.h"
 #include "sn_sock.h"
 
-typedef struct probe {
+#define MAX_SOCKS 64
+
+typedef struct probe probe;
+typedef struct slot {
+    probe *p;
+    int i;
+} slot;
+
+struct probe {
     struct event_base *base;
-    sn_sock *sock;
+    sn_sock *sock;            /* socks[0] */
+    sn_sock *socks[MAX_SOCKS];
+    slot slots[MAX_SOCKS];
+    int count;
     sn_h2 *h2;
     int ack;
     int rc;
     char line[4096];
     size_t line_len;
-} probe;
+};
 
 static void print_hex(const uint8_t *p, size_t n)
 {
@@ -74,9 +86,10 @@ static const char *state_name(sn_sock_state st)
 static void on_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud)
 {
     int t = sn_sock_transport(s);
+    slot *sl = ud;
 
-    (void)ud;
-    printf("{\"ev\":\"state\",\"state\":\"%s\",\"err\":%d,\"errtext\":", state_name(st), err);
+    printf("{\"ev\":\"state\",\"i\":%d,\"state\":\"%s\",\"err\":%d,\"errtext\":", sl->i,
+           state_name(st), err);
     print_str(sn_strerror(err));
     printf(",\"close\":%d,\"transport\":\"%s\",\"n\":%u}\n", code,
            t == SN_PROTO_H2 ? "h2" : t == SN_PROTO_H1 ? "http/1.1" : "", sn_sock_connections(s));
@@ -85,10 +98,11 @@ static void on_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud)
 
 static void on_request(sn_sock *s, sn_rpc_srvreq *req, const sn_rpc_incoming *in, void *ud)
 {
-    probe *p = ud;
+    slot *sl = ud;
+    probe *p = sl->p;
     int rc;
 
-    printf("{\"ev\":\"request\",\"verb\":");
+    printf("{\"ev\":\"request\",\"i\":%d,\"verb\":", sl->i);
     print_str(in->verb);
     printf(",\"path\":");
     print_str(in->path);
@@ -101,7 +115,8 @@ static void on_request(sn_sock *s, sn_rpc_srvreq *req, const sn_rpc_incoming *in
         return;
     }
     rc = sn_sock_respond(s, req, 200);
-    printf("{\"ev\":\"acked\",\"id\":%llu,\"rc\":%d}\n", (unsigned long long)in->id, rc);
+    printf("{\"ev\":\"acked\",\"i\":%d,\"id\":%llu,\"rc\":%d}\n", sl->i,
+           (unsigned long long)in->id, rc);
     fflush(stdout);
 }
 
@@ -142,7 +157,9 @@ static void stdin_cb(evutil_socket_t fd, short what, void *arg)
         p->line[p->line_len] = '\0';
         p->line_len = 0;
         if (strcmp(p->line, "quit") == 0) {
-            sn_sock_stop(p->sock);
+            int k;
+            for (k = 0; k < p->count; k++)
+                sn_sock_stop(p->socks[k]);
             event_base_loopexit(p->base, NULL);
         } else if (sscanf(p->line, "req %15s %1023s", verb, path) == 2) {
             int rc = sn_sock_request(p->sock, verb, path, NULL, 0, NULL, 0, 5000,
@@ -274,11 +291,22 @@ int main(int argc, char **argv)
                 cfg.no_reconnect = 1;
             } else if (strcmp(a, "--no-ack") == 0) {
                 p.ack = 0;
+            } else if (strcmp(a, "--count") == 0) {
+                p.count = (int)strtol(v, NULL, 10);
+                i++;
             }
         }
-        rc = sn_sock_new(&p.sock, p.base, &cfg, &cbs, &p);
-        if (rc == 0)
-            rc = sn_sock_start(p.sock);
+        if (p.count < 1 || p.count > MAX_SOCKS)
+            p.count = 1;
+        rc = 0;
+        for (i = 0; i < p.count && rc == 0; i++) {
+            p.slots[i].p = &p;
+            p.slots[i].i = i;
+            rc = sn_sock_new(&p.socks[i], p.base, &cfg, &cbs, &p.slots[i]);
+            if (rc == 0)
+                rc = sn_sock_start(p.socks[i]);
+        }
+        p.sock = p.socks[0];
         ev_in = event_new(p.base, 0, EV_READ | EV_PERSIST, stdin_cb, &p);
         event_add(ev_in, NULL);
     } else if (strcmp(argv[4], "http") == 0 || strcmp(argv[4], "grpc") == 0) {
@@ -312,7 +340,8 @@ int main(int argc, char **argv)
     } else {
         event_base_dispatch(p.base);
     }
-    sn_sock_free(p.sock);
+    for (i = 0; i < p.count; i++)
+        sn_sock_free(p.socks[i]);
     sn_h2_free(p.h2);
     if (ev_in)
         event_free(ev_in);
