@@ -46,3 +46,6 @@ EXTRA_DIST += tests/unit/bridge/qr-roundtrip.js tests/fuzz/fuzz_br_cmd.c
 
 FUZZ_LIST += fuzz_br_cmd
 fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c
+
+# The Signal sandbox for the run command (Signal mock + simulated phone).
+EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js
