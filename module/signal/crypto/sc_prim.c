@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include <gcrypt.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/hmac.h>
 
 #include "sc_prim.h"
@@ -328,10 +330,10 @@ int sc_x25519_keypair(uint8_t pub[32], uint8_t priv[32])
     return rc;
 }
 
-int sc_x25519(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
+/* Derive with an already-made private EVP_PKEY; rejects all-zero output. */
+static int derive(uint8_t out[32], EVP_PKEY *a, const uint8_t pub[32])
 {
     static const uint8_t zero[32];
-    EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
     EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32);
     EVP_PKEY_CTX *ctx = a ? EVP_PKEY_CTX_new(a, NULL) : NULL;
     size_t len = 32;
@@ -355,8 +357,39 @@ int sc_x25519(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
     rc = 0;
 out:
     EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(a);
     EVP_PKEY_free(b);
+    return rc;
+}
+
+int sc_x25519(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
+{
+    EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+    int rc = derive(out, a, pub);
+
+    EVP_PKEY_free(a);
+    return rc;
+}
+
+int sc_x25519_pair(uint8_t out[32], const uint8_t priv[32],
+                   const uint8_t our_pub[32], const uint8_t their_pub[32])
+{
+    OSSL_PARAM ps[3];
+    EVP_PKEY_CTX *fctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+    EVP_PKEY *a = NULL;
+    int rc;
+
+    /* Both halves given: the provider stores them instead of computing the
+     * public key with a second scalar multiplication. */
+    ps[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, 32);
+    ps[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)our_pub, 32);
+    ps[2] = OSSL_PARAM_construct_end();
+    if (!fctx || EVP_PKEY_fromdata_init(fctx) != 1 ||
+        EVP_PKEY_fromdata(fctx, &a, EVP_PKEY_KEYPAIR, ps) != 1)
+        rc = SC_ERR_CRYPTO;
+    else
+        rc = derive(out, a, their_pub);
+    EVP_PKEY_free(a);
+    EVP_PKEY_CTX_free(fctx);
     return rc;
 }
 

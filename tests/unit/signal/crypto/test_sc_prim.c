@@ -135,6 +135,11 @@ START_TEST(x25519_rfc7748_keys_agree_and_zero_is_refused)
     ck_assert_int_eq(sc_x25519(s2, b, pa), 0);
     ck_assert_int_eq(memcmp(s1, s2, 32), 0);
     ck_assert_int_eq(sc_x25519(s1, a, zero), SC_ERR_KEY);
+    memset(s2, 0, 32);
+    ck_assert_int_eq(sc_x25519(s1, a, pb), 0);
+    ck_assert_int_eq(sc_x25519_pair(s2, a, pa, pb), 0);
+    ck_assert_int_eq(memcmp(s1, s2, 32), 0);
+    ck_assert_int_eq(sc_x25519_pair(s2, a, pa, zero), SC_ERR_KEY);
     ck_assert_int_eq(sc_x25519_keypair(pa, a), 0);
     ck_assert((a[0] & 7) == 0 && (a[31] & 0xC0) == 0x40);
 }
