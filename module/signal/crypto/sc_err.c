@@ -21,6 +21,31 @@ static const struct {
     /* sessions */
 
     /* sealed sender, certificates, sender keys */
+    {SC_ERR_CERT_FORMAT, "malformed certificate"},
+    {SC_ERR_CERT_UNKNOWN_SIGNER, "sender certificate names an unknown server certificate"},
+    {SC_ERR_CERT_REVOKED, "server certificate is revoked"},
+    {SC_ERR_CERT_TRUST, "server certificate not signed by a trust root"},
+    {SC_ERR_CERT_SIGNATURE, "sender certificate not signed by its server"},
+    {SC_ERR_CERT_EXPIRED, "sender certificate expired"},
+    {SC_ERR_SEALED_VERSION, "unknown sealed sender version"},
+    {SC_ERR_SEALED_FORMAT, "malformed sealed sender message"},
+    {SC_ERR_SEALED_STATIC_MAC, "sealed sender: sender key MAC failed"},
+    {SC_ERR_SEALED_MESSAGE_MAC, "sealed sender: message MAC failed"},
+    {SC_ERR_SEALED_KEY_MISMATCH, "sealed sender: sender key differs from certificate"},
+    {SC_ERR_SEALED_EPHEMERAL, "sealed sender v2: ephemeral key check failed"},
+    {SC_ERR_SEALED_DECRYPT, "sealed sender v2: AES-GCM-SIV decryption failed"},
+    {SC_ERR_SEALED_AUTH_TAG, "sealed sender v2: sender authentication tag mismatch"},
+    {SC_ERR_SEALED_SELF_SEND, "sealed sender message from ourselves"},
+    {SC_ERR_USMC_FORMAT, "malformed unidentified sender message content"},
+    {SC_ERR_SK_FORMAT, "malformed sender key message"},
+    {SC_ERR_SK_VERSION, "unsupported sender key message version"},
+    {SC_ERR_SK_NO_STATE, "no sender key state for this distribution or chain"},
+    {SC_ERR_SK_SIGNATURE, "sender key message signature does not verify"},
+    {SC_ERR_SK_DUPLICATE, "sender key message already received"},
+    {SC_ERR_SK_TOO_FAR, "sender key message too far in the future"},
+    {SC_ERR_SK_DECRYPT, "sender key message decryption failed"},
+    {SC_ERR_SK_RECORD, "malformed or unsupported sender key record"},
+    {SC_ERR_SK_NOT_OURS, "sender key state has no signing private key"},
 
 };
 
