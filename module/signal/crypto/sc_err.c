@@ -17,6 +17,7 @@ static const struct {
     {SC_ERR_FORMAT, "malformed input"},
 
     /* Kyber and the other ciphers */
+    {SC_ERR_KEM_TYPE, "KEM type is not Kyber1024 (0x08)"},
 
     /* sessions */
     {SC_ERR_NO_SESSION, "no usable session for this message"},

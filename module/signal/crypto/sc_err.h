@@ -18,6 +18,7 @@ enum {
     SC_ERR_FORMAT = -1004,    /* malformed input (length, version, encoding) */
 
     /* Kyber and the "other ciphers": -1020..-1039 */
+    SC_ERR_KEM_TYPE = -1020,  /* KEM key/ciphertext type byte is not 0x08 */
 
     /* sessions (PQXDH, ratchet, SPQR, records): -1040..-1069 */
     SC_ERR_NO_SESSION = -1040,   /* no usable session for this message */
