@@ -17,8 +17,23 @@ static const struct {
     {SC_ERR_FORMAT, "malformed input"},
 
     /* Kyber and the other ciphers */
+    {SC_ERR_KEM_TYPE, "KEM type is not Kyber1024 (0x08)"},
 
     /* sessions */
+    {SC_ERR_NO_SESSION, "no usable session for this message"},
+    {SC_ERR_BAD_MAC, "message authentication code does not verify"},
+    {SC_ERR_VERSION, "unsupported message version"},
+    {SC_ERR_DUPLICATE, "duplicate message (key already used)"},
+    {SC_ERR_TOO_FAR, "message counter too far ahead"},
+    {SC_ERR_SPQR, "post-quantum ratchet part rejected"},
+    {SC_ERR_NO_KYBER, "Kyber pre key must be present for this session version"},
+    {SC_ERR_BASE_KEY, "non-canonical base key"},
+    {SC_ERR_UNKNOWN_PREKEY, "unknown pre-key id"},
+    {SC_ERR_RECORD, "malformed or unsupported session record"},
+    {SC_ERR_ADDRESS, "message addresses do not match the session"},
+    {SC_ERR_KEY_RECORD, "malformed key record"},
+    {SC_ERR_UNTRUSTED, "identity key does not match the session"},
+    {SC_ERR_MSG_FORMAT, "malformed Signal message"},
 
     /* sealed sender, certificates, sender keys */
     {SC_ERR_CERT_FORMAT, "malformed certificate"},

@@ -1,0 +1,77 @@
+/* kyber_tool.c - line-oriented driver of sc_kyber for the node oracles
+ * (tests/interop/kyber-*.js). One request per stdin line, hex in and out:
+ *   K <coins:64>            -> "<pk> <sk>"   (keypair_derand)
+ *   E <pk> <m:32>           -> "<ct> <ss>"   (enc_derand)
+ *   D <ct> <sk>             -> "<ss>"        (dec)
+ * Any failure prints "ERR <code>". Test helper only: it prints secrets. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_kyber.h"
+
+static int unhex(uint8_t *out, size_t n, const char *s, const char **end)
+{
+    size_t i;
+
+    while (*s == ' ')
+        s++;
+    for (i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    s += 2 * n;
+    if (*s != ' ' && *s != '\n' && *s != '\0')
+        return -1;
+    *end = s;
+    return 0;
+}
+
+static void puthex(const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        printf("%02x", p[i]);
+}
+
+int main(void)
+{
+    static char line[16384];
+    static uint8_t pk[1568], sk[3168], ct[1568];
+    uint8_t coins[64], ss[32];
+    const char *p;
+    int rc;
+
+    while (fgets(line, sizeof(line), stdin)) {
+        p = line + 1;
+        rc = -1;
+        if (line[0] == 'K' && !unhex(coins, 64, p, &p)) {
+            if (!(rc = sc_kyber1024_keypair_derand(pk, sk, coins))) {
+                puthex(pk, sizeof(pk));
+                putchar(' ');
+                puthex(sk, sizeof(sk));
+            }
+        } else if (line[0] == 'E' && !unhex(pk, sizeof(pk), p, &p) &&
+                   !unhex(coins, 32, p, &p)) {
+            if (!(rc = sc_kyber1024_enc_derand(ct, ss, pk, coins))) {
+                puthex(ct, sizeof(ct));
+                putchar(' ');
+                puthex(ss, sizeof(ss));
+            }
+        } else if (line[0] == 'D' && !unhex(ct, sizeof(ct), p, &p) &&
+                   !unhex(sk, sizeof(sk), p, &p)) {
+            if (!(rc = sc_kyber1024_dec(ss, ct, sk)))
+                puthex(ss, sizeof(ss));
+        }
+        if (rc)
+            printf("ERR %d", rc);
+        putchar('\n');
+        fflush(stdout);
+    }
+    return 0;
+}
