@@ -18,3 +18,11 @@ tests_unit_signal_crypto_test_sc_sealed_LDADD = $(SC_TEST_LIBS)
 tests_unit_signal_crypto_test_sc_senderkey_SOURCES = tests/unit/signal/crypto/test_sc_senderkey.c
 tests_unit_signal_crypto_test_sc_senderkey_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_senderkey_LDADD = $(SC_TEST_LIBS)
+
+# interop with libsignal-client 0.100 through the C tool
+check_PROGRAMS += tests/unit/signal/crypto/sc_sealed_tool
+tests_unit_signal_crypto_sc_sealed_tool_SOURCES = tests/unit/signal/crypto/sc_sealed_tool.c
+tests_unit_signal_crypto_sc_sealed_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_sc_sealed_tool_LDADD = libsbcrypto.la
+TESTS += tests/interop/sealed-interop.js
+EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js
