@@ -24,5 +24,5 @@ check_PROGRAMS += tests/unit/signal/crypto/sc_sealed_tool
 tests_unit_signal_crypto_sc_sealed_tool_SOURCES = tests/unit/signal/crypto/sc_sealed_tool.c
 tests_unit_signal_crypto_sc_sealed_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_sc_sealed_tool_LDADD = libsbcrypto.la
-TESTS += tests/interop/sealed-interop.js
-EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js
+TESTS += tests/interop/sealed-interop.js tests/interop/senderkey-interop.js
+EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js tests/interop/senderkey-interop.js

@@ -9,7 +9,7 @@
  *   decrypt      PUB PRIV MSG ROOTS NOW UUID DEV E164  -> ok USMC-fields
  *   usmc-new     TYPE CERT CONTENT HINT GROUP          -> ok USMC
  *   cert-check   CERT ROOTS NOW [KNOWNCERT]            -> ok UUID DEV
- *   sk-create    DIST                                  -> ok RECORD SKDM
+ *   sk-create    DIST [RECORD]                         -> ok RECORD SKDM
  *   sk-process   RECORD DIST SKDM                      -> ok RECORD
  *   sk-encrypt   RECORD PT                             -> ok RECORD MSG
  *   sk-decrypt   RECORD MSG                            -> ok RECORD PT
@@ -259,11 +259,15 @@ int main(int argc, char **argv)
         sc_sk_record *r;
         uint8_t *skdm = NULL;
         size_t n = 0;
-        if (create)
-            NEED(1);
-        else
+        if (create && argc != 3 && argc != 4)
+            return 2;
+        if (!create)
             NEED(3);
-        if ((rc = load(&r, create ? "-" : argv[2], create ? argv[2] : argv[3])) != 0)
+        if (create)
+            rc = load(&r, argc == 4 ? argv[3] : "-", argv[2]);
+        else
+            rc = load(&r, argv[2], argv[3]);
+        if (rc != 0)
             return err(rc);
         if (create) {
             rc = sc_sk_create(r, &skdm, &n);
