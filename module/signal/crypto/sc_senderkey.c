@@ -494,7 +494,7 @@ int sc_sk_record_save(const sc_sk_record *r, uint8_t **out, size_t *len)
         st[i].signing_private.data = (uint8_t *)s->sig_priv;
         st[i].signing_private.len = s->has_priv ? 32 : 0;
         st[i].n_skipped = s->nskipped;
-        st[i].skipped = skp + k;
+        st[i].skipped = s->nskipped ? skp + k : NULL;
         for (j = 0; j < s->nskipped; j++, k++) {
             ScSs__SenderKeyRecord__SkippedKey ki = SC_SS__SENDER_KEY_RECORD__SKIPPED_KEY__INIT;
             sk[k] = ki;

@@ -26,3 +26,14 @@ tests_unit_signal_crypto_sc_sealed_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_sc_sealed_tool_LDADD = libsbcrypto.la
 TESTS += tests/interop/sealed-interop.js tests/interop/senderkey-interop.js
 EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js tests/interop/senderkey-interop.js
+
+# fuzz targets (tests/fuzz/<name>.c, seeds in tests/fuzz/corpus/<name>/)
+SC_SEALED_FUZZ_SRCS = module/signal/crypto/sc_cert.c module/signal/crypto/sc_sealed.c \
+	module/signal/crypto/sc_senderkey.c module/signal/crypto/sc_prim.c \
+	module/signal/crypto/sc_err.c module/common/ut.c module/common/ut_err.c \
+	module/signal/crypto/sc_sealed.pb-c.c
+FUZZ_LIST += fuzz_sc_sealed fuzz_sc_cert fuzz_sc_senderkey
+fuzz_sc_sealed_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
+fuzz_sc_cert_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
+fuzz_sc_senderkey_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
+EXTRA_DIST += tests/fuzz/fuzz_sc_sealed.c tests/fuzz/fuzz_sc_cert.c tests/fuzz/fuzz_sc_senderkey.c
