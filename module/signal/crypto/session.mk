@@ -20,3 +20,25 @@ CLEANFILES += module/signal/crypto/sc_wire.pb-c.c module/signal/crypto/sc_wire.p
 # SPQR epoch-0 chain and the double ratchet
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_spqr.h module/signal/crypto/sc_spqr.c \
 	module/signal/crypto/sc_ratchet.h module/signal/crypto/sc_ratchet.c
+
+# PQXDH (needs sc_kyber from kyber.mk)
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_keys_kem.c \
+	module/signal/crypto/sc_pqxdh.h module/signal/crypto/sc_pqxdh.c
+
+# sessions and their records
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_session.h module/signal/crypto/sc_session.c \
+	module/signal/crypto/sc_session_int.h module/signal/crypto/sc_record.c
+nodist_libsbcrypto_la_SOURCES += module/signal/crypto/sc_record.pb-c.c module/signal/crypto/sc_record.pb-c.h
+BUILT_SOURCES += module/signal/crypto/sc_record.pb-c.h
+EXTRA_DIST += module/signal/crypto/sc_record.proto
+CLEANFILES += module/signal/crypto/sc_record.pb-c.c module/signal/crypto/sc_record.pb-c.h
+
+SC_SESSION_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+tests_unit_signal_crypto_test_sc_msg_SOURCES = tests/unit/signal/crypto/test_sc_msg.c
+tests_unit_signal_crypto_test_sc_msg_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_msg_LDADD = $(SC_TEST_LIBS)
+tests_unit_signal_crypto_test_sc_session_SOURCES = tests/unit/signal/crypto/test_sc_session.c
+tests_unit_signal_crypto_test_sc_session_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_session_LDADD = $(SC_TEST_LIBS)
