@@ -42,3 +42,11 @@ tests_unit_signal_crypto_test_sc_msg_LDADD = $(SC_TEST_LIBS)
 tests_unit_signal_crypto_test_sc_session_SOURCES = tests/unit/signal/crypto/test_sc_session.c
 tests_unit_signal_crypto_test_sc_session_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_session_LDADD = $(SC_TEST_LIBS)
+
+# Interop with libsignal-client 0.100 (node:test driving session_tool)
+check_PROGRAMS += tests/interop/session_tool
+tests_interop_session_tool_SOURCES = tests/interop/session_tool.c
+tests_interop_session_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_session_tool_LDADD = libsbcrypto.la
+TESTS += tests/interop/session.js
+EXTRA_DIST += tests/interop/session.js tests/lib/libsignal-stores.js
