@@ -11,6 +11,7 @@
  *   enc <plaintext>                   -> OK <type> <message>
  *   dec <type> <message>              -> OK <plaintext> <used opk id|->
  *   save                              -> OK <record bytes> (serialize, free, reload)
+ *   dump                              -> OK <record>
  * Test helper only. */
 #include "config.h"
 
@@ -284,6 +285,14 @@ static int handle(dev *d, char *line)
         sc_session_free(d->s);
         d->s = s2;
         printf("OK %zu", n);
+    } else if (!strcmp(line, "dump")) {
+        uint8_t *rec;
+        size_t n;
+        if ((rc = sc_session_serialize(d->s, &rec, &n)))
+            return rc;
+        printf("OK ");
+        puthex(rec, n);
+        ut_free_secret(rec, n);
     } else {
         return UT_ERR_INVAL;
     }
