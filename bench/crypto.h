@@ -21,6 +21,7 @@ typedef struct bench_op {
 
 /* Tables end with an entry whose name is NULL. */
 extern const bench_op bench_kyber_ops[];
+extern const bench_op bench_session_ops[];
 extern const bench_op bench_sealed_ops[];
 
 #endif

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#include <openssl/bn.h>
-
 #include "sc_keys.h"
 #include "sc_prim.h"
 
@@ -71,66 +69,66 @@ int sc_ec_pub_deserialize(uint8_t pub[SC_EC_PUB_LEN], const uint8_t *in,
     return 0;
 }
 
-/* x-only Montgomery ladder computing [l]P with OpenSSL bignums (RFC 7748
- * formulas). P is torsion-free on the curve iff the result is the point at
- * infinity (Z = 0); twist points and small-order components leave Z != 0.
- * Slow but only run once per incoming PreKey message. */
+/* ref10 field and group arithmetic exported by libsignal-protocol-c.so
+ * (2.3.x; its XEdDSA already comes from there, see sc_prim.c). Declared
+ * here because Debian does not install the headers. */
+typedef int32_t sc_fe[10];
+typedef struct { sc_fe X, Y, Z; } sc_ge_p2;
+typedef struct { sc_fe X, Y, Z, T; } sc_ge_p3;
+void crypto_sign_ed25519_ref10_fe_frombytes(sc_fe h, const unsigned char *s);
+void crypto_sign_ed25519_ref10_fe_tobytes(unsigned char *s, const sc_fe h);
+void crypto_sign_ed25519_ref10_fe_1(sc_fe h);
+void crypto_sign_ed25519_ref10_fe_add(sc_fe h, const sc_fe f, const sc_fe g);
+void crypto_sign_ed25519_ref10_fe_sub(sc_fe h, const sc_fe f, const sc_fe g);
+void crypto_sign_ed25519_ref10_fe_mul(sc_fe h, const sc_fe f, const sc_fe g);
+void crypto_sign_ed25519_ref10_fe_invert(sc_fe out, const sc_fe z);
+int crypto_sign_ed25519_ref10_ge_frombytes_negate_vartime(sc_ge_p3 *h,
+                                                          const unsigned char *s);
+void crypto_sign_ed25519_ref10_ge_double_scalarmult_vartime(
+    sc_ge_p2 *r, const unsigned char *a, const sc_ge_p3 *A,
+    const unsigned char *b);
+void crypto_sign_ed25519_ref10_ge_tobytes(unsigned char *s, const sc_ge_p2 *h);
+
+/* Map u to the Edwards y = (u-1)/(u+1), decode the point (fails for points
+ * on the twist), and check [l]P = identity: torsion-free. Variable time,
+ * public input only. */
 int sc_ec_pub_check_canonical(const uint8_t pub[SC_EC_PUB_LEN])
 {
-    static const char l_hex[] =
-        "1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed";
-    static const char p_hex[] =
-        "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed";
-    BN_CTX *ctx = BN_CTX_new();
-    BIGNUM *p = NULL, *l = NULL, *u, *x2, *z2, *x3, *z3, *a, *aa, *b, *bb,
-           *e, *c, *d, *da, *cb, *t;
-    int rc = SC_ERR_KEY, swap = 0, i;
+    /* the group order l and p = 2^255 - 19, little-endian */
+    static const uint8_t l[32] = {
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+        0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0x10};
+    static const uint8_t zero[32], identity[32] = {1};
+    sc_fe u, one, num, den, y;
+    sc_ge_p3 P;
+    sc_ge_p2 R;
+    uint8_t yb[32], out[32];
+    int i;
 
-    if (!ctx)
-        return UT_ERR_NOMEM;
-    BN_CTX_start(ctx);
-    u = BN_CTX_get(ctx); x2 = BN_CTX_get(ctx); z2 = BN_CTX_get(ctx);
-    x3 = BN_CTX_get(ctx); z3 = BN_CTX_get(ctx); a = BN_CTX_get(ctx);
-    aa = BN_CTX_get(ctx); b = BN_CTX_get(ctx); bb = BN_CTX_get(ctx);
-    e = BN_CTX_get(ctx); c = BN_CTX_get(ctx); d = BN_CTX_get(ctx);
-    da = BN_CTX_get(ctx); cb = BN_CTX_get(ctx); t = BN_CTX_get(ctx);
-    if (!t || !BN_hex2bn(&p, p_hex) || !BN_hex2bn(&l, l_hex) ||
-        !BN_lebin2bn(pub, SC_EC_PUB_LEN, u)) {
-        rc = SC_ERR_CRYPTO;
-        goto out;
-    }
-    if (BN_cmp(u, p) >= 0 || BN_is_zero(u))
-        goto out; /* non-canonical encoding, or the order-2 point */
-    BN_one(x2); BN_zero(z2);
-    if (!BN_copy(x3, u)) { rc = SC_ERR_CRYPTO; goto out; }
-    BN_one(z3);
-    for (i = BN_num_bits(l) - 1; i >= 0; i--) {
-        int bit = BN_is_bit_set(l, i);
-        swap ^= bit;
-        if (swap) { BN_swap(x2, x3); BN_swap(z2, z3); }
-        swap = bit;
-        if (!BN_mod_add(a, x2, z2, p, ctx) || !BN_mod_sqr(aa, a, p, ctx) ||
-            !BN_mod_sub(b, x2, z2, p, ctx) || !BN_mod_sqr(bb, b, p, ctx) ||
-            !BN_mod_sub(e, aa, bb, p, ctx) || !BN_mod_add(c, x3, z3, p, ctx) ||
-            !BN_mod_sub(d, x3, z3, p, ctx) || !BN_mod_mul(da, d, a, p, ctx) ||
-            !BN_mod_mul(cb, c, b, p, ctx) || !BN_mod_add(t, da, cb, p, ctx) ||
-            !BN_mod_sqr(x3, t, p, ctx) || !BN_mod_sub(t, da, cb, p, ctx) ||
-            !BN_mod_sqr(t, t, p, ctx) || !BN_mod_mul(z3, u, t, p, ctx) ||
-            !BN_mod_mul(x2, aa, bb, p, ctx) || !BN_set_word(t, 121665) ||
-            !BN_mod_mul(t, t, e, p, ctx) || !BN_mod_add(t, t, aa, p, ctx) ||
-            !BN_mod_mul(z2, e, t, p, ctx)) {
-            rc = SC_ERR_CRYPTO;
-            goto out;
+    /* u < p: compare from the top byte down */
+    for (i = 31; i >= 0; i--) {
+        uint8_t pi = i == 31 ? 0x7f : i == 0 ? 0xed : 0xff;
+        if (pub[i] != pi) {
+            if (pub[i] > pi)
+                return SC_ERR_KEY;
+            break;
         }
     }
-    if (swap) { BN_swap(x2, x3); BN_swap(z2, z3); }
-    rc = BN_is_zero(z2) ? 0 : SC_ERR_KEY;
-out:
-    BN_free(p);
-    BN_free(l);
-    BN_CTX_end(ctx);
-    BN_CTX_free(ctx);
-    return rc;
+    if (i < 0 || !memcmp(pub, zero, 32))
+        return SC_ERR_KEY; /* u = p, or the order-2 point u = 0 */
+    crypto_sign_ed25519_ref10_fe_frombytes(u, pub);
+    crypto_sign_ed25519_ref10_fe_1(one);
+    crypto_sign_ed25519_ref10_fe_sub(num, u, one);
+    crypto_sign_ed25519_ref10_fe_add(den, u, one);
+    crypto_sign_ed25519_ref10_fe_invert(den, den);
+    crypto_sign_ed25519_ref10_fe_mul(y, num, den);
+    crypto_sign_ed25519_ref10_fe_tobytes(yb, y);
+    if (crypto_sign_ed25519_ref10_ge_frombytes_negate_vartime(&P, yb))
+        return SC_ERR_KEY; /* not on the curve (twist) */
+    crypto_sign_ed25519_ref10_ge_double_scalarmult_vartime(&R, l, &P, zero);
+    crypto_sign_ed25519_ref10_ge_tobytes(out, &R);
+    return memcmp(out, identity, 32) ? SC_ERR_KEY : 0;
 }
 
 /* ---- pre-keys ----------------------------------------------------------- */
