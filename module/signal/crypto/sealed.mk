@@ -37,3 +37,11 @@ fuzz_sc_sealed_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
 fuzz_sc_cert_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
 fuzz_sc_senderkey_FUZZ_SRCS = $(SC_SEALED_FUZZ_SRCS)
 EXTRA_DIST += tests/fuzz/fuzz_sc_sealed.c tests/fuzz/fuzz_sc_cert.c tests/fuzz/fuzz_sc_senderkey.c
+
+# full flow: sealed sender around v4 session messages (sc_session)
+check_PROGRAMS += tests/unit/signal/crypto/sc_sealed_device
+tests_unit_signal_crypto_sc_sealed_device_SOURCES = tests/unit/signal/crypto/sc_sealed_device.c
+tests_unit_signal_crypto_sc_sealed_device_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_sc_sealed_device_LDADD = libsbcrypto.la
+TESTS += tests/interop/sealed-session.js
+EXTRA_DIST += tests/interop/sealed-session.js
