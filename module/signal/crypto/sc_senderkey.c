@@ -158,6 +158,7 @@ static void add_state(sc_sk_record *r, sk_state *st)
     int have = 0;
     size_t i, j;
 
+    memset(&keep, 0, sizeof(keep));
     for (i = 0, j = 0; i < r->nstates; i++) {
         sk_state *s = &r->states[i];
         if (s->chain_id == st->chain_id && !have &&
@@ -176,6 +177,7 @@ static void add_state(sc_sk_record *r, sk_state *st)
     if (have) {
         state_clear(st);
         *st = keep;
+        ut_wipe(&keep, sizeof(keep));
     }
     while (r->nstates >= SC_SK_MAX_STATES)
         state_clear(&r->states[--r->nstates]);
