@@ -166,10 +166,14 @@ int main(int argc, char **argv)
         size_t n;
         if (op.n != 32 || os.n != 32 || tp.n != 32)
             return 2;
-        if ((rc = sc_usmc_parse(&u, um.p, um.n)) != 0)
-            return err(rc);
-        rc = sc_sealed_encrypt_v1(&out, &n, u, op.p, os.p, tp.p);
-        sc_usmc_free(u);
+        if ((rc = sc_usmc_parse(&u, um.p, um.n)) == 0) {
+            rc = sc_sealed_encrypt_v1(&out, &n, u, op.p, os.p, tp.p);
+            sc_usmc_free(u);
+        }
+        free(op.p);
+        free(os.p);
+        free(tp.p);
+        free(um.p);
         if (rc != 0)
             return err(rc);
         printf("ok");
@@ -195,9 +199,8 @@ int main(int argc, char **argv)
             sc_sealed_local me = {pub.p, priv.p, argv[7], NULL, (uint32_t)atoi(argv[8])};
             if (strcmp(argv[9], "-") != 0)
                 me.e164 = argv[9];
-            if ((rc = sc_trust_new(&t)) != 0 || (rc = add_roots(t, argv[5])) != 0)
-                return err(rc);
-            rc = sc_sealed_decrypt(&u, m.p, m.n, &me, t, strtoll(argv[6], NULL, 10));
+            if ((rc = sc_trust_new(&t)) == 0 && (rc = add_roots(t, argv[5])) == 0)
+                rc = sc_sealed_decrypt(&u, m.p, m.n, &me, t, strtoll(argv[6], NULL, 10));
             sc_trust_free(t);
         }
         free(pub.p);
@@ -217,6 +220,9 @@ int main(int argc, char **argv)
         size_t n;
         rc = sc_usmc_new(&u, (uint32_t)atoi(argv[2]), cert.p, cert.n, content.p,
                          content.n, (uint32_t)atoi(argv[5]), group.p, group.n);
+        free(cert.p);
+        free(content.p);
+        free(group.p);
         if (rc != 0)
             return err(rc);
         p = sc_usmc_bytes(u, &n);
@@ -224,9 +230,6 @@ int main(int argc, char **argv)
         put(p, n);
         putchar('\n');
         sc_usmc_free(u);
-        free(cert.p);
-        free(content.p);
-        free(group.p);
         return 0;
     }
     if (strcmp(cmd, "cert-check") == 0) {
@@ -235,16 +238,15 @@ int main(int argc, char **argv)
         blob cert = hex(argv[2]);
         sc_trust *t;
         sc_sender_cert *c;
-        if ((rc = sc_trust_new(&t)) != 0 || (rc = add_roots(t, argv[3])) != 0)
+        if ((rc = sc_trust_new(&t)) != 0)
             return err(rc);
-        if (argc == 6) {
+        rc = add_roots(t, argv[3]);
+        if (rc == 0 && argc == 6) {
             blob k = hex(argv[5]);
             rc = sc_trust_add_known(t, k.p, k.n);
             free(k.p);
-            if (rc != 0)
-                return err(rc);
         }
-        if ((rc = sc_sender_cert_parse(&c, cert.p, cert.n)) == 0) {
+        if (rc == 0 && (rc = sc_sender_cert_parse(&c, cert.p, cert.n)) == 0) {
             rc = sc_sender_cert_validate(c, t, strtoll(argv[4], NULL, 10));
             if (rc == 0)
                 printf("ok %s %u\n", sc_sender_cert_uuid(c), sc_sender_cert_device(c));
@@ -294,8 +296,10 @@ int main(int argc, char **argv)
         size_t n;
         NEED(2);
         blob in = hex(argv[3]);
-        if ((rc = load(&r, argv[2], NULL)) != 0)
+        if ((rc = load(&r, argv[2], NULL)) != 0) {
+            free(in.p);
             return err(rc);
+        }
         rc = encrypt ? sc_sk_encrypt(r, in.p, in.n, &out, &n)
                      : sc_sk_decrypt(r, in.p, in.n, &out, &n);
         if (rc == 0) {
