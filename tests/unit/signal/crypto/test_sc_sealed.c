@@ -477,6 +477,46 @@ START_TEST(v1_round_trip_and_checks)
 }
 END_TEST
 
+START_TEST(self_send_by_e164)
+{
+    world w;
+    cert_opts o = {0};
+    sc_usmc *u, *got;
+    uint8_t cert[768], *msg;
+    size_t n, cn;
+    sc_sealed_local me;
+
+    world_init(&w, 5000);
+    o.uuid = UUID_A;
+    o.e164 = "+15550003333";
+    o.device = 4;
+    o.expires = 5000;
+    o.identity = w.sender.pub;
+    o.server = w.scert;
+    o.server_len = w.scert_len;
+    o.signer_priv = w.server.priv;
+    cn = make_sender(cert, &o);
+    ck_assert_int_eq(sc_usmc_new(&u, SC_USMC_MESSAGE, cert, cn, (const uint8_t *)"x", 1, 0, NULL, 0), 0);
+    ck_assert_int_eq(sc_sealed_encrypt_v1(&msg, &n, u, w.sender.pub, w.sender.priv, w.rcpt.pub), 0);
+    me.identity_pub = w.rcpt.pub;
+    me.identity_priv = w.rcpt.priv;
+    me.uuid = UUID_B;          /* another uuid, but our number and device */
+    me.e164 = "+15550003333";
+    me.device = 4;
+    ck_assert_int_eq(sc_sealed_decrypt(&got, msg, n, &me, w.trust, 1), SC_ERR_SEALED_SELF_SEND);
+    me.e164 = "+15550004444";
+    ck_assert_int_eq(sc_sealed_decrypt(&got, msg, n, &me, w.trust, 1), 0);
+    ck_assert_str_eq(sc_sender_cert_e164(sc_usmc_sender(got)), "+15550003333");
+    sc_usmc_free(got);
+    me.e164 = NULL;
+    ck_assert_int_eq(sc_sealed_decrypt(&got, msg, n, &me, w.trust, 1), 0);
+    sc_usmc_free(got);
+    free(msg);
+    sc_usmc_free(u);
+    sc_trust_free(w.trust);
+}
+END_TEST
+
 /* A v2 single-recipient message built here from the published algorithm
  * (signal-crypto.md §4.3); libsignal-made ones are in the interop test. */
 static size_t v2_make(uint8_t *out, const world *w, const sc_usmc *u)
@@ -583,6 +623,7 @@ int main(void)
     tcase_add_test(tc, cert_malformed);
     tcase_add_test(tc, usmc_codec);
     tcase_add_test(tc, v1_round_trip_and_checks);
+    tcase_add_test(tc, self_send_by_e164);
     tcase_add_test(tc, v2_decrypt_and_checks);
     tcase_add_test(tc, error_texts_distinct);
     suite_add_tcase(s, tc);

@@ -77,9 +77,12 @@ START_TEST(in_order_and_out_of_order)
     int i;
 
     for (i = 0; i < 6; i++) {
+        uint8_t d[16];
         snprintf(t, sizeof(t), "msg %d", i);
         m[i] = enc(p.tx, t);
         ck_assert_uint_eq(m[i].b[0], 0x33);
+        ck_assert_int_eq(sc_sk_peek_distribution_id(m[i].b, m[i].n, 0, d), 0);
+        ck_assert_mem_eq(d, DIST, 16);
     }
     ck_assert_int_eq(dec(p.rx, m[0], "msg 0"), 0);
     ck_assert_int_eq(dec(p.rx, m[3], "msg 3"), 0);  /* skips 1, 2 */
