@@ -10,6 +10,11 @@
  */
 #include "config.h"
 
+/* The coefficient loops vectorise well; -O2 does not try hard enough. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+
 #include <string.h>
 
 #include "sc_kyber_int.h"
@@ -37,14 +42,16 @@ static const int16_t zetas[128] = {
     -108,  -308,  996,   991,   958,   -1460, 1522,  1628,
 };
 
-int16_t sc_kyber_montgomery_reduce(int32_t a)
+/* a * 2^-16 mod q, for |a| < q * 2^15; result in (-q, q). */
+static inline int16_t mont_reduce(int32_t a)
 {
     int16_t t = (int16_t)((int16_t)a * QINV);
 
     return (int16_t)((a - (int32_t)t * KY_Q) >> 16);
 }
 
-int16_t sc_kyber_barrett_reduce(int16_t a)
+/* a mod q, centered representative in [-(q-1)/2, (q-1)/2]. */
+static inline int16_t barrett_reduce(int16_t a)
 {
     const int16_t v = ((1 << 26) + KY_Q / 2) / KY_Q;
     int16_t t = (int16_t)(((int32_t)v * a + (1 << 25)) >> 26);
@@ -52,9 +59,19 @@ int16_t sc_kyber_barrett_reduce(int16_t a)
     return (int16_t)(a - t * KY_Q);
 }
 
-static int16_t fqmul(int16_t a, int16_t b)
+static inline int16_t fqmul(int16_t a, int16_t b)
 {
-    return sc_kyber_montgomery_reduce((int32_t)a * b);
+    return mont_reduce((int32_t)a * b);
+}
+
+int16_t sc_kyber_montgomery_reduce(int32_t a)
+{
+    return mont_reduce(a);
+}
+
+int16_t sc_kyber_barrett_reduce(int16_t a)
+{
+    return barrett_reduce(a);
 }
 
 void sc_kyber_ntt(ky_poly *p)
@@ -90,7 +107,7 @@ void sc_kyber_invntt_tomont(ky_poly *p)
             for (j = start; j < start + len; j++) {
                 int16_t t = r[j];
 
-                r[j] = sc_kyber_barrett_reduce((int16_t)(t + r[j + len]));
+                r[j] = barrett_reduce((int16_t)(t + r[j + len]));
                 r[j + len] = (int16_t)(r[j + len] - t);
                 r[j + len] = fqmul(zeta, r[j + len]);
             }
@@ -128,7 +145,7 @@ void sc_kyber_poly_tomont(ky_poly *p)
     unsigned i;
 
     for (i = 0; i < KY_N; i++)
-        p->c[i] = sc_kyber_montgomery_reduce((int32_t)p->c[i] * f);
+        p->c[i] = mont_reduce((int32_t)p->c[i] * f);
 }
 
 void sc_kyber_poly_reduce(ky_poly *p)
@@ -136,7 +153,7 @@ void sc_kyber_poly_reduce(ky_poly *p)
     unsigned i;
 
     for (i = 0; i < KY_N; i++)
-        p->c[i] = sc_kyber_barrett_reduce(p->c[i]);
+        p->c[i] = barrett_reduce(p->c[i]);
 }
 
 void sc_kyber_poly_add(ky_poly *r, const ky_poly *a, const ky_poly *b)

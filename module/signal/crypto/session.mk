@@ -20,3 +20,48 @@ CLEANFILES += module/signal/crypto/sc_wire.pb-c.c module/signal/crypto/sc_wire.p
 # SPQR epoch-0 chain and the double ratchet
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_spqr.h module/signal/crypto/sc_spqr.c \
 	module/signal/crypto/sc_ratchet.h module/signal/crypto/sc_ratchet.c
+
+# PQXDH (needs sc_kyber from kyber.mk)
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_keys_kem.c \
+	module/signal/crypto/sc_pqxdh.h module/signal/crypto/sc_pqxdh.c
+
+# sessions and their records
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_session.h module/signal/crypto/sc_session.c \
+	module/signal/crypto/sc_session_int.h module/signal/crypto/sc_record.c
+nodist_libsbcrypto_la_SOURCES += module/signal/crypto/sc_record.pb-c.c module/signal/crypto/sc_record.pb-c.h
+BUILT_SOURCES += module/signal/crypto/sc_record.pb-c.h
+EXTRA_DIST += module/signal/crypto/sc_record.proto
+CLEANFILES += module/signal/crypto/sc_record.pb-c.c module/signal/crypto/sc_record.pb-c.h
+
+SC_SESSION_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
+tests_unit_signal_crypto_test_sc_msg_SOURCES = tests/unit/signal/crypto/test_sc_msg.c
+tests_unit_signal_crypto_test_sc_msg_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_msg_LDADD = $(SC_TEST_LIBS)
+tests_unit_signal_crypto_test_sc_session_SOURCES = tests/unit/signal/crypto/test_sc_session.c
+tests_unit_signal_crypto_test_sc_session_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_session_LDADD = $(SC_TEST_LIBS)
+
+# Interop with libsignal-client 0.100 (node:test driving session_tool)
+check_PROGRAMS += tests/interop/session_tool
+tests_interop_session_tool_SOURCES = tests/interop/session_tool.c
+tests_interop_session_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_session_tool_LDADD = libsbcrypto.la
+TESTS += tests/interop/session.js
+EXTRA_DIST += tests/interop/session.js tests/lib/libsignal-stores.js
+
+# Fuzz targets: message codecs and the session-record loader
+SC_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c \
+	module/signal/crypto/sc_prim.c module/signal/crypto/sc_keys.c \
+	module/signal/crypto/sc_msg.c module/signal/crypto/sc_wire.pb-c.c
+SC_FUZZ_SESSION = $(SC_FUZZ_BASE) module/signal/crypto/sc_keys_kem.c \
+	module/signal/crypto/sc_kyber.c module/signal/crypto/sc_kyber_poly.c \
+	module/signal/crypto/sc_spqr.c module/signal/crypto/sc_ratchet.c \
+	module/signal/crypto/sc_pqxdh.c module/signal/crypto/sc_session.c \
+	module/signal/crypto/sc_record.c module/signal/crypto/sc_record.pb-c.c
+FUZZ_LIST += fuzz_signal_msg fuzz_prekey_msg fuzz_session_record
+fuzz_signal_msg_FUZZ_SRCS = $(SC_FUZZ_BASE)
+fuzz_prekey_msg_FUZZ_SRCS = $(SC_FUZZ_SESSION)
+fuzz_session_record_FUZZ_SRCS = $(SC_FUZZ_SESSION)
+EXTRA_DIST += tests/fuzz/fuzz_signal_msg.c tests/fuzz/fuzz_prekey_msg.c tests/fuzz/fuzz_session_record.c

@@ -1,0 +1,25 @@
+/*
+ * bench/crypto.h - the C side of `make bench` for signal/crypto. Each part
+ * contributes a table of operations in its own bench/crypto_<part>.c and
+ * lists it once in bench/crypto.c. A row's name ("kyber1024.keygen",
+ * "session.setup", "ratchet.100B", "sealed.v2.decrypt", ...) is matched with
+ * the Node baselines of the same name (bench/crypto-node-<part>.js).
+ */
+#ifndef BENCH_CRYPTO_H
+#define BENCH_CRYPTO_H
+
+typedef struct bench_op {
+    const char *name;
+    /* Prepare state for run (keys, messages); NULL when not needed. Returns
+     * NULL and sets *err on failure. Not timed. */
+    void *(*setup)(int *err);
+    /* One operation, timed. 0 on success. */
+    int (*run)(void *state);
+    /* Free state; NULL when setup is NULL. */
+    void (*teardown)(void *state);
+} bench_op;
+
+/* Tables end with an entry whose name is NULL. */
+extern const bench_op bench_kyber_ops[];
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# bench/crypto.sh - `make bench` for signal/crypto: the C operations
+# (bench/crypto) and their Node baselines (bench/crypto-node.js: libsignal
+# 0.100 and JS references) measured in the same run, joined by operation
+# name and printed side by side. ratio = C time / baseline time (< 1: the C
+# code is faster). Arguments: optional operation-name prefixes.
+set -e
+: "${top_builddir:=.}" "${top_srcdir:=.}" "${NODE:=node}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+"$top_builddir/bench/crypto" "$@" >"$tmp/c.tsv"
+"$NODE" "$top_srcdir/bench/crypto-node.js" "$@" >"$tmp/node.tsv"
+
+echo "signal/crypto benchmark: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//'), node $("$NODE" --version)"
+echo "times in microseconds per operation (fastest of 7 batches); ratio = C / baseline"
+awk -F '\t' '
+  FNR == NR { c[$1] = $3; order[++n] = $1; next }
+  { base[$1] = base[$1] sprintf("%s\t%s\t%s\n", $2, $3, $5); seen[$1] = 1; norder[++m] = $1 }
+  END {
+    printf "%-28s %10s   %-16s %10s %8s   %s\n", "operation", "C", "baseline", "baseline", "ratio", "baseline is"
+    for (i = 1; i <= n; i++) {
+      op = order[i]
+      if (!(op in seen)) { printf "%-28s %10.1f   %-16s\n", op, c[op] / 1000, "(no baseline)"; continue }
+      k = split(base[op], lines, "\n"); first = 1
+      for (j = 1; j <= k; j++) {
+        if (lines[j] == "") continue
+        split(lines[j], f, "\t")
+        printf "%-28s %10s   %-16s %10.1f %8.2f   %s\n", first ? op : "", first ? sprintf("%.1f", c[op] / 1000) : "",
+          f[1], f[2] / 1000, c[op] / f[2], f[3]
+        first = 0
+      }
+    }
+    hdr = 0
+    for (i = 1; i <= m; i++) {
+      op = norder[i]
+      if ((op in c) || (op in done)) continue
+      done[op] = 1
+      if (!hdr) { print ""; print "baseline-only rows (context for the estimates; C rows to come):"; hdr = 1 }
+      k = split(base[op], lines, "\n")
+      for (j = 1; j <= k; j++) {
+        if (lines[j] == "") continue
+        split(lines[j], f, "\t")
+        printf "%-28s %10s   %-16s %10.1f %8s   %s\n", op, "", f[1], f[2] / 1000, "", f[3]
+      }
+    }
+  }' "$tmp/c.tsv" "$tmp/node.tsv"
