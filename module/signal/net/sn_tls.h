@@ -1,0 +1,55 @@
+/*
+ * sn_tls.h - TLS client connections (OpenSSL) as libevent bufferevents.
+ *
+ * An sn_tls holds the shared configuration (trust anchors, protocol floor)
+ * for any number of connections on any number of accounts. Each connection
+ * verifies the server certificate chain and the host: a DNS name is checked
+ * against the certificate's DNS SANs (and sent as SNI), an IP literal
+ * against its IP SANs. ALPN offers h2 and/or http/1.1.
+ *
+ * Threads: sn_tls is immutable after sn_tls_new and may be shared by
+ * threads; each bufferevent belongs to the loop thread of its event_base.
+ */
+#ifndef SN_TLS_H
+#define SN_TLS_H
+
+#include <stdint.h>
+
+struct bufferevent;
+struct event_base;
+struct evdns_base;
+
+typedef struct sn_tls sn_tls;
+
+/* ca_file: PEM file of trusted roots (for the mock: its ca-cert.pem); NULL
+ * uses the system's default trust store. UT_ERR_NOMEM; SN_ERR_TLS when the
+ * file cannot be read or holds no certificate. */
+int sn_tls_new(sn_tls **out, const char *ca_file);
+/* NULL ok. Connections already made keep working (OpenSSL refcounts). */
+void sn_tls_free(sn_tls *tls);
+
+enum { SN_ALPN_H2_H1 = 0, SN_ALPN_H2 = 1, SN_ALPN_H1 = 2 };
+enum { SN_PROTO_NONE = 0, SN_PROTO_H1 = 1, SN_PROTO_H2 = 2 };
+
+/* Start a TLS connection to host:port. `dns` may be NULL (then a host name
+ * is resolved with a blocking lookup; IP literals never block). `alpn` is
+ * one of SN_ALPN_*. On success *out is a connecting bufferevent (caller
+ * owns it, frees with bufferevent_free; callbacks deferred to the loop)
+ * which reports BEV_EVENT_CONNECTED after the handshake and verification, or
+ * BEV_EVENT_ERROR (map with sn_tls_error). UT_ERR_INVAL, UT_ERR_NOMEM,
+ * SN_ERR_TLS, SN_ERR_CONNECT (immediate failure). Loop thread only. */
+int sn_tls_connect(sn_tls *tls, struct event_base *base, struct evdns_base *dns,
+                   const char *host, uint16_t port, int alpn,
+                   struct bufferevent **out);
+
+/* After BEV_EVENT_CONNECTED: the ALPN result, SN_PROTO_*. */
+int sn_tls_protocol(struct bufferevent *bev);
+
+/* After BEV_EVENT_ERROR/EOF on a TLS bufferevent: SN_ERR_TLS_VERIFY (the
+ * chain or the host name did not verify), SN_ERR_TLS (other TLS failure),
+ * SN_ERR_CONNECT (DNS/TCP not established; callers that saw
+ * BEV_EVENT_CONNECTED read it as a reset), or SN_ERR_CLOSED. `events` are the
+ * BEV_EVENT_* flags the event callback got. */
+int sn_tls_error(struct bufferevent *bev, short events);
+
+#endif /* SN_TLS_H */

@@ -1,0 +1,126 @@
+'use strict';
+// Launcher for the unmodified @signalapp/mock-server 27.0.0 on 127.0.0.1.
+//
+// As a module:
+//   const { startMock } = require('../lib/signal-mock');
+//   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
+//   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
+//   mock.destroySockets()  // kill the server side of every open connection
+//   await mock.close()     // always call it (also on failure): sockets are
+//                          // destroyed first, so http2 close cannot hang
+// As a script (node tests/lib/signal-mock.js [--h1-upgrade] [--primary PASSWORD]):
+//   prints one JSON line {port, url, ca, cdn3Path, updates2Path, pid[, primary]}
+//   and runs until SIGTERM/SIGINT or stdin closes.
+//
+// Options: h1Upgrade attaches the mock's own websocket Connection to an
+// HTTP/1.1 'upgrade' listener (the mock itself only speaks RFC 8441; the
+// shim uses its internal src/server/ws module, so the version is pinned).
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+// mock-server 27.0.0 calls Promise.withResolvers (Node 22+); Node 20 lacks it.
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve;
+    let reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    return { promise, resolve, reject };
+  };
+}
+
+const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
+const { Server } = require('@signalapp/mock-server');
+
+function attachH1Upgrade(server) {
+  // eslint-disable-next-line global-require
+  const { WebSocketServer } = require('ws');
+  // eslint-disable-next-line global-require
+  const { Connection } = require('@signalapp/mock-server/src/server/ws');
+  const wss = new WebSocketServer({ noServer: true });
+  server.https.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (websocket) => {
+      const conn = new Connection(req, websocket, server);
+      conn.start(websocket).catch(() => websocket.close());
+    });
+  });
+  return wss;
+}
+
+async function startMock(opts = {}) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-mock-'));
+  const cdn3Path = path.join(tmp, 'cdn3');
+  const updates2Path = path.join(tmp, 'updates2');
+  fs.mkdirSync(cdn3Path);
+  fs.mkdirSync(updates2Path);
+  // removed at exit, not in close(): the tus store creates its folder
+  // asynchronously and crashes the process if it vanished meanwhile
+  process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  const server = new Server({ cdn3Path, updates2Path, timeout: opts.timeout ?? 60000 });
+  await server.listen(opts.port ?? 0, '127.0.0.1');
+  const sockets = new Set();
+  const sessions = new Set();
+  server.https.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.https.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
+  const wss = opts.h1Upgrade ? attachH1Upgrade(server) : null;
+  const { port } = server.address();
+  let closed = false;
+  const mock = {
+    server,
+    port,
+    url: `https://127.0.0.1:${port}`,
+    ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),
+    cdn3Path,
+    updates2Path,
+    socketCount: () => sockets.size,
+    destroySockets() {
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      mock.destroySockets();
+      if (wss) for (const c of wss.clients) c.terminate();
+      await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    },
+  };
+  return mock;
+}
+
+module.exports = { startMock, MOCK_DIR };
+
+if (require.main === module) {
+  (async () => {
+    const args = process.argv.slice(2);
+    const mock = await startMock({ h1Upgrade: args.includes('--h1-upgrade') });
+    const out = {
+      port: mock.port, url: mock.url, ca: mock.ca, cdn3Path: mock.cdn3Path,
+      updates2Path: mock.updates2Path, pid: process.pid,
+    };
+    const pi = args.indexOf('--primary');
+    if (pi >= 0) {
+      const password = args[pi + 1];
+      const phone = await mock.server.createPrimaryDevice({ profileName: 'Primary', password });
+      out.primary = { aci: phone.device.aci, deviceId: phone.device.deviceId, password };
+    }
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await mock.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.stdin.on('end', stop);
+    process.stdin.resume();
+    console.log(JSON.stringify(out));
+  })().catch((e) => { console.error(e); process.exit(1); });
+}

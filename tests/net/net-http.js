@@ -1,0 +1,82 @@
+'use strict';
+// signal/net end to end: plain HTTP/2 requests, unary gRPC and TLS
+// verification against the unmodified mock server (sn_h2, sn_grpc, sn_tls).
+const test = require('node:test');
+const assert = require('node:assert');
+const { startMock, MOCK_DIR } = require('../lib/signal-mock');
+const { runOnce } = require('./probe');
+
+const { org } = require(`${MOCK_DIR}/protos/compiled.js`);
+
+let mock;
+test.before(async () => { mock = await startMock(); });
+test.after(async () => { if (mock) await mock.close(); });
+
+function one(events, kind) {
+  const ev = events.find((e) => e.ev === kind);
+  assert.ok(ev, `no ${kind} event in ${JSON.stringify(events)}`);
+  return ev;
+}
+
+test('HTTP/2 GET of a CDN blob returns its bytes', async () => {
+  const blob = Buffer.from(`cdn blob ${Date.now()} ${Math.random()}`);
+  const key = await mock.server.storeAttachment(blob);
+  const r = await runOnce(['127.0.0.1', String(mock.port), mock.ca, 'http', 'GET', `/attachments/${key}`]);
+  const ev = one(r.events, 'http');
+  assert.strictEqual(ev.rc, 0);
+  assert.strictEqual(ev.status, 200);
+  assert.strictEqual(ev.body, blob.toString());
+  assert.strictEqual(r.code, 0);
+});
+
+test('HTTP/2 error statuses and JSON bodies come through', async () => {
+  const r = await runOnce(['127.0.0.1', String(mock.port), mock.ca, 'http', 'GET', '/v1/keepalive']);
+  const ev = one(r.events, 'http');
+  assert.strictEqual(ev.rc, 0);
+  assert.strictEqual(ev.status, 401); // keepalive is a websocket route; HTTP needs auth
+  assert.match(ev.headers['content-type'], /application\/json/);
+  assert.deepStrictEqual(JSON.parse(ev.body), { error: 'Missing Authorization header' });
+});
+
+test('unary gRPC GetUploadForm returns an upload form', async () => {
+  const req = org.signal.chat.attachments.GetUploadFormRequest.encode({ uploadLength: 1234n });
+  const r = await runOnce(['127.0.0.1', String(mock.port), mock.ca, 'grpc',
+    '/org.signal.chat.attachments.Attachments/GetUploadForm', Buffer.from(req).toString('hex')]);
+  const ev = one(r.events, 'grpc');
+  assert.strictEqual(ev.rc, 0);
+  assert.strictEqual(ev.grpc_status, 0);
+  const resp = org.signal.chat.attachments.GetUploadFormResponse.decode(Buffer.from(ev.msg, 'hex'));
+  assert.ok(resp.outcome && resp.outcome.uploadForm, 'no uploadForm in the response');
+  assert.strictEqual(resp.outcome.uploadForm.cdn, 3);
+  assert.ok(resp.outcome.uploadForm.key.length > 0);
+  assert.match(resp.outcome.uploadForm.signedUploadLocation, /\/cdn3\//);
+});
+
+test('unary gRPC to an unknown method reports a gRPC or HTTP error, not success', async () => {
+  const r = await runOnce(['127.0.0.1', String(mock.port), mock.ca, 'grpc',
+    '/org.signal.chat.attachments.Attachments/NoSuchMethod', '']);
+  const ev = one(r.events, 'grpc');
+  assert.ok(ev.rc !== 0 || ev.grpc_status !== 0, JSON.stringify(ev));
+});
+
+test('TLS: host name localhost verifies, an untrusted CA is refused', async () => {
+  const ok = await runOnce(['localhost', String(mock.port), mock.ca, 'http', 'GET', '/attachments/none']);
+  const e1 = one(ok.events, 'http');
+  assert.strictEqual(e1.rc, 0);
+  assert.strictEqual(e1.status, 404);
+  const bad = await runOnce(['127.0.0.1', String(mock.port), '-', 'http', 'GET', '/attachments/none']);
+  const e2 = one(bad.events, 'http');
+  assert.strictEqual(e2.rc, -1201); // SN_ERR_TLS_VERIFY: system roots do not know the mock CA
+  assert.notStrictEqual(bad.code, 0);
+});
+
+test('connection refused is reported as a connect error', async () => {
+  const net = require('net');
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  const r = await runOnce(['127.0.0.1', String(port), mock.ca, 'http', 'GET', '/']);
+  const ev = one(r.events, 'http');
+  assert.strictEqual(ev.rc, -1202); // SN_ERR_CONNECT
+});
