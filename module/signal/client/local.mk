@@ -10,7 +10,9 @@ SIG_SRCS = \
 	module/signal/client/sig_client.c module/signal/client/sig_store.c \
 	module/signal/client/sig_keys.c module/signal/client/sig_link.c \
 	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
-	module/signal/client/sig_recv.c module/signal/client/sig_send.c
+	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
+	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
+	module/signal/client/sig_fetch.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
@@ -30,7 +32,8 @@ SIG_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SIG_CPPFLAGS)
 SIG_TEST_LIBS = libsbclient.la $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 # --- unit tests ------------------------------------------------------------
-SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store
+SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store \
+	tests/unit/signal/client/test_sig_sync
 UNIT_TESTS += $(SIG_UNITS)
 check_PROGRAMS += $(SIG_UNITS)
 tests_unit_signal_client_test_sig_prov_SOURCES = tests/unit/signal/client/test_sig_prov.c
@@ -39,6 +42,9 @@ tests_unit_signal_client_test_sig_prov_LDADD = $(SIG_TEST_LIBS)
 tests_unit_signal_client_test_sig_store_SOURCES = tests/unit/signal/client/test_sig_store.c
 tests_unit_signal_client_test_sig_store_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_store_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_sync_SOURCES = tests/unit/signal/client/test_sig_sync.c
+tests_unit_signal_client_test_sig_sync_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_sync_LDADD = $(SIG_TEST_LIBS)
 
 # --- signalctl (installed) -------------------------------------------------
 bin_PROGRAMS += signalctl
@@ -47,5 +53,7 @@ signalctl_CPPFLAGS = $(SIG_CPPFLAGS) $(QRENCODE_CFLAGS)
 signalctl_LDADD = libsbclient.la $(EVENT_LIBS) $(JANSSON_LIBS) $(QRENCODE_LIBS)
 
 # --- end-to-end against the unmodified mock (node:test + signalctl) --------
-TESTS += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js
-EXTRA_DIST += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js tests/e2e/signalctl-lib.js
+TESTS += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js \
+	tests/e2e/signal-sync.js
+EXTRA_DIST += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js tests/e2e/signal-sync.js \
+	tests/e2e/signalctl-lib.js

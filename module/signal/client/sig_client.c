@@ -162,6 +162,7 @@ static void real_free(sig_client *c)
     sn_sock_free(c->chat);
     c->chat = NULL;
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
+    sig_fetch_cancel_all(c);
     if (c->defer)
         event_free(c->defer);
     sc_trust_free(c->trust);

@@ -24,6 +24,7 @@ struct event;
 enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
 
 typedef struct sig_send_op sig_send_op;
+typedef struct sig_download sig_download;
 
 struct sig_client {
     struct event_base *base;
@@ -76,6 +77,7 @@ struct sig_client {
     int redeliver_pending;        /* re-emit stored, not-done messages */
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
+    sig_download *downloads;      /* in-flight CDN downloads */
 };
 
 /* Every entry from the loop (socket, timer, response callbacks) runs
@@ -129,6 +131,13 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
 int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts);
 void sig_send_cancel_all(sig_client *c, int err);
+
+/* sig_fetch.c */
+struct Signalservice__SyncMessage;
+int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
+int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
+                         size_t len);
+void sig_fetch_cancel_all(sig_client *c);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);

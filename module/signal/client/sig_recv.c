@@ -307,7 +307,9 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         emit_peer(c, SIG_EV_DECRYPT_FAILED, r, SIG_ERR_ENVELOPE);
         return;
     }
-    durable = ct->datamessage || ct->syncmessage || ct->editmessage;
+    /* sync requests' answers (contacts, keys, ...) are ours, not the caller's */
+    durable = ct->datamessage || ct->editmessage ||
+              (ct->syncmessage && (ct->syncmessage->sent || ct->syncmessage->n_read > 0));
     rc = commit(r, r->pt, n, durable, ct, &id);
     if (rc != 0) {
         /* not stored: no ack, the server redelivers on the next connection */
@@ -317,6 +319,11 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         return;
     }
     (void)sn_sock_respond(c->chat, req, 200);
+    if (ct->syncmessage && !durable && !strcmp(r->sender, c->aci))
+        (void)sig_sync_handle(c, ct->syncmessage);
+    if (ct->datamessage && ct->datamessage->has_profilekey && strcmp(r->sender, c->aci))
+        (void)sig_profile_key_seen(c, r->sender, ct->datamessage->profilekey.data,
+                                   ct->datamessage->profilekey.len);
     if (durable) {
         sig_inbox_row row = {r->sender, r->dev, r->ts, r->server_ts,
                              (r->which == SIG_ID_PNI ? SIG_INBOX_TO_PNI : 0) |

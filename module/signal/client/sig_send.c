@@ -216,11 +216,21 @@ static int sessions_from_bundles(sig_client *c, const char *to,
         p.registration_id = c->regid[SIG_ID_ACI];
         p.local = &local;
         p.remote = &remote;
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, to, b->device_id);
+        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
+        /* Another send to the same device may have set up a session while
+         * this bundle was on its way: keep that one, or the peer would get
+         * PreKey messages of competing sessions and answer in only one. */
+        if (ctx && sc_session_load(&st, addr, &s) == 0 && sc_session_has_current(s)) {
+            sc_session_free(s);
+            sig_stores_free(ctx);
+            continue;
+        }
+        sc_session_free(s);
+        s = NULL;
         rc = sc_session_new(&s);
         if (rc == 0)
             rc = sc_session_process_bundle(s, &p, b);
-        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, to, b->device_id);
-        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
         if (rc == 0)
             rc = ctx ? sc_session_save(&st, addr, s) : UT_ERR_NOMEM;
         sig_stores_free(ctx);

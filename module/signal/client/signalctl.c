@@ -148,6 +148,8 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
             json_object_set_new(o, "number", json_string(ev->contact->number));
         if (ev->contact->name)
             json_object_set_new(o, "name", json_string(ev->contact->name));
+        if (ev->contact->has_profile_key)
+            json_object_set_new(o, "has_profile_key", json_true());
         break;
     default:
         break;
