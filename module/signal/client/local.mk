@@ -57,3 +57,17 @@ TESTS += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-s
 	tests/e2e/signal-sync.js
 EXTRA_DIST += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js tests/e2e/signal-sync.js \
 	tests/e2e/signalctl-lib.js
+
+# --- fuzz targets ------------------------------------------------------------
+SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c \
+	module/signal/crypto/sc_prim.c module/signal/crypto/sc_keys.c \
+	module/signal/client/sig_util.c module/signal/proto/SignalService.pb-c.c
+FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
+fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
+fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c
+fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
+	module/signal/proto/Provisioning.pb-c.c
+EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
+	tests/fuzz/fuzz_sig_provision.c
+TESTS += tests/e2e/signal-unlink.js
+EXTRA_DIST += tests/e2e/signal-unlink.js

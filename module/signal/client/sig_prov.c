@@ -128,11 +128,35 @@ static int fill(sig_provision *out, const Signalservice__ProvisionMessage *m)
     return 0;
 }
 
+int sig_prov_parse_message(sig_provision *out, const uint8_t *pt, size_t n)
+{
+    Signalservice__ProvisionMessage *m;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    m = signalservice__provision_message__unpack(NULL, n, pt);
+    if (!m)
+        return SIG_ERR_PROVISION;
+    rc = fill(out, m);
+    /* the unpacked message holds the identity private keys */
+    if (m->has_aciidentitykeyprivate)
+        ut_wipe(m->aciidentitykeyprivate.data, m->aciidentitykeyprivate.len);
+    if (m->has_pniidentitykeyprivate)
+        ut_wipe(m->pniidentitykeyprivate.data, m->pniidentitykeyprivate.len);
+    if (m->has_masterkey)
+        ut_wipe(m->masterkey.data, m->masterkey.len);
+    if (m->has_profilekey)
+        ut_wipe(m->profilekey.data, m->profilekey.len);
+    signalservice__provision_message__free_unpacked(m, NULL);
+    if (rc != 0)
+        sig_provision_wipe(out);
+    return rc;
+}
+
 int sig_prov_decrypt(sig_provision *out, const uint8_t *env, size_t n,
                      const uint8_t our_priv[32])
 {
     Signalservice__ProvisionEnvelope *e = NULL;
-    Signalservice__ProvisionMessage *m = NULL;
     uint8_t their[32], shared[32], okm[64], mac[32];
     uint8_t *pt = NULL;
     size_t pt_len = 0, ct_len = 0, body_len;
@@ -175,25 +199,8 @@ int sig_prov_decrypt(sig_provision *out, const uint8_t *env, size_t n,
         rc = SIG_ERR_PROVISION;
         goto out;
     }
-    m = signalservice__provision_message__unpack(NULL, pt_len, pt);
-    if (!m) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    rc = fill(out, m);
+    rc = sig_prov_parse_message(out, pt, pt_len);
 out:
-    if (m) {
-        /* the unpacked message holds the identity private keys */
-        if (m->has_aciidentitykeyprivate)
-            ut_wipe(m->aciidentitykeyprivate.data, m->aciidentitykeyprivate.len);
-        if (m->has_pniidentitykeyprivate)
-            ut_wipe(m->pniidentitykeyprivate.data, m->pniidentitykeyprivate.len);
-        if (m->has_masterkey)
-            ut_wipe(m->masterkey.data, m->masterkey.len);
-        if (m->has_profilekey)
-            ut_wipe(m->profilekey.data, m->profilekey.len);
-        signalservice__provision_message__free_unpacked(m, NULL);
-    }
     if (e)
         signalservice__provision_envelope__free_unpacked(e, NULL);
     if (pt)

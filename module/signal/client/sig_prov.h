@@ -52,6 +52,10 @@ int sig_prov_url(char **out, const char *address, const uint8_t pub[32]);
 int sig_prov_decrypt(sig_provision *out, const uint8_t *env, size_t n,
                      const uint8_t our_priv[32]);
 
+/* Parse a decrypted ProvisionMessage (the second half of
+ * sig_prov_decrypt; exposed for fuzzing). Same requirements and errors. */
+int sig_prov_parse_message(sig_provision *out, const uint8_t *pt, size_t n);
+
 /* Encrypt the device name to the ACI identity key (DeviceName protobuf,
  * base64 in *out, malloc'd). */
 int sig_device_name_encrypt(char **out, const char *name,
