@@ -10,6 +10,6 @@ BENCH_RUN += bench/crypto.sh
 bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c bench/crypto_session.c \
 	bench/crypto_sealed.c
 bench_crypto_CPPFLAGS = $(SC_CPPFLAGS) -I$(top_srcdir)/bench
-bench_crypto_LDADD = libsbcrypto.la
+bench_crypto_LDADD = libsbcrypto.la libsbcommon.la
 EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js \
 	bench/crypto-node-session.js bench/crypto-node-sealed.js

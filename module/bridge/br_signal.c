@@ -1,41 +1,580 @@
 /*
- * br_signal.c - the Signal side of the bridge. Until module/signal/client
- * is part of the build this reports that there is no Signal side, and the
- * bot tells users so (it never pretends to link).
+ * br_signal.c - the bridge's Signal side: br_net_ops over sig_client.
+ *
+ * Every linked account is a sig_client on one libevent loop owned by the
+ * module's own thread (br_loop), with its own SQLite connection to the
+ * module database. The bridge calls the ops on the host loop; each op posts
+ * a task to the Signal thread. Events go the other way through
+ * host->post(), as br_net_event values the bridge frees.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <sqlite3.h>
+
+#include "br_bridge.h"
+#include "br_loop.h"
 #include "br_signal.h"
+#include "sig_client.h"
+#include "sig_err.h"
+#include "st_records.h"
+
+typedef struct account {
+    br_signal *s;
+    char *owner;
+    int64_t id;
+    sig_client *c;
+    int linking;
+    struct account *next;
+} account;
+
+typedef struct contact {      /* number -> ACI, from contact syncs */
+    char *owner, *number, *aci;
+    struct contact *next;
+} contact;
 
 struct br_signal {
     const mxm_host_api *host;
+    struct br_bridge *bridge;
+    br_loop *loop;
+    ut_log log;
+    char *db_path;
+    char *host_name;
+    uint16_t port;
+    char *ca_file;
+    char *device_name;
+    char *trust_root;
+    uint32_t link_timeout_ms;
+    /* Signal thread only: */
+    st_db *db;
+    account *accounts;
+    contact *contacts;
 };
+
+/* ---- events to the host loop ------------------------------------------- */
+
+typedef struct hop {
+    br_signal *s;
+    br_net_event *ev;
+} hop;
+
+static void hop_run(void *arg, int cancelled)
+{
+    hop *h = arg;
+
+    if (cancelled)
+        br_net_event_free(h->ev);
+    else
+        br_bridge_net_event(h->s->bridge, h->ev); /* takes ownership */
+    free(h);
+}
+
+static char *dup(const char *x) { return x ? strdup(x) : NULL; }
+
+static br_net_event *ev_new(br_net_kind kind, const char *owner)
+{
+    br_net_event *ev = calloc(1, sizeof(*ev));
+
+    if (ev) {
+        ev->kind = kind;
+        ev->owner = dup(owner);
+    }
+    return ev;
+}
+
+static void emit(br_signal *s, br_net_event *ev)
+{
+    hop *h;
+
+    if (!ev)
+        return;
+    h = malloc(sizeof(*h));
+    if (!h) {
+        br_net_event_free(ev);
+        return;
+    }
+    h->s = s;
+    h->ev = ev;
+    if (s->host->post(s->host->host, hop_run, h) != MXM_OK) {
+        br_net_event_free(ev);
+        free(h);
+    }
+}
+
+/* ---- sig_client events (Signal thread) ---------------------------------- */
+
+static void remember_contact(br_signal *s, const char *owner, const char *number,
+                             const char *aci)
+{
+    contact *k;
+
+    if (!number || !aci)
+        return;
+    for (k = s->contacts; k; k = k->next)
+        if (strcmp(k->owner, owner) == 0 && strcmp(k->number, number) == 0) {
+            free(k->aci);
+            k->aci = strdup(aci);
+            return;
+        }
+    k = calloc(1, sizeof(*k));
+    if (!k)
+        return;
+    k->owner = strdup(owner);
+    k->number = strdup(number);
+    k->aci = strdup(aci);
+    k->next = s->contacts;
+    s->contacts = k;
+}
+
+static int net_code(int err)
+{
+    switch (err) {
+    case 0: return 0;
+    case SIG_ERR_RATE_LIMIT:
+    case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
+    case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
+    case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
+    default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
+    }
+}
+
+static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
+{
+    account *a = ud;
+    br_signal *s = a->s;
+    br_net_event *ev = NULL;
+    char chat[96];
+
+    (void)c;
+    switch (e->type) {
+    case SIG_EV_LINK_URL:
+        if ((ev = ev_new(BR_NET_LINK_URL, a->owner)))
+            ev->text = dup(e->link_url);
+        break;
+    case SIG_EV_LINKED:
+        a->linking = 0;
+        if ((ev = ev_new(BR_NET_LINKED, a->owner))) {
+            ev->text = dup(e->number);
+            ev->id = dup(e->aci);
+        }
+        emit(s, ev);
+        ev = NULL;
+        if (sig_client_start(a->c) == 0)
+            sig_client_request_sync(a->c);
+        break;
+    case SIG_EV_LINK_FAILED:
+        a->linking = 0;
+        if (e->err == SIG_ERR_CANCELLED)
+            break;
+        if ((ev = ev_new(BR_NET_LINK_FAILED, a->owner))) {
+            ev->code = net_code(e->err);
+            ev->text = dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_CONN:
+        if ((ev = ev_new(BR_NET_CONNECTION, a->owner)))
+            ev->code = e->conn == SIG_CONN_ONLINE;
+        break;
+    case SIG_EV_MESSAGE: {
+        const sig_message *m = e->msg;
+        const char *me = sig_client_aci(a->c);
+
+        if (!m->body || !*m->body || m->group_master_key) {
+            /* Nothing this bridge renders yet (receipts, reactions,
+             * attachments-only, groups): release it so it does not pile up. */
+            sig_client_done(a->c, m->id);
+            break;
+        }
+        if (m->from_self && !m->destination) {
+            sig_client_done(a->c, m->id);
+            break;
+        }
+        snprintf(chat, sizeof(chat), "dm:%s", m->from_self ? m->destination : m->sender);
+        if ((ev = ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = dup(m->from_self && me ? me : m->sender);
+            ev->text = dup(m->body);
+            ev->from_me = m->from_self;
+            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+            ev->durable_id = (uint64_t)m->id;
+        }
+        break;
+    }
+    case SIG_EV_DECRYPT_FAILED:
+        if ((ev = ev_new(BR_NET_DECRYPT_FAILED, a->owner)) && e->peer) {
+            snprintf(chat, sizeof(chat), "dm:%s", e->peer);
+            ev->chat_id = strdup(chat);
+            ev->sender = dup(e->peer);
+        }
+        break;
+    case SIG_EV_UNLINKED:
+        ev = ev_new(BR_NET_UNLINKED, a->owner);
+        break;
+    case SIG_EV_SEND_DONE:
+        if ((ev = ev_new(BR_NET_SEND_RESULT, a->owner))) {
+            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
+            ev->code = net_code(e->err);
+            ev->ts = (int64_t)e->timestamp;
+            if (e->err)
+                ev->text = dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_CONTACT:
+        if (!e->contact || !e->contact->aci)
+            break;
+        remember_contact(s, a->owner, e->contact->number, e->contact->aci);
+        if ((ev = ev_new(BR_NET_CONTACT, a->owner))) {
+            ev->id = dup(e->contact->aci);
+            ev->text = dup(e->contact->name);
+            ev->phone = dup(e->contact->number);
+        }
+        break;
+    default:
+        break;
+    }
+    emit(s, ev);
+}
+
+/* ---- accounts (Signal thread) ------------------------------------------- */
+
+static account *find(br_signal *s, const char *owner)
+{
+    account *a;
+
+    for (a = s->accounts; a; a = a->next)
+        if (strcmp(a->owner, owner) == 0)
+            return a;
+    return NULL;
+}
+
+static account *open_account(br_signal *s, const char *owner)
+{
+    account *a = find(s, owner);
+    sig_config cfg;
+
+    if (a)
+        return a;
+    a = calloc(1, sizeof(*a));
+    if (!a || !(a->owner = strdup(owner)) ||
+        st_account_ensure(s->db, owner, &a->id) != 0)
+        goto fail;
+    a->s = s;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.host = s->host_name;
+    cfg.port = s->port;
+    cfg.ca_file = s->ca_file;
+    cfg.device_name = s->device_name;
+    cfg.link_timeout_ms = s->link_timeout_ms;
+    cfg.trust_root = s->trust_root;
+    cfg.account = a->id;
+    cfg.log = &s->log;
+    if (sig_client_new(&a->c, br_loop_base(s->loop), s->db, &cfg, on_sig_event, a) != 0)
+        goto fail;
+    a->next = s->accounts;
+    s->accounts = a;
+    return a;
+fail:
+    if (a)
+        free(a->owner);
+    free(a);
+    return NULL;
+}
+
+static void close_account(br_signal *s, account *a)
+{
+    account **pp;
+
+    for (pp = &s->accounts; *pp; pp = &(*pp)->next)
+        if (*pp == a) {
+            *pp = a->next;
+            break;
+        }
+    sig_client_free(a->c);
+    free(a->owner);
+    free(a);
+}
+
+/* ---- ops: host loop -> Signal thread ------------------------------------ */
+
+typedef struct op {
+    br_signal *s;
+    int what;
+    char *owner, *a1, *a2;
+    uint64_t n;
+} op;
+
+enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM };
+
+static void op_free(op *o)
+{
+    free(o->owner);
+    free(o->a1);
+    free(o->a2);
+    free(o);
+}
+
+static void op_run(void *arg, int cancelled)
+{
+    op *o = arg;
+    br_signal *s = o->s;
+    account *a;
+    br_net_event *ev;
+    int rc;
+
+    if (cancelled || !s->db)
+        goto out;
+    switch (o->what) {
+    case OP_LINK:
+        a = open_account(s, o->owner);
+        rc = a ? sig_client_link(a->c) : UT_ERR_NOMEM;
+        if (rc == 0) {
+            a->linking = 1;
+        } else if ((ev = ev_new(BR_NET_LINK_FAILED, o->owner))) {
+            ev->code = BR_NET_ERR_INTERNAL;
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+        break;
+    case OP_CANCEL:
+        if ((a = find(s, o->owner)) && a->linking) {
+            sig_client_stop(a->c);
+            a->linking = 0;
+        }
+        break;
+    case OP_LOGOUT: {
+        int64_t id;
+        if ((a = find(s, o->owner)))
+            close_account(s, a);
+        /* forget keys and sessions: the next link starts clean */
+        if (st_account_find(s->db, o->owner, &id) == 0)
+            st_account_delete(s->db, id);
+        break;
+    }
+    case OP_SEND:
+        a = find(s, o->owner);
+        rc = a ? sig_client_send_text(a->c, o->a1, o->a2, (void *)(uintptr_t)o->n, NULL)
+               : SIG_ERR_NOT_LINKED;
+        if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->code = net_code(rc);
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+        break;
+    case OP_RESOLVE: {
+        contact *k;
+        if ((ev = ev_new(BR_NET_RESOLVED, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->phone = dup(o->a1);
+            for (k = s->contacts; k; k = k->next)
+                if (strcmp(k->owner, o->owner) == 0 && strcmp(k->number, o->a1) == 0)
+                    ev->id = dup(k->aci);
+            if (!ev->id)
+                ev->code = BR_NET_ERR_UNREGISTERED;
+            emit(s, ev);
+        }
+        break;
+    }
+    case OP_CONFIRM:
+        if ((a = find(s, o->owner)))
+            sig_client_done(a->c, (int64_t)o->n);
+        break;
+    }
+out:
+    op_free(o);
+}
+
+static int post_op(br_signal *s, int what, const char *owner, const char *a1,
+                   const char *a2, uint64_t n)
+{
+    op *o = calloc(1, sizeof(*o));
+
+    if (!o)
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = what;
+    o->n = n;
+    o->owner = dup(owner);
+    o->a1 = dup(a1);
+    o->a2 = dup(a2);
+    if ((owner && !o->owner) || (a1 && !o->a1) || (a2 && !o->a2) ||
+        br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int op_link(void *ctx, const char *owner, long timeout_s)
+{
+    (void)timeout_s; /* fixed at start from the config */
+    return post_op(ctx, OP_LINK, owner, NULL, NULL, 0);
+}
+static int op_cancel(void *ctx, const char *owner) { return post_op(ctx, OP_CANCEL, owner, NULL, NULL, 0); }
+static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGOUT, owner, NULL, NULL, 0); }
+static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
+                   uint64_t outbox_id)
+{
+    if (strncmp(chat_id, "dm:", 3) != 0)
+        return UT_ERR_INVAL;
+    return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+}
+static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t req)
+{
+    return post_op(ctx, OP_RESOLVE, owner, e164, NULL, req);
+}
+static void op_confirm(void *ctx, const char *owner, uint64_t id)
+{
+    post_op(ctx, OP_CONFIRM, owner, NULL, NULL, id);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+typedef struct logline {
+    br_signal *s;
+    int level;
+    char msg[];
+} logline;
+
+static void log_run(void *arg, int cancelled)
+{
+    logline *l = arg;
+
+    if (!cancelled)
+        l->s->host->log(l->s->host->host, l->level, l->msg);
+    free(l);
+}
+
+/* Called on the Signal thread: host->log is not thread-safe, so the line
+ * hops to the host loop like every other result. */
+static void log_to_host(void *ctx, int level, const char *msg)
+{
+    br_signal *s = ctx;
+    size_t n = strlen(msg) + 1;
+    logline *l = malloc(sizeof(*l) + n);
+
+    if (!l)
+        return;
+    l->s = s;
+    l->level = level;
+    memcpy(l->msg, msg, n);
+    if (s->host->post(s->host->host, log_run, l) != MXM_OK)
+        free(l);
+}
+
+/* On the Signal thread: open the database, start every linked account. */
+static void thread_init(void *arg, struct event_base *base)
+{
+    br_signal *s = arg;
+    sqlite3_stmt *st = NULL;
+    char err[256];
+
+    (void)base;
+    if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0)
+        return;
+    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
+        if (a && sig_client_is_linked(a->c))
+            sig_client_start(a->c);
+    }
+    sqlite3_finalize(st);
+}
+
+static void thread_fini(void *arg)
+{
+    br_signal *s = arg;
+    contact *k;
+
+    while (s->accounts)
+        close_account(s, s->accounts);
+    while ((k = s->contacts)) {
+        s->contacts = k->next;
+        free(k->owner);
+        free(k->number);
+        free(k->aci);
+        free(k);
+    }
+    st_db_close(s->db);
+    s->db = NULL;
+}
+
+static void op_shutdown(void *ctx)
+{
+    br_signal *s = ctx;
+
+    br_loop_free(s->loop, thread_fini, s);
+    s->loop = NULL;
+}
 
 int br_signal_new(br_signal **out, const mxm_host_api *host,
                   const br_config *cfg, char *err, size_t errlen)
 {
     br_signal *s = calloc(1, sizeof(*s));
+    const char *url = cfg->signal_server + strlen("https://"), *colon;
+    char path[4096];
 
-    (void)cfg;
     *out = NULL;
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return UT_ERR_NOMEM;
     }
     s->host = host;
+    s->log.fn = log_to_host;
+    s->log.ctx = s;
+    s->log.level = UT_LOG_INFO;
+    colon = strchr(url, ':');
+    s->host_name = colon ? strndup(url, (size_t)(colon - url)) : strdup(url);
+    s->port = colon ? (uint16_t)atoi(colon + 1) : 443;
+    s->ca_file = dup(cfg->signal_ca_file);
+    s->device_name = dup(cfg->device_name);
+    s->trust_root = dup(cfg->signal_trust_root);
+    s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
+    if (cfg->database[0] == '/')
+        snprintf(path, sizeof(path), "%s", cfg->database);
+    else
+        snprintf(path, sizeof(path), "%s/%s", host->data_dir(host->host), cfg->database);
+    s->db_path = strdup(path);
+    if (!s->host_name || !s->db_path || !s->port) {
+        snprintf(err, errlen, "config.signal.server: cannot use '%s'", cfg->signal_server);
+        br_signal_free(s);
+        return UT_ERR_INVAL;
+    }
     *out = s;
     return 0;
 }
 
 int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
 {
-    (void)s;
-    (void)bridge;
-    (void)ops;
-    return UT_ERR_INVAL;
+    if (!s->loop && br_loop_new(&s->loop, thread_init, s) != 0)
+        return UT_ERR_IO;
+    s->bridge = bridge;
+    memset(ops, 0, sizeof(*ops));
+    ops->ctx = s;
+    ops->link = op_link;
+    ops->cancel_link = op_cancel;
+    ops->logout = op_logout;
+    ops->send_text = op_send;
+    ops->resolve = op_resolve;
+    ops->confirm = op_confirm;
+    ops->shutdown = op_shutdown;
+    return 0;
 }
 
-void br_signal_free(br_signal *s) { free(s); }
+void br_signal_free(br_signal *s)
+{
+    if (!s)
+        return;
+    if (s->loop)
+        br_loop_free(s->loop, thread_fini, s);
+    free(s->host_name);
+    free(s->ca_file);
+    free(s->device_name);
+    free(s->trust_root);
+    free(s->db_path);
+    free(s);
+}

@@ -9,7 +9,7 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c \
 	module/bridge/br_signal.h module/bridge/br_signal.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
-	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store \
+	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
 libsbbridge_la_CPPFLAGS = $(BR_CPPFLAGS)
 libsbbridge_la_CFLAGS = $(AM_CFLAGS) -fPIC
@@ -22,7 +22,7 @@ signalbridge_la_SOURCES = module/plugin.c
 signalbridge_la_CPPFLAGS = $(BR_CPPFLAGS)
 signalbridge_la_CFLAGS = $(AM_CFLAGS) $(MODULE_CFLAGS)
 # every convenience library the module needs, each once
-SB_MODULE_LIBS = libsbbridge.la libsbmatrix.la libsbstore.la libsbcommon.la
+SB_MODULE_LIBS = libsbbridge.la libsbmatrix.la $(SIG_LIBS)
 signalbridge_la_LIBADD = $(SB_MODULE_LIBS)
 signalbridge_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) \
 	-Wl,--version-script=$(top_srcdir)/module/exports.map

@@ -1,1 +1,75 @@
-# module/signal/client: rules for this subsystem, its unit tests, fuzz targets and benchmarks.
+# module/signal/client (sig_): one linked Signal account on a libevent loop:
+# link, keys, receive, send, sync. Stands on signal/net, signal/crypto,
+# store and the protos of module/signal/proto.
+noinst_LTLIBRARIES += libsbclient.la
+SIG_SRCS = \
+	module/signal/client/sig_err.h module/signal/client/sig_err.c \
+	module/signal/client/sig_util.h module/signal/client/sig_util.c \
+	module/signal/client/sig_prov.h module/signal/client/sig_prov.c \
+	module/signal/client/sig_client.h module/signal/client/sig_int.h \
+	module/signal/client/sig_client.c module/signal/client/sig_store.c \
+	module/signal/client/sig_keys.c module/signal/client/sig_link.c \
+	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
+	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
+	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
+	module/signal/client/sig_fetch.c
+libsbclient_la_SOURCES = $(SIG_SRCS)
+nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
+	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
+	module/signal/proto/Provisioning.pb-c.h module/signal/proto/StorageService.pb-c.c \
+	module/signal/proto/StorageService.pb-c.h
+SIG_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/signal/client \
+	-I$(top_srcdir)/module/signal/net -I$(top_srcdir)/module/signal/crypto \
+	-I$(top_builddir)/module/signal/crypto -I$(top_srcdir)/module/store \
+	-I$(top_builddir)/module/signal/proto $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	$(EVENT_CFLAGS) $(PROTOBUFC_CFLAGS) $(CRYPTO_CFLAGS)
+libsbclient_la_CPPFLAGS = $(SIG_CPPFLAGS)
+libsbclient_la_CFLAGS = $(AM_CFLAGS) -fPIC
+# convenience libraries link only external libraries; consumers list them all
+SIG_LIBS = libsbclient.la libsbnet.la libsbcrypto.la libsbstore.la libsbcommon.la
+libsbclient_la_LIBADD = \
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS)
+
+SIG_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SIG_CPPFLAGS)
+SIG_TEST_LIBS = $(SIG_LIBS) $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+
+# --- unit tests ------------------------------------------------------------
+SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store \
+	tests/unit/signal/client/test_sig_sync
+UNIT_TESTS += $(SIG_UNITS)
+check_PROGRAMS += $(SIG_UNITS)
+tests_unit_signal_client_test_sig_prov_SOURCES = tests/unit/signal/client/test_sig_prov.c
+tests_unit_signal_client_test_sig_prov_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_prov_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_store_SOURCES = tests/unit/signal/client/test_sig_store.c
+tests_unit_signal_client_test_sig_store_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_store_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_sync_SOURCES = tests/unit/signal/client/test_sig_sync.c
+tests_unit_signal_client_test_sig_sync_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_sync_LDADD = $(SIG_TEST_LIBS)
+
+# --- signalctl (installed) -------------------------------------------------
+bin_PROGRAMS += signalctl
+signalctl_SOURCES = module/signal/client/signalctl.c
+signalctl_CPPFLAGS = $(SIG_CPPFLAGS) $(QRENCODE_CFLAGS)
+signalctl_LDADD = $(SIG_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(QRENCODE_LIBS)
+
+# --- end-to-end against the unmodified mock (node:test + signalctl) --------
+TESTS += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js \
+	tests/e2e/signal-sync.js
+EXTRA_DIST += tests/e2e/signal-link.js tests/e2e/signal-receive.js tests/e2e/signal-send.js tests/e2e/signal-sync.js \
+	tests/e2e/signalctl-lib.js
+
+# --- fuzz targets ------------------------------------------------------------
+SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c \
+	module/signal/crypto/sc_prim.c module/signal/crypto/sc_keys.c \
+	module/signal/client/sig_util.c module/signal/proto/SignalService.pb-c.c
+FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
+fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
+fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c
+fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
+	module/signal/proto/Provisioning.pb-c.c
+EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
+	tests/fuzz/fuzz_sig_provision.c
+TESTS += tests/e2e/signal-unlink.js
+EXTRA_DIST += tests/e2e/signal-unlink.js

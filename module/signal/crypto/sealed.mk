@@ -23,7 +23,7 @@ tests_unit_signal_crypto_test_sc_senderkey_LDADD = $(SC_TEST_LIBS)
 check_PROGRAMS += tests/unit/signal/crypto/sc_sealed_tool
 tests_unit_signal_crypto_sc_sealed_tool_SOURCES = tests/unit/signal/crypto/sc_sealed_tool.c
 tests_unit_signal_crypto_sc_sealed_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
-tests_unit_signal_crypto_sc_sealed_tool_LDADD = libsbcrypto.la
+tests_unit_signal_crypto_sc_sealed_tool_LDADD = libsbcrypto.la libsbcommon.la
 TESTS += tests/interop/sealed-interop.js tests/interop/senderkey-interop.js
 EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js tests/interop/senderkey-interop.js
 
@@ -42,6 +42,6 @@ EXTRA_DIST += tests/fuzz/fuzz_sc_sealed.c tests/fuzz/fuzz_sc_cert.c tests/fuzz/f
 check_PROGRAMS += tests/unit/signal/crypto/sc_sealed_device
 tests_unit_signal_crypto_sc_sealed_device_SOURCES = tests/unit/signal/crypto/sc_sealed_device.c
 tests_unit_signal_crypto_sc_sealed_device_CPPFLAGS = $(SC_TEST_CPPFLAGS)
-tests_unit_signal_crypto_sc_sealed_device_LDADD = libsbcrypto.la
+tests_unit_signal_crypto_sc_sealed_device_LDADD = libsbcrypto.la libsbcommon.la
 TESTS += tests/interop/sealed-session.js
 EXTRA_DIST += tests/interop/sealed-session.js

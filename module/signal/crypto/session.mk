@@ -47,7 +47,7 @@ tests_unit_signal_crypto_test_sc_session_LDADD = $(SC_TEST_LIBS)
 check_PROGRAMS += tests/interop/session_tool
 tests_interop_session_tool_SOURCES = tests/interop/session_tool.c
 tests_interop_session_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
-tests_interop_session_tool_LDADD = libsbcrypto.la
+tests_interop_session_tool_LDADD = libsbcrypto.la libsbcommon.la
 TESTS += tests/interop/session.js
 EXTRA_DIST += tests/interop/session.js tests/lib/libsignal-stores.js
 

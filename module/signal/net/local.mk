@@ -25,11 +25,11 @@ SN_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/modul
 	$(EVENT_CFLAGS) $(PROTOBUFC_CFLAGS)
 libsbnet_la_CPPFLAGS = $(SN_CPPFLAGS)
 libsbnet_la_CFLAGS = $(AM_CFLAGS) -fPIC
-libsbnet_la_LIBADD = libsbcommon.la $(SSL_LIBS) $(CRYPTO_LIBS) $(NGHTTP2_LIBS) $(WSLAY_LIBS) \
+libsbnet_la_LIBADD = $(SSL_LIBS) $(CRYPTO_LIBS) $(NGHTTP2_LIBS) $(WSLAY_LIBS) \
 	$(SN_EVENT_SSL_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS)
 
 SN_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SN_CPPFLAGS)
-SN_TEST_LIBS = libsbnet.la $(UNIT_LIBS) $(EVENT_LIBS) $(WSLAY_LIBS)
+SN_TEST_LIBS = libsbnet.la libsbcommon.la $(UNIT_LIBS) $(EVENT_LIBS) $(WSLAY_LIBS)
 
 # --- unit tests (no network) ---------------------------------------------
 SN_UNITS = tests/unit/signal/net/test_sn_hdr tests/unit/signal/net/test_sn_backoff \
@@ -65,7 +65,7 @@ tests_unit_signal_net_test_sn_rpc_LDADD = $(SN_TEST_LIBS)
 check_PROGRAMS += tests/net/sn_probe
 tests_net_sn_probe_SOURCES = tests/net/sn_probe.c
 tests_net_sn_probe_CPPFLAGS = $(SN_CPPFLAGS)
-tests_net_sn_probe_LDADD = libsbnet.la $(EVENT_LIBS)
+tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \

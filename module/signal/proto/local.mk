@@ -6,3 +6,15 @@ BUILT_SOURCES += module/signal/proto/WebSocketResources.pb-c.h
 EXTRA_DIST += module/signal/proto/WebSocketResources.proto
 CLEANFILES += module/signal/proto/WebSocketResources.pb-c.c \
 	module/signal/proto/WebSocketResources.pb-c.h
+
+# SignalService / Provisioning / StorageService (signal/client): envelopes,
+# content, provisioning, storage service and the upload form; compiled into
+# libsbclient.la.
+SP_PB_C = module/signal/proto/SignalService.pb-c.c module/signal/proto/Provisioning.pb-c.c \
+	module/signal/proto/StorageService.pb-c.c
+SP_PB_H = module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.h \
+	module/signal/proto/StorageService.pb-c.h
+BUILT_SOURCES += $(SP_PB_H)
+EXTRA_DIST += module/signal/proto/SignalService.proto module/signal/proto/Provisioning.proto \
+	module/signal/proto/StorageService.proto
+CLEANFILES += $(SP_PB_C) $(SP_PB_H)

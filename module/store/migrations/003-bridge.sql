@@ -1,4 +1,4 @@
--- v1 -> v2: the bridge's own tables (portals, puppets, message map, queues).
+-- v2 -> v3: the bridge's own tables (portals, puppets, message map, queues).
 CREATE TABLE br_mgmt_room (          -- the DM between a user and the bot
     owner_mxid   TEXT PRIMARY KEY,
     room_id      TEXT NOT NULL UNIQUE

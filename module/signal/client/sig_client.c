@@ -1,0 +1,422 @@
+/* sig_client.c - the account object: creation, events, the deferred flush,
+ * the chat socket and its states (see sig_client.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "SignalService.pb-c.h"
+#include "sig_err.h"
+#include "sig_int.h"
+#include "sn_err.h"
+
+/* Signal's production sealed-sender trust root (public, from libsignal's
+ * and Signal-Desktop's configuration). */
+static const char prod_trust_root[] = "BXu6QIKVz5MA8gstzfOgRQGqyLqOwNKHL6INkv3IHWMF";
+
+void sig_logf(sig_client *c, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    ut_vlogf(c->cfg.log, level, fmt, ap);
+    va_end(ap);
+}
+
+static void real_free(sig_client *c);
+
+void sig_enter(sig_client *c)
+{
+    c->depth++;
+}
+
+int sig_leave(sig_client *c)
+{
+    if (--c->depth == 0 && c->freeing) {
+        real_free(c);
+        return 1;
+    }
+    return 0;
+}
+
+int sig_dead(const sig_client *c)
+{
+    return c->tearing || c->freeing;
+}
+
+void sig_emit(sig_client *c, const sig_event *ev)
+{
+    if (sig_dead(c) || !c->cb)
+        return;
+    c->cb(c, ev, c->ud);
+}
+
+static void emit_simple(sig_client *c, sig_event_type t, int err)
+{
+    sig_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.type = t;
+    ev.err = err;
+    sig_emit(c, &ev);
+}
+
+static void on_defer(evutil_socket_t fd, short what, void *arg)
+{
+    sig_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    sig_enter(c);
+    if (c->link_err != 0 && !sig_dead(c)) {
+        int err = c->link_err;
+        c->link_err = 0;
+        emit_simple(c, SIG_EV_LINK_FAILED, err);
+    }
+    if (c->unlinked_pending && !sig_dead(c)) {
+        c->unlinked_pending = 0;
+        emit_simple(c, SIG_EV_UNLINKED, SIG_ERR_UNLINKED);
+    }
+    if (c->redeliver_pending && !sig_dead(c)) {
+        c->redeliver_pending = 0;
+        (void)sig_recv_redeliver(c);
+    }
+    sig_leave(c);
+}
+
+void sig_kick(sig_client *c)
+{
+    if (c->defer)
+        event_active(c->defer, 0, 0);
+}
+
+int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
+                   const sig_config *cfg, sig_event_cb cb, void *ud)
+{
+    sig_client *c;
+    uint8_t *root = NULL;
+    size_t root_len = 0;
+    int rc;
+
+    *out = NULL;
+    if (!base || !db || !cfg || !cfg->host || !cfg->port || cfg->account <= 0)
+        return UT_ERR_INVAL;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return UT_ERR_NOMEM;
+    c->base = base;
+    c->db = db;
+    c->cfg = *cfg;
+    c->cb = cb;
+    c->ud = ud;
+    c->host = strdup(cfg->host);
+    c->device_name = strdup(cfg->device_name ? cfg->device_name : "signalbridge");
+    c->cfg.host = c->host;
+    c->cfg.device_name = c->device_name;
+    c->cfg.ca_file = NULL;
+    c->cfg.trust_root = NULL;
+    if (!c->cfg.link_timeout_ms)
+        c->cfg.link_timeout_ms = 60000;
+    if (!c->cfg.prekey_batch)
+        c->cfg.prekey_batch = 100;
+    c->defer = event_new(base, -1, 0, on_defer, c);
+    if (!c->host || !c->device_name || !c->defer) {
+        rc = UT_ERR_NOMEM;
+        goto fail;
+    }
+    if (cfg->tls) {
+        c->tls = cfg->tls;
+    } else {
+        if ((rc = sn_tls_new(&c->tls, cfg->ca_file)) != 0)
+            goto fail;
+        c->own_tls = 1;
+    }
+    if ((rc = sc_trust_new(&c->trust)) != 0)
+        goto fail;
+    rc = sig_b64_decode(cfg->trust_root ? cfg->trust_root : prod_trust_root,
+                        &root, &root_len);
+    if (rc == 0)
+        rc = sc_trust_add_root(c->trust, root, root_len);
+    free(root);
+    if (rc != 0)
+        goto fail;
+    rc = sig_acct_load(c);
+    if (rc != 0 && rc != SIG_ERR_NOT_LINKED)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    real_free(c);
+    return rc;
+}
+
+static void real_free(sig_client *c)
+{
+    c->tearing = 1;
+    sig_link_stop(c);
+    /* pending requests complete (cancelled) and free their sends */
+    sn_sock_free(c->chat);
+    c->chat = NULL;
+    sig_send_cancel_all(c, SIG_ERR_CANCELLED);
+    sig_fetch_cancel_all(c);
+    if (c->defer)
+        event_free(c->defer);
+    sc_trust_free(c->trust);
+    if (c->own_tls)
+        sn_tls_free(c->tls);
+    free(c->host);
+    free(c->device_name);
+    ut_wipe(c, sizeof(*c));
+    free(c);
+}
+
+void sig_client_free(sig_client *c)
+{
+    if (!c)
+        return;
+    if (c->depth > 0) {
+        c->freeing = 1;
+        return;
+    }
+    real_free(c);
+}
+
+int sig_client_is_linked(const sig_client *c)
+{
+    return c->linked;
+}
+
+const char *sig_client_aci(const sig_client *c)
+{
+    return c->linked ? c->aci : NULL;
+}
+
+const char *sig_client_number(const sig_client *c)
+{
+    return c->linked ? c->number : NULL;
+}
+
+uint32_t sig_client_device_id(const sig_client *c)
+{
+    return c->linked ? c->device_id : 0;
+}
+
+int sig_basic_auth(sig_client *c, const char *user, char *out, size_t cap)
+{
+    char cred[256];
+    char *b64 = NULL;
+    int n, rc;
+
+    n = snprintf(cred, sizeof(cred), "%s:%s", user, c->password);
+    if (n < 0 || (size_t)n >= sizeof(cred))
+        return UT_ERR_RANGE;
+    rc = sig_b64_encode((const uint8_t *)cred, (size_t)n, &b64);
+    ut_wipe(cred, sizeof(cred));
+    if (rc != 0)
+        return rc;
+    n = snprintf(out, cap, "Basic %s", b64);
+    ut_free_secret(b64, strlen(b64));
+    return n < 0 || (size_t)n >= cap ? UT_ERR_RANGE : 0;
+}
+
+/* ---- the chat socket ------------------------------------------------------ */
+
+static void set_conn(sig_client *c, int conn, int err)
+{
+    sig_event ev;
+
+    if (c->conn == conn && err == 0)
+        return;
+    c->conn = conn;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_CONN;
+    ev.conn = conn;
+    ev.err = err;
+    sig_emit(c, &ev);
+}
+
+static void chat_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud)
+{
+    sig_client *c = ud;
+
+    (void)s;
+    if (sig_dead(c))
+        return;
+    sig_enter(c);
+    switch (st) {
+    case SN_SOCK_CONNECTING:
+        set_conn(c, SIG_CONN_CONNECTING, 0);
+        break;
+    case SN_SOCK_CONNECTED:
+        sig_logf(c, UT_LOG_INFO, "signal: chat socket connected (device %u)",
+                 (unsigned)c->device_id);
+        set_conn(c, SIG_CONN_ONLINE, 0);
+        if (!sig_dead(c))
+            sig_link_chat_connected(c);
+        break;
+    case SN_SOCK_DISCONNECTED:
+        sig_logf(c, UT_LOG_WARN, "signal: chat socket lost: %s", sig_strerror(err));
+        set_conn(c, SIG_CONN_CONNECTING, err);
+        break;
+    case SN_SOCK_UNAUTHORIZED:
+        sig_logf(c, UT_LOG_WARN, "signal: credentials rejected (close %d): unlinked",
+                 code);
+        set_conn(c, SIG_CONN_OFFLINE, SIG_ERR_UNLINKED);
+        if (c->link_done_pending) {
+            c->link_done_pending = 0;
+            c->linking = 0;
+            emit_simple(c, SIG_EV_LINK_FAILED, SIG_ERR_UNLINKED);
+        } else {
+            emit_simple(c, SIG_EV_UNLINKED, SIG_ERR_UNLINKED);
+        }
+        break;
+    case SN_SOCK_REPLACED:
+        set_conn(c, SIG_CONN_OFFLINE, err);
+        break;
+    case SN_SOCK_STOPPED:
+        set_conn(c, SIG_CONN_OFFLINE, 0);
+        break;
+    }
+    sig_leave(c);
+}
+
+static void chat_request(sn_sock *s, sn_rpc_srvreq *req,
+                         const sn_rpc_incoming *in, void *ud)
+{
+    sig_client *c = ud;
+
+    if (sig_dead(c)) {
+        sn_sock_release(s, req);
+        return;
+    }
+    sig_enter(c);
+    sig_recv_request(c, req, in);
+    sig_leave(c);
+}
+
+int sig_chat_open(sig_client *c)
+{
+    sn_sock_config sc;
+    sn_sock_callbacks cbs = {chat_state, chat_request};
+    char user[64], auth[256];
+    sn_hdr h;
+    int rc;
+
+    if (c->chat)
+        return sn_sock_get_state(c->chat) == SN_SOCK_STOPPED ||
+                       sn_sock_get_state(c->chat) == SN_SOCK_UNAUTHORIZED
+                   ? sn_sock_start(c->chat)
+                   : 0;
+    snprintf(user, sizeof(user), "%s.%u", c->aci, (unsigned)c->device_id);
+    if ((rc = sig_basic_auth(c, user, auth, sizeof(auth))) != 0)
+        return rc;
+    h.name = "authorization";
+    h.value = auth;
+    memset(&sc, 0, sizeof(sc));
+    sc.host = c->host;
+    sc.port = c->cfg.port;
+    sc.path = "/v1/websocket/";
+    sc.headers = &h;
+    sc.n_headers = 1;
+    sc.tls = c->tls;
+    sc.dns = c->cfg.dns;
+    sc.transport = c->cfg.transport;
+    sc.keepalive_ms = c->cfg.keepalive_ms;
+    sc.log = c->cfg.log;
+    rc = sn_sock_new(&c->chat, c->base, &sc, &cbs, c);
+    ut_wipe(auth, sizeof(auth));
+    if (rc == 0)
+        rc = sn_sock_start(c->chat);
+    return rc;
+}
+
+int sig_client_link(sig_client *c)
+{
+    if (c->linked || c->linking)
+        return SIG_ERR_STATE;
+    return sig_link_start(c);
+}
+
+int sig_client_start(sig_client *c)
+{
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    c->redeliver_pending = 1;
+    sig_kick(c);
+    return sig_chat_open(c);
+}
+
+void sig_client_stop(sig_client *c)
+{
+    if (c->linking) {
+        sig_link_stop(c);
+        c->link_err = SIG_ERR_CANCELLED;
+        sig_kick(c);
+    }
+    if (c->chat)
+        sn_sock_stop(c->chat);
+}
+
+int sig_client_send_text(sig_client *c, const char *to, const char *text,
+                         void *send_ud, uint64_t *timestamp_out)
+{
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    return sig_send_text(c, to, text, send_ud, timestamp_out);
+}
+
+int sig_client_request_sync(sig_client *c)
+{
+    static const uint32_t types[] = {1, 3, 4, 5}; /* contacts, blocked,
+                                                     configuration, keys */
+    size_t i;
+    int rc = 0;
+
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    for (i = 0; i < sizeof(types) / sizeof(types[0]) && rc == 0; i++) {
+        Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+        Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
+        Signalservice__SyncMessage__Request rq =
+            SIGNALSERVICE__SYNC_MESSAGE__REQUEST__INIT;
+        uint8_t buf[32];
+
+        rq.has_type = 1;
+        rq.type = types[i];
+        sm.request = &rq;
+        ct.syncmessage = &sm;
+        if (signalservice__content__get_packed_size(&ct) > sizeof(buf))
+            return UT_ERR_RANGE;
+        rc = sig_send_content_to_self(c, buf, signalservice__content__pack(&ct, buf),
+                                      (uint64_t)ut_now_ms() + i);
+    }
+    return rc;
+}
+
+const char *sig_event_name(sig_event_type t)
+{
+    switch (t) {
+    case SIG_EV_LINK_URL: return "link_url";
+    case SIG_EV_LINKED: return "linked";
+    case SIG_EV_LINK_FAILED: return "link_failed";
+    case SIG_EV_CONN: return "conn";
+    case SIG_EV_MESSAGE: return "message";
+    case SIG_EV_QUEUE_EMPTY: return "queue_empty";
+    case SIG_EV_RECEIPT: return "receipt";
+    case SIG_EV_TYPING: return "typing";
+    case SIG_EV_DECRYPT_FAILED: return "decrypt_failed";
+    case SIG_EV_UNLINKED: return "unlinked";
+    case SIG_EV_SEND_DONE: return "send_done";
+    case SIG_EV_CONTACT: return "contact";
+    case SIG_EV_SYNC_DONE: return "sync_done";
+    }
+    return "?";
+}

@@ -1,0 +1,178 @@
+/*
+ * sig_client.h - one linked Signal account as a state machine on the
+ * caller's libevent loop (many sig_clients may share one loop and one
+ * st_db). No Matrix here: the bridge and signalctl sit on top.
+ *
+ * Lifecycle:
+ *   sig_client_new()            load the account from the store if linked
+ *   sig_client_link()           not linked: provisioning socket, emits
+ *                               SIG_EV_LINK_URL, then SIG_EV_LINKED or
+ *                               SIG_EV_LINK_FAILED (SIG_ERR_LINK_TIMEOUT
+ *                               when nobody scanned in time)
+ *   sig_client_start()          linked: authenticated chat socket; messages
+ *                               flow as SIG_EV_MESSAGE, SIG_EV_RECEIPT, ...
+ *   sig_client_free()
+ *
+ * Durability: an incoming message is decrypted, its Content and the updated
+ * session written to the store in one transaction, then acknowledged to the
+ * server, then handed to the caller as SIG_EV_MESSAGE with msg->id. The
+ * caller calls sig_client_done(id) once it has made the message durable on
+ * its side; until then the message is handed over again by every
+ * sig_client_start (e.g. after a crash). Replays from the server of a
+ * message already stored are acknowledged and dropped (dedupe by sender,
+ * device, timestamp).
+ *
+ * Threads: the loop thread of `base` only; events are called on it, from
+ * inside the loop (never from inside a sig_client_* call, except
+ * sig_client_free which emits nothing). sig_client_free may be called from
+ * inside the event callback.
+ *
+ * The process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)): a write to a
+ * TLS connection the server reset would otherwise kill it.
+ *
+ * Secrets (keys, password, plaintext) never reach the log. Errors: 0 or a
+ * negative SIG_ERR_* (sig_err.h) or a code of a lower layer.
+ */
+#ifndef SIG_CLIENT_H
+#define SIG_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "st_db.h"
+#include "ut.h"
+
+struct event_base;
+struct evdns_base;
+struct sn_tls;
+
+typedef struct sig_client sig_client;
+
+typedef enum sig_event_type {
+    SIG_EV_LINK_URL = 1,   /* link_url: render it as a QR code */
+    SIG_EV_LINKED,         /* number, aci, device_id */
+    SIG_EV_LINK_FAILED,    /* err: SIG_ERR_LINK_TIMEOUT or another error */
+    SIG_EV_CONN,           /* conn: SIG_CONN_*; err says why when offline */
+    SIG_EV_MESSAGE,        /* msg: complete with sig_client_done(msg->id) */
+    SIG_EV_QUEUE_EMPTY,    /* the server delivered its whole backlog */
+    SIG_EV_RECEIPT,        /* peer, receipt_type, timestamps */
+    SIG_EV_TYPING,         /* peer, typing_started, group_id */
+    SIG_EV_DECRYPT_FAILED, /* peer, peer_device, timestamp, err */
+    SIG_EV_UNLINKED,       /* the server rejected us (close 3000/403) */
+    SIG_EV_SEND_DONE,      /* send_ud, timestamp, err (0 = delivered) */
+    SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
+    SIG_EV_SYNC_DONE       /* a sync request round finished (err) */
+} sig_event_type;
+
+enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
+enum { SIG_RECEIPT_DELIVERY = 0, SIG_RECEIPT_READ = 1, SIG_RECEIPT_VIEWED = 2 };
+
+/* A received message (views valid during the callback only). */
+typedef struct sig_message {
+    int64_t id;               /* durable-ack handle for sig_client_done */
+    const char *sender;       /* sender's ACI (text uuid) */
+    uint32_t sender_device;
+    uint64_t timestamp;       /* the sender's timestamp (dedupe key) */
+    uint64_t server_timestamp;
+    int to_pni;               /* addressed to our PNI */
+    int sealed;               /* arrived as sealed sender */
+    const uint8_t *content;   /* the serialized Content (unpadded) */
+    size_t content_len;
+    /* Convenience views into the Content: */
+    const char *body;         /* DataMessage.body (or the synced one) */
+    int from_self;            /* a SyncMessage.Sent from our own device */
+    const char *destination;  /* from_self: who it was sent to (ACI) */
+    const uint8_t *group_master_key; /* 32 bytes, or NULL */
+    uint64_t data_timestamp;  /* DataMessage.timestamp if present */
+} sig_message;
+
+typedef struct sig_contact {
+    const char *aci;          /* may be NULL when only a number is known */
+    const char *number;       /* E.164 or NULL */
+    const char *name;         /* display name or NULL */
+    int has_profile_key;
+} sig_contact;
+
+typedef struct sig_event {
+    sig_event_type type;
+    int err;
+    const char *link_url;
+    const char *number;       /* LINKED: our number (E.164) */
+    const char *aci;          /* LINKED: our ACI */
+    uint32_t device_id;
+    int conn;
+    const sig_message *msg;
+    const char *peer;         /* RECEIPT/TYPING/DECRYPT_FAILED: ACI */
+    uint32_t peer_device;
+    int receipt_type;
+    const uint64_t *timestamps;
+    size_t n_timestamps;
+    int typing_started;
+    uint64_t timestamp;
+    void *send_ud;
+    const sig_contact *contact;
+} sig_event;
+
+typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
+
+typedef struct sig_config {
+    const char *host;             /* service host (name or IP); copied */
+    uint16_t port;                /* 443 in production */
+    const char *ca_file;          /* PEM roots; NULL = system store (used
+                                     only when tls is NULL) */
+    struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
+                                     the client makes its own */
+    struct evdns_base *dns;       /* borrowed; may be NULL */
+    int transport;                /* SN_WS_AUTO/H2/H1 */
+    const char *device_name;      /* NULL = "signalbridge" */
+    uint32_t link_timeout_ms;     /* 0 = 60000 */
+    uint32_t prekey_batch;        /* one-time keys per upload; 0 = 100 */
+    uint32_t keepalive_ms;        /* 0 = 30000 */
+    const char *trust_root;       /* sealed-sender trust root, base64 33 B;
+                                     NULL = Signal's production root */
+    int64_t account;              /* st account id (st_account_ensure) */
+    const ut_log *log;            /* borrowed; may be NULL */
+} sig_config;
+
+/* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,
+ * SN_ERR_TLS (ca_file), ST_ERR_*. */
+int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
+                   const sig_config *cfg, sig_event_cb cb, void *ud);
+void sig_client_free(sig_client *c); /* NULL ok; nothing emitted */
+
+/* 1 when account data is present. */
+int sig_client_is_linked(const sig_client *c);
+/* Our ACI / number, or NULL when not linked. Valid until freed or relinked. */
+const char *sig_client_aci(const sig_client *c);
+const char *sig_client_number(const sig_client *c);
+uint32_t sig_client_device_id(const sig_client *c);
+
+/* Start linking (SIG_ERR_STATE when linked or already linking). */
+int sig_client_link(sig_client *c);
+/* Connect the chat socket (SIG_ERR_NOT_LINKED). Re-emits SIG_EV_MESSAGE
+ * for stored messages the caller has not completed. */
+int sig_client_start(sig_client *c);
+/* Close sockets; linking in progress ends with SIG_EV_LINK_FAILED
+ * (SIG_ERR_CANCELLED) at the next loop turn. */
+void sig_client_stop(sig_client *c);
+
+/* The caller made message `id` durable: drop its stored plaintext. */
+int sig_client_done(sig_client *c, int64_t id);
+
+/* Send a text message to `to` (ACI uuid text, or E.164 of a known contact).
+ * Asynchronous: SIG_EV_SEND_DONE with `send_ud` follows, err 0 on delivery,
+ * SIG_ERR_UNREGISTERED (404), SIG_ERR_RATE_LIMIT (413/429),
+ * SIG_ERR_CHALLENGE (428), SIG_ERR_RETRIES, transport errors. A sync
+ * transcript goes to our other devices. *timestamp_out (may be NULL) gets
+ * the message timestamp. SIG_ERR_STATE when not online, SIG_ERR_ADDRESS. */
+int sig_client_send_text(sig_client *c, const char *to, const char *text,
+                         void *send_ud, uint64_t *timestamp_out);
+
+/* Ask the primary for contacts, blocked, configuration and keys
+ * (SyncMessage.Request); the answers arrive as SIG_EV_CONTACT events. */
+int sig_client_request_sync(sig_client *c);
+
+/* Text for an event type (logs, signalctl). */
+const char *sig_event_name(sig_event_type t);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * sig_err.h - error codes of module/signal/client (SIG_ERR_*, -1300..-1399).
+ *
+ * sig_ functions return 0 or a negative code: one of these, or a code of
+ * the layer below (SC_ERR_* crypto, SN_ERR_* net, ST_ERR_* store, UT_ERR_*).
+ * sig_strerror() names all of them. Codes are never renumbered.
+ * Thread: pure, any thread.
+ */
+#ifndef SIG_ERR_H
+#define SIG_ERR_H
+
+enum {
+    SIG_ERR_STATE = -1300,        /* call not allowed in this state */
+    SIG_ERR_LINK_TIMEOUT = -1301, /* the phone did not scan in time */
+    SIG_ERR_PROVISION = -1302,    /* malformed or undecryptable provisioning data */
+    SIG_ERR_HTTP = -1303,         /* the service answered with an unexpected status */
+    SIG_ERR_JSON = -1304,         /* malformed JSON from the service */
+    SIG_ERR_NOT_LINKED = -1305,   /* no account data: link first */
+    SIG_ERR_UNLINKED = -1306,     /* the server rejected our credentials (close 3000/403) */
+    SIG_ERR_RATE_LIMIT = -1307,   /* 413/429: rate limited */
+    SIG_ERR_CHALLENGE = -1308,    /* 428: the server wants a challenge solved */
+    SIG_ERR_UNREGISTERED = -1309, /* 404: recipient not registered */
+    SIG_ERR_RETRIES = -1310,      /* 409/410 kept coming back */
+    SIG_ERR_ENVELOPE = -1311,     /* malformed envelope or content */
+    SIG_ERR_ADDRESS = -1312,      /* bad service id or phone number */
+    SIG_ERR_TOO_BIG = -1313,      /* over a size limit */
+    SIG_ERR_DIGEST = -1314,       /* attachment digest or MAC mismatch */
+    SIG_ERR_CANCELLED = -1315,    /* the client was stopped or freed */
+    SIG_ERR_NO_DEVICES = -1316    /* recipient has no devices we can send to */
+};
+
+/* Text for any SIG_/SC_/SN_/ST_/UT_ code. Never NULL. */
+const char *sig_strerror(int code);
+
+#endif

@@ -1,0 +1,296 @@
+/* sig_fetch.c - what the client fetches besides messages: the contacts
+ * blob from the CDN after a SyncMessage.Contacts (HTTPS on its own HTTP/2
+ * connection), profiles (GET /v1/profile on the chat socket) when a
+ * profile key arrives, and the contact records these produce. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "SignalService.pb-c.h"
+#include "sig_err.h"
+#include "sig_int.h"
+#include "sig_sync.h"
+#include "sn_h2.h"
+
+struct sig_download {
+    sig_download *next;
+    sig_client *c;
+    sn_h2 *h2;
+    uint8_t key[64];
+    uint8_t digest[32];
+    int has_digest;
+    size_t size;
+};
+
+static void dl_free(sig_download *d)
+{
+    sig_download **pp;
+
+    for (pp = &d->c->downloads; *pp; pp = &(*pp)->next)
+        if (*pp == d) {
+            *pp = d->next;
+            break;
+        }
+    ut_wipe(d->key, sizeof(d->key));
+    free(d);
+}
+
+void sig_fetch_cancel_all(sig_client *c)
+{
+    while (c->downloads) {
+        sig_download *d = c->downloads;
+        sn_h2 *h2 = d->h2;
+        d->h2 = NULL;
+        dl_free(d);
+        sn_h2_free(h2); /* its callback sees the client tearing down */
+    }
+}
+
+/* Merge into the "contact" record of `aci` and emit SIG_EV_CONTACT. */
+static int update_contact(sig_client *c, const char *aci, const char *number,
+                          const char *name, int has_profile_key)
+{
+    json_t *j = NULL;
+    ut_buf b;
+    char *s = NULL;
+    sig_contact ct;
+    sig_event ev;
+    int rc;
+
+    ut_buf_init(&b, 64 * 1024);
+    if (sig_rec_get(c, "contact", aci, &b) == 0)
+        j = json_loadb((const char *)b.data, b.len, 0, NULL);
+    ut_buf_free(&b);
+    if (!j)
+        j = json_object();
+    if (!j)
+        return UT_ERR_NOMEM;
+    json_object_set_new(j, "aci", json_string(aci));
+    if (number && *number)
+        json_object_set_new(j, "number", json_string(number));
+    if (name && *name)
+        json_object_set_new(j, "name", json_string(name));
+    if (has_profile_key)
+        json_object_set_new(j, "has_profile_key", json_true());
+    s = json_dumps(j, JSON_COMPACT);
+    rc = s ? sig_rec_put(c, "contact", aci, s, strlen(s)) : UT_ERR_NOMEM;
+    if (rc == 0 && number && *number)
+        rc = sig_rec_put(c, "contact_number", number, aci, strlen(aci));
+    free(s);
+    if (rc == 0) {
+        memset(&ct, 0, sizeof(ct));
+        ct.aci = aci;
+        ct.number = json_string_value(json_object_get(j, "number"));
+        ct.name = json_string_value(json_object_get(j, "name"));
+        ct.has_profile_key = json_is_true(json_object_get(j, "has_profile_key"));
+        memset(&ev, 0, sizeof(ev));
+        ev.type = SIG_EV_CONTACT;
+        ev.contact = &ct;
+        sig_emit(c, &ev);
+    }
+    json_decref(j);
+    return rc;
+}
+
+static void contacts_parse(sig_client *c, const uint8_t *p, size_t n)
+{
+    sig_contact_rec r;
+    size_t off = 0;
+    int rc, count = 0;
+
+    while (!sig_dead(c) && (rc = sig_contacts_next(p, n, &off, &r)) == 1) {
+        if (!r.aci[0])
+            continue; /* number-only contacts cannot be addressed here */
+        if (update_contact(c, r.aci, r.number, r.name, 0) == 0)
+            count++;
+    }
+    if (rc < 0)
+        sig_logf(c, UT_LOG_WARN, "signal: contacts stream: %s", sig_strerror(rc));
+    sig_logf(c, UT_LOG_INFO, "signal: %d contacts from the phone", count);
+}
+
+static void dl_done(int rc, const sn_http_resp *r, void *ud)
+{
+    sig_download *d = ud;
+    sig_client *c = d->c;
+    uint8_t *pt = NULL;
+    size_t pt_len = 0;
+    sig_event ev;
+
+    if (sig_dead(c) || !d->h2) {
+        if (d->h2)
+            dl_free(d);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0)
+        rc = sig_attachment_decrypt(&pt, &pt_len, r->body, r->body_len, d->key,
+                                    d->has_digest ? d->digest : NULL, d->size);
+    if (rc == 0)
+        contacts_parse(c, pt, pt_len);
+    else
+        sig_logf(c, UT_LOG_WARN, "signal: contacts download failed: %s",
+                 sig_strerror(rc));
+    if (pt)
+        ut_free_secret(pt, pt_len);
+    sn_h2_free(d->h2); /* allowed from its own callback */
+    dl_free(d);
+    if (!sig_dead(c)) {
+        memset(&ev, 0, sizeof(ev));
+        ev.type = SIG_EV_SYNC_DONE;
+        ev.err = rc;
+        sig_emit(c, &ev);
+    }
+    sig_leave(c);
+}
+
+static void h2_closed(sn_h2 *h2, int err, void *ud)
+{
+    (void)h2;
+    (void)err;
+    (void)ud; /* the request callback already reported the error */
+}
+
+static int start_contacts_download(sig_client *c, const Signalservice__AttachmentPointer *p)
+{
+    sn_h2_callbacks cbs = {NULL, h2_closed};
+    sn_http_req req;
+    char path[512];
+    sig_download *d;
+    int rc;
+
+    if (!p->cdnkey || !p->has_key || p->key.len != 64 || !p->has_size ||
+        p->size > SIG_CONTACTS_MAX || strpbrk(p->cdnkey, "/?#%"))
+        return SIG_ERR_ENVELOPE;
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return UT_ERR_NOMEM;
+    d->c = c;
+    memcpy(d->key, p->key.data, 64);
+    if (p->has_digest && p->digest.len == 32) {
+        memcpy(d->digest, p->digest.data, 32);
+        d->has_digest = 1;
+    }
+    d->size = p->size;
+    /* cdn 3 is tus-backed under /cdn3 on the mock; 0 and 2 are /attachments */
+    snprintf(path, sizeof(path), "%s/attachments/%s",
+             p->has_cdnnumber && p->cdnnumber == 3 ? "/cdn3" : "", p->cdnkey);
+    rc = sn_h2_connect(&d->h2, c->base, c->tls, c->cfg.dns, c->host, c->cfg.port, 0,
+                       &cbs, d);
+    if (rc != 0) {
+        free(d);
+        return rc;
+    }
+    d->next = c->downloads;
+    c->downloads = d;
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.path = path;
+    req.max_response = (size_t)p->size + 16 + 16 + 32 + 4096;
+    rc = sn_h2_request(d->h2, &req, dl_done, d);
+    if (rc != 0) {
+        sn_h2 *h2 = d->h2;
+        d->h2 = NULL;
+        dl_free(d);
+        sn_h2_free(h2);
+    }
+    return rc;
+}
+
+/* A SyncMessage that is ours to handle (not a transcript). Returns 1 when
+ * handled, 0 when it is for the caller. */
+int sig_sync_handle(sig_client *c, const Signalservice__SyncMessage *sm)
+{
+    int rc;
+
+    if (sm->sent || sm->n_read > 0)
+        return 0;
+    if (sm->contacts && sm->contacts->blob) {
+        rc = start_contacts_download(c, sm->contacts->blob);
+        if (rc != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: contacts sync: %s", sig_strerror(rc));
+        return 1;
+    }
+    if (sm->keys && sm->keys->has_master && sm->keys->master.len == 32) {
+        memcpy(c->master_key, sm->keys->master.data, 32);
+        c->has_master_key = 1;
+        (void)sig_rec_put(c, "account", "master_key", c->master_key, 32);
+        return 1;
+    }
+    return sm->blocked || sm->configuration || sm->fetchlatest || sm->request;
+}
+
+/* ---- profiles ---------------------------------------------------------------- */
+
+typedef struct prof_op {
+    sig_client *c;
+    char aci[SIG_UUID_STR_LEN + 1];
+    uint8_t key[32];
+} prof_op;
+
+static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    prof_op *op = ud;
+    sig_client *c = op->c;
+    json_t *j = NULL;
+    const char *enc;
+    char name[256];
+
+    if (sig_dead(c))
+        goto out;
+    sig_enter(c);
+    if (rc == 0 && r->status == 200 && r->body &&
+        (j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) &&
+        (enc = json_string_value(json_object_get(j, "name"))) &&
+        sig_profile_name_decrypt(name, sizeof(name), enc, op->key) == 0)
+        (void)update_contact(c, op->aci, NULL, name, 1);
+    else
+        sig_logf(c, UT_LOG_INFO, "signal: profile not available (%d)",
+                 rc ? rc : r ? (int)r->status : 0);
+    json_decref(j);
+    sig_leave(c);
+out:
+    ut_wipe(op->key, sizeof(op->key));
+    free(op);
+}
+
+int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
+                         size_t len)
+{
+    uint8_t old[32];
+    ut_buf b;
+    prof_op *op;
+    char path[96];
+    int known, rc;
+
+    if (len != 32 || !c->chat)
+        return 0;
+    ut_buf_init(&b, 64);
+    known = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32;
+    if (known)
+        memcpy(old, b.data, 32);
+    ut_buf_free_secret(&b);
+    if (known && ut_ct_eq(old, key, 32))
+        return 0;
+    ut_wipe(old, sizeof(old));
+    if ((rc = sig_rec_put(c, "profile_key", aci, key, 32)) != 0)
+        return rc;
+    op = calloc(1, sizeof(*op));
+    if (!op)
+        return UT_ERR_NOMEM;
+    op->c = c;
+    snprintf(op->aci, sizeof(op->aci), "%s", aci);
+    memcpy(op->key, key, 32);
+    snprintf(path, sizeof(path), "/v1/profile/%s", aci);
+    rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
+                         profile_resp, op);
+    if (rc != 0) {
+        ut_wipe(op->key, sizeof(op->key));
+        free(op);
+    }
+    return rc;
+}

@@ -1,0 +1,146 @@
+/*
+ * sig_int.h - internals shared by the sig_*.c files of one sig_client.
+ * Not installed, not for the bridge.
+ */
+#ifndef SIG_INT_H
+#define SIG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "sc_cert.h"
+#include "sc_keys.h"
+#include "sc_session.h"
+#include "sig_client.h"
+#include "sig_prov.h"
+#include "sig_util.h"
+#include "sn_sock.h"
+#include "st_records.h"
+
+struct event;
+
+enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
+
+typedef struct sig_send_op sig_send_op;
+typedef struct sig_download sig_download;
+
+struct sig_client {
+    struct event_base *base;
+    st_db *db;
+    sig_config cfg;
+    char *host;
+    char *device_name;
+    sn_tls *tls;
+    int own_tls;
+    sig_event_cb cb;
+    void *ud;
+    sc_trust *trust;
+    struct event *defer;          /* zero-timeout: flush pending work */
+    int depth;                    /* >0 while inside a loop callback */
+    int freeing;                  /* sig_client_free asked from a callback */
+    int tearing;                  /* inside the real free: callbacks no-op */
+
+    /* the account (loaded from / saved to st_records) */
+    int linked;
+    char aci[SIG_UUID_STR_LEN + 1];
+    char pni[SIG_UUID_STR_LEN + 1];
+    char number[32];
+    uint32_t device_id;
+    char password[64];
+    uint32_t regid[2];            /* ACI, PNI */
+    sc_ec_keypair identity[2];    /* ACI, PNI */
+    int has_pni;
+    uint8_t profile_key[32];
+    int has_profile_key;
+    uint8_t master_key[32];
+    int has_master_key;
+
+    /* linking */
+    int linking;
+    sn_sock *prov;
+    sn_sock *unauth;
+    struct event *link_timer;
+    uint8_t eph_pub[32];
+    uint8_t eph_priv[32];
+    sig_provision *pd;            /* decrypted provisioning data */
+    json_t *link_body;
+    int link_err;                 /* pending LINK_FAILED error */
+    int keys_pending;             /* /v2/keys uploads outstanding */
+    int link_done_pending;        /* emit LINKED once keys are up */
+
+    /* the chat socket */
+    sn_sock *chat;
+    int conn;
+    int unlinked_pending;
+    int redeliver_pending;        /* re-emit stored, not-done messages */
+    int queue_empty_pending;
+    sig_send_op *sends;           /* in-flight sends */
+    sig_download *downloads;      /* in-flight CDN downloads */
+};
+
+/* Every entry from the loop (socket, timer, response callbacks) runs
+ * between sig_enter and sig_leave; sig_leave returns 1 when the client was
+ * freed (then touch nothing). A callback must first check sig_dead(). */
+void sig_enter(sig_client *c);
+int sig_leave(sig_client *c);
+int sig_dead(const sig_client *c);
+
+/* events */
+void sig_emit(sig_client *c, const sig_event *ev);
+void sig_kick(sig_client *c);     /* schedule the deferred flush */
+void sig_logf(sig_client *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* sig_store.c: the account and the crypto stores on st_records */
+int sig_acct_load(sig_client *c);
+int sig_acct_save(sig_client *c);
+int sig_rec_get(sig_client *c, const char *kind, const char *key, ut_buf *out);
+int sig_rec_put(sig_client *c, const char *kind, const char *key,
+                const void *v, size_t n);
+int sig_rec_del(sig_client *c, const char *kind, const char *key);
+void sig_session_store(sig_client *c, int which, sc_session_store *st,
+                       void **ctx_out);
+typedef struct sig_pk_ctx {
+    sig_client *c;
+    int which;
+} sig_pk_ctx;
+void sig_prekey_source(sig_pk_ctx *ctx, sc_prekey_source *src);
+void sig_stores_free(void *ctx);
+/* "a:<aci>.<dev>" / "p:<aci>.<dev>" */
+void sig_session_addr(char *out, size_t cap, int which, const char *peer,
+                      uint32_t dev);
+/* Keys: signed + last-resort Kyber as JSON objects for /v1/devices/link
+ * (stored); one-time batch as a /v2/keys body (stored). */
+int sig_keys_signed(sig_client *c, int which, json_t **spk, json_t **kyber_lr);
+int sig_keys_onetime(sig_client *c, int which, uint32_t n, json_t **body);
+
+/* sig_link.c */
+int sig_link_start(sig_client *c);
+void sig_link_stop(sig_client *c);
+void sig_link_chat_connected(sig_client *c);
+
+/* sig_recv.c */
+void sig_recv_request(sig_client *c, sn_rpc_srvreq *req, const sn_rpc_incoming *in);
+int sig_recv_redeliver(sig_client *c);
+
+/* sig_send.c */
+int sig_send_text(sig_client *c, const char *to, const char *text,
+                  void *send_ud, uint64_t *ts_out);
+int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
+                             uint64_t ts);
+void sig_send_cancel_all(sig_client *c, int err);
+
+/* sig_fetch.c */
+struct Signalservice__SyncMessage;
+int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
+int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
+                         size_t len);
+void sig_fetch_cancel_all(sig_client *c);
+
+/* sig_client.c */
+int sig_chat_open(sig_client *c);
+int sig_basic_auth(sig_client *c, const char *user, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,594 @@
+/* sig_send.c - sending (signal-service.md §5): Content → padded → one
+ * ciphertext per recipient device → PUT /v1/messages/{serviceId}; sessions
+ * from GET /v2/keys bundles; 409 (missing/extra devices) and 410 (stale
+ * devices) fix the device list and retry; a SyncMessage.Sent transcript
+ * goes to our own other devices after a delivery to someone else. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "SignalService.pb-c.h"
+#include "sig_err.h"
+#include "sig_int.h"
+
+#define MAX_ATTEMPTS 4
+#define MAX_DEVICES 64
+
+struct sig_send_op {
+    sig_send_op *next;
+    sig_client *c;
+    char to[SIG_UUID_STR_LEN + 1];
+    uint8_t *content;                /* padded Content */
+    size_t content_len;
+    uint8_t *dm;                     /* serialized DataMessage (for the sync) */
+    size_t dm_len;
+    uint64_t ts;
+    void *ud;
+    int is_sync;                     /* transcript to ourselves: no event */
+    int attempts;
+    uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
+    size_t n_fetch;
+};
+
+static void op_free(sig_send_op *op)
+{
+    sig_send_op **pp;
+
+    for (pp = &op->c->sends; *pp; pp = &(*pp)->next)
+        if (*pp == op) {
+            *pp = op->next;
+            break;
+        }
+    if (op->content)
+        ut_free_secret(op->content, op->content_len);
+    if (op->dm)
+        ut_free_secret(op->dm, op->dm_len);
+    free(op);
+}
+
+void sig_send_cancel_all(sig_client *c, int err)
+{
+    (void)err;
+    while (c->sends)
+        op_free(c->sends);
+}
+
+static int send_sync(sig_client *c, const sig_send_op *done);
+
+static void finish(sig_send_op *op, int err)
+{
+    sig_client *c = op->c;
+    sig_event ev;
+
+    if (err == 0 && !op->is_sync && strcmp(op->to, c->aci) != 0) {
+        int rc = send_sync(c, op);
+        if (rc != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: sync transcript not sent: %s",
+                     sig_strerror(rc));
+    }
+    if (op->is_sync) {
+        if (err)
+            sig_logf(c, UT_LOG_WARN, "signal: sync transcript failed: %s",
+                     sig_strerror(err));
+        op_free(op);
+        return;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_SEND_DONE;
+    ev.err = err;
+    ev.timestamp = op->ts;
+    ev.send_ud = op->ud;
+    op_free(op);
+    sig_emit(c, &ev);
+}
+
+/* ---- devices we have sessions with ----------------------------------------- */
+
+typedef struct dev_list {
+    const char *prefix;
+    size_t plen;
+    uint32_t dev[MAX_DEVICES];
+    size_t n;
+} dev_list;
+
+static int collect_dev(void *arg, const char *key, const void *v, size_t len)
+{
+    dev_list *d = arg;
+
+    (void)v;
+    (void)len;
+    if (strncmp(key, d->prefix, d->plen) == 0 && d->n < MAX_DEVICES)
+        d->dev[d->n++] = (uint32_t)strtoul(key + d->plen, NULL, 10);
+    return 0;
+}
+
+static int session_devices(sig_client *c, const char *to, dev_list *d)
+{
+    char prefix[64];
+
+    snprintf(prefix, sizeof(prefix), "a:%s.", to);
+    d->prefix = prefix;
+    d->plen = strlen(prefix);
+    d->n = 0;
+    return st_record_each(c->db, c->cfg.account, "session", collect_dev, d);
+}
+
+/* ---- bundles ----------------------------------------------------------------- */
+
+static int b64_exact(const char *s, uint8_t *dst, size_t n, int type_byte)
+{
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!s || sig_b64_decode(s, &raw, &len) != 0)
+        return SIG_ERR_JSON;
+    rc = SIG_ERR_JSON;
+    if (type_byte >= 0 && len == n + 1 && raw[0] == type_byte) {
+        memcpy(dst, raw + 1, n);
+        rc = 0;
+    } else if (type_byte < 0 && len == n) {
+        memcpy(dst, raw, n);
+        rc = 0;
+    }
+    free(raw);
+    return rc;
+}
+
+static int bundle_from_json(sc_prekey_bundle *b, const uint8_t ik[32], json_t *d)
+{
+    json_t *spk = json_object_get(d, "signedPreKey");
+    json_t *kpk = json_object_get(d, "pqPreKey");
+    json_t *pk = json_object_get(d, "preKey");
+    int rc;
+
+    memset(b, 0, sizeof(*b));
+    memcpy(b->identity_key, ik, 32);
+    b->device_id = (uint32_t)json_integer_value(json_object_get(d, "deviceId"));
+    b->registration_id =
+        (uint32_t)json_integer_value(json_object_get(d, "registrationId"));
+    if (!json_is_object(spk) || !json_is_object(kpk) || b->device_id == 0)
+        return SIG_ERR_JSON;
+    b->signed_prekey_id = (uint32_t)json_integer_value(json_object_get(spk, "keyId"));
+    b->kyber_prekey_id = (uint32_t)json_integer_value(json_object_get(kpk, "keyId"));
+    if ((rc = b64_exact(json_string_value(json_object_get(spk, "publicKey")),
+                        b->signed_prekey, 32, SC_EC_TYPE)) != 0 ||
+        (rc = b64_exact(json_string_value(json_object_get(spk, "signature")),
+                        b->signed_prekey_sig, SC_SIG_LEN, -1)) != 0 ||
+        (rc = b64_exact(json_string_value(json_object_get(kpk, "publicKey")),
+                        b->kyber_prekey, SC_KEM_PUB_LEN, SC_KEM_TYPE_KYBER1024)) != 0 ||
+        (rc = b64_exact(json_string_value(json_object_get(kpk, "signature")),
+                        b->kyber_prekey_sig, SC_SIG_LEN, -1)) != 0)
+        return rc;
+    if (json_is_object(pk)) {
+        b->has_prekey = 1;
+        b->prekey_id = (uint32_t)json_integer_value(json_object_get(pk, "keyId"));
+        if ((rc = b64_exact(json_string_value(json_object_get(pk, "publicKey")),
+                            b->prekey, 32, SC_EC_TYPE)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int sessions_from_bundles(sig_client *c, const char *to,
+                                 const uint8_t *body, size_t len)
+{
+    json_t *j = json_loadb((const char *)body, len, 0, NULL), *devs, *d;
+    sc_prekey_bundle *b = calloc(1, sizeof(*b));
+    uint8_t ik[32];
+    size_t i;
+    int rc = 0;
+
+    if (!j || !b) {
+        rc = j ? UT_ERR_NOMEM : SIG_ERR_JSON;
+        goto out;
+    }
+    devs = json_object_get(j, "devices");
+    if (!json_is_array(devs) ||
+        (rc = b64_exact(json_string_value(json_object_get(j, "identityKey")), ik,
+                        32, SC_EC_TYPE)) != 0) {
+        rc = SIG_ERR_JSON;
+        goto out;
+    }
+    json_array_foreach(devs, i, d) {
+        sc_session *s = NULL;
+        sc_session_params p;
+        sc_address local, remote;
+        sc_session_store st;
+        void *ctx = NULL;
+        char addr[96];
+
+        if ((rc = bundle_from_json(b, ik, d)) != 0)
+            goto out;
+        if (!strcmp(to, c->aci) && b->device_id == c->device_id)
+            continue;
+        memset(&p, 0, sizeof(p));
+        memset(&local, 0, sizeof(local));
+        memset(&remote, 0, sizeof(remote));
+        (void)sig_uuid_parse(local.uuid, c->aci);
+        local.device = c->device_id;
+        (void)sig_uuid_parse(remote.uuid, to);
+        remote.device = b->device_id;
+        p.identity = &c->identity[SIG_ID_ACI];
+        p.registration_id = c->regid[SIG_ID_ACI];
+        p.local = &local;
+        p.remote = &remote;
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, to, b->device_id);
+        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
+        /* Another send to the same device may have set up a session while
+         * this bundle was on its way: keep that one, or the peer would get
+         * PreKey messages of competing sessions and answer in only one. */
+        if (ctx && sc_session_load(&st, addr, &s) == 0 && sc_session_has_current(s)) {
+            sc_session_free(s);
+            sig_stores_free(ctx);
+            continue;
+        }
+        sc_session_free(s);
+        s = NULL;
+        rc = sc_session_new(&s);
+        if (rc == 0)
+            rc = sc_session_process_bundle(s, &p, b);
+        if (rc == 0)
+            rc = ctx ? sc_session_save(&st, addr, s) : UT_ERR_NOMEM;
+        sig_stores_free(ctx);
+        sc_session_free(s);
+        if (rc != 0)
+            goto out;
+    }
+out:
+    free(b);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- the state machine -------------------------------------------------------- */
+
+static int step(sig_send_op *op);
+
+static int status_err(uint32_t st)
+{
+    switch (st) {
+    case 404: return SIG_ERR_UNREGISTERED;
+    case 413:
+    case 429: return SIG_ERR_RATE_LIMIT;
+    case 428: return SIG_ERR_CHALLENGE;
+    case 401:
+    case 403: return SIG_ERR_UNLINKED;
+    default: return SIG_ERR_HTTP;
+    }
+}
+
+static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_send_op *op = ud;
+    sig_client *c = op->c;
+
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = status_err(r->status);
+    if (rc == 0)
+        rc = r->body ? sessions_from_bundles(c, op->to, r->body, r->body_len)
+                     : SIG_ERR_JSON;
+    if (rc == 0)
+        rc = step(op);
+    if (rc != 0)
+        finish(op, rc);
+    sig_leave(c);
+}
+
+static void drop_session(sig_client *c, const char *to, uint32_t dev)
+{
+    char addr[96];
+
+    sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, to, dev);
+    (void)sig_rec_del(c, "session", addr);
+}
+
+static void put_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_send_op *op = ud;
+    sig_client *c = op->c;
+    json_t *j = NULL, *a, *v;
+    size_t i;
+
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
+    sig_enter(c);
+    if (rc != 0) {
+        finish(op, rc);
+        goto out;
+    }
+    if (r->status == 200) {
+        finish(op, 0);
+        goto out;
+    }
+    if ((r->status != 409 && r->status != 410) || ++op->attempts >= MAX_ATTEMPTS) {
+        finish(op, r->status == 409 || r->status == 410 ? SIG_ERR_RETRIES
+                                                        : status_err(r->status));
+        goto out;
+    }
+    j = r->body ? json_loadb((const char *)r->body, r->body_len, 0, NULL) : NULL;
+    if (!j) {
+        finish(op, SIG_ERR_JSON);
+        goto out;
+    }
+    sig_logf(c, UT_LOG_INFO, "signal: send got %u, fixing the device list",
+             (unsigned)r->status);
+    op->n_fetch = 0;
+    if (r->status == 409) {
+        a = json_object_get(j, "extraDevices");
+        json_array_foreach(a, i, v) drop_session(c, op->to, (uint32_t)json_integer_value(v));
+        a = json_object_get(j, "missingDevices");
+        json_array_foreach(a, i, v) if (op->n_fetch < MAX_DEVICES)
+            op->fetch[op->n_fetch++] = (uint32_t)json_integer_value(v);
+    } else {
+        a = json_object_get(j, "staleDevices");
+        json_array_foreach(a, i, v) {
+            uint32_t d = (uint32_t)json_integer_value(v);
+            drop_session(c, op->to, d);
+            if (op->n_fetch < MAX_DEVICES)
+                op->fetch[op->n_fetch++] = d;
+        }
+    }
+    json_decref(j);
+    if ((rc = step(op)) != 0)
+        finish(op, rc);
+out:
+    sig_leave(c);
+}
+
+static int put_messages(sig_send_op *op)
+{
+    sig_client *c = op->c;
+    dev_list d;
+    json_t *msgs = json_array(), *body = NULL;
+    char path[128], *s = NULL;
+    sn_hdr h = {"content-type", "application/json"};
+    size_t i;
+    int rc;
+
+    if (!msgs)
+        return UT_ERR_NOMEM;
+    if ((rc = session_devices(c, op->to, &d)) < 0)
+        goto out;
+    rc = 0;
+    for (i = 0; i < d.n; i++) {
+        sc_session_store st;
+        void *ctx = NULL;
+        sc_session *sess = NULL;
+        char addr[96], *b64 = NULL;
+        uint8_t *ct = NULL;
+        size_t ct_len = 0;
+        int type = 0;
+
+        if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
+            continue;
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
+        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
+        rc = ctx ? sc_session_load(&st, addr, &sess) : UT_ERR_NOMEM;
+        if (rc == 0)
+            rc = sc_session_encrypt(sess, op->content, op->content_len, &ct,
+                                    &ct_len, &type);
+        if (rc == 0)
+            rc = sc_session_save(&st, addr, sess);
+        if (rc == 0)
+            rc = sig_b64_encode(ct, ct_len, &b64);
+        if (rc == 0 &&
+            json_array_append_new(
+                msgs, json_pack("{s:i,s:I,s:I,s:s}", "type",
+                                type == SC_MSG_TYPE_PREKEY ? 3 : 1,
+                                "destinationDeviceId", (json_int_t)d.dev[i],
+                                "destinationRegistrationId",
+                                (json_int_t)sc_session_remote_registration_id(sess),
+                                "content", b64)) != 0)
+            rc = UT_ERR_NOMEM;
+        free(b64);
+        free(ct);
+        sc_session_free(sess);
+        sig_stores_free(ctx);
+        if (rc != 0)
+            goto out;
+    }
+    body = json_pack("{s:O,s:I,s:b,s:b}", "messages", msgs, "timestamp",
+                     (json_int_t)op->ts, "online", 0, "urgent", 1);
+    s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (!s) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    snprintf(path, sizeof(path), "/v1/messages/%s", op->to);
+    rc = sn_sock_request(c->chat, "PUT", path, &h, 1, (const uint8_t *)s,
+                         strlen(s), 30000, put_resp, op);
+out:
+    free(s);
+    json_decref(body);
+    json_decref(msgs);
+    return rc;
+}
+
+/* Fetch the next missing bundle, or send when none is left. */
+static int step(sig_send_op *op)
+{
+    sig_client *c = op->c;
+    char path[128];
+    int rc;
+
+    if (op->n_fetch > 0) {
+        uint32_t dev = op->fetch[--op->n_fetch];
+        if (dev == 0)
+            snprintf(path, sizeof(path), "/v2/keys/%s/*", op->to);
+        else
+            snprintf(path, sizeof(path), "/v2/keys/%s/%" PRIu32, op->to, dev);
+        rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
+                             keys_resp, op);
+    } else {
+        rc = put_messages(op);
+    }
+    return rc;
+}
+
+static int start_op(sig_client *c, const char *to, const uint8_t *content,
+                    size_t n, const uint8_t *dm, size_t dm_len, uint64_t ts,
+                    void *ud, int is_sync)
+{
+    sig_send_op *op = calloc(1, sizeof(*op));
+    dev_list d;
+    int rc;
+
+    if (!op)
+        return UT_ERR_NOMEM;
+    op->c = c;
+    snprintf(op->to, sizeof(op->to), "%s", to);
+    op->ts = ts;
+    op->ud = ud;
+    op->is_sync = is_sync;
+    if ((rc = sig_pad_content(content, n, &op->content, &op->content_len)) != 0 ||
+        (dm && !(op->dm = malloc(dm_len)))) {
+        free(op->content);
+        free(op);
+        return rc ? rc : UT_ERR_NOMEM;
+    }
+    if (dm) {
+        memcpy(op->dm, dm, dm_len);
+        op->dm_len = dm_len;
+    }
+    op->next = c->sends;
+    c->sends = op;
+    if ((rc = session_devices(c, to, &d)) < 0) {
+        op_free(op);
+        return rc;
+    }
+    if (d.n == 0 || (d.n == 1 && !strcmp(to, c->aci) && d.dev[0] == c->device_id)) {
+        /* no sessions: all devices of a contact; only the phone for us
+         * (fetching "*" for ourselves would pop our own pre-keys) */
+        op->fetch[0] = strcmp(to, c->aci) ? 0 : 1;
+        op->n_fetch = 1;
+    }
+    if ((rc = step(op)) != 0)
+        op_free(op);
+    return rc;
+}
+
+static int resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1])
+{
+    uint8_t u[16];
+    ut_buf b;
+    int rc;
+
+    if (sig_uuid_parse(u, to) == 0) {
+        sig_uuid_format(out, u);
+        return 0;
+    }
+    if (to[0] != '+')
+        return SIG_ERR_ADDRESS;
+    ut_buf_init(&b, 64);
+    rc = sig_rec_get(c, "contact_number", to, &b);
+    if (rc == 0 && b.len == SIG_UUID_STR_LEN) {
+        memcpy(out, b.data, SIG_UUID_STR_LEN);
+        out[SIG_UUID_STR_LEN] = '\0';
+    } else {
+        rc = SIG_ERR_ADDRESS;
+    }
+    ut_buf_free(&b);
+    return rc;
+}
+
+int sig_send_text(sig_client *c, const char *to, const char *text,
+                  void *send_ud, uint64_t *ts_out)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    char aci[SIG_UUID_STR_LEN + 1];
+    uint8_t *buf = NULL, *dbuf = NULL;
+    size_t n, dn;
+    uint64_t ts = (uint64_t)ut_now_ms();
+    int rc;
+
+    if ((rc = resolve(c, to, aci)) != 0)
+        return rc;
+    dm.body = (char *)text;
+    dm.has_timestamp = 1;
+    dm.timestamp = ts;
+    if (c->has_profile_key) {
+        dm.has_profilekey = 1;
+        dm.profilekey.data = c->profile_key;
+        dm.profilekey.len = 32;
+    }
+    ct.datamessage = &dm;
+    n = signalservice__content__get_packed_size(&ct);
+    dn = signalservice__data_message__get_packed_size(&dm);
+    buf = malloc(n);
+    dbuf = malloc(dn ? dn : 1);
+    if (!buf || !dbuf) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    signalservice__content__pack(&ct, buf);
+    signalservice__data_message__pack(&dm, dbuf);
+    rc = start_op(c, aci, buf, n, dbuf, dn, ts, send_ud, 0);
+    if (rc == 0 && ts_out)
+        *ts_out = ts;
+out:
+    if (buf)
+        ut_free_secret(buf, n);
+    if (dbuf)
+        ut_free_secret(dbuf, dn);
+    return rc;
+}
+
+/* SyncMessage.Sent{destination, timestamp, message} to our own ACI. */
+static int send_sync(sig_client *c, const sig_send_op *done)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
+    Signalservice__SyncMessage__Sent sent = SIGNALSERVICE__SYNC_MESSAGE__SENT__INIT;
+    Signalservice__DataMessage *dm;
+    uint8_t dest[16], *buf;
+    size_t n;
+    int rc;
+
+    if (!done->dm)
+        return 0;
+    dm = signalservice__data_message__unpack(NULL, done->dm_len, done->dm);
+    if (!dm)
+        return SIG_ERR_ENVELOPE;
+    if (sig_uuid_parse(dest, done->to) != 0) {
+        signalservice__data_message__free_unpacked(dm, NULL);
+        return SIG_ERR_ADDRESS;
+    }
+    sent.destinationserviceid = (char *)done->to;
+    sent.has_destinationserviceidbinary = 1;
+    sent.destinationserviceidbinary.data = dest;
+    sent.destinationserviceidbinary.len = 16;
+    sent.has_timestamp = 1;
+    sent.timestamp = done->ts;
+    sent.message = dm;
+    sm.sent = &sent;
+    ct.syncmessage = &sm;
+    n = signalservice__content__get_packed_size(&ct);
+    buf = malloc(n);
+    if (!buf) {
+        signalservice__data_message__free_unpacked(dm, NULL);
+        return UT_ERR_NOMEM;
+    }
+    signalservice__content__pack(&ct, buf);
+    signalservice__data_message__free_unpacked(dm, NULL);
+    rc = start_op(c, c->aci, buf, n, NULL, 0, done->ts, NULL, 1);
+    ut_free_secret(buf, n);
+    return rc;
+}
+
+int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
+                             uint64_t ts)
+{
+    return start_op(c, c->aci, content, n, NULL, 0, ts, NULL, 1);
+}

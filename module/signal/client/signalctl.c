@@ -1,0 +1,376 @@
+/*
+ * signalctl - a small command-line client on sig_client (installed; for
+ * admins and debugging; the end-to-end tests drive it).
+ *
+ *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
+ *             [--device-name NAME] [--link-timeout MS] [--no-qr] COMMAND
+ *   link [--receive]   print the link URL (and a QR code on stderr), wait
+ *                      for the phone; --receive keeps running as `receive`
+ *   receive            print events as JSON lines; reads commands on stdin:
+ *                      "send <number|ACI> <text>", "sync", "quit"
+ *   send <to> <text>   send one text message and wait for the result
+ *   contacts           list contacts known from sync (JSON lines)
+ *
+ * Output: one JSON object per line on stdout ({"event": ...}). Exit 0 on
+ * success, 1 on failure, 2 on bad usage. Logs (no secrets) go to stderr.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <qrencode.h>
+
+#include "sig_client.h"
+#include "sig_err.h"
+#include "st_records.h"
+
+typedef struct ctl {
+    struct event_base *base;
+    sig_client *c;
+    st_db *db;
+    const char *cmd;
+    int receive_after_link;
+    int no_qr;
+    int rc;
+    int send_pending;
+    int finished;
+    char line[65536];
+    size_t line_len;
+    struct event *stdin_ev;
+} ctl;
+
+static void out_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+    if (s) {
+        printf("%s\n", s);
+        fflush(stdout);
+        free(s);
+    }
+    json_decref(o);
+}
+
+static void print_qr(const char *url)
+{
+    QRcode *q = QRcode_encodeString(url, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
+    int x, y, w;
+
+    if (!q)
+        return;
+    w = q->width;
+    /* two modules per character row with half blocks; a quiet zone of 2 */
+    for (y = -2; y < w + 2; y += 2) {
+        for (x = -2; x < w + 2; x++) {
+            int top = y >= 0 && y < w && x >= 0 && x < w && (q->data[y * w + x] & 1);
+            int bot = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w &&
+                      (q->data[(y + 1) * w + x] & 1);
+            /* dark modules drawn as spaces on a light background */
+            fputs(top && bot ? " " : top ? "\xe2\x96\x84" : bot ? "\xe2\x96\x80" : "\xe2\x96\x88",
+                  stderr);
+        }
+        fputc('\n', stderr);
+    }
+    QRcode_free(q);
+}
+
+static void log_fn(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "signalctl[%d]: %s\n", level, msg);
+}
+
+static void on_event(sig_client *c, const sig_event *ev, void *ud)
+{
+    ctl *t = ud;
+    json_t *o = json_pack("{s:s}", "event", sig_event_name(ev->type));
+
+    if (ev->err)
+        json_object_set_new(o, "error", json_string(sig_strerror(ev->err))),
+            json_object_set_new(o, "code", json_integer(ev->err));
+    switch (ev->type) {
+    case SIG_EV_LINK_URL:
+        json_object_set_new(o, "url", json_string(ev->link_url));
+        if (!t->no_qr)
+            print_qr(ev->link_url);
+        break;
+    case SIG_EV_LINKED:
+        json_object_set_new(o, "number", json_string(ev->number));
+        json_object_set_new(o, "aci", json_string(ev->aci));
+        json_object_set_new(o, "device", json_integer(ev->device_id));
+        break;
+    case SIG_EV_CONN:
+        json_object_set_new(o, "conn", json_integer(ev->conn));
+        break;
+    case SIG_EV_MESSAGE: {
+        const sig_message *m = ev->msg;
+        json_object_set_new(o, "id", json_integer(m->id));
+        json_object_set_new(o, "sender", json_string(m->sender));
+        json_object_set_new(o, "device", json_integer(m->sender_device));
+        json_object_set_new(o, "timestamp", json_integer((json_int_t)m->timestamp));
+        json_object_set_new(o, "sealed", json_boolean(m->sealed));
+        json_object_set_new(o, "to_pni", json_boolean(m->to_pni));
+        if (m->body)
+            json_object_set_new(o, "body", json_string(m->body));
+        if (m->from_self)
+            json_object_set_new(o, "from_self", json_true());
+        if (m->destination)
+            json_object_set_new(o, "destination", json_string(m->destination));
+        if (m->group_master_key)
+            json_object_set_new(o, "group", json_true());
+        break;
+    }
+    case SIG_EV_RECEIPT:
+    case SIG_EV_TYPING:
+    case SIG_EV_DECRYPT_FAILED:
+        if (ev->peer)
+            json_object_set_new(o, "peer", json_string(ev->peer));
+        json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
+        if (ev->type == SIG_EV_RECEIPT)
+            json_object_set_new(o, "type", json_integer(ev->receipt_type));
+        if (ev->type == SIG_EV_TYPING)
+            json_object_set_new(o, "started", json_boolean(ev->typing_started));
+        break;
+    case SIG_EV_SEND_DONE:
+        json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
+        break;
+    case SIG_EV_CONTACT:
+        if (ev->contact->aci)
+            json_object_set_new(o, "aci", json_string(ev->contact->aci));
+        if (ev->contact->number)
+            json_object_set_new(o, "number", json_string(ev->contact->number));
+        if (ev->contact->name)
+            json_object_set_new(o, "name", json_string(ev->contact->name));
+        if (ev->contact->has_profile_key)
+            json_object_set_new(o, "has_profile_key", json_true());
+        break;
+    default:
+        break;
+    }
+    out_json(o);
+    /* durable on our side once printed and flushed */
+    if (ev->type == SIG_EV_MESSAGE)
+        (void)sig_client_done(c, ev->msg->id);
+
+    if (ev->type == SIG_EV_LINKED) {
+        t->rc = 0;
+        if (!t->receive_after_link) {
+            t->finished = 1;
+            event_base_loopexit(t->base, NULL);
+        }
+    } else if (ev->type == SIG_EV_LINK_FAILED || ev->type == SIG_EV_UNLINKED) {
+        t->rc = 1;
+        t->finished = 1;
+        event_base_loopexit(t->base, NULL);
+    } else if (ev->type == SIG_EV_SEND_DONE && !strcmp(t->cmd, "send")) {
+        t->rc = ev->err ? 1 : 0;
+        t->finished = 1;
+        event_base_loopexit(t->base, NULL);
+    }
+}
+
+static void run_line(ctl *t, char *line)
+{
+    json_t *o;
+
+    if (!strncmp(line, "send ", 5)) {
+        char *to = line + 5, *text = strchr(to, ' ');
+        uint64_t ts = 0;
+        int rc;
+        if (!text)
+            return;
+        *text++ = '\0';
+        rc = sig_client_send_text(t->c, to, text, NULL, &ts);
+        o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
+                      (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strcmp(line, "sync")) {
+        int rc = sig_client_request_sync(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "sync_started", "code", rc));
+    } else if (!strcmp(line, "quit")) {
+        event_base_loopexit(t->base, NULL);
+    }
+}
+
+static void on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+    ctl *t = arg;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    ssize_t i;
+
+    (void)what;
+    if (n <= 0) {
+        event_del(t->stdin_ev);
+        event_base_loopexit(t->base, NULL);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            t->line[t->line_len] = '\0';
+            run_line(t, t->line);
+            t->line_len = 0;
+        } else if (t->line_len + 1 < sizeof(t->line)) {
+            t->line[t->line_len++] = buf[i];
+        }
+    }
+}
+
+static int parse_server(const char *url, char *host, size_t cap, uint16_t *port)
+{
+    const char *p = url, *colon;
+    size_t n;
+
+    if (!strncmp(p, "https://", 8))
+        p += 8;
+    colon = strrchr(p, ':');
+    n = colon ? (size_t)(colon - p) : strcspn(p, "/");
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(host, p, n);
+    host[n] = '\0';
+    *port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : 443;
+    return *port ? 0 : -1;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
+                    "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
+                    "[--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+    return 2;
+}
+
+static int print_contact(void *arg, const char *key, const void *v, size_t len)
+{
+    json_t *o = json_loadb(v, len, 0, NULL);
+
+    (void)arg;
+    (void)key;
+    if (o) {
+        json_object_set_new(o, "event", json_string("contact"));
+        out_json(o);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *server = "https://chat.signal.org", *ca = NULL, *dbpath = "signalctl.db";
+    char host[256], err[256];
+    ctl t;
+    sig_config cfg;
+    ut_log log = {log_fn, NULL, UT_LOG_INFO};
+    int64_t account = 0;
+    int i, rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(&cfg, 0, sizeof(cfg));
+    t.rc = 1;
+    /* a peer that resets a TLS connection must not kill us on write */
+    signal(SIGPIPE, SIG_IGN);
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--server") && i + 1 < argc)
+            server = argv[++i];
+        else if (!strcmp(argv[i], "--ca-file") && i + 1 < argc)
+            ca = argv[++i];
+        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            dbpath = argv[++i];
+        else if (!strcmp(argv[i], "--trust-root") && i + 1 < argc)
+            cfg.trust_root = argv[++i];
+        else if (!strcmp(argv[i], "--device-name") && i + 1 < argc)
+            cfg.device_name = argv[++i];
+        else if (!strcmp(argv[i], "--link-timeout") && i + 1 < argc)
+            cfg.link_timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--no-qr"))
+            t.no_qr = 1;
+        else
+            return usage();
+    }
+    if (i >= argc)
+        return usage();
+    t.cmd = argv[i++];
+    if (!strcmp(t.cmd, "link") && i < argc && !strcmp(argv[i], "--receive"))
+        t.receive_after_link = 1;
+    else if (!strcmp(t.cmd, "send") && argc - i != 2)
+        return usage();
+    else if (strcmp(t.cmd, "link") && strcmp(t.cmd, "receive") &&
+             strcmp(t.cmd, "send") && strcmp(t.cmd, "contacts"))
+        return usage();
+    if (parse_server(server, host, sizeof(host), &cfg.port) != 0)
+        return usage();
+    cfg.host = host;
+    cfg.ca_file = ca;
+    cfg.log = &log;
+    if (getenv("SIGNALCTL_DEBUG"))
+        log.level = UT_LOG_DEBUG;
+
+    if (st_db_open(&t.db, dbpath, &log, err, sizeof(err)) != 0) {
+        fprintf(stderr, "signalctl: %s\n", err);
+        return 1;
+    }
+    if ((rc = st_account_ensure(t.db, "signalctl", &account)) != 0)
+        goto fail;
+    if (!strcmp(t.cmd, "contacts")) {
+        st_record_each(t.db, account, "contact", print_contact, NULL);
+        st_db_close(t.db);
+        return 0;
+    }
+    cfg.account = account;
+    t.base = event_base_new();
+    if (!t.base || (rc = sig_client_new(&t.c, t.base, t.db, &cfg, on_event, &t)) != 0)
+        goto fail;
+    if (!strcmp(t.cmd, "link")) {
+        rc = sig_client_link(t.c);
+    } else {
+        rc = sig_client_start(t.c);
+    }
+    if (rc != 0)
+        goto fail;
+    if (!strcmp(t.cmd, "send")) {
+        /* send once the socket is up: queue it as a stdin-like line */
+        snprintf(t.line, sizeof(t.line), "send %s %s", argv[i], argv[i + 1]);
+        t.send_pending = 1;
+    }
+    if (!t.send_pending) {
+        t.stdin_ev = event_new(t.base, 0, EV_READ | EV_PERSIST, on_stdin, &t);
+        if (t.stdin_ev)
+            event_add(t.stdin_ev, NULL);
+    } else {
+        /* run the loop until the socket is up, then send */
+        while (!t.finished &&
+               (rc = sig_client_send_text(t.c, argv[i], argv[i + 1], NULL, NULL)) ==
+                   SIG_ERR_STATE)
+            if (event_base_loop(t.base, EVLOOP_ONCE) != 0)
+                break;
+        if (rc != 0 && rc != SIG_ERR_STATE)
+            goto fail;
+    }
+    if (!t.finished)
+        if (!t.finished)
+        event_base_dispatch(t.base);
+    if (!strcmp(t.cmd, "receive"))
+        t.rc = 0;
+    rc = 0;
+fail:
+    if (rc != 0) {
+        fprintf(stderr, "signalctl: %s\n", sig_strerror(rc));
+        t.rc = 1;
+    }
+    if (t.stdin_ev)
+        event_free(t.stdin_ev);
+    sig_client_free(t.c);
+    if (t.base)
+        event_base_free(t.base);
+    st_db_close(t.db);
+    return t.rc;
+}

@@ -1,0 +1,141 @@
+// The whole user journey of issue #6, the way a person walks it: a real
+// Matrix client (matrix-js-sdk 43) on mxhs with signalbridge.so, and
+// Signal's own mock server as Signal, with a simulated phone (the sandbox).
+// The QR code the bot posts is downloaded and decoded with jsqr, and that
+// decoded URL is what the phone "scans".
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Homeserver, until, polyfill, SERVER } = require('./mxhs_harness.js');
+const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
+
+polyfill();
+const sdk = require('matrix-js-sdk');
+const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
+const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
+const BOT = `@signalbot:${SERVER}`;
+
+let hs;
+let sb;
+let alice;      // the Matrix user
+let botRoom;
+
+function config(dir) {
+  return `server_name: ${SERVER}
+listen: {address: 127.0.0.1, port: 0}
+database: {path: ${dir}/hs.db}
+media_path: ${dir}/media
+data_dir: ${dir}
+registration: {enabled: true}
+login_rate_limit: {per_minute: 1000}
+log_level: ${process.env.MXHS_LOG || 'info'}
+modules:
+  - module: ${BRIDGE}
+    double_puppet: true
+    config:
+      link_timeout: 30
+      signal:
+        server: ${sb.url}
+        ca_file: ${sb.ca}
+        trust_root: "${sb.trustRoot}"
+`;
+}
+
+async function client(user) {
+  const creds = await sdk.createClient({ baseUrl: hs.base }).loginWithPassword(user, `pw-${user}`);
+  const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
+                               userId: creds.user_id, deviceId: creds.device_id });
+  await c.startClient({ initialSyncLimit: 50 });
+  await new Promise((resolve) => c.once('sync', (s) => s === 'PREPARED' && resolve()));
+  c.on('RoomMember.membership', (ev, member) => {
+    // accept every invite, as a person would
+    if (member.userId === c.getUserId() && member.membership === 'invite') c.joinRoom(member.roomId).catch(() => {});
+  });
+  return c;
+}
+
+function messages(c, roomId, from) {
+  const room = c.getRoom(roomId);
+  if (!room) return [];
+  return room.getLiveTimeline().getEvents()
+    .filter((e) => e.getType() === 'm.room.message' && (!from || e.getSender() === from));
+}
+
+async function ask(text) {
+  const before = messages(alice, botRoom, BOT).length;
+  await alice.sendTextMessage(botRoom, text);
+  const ev = await until(() => messages(alice, botRoom, BOT)[before], `the bot's answer to '${text}'`, 30000);
+  return ev.getContent().body;
+}
+
+test.before(async () => {
+  sb = await startSandbox({});
+  hs = new Homeserver();
+  fs.writeFileSync(hs.config, config(hs.dir));
+  await hs.start();
+  assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
+  alice = await client('alice');
+  ({ room_id: botRoom } = await alice.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [BOT] }));
+  await until(() => messages(alice, botRoom, BOT)[0], 'the welcome message');
+});
+
+test.after(async () => {
+  if (alice) alice.stopClient();
+  if (hs) { await hs.stop(); hs.cleanup(); }
+  if (sb) await sb.close();
+});
+
+test('link: the QR image decodes to the link, the phone scans it, the bot confirms', async () => {
+  const before = messages(alice, botRoom, BOT).length;
+  await alice.sendTextMessage(botRoom, 'link');
+  const image = await until(() => messages(alice, botRoom, BOT).slice(before)
+    .find((e) => e.getContent().msgtype === 'm.image'), 'the QR code image', 30000);
+  const text = await until(() => messages(alice, botRoom, BOT).slice(before)
+    .find((e) => /sgnl:\/\/linkdevice\?/.test(e.getContent().body)), 'the link as text', 30000);
+  assert.match(text.getContent().body, /expires in about/);
+  // download the posted image with the client's own token, decode it
+  const mxc = image.getContent().url;
+  const [server, id] = mxc.slice('mxc://'.length).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${alice.getAccessToken()}` } });
+  assert.equal(res.status, 200);
+  const url = decodeQr(Buffer.from(await res.arrayBuffer()));
+  assert.ok(text.getContent().body.includes(url), 'the text carries the same link as the image');
+  // a second `link` while one is in progress gets a clear answer, not a second device
+  assert.match(await ask('link'), /already in progress/);
+  await sb.scan(url);
+  const human = sb.number.replace(/^\+1(\d{3})(\d{3})(\d{4})$/, '+1 $1-$2-$3');
+  await until(() => messages(alice, botRoom, BOT).find((e) => e.getContent().body === `Successfully logged in as ${human}`),
+              'the success message', 60000);
+  assert.match(await ask('link'), /already linked as/);
+  assert.match(await ask('status'), /Linked as .*Connection: (connected|connecting)/);
+});
+
+test('a contact writes: the user is invited to a DM and reads it there', async () => {
+  await sb.send('Alice', 'hello from Signal');
+  const ev = await until(() => {
+    for (const r of alice.getRooms()) {
+      const m = messages(alice, r.roomId).find((e) => e.getContent().body === 'hello from Signal');
+      if (m) return m;
+    }
+    return null;
+  }, 'the message in a portal', 60000);
+  const room = alice.getRoom(ev.getRoomId());
+  assert.notEqual(room.roomId, botRoom);
+  assert.match(ev.getSender(), new RegExp(`^@signal_[0-9a-f-]{36}:${SERVER.replace('.', '\\.')}$`));
+  assert.equal(room.getMember(alice.getUserId()).events.member.getPrevContent().is_direct ?? true, true);
+});
+
+test('the user answers from Matrix: the contact receives it on Signal', async () => {
+  const room = alice.getRooms().find((r) => messages(alice, r.roomId).some((e) => e.getContent().body === 'hello from Signal'));
+  await alice.sendTextMessage(room.roomId, 'hello back from Matrix');
+  await until(() => sb.received.find((m) => m.to === 'Alice' && m.body === 'hello back from Matrix'),
+              'Alice receives the answer', 60000);
+});
+
+test('logout unlinks and says so', async () => {
+  assert.match(await ask('logout'), /Unlinked from Signal/);
+  assert.match(await ask('status'), /Not linked/);
+});

@@ -1,0 +1,71 @@
+'use strict';
+// Send: our C device (signalctl, commands on stdin) sends text to a mock
+// contact; the contact's libsignal decrypts it (contact.waitForMessage) and
+// the phone gets the SyncMessage.Sent transcript. A secondary device added
+// to the contact makes the server answer 409 (missing device), a replaced
+// one 410 (stale registration id): both are fixed and retried. An unknown
+// account is a typed "unregistered" error.
+const test = require('node:test');
+const assert = require('node:assert');
+const crypto = require('crypto');
+const { startMock } = require('../lib/signal-mock');
+const { tmpDb, linkDevice } = require('./signalctl-lib');
+
+const SIG_ERR_UNREGISTERED = -1309;
+
+async function sendAndWait(ctl, to, text) {
+  const before = ctl.events.filter((e) => e.event === 'send_done').length;
+  ctl.send(`send ${to} ${text}`);
+  const started = await ctl.waitFor((e) => e.event === 'send_started' &&
+    ctl.events.filter((x) => x.event === 'send_started').indexOf(e) === before, 10000, 'send_started');
+  assert.strictEqual(started.code, 0, JSON.stringify(started));
+  const done = await ctl.waitCount((e) => e.event === 'send_done', before + 1, 20000, 'send_done');
+  return done[before];
+}
+
+test('text to a contact arrives; 409 and 410 are handled; 404 is typed', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+
+    // plain send: session from a GET /v2/keys bundle, PreKey message
+    let done = await sendAndWait(ctl, alice.device.aci, 'hi alice from C');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    let got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'hi alice from C');
+    assert.strictEqual(got.source.aci, phone.device.aci);
+    assert.strictEqual(String(got.dataMessage.timestamp), String(done.timestamp));
+    const sent = await phone.waitForSyncMessage((e) => e.syncMessage.content?.sent != null);
+    assert.strictEqual(sent.syncMessage.content.sent.message.body, 'hi alice from C');
+    assert.strictEqual(String(sent.syncMessage.content.sent.timestamp), String(done.timestamp));
+
+    // 409: alice gained a device we have no session with
+    await mock.server.createSecondaryDevice(alice);
+    done = await sendAndWait(ctl, alice.device.aci, 'after 409');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'after 409');
+    assert.match(ctl.stderr, /send got 409/);
+
+    // 410: device 2 replaced (new registration id); our session is stale
+    await mock.server.removeDeviceByServiceId(alice.device.aci, 2);
+    await mock.server.createSecondaryDevice(alice);
+    done = await sendAndWait(ctl, alice.device.aci, 'after 410');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'after 410');
+    assert.match(ctl.stderr, /send got 410/);
+
+    // 404: nobody has this ACI
+    done = await sendAndWait(ctl, crypto.randomUUID(), 'to nobody');
+    assert.strictEqual(done.code, SIG_ERR_UNREGISTERED, JSON.stringify(done));
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

@@ -1,0 +1,63 @@
+'use strict';
+// Sync: our C device asks the phone (mock PrimaryDevice) for contacts,
+// blocked, configuration and keys; the phone's contacts blob is downloaded
+// from the mock CDN, verified, decrypted and parsed into contacts with
+// numbers and names; a contact's profile key (DataMessage.profileKey)
+// triggers a profile fetch whose encrypted name decrypts to the contact's
+// profile name; `send +number` then resolves through the synced contacts;
+// `signalctl contacts` lists them from the database.
+const test = require('node:test');
+const assert = require('node:assert');
+const { execFile } = require('child_process');
+const { startMock } = require('../lib/signal-mock');
+const { tmpDb, linkDevice, SIGNALCTL, MOCK_TRUST_ROOT } = require('./signalctl-lib');
+
+test('contacts sync, profile names, send by number', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice Smith' });
+    const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob Jones' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice, bob] });
+    const db = tmpDb();
+    const r = await linkDevice(mock, phone, db, [], [alice, bob]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+
+    const synced = phone.waitForSync(r.device); // contacts+blocked+configuration
+    ctl.send('sync');
+    const st = await ctl.waitFor((e) => e.event === 'sync_started', 10000, 'sync_started');
+    assert.strictEqual(st.code, 0);
+    await synced;
+    const done = await ctl.waitFor((e) => e.event === 'sync_done', 20000, 'sync_done');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    const byAci = (aci) => ctl.events.filter((e) => e.event === 'contact' && e.aci === aci).pop();
+    assert.strictEqual(byAci(alice.device.aci).number, alice.device.number);
+    assert.strictEqual(byAci(alice.device.aci).name, 'Alice Smith');
+    assert.strictEqual(byAci(bob.device.aci).number, bob.device.number);
+
+    // a profile key arrives with a message: the profile name is fetched
+    await bob.sendText(r.device, 'with my profile key', { withProfileKey: true });
+    const prof = await ctl.waitFor((e) => e.event === 'contact' && e.aci === bob.device.aci &&
+      e.has_profile_key === true, 20000, 'profile contact event');
+    assert.strictEqual(prof.name, 'Bob Jones');
+
+    // send by phone number, resolved through the synced contacts
+    ctl.send(`send ${alice.device.number} by number`);
+    const got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'by number');
+    await ctl.stop();
+    ctl = null;
+
+    const out = await new Promise((resolve, reject) => {
+      execFile(SIGNALCTL, ['--server', mock.url, '--ca-file', mock.ca, '--db', db,
+        '--trust-root', MOCK_TRUST_ROOT, 'contacts'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    const listed = out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(listed.map((c) => c.aci).sort(), [alice.device.aci, bob.device.aci].sort());
+    assert.strictEqual(listed.find((c) => c.aci === bob.device.aci).name, 'Bob Jones');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
