@@ -35,7 +35,7 @@ SN_TEST_LIBS = libsbnet.la $(UNIT_LIBS) $(EVENT_LIBS) $(WSLAY_LIBS)
 SN_UNITS = tests/unit/signal/net/test_sn_hdr tests/unit/signal/net/test_sn_backoff \
 	tests/unit/signal/net/test_sn_wsmsg tests/unit/signal/net/test_sn_ws \
 	tests/unit/signal/net/test_sn_h1ws tests/unit/signal/net/test_sn_grpc \
-	tests/unit/signal/net/test_sn_rpc
+	tests/unit/signal/net/test_sn_rpc tests/unit/signal/net/test_sn_h2
 UNIT_TESTS += $(SN_UNITS)
 check_PROGRAMS += $(SN_UNITS)
 tests_unit_signal_net_test_sn_hdr_SOURCES = tests/unit/signal/net/test_sn_hdr.c
@@ -59,6 +59,9 @@ tests_unit_signal_net_test_sn_grpc_LDADD = $(SN_TEST_LIBS)
 tests_unit_signal_net_test_sn_rpc_SOURCES = tests/unit/signal/net/test_sn_rpc.c
 tests_unit_signal_net_test_sn_rpc_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_rpc_LDADD = $(SN_TEST_LIBS)
+tests_unit_signal_net_test_sn_h2_SOURCES = tests/unit/signal/net/test_sn_h2.c
+tests_unit_signal_net_test_sn_h2_CPPFLAGS = $(SN_TEST_CPPFLAGS)
+tests_unit_signal_net_test_sn_h2_LDADD = $(SN_TEST_LIBS) $(NGHTTP2_LIBS)
 
 # --- end-to-end against the unmodified mock server -------------------------
 # tests/net/sn_probe: a small client on the real stack, driven by node tests.
@@ -72,7 +75,7 @@ EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-htt
 	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js
 
 # --- fuzz targets ----------------------------------------------------------
-FUZZ_LIST += fuzz_sn_wsmsg fuzz_sn_ws fuzz_sn_h1ws
+FUZZ_LIST += fuzz_sn_wsmsg fuzz_sn_ws fuzz_sn_h1ws fuzz_sn_h2
 fuzz_sn_wsmsg_FUZZ_SRCS = module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
@@ -80,3 +83,6 @@ fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_h1ws_FUZZ_SRCS = module/signal/net/sn_h1ws.c module/signal/net/sn_hdr.c \
 	module/common/ut.c module/common/ut_err.c
+fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_ws.c \
+	module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
+	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
