@@ -204,9 +204,12 @@ static int header_cb(nghttp2_session *s, const nghttp2_frame *frame,
         if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
             int v = 0;
             size_t i;
-            for (i = 0; i < valuelen && i < 3; i++)
+            for (i = 0; i < valuelen && i < 3; i++) {
+                if (value[i] < '0' || value[i] > '9')
+                    break;
                 v = v * 10 + (value[i] - '0');
-            st->status = valuelen == 3 ? v : 0;
+            }
+            st->status = (valuelen == 3 && i == 3) ? v : 0;
             return 0;
         }
         if (namelen && name[0] == ':')
