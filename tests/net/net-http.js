@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { startMock, MOCK_DIR } = require('../lib/signal-mock');
-const { runOnce } = require('./probe');
+const { Probe, runOnce, state } = require('./probe');
 
 const { org } = require(`${MOCK_DIR}/protos/compiled.js`);
 
@@ -79,4 +79,30 @@ test('connection refused is reported as a connect error', async () => {
   const r = await runOnce(['127.0.0.1', String(port), mock.ca, 'http', 'GET', '/']);
   const ev = one(r.events, 'http');
   assert.strictEqual(ev.rc, -1202); // SN_ERR_CONNECT
+});
+
+test('host names resolve through libevent evdns as well', async () => {
+  const r = await runOnce(['localhost', String(mock.port), mock.ca, 'http', 'GET', '/attachments/none'],
+    15000, { SN_PROBE_EVDNS: '1' });
+  const ev = one(r.events, 'http');
+  assert.strictEqual(ev.rc, 0, JSON.stringify(ev));
+  assert.strictEqual(ev.status, 404);
+});
+
+test('a refused websocket connection is retried with backoff until stopped', async () => {
+  const net = require('net');
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  const p = new Probe(['127.0.0.1', String(port), mock.ca, 'ws', '/v1/websocket/', '--backoff', '50']);
+  try {
+    const first = await p.waitFor(state('disconnected'), 10000, 'first failure');
+    assert.strictEqual(first.err, -1202);
+    await p.waitForNth(state('connecting'), 3, 10000, 'third attempt');
+    assert.ok(!p.events.some(state('connected')));
+  } finally {
+    await p.stop();
+  }
+  assert.ok(p.events.some(state('stopped')));
 });

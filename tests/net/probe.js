@@ -8,11 +8,11 @@ const PROBE = path.join(process.env.top_builddir || path.join(__dirname, '..', '
   'tests', 'net', 'sn_probe');
 
 class Probe {
-  constructor(args) {
+  constructor(args, env = {}) {
     this.events = [];
     this.waiters = [];
     this.stderr = '';
-    this.child = spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => resolve({ code, signal }));
     });
@@ -89,8 +89,8 @@ function state(name) {
 }
 
 // Run a one-shot probe (http/grpc) and return its events and exit code.
-async function runOnce(args, ms = 15000) {
-  const p = new Probe(args);
+async function runOnce(args, ms = 15000, env = {}) {
+  const p = new Probe(args, env);
   p.child.stdin.end();
   const t = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const r = await p.exited;

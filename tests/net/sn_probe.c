@@ -10,6 +10,7 @@
  *   sn_probe HOST PORT CA http METHOD PATH    one HTTP/2 request
  *   sn_probe HOST PORT CA grpc PATH HEX       one unary gRPC call
  *
+ * SN_PROBE_EVDNS=1 resolves host names with libevent's asynchronous evdns.
  * Not installed; test helper only.
  */
 #include "config.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "sn_err.h"
@@ -241,6 +243,7 @@ int main(int argc, char **argv)
 {
     probe p;
     sn_tls *tls = NULL;
+    struct evdns_base *dns = NULL;
     struct event *ev_in = NULL;
     int rc, i;
 
@@ -250,6 +253,8 @@ int main(int argc, char **argv)
         return 2;
     }
     p.base = event_base_new();
+    if (getenv("SN_PROBE_EVDNS"))
+        dns = evdns_base_new(p.base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
     rc = sn_tls_new(&tls, strcmp(argv[3], "-") ? argv[3] : NULL);
     if (rc) {
         printf("{\"ev\":\"error\",\"rc\":%d}\n", rc);
@@ -265,6 +270,7 @@ int main(int argc, char **argv)
         cfg.port = (uint16_t)strtoul(argv[2], NULL, 10);
         cfg.path = argv[5];
         cfg.tls = tls;
+        cfg.dns = dns;
         cfg.connect_timeout_ms = 3000;
         p.ack = 1;
         for (i = 6; i < argc; i++) {
@@ -312,7 +318,7 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[4], "http") == 0 || strcmp(argv[4], "grpc") == 0) {
         sn_h2_callbacks hc = {NULL, h2_closed};
 
-        rc = sn_h2_connect(&p.h2, p.base, tls, NULL, argv[1],
+        rc = sn_h2_connect(&p.h2, p.base, tls, dns, argv[1],
                            (uint16_t)strtoul(argv[2], NULL, 10), 3000, &hc, &p);
         if (rc == 0 && argv[4][0] == 'h' && argc >= 7) {
             sn_http_req req;
@@ -347,6 +353,8 @@ int main(int argc, char **argv)
         event_free(ev_in);
     event_base_loop(p.base, EVLOOP_NONBLOCK); /* run deferred reaping */
     sn_tls_free(tls);
+    if (dns)
+        evdns_base_free(dns, 0);
     event_base_free(p.base);
     return rc || p.rc ? 1 : 0;
 }
