@@ -43,7 +43,8 @@ class Probe {
   waitFuture(pred, ms, what) {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(
-        `timeout waiting for ${what}; events: ${JSON.stringify(this.events)} stderr: ${this.stderr}`)), ms);
+        `timeout waiting for ${what}; events: ${JSON.stringify(this.events)} stderr: ${this.stderr}`
+        + ` exit: ${this.child.exitCode ?? this.child.signalCode ?? 'running'}`)), ms);
       this.waiters.push((ev) => {
         if (!pred(ev)) return false;
         clearTimeout(t);
@@ -74,6 +75,11 @@ class Probe {
     const r = await this.exited;
     clearTimeout(t);
     checkStderr(this.stderr);
+    // "quit" must end it cleanly: a signal (a crash, SIGPIPE, or our
+    // SIGKILL after a hang) or a failure code fails the test
+    if (r.signal || r.code !== 0) {
+      throw new Error(`sn_probe ended with ${r.signal || `code ${r.code}`}; stderr: ${this.stderr}`);
+    }
     return r;
   }
 }

@@ -35,7 +35,8 @@ SN_TEST_LIBS = libsbnet.la $(UNIT_LIBS) $(EVENT_LIBS) $(WSLAY_LIBS)
 SN_UNITS = tests/unit/signal/net/test_sn_hdr tests/unit/signal/net/test_sn_backoff \
 	tests/unit/signal/net/test_sn_wsmsg tests/unit/signal/net/test_sn_ws \
 	tests/unit/signal/net/test_sn_h1ws tests/unit/signal/net/test_sn_grpc \
-	tests/unit/signal/net/test_sn_rpc tests/unit/signal/net/test_sn_h2
+	tests/unit/signal/net/test_sn_rpc tests/unit/signal/net/test_sn_h2 \
+	tests/unit/signal/net/test_sn_tls
 UNIT_TESTS += $(SN_UNITS)
 check_PROGRAMS += $(SN_UNITS)
 tests_unit_signal_net_test_sn_hdr_SOURCES = tests/unit/signal/net/test_sn_hdr.c
@@ -62,6 +63,9 @@ tests_unit_signal_net_test_sn_rpc_LDADD = $(SN_TEST_LIBS)
 tests_unit_signal_net_test_sn_h2_SOURCES = tests/unit/signal/net/test_sn_h2.c
 tests_unit_signal_net_test_sn_h2_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_h2_LDADD = $(SN_TEST_LIBS) $(NGHTTP2_LIBS)
+tests_unit_signal_net_test_sn_tls_SOURCES = tests/unit/signal/net/test_sn_tls.c
+tests_unit_signal_net_test_sn_tls_CPPFLAGS = $(SN_TEST_CPPFLAGS)
+tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS)
 
 # --- end-to-end against the unmodified mock server -------------------------
 # tests/net/sn_probe: a small client on the real stack, driven by node tests.
