@@ -27,7 +27,7 @@ function withTimeout(promise, ms, what) {
 }
 
 test('provisioning over HTTP/1.1 Upgrade to the mock\'s own websocket handler', async () => {
-  const mock = await startMock({ h1Upgrade: true, timeout: 2000 });
+  const mock = await startMock({ h1Upgrade: true, timeout: 5000 });
   let p;
   try {
     const provision = mock.server.waitForProvision();

@@ -271,7 +271,7 @@ int main(int argc, char **argv)
         cfg.path = argv[5];
         cfg.tls = tls;
         cfg.dns = dns;
-        cfg.connect_timeout_ms = 3000;
+        cfg.connect_timeout_ms = 10000;
         p.ack = 1;
         for (i = 6; i < argc; i++) {
             const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
         sn_h2_callbacks hc = {NULL, h2_closed};
 
         rc = sn_h2_connect(&p.h2, p.base, tls, dns, argv[1],
-                           (uint16_t)strtoul(argv[2], NULL, 10), 3000, &hc, &p);
+                           (uint16_t)strtoul(argv[2], NULL, 10), 10000, &hc, &p);
         if (rc == 0 && argv[4][0] == 'h' && argc >= 7) {
             sn_http_req req;
             memset(&req, 0, sizeof(req));
