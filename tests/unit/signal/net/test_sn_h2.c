@@ -24,7 +24,8 @@ typedef struct sstream {
     int32_t id;
     char method[16], path[128], protocol[32], auth[64];
     uint8_t body[4096];
-    size_t body_len;
+    size_t body_len, total;
+    char count[32];
     const uint8_t *out;
     size_t out_len, out_off;
     int ws;
@@ -115,6 +116,14 @@ static void respond(server *s, sstream *st)
 
     if (!strcmp(st->path, "/slow"))
         return; /* never answers */
+    if (!strcmp(st->path, "/count")) { /* answers with the body size */
+        nghttp2_nv h[] = {NVS(":status", "200")};
+        snprintf(st->count, sizeof(st->count), "%zu", st->total);
+        st->out = (const uint8_t *)st->count;
+        st->out_len = strlen(st->count);
+        nghttp2_submit_response(s->ng, st->id, h, 1, &dp);
+        return;
+    }
     if (!strcmp(st->path, "/big")) {
         nghttp2_nv h[] = {NVS(":status", "200")};
         st->out = s->big;
@@ -176,6 +185,7 @@ static int s_data(nghttp2_session *ng, uint8_t fl, int32_t id, const uint8_t *d,
         nghttp2_submit_data(s->ng, NGHTTP2_FLAG_NONE, id, &dp);
         return 0;
     }
+    st->total += n;
     if (st->body_len + n <= sizeof(st->body)) {
         memcpy(st->body + st->body_len, d, n);
         st->body_len += n;
@@ -305,7 +315,8 @@ static void on_reply(int rc, const sn_http_resp *r, void *ud)
         const char *h = sn_hdrs_get(r->headers, "x-reply");
         x->status = r->status;
         x->body_len = r->body_len;
-        memcpy(x->body, r->body, r->body_len < 63 ? r->body_len : 63);
+        if (r->body)
+            memcpy(x->body, r->body, r->body_len < 63 ? r->body_len : 63);
         if (h)
             snprintf(x->hdr, sizeof(x->hdr), "%s", h);
     }
@@ -547,6 +558,76 @@ START_TEST(free_from_inside_a_callback_and_pending_cancelled)
 }
 END_TEST
 
+typedef struct stream_io {
+    size_t to_send, sent, got, chunks;
+    int abort_at; /* chunk number whose callback fails; 0 never */
+} stream_io;
+
+static stream_io *cur_io;
+
+static long read_pattern(uint8_t *buf, size_t len, int *eof, void *ud)
+{
+    size_t n = cur_io->to_send - cur_io->sent;
+
+    (void)ud;
+    if (n > len)
+        n = len;
+    memset(buf, 'u', n);
+    cur_io->sent += n;
+    *eof = cur_io->sent == cur_io->to_send;
+    return (long)n;
+}
+
+static int count_body(const uint8_t *p, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    cur_io->got += n;
+    if (++cur_io->chunks == (size_t)cur_io->abort_at)
+        return -5;
+    return 0;
+}
+
+START_TEST(streaming_upload_and_download)
+{
+    fixture f;
+    reply up = {0}, down = {0}, capped = {0}, aborted = {0};
+    stream_io io = {.to_send = 100000};
+    sn_http_req ru = {.method = "PUT", .path = "/count", .body_read = read_pattern};
+    sn_http_req rd = {.method = "GET", .path = "/big", .on_body = count_body};
+    sn_http_req rc = {.method = "GET", .path = "/big", .on_body = count_body,
+                      .max_response = 5000};
+
+    cur_io = &io;
+    setup_fx(&f, 0);
+    ck_assert_int_eq(sn_h2_request(f.h2, &ru, on_reply, &up), 0);
+    run_until(&f, &up.done);
+    ck_assert_int_eq(up.rc, 0);
+    ck_assert_str_eq(up.body, "100000"); /* the server counted every byte */
+    ck_assert_uint_eq(io.sent, 100000);
+
+    ck_assert_int_eq(sn_h2_request(f.h2, &rd, on_reply, &down), 0);
+    run_until(&f, &down.done);
+    ck_assert_int_eq(down.rc, 0);
+    ck_assert_uint_eq(io.got, 10000);
+    ck_assert_uint_eq(down.body_len, 10000); /* total, though not kept */
+
+    io.got = 0;
+    ck_assert_int_eq(sn_h2_request(f.h2, &rc, on_reply, &capped), 0);
+    run_until(&f, &capped.done);
+    ck_assert_int_eq(capped.rc, SN_ERR_TOO_BIG);
+    ck_assert_uint_le(io.got, 5000);
+
+    io.chunks = 0;
+    io.abort_at = 1;
+    ck_assert_int_eq(sn_h2_request(f.h2, &rd, on_reply, &aborted), 0);
+    run_until(&f, &aborted.done);
+    ck_assert_int_eq(aborted.rc, -5);
+    ck_assert_int_eq(f.closed, 0);
+    teardown_fx(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sn_h2");
@@ -559,6 +640,7 @@ static Suite *suite(void)
     tcase_add_test(tc, websocket_needs_the_server_setting_and_a_200);
     tcase_add_test(tc, connection_loss_completes_everything_once);
     tcase_add_test(tc, free_from_inside_a_callback_and_pending_cancelled);
+    tcase_add_test(tc, streaming_upload_and_download);
     suite_add_tcase(s, tc);
     return s;
 }
