@@ -106,3 +106,40 @@ test('a refused websocket connection is retried with backoff until stopped', asy
   }
   assert.ok(p.events.some(state('stopped')));
 });
+
+test('sn_pool: one connection per origin, replaced after it closes', async () => {
+  const blob = Buffer.from(`pool blob ${Math.random()}`);
+  const key = await mock.server.storeAttachment(blob);
+  const p = new Probe(['127.0.0.1', String(mock.port), mock.ca, 'pool']);
+  try {
+    const before = mock.connectionCount();
+    p.send(`get /attachments/${key}`);
+    const a = await p.waitFor((e) => e.ev === 'http', 10000, 'first');
+    p.send(`get /attachments/${key}`);
+    const b = await p.waitForNth((e) => e.ev === 'http', 2, 10000, 'second');
+    for (const r of [a, b]) {
+      assert.strictEqual(r.rc, 0);
+      assert.strictEqual(r.status, 200);
+      assert.strictEqual(r.body, blob.toString());
+      assert.strictEqual(r.pool, 1);
+    }
+    assert.strictEqual(mock.connectionCount() - before, 1, 'the second request must reuse the connection');
+    mock.destroySockets();
+    // a request racing the reset may still fail with SN_ERR_CLOSED (the
+    // client has not read the reset yet); callers retry, and so do we
+    let c;
+    for (let n = 3; n < 8; n++) {
+      await new Promise((r) => setTimeout(r, 200));
+      p.send(`get /attachments/${key}`);
+      c = await p.waitForNth((e) => e.ev === 'http', n, 10000, 'after the close');
+      if (c.rc === 0) break;
+      assert.strictEqual(c.rc, -1203, JSON.stringify(c));
+    }
+    assert.strictEqual(c.rc, 0);
+    assert.strictEqual(c.status, 200);
+    assert.strictEqual(c.pool, 1);
+    assert.strictEqual(mock.connectionCount() - before, 2);
+  } finally {
+    await p.stop();
+  }
+});

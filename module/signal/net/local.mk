@@ -13,7 +13,8 @@ SN_SRCS = \
 	module/signal/net/sn_h2.h module/signal/net/sn_h2.c \
 	module/signal/net/sn_grpc.h module/signal/net/sn_grpc.c \
 	module/signal/net/sn_rpc.h module/signal/net/sn_rpc.c \
-	module/signal/net/sn_sock.h module/signal/net/sn_sock.c
+	module/signal/net/sn_sock.h module/signal/net/sn_sock.c \
+	module/signal/net/sn_pool.h module/signal/net/sn_pool.c
 libsbnet_la_SOURCES = $(SN_SRCS)
 nodist_libsbnet_la_SOURCES = module/signal/proto/WebSocketResources.pb-c.c \
 	module/signal/proto/WebSocketResources.pb-c.h
