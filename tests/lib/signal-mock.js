@@ -60,7 +60,9 @@ async function startMock(opts = {}) {
   await server.listen(opts.port ?? 0, '127.0.0.1');
   const sockets = new Set();
   const sessions = new Set();
+  let accepted = 0;
   server.https.on('connection', (s) => {
+    accepted += 1;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -78,7 +80,8 @@ async function startMock(opts = {}) {
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),
     cdn3Path,
     updates2Path,
-    socketCount: () => sockets.size,
+    socketCount: () => sockets.size,          // open TCP connections now
+    connectionCount: () => accepted,         // TCP connections accepted so far
     destroySockets() {
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();

@@ -138,3 +138,39 @@ test('a second socket for the same device: the first gets 4409, replaced', async
     assert.ok(!b.events.some(state('replaced')));
   });
 });
+
+test('server requests: an answered one is done, an unanswered one comes back after a reconnect', async () => {
+  await withPrimary(async ({ mock, phone, user, probes }) => {
+    const isMsg = (body) => (e) => e.ev === 'request' && e.path === '/api/v1/message'
+      && e.body === Buffer.from(body).toString('hex');
+    // 1: the client answers 200 -> the mock's send() completes (the id matched)
+    const a = chat(mock, basic(user, PASSWORD), ['--backoff', '100']);
+    probes.push(a);
+    await a.waitFor(state('connected'), 10000, 'connected');
+    await withTimeoutP(mock.server.send(phone.device, Buffer.from('acked-1')), 5000, 'send acked');
+    const r1 = await a.waitFor(isMsg('acked-1'), 5000, 'acked-1');
+    assert.strictEqual(a.events.find((e) => e.ev === 'acked' && e.id === r1.id).rc, 0);
+    await a.stop();
+    // 2: a client that never answers: after the socket is killed the same
+    // message is delivered again on the next connection
+    const b = chat(mock, basic(user, PASSWORD), ['--backoff', '100', '--no-ack']);
+    probes.push(b);
+    await b.waitFor(state('connected'), 10000, 'connected');
+    let delivered = false;
+    mock.server.send(phone.device, Buffer.from('unacked-2')).then(() => { delivered = true; }, () => {});
+    await b.waitFor(isMsg('unacked-2'), 5000, 'unacked-2');
+    mock.destroySockets();
+    await b.waitForNth(state('connected'), 2, 10000, 'reconnected');
+    await b.waitForNth(isMsg('unacked-2'), 2, 5000, 'redelivery');
+    assert.strictEqual(delivered, false);
+    // acked-1 never came back
+    assert.ok(!b.events.some(isMsg('acked-1')));
+  });
+});
+
+function withTimeoutP(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => {
+    t = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms);
+  })]).finally(() => clearTimeout(t));
+}

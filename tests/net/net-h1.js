@@ -27,7 +27,7 @@ function withTimeout(promise, ms, what) {
 }
 
 test('provisioning over HTTP/1.1 Upgrade to the mock\'s own websocket handler', async () => {
-  const mock = await startMock({ h1Upgrade: true, timeout: 2000 });
+  const mock = await startMock({ h1Upgrade: true, timeout: 5000 });
   let p;
   try {
     const provision = mock.server.waitForProvision();
@@ -180,6 +180,32 @@ test('auto: a server whose ALPN offers only http/1.1 gets the Upgrade (npm ws pe
   } finally {
     if (p) await p.stop();
     peer.wss.close();
+    await l.close();
+  }
+});
+
+test('RFC 8441: a 403 answer to the CONNECT is reported as unauthorized', async () => {
+  // node's own http2 server, extended CONNECT enabled, refusing the tunnel
+  const srv = http2.createSecureServer({ ...tlsOpts, settings: { enableConnectProtocol: true } });
+  let seen = null;
+  srv.on('stream', (stream, headers) => {
+    seen = headers;
+    stream.respond({ ':status': 403 }, { endStream: true });
+  });
+  const l = await listen(srv);
+  let p;
+  try {
+    p = new Probe(['127.0.0.1', String(l.port), `${MOCK_DIR}/certs/ca-cert.pem`, 'ws', '/v1/websocket/',
+      '--auth', 'Basic eDp5']);
+    const ev = await p.waitFor((e) => e.ev === 'state' && e.state !== 'connecting', 10000);
+    assert.strictEqual(ev.state, 'unauthorized');
+    assert.strictEqual(ev.err, -1214);
+    assert.strictEqual(seen[':method'], 'CONNECT');
+    assert.strictEqual(seen[':protocol'], 'websocket');
+    assert.strictEqual(seen.authorization, 'Basic eDp5');
+    assert.strictEqual(seen['sec-websocket-version'], '13');
+  } finally {
+    if (p) await p.stop();
     await l.close();
   }
 });

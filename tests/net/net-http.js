@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { startMock, MOCK_DIR } = require('../lib/signal-mock');
-const { runOnce } = require('./probe');
+const { Probe, runOnce, state } = require('./probe');
 
 const { org } = require(`${MOCK_DIR}/protos/compiled.js`);
 
@@ -79,4 +79,67 @@ test('connection refused is reported as a connect error', async () => {
   const r = await runOnce(['127.0.0.1', String(port), mock.ca, 'http', 'GET', '/']);
   const ev = one(r.events, 'http');
   assert.strictEqual(ev.rc, -1202); // SN_ERR_CONNECT
+});
+
+test('host names resolve through libevent evdns as well', async () => {
+  const r = await runOnce(['localhost', String(mock.port), mock.ca, 'http', 'GET', '/attachments/none'],
+    15000, { SN_PROBE_EVDNS: '1' });
+  const ev = one(r.events, 'http');
+  assert.strictEqual(ev.rc, 0, JSON.stringify(ev));
+  assert.strictEqual(ev.status, 404);
+});
+
+test('a refused websocket connection is retried with backoff until stopped', async () => {
+  const net = require('net');
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  const p = new Probe(['127.0.0.1', String(port), mock.ca, 'ws', '/v1/websocket/', '--backoff', '50']);
+  try {
+    const first = await p.waitFor(state('disconnected'), 10000, 'first failure');
+    assert.strictEqual(first.err, -1202);
+    await p.waitForNth(state('connecting'), 3, 10000, 'third attempt');
+    assert.ok(!p.events.some(state('connected')));
+  } finally {
+    await p.stop();
+  }
+  assert.ok(p.events.some(state('stopped')));
+});
+
+test('sn_pool: one connection per origin, replaced after it closes', async () => {
+  const blob = Buffer.from(`pool blob ${Math.random()}`);
+  const key = await mock.server.storeAttachment(blob);
+  const p = new Probe(['127.0.0.1', String(mock.port), mock.ca, 'pool']);
+  try {
+    const before = mock.connectionCount();
+    p.send(`get /attachments/${key}`);
+    const a = await p.waitFor((e) => e.ev === 'http', 10000, 'first');
+    p.send(`get /attachments/${key}`);
+    const b = await p.waitForNth((e) => e.ev === 'http', 2, 10000, 'second');
+    for (const r of [a, b]) {
+      assert.strictEqual(r.rc, 0);
+      assert.strictEqual(r.status, 200);
+      assert.strictEqual(r.body, blob.toString());
+      assert.strictEqual(r.pool, 1);
+    }
+    assert.strictEqual(mock.connectionCount() - before, 1, 'the second request must reuse the connection');
+    mock.destroySockets();
+    // a request racing the reset may still fail with SN_ERR_CLOSED (the
+    // client has not read the reset yet); callers retry, and so do we
+    let c;
+    for (let n = 3; n < 8; n++) {
+      await new Promise((r) => setTimeout(r, 200));
+      p.send(`get /attachments/${key}`);
+      c = await p.waitForNth((e) => e.ev === 'http', n, 10000, 'after the close');
+      if (c.rc === 0) break;
+      assert.strictEqual(c.rc, -1203, JSON.stringify(c));
+    }
+    assert.strictEqual(c.rc, 0);
+    assert.strictEqual(c.status, 200);
+    assert.strictEqual(c.pool, 1);
+    assert.strictEqual(mock.connectionCount() - before, 2);
+  } finally {
+    await p.stop();
+  }
 });

@@ -8,11 +8,11 @@ const PROBE = path.join(process.env.top_builddir || path.join(__dirname, '..', '
   'tests', 'net', 'sn_probe');
 
 class Probe {
-  constructor(args) {
+  constructor(args, env = {}) {
     this.events = [];
     this.waiters = [];
     this.stderr = '';
-    this.child = spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => resolve({ code, signal }));
     });
@@ -43,7 +43,8 @@ class Probe {
   waitFuture(pred, ms, what) {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(
-        `timeout waiting for ${what}; events: ${JSON.stringify(this.events)} stderr: ${this.stderr}`)), ms);
+        `timeout waiting for ${what}; events: ${JSON.stringify(this.events)} stderr: ${this.stderr}`
+        + ` exit: ${this.child.exitCode ?? this.child.signalCode ?? 'running'}`)), ms);
       this.waiters.push((ev) => {
         if (!pred(ev)) return false;
         clearTimeout(t);
@@ -74,6 +75,11 @@ class Probe {
     const r = await this.exited;
     clearTimeout(t);
     checkStderr(this.stderr);
+    // "quit" must end it cleanly: a signal (a crash, SIGPIPE, or our
+    // SIGKILL after a hang) or a failure code fails the test
+    if (r.signal || r.code !== 0) {
+      throw new Error(`sn_probe ended with ${r.signal || `code ${r.code}`}; stderr: ${this.stderr}`);
+    }
     return r;
   }
 }
@@ -89,8 +95,8 @@ function state(name) {
 }
 
 // Run a one-shot probe (http/grpc) and return its events and exit code.
-async function runOnce(args, ms = 15000) {
-  const p = new Probe(args);
+async function runOnce(args, ms = 15000, env = {}) {
+  const p = new Probe(args, env);
   p.child.stdin.end();
   const t = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const r = await p.exited;

@@ -9,7 +9,10 @@
  *     stdin commands: "req VERB PATH" (prints the response), "quit".
  *   sn_probe HOST PORT CA http METHOD PATH    one HTTP/2 request
  *   sn_probe HOST PORT CA grpc PATH HEX       one unary gRPC call
+ *   sn_probe HOST PORT CA pool                requests through an sn_pool
+ *     stdin commands: "get PATH" (prints the response), "quit".
  *
+ * SN_PROBE_EVDNS=1 resolves host names with libevent's asynchronous evdns.
  * Not installed; test helper only.
  */
 #include "config.h"
@@ -19,11 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "sn_err.h"
 #include "sn_grpc.h"
 #include "sn_h2.h"
+#include "sn_pool.h"
 #include "sn_sock.h"
 
 #define MAX_SOCKS 64
@@ -41,6 +46,9 @@ struct probe {
     slot slots[MAX_SOCKS];
     int count;
     sn_h2 *h2;
+    sn_pool *pool;
+    const char *host;
+    uint16_t port;
     int ack;
     int rc;
     char line[4096];
@@ -135,6 +143,8 @@ static void on_response(int rc, const sn_rpc_response *r, void *ud)
     fflush(stdout);
 }
 
+static void http_done(int rc, const sn_http_resp *r, void *ud);
+
 static void stdin_cb(evutil_socket_t fd, short what, void *arg)
 {
     probe *p = arg;
@@ -161,6 +171,16 @@ static void stdin_cb(evutil_socket_t fd, short what, void *arg)
             for (k = 0; k < p->count; k++)
                 sn_sock_stop(p->socks[k]);
             event_base_loopexit(p->base, NULL);
+        } else if (p->pool && sscanf(p->line, "get %1023s", path) == 1) {
+            sn_http_req req;
+            int rc;
+            memset(&req, 0, sizeof(req));
+            req.method = "GET";
+            req.path = path;
+            req.timeout_ms = 5000;
+            rc = sn_pool_request(p->pool, p->host, p->port, &req, http_done, p);
+            if (rc)
+                http_done(rc, NULL, p);
         } else if (sscanf(p->line, "req %15s %1023s", verb, path) == 2) {
             int rc = sn_sock_request(p->sock, verb, path, NULL, 0, NULL, 0, 5000,
                                      on_response, p);
@@ -190,8 +210,12 @@ static void http_done(int rc, const sn_http_resp *r, void *ud)
         print_str(b);
         free(b);
     }
+    if (p->pool)
+        printf(",\"pool\":%u", sn_pool_size(p->pool));
     printf("}\n");
     fflush(stdout);
+    if (p->pool)
+        return; /* stays up for the next command */
     p->rc = rc;
     sn_h2_free(p->h2); /* from inside its own callback: deferred */
     p->h2 = NULL;
@@ -241,21 +265,24 @@ int main(int argc, char **argv)
 {
     probe p;
     sn_tls *tls = NULL;
+    struct evdns_base *dns = NULL;
     struct event *ev_in = NULL;
     int rc, i;
 
     memset(&p, 0, sizeof(p));
-    if (argc < 6) {
+    if (argc < 5) {
         fprintf(stderr, "usage: %s HOST PORT CA ws|http|grpc ...\n", argv[0]);
         return 2;
     }
     p.base = event_base_new();
+    if (getenv("SN_PROBE_EVDNS"))
+        dns = evdns_base_new(p.base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
     rc = sn_tls_new(&tls, strcmp(argv[3], "-") ? argv[3] : NULL);
     if (rc) {
         printf("{\"ev\":\"error\",\"rc\":%d}\n", rc);
         return 1;
     }
-    if (strcmp(argv[4], "ws") == 0) {
+    if (strcmp(argv[4], "ws") == 0 && argc >= 6) {
         sn_sock_config cfg;
         sn_sock_callbacks cbs = {on_state, on_request};
         sn_hdr auth = {"authorization", NULL};
@@ -265,7 +292,8 @@ int main(int argc, char **argv)
         cfg.port = (uint16_t)strtoul(argv[2], NULL, 10);
         cfg.path = argv[5];
         cfg.tls = tls;
-        cfg.connect_timeout_ms = 3000;
+        cfg.dns = dns;
+        cfg.connect_timeout_ms = 10000;
         p.ack = 1;
         for (i = 6; i < argc; i++) {
             const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
@@ -309,11 +337,17 @@ int main(int argc, char **argv)
         p.sock = p.socks[0];
         ev_in = event_new(p.base, 0, EV_READ | EV_PERSIST, stdin_cb, &p);
         event_add(ev_in, NULL);
+    } else if (strcmp(argv[4], "pool") == 0) {
+        p.host = argv[1];
+        p.port = (uint16_t)strtoul(argv[2], NULL, 10);
+        rc = sn_pool_new(&p.pool, p.base, tls, dns, 10000);
+        ev_in = event_new(p.base, 0, EV_READ | EV_PERSIST, stdin_cb, &p);
+        event_add(ev_in, NULL);
     } else if (strcmp(argv[4], "http") == 0 || strcmp(argv[4], "grpc") == 0) {
         sn_h2_callbacks hc = {NULL, h2_closed};
 
-        rc = sn_h2_connect(&p.h2, p.base, tls, NULL, argv[1],
-                           (uint16_t)strtoul(argv[2], NULL, 10), 3000, &hc, &p);
+        rc = argc < 6 ? UT_ERR_INVAL : sn_h2_connect(&p.h2, p.base, tls, dns, argv[1],
+                           (uint16_t)strtoul(argv[2], NULL, 10), 10000, &hc, &p);
         if (rc == 0 && argv[4][0] == 'h' && argc >= 7) {
             sn_http_req req;
             memset(&req, 0, sizeof(req));
@@ -343,10 +377,13 @@ int main(int argc, char **argv)
     for (i = 0; i < p.count; i++)
         sn_sock_free(p.socks[i]);
     sn_h2_free(p.h2);
+    sn_pool_free(p.pool);
     if (ev_in)
         event_free(ev_in);
     event_base_loop(p.base, EVLOOP_NONBLOCK); /* run deferred reaping */
     sn_tls_free(tls);
+    if (dns)
+        evdns_base_free(dns, 0);
     event_base_free(p.base);
     return rc || p.rc ? 1 : 0;
 }

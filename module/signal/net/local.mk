@@ -13,7 +13,8 @@ SN_SRCS = \
 	module/signal/net/sn_h2.h module/signal/net/sn_h2.c \
 	module/signal/net/sn_grpc.h module/signal/net/sn_grpc.c \
 	module/signal/net/sn_rpc.h module/signal/net/sn_rpc.c \
-	module/signal/net/sn_sock.h module/signal/net/sn_sock.c
+	module/signal/net/sn_sock.h module/signal/net/sn_sock.c \
+	module/signal/net/sn_pool.h module/signal/net/sn_pool.c
 libsbnet_la_SOURCES = $(SN_SRCS)
 nodist_libsbnet_la_SOURCES = module/signal/proto/WebSocketResources.pb-c.c \
 	module/signal/proto/WebSocketResources.pb-c.h
@@ -35,7 +36,8 @@ SN_TEST_LIBS = libsbnet.la libsbcommon.la $(UNIT_LIBS) $(EVENT_LIBS) $(WSLAY_LIB
 SN_UNITS = tests/unit/signal/net/test_sn_hdr tests/unit/signal/net/test_sn_backoff \
 	tests/unit/signal/net/test_sn_wsmsg tests/unit/signal/net/test_sn_ws \
 	tests/unit/signal/net/test_sn_h1ws tests/unit/signal/net/test_sn_grpc \
-	tests/unit/signal/net/test_sn_rpc
+	tests/unit/signal/net/test_sn_rpc tests/unit/signal/net/test_sn_h2 \
+	tests/unit/signal/net/test_sn_tls
 UNIT_TESTS += $(SN_UNITS)
 check_PROGRAMS += $(SN_UNITS)
 tests_unit_signal_net_test_sn_hdr_SOURCES = tests/unit/signal/net/test_sn_hdr.c
@@ -59,6 +61,12 @@ tests_unit_signal_net_test_sn_grpc_LDADD = $(SN_TEST_LIBS)
 tests_unit_signal_net_test_sn_rpc_SOURCES = tests/unit/signal/net/test_sn_rpc.c
 tests_unit_signal_net_test_sn_rpc_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_rpc_LDADD = $(SN_TEST_LIBS)
+tests_unit_signal_net_test_sn_h2_SOURCES = tests/unit/signal/net/test_sn_h2.c
+tests_unit_signal_net_test_sn_h2_CPPFLAGS = $(SN_TEST_CPPFLAGS)
+tests_unit_signal_net_test_sn_h2_LDADD = $(SN_TEST_LIBS) $(NGHTTP2_LIBS)
+tests_unit_signal_net_test_sn_tls_SOURCES = tests/unit/signal/net/test_sn_tls.c
+tests_unit_signal_net_test_sn_tls_CPPFLAGS = $(SN_TEST_CPPFLAGS)
+tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS)
 
 # --- end-to-end against the unmodified mock server -------------------------
 # tests/net/sn_probe: a small client on the real stack, driven by node tests.
@@ -69,10 +77,12 @@ tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
-	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js
+	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js \
+	module/signal/net/README.md tests/fuzz/fuzz_sn_wsmsg.c tests/fuzz/fuzz_sn_ws.c \
+	tests/fuzz/fuzz_sn_h1ws.c tests/fuzz/fuzz_sn_h2.c
 
 # --- fuzz targets ----------------------------------------------------------
-FUZZ_LIST += fuzz_sn_wsmsg fuzz_sn_ws fuzz_sn_h1ws
+FUZZ_LIST += fuzz_sn_wsmsg fuzz_sn_ws fuzz_sn_h1ws fuzz_sn_h2
 fuzz_sn_wsmsg_FUZZ_SRCS = module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
@@ -80,3 +90,6 @@ fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_h1ws_FUZZ_SRCS = module/signal/net/sn_h1ws.c module/signal/net/sn_hdr.c \
 	module/common/ut.c module/common/ut_err.c
+fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_ws.c \
+	module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
+	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c

@@ -75,7 +75,9 @@ static int has_token(const char *v, const char *token)
 {
     size_t tl = strlen(token);
 
-    while (v && *v) {
+    if (!v)
+        return 0;
+    while (*v) {
         const char *e;
         while (*v == ' ' || *v == '\t' || *v == ',')
             v++;
@@ -108,7 +110,7 @@ int sn_h1ws_parse_response(const uint8_t *p, size_t n, const char *key,
                            int *status, sn_hdrs *hdrs)
 {
     const uint8_t *end, *line, *eol;
-    sn_hdrs local;
+    sn_hdrs local = {0};
     sn_hdrs *h = hdrs ? hdrs : &local;
     char want[32];
     const char *v;

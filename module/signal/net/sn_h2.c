@@ -35,6 +35,9 @@ struct sn_h2_stream {
     int status;
     sn_hdrs hdrs, trailers;
     ut_buf resp;
+    sn_http_body_read_fn body_read;
+    sn_http_body_fn on_body;
+    size_t resp_total, resp_max;
     /* websocket */
     int detached;         /* owner closed it: no more callbacks */
     struct evbuffer *out;
@@ -104,7 +107,7 @@ static void complete(sn_h2_stream *st, int rc)
     r.headers = &st->hdrs;
     r.trailers = &st->trailers;
     r.body = st->resp.data;
-    r.body_len = st->resp.len;
+    r.body_len = st->on_body ? st->resp_total : st->resp.len;
     cb(0, &r, st->ud);
 }
 
@@ -204,9 +207,12 @@ static int header_cb(nghttp2_session *s, const nghttp2_frame *frame,
         if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
             int v = 0;
             size_t i;
-            for (i = 0; i < valuelen && i < 3; i++)
+            for (i = 0; i < valuelen && i < 3; i++) {
+                if (value[i] < '0' || value[i] > '9')
+                    break;
                 v = v * 10 + (value[i] - '0');
-            st->status = valuelen == 3 ? v : 0;
+            }
+            st->status = (valuelen == 3 && i == 3) ? v : 0;
             return 0;
         }
         if (namelen && name[0] == ':')
@@ -273,6 +279,18 @@ static int data_cb(nghttp2_session *s, uint8_t flags, int32_t stream_id,
     }
     if (st->done || st->err)
         return 0;
+    if (st->on_body) {
+        int rc = len > st->resp_max - st->resp_total ? SN_ERR_TOO_BIG : 0;
+        if (rc == 0) {
+            st->resp_total += len;
+            rc = st->on_body(data, len, st->ud);
+        }
+        if (rc) {
+            st->err = rc;
+            nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+        }
+        return 0;
+    }
     if (ut_buf_append(&st->resp, data, len) != 0) {
         st->err = SN_ERR_TOO_BIG;
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
@@ -313,6 +331,17 @@ static ssize_t body_read_cb(nghttp2_session *s, int32_t stream_id, uint8_t *buf,
     (void)s;
     (void)stream_id;
     (void)user_data;
+    if (st->kind == ST_REQ && st->body_read) {
+        int eof = 0;
+        long got = st->body_read(buf, length, &eof, st->ud);
+        if (got < 0 || (size_t)got > length) {
+            st->err = got < 0 ? (int)got : UT_ERR_RANGE;
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
+        }
+        if (eof)
+            *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        return got;
+    }
     if (st->kind == ST_REQ) {
         n = st->body_len - st->body_off;
         if (n > length)
@@ -667,9 +696,12 @@ int sn_h2_request(sn_h2 *h, const sn_http_req *req, sn_http_cb cb, void *ud)
     st = stream_new(h, ST_REQ);
     if (!st)
         return UT_ERR_NOMEM;
-    ut_buf_init(&st->resp, req->max_response ? req->max_response : 1u << 20);
+    st->resp_max = req->max_response ? req->max_response : 1u << 20;
+    ut_buf_init(&st->resp, st->resp_max);
     st->cb = cb;
     st->ud = ud;
+    st->body_read = req->body_read;
+    st->on_body = req->on_body;
     if (req->body_len) {
         st->body = malloc(req->body_len);
         if (!st->body) {
@@ -687,7 +719,8 @@ int sn_h2_request(sn_h2 *h, const sn_http_req *req, sn_http_cb cb, void *ud)
     {
         nghttp2_nv fixed[4] = {NV(":method", req->method), NV(":scheme", "https"),
                                NV(":authority", h->authority), NV(":path", req->path)};
-        rc = submit(h, st, fixed, 4, req->headers, req->n_headers, req->body != NULL);
+        rc = submit(h, st, fixed, 4, req->headers, req->n_headers,
+                    req->body != NULL || req->body_read != NULL);
     }
     if (rc)
         goto out;

@@ -62,6 +62,16 @@ int sn_h2_can_websocket(const sn_h2 *h2);
 
 /* ---- ordinary requests ------------------------------------------------ */
 
+/* Streaming request body (uploads from a file): store at most `len` bytes
+ * in `buf`, return how many, and set *eof with the last bytes (or with 0
+ * bytes). Data must be available at once (a file, not a pipe). A negative
+ * return aborts the request; its callback gets that code. */
+typedef long (*sn_http_body_read_fn)(uint8_t *buf, size_t len, int *eof, void *ud);
+/* Streaming response body (downloads to a file): called per chunk, in
+ * order, before the final callback. Return 0, or a negative code to abort
+ * the request (the final callback then gets that code). */
+typedef int (*sn_http_body_fn)(const uint8_t *p, size_t n, void *ud);
+
 typedef struct sn_http_req {
     const char *method;        /* "GET", "PUT", ... */
     const char *path;          /* "/v1/..." with query */
@@ -71,14 +81,18 @@ typedef struct sn_http_req {
     size_t body_len;
     size_t max_response;       /* cap on the response body; 0 = 1 MiB */
     uint32_t timeout_ms;       /* 0 = 30 s */
+    /* optional streaming (both get the request's `ud`): */
+    sn_http_body_read_fn body_read; /* instead of body/body_len */
+    sn_http_body_fn on_body;   /* response bytes go here, not into memory;
+                                  max_response still caps the total */
 } sn_http_req;
 
 typedef struct sn_http_resp {
     int status;                 /* :status */
     const sn_hdrs *headers;     /* response headers (no pseudo-headers) */
     const sn_hdrs *trailers;    /* trailing headers (gRPC status lives here) */
-    const uint8_t *body;        /* may be NULL when empty */
-    size_t body_len;
+    const uint8_t *body;        /* may be NULL when empty (always with on_body) */
+    size_t body_len;            /* total received (also with on_body) */
 } sn_http_resp;
 
 /* rc 0 and `resp` (valid during the call only), or rc < 0 and resp NULL:

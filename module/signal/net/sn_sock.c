@@ -28,6 +28,7 @@ typedef struct conn {
     sn_ws *ws;
     char key[32];
     int close_code;
+    int http_status;       /* answer to the RFC 8441 CONNECT */
 } conn;
 
 struct sn_sock {
@@ -231,6 +232,7 @@ static void st_open(sn_h2_stream *st, int status, void *ud)
     int rc;
 
     (void)st;
+    c->http_status = status;
     if (!s || status != 200)
         return; /* st_close follows with SN_ERR_HTTP_STATUS */
     enter(s);
@@ -263,6 +265,8 @@ static void st_close(sn_h2_stream *st, int err, void *ud)
     c->st = NULL;
     if (!s)
         return;
+    if (err == SN_ERR_HTTP_STATUS && (c->http_status == 401 || c->http_status == 403))
+        err = SN_ERR_UNAUTHORIZED; /* credentials refused at the handshake */
     enter(s);
     drop(s, err ? err : SN_ERR_CLOSED, 0);
     leave(s);

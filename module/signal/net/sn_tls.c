@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,6 +67,15 @@ void sn_tls_free(sn_tls *tls)
     free(tls);
 }
 
+int sn_tls_block_sigpipe(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : UT_ERR_IO;
+}
+
 static int is_ip(const char *host)
 {
     unsigned char buf[16];
@@ -89,6 +100,8 @@ int sn_tls_connect(sn_tls *tls, struct event_base *base, struct evdns_base *dns,
     if (!tls || !base || !host || !*host || !port || !out)
         return UT_ERR_INVAL;
     *out = NULL;
+    if (sn_tls_block_sigpipe() != 0)
+        return SN_ERR_CONNECT;
     switch (alpn) {
     case SN_ALPN_H2: ap = h2; al = sizeof(h2) - 1; break;
     case SN_ALPN_H1: ap = h1; al = sizeof(h1) - 1; break;

@@ -31,13 +31,21 @@ void sn_tls_free(sn_tls *tls);
 enum { SN_ALPN_H2_H1 = 0, SN_ALPN_H2 = 1, SN_ALPN_H1 = 2 };
 enum { SN_PROTO_NONE = 0, SN_PROTO_H1 = 1, SN_PROTO_H2 = 2 };
 
+/* Block SIGPIPE in the calling thread (idempotent; 0 or UT_ERR_IO). A peer
+ * that resets the connection makes the next write fail with EPIPE, which
+ * on Linux also raises SIGPIPE and would kill the whole host process;
+ * blocked, the write just returns the error. sn_tls_connect calls it, since
+ * connections are made on the loop thread that later writes to them. */
+int sn_tls_block_sigpipe(void);
+
 /* Start a TLS connection to host:port. `dns` may be NULL (then a host name
  * is resolved with a blocking lookup; IP literals never block). `alpn` is
  * one of SN_ALPN_*. On success *out is a connecting bufferevent (caller
  * owns it, frees with bufferevent_free; callbacks deferred to the loop)
  * which reports BEV_EVENT_CONNECTED after the handshake and verification, or
  * BEV_EVENT_ERROR (map with sn_tls_error). UT_ERR_INVAL, UT_ERR_NOMEM,
- * SN_ERR_TLS, SN_ERR_CONNECT (immediate failure). Loop thread only. */
+ * SN_ERR_TLS, SN_ERR_CONNECT (immediate failure). Loop thread only (it
+ * blocks SIGPIPE in that thread, see above). */
 int sn_tls_connect(sn_tls *tls, struct event_base *base, struct evdns_base *dns,
                    const char *host, uint16_t port, int alpn,
                    struct bufferevent **out);
