@@ -385,8 +385,12 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_RESOLVED:
         if (!ev->id || !*ev->id) {
+            /* Only numbers the phone knows resolve (no contact discovery
+             * service here); say exactly that rather than "unregistered". */
             if (have_room)
-                br_notice(b, room, "%s is not registered on Signal.", ev->phone ? ev->phone : "That number");
+                br_notice(b, room, "I could not find %s among your Signal contacts. I can start chats with "
+                                   "people your phone knows: add them to your contacts on the phone first.",
+                          ev->phone ? ev->phone : "that number");
         } else if (br_portal_open_dm(b, ev->owner, ev->id, ev->phone) != 0 && have_room) {
             br_notice(b, room, "Could not open a chat with %s; please try again.", ev->phone ? ev->phone : ev->id);
         }

@@ -135,6 +135,45 @@ test('the user answers from Matrix: the contact receives it on Signal', async ()
               'Alice receives the answer', 60000);
 });
 
+test("a contact's ghost takes their profile name from the phone's contacts", async () => {
+  // (the phone-number fallback before a name is known: test_br_config)
+  const room = alice.getRooms().find((r) => messages(alice, r.roomId).some((e) => e.getContent().body === 'hello from Signal'));
+  const ghost = messages(alice, room.roomId).find((e) => e.getContent().body === 'hello from Signal').getSender();
+  await until(() => room.getMember(ghost)?.name === 'Alice Smith (Signal)', "the ghost's profile name", 60000)
+    .catch((e) => { throw new Error(`${e.message}; ghost is named '${room.getMember(ghost)?.name}'`); });
+});
+
+test('pm: an unknown or invalid number gets a clear error, a contact gets a DM', async () => {
+  assert.match(await ask('pm +1 555'), /not a valid phone number/);
+  assert.match(await ask('pm +15550000000'), /could not find \+15550000000 among your Signal contacts/);
+  const bob = sb.contacts.Bob.device.number;
+  const rooms = new Set(alice.getRooms().map((r) => r.roomId));
+  await alice.sendTextMessage(botRoom, `pm ${bob}`);
+  const dm = await until(() => alice.getRooms().find((r) => !rooms.has(r.roomId) &&
+                                                     r.getMyMembership() === 'join'), 'the DM with Bob', 60000);
+  await alice.sendTextMessage(dm.roomId, 'hi Bob, from Matrix');
+  await until(() => sb.received.find((m) => m.to === 'Bob' && m.body === 'hi Bob, from Matrix'),
+              'Bob receives it', 60000);
+});
+
+test('a homeserver restart loses nothing and doubles nothing', async () => {
+  alice.stopClient();
+  await hs.stop();
+  // written while the bridge is down: the mock queues it for the device
+  const queued = sb.send('Alice', 'sent while the bridge was down');
+  await hs.start();
+  alice = await client('alice');
+  await queued;
+  const find = (body) => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
+    .filter((e) => e.getContent().body === body);
+  await until(() => find('sent while the bridge was down').length > 0, 'the queued message', 60000);
+  await sb.send('Alice', 'after the restart');
+  await until(() => find('after the restart').length > 0, 'a message after the restart', 60000);
+  assert.equal(find('sent while the bridge was down').length, 1, 'no duplicate of the queued message');
+  assert.equal(find('hello from Signal').length, 1, 'no duplicate of earlier messages');
+  assert.match(await ask('status'), /Linked as/);
+});
+
 test('logout unlinks and says so', async () => {
   assert.match(await ask('logout'), /Unlinked from Signal/);
   assert.match(await ask('status'), /Not linked/);
