@@ -82,6 +82,28 @@ async function startSandbox(opts = {}) {
     return sent;
   };
 
+  // The user writes from the phone to a contact: the linked device gets a
+  // sync transcript (SyncMessage.Sent), as from Signal's real apps.
+  sb.fromPhone = async (name, text) => {
+    if (!sb.device) throw new Error('not linked yet: scan the QR code first');
+    const to = contacts[name];
+    if (!to) throw new Error(`no contact '${name}'`);
+    const env = await phone.encryptSyncSent(sb.device, text, {
+      timestamp: Date.now(), destinationServiceId: to.device.aci,
+    });
+    return server.send(sb.device, env);
+  };
+
+  // The phone removes the linked device (Settings > Linked devices).
+  sb.unlink = async () => {
+    if (!sb.device) throw new Error('not linked');
+    await server.removeDeviceByServiceId(phone.device.aci, sb.device.deviceId);
+    // Signal's server closes the removed device's socket; the mock only
+    // refuses it on the next connection, so drop the connections.
+    mock.destroySockets();
+    sb.device = null;
+  };
+
   sb.close = () => mock.close();
   return sb;
 }

@@ -203,7 +203,10 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     if (strcmp(ev.type, "m.room.member") == 0 && ev.state_key &&
         strcmp(ev.state_key, b->bot) == 0 && ev.membership &&
         strcmp(ev.membership, "invite") == 0) {
-        br_bot_on_invite(b, &ev);
+        /* A ghost inviting the bot is a portal being set up (the bridge
+         * joins it itself), not a person opening a room with the bot. */
+        if (!br_bridge_query_user(b, ev.sender))
+            br_bot_on_invite(b, &ev);
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
         /* our own echoes */

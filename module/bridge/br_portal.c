@@ -226,6 +226,18 @@ static void flush_inbox(br_bridge *b, const char *owner, const char *chat_id)
     sqlite3_finalize(st);
 }
 
+/* The portal exists and its members are in: bridge what waited for it. */
+static void on_portal_ready(void *arg, int status, json_t *body)
+{
+    portal_ctx *p = arg;
+
+    (void)body;
+    if (status != 200)
+        ut_logf(&p->b->log, UT_LOG_WARN, "bridge: joining a new portal as its owner failed (HTTP %d)", status);
+    flush_inbox(p->b, p->owner, p->chat_id);
+    portal_ctx_free(p);
+}
+
 static void on_portal_created(void *arg, int status, json_t *body)
 {
     portal_ctx *p = arg;
@@ -249,11 +261,19 @@ static void on_portal_created(void *arg, int status, json_t *body)
         if (br_mgmt_room(b, p->owner, mgmt, sizeof(mgmt)))
             br_notice(b, mgmt, "Could not create a room for a Signal chat (HTTP %d); "
                                "it will be retried with the next message.", status);
-    } else {
-        mark_direct(b, p->owner, p->creator, room);
-        flush_inbox(b, p->owner, p->chat_id);
+        portal_ctx_free(p);
+        return;
     }
-    portal_ctx_free(p);
+    /* The bot sits in every portal, so its notices (send failures, the
+     * monthly limit, decryption failures) reach the user there. */
+    mx_membership(b->mx, b->bot, room, "join", NULL, NULL, NULL, NULL);
+    mark_direct(b, p->owner, p->creator, room);
+    /* With double puppeting the owner joins at once: messages the user sent
+     * from the phone are sent as the user, who must be in the room. */
+    if (b->cfg.double_puppet &&
+        mx_membership(b->mx, p->owner, room, "join", NULL, NULL, on_portal_ready, p) == 0)
+        return;
+    on_portal_ready(p, 200, NULL);
 }
 
 /* Create the room for a DM chat: the puppet creates it and invites the
@@ -284,8 +304,8 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
     if ((rc = st_db_step_done(b->db, st)) != 0)
         goto fail;
-    req = json_pack("{s:s,s:b,s:[s],s:s}", "preset", "private_chat", "is_direct", 1,
-                    "invite", owner, "visibility", "private");
+    req = json_pack("{s:s,s:b,s:[s,s],s:s}", "preset", "private_chat", "is_direct", 1,
+                    "invite", owner, b->bot, "visibility", "private");
     rc = req ? mx_create_room(b->mx, mxid, req, on_portal_created, p) : UT_ERR_NOMEM;
     json_decref(req);
     if (rc == 0)

@@ -124,6 +124,8 @@ test('a contact writes: the user is invited to a DM and reads it there', async (
   }, 'the message in a portal', 60000);
   const room = alice.getRoom(ev.getRoomId());
   assert.notEqual(room.roomId, botRoom);
+  assert.ok(!messages(alice, room.roomId, BOT).some((e) => /I bridge your Signal chats/.test(e.getContent().body)),
+            'the bot treats the portal as a portal, not as a new bot room');
   assert.match(ev.getSender(), new RegExp(`^@signal_[0-9a-f-]{36}:${SERVER.replace('.', '\\.')}$`));
   assert.equal(room.getMember(alice.getUserId()).events.member.getPrevContent().is_direct ?? true, true);
 });

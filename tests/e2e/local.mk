@@ -5,5 +5,5 @@ TESTS += tests/e2e/mxhs_nio.js
 EXTRA_DIST += tests/e2e/mxhs_nio.js tests/e2e/mxhs_nio.py
 
 # The bridge driven through a real Matrix client on mxhs.
-TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js
-EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js
+TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
+EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
