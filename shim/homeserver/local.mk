@@ -24,3 +24,12 @@ mxhs_SOURCES = \
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
 EXTRA_DIST += examples/homeserver.yaml
+
+# Unit tests (Check): event hashing, redaction, auth rules.
+UNIT_TESTS += tests/unit/homeserver/test_hs_event
+check_PROGRAMS += tests/unit/homeserver/test_hs_event
+tests_unit_homeserver_test_hs_event_SOURCES = tests/unit/homeserver/test_hs_event.c \
+	shim/homeserver/hs_event.c
+tests_unit_homeserver_test_hs_event_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(SODIUM_LIBS) $(CRYPTO_LIBS)
