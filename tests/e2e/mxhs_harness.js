@@ -10,6 +10,7 @@ const path = require('node:path');
 const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
 const MXHS = path.join(builddir, 'mxhs');
 const ECHO = path.join(builddir, '.libs', 'echo.so');
+const HSTEST = path.join(builddir, 'tests', 'e2e', '.libs', 'hstest.so');
 const SERVER = 'test.mxhs';
 
 // Node 20 lacks Promise.withResolvers (matrix-js-sdk 43 needs it). The SDK
@@ -48,7 +49,10 @@ log_level: ${process.env.MXHS_LOG || 'info'}
 modules:
   - module: ${ECHO}
     config: {localpart: echo, prefix: "echo: "}
-`;
+${((extra && extra.modules) || []).map((m) => `  - module: ${m.path}
+    double_puppet: ${m.double_puppet ? 'true' : 'false'}
+    config: {}
+`).join('')}`;
   const file = path.join(dir, 'homeserver.yaml');
   fs.writeFileSync(file, cfg);
   return file;
@@ -94,8 +98,9 @@ class Homeserver {
     return r;
   }
 
-  async restart() {
+  async restart(opts) {
     await this.stop();
+    if (opts) { this.opts = opts; this.config = writeConfig(this.dir, opts); }
     return this.start();
   }
 
@@ -141,4 +146,4 @@ const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108020000009077' +
   '53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
 
-module.exports = { Homeserver, until, polyfill, SERVER, PNG, MXHS, ECHO };
+module.exports = { Homeserver, until, polyfill, SERVER, PNG, MXHS, ECHO, HSTEST };
