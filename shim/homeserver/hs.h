@@ -139,6 +139,8 @@ struct hs {
     struct hs_delivery *dq_head, *dq_tail;       /* on_event queue */
     struct event *dq_ev;
     struct event *sig_ev[2];
+    struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
+    uint64_t mxm_next_id;
     ut_log log;
 };
 
@@ -224,6 +226,9 @@ int64_t hs_pl_event(const json_t *state, const char *type, int is_state);
 int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
                  const char *type, const char *state_key, json_t *content,
                  const char *redacts, const char *txn_id, char out[64]);
+/* Was this transaction ID used by user/device? Copies its event ID. */
+int hs_txn_seen(hs *s, const char *user, const char *dev, const char *txn,
+                char out[64]);
 /* Current state as an object "type\x1fkey" -> PDU; caller decrefs. */
 json_t *hs_room_state(hs *s, const char *room_id);
 /* Membership of user in room: "join", "invite", "leave", "ban" or NULL. */

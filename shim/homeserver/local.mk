@@ -23,7 +23,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
-EXTRA_DIST += examples/homeserver.yaml
+EXTRA_DIST += examples/homeserver.yaml shim/homeserver/README.md
 
 # Unit tests (Check): event hashing, redaction, auth rules.
 UNIT_TESTS += tests/unit/homeserver/test_hs_event

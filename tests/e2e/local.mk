@@ -13,3 +13,6 @@ tests_e2e_hstest_la_LIBADD = $(JANSSON_LIBS)
 tests_e2e_hstest_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) -rpath $(abs_builddir)
 TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
+# The node test peers live in the source tree's tests/node_modules (npm ci);
+# the distcheck build uses the same copy.
+AM_DISTCHECK_CONFIGURE_FLAGS = --with-node-modules=$(abs_top_srcdir)/tests/node_modules

@@ -43,8 +43,9 @@ database: {path: ${dir}/hs.db}
 media_path: ${dir}/media
 data_dir: ${dir}
 registration:
-  enabled: true
-login_rate_limit: {per_minute: ${(extra && extra.loginPerMinute) || 1000}}
+  enabled: ${extra && extra.registration === false ? 'false' : 'true'}
+${extra && extra.sharedSecret ? `  shared_secret: "${extra.sharedSecret}"
+` : ''}login_rate_limit: {per_minute: ${(extra && extra.loginPerMinute) || 1000}}
 log_level: ${process.env.MXHS_LOG || 'info'}
 modules:
   - module: ${ECHO}
@@ -68,13 +69,20 @@ class Homeserver {
   }
 
   async start() {
-    this.proc = spawn(MXHS, ['--config', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // MXHS_VALGRIND=1 runs the server under memcheck (manual runs; slow):
+    // memory errors or definite leaks make it exit 99, which tests see.
+    const vg = process.env.MXHS_VALGRIND === '1';
+    const cmd = vg ? 'valgrind' : MXHS;
+    const args = vg ? ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite',
+                       '--errors-for-leak-kinds=definite', MXHS, '--config', this.config]
+                    : ['--config', this.config];
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = this.proc;
     proc.stderr.on('data', (d) => { this.log += d.toString(); });
     this.exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
     const port = await new Promise((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error('mxhs did not start:\n' + this.log)), 15000);
+      const t = setTimeout(() => reject(new Error('mxhs did not start:\n' + this.log)), vg ? 60000 : 15000);
       proc.stdout.on('data', (d) => {
         out += d.toString();
         const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -92,7 +100,7 @@ class Homeserver {
     const proc = this.proc;
     this.proc = null;
     proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    const t = setTimeout(() => proc.kill('SIGKILL'), process.env.MXHS_VALGRIND === '1' ? 30000 : 5000);
     const r = await this.exited;
     clearTimeout(t);
     return r;

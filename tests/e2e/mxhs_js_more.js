@@ -119,6 +119,9 @@ test('reactions, edits and redaction flow through', async () => {
   const edit = await alice.sendMessage(roomId, { msgtype: 'm.text', body: '* edited',
     'm.new_content': { msgtype: 'm.text', body: 'edited' },
     'm.relates_to': { rel_type: 'm.replace', event_id: orig.event_id } });
+  const dup = await hs.req('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.reaction/dup1`,
+    { token: bobCreds.access_token, body: { 'm.relates_to': { rel_type: 'm.annotation', event_id: orig.event_id, key: '👍' } } });
+  assert.deepEqual([dup.status, dup.json.errcode], [400, 'M_DUPLICATE_ANNOTATION']);
   const r = await until(() => find(alice, (e) => e.getId() === react.event_id), 'alice sees the reaction');
   assert.equal(r.getRelation().key, '👍');
   await until(() => find(bob, (e) => e.getId() === edit.event_id), 'bob sees the edit');
@@ -256,6 +259,35 @@ test('login rate limit answers 429 with retry_after_ms', async () => {
   } finally {
     await limited.stop();
     limited.cleanup();
+  }
+});
+
+test('closed registration, and the shared-secret registration token', async () => {
+  const closed = new Homeserver({ registration: false, sharedSecret: 's3cret-token' });
+  try {
+    await closed.start();
+    const reg = (auth) => closed.req('POST', '/_matrix/client/v3/register',
+      { body: { username: 'zed', password: 'pw', auth } });
+    let r = await reg({ type: 'm.login.dummy' });
+    assert.equal(r.status, 401, 'dummy auth is not enough when registration is closed');
+    assert.deepEqual(r.json.flows, [{ stages: ['m.login.registration_token'] }]);
+    r = await reg({ type: 'm.login.registration_token', token: 's3cret-tokeX', session: r.json.session });
+    assert.deepEqual([r.status, r.json.errcode], [401, 'M_FORBIDDEN']);
+    r = await reg({ type: 'm.login.registration_token', token: 's3cret-token' });
+    assert.deepEqual([r.status, r.json.user_id], [200, `@zed:${SERVER}`]);
+  } finally {
+    await closed.stop();
+    closed.cleanup();
+  }
+  const none = new Homeserver({ registration: false });
+  try {
+    await none.start();
+    const r = await none.req('POST', '/_matrix/client/v3/register',
+      { body: { username: 'zed', password: 'pw', auth: { type: 'm.login.dummy' } } });
+    assert.deepEqual([r.status, r.json.errcode], [403, 'M_FORBIDDEN']);
+  } finally {
+    await none.stop();
+    none.cleanup();
   }
 });
 
