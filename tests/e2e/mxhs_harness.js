@@ -103,6 +103,7 @@ class Homeserver {
     const t = setTimeout(() => proc.kill('SIGKILL'), process.env.MXHS_VALGRIND === '1' ? 30000 : 5000);
     const r = await this.exited;
     clearTimeout(t);
+    if (r.code === 99) throw new Error('valgrind found errors in mxhs:\n' + this.log);
     return r;
   }
 
