@@ -121,6 +121,13 @@ static int64_t visible_upto(hs *s, const char *room, const char *user)
     return r;
 }
 
+/* Current state is for current members only: a user who left sees the
+ * history up to the leave (/messages, /event), not what happened since. */
+static int is_joined(hs *s, const char *room, const char *user)
+{
+    return visible_upto(s, room, user) == INT64_MAX;
+}
+
 static int not_member(hs_req *r)
 {
     return hs_err(r, 403, "M_FORBIDDEN", "You are not in this room");
@@ -167,7 +174,7 @@ int hs_h_state_get(hs_req *r)
     json_t *ev = NULL, *c;
     char eid[80] = "";
 
-    if (visible_upto(r->s, room, r->user_id) < 0)
+    if (!is_joined(r->s, room, r->user_id))
         return not_member(r);
     st = hs_db_stmt(r->s, "SELECT event_id FROM state WHERE room_id=? AND type=? AND state_key=?");
     if (!st)
@@ -237,7 +244,7 @@ json_t *hs_room_state_events(hs *s, const char *room, const char *viewer,
 
 int hs_h_state_all(hs_req *r)
 {
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
     return hs_ok(r, state_list(r->s, r->segs[1], NULL, r->user_id, r->device_id));
 }
@@ -245,11 +252,12 @@ int hs_h_state_all(hs_req *r)
 int hs_h_members(hs_req *r)
 {
     const char *want = hs_query(r, "membership"), *not_ = hs_query(r, "not_membership");
-    json_t *all, *chunk = json_array(), *ev;
+    json_t *all, *chunk, *ev;
     size_t i;
 
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
+    chunk = json_array();
     all = state_list(r->s, r->segs[1], "m.room.member", r->user_id, r->device_id);
     json_array_foreach(all, i, ev) {
         const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
@@ -263,11 +271,12 @@ int hs_h_members(hs_req *r)
 
 int hs_h_joined_members(hs_req *r)
 {
-    json_t *all, *joined = json_object(), *ev;
+    json_t *all, *joined, *ev;
     size_t i;
 
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
+    joined = json_object();
     all = state_list(r->s, r->segs[1], "m.room.member", NULL, NULL);
     json_array_foreach(all, i, ev) {
         json_t *c = json_object_get(ev, "content");
@@ -287,10 +296,11 @@ int hs_h_joined_members(hs_req *r)
 int hs_h_joined_rooms(hs_req *r)
 {
     sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT room_id FROM members WHERE user_id=? AND membership='join'");
-    json_t *arr = json_array();
+    json_t *arr;
 
     if (!st)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
+    arr = json_array();
     hs_bind_text(st, 1, r->user_id);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(arr, json_string(hs_col_text(st, 0)));

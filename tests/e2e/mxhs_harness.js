@@ -104,6 +104,8 @@ class Homeserver {
     const r = await this.exited;
     clearTimeout(t);
     if (r.code === 99) throw new Error('valgrind found errors in mxhs:\n' + this.log);
+    if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(this.log))
+      throw new Error('sanitizers found errors in mxhs:\n' + this.log);
     return r;
   }
 

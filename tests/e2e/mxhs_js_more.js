@@ -193,6 +193,8 @@ test('joined_members, members, kick and ban', async () => {
   const after2 = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b`,
                               { token: carl.access_token });
   assert.ok(!after2.json.chunk.some((e) => e.content.body === 'after kick'), 'nothing after the kick');
+  const st = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`, { token: carl.access_token });
+  assert.equal(st.status, 403, 'current state is for current members');
   const send = await hs.req('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/x1`,
                             { token: carl.access_token, body: { msgtype: 'm.text', body: 'hi' } });
   assert.equal(send.status, 403);
