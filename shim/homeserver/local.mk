@@ -33,3 +33,12 @@ tests_unit_homeserver_test_hs_event_SOURCES = tests/unit/homeserver/test_hs_even
 tests_unit_homeserver_test_hs_event_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SODIUM_LIBS) $(CRYPTO_LIBS)
+
+UNIT_TESTS += tests/unit/homeserver/test_hs_config
+check_PROGRAMS += tests/unit/homeserver/test_hs_config
+tests_unit_homeserver_test_hs_config_SOURCES = tests/unit/homeserver/test_hs_config.c \
+	shim/homeserver/hs_config.c
+tests_unit_homeserver_test_hs_config_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_homeserver_test_hs_config_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(YAML_LIBS) $(CRYPTO_LIBS)
