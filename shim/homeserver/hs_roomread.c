@@ -390,6 +390,8 @@ int hs_h_messages(hs_req *r)
 
     if (upto < 0)
         return not_member(r);
+    if (dir && strcmp(dir, "b") && strcmp(dir, "f"))
+        return hs_err(r, 400, "M_INVALID_PARAM", "dir must be b or f");
     if (limit <= 0 || limit > 1000)
         limit = limit <= 0 ? 10 : 1000;
     pos = from ? hs_token_parse(from) : (back ? r->s->stream : 0);

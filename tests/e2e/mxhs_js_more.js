@@ -246,6 +246,54 @@ test('security: error codes, limits, rate limit', async () => {
   assert.equal(r.json.errcode, 'M_UNKNOWN_TOKEN');
 });
 
+test('bad input gets a JSON error, never a crash', async () => {
+  const t = aliceCreds.access_token;
+  const R = encodeURIComponent(roomId);
+  const cases = [
+    ['GET', '/_matrix/client/v3/rooms/%00/state'],
+    ['GET', '/_matrix/client/v3/rooms/%ZZ/state'],
+    ['GET', '/_matrix/client/v3/' + 'a/'.repeat(40)],
+    ['GET', `/_matrix/client/v3/sync?since=garbage`],
+    ['GET', `/_matrix/client/v3/sync?filter=${encodeURIComponent('{"room":')}&timeout=0`],
+    ['GET', `/_matrix/client/v3/rooms/${R}/messages?from=s-1`],
+    ['GET', `/_matrix/client/v3/rooms/${R}/messages?limit=-3&dir=x`],
+    ['GET', `/_matrix/client/v3/rooms/${R}/event/%24nope`],
+    ['GET', `/_matrix/client/v3/rooms/${R}/context/%24nope`],
+    ['GET', '/_matrix/client/v3/rooms/!nope:test.mxhs/state/m.room.name'],
+    ['PUT', '/_matrix/client/v3/rooms/!nope:test.mxhs/send/m.room.message/t', { body: 'x' }],
+    ['POST', '/_matrix/client/v3/createRoom', { invite: 'not-a-list' }],
+    ['POST', '/_matrix/client/v3/createRoom', { invite: [42] }],
+    ['POST', '/_matrix/client/v3/createRoom', { room_version: '12' }],
+    ['POST', '/_matrix/client/v3/createRoom', { preset: 'weird' }],
+    ['POST', '/_matrix/client/v3/createRoom', { initial_state: [{ type: 'x' }] }],
+    ['POST', '/_matrix/client/v3/createRoom', { invite: ['@ghost:elsewhere.org'] }],
+    ['POST', `/_matrix/client/v3/rooms/${R}/invite`, {}],
+    ['POST', `/_matrix/client/v3/rooms/${R}/kick`, { user_id: 42 }],
+    ['PUT', `/_matrix/client/v3/rooms/${R}/state/m.room.power_levels/`, { users: { [alice.getUserId()]: 'high' } }],
+    ['PUT', `/_matrix/client/v3/rooms/${R}/typing/${encodeURIComponent(bob.getUserId())}`, { typing: true }],
+    ['POST', `/_matrix/client/v3/rooms/${R}/receipt/m.bogus/%24x`, {}],
+    ['PUT', `/_matrix/client/v3/profile/${encodeURIComponent(alice.getUserId())}/displayname`, { displayname: 5 }],
+    ['PUT', `/_matrix/client/v3/profile/${encodeURIComponent(bob.getUserId())}/displayname`, { displayname: 'x' }],
+    ['GET', '/_matrix/client/v3/profile/@nobody:test.mxhs'],
+    ['POST', '/_matrix/client/v3/login', { type: 'm.login.token', token: 'x' }],
+    ['POST', '/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.phone' }, password: 'x' }],
+    ['POST', '/_matrix/client/v3/register', { username: 'Bad Name!', password: 'x', auth: { type: 'm.login.dummy' } }],
+    ['POST', '/_matrix/client/v3/register?kind=guest', {}],
+    ['GET', '/_matrix/media/v3/download/other.server/abc'],
+    ['GET', '/_matrix/media/v3/download/test.mxhs/..%2F..%2Fetc%2Fpasswd'],
+    ['GET', '/_matrix/client/v3/user/%40alice%3Atest.mxhs/filter/notanumber'],
+    ['POST', '/_matrix/client/v3/user/%40bob%3Atest.mxhs/filter', {}],
+  ];
+  for (const [method, p, body] of cases) {
+    const r = await hs.req(method, p, { token: t, body });
+    assert.ok(r.status >= 400 && r.status < 500, `${method} ${p} -> ${r.status} ${r.body}`);
+    assert.ok(r.json && typeof r.json.errcode === 'string' && typeof r.json.error === 'string',
+              `${method} ${p} -> JSON error body`);
+  }
+  const ok = await hs.req('GET', '/_matrix/client/versions');
+  assert.equal(ok.status, 200, 'still serving');
+});
+
 test('login rate limit answers 429 with retry_after_ms', async () => {
   const limited = new Homeserver({ loginPerMinute: 3 });
   try {
