@@ -4,7 +4,7 @@ EXTRA_DIST += tests/e2e/mxhs_harness.js tests/e2e/mxhs_js.js
 TESTS += tests/e2e/mxhs_nio.js
 EXTRA_DIST += tests/e2e/mxhs_nio.js tests/e2e/mxhs_nio.py
 TESTS += tests/e2e/mxhs_js_more.js
-EXTRA_DIST += tests/e2e/mxhs_js_more.js
+EXTRA_DIST += tests/e2e/mxhs_js_more.js tests/e2e/mxhs_graph.py
 # A scriptable test module for mxhs's module hosting (mxhs_modules.js).
 check_LTLIBRARIES += tests/e2e/hstest.la
 tests_e2e_hstest_la_SOURCES = tests/e2e/hstest_mod.c

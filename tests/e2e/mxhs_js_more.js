@@ -385,6 +385,11 @@ test('restart: sync token, txn idempotency, rooms, media and tokens persist', as
   const m = /^mxc:\/\/[^/]+\/(.+)$/.exec(up.json.content_uri);
   const got = await hs.req('GET', `/_matrix/client/v1/media/download/${SERVER}/${m[1]}`, { token: tok });
   assert.deepEqual(got.body, PNG);
+  // the persisted graph, checked by an independent implementation
+  const g = spawnSync(process.env.NIO_PYTHON || '/usr/bin/python3',
+                      [path.join(__dirname, 'mxhs_graph.py'), path.join(hs.dir, 'hs.db')], { encoding: 'utf8' });
+  assert.equal(g.status, 0, g.stdout + g.stderr);
+  assert.match(g.stdout, /GRAPH OK \d+/);
   // a fresh js-sdk client on the new port with the old token
   const c = await start(aliceCreds);
   await until(() => c.getRoom(roomId)?.getLiveTimeline().getEvents().some((e) => e.getContent().body === 'after restart'),
