@@ -59,6 +59,24 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
         json_t *because = load_event_row(s, redacted_by, NULL, NULL, 1);
         if (because)
             json_object_set_new(uns, "redacted_because", because);
+    } else if (!json_object_get(json_object_get(pdu, "content"), "m.relates_to")) {
+        /* the latest edit by the same sender (spec: m.relations.m.replace) */
+        sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM events WHERE relates_to=? AND "
+                                         "rel_type='m.replace' AND sender=? AND redacted_by IS NULL "
+                                         "ORDER BY stream DESC LIMIT 1");
+        char edit[80] = "";
+        if (st) {
+            hs_bind_text(st, 1, json_string_value(json_object_get(pdu, "event_id")));
+            hs_bind_text(st, 2, json_string_value(json_object_get(pdu, "sender")));
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(edit, sizeof(edit), "%s", hs_col_text(st, 0));
+            sqlite3_reset(st);
+        }
+        if (edit[0]) {
+            json_t *e = load_event_row(s, edit, NULL, NULL, 1);
+            if (e)
+                json_object_set_new(uns, "m.relations", json_pack("{s:o}", "m.replace", e));
+        }
     }
     json_object_set_new(ev, "unsigned", uns);
     json_decref(pdu);

@@ -125,6 +125,10 @@ test('reactions, edits and redaction flow through', async () => {
   const r = await until(() => find(alice, (e) => e.getId() === react.event_id), 'alice sees the reaction');
   assert.equal(r.getRelation().key, '👍');
   await until(() => find(bob, (e) => e.getId() === edit.event_id), 'bob sees the edit');
+  const served0 = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(orig.event_id)}`,
+                               { token: bobCreds.access_token });
+  assert.equal(served0.json.unsigned['m.relations']['m.replace'].event_id, edit.event_id, 'edit aggregated');
+  assert.equal(served0.json.content.body, 'original', 'the original content is kept');
   const rel = await hs.req('GET', `/_matrix/client/v1/rooms/${encodeURIComponent(roomId)}/relations/${encodeURIComponent(orig.event_id)}`,
                            { token: aliceCreds.access_token });
   assert.deepEqual(rel.json.chunk.map((e) => e.event_id).sort(), [react.event_id, edit.event_id].sort());
