@@ -366,6 +366,23 @@ test('bad config names the key and line and exits 1', () => {
   }
 });
 
+test('room version 11, leaving, and rooms.leave in /sync', async () => {
+  const { room_id: r11 } = await alice.createRoom({ room_version: '11', invite: [bob.getUserId()], name: 'v11' });
+  await until(() => bob.getRoom(r11)?.getMyMembership() === 'invite', 'bob invited to the v11 room');
+  await bob.joinRoom(r11);
+  const create = bob.getRoom(r11).currentState.getStateEvents('m.room.create', '');
+  assert.equal(create.getContent().room_version, '11');
+  assert.equal(create.getContent().creator, alice.getUserId(), 'creator kept in v11 for nio');
+  const m = await bob.sendTextMessage(r11, 'v11 message');
+  await alice.redactEvent(r11, m.event_id);
+  await until(() => alice.getRoom(r11)?.findEventById(m.event_id)?.isRedacted(), 'redaction in v11');
+  await bob.leave(r11);
+  await until(() => bob.getRoom(r11)?.getMyMembership() === 'leave', 'js-sdk sees its leave');
+  const r = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(r11)}/messages?dir=b&limit=50`,
+                         { token: bobCreds.access_token });
+  assert.equal(r.status, 200, 'history up to the leave stays readable');
+});
+
 test('restart: sync token, txn idempotency, rooms, media and tokens persist', async () => {
   const tok = aliceCreds.access_token;
   const send = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/persist-1`;
