@@ -31,7 +31,15 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
         return NULL;
     if (redacted_by && *redacted_by) {
         char ver[8] = "10";
-        json_t *red = hs_event_redact(pdu, ver);
+        sqlite3_stmt *vs = hs_db_stmt(s, "SELECT version FROM rooms WHERE room_id=? /*red*/");
+        json_t *red;
+        if (vs) { /* v10 and v11 keep different keys */
+            hs_bind_text(vs, 1, json_string_value(json_object_get(pdu, "room_id")));
+            if (sqlite3_step(vs) == SQLITE_ROW)
+                snprintf(ver, sizeof(ver), "%s", hs_col_text(vs, 0));
+            sqlite3_reset(vs);
+        }
+        red = hs_event_redact(pdu, ver);
         if (red) {
             json_object_set(pdu, "content", json_object_get(red, "content"));
             json_decref(red);
