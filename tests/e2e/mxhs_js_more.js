@@ -156,6 +156,14 @@ test('/messages pages backwards and forwards', async () => {
   assert.deepEqual(more.json.chunk.map((e) => e.content.body), ['page 1', 'page 0']);
   const fwd = await hs.req('GET', `${path}?dir=f&limit=2&from=${more.json.end}`, { token: bobCreds.access_token });
   assert.deepEqual(fwd.json.chunk.map((e) => e.content.body), ['page 0', 'page 1']);
+  // unsigned.transaction_id only for the device that sent it
+  const mine = await hs.req('GET', `${path}?dir=b&limit=1`, { token: aliceCreds.access_token });
+  assert.ok(mine.json.chunk[0].unsigned.transaction_id, 'sending device sees its txn id');
+  const second = await login('alice', 'pw-alice');
+  const other = await hs.req('GET', `${path}?dir=b&limit=1`, { token: second.access_token });
+  assert.equal(other.json.chunk[0].event_id, mine.json.chunk[0].event_id);
+  assert.equal(other.json.chunk[0].unsigned.transaction_id, undefined, 'other device does not');
+  assert.equal(back.json.chunk[0].unsigned.transaction_id, undefined, 'other user does not');
 });
 
 test('account data: global m.direct and per room, echoed by /sync', async () => {
