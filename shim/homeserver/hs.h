@@ -200,6 +200,8 @@ int hs_h_whoami(hs_req *r);
 int hs_h_logout(hs_req *r);
 int hs_h_logout_all(hs_req *r);
 int hs_valid_localpart(const char *lp);
+int hs_h_devices(hs_req *r);    /* GET devices, devices/{id} */
+int hs_h_device_put(hs_req *r); /* PUT devices/{id}: exactly {} */
 
 /* ---- hs_event.c: event graph (pure where possible) ----------------------- */
 /* Event ID from the reference hash of `pdu` (redacted, no signatures or

@@ -251,6 +251,15 @@ test('security: error codes, limits, rate limit', async () => {
   }
   const s = await hs.req('GET', '/_matrix/client/v3/sync', { token: eve.access_token });
   assert.deepEqual(Object.keys(s.json.rooms.join), [], 'sync shows no foreign rooms');
+  // devices: list, rename (exactly {}), unknown
+  r = await hs.req('GET', '/_matrix/client/v3/devices', { token: eve.access_token });
+  assert.deepEqual(r.json.devices.map((d) => d.device_id), [eve.device_id]);
+  r = await hs.req('PUT', `/_matrix/client/r0/devices/${eve.device_id}`, { token: eve.access_token, body: { display_name: 'phone' } });
+  assert.deepEqual([r.status, r.json], [200, {}]);
+  r = await hs.req('GET', `/_matrix/client/v3/devices/${eve.device_id}`, { token: eve.access_token });
+  assert.equal(r.json.display_name, 'phone');
+  r = await hs.req('GET', `/_matrix/client/v3/devices/${bobCreds.device_id}`, { token: eve.access_token });
+  assert.equal(r.status, 404, 'another user\'s device is not visible');
   // logout kills the token
   r = await hs.req('POST', '/_matrix/client/v3/logout', { token: eve.access_token, body: {} });
   assert.deepEqual([r.status, r.json], [200, {}]);
