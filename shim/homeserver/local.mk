@@ -42,3 +42,9 @@ tests_unit_homeserver_test_hs_config_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_homeserver_test_hs_config_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(YAML_LIBS) $(CRYPTO_LIBS)
+
+# Fuzz targets (tests/fuzz/fuzz_hs_*.c): the config parser and the event functions.
+FUZZ_LIST += fuzz_hs_config fuzz_hs_event
+fuzz_hs_config_FUZZ_SRCS = shim/homeserver/hs_config.c module/common/ut.c module/common/ut_err.c
+fuzz_hs_event_FUZZ_SRCS = shim/homeserver/hs_event.c module/common/ut.c module/common/ut_err.c
+EXTRA_DIST += tests/fuzz/fuzz_hs_config.c tests/fuzz/fuzz_hs_event.c

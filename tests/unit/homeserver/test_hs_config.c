@@ -136,6 +136,9 @@ START_TEST(test_errors)
     expect_error("server_name: a.b\nlisten: [\n", "YAML syntax error");
     expect_error("server_name: a/b\n", ":1: server_name: not a valid server name");
     expect_error("", "server_name: missing");
+    /* found by fuzz_hs_config: a second modules list overflowed the first */
+    expect_error("server_name: a.b\nmodules:\n  - module: x\nmodules:\n  - module: y\n  - module: z\n",
+                 ":4: modules: given twice");
 }
 END_TEST
 
