@@ -141,7 +141,12 @@ static json_t *to_json(cx *c, yaml_node_t *n, int depth)
             const char *k = scalar(yaml_document_get_node(c->doc, p->key));
             json_t *v = to_json(c, yaml_document_get_node(c->doc, p->value),
                                 depth + 1);
-            if (!k || !v || json_object_set_new(j, k, v)) {
+            if (!k || !v) { /* a non-scalar key cannot become JSON */
+                json_decref(v);
+                json_decref(j);
+                return NULL;
+            }
+            if (json_object_set_new(j, k, v)) { /* set_new released v */
                 json_decref(j);
                 return NULL;
             }
