@@ -132,6 +132,7 @@ struct hs {
     hs_typing *typing;
     struct event *typing_timer;
     hs_rate rates[64];
+    char dummy_hash[128]; /* argon2id of a fixed string (equal login timing) */
     host *host;
     int modules_running;
     struct hs_mod_job *mjobs_head, *mjobs_tail; /* queued module work */

@@ -283,8 +283,21 @@ int hs_h_login(hs_req *r)
     if (!st)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
     hs_bind_text(st, 1, uid);
-    if (sqlite3_step(st) == SQLITE_ROW && (hash = (const char *)sqlite3_column_text(st, 0)))
+    if (sqlite3_step(st) == SQLITE_ROW && (hash = (const char *)sqlite3_column_text(st, 0))) {
         ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    } else {
+        /* Same work for unknown users, so timing does not tell which
+         * user IDs exist. The dummy hash is made once. */
+        static const char dummy_pw[] = "mxhs-no-such-user";
+        if (!r->s->dummy_hash[0] &&
+            crypto_pwhash_str(r->s->dummy_hash, dummy_pw, sizeof(dummy_pw) - 1,
+                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+            r->s->dummy_hash[0] = '\0';
+        if (r->s->dummy_hash[0] &&
+            crypto_pwhash_str_verify(r->s->dummy_hash, pw, strlen(pw)) == 0)
+            ok = 0; /* matching the dummy password logs nobody in */
+    }
     sqlite3_reset(st);
     if (!ok)
         return hs_err(r, 403, "M_FORBIDDEN", "Invalid username or password");
