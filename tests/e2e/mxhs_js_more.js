@@ -80,6 +80,27 @@ test('invite carried stripped state with the invitee member event', async () => 
   assert.equal(mine.event_id, undefined, 'stripped events carry no event_id');
 });
 
+test('rejecting an invite moves the room to rooms.leave', async () => {
+  const r = await hs.req('POST', '/_matrix/client/v3/createRoom', { token: aliceCreds.access_token,
+    body: { invite: [bob.getUserId()], name: 'to reject' } });
+  const R = r.json.room_id;
+  const s1 = await hs.req('GET', '/_matrix/client/v3/sync?timeout=0', { token: bobCreds.access_token });
+  assert.ok(s1.json.rooms.invite[R]);
+  const lv = await hs.req('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(R)}/leave`,
+                          { token: bobCreds.access_token, body: {} });
+  assert.deepEqual([lv.status, lv.json], [200, {}]);
+  const s2 = await hs.req('GET', `/_matrix/client/v3/sync?since=${s1.json.next_batch}&timeout=5000`,
+                          { token: bobCreds.access_token });
+  const left = s2.json.rooms.leave[R];
+  assert.ok(left, 'room listed under rooms.leave');
+  assert.equal(left.timeline.events.at(-1).content.membership, 'leave');
+  assert.equal(left.timeline.events.length, 1, 'nothing from a room never joined but the leave');
+  assert.equal(s2.json.rooms.invite[R], undefined);
+  const s3 = await hs.req('GET', '/_matrix/client/v3/sync?timeout=0', { token: bobCreds.access_token });
+  assert.equal(s3.json.rooms.invite[R] || s3.json.rooms.join[R] || s3.json.rooms.leave[R], undefined,
+               'an initial sync leaves it out');
+});
+
 test('media: upload, authenticated v1 and legacy download, thumbnail', async () => {
   const up = await alice.uploadContent(PNG, { name: 'dot.png', type: 'image/png' });
   const m = /^mxc:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(up.content_uri);
