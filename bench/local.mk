@@ -13,3 +13,8 @@ bench_crypto_CPPFLAGS = $(SC_CPPFLAGS) -I$(top_srcdir)/bench
 bench_crypto_LDADD = libsbcrypto.la libsbcommon.la
 EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js \
 	bench/crypto-node-session.js bench/crypto-node-sealed.js
+
+# mxhs (shim/homeserver): send throughput and /sync wake-up latency.
+BENCH_LIST += mxhs echo.la
+BENCH_RUN += bench/hs_bench.sh
+EXTRA_DIST += bench/hs_bench.sh bench/hs_bench.js

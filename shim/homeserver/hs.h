@@ -132,6 +132,7 @@ struct hs {
     hs_typing *typing;
     struct event *typing_timer;
     hs_rate rates[64];
+    char dummy_hash[128]; /* argon2id of a fixed string (equal login timing) */
     host *host;
     int modules_running;
     struct hs_mod_job *mjobs_head, *mjobs_tail; /* queued module work */
@@ -139,6 +140,8 @@ struct hs {
     struct hs_delivery *dq_head, *dq_tail;       /* on_event queue */
     struct event *dq_ev;
     struct event *sig_ev[2];
+    struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
+    uint64_t mxm_next_id;
     ut_log log;
 };
 
@@ -198,6 +201,8 @@ int hs_h_whoami(hs_req *r);
 int hs_h_logout(hs_req *r);
 int hs_h_logout_all(hs_req *r);
 int hs_valid_localpart(const char *lp);
+int hs_h_devices(hs_req *r);    /* GET devices, devices/{id} */
+int hs_h_device_put(hs_req *r); /* PUT devices/{id}: exactly {} */
 
 /* ---- hs_event.c: event graph (pure where possible) ----------------------- */
 /* Event ID from the reference hash of `pdu` (redacted, no signatures or
@@ -224,6 +229,9 @@ int64_t hs_pl_event(const json_t *state, const char *type, int is_state);
 int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
                  const char *type, const char *state_key, json_t *content,
                  const char *redacts, const char *txn_id, char out[64]);
+/* Was this transaction ID used by user/device? Copies its event ID. */
+int hs_txn_seen(hs *s, const char *user, const char *dev, const char *txn,
+                char out[64]);
 /* Current state as an object "type\x1fkey" -> PDU; caller decrefs. */
 json_t *hs_room_state(hs *s, const char *room_id);
 /* Membership of user in room: "join", "invite", "leave", "ban" or NULL. */

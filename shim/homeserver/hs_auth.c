@@ -283,8 +283,21 @@ int hs_h_login(hs_req *r)
     if (!st)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
     hs_bind_text(st, 1, uid);
-    if (sqlite3_step(st) == SQLITE_ROW && (hash = (const char *)sqlite3_column_text(st, 0)))
+    if (sqlite3_step(st) == SQLITE_ROW && (hash = (const char *)sqlite3_column_text(st, 0))) {
         ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    } else {
+        /* Same work for unknown users, so timing does not tell which
+         * user IDs exist. The dummy hash is made once. */
+        static const char dummy_pw[] = "mxhs-no-such-user";
+        if (!r->s->dummy_hash[0] &&
+            crypto_pwhash_str(r->s->dummy_hash, dummy_pw, sizeof(dummy_pw) - 1,
+                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+            r->s->dummy_hash[0] = '\0';
+        if (r->s->dummy_hash[0] &&
+            crypto_pwhash_str_verify(r->s->dummy_hash, pw, strlen(pw)) == 0)
+            ok = 0; /* matching the dummy password logs nobody in */
+    }
     sqlite3_reset(st);
     if (!ok)
         return hs_err(r, 403, "M_FORBIDDEN", "Invalid username or password");
@@ -402,5 +415,54 @@ int hs_h_logout_all(hs_req *r)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
     hs_bind_text(st, 1, r->user_id);
     hs_db_step_done(r->s, st);
+    return hs_ok(r, NULL);
+}
+
+/* ---- devices ------------------------------------------------------------- */
+
+int hs_h_devices(hs_req *r)
+{
+    sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT device_id, display_name FROM devices WHERE user_id=?");
+    json_t *arr, *one = NULL;
+    const char *want = r->nseg > 1 ? r->segs[1] : NULL;
+
+    if (!st)
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    arr = json_array();
+    hs_bind_text(st, 1, r->user_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *d = json_pack("{s:s}", "device_id", hs_col_text(st, 0));
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            json_object_set_new(d, "display_name", json_string(hs_col_text(st, 1)));
+        if (want && !strcmp(want, hs_col_text(st, 0)))
+            one = json_incref(d);
+        json_array_append_new(arr, d);
+    }
+    sqlite3_reset(st);
+    if (!want)
+        return hs_ok(r, json_pack("{s:o}", "devices", arr));
+    json_decref(arr);
+    if (!one)
+        return hs_err(r, 404, "M_NOT_FOUND", "Unknown device");
+    return hs_ok(r, one);
+}
+
+int hs_h_device_put(hs_req *r)
+{
+    json_t *dn = json_object_get(r->json, "display_name");
+    sqlite3_stmt *st;
+
+    if (dn && !json_is_string(dn))
+        return hs_err(r, 400, "M_BAD_JSON", "display_name must be a string");
+    st = hs_db_stmt(r->s, "UPDATE devices SET display_name=? WHERE user_id=? AND device_id=?");
+    if (!st)
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    hs_bind_text(st, 1, json_string_value(dn));
+    hs_bind_text(st, 2, r->user_id);
+    hs_bind_text(st, 3, r->segs[1]);
+    if (hs_db_step_done(r->s, st))
+        return hs_err(r, 500, "M_UNKNOWN", "database error");
+    if (sqlite3_changes(r->s->db) == 0)
+        return hs_err(r, 404, "M_NOT_FOUND", "Unknown device");
     return hs_ok(r, NULL);
 }

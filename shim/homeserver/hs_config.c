@@ -141,7 +141,12 @@ static json_t *to_json(cx *c, yaml_node_t *n, int depth)
             const char *k = scalar(yaml_document_get_node(c->doc, p->key));
             json_t *v = to_json(c, yaml_document_get_node(c->doc, p->value),
                                 depth + 1);
-            if (!k || !v || json_object_set_new(j, k, v)) {
+            if (!k || !v) { /* a non-scalar key cannot become JSON */
+                json_decref(v);
+                json_decref(j);
+                return NULL;
+            }
+            if (json_object_set_new(j, k, v)) { /* set_new released v */
                 json_decref(j);
                 return NULL;
             }
@@ -210,6 +215,12 @@ static int parse_root(cx *c, hs_config *o, yaml_node_t *root)
     if (need_map(c, root, "(top level)"))
         return -1;
     FOREACH_PAIR(c, root, k, kn, vn, p1) {
+        yaml_node_pair_t *q;
+        for (q = root->data.mapping.pairs.start; q < p1; q++) {
+            const char *k0 = scalar(yaml_document_get_node(c->doc, q->key));
+            if (k0 && !strcmp(k0, k))
+                return fail(c, kn, k, "given twice");
+        }
         if (!strcmp(k, "server_name")) {
             if (get_str(c, vn, k, &o->server_name))
                 return -1;
@@ -326,36 +337,23 @@ static char *dup_or(char *v, const char *def)
     return v ? v : strdup(def);
 }
 
-int hs_config_load(hs_config *o, const char *path, char *err, size_t errlen)
+/* Parse from an initialised parser; shared by the file and buffer forms. */
+static int parse(hs_config *o, yaml_parser_t *parser, const char *name,
+                 char *err, size_t errlen)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
-    FILE *f;
-    cx c = {&doc, path, err, errlen};
+    cx c = {&doc, name, err, errlen};
     int rc = -1, have_doc = 0;
 
-    memset(o, 0, sizeof(*o));
-    o->port = 8008;
-    o->unauth_media = 1;
-    o->max_upload = 50u << 20;
-    o->login_per_minute = 30;
-    o->log_level = UT_LOG_INFO;
-    f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
-        snprintf(err, errlen, "%s:%lu: YAML syntax error: %s", path,
-                 (unsigned long)parser.problem_mark.line + 1,
-                 parser.problem ? parser.problem : "unknown");
+    if (!yaml_parser_load(parser, &doc)) {
+        snprintf(err, errlen, "%s:%lu: YAML syntax error: %s", name,
+                 (unsigned long)parser->problem_mark.line + 1,
+                 parser->problem ? parser->problem : "unknown");
         goto out;
     }
     have_doc = 1;
     if (!yaml_document_get_root_node(&doc)) {
-        snprintf(err, errlen, "%s:1: server_name: missing (the file is empty)", path);
+        snprintf(err, errlen, "%s:1: server_name: missing (the file is empty)", name);
         goto out;
     }
     if (parse_root(&c, o, yaml_document_get_root_node(&doc)))
@@ -372,10 +370,52 @@ int hs_config_load(hs_config *o, const char *path, char *err, size_t errlen)
 out:
     if (have_doc)
         yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
     if (rc)
         hs_config_free(o);
+    return rc;
+}
+
+static void defaults(hs_config *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->port = 8008;
+    o->unauth_media = 1;
+    o->max_upload = 50u << 20;
+    o->login_per_minute = 30;
+    o->log_level = UT_LOG_INFO;
+}
+
+int hs_config_load(hs_config *o, const char *path, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    FILE *f;
+    int rc;
+
+    defaults(o);
+    f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    rc = parse(o, &parser, path, err, errlen);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+int hs_config_parse(hs_config *o, const char *name, const unsigned char *buf,
+                    size_t len, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    int rc;
+
+    defaults(o);
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, buf, len);
+    rc = parse(o, &parser, name, err, errlen);
+    yaml_parser_delete(&parser);
     return rc;
 }
 

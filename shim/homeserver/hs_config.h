@@ -59,6 +59,11 @@ typedef struct hs_config {
 int hs_config_load(hs_config *out, const char *path, char *err,
                    size_t errlen);
 
+/* The same from a buffer of `len` bytes; `name` stands for the file name
+ * in messages. */
+int hs_config_parse(hs_config *out, const char *name, const unsigned char *buf,
+                    size_t len, char *err, size_t errlen);
+
 /* Release everything; the struct is zeroed. NULL ok. */
 void hs_config_free(hs_config *c);
 

@@ -30,6 +30,35 @@ static void add_common_headers(struct evkeyvalq *h)
 
 static void on_close(struct evhttp_connection *c, void *arg);
 
+/* A request handed to a module route: answered through hs_http_respond by
+ * id, so a module answering late (or twice) never touches a freed request. */
+typedef struct hs_mxm_pending {
+    uint64_t id;
+    struct evhttp_request *req;
+    hs *s;
+    struct hs_mxm_pending *next;
+} hs_mxm_pending;
+
+static hs_mxm_pending *pending_take(hs *s, uint64_t id)
+{
+    hs_mxm_pending **pp, *p;
+
+    for (pp = &s->mxm_pending; (p = *pp); pp = &p->next)
+        if (p->id == id) {
+            *pp = p->next;
+            return p;
+        }
+    return NULL;
+}
+
+static void on_mxm_close(struct evhttp_connection *c, void *arg)
+{
+    hs_mxm_pending *p = arg;
+
+    (void)c;
+    free(pending_take(p->s, p->id));
+}
+
 static void http_finish(hs_req *r)
 {
     struct evhttp_request *req = r->transport;
@@ -144,14 +173,34 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (!strncmp(path, "/_mxm/", 6) && s->host) {
         char *dec = evhttp_uridecode(path, 0, NULL);
-        uint64_t id = (uint64_t)(uintptr_t)req;
         unsigned char *b = blen ? evbuffer_pullup(in, -1) : NULL;
-        int taken = dec && host_dispatch_http(s->host, id, method_name(cmd), dec,
-                                              query ? query : "",
-                                              (const char *)b, blen);
+        hs_mxm_pending *p = calloc(1, sizeof(*p));
+        uint64_t id = ++s->mxm_next_id;
+        int taken;
+
+        if (!p || !dec) {
+            free(p);
+            free(dec);
+            send_simple(req, 500, "M_UNKNOWN", "out of memory");
+            return;
+        }
+        p->id = id;
+        p->req = req;
+        p->s = s;
+        p->next = s->mxm_pending;
+        s->mxm_pending = p;
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_mxm_close, p);
+        taken = host_dispatch_http(s->host, id, method_name(cmd), dec,
+                                   query ? query : "", (const char *)b, blen);
         free(dec);
-        if (!taken)
-            send_simple(req, 404, "M_UNRECOGNIZED", "Unrecognized request");
+        if (!taken) {
+            p = pending_take(s, id);
+            if (p) {
+                evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+                free(p);
+                send_simple(req, 404, "M_UNRECOGNIZED", "Unrecognized request");
+            }
+        }
         return;
     }
     r = calloc(1, sizeof(*r));
@@ -186,11 +235,20 @@ static void on_request(struct evhttp_request *req, void *arg)
 int hs_http_respond(hs *s, uint64_t reply_id, int status,
                     const char *content_type, const void *body, size_t len)
 {
-    struct evhttp_request *req = (struct evhttp_request *)(uintptr_t)reply_id;
-    struct evbuffer *out = evbuffer_new();
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    hs_mxm_pending *p = pending_take(s, reply_id);
+    struct evhttp_request *req;
+    struct evbuffer *out;
+    struct evkeyvalq *h;
 
-    (void)s;
+    if (!p)
+        return MXM_ERR_NOTFOUND; /* answered already, or the client left */
+    req = p->req;
+    free(p);
+    if (status < 100 || status > 599)
+        status = 500;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+    out = evbuffer_new();
+    h = evhttp_request_get_output_headers(req);
     add_common_headers(h);
     evhttp_add_header(h, "Content-Type", content_type ? content_type : "application/octet-stream");
     if (out && len)
@@ -240,7 +298,13 @@ int hs_http_start(hs *s, char *err, size_t errlen)
 
 void hs_http_stop(hs *s)
 {
+    /* evhttp_free runs the close callbacks, which drop pending entries */
     if (s->http)
         evhttp_free(s->http);
     s->http = NULL;
+    while (s->mxm_pending) {
+        hs_mxm_pending *p = s->mxm_pending;
+        s->mxm_pending = p->next;
+        free(p);
+    }
 }

@@ -13,7 +13,9 @@
 
 int hs_http_start(hs *s, char *err, size_t errlen);
 void hs_http_stop(hs *s);
-/* Answer a module-routed request (host_matrix_ops.http_respond). */
+/* Answer a module-routed request (host_matrix_ops.http_respond). Returns 0,
+ * or MXM_ERR_NOTFOUND when `reply_id` was answered already or its client
+ * has disconnected (nothing is sent). */
 int hs_http_respond(hs *s, uint64_t reply_id, int status,
                     const char *content_type, const void *body, size_t len);
 

@@ -196,8 +196,10 @@ int main(int argc, char **argv)
         if (host_new(&s->host, s->base, s->cfg.server_name, s->cfg.data_dir, &none,
                      NULL, NULL, err, sizeof(err)) == 0) {
             for (i = 0; (size_t)i < s->cfg.nmodules; i++)
-                host_load(s->host, s->cfg.modules[i].module, s->cfg.modules[i].config_json,
-                          NULL, err, sizeof(err));
+                if (host_load(s->host, s->cfg.modules[i].module, s->cfg.modules[i].config_json,
+                              NULL, err, sizeof(err)))
+                    fprintf(stderr, "mxhs: warning: %s (its user namespace is not checked; "
+                                    "set MXM_MODULE_PATH)\n", err);
         }
         if (hs_valid_localpart(pos[0]) && hs_namespace_owned(s, pos[0])) {
             fprintf(stderr, "mxhs: %s lies in a module's exclusive namespace\n", pos[0]);

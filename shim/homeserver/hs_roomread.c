@@ -31,7 +31,15 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
         return NULL;
     if (redacted_by && *redacted_by) {
         char ver[8] = "10";
-        json_t *red = hs_event_redact(pdu, ver);
+        sqlite3_stmt *vs = hs_db_stmt(s, "SELECT version FROM rooms WHERE room_id=? /*red*/");
+        json_t *red;
+        if (vs) { /* v10 and v11 keep different keys */
+            hs_bind_text(vs, 1, json_string_value(json_object_get(pdu, "room_id")));
+            if (sqlite3_step(vs) == SQLITE_ROW)
+                snprintf(ver, sizeof(ver), "%s", hs_col_text(vs, 0));
+            sqlite3_reset(vs);
+        }
+        red = hs_event_redact(pdu, ver);
         if (red) {
             json_object_set(pdu, "content", json_object_get(red, "content"));
             json_decref(red);
@@ -59,6 +67,24 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
         json_t *because = load_event_row(s, redacted_by, NULL, NULL, 1);
         if (because)
             json_object_set_new(uns, "redacted_because", because);
+    } else if (!json_object_get(json_object_get(pdu, "content"), "m.relates_to")) {
+        /* the latest edit by the same sender (spec: m.relations.m.replace) */
+        sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM events WHERE relates_to=? AND "
+                                         "rel_type='m.replace' AND sender=? AND redacted_by IS NULL "
+                                         "ORDER BY stream DESC LIMIT 1");
+        char edit[80] = "";
+        if (st) {
+            hs_bind_text(st, 1, json_string_value(json_object_get(pdu, "event_id")));
+            hs_bind_text(st, 2, json_string_value(json_object_get(pdu, "sender")));
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(edit, sizeof(edit), "%s", hs_col_text(st, 0));
+            sqlite3_reset(st);
+        }
+        if (edit[0]) {
+            json_t *e = load_event_row(s, edit, NULL, NULL, 1);
+            if (e)
+                json_object_set_new(uns, "m.relations", json_pack("{s:o}", "m.replace", e));
+        }
     }
     json_object_set_new(ev, "unsigned", uns);
     json_decref(pdu);
@@ -121,6 +147,13 @@ static int64_t visible_upto(hs *s, const char *room, const char *user)
     return r;
 }
 
+/* Current state is for current members only: a user who left sees the
+ * history up to the leave (/messages, /event), not what happened since. */
+static int is_joined(hs *s, const char *room, const char *user)
+{
+    return visible_upto(s, room, user) == INT64_MAX;
+}
+
 static int not_member(hs_req *r)
 {
     return hs_err(r, 403, "M_FORBIDDEN", "You are not in this room");
@@ -167,7 +200,7 @@ int hs_h_state_get(hs_req *r)
     json_t *ev = NULL, *c;
     char eid[80] = "";
 
-    if (visible_upto(r->s, room, r->user_id) < 0)
+    if (!is_joined(r->s, room, r->user_id))
         return not_member(r);
     st = hs_db_stmt(r->s, "SELECT event_id FROM state WHERE room_id=? AND type=? AND state_key=?");
     if (!st)
@@ -237,7 +270,7 @@ json_t *hs_room_state_events(hs *s, const char *room, const char *viewer,
 
 int hs_h_state_all(hs_req *r)
 {
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
     return hs_ok(r, state_list(r->s, r->segs[1], NULL, r->user_id, r->device_id));
 }
@@ -245,11 +278,12 @@ int hs_h_state_all(hs_req *r)
 int hs_h_members(hs_req *r)
 {
     const char *want = hs_query(r, "membership"), *not_ = hs_query(r, "not_membership");
-    json_t *all, *chunk = json_array(), *ev;
+    json_t *all, *chunk, *ev;
     size_t i;
 
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
+    chunk = json_array();
     all = state_list(r->s, r->segs[1], "m.room.member", r->user_id, r->device_id);
     json_array_foreach(all, i, ev) {
         const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
@@ -263,11 +297,12 @@ int hs_h_members(hs_req *r)
 
 int hs_h_joined_members(hs_req *r)
 {
-    json_t *all, *joined = json_object(), *ev;
+    json_t *all, *joined, *ev;
     size_t i;
 
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
+    if (!is_joined(r->s, r->segs[1], r->user_id))
         return not_member(r);
+    joined = json_object();
     all = state_list(r->s, r->segs[1], "m.room.member", NULL, NULL);
     json_array_foreach(all, i, ev) {
         json_t *c = json_object_get(ev, "content");
@@ -287,10 +322,11 @@ int hs_h_joined_members(hs_req *r)
 int hs_h_joined_rooms(hs_req *r)
 {
     sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT room_id FROM members WHERE user_id=? AND membership='join'");
-    json_t *arr = json_array();
+    json_t *arr;
 
     if (!st)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
+    arr = json_array();
     hs_bind_text(st, 1, r->user_id);
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(arr, json_string(hs_col_text(st, 0)));
@@ -380,6 +416,8 @@ int hs_h_messages(hs_req *r)
 
     if (upto < 0)
         return not_member(r);
+    if (dir && strcmp(dir, "b") && strcmp(dir, "f"))
+        return hs_err(r, 400, "M_INVALID_PARAM", "dir must be b or f");
     if (limit <= 0 || limit > 1000)
         limit = limit <= 0 ? 10 : 1000;
     pos = from ? hs_token_parse(from) : (back ? r->s->stream : 0);

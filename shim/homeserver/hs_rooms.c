@@ -76,6 +76,14 @@ static int room_info(hs *s, const char *room_id, char ver[8], int64_t *depth,
 }
 
 static int txn_lookup(hs *s, const char *user, const char *dev,
+                      const char *txn, char out[64]);
+int hs_txn_seen(hs *s, const char *user, const char *dev, const char *txn,
+                char out[64])
+{
+    return txn_lookup(s, user, dev, txn, out);
+}
+
+static int txn_lookup(hs *s, const char *user, const char *dev,
                       const char *txn, char out[64])
 {
     sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM txns WHERE user_id=? AND device_id=? AND txn_id=?");
@@ -536,9 +544,46 @@ int hs_h_membership(hs_req *r)
     return rc ? HS_DONE : hs_ok(r, NULL);
 }
 
+/* A second identical annotation (sender, target, key) is refused, as the
+ * spec recommends; redacted ones do not count. */
+static int duplicate_annotation(hs *s, const char *room, const char *sender,
+                                json_t *content)
+{
+    json_t *rel = json_object_get(content, "m.relates_to");
+    const char *target = json_string_value(json_object_get(rel, "event_id"));
+    const char *key = json_string_value(json_object_get(rel, "key"));
+    const char *rt = json_string_value(json_object_get(rel, "rel_type"));
+    sqlite3_stmt *st;
+    int dup = 0;
+
+    if (!target || !key || !rt || strcmp(rt, "m.annotation"))
+        return 0;
+    st = hs_db_stmt(s, "SELECT json FROM events WHERE relates_to=? AND room_id=? AND sender=? "
+                       "AND rel_type='m.annotation' AND redacted_by IS NULL");
+    if (!st)
+        return 0;
+    hs_bind_text(st, 1, target);
+    hs_bind_text(st, 2, room);
+    hs_bind_text(st, 3, sender);
+    while (!dup && sqlite3_step(st) == SQLITE_ROW) {
+        json_t *ev = json_loads(hs_col_text(st, 0), 0, NULL);
+        const char *k = json_string_value(json_object_get(
+            json_object_get(json_object_get(ev, "content"), "m.relates_to"), "key"));
+        dup = k && !strcmp(k, key);
+        json_decref(ev);
+    }
+    sqlite3_reset(st);
+    return dup;
+}
+
 int hs_h_send(hs_req *r)
 {
-    char eid[64];
+    char eid[64], prior[64];
+
+    if (!strcmp(r->segs[3], "m.reaction") &&
+        !hs_txn_seen(r->s, r->user_id, r->device_id, r->segs[4], prior) &&
+        duplicate_annotation(r->s, r->segs[1], r->user_id, r->json))
+        return hs_err(r, 400, "M_DUPLICATE_ANNOTATION", "You already reacted with this key");
 
     if (hs_room_send(r->s, r, r->segs[1], r->user_id, r->segs[3], NULL, r->json,
                      NULL, r->segs[4], eid))

@@ -300,6 +300,10 @@ static int filter_limit(hs_req *r, const char *f)
     if (f[0] == '{') {
         if (!hs_json_depth_ok((const unsigned char *)f, strlen(f), HS_JSON_MAX_DEPTH))
             j = json_loads(f, 0, NULL);
+        if (!json_is_object(j)) {
+            json_decref(j);
+            return -1; /* a broken inline filter is the client's error */
+        }
     } else {
         sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT json FROM filters WHERE filter_id=? AND user_id=?");
         if (st) {
@@ -407,6 +411,8 @@ int hs_h_sync(hs_req *r)
     hs_waiter *w;
     struct timeval tv;
 
+    if (limit < 0)
+        return hs_err(r, 400, "M_BAD_JSON", "the inline filter is not a JSON object");
     if (since_s) {
         since = hs_token_parse(since_s);
         if (since < 0)

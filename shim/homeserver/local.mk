@@ -23,4 +23,28 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
-EXTRA_DIST += examples/homeserver.yaml
+EXTRA_DIST += examples/homeserver.yaml shim/homeserver/README.md
+
+# Unit tests (Check): event hashing, redaction, auth rules.
+UNIT_TESTS += tests/unit/homeserver/test_hs_event
+check_PROGRAMS += tests/unit/homeserver/test_hs_event
+tests_unit_homeserver_test_hs_event_SOURCES = tests/unit/homeserver/test_hs_event.c \
+	shim/homeserver/hs_event.c
+tests_unit_homeserver_test_hs_event_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(SODIUM_LIBS) $(CRYPTO_LIBS)
+
+UNIT_TESTS += tests/unit/homeserver/test_hs_config
+check_PROGRAMS += tests/unit/homeserver/test_hs_config
+tests_unit_homeserver_test_hs_config_SOURCES = tests/unit/homeserver/test_hs_config.c \
+	shim/homeserver/hs_config.c
+tests_unit_homeserver_test_hs_config_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_homeserver_test_hs_config_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(YAML_LIBS) $(CRYPTO_LIBS)
+
+# Fuzz targets (tests/fuzz/fuzz_hs_*.c): the config parser and the event functions.
+FUZZ_LIST += fuzz_hs_config fuzz_hs_event
+fuzz_hs_config_FUZZ_SRCS = shim/homeserver/hs_config.c module/common/ut.c module/common/ut_err.c
+fuzz_hs_event_FUZZ_SRCS = shim/homeserver/hs_event.c module/common/ut.c module/common/ut_err.c
+EXTRA_DIST += tests/fuzz/fuzz_hs_config.c tests/fuzz/fuzz_hs_event.c

@@ -3,6 +3,16 @@ TESTS += tests/e2e/mxhs_js.js
 EXTRA_DIST += tests/e2e/mxhs_harness.js tests/e2e/mxhs_js.js
 TESTS += tests/e2e/mxhs_nio.js
 EXTRA_DIST += tests/e2e/mxhs_nio.js tests/e2e/mxhs_nio.py
+TESTS += tests/e2e/mxhs_js_more.js
+EXTRA_DIST += tests/e2e/mxhs_js_more.js tests/e2e/mxhs_graph.py
+# A scriptable test module for mxhs's module hosting (mxhs_modules.js).
+check_LTLIBRARIES += tests/e2e/hstest.la
+tests_e2e_hstest_la_SOURCES = tests/e2e/hstest_mod.c
+tests_e2e_hstest_la_CFLAGS = $(AM_CFLAGS) $(MODULE_CFLAGS) $(JANSSON_CFLAGS)
+tests_e2e_hstest_la_LIBADD = $(JANSSON_LIBS)
+tests_e2e_hstest_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) -rpath $(abs_builddir)
+TESTS += tests/e2e/mxhs_modules.js
+EXTRA_DIST += tests/e2e/mxhs_modules.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js

@@ -10,6 +10,7 @@ const path = require('node:path');
 const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
 const MXHS = path.join(builddir, 'mxhs');
 const ECHO = path.join(builddir, '.libs', 'echo.so');
+const HSTEST = path.join(builddir, 'tests', 'e2e', '.libs', 'hstest.so');
 const SERVER = 'test.mxhs';
 
 // Node 20 lacks Promise.withResolvers (matrix-js-sdk 43 needs it). The SDK
@@ -42,13 +43,17 @@ database: {path: ${dir}/hs.db}
 media_path: ${dir}/media
 data_dir: ${dir}
 registration:
-  enabled: true
-login_rate_limit: {per_minute: ${(extra && extra.loginPerMinute) || 1000}}
+  enabled: ${extra && extra.registration === false ? 'false' : 'true'}
+${extra && extra.sharedSecret ? `  shared_secret: "${extra.sharedSecret}"
+` : ''}login_rate_limit: {per_minute: ${(extra && extra.loginPerMinute) || 1000}}
 log_level: ${process.env.MXHS_LOG || 'info'}
 modules:
   - module: ${ECHO}
     config: {localpart: echo, prefix: "echo: "}
-`;
+${((extra && extra.modules) || []).map((m) => `  - module: ${m.path}
+    double_puppet: ${m.double_puppet ? 'true' : 'false'}
+    config: {}
+`).join('')}`;
   const file = path.join(dir, 'homeserver.yaml');
   fs.writeFileSync(file, cfg);
   return file;
@@ -64,13 +69,20 @@ class Homeserver {
   }
 
   async start() {
-    this.proc = spawn(MXHS, ['--config', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // MXHS_VALGRIND=1 runs the server under memcheck (manual runs; slow):
+    // memory errors or definite leaks make it exit 99, which tests see.
+    const vg = process.env.MXHS_VALGRIND === '1';
+    const cmd = vg ? 'valgrind' : MXHS;
+    const args = vg ? ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite',
+                       '--errors-for-leak-kinds=definite', MXHS, '--config', this.config]
+                    : ['--config', this.config];
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = this.proc;
     proc.stderr.on('data', (d) => { this.log += d.toString(); });
     this.exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
     const port = await new Promise((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error('mxhs did not start:\n' + this.log)), 15000);
+      const t = setTimeout(() => reject(new Error('mxhs did not start:\n' + this.log)), vg ? 60000 : 15000);
       proc.stdout.on('data', (d) => {
         out += d.toString();
         const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -88,14 +100,18 @@ class Homeserver {
     const proc = this.proc;
     this.proc = null;
     proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    const t = setTimeout(() => proc.kill('SIGKILL'), process.env.MXHS_VALGRIND === '1' ? 30000 : 5000);
     const r = await this.exited;
     clearTimeout(t);
+    if (r.code === 99) throw new Error('valgrind found errors in mxhs:\n' + this.log);
+    if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(this.log))
+      throw new Error('sanitizers found errors in mxhs:\n' + this.log);
     return r;
   }
 
-  async restart() {
+  async restart(opts) {
     await this.stop();
+    if (opts) { this.opts = opts; this.config = writeConfig(this.dir, opts); }
     return this.start();
   }
 
@@ -141,4 +157,4 @@ const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108020000009077' +
   '53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
 
-module.exports = { Homeserver, until, polyfill, SERVER, PNG, MXHS, ECHO };
+module.exports = { Homeserver, until, polyfill, SERVER, PNG, MXHS, ECHO, HSTEST };

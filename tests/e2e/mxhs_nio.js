@@ -51,6 +51,14 @@ test('nio journey: register, DM echo, media, react, edit, redact, profile, 403',
   assert.match(r.out, /ok - the echo/);
 });
 
+test('nio after a restart: account, DM, history and the module persist', async () => {
+  await hs.restart();
+  const r = await runNio(['resume', hs.base, SERVER]);
+  assert.equal(r.code, 0, r.out + '\n--- mxhs log\n' + hs.log);
+  assert.match(r.out, /ok - history survived the restart/);
+  assert.match(r.out, /ok - the echo after restart/);
+});
+
 test('nio and js-sdk see each other typing and reading', async () => {
   assert.equal(hs.registerUser('jsuser', 'pw-js').status, 0);
   assert.equal(hs.registerUser('niouser', 'pw-nio').status, 0);

@@ -6,6 +6,8 @@ journey BASE SERVER: register (dummy auth without session), log in with an
   an image (r0, unauthenticated download), the echo module echoes the image,
   react, edit, redact, set a display name, typing, receipts, read markers,
   /messages, /event, joined_members, state; an outsider gets 403.
+resume BASE SERVER: after a restart, logs in again and finds the DM, its
+  history and a working echo.
 peer BASE SERVER USER PASSWORD ROOM JSUSER: joins ROOM, sends typing, a
   message and a receipt, then waits to see JSUSER typing and a receipt.
 Every check raises on failure; success prints "NIO OK".
@@ -194,6 +196,31 @@ async def journey(base, server):
     await c.close()
 
 
+async def resume(base, server):
+    """After a restart: the account, the DM, its history and the module."""
+    echo = "@echo:" + server
+    c = AsyncClient(base, "carol")
+    r = await c.login("pw-carol", device_name="nio-again")
+    check(isinstance(r, LoginResponse), "login after restart: %r" % r)
+    s = await c.sync(timeout=0, full_state=True)
+    check(isinstance(s, SyncResponse), "sync after restart")
+    rooms = [rid for rid, room in c.rooms.items() if room.name == "nio DM"]
+    check(len(rooms) == 1, "the DM survived the restart")
+    room = rooms[0]
+    check(echo in c.rooms[room].users, "echo is still a member")
+    r = await c.room_messages(room, c.next_batch, limit=100)
+    bodies = [e.body for e in r.chunk if isinstance(e, RoomMessageText)]
+    check("hi from nio" in bodies and "echo: hi from nio" in bodies, "history survived the restart")
+    r = await c.room_send(room, "m.room.message", {"msgtype": "m.text", "body": "still there?"})
+    check(isinstance(r, RoomSendResponse), "send after restart")
+
+    def echo_reply(resp):
+        return any(isinstance(e, RoomMessageText) and e.sender == echo and
+                   e.body == "echo: still there?" for e in timeline(resp, room))
+    await sync_until(c, echo_reply, "the echo after restart")
+    await c.close()
+
+
 async def peer(base, server, user, password, room, jsuser):
     c = AsyncClient(base, user)
     r = await c.login(password, device_name="nio-peer")
@@ -224,6 +251,8 @@ def main():
     mode = sys.argv[1]
     if mode == "journey":
         asyncio.run(journey(sys.argv[2], sys.argv[3]))
+    elif mode == "resume":
+        asyncio.run(resume(sys.argv[2], sys.argv[3]))
     else:
         asyncio.run(peer(*sys.argv[2:8]))
     print("NIO OK", flush=True)
