@@ -28,3 +28,9 @@ tests_ct_ct_kyber_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
 tests_ct_ct_kyber_LDADD = libsbcommon.la $(CRYPTO_LIBS)
 TESTS += tests/ct/kyber-ct.sh
 EXTRA_DIST += tests/ct/kyber-ct.sh
+
+# Fuzz: Kyber on peer-controlled ciphertexts and public keys.
+FUZZ_LIST += fuzz_sc_kyber
+fuzz_sc_kyber_FUZZ_SRCS = module/signal/crypto/sc_kyber.c module/signal/crypto/sc_kyber_poly.c \
+	module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c
+EXTRA_DIST += tests/fuzz/fuzz_sc_kyber.c
