@@ -3,9 +3,9 @@
  * prints one tab-separated line per operation:
  *   <op> \t C \t <ns per op> \t <iterations> \t <note>
  * bench/crypto.sh joins these with the Node baselines. Arguments: optional
- * name prefixes to select rows. Timing: a warm-up, then 7 batches of at
- * least 50 ms each; the fastest batch counts (least disturbed by the other
- * processes sharing the machine).
+ * name prefixes to select rows. Timing: CPU time of the process (the
+ * machine is shared, wall time swings with the load), a warm-up, then 7
+ * batches of at least 50 ms each; the fastest batch counts.
  */
 #include "config.h"
 
@@ -24,7 +24,7 @@ static double now_ns(void)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
