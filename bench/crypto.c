@@ -18,6 +18,7 @@
 /* Add your part's table here (and its source in bench/local.mk). */
 static const bench_op *const tables[] = {
     bench_kyber_ops,
+    bench_prim_ops,
 };
 
 static double now_ns(void)

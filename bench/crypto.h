@@ -21,5 +21,6 @@ typedef struct bench_op {
 
 /* Tables end with an entry whose name is NULL. */
 extern const bench_op bench_kyber_ops[];
+extern const bench_op bench_prim_ops[];
 
 #endif

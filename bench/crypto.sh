@@ -36,7 +36,7 @@ awk -F '\t' '
       op = norder[i]
       if ((op in c) || (op in done)) continue
       done[op] = 1
-      if (!hdr) { print ""; print "baseline-only rows (context for the estimates; C rows to come):"; hdr = 1 }
+      if (!hdr) { print ""; print "baseline-only rows (no C row yet; context for the estimates):"; hdr = 1 }
       k = split(base[op], lines, "\n")
       for (j = 1; j <= k; j++) {
         if (lines[j] == "") continue

@@ -7,7 +7,7 @@
 EXTRA_PROGRAMS += bench/crypto
 BENCH_LIST += bench/crypto
 BENCH_RUN += bench/crypto.sh
-bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c
+bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c bench/crypto_prim.c
 bench_crypto_CPPFLAGS = $(SC_CPPFLAGS) -I$(top_srcdir)/bench
 bench_crypto_LDADD = libsbcrypto.la
 EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js

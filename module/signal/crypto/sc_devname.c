@@ -116,5 +116,6 @@ out:
     ut_free_secret(pt, ct_len + 1);
     ut_wipe(master, sizeof(master));
     ut_wipe(key, sizeof(key));
+    ut_wipe(check, sizeof(check));
     return rc;
 }

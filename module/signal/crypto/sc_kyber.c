@@ -3,10 +3,11 @@
  * Fujisaki-Okamoto transform, over OpenSSL's SHA3-256/512 and SHAKE128/256.
  *
  * OpenSSL 3.0 squeezes a XOF only once per context (EVP_DigestFinalXOF), so
- * the matrix sampler squeezes enough bytes for the rejection sampling in one
- * go (3 blocks almost always suffice) and, in the rare case they do not,
- * squeezes a longer output again; SHAKE outputs are prefixes of each other,
- * so the result equals that of an incremental squeeze.
+ * the matrix sampler squeezes 3 blocks for the rejection sampling in one go
+ * (enough for about 99% of entries) and otherwise squeezes a longer output
+ * again; SHAKE outputs are prefixes of each other, so the result equals
+ * that of an incremental squeeze. Where the CPU has AVX2 the matrix and
+ * noise SHAKEs run four at a time (sc_kyber_keccak4x.c).
  *
  * Round 3 vs ML-KEM (the reason this file exists, see signal-crypto.md
  * §1.1): encapsulation hashes the random message, m = SHA3-256(m); the
@@ -98,8 +99,8 @@ static int gen_matrix(ky_hash *h, ky_polyvec a[KY_K], const uint8_t rho[32],
             in[j][33] = (uint8_t)(transposed ? j : i);
         }
         if (h->avx2) {
-            /* one row per batch: 3 blocks nearly always suffice; the rare
-             * short entry is redone with a longer OpenSSL squeeze */
+            /* one row per batch: 3 blocks suffice for ~99% of entries; a
+             * short one is redone with a longer OpenSSL squeeze */
             sc_kyber_shake4x(outp, 3, XOF_BLOCK, inp, 34);
             for (j = 0; j < KY_K; j++)
                 if (sc_kyber_rej_uniform(a[i].v[j].c, 0, out[j],
