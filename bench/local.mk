@@ -2,8 +2,9 @@
 
 # bench/crypto: signal/crypto operations in C next to libsignal 0.100 (and
 # other JS references) measured by Node in the same run. Each crypto part
-# adds its C rows in bench/crypto_<part>.c (listed in bench/crypto.c and
-# below) and its Node baselines in bench/crypto-node-<part>.js.
+# adds its C rows in bench/crypto_<part>.c (bench_<part>_ops[], see
+# bench/crypto.h; add the file with bench_crypto_SOURCES += ...) and its
+# Node baselines in bench/crypto-node-<part>.js (found automatically).
 EXTRA_PROGRAMS += bench/crypto
 BENCH_LIST += bench/crypto
 BENCH_RUN += bench/crypto.sh
