@@ -1,7 +1,8 @@
 /* fuzz_sc_boxes.c - the decryptors of blobs that come from servers and
  * peers, on any bytes: attachment blobs (digest made to match so the MAC
  * and length checks run), group attribute blobs, profile name boxes,
- * storage GCM boxes, content unpadding; and encrypt/decrypt round trips.
+ * profile text boxes, storage GCM boxes, content unpadding; and
+ * encrypt/decrypt round trips.
  * The first byte picks the parser. */
 #include "config.h"
 
@@ -59,9 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(blob);
         free(out);
         break;
-    case 4: /* profile name box */
+    case 4: /* profile name and text boxes */
         (void)sc_profile_name_decrypt(given, sizeof(given), family,
                                       sizeof(family), KEY, data + 1, size - 1);
+        (void)sc_profile_text_decrypt(given, sizeof(given), KEY, data + 1,
+                                      size - 1);
         break;
     case 5: /* profile name round trip: the input split at its first NUL */
         if (size - 1 < sizeof(given)) {

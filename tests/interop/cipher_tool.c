@@ -6,6 +6,7 @@
  *   AE key64 iv16 pad pt -> blob digest       AD key64 digest size(dec) blob -> pt
  *   AP n(dec)            -> padded size (dec)
  *   NE key iv12 given family -> box           ND key box -> given family
+ *   TE key iv12 kind(dec) text -> box         TD key box -> text
  *   AK profilekey        -> accesskey verifier
  *   MK aep               -> master key        SK master -> storage key
  *   SM storagekey version(dec) -> manifest key
@@ -126,6 +127,22 @@ static int run(const char *cmd)
             putchar(' ');
             hex(f, strlen(f));
         }
+    } else if (!strcmp(cmd, "TE")) {
+        char t[600] = "";
+        uint8_t box[SC_PROFILE_TEXT_BOX_MAX];
+        NEED(4);
+        if (alen[4] >= sizeof(t))
+            return -3;
+        memcpy(t, arg[4], alen[4]);
+        if (!(rc = sc_profile_text_encrypt(box, &n, arg[1], arg[2], t,
+                                           atoi(astr[3]))))
+            hex(box, n);
+    } else if (!strcmp(cmd, "TD")) {
+        char t[600];
+        NEED(2);
+        if (!(rc = sc_profile_text_decrypt(t, sizeof(t), arg[1], arg[2],
+                                           alen[2])))
+            hex(t, strlen(t));
     } else if (!strcmp(cmd, "AK")) {
         NEED(1);
         if (!(rc = sc_access_key(d, arg[1])) &&

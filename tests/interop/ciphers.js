@@ -101,7 +101,7 @@ test('attachments: identical blob and digest to the mock; C decrypts the mock; p
   sizes.forEach((s, i) => assert.equal(Number(out[i][0]), logPadSize(s), `padded size of ${s}`));
 });
 
-test('profile names: the mock encrypts, C decrypts; C pads like clients; access key matches libsignal and the mock', () => {
+test('profile names and texts: the mock encrypts, C decrypts; C pads like clients; access key matches libsignal and the mock', () => {
   const pk = rnd(32);
   const box = mock.encryptProfileName(pk, 'Mock Name');
   const [given, family] = c1(`ND ${hex(pk)} ${hex(box)}`);
@@ -114,6 +114,28 @@ test('profile names: the mock encrypts, C decrypts; C pads like clients; access 
   d.setAuthTag(cbox.subarray(cbox.length - 16));
   const pt = Buffer.concat([d.update(cbox.subarray(12, cbox.length - 16)), d.final()]);
   assert.equal(hex(pt), hex(Buffer.concat([B('Ada\0Lovelace'), Buffer.alloc(53 - 12)])));
+
+  // "about" and emoji: Signal's ProfileCipher buckets 128/254/512 and 32
+  const gcmOpen = (key, box) => {
+    const dd = crypto.createDecipheriv('aes-256-gcm', key, box.subarray(0, 12));
+    dd.setAuthTag(box.subarray(box.length - 16));
+    return Buffer.concat([dd.update(box.subarray(12, box.length - 16)), dd.final()]);
+  };
+  const gcmSeal = (key, ptext) => {
+    const iv = rnd(12), cc = crypto.createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cc.update(ptext), cc.final()]);
+    return Buffer.concat([iv, body, cc.getAuthTag()]);
+  };
+  for (const [text, kind, bucket] of [['at the bridge', 1, 128], ['x'.repeat(200), 1, 254], ['y'.repeat(300), 1, 512], ['\u{1F309}', 2, 32]]) {
+    const [tbox] = c1(`TE ${hex(pk)} ${hex(rnd(12))} ${kind} ${hex(B(text))}`);
+    const plain = gcmOpen(pk, tbox);
+    assert.equal(plain.length, bucket);
+    assert.equal(plain.subarray(0, B(text).length).toString(), text);
+    assert.ok(plain.subarray(B(text).length).every((b) => b === 0));
+    const padded = Buffer.concat([B(text), Buffer.alloc(bucket - B(text).length)]);
+    const [back] = c1(`TD ${hex(pk)} ${hex(gcmSeal(pk, padded))}`);
+    assert.equal(back.toString(), text);
+  }
 
   for (let i = 0; i < 5; i++) {
     const key = rnd(32);

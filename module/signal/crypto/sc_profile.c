@@ -74,6 +74,51 @@ int sc_profile_name_decrypt(char *given, size_t given_cap, char *family,
     return rc;
 }
 
+int sc_profile_text_encrypt(uint8_t *out, size_t *out_len, const uint8_t key[32],
+                            const uint8_t *iv, const char *text, int kind)
+{
+    static const size_t about[] = {128, 254, 512}, emoji[] = {32};
+    const size_t *b = kind == SC_PROFILE_EMOJI ? emoji : about;
+    size_t nb = kind == SC_PROFILE_EMOJI ? 1 : 3, i, len = strlen(text);
+    uint8_t pt[512];
+    int rc;
+
+    *out_len = 0;
+    if (kind != SC_PROFILE_ABOUT && kind != SC_PROFILE_EMOJI)
+        return UT_ERR_INVAL;
+    for (i = 0; i < nb && b[i] < len; i++)
+        ;
+    if (i == nb)
+        return SC_ERR_TOO_LONG;
+    memset(pt, 0, b[i]);
+    memcpy(pt, text, len);
+    rc = sc_gcmbox_seal(out, key, iv, pt, b[i]);
+    if (!rc)
+        *out_len = b[i] + SC_GCMBOX_OVERHEAD;
+    ut_wipe(pt, sizeof(pt));
+    return rc;
+}
+
+int sc_profile_text_decrypt(char *text, size_t cap, const uint8_t key[32],
+                            const uint8_t *box, size_t n)
+{
+    uint8_t pt[512];
+    const uint8_t *nul;
+    size_t len = 0;
+    int rc;
+
+    if (cap)
+        text[0] = '\0';
+    if (n > SC_PROFILE_TEXT_BOX_MAX)
+        return SC_ERR_TOO_LONG;
+    if ((rc = sc_gcmbox_open(pt, &len, key, box, n)))
+        return rc;
+    nul = memchr(pt, 0, len);
+    rc = put_str(text, cap, pt, nul ? (size_t)(nul - pt) : len);
+    ut_wipe(pt, sizeof(pt));
+    return rc;
+}
+
 int sc_access_key(uint8_t out[16], const uint8_t profile_key[32])
 {
     static const uint8_t zero[16];

@@ -39,6 +39,21 @@ int sc_profile_name_decrypt(char *given, size_t given_cap, char *family,
                             const uint8_t *box, size_t n)
     __attribute__((warn_unused_result));
 
+/* Other text fields: "about" padded to 128, 254 or 512 bytes, the about
+ * emoji to 32 (Signal's ProfileCipher buckets). out holds
+ * SC_PROFILE_TEXT_BOX_MAX; *out_len = bucket + 28. Too long for the
+ * largest bucket: SC_ERR_TOO_LONG. */
+enum { SC_PROFILE_ABOUT = 1, SC_PROFILE_EMOJI = 2 };
+#define SC_PROFILE_TEXT_BOX_MAX (512 + SC_GCMBOX_OVERHEAD)
+int sc_profile_text_encrypt(uint8_t *out, size_t *out_len, const uint8_t key[32],
+                            const uint8_t *iv, const char *text, int kind)
+    __attribute__((warn_unused_result));
+/* Any padded text field: the plaintext up to its first NUL, as a C string
+ * (SC_ERR_TOO_LONG if over cap - 1 bytes or the box is over 540 bytes). */
+int sc_profile_text_decrypt(char *text, size_t cap, const uint8_t key[32],
+                            const uint8_t *box, size_t n)
+    __attribute__((warn_unused_result));
+
 /* Unidentified access key (16 bytes) of a profile key, and its verifier. */
 int sc_access_key(uint8_t out[16], const uint8_t profile_key[32])
     __attribute__((warn_unused_result));

@@ -195,6 +195,29 @@ START_TEST(profile_name_and_access_key)
     box[15] ^= 1;
     ck_assert_int_eq(sc_profile_name_decrypt(given, sizeof(given), family, sizeof(family), key, box, 33), SC_ERR_DECRYPT);
 
+    {
+        uint8_t tbox[SC_PROFILE_TEXT_BOX_MAX];
+        char text[600], about[600];
+
+        ck_assert_int_eq(sc_profile_text_encrypt(tbox, &n, key, NULL, "busy", SC_PROFILE_ABOUT), 0);
+        ck_assert_uint_eq(n, 128 + 28);
+        ck_assert_int_eq(sc_profile_text_decrypt(text, sizeof(text), key, tbox, n), 0);
+        ck_assert_str_eq(text, "busy");
+        memset(about, 'a', 200);
+        about[200] = '\0';
+        ck_assert_int_eq(sc_profile_text_encrypt(tbox, &n, key, NULL, about, SC_PROFILE_ABOUT), 0);
+        ck_assert_uint_eq(n, 254 + 28);
+        memset(about, 'a', 513);
+        about[513] = '\0';
+        ck_assert_int_eq(sc_profile_text_encrypt(tbox, &n, key, NULL, about, SC_PROFILE_ABOUT), SC_ERR_TOO_LONG);
+        ck_assert_int_eq(sc_profile_text_encrypt(tbox, &n, key, NULL, "\xf0\x9f\x8c\x89", SC_PROFILE_EMOJI), 0);
+        ck_assert_uint_eq(n, 32 + 28);
+        ck_assert_int_eq(sc_profile_text_decrypt(text, sizeof(text), key, tbox, n), 0);
+        ck_assert_str_eq(text, "\xf0\x9f\x8c\x89");
+        ck_assert_int_eq(sc_profile_text_decrypt(text, 4, key, tbox, n), SC_ERR_TOO_LONG);
+        ck_assert_int_eq(sc_profile_text_encrypt(tbox, &n, key, NULL, "x", 9), UT_ERR_INVAL);
+    }
+
     ck_assert_int_eq(sc_access_key(ak, key), 0);
     ck_assert_int_eq(sc_access_key(ak2, key), 0);
     ck_assert_int_eq(memcmp(ak, ak2, 16), 0);
