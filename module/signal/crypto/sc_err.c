@@ -18,6 +18,10 @@ static const struct {
 
     /* Kyber and the other ciphers */
     {SC_ERR_KEM_TYPE, "KEM type is not Kyber1024 (0x08)"},
+    {SC_ERR_DIGEST, "digest mismatch"},
+    {SC_ERR_PADDING, "malformed padding"},
+    {SC_ERR_VERSION, "unsupported version"},
+    {SC_ERR_TOO_LONG, "input too long"},
 
     /* sessions */
     {SC_ERR_NO_SESSION, "no usable session for this message"},
