@@ -31,14 +31,14 @@ TESTS += tests/interop/ciphers.js
 EXTRA_DIST += tests/interop/ciphers.js
 
 # Fuzz targets for everything that parses outside input.
-SC_FUZZ_BASE = module/signal/crypto/sc_err.c module/signal/crypto/sc_prim.c \
+SC_CIPHERS_FUZZ_BASE = module/signal/crypto/sc_err.c module/signal/crypto/sc_prim.c \
 	module/common/ut.c module/common/ut_err.c
 FUZZ_LIST += fuzz_sc_provision fuzz_sc_devname fuzz_sc_boxes
-fuzz_sc_provision_FUZZ_SRCS = $(SC_FUZZ_BASE) module/signal/crypto/sc_pbwire.c \
+fuzz_sc_provision_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_pbwire.c \
 	module/signal/crypto/sc_provision.c
-fuzz_sc_devname_FUZZ_SRCS = $(SC_FUZZ_BASE) module/signal/crypto/sc_pbwire.c \
+fuzz_sc_devname_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_pbwire.c \
 	module/signal/crypto/sc_devname.c
-fuzz_sc_boxes_FUZZ_SRCS = $(SC_FUZZ_BASE) module/signal/crypto/sc_gcmbox.c \
+fuzz_sc_boxes_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_gcmbox.c \
 	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_group.c \
 	module/signal/crypto/sc_profile.c module/signal/crypto/sc_padding.c
 EXTRA_DIST += tests/fuzz/fuzz_sc_provision.c tests/fuzz/fuzz_sc_devname.c tests/fuzz/fuzz_sc_boxes.c

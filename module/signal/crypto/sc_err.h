@@ -27,7 +27,7 @@ enum {
     /* sessions (PQXDH, ratchet, SPQR, records): -1040..-1069 */
     SC_ERR_NO_SESSION = -1040,   /* no usable session for this message */
     SC_ERR_BAD_MAC = -1041,      /* SignalMessage MAC does not verify */
-    SC_ERR_VERSION = -1042,      /* legacy (v3) or unknown message version */
+    SC_ERR_MSG_VERSION = -1042,  /* legacy (v3) or unknown message version */
     SC_ERR_DUPLICATE = -1043,    /* message key already used */
     SC_ERR_TOO_FAR = -1044,      /* counter jumps past the forward limit */
     SC_ERR_SPQR = -1045,         /* pq_ratchet part rejected */
