@@ -69,8 +69,14 @@ START_TEST(aes_cbc_round_trip_and_bad_padding)
     ck_assert_uint_eq(plen, 33);
     ck_assert_int_eq(memcmp(pt, msg, 33), 0);
     ck_assert_int_eq(sc_aes256_cbc_decrypt(pt, &plen, key, iv, ct, 47), SC_ERR_DECRYPT);
-    key[0] ^= 1; /* wrong key: padding check fails (almost surely) */
-    ck_assert_int_eq(sc_aes256_cbc_decrypt(pt, &plen, key, iv, ct, clen), SC_ERR_DECRYPT);
+    /* Wrong key: CBC has no integrity, so about 1 in 256 wrong keys still
+     * yield valid padding (why the MAC is checked first). Either way the
+     * message must not come back. */
+    key[0] ^= 1;
+    {
+        int rc = sc_aes256_cbc_decrypt(pt, &plen, key, iv, ct, clen);
+        ck_assert(rc == SC_ERR_DECRYPT || (rc == 0 && (plen != 33 || memcmp(pt, msg, 33) != 0)));
+    }
 }
 END_TEST
 
