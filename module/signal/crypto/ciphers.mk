@@ -26,7 +26,7 @@ tests_unit_signal_crypto_test_sc_ciphers_LDADD = $(SC_TEST_LIBS)
 check_PROGRAMS += tests/interop/cipher_tool
 tests_interop_cipher_tool_SOURCES = tests/interop/cipher_tool.c
 tests_interop_cipher_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
-tests_interop_cipher_tool_LDADD = libsbcrypto.la
+tests_interop_cipher_tool_LDADD = libsbcrypto.la libsbcommon.la -lm
 TESTS += tests/interop/ciphers.js
 EXTRA_DIST += tests/interop/ciphers.js
 
