@@ -110,9 +110,9 @@ async function conversation(first, second, c, { rounds = 20 } = {}) {
   return sent;
 }
 
-async function newC(reg, uuid, device, peerUuid, peerDevice) {
+async function newC(reg, uuid, device, peerUuid, peerDevice, ikPriv) {
   const c = new CDevice();
-  const [ik] = await c.ok(`init ${reg} ${uuidHex(uuid)} ${device}`);
+  const [ik] = await c.ok(`init ${reg} ${uuidHex(uuid)} ${device}` + (ikPriv ? ` ${ikPriv.toString('hex')}` : ''));
   await c.ok(`remote ${uuidHex(peerUuid)} ${peerDevice}`);
   return { c, ik };
 }
@@ -201,4 +201,32 @@ test('C opens a session to libsignal; conversation both ways; bad signatures', a
   assert.deepEqual(st.preKeys.removed, [7], 'libsignal consumed the one-time pre-key');
   const rec = await st.sessions.getSession(cAddr);
   assert.ok(rec.hasCurrentState(), 'libsignal session is current');
+});
+
+// The bridge's real case: C is a linked device of a libsignal primary, one
+// account (ACI) and one identity key. libsignal opens the session (as the
+// mock server's PrimaryDevice does); it is a self-session on both sides, so
+// a jump past MAX_FORWARD_JUMPS (25000) is accepted.
+test('self-session: linked C device and libsignal primary share ACI and identity', async (t) => {
+  const aci = crypto.randomUUID();
+  const primary = S.ProtocolAddress.new(aci, 1), linked = S.ProtocolAddress.new(aci, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 5555);
+  const { c, ik } = await newC(6666, aci, 2, aci, 1, Buffer.from(ikp.privateKey.serialize()));
+  t.after(() => c.close());
+  assert.equal(ik, Buffer.from(ikp.publicKey.serialize()).toString('hex'), 'C derived the shared identity key');
+
+  const f = await c.ok('bundle 1 2 3');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, Number(f[1]), S.PublicKey.deserialize(hexb(f[2])),
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), linked, primary, st.sessions, st.identity);
+  const js = jsEnd(st, primary, linked), cc = cEnd(c);
+  await conversation(js, cc, c, { rounds: 6 });
+
+  // C sends 25 003 messages; libsignal gets only the last (counter and
+  // SPQR index far ahead) and accepts it: our long chains match libsignal's.
+  const [type, last] = await c.ok(`encn 25003 ${Buffer.from('far ahead').toString('hex')}`);
+  assert.equal(Number(type), 2);
+  assert.deepEqual(await js.dec({ type: 2, bytes: hexb(last) }), Buffer.from('far ahead'));
+  assert.deepEqual(await cc.dec(await js.enc(Buffer.from('and back'))), Buffer.from('and back'));
 });
