@@ -230,3 +230,40 @@ test('self-session: linked C device and libsignal primary share ACI and identity
   assert.deepEqual(await js.dec({ type: 2, bytes: hexb(last) }), Buffer.from('far ahead'));
   assert.deepEqual(await cc.dec(await js.enc(Buffer.from('and back'))), Buffer.from('and back'));
 });
+
+// PQXDH without a one-time EC pre-key (no DH4), both directions.
+test('no one-time pre-key (three DHs) in both directions', async (t) => {
+  const jsUuid = crypto.randomUUID(), cUuid = crypto.randomUUID();
+  const jsAddr = S.ProtocolAddress.new(jsUuid, 1), cAddr = S.ProtocolAddress.new(cUuid, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 7777);
+  const { c } = await newC(8888, cUuid, 2, jsUuid, 1);
+  t.after(() => c.close());
+  const js = jsEnd(st, jsAddr, cAddr), cc = cEnd(c);
+
+  // libsignal -> C
+  const f = await c.ok('bundle 21 22 0');
+  assert.equal(f[2], '-');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, null, null,
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), cAddr, jsAddr, st.sessions, st.identity);
+  const m = await js.enc(Buffer.from('no opk'));
+  const [pt, used] = await c.ok(`dec ${m.type} ${m.bytes.toString('hex')}`);
+  assert.equal(hexb(pt).toString(), 'no opk');
+  assert.equal(used, '-', 'no one-time pre-key named');
+  assert.deepEqual(await js.dec(await cc.enc(Buffer.from('reply'))), Buffer.from('reply'));
+
+  // C -> libsignal (a new session replaces the first on both sides)
+  const spk = S.PrivateKey.generate(), kyb = S.KEMKeyPair.generate();
+  const spkSig = Buffer.from(ikp.privateKey.sign(spk.getPublicKey().serialize()));
+  const kybSig = Buffer.from(ikp.privateKey.sign(kyb.getPublicKey().serialize()));
+  await st.signedPreKeys.saveSignedPreKey(31, S.SignedPreKeyRecord.new(31, Date.now(), spk.getPublicKey(), spk, spkSig));
+  await st.kyberPreKeys.saveKyberPreKey(32, S.KyberPreKeyRecord.new(32, Date.now(), kyb, kybSig));
+  const h = (b) => Buffer.from(b).toString('hex');
+  await c.ok(`process 7777 0 - 31 ${h(spk.getPublicKey().serialize())} ${h(spkSig)} ${h(ikp.publicKey.serialize())} ` +
+    `32 ${h(kyb.getPublicKey().serialize())} ${h(kybSig)}`);
+  const m2 = await cc.enc(Buffer.from('C again, no opk'));
+  assert.equal(m2.type, 3);
+  assert.deepEqual(await js.dec(m2), Buffer.from('C again, no opk'));
+  assert.deepEqual(await cc.dec(await js.enc(Buffer.from('ok'))), Buffer.from('ok'));
+});
