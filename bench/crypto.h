@@ -1,9 +1,13 @@
 /*
  * bench/crypto.h - the C side of `make bench` for signal/crypto. Each part
- * contributes a table of operations in its own bench/crypto_<part>.c and
- * lists it once in bench/crypto.c. A row's name ("kyber1024.keygen",
- * "session.setup", "ratchet.100B", "sealed.v2.decrypt", ...) is matched with
- * the Node baselines of the same name (bench/crypto-node-<part>.js).
+ * contributes a table of operations in its own bench/crypto_<part>.c. The
+ * session and sealed-sender tables are already declared (weak) below and
+ * picked up when defined: add the file with
+ *   bench_crypto_SOURCES += bench/crypto_session.c
+ * in bench/local.mk and define bench_session_ops[] in it. A row's name
+ * ("kyber1024.keygen", "pqxdh.initiate", "ratchet.100B", "sealed.v2.decrypt",
+ * ...) is matched with the Node baselines of the same name, which go in
+ * bench/crypto-node-<part>.js (loaded automatically).
  */
 #ifndef BENCH_CRYPTO_H
 #define BENCH_CRYPTO_H
@@ -21,6 +25,9 @@ typedef struct bench_op {
 
 /* Tables end with an entry whose name is NULL. */
 extern const bench_op bench_kyber_ops[];
-extern const bench_op bench_session_ops[];
+extern const bench_op bench_prim_ops[];
+/* Optional until their parts land: NULL when not linked in. */
+extern const bench_op bench_session_ops[] __attribute__((weak));
+extern const bench_op bench_sealed_ops[] __attribute__((weak));
 
 #endif

@@ -10,10 +10,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 "$top_builddir/bench/crypto" "$@" >"$tmp/c.tsv"
-"$NODE" "$top_srcdir/bench/crypto-node.js" "$@" >"$tmp/node.tsv"
+"$NODE" --single-threaded-gc "$top_srcdir/bench/crypto-node.js" "$@" >"$tmp/node.tsv"
 
 echo "signal/crypto benchmark: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//'), node $("$NODE" --version)"
-echo "times in microseconds per operation (fastest of 7 batches); ratio = C / baseline"
+echo "CPU microseconds per operation (fastest of 7 batches), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); ratio = C / baseline"
 awk -F '\t' '
   FNR == NR { c[$1] = $3; order[++n] = $1; next }
   { base[$1] = base[$1] sprintf("%s\t%s\t%s\n", $2, $3, $5); seen[$1] = 1; norder[++m] = $1 }
@@ -36,7 +36,7 @@ awk -F '\t' '
       op = norder[i]
       if ((op in c) || (op in done)) continue
       done[op] = 1
-      if (!hdr) { print ""; print "baseline-only rows (context for the estimates; C rows to come):"; hdr = 1 }
+      if (!hdr) { print ""; print "baseline-only rows (no C row yet; context for the estimates):"; hdr = 1 }
       k = split(base[op], lines, "\n")
       for (j = 1; j <= k; j++) {
         if (lines[j] == "") continue

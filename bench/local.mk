@@ -2,12 +2,14 @@
 
 # bench/crypto: signal/crypto operations in C next to libsignal 0.100 (and
 # other JS references) measured by Node in the same run. Each crypto part
-# adds its C rows in bench/crypto_<part>.c (listed in bench/crypto.c and
-# below) and its Node baselines in bench/crypto-node-<part>.js.
+# adds its C rows in bench/crypto_<part>.c (bench_<part>_ops[], see
+# bench/crypto.h; add the file with bench_crypto_SOURCES += ...) and its
+# Node baselines in bench/crypto-node-<part>.js (found automatically).
 EXTRA_PROGRAMS += bench/crypto
 BENCH_LIST += bench/crypto
 BENCH_RUN += bench/crypto.sh
-bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c bench/crypto_session.c
+bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c bench/crypto_prim.c \
+	bench/crypto_session.c
 bench_crypto_CPPFLAGS = $(SC_CPPFLAGS) -I$(top_srcdir)/bench
 bench_crypto_LDADD = libsbcrypto.la
 EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js \

@@ -9,8 +9,10 @@ const builddir = process.env.top_builddir || path.resolve(__dirname, '../../buil
 const TOOL = path.join(builddir, 'tests/interop/kyber_tool');
 
 // Send request lines to the C tool; returns one array of hex fields per line.
-function cTool(lines) {
-  const r = spawnSync(TOOL, [], { input: lines.join('\n') + '\n', maxBuffer: 1 << 28 });
+// env: extra environment (SC_KYBER_NO_AVX2=1 selects the OpenSSL-only path).
+function cTool(lines, env) {
+  const r = spawnSync(TOOL, [], { input: lines.join('\n') + '\n', maxBuffer: 1 << 28,
+    env: env ? { ...process.env, ...env } : process.env });
   if (r.status !== 0) throw new Error(`kyber_tool exit ${r.status}: ${r.stderr}`);
   const out = r.stdout.toString().trim().split('\n');
   if (out.length !== lines.length) throw new Error(`kyber_tool gave ${out.length} lines for ${lines.length}`);

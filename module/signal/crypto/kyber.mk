@@ -1,7 +1,8 @@
 # module/signal/crypto/kyber.mk: add with +=, e.g. libsbcrypto_la_SOURCES += module/signal/crypto/sc_x.c
 # Kyber1024 round 3 (sc_kyber*), its unit, interop and constant-time tests.
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_kyber.h module/signal/crypto/sc_kyber.c \
-	module/signal/crypto/sc_kyber_int.h module/signal/crypto/sc_kyber_poly.c
+	module/signal/crypto/sc_kyber_int.h module/signal/crypto/sc_kyber_poly.c \
+	module/signal/crypto/sc_kyber_keccak4x.c
 
 UNIT_TESTS += tests/unit/signal/crypto/test_sc_kyber
 check_PROGRAMS += tests/unit/signal/crypto/test_sc_kyber
@@ -23,8 +24,15 @@ EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js tests/intero
 # declassified; SKIP where valgrind or its header is missing, or under ASan.
 check_PROGRAMS += tests/ct/ct_kyber
 tests_ct_ct_kyber_SOURCES = tests/ct/ct_kyber.c module/signal/crypto/sc_kyber.c \
-	module/signal/crypto/sc_kyber_poly.c
+	module/signal/crypto/sc_kyber_poly.c module/signal/crypto/sc_kyber_keccak4x.c
 tests_ct_ct_kyber_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
 tests_ct_ct_kyber_LDADD = libsbcommon.la $(CRYPTO_LIBS)
 TESTS += tests/ct/kyber-ct.sh
 EXTRA_DIST += tests/ct/kyber-ct.sh
+
+# Fuzz: Kyber on peer-controlled ciphertexts and public keys.
+FUZZ_LIST += fuzz_sc_kyber
+fuzz_sc_kyber_FUZZ_SRCS = module/signal/crypto/sc_kyber.c module/signal/crypto/sc_kyber_poly.c \
+	module/signal/crypto/sc_kyber_keccak4x.c \
+	module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c
+EXTRA_DIST += tests/fuzz/fuzz_sc_kyber.c

@@ -18,11 +18,15 @@ static const struct {
 
     /* Kyber and the other ciphers */
     {SC_ERR_KEM_TYPE, "KEM type is not Kyber1024 (0x08)"},
+    {SC_ERR_DIGEST, "digest mismatch"},
+    {SC_ERR_PADDING, "malformed padding"},
+    {SC_ERR_VERSION, "unsupported version"},
+    {SC_ERR_TOO_LONG, "input too long"},
 
     /* sessions */
     {SC_ERR_NO_SESSION, "no usable session for this message"},
     {SC_ERR_BAD_MAC, "message authentication code does not verify"},
-    {SC_ERR_VERSION, "unsupported message version"},
+    {SC_ERR_MSG_VERSION, "unsupported Signal message version"},
     {SC_ERR_DUPLICATE, "duplicate message (key already used)"},
     {SC_ERR_TOO_FAR, "message counter too far ahead"},
     {SC_ERR_SPQR, "post-quantum ratchet part rejected"},

@@ -19,11 +19,15 @@ enum {
 
     /* Kyber and the "other ciphers": -1020..-1039 */
     SC_ERR_KEM_TYPE = -1020,  /* KEM key/ciphertext type byte is not 0x08 */
+    SC_ERR_DIGEST = -1021,    /* attachment digest does not match */
+    SC_ERR_PADDING = -1022,   /* padding after decryption is malformed */
+    SC_ERR_VERSION = -1023,   /* unknown version byte (provisioning, blobs) */
+    SC_ERR_TOO_LONG = -1024,  /* input exceeds its padded bucket or cap */
 
     /* sessions (PQXDH, ratchet, SPQR, records): -1040..-1069 */
     SC_ERR_NO_SESSION = -1040,   /* no usable session for this message */
     SC_ERR_BAD_MAC = -1041,      /* SignalMessage MAC does not verify */
-    SC_ERR_VERSION = -1042,      /* legacy (v3) or unknown message version */
+    SC_ERR_MSG_VERSION = -1042,  /* legacy (v3) or unknown message version */
     SC_ERR_DUPLICATE = -1043,    /* message key already used */
     SC_ERR_TOO_FAR = -1044,      /* counter jumps past the forward limit */
     SC_ERR_SPQR = -1045,         /* pq_ratchet part rejected */

@@ -3,10 +3,11 @@
  * Fujisaki-Okamoto transform, over OpenSSL's SHA3-256/512 and SHAKE128/256.
  *
  * OpenSSL 3.0 squeezes a XOF only once per context (EVP_DigestFinalXOF), so
- * the matrix sampler squeezes enough bytes for the rejection sampling in one
- * go (3 blocks almost always suffice) and, in the rare case they do not,
- * squeezes a longer output again; SHAKE outputs are prefixes of each other,
- * so the result equals that of an incremental squeeze.
+ * the matrix sampler squeezes 3 blocks for the rejection sampling in one go
+ * (enough for about 99% of entries) and otherwise squeezes a longer output
+ * again; SHAKE outputs are prefixes of each other, so the result equals
+ * that of an incremental squeeze. Where the CPU has AVX2 the matrix and
+ * noise SHAKEs run four at a time (sc_kyber_keccak4x.c).
  *
  * Round 3 vs ML-KEM (the reason this file exists, see signal-crypto.md
  * §1.1): encapsulation hashes the random message, m = SHA3-256(m); the
@@ -14,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -31,9 +33,11 @@
 #define CT_PUBLIC(p, n) ((void)0)
 #endif
 
-/* One EVP context reused for every hash of an operation. */
+/* One EVP context reused for every hash of an operation; avx2: batch the
+ * matrix and noise SHAKEs four at a time (sc_kyber_keccak4x.c). */
 typedef struct {
     EVP_MD_CTX *ctx;
+    int avx2;
 } ky_hash;
 
 static int hash2(ky_hash *h, const EVP_MD *md, uint8_t *out, size_t outlen,
@@ -60,30 +64,53 @@ static int hash2(ky_hash *h, const EVP_MD *md, uint8_t *out, size_t outlen,
 #define MATRIX_MAX_BLOCKS 24
 
 /* A[i][j] = Parse(SHAKE128(rho || j || i)), or of (rho || i || j) for the
- * transpose. Public data: variable time is fine here. */
+ * transpose, with OpenSSL. Public data: variable time is fine here. */
+static int gen_entry(ky_hash *h, ky_poly *p, const uint8_t rho[32],
+                     const uint8_t idx[2], unsigned blocks)
+{
+    uint8_t buf[MATRIX_MAX_BLOCKS * XOF_BLOCK];
+    unsigned have = 0;
+    int rc;
+
+    for (; have < KY_N; blocks *= 2) {
+        if (blocks > MATRIX_MAX_BLOCKS)
+            return SC_ERR_CRYPTO; /* probability < 2^-1000 */
+        if ((rc = hash2(h, EVP_shake128(), buf, blocks * XOF_BLOCK, rho, 32,
+                        idx, 2)))
+            return rc;
+        have = sc_kyber_rej_uniform(p->c, 0, buf, blocks * XOF_BLOCK);
+    }
+    return 0;
+}
+
 static int gen_matrix(ky_hash *h, ky_polyvec a[KY_K], const uint8_t rho[32],
                       int transposed)
 {
-    uint8_t buf[MATRIX_MAX_BLOCKS * XOF_BLOCK];
-    uint8_t idx[2];
-    unsigned i, j, have, blocks;
+    uint8_t in[4][34], out[4][3 * XOF_BLOCK];
+    uint8_t *const outp[4] = {out[0], out[1], out[2], out[3]};
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    unsigned i, j;
     int rc;
 
     for (i = 0; i < KY_K; i++) {
         for (j = 0; j < KY_K; j++) {
-            idx[0] = (uint8_t)(transposed ? i : j);
-            idx[1] = (uint8_t)(transposed ? j : i);
-            have = 0;
-            for (blocks = 3; have < KY_N; blocks *= 2) {
-                if (blocks > MATRIX_MAX_BLOCKS)
-                    return SC_ERR_CRYPTO; /* probability < 2^-1000 */
-                rc = hash2(h, EVP_shake128(), buf, blocks * XOF_BLOCK, rho, 32,
-                           idx, 2);
-                if (rc)
+            memcpy(in[j], rho, 32);
+            in[j][32] = (uint8_t)(transposed ? i : j);
+            in[j][33] = (uint8_t)(transposed ? j : i);
+        }
+        if (h->avx2) {
+            /* one row per batch: 3 blocks suffice for ~99% of entries; a
+             * short one is redone with a longer OpenSSL squeeze */
+            sc_kyber_shake4x(outp, 3, XOF_BLOCK, inp, 34);
+            for (j = 0; j < KY_K; j++)
+                if (sc_kyber_rej_uniform(a[i].v[j].c, 0, out[j],
+                                         sizeof(out[j])) < KY_N &&
+                    (rc = gen_entry(h, &a[i].v[j], rho, in[j] + 32, 6)))
                     return rc;
-                have = sc_kyber_rej_uniform(a[i].v[j].c, 0, buf,
-                                            blocks * XOF_BLOCK);
-            }
+        } else {
+            for (j = 0; j < KY_K; j++)
+                if ((rc = gen_entry(h, &a[i].v[j], rho, in[j] + 32, 3)))
+                    return rc;
         }
     }
     return 0;
@@ -100,6 +127,33 @@ static int getnoise(ky_hash *h, ky_poly *r, const uint8_t seed[32],
         sc_kyber_cbd2(r, buf);
     ut_wipe(buf, sizeof(buf));
     return rc;
+}
+
+/* Four noise polynomials with nonces nonce..nonce+3. */
+static int getnoise4(ky_hash *h, ky_poly *r, const uint8_t seed[32],
+                     uint8_t nonce)
+{
+    uint8_t in[4][33], out[4][136];
+    uint8_t *const outp[4] = {out[0], out[1], out[2], out[3]};
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    unsigned k;
+    int rc = 0;
+
+    if (!h->avx2) {
+        for (k = 0; k < 4 && !rc; k++)
+            rc = getnoise(h, &r[k], seed, (uint8_t)(nonce + k));
+        return rc;
+    }
+    for (k = 0; k < 4; k++) {
+        memcpy(in[k], seed, 32);
+        in[k][32] = (uint8_t)(nonce + k);
+    }
+    sc_kyber_shake4x(outp, 1, 136, inp, 33);
+    for (k = 0; k < 4; k++)
+        sc_kyber_cbd2(&r[k], out[k]);
+    ut_wipe(in, sizeof(in));
+    ut_wipe(out, sizeof(out));
+    return 0;
 }
 
 static void polyvec_ntt(ky_polyvec *v)
@@ -129,6 +183,7 @@ static void polyvec_frombytes(ky_polyvec *v, const uint8_t *a)
 /* Working memory of the IND-CPA functions, wiped as one block. */
 typedef struct {
     ky_polyvec a[KY_K], s, e, t;
+    ky_polyvec_z sz;
     ky_poly v, k, epp;
     uint8_t seeds[64];
 } ky_work;
@@ -137,7 +192,6 @@ static int indcpa_keypair(ky_hash *h, ky_work *w, uint8_t pk[KY_CPA_PKBYTES],
                           uint8_t sk[KY_CPA_SKBYTES], const uint8_t d[32])
 {
     const uint8_t *rho = w->seeds, *sigma = w->seeds + 32;
-    uint8_t nonce = 0;
     unsigned i;
     int rc;
 
@@ -146,16 +200,14 @@ static int indcpa_keypair(ky_hash *h, ky_work *w, uint8_t pk[KY_CPA_PKBYTES],
     CT_PUBLIC(rho, 32); /* published in pk */
     if ((rc = gen_matrix(h, w->a, rho, 0)))
         return rc;
-    for (i = 0; i < KY_K; i++)
-        if ((rc = getnoise(h, &w->s.v[i], sigma, nonce++)))
-            return rc;
-    for (i = 0; i < KY_K; i++)
-        if ((rc = getnoise(h, &w->e.v[i], sigma, nonce++)))
-            return rc;
+    if ((rc = getnoise4(h, w->s.v, sigma, 0)) ||
+        (rc = getnoise4(h, w->e.v, sigma, KY_K)))
+        return rc;
     polyvec_ntt(&w->s);
     polyvec_ntt(&w->e);
+    sc_kyber_polyvec_zprep(&w->sz, &w->s);
     for (i = 0; i < KY_K; i++) {
-        sc_kyber_polyvec_basemul_acc(&w->t.v[i], &w->a[i], &w->s);
+        sc_kyber_polyvec_basemul_acc_z(&w->t.v[i], &w->a[i], &w->s, &w->sz);
         sc_kyber_poly_tomont(&w->t.v[i]);
         sc_kyber_poly_add(&w->t.v[i], &w->t.v[i], &w->e.v[i]);
         sc_kyber_poly_reduce(&w->t.v[i]);
@@ -172,7 +224,6 @@ static int indcpa_enc(ky_hash *h, ky_work *w, uint8_t c[KY_CPA_CTBYTES],
                       const uint8_t m[32], const uint8_t pk[KY_CPA_PKBYTES],
                       const uint8_t coins[32])
 {
-    uint8_t nonce = 0;
     unsigned i;
     int rc;
 
@@ -180,23 +231,20 @@ static int indcpa_enc(ky_hash *h, ky_work *w, uint8_t c[KY_CPA_CTBYTES],
     if ((rc = gen_matrix(h, w->a, pk + KY_POLYVECBYTES, 1)))
         return rc;
     sc_kyber_poly_frommsg(&w->k, m);
-    for (i = 0; i < KY_K; i++)
-        if ((rc = getnoise(h, &w->s.v[i], coins, nonce++)))
-            return rc;
-    for (i = 0; i < KY_K; i++)
-        if ((rc = getnoise(h, &w->e.v[i], coins, nonce++)))
-            return rc;
-    if ((rc = getnoise(h, &w->epp, coins, nonce++)))
+    if ((rc = getnoise4(h, w->s.v, coins, 0)) ||
+        (rc = getnoise4(h, w->e.v, coins, KY_K)) ||
+        (rc = getnoise(h, &w->epp, coins, 2 * KY_K)))
         return rc;
     polyvec_ntt(&w->s);
     /* u = invNTT(A^T r) + e1, reusing t's slot after v is computed */
-    sc_kyber_polyvec_basemul_acc(&w->v, &w->t, &w->s);
+    sc_kyber_polyvec_zprep(&w->sz, &w->s);
+    sc_kyber_polyvec_basemul_acc_z(&w->v, &w->t, &w->s, &w->sz);
     sc_kyber_invntt_tomont(&w->v);
     sc_kyber_poly_add(&w->v, &w->v, &w->epp);
     sc_kyber_poly_add(&w->v, &w->v, &w->k);
     sc_kyber_poly_reduce(&w->v);
     for (i = 0; i < KY_K; i++) {
-        sc_kyber_polyvec_basemul_acc(&w->t.v[i], &w->a[i], &w->s);
+        sc_kyber_polyvec_basemul_acc_z(&w->t.v[i], &w->a[i], &w->s, &w->sz);
         sc_kyber_invntt_tomont(&w->t.v[i]);
         sc_kyber_poly_add(&w->t.v[i], &w->t.v[i], &w->e.v[i]);
         sc_kyber_poly_reduce(&w->t.v[i]);
@@ -217,7 +265,8 @@ static void indcpa_dec(ky_work *w, uint8_t m[32],
     sc_kyber_poly_decompress5(&w->v, c + KY_K * KY_POLYCOMP_DU);
     polyvec_frombytes(&w->s, sk);
     polyvec_ntt(&w->t);
-    sc_kyber_polyvec_basemul_acc(&w->k, &w->s, &w->t);
+    sc_kyber_polyvec_zprep(&w->sz, &w->t);
+    sc_kyber_polyvec_basemul_acc_z(&w->k, &w->s, &w->t, &w->sz);
     sc_kyber_invntt_tomont(&w->k);
     sc_kyber_poly_sub(&w->k, &w->v, &w->k);
     sc_kyber_poly_reduce(&w->k);
@@ -228,6 +277,9 @@ static void indcpa_dec(ky_work *w, uint8_t m[32],
 
 static int hash_open(ky_hash *h)
 {
+    /* SC_KYBER_NO_AVX2 (tests only) forces the OpenSSL-only path so both
+     * paths run through the same known-answer tests. */
+    h->avx2 = sc_kyber_have_avx2() && !getenv("SC_KYBER_NO_AVX2");
     h->ctx = EVP_MD_CTX_new();
     return h->ctx ? 0 : SC_ERR_CRYPTO;
 }

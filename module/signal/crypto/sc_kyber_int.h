@@ -45,6 +45,18 @@ void sc_kyber_poly_sub(ky_poly *r, const ky_poly *a, const ky_poly *b);
 void sc_kyber_polyvec_basemul_acc(ky_poly *r, const ky_polyvec *a,
                                   const ky_polyvec *b);
 
+/* b's odd coefficients times their pair's zeta (Montgomery form), so that
+ * a . b over a whole vector needs one reduction per output coefficient:
+ * prepared once per vector b, reused for every row a. */
+typedef struct {
+    int16_t c[KY_K][KY_N / 2];
+} ky_polyvec_z;
+void sc_kyber_polyvec_zprep(ky_polyvec_z *bz, const ky_polyvec *b);
+/* r = sum a[i] * b[i] in the NTT domain, reduced; same result (mod q and
+ * after reduction) as sc_kyber_polyvec_basemul_acc. Inputs |a|, |b| < 2^12. */
+void sc_kyber_polyvec_basemul_acc_z(ky_poly *r, const ky_polyvec *a,
+                                    const ky_polyvec *b, const ky_polyvec_z *bz);
+
 /* Centered binomial distribution, eta = 2, from 128 uniform bytes. */
 void sc_kyber_cbd2(ky_poly *r, const uint8_t buf[128]);
 
@@ -62,6 +74,14 @@ void sc_kyber_poly_decompress5(ky_poly *r, const uint8_t a[KY_POLYCOMP_DV]);
  * position `have`, returns the new count (<= KY_N). Public input only. */
 unsigned sc_kyber_rej_uniform(int16_t *r, unsigned have, const uint8_t *buf,
                               size_t len);
+
+/* 1 when the CPU runs AVX2 (then sc_kyber_shake4x may be used). */
+int sc_kyber_have_avx2(void);
+/* Four SHAKE instances (rate 168 = SHAKE128, 136 = SHAKE256) of inputs of
+ * inlen < rate bytes each; squeezes nblocks * rate bytes into each out[k].
+ * AVX2 only: call only when sc_kyber_have_avx2(). */
+void sc_kyber_shake4x(uint8_t *const out[4], size_t nblocks, unsigned rate,
+                      const uint8_t *const in[4], size_t inlen);
 
 /* Single-coefficient compression (exposed for the exhaustive unit test). */
 uint16_t sc_kyber_compress_coeff(int16_t a, unsigned d);

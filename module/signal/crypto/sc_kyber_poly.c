@@ -186,6 +186,40 @@ void sc_kyber_polyvec_basemul_acc(ky_poly *r, const ky_polyvec *a,
     sc_kyber_poly_reduce(r);
 }
 
+void sc_kyber_polyvec_zprep(ky_polyvec_z *bz, const ky_polyvec *b)
+{
+    unsigned k, i;
+
+    for (k = 0; k < KY_K; k++)
+        for (i = 0; i < KY_N / 4; i++) {
+            bz->c[k][2 * i] = fqmul(b->v[k].c[4 * i + 1], zetas[64 + i]);
+            bz->c[k][2 * i + 1] =
+                fqmul(b->v[k].c[4 * i + 3], (int16_t)-zetas[64 + i]);
+        }
+}
+
+void sc_kyber_polyvec_basemul_acc_z(ky_poly *r, const ky_polyvec *a,
+                                    const ky_polyvec *b, const ky_polyvec_z *bz)
+{
+    unsigned j, k;
+
+    /* |sum| <= 8 * 4095 * 3328 < q * 2^15: one Montgomery reduction */
+    for (j = 0; j < KY_N / 2; j++) {
+        int32_t r0 = 0, r1 = 0;
+
+        for (k = 0; k < KY_K; k++) {
+            int32_t a0 = a->v[k].c[2 * j], a1 = a->v[k].c[2 * j + 1];
+            int32_t b0 = b->v[k].c[2 * j], b1 = b->v[k].c[2 * j + 1];
+
+            r0 += a1 * bz->c[k][j] + a0 * b0;
+            r1 += a0 * b1 + a1 * b0;
+        }
+        r->c[2 * j] = mont_reduce(r0);
+        r->c[2 * j + 1] = mont_reduce(r1);
+    }
+    sc_kyber_poly_reduce(r);
+}
+
 void sc_kyber_cbd2(ky_poly *r, const uint8_t buf[128])
 {
     unsigned i, j;
@@ -265,24 +299,26 @@ static void unpack_bits(uint16_t *v, const uint8_t *in, unsigned bits)
 
 void sc_kyber_poly_tobytes(uint8_t r[KY_POLYBYTES], const ky_poly *a)
 {
-    uint16_t t[KY_N];
     unsigned i;
 
-    for (i = 0; i < KY_N; i++)
-        t[i] = (uint16_t)csubq_pos(a->c[i]);
-    pack_bits(r, t, 12);
-    ut_wipe(t, sizeof(t)); /* secret-key coefficients pass through here */
+    for (i = 0; i < KY_N / 2; i++) {
+        uint32_t t0 = csubq_pos(a->c[2 * i]), t1 = csubq_pos(a->c[2 * i + 1]);
+
+        r[3 * i] = (uint8_t)t0;
+        r[3 * i + 1] = (uint8_t)(t0 >> 8 | t1 << 4);
+        r[3 * i + 2] = (uint8_t)(t1 >> 4);
+    }
 }
 
 void sc_kyber_poly_frombytes(ky_poly *r, const uint8_t a[KY_POLYBYTES])
 {
-    uint16_t t[KY_N];
     unsigned i;
 
-    unpack_bits(t, a, 12);
-    for (i = 0; i < KY_N; i++)
-        r->c[i] = (int16_t)t[i];
-    ut_wipe(t, sizeof(t));
+    for (i = 0; i < KY_N / 2; i++) {
+        r->c[2 * i] = (int16_t)((a[3 * i] | (uint16_t)a[3 * i + 1] << 8) & 0xfff);
+        r->c[2 * i + 1] =
+            (int16_t)((a[3 * i + 1] >> 4 | (uint16_t)a[3 * i + 2] << 4) & 0xfff);
+    }
 }
 
 void sc_kyber_poly_frommsg(ky_poly *r, const uint8_t msg[32])
@@ -354,8 +390,12 @@ void sc_kyber_poly_decompress5(ky_poly *r, const uint8_t a[KY_POLYCOMP_DV])
 unsigned sc_kyber_rej_uniform(int16_t *r, unsigned have, const uint8_t *buf,
                               size_t len)
 {
+    int16_t tmp[KY_N + 2]; /* slack for the branch-free stores */
     size_t pos = 0;
 
+    /* Public data, but branch-free stores avoid the ~20% mispredicted
+     * accept/reject branches. */
+    memcpy(tmp, r, have * sizeof(int16_t));
     while (have < KY_N && pos + 3 <= len) {
         uint16_t v0 = (uint16_t)((buf[pos] | (uint16_t)buf[pos + 1] << 8) &
                                  0xfff);
@@ -363,10 +403,13 @@ unsigned sc_kyber_rej_uniform(int16_t *r, unsigned have, const uint8_t *buf,
                                   (uint16_t)buf[pos + 2] << 4) & 0xfff);
 
         pos += 3;
-        if (v0 < KY_Q)
-            r[have++] = (int16_t)v0;
-        if (have < KY_N && v1 < KY_Q)
-            r[have++] = (int16_t)v1;
+        tmp[have] = (int16_t)v0;
+        have += v0 < KY_Q;
+        tmp[have] = (int16_t)v1;
+        have += v1 < KY_Q;
     }
+    if (have > KY_N)
+        have = KY_N;
+    memcpy(r, tmp, have * sizeof(int16_t));
     return have;
 }

@@ -47,7 +47,7 @@ static int check_version(const uint8_t *in, size_t n, size_t min)
     if (!in || n < min)
         return SC_ERR_MSG_FORMAT;
     if (in[0] >> 4 != 4)
-        return SC_ERR_VERSION;
+        return SC_ERR_MSG_VERSION;
     if (n > SC_MSG_MAX_LEN)
         return SC_ERR_MSG_FORMAT;
     return 0;

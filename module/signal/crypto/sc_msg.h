@@ -4,7 +4,7 @@
  * addresses (field 6), Kyber id/ciphertext (fields 7/8), and the MAC over
  * sender IK ‖ receiver IK ‖ version ‖ protobuf.
  *
- * Parsing is strict and never crashes on bad input: SC_ERR_VERSION for
+ * Parsing is strict and never crashes on bad input: SC_ERR_MSG_VERSION for
  * legacy (< 4, incl. v3 X3DH) or unknown (> 4) versions, SC_ERR_NO_KYBER for
  * a v4 PreKey message missing Kyber fields, SC_ERR_MSG_FORMAT for anything
  * else malformed, UT_ERR_NOMEM. Decoded messages point into memory owned by

@@ -14,7 +14,7 @@
  *   SC_ERR_SIGNATURE   a bundle's pre-key signature does not verify
  *   SC_ERR_KEY         malformed key or all-zero agreement
  *   SC_ERR_BASE_KEY    non-canonical PQXDH base key
- *   SC_ERR_VERSION / SC_ERR_NO_KYBER / SC_ERR_MSG_FORMAT   bad message
+ *   SC_ERR_MSG_VERSION / SC_ERR_NO_KYBER / SC_ERR_MSG_FORMAT   bad message
  *   SC_ERR_UNKNOWN_PREKEY  a PreKey message names keys we do not have
  *   SC_ERR_UNTRUSTED   PreKey message from another identity than expected
  *   SC_ERR_NO_SESSION  no state to decrypt/encrypt with

@@ -3,6 +3,7 @@
  * the difference to ML-KEM are checked by tests/interop/kyber-kat.js. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,65 @@ START_TEST(implicit_rejection_value)
 }
 END_TEST
 
+/* The AVX2 four-way SHAKE equals OpenSSL's SHAKE128/256 (both rates,
+ * several blocks, inputs of the lengths Kyber uses and others). */
+START_TEST(shake4x_matches_openssl)
+{
+    static const unsigned rates[] = {168, 136};
+    uint8_t in[4][167], out[4][5 * 168], want[5 * 168];
+    uint8_t *const outp[4] = {out[0], out[1], out[2], out[3]};
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    size_t lens[] = {0, 1, 33, 34, 135, 167}, li;
+    unsigned r, k;
+
+    if (!sc_kyber_have_avx2()) {
+        puts("NOTE: no AVX2 on this CPU: shake4x not tested (not used either)");
+        return;
+    }
+    for (k = 0; k < 4; k++)
+        for (li = 0; li < sizeof(in[0]); li++)
+            in[k][li] = (uint8_t)(k * 31 + li * 7);
+    for (r = 0; r < 2; r++)
+        for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+            if (lens[li] >= rates[r])
+                continue;
+            sc_kyber_shake4x(outp, 5, rates[r], inp, lens[li]);
+            for (k = 0; k < 4; k++) {
+                EVP_MD_CTX *c = EVP_MD_CTX_new();
+                ck_assert_int_eq(EVP_DigestInit_ex(c, r ? EVP_shake256() : EVP_shake128(), NULL), 1);
+                ck_assert_int_eq(EVP_DigestUpdate(c, in[k], lens[li]), 1);
+                ck_assert_int_eq(EVP_DigestFinalXOF(c, want, 5 * rates[r]), 1);
+                EVP_MD_CTX_free(c);
+                ck_assert_msg(memcmp(out[k], want, 5 * rates[r]) == 0,
+                              "lane %u rate %u len %zu", k, rates[r], lens[li]);
+            }
+        }
+}
+END_TEST
+
+/* Lazy accumulation with pre-multiplied zetas equals the plain product. */
+START_TEST(basemul_z_equals_basemul)
+{
+    ky_polyvec a, b;
+    ky_polyvec_z bz;
+    ky_poly r1, r2;
+    unsigned k, i, seed = 99;
+
+    for (k = 0; k < KY_K; k++)
+        for (i = 0; i < KY_N; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a.v[k].c[i] = (int16_t)((seed >> 8) % 4096); /* unreduced, like frombytes */
+            seed = seed * 1103515245u + 12345u;
+            b.v[k].c[i] = (int16_t)((int)((seed >> 8) % KY_Q) - KY_Q / 2);
+        }
+    sc_kyber_polyvec_basemul_acc(&r1, &a, &b);
+    sc_kyber_polyvec_zprep(&bz, &b);
+    sc_kyber_polyvec_basemul_acc_z(&r2, &a, &b, &bz);
+    for (i = 0; i < KY_N; i++)
+        ck_assert_int_eq(mod_q(r1.c[i]), mod_q(r2.c[i]));
+}
+END_TEST
+
 START_TEST(serialized_forms)
 {
     static uint8_t pk[1568], sk[3168], ser[1569];
@@ -208,6 +268,8 @@ int main(void)
     tcase_add_test(tc, derand_is_deterministic_and_seed_sensitive);
     tcase_add_test(tc, implicit_rejection_value);
     tcase_add_test(tc, serialized_forms);
+    tcase_add_test(tc, shake4x_matches_openssl);
+    tcase_add_test(tc, basemul_z_equals_basemul);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

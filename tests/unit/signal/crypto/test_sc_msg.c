@@ -76,11 +76,11 @@ START_TEST(signal_message_rejects)
 
     buf = make(&len, NULL);
     buf[0] = 0x33; /* v3 */
-    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_VERSION);
+    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_MSG_VERSION);
     buf[0] = 0x54;
-    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_VERSION);
+    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_MSG_VERSION);
     buf[0] = 0x22;
-    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_VERSION);
+    ck_assert_int_eq(sc_signal_msg_decode(&m, buf, len), SC_ERR_MSG_VERSION);
     buf[0] = 0x44;
     ck_assert_int_eq(sc_signal_msg_decode(&m, buf, 8), SC_ERR_MSG_FORMAT);
     ck_assert_int_eq(sc_signal_msg_decode(&m, NULL, 0), SC_ERR_MSG_FORMAT);
@@ -141,7 +141,7 @@ START_TEST(prekey_message_round_trip_and_kyber_required)
         raw[n++] = 0x22; raw[n++] = (uint8_t)ilen; memcpy(raw + n, inner, ilen); n += ilen;
         ck_assert_int_eq(sc_prekey_msg_decode(&m, raw, n), SC_ERR_NO_KYBER);
         raw[0] = 0x33;
-        ck_assert_int_eq(sc_prekey_msg_decode(&m, raw, n), SC_ERR_VERSION);
+        ck_assert_int_eq(sc_prekey_msg_decode(&m, raw, n), SC_ERR_MSG_VERSION);
     }
     free(inner);
 }
