@@ -93,8 +93,10 @@ int sc_devname_decrypt(char **name, size_t *n, const uint8_t identity_priv[32],
         return rc;
     if (!eph || eph_len != 33 || eph[0] != 0x05)
         return SC_ERR_KEY;
-    if (!siv || siv_len != 16 || !ct)
+    if (!siv || siv_len != 16)
         return SC_ERR_FORMAT;
+    if (!ct)
+        ct = siv; /* an empty name: encoders may omit the empty field */
     if (ct_len > SC_DEVNAME_MAX)
         return SC_ERR_TOO_LONG;
     if (!(pt = malloc(ct_len + 1)))

@@ -443,3 +443,35 @@ int sc_kyber1024_deserialize(const uint8_t **raw, const uint8_t *in, size_t n,
     *raw = in + 1;
     return 0;
 }
+
+int sc_kyber1024_enc_serialized(uint8_t ct[1569], uint8_t ss[32],
+                                const uint8_t *pk, size_t pk_len)
+{
+    const uint8_t *raw;
+    int rc = sc_kyber1024_deserialize(&raw, pk, pk_len,
+                                      SC_KYBER1024_PUBLICKEYBYTES);
+
+    if (!rc)
+        rc = sc_kyber1024_enc(ct + 1, ss, raw);
+    if (rc) {
+        ut_wipe(ct, SC_KYBER1024_SERIALIZED_CT);
+        ut_wipe(ss, SC_KYBER1024_SSBYTES);
+        return rc;
+    }
+    ct[0] = SC_KYBER1024_TYPE;
+    return 0;
+}
+
+int sc_kyber1024_dec_serialized(uint8_t ss[32], const uint8_t *ct,
+                                size_t ct_len, const uint8_t sk[3168])
+{
+    const uint8_t *raw;
+    int rc = sc_kyber1024_deserialize(&raw, ct, ct_len,
+                                      SC_KYBER1024_CIPHERTEXTBYTES);
+
+    if (!rc)
+        rc = sc_kyber1024_dec(ss, raw, sk);
+    if (rc)
+        ut_wipe(ss, SC_KYBER1024_SSBYTES);
+    return rc;
+}

@@ -63,4 +63,14 @@ void sc_kyber1024_serialize(uint8_t *out, const uint8_t *raw, size_t raw_len);
 int sc_kyber1024_deserialize(const uint8_t **raw, const uint8_t *in,
                              size_t n, size_t raw_len) SC_KYBER_WUR;
 
+/* PQXDH conveniences on Signal's forms: encapsulate to a serialized public
+ * key (0x08 || 1568, n = 1569) giving a serialized ciphertext (1569), and
+ * decapsulate a serialized ciphertext with a raw secret key. Errors as
+ * sc_kyber1024_deserialize, plus those of enc/dec; outputs zeroed on error. */
+int sc_kyber1024_enc_serialized(uint8_t ct[1569], uint8_t ss[32],
+                                const uint8_t *pk, size_t pk_len) SC_KYBER_WUR;
+int sc_kyber1024_dec_serialized(uint8_t ss[32], const uint8_t *ct,
+                                size_t ct_len, const uint8_t sk[3168])
+    SC_KYBER_WUR;
+
 #endif

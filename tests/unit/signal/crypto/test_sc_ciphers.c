@@ -305,6 +305,12 @@ START_TEST(device_name_round_trip_and_errors)
     ck_assert_int_eq(sc_devname_decrypt(&name, &n, priv, enc, len), 0);
     ck_assert_uint_eq(n, 0);
     free(name);
+    /* the same without the empty ciphertext field (0x1a 0x00 at the end) */
+    ck_assert_uint_eq(enc[len - 2], 0x1a);
+    ck_assert_int_eq(sc_devname_decrypt(&name, &n, priv, enc, len - 2), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_str_eq(name, "");
+    free(name);
     free(enc);
 }
 END_TEST

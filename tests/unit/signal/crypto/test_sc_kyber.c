@@ -247,8 +247,28 @@ START_TEST(serialized_forms)
     ck_assert_int_eq(sc_kyber1024_deserialize(&raw, ser, 1568, 1568), SC_ERR_FORMAT);
     ck_assert_ptr_null(raw);
     ck_assert_int_eq(sc_kyber1024_deserialize(&raw, ser, 0, 1568), SC_ERR_FORMAT);
+    {
+        static uint8_t ct[1569];
+        uint8_t ss1[32], ss2[32];
+
+        ck_assert_int_eq(sc_kyber1024_enc_serialized(ct, ss1, ser, sizeof(ser)), 0);
+        ck_assert_uint_eq(ct[0], 0x08);
+        ck_assert_int_eq(sc_kyber1024_dec_serialized(ss2, ct, sizeof(ct), sk), 0);
+        ck_assert_int_eq(memcmp(ss1, ss2, 32), 0);
+        ck_assert_int_eq(sc_kyber1024_dec_serialized(ss2, ct, 1568, sk), SC_ERR_FORMAT);
+        ct[0] = 0x0a;
+        ck_assert_int_eq(sc_kyber1024_dec_serialized(ss2, ct, sizeof(ct), sk), SC_ERR_KEM_TYPE);
+        ck_assert_int_eq(sc_kyber1024_enc_serialized(ct, ss1, ser, 100), SC_ERR_FORMAT);
+        ck_assert_uint_eq(ct[0], 0); /* zeroed on error */
+    }
     ser[0] = 0x0a; /* ML-KEM-1024 */
     ck_assert_int_eq(sc_kyber1024_deserialize(&raw, ser, sizeof(ser), 1568), SC_ERR_KEM_TYPE);
+    {
+        static uint8_t ct[1569];
+        uint8_t ss[32];
+
+        ck_assert_int_eq(sc_kyber1024_enc_serialized(ct, ss, ser, sizeof(ser)), SC_ERR_KEM_TYPE);
+    }
     ck_assert_str_eq(sc_strerror(SC_ERR_KEM_TYPE), "KEM type is not Kyber1024 (0x08)");
 }
 END_TEST
