@@ -267,3 +267,48 @@ test('no one-time pre-key (three DHs) in both directions', async (t) => {
   assert.deepEqual(await js.dec(m2), Buffer.from('C again, no opk'));
   assert.deepEqual(await cc.dec(await js.enc(Buffer.from('ok'))), Buffer.from('ok'));
 });
+
+// Both sides initiate at once: each processes the other's bundle and their
+// PreKey messages cross. Each side then holds two states (its own as
+// initiator, archived behind the one the peer started); messages must find
+// the right one in the archive and both sides converge on one session.
+test('simultaneous initiation: crossing PreKey messages converge', async (t) => {
+  const jsUuid = crypto.randomUUID(), cUuid = crypto.randomUUID();
+  const jsAddr = S.ProtocolAddress.new(jsUuid, 1), cAddr = S.ProtocolAddress.new(cUuid, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 9191);
+  const { c } = await newC(9292, cUuid, 2, jsUuid, 1);
+  t.after(() => c.close());
+  const js = jsEnd(st, jsAddr, cAddr), cc = cEnd(c);
+  const h = (b) => Buffer.from(b).toString('hex');
+
+  const f = await c.ok('bundle 41 42 43');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, Number(f[1]), S.PublicKey.deserialize(hexb(f[2])),
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), cAddr, jsAddr, st.sessions, st.identity);
+  const spk = S.PrivateKey.generate(), kyb = S.KEMKeyPair.generate();
+  const spkSig = Buffer.from(ikp.privateKey.sign(spk.getPublicKey().serialize()));
+  const kybSig = Buffer.from(ikp.privateKey.sign(kyb.getPublicKey().serialize()));
+  await st.signedPreKeys.saveSignedPreKey(51, S.SignedPreKeyRecord.new(51, Date.now(), spk.getPublicKey(), spk, spkSig));
+  await st.kyberPreKeys.saveKyberPreKey(52, S.KyberPreKeyRecord.new(52, Date.now(), kyb, kybSig));
+  await c.ok(`process 9191 0 - 51 ${h(spk.getPublicKey().serialize())} ${h(spkSig)} ${h(ikp.publicKey.serialize())} ` +
+    `52 ${h(kyb.getPublicKey().serialize())} ${h(kybSig)}`);
+
+  const fromJs = await js.enc(Buffer.from('js first')), fromC = await cc.enc(Buffer.from('C first'));
+  assert.equal(fromJs.type, 3);
+  assert.equal(fromC.type, 3);
+  assert.deepEqual(await cc.dec(fromJs), Buffer.from('js first'));
+  assert.deepEqual(await js.dec(fromC), Buffer.from('C first'));
+  // a few rounds both ways; every message must decrypt on the other side
+  for (let r = 0; r < 6; r++) {
+    const [from, to] = r % 2 ? [js, cc] : [cc, js];
+    for (let i = 0; i < 3; i++) {
+      const pt = Buffer.from(`${from.name} round ${r} #${i}`);
+      assert.deepEqual(await to.dec(await from.enc(pt)), pt);
+    }
+    if (r === 2) await c.ok('save');
+  }
+  const last = await cc.enc(Buffer.from('settled'));
+  assert.equal(last.type, 2, 'C no longer sends PreKey messages');
+  assert.deepEqual(await js.dec(last), Buffer.from('settled'));
+});
