@@ -110,9 +110,9 @@ async function conversation(first, second, c, { rounds = 20 } = {}) {
   return sent;
 }
 
-async function newC(reg, uuid, device, peerUuid, peerDevice) {
+async function newC(reg, uuid, device, peerUuid, peerDevice, ikPriv) {
   const c = new CDevice();
-  const [ik] = await c.ok(`init ${reg} ${uuidHex(uuid)} ${device}`);
+  const [ik] = await c.ok(`init ${reg} ${uuidHex(uuid)} ${device}` + (ikPriv ? ` ${ikPriv.toString('hex')}` : ''));
   await c.ok(`remote ${uuidHex(peerUuid)} ${peerDevice}`);
   return { c, ik };
 }
@@ -201,4 +201,114 @@ test('C opens a session to libsignal; conversation both ways; bad signatures', a
   assert.deepEqual(st.preKeys.removed, [7], 'libsignal consumed the one-time pre-key');
   const rec = await st.sessions.getSession(cAddr);
   assert.ok(rec.hasCurrentState(), 'libsignal session is current');
+});
+
+// The bridge's real case: C is a linked device of a libsignal primary, one
+// account (ACI) and one identity key. libsignal opens the session (as the
+// mock server's PrimaryDevice does); it is a self-session on both sides, so
+// a jump past MAX_FORWARD_JUMPS (25000) is accepted.
+test('self-session: linked C device and libsignal primary share ACI and identity', async (t) => {
+  const aci = crypto.randomUUID();
+  const primary = S.ProtocolAddress.new(aci, 1), linked = S.ProtocolAddress.new(aci, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 5555);
+  const { c, ik } = await newC(6666, aci, 2, aci, 1, Buffer.from(ikp.privateKey.serialize()));
+  t.after(() => c.close());
+  assert.equal(ik, Buffer.from(ikp.publicKey.serialize()).toString('hex'), 'C derived the shared identity key');
+
+  const f = await c.ok('bundle 1 2 3');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, Number(f[1]), S.PublicKey.deserialize(hexb(f[2])),
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), linked, primary, st.sessions, st.identity);
+  const js = jsEnd(st, primary, linked), cc = cEnd(c);
+  await conversation(js, cc, c, { rounds: 6 });
+
+  // C sends 25 003 messages; libsignal gets only the last (counter and
+  // SPQR index far ahead) and accepts it: our long chains match libsignal's.
+  const [type, last] = await c.ok(`encn 25003 ${Buffer.from('far ahead').toString('hex')}`);
+  assert.equal(Number(type), 2);
+  assert.deepEqual(await js.dec({ type: 2, bytes: hexb(last) }), Buffer.from('far ahead'));
+  assert.deepEqual(await cc.dec(await js.enc(Buffer.from('and back'))), Buffer.from('and back'));
+});
+
+// PQXDH without a one-time EC pre-key (no DH4), both directions.
+test('no one-time pre-key (three DHs) in both directions', async (t) => {
+  const jsUuid = crypto.randomUUID(), cUuid = crypto.randomUUID();
+  const jsAddr = S.ProtocolAddress.new(jsUuid, 1), cAddr = S.ProtocolAddress.new(cUuid, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 7777);
+  const { c } = await newC(8888, cUuid, 2, jsUuid, 1);
+  t.after(() => c.close());
+  const js = jsEnd(st, jsAddr, cAddr), cc = cEnd(c);
+
+  // libsignal -> C
+  const f = await c.ok('bundle 21 22 0');
+  assert.equal(f[2], '-');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, null, null,
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), cAddr, jsAddr, st.sessions, st.identity);
+  const m = await js.enc(Buffer.from('no opk'));
+  const [pt, used] = await c.ok(`dec ${m.type} ${m.bytes.toString('hex')}`);
+  assert.equal(hexb(pt).toString(), 'no opk');
+  assert.equal(used, '-', 'no one-time pre-key named');
+  assert.deepEqual(await js.dec(await cc.enc(Buffer.from('reply'))), Buffer.from('reply'));
+
+  // C -> libsignal (a new session replaces the first on both sides)
+  const spk = S.PrivateKey.generate(), kyb = S.KEMKeyPair.generate();
+  const spkSig = Buffer.from(ikp.privateKey.sign(spk.getPublicKey().serialize()));
+  const kybSig = Buffer.from(ikp.privateKey.sign(kyb.getPublicKey().serialize()));
+  await st.signedPreKeys.saveSignedPreKey(31, S.SignedPreKeyRecord.new(31, Date.now(), spk.getPublicKey(), spk, spkSig));
+  await st.kyberPreKeys.saveKyberPreKey(32, S.KyberPreKeyRecord.new(32, Date.now(), kyb, kybSig));
+  const h = (b) => Buffer.from(b).toString('hex');
+  await c.ok(`process 7777 0 - 31 ${h(spk.getPublicKey().serialize())} ${h(spkSig)} ${h(ikp.publicKey.serialize())} ` +
+    `32 ${h(kyb.getPublicKey().serialize())} ${h(kybSig)}`);
+  const m2 = await cc.enc(Buffer.from('C again, no opk'));
+  assert.equal(m2.type, 3);
+  assert.deepEqual(await js.dec(m2), Buffer.from('C again, no opk'));
+  assert.deepEqual(await cc.dec(await js.enc(Buffer.from('ok'))), Buffer.from('ok'));
+});
+
+// Both sides initiate at once: each processes the other's bundle and their
+// PreKey messages cross. Each side then holds two states (its own as
+// initiator, archived behind the one the peer started); messages must find
+// the right one in the archive and both sides converge on one session.
+test('simultaneous initiation: crossing PreKey messages converge', async (t) => {
+  const jsUuid = crypto.randomUUID(), cUuid = crypto.randomUUID();
+  const jsAddr = S.ProtocolAddress.new(jsUuid, 1), cAddr = S.ProtocolAddress.new(cUuid, 2);
+  const ikp = S.IdentityKeyPair.generate();
+  const st = makeStores(S, ikp, 9191);
+  const { c } = await newC(9292, cUuid, 2, jsUuid, 1);
+  t.after(() => c.close());
+  const js = jsEnd(st, jsAddr, cAddr), cc = cEnd(c);
+  const h = (b) => Buffer.from(b).toString('hex');
+
+  const f = await c.ok('bundle 41 42 43');
+  await S.processPreKeyBundle(S.PreKeyBundle.new(Number(f[0]), 2, Number(f[1]), S.PublicKey.deserialize(hexb(f[2])),
+    Number(f[3]), S.PublicKey.deserialize(hexb(f[4])), hexb(f[5]), S.PublicKey.deserialize(hexb(f[6])),
+    Number(f[7]), S.KEMPublicKey.deserialize(hexb(f[8])), hexb(f[9])), cAddr, jsAddr, st.sessions, st.identity);
+  const spk = S.PrivateKey.generate(), kyb = S.KEMKeyPair.generate();
+  const spkSig = Buffer.from(ikp.privateKey.sign(spk.getPublicKey().serialize()));
+  const kybSig = Buffer.from(ikp.privateKey.sign(kyb.getPublicKey().serialize()));
+  await st.signedPreKeys.saveSignedPreKey(51, S.SignedPreKeyRecord.new(51, Date.now(), spk.getPublicKey(), spk, spkSig));
+  await st.kyberPreKeys.saveKyberPreKey(52, S.KyberPreKeyRecord.new(52, Date.now(), kyb, kybSig));
+  await c.ok(`process 9191 0 - 51 ${h(spk.getPublicKey().serialize())} ${h(spkSig)} ${h(ikp.publicKey.serialize())} ` +
+    `52 ${h(kyb.getPublicKey().serialize())} ${h(kybSig)}`);
+
+  const fromJs = await js.enc(Buffer.from('js first')), fromC = await cc.enc(Buffer.from('C first'));
+  assert.equal(fromJs.type, 3);
+  assert.equal(fromC.type, 3);
+  assert.deepEqual(await cc.dec(fromJs), Buffer.from('js first'));
+  assert.deepEqual(await js.dec(fromC), Buffer.from('C first'));
+  // a few rounds both ways; every message must decrypt on the other side
+  for (let r = 0; r < 6; r++) {
+    const [from, to] = r % 2 ? [js, cc] : [cc, js];
+    for (let i = 0; i < 3; i++) {
+      const pt = Buffer.from(`${from.name} round ${r} #${i}`);
+      assert.deepEqual(await to.dec(await from.enc(pt)), pt);
+    }
+    if (r === 2) await c.ok('save');
+  }
+  const last = await cc.enc(Buffer.from('settled'));
+  assert.equal(last.type, 2, 'C no longer sends PreKey messages');
+  assert.deepEqual(await js.dec(last), Buffer.from('settled'));
 });

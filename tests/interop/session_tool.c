@@ -2,13 +2,15 @@
  * interop tests (tests/interop/session.js). One C device with one session.
  * Requests (hex for bytes), one per stdin line; replies "OK ..." or
  * "ERR <code> <text>":
- *   init <reg> <uuid16> <device>      -> OK <identity 0x05-key>
+ *   init <reg> <uuid16> <device> [<identity private key>]
+ *                                     -> OK <identity 0x05-key>
  *   remote <uuid16> <device>          -> OK   (addresses: sent and checked)
  *   bundle <spk_id> <kyber_id> <opk_id|0>
  *        -> OK <reg> <opk_id> <opk> <spk_id> <spk> <spk_sig> <ik> <kyber_id> <kyber> <kyber_sig>
  *   process <reg> <opk_id|0> <opk|-> <spk_id> <spk> <spk_sig> <ik> <kyber_id> <kyber> <kyber_sig>
  *        -> OK                        (we initiate with the peer's bundle)
  *   enc <plaintext>                   -> OK <type> <message>
+ *   encn <count> <plaintext>          -> OK <type> <last message> (count encryptions)
  *   dec <type> <message>              -> OK <plaintext> <used opk id|->
  *   save                              -> OK <record bytes> (serialize, free, reload)
  *   dump                              -> OK <record>
@@ -158,7 +160,16 @@ static int handle(dev *d, char *line)
         d->reg = (uint32_t)tok_num(&cur);
         if (uuid_field(&cur, &d->local))
             return UT_ERR_INVAL;
-        if ((rc = sc_ec_keypair_generate(&d->ik)) || (rc = sc_session_new(&d->s)))
+        while (*cur == ' ')
+            cur++;
+        if (*cur) { /* a given identity (a linked device shares its primary's) */
+            if (field(&cur, d->ik.priv, 32, 0))
+                return UT_ERR_INVAL;
+            rc = sc_x25519_public(d->ik.pub, d->ik.priv);
+        } else {
+            rc = sc_ec_keypair_generate(&d->ik);
+        }
+        if (rc || (rc = sc_session_new(&d->s)))
             return rc;
         printf("OK ");
         putkey(d->ik.pub);
@@ -234,6 +245,26 @@ static int handle(dev *d, char *line)
         if ((len = tok_hex(&cur, &pt)) < 0)
             return UT_ERR_INVAL;
         rc = sc_session_encrypt(d->s, pt, (size_t)len, &out, &n, &type);
+        free(pt);
+        if (rc)
+            return rc;
+        printf("OK %d ", type);
+        puthex(out, n);
+        free(out);
+    } else if (!strncmp(line, "encn ", 5)) {
+        uint8_t *pt, *out = NULL;
+        size_t n = 0;
+        unsigned long count, i;
+        int type = 0;
+        long len;
+        cur += 5;
+        count = tok_num(&cur);
+        if (!count || (len = tok_hex(&cur, &pt)) < 0)
+            return UT_ERR_INVAL;
+        for (i = 0; i < count && !rc; i++) {
+            free(out);
+            rc = sc_session_encrypt(d->s, pt, (size_t)len, &out, &n, &type);
+        }
         free(pt);
         if (rc)
             return rc;

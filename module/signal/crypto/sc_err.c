@@ -26,7 +26,7 @@ static const struct {
     /* sessions */
     {SC_ERR_NO_SESSION, "no usable session for this message"},
     {SC_ERR_BAD_MAC, "message authentication code does not verify"},
-    {SC_ERR_MSG_VERSION, "unsupported message version"},
+    {SC_ERR_MSG_VERSION, "unsupported Signal message version"},
     {SC_ERR_DUPLICATE, "duplicate message (key already used)"},
     {SC_ERR_TOO_FAR, "message counter too far ahead"},
     {SC_ERR_SPQR, "post-quantum ratchet part rejected"},

@@ -25,25 +25,6 @@ void sc_state_free(sc_state *st)
     ut_wipe(st, sizeof(*st));
 }
 
-int sc_state_copy(sc_state *dst, const sc_state *src)
-{
-    size_t i;
-
-    *dst = *src;
-    for (i = 0; i < SC_MAX_RECEIVER_CHAINS; i++)
-        memset(&dst->chains[i].skipped, 0, sizeof(sc_keylist));
-    memset(&dst->spqr.history, 0, sizeof(sc_keylist));
-    for (i = 0; i < src->nchains; i++)
-        if (sc_keylist_copy(&dst->chains[i].skipped, &src->chains[i].skipped))
-            goto fail;
-    if (sc_keylist_copy(&dst->spqr.history, &src->spqr.history))
-        goto fail;
-    return 0;
-fail:
-    sc_state_free(dst);
-    return UT_ERR_NOMEM;
-}
-
 int sc_ratchet_create_chain(uint8_t root_out[32], uint8_t ck_out[32],
                             const uint8_t root[32], const uint8_t their[32],
                             const uint8_t our_priv[32])

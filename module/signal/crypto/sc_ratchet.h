@@ -68,7 +68,6 @@ typedef struct sc_state {
 } sc_state;
 
 void sc_state_free(sc_state *st);              /* wipes; st reusable */
-int sc_state_copy(sc_state *dst, const sc_state *src);
 
 /* (root', ck) = HKDF(salt=root, DH(our, their), "WhisperRatchet", 64) */
 int sc_ratchet_create_chain(uint8_t root_out[32], uint8_t ck_out[32],

@@ -41,7 +41,6 @@ static void wfree(void *ud, void *p)
     ut_free_secret(h, sizeof(hdr) + h->n);
 }
 
-static ProtobufCAllocator wiping = {walloc, wfree, NULL};
 
 /* ---- pack ------------------------------------------------------------------ */
 
@@ -355,6 +354,7 @@ out:
 
 int sc_session_deserialize(sc_session **out, const uint8_t *in, size_t n)
 {
+    ProtobufCAllocator wiping = {walloc, wfree, NULL}; /* per call: no globals */
     Screc__Record *rec = NULL;
     sc_session *s = NULL;
     sc_state st;

@@ -66,18 +66,6 @@ void sc_keylist_push(sc_keylist *l, uint32_t index, const uint8_t key[32],
     l->n++;
 }
 
-int sc_keylist_copy(sc_keylist *dst, const sc_keylist *src)
-{
-    memset(dst, 0, sizeof(*dst));
-    if (!src->n)
-        return 0;
-    if (sc_keylist_reserve(dst, src->n))
-        return UT_ERR_NOMEM;
-    memcpy(dst->v, src->v, src->n * sizeof(*src->v));
-    dst->n = src->n;
-    return 0;
-}
-
 void sc_keylist_free(sc_keylist *l)
 {
     if (!l)
@@ -143,12 +131,6 @@ void sc_spqr_free(sc_spqr *s)
         return;
     sc_keylist_free(&s->history);
     ut_wipe(s, sizeof(*s));
-}
-
-int sc_spqr_copy(sc_spqr *dst, const sc_spqr *src)
-{
-    *dst = *src;
-    return sc_keylist_copy(&dst->history, &src->history);
 }
 
 int sc_spqr_send(sc_spqr *s, uint8_t wire[SC_SPQR_WIRE_MAX], size_t *wire_len,

@@ -38,7 +38,6 @@ void sc_keylist_remove(sc_keylist *l, size_t pos);
 /* Append (room must be reserved); drops the oldest entries beyond `max`. */
 void sc_keylist_push(sc_keylist *l, uint32_t index, const uint8_t key[32],
                      size_t max);
-int sc_keylist_copy(sc_keylist *dst, const sc_keylist *src);
 void sc_keylist_free(sc_keylist *l); /* wipes */
 
 /* ---- SPQR epoch-0 chain ---------------------------------------------------- */
@@ -66,7 +65,6 @@ typedef struct sc_spqr {
 int sc_spqr_init(sc_spqr *s, int direction, const uint8_t pqr_key[32],
                  int unlimited);
 void sc_spqr_free(sc_spqr *s);
-int sc_spqr_copy(sc_spqr *dst, const sc_spqr *src);
 
 /* Next send key and its wire part `01 01 varint(idx) 00` (advances). */
 int sc_spqr_send(sc_spqr *s, uint8_t wire[SC_SPQR_WIRE_MAX], size_t *wire_len,

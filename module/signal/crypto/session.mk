@@ -52,16 +52,17 @@ TESTS += tests/interop/session.js
 EXTRA_DIST += tests/interop/session.js tests/lib/libsignal-stores.js
 
 # Fuzz targets: message codecs and the session-record loader
-SC_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c \
+SC_SESSION_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/sc_err.c \
 	module/signal/crypto/sc_prim.c module/signal/crypto/sc_keys.c \
 	module/signal/crypto/sc_msg.c module/signal/crypto/sc_wire.pb-c.c
-SC_FUZZ_SESSION = $(SC_FUZZ_BASE) module/signal/crypto/sc_keys_kem.c \
+SC_SESSION_FUZZ_ALL = $(SC_SESSION_FUZZ_BASE) module/signal/crypto/sc_keys_kem.c \
 	module/signal/crypto/sc_kyber.c module/signal/crypto/sc_kyber_poly.c \
+	module/signal/crypto/sc_kyber_keccak4x.c \
 	module/signal/crypto/sc_spqr.c module/signal/crypto/sc_ratchet.c \
 	module/signal/crypto/sc_pqxdh.c module/signal/crypto/sc_session.c \
 	module/signal/crypto/sc_record.c module/signal/crypto/sc_record.pb-c.c
 FUZZ_LIST += fuzz_signal_msg fuzz_prekey_msg fuzz_session_record
-fuzz_signal_msg_FUZZ_SRCS = $(SC_FUZZ_BASE)
-fuzz_prekey_msg_FUZZ_SRCS = $(SC_FUZZ_SESSION)
-fuzz_session_record_FUZZ_SRCS = $(SC_FUZZ_SESSION)
+fuzz_signal_msg_FUZZ_SRCS = $(SC_SESSION_FUZZ_BASE)
+fuzz_prekey_msg_FUZZ_SRCS = $(SC_SESSION_FUZZ_ALL)
+fuzz_session_record_FUZZ_SRCS = $(SC_SESSION_FUZZ_ALL)
 EXTRA_DIST += tests/fuzz/fuzz_signal_msg.c tests/fuzz/fuzz_prekey_msg.c tests/fuzz/fuzz_session_record.c

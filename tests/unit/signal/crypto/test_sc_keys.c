@@ -148,6 +148,39 @@ START_TEST(kem_serialization)
 }
 END_TEST
 
+START_TEST(kyber_prekey_sign_verify_store)
+{
+    sc_ec_keypair ik;
+    static sc_kyber_prekey k, back;
+    static uint8_t rec[SC_KYBER_PREKEY_RECORD_LEN];
+
+    ck_assert_int_eq(sc_ec_keypair_generate(&ik), 0);
+    ck_assert_int_eq(sc_kyber_prekey_generate(&k, 9, 1700000000001ULL, 1, &ik), 0);
+    ck_assert_uint_eq(k.last_resort, 1);
+    ck_assert_int_eq(sc_kyber_prekey_verify(ik.pub, k.pub, k.sig), 0);
+    /* the signature covers 0x08 || pk: over the raw 1568 bytes it fails */
+    ck_assert_int_eq(sc_xeddsa_verify(k.sig, ik.pub, k.pub, SC_KEM_PUB_LEN), SC_ERR_SIGNATURE);
+    k.pub[100] ^= 1;
+    ck_assert_int_eq(sc_kyber_prekey_verify(ik.pub, k.pub, k.sig), SC_ERR_SIGNATURE);
+    k.pub[100] ^= 1;
+    sc_kyber_prekey_store(rec, &k);
+    ck_assert_int_eq(sc_kyber_prekey_load(&back, rec, sizeof(rec)), 0);
+    ck_assert_uint_eq(back.id, 9);
+    ck_assert_uint_eq(back.timestamp_ms, 1700000000001ULL);
+    ck_assert_uint_eq(back.last_resort, 1);
+    ck_assert_int_eq(memcmp(&back, &k, sizeof(k)), 0);
+    rec[14] = 2;
+    ck_assert_int_eq(sc_kyber_prekey_load(&back, rec, sizeof(rec)), SC_ERR_KEY_RECORD);
+    rec[14] = 1;
+    rec[15 + 7] ^= 1; /* public key no longer the one inside the secret key */
+    ck_assert_int_eq(sc_kyber_prekey_load(&back, rec, sizeof(rec)), SC_ERR_KEY_RECORD);
+    ut_wipe(rec, sizeof(rec));
+    sc_kyber_prekey_wipe(&k);
+    sc_kyber_prekey_wipe(&back);
+    sc_ec_keypair_wipe(&ik);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sc_keys");
@@ -160,6 +193,7 @@ int main(void)
     tcase_add_test(tc, signed_prekey_sign_verify_store);
     tcase_add_test(tc, identity_and_prekey_store);
     tcase_add_test(tc, kem_serialization);
+    tcase_add_test(tc, kyber_prekey_sign_verify_store);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
