@@ -106,8 +106,11 @@ START_TEST(test_defaults_and_example)
     ck_assert_int_eq(hs_config_load(&c, TOP_SRCDIR "/examples/homeserver.yaml", err, sizeof(err)), 0);
     ck_assert_str_eq(c.listen_addr, "127.0.0.1");
     ck_assert_int_eq(c.port, 8008);
-    ck_assert_uint_eq(c.nmodules, 1);
+    ck_assert_uint_eq(c.nmodules, 2);
     ck_assert_str_eq(c.modules[0].module, "echo");
+    ck_assert_str_eq(c.modules[1].module, "signalbridge");
+    ck_assert_int_eq(c.modules[1].double_puppet, 1);
+    ck_assert_ptr_nonnull(strstr(c.modules[1].config_json, "https://127.0.0.1:8443"));
     hs_config_free(&c);
 }
 END_TEST
