@@ -163,6 +163,7 @@ static void real_free(sig_client *c)
     c->chat = NULL;
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
+    sig_storage_cancel_all(c);
     if (c->defer)
         event_free(c->defer);
     sc_trust_free(c->trust);
@@ -417,6 +418,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_SEND_DONE: return "send_done";
     case SIG_EV_CONTACT: return "contact";
     case SIG_EV_SYNC_DONE: return "sync_done";
+    case SIG_EV_GROUP: return "group";
     }
     return "?";
 }

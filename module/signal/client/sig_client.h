@@ -61,7 +61,8 @@ typedef enum sig_event_type {
     SIG_EV_UNLINKED,       /* the server rejected us (close 3000/403) */
     SIG_EV_SEND_DONE,      /* send_ud, timestamp, err (0 = delivered) */
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
-    SIG_EV_SYNC_DONE       /* a sync request round finished (err) */
+    SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
+    SIG_EV_GROUP           /* group: a group known from storage */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -93,6 +94,13 @@ typedef struct sig_contact {
     int has_profile_key;
 } sig_contact;
 
+typedef struct sig_group {
+    const uint8_t *master_key;  /* 32 bytes (secret: do not log) */
+    const uint8_t *group_id;    /* 32 bytes, derived from the master key */
+    int blocked;
+    int whitelisted;
+} sig_group;
+
 typedef struct sig_event {
     sig_event_type type;
     int err;
@@ -111,6 +119,7 @@ typedef struct sig_event {
     uint64_t timestamp;
     void *send_ud;
     const sig_contact *contact;
+    const sig_group *group;
 } sig_event;
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
@@ -171,6 +180,12 @@ int sig_client_send_text(sig_client *c, const char *to, const char *text,
 /* Ask the primary for contacts, blocked, configuration and keys
  * (SyncMessage.Request); the answers arrive as SIG_EV_CONTACT events. */
 int sig_client_request_sync(sig_client *c);
+
+/* Read the storage service (contacts with profile keys and names, groups'
+ * master keys): SIG_EV_CONTACT / SIG_EV_GROUP events, then SIG_EV_SYNC_DONE.
+ * Needs the master key (from linking or a keys sync): SIG_ERR_STATE
+ * otherwise. Also started by the phone's fetchLatest(storage manifest). */
+int sig_client_storage_sync(sig_client *c);
 
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);

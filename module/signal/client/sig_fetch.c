@@ -49,7 +49,7 @@ void sig_fetch_cancel_all(sig_client *c)
 }
 
 /* Merge into the "contact" record of `aci` and emit SIG_EV_CONTACT. */
-static int update_contact(sig_client *c, const char *aci, const char *number,
+int sig_contact_update(sig_client *c, const char *aci, const char *number,
                           const char *name, int has_profile_key)
 {
     json_t *j = NULL;
@@ -103,7 +103,7 @@ static void contacts_parse(sig_client *c, const uint8_t *p, size_t n)
     while (!sig_dead(c) && (rc = sig_contacts_next(p, n, &off, &r)) == 1) {
         if (!r.aci[0])
             continue; /* number-only contacts cannot be addressed here */
-        if (update_contact(c, r.aci, r.number, r.name, 0) == 0)
+        if (sig_contact_update(c, r.aci, r.number, r.name, 0) == 0)
             count++;
     }
     if (rc < 0)
@@ -221,6 +221,12 @@ int sig_sync_handle(sig_client *c, const Signalservice__SyncMessage *sm)
         (void)sig_rec_put(c, "account", "master_key", c->master_key, 32);
         return 1;
     }
+    if (sm->fetchlatest && sm->fetchlatest->type == 2 && c->has_master_key) {
+        rc = sig_client_storage_sync(c);
+        if (rc != 0 && rc != SIG_ERR_STATE)
+            sig_logf(c, UT_LOG_WARN, "signal: storage sync: %s", sig_strerror(rc));
+        return 1;
+    }
     return sm->blocked || sm->configuration || sm->fetchlatest || sm->request;
 }
 
@@ -247,7 +253,7 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
         (j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) &&
         (enc = json_string_value(json_object_get(j, "name"))) &&
         sig_profile_name_decrypt(name, sizeof(name), enc, op->key) == 0)
-        (void)update_contact(c, op->aci, NULL, name, 1);
+        (void)sig_contact_update(c, op->aci, NULL, name, 1);
     else
         sig_logf(c, UT_LOG_INFO, "signal: profile not available (%d)",
                  rc ? rc : r ? (int)r->status : 0);

@@ -25,6 +25,7 @@ enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
 
 typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
+typedef struct sig_storage_op sig_storage_op;
 
 struct sig_client {
     struct event_base *base;
@@ -78,6 +79,7 @@ struct sig_client {
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
     sig_download *downloads;      /* in-flight CDN downloads */
+    sig_storage_op *storage;      /* a storage-service read in flight */
 };
 
 /* Every entry from the loop (socket, timer, response callbacks) runs
@@ -138,6 +140,12 @@ int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
 int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
 void sig_fetch_cancel_all(sig_client *c);
+/* Merge into the stored contact of `aci` and emit SIG_EV_CONTACT. */
+int sig_contact_update(sig_client *c, const char *aci, const char *number,
+                       const char *name, int has_profile_key);
+
+/* sig_storage.c */
+void sig_storage_cancel_all(sig_client *c);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);

@@ -7,7 +7,8 @@
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
- *                      "send <number|ACI> <text>", "sync", "quit"
+ *                      "send <number|ACI> <text>", "sync", "storage",
+ *                      "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -151,6 +152,15 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         if (ev->contact->has_profile_key)
             json_object_set_new(o, "has_profile_key", json_true());
         break;
+    case SIG_EV_GROUP: {
+        char hex[65];
+        int k;
+        for (k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", ev->group->group_id[k]);
+        json_object_set_new(o, "group_id", json_string(hex));
+        json_object_set_new(o, "whitelisted", json_boolean(ev->group->whitelisted));
+        break;
+    }
     default:
         break;
     }
@@ -196,6 +206,9 @@ static void run_line(ctl *t, char *line)
     } else if (!strcmp(line, "sync")) {
         int rc = sig_client_request_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "sync_started", "code", rc));
+    } else if (!strcmp(line, "storage")) {
+        int rc = sig_client_storage_sync(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
     } else if (!strcmp(line, "quit")) {
         event_base_loopexit(t->base, NULL);
     }
