@@ -121,6 +121,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
     c->cfg.trust_root = NULL;
     if (!c->cfg.link_timeout_ms)
         c->cfg.link_timeout_ms = 60000;
+    if (!c->cfg.max_attachment)
+        c->cfg.max_attachment = 100u << 20;
     if (!c->cfg.prekey_batch)
         c->cfg.prekey_batch = 100;
     c->defer = event_new(base, -1, 0, on_defer, c);
@@ -164,6 +166,7 @@ static void real_free(sig_client *c)
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);
+    sig_attach_cancel_all(c);
     if (c->defer)
         event_free(c->defer);
     sc_trust_free(c->trust);
@@ -419,6 +422,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_CONTACT: return "contact";
     case SIG_EV_SYNC_DONE: return "sync_done";
     case SIG_EV_GROUP: return "group";
+    case SIG_EV_DOWNLOAD_DONE: return "download_done";
     }
     return "?";
 }

@@ -62,11 +62,22 @@ typedef enum sig_event_type {
     SIG_EV_SEND_DONE,      /* send_ud, timestamp, err (0 = delivered) */
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
     SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
-    SIG_EV_GROUP           /* group: a group known from storage */
+    SIG_EV_GROUP,          /* group: a group known from storage */
+    SIG_EV_DOWNLOAD_DONE   /* send_ud, path, err: sig_client_download result */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
 enum { SIG_RECEIPT_DELIVERY = 0, SIG_RECEIPT_READ = 1, SIG_RECEIPT_VIEWED = 2 };
+
+/* An attachment of a received message (views valid during the callback). */
+typedef struct sig_attachment {
+    const char *content_type;  /* may be NULL */
+    const char *file_name;     /* may be NULL */
+    uint32_t size;             /* plaintext bytes */
+    const uint8_t *pointer;    /* serialized AttachmentPointer: copy it and
+                                  pass it to sig_client_download */
+    size_t pointer_len;
+} sig_attachment;
 
 /* A received message (views valid during the callback only). */
 typedef struct sig_message {
@@ -85,6 +96,8 @@ typedef struct sig_message {
     const char *destination;  /* from_self: who it was sent to (ACI) */
     const uint8_t *group_master_key; /* 32 bytes, or NULL */
     uint64_t data_timestamp;  /* DataMessage.timestamp if present */
+    const sig_attachment *attachments;
+    size_t n_attachments;
 } sig_message;
 
 typedef struct sig_contact {
@@ -120,6 +133,7 @@ typedef struct sig_event {
     void *send_ud;
     const sig_contact *contact;
     const sig_group *group;
+    const char *path;         /* DOWNLOAD_DONE: the file written */
 } sig_event;
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
@@ -140,6 +154,7 @@ typedef struct sig_config {
     const char *trust_root;       /* sealed-sender trust root, base64 33 B;
                                      NULL = Signal's production root */
     int64_t account;              /* st account id (st_account_ensure) */
+    uint64_t max_attachment;      /* bytes, both ways; 0 = 100 MiB */
     const ut_log *log;            /* borrowed; may be NULL */
 } sig_config;
 
@@ -176,6 +191,21 @@ int sig_client_done(sig_client *c, int64_t id);
  * the message timestamp. SIG_ERR_STATE when not online, SIG_ERR_ADDRESS. */
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out);
+
+/* Send the file at `path` as an attachment (encrypted, uploaded to the
+ * CDN: gRPC upload form, then one tus POST), with an optional caption as
+ * the body. SIG_EV_SEND_DONE follows as for text. SIG_ERR_TOO_BIG over
+ * max_attachment, UT_ERR_IO when the file cannot be read. */
+int sig_client_send_file(sig_client *c, const char *to, const char *path,
+                         const char *content_type, const char *caption,
+                         void *send_ud, uint64_t *timestamp_out);
+
+/* Download and decrypt an attachment (a pointer from sig_attachment) into
+ * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
+ * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
+ * SIG_ERR_HTTP) follows. The file is written only when it verified. */
+int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
+                        const char *path, void *ud);
 
 /* Ask the primary for contacts, blocked, configuration and keys
  * (SyncMessage.Request); the answers arrive as SIG_EV_CONTACT events. */

@@ -478,7 +478,7 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     return rc;
 }
 
-static int resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1])
+int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1])
 {
     uint8_t u[16];
     ut_buf b;
@@ -502,30 +502,22 @@ static int resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]
     return rc;
 }
 
-int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out)
+int sig_send_dm(sig_client *c, const char *to, Signalservice__DataMessage *dm,
+                void *send_ud)
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    char aci[SIG_UUID_STR_LEN + 1];
     uint8_t *buf = NULL, *dbuf = NULL;
     size_t n, dn;
-    uint64_t ts = (uint64_t)ut_now_ms();
     int rc;
 
-    if ((rc = resolve(c, to, aci)) != 0)
-        return rc;
-    dm.body = (char *)text;
-    dm.has_timestamp = 1;
-    dm.timestamp = ts;
     if (c->has_profile_key) {
-        dm.has_profilekey = 1;
-        dm.profilekey.data = c->profile_key;
-        dm.profilekey.len = 32;
+        dm->has_profilekey = 1;
+        dm->profilekey.data = c->profile_key;
+        dm->profilekey.len = 32;
     }
-    ct.datamessage = &dm;
+    ct.datamessage = dm;
     n = signalservice__content__get_packed_size(&ct);
-    dn = signalservice__data_message__get_packed_size(&dm);
+    dn = signalservice__data_message__get_packed_size(dm);
     buf = malloc(n);
     dbuf = malloc(dn ? dn : 1);
     if (!buf || !dbuf) {
@@ -533,15 +525,31 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
         goto out;
     }
     signalservice__content__pack(&ct, buf);
-    signalservice__data_message__pack(&dm, dbuf);
-    rc = start_op(c, aci, buf, n, dbuf, dn, ts, send_ud, 0);
-    if (rc == 0 && ts_out)
-        *ts_out = ts;
+    signalservice__data_message__pack(dm, dbuf);
+    rc = start_op(c, to, buf, n, dbuf, dn, dm->timestamp, send_ud, 0);
 out:
     if (buf)
         ut_free_secret(buf, n);
     if (dbuf)
         ut_free_secret(dbuf, dn);
+    return rc;
+}
+
+int sig_send_text(sig_client *c, const char *to, const char *text,
+                  void *send_ud, uint64_t *ts_out)
+{
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    char aci[SIG_UUID_STR_LEN + 1];
+    int rc;
+
+    if ((rc = sig_resolve(c, to, aci)) != 0)
+        return rc;
+    dm.body = (char *)text;
+    dm.has_timestamp = 1;
+    dm.timestamp = (uint64_t)ut_now_ms();
+    rc = sig_send_dm(c, aci, &dm, send_ud);
+    if (rc == 0 && ts_out)
+        *ts_out = dm.timestamp;
     return rc;
 }
 

@@ -7,8 +7,9 @@
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
- *                      "send <number|ACI> <text>", "sync", "storage",
- *                      "quit"
+ *                      "send <number|ACI> <text>", "sendfile <to> <path>
+ *                      [caption]", "download <pointer hex> <path>", "sync",
+ *                      "storage", "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -126,6 +127,21 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
             json_object_set_new(o, "destination", json_string(m->destination));
         if (m->group_master_key)
             json_object_set_new(o, "group", json_true());
+        if (m->n_attachments > 0) {
+            json_t *a = json_array();
+            size_t k;
+            for (k = 0; k < m->n_attachments; k++) {
+                char *hex = malloc(m->attachments[k].pointer_len * 2 + 1);
+                size_t q;
+                for (q = 0; hex && q < m->attachments[k].pointer_len; q++)
+                    snprintf(hex + 2 * q, 3, "%02x", m->attachments[k].pointer[q]);
+                json_array_append_new(a, json_pack("{s:s?,s:s?,s:I,s:s?}", "content_type",
+                    m->attachments[k].content_type, "file_name", m->attachments[k].file_name,
+                    "size", (json_int_t)m->attachments[k].size, "pointer", hex));
+                free(hex);
+            }
+            json_object_set_new(o, "attachments", a);
+        }
         break;
     }
     case SIG_EV_RECEIPT:
@@ -141,6 +157,10 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         break;
     case SIG_EV_SEND_DONE:
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
+        break;
+    case SIG_EV_DOWNLOAD_DONE:
+        if (ev->path)
+            json_object_set_new(o, "path", json_string(ev->path));
         break;
     case SIG_EV_CONTACT:
         if (ev->contact->aci)
@@ -206,6 +226,41 @@ static void run_line(ctl *t, char *line)
     } else if (!strcmp(line, "sync")) {
         int rc = sig_client_request_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "sync_started", "code", rc));
+    } else if (!strncmp(line, "sendfile ", 9)) {
+        /* sendfile <to> <path> [caption] */
+        char *to = line + 9, *path = strchr(to, ' '), *cap = NULL;
+        uint64_t ts = 0;
+        int rc;
+        if (!path)
+            return;
+        *path++ = '\0';
+        if ((cap = strchr(path, ' ')))
+            *cap++ = '\0';
+        rc = sig_client_send_file(t->c, to, path, NULL, cap, NULL, &ts);
+        o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
+                      (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strncmp(line, "download ", 9)) {
+        /* download <pointer hex> <path> */
+        char *hex = line + 9, *path = strchr(hex, ' ');
+        size_t n, k;
+        uint8_t *ptr;
+        int rc;
+        if (!path)
+            return;
+        *path++ = '\0';
+        n = strlen(hex) / 2;
+        ptr = malloc(n + 1);
+        for (k = 0; ptr && k < n; k++) {
+            unsigned v = 0;
+            sscanf(hex + 2 * k, "%2x", &v);
+            ptr[k] = (uint8_t)v;
+        }
+        rc = ptr ? sig_client_download(t->c, ptr, n, path, NULL) : UT_ERR_NOMEM;
+        free(ptr);
+        out_json(json_pack("{s:s,s:i}", "event", "download_started", "code", rc));
     } else if (!strcmp(line, "storage")) {
         int rc = sig_client_storage_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
