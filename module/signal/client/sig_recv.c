@@ -244,6 +244,27 @@ static int commit(rx *r, const uint8_t *content, size_t n, int durable,
         if ((rc = sig_rec_del(c, "prekey", key)) != 0)
             goto fail;
     }
+    if (r->has_used && r->used.new_session) {
+        /* a one-time Kyber key is used up; the last-resort one stays */
+        sig_pk_ctx pk = {c, r->which};
+        sc_prekey_source src;
+        sc_kyber_prekey *k = calloc(1, sizeof(*k));
+
+        sig_prekey_source(&pk, &src);
+        if (k && src.kyber_prekey(&pk, r->used.kyber_pre_key_id, k) == 0 &&
+            !k->last_resort) {
+            snprintf(key, sizeof(key), "%s:%" PRIu32,
+                     r->which == SIG_ID_PNI ? "pni" : "aci", r->used.kyber_pre_key_id);
+            if ((rc = sig_rec_del(c, "kyber_prekey", key)) != 0) {
+                sc_kyber_prekey_wipe(k);
+                free(k);
+                goto fail;
+            }
+        }
+        if (k)
+            sc_kyber_prekey_wipe(k);
+        free(k);
+    }
     if (r->sk) {
         uint8_t *ser = NULL;
         size_t len = 0;

@@ -3,7 +3,8 @@
  * admins and debugging; the end-to-end tests drive it).
  *
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
- *             [--device-name NAME] [--link-timeout MS] [--no-qr] COMMAND
+ *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
+ *             [--transport auto|h2|h1] [--no-qr] COMMAND
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
@@ -31,6 +32,7 @@
 
 #include "sig_client.h"
 #include "sig_err.h"
+#include "sn_sock.h"
 #include "st_records.h"
 
 typedef struct ctl {
@@ -314,7 +316,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
-                    "[--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--prekeys N] [--transport auto|h2|h1] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
     return 2;
 }
 
@@ -359,7 +361,12 @@ int main(int argc, char **argv)
             cfg.device_name = argv[++i];
         else if (!strcmp(argv[i], "--link-timeout") && i + 1 < argc)
             cfg.link_timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--no-qr"))
+        else if (!strcmp(argv[i], "--prekeys") && i + 1 < argc)
+            cfg.prekey_batch = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
+            const char *tr = argv[++i];
+            cfg.transport = !strcmp(tr, "h1") ? SN_WS_H1 : !strcmp(tr, "h2") ? SN_WS_H2 : SN_WS_AUTO;
+        } else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
         else
             return usage();
