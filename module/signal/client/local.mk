@@ -70,5 +70,7 @@ fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c 
 	module/signal/proto/Provisioning.pb-c.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
 	tests/fuzz/fuzz_sig_provision.c
-TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js
-EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js
+TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
+	tests/e2e/signal-retry.js
+EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
+	tests/e2e/signal-retry.js

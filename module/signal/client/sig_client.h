@@ -217,6 +217,12 @@ int sig_client_request_sync(sig_client *c);
  * otherwise. Also started by the phone's fetchLatest(storage manifest). */
 int sig_client_storage_sync(sig_client *c);
 
+/* Forget our sessions with every device of `aci` (Signal's "reset secure
+ * session"; also lets tests provoke a decryption failure). The next
+ * message to them starts a new session; messages from them in the old
+ * session fail and trigger a retry request. */
+int sig_client_forget_sessions(sig_client *c, const char *aci);
+
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);
 

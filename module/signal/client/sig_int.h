@@ -136,6 +136,8 @@ struct Signalservice__DataMessage;
 /* Send a DataMessage (timestamp set by the caller) to `to` (ACI text). */
 int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage *dm,
                 void *send_ud);
+int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
+                           uint64_t ts);
 int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]);
 int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts);

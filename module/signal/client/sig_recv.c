@@ -463,6 +463,14 @@ failed:
     sig_logf(c, UT_LOG_WARN, "signal: cannot decrypt envelope type %u: %s",
              (unsigned)e->type, sig_strerror(rc));
     (void)sn_sock_respond(c->chat, req, 200);
+    /* ask the sender to resend (Signal's retry request) when the session
+     * is at fault; a duplicate or a malformed envelope is not worth it */
+    if (r.sender[0] && r.dev && strncmp(r.sender, "PNI:", 4) != 0 &&
+        rc != SC_ERR_DUPLICATE && rc != SC_ERR_SK_DUPLICATE && rc != SIG_ERR_ENVELOPE) {
+        int rr = sig_send_retry_request(c, r.sender, r.dev, r.ts);
+        if (rr != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: retry request not sent: %s", sig_strerror(rr));
+    }
     emit_peer(c, SIG_EV_DECRYPT_FAILED, &r, rc);
 out:
     rx_clear(&r);

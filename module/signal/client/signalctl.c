@@ -10,7 +10,7 @@
  *   receive            print events as JSON lines; reads commands on stdin:
  *                      "send <number|ACI> <text>", "sendfile <to> <path>
  *                      [caption]", "download <pointer hex> <path>", "sync",
- *                      "storage", "quit"
+ *                      "storage", "forget <ACI>", "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -263,6 +263,9 @@ static void run_line(ctl *t, char *line)
         rc = ptr ? sig_client_download(t->c, ptr, n, path, NULL) : UT_ERR_NOMEM;
         free(ptr);
         out_json(json_pack("{s:s,s:i}", "event", "download_started", "code", rc));
+    } else if (!strncmp(line, "forget ", 7)) {
+        int rc = sig_client_forget_sessions(t->c, line + 7);
+        out_json(json_pack("{s:s,s:i}", "event", "forgot", "code", rc));
     } else if (!strcmp(line, "storage")) {
         int rc = sig_client_storage_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
