@@ -58,3 +58,25 @@ test('link and receive over the HTTP/1.1 websocket upgrade', async () => {
     await mock.close();
   }
 });
+
+test('the sealed-sender certificate is fetched, validated and cached', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const r = await linkDevice(mock, phone, tmpDb());
+    ctl = r.ctl;
+    const ev = await until(async () => {
+      const n = ctl.events.length;
+      ctl.send('cert');
+      const e = await ctl.waitFor((x) => x.event === 'sender_cert' && ctl.events.indexOf(x) >= n,
+        5000, 'sender_cert');
+      return e.code === 0 ? e : null;
+    }, 15000, 'a cached certificate');
+    assert.ok(ev.bytes > 100, `certificate bytes ${ev.bytes}`);
+    assert.ok(ev.expires > Date.now());
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

@@ -13,7 +13,7 @@ SIG_SRCS = \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
 	module/signal/client/sig_fetch.c module/signal/client/sig_storage.c \
-	module/signal/client/sig_attach.c
+	module/signal/client/sig_attach.c module/signal/client/sig_cert.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \

@@ -223,6 +223,12 @@ int sig_client_storage_sync(sig_client *c);
  * session fail and trigger a retry request. */
 int sig_client_forget_sessions(sig_client *c, const char *aci);
 
+/* Our cached sealed-sender certificate (refreshed on connect when missing
+ * or within a day of expiry): 0 and *out (malloc'd, caller frees) with
+ * *expires (ms); SIG_ERR_STATE when none is cached yet. */
+int sig_client_sender_certificate(sig_client *c, uint8_t **out, size_t *len,
+                                  uint64_t *expires);
+
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);
 

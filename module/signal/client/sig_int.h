@@ -156,6 +156,9 @@ int sig_contact_update(sig_client *c, const char *aci, const char *number,
 /* sig_attach.c */
 void sig_attach_cancel_all(sig_client *c);
 
+/* sig_cert.c */
+void sig_cert_refresh(sig_client *c);
+
 /* sig_storage.c */
 void sig_storage_cancel_all(sig_client *c);
 

@@ -363,6 +363,7 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
     if (--c->keys_pending == 0) {
         sig_logf(c, UT_LOG_INFO, "signal: linked as device %u", (unsigned)c->device_id);
         sig_link_stop(c);
+        sig_cert_refresh(c);
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_LINKED;
         ev.number = c->number;
@@ -470,6 +471,7 @@ void sig_link_chat_connected(sig_client *c)
 
     if (!c->link_done_pending) {
         /* an ordinary (re)connection: keep the server's stock up */
+        sig_cert_refresh(c);
         check_counts(c, SIG_ID_ACI);
         if (c->has_pni)
             check_counts(c, SIG_ID_PNI);

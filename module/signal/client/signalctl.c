@@ -10,7 +10,7 @@
  *   receive            print events as JSON lines; reads commands on stdin:
  *                      "send <number|ACI> <text>", "sendfile <to> <path>
  *                      [caption]", "download <pointer hex> <path>", "sync",
- *                      "storage", "forget <ACI>", "quit"
+ *                      "storage", "forget <ACI>", "cert", "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -266,6 +266,14 @@ static void run_line(ctl *t, char *line)
     } else if (!strncmp(line, "forget ", 7)) {
         int rc = sig_client_forget_sessions(t->c, line + 7);
         out_json(json_pack("{s:s,s:i}", "event", "forgot", "code", rc));
+    } else if (!strcmp(line, "cert")) {
+        uint8_t *cert = NULL;
+        size_t n = 0;
+        uint64_t exp = 0;
+        int rc = sig_client_sender_certificate(t->c, &cert, &n, &exp);
+        out_json(json_pack("{s:s,s:i,s:I,s:I}", "event", "sender_cert", "code", rc,
+                           "bytes", (json_int_t)n, "expires", (json_int_t)exp));
+        free(cert);
     } else if (!strcmp(line, "storage")) {
         int rc = sig_client_storage_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
