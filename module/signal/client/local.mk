@@ -74,3 +74,8 @@ TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-
 	tests/e2e/signal-retry.js
 EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
 	tests/e2e/signal-retry.js
+
+# --- benchmark (make bench; never a test) ------------------------------------
+BENCH_LIST += signalctl
+BENCH_RUN += bench/signal-recv.sh
+EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js

@@ -4,7 +4,8 @@
  *
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
- *             [--transport auto|h2|h1] [--no-qr] COMMAND
+ *             [--transport auto|h2|h1] [--count] [--no-qr] COMMAND
+ *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
@@ -44,6 +45,8 @@ typedef struct ctl {
     int no_qr;
     int rc;
     int send_pending;
+    int count_only;
+    long count;
     int finished;
     char line[65536];
     size_t line_len;
@@ -94,7 +97,21 @@ static void log_fn(void *ctx, int level, const char *msg)
 static void on_event(sig_client *c, const sig_event *ev, void *ud)
 {
     ctl *t = ud;
-    json_t *o = json_pack("{s:s}", "event", sig_event_name(ev->type));
+    json_t *o;
+
+    if (t->count_only && (ev->type == SIG_EV_MESSAGE || ev->type == SIG_EV_QUEUE_EMPTY)) {
+        /* benchmark consumer: count, complete, print every 1000 */
+        if (ev->type == SIG_EV_MESSAGE) {
+            (void)sig_client_done(c, ev->msg->id);
+            t->count++;
+        }
+        if (ev->type == SIG_EV_QUEUE_EMPTY || t->count % 1000 == 0) {
+            printf("{\"event\":\"count\",\"n\":%ld}\n", t->count);
+            fflush(stdout);
+        }
+        return;
+    }
+    o = json_pack("{s:s}", "event", sig_event_name(ev->type));
 
     if (ev->err)
         json_object_set_new(o, "error", json_string(sig_strerror(ev->err))),
@@ -327,7 +344,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
-                    "[--prekeys N] [--transport auto|h2|h1] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
     return 2;
 }
 
@@ -377,7 +394,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
             const char *tr = argv[++i];
             cfg.transport = !strcmp(tr, "h1") ? SN_WS_H1 : !strcmp(tr, "h2") ? SN_WS_H2 : SN_WS_AUTO;
-        } else if (!strcmp(argv[i], "--no-qr"))
+        } else if (!strcmp(argv[i], "--count"))
+            t.count_only = 1;
+        else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
         else
             return usage();
