@@ -71,9 +71,9 @@ fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c 
 EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
 	tests/fuzz/fuzz_sig_provision.c
 TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
-	tests/e2e/signal-retry.js
+	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
 EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
-	tests/e2e/signal-retry.js
+	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl

@@ -356,6 +356,7 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         ev.type = SIG_EV_RECEIPT;
         ev.peer = r->sender;
         ev.peer_device = r->dev;
+        ev.timestamp = r->ts;
         ev.receipt_type = (int)ct->receiptmessage->type;
         ev.timestamps = ct->receiptmessage->timestamp;
         ev.n_timestamps = ct->receiptmessage->n_timestamp;
@@ -409,6 +410,7 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
         ev.type = SIG_EV_RECEIPT;
         ev.peer = r.sender;
         ev.peer_device = r.dev;
+        ev.timestamp = r.ts;
         ev.receipt_type = SIG_RECEIPT_DELIVERY;
         ev.timestamps = &r.ts;
         ev.n_timestamps = 1;

@@ -169,8 +169,14 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         if (ev->peer)
             json_object_set_new(o, "peer", json_string(ev->peer));
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
-        if (ev->type == SIG_EV_RECEIPT)
+        if (ev->type == SIG_EV_RECEIPT) {
+            json_t *a = json_array();
+            size_t k;
+            for (k = 0; k < ev->n_timestamps; k++)
+                json_array_append_new(a, json_integer((json_int_t)ev->timestamps[k]));
             json_object_set_new(o, "type", json_integer(ev->receipt_type));
+            json_object_set_new(o, "timestamps", a);
+        }
         if (ev->type == SIG_EV_TYPING)
             json_object_set_new(o, "started", json_boolean(ev->typing_started));
         break;
