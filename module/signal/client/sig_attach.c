@@ -65,11 +65,12 @@ static void x_free(sig_xfer *x)
 
 void sig_attach_cancel_all(sig_client *c)
 {
+    /* the cancelled callback frees the transfer (the client is dead) */
     while (c->xfers) {
         sig_xfer *x = c->xfers;
-        sn_h2 *h2 = x->h2;
-        x_free(x);
-        sn_h2_free(h2);
+        sn_h2_free(x->h2);
+        if (c->xfers == x)
+            x_free(x);
     }
 }
 
@@ -146,8 +147,10 @@ static void dl_resp(int rc, const sn_http_resp *r, void *ud)
     uint8_t *pt = NULL;
     size_t n = 0;
 
-    if (sig_dead(c))
-        return; /* sig_attach_cancel_all frees it */
+    if (sig_dead(c)) {
+        x_free(x); /* from sn_h2_free in sig_attach_cancel_all */
+        return;
+    }
     sig_enter(c);
     if (rc == SN_ERR_TOO_BIG)
         rc = SIG_ERR_TOO_BIG;
@@ -279,8 +282,10 @@ static void tus_resp(int rc, const sn_http_resp *r, void *ud)
     sig_xfer *x = ud;
     sig_client *c = x->c;
 
-    if (sig_dead(c))
+    if (sig_dead(c)) {
+        x_free(x);
         return;
+    }
     sig_enter(c);
     if (rc == 0 && r->status != 201 && r->status != 200 && r->status != 204)
         rc = SIG_ERR_HTTP;
@@ -332,8 +337,10 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
     sn_h2 *old;
 
     (void)grpc_message;
-    if (sig_dead(c))
+    if (sig_dead(c)) {
+        x_free(x);
         return;
+    }
     sig_enter(c);
     if (rc == 0 && grpc_status != 0)
         rc = SIG_ERR_HTTP;

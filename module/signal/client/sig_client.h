@@ -180,6 +180,13 @@ int sig_client_start(sig_client *c);
  * (SIG_ERR_CANCELLED) at the next loop turn. */
 void sig_client_stop(sig_client *c);
 
+/* Log out: close the sockets, cancel transfers and delete everything the
+ * store holds for this account (keys, sessions, contacts, inbox), so that
+ * sig_client_link can link anew. The service keeps the device listed
+ * until the phone removes it (a linked device cannot remove itself over
+ * the chat API the mock offers). Nothing is emitted. */
+int sig_client_logout(sig_client *c);
+
 /* The caller made message `id` durable: drop its stored plaintext. */
 int sig_client_done(sig_client *c, int64_t id);
 

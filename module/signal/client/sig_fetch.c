@@ -39,12 +39,13 @@ static void dl_free(sig_download *d)
 
 void sig_fetch_cancel_all(sig_client *c)
 {
+    /* freeing the connection completes its request (cancelled); the
+     * callback sees the client going away and frees the download */
     while (c->downloads) {
         sig_download *d = c->downloads;
-        sn_h2 *h2 = d->h2;
-        d->h2 = NULL;
-        dl_free(d);
-        sn_h2_free(h2); /* its callback sees the client tearing down */
+        sn_h2_free(d->h2);
+        if (c->downloads == d)
+            dl_free(d);
     }
 }
 
@@ -119,9 +120,8 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
     size_t pt_len = 0;
     sig_event ev;
 
-    if (sig_dead(c) || !d->h2) {
-        if (d->h2)
-            dl_free(d);
+    if (sig_dead(c)) {
+        dl_free(d); /* from sn_h2_free in sig_fetch_cancel_all */
         return;
     }
     sig_enter(c);
@@ -194,9 +194,8 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
     rc = sn_h2_request(d->h2, &req, dl_done, d);
     if (rc != 0) {
         sn_h2 *h2 = d->h2;
-        d->h2 = NULL;
         dl_free(d);
-        sn_h2_free(h2);
+        sn_h2_free(h2); /* no request on it: no callback */
     }
     return rc;
 }

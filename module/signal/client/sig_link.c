@@ -296,12 +296,10 @@ static void prov_request(sn_sock *s, sn_rpc_srvreq *req,
     else if (is_msg)
         got_envelope(c, in);
     if (!sig_dead(c) && c->prov == s) {
+        /* The server leaves closing to us; we close it with the rest of the
+         * link state (sig_link_stop), not now: closing right after the
+         * answer can lose the answer (the mock then logs an error). */
         (void)sn_sock_respond(s, req, is_addr || is_msg ? 200 : 404);
-        if (is_msg) {
-            /* done with it; the server leaves the closing to us */
-            sn_sock_free(c->prov);
-            c->prov = NULL;
-        }
     }
     /* else the socket was freed (link failed): its requests went with it */
     sig_leave(c);

@@ -37,10 +37,12 @@ static void op_free(sig_storage_op *op)
 
 void sig_storage_cancel_all(sig_client *c)
 {
+    /* a cancelled callback frees the op itself (the client is dead) */
     if (c->storage) {
-        sn_h2 *h2 = c->storage->h2;
-        op_free(c->storage);
-        sn_h2_free(h2);
+        sig_storage_op *op = c->storage;
+        sn_h2_free(op->h2);
+        if (c->storage == op)
+            op_free(op);
     }
 }
 
@@ -173,8 +175,10 @@ static void read_done(int rc, const sn_http_resp *r, void *ud)
     Signalservice__StorageItems *items = NULL;
     size_t i;
 
-    if (sig_dead(c) || c->storage != op)
+    if (sig_dead(c)) {
+        op_free(op);
         return;
+    }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;
@@ -201,7 +205,7 @@ static void read_done(int rc, const sn_http_resp *r, void *ud)
     }
     if (items)
         signalservice__storage_items__free_unpacked(items, NULL);
-    if (!sig_dead(c) && c->storage == op)
+    if (!sig_dead(c))
         finish(op, rc);
     sig_leave(c);
 }
@@ -220,8 +224,10 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     sn_hdr h[2];
     sn_http_req req;
 
-    if (sig_dead(c) || c->storage != op)
+    if (sig_dead(c)) {
+        op_free(op);
         return;
+    }
     sig_enter(c);
     if (rc == 0 && r->status == 404) { /* nothing stored yet */
         finish(op, 0);
@@ -305,8 +311,10 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     sn_hdr h;
     sn_http_req req;
 
-    if (sig_dead(c) || c->storage != op)
-        return; /* sig_storage_cancel_all frees it */
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;

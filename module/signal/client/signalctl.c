@@ -11,7 +11,7 @@
  *   receive            print events as JSON lines; reads commands on stdin:
  *                      "send <number|ACI> <text>", "sendfile <to> <path>
  *                      [caption]", "download <pointer hex> <path>", "sync",
- *                      "storage", "forget <ACI>", "cert", "quit"
+ *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -289,6 +289,12 @@ static void run_line(ctl *t, char *line)
     } else if (!strncmp(line, "forget ", 7)) {
         int rc = sig_client_forget_sessions(t->c, line + 7);
         out_json(json_pack("{s:s,s:i}", "event", "forgot", "code", rc));
+    } else if (!strcmp(line, "logout")) {
+        int rc = sig_client_logout(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "logged_out", "code", rc));
+    } else if (!strcmp(line, "link")) {
+        int rc = sig_client_link(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "link_started", "code", rc));
     } else if (!strcmp(line, "cert")) {
         uint8_t *cert = NULL;
         size_t n = 0;
