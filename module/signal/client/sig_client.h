@@ -162,7 +162,10 @@ typedef struct sig_config {
  * SN_ERR_TLS (ca_file), ST_ERR_*. */
 int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
                    const sig_config *cfg, sig_event_cb cb, void *ud);
-void sig_client_free(sig_client *c); /* NULL ok; nothing emitted */
+/* NULL ok; nothing emitted. Connections finish closing on the loop: run
+ * it a little longer (e.g. 200 ms) before event_base_free, or their
+ * memory is never released. */
+void sig_client_free(sig_client *c);
 
 /* 1 when account data is present. */
 int sig_client_is_linked(const sig_client *c);

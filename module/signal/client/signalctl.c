@@ -486,8 +486,13 @@ fail:
     if (t.stdin_ev)
         event_free(t.stdin_ev);
     sig_client_free(t.c);
-    if (t.base)
+    if (t.base) {
+        /* let closing connections finish (close frames, deferred frees) */
+        struct timeval tv = {0, 200000};
+        event_base_loopexit(t.base, &tv);
+        event_base_dispatch(t.base);
         event_base_free(t.base);
+    }
     st_db_close(t.db);
     return t.rc;
 }
