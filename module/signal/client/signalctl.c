@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -459,9 +460,14 @@ int main(int argc, char **argv)
         t.send_pending = 1;
     }
     if (!t.send_pending) {
-        t.stdin_ev = event_new(t.base, 0, EV_READ | EV_PERSIST, on_stdin, &t);
-        if (t.stdin_ev)
-            event_add(t.stdin_ev, NULL);
+        struct stat sb;
+        /* commands on stdin when it is a pipe, socket or terminal (epoll
+         * cannot watch /dev/null or a regular file) */
+        if (fstat(0, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || isatty(0))) {
+            t.stdin_ev = event_new(t.base, 0, EV_READ | EV_PERSIST, on_stdin, &t);
+            if (t.stdin_ev)
+                event_add(t.stdin_ev, NULL);
+        }
     } else {
         /* run the loop until the socket is up, then send */
         while (!t.finished &&
