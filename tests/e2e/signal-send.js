@@ -12,6 +12,7 @@ const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
 
 const SIG_ERR_UNREGISTERED = -1309;
+const SIG_ERR_CHALLENGE = -1308;
 
 async function sendAndWait(ctl, to, text) {
   const before = ctl.events.filter((e) => e.event === 'send_done').length;
@@ -60,6 +61,15 @@ test('text to a contact arrives; 409 and 410 are handled; 404 is typed', async (
     got = await alice.waitForMessage();
     assert.strictEqual(got.body, 'after 410');
     assert.match(ctl.stderr, /send got 410/);
+
+    // 428: the server rate-limits us towards alice and wants a challenge
+    mock.server.rateLimit({ source: phone.device.aci, target: alice.device.aci });
+    done = await sendAndWait(ctl, alice.device.aci, 'rate limited');
+    assert.strictEqual(done.code, SIG_ERR_CHALLENGE, JSON.stringify(done));
+    mock.server.stopRateLimiting({ source: phone.device.aci, target: alice.device.aci });
+    done = await sendAndWait(ctl, alice.device.aci, 'after the limit');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    assert.strictEqual((await alice.waitForMessage()).body, 'after the limit');
 
     // 404: nobody has this ACI
     done = await sendAndWait(ctl, crypto.randomUUID(), 'to nobody');

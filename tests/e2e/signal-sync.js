@@ -61,3 +61,38 @@ test('contacts sync, profile names, send by number', async () => {
     await mock.close();
   }
 });
+
+test('storage service: contacts with profile keys, group master keys', async () => {
+  // eslint-disable-next-line global-require
+  const { StorageState } = require('@signalapp/mock-server');
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const group = await phone.createGroup({ title: 'Storage group', members: [phone, alice] });
+    await phone.setStorageState(StorageState.getEmpty()
+      .addContact(bob, { profileKey: bob.profileKey.serialize(), givenName: 'Bobby', familyName: 'B', whitelisted: true })
+      .addGroup(group, { whitelisted: true }));
+    // the phone tells linked devices to fetch storage; the client reads it
+    await phone.sendFetchStorage({ timestamp: Date.now() });
+    const done = await ctl.waitFor((e) => e.event === 'sync_done', 20000, 'storage sync_done');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    const c = ctl.events.find((e) => e.event === 'contact' && e.aci === bob.device.aci);
+    assert.ok(c, JSON.stringify(ctl.events));
+    assert.strictEqual(c.name, 'Bobby B');
+    assert.strictEqual(c.number, bob.device.number);
+    assert.strictEqual(c.has_profile_key, true);
+    const g = ctl.events.find((e) => e.event === 'group');
+    assert.ok(g, 'a group event');
+    assert.strictEqual(g.group_id, Buffer.from(group.id, 'base64').toString('hex'));
+    assert.strictEqual(g.whitelisted, true);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

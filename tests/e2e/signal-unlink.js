@@ -33,3 +33,42 @@ test('server-side unlink is reported as unlinked', async () => {
     await mock.close();
   }
 });
+
+test('logout with transfers in flight, then link again', async () => {
+  const fs = require('fs'); // eslint-disable-line global-require
+  const os = require('os'); // eslint-disable-line global-require
+  const path = require('path'); // eslint-disable-line global-require
+  const mock = await startMock();
+  let ctl;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-logout-'));
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const file = path.join(dir, 'big.bin');
+    fs.writeFileSync(file, Buffer.alloc(3 << 20, 7));
+    // an upload and a send in flight when we log out: cancelled cleanly
+    ctl.send(`sendfile ${alice.device.aci} ${file}\nsend ${alice.device.aci} hi\nlogout`);
+    const lo = await ctl.waitFor((e) => e.event === 'logged_out', 10000, 'logged_out');
+    assert.strictEqual(lo.code, 0);
+    const provision = mock.server.waitForProvision();
+    const before = ctl.events.length;
+    ctl.send('link');
+    const url = await ctl.waitFor((e) => e.event === 'link_url' && ctl.events.indexOf(e) >= before,
+      15000, 'second link_url');
+    const pending = await provision;
+    await pending.complete({ provisionURL: url.url, primaryDevice: phone });
+    const linked = ctl.events.filter((e) => e.event === 'linked');
+    const again = await ctl.waitFor((e) => e.event === 'linked' && e.device !== r.linked.device,
+      20000, 'linked again');
+    assert.strictEqual(again.number, phone.device.number);
+    assert.ok(linked.length >= 1);
+    assert.ok(ctl.child.exitCode === null, 'still running');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -24,6 +24,8 @@ class Ctl {
     });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => resolve({ code, signal }));
+      // a failed spawn emits 'error' and never 'exit'
+      this.child.on('error', (err) => { this.stderr += `spawn failed: ${err.message}\n`; resolve({ code: -1, signal: null }); });
     });
     let buf = '';
     this.child.stdout.on('data', (d) => {

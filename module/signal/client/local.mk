@@ -12,7 +12,8 @@ SIG_SRCS = \
 	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
-	module/signal/client/sig_fetch.c
+	module/signal/client/sig_fetch.c module/signal/client/sig_storage.c \
+	module/signal/client/sig_attach.c module/signal/client/sig_cert.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
@@ -71,5 +72,12 @@ fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c 
 	module/signal/proto/Provisioning.pb-c.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
 	tests/fuzz/fuzz_sig_provision.c
-TESTS += tests/e2e/signal-unlink.js
-EXTRA_DIST += tests/e2e/signal-unlink.js
+TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
+	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
+EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
+	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
+
+# --- benchmark (make bench; never a test) ------------------------------------
+BENCH_LIST += signalctl
+BENCH_RUN += bench/signal-recv.sh
+EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js

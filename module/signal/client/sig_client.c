@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
@@ -121,6 +122,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
     c->cfg.trust_root = NULL;
     if (!c->cfg.link_timeout_ms)
         c->cfg.link_timeout_ms = 60000;
+    if (!c->cfg.max_attachment)
+        c->cfg.max_attachment = 100u << 20;
     if (!c->cfg.prekey_batch)
         c->cfg.prekey_batch = 100;
     c->defer = event_new(base, -1, 0, on_defer, c);
@@ -163,6 +166,8 @@ static void real_free(sig_client *c)
     c->chat = NULL;
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
+    sig_storage_cancel_all(c);
+    sig_attach_cancel_all(c);
     if (c->defer)
         event_free(c->defer);
     sc_trust_free(c->trust);
@@ -361,6 +366,47 @@ void sig_client_stop(sig_client *c)
         sn_sock_stop(c->chat);
 }
 
+int sig_client_logout(sig_client *c)
+{
+    static const char sql[] = "DELETE FROM sig_inbox WHERE account = ?1";
+    struct sqlite3_stmt *st;
+    int rc;
+
+    sig_link_stop(c);
+    c->tearing = 1; /* cancelled callbacks below must not emit */
+    sn_sock_free(c->chat);
+    c->chat = NULL;
+    sig_send_cancel_all(c, SIG_ERR_CANCELLED);
+    sig_fetch_cancel_all(c);
+    sig_storage_cancel_all(c);
+    sig_attach_cancel_all(c);
+    c->tearing = 0;
+    c->conn = SIG_CONN_OFFLINE;
+    if ((rc = st_db_begin(c->db)) != 0)
+        return rc;
+    rc = st_record_delete_account(c->db, c->cfg.account);
+    if (rc == 0 && !(st = st_db_stmt(c->db, sql)))
+        rc = ST_ERR_SQL;
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, c->cfg.account);
+        rc = st_db_step_done(c->db, st);
+    }
+    if (rc == 0)
+        rc = st_db_commit(c->db);
+    else
+        st_db_rollback(c->db);
+    if (rc != 0)
+        return rc;
+    ut_wipe(c->identity, sizeof(c->identity));
+    ut_wipe(c->password, sizeof(c->password));
+    ut_wipe(c->profile_key, sizeof(c->profile_key));
+    ut_wipe(c->master_key, sizeof(c->master_key));
+    c->linked = c->has_pni = c->has_profile_key = c->has_master_key = 0;
+    c->aci[0] = c->pni[0] = c->number[0] = '\0';
+    c->device_id = 0;
+    return 0;
+}
+
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out)
 {
@@ -417,6 +463,8 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_SEND_DONE: return "send_done";
     case SIG_EV_CONTACT: return "contact";
     case SIG_EV_SYNC_DONE: return "sync_done";
+    case SIG_EV_GROUP: return "group";
+    case SIG_EV_DOWNLOAD_DONE: return "download_done";
     }
     return "?";
 }

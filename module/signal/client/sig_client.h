@@ -61,11 +61,23 @@ typedef enum sig_event_type {
     SIG_EV_UNLINKED,       /* the server rejected us (close 3000/403) */
     SIG_EV_SEND_DONE,      /* send_ud, timestamp, err (0 = delivered) */
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
-    SIG_EV_SYNC_DONE       /* a sync request round finished (err) */
+    SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
+    SIG_EV_GROUP,          /* group: a group known from storage */
+    SIG_EV_DOWNLOAD_DONE   /* send_ud, path, err: sig_client_download result */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
 enum { SIG_RECEIPT_DELIVERY = 0, SIG_RECEIPT_READ = 1, SIG_RECEIPT_VIEWED = 2 };
+
+/* An attachment of a received message (views valid during the callback). */
+typedef struct sig_attachment {
+    const char *content_type;  /* may be NULL */
+    const char *file_name;     /* may be NULL */
+    uint32_t size;             /* plaintext bytes */
+    const uint8_t *pointer;    /* serialized AttachmentPointer: copy it and
+                                  pass it to sig_client_download */
+    size_t pointer_len;
+} sig_attachment;
 
 /* A received message (views valid during the callback only). */
 typedef struct sig_message {
@@ -84,6 +96,8 @@ typedef struct sig_message {
     const char *destination;  /* from_self: who it was sent to (ACI) */
     const uint8_t *group_master_key; /* 32 bytes, or NULL */
     uint64_t data_timestamp;  /* DataMessage.timestamp if present */
+    const sig_attachment *attachments;
+    size_t n_attachments;
 } sig_message;
 
 typedef struct sig_contact {
@@ -92,6 +106,13 @@ typedef struct sig_contact {
     const char *name;         /* display name or NULL */
     int has_profile_key;
 } sig_contact;
+
+typedef struct sig_group {
+    const uint8_t *master_key;  /* 32 bytes (secret: do not log) */
+    const uint8_t *group_id;    /* 32 bytes, derived from the master key */
+    int blocked;
+    int whitelisted;
+} sig_group;
 
 typedef struct sig_event {
     sig_event_type type;
@@ -111,6 +132,8 @@ typedef struct sig_event {
     uint64_t timestamp;
     void *send_ud;
     const sig_contact *contact;
+    const sig_group *group;
+    const char *path;         /* DOWNLOAD_DONE: the file written */
 } sig_event;
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
@@ -131,6 +154,7 @@ typedef struct sig_config {
     const char *trust_root;       /* sealed-sender trust root, base64 33 B;
                                      NULL = Signal's production root */
     int64_t account;              /* st account id (st_account_ensure) */
+    uint64_t max_attachment;      /* bytes, both ways; 0 = 100 MiB */
     const ut_log *log;            /* borrowed; may be NULL */
 } sig_config;
 
@@ -138,7 +162,10 @@ typedef struct sig_config {
  * SN_ERR_TLS (ca_file), ST_ERR_*. */
 int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
                    const sig_config *cfg, sig_event_cb cb, void *ud);
-void sig_client_free(sig_client *c); /* NULL ok; nothing emitted */
+/* NULL ok; nothing emitted. Connections finish closing on the loop: run
+ * it a little longer (e.g. 200 ms) before event_base_free, or their
+ * memory is never released. */
+void sig_client_free(sig_client *c);
 
 /* 1 when account data is present. */
 int sig_client_is_linked(const sig_client *c);
@@ -156,6 +183,13 @@ int sig_client_start(sig_client *c);
  * (SIG_ERR_CANCELLED) at the next loop turn. */
 void sig_client_stop(sig_client *c);
 
+/* Log out: close the sockets, cancel transfers and delete everything the
+ * store holds for this account (keys, sessions, contacts, inbox), so that
+ * sig_client_link can link anew. The service keeps the device listed
+ * until the phone removes it (a linked device cannot remove itself over
+ * the chat API the mock offers). Nothing is emitted. */
+int sig_client_logout(sig_client *c);
+
 /* The caller made message `id` durable: drop its stored plaintext. */
 int sig_client_done(sig_client *c, int64_t id);
 
@@ -168,9 +202,42 @@ int sig_client_done(sig_client *c, int64_t id);
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out);
 
+/* Send the file at `path` as an attachment (encrypted, uploaded to the
+ * CDN: gRPC upload form, then one tus POST), with an optional caption as
+ * the body. SIG_EV_SEND_DONE follows as for text. SIG_ERR_TOO_BIG over
+ * max_attachment, UT_ERR_IO when the file cannot be read. */
+int sig_client_send_file(sig_client *c, const char *to, const char *path,
+                         const char *content_type, const char *caption,
+                         void *send_ud, uint64_t *timestamp_out);
+
+/* Download and decrypt an attachment (a pointer from sig_attachment) into
+ * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
+ * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
+ * SIG_ERR_HTTP) follows. The file is written only when it verified. */
+int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
+                        const char *path, void *ud);
+
 /* Ask the primary for contacts, blocked, configuration and keys
  * (SyncMessage.Request); the answers arrive as SIG_EV_CONTACT events. */
 int sig_client_request_sync(sig_client *c);
+
+/* Read the storage service (contacts with profile keys and names, groups'
+ * master keys): SIG_EV_CONTACT / SIG_EV_GROUP events, then SIG_EV_SYNC_DONE.
+ * Needs the master key (from linking or a keys sync): SIG_ERR_STATE
+ * otherwise. Also started by the phone's fetchLatest(storage manifest). */
+int sig_client_storage_sync(sig_client *c);
+
+/* Forget our sessions with every device of `aci` (Signal's "reset secure
+ * session"; also lets tests provoke a decryption failure). The next
+ * message to them starts a new session; messages from them in the old
+ * session fail and trigger a retry request. */
+int sig_client_forget_sessions(sig_client *c, const char *aci);
+
+/* Our cached sealed-sender certificate (refreshed on connect when missing
+ * or within a day of expiry): 0 and *out (malloc'd, caller frees) with
+ * *expires (ms); SIG_ERR_STATE when none is cached yet. */
+int sig_client_sender_certificate(sig_client *c, uint8_t **out, size_t *len,
+                                  uint64_t *expires);
 
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);

@@ -39,17 +39,18 @@ static void dl_free(sig_download *d)
 
 void sig_fetch_cancel_all(sig_client *c)
 {
+    /* freeing the connection completes its request (cancelled); the
+     * callback sees the client going away and frees the download */
     while (c->downloads) {
         sig_download *d = c->downloads;
-        sn_h2 *h2 = d->h2;
-        d->h2 = NULL;
-        dl_free(d);
-        sn_h2_free(h2); /* its callback sees the client tearing down */
+        sn_h2_free(d->h2);
+        if (c->downloads == d)
+            dl_free(d);
     }
 }
 
 /* Merge into the "contact" record of `aci` and emit SIG_EV_CONTACT. */
-static int update_contact(sig_client *c, const char *aci, const char *number,
+int sig_contact_update(sig_client *c, const char *aci, const char *number,
                           const char *name, int has_profile_key)
 {
     json_t *j = NULL;
@@ -103,7 +104,7 @@ static void contacts_parse(sig_client *c, const uint8_t *p, size_t n)
     while (!sig_dead(c) && (rc = sig_contacts_next(p, n, &off, &r)) == 1) {
         if (!r.aci[0])
             continue; /* number-only contacts cannot be addressed here */
-        if (update_contact(c, r.aci, r.number, r.name, 0) == 0)
+        if (sig_contact_update(c, r.aci, r.number, r.name, 0) == 0)
             count++;
     }
     if (rc < 0)
@@ -119,9 +120,8 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
     size_t pt_len = 0;
     sig_event ev;
 
-    if (sig_dead(c) || !d->h2) {
-        if (d->h2)
-            dl_free(d);
+    if (sig_dead(c)) {
+        dl_free(d); /* from sn_h2_free in sig_fetch_cancel_all */
         return;
     }
     sig_enter(c);
@@ -194,9 +194,8 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
     rc = sn_h2_request(d->h2, &req, dl_done, d);
     if (rc != 0) {
         sn_h2 *h2 = d->h2;
-        d->h2 = NULL;
         dl_free(d);
-        sn_h2_free(h2);
+        sn_h2_free(h2); /* no request on it: no callback */
     }
     return rc;
 }
@@ -219,6 +218,12 @@ int sig_sync_handle(sig_client *c, const Signalservice__SyncMessage *sm)
         memcpy(c->master_key, sm->keys->master.data, 32);
         c->has_master_key = 1;
         (void)sig_rec_put(c, "account", "master_key", c->master_key, 32);
+        return 1;
+    }
+    if (sm->fetchlatest && sm->fetchlatest->type == 2 && c->has_master_key) {
+        rc = sig_client_storage_sync(c);
+        if (rc != 0 && rc != SIG_ERR_STATE)
+            sig_logf(c, UT_LOG_WARN, "signal: storage sync: %s", sig_strerror(rc));
         return 1;
     }
     return sm->blocked || sm->configuration || sm->fetchlatest || sm->request;
@@ -247,7 +252,7 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
         (j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) &&
         (enc = json_string_value(json_object_get(j, "name"))) &&
         sig_profile_name_decrypt(name, sizeof(name), enc, op->key) == 0)
-        (void)update_contact(c, op->aci, NULL, name, 1);
+        (void)sig_contact_update(c, op->aci, NULL, name, 1);
     else
         sig_logf(c, UT_LOG_INFO, "signal: profile not available (%d)",
                  rc ? rc : r ? (int)r->status : 0);

@@ -74,6 +74,7 @@ void sig_emit_message(sig_client *c, const sig_inbox_row *r, int64_t id)
 {
     Signalservice__Content *ct;
     Signalservice__DataMessage *dm = NULL;
+    sig_attachment *atts = NULL;
     sig_message m;
     sig_event ev;
     char dest[SIG_UUID_STR_LEN + 5];
@@ -114,10 +115,35 @@ void sig_emit_message(sig_client *c, const sig_inbox_row *r, int64_t id)
                 m.group_master_key = dm->groupv2->masterkey.data;
         }
     }
+    if (dm && dm->n_attachments > 0 && dm->n_attachments <= 100) {
+        size_t i;
+        atts = calloc(dm->n_attachments, sizeof(*atts));
+        for (i = 0; atts && i < dm->n_attachments; i++) {
+            Signalservice__AttachmentPointer *ap = dm->attachments[i];
+            size_t len = signalservice__attachment_pointer__get_packed_size(ap);
+            uint8_t *pb = malloc(len ? len : 1);
+            if (!pb)
+                break;
+            signalservice__attachment_pointer__pack(ap, pb);
+            atts[i].content_type = ap->contenttype;
+            atts[i].file_name = ap->filename;
+            atts[i].size = ap->has_size ? ap->size : 0;
+            atts[i].pointer = pb;
+            atts[i].pointer_len = len;
+            m.n_attachments = i + 1;
+        }
+        m.attachments = atts;
+    }
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_MESSAGE;
     ev.msg = &m;
     sig_emit(c, &ev);
+    if (atts) {
+        size_t i;
+        for (i = 0; i < m.n_attachments; i++)
+            ut_free_secret((void *)atts[i].pointer, atts[i].pointer_len);
+        free(atts);
+    }
     if (ct)
         signalservice__content__free_unpacked(ct, NULL);
 }

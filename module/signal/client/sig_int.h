@@ -25,6 +25,8 @@ enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
 
 typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
+typedef struct sig_storage_op sig_storage_op;
+typedef struct sig_xfer sig_xfer;
 
 struct sig_client {
     struct event_base *base;
@@ -78,6 +80,8 @@ struct sig_client {
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
     sig_download *downloads;      /* in-flight CDN downloads */
+    sig_storage_op *storage;      /* a storage-service read in flight */
+    sig_xfer *xfers;              /* attachment uploads/downloads */
 };
 
 /* Every entry from the loop (socket, timer, response callbacks) runs
@@ -128,6 +132,13 @@ int sig_recv_redeliver(sig_client *c);
 /* sig_send.c */
 int sig_send_text(sig_client *c, const char *to, const char *text,
                   void *send_ud, uint64_t *ts_out);
+struct Signalservice__DataMessage;
+/* Send a DataMessage (timestamp set by the caller) to `to` (ACI text). */
+int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage *dm,
+                void *send_ud);
+int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
+                           uint64_t ts);
+int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]);
 int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts);
 void sig_send_cancel_all(sig_client *c, int err);
@@ -138,6 +149,18 @@ int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
 int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
 void sig_fetch_cancel_all(sig_client *c);
+/* Merge into the stored contact of `aci` and emit SIG_EV_CONTACT. */
+int sig_contact_update(sig_client *c, const char *aci, const char *number,
+                       const char *name, int has_profile_key);
+
+/* sig_attach.c */
+void sig_attach_cancel_all(sig_client *c);
+
+/* sig_cert.c */
+void sig_cert_refresh(sig_client *c);
+
+/* sig_storage.c */
+void sig_storage_cancel_all(sig_client *c);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);

@@ -296,12 +296,10 @@ static void prov_request(sn_sock *s, sn_rpc_srvreq *req,
     else if (is_msg)
         got_envelope(c, in);
     if (!sig_dead(c) && c->prov == s) {
+        /* The server leaves closing to us; we close it with the rest of the
+         * link state (sig_link_stop), not now: closing right after the
+         * answer can lose the answer (the mock then logs an error). */
         (void)sn_sock_respond(s, req, is_addr || is_msg ? 200 : 404);
-        if (is_msg) {
-            /* done with it; the server leaves the closing to us */
-            sn_sock_free(c->prov);
-            c->prov = NULL;
-        }
     }
     /* else the socket was freed (link failed): its requests went with it */
     sig_leave(c);
@@ -363,6 +361,7 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
     if (--c->keys_pending == 0) {
         sig_logf(c, UT_LOG_INFO, "signal: linked as device %u", (unsigned)c->device_id);
         sig_link_stop(c);
+        sig_cert_refresh(c);
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_LINKED;
         ev.number = c->number;
@@ -396,11 +395,87 @@ static int upload(sig_client *c, int which)
     return rc;
 }
 
+/* ---- refill: top up one-time keys when the server runs low ---------- */
+
+typedef struct count_op {
+    sig_client *c;
+    int which;
+} count_op;
+
+static void refill_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_client *c = ud;
+
+    if (sig_dead(c))
+        return;
+    if (rc != 0 || r->status != 200)
+        sig_logf(c, UT_LOG_WARN, "signal: pre-key refill failed (%d)",
+                 rc ? rc : (int)r->status);
+    else
+        sig_logf(c, UT_LOG_INFO, "signal: one-time pre-keys refilled");
+}
+
+static void count_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    count_op *op = ud;
+    sig_client *c = op->c;
+    json_t *j = NULL, *body = NULL;
+    json_int_t n = 0, pq = 0;
+    char *s = NULL;
+    sn_hdr h = {"content-type", "application/json"};
+    uint32_t low = c->cfg.prekey_batch / 2;
+
+    if (sig_dead(c) || rc != 0 || r->status != 200 || !r->body)
+        goto out;
+    sig_enter(c);
+    j = json_loadb((const char *)r->body, r->body_len, 0, NULL);
+    if (j && json_unpack(j, "{s:I,s?I}", "count", &n, "pqCount", &pq) == 0 &&
+        (n < (json_int_t)low || pq < (json_int_t)low) && c->chat &&
+        sig_keys_onetime(c, op->which, c->cfg.prekey_batch, &body) == 0 &&
+        (s = json_dumps(body, JSON_COMPACT)) != NULL) {
+        sig_logf(c, UT_LOG_INFO, "signal: %s pre-keys low (%d EC, %d Kyber): refilling",
+                 op->which == SIG_ID_PNI ? "PNI" : "ACI", (int)n, (int)pq);
+        (void)sn_sock_request(c->chat, "PUT",
+                              op->which == SIG_ID_PNI ? "/v2/keys?identity=pni"
+                                                      : "/v2/keys?identity=aci",
+                              &h, 1, (const uint8_t *)s, strlen(s), 30000,
+                              refill_resp, c);
+    }
+    free(s);
+    json_decref(body);
+    json_decref(j);
+    sig_leave(c);
+out:
+    free(op);
+}
+
+static void check_counts(sig_client *c, int which)
+{
+    count_op *op = calloc(1, sizeof(*op));
+
+    if (!op)
+        return;
+    op->c = c;
+    op->which = which;
+    if (sn_sock_request(c->chat, "GET",
+                        which == SIG_ID_PNI ? "/v2/keys?identity=pni" : "/v2/keys?identity=aci",
+                        NULL, 0, NULL, 0, 30000, count_resp, op) != 0)
+        free(op);
+}
+
 void sig_link_chat_connected(sig_client *c)
 {
     int rc;
 
-    if (!c->link_done_pending || c->keys_pending > 0)
+    if (!c->link_done_pending) {
+        /* an ordinary (re)connection: keep the server's stock up */
+        sig_cert_refresh(c);
+        check_counts(c, SIG_ID_ACI);
+        if (c->has_pni)
+            check_counts(c, SIG_ID_PNI);
+        return;
+    }
+    if (c->keys_pending > 0)
         return;
     rc = upload(c, SIG_ID_ACI);
     if (rc == 0 && c->has_pni)

@@ -244,6 +244,27 @@ static int commit(rx *r, const uint8_t *content, size_t n, int durable,
         if ((rc = sig_rec_del(c, "prekey", key)) != 0)
             goto fail;
     }
+    if (r->has_used && r->used.new_session) {
+        /* a one-time Kyber key is used up; the last-resort one stays */
+        sig_pk_ctx pk = {c, r->which};
+        sc_prekey_source src;
+        sc_kyber_prekey *k = calloc(1, sizeof(*k));
+
+        sig_prekey_source(&pk, &src);
+        if (k && src.kyber_prekey(&pk, r->used.kyber_pre_key_id, k) == 0 &&
+            !k->last_resort) {
+            snprintf(key, sizeof(key), "%s:%" PRIu32,
+                     r->which == SIG_ID_PNI ? "pni" : "aci", r->used.kyber_pre_key_id);
+            if ((rc = sig_rec_del(c, "kyber_prekey", key)) != 0) {
+                sc_kyber_prekey_wipe(k);
+                free(k);
+                goto fail;
+            }
+        }
+        if (k)
+            sc_kyber_prekey_wipe(k);
+        free(k);
+    }
     if (r->sk) {
         uint8_t *ser = NULL;
         size_t len = 0;
@@ -335,6 +356,7 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         ev.type = SIG_EV_RECEIPT;
         ev.peer = r->sender;
         ev.peer_device = r->dev;
+        ev.timestamp = r->ts;
         ev.receipt_type = (int)ct->receiptmessage->type;
         ev.timestamps = ct->receiptmessage->timestamp;
         ev.n_timestamps = ct->receiptmessage->n_timestamp;
@@ -388,6 +410,7 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
         ev.type = SIG_EV_RECEIPT;
         ev.peer = r.sender;
         ev.peer_device = r.dev;
+        ev.timestamp = r.ts;
         ev.receipt_type = SIG_RECEIPT_DELIVERY;
         ev.timestamps = &r.ts;
         ev.n_timestamps = 1;
@@ -442,6 +465,14 @@ failed:
     sig_logf(c, UT_LOG_WARN, "signal: cannot decrypt envelope type %u: %s",
              (unsigned)e->type, sig_strerror(rc));
     (void)sn_sock_respond(c->chat, req, 200);
+    /* ask the sender to resend (Signal's retry request) when the session
+     * is at fault; a duplicate or a malformed envelope is not worth it */
+    if (r.sender[0] && r.dev && strncmp(r.sender, "PNI:", 4) != 0 &&
+        rc != SC_ERR_DUPLICATE && rc != SC_ERR_SK_DUPLICATE && rc != SIG_ERR_ENVELOPE) {
+        int rr = sig_send_retry_request(c, r.sender, r.dev, r.ts);
+        if (rr != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: retry request not sent: %s", sig_strerror(rr));
+    }
     emit_peer(c, SIG_EV_DECRYPT_FAILED, &r, rc);
 out:
     rx_clear(&r);

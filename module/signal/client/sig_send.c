@@ -28,6 +28,8 @@ struct sig_send_op {
     uint64_t ts;
     void *ud;
     int is_sync;                     /* transcript to ourselves: no event */
+    int plaintext;                   /* PlaintextContent (type 8), as is */
+    uint32_t only_dev;               /* nonzero: just this device */
     int attempts;
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
@@ -372,20 +374,32 @@ static int put_messages(sig_send_op *op)
 
         if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
             continue;
+        if (op->only_dev && d.dev[i] != op->only_dev)
+            continue;
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
         rc = ctx ? sc_session_load(&st, addr, &sess) : UT_ERR_NOMEM;
-        if (rc == 0)
+        if (rc == 0 && op->plaintext) {
+            type = 8;
+            ct = malloc(op->content_len);
+            if (ct) {
+                memcpy(ct, op->content, op->content_len);
+                ct_len = op->content_len;
+            } else {
+                rc = UT_ERR_NOMEM;
+            }
+        } else if (rc == 0) {
             rc = sc_session_encrypt(sess, op->content, op->content_len, &ct,
                                     &ct_len, &type);
-        if (rc == 0)
-            rc = sc_session_save(&st, addr, sess);
+            if (rc == 0)
+                rc = sc_session_save(&st, addr, sess);
+        }
         if (rc == 0)
             rc = sig_b64_encode(ct, ct_len, &b64);
         if (rc == 0 &&
             json_array_append_new(
                 msgs, json_pack("{s:i,s:I,s:I,s:s}", "type",
-                                type == SC_MSG_TYPE_PREKEY ? 3 : 1,
+                                type == 8 ? 8 : type == SC_MSG_TYPE_PREKEY ? 3 : 1,
                                 "destinationDeviceId", (json_int_t)d.dev[i],
                                 "destinationRegistrationId",
                                 (json_int_t)sc_session_remote_registration_id(sess),
@@ -478,7 +492,83 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     return rc;
 }
 
-static int resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1])
+/* A retry request (DecryptionErrorMessage) to the device whose message we
+ * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. */
+int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
+                           uint64_t ts)
+{
+    Signalservice__DecryptionErrorMessage dem =
+        SIGNALSERVICE__DECRYPTION_ERROR_MESSAGE__INIT;
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    uint8_t dbuf[64];
+    sig_send_op *op;
+    dev_list d;
+    size_t n, i;
+    int rc, have = 0;
+
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    dem.has_timestamp = 1;
+    dem.timestamp = ts;
+    dem.has_deviceid = 1;
+    dem.deviceid = c->device_id;
+    ct.has_decryptionerrormessage = 1;
+    ct.decryptionerrormessage.data = dbuf;
+    ct.decryptionerrormessage.len = signalservice__decryption_error_message__pack(&dem, dbuf);
+    n = signalservice__content__get_packed_size(&ct);
+    op = calloc(1, sizeof(*op));
+    if (!op || !(op->content = malloc(n + 2))) {
+        free(op);
+        return UT_ERR_NOMEM;
+    }
+    op->content[0] = 0xC0;
+    signalservice__content__pack(&ct, op->content + 1);
+    op->content[n + 1] = 0x80;
+    op->content_len = n + 2;
+    op->c = c;
+    snprintf(op->to, sizeof(op->to), "%s", to);
+    op->ts = (uint64_t)ut_now_ms();
+    op->is_sync = 1; /* no SIG_EV_SEND_DONE, no transcript */
+    op->plaintext = 1;
+    op->only_dev = dev;
+    op->next = c->sends;
+    c->sends = op;
+    if ((rc = session_devices(c, to, &d)) < 0) {
+        op_free(op);
+        return rc;
+    }
+    for (i = 0; i < d.n; i++)
+        have |= d.dev[i] == dev;
+    if (!have) { /* its registration id comes with the bundle */
+        op->fetch[0] = dev;
+        op->n_fetch = 1;
+    }
+    if ((rc = step(op)) != 0)
+        op_free(op);
+    return rc;
+}
+
+int sig_client_forget_sessions(sig_client *c, const char *aci)
+{
+    char addr[96];
+    uint8_t u[16];
+    dev_list d;
+    size_t i;
+    int rc;
+
+    if (sig_uuid_parse(u, aci) != 0)
+        return SIG_ERR_ADDRESS;
+    if ((rc = session_devices(c, aci, &d)) < 0)
+        return rc;
+    for (i = 0; i < d.n; i++) {
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, aci, d.dev[i]);
+        if ((rc = sig_rec_del(c, "session", addr)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1])
 {
     uint8_t u[16];
     ut_buf b;
@@ -502,30 +592,22 @@ static int resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]
     return rc;
 }
 
-int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out)
+int sig_send_dm(sig_client *c, const char *to, Signalservice__DataMessage *dm,
+                void *send_ud)
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    char aci[SIG_UUID_STR_LEN + 1];
     uint8_t *buf = NULL, *dbuf = NULL;
     size_t n, dn;
-    uint64_t ts = (uint64_t)ut_now_ms();
     int rc;
 
-    if ((rc = resolve(c, to, aci)) != 0)
-        return rc;
-    dm.body = (char *)text;
-    dm.has_timestamp = 1;
-    dm.timestamp = ts;
     if (c->has_profile_key) {
-        dm.has_profilekey = 1;
-        dm.profilekey.data = c->profile_key;
-        dm.profilekey.len = 32;
+        dm->has_profilekey = 1;
+        dm->profilekey.data = c->profile_key;
+        dm->profilekey.len = 32;
     }
-    ct.datamessage = &dm;
+    ct.datamessage = dm;
     n = signalservice__content__get_packed_size(&ct);
-    dn = signalservice__data_message__get_packed_size(&dm);
+    dn = signalservice__data_message__get_packed_size(dm);
     buf = malloc(n);
     dbuf = malloc(dn ? dn : 1);
     if (!buf || !dbuf) {
@@ -533,15 +615,31 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
         goto out;
     }
     signalservice__content__pack(&ct, buf);
-    signalservice__data_message__pack(&dm, dbuf);
-    rc = start_op(c, aci, buf, n, dbuf, dn, ts, send_ud, 0);
-    if (rc == 0 && ts_out)
-        *ts_out = ts;
+    signalservice__data_message__pack(dm, dbuf);
+    rc = start_op(c, to, buf, n, dbuf, dn, dm->timestamp, send_ud, 0);
 out:
     if (buf)
         ut_free_secret(buf, n);
     if (dbuf)
         ut_free_secret(dbuf, dn);
+    return rc;
+}
+
+int sig_send_text(sig_client *c, const char *to, const char *text,
+                  void *send_ud, uint64_t *ts_out)
+{
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    char aci[SIG_UUID_STR_LEN + 1];
+    int rc;
+
+    if ((rc = sig_resolve(c, to, aci)) != 0)
+        return rc;
+    dm.body = (char *)text;
+    dm.has_timestamp = 1;
+    dm.timestamp = (uint64_t)ut_now_ms();
+    rc = sig_send_dm(c, aci, &dm, send_ud);
+    if (rc == 0 && ts_out)
+        *ts_out = dm.timestamp;
     return rc;
 }
 

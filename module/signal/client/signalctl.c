@@ -3,11 +3,15 @@
  * admins and debugging; the end-to-end tests drive it).
  *
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
- *             [--device-name NAME] [--link-timeout MS] [--no-qr] COMMAND
+ *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
+ *             [--transport auto|h2|h1] [--count] [--no-qr] COMMAND
+ *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
- *                      "send <number|ACI> <text>", "sync", "quit"
+ *                      "send <number|ACI> <text>", "sendfile <to> <path>
+ *                      [caption]", "download <pointer hex> <path>", "sync",
+ *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit"
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -29,6 +34,7 @@
 
 #include "sig_client.h"
 #include "sig_err.h"
+#include "sn_sock.h"
 #include "st_records.h"
 
 typedef struct ctl {
@@ -40,6 +46,8 @@ typedef struct ctl {
     int no_qr;
     int rc;
     int send_pending;
+    int count_only;
+    long count;
     int finished;
     char line[65536];
     size_t line_len;
@@ -90,7 +98,21 @@ static void log_fn(void *ctx, int level, const char *msg)
 static void on_event(sig_client *c, const sig_event *ev, void *ud)
 {
     ctl *t = ud;
-    json_t *o = json_pack("{s:s}", "event", sig_event_name(ev->type));
+    json_t *o;
+
+    if (t->count_only && (ev->type == SIG_EV_MESSAGE || ev->type == SIG_EV_QUEUE_EMPTY)) {
+        /* benchmark consumer: count, complete, print every 1000 */
+        if (ev->type == SIG_EV_MESSAGE) {
+            (void)sig_client_done(c, ev->msg->id);
+            t->count++;
+        }
+        if (ev->type == SIG_EV_QUEUE_EMPTY || t->count % 1000 == 0) {
+            printf("{\"event\":\"count\",\"n\":%ld}\n", t->count);
+            fflush(stdout);
+        }
+        return;
+    }
+    o = json_pack("{s:s}", "event", sig_event_name(ev->type));
 
     if (ev->err)
         json_object_set_new(o, "error", json_string(sig_strerror(ev->err))),
@@ -125,6 +147,21 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
             json_object_set_new(o, "destination", json_string(m->destination));
         if (m->group_master_key)
             json_object_set_new(o, "group", json_true());
+        if (m->n_attachments > 0) {
+            json_t *a = json_array();
+            size_t k;
+            for (k = 0; k < m->n_attachments; k++) {
+                char *hex = malloc(m->attachments[k].pointer_len * 2 + 1);
+                size_t q;
+                for (q = 0; hex && q < m->attachments[k].pointer_len; q++)
+                    snprintf(hex + 2 * q, 3, "%02x", m->attachments[k].pointer[q]);
+                json_array_append_new(a, json_pack("{s:s?,s:s?,s:I,s:s?}", "content_type",
+                    m->attachments[k].content_type, "file_name", m->attachments[k].file_name,
+                    "size", (json_int_t)m->attachments[k].size, "pointer", hex));
+                free(hex);
+            }
+            json_object_set_new(o, "attachments", a);
+        }
         break;
     }
     case SIG_EV_RECEIPT:
@@ -133,13 +170,23 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         if (ev->peer)
             json_object_set_new(o, "peer", json_string(ev->peer));
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
-        if (ev->type == SIG_EV_RECEIPT)
+        if (ev->type == SIG_EV_RECEIPT) {
+            json_t *a = json_array();
+            size_t k;
+            for (k = 0; k < ev->n_timestamps; k++)
+                json_array_append_new(a, json_integer((json_int_t)ev->timestamps[k]));
             json_object_set_new(o, "type", json_integer(ev->receipt_type));
+            json_object_set_new(o, "timestamps", a);
+        }
         if (ev->type == SIG_EV_TYPING)
             json_object_set_new(o, "started", json_boolean(ev->typing_started));
         break;
     case SIG_EV_SEND_DONE:
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
+        break;
+    case SIG_EV_DOWNLOAD_DONE:
+        if (ev->path)
+            json_object_set_new(o, "path", json_string(ev->path));
         break;
     case SIG_EV_CONTACT:
         if (ev->contact->aci)
@@ -151,6 +198,15 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         if (ev->contact->has_profile_key)
             json_object_set_new(o, "has_profile_key", json_true());
         break;
+    case SIG_EV_GROUP: {
+        char hex[65];
+        int k;
+        for (k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", ev->group->group_id[k]);
+        json_object_set_new(o, "group_id", json_string(hex));
+        json_object_set_new(o, "whitelisted", json_boolean(ev->group->whitelisted));
+        break;
+    }
     default:
         break;
     }
@@ -196,6 +252,61 @@ static void run_line(ctl *t, char *line)
     } else if (!strcmp(line, "sync")) {
         int rc = sig_client_request_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "sync_started", "code", rc));
+    } else if (!strncmp(line, "sendfile ", 9)) {
+        /* sendfile <to> <path> [caption] */
+        char *to = line + 9, *path = strchr(to, ' '), *cap = NULL;
+        uint64_t ts = 0;
+        int rc;
+        if (!path)
+            return;
+        *path++ = '\0';
+        if ((cap = strchr(path, ' ')))
+            *cap++ = '\0';
+        rc = sig_client_send_file(t->c, to, path, NULL, cap, NULL, &ts);
+        o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
+                      (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strncmp(line, "download ", 9)) {
+        /* download <pointer hex> <path> */
+        char *hex = line + 9, *path = strchr(hex, ' ');
+        size_t n, k;
+        uint8_t *ptr;
+        int rc;
+        if (!path)
+            return;
+        *path++ = '\0';
+        n = strlen(hex) / 2;
+        ptr = malloc(n + 1);
+        for (k = 0; ptr && k < n; k++) {
+            unsigned v = 0;
+            sscanf(hex + 2 * k, "%2x", &v);
+            ptr[k] = (uint8_t)v;
+        }
+        rc = ptr ? sig_client_download(t->c, ptr, n, path, NULL) : UT_ERR_NOMEM;
+        free(ptr);
+        out_json(json_pack("{s:s,s:i}", "event", "download_started", "code", rc));
+    } else if (!strncmp(line, "forget ", 7)) {
+        int rc = sig_client_forget_sessions(t->c, line + 7);
+        out_json(json_pack("{s:s,s:i}", "event", "forgot", "code", rc));
+    } else if (!strcmp(line, "logout")) {
+        int rc = sig_client_logout(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "logged_out", "code", rc));
+    } else if (!strcmp(line, "link")) {
+        int rc = sig_client_link(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "link_started", "code", rc));
+    } else if (!strcmp(line, "cert")) {
+        uint8_t *cert = NULL;
+        size_t n = 0;
+        uint64_t exp = 0;
+        int rc = sig_client_sender_certificate(t->c, &cert, &n, &exp);
+        out_json(json_pack("{s:s,s:i,s:I,s:I}", "event", "sender_cert", "code", rc,
+                           "bytes", (json_int_t)n, "expires", (json_int_t)exp));
+        free(cert);
+    } else if (!strcmp(line, "storage")) {
+        int rc = sig_client_storage_sync(t->c);
+        out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
     } else if (!strcmp(line, "quit")) {
         event_base_loopexit(t->base, NULL);
     }
@@ -246,7 +357,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
-                    "[--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
     return 2;
 }
 
@@ -291,6 +402,13 @@ int main(int argc, char **argv)
             cfg.device_name = argv[++i];
         else if (!strcmp(argv[i], "--link-timeout") && i + 1 < argc)
             cfg.link_timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--prekeys") && i + 1 < argc)
+            cfg.prekey_batch = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
+            const char *tr = argv[++i];
+            cfg.transport = !strcmp(tr, "h1") ? SN_WS_H1 : !strcmp(tr, "h2") ? SN_WS_H2 : SN_WS_AUTO;
+        } else if (!strcmp(argv[i], "--count"))
+            t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
         else
@@ -342,9 +460,14 @@ int main(int argc, char **argv)
         t.send_pending = 1;
     }
     if (!t.send_pending) {
-        t.stdin_ev = event_new(t.base, 0, EV_READ | EV_PERSIST, on_stdin, &t);
-        if (t.stdin_ev)
-            event_add(t.stdin_ev, NULL);
+        struct stat sb;
+        /* commands on stdin when it is a pipe, socket or terminal (epoll
+         * cannot watch /dev/null or a regular file) */
+        if (fstat(0, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || isatty(0))) {
+            t.stdin_ev = event_new(t.base, 0, EV_READ | EV_PERSIST, on_stdin, &t);
+            if (t.stdin_ev)
+                event_add(t.stdin_ev, NULL);
+        }
     } else {
         /* run the loop until the socket is up, then send */
         while (!t.finished &&
@@ -369,8 +492,13 @@ fail:
     if (t.stdin_ev)
         event_free(t.stdin_ev);
     sig_client_free(t.c);
-    if (t.base)
+    if (t.base) {
+        /* let closing connections finish (close frames, deferred frees) */
+        struct timeval tv = {0, 200000};
+        event_base_loopexit(t.base, &tv);
+        event_base_dispatch(t.base);
         event_base_free(t.base);
+    }
     st_db_close(t.db);
     return t.rc;
 }

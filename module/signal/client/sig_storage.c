@@ -1,0 +1,378 @@
+/* sig_storage.c - reading the storage service (signal-service.md §8.4):
+ * GET /v1/storage/auth on the chat socket, then over HTTPS the manifest
+ * (AES-GCM under a key derived from the master key) and the records it
+ * lists; contacts (profile keys, names) and groups (master keys) become
+ * SIG_EV_CONTACT / SIG_EV_GROUP. Read-only: we never write storage. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "StorageService.pb-c.h"
+#include "sc_prim.h"
+#include "sig_err.h"
+#include "sig_int.h"
+#include "sn_h2.h"
+
+#define STORAGE_MAX (8u << 20)
+
+struct sig_storage_op {
+    sig_client *c;
+    sn_h2 *h2;
+    char auth[256];
+    uint8_t storage_key[32];
+    uint8_t record_ikm[32];
+    int has_ikm;
+};
+
+static void op_free(sig_storage_op *op)
+{
+    if (op->c->storage == op)
+        op->c->storage = NULL;
+    ut_wipe(op, sizeof(*op));
+    free(op);
+}
+
+void sig_storage_cancel_all(sig_client *c)
+{
+    /* a cancelled callback frees the op itself (the client is dead) */
+    if (c->storage) {
+        sig_storage_op *op = c->storage;
+        sn_h2_free(op->h2);
+        if (c->storage == op)
+            op_free(op);
+    }
+}
+
+static void finish(sig_storage_op *op, int err)
+{
+    sig_client *c = op->c;
+    sn_h2 *h2 = op->h2;
+    sig_event ev;
+
+    if (err)
+        sig_logf(c, UT_LOG_WARN, "signal: storage read failed: %s", sig_strerror(err));
+    op_free(op);
+    sn_h2_free(h2);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_SYNC_DONE;
+    ev.err = err;
+    sig_emit(c, &ev);
+}
+
+/* iv(12) ‖ ct ‖ tag(16) under `key`; *out malloc'd. */
+static int gcm_open(uint8_t **out, size_t *out_len, const uint8_t key[32],
+                    const uint8_t *p, size_t n)
+{
+    *out = NULL;
+    if (n < 12 + 16)
+        return SIG_ERR_ENVELOPE;
+    *out = malloc(n - 28 + 1);
+    if (!*out)
+        return UT_ERR_NOMEM;
+    if (sc_aes256_gcm_decrypt(*out, key, p, 12, NULL, 0, p + 12, n - 12) != 0) {
+        free(*out);
+        *out = NULL;
+        return SIG_ERR_DIGEST;
+    }
+    *out_len = n - 28;
+    return 0;
+}
+
+/* ShoHmacSha256 squeeze of libsignal's GroupSecretParams (signal-service.md
+ * §9): the 32-byte group id of a master key. */
+static int group_id(uint8_t out[32], const uint8_t mk[32])
+{
+    static const char label[] =
+        "Signal_ZKGroup_20200424_GroupMasterKey_GroupSecretParams_DeriveFromMasterKey";
+    uint8_t zero[32] = {0}, cv0[32], cv1[32], buf[sizeof(label)], tail[9] = {0};
+    sc_iov v[2];
+    int rc;
+
+    memcpy(buf, label, sizeof(label) - 1);
+    buf[sizeof(label) - 1] = 0x00;
+    if ((rc = sc_hmac_sha256(cv0, zero, 32, buf, sizeof(buf))) != 0)
+        return rc;
+    v[0].p = mk;
+    v[0].n = 32;
+    v[1].p = zero;
+    v[1].n = 1;
+    if ((rc = sc_hmac_sha256_v(cv1, cv0, 32, v, 2)) != 0)
+        return rc;
+    tail[8] = 0x01; /* uint64_be(0) ‖ 0x01 */
+    rc = sc_hmac_sha256(out, cv1, 32, tail, sizeof(tail));
+    ut_wipe(cv0, sizeof(cv0));
+    ut_wipe(cv1, sizeof(cv1));
+    return rc;
+}
+
+static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
+{
+    if (r->contact && r->contact->has_acibinary && r->contact->acibinary.len == 16) {
+        const Signalservice__ContactRecord *ct = r->contact;
+        char aci[SIG_UUID_STR_LEN + 1], name[512];
+        int has_pk = ct->has_profilekey && ct->profilekey.len == 32;
+
+        sig_uuid_format(aci, ct->acibinary.data);
+        snprintf(name, sizeof(name), "%s%s%s", ct->givenname ? ct->givenname : "",
+                 ct->givenname && ct->familyname && *ct->familyname ? " " : "",
+                 ct->familyname ? ct->familyname : "");
+        if (has_pk)
+            (void)sig_rec_put(c, "profile_key", aci, ct->profilekey.data, 32);
+        (void)sig_contact_update(c, aci, ct->e164, name, has_pk);
+    } else if (r->groupv2 && r->groupv2->has_masterkey && r->groupv2->masterkey.len == 32) {
+        uint8_t gid[32];
+        char *key = NULL;
+        sig_group g;
+        sig_event ev;
+
+        if (group_id(gid, r->groupv2->masterkey.data) != 0 ||
+            sig_b64_encode(gid, 32, &key) != 0)
+            return;
+        (void)sig_rec_put(c, "group", key, r->groupv2->masterkey.data, 32);
+        free(key);
+        memset(&g, 0, sizeof(g));
+        g.master_key = r->groupv2->masterkey.data;
+        g.group_id = gid;
+        g.blocked = r->groupv2->blocked;
+        g.whitelisted = r->groupv2->whitelisted;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = SIG_EV_GROUP;
+        ev.group = &g;
+        sig_emit(c, &ev);
+    }
+}
+
+static int item_key(uint8_t out[32], const sig_storage_op *op, const uint8_t *raw,
+                    size_t n)
+{
+    static const char pfx[] = "20240801_SIGNAL_STORAGE_SERVICE_ITEM_";
+    uint8_t info[sizeof(pfx) + 64];
+    char *b64 = NULL, label[128];
+    int rc;
+
+    if (n > 64)
+        return SIG_ERR_ENVELOPE;
+    if (op->has_ikm) {
+        memcpy(info, pfx, sizeof(pfx) - 1);
+        memcpy(info + sizeof(pfx) - 1, raw, n);
+        return sc_hkdf_sha256(out, 32, NULL, 0, op->record_ikm, 32, info,
+                              sizeof(pfx) - 1 + n);
+    }
+    if ((rc = sig_b64_encode(raw, n, &b64)) != 0)
+        return rc;
+    snprintf(label, sizeof(label), "Item_%s", b64);
+    free(b64);
+    return sc_hmac_sha256(out, op->storage_key, 32, label, strlen(label));
+}
+
+static void read_done(int rc, const sn_http_resp *r, void *ud)
+{
+    sig_storage_op *op = ud;
+    sig_client *c = op->c;
+    Signalservice__StorageItems *items = NULL;
+    size_t i;
+
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0 && !(items = signalservice__storage_items__unpack(NULL, r->body_len, r->body)))
+        rc = SIG_ERR_ENVELOPE;
+    for (i = 0; rc == 0 && i < items->n_items && !sig_dead(c); i++) {
+        Signalservice__StorageItem *it = items->items[i];
+        Signalservice__StorageRecord *rec;
+        uint8_t k[32], *pt = NULL;
+        size_t n = 0;
+
+        if (!it->has_key || !it->has_value || item_key(k, op, it->key.data, it->key.len) != 0 ||
+            gcm_open(&pt, &n, k, it->value.data, it->value.len) != 0) {
+            sig_logf(c, UT_LOG_WARN, "signal: skipping an unreadable storage record");
+            continue;
+        }
+        rec = signalservice__storage_record__unpack(NULL, n, pt);
+        if (rec) {
+            handle_record(c, rec);
+            signalservice__storage_record__free_unpacked(rec, NULL);
+        }
+        ut_free_secret(pt, n + 1);
+        ut_wipe(k, sizeof(k));
+    }
+    if (items)
+        signalservice__storage_items__free_unpacked(items, NULL);
+    if (!sig_dead(c))
+        finish(op, rc);
+    sig_leave(c);
+}
+
+static void manifest_done(int rc, const sn_http_resp *r, void *ud)
+{
+    sig_storage_op *op = ud;
+    sig_client *c = op->c;
+    Signalservice__StorageManifest *m = NULL;
+    Signalservice__ManifestRecord *mr = NULL;
+    Signalservice__ReadOperation ro = SIGNALSERVICE__READ_OPERATION__INIT;
+    ProtobufCBinaryData *keys = NULL;
+    uint8_t mkey[32], *pt = NULL, *body = NULL;
+    size_t n = 0, i, blen;
+    char label[48];
+    sn_hdr h[2];
+    sn_http_req req;
+
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status == 404) { /* nothing stored yet */
+        finish(op, 0);
+        goto out;
+    }
+    if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0 && (!(m = signalservice__storage_manifest__unpack(NULL, r->body_len, r->body)) ||
+                    !m->has_value))
+        rc = SIG_ERR_ENVELOPE;
+    if (rc == 0) {
+        snprintf(label, sizeof(label), "Manifest_%" PRIu64, m->version);
+        rc = sc_hmac_sha256(mkey, op->storage_key, 32, label, strlen(label));
+    }
+    if (rc == 0)
+        rc = gcm_open(&pt, &n, mkey, m->value.data, m->value.len);
+    if (rc == 0 && !(mr = signalservice__manifest_record__unpack(NULL, n, pt)))
+        rc = SIG_ERR_ENVELOPE;
+    if (rc != 0) {
+        finish(op, rc);
+        goto out;
+    }
+    if (mr->has_recordikm && mr->recordikm.len == 32) {
+        memcpy(op->record_ikm, mr->recordikm.data, 32);
+        op->has_ikm = 1;
+    }
+    keys = calloc(mr->n_identifiers + 1, sizeof(*keys));
+    for (i = 0; keys && i < mr->n_identifiers; i++)
+        if (mr->identifiers[i]->has_raw)
+            keys[ro.n_readkey++] = mr->identifiers[i]->raw;
+    ro.readkey = keys;
+    blen = signalservice__read_operation__get_packed_size(&ro);
+    body = keys ? malloc(blen + 1) : NULL;
+    if (!body) {
+        finish(op, UT_ERR_NOMEM);
+        goto out;
+    }
+    signalservice__read_operation__pack(&ro, body);
+    h[0].name = "authorization";
+    h[0].value = op->auth;
+    h[1].name = "content-type";
+    h[1].value = "application/x-protobuf";
+    memset(&req, 0, sizeof(req));
+    req.method = "PUT";
+    req.path = "/storageService/v1/storage/read";
+    req.headers = h;
+    req.n_headers = 2;
+    req.body = body;
+    req.body_len = blen;
+    req.max_response = STORAGE_MAX;
+    if ((rc = sn_h2_request(op->h2, &req, read_done, op)) != 0)
+        finish(op, rc);
+out:
+    free(body);
+    free(keys);
+    if (mr)
+        signalservice__manifest_record__free_unpacked(mr, NULL);
+    if (m)
+        signalservice__storage_manifest__free_unpacked(m, NULL);
+    if (pt)
+        ut_free_secret(pt, n + 1);
+    ut_wipe(mkey, sizeof(mkey));
+    sig_leave(c);
+}
+
+static void h2_closed(sn_h2 *h2, int err, void *ud)
+{
+    (void)h2;
+    (void)err;
+    (void)ud;
+}
+
+static void auth_done(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_storage_op *op = ud;
+    sig_client *c = op->c;
+    sn_h2_callbacks cbs = {NULL, h2_closed};
+    json_t *j = NULL;
+    const char *user = NULL, *pass = NULL;
+    char cred[256], *b64 = NULL;
+    sn_hdr h;
+    sn_http_req req;
+
+    if (sig_dead(c)) {
+        op_free(op);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0 && (!r->body || !(j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) ||
+                    json_unpack(j, "{s:s,s:s}", "username", &user, "password", &pass) != 0))
+        rc = SIG_ERR_JSON;
+    if (rc == 0) {
+        snprintf(cred, sizeof(cred), "%s:%s", user, pass);
+        rc = sig_b64_encode((const uint8_t *)cred, strlen(cred), &b64);
+        ut_wipe(cred, sizeof(cred));
+    }
+    json_decref(j);
+    if (rc == 0) {
+        snprintf(op->auth, sizeof(op->auth), "Basic %s", b64);
+        ut_free_secret(b64, strlen(b64));
+        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns, c->host, c->cfg.port,
+                           0, &cbs, op);
+    }
+    if (rc == 0) {
+        h.name = "authorization";
+        h.value = op->auth;
+        memset(&req, 0, sizeof(req));
+        req.method = "GET";
+        req.path = "/storageService/v1/storage/manifest";
+        req.headers = &h;
+        req.n_headers = 1;
+        req.max_response = STORAGE_MAX;
+        rc = sn_h2_request(op->h2, &req, manifest_done, op);
+    }
+    if (rc != 0)
+        finish(op, rc);
+    sig_leave(c);
+}
+
+int sig_client_storage_sync(sig_client *c)
+{
+    sig_storage_op *op;
+    int rc;
+
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->has_master_key || c->storage || !c->chat ||
+        sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    op = calloc(1, sizeof(*op));
+    if (!op)
+        return UT_ERR_NOMEM;
+    op->c = c;
+    rc = sc_hmac_sha256(op->storage_key, c->master_key, 32, "Storage Service Encryption",
+                        strlen("Storage Service Encryption"));
+    if (rc == 0)
+        rc = sn_sock_request(c->chat, "GET", "/v1/storage/auth", NULL, 0, NULL, 0,
+                             30000, auth_done, op);
+    if (rc != 0) {
+        ut_wipe(op, sizeof(*op));
+        free(op);
+        return rc;
+    }
+    c->storage = op;
+    return 0;
+}

@@ -1,0 +1,103 @@
+'use strict';
+// Attachments both ways against the unmodified mock. Inbound: a contact
+// sends a pointer to a blob the mock's own encryptAttachment made and
+// stored on CDN 3; our client downloads, verifies, decrypts and writes the
+// file, whose bytes must equal the original; a pointer with a wrong digest
+// is refused. Outbound: our client uploads a file (gRPC upload form, tus
+// POST) and sends the pointer; the contact's message carries it and the
+// blob in the mock's cdn3 folder decrypts (with the pointer's key) to the
+// file we sent.
+const test = require('node:test');
+const assert = require('node:assert');
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startMock } = require('../lib/signal-mock');
+const { tmpDb, linkDevice } = require('./signalctl-lib');
+
+const { EMPTY_DATA_MESSAGE, Proto } = require('@signalapp/mock-server');
+const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+
+const SIG_ERR_DIGEST = -1314;
+
+function decryptBlob(blob, key, size) {
+  const iv = blob.subarray(0, 16);
+  const ct = blob.subarray(16, blob.length - 32);
+  const mac = crypto.createHmac('sha256', key.subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
+  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
+  const d = crypto.createDecipheriv('aes-256-cbc', key.subarray(0, 32), iv);
+  return Buffer.concat([d.update(ct), d.final()]).subarray(0, size);
+}
+
+test('attachments both ways', async () => {
+  const mock = await startMock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-att-'));
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+
+    // ---- inbound ----
+    const original = crypto.randomBytes(200 * 1024 + 7);
+    const enc = encryptAttachment(original);
+    const cdnKey = crypto.randomUUID();
+    await mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
+    const pointer = (digest) => ({
+      attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size, digest,
+      contentType: 'application/octet-stream', fileName: 'blob.bin',
+    });
+    const ts = Date.now();
+    await alice.sendRaw(r.device, {
+      content: { dataMessage: { ...EMPTY_DATA_MESSAGE, body: 'a file', timestamp: BigInt(ts),
+        attachments: [pointer(enc.digest)] } },
+      pniSignatureMessage: null, senderKeyDistributionMessage: null,
+    }, { timestamp: ts });
+    const m = await ctl.waitFor((e) => e.event === 'message' && e.body === 'a file', 20000, 'file message');
+    assert.strictEqual(m.attachments.length, 1);
+    assert.strictEqual(m.attachments[0].size, original.length);
+    assert.strictEqual(m.attachments[0].file_name, 'blob.bin');
+    const out = path.join(dir, 'in.bin');
+    ctl.send(`download ${m.attachments[0].pointer} ${out}`);
+    const dl = await ctl.waitFor((e) => e.event === 'download_done', 20000, 'download_done');
+    assert.strictEqual(dl.code, undefined, JSON.stringify(dl));
+    assert.ok(fs.readFileSync(out).equals(original), 'downloaded bytes equal the original');
+    assert.strictEqual(fs.statSync(out).mode & 0o077, 0);
+
+    // a pointer whose digest does not match is refused, nothing written
+    const bad = Buffer.from(enc.digest);
+    bad[0] ^= 1;
+    const badPtr = Buffer.from(Proto.AttachmentPointer.encode(pointer(bad))).toString('hex');
+    const out2 = path.join(dir, 'bad.bin');
+    ctl.send(`download ${badPtr} ${out2}`);
+    const dl2 = await ctl.waitFor((e) => e.event === 'download_done' && e !== dl, 20000, 'download_done 2');
+    assert.strictEqual(dl2.code, SIG_ERR_DIGEST);
+    assert.ok(!fs.existsSync(out2));
+
+    // ---- outbound ----
+    const file = path.join(dir, 'out.bin');
+    const payload = crypto.randomBytes(123457);
+    fs.writeFileSync(file, payload);
+    ctl.send(`sendfile ${alice.device.aci} ${file} here it is`);
+    const st = await ctl.waitFor((e) => e.event === 'send_started', 10000, 'send_started');
+    assert.strictEqual(st.code, 0, JSON.stringify(st));
+    const done = await ctl.waitFor((e) => e.event === 'send_done', 30000, 'send_done');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    const got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'here it is');
+    const ap = got.dataMessage.attachments[0];
+    assert.strictEqual(ap.cdnNumber, 3);
+    assert.strictEqual(ap.size, payload.length);
+    assert.strictEqual(ap.fileName, 'out.bin');
+    const blob = fs.readFileSync(path.join(mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
+    assert.ok(crypto.createHash('sha256').update(blob).digest().equals(Buffer.from(ap.digest)), 'digest');
+    assert.ok(decryptBlob(blob, Buffer.from(ap.key), ap.size).equals(payload), 'uploaded bytes decrypt to the file');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
