@@ -173,7 +173,7 @@ int st_db_open(st_db **out, const char *path, const ut_log *log, char *err,
                size_t errlen)
 {
     st_db *db;
-    int rc;
+    int rc, tries;
 
     *out = NULL;
     if ((rc = secure_file(path, err, errlen)) != 0)
@@ -192,11 +192,21 @@ int st_db_open(st_db **out, const char *path, const ut_log *log, char *err,
     }
     sqlite3_busy_timeout(db->h, 5000);
     sqlite3_extended_result_codes(db->h, 1);
-    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                       " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
-                   err, errlen)) != 0)
-        goto fail;
-    if ((rc = migrate(db, err, errlen)) != 0)
+    /* Two connections opening a fresh file at once (the bridge's and the
+     * Signal thread's) can see SQLITE_BUSY without the busy handler being
+     * consulted: switching to WAL needs an exclusive lock. Retry for a
+     * while instead of failing the module's start. */
+    for (tries = 0;; tries++) {
+        rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+                  err, errlen);
+        if (rc == 0)
+            rc = migrate(db, err, errlen);
+        if (rc != ST_ERR_BUSY || tries >= 200)
+            break;
+        usleep(25000);
+    }
+    if (rc != 0)
         goto fail;
     *out = db;
     return 0;

@@ -171,14 +171,18 @@ static void *open_in_thread(void *arg)
 
 START_TEST(concurrent_first_open_migrates_once)
 {
-    pthread_t t[4];
-    int rc[4], i;
+    pthread_t t[8];
+    int rc[8], i, round;
 
-    for (i = 0; i < 4; i++)
-        ck_assert_int_eq(pthread_create(&t[i], NULL, open_in_thread, &rc[i]), 0);
-    for (i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        ck_assert_int_eq(rc[i], 0);
+    /* several fresh files: the race is in the first open's WAL switch */
+    for (round = 0; round < 5; round++) {
+        snprintf(path, sizeof(path), "%s/race%d.db", dir, round);
+        for (i = 0; i < 8; i++)
+            ck_assert_int_eq(pthread_create(&t[i], NULL, open_in_thread, &rc[i]), 0);
+        for (i = 0; i < 8; i++) {
+            pthread_join(t[i], NULL);
+            ck_assert_msg(rc[i] == 0, "round %d thread %d: %s", round, i, st_strerror(rc[i]));
+        }
     }
 }
 END_TEST
