@@ -19,3 +19,10 @@ EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js \
 BENCH_LIST += mxhs echo.la
 BENCH_RUN += bench/hs_bench.sh
 EXTRA_DIST += bench/hs_bench.sh bench/hs_bench.js
+
+# signalbridge end to end (bench/bridge_bench.js): Signal <-> Matrix through
+# mxhs, the module and Signal's mock, against Matrix-only and Signal-only
+# baselines measured in the same run.
+BENCH_LIST += mxhs signalbridge.la
+BENCH_RUN += bench/bridge_bench.sh
+EXTRA_DIST += bench/bridge_bench.sh bench/bridge_bench.js

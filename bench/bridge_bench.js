@@ -1,0 +1,158 @@
+// signalbridge end to end (make bench; never a test). 1,000 messages each
+// way through mxhs + signalbridge.so + Signal's mock server, measured from
+// the sending API call to the message being visible at the receiver:
+//   Signal -> Matrix: a mock contact sends; the event appears in the Matrix
+//     client's /sync.
+//   Matrix -> Signal: the Matrix client sends; the mock contact receives.
+// Baseline measured in the same run, on the same machine:
+//   Matrix -> Matrix: one client sends, another sees it via /sync (mxhs alone).
+// "Added" is bridged latency minus that baseline, so it also contains the
+// mock server's own delivery time (no Signal-only baseline here yet;
+// bench/signal-recv.sh compares the Signal side with libsignal).
+// Usage: node bench/bridge_bench.js [messages]
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { Homeserver, until, polyfill, SERVER } = require(path.join(__dirname, '..', 'tests', 'e2e', 'mxhs_harness.js'));
+const { startSandbox, decodeQr } = require(path.join(__dirname, '..', 'sandbox', 'sandbox.js'));
+
+polyfill();
+const sdk = require('matrix-js-sdk');
+if (sdk.logger && typeof sdk.logger.setLevel === 'function') sdk.logger.setLevel('error');
+const N = Number(process.argv[2] || process.env.BRIDGE_BENCH_MESSAGES || 1000);
+const builddir = process.env.top_builddir || path.resolve(__dirname, '../build');
+const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
+const BOT = `@signalbot:${SERVER}`;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))]; };
+const quiet = { log() {}, info() {}, debug() {}, warn() {}, error() {}, trace() {}, getChild() { return quiet; } };
+
+async function client(hs, user) {
+  hs.registerUser(user, `pw-${user}`);
+  const creds = await sdk.createClient({ baseUrl: hs.base, logger: quiet }).loginWithPassword(user, `pw-${user}`);
+  const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token, userId: creds.user_id,
+                               deviceId: creds.device_id, logger: quiet });
+  await c.startClient({ initialSyncLimit: 10 });
+  await new Promise((r) => c.once('sync', (s) => s === 'PREPARED' && r()));
+  c.on('RoomMember.membership', (ev, m) => {
+    if (m.userId === c.getUserId() && m.membership === 'invite') c.joinRoom(m.roomId).catch(() => {});
+  });
+  return c;
+}
+
+// Stamp each body with its index, record send and arrival times.
+function tracker() {
+  const sent = new Map();
+  const lat = [];
+  let first = 0;
+  let last = 0;
+  return {
+    sent(i) { const t = now(); if (!first) first = t; sent.set(i, t); },
+    seen(body) {
+      const m = /^bench (\d+)$/.exec(body || '');
+      if (!m || !sent.has(Number(m[1]))) return;
+      last = now();
+      lat.push(last - sent.get(Number(m[1])));
+      sent.delete(Number(m[1]));
+    },
+    done: () => lat.length >= N,
+    result: () => ({ n: lat.length, rate: lat.length / ((last - first) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) }),
+  };
+}
+
+async function run(name, send, wait) {
+  process.stderr.write(`bench: ${name}\n`);
+  const t = tracker();
+  const seen = wait(t);
+  for (let i = 0; i < N; i++) { t.sent(i); await send(`bench ${i}`); }
+  await until(() => t.done(), `${name}: all ${N} messages`, 300000);
+  seen();
+  return t.result();
+}
+
+function row(name, r, base) {
+  const f = (x) => x.toFixed(1).padStart(8);
+  let line = `${name.padEnd(26)} ${String(r.n).padStart(5)} msgs ${f(r.rate)} msg/s  p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms`;
+  if (base) line += `   added p50 ${f(r.p50 - base.p50)} ms  p99 ${f(r.p99 - base.p99)} ms  (ratio p50 ${(r.p50 / base.p50).toFixed(2)})`;
+  console.log(line);
+}
+
+async function main() {
+  const sb = await startSandbox({});
+  const hs = new Homeserver();
+  fs.writeFileSync(hs.config, `server_name: ${SERVER}
+listen: {address: 127.0.0.1, port: 0}
+database: {path: ${hs.dir}/hs.db}
+media_path: ${hs.dir}/media
+data_dir: ${hs.dir}
+registration: {enabled: true}
+login_rate_limit: {per_minute: 100000}
+log_level: warn
+modules:
+  - module: ${BRIDGE}
+    double_puppet: true
+    config:
+      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}
+`);
+  await hs.start();
+  const clients = [];
+  try {
+    const alice = await client(hs, 'alice');
+    const bob = await client(hs, 'bob');
+    clients.push(alice, bob);
+
+    // baseline 1: Matrix -> Matrix on the same server
+    const { room_id: mm } = await alice.createRoom({ invite: [bob.getUserId()] });
+    await until(() => bob.getRoom(mm)?.getMyMembership() === 'join', 'bob joins');
+    const mmBase = await run('matrix->matrix', (b) => alice.sendTextMessage(mm, b), (t) => {
+      const f = (ev) => ev.getRoomId() === mm && t.seen(ev.getContent().body);
+      bob.on('Room.timeline', f);
+      return () => bob.off('Room.timeline', f);
+    });
+
+    process.stderr.write('bench: linking\n');
+    // link alice's Signal account through the bot, as a user does
+    const { room_id: botRoom } = await alice.createRoom({ is_direct: true, invite: [BOT] });
+    await until(() => alice.getRoom(botRoom)?.getMember(BOT)?.membership === 'join', 'the bot joins');
+    await alice.sendTextMessage(botRoom, 'link');
+    const img = await until(() => alice.getRoom(botRoom).getLiveTimeline().getEvents()
+      .find((e) => e.getContent().msgtype === 'm.image'), 'the QR code', 30000);
+    const [server, id] = img.getContent().url.slice(6).split('/');
+    const png = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                            { headers: { Authorization: `Bearer ${alice.getAccessToken()}` } });
+    await sb.scan(decodeQr(Buffer.from(await png.arrayBuffer())));
+    await until(() => alice.getRoom(botRoom).getLiveTimeline().getEvents()
+      .some((e) => /^Successfully logged in/.test(e.getContent().body)), 'linked', 60000);
+
+    // bridged: Signal -> Matrix (the first message also creates the portal)
+    await sb.send('Alice', 'warm up');
+    const portal = (await until(() => alice.getRooms().find((r) => r.getLiveTimeline().getEvents()
+      .some((e) => e.getContent().body === 'warm up')), 'the portal', 60000)).roomId;
+    const sm = await run('signal->matrix (bridge)', (b) => sb.send('Alice', b), (t) => {
+      const f = (ev) => ev.getRoomId() === portal && t.seen(ev.getContent().body);
+      alice.on('Room.timeline', f);
+      return () => alice.off('Room.timeline', f);
+    });
+
+    // bridged: Matrix -> Signal
+    const before = sb.received.length;
+    const ms = await run('matrix->signal (bridge)', (b) => alice.sendTextMessage(portal, b), (t) => {
+      const timer = setInterval(() => { while (sb.received.length > before + t.result().n) t.seen(sb.received[before + t.result().n].body); }, 5);
+      return () => clearInterval(timer);
+    });
+
+    console.log(`signalbridge end to end, ${N} messages each way (sent one after another)`);
+    row('matrix->matrix (baseline)', mmBase);
+    row('signal->matrix (bridge)', sm, mmBase);
+    row('matrix->signal (bridge)', ms, mmBase);
+    console.log('"added" = bridged latency minus mxhs alone; it includes the mock server\'s own delivery');
+    console.log('(bench/signal-recv.sh compares the Signal side with libsignal in its own run).');
+  } finally {
+    for (const c of clients) c.stopClient();
+    await hs.stop();
+    hs.cleanup();
+    await sb.close();
+  }
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
