@@ -72,12 +72,12 @@ async function startSandbox(opts = {}) {
   }
 
   // A contact (or 'Phone' for the user's own phone) writes to the device.
-  sb.send = async (name, text) => {
+  sb.send = async (name, text, opts) => {
     if (!sb.device) throw new Error('not linked yet: scan the QR code first');
     const from = name === 'Phone' ? phone : contacts[name];
     if (!from) throw new Error(`no contact '${name}' (try ${Object.keys(contacts).join(', ')})`);
     // resolves once the device acknowledged it; do not block the caller on it
-    const sent = from.sendText(sb.device, text);
+    const sent = from.sendText(sb.device, text, opts);
     sent.catch((e) => log(`send failed: ${e.message}`));
     return sent;
   };

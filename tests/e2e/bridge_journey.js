@@ -114,7 +114,8 @@ test('link: the QR image decodes to the link, the phone scans it, the bot confir
 });
 
 test('a contact writes: the user is invited to a DM and reads it there', async () => {
-  await sb.send('Alice', 'hello from Signal');
+  const signalTs = Date.now() - 90000; // written a while ago on Signal
+  await sb.send('Alice', 'hello from Signal', { timestamp: signalTs });
   const ev = await until(() => {
     for (const r of alice.getRooms()) {
       const m = messages(alice, r.roomId).find((e) => e.getContent().body === 'hello from Signal');
@@ -124,6 +125,7 @@ test('a contact writes: the user is invited to a DM and reads it there', async (
   }, 'the message in a portal', 60000);
   const room = alice.getRoom(ev.getRoomId());
   assert.notEqual(room.roomId, botRoom);
+  assert.equal(ev.getTs(), signalTs, 'the Matrix event carries the Signal timestamp');
   assert.ok(!messages(alice, room.roomId, BOT).some((e) => /I bridge your Signal chats/.test(e.getContent().body)),
             'the bot treats the portal as a portal, not as a new bot room');
   assert.match(ev.getSender(), new RegExp(`^@signal_[0-9a-f-]{36}:${SERVER.replace('.', '\\.')}$`));
