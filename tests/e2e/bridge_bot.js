@@ -4,56 +4,22 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
-const { Homeserver, until, polyfill, SERVER } = require('./mxhs_harness.js');
-
-polyfill();
-const sdk = require('matrix-js-sdk');
-const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
-const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
-const BOT = `@signalbot:${SERVER}`;
+const { Homeserver } = require('./mxhs_harness.js');
+const { sdk, BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
 
 let hs;
 const clients = [];
 
-function bridgeConfig(dir) {
-  return `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${dir}/hs.db}
-media_path: ${dir}/media
-data_dir: ${dir}
-registration: {enabled: true}
-login_rate_limit: {per_minute: 1000}
-log_level: ${process.env.MXHS_LOG || 'info'}
-modules:
-  - module: ${BRIDGE}
-    double_puppet: true
-    config:
-      permissions:
-        "${SERVER}": user
-        "@mallory:${SERVER}": none
-        "@boss:${SERVER}": admin
-`;
-}
-
 async function login(user) {
   const made = hs.registerUser(user, `pw-${user}`);
   assert.equal(made.status, 0, made.stderr);
-  const creds = await sdk.createClient({ baseUrl: hs.base }).loginWithPassword(user, `pw-${user}`);
-  const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
-                               userId: creds.user_id, deviceId: creds.device_id });
+  const c = await client(hs, user, { acceptInvites: false });
   clients.push(c);
-  await c.startClient({ initialSyncLimit: 20 });
-  await new Promise((resolve) => c.once('sync', (s) => s === 'PREPARED' && resolve()));
   return c;
 }
 
 function botSays(c, roomId) {
-  const room = c.getRoom(roomId);
-  if (!room) return [];
-  return room.getLiveTimeline().getEvents()
-    .filter((e) => e.getType() === 'm.room.message' && e.getSender() === BOT)
-    .map((e) => e.getContent().body);
+  return messages(c, roomId, BOT).map((e) => e.getContent().body);
 }
 
 // Send `text` and wait for the bot's next message; return it.
@@ -71,7 +37,10 @@ async function openDm(c) {
 
 test.before(async () => {
   hs = new Homeserver();
-  fs.writeFileSync(hs.config, bridgeConfig(hs.dir));
+  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      permissions:
+        "${SERVER}": user
+        "@mallory:${SERVER}": none
+        "@boss:${SERVER}": admin`));
   await hs.start();
 });
 

@@ -7,15 +7,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
-const { Homeserver, until, polyfill, SERVER } = require('./mxhs_harness.js');
+const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
-
-polyfill();
-const sdk = require('matrix-js-sdk');
-const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
-const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
-const BOT = `@signalbot:${SERVER}`;
+const { BOT, SERVER, bridgeConfig, client: login, messages, until } = require('./bridge_lib.js');
 
 let hs;
 let sb;
@@ -23,45 +17,14 @@ let alice;      // the Matrix user
 let botRoom;
 
 function config(dir) {
-  return `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${dir}/hs.db}
-media_path: ${dir}/media
-data_dir: ${dir}
-registration: {enabled: true}
-login_rate_limit: {per_minute: 1000}
-log_level: ${process.env.MXHS_LOG || 'info'}
-modules:
-  - module: ${BRIDGE}
-    double_puppet: true
-    config:
-      link_timeout: 30
+  return bridgeConfig(dir, `      link_timeout: 30
       signal:
         server: ${sb.url}
         ca_file: ${sb.ca}
-        trust_root: "${sb.trustRoot}"
-`;
+        trust_root: "${sb.trustRoot}"`);
 }
 
-async function client(user) {
-  const creds = await sdk.createClient({ baseUrl: hs.base }).loginWithPassword(user, `pw-${user}`);
-  const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
-                               userId: creds.user_id, deviceId: creds.device_id });
-  await c.startClient({ initialSyncLimit: 50 });
-  await new Promise((resolve) => c.once('sync', (s) => s === 'PREPARED' && resolve()));
-  c.on('RoomMember.membership', (ev, member) => {
-    // accept every invite, as a person would
-    if (member.userId === c.getUserId() && member.membership === 'invite') c.joinRoom(member.roomId).catch(() => {});
-  });
-  return c;
-}
-
-function messages(c, roomId, from) {
-  const room = c.getRoom(roomId);
-  if (!room) return [];
-  return room.getLiveTimeline().getEvents()
-    .filter((e) => e.getType() === 'm.room.message' && (!from || e.getSender() === from));
-}
+const client = (user) => login(hs, user);
 
 async function ask(text) {
   const before = messages(alice, botRoom, BOT).length;

@@ -6,43 +6,18 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Homeserver, until, polyfill, SERVER } = require('./mxhs_harness.js');
+const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
-
-polyfill();
-const sdk = require('matrix-js-sdk');
-const builddir = process.env.top_builddir || path.resolve(__dirname, '../../build');
-const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
-const BOT = `@signalbot:${SERVER}`;
+const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
 
 let hs;
 const sandboxes = [];
 const clients = [];
 
 function config(dir, sb) {
-  return `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${dir}/hs.db}
-media_path: ${dir}/media
-data_dir: ${dir}
-registration: {enabled: true}
-login_rate_limit: {per_minute: 1000}
-log_level: ${process.env.MXHS_LOG || 'info'}
-modules:
-  - module: ${BRIDGE}
-    double_puppet: true
-    config:
-      max_signal_users: 1
+  return bridgeConfig(dir, `      max_signal_users: 1
       permissions: {"${SERVER}": user, "@boss:${SERVER}": admin}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}
-`;
-}
-
-function messages(c, roomId, from) {
-  const room = c.getRoom(roomId);
-  if (!room) return [];
-  return room.getLiveTimeline().getEvents()
-    .filter((e) => e.getType() === 'm.room.message' && (!from || e.getSender() === from));
+      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`);
 }
 
 function everywhere(c, body) {
@@ -52,15 +27,8 @@ function everywhere(c, body) {
 // A Matrix user with a bot room; link() links them to a sandbox phone.
 async function user(name) {
   assert.equal(hs.registerUser(name, `pw-${name}`).status, 0);
-  const creds = await sdk.createClient({ baseUrl: hs.base }).loginWithPassword(name, `pw-${name}`);
-  const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
-                               userId: creds.user_id, deviceId: creds.device_id });
+  const c = await client(hs, name);
   clients.push(c);
-  await c.startClient({ initialSyncLimit: 50 });
-  await new Promise((resolve) => c.once('sync', (s) => s === 'PREPARED' && resolve()));
-  c.on('RoomMember.membership', (ev, m) => {
-    if (m.userId === c.getUserId() && m.membership === 'invite') c.joinRoom(m.roomId).catch(() => {});
-  });
   const { room_id: botRoom } = await c.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [BOT] });
   await until(() => messages(c, botRoom, BOT)[0], 'the welcome message');
   c.ask = async (text) => {

@@ -16,4 +16,5 @@ EXTRA_DIST += tests/e2e/mxhs_modules.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
-EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
+EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
+	tests/e2e/bridge_lib.js
