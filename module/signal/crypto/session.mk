@@ -34,7 +34,6 @@ EXTRA_DIST += module/signal/crypto/sc_record.proto
 CLEANFILES += module/signal/crypto/sc_record.pb-c.c module/signal/crypto/sc_record.pb-c.h
 
 SC_SESSION_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
-UNIT_TESTS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
 check_PROGRAMS += tests/unit/signal/crypto/test_sc_msg tests/unit/signal/crypto/test_sc_session
 tests_unit_signal_crypto_test_sc_msg_SOURCES = tests/unit/signal/crypto/test_sc_msg.c
 tests_unit_signal_crypto_test_sc_msg_CPPFLAGS = $(SC_TEST_CPPFLAGS)
