@@ -23,9 +23,10 @@ static int derive(uint8_t out[96], const secret_in *s)
     return sc_hkdf_sha256(out, 96, NULL, 0, s->b, s->n, INFO, sizeof(INFO) - 1);
 }
 
-static int dh(secret_in *s, const uint8_t priv[32], const uint8_t pub[32])
+/* `kp` is ours: passing its public half spares a scalar multiplication. */
+static int dh(secret_in *s, const sc_ec_keypair *kp, const uint8_t pub[32])
 {
-    int rc = sc_x25519(s->b + s->n, priv, pub);
+    int rc = sc_x25519_pair(s->b + s->n, kp->priv, kp->pub, pub);
 
     if (!rc)
         s->n += 32;
@@ -67,10 +68,10 @@ int sc_pqxdh_initiate(sc_state *st, const sc_ec_keypair *ik, uint32_t our_reg,
         goto out;
     memset(s.b, 0xff, 32);
     s.n = 32;
-    if ((rc = dh(&s, ik->priv, b->signed_prekey)) ||
-        (rc = dh(&s, ek.priv, b->identity_key)) ||
-        (rc = dh(&s, ek.priv, b->signed_prekey)) ||
-        (b->has_prekey && (rc = dh(&s, ek.priv, b->prekey))))
+    if ((rc = dh(&s, ik, b->signed_prekey)) ||
+        (rc = dh(&s, &ek, b->identity_key)) ||
+        (rc = dh(&s, &ek, b->signed_prekey)) ||
+        (b->has_prekey && (rc = dh(&s, &ek, b->prekey))))
         goto out;
     rc = sc_kyber1024_enc(ct, s.b + s.n, b->kyber_prekey);
     if (rc)
@@ -82,7 +83,7 @@ int sc_pqxdh_initiate(sc_state *st, const sc_ec_keypair *ik, uint32_t our_reg,
      * {SPK_B, chain key}; sending chain from a fresh ratchet key A1. */
     if ((rc = sc_ec_keypair_generate(&a1)) ||
         (rc = sc_ratchet_create_chain(st->root, st->sender_ck, out,
-                                      b->signed_prekey, a1.priv)))
+                                      b->signed_prekey, a1.priv, a1.pub)))
         goto out;
     st->sender_ratchet = a1;
     st->nchains = 1;
@@ -128,10 +129,10 @@ int sc_pqxdh_respond(sc_state *st, const sc_responder_keys *k,
     }
     memset(s.b, 0xff, 32);
     s.n = 32;
-    if ((rc = dh(&s, k->spk->kp.priv, m->identity_key)) ||
-        (rc = dh(&s, k->identity->priv, m->base_key)) ||
-        (rc = dh(&s, k->spk->kp.priv, m->base_key)) ||
-        (k->opk && (rc = dh(&s, k->opk->kp.priv, m->base_key))))
+    if ((rc = dh(&s, &k->spk->kp, m->identity_key)) ||
+        (rc = dh(&s, k->identity, m->base_key)) ||
+        (rc = dh(&s, &k->spk->kp, m->base_key)) ||
+        (k->opk && (rc = dh(&s, &k->opk->kp, m->base_key))))
         goto out;
     rc = sc_kyber1024_dec(s.b + s.n, m->kyber_ct, k->kpk->priv);
     if (rc)

@@ -27,11 +27,12 @@ void sc_state_free(sc_state *st)
 
 int sc_ratchet_create_chain(uint8_t root_out[32], uint8_t ck_out[32],
                             const uint8_t root[32], const uint8_t their[32],
-                            const uint8_t our_priv[32])
+                            const uint8_t our_priv[32], const uint8_t *our_pub)
 {
     static const char info[] = "WhisperRatchet";
     uint8_t dh[32], o[64];
-    int rc = sc_x25519(dh, our_priv, their);
+    int rc = our_pub ? sc_x25519_pair(dh, our_priv, our_pub, their)
+                     : sc_x25519(dh, our_priv, their);
 
     if (!rc)
         rc = sc_hkdf_sha256(o, 64, root, 32, dh, 32, info, sizeof(info) - 1);
@@ -166,10 +167,12 @@ static int plan_dr(const sc_state *st, const sc_signal_msg *m, plan *p)
          * then a fresh sending ratchet key. */
         if ((rc = sc_ratchet_create_chain(tmp_root, p->ck, st->root,
                                           m->ratchet_key,
-                                          st->sender_ratchet.priv)) ||
+                                          st->sender_ratchet.priv,
+                                          st->sender_ratchet.pub)) ||
             (rc = sc_ec_keypair_generate(&p->sender)) ||
             (rc = sc_ratchet_create_chain(p->root, p->sender_ck, tmp_root,
-                                          m->ratchet_key, p->sender.priv)))
+                                          m->ratchet_key, p->sender.priv,
+                                          p->sender.pub)))
             goto out;
         ck = p->ck;
         index = 0;

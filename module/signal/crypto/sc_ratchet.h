@@ -69,10 +69,12 @@ typedef struct sc_state {
 
 void sc_state_free(sc_state *st);              /* wipes; st reusable */
 
-/* (root', ck) = HKDF(salt=root, DH(our, their), "WhisperRatchet", 64) */
+/* (root', ck) = HKDF(salt=root, DH(our, their), "WhisperRatchet", 64).
+ * `our_pub` (may be NULL) must be our_priv's public key: given, the DH
+ * skips recomputing it. */
 int sc_ratchet_create_chain(uint8_t root_out[32], uint8_t ck_out[32],
                             const uint8_t root[32], const uint8_t their[32],
-                            const uint8_t our_priv[32]);
+                            const uint8_t our_priv[32], const uint8_t *our_pub);
 
 /* Encrypt into a SignalMessage (addresses included when `with_addresses`).
  * Advances the sender chain and SPQR send chain. *out is malloc'd. */

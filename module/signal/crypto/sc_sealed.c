@@ -264,7 +264,7 @@ static int v1_decrypt(sc_usmc **out, const uint8_t *body, size_t n,
     if (pb->encrypted_static.len != 33 + V1_MAC_LEN ||
         pb->encrypted_message.len < V1_MAC_LEN)
         goto out;
-    if ((rc = sc_x25519(agree, our_priv, eph)) != 0 ||
+    if ((rc = sc_x25519_pair(agree, our_priv, our_pub, eph)) != 0 ||
         (rc = v1_ephemeral_keys(ekeys, our_pub, eph, agree)) != 0)
         goto out;
     rc = ctr_hmac_open(sender_wire, pb->encrypted_static.data,
@@ -276,7 +276,7 @@ static int v1_decrypt(sc_usmc **out, const uint8_t *body, size_t n,
         rc = SC_ERR_SEALED_FORMAT;
         goto out;
     }
-    if ((rc = sc_x25519(agree, our_priv, sender)) != 0 ||
+    if ((rc = sc_x25519_pair(agree, our_priv, our_pub, sender)) != 0 ||
         (rc = v1_static_keys(skeys, ekeys, pb->encrypted_static.data,
                              pb->encrypted_static.len, agree)) != 0)
         goto out;
@@ -322,12 +322,12 @@ int sc_sealed_encrypt_v1(uint8_t **out, size_t *out_len, const sc_usmc *usmc,
     *out = NULL;
     *out_len = 0;
     if ((rc = sc_x25519_keypair(eph_pub, eph_priv)) != 0 ||
-        (rc = sc_x25519(agree, eph_priv, their_pub)) != 0 ||
+        (rc = sc_x25519_pair(agree, eph_priv, eph_pub, their_pub)) != 0 ||
         (rc = v1_ephemeral_keys(ekeys, their_pub, eph_pub, agree)) != 0)
         goto out;
     sc_key_to_wire(our_wire, our_pub);
     if ((rc = ctr_hmac_seal(enc_static, our_wire, 33, ekeys + 32, ekeys + 64)) != 0 ||
-        (rc = sc_x25519(agree, our_priv, their_pub)) != 0 ||
+        (rc = sc_x25519_pair(agree, our_priv, our_pub, their_pub)) != 0 ||
         (rc = v1_static_keys(skeys, ekeys, enc_static, sizeof(enc_static), agree)) != 0)
         goto out;
     enc_msg = malloc(usmc->serialized_len + V1_MAC_LEN);
@@ -385,7 +385,7 @@ static int v2_decrypt(sc_usmc **out, const uint8_t *msg, size_t n,
         return SC_ERR_SEALED_FORMAT;
     ct_len = n - V2_PREFIX;
     /* M = C xor HKDF(DH(ours, E) || E || ours, "Sealed Sender v2: DH") */
-    if ((rc = sc_x25519(agree, our_priv, e)) != 0)
+    if ((rc = sc_x25519_pair(agree, our_priv, our_pub, e)) != 0)
         goto out;
     memcpy(ikm, agree, 32);
     sc_key_to_wire(ikm + 32, e);
@@ -422,7 +422,7 @@ static int v2_decrypt(sc_usmc **out, const uint8_t *msg, size_t n,
     /* AT = HKDF(DH(ours, sender) || E || C || sender || ours) proves the
      * certificate's identity key made this message */
     sender = sc_sender_cert_identity_key((*out)->cert);
-    if ((rc = sc_x25519(agree, our_priv, sender)) == 0) {
+    if ((rc = sc_x25519_pair(agree, our_priv, our_pub, sender)) == 0) {
         memcpy(ikm, agree, 32);
         sc_key_to_wire(ikm + 32, e);
         memcpy(ikm + 65, c, V2_KEY_LEN);
