@@ -79,8 +79,17 @@ static void *main_fn(void *arg)
     if (l->init)
         l->init(l->init_arg, l->base);
     event_base_dispatch(l->base);
-    if (l->fini)
+    if (l->fini) {
+        /* Connections freed by fini finish closing (TLS close_notify,
+         * bufferevent teardown) only on the loop: give them a moment.
+         * Tasks posted now must not run against freed state, so the wake
+         * event goes first; br_loop_free runs them cancelled. */
+        struct timeval grace = {0, 250000};
         l->fini(l->fini_arg);
+        event_del(l->wake);
+        event_base_loopexit(l->base, &grace);
+        event_base_dispatch(l->base);
+    }
     return NULL;
 }
 
