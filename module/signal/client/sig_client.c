@@ -89,6 +89,18 @@ static void on_defer(evutil_socket_t fd, short what, void *arg)
     sig_leave(c);
 }
 
+static void on_batch(evutil_socket_t fd, short what, void *arg)
+{
+    sig_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    sig_enter(c);
+    if (!sig_dead(c))
+        sig_recv_batch_run(c);
+    sig_leave(c);
+}
+
 void sig_kick(sig_client *c)
 {
     if (c->defer)
@@ -127,7 +139,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
     if (!c->cfg.prekey_batch)
         c->cfg.prekey_batch = 100;
     c->defer = event_new(base, -1, 0, on_defer, c);
-    if (!c->host || !c->device_name || !c->defer) {
+    c->batch_ev = event_new(base, -1, 0, on_batch, c);
+    if (!c->host || !c->device_name || !c->defer || !c->batch_ev) {
         rc = UT_ERR_NOMEM;
         goto fail;
     }
@@ -161,6 +174,7 @@ static void real_free(sig_client *c)
 {
     c->tearing = 1;
     sig_link_stop(c);
+    sig_recv_batch_free(c); /* commit and ack before the socket goes */
     /* pending requests complete (cancelled) and free their sends */
     sn_sock_free(c->chat);
     c->chat = NULL;
@@ -170,6 +184,8 @@ static void real_free(sig_client *c)
     sig_attach_cancel_all(c);
     if (c->defer)
         event_free(c->defer);
+    if (c->batch_ev)
+        event_free(c->batch_ev);
     sc_trust_free(c->trust);
     if (c->own_tls)
         sn_tls_free(c->tls);
@@ -362,6 +378,9 @@ void sig_client_stop(sig_client *c)
         c->link_err = SIG_ERR_CANCELLED;
         sig_kick(c);
     }
+    /* acks go out before the socket closes; messages not yet handed over
+     * are stored and re-emitted by the next sig_client_start */
+    sig_recv_batch_free(c);
     if (c->chat)
         sn_sock_stop(c->chat);
 }
@@ -373,6 +392,7 @@ int sig_client_logout(sig_client *c)
     int rc;
 
     sig_link_stop(c);
+    sig_recv_batch_free(c);
     c->tearing = 1; /* cancelled callbacks below must not emit */
     sn_sock_free(c->chat);
     c->chat = NULL;

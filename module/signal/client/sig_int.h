@@ -82,6 +82,12 @@ struct sig_client {
     sig_download *downloads;      /* in-flight CDN downloads */
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
+
+    /* group commit of received envelopes (sig_recv.c) */
+    struct event *batch_ev;       /* zero-timeout: commit, ack, emit */
+    int batch_open;               /* a transaction holds the burst */
+    struct held *held;            /* acks and messages waiting for it */
+    size_t n_held;
 };
 
 /* Every entry from the loop (socket, timer, response callbacks) runs
@@ -128,6 +134,13 @@ void sig_link_chat_connected(sig_client *c);
 /* sig_recv.c */
 void sig_recv_request(sig_client *c, sn_rpc_srvreq *req, const sn_rpc_incoming *in);
 int sig_recv_redeliver(sig_client *c);
+/* Commit the open batch of received envelopes and send their acks (never
+ * calls the caller). Before encrypting, stopping, logging out. */
+void sig_recv_flush(sig_client *c);
+/* batch_ev: flush, then emit the batch's messages. */
+void sig_recv_batch_run(sig_client *c);
+/* Flush and free the batch (teardown). */
+void sig_recv_batch_free(sig_client *c);
 
 /* sig_send.c */
 int sig_send_text(sig_client *c, const char *to, const char *text,

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "SignalService.pb-c.h"
 #include "sc_sealed.h"
 #include "sc_senderkey.h"
@@ -219,6 +221,151 @@ out:
     return rc;
 }
 
+/* Group commit: the envelopes of one burst share a transaction; their acks
+ * wait for its COMMIT and the messages reach the caller only after it, so
+ * nothing is acknowledged or handed over before it is durable, while the
+ * per-message cost of a commit is paid once per burst. The batch ends when
+ * the loop turns (batch_ev), when it is full, before we encrypt anything
+ * (sig_send.c: a session must not regress if the batch were lost), and at
+ * stop. Flushing never calls the caller: batch_ev emits. */
+#define BATCH_MAX 256
+
+void sig_recv_batch_run(sig_client *c);
+
+typedef struct held {
+    sn_rpc_srvreq *req;   /* NULL once answered */
+    int64_t id;           /* inbox row to emit, 0 = none */
+    sig_inbox_row row;    /* owned copies when id != 0 */
+} held;
+
+static void held_clear(held *h)
+{
+    if (h->id) {
+        free((char *)h->row.sender);
+        ut_free_secret((uint8_t *)h->row.content, h->row.content_len);
+    }
+    memset(h, 0, sizeof(*h));
+}
+
+static int batch_open(sig_client *c)
+{
+    int rc;
+
+    if (c->batch_open)
+        return 0;
+    if (!c->held && !(c->held = calloc(BATCH_MAX, sizeof(held))))
+        return UT_ERR_NOMEM;
+    if (c->n_held > 0) { /* stored messages not handed over yet: first */
+        sig_recv_batch_run(c);
+        if (sig_dead(c))
+            return SIG_ERR_CANCELLED;
+    }
+    if ((rc = st_db_begin(c->db)) != 0)
+        return rc;
+    c->batch_open = 1;
+    return 0;
+}
+
+void sig_recv_flush(sig_client *c)
+{
+    held *h = c->held;
+    size_t i, n = c->n_held;
+    int rc;
+
+    if (!c->batch_open)
+        return;
+    c->batch_open = 0;
+    rc = st_db_commit(c->db);
+    if (rc != 0)
+        sig_logf(c, UT_LOG_ERROR, "signal: cannot store %zu messages: %s (the server "
+                 "redelivers them)", n, sig_strerror(rc));
+    for (i = 0; i < n; i++) {
+        if (rc == 0 && h[i].req)
+            (void)sn_sock_respond(c->chat, h[i].req, 200);
+        else if (h[i].req)
+            sn_sock_release(c->chat, h[i].req);
+        h[i].req = NULL;
+        if (rc != 0)
+            held_clear(&h[i]);
+    }
+    if (rc != 0)
+        c->n_held = 0;
+    if (c->n_held > 0 && c->batch_ev)
+        event_active(c->batch_ev, 0, 0);
+}
+
+/* batch_ev: commit, then hand the stored messages over in order. */
+void sig_recv_batch_run(sig_client *c)
+{
+    size_t i;
+
+    sig_recv_flush(c);
+    for (i = 0; i < c->n_held; i++) {
+        if (c->held[i].id && !sig_dead(c))
+            sig_emit_message(c, &c->held[i].row, c->held[i].id);
+        held_clear(&c->held[i]);
+    }
+    c->n_held = 0;
+}
+
+void sig_recv_batch_free(sig_client *c)
+{
+    size_t i;
+
+    sig_recv_flush(c);
+    for (i = 0; c->held && i < c->n_held; i++)
+        held_clear(&c->held[i]);
+    free(c->held);
+    c->held = NULL;
+    c->n_held = 0;
+}
+
+/* Acknowledge now, or with the open batch's commit; `row` (may be NULL)
+ * is a stored message to emit after it. */
+static void ack_row(sig_client *c, sn_rpc_srvreq *req, const sig_inbox_row *row,
+                    int64_t id)
+{
+    held *h;
+
+    if (!c->batch_open) { /* committed already (a send flushed it) */
+        (void)sn_sock_respond(c->chat, req, 200);
+        req = NULL;
+        if (!row)
+            return;
+        if (c->n_held == 0) {
+            sig_emit_message(c, row, id);
+            return;
+        }
+        /* earlier messages wait for batch_ev: keep the order */
+    }
+    h = &c->held[c->n_held];
+    h->req = req;
+    if (row) {
+        h->row = *row;
+        h->row.sender = strdup(row->sender);
+        h->row.content = malloc(row->content_len ? row->content_len : 1);
+        if (!h->row.sender || !h->row.content) {
+            /* cannot keep it for later: it is stored, redelivery emits it */
+            free((char *)h->row.sender);
+            free((uint8_t *)h->row.content);
+            memset(&h->row, 0, sizeof(h->row));
+        } else {
+            memcpy((uint8_t *)h->row.content, row->content, row->content_len);
+            h->id = id;
+        }
+    }
+    c->n_held++;
+    if (c->n_held == BATCH_MAX)
+        sig_recv_batch_run(c); /* inside the socket callback: may emit */
+    else
+        event_active(c->batch_ev, 0, 0);
+}
+
+static void ack(sig_client *c, sn_rpc_srvreq *req)
+{
+    ack_row(c, req, NULL, 0);
+}
+
 /* Persist everything of a successful decrypt in one transaction. */
 static int commit(rx *r, const uint8_t *content, size_t n, int durable,
                   const Signalservice__Content *ct, int64_t *id)
@@ -324,7 +471,7 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         n = r->pt_len; /* plaintext content (type 8) may come unpadded */
     ct = signalservice__content__unpack(NULL, n, r->pt);
     if (!ct) {
-        sn_sock_respond(c->chat, req, 200);
+        ack(c, req);
         emit_peer(c, SIG_EV_DECRYPT_FAILED, r, SIG_ERR_ENVELOPE);
         return;
     }
@@ -339,7 +486,8 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         signalservice__content__free_unpacked(ct, NULL);
         return;
     }
-    (void)sn_sock_respond(c->chat, req, 200);
+    if (!durable)
+        ack(c, req);
     if (ct->syncmessage && !durable && !strcmp(r->sender, c->aci))
         (void)sig_sync_handle(c, ct->syncmessage);
     if (ct->datamessage && ct->datamessage->has_profilekey && strcmp(r->sender, c->aci))
@@ -350,7 +498,7 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
                              (r->which == SIG_ID_PNI ? SIG_INBOX_TO_PNI : 0) |
                                  (r->sealed ? SIG_INBOX_SEALED : 0),
                              r->pt, n};
-        sig_emit_message(c, &row, id);
+        ack_row(c, req, &row, id);
     } else if (ct->receiptmessage) {
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_RECEIPT;
@@ -382,10 +530,17 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
 
     memset(&r, 0, sizeof(r));
     r.c = c;
+    if ((rc = batch_open(c)) != 0) {
+        if (!sig_dead(c))
+            sig_logf(c, UT_LOG_ERROR, "signal: cannot store messages now: %s",
+                     sig_strerror(rc));
+        sn_sock_release(c->chat, req);
+        return;
+    }
     if (len > MAX_ENVELOPE ||
         !(e = signalservice__envelope__unpack(NULL, len, body))) {
         sig_logf(c, UT_LOG_WARN, "signal: dropping a malformed envelope");
-        (void)sn_sock_respond(c->chat, req, 200);
+        ack(c, req);
         return;
     }
     r.ts = e->clienttimestamp;
@@ -405,7 +560,7 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
     r.dev = e->sourcedeviceid;
     if (e->type == 5) { /* server delivery receipt: no content */
         sig_event ev;
-        (void)sn_sock_respond(c->chat, req, 200);
+        ack(c, req);
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_RECEIPT;
         ev.peer = r.sender;
@@ -418,7 +573,7 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
         goto out;
     }
     if (!e->has_content) {
-        (void)sn_sock_respond(c->chat, req, 200);
+        ack(c, req);
         goto out;
     }
     if (e->type != 6) {
@@ -459,12 +614,12 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
     deliver(&r, req);
     goto out;
 replay:
-    (void)sn_sock_respond(c->chat, req, 200);
+    ack(c, req);
     goto out;
 failed:
     sig_logf(c, UT_LOG_WARN, "signal: cannot decrypt envelope type %u: %s",
              (unsigned)e->type, sig_strerror(rc));
-    (void)sn_sock_respond(c->chat, req, 200);
+    ack(c, req);
     /* ask the sender to resend (Signal's retry request) when the session
      * is at fault; a duplicate or a malformed envelope is not worth it */
     if (r.sender[0] && r.dev && strncmp(r.sender, "PNI:", 4) != 0 &&
@@ -485,6 +640,11 @@ void sig_recv_request(sig_client *c, sn_rpc_srvreq *req, const sn_rpc_incoming *
         handle_envelope(c, req, in->body, in->body ? in->body_len : 0);
     } else if (!strcmp(in->verb, "PUT") && !strcmp(in->path, "/api/v1/queue/empty")) {
         sig_event ev;
+        sig_recv_batch_run(c); /* the backlog reaches the caller first */
+        if (sig_dead(c)) {
+            sn_sock_release(c->chat, req);
+            return;
+        }
         (void)sn_sock_respond(c->chat, req, 200);
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_QUEUE_EMPTY;

@@ -358,6 +358,8 @@ static int put_messages(sig_send_op *op)
     size_t i;
     int rc;
 
+    /* the received burst's sessions are committed before we advance ours */
+    sig_recv_flush(c);
     if (!msgs)
         return UT_ERR_NOMEM;
     if ((rc = session_devices(c, op->to, &d)) < 0)
