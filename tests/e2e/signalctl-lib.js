@@ -80,6 +80,10 @@ class Ctl {
     const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     const r = await this.exited;
     clearTimeout(t);
+    // a sanitizer build (build-asan) reports at exit: that fails the test
+    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(this.stderr)) {
+      throw new Error(`sanitizers found errors in signalctl:\n${this.stderr.slice(-6000)}`);
+    }
     return r;
   }
 
