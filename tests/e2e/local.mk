@@ -18,3 +18,5 @@ EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
 	tests/e2e/bridge_lib.js
+TESTS += tests/e2e/bridge_notices.js
+EXTRA_DIST += tests/e2e/bridge_notices.js
