@@ -36,7 +36,7 @@ SIG_TEST_LIBS = $(SIG_LIBS) $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_
 
 # --- unit tests ------------------------------------------------------------
 SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store \
-	tests/unit/signal/client/test_sig_sync
+	tests/unit/signal/client/test_sig_sync tests/unit/signal/client/test_sig_config
 UNIT_TESTS += $(SIG_UNITS)
 check_PROGRAMS += $(SIG_UNITS)
 tests_unit_signal_client_test_sig_prov_SOURCES = tests/unit/signal/client/test_sig_prov.c
@@ -48,6 +48,9 @@ tests_unit_signal_client_test_sig_store_LDADD = $(SIG_TEST_LIBS)
 tests_unit_signal_client_test_sig_sync_SOURCES = tests/unit/signal/client/test_sig_sync.c
 tests_unit_signal_client_test_sig_sync_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_sync_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_config_SOURCES = tests/unit/signal/client/test_sig_config.c
+tests_unit_signal_client_test_sig_config_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_config_LDADD = $(SIG_TEST_LIBS)
 
 # --- signalctl (installed) -------------------------------------------------
 bin_PROGRAMS += signalctl
@@ -81,3 +84,5 @@ EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/si
 BENCH_LIST += signalctl
 BENCH_RUN += bench/signal-recv.sh
 EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js
+TESTS += tests/e2e/signal-cdn.js
+EXTRA_DIST += tests/e2e/signal-cdn.js

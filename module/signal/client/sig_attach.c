@@ -171,6 +171,7 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
                         const char *path, void *ud)
 {
     Signalservice__AttachmentPointer *p;
+    const sig_endpoint *ep;
     sn_http_req req;
     char rpath[512];
     sig_xfer *x = NULL;
@@ -203,9 +204,15 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
         x->has_digest = 1;
     }
     x->size = p->size;
-    snprintf(rpath, sizeof(rpath), "%s/attachments/%s",
-             p->has_cdnnumber && p->cdnnumber == 3 ? "/cdn3" : "", p->cdnkey);
-    if ((rc = connect_to(x, c->host, c->cfg.port)) != 0)
+    ep = sig_cdn(c, p->has_cdnnumber ? p->cdnnumber : 0);
+    if ((rc = sig_ep_path(rpath, sizeof(rpath), ep, "/attachments/")) != 0)
+        goto out;
+    if (strlen(rpath) + strlen(p->cdnkey) >= sizeof(rpath)) {
+        rc = UT_ERR_RANGE;
+        goto out;
+    }
+    strcat(rpath, p->cdnkey);
+    if ((rc = connect_to(x, ep->host, ep->port)) != 0)
         goto out;
     x->next = c->xfers;
     c->xfers = x;

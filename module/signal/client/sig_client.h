@@ -156,6 +156,14 @@ typedef struct sig_config {
     int64_t account;              /* st account id (st_account_ensure) */
     uint64_t max_attachment;      /* bytes, both ways; 0 = 100 MiB */
     const ut_log *log;            /* borrowed; may be NULL */
+    /* CDN and storage service endpoints, "https://host[:port][/prefix]"
+     * (sig_endpoint_parse; copied), reached with the same TLS config.
+     * Production: https://cdn.signal.org, https://cdn2.signal.org,
+     * https://cdn3.signal.org, https://storage.signal.org. NULL = the chat
+     * host and port in the mock server's layout: cdn0/cdn2 at "/", cdn3
+     * under "/cdn3", storage under "/storageService". A malformed URL
+     * makes sig_client_new fail with UT_ERR_INVAL. */
+    const char *cdn0_url, *cdn2_url, *cdn3_url, *storage_url;
 } sig_config;
 
 /* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,

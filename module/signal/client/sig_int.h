@@ -22,6 +22,7 @@
 struct event;
 
 enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
+enum { SIG_EP_CDN0 = 0, SIG_EP_CDN2, SIG_EP_CDN3, SIG_EP_STORAGE, SIG_EP_COUNT };
 
 typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
@@ -33,6 +34,7 @@ struct sig_client {
     st_db *db;
     sig_config cfg;
     char *host;
+    sig_endpoint ep[SIG_EP_COUNT]; /* CDN 0, 2, 3, storage */
     char *device_name;
     sn_tls *tls;
     int own_tls;
@@ -165,5 +167,9 @@ void sig_storage_cancel_all(sig_client *c);
 /* sig_client.c */
 int sig_chat_open(sig_client *c);
 int sig_basic_auth(sig_client *c, const char *user, char *out, size_t cap);
+/* The endpoint serving CDN `cdn_number` (0 and unknown numbers: CDN 0). */
+const sig_endpoint *sig_cdn(const sig_client *c, uint32_t cdn_number);
+/* prefix ‖ path into out; UT_ERR_RANGE when it does not fit. */
+int sig_ep_path(char *out, size_t cap, const sig_endpoint *ep, const char *path);
 
 #endif

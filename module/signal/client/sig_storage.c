@@ -220,7 +220,7 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     ProtobufCBinaryData *keys = NULL;
     uint8_t mkey[32], *pt = NULL, *body = NULL;
     size_t n = 0, i, blen;
-    char label[48];
+    char label[48], rpath[320];
     sn_hdr h[2];
     sn_http_req req;
 
@@ -272,7 +272,12 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     h[1].value = "application/x-protobuf";
     memset(&req, 0, sizeof(req));
     req.method = "PUT";
-    req.path = "/storageService/v1/storage/read";
+    if ((rc = sig_ep_path(rpath, sizeof(rpath), &c->ep[SIG_EP_STORAGE],
+                          "/v1/storage/read")) != 0) {
+        finish(op, rc);
+        goto out;
+    }
+    req.path = rpath;
     req.headers = h;
     req.n_headers = 2;
     req.body = body;
@@ -307,7 +312,7 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     sn_h2_callbacks cbs = {NULL, h2_closed};
     json_t *j = NULL;
     const char *user = NULL, *pass = NULL;
-    char cred[256], *b64 = NULL;
+    char cred[256], *b64 = NULL, rpath[320];
     sn_hdr h;
     sn_http_req req;
 
@@ -330,19 +335,23 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     if (rc == 0) {
         snprintf(op->auth, sizeof(op->auth), "Basic %s", b64);
         ut_free_secret(b64, strlen(b64));
-        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns, c->host, c->cfg.port,
-                           0, &cbs, op);
+        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns,
+                           c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, 0,
+                           &cbs, op);
     }
     if (rc == 0) {
         h.name = "authorization";
         h.value = op->auth;
         memset(&req, 0, sizeof(req));
         req.method = "GET";
-        req.path = "/storageService/v1/storage/manifest";
+        rc = sig_ep_path(rpath, sizeof(rpath), &c->ep[SIG_EP_STORAGE],
+                         "/v1/storage/manifest");
+        req.path = rpath;
         req.headers = &h;
         req.n_headers = 1;
         req.max_response = STORAGE_MAX;
-        rc = sn_h2_request(op->h2, &req, manifest_done, op);
+        if (rc == 0)
+            rc = sn_h2_request(op->h2, &req, manifest_done, op);
     }
     if (rc != 0)
         finish(op, rc);

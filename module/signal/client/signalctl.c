@@ -4,7 +4,13 @@
  *
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
- *             [--transport auto|h2|h1] [--count] [--no-qr] COMMAND
+ *             [--transport auto|h2|h1] [--count] [--no-qr]
+ *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] COMMAND
+ *   --cdn0/2/3, --storage: CDN and storage service endpoints
+ *                      ("https://host[:port][/prefix]"); default: Signal's
+ *                      (cdn.signal.org, cdn2., cdn3., storage.) with the
+ *                      production server, else the server itself in the
+ *                      mock server's layout
  *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
@@ -357,7 +363,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
-                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
+                    "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] link [--receive] | receive | send TO TEXT | contacts\n");
     return 2;
 }
 
@@ -407,7 +414,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
             const char *tr = argv[++i];
             cfg.transport = !strcmp(tr, "h1") ? SN_WS_H1 : !strcmp(tr, "h2") ? SN_WS_H2 : SN_WS_AUTO;
-        } else if (!strcmp(argv[i], "--count"))
+        } else if (!strcmp(argv[i], "--cdn0") && i + 1 < argc)
+            cfg.cdn0_url = argv[++i];
+        else if (!strcmp(argv[i], "--cdn2") && i + 1 < argc)
+            cfg.cdn2_url = argv[++i];
+        else if (!strcmp(argv[i], "--cdn3") && i + 1 < argc)
+            cfg.cdn3_url = argv[++i];
+        else if (!strcmp(argv[i], "--storage") && i + 1 < argc)
+            cfg.storage_url = argv[++i];
+        else if (!strcmp(argv[i], "--count"))
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
@@ -427,6 +442,17 @@ int main(int argc, char **argv)
     if (parse_server(server, host, sizeof(host), &cfg.port) != 0)
         return usage();
     cfg.host = host;
+    if (!strcmp(host, "chat.signal.org")) {
+        /* Signal-Desktop config/production.json */
+        if (!cfg.cdn0_url)
+            cfg.cdn0_url = "https://cdn.signal.org";
+        if (!cfg.cdn2_url)
+            cfg.cdn2_url = "https://cdn2.signal.org";
+        if (!cfg.cdn3_url)
+            cfg.cdn3_url = "https://cdn3.signal.org";
+        if (!cfg.storage_url)
+            cfg.storage_url = "https://storage.signal.org";
+    }
     cfg.ca_file = ca;
     cfg.log = &log;
     if (getenv("SIGNALCTL_DEBUG"))
