@@ -13,7 +13,8 @@ SIG_SRCS = \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
 	module/signal/client/sig_fetch.c module/signal/client/sig_storage.c \
-	module/signal/client/sig_attach.c module/signal/client/sig_cert.c
+	module/signal/client/sig_attach.c module/signal/client/sig_cert.c \
+	module/signal/client/sig_attstream.h module/signal/client/sig_attstream.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
@@ -29,14 +30,15 @@ libsbclient_la_CFLAGS = $(AM_CFLAGS) -fPIC
 # convenience libraries link only external libraries; consumers list them all
 SIG_LIBS = libsbclient.la libsbnet.la libsbcrypto.la libsbstore.la libsbcommon.la
 libsbclient_la_LIBADD = \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS)
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS) $(CRYPTO_LIBS)
 
 SIG_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SIG_CPPFLAGS)
 SIG_TEST_LIBS = $(SIG_LIBS) $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 # --- unit tests ------------------------------------------------------------
 SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store \
-	tests/unit/signal/client/test_sig_sync tests/unit/signal/client/test_sig_config
+	tests/unit/signal/client/test_sig_sync tests/unit/signal/client/test_sig_config \
+	tests/unit/signal/client/test_sig_attstream
 UNIT_TESTS += $(SIG_UNITS)
 check_PROGRAMS += $(SIG_UNITS)
 tests_unit_signal_client_test_sig_prov_SOURCES = tests/unit/signal/client/test_sig_prov.c
@@ -51,6 +53,9 @@ tests_unit_signal_client_test_sig_sync_LDADD = $(SIG_TEST_LIBS)
 tests_unit_signal_client_test_sig_config_SOURCES = tests/unit/signal/client/test_sig_config.c
 tests_unit_signal_client_test_sig_config_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_config_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_attstream_SOURCES = tests/unit/signal/client/test_sig_attstream.c
+tests_unit_signal_client_test_sig_attstream_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_attstream_LDADD = $(SIG_TEST_LIBS)
 
 # --- signalctl (installed) -------------------------------------------------
 bin_PROGRAMS += signalctl
