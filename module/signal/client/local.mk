@@ -75,9 +75,12 @@ SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/s
 	module/signal/client/sig_util.c module/signal/proto/SignalService.pb-c.c
 FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
 fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
-fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c
+fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c \
+	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c \
+	module/signal/crypto/sc_gcmbox.c
 fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
-	module/signal/proto/Provisioning.pb-c.c
+	module/signal/proto/Provisioning.pb-c.c module/signal/crypto/sc_provision.c \
+	module/signal/crypto/sc_devname.c module/signal/crypto/sc_pbwire.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
 	tests/fuzz/fuzz_sig_provision.c
 TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
