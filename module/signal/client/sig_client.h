@@ -164,6 +164,10 @@ typedef struct sig_config {
      * under "/cdn3", storage under "/storageService". A malformed URL
      * makes sig_client_new fail with UT_ERR_INVAL. */
     const char *cdn0_url, *cdn2_url, *cdn3_url, *storage_url;
+    /* Completed inbox rows are kept this long for recognising server
+     * replays, then deleted (at start and at most hourly); 0 = 45 days
+     * (the server keeps undelivered messages 30 days). */
+    uint32_t inbox_keep_days;
 } sig_config;
 
 /* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,

@@ -84,6 +84,7 @@ struct sig_client {
     sig_download *downloads;      /* in-flight CDN downloads */
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
+    int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
 };
 
 /* Every entry from the loop (socket, timer, response callbacks) runs
