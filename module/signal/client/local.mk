@@ -92,5 +92,5 @@ EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/si
 BENCH_LIST += signalctl
 BENCH_RUN += bench/signal-recv.sh
 EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js
-TESTS += tests/e2e/signal-cdn.js
-EXTRA_DIST += tests/e2e/signal-cdn.js
+TESTS += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
+EXTRA_DIST += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js

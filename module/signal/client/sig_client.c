@@ -507,6 +507,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_SYNC_DONE: return "sync_done";
     case SIG_EV_GROUP: return "group";
     case SIG_EV_DOWNLOAD_DONE: return "download_done";
+    case SIG_EV_IDENTITY_CHANGED: return "identity_changed";
     }
     return "?";
 }

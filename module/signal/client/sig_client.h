@@ -63,7 +63,13 @@ typedef enum sig_event_type {
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
     SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
     SIG_EV_GROUP,          /* group: a group known from storage */
-    SIG_EV_DOWNLOAD_DONE   /* send_ud, path, err: sig_client_download result */
+    SIG_EV_DOWNLOAD_DONE,  /* send_ud, path, err: sig_client_download result */
+    SIG_EV_IDENTITY_CHANGED /* peer (ACI), peer_device, timestamp: the peer's
+                               identity key differs from the one known (a new
+                               phone or a reinstall, or an attack): show a
+                               "safety number changed" warning. Emitted before
+                               the message that revealed it (or while
+                               sending to them); the new key is trusted. */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };

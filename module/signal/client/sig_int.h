@@ -107,6 +107,10 @@ int sig_rec_get(sig_client *c, const char *kind, const char *key, ut_buf *out);
 int sig_rec_put(sig_client *c, const char *kind, const char *key,
                 const void *v, size_t n);
 int sig_rec_del(sig_client *c, const char *kind, const char *key);
+/* Remember `peer`'s identity public key (32 bytes; record "peer_identity");
+ * *changed = 1 when another one was stored before (trust on first use,
+ * then report changes). Works inside the caller's transaction. ST_ERR_*. */
+int sig_peer_identity(sig_client *c, const char *peer, const uint8_t ik[32], int *changed);
 void sig_session_store(sig_client *c, int which, sc_session_store *st,
                        void **ctx_out);
 typedef struct sig_pk_ctx {

@@ -173,6 +173,7 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
     case SIG_EV_RECEIPT:
     case SIG_EV_TYPING:
     case SIG_EV_DECRYPT_FAILED:
+    case SIG_EV_IDENTITY_CHANGED:
         if (ev->peer)
             json_object_set_new(o, "peer", json_string(ev->peer));
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));

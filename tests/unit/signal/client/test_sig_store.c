@@ -259,6 +259,40 @@ START_TEST(test_inbox_prune)
 }
 END_TEST
 
+START_TEST(test_peer_identity)
+{
+    struct event_base *base = event_base_new();
+    uint8_t k1[32], k2[32];
+    st_db *db;
+    int64_t acct;
+    sig_client *c;
+    sig_config cfg;
+    int changed = -1;
+
+    memset(k1, 1, sizeof(k1));
+    memset(k2, 2, sizeof(k2));
+    setup(&db, &acct);
+    cfg = config(acct);
+    ck_assert_int_eq(sig_client_new(&c, base, db, &cfg, NULL, NULL), 0);
+    /* first use: stored, no change */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k1, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k1, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    /* another peer is independent */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-b", k2, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    /* a different key: reported once, then trusted */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k2, &changed), 0);
+    ck_assert_int_eq(changed, 1);
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k2, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    sig_client_free(c);
+    teardown(db);
+    event_base_free(base);
+}
+END_TEST
+
 START_TEST(test_session_store)
 {
     struct event_base *base = event_base_new();
@@ -303,6 +337,7 @@ int main(void)
     tcase_add_test(tc, test_account_roundtrip);
     tcase_add_test(tc, test_inbox);
     tcase_add_test(tc, test_inbox_prune);
+    tcase_add_test(tc, test_peer_identity);
     tcase_add_test(tc, test_session_store);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
