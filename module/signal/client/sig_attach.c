@@ -102,6 +102,15 @@ static int connect_to(sig_xfer *x, const char *host, uint16_t port)
     return sn_h2_connect(&x->h2, c->base, c->tls, c->cfg.dns, host, port, 0, &cbs, x);
 }
 
+/* A whole transfer's deadline: 2 minutes plus 32 KiB/s, so that large
+ * attachments on slow links are not cut off (sn_h2 timeouts are totals). */
+static uint32_t xfer_timeout_ms(uint64_t bytes)
+{
+    uint64_t ms = 120000 + bytes / 32;
+
+    return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 /* End a transfer: free it (and its connection) first, then emit. */
 static void x_done(sig_xfer *x, int err, int is_download)
 {
@@ -237,7 +246,7 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
     /* iv + plaintext padded as clients do + PKCS7 block + mac, and slack
      * for senders that pad differently; only `size` bytes reach the file */
     req.max_response = sc_attachment_padded_size(x->size) + 16 + 16 + 32 + 64 * 1024;
-    req.timeout_ms = 120000;
+    req.timeout_ms = xfer_timeout_ms(req.max_response);
     req.on_body = dl_body;
     rc = sn_h2_request(x->h2, &req, dl_resp, x);
     if (rc != 0) {
@@ -409,7 +418,7 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
         req.headers = h;
         req.n_headers = 3;
         req.body_read = up_read;
-        req.timeout_ms = 120000;
+        req.timeout_ms = xfer_timeout_ms(x->blob_len);
         rc = sn_h2_request(x->h2, &req, tus_resp, x);
     }
     if (f)

@@ -223,7 +223,9 @@ int sig_client_send_text(sig_client *c, const char *to, const char *text,
 /* Send the file at `path` as an attachment (encrypted, uploaded to the
  * CDN: gRPC upload form, then one tus POST), with an optional caption as
  * the body. SIG_EV_SEND_DONE follows as for text. SIG_ERR_TOO_BIG over
- * max_attachment, UT_ERR_IO when the file cannot be read. */
+ * max_attachment, UT_ERR_IO when the file cannot be read. The file is
+ * encrypted as it is sent (never held whole in memory): it must stay
+ * unchanged until SIG_EV_SEND_DONE (a shorter file fails with UT_ERR_IO). */
 int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out);
@@ -231,7 +233,9 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
- * SIG_ERR_HTTP) follows. The file is written only when it verified. */
+ * SIG_ERR_HTTP) follows. The plaintext is written to "<path>.part" as it
+ * arrives and renamed to `path` only after digest, MAC and padding
+ * verified; on any failure the .part file is removed. */
 int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
                         const char *path, void *ud);
 
