@@ -16,7 +16,8 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { startMock } = require('../lib/signal-mock');
-const { tmpDb, linkDevice } = require('./signalctl-lib');
+const { execFile } = require('child_process');
+const { tmpDb, linkDevice, SIGNALCTL } = require('./signalctl-lib');
 
 const { Proto, StorageState } = require('@signalapp/mock-server');
 const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
@@ -47,6 +48,15 @@ function startRelay(targetPort, host) {
     }));
   });
 }
+
+test('a malformed endpoint URL is refused with a message naming the flag', async () => {
+  const r = await new Promise((resolve) => {
+    execFile(SIGNALCTL, ['--server', 'https://127.0.0.1:9', '--db', tmpDb(), '--cdn3', 'http://cdn3.example', 'receive'],
+      { timeout: 10000 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+  });
+  assert.strictEqual(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--cdn3: expected https:\/\/host/);
+});
 
 function deadPort() {
   return new Promise((resolve) => {

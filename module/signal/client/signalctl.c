@@ -40,6 +40,7 @@
 
 #include "sig_client.h"
 #include "sig_err.h"
+#include "sig_util.h"
 #include "sn_sock.h"
 #include "st_records.h"
 
@@ -443,6 +444,17 @@ int main(int argc, char **argv)
     if (parse_server(server, host, sizeof(host), &cfg.port) != 0)
         return usage();
     cfg.host = host;
+    {
+        const char *flag[4] = {"--cdn0", "--cdn2", "--cdn3", "--storage"};
+        const char *url[4] = {cfg.cdn0_url, cfg.cdn2_url, cfg.cdn3_url, cfg.storage_url};
+        sig_endpoint ep;
+        for (int k = 0; k < 4; k++)
+            if (url[k] && sig_endpoint_parse(&ep, url[k]) != 0) {
+                fprintf(stderr, "signalctl: %s: expected https://host[:port][/prefix], got '%s'\n",
+                        flag[k], url[k]);
+                return 2;
+            }
+    }
     if (!strcmp(host, "chat.signal.org")) {
         /* Signal-Desktop config/production.json */
         if (!cfg.cdn0_url)
