@@ -47,6 +47,7 @@ struct br_signal {
     char *ca_file;
     char *device_name;
     char *trust_root;
+    char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;
     /* Signal thread only: */
     st_db *db;
@@ -269,6 +270,10 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
+    cfg.cdn0_url = s->ep[0];
+    cfg.cdn2_url = s->ep[1];
+    cfg.cdn3_url = s->ep[2];
+    cfg.storage_url = s->ep[3];
     cfg.account = a->id;
     cfg.log = &s->log;
     if (sig_client_new(&a->c, br_loop_base(s->loop), s->db, &cfg, on_sig_event, a) != 0)
@@ -534,6 +539,18 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->device_name = dup(cfg->device_name);
     s->trust_root = dup(cfg->signal_trust_root);
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
+    {
+        /* The defaults are Signal's own CDN/storage; a private server (the
+         * sandbox) cannot use those, so there they follow the server. */
+        const char *ep[4] = {cfg->signal_cdn0, cfg->signal_cdn2, cfg->signal_cdn3,
+                             cfg->signal_storage};
+        int prod = !strcmp(cfg->signal_server, "https://chat.signal.org");
+        for (int i = 0; i < 4; i++) {
+            size_t n = ep[i] ? strcspn(ep[i] + 8, ":/") : 0;
+            if (ep[i] && (prod || n < 11 || strncmp(ep[i] + 8 + n - 11, ".signal.org", 11)))
+                s->ep[i] = dup(ep[i]);
+        }
+    }
     if (cfg->database[0] == '/')
         snprintf(path, sizeof(path), "%s", cfg->database);
     else
@@ -575,6 +592,8 @@ void br_signal_free(br_signal *s)
     free(s->ca_file);
     free(s->device_name);
     free(s->trust_root);
+    for (int i = 0; i < 4; i++)
+        free(s->ep[i]);
     free(s->db_path);
     free(s);
 }

@@ -6,7 +6,9 @@
 // is refused. Outbound: our client uploads a file (gRPC upload form, tus
 // POST) and sends the pointer; the contact's message carries it and the
 // blob in the mock's cdn3 folder decrypts (with the pointer's key) to the
-// file we sent.
+// file we sent. A second test moves 25 MiB each way and checks the bytes
+// and that signalctl's peak memory grew far less than the file's size
+// (attachments stream through files, not whole copies in memory).
 const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('crypto');
@@ -95,6 +97,66 @@ test('attachments both ways', async () => {
     const blob = fs.readFileSync(path.join(mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
     assert.ok(crypto.createHash('sha256').update(blob).digest().equals(Buffer.from(ap.digest)), 'digest');
     assert.ok(decryptBlob(blob, Buffer.from(ap.key), ap.size).equals(payload), 'uploaded bytes decrypt to the file');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function vmHwmKiB(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
+test('25 MiB attachments both ways stream through files', async (t) => {
+  const mock = await startMock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-att-big-'));
+  const SIZE = 25 * 1024 * 1024 + 3;
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const base = vmHwmKiB(ctl.child.pid);
+
+    // inbound: the mock's own cipher, stored on CDN 3, downloaded by us
+    const original = crypto.randomBytes(SIZE);
+    const enc = encryptAttachment(original);
+    const cdnKey = crypto.randomUUID();
+    await mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
+    const ptr = Buffer.from(Proto.AttachmentPointer.encode({
+      attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size,
+      digest: enc.digest,
+    })).toString('hex');
+    const out = path.join(dir, 'in.bin');
+    ctl.send(`download ${ptr} ${out}`);
+    const dl = await ctl.waitFor((e) => e.event === 'download_done', 120000, 'download_done');
+    assert.strictEqual(dl.code, undefined, JSON.stringify(dl));
+    assert.ok(fs.readFileSync(out).equals(original), 'downloaded 25 MiB equal the original');
+    assert.ok(!fs.existsSync(`${out}.part`), 'no partial file left');
+
+    // outbound: our upload, decrypted from the mock's cdn3 folder
+    const file = path.join(dir, 'out.bin');
+    const payload = crypto.randomBytes(SIZE);
+    fs.writeFileSync(file, payload);
+    ctl.send(`sendfile ${alice.device.aci} ${file} big`);
+    const done = await ctl.waitFor((e) => e.event === 'send_done', 120000, 'send_done');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    const got = await alice.waitForMessage();
+    const ap = got.dataMessage.attachments[0];
+    assert.strictEqual(ap.size, SIZE);
+    const blob = fs.readFileSync(path.join(mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
+    assert.ok(crypto.createHash('sha256').update(blob).digest().equals(Buffer.from(ap.digest)), 'digest');
+    assert.ok(blob.length > SIZE + 48, 'padded as clients pad');
+    assert.ok(decryptBlob(blob, Buffer.from(ap.key), ap.size).equals(payload), 'uploaded 25 MiB decrypt to the file');
+
+    // a whole copy of either file alone would add 25 MiB
+    const grew = vmHwmKiB(ctl.child.pid) - base;
+    t.diagnostic(`signalctl peak memory grew by ${grew} KiB (from ${base} KiB)`);
+    assert.ok(grew < 16 * 1024, `signalctl peak memory grew by ${grew} KiB`);
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

@@ -143,3 +143,34 @@ test('sn_pool: one connection per origin, replaced after it closes', async () =>
     await p.stop();
   }
 });
+
+test('sn_pool: an idle connection is closed, the next request reconnects; PING answered', async () => {
+  const blob = Buffer.from(`idle blob ${Math.random()}`);
+  const key = await mock.server.storeAttachment(blob);
+  const p = new Probe(['127.0.0.1', String(mock.port), mock.ca, 'pool', '300']);
+  try {
+    const before = mock.connectionCount();
+    p.send(`get /attachments/${key}`);
+    const a = await p.waitFor((e) => e.ev === 'http', 10000, 'first');
+    assert.strictEqual(a.rc, 0);
+    assert.strictEqual(a.pool, 1);
+    // the mock (node's http2) answers an HTTP/2 PING on the pooled connection
+    p.send('ping');
+    const pg = await p.waitFor((e) => e.ev === 'ping', 10000, 'ping');
+    assert.strictEqual(pg.rc, 0, JSON.stringify(pg));
+    assert.strictEqual(mock.connectionCount() - before, 1, 'the PING used the pooled connection');
+    // idle for more than 300 ms (checked every 150 ms): closed by us
+    await new Promise((r) => setTimeout(r, 800));
+    p.send('size');
+    const s = await p.waitFor((e) => e.ev === 'size', 10000, 'size');
+    assert.strictEqual(s.pool, 0, 'the idle connection was closed');
+    p.send(`get /attachments/${key}`);
+    const b = await p.waitForNth((e) => e.ev === 'http', 2, 10000, 'after idle');
+    assert.strictEqual(b.rc, 0);
+    assert.strictEqual(b.body, blob.toString());
+    assert.strictEqual(b.pool, 1);
+    assert.strictEqual(mock.connectionCount() - before, 2, 'a new connection after the idle close');
+  } finally {
+    await p.stop();
+  }
+});

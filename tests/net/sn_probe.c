@@ -9,8 +9,11 @@
  *     stdin commands: "req VERB PATH" (prints the response), "quit".
  *   sn_probe HOST PORT CA http METHOD PATH    one HTTP/2 request
  *   sn_probe HOST PORT CA grpc PATH HEX       one unary gRPC call
- *   sn_probe HOST PORT CA pool                requests through an sn_pool
- *     stdin commands: "get PATH" (prints the response), "quit".
+ *   sn_probe HOST PORT CA pool [IDLE_MS]      requests through an sn_pool
+ *     (IDLE_MS: sn_pool_set_idle)
+ *     stdin commands: "get PATH" (prints the response), "size" (prints
+ *     the pool's size), "ping" (an HTTP/2 PING on the pooled connection),
+ *     "quit".
  *
  * SN_PROBE_EVDNS=1 resolves host names with libevent's asynchronous evdns.
  * Not installed; test helper only.
@@ -144,6 +147,7 @@ static void on_response(int rc, const sn_rpc_response *r, void *ud)
 }
 
 static void http_done(int rc, const sn_http_resp *r, void *ud);
+static void ping_done(sn_h2 *h2, int rc, void *ud);
 
 static void stdin_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -171,6 +175,16 @@ static void stdin_cb(evutil_socket_t fd, short what, void *arg)
             for (k = 0; k < p->count; k++)
                 sn_sock_stop(p->socks[k]);
             event_base_loopexit(p->base, NULL);
+        } else if (p->pool && strcmp(p->line, "size") == 0) {
+            printf("{\"ev\":\"size\",\"pool\":%u}\n", sn_pool_size(p->pool));
+            fflush(stdout);
+        } else if (p->pool && strcmp(p->line, "ping") == 0) {
+            sn_h2 *h2;
+            int rc = sn_pool_get(p->pool, p->host, p->port, &h2);
+            if (rc == 0)
+                rc = sn_h2_ping(h2, 5000, ping_done, p);
+            if (rc)
+                ping_done(NULL, rc, p);
         } else if (p->pool && sscanf(p->line, "get %1023s", path) == 1) {
             sn_http_req req;
             int rc;
@@ -220,6 +234,14 @@ static void http_done(int rc, const sn_http_resp *r, void *ud)
     sn_h2_free(p->h2); /* from inside its own callback: deferred */
     p->h2 = NULL;
     event_base_loopexit(p->base, NULL);
+}
+
+static void ping_done(sn_h2 *h2, int rc, void *ud)
+{
+    (void)h2;
+    (void)ud;
+    printf("{\"ev\":\"ping\",\"rc\":%d}\n", rc);
+    fflush(stdout);
 }
 
 static void grpc_done(int rc, int status, const char *msg, const uint8_t *m, size_t n, void *ud)
@@ -341,6 +363,8 @@ int main(int argc, char **argv)
         p.host = argv[1];
         p.port = (uint16_t)strtoul(argv[2], NULL, 10);
         rc = sn_pool_new(&p.pool, p.base, tls, dns, 10000);
+        if (rc == 0 && argc >= 6)
+            rc = sn_pool_set_idle(p.pool, (uint32_t)strtoul(argv[5], NULL, 10));
         ev_in = event_new(p.base, 0, EV_READ | EV_PERSIST, stdin_cb, &p);
         event_add(ev_in, NULL);
     } else if (strcmp(argv[4], "http") == 0 || strcmp(argv[4], "grpc") == 0) {

@@ -13,7 +13,8 @@ SIG_SRCS = \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
 	module/signal/client/sig_fetch.c module/signal/client/sig_storage.c \
-	module/signal/client/sig_attach.c module/signal/client/sig_cert.c
+	module/signal/client/sig_attach.c module/signal/client/sig_cert.c \
+	module/signal/client/sig_attstream.h module/signal/client/sig_attstream.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
@@ -29,14 +30,15 @@ libsbclient_la_CFLAGS = $(AM_CFLAGS) -fPIC
 # convenience libraries link only external libraries; consumers list them all
 SIG_LIBS = libsbclient.la libsbnet.la libsbcrypto.la libsbstore.la libsbcommon.la
 libsbclient_la_LIBADD = \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS)
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS) $(CRYPTO_LIBS)
 
 SIG_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SIG_CPPFLAGS)
 SIG_TEST_LIBS = $(SIG_LIBS) $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 # --- unit tests ------------------------------------------------------------
 SIG_UNITS = tests/unit/signal/client/test_sig_prov tests/unit/signal/client/test_sig_store \
-	tests/unit/signal/client/test_sig_sync
+	tests/unit/signal/client/test_sig_sync tests/unit/signal/client/test_sig_config \
+	tests/unit/signal/client/test_sig_attstream
 UNIT_TESTS += $(SIG_UNITS)
 check_PROGRAMS += $(SIG_UNITS)
 tests_unit_signal_client_test_sig_prov_SOURCES = tests/unit/signal/client/test_sig_prov.c
@@ -48,6 +50,12 @@ tests_unit_signal_client_test_sig_store_LDADD = $(SIG_TEST_LIBS)
 tests_unit_signal_client_test_sig_sync_SOURCES = tests/unit/signal/client/test_sig_sync.c
 tests_unit_signal_client_test_sig_sync_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_sync_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_config_SOURCES = tests/unit/signal/client/test_sig_config.c
+tests_unit_signal_client_test_sig_config_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_config_LDADD = $(SIG_TEST_LIBS)
+tests_unit_signal_client_test_sig_attstream_SOURCES = tests/unit/signal/client/test_sig_attstream.c
+tests_unit_signal_client_test_sig_attstream_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_attstream_LDADD = $(SIG_TEST_LIBS)
 
 # --- signalctl (installed) -------------------------------------------------
 bin_PROGRAMS += signalctl
@@ -67,9 +75,12 @@ SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/s
 	module/signal/client/sig_util.c module/signal/proto/SignalService.pb-c.c
 FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
 fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
-fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c
+fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c \
+	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c \
+	module/signal/crypto/sc_gcmbox.c
 fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
-	module/signal/proto/Provisioning.pb-c.c
+	module/signal/proto/Provisioning.pb-c.c module/signal/crypto/sc_provision.c \
+	module/signal/crypto/sc_devname.c module/signal/crypto/sc_pbwire.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_envelope.c tests/fuzz/fuzz_sig_contacts.c \
 	tests/fuzz/fuzz_sig_provision.c
 TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
@@ -81,3 +92,5 @@ EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/si
 BENCH_LIST += signalctl
 BENCH_RUN += bench/signal-recv.sh
 EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js
+TESTS += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
+EXTRA_DIST += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js

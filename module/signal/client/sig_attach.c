@@ -1,10 +1,11 @@
-/* sig_attach.c - attachments (signal-service.md §7): upload = encrypt,
- * gRPC GetUploadForm, one tus creation-with-upload POST, then a
- * DataMessage with the pointer; download = GET from CDN 0/2
- * (/attachments/) or 3 (/cdn3/attachments/), verify digest and MAC,
- * decrypt, write the file (0600). Each transfer has its own HTTP/2
- * connection. Bodies are held in memory up to max_attachment: sn_h2 takes
- * whole bodies (no streaming body source yet). */
+/* sig_attach.c - attachments (signal-service.md §7): upload = gRPC
+ * GetUploadForm, one tus creation-with-upload POST whose body is encrypted
+ * from the file as nghttp2 asks for it, then a DataMessage with the
+ * pointer; download = GET <cdn endpoint>/attachments/<key>, decrypted into
+ * "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
+ * MAC and padding verified. Nothing holds a whole attachment in memory
+ * (sig_attstream.h: fixed-size pieces). Each transfer has its own HTTP/2
+ * connection. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 
 #include "SignalService.pb-c.h"
 #include "StorageService.pb-c.h"
+#include "sc_attachment.h"
+#include "sig_attstream.h"
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sig_sync.h"
@@ -30,14 +33,17 @@ struct sig_xfer {
     sn_h2 *h2;
     void *ud;
     char *path;                  /* download target */
+    char *part;                  /* download: path.part while unverified */
+    int fd;                      /* the file being read or written, or -1 */
+    sig_att_enc *enc;            /* upload stream */
+    sig_att_dec *dec;            /* download stream */
     uint8_t key[64];
     uint8_t digest[32];
     int has_digest;
     size_t size;
     /* upload */
     char to[SIG_UUID_STR_LEN + 1];
-    uint8_t *blob;
-    size_t blob_len;
+    uint64_t blob_len;
     char *content_type, *file_name, *caption;
     char *cdn_key;
     uint32_t cdn;
@@ -54,7 +60,14 @@ static void x_free(sig_xfer *x)
             break;
         }
     free(x->path);
-    free(x->blob);
+    sig_att_enc_free(x->enc);
+    sig_att_dec_free(x->dec);
+    if (x->fd >= 0)
+        close(x->fd);
+    if (x->part) {
+        unlink(x->part); /* unfinished or unverified */
+        free(x->part);
+    }
     free(x->content_type);
     free(x->file_name);
     free(x->caption);
@@ -89,6 +102,15 @@ static int connect_to(sig_xfer *x, const char *host, uint16_t port)
     return sn_h2_connect(&x->h2, c->base, c->tls, c->cfg.dns, host, port, 0, &cbs, x);
 }
 
+/* A whole transfer's deadline: 2 minutes plus 32 KiB/s, so that large
+ * attachments on slow links are not cut off (sn_h2 timeouts are totals). */
+static uint32_t xfer_timeout_ms(uint64_t bytes)
+{
+    uint64_t ms = 120000 + bytes / 32;
+
+    return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 /* End a transfer: free it (and its connection) first, then emit. */
 static void x_done(sig_xfer *x, int err, int is_download)
 {
@@ -112,40 +134,17 @@ static void x_done(sig_xfer *x, int err, int is_download)
 
 /* ---- download ------------------------------------------------------------- */
 
-static int write_file(const char *path, const uint8_t *p, size_t n)
+static int dl_body(const uint8_t *p, size_t n, void *ud)
 {
-    char tmp[4096];
-    int fd, rc = 0;
-    size_t off = 0;
+    sig_xfer *x = ud;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.part", path) >= (int)sizeof(tmp))
-        return UT_ERR_RANGE;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return UT_ERR_IO;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w <= 0) {
-            rc = UT_ERR_IO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0)
-        rc = UT_ERR_IO;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = UT_ERR_IO;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    return sig_att_dec_update(x->dec, p, n);
 }
 
 static void dl_resp(int rc, const sn_http_resp *r, void *ud)
 {
     sig_xfer *x = ud;
     sig_client *c = x->c;
-    uint8_t *pt = NULL;
-    size_t n = 0;
 
     if (sig_dead(c)) {
         x_free(x); /* from sn_h2_free in sig_attach_cancel_all */
@@ -157,12 +156,16 @@ static void dl_resp(int rc, const sn_http_resp *r, void *ud)
     if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;
     if (rc == 0)
-        rc = sig_attachment_decrypt(&pt, &n, r->body, r->body_len, x->key,
-                                    x->has_digest ? x->digest : NULL, x->size);
-    if (rc == 0)
-        rc = write_file(x->path, pt, n);
-    if (pt)
-        ut_free_secret(pt, n);
+        rc = sig_att_dec_final(x->dec);
+    if (close(x->fd) != 0 && rc == 0)
+        rc = UT_ERR_IO;
+    x->fd = -1;
+    if (rc == 0 && rename(x->part, x->path) != 0)
+        rc = UT_ERR_IO;
+    if (rc == 0) {
+        free(x->part); /* in place: nothing to remove */
+        x->part = NULL;
+    }
     x_done(x, rc, 1);
     sig_leave(c);
 }
@@ -171,8 +174,9 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
                         const char *path, void *ud)
 {
     Signalservice__AttachmentPointer *p;
+    const sig_endpoint *ep;
     sn_http_req req;
-    char rpath[512];
+    char rpath[512], part[4096];
     sig_xfer *x = NULL;
     int rc;
 
@@ -191,30 +195,59 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
         goto out;
     }
     x = calloc(1, sizeof(*x));
-    if (!x || !(x->path = strdup(path))) {
+    if (!x) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
     x->c = c;
+    x->fd = -1;
     x->ud = ud;
+    if (!(x->path = strdup(path))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    if (snprintf(part, sizeof(part), "%s.part", path) >= (int)sizeof(part)) {
+        rc = UT_ERR_RANGE;
+        goto out;
+    }
     memcpy(x->key, p->key.data, 64);
     if (p->has_digest && p->digest.len == 32) {
         memcpy(x->digest, p->digest.data, 32);
         x->has_digest = 1;
     }
     x->size = p->size;
-    snprintf(rpath, sizeof(rpath), "%s/attachments/%s",
-             p->has_cdnnumber && p->cdnnumber == 3 ? "/cdn3" : "", p->cdnkey);
-    if ((rc = connect_to(x, c->host, c->cfg.port)) != 0)
+    ep = sig_cdn(c, p->has_cdnnumber ? p->cdnnumber : 0);
+    if ((rc = sig_ep_path(rpath, sizeof(rpath), ep, "/attachments/")) != 0)
+        goto out;
+    if (strlen(rpath) + strlen(p->cdnkey) >= sizeof(rpath)) {
+        rc = UT_ERR_RANGE;
+        goto out;
+    }
+    strcat(rpath, p->cdnkey);
+    x->fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (x->fd < 0) {
+        rc = UT_ERR_IO;
+        goto out;
+    }
+    if (!(x->part = strdup(part))) { /* from here on x_free removes it */
+        unlink(part);
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = sig_att_dec_new(&x->dec, x->fd, x->size, x->key,
+                              x->has_digest ? x->digest : NULL)) != 0 ||
+        (rc = connect_to(x, ep->host, ep->port)) != 0)
         goto out;
     x->next = c->xfers;
     c->xfers = x;
     memset(&req, 0, sizeof(req));
     req.method = "GET";
     req.path = rpath;
-    /* ciphertext = iv + padded plaintext + block + mac */
-    req.max_response = (size_t)c->cfg.max_attachment + 16 + 16 + 32 + 64 * 1024;
-    req.timeout_ms = 120000;
+    /* iv + plaintext padded as clients do + PKCS7 block + mac, and slack
+     * for senders that pad differently; only `size` bytes reach the file */
+    req.max_response = sc_attachment_padded_size(x->size) + 16 + 16 + 32 + 64 * 1024;
+    req.timeout_ms = xfer_timeout_ms(req.max_response);
+    req.on_body = dl_body;
     rc = sn_h2_request(x->h2, &req, dl_resp, x);
     if (rc != 0) {
         sn_h2 *h2 = x->h2;
@@ -224,8 +257,8 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
     x = NULL;
 out:
     if (x) {
-        free(x->path);
-        free(x);
+        x->next = NULL;
+        x_free(x); /* not listed yet: x_free only releases it */
     }
     signalservice__attachment_pointer__free_unpacked(p, NULL);
     return rc;
@@ -289,6 +322,8 @@ static void tus_resp(int rc, const sn_http_resp *r, void *ud)
     sig_enter(c);
     if (rc == 0 && r->status != 201 && r->status != 200 && r->status != 204)
         rc = SIG_ERR_HTTP;
+    if (rc == 0)
+        rc = sig_att_enc_digest(x->enc, x->digest); /* the whole body went out */
     if (rc != 0)
         x_done(x, rc, 0);
     else
@@ -321,6 +356,13 @@ static int split_url(sig_xfer *x, const char *url, char *host, size_t hcap,
     if (!strcmp(host, "localhost") && *port == x->c->cfg.port)
         snprintf(host, hcap, "%s", x->c->host);
     return 0;
+}
+
+static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
+{
+    sig_xfer *x = ud;
+
+    return sig_att_enc_read(x->enc, buf, len, eof);
 }
 
 static void form_resp(int rc, int grpc_status, const char *grpc_message,
@@ -363,7 +405,7 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
         rc = connect_to(x, host, port);
     }
     if (rc == 0) {
-        snprintf(lenbuf, sizeof(lenbuf), "%zu", x->blob_len);
+        snprintf(lenbuf, sizeof(lenbuf), "%" PRIu64, x->blob_len);
         h[0].name = "tus-resumable";
         h[0].value = "1.0.0";
         h[1].name = "upload-length";
@@ -375,9 +417,8 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
         req.path = path;
         req.headers = h;
         req.n_headers = 3;
-        req.body = x->blob;
-        req.body_len = x->blob_len;
-        req.timeout_ms = 120000;
+        req.body_read = up_read;
+        req.timeout_ms = xfer_timeout_ms(x->blob_len);
         rc = sn_h2_request(x->h2, &req, tus_resp, x);
     }
     if (f)
@@ -387,51 +428,14 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
     sig_leave(c);
 }
 
-static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len)
-{
-    struct stat st;
-    uint8_t *b;
-    size_t off = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return UT_ERR_IO;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return UT_ERR_IO;
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return SIG_ERR_TOO_BIG;
-    }
-    b = malloc((size_t)st.st_size + 1);
-    if (!b) {
-        close(fd);
-        return UT_ERR_NOMEM;
-    }
-    while (off < (size_t)st.st_size) {
-        ssize_t r = read(fd, b + off, (size_t)st.st_size - off);
-        if (r <= 0)
-            break;
-        off += (size_t)r;
-    }
-    close(fd);
-    if (off != (size_t)st.st_size) {
-        free(b);
-        return UT_ERR_IO;
-    }
-    *out = b;
-    *len = off;
-    return 0;
-}
-
 int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
     Signalservice__GetUploadFormRequest rq = SIGNALSERVICE__GET_UPLOAD_FORM_REQUEST__INIT;
-    uint8_t *pt = NULL, rqbuf[32];
-    size_t pt_len = 0, rqlen;
+    uint8_t rqbuf[32];
+    size_t rqlen;
+    struct stat st;
     const char *base;
     sig_xfer *x;
     int rc;
@@ -444,15 +448,26 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
     if (!x)
         return UT_ERR_NOMEM;
     x->c = c;
+    x->fd = -1;
     x->ud = send_ud;
     x->ts = (uint64_t)ut_now_ms();
-    if ((rc = sig_resolve(c, to, x->to)) != 0 ||
-        (rc = read_file(path, c->cfg.max_attachment, &pt, &pt_len)) != 0 ||
-        (rc = ut_random(x->key, sizeof(x->key))) != 0 ||
-        (rc = sig_attachment_encrypt(&x->blob, &x->blob_len, x->digest, pt, pt_len,
-                                     x->key)) != 0)
+    if ((rc = sig_resolve(c, to, x->to)) != 0)
         goto fail;
-    x->size = pt_len;
+    x->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (x->fd < 0 || fstat(x->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = UT_ERR_IO;
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > c->cfg.max_attachment) {
+        rc = SIG_ERR_TOO_BIG;
+        goto fail;
+    }
+    x->size = (size_t)st.st_size;
+    /* padded as Signal clients pad, so the size leaks only coarsely */
+    if ((rc = ut_random(x->key, sizeof(x->key))) != 0 ||
+        (rc = sig_att_enc_new(&x->enc, x->fd, x->size, x->key, NULL, 1)) != 0)
+        goto fail;
+    x->blob_len = sig_att_enc_blob_len(x->enc);
     base = strrchr(path, '/');
     x->file_name = strdup(base ? base + 1 : path);
     x->content_type = strdup(content_type ? content_type : "application/octet-stream");
@@ -477,17 +492,8 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
     } else if (timestamp_out) {
         *timestamp_out = x->ts;
     }
-    if (pt)
-        ut_free_secret(pt, pt_len + 1);
     return rc;
 fail:
-    if (pt)
-        ut_free_secret(pt, pt_len + 1);
-    free(x->blob);
-    free(x->file_name);
-    free(x->content_type);
-    free(x->caption);
-    ut_wipe(x->key, sizeof(x->key));
-    free(x);
+    x_free(x); /* not listed: only released */
     return rc;
 }

@@ -107,6 +107,46 @@ void sig_kick(sig_client *c)
         event_active(c->defer, 0, 0);
 }
 
+static int endpoints(sig_client *c, const sig_config *cfg)
+{
+    const char *url[SIG_EP_COUNT] = {cfg->cdn0_url, cfg->cdn2_url, cfg->cdn3_url,
+                                     cfg->storage_url};
+    /* where the mock server (and Desktop's mock config) puts them */
+    static const char *const mock_prefix[SIG_EP_COUNT] = {"", "", "/cdn3",
+                                                          "/storageService"};
+    int i;
+
+    for (i = 0; i < SIG_EP_COUNT; i++) {
+        sig_endpoint *ep = &c->ep[i];
+        if (url[i]) {
+            if (sig_endpoint_parse(ep, url[i]) != 0)
+                return UT_ERR_INVAL;
+            continue;
+        }
+        if (strlen(cfg->host) >= sizeof(ep->host))
+            return UT_ERR_INVAL;
+        snprintf(ep->host, sizeof(ep->host), "%s", cfg->host);
+        ep->port = cfg->port;
+        snprintf(ep->prefix, sizeof(ep->prefix), "%s", mock_prefix[i]);
+    }
+    /* the copies above are ours; do not keep the caller's pointers */
+    c->cfg.cdn0_url = c->cfg.cdn2_url = c->cfg.cdn3_url = c->cfg.storage_url = NULL;
+    return 0;
+}
+
+const sig_endpoint *sig_cdn(const sig_client *c, uint32_t cdn_number)
+{
+    return &c->ep[cdn_number == 3 ? SIG_EP_CDN3 : cdn_number == 2 ? SIG_EP_CDN2
+                                                                  : SIG_EP_CDN0];
+}
+
+int sig_ep_path(char *out, size_t cap, const sig_endpoint *ep, const char *path)
+{
+    int n = snprintf(out, cap, "%s%s", ep->prefix, path);
+
+    return n < 0 || (size_t)n >= cap ? UT_ERR_RANGE : 0;
+}
+
 int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
                    const sig_config *cfg, sig_event_cb cb, void *ud)
 {
@@ -138,6 +178,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
         c->cfg.max_attachment = 100u << 20;
     if (!c->cfg.prekey_batch)
         c->cfg.prekey_batch = 100;
+    if ((rc = endpoints(c, cfg)) != 0)
+        goto fail;
     c->defer = event_new(base, -1, 0, on_defer, c);
     c->batch_ev = event_new(base, -1, 0, on_batch, c);
     if (!c->host || !c->device_name || !c->defer || !c->batch_ev) {
@@ -485,6 +527,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_SYNC_DONE: return "sync_done";
     case SIG_EV_GROUP: return "group";
     case SIG_EV_DOWNLOAD_DONE: return "download_done";
+    case SIG_EV_IDENTITY_CHANGED: return "identity_changed";
     }
     return "?";
 }

@@ -63,7 +63,13 @@ typedef enum sig_event_type {
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
     SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
     SIG_EV_GROUP,          /* group: a group known from storage */
-    SIG_EV_DOWNLOAD_DONE   /* send_ud, path, err: sig_client_download result */
+    SIG_EV_DOWNLOAD_DONE,  /* send_ud, path, err: sig_client_download result */
+    SIG_EV_IDENTITY_CHANGED /* peer (ACI), peer_device, timestamp: the peer's
+                               identity key differs from the one known (a new
+                               phone or a reinstall, or an attack): show a
+                               "safety number changed" warning. Emitted before
+                               the message that revealed it (or while
+                               sending to them); the new key is trusted. */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -156,6 +162,18 @@ typedef struct sig_config {
     int64_t account;              /* st account id (st_account_ensure) */
     uint64_t max_attachment;      /* bytes, both ways; 0 = 100 MiB */
     const ut_log *log;            /* borrowed; may be NULL */
+    /* CDN and storage service endpoints, "https://host[:port][/prefix]"
+     * (sig_endpoint_parse; copied), reached with the same TLS config.
+     * Production: https://cdn.signal.org, https://cdn2.signal.org,
+     * https://cdn3.signal.org, https://storage.signal.org. NULL = the chat
+     * host and port in the mock server's layout: cdn0/cdn2 at "/", cdn3
+     * under "/cdn3", storage under "/storageService". A malformed URL
+     * makes sig_client_new fail with UT_ERR_INVAL. */
+    const char *cdn0_url, *cdn2_url, *cdn3_url, *storage_url;
+    /* Completed inbox rows are kept this long for recognising server
+     * replays, then deleted (at start and at most hourly); 0 = 45 days
+     * (the server keeps undelivered messages 30 days). */
+    uint32_t inbox_keep_days;
 } sig_config;
 
 /* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,
@@ -205,7 +223,9 @@ int sig_client_send_text(sig_client *c, const char *to, const char *text,
 /* Send the file at `path` as an attachment (encrypted, uploaded to the
  * CDN: gRPC upload form, then one tus POST), with an optional caption as
  * the body. SIG_EV_SEND_DONE follows as for text. SIG_ERR_TOO_BIG over
- * max_attachment, UT_ERR_IO when the file cannot be read. */
+ * max_attachment, UT_ERR_IO when the file cannot be read. The file is
+ * encrypted as it is sent (never held whole in memory): it must stay
+ * unchanged until SIG_EV_SEND_DONE (a shorter file fails with UT_ERR_IO). */
 int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out);
@@ -213,7 +233,9 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
- * SIG_ERR_HTTP) follows. The file is written only when it verified. */
+ * SIG_ERR_HTTP) follows. The plaintext is written to "<path>.part" as it
+ * arrives and renamed to `path` only after digest, MAC and padding
+ * verified; on any failure the .part file is removed. */
 int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
                         const char *path, void *ud);
 

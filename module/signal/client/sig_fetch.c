@@ -160,6 +160,7 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
     sn_h2_callbacks cbs = {NULL, h2_closed};
     sn_http_req req;
     char path[512];
+    const sig_endpoint *ep;
     sig_download *d;
     int rc;
 
@@ -176,11 +177,15 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
         d->has_digest = 1;
     }
     d->size = p->size;
-    /* cdn 3 is tus-backed under /cdn3 on the mock; 0 and 2 are /attachments */
-    snprintf(path, sizeof(path), "%s/attachments/%s",
-             p->has_cdnnumber && p->cdnnumber == 3 ? "/cdn3" : "", p->cdnkey);
-    rc = sn_h2_connect(&d->h2, c->base, c->tls, c->cfg.dns, c->host, c->cfg.port, 0,
-                       &cbs, d);
+    ep = sig_cdn(c, p->has_cdnnumber ? p->cdnnumber : 0);
+    rc = sig_ep_path(path, sizeof(path), ep, "/attachments/");
+    if (rc == 0 && strlen(path) + strlen(p->cdnkey) >= sizeof(path))
+        rc = UT_ERR_RANGE;
+    if (rc == 0) {
+        strcat(path, p->cdnkey);
+        rc = sn_h2_connect(&d->h2, c->base, c->tls, c->cfg.dns, ep->host, ep->port, 0,
+                           &cbs, d);
+    }
     if (rc != 0) {
         free(d);
         return rc;

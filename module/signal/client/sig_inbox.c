@@ -62,12 +62,52 @@ int sig_client_done(sig_client *c, int64_t id)
     static const char sql[] = "UPDATE sig_inbox SET done = 1, content = NULL "
                               "WHERE account = ?1 AND id = ?2";
     sqlite3_stmt *st = st_db_stmt(c->db, sql);
+    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_int64(st, 1, c->cfg.account);
     sqlite3_bind_int64(st, 2, id);
-    return st_db_step_done(c->db, st);
+    rc = st_db_step_done(c->db, st);
+    if (rc == 0)
+        sig_inbox_maybe_prune(c);
+    return rc;
+}
+
+int sig_inbox_prune(sig_client *c, int64_t cutoff_ms, int *n_out)
+{
+    static const char sql[] = "DELETE FROM sig_inbox WHERE account = ?1 AND done = 1 "
+                              "AND received_ms < ?2";
+    sqlite3_stmt *st = st_db_stmt(c->db, sql);
+    int rc;
+
+    if (n_out)
+        *n_out = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, c->cfg.account);
+    sqlite3_bind_int64(st, 2, cutoff_ms);
+    rc = st_db_step_done(c->db, st);
+    if (rc == 0 && n_out)
+        *n_out = sqlite3_changes(st_db_handle(c->db));
+    return rc;
+}
+
+void sig_inbox_maybe_prune(sig_client *c)
+{
+    int64_t now = ut_now_ms();
+    int64_t keep = (int64_t)(c->cfg.inbox_keep_days ? c->cfg.inbox_keep_days : 45) *
+                   86400000;
+    int n = 0, rc;
+
+    if (c->inbox_pruned_ms && now - c->inbox_pruned_ms < 3600000)
+        return;
+    c->inbox_pruned_ms = now;
+    rc = sig_inbox_prune(c, now - keep, &n);
+    if (rc != 0)
+        sig_logf(c, UT_LOG_WARN, "signal: pruning the inbox: %s", sig_strerror(rc));
+    else if (n > 0)
+        sig_logf(c, UT_LOG_INFO, "signal: pruned %d completed inbox rows", n);
 }
 
 void sig_emit_message(sig_client *c, const sig_inbox_row *r, int64_t id)
@@ -162,6 +202,7 @@ int sig_recv_redeliver(sig_client *c)
 
     if (!st)
         return ST_ERR_SQL;
+    sig_inbox_maybe_prune(c); /* at every start, then at most hourly */
     sqlite3_bind_int64(st, 1, c->cfg.account);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {

@@ -22,6 +22,7 @@
 struct event;
 
 enum { SIG_ID_ACI = 0, SIG_ID_PNI = 1 };
+enum { SIG_EP_CDN0 = 0, SIG_EP_CDN2, SIG_EP_CDN3, SIG_EP_STORAGE, SIG_EP_COUNT };
 
 typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
@@ -33,6 +34,7 @@ struct sig_client {
     st_db *db;
     sig_config cfg;
     char *host;
+    sig_endpoint ep[SIG_EP_COUNT]; /* CDN 0, 2, 3, storage */
     char *device_name;
     sn_tls *tls;
     int own_tls;
@@ -82,6 +84,7 @@ struct sig_client {
     sig_download *downloads;      /* in-flight CDN downloads */
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
+    int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
 
     /* group commit of received envelopes (sig_recv.c) */
     struct event *batch_ev;       /* zero-timeout: commit, ack, emit */
@@ -110,6 +113,10 @@ int sig_rec_get(sig_client *c, const char *kind, const char *key, ut_buf *out);
 int sig_rec_put(sig_client *c, const char *kind, const char *key,
                 const void *v, size_t n);
 int sig_rec_del(sig_client *c, const char *kind, const char *key);
+/* Remember `peer`'s identity public key (32 bytes; record "peer_identity");
+ * *changed = 1 when another one was stored before (trust on first use,
+ * then report changes). Works inside the caller's transaction. ST_ERR_*. */
+int sig_peer_identity(sig_client *c, const char *peer, const uint8_t ik[32], int *changed);
 void sig_session_store(sig_client *c, int which, sc_session_store *st,
                        void **ctx_out);
 typedef struct sig_pk_ctx {
@@ -178,5 +185,9 @@ void sig_storage_cancel_all(sig_client *c);
 /* sig_client.c */
 int sig_chat_open(sig_client *c);
 int sig_basic_auth(sig_client *c, const char *user, char *out, size_t cap);
+/* The endpoint serving CDN `cdn_number` (0 and unknown numbers: CDN 0). */
+const sig_endpoint *sig_cdn(const sig_client *c, uint32_t cdn_number);
+/* prefix ‖ path into out; UT_ERR_RANGE when it does not fit. */
+int sig_ep_path(char *out, size_t cap, const sig_endpoint *ep, const char *path);
 
 #endif

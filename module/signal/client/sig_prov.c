@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "Provisioning.pb-c.h"
+#include "sc_devname.h"
 #include "sc_prim.h"
+#include "sc_provision.h"
 #include "sig_err.h"
 #include "sig_prov.h"
 #include "ut.h"
@@ -156,176 +158,52 @@ int sig_prov_parse_message(sig_provision *out, const uint8_t *pt, size_t n)
 int sig_prov_decrypt(sig_provision *out, const uint8_t *env, size_t n,
                      const uint8_t our_priv[32])
 {
-    Signalservice__ProvisionEnvelope *e = NULL;
-    uint8_t their[32], shared[32], okm[64], mac[32];
     uint8_t *pt = NULL;
-    size_t pt_len = 0, ct_len = 0, body_len;
-    const uint8_t *body;
-    static const char info[] = "TextSecure Provisioning Message";
+    size_t pt_len = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (n > SIG_PROV_MAX_ENVELOPE)
         return SIG_ERR_PROVISION;
-    e = signalservice__provision_envelope__unpack(NULL, n, env);
-    if (!e || !e->has_publickey || !e->has_body) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    body = e->body.data;
-    body_len = e->body.len;
-    /* version(1) ‖ iv(16) ‖ ciphertext (≥ one block) ‖ mac(32) */
-    if (body_len < 1 + 16 + 16 + 32 || body[0] != 0x01 ||
-        sc_ec_pub_deserialize(their, e->publickey.data, e->publickey.len) != 0) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    if ((rc = sc_x25519(shared, our_priv, their)) != 0 ||
-        (rc = sc_hkdf_sha256(okm, sizeof(okm), NULL, 0, shared, 32, info,
-                             sizeof(info) - 1)) != 0 ||
-        (rc = sc_hmac_sha256(mac, okm + 32, 32, body, body_len - 32)) != 0)
-        goto out;
-    if (!ut_ct_eq(mac, body + body_len - 32, 32)) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    ct_len = body_len - 1 - 16 - 32;
-    pt = malloc(ct_len + 16);
-    if (!pt) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    if (sc_aes256_cbc_decrypt(pt, &pt_len, okm, body + 1, body + 17, ct_len) != 0) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    rc = sig_prov_parse_message(out, pt, pt_len);
-out:
-    if (e)
-        signalservice__provision_envelope__free_unpacked(e, NULL);
-    if (pt)
-        ut_free_secret(pt, ct_len + 16);
-    ut_wipe(shared, sizeof(shared));
-    ut_wipe(okm, sizeof(okm));
+    rc = sc_provision_decrypt(&pt, &pt_len, our_priv, env, n);
     if (rc != 0)
-        sig_provision_wipe(out);
-    return rc;
-}
-
-/* DeviceName (Desktop encryptDeviceName): master = X25519(eph, identity);
- * siv = HMAC(HMAC(master,"auth"), pt)[0..16];
- * key = HMAC(HMAC(master,"cipher"), siv); ct = AES-256-CTR(key, 0^16, pt). */
-static int dn_keys(uint8_t siv_key[32], uint8_t cipher_key[32],
-                   const uint8_t master[32])
-{
-    int rc = sc_hmac_sha256(siv_key, master, 32, "auth", 4);
-
-    if (rc == 0)
-        rc = sc_hmac_sha256(cipher_key, master, 32, "cipher", 6);
+        return rc == UT_ERR_NOMEM ? rc : SIG_ERR_PROVISION;
+    rc = sig_prov_parse_message(out, pt, pt_len);
+    ut_free_secret(pt, pt_len);
     return rc;
 }
 
 int sig_device_name_encrypt(char **out, const char *name,
                             const uint8_t aci_identity_pub[32])
 {
-    Signalservice__DeviceName dn = SIGNALSERVICE__DEVICE_NAME__INIT;
-    uint8_t eph_pub[32], eph_priv[32], master[32], k1[32], k2[32], siv[32],
-        key[32], ser[33], iv0[16] = {0};
-    size_t n = strlen(name), plen;
-    uint8_t *ct = NULL, *packed = NULL;
+    uint8_t *packed = NULL;
+    size_t plen = 0, n = strlen(name);
     int rc;
 
     *out = NULL;
     if (n > 1024)
         return UT_ERR_RANGE;
-    ct = malloc(n + 1);
-    if (!ct)
-        return UT_ERR_NOMEM;
-    if ((rc = sc_x25519_keypair(eph_pub, eph_priv)) != 0 ||
-        (rc = sc_x25519(master, eph_priv, aci_identity_pub)) != 0 ||
-        (rc = dn_keys(k1, k2, master)) != 0 ||
-        (rc = sc_hmac_sha256(siv, k1, 32, name, n)) != 0 ||
-        (rc = sc_hmac_sha256(key, k2, 32, siv, 16)) != 0 ||
-        (rc = sc_aes256_ctr(ct, key, iv0, (const uint8_t *)name, n)) != 0)
-        goto out;
-    sc_ec_pub_serialize(ser, eph_pub);
-    dn.has_ephemeralpublic = 1;
-    dn.ephemeralpublic.data = ser;
-    dn.ephemeralpublic.len = 33;
-    dn.has_syntheticiv = 1;
-    dn.syntheticiv.data = siv;
-    dn.syntheticiv.len = 16;
-    dn.has_ciphertext = 1;
-    dn.ciphertext.data = ct;
-    dn.ciphertext.len = n;
-    plen = signalservice__device_name__get_packed_size(&dn);
-    packed = malloc(plen ? plen : 1);
-    if (!packed) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    signalservice__device_name__pack(&dn, packed);
+    if ((rc = sc_devname_encrypt(&packed, &plen, aci_identity_pub, (const uint8_t *)name,
+                                 n)) != 0)
+        return rc;
     rc = sig_b64_encode(packed, plen, out);
-out:
     free(packed);
-    free(ct);
-    ut_wipe(eph_priv, sizeof(eph_priv));
-    ut_wipe(master, sizeof(master));
-    ut_wipe(k1, sizeof(k1));
-    ut_wipe(k2, sizeof(k2));
-    ut_wipe(key, sizeof(key));
     return rc;
 }
 
 int sig_device_name_decrypt(char **out, const char *b64,
                             const uint8_t aci_identity_priv[32])
 {
-    Signalservice__DeviceName *dn = NULL;
-    uint8_t *raw = NULL, eph[32], master[32], k1[32], k2[32], siv[32], key[32],
-        iv0[16] = {0};
-    size_t raw_len = 0;
-    char *pt = NULL;
+    uint8_t *raw = NULL;
+    size_t raw_len = 0, n = 0;
     int rc;
 
     *out = NULL;
-    if ((rc = sig_b64_decode(b64, &raw, &raw_len)) != 0)
+    if (sig_b64_decode(b64, &raw, &raw_len) != 0)
         return SIG_ERR_PROVISION;
-    dn = signalservice__device_name__unpack(NULL, raw_len, raw);
-    if (!dn || !dn->has_ephemeralpublic || !dn->has_syntheticiv ||
-        !dn->has_ciphertext || dn->syntheticiv.len != 16 ||
-        dn->ciphertext.len > 4096 ||
-        sc_ec_pub_deserialize(eph, dn->ephemeralpublic.data,
-                              dn->ephemeralpublic.len) != 0) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    pt = malloc(dn->ciphertext.len + 1);
-    if (!pt) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    if ((rc = sc_x25519(master, aci_identity_priv, eph)) != 0 ||
-        (rc = dn_keys(k1, k2, master)) != 0 ||
-        (rc = sc_hmac_sha256(key, k2, 32, dn->syntheticiv.data, 16)) != 0 ||
-        (rc = sc_aes256_ctr((uint8_t *)pt, key, iv0, dn->ciphertext.data,
-                            dn->ciphertext.len)) != 0 ||
-        (rc = sc_hmac_sha256(siv, k1, 32, pt, dn->ciphertext.len)) != 0)
-        goto out;
-    if (!ut_ct_eq(siv, dn->syntheticiv.data, 16)) {
-        rc = SIG_ERR_PROVISION;
-        goto out;
-    }
-    pt[dn->ciphertext.len] = '\0';
-    *out = pt;
-    pt = NULL;
-out:
-    free(pt);
-    if (dn)
-        signalservice__device_name__free_unpacked(dn, NULL);
+    rc = sc_devname_decrypt(out, &n, aci_identity_priv, raw, raw_len);
     free(raw);
-    ut_wipe(master, sizeof(master));
-    ut_wipe(k1, sizeof(k1));
-    ut_wipe(k2, sizeof(k2));
-    ut_wipe(key, sizeof(key));
-    return rc;
+    if (rc != 0)
+        return rc == UT_ERR_NOMEM ? rc : SIG_ERR_PROVISION;
+    return 0;
 }

@@ -3,9 +3,8 @@
  * the sgnl://linkdevice URL, decrypting the ProvisionEnvelope into the
  * account's secrets, and the encrypted DeviceName for /v1/devices/link.
  *
- * The kyber engineer's provisioning/device-name ciphers (issue #4 item 6)
- * had not landed when this was written; these are the minimal versions the
- * client needs and should be replaced by them when they land.
+ * The ciphers are crypto's (sc_provision, sc_devname); this adds the
+ * ProvisionMessage parsing, the base64 and the client's error codes.
  *
  * Thread-safe, no I/O, nothing logged. Errors: SIG_ERR_PROVISION for
  * anything malformed or failing authentication, SC_ERR_*, UT_ERR_*.

@@ -35,6 +35,7 @@ typedef struct rx {
     int has_used;
     sc_prekey_used used;
     sc_sk_record *sk;                /* sender-key record to save */
+    int identity_changed;            /* a new session under another key */
     char sk_key[128];
 } rx;
 
@@ -385,6 +386,10 @@ static int commit(rx *r, const uint8_t *content, size_t n, int durable,
         if (rc != 0)
             goto fail;
     }
+    if (r->has_used && strcmp(r->sender, c->aci) != 0 &&
+        (rc = sig_peer_identity(c, r->sender, r->used.identity_key,
+                                &r->identity_changed)) != 0)
+        goto fail;
     if (r->has_used && r->used.has_pre_key_id) {
         snprintf(key, sizeof(key), "%s:%" PRIu32,
                  r->which == SIG_ID_PNI ? "pni" : "aci", r->used.pre_key_id);
@@ -488,6 +493,8 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
     }
     if (!durable)
         ack(c, req);
+    if (r->identity_changed) /* before the message it came with */
+        emit_peer(c, SIG_EV_IDENTITY_CHANGED, r, 0);
     if (ct->syncmessage && !durable && !strcmp(r->sender, c->aci))
         (void)sig_sync_handle(c, ct->syncmessage);
     if (ct->datamessage && ct->datamessage->has_profilekey && strcmp(r->sender, c->aci))

@@ -195,6 +195,18 @@ static int sessions_from_bundles(sig_client *c, const char *to,
         rc = SIG_ERR_JSON;
         goto out;
     }
+    if (strcmp(to, c->aci) != 0) {
+        int changed = 0;
+        if ((rc = sig_peer_identity(c, to, ik, &changed)) != 0)
+            goto out;
+        if (changed) {
+            sig_event ev;
+            memset(&ev, 0, sizeof(ev));
+            ev.type = SIG_EV_IDENTITY_CHANGED;
+            ev.peer = to;
+            sig_emit(c, &ev);
+        }
+    }
     json_array_foreach(devs, i, d) {
         sc_session *s = NULL;
         sc_session_params p;

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "StorageService.pb-c.h"
-#include "sc_prim.h"
+#include "sc_gcmbox.h"
+#include "sc_group.h"
+#include "sc_storage.h"
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sn_h2.h"
@@ -62,50 +64,24 @@ static void finish(sig_storage_op *op, int err)
     sig_emit(c, &ev);
 }
 
-/* iv(12) ‖ ct ‖ tag(16) under `key`; *out malloc'd. */
+/* A storage box (sc_gcmbox) under `key`; *out malloc'd. */
 static int gcm_open(uint8_t **out, size_t *out_len, const uint8_t key[32],
                     const uint8_t *p, size_t n)
 {
-    *out = NULL;
-    if (n < 12 + 16)
-        return SIG_ERR_ENVELOPE;
-    *out = malloc(n - 28 + 1);
-    if (!*out)
-        return UT_ERR_NOMEM;
-    if (sc_aes256_gcm_decrypt(*out, key, p, 12, NULL, 0, p + 12, n - 12) != 0) {
-        free(*out);
-        *out = NULL;
-        return SIG_ERR_DIGEST;
-    }
-    *out_len = n - 28;
-    return 0;
-}
-
-/* ShoHmacSha256 squeeze of libsignal's GroupSecretParams (signal-service.md
- * §9): the 32-byte group id of a master key. */
-static int group_id(uint8_t out[32], const uint8_t mk[32])
-{
-    static const char label[] =
-        "Signal_ZKGroup_20200424_GroupMasterKey_GroupSecretParams_DeriveFromMasterKey";
-    uint8_t zero[32] = {0}, cv0[32], cv1[32], buf[sizeof(label)], tail[9] = {0};
-    sc_iov v[2];
     int rc;
 
-    memcpy(buf, label, sizeof(label) - 1);
-    buf[sizeof(label) - 1] = 0x00;
-    if ((rc = sc_hmac_sha256(cv0, zero, 32, buf, sizeof(buf))) != 0)
-        return rc;
-    v[0].p = mk;
-    v[0].n = 32;
-    v[1].p = zero;
-    v[1].n = 1;
-    if ((rc = sc_hmac_sha256_v(cv1, cv0, 32, v, 2)) != 0)
-        return rc;
-    tail[8] = 0x01; /* uint64_be(0) ‖ 0x01 */
-    rc = sc_hmac_sha256(out, cv1, 32, tail, sizeof(tail));
-    ut_wipe(cv0, sizeof(cv0));
-    ut_wipe(cv1, sizeof(cv1));
-    return rc;
+    *out = NULL;
+    if (n < SC_GCMBOX_OVERHEAD)
+        return SIG_ERR_ENVELOPE;
+    *out = malloc(n - SC_GCMBOX_OVERHEAD + 1);
+    if (!*out)
+        return UT_ERR_NOMEM;
+    if ((rc = sc_gcmbox_open(*out, out_len, key, p, n)) != 0) {
+        free(*out);
+        *out = NULL;
+        return rc == SC_ERR_DECRYPT ? SIG_ERR_DIGEST : rc;
+    }
+    return 0;
 }
 
 static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
@@ -128,7 +104,7 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
         sig_group g;
         sig_event ev;
 
-        if (group_id(gid, r->groupv2->masterkey.data) != 0 ||
+        if (sc_group_derive(gid, NULL, r->groupv2->masterkey.data) != 0 ||
             sig_b64_encode(gid, 32, &key) != 0)
             return;
         (void)sig_rec_put(c, "group", key, r->groupv2->masterkey.data, 32);
@@ -148,24 +124,10 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
 static int item_key(uint8_t out[32], const sig_storage_op *op, const uint8_t *raw,
                     size_t n)
 {
-    static const char pfx[] = "20240801_SIGNAL_STORAGE_SERVICE_ITEM_";
-    uint8_t info[sizeof(pfx) + 64];
-    char *b64 = NULL, label[128];
-    int rc;
-
-    if (n > 64)
+    if (n == 0 || n > SC_STORAGE_RAW_KEY_MAX)
         return SIG_ERR_ENVELOPE;
-    if (op->has_ikm) {
-        memcpy(info, pfx, sizeof(pfx) - 1);
-        memcpy(info + sizeof(pfx) - 1, raw, n);
-        return sc_hkdf_sha256(out, 32, NULL, 0, op->record_ikm, 32, info,
-                              sizeof(pfx) - 1 + n);
-    }
-    if ((rc = sig_b64_encode(raw, n, &b64)) != 0)
-        return rc;
-    snprintf(label, sizeof(label), "Item_%s", b64);
-    free(b64);
-    return sc_hmac_sha256(out, op->storage_key, 32, label, strlen(label));
+    return sc_storage_item_key(out, op->storage_key, op->has_ikm ? op->record_ikm : NULL,
+                               raw, n);
 }
 
 static void read_done(int rc, const sn_http_resp *r, void *ud)
@@ -220,7 +182,7 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     ProtobufCBinaryData *keys = NULL;
     uint8_t mkey[32], *pt = NULL, *body = NULL;
     size_t n = 0, i, blen;
-    char label[48];
+    char rpath[320];
     sn_hdr h[2];
     sn_http_req req;
 
@@ -239,8 +201,7 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
                     !m->has_value))
         rc = SIG_ERR_ENVELOPE;
     if (rc == 0) {
-        snprintf(label, sizeof(label), "Manifest_%" PRIu64, m->version);
-        rc = sc_hmac_sha256(mkey, op->storage_key, 32, label, strlen(label));
+        rc = sc_storage_manifest_key(mkey, op->storage_key, m->version);
     }
     if (rc == 0)
         rc = gcm_open(&pt, &n, mkey, m->value.data, m->value.len);
@@ -272,7 +233,12 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     h[1].value = "application/x-protobuf";
     memset(&req, 0, sizeof(req));
     req.method = "PUT";
-    req.path = "/storageService/v1/storage/read";
+    if ((rc = sig_ep_path(rpath, sizeof(rpath), &c->ep[SIG_EP_STORAGE],
+                          "/v1/storage/read")) != 0) {
+        finish(op, rc);
+        goto out;
+    }
+    req.path = rpath;
     req.headers = h;
     req.n_headers = 2;
     req.body = body;
@@ -307,7 +273,7 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     sn_h2_callbacks cbs = {NULL, h2_closed};
     json_t *j = NULL;
     const char *user = NULL, *pass = NULL;
-    char cred[256], *b64 = NULL;
+    char cred[256], *b64 = NULL, rpath[320];
     sn_hdr h;
     sn_http_req req;
 
@@ -330,19 +296,23 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     if (rc == 0) {
         snprintf(op->auth, sizeof(op->auth), "Basic %s", b64);
         ut_free_secret(b64, strlen(b64));
-        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns, c->host, c->cfg.port,
-                           0, &cbs, op);
+        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns,
+                           c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, 0,
+                           &cbs, op);
     }
     if (rc == 0) {
         h.name = "authorization";
         h.value = op->auth;
         memset(&req, 0, sizeof(req));
         req.method = "GET";
-        req.path = "/storageService/v1/storage/manifest";
+        rc = sig_ep_path(rpath, sizeof(rpath), &c->ep[SIG_EP_STORAGE],
+                         "/v1/storage/manifest");
+        req.path = rpath;
         req.headers = &h;
         req.n_headers = 1;
         req.max_response = STORAGE_MAX;
-        rc = sn_h2_request(op->h2, &req, manifest_done, op);
+        if (rc == 0)
+            rc = sn_h2_request(op->h2, &req, manifest_done, op);
     }
     if (rc != 0)
         finish(op, rc);
@@ -363,8 +333,7 @@ int sig_client_storage_sync(sig_client *c)
     if (!op)
         return UT_ERR_NOMEM;
     op->c = c;
-    rc = sc_hmac_sha256(op->storage_key, c->master_key, 32, "Storage Service Encryption",
-                        strlen("Storage Service Encryption"));
+    rc = sc_storage_key(op->storage_key, c->master_key);
     if (rc == 0)
         rc = sn_sock_request(c->chat, "GET", "/v1/storage/auth", NULL, 0, NULL, 0,
                              30000, auth_done, op);

@@ -29,6 +29,24 @@ int sig_rec_del(sig_client *c, const char *kind, const char *key)
     return st_record_delete(c->db, c->cfg.account, kind, key);
 }
 
+int sig_peer_identity(sig_client *c, const char *peer, const uint8_t ik[32], int *changed)
+{
+    ut_buf b;
+    int rc, same = 0;
+
+    *changed = 0;
+    ut_buf_init(&b, 64);
+    rc = sig_rec_get(c, "peer_identity", peer, &b);
+    if (rc == 0) {
+        same = b.len == 32 && ut_ct_eq(b.data, ik, 32);
+        *changed = !same;
+    }
+    ut_buf_free(&b);
+    if (rc != 0 && rc != ST_ERR_NOTFOUND)
+        return rc;
+    return same ? 0 : sig_rec_put(c, "peer_identity", peer, ik, 32);
+}
+
 static int get_str(sig_client *c, const char *key, char *dst, size_t cap)
 {
     ut_buf b;

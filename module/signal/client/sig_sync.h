@@ -2,8 +2,8 @@
  * sig_sync.h - pure parts of syncing (signal-service.md §7.4, §8): the
  * attachment cipher (decrypt with digest and MAC check), the contacts
  * stream (varint length ‖ ContactDetails ‖ avatar bytes) and profile-name
- * decryption. Minimal versions for the client until the kyber engineer's
- * ciphers (issue #4 item 6) land; then these should call those.
+ * decryption. The ciphers are crypto's (sc_attachment, sc_profile); these
+ * wrappers give the client's error codes.
  *
  * Thread-safe, no I/O, nothing logged. Errors: SIG_ERR_DIGEST (digest or
  * MAC mismatch), SIG_ERR_ENVELOPE (malformed), SIG_ERR_TOO_BIG, UT_ERR_*.

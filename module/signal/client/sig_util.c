@@ -212,3 +212,59 @@ int sig_random_regid(uint32_t *out)
     *out = (uint32_t)(r % 16383u) + 1u;
     return 0;
 }
+
+int sig_endpoint_parse(sig_endpoint *ep, const char *url)
+{
+    const char *p, *hend, *rest;
+    size_t n;
+    unsigned long port = 443;
+
+    if (!ep || !url)
+        return UT_ERR_INVAL;
+    memset(ep, 0, sizeof(*ep));
+    p = url;
+    if (strstr(p, "://")) {
+        if (strncmp(p, "https://", 8) != 0)
+            return UT_ERR_INVAL; /* TLS only */
+        p += 8;
+    }
+    if (*p == '[') {
+        hend = strchr(p, ']');
+        if (!hend)
+            return UT_ERR_INVAL;
+        p++;
+        rest = hend + 1;
+    } else {
+        hend = p + strcspn(p, ":/");
+        rest = hend;
+    }
+    n = (size_t)(hend - p);
+    if (n == 0 || n >= sizeof(ep->host))
+        return UT_ERR_INVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:", p[i]))
+            return UT_ERR_INVAL;
+    memcpy(ep->host, p, n);
+    if (*rest == ':') {
+        char *end;
+        rest++;
+        if (*rest < '0' || *rest > '9')
+            return UT_ERR_INVAL;
+        port = strtoul(rest, &end, 10);
+        if (port == 0 || port > 65535)
+            return UT_ERR_INVAL;
+        rest = end;
+    }
+    if (*rest && *rest != '/')
+        return UT_ERR_INVAL;
+    if (strpbrk(rest, "?# \t\r\n%"))
+        return UT_ERR_INVAL;
+    n = strlen(rest);
+    while (n > 0 && rest[n - 1] == '/')
+        n--;
+    if (n >= sizeof(ep->prefix))
+        return UT_ERR_INVAL;
+    memcpy(ep->prefix, rest, n);
+    ep->port = (uint16_t)port;
+    return 0;
+}

@@ -36,6 +36,18 @@ int sig_pad_content(const uint8_t *p, size_t n, uint8_t **out, size_t *out_len);
  * UT_ERR_INVAL when there is no 0x80 terminator. */
 int sig_unpad_len(const uint8_t *p, size_t n, size_t *out_len);
 
+/* A service endpoint (CDN, storage) from "https://host[:port][/prefix]"
+ * or "host[:port][/prefix]"; an IPv6 address in brackets ("[::1]:8443").
+ * port defaults to 443; prefix has no trailing '/' ("" when none) and is
+ * put before every request path. UT_ERR_INVAL for anything else (another
+ * scheme, empty host, port 0 or over 65535, a query, over-long parts). */
+typedef struct sig_endpoint {
+    char host[256];
+    uint16_t port;
+    char prefix[256];
+} sig_endpoint;
+int sig_endpoint_parse(sig_endpoint *ep, const char *url);
+
 /* A random password as Desktop makes it: base64 of 16 random bytes without
  * the trailing "==" (22 chars + NUL). UT_ERR_IO. */
 int sig_random_password(char out[23]);

@@ -4,7 +4,13 @@
  *
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
- *             [--transport auto|h2|h1] [--count] [--no-qr] COMMAND
+ *             [--transport auto|h2|h1] [--count] [--no-qr]
+ *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] COMMAND
+ *   --cdn0/2/3, --storage: CDN and storage service endpoints
+ *                      ("https://host[:port][/prefix]"); default: Signal's
+ *                      (cdn.signal.org, cdn2., cdn3., storage.) with the
+ *                      production server, else the server itself in the
+ *                      mock server's layout
  *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
@@ -34,6 +40,7 @@
 
 #include "sig_client.h"
 #include "sig_err.h"
+#include "sig_util.h"
 #include "sn_sock.h"
 #include "st_records.h"
 
@@ -167,6 +174,7 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
     case SIG_EV_RECEIPT:
     case SIG_EV_TYPING:
     case SIG_EV_DECRYPT_FAILED:
+    case SIG_EV_IDENTITY_CHANGED:
         if (ev->peer)
             json_object_set_new(o, "peer", json_string(ev->peer));
         json_object_set_new(o, "timestamp", json_integer((json_int_t)ev->timestamp));
@@ -357,7 +365,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
-                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
+                    "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] link [--receive] | receive | send TO TEXT | contacts\n");
     return 2;
 }
 
@@ -407,7 +416,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
             const char *tr = argv[++i];
             cfg.transport = !strcmp(tr, "h1") ? SN_WS_H1 : !strcmp(tr, "h2") ? SN_WS_H2 : SN_WS_AUTO;
-        } else if (!strcmp(argv[i], "--count"))
+        } else if (!strcmp(argv[i], "--cdn0") && i + 1 < argc)
+            cfg.cdn0_url = argv[++i];
+        else if (!strcmp(argv[i], "--cdn2") && i + 1 < argc)
+            cfg.cdn2_url = argv[++i];
+        else if (!strcmp(argv[i], "--cdn3") && i + 1 < argc)
+            cfg.cdn3_url = argv[++i];
+        else if (!strcmp(argv[i], "--storage") && i + 1 < argc)
+            cfg.storage_url = argv[++i];
+        else if (!strcmp(argv[i], "--count"))
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
@@ -427,6 +444,28 @@ int main(int argc, char **argv)
     if (parse_server(server, host, sizeof(host), &cfg.port) != 0)
         return usage();
     cfg.host = host;
+    {
+        const char *flag[4] = {"--cdn0", "--cdn2", "--cdn3", "--storage"};
+        const char *url[4] = {cfg.cdn0_url, cfg.cdn2_url, cfg.cdn3_url, cfg.storage_url};
+        sig_endpoint ep;
+        for (int k = 0; k < 4; k++)
+            if (url[k] && sig_endpoint_parse(&ep, url[k]) != 0) {
+                fprintf(stderr, "signalctl: %s: expected https://host[:port][/prefix], got '%s'\n",
+                        flag[k], url[k]);
+                return 2;
+            }
+    }
+    if (!strcmp(host, "chat.signal.org")) {
+        /* Signal-Desktop config/production.json */
+        if (!cfg.cdn0_url)
+            cfg.cdn0_url = "https://cdn.signal.org";
+        if (!cfg.cdn2_url)
+            cfg.cdn2_url = "https://cdn2.signal.org";
+        if (!cfg.cdn3_url)
+            cfg.cdn3_url = "https://cdn3.signal.org";
+        if (!cfg.storage_url)
+            cfg.storage_url = "https://storage.signal.org";
+    }
     cfg.ca_file = ca;
     cfg.log = &log;
     if (getenv("SIGNALCTL_DEBUG"))

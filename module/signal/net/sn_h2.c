@@ -57,9 +57,26 @@ struct sn_h2 {
     struct event *kick;    /* first read of bytes already buffered */
     sn_h2_stream *streams;
     int connected, ready, dead, freeing, depth;
+    /* an outstanding PING */
+    struct event *ping_timer;
+    sn_h2_ping_cb ping_cb;
+    void *ping_ud;
 };
 
 static void destroy(sn_h2 *h);
+
+/* Report the outstanding PING's outcome, once. */
+static void ping_done(sn_h2 *h, int rc)
+{
+    sn_h2_ping_cb cb = h->ping_cb;
+
+    if (!cb)
+        return;
+    h->ping_cb = NULL;
+    if (h->ping_timer)
+        event_del(h->ping_timer);
+    cb(h, rc, h->ping_ud);
+}
 
 static void stream_free(sn_h2_stream *st)
 {
@@ -138,6 +155,7 @@ static void fail_all(sn_h2 *h, int err)
         else
             ws_closed(st, err);
     }
+    ping_done(h, err);
     if (h->cbs.on_close && !h->freeing)
         h->cbs.on_close(h, err, h->ud);
 }
@@ -246,6 +264,10 @@ static int frame_recv_cb(nghttp2_session *s, const nghttp2_frame *frame,
             if (h->cbs.on_ready)
                 h->cbs.on_ready(h, h->ud);
         }
+        return 0;
+    }
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+        ping_done(h, 0);
         return 0;
     }
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE)
@@ -443,6 +465,18 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
     leave(h);
 }
 
+static void ping_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    sn_h2 *h = arg;
+
+    (void)fd;
+    (void)what;
+    enter(h);
+    ping_done(h, SN_ERR_TIMEOUT);
+    fail_all(h, SN_ERR_TIMEOUT); /* unanswered: treat the connection as dead */
+    leave(h);
+}
+
 static void req_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     sn_h2_stream *st = arg;
@@ -580,6 +614,7 @@ static void destroy(sn_h2 *h)
     for (st = h->streams; st; st = st->next)
         if (st->kind == ST_REQ)
             complete(st, SN_ERR_CANCELLED);
+    ping_done(h, SN_ERR_CANCELLED);
     h->depth--;
     for (st = h->streams; st; st = next) {
         next = st->next;
@@ -593,6 +628,8 @@ static void destroy(sn_h2 *h)
         event_free(h->timer);
     if (h->kick)
         event_free(h->kick);
+    if (h->ping_timer)
+        event_free(h->ping_timer);
     free(h);
 }
 
@@ -615,6 +652,45 @@ int sn_h2_can_websocket(const sn_h2 *h)
 {
     return h && h->ready &&
            nghttp2_session_get_remote_settings(h->ng, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL) == 1;
+}
+
+int sn_h2_ping(sn_h2 *h, uint32_t timeout_ms, sn_h2_ping_cb cb, void *ud)
+{
+    struct timeval tv;
+
+    if (!h || !cb)
+        return UT_ERR_INVAL;
+    if (h->dead || h->freeing)
+        return SN_ERR_CLOSED;
+    if (h->ping_cb)
+        return SN_ERR_STATE;
+    if (!h->ping_timer && !(h->ping_timer = evtimer_new(h->base, ping_timer_cb, h)))
+        return UT_ERR_NOMEM;
+    if (nghttp2_submit_ping(h->ng, NGHTTP2_FLAG_NONE, NULL) != 0)
+        return SN_ERR_H2;
+    enter(h);
+    leave(h); /* send it now (or after the handshake) */
+    if (h->dead)
+        return SN_ERR_CLOSED; /* the send failed: no callback */
+    if (!timeout_ms)
+        timeout_ms = 10000;
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    evtimer_add(h->ping_timer, &tv);
+    h->ping_cb = cb;
+    h->ping_ud = ud;
+    return 0;
+}
+
+unsigned sn_h2_open_streams(const sn_h2 *h)
+{
+    const sn_h2_stream *st;
+    unsigned n = 0;
+
+    for (st = h ? h->streams : NULL; st; st = st->next)
+        if (st->kind == ST_REQ ? !st->done : !st->detached)
+            n++;
+    return n;
 }
 
 /* ---- requests ------------------------------------------------------------- */

@@ -106,6 +106,23 @@ typedef void (*sn_http_cb)(int rc, const sn_http_resp *resp, void *ud);
  * SN_ERR_H2 (nghttp2 refused it). */
 int sn_h2_request(sn_h2 *h2, const sn_http_req *req, sn_http_cb cb, void *ud);
 
+/* ---- liveness ------------------------------------------------------------ */
+
+/* rc 0: the peer acknowledged the PING; SN_ERR_TIMEOUT: it did not in time
+ * (the connection is then closed: on_close with SN_ERR_TIMEOUT follows);
+ * the connection's error if it closed first; SN_ERR_CANCELLED from
+ * sn_h2_free. Runs exactly once, never before sn_h2_ping returns. */
+typedef void (*sn_h2_ping_cb)(sn_h2 *h2, int rc, void *ud);
+
+/* Send an HTTP/2 PING (RFC 9113 §6.7) to check that the peer still answers
+ * (a connection idle for long may be silently dead). timeout_ms 0 = 10 s.
+ * One at a time: SN_ERR_STATE while one is outstanding. SN_ERR_CLOSED,
+ * SN_ERR_H2, UT_ERR_NOMEM. */
+int sn_h2_ping(sn_h2 *h2, uint32_t timeout_ms, sn_h2_ping_cb cb, void *ud);
+
+/* Requests and websocket streams not finished yet (0 = idle). */
+unsigned sn_h2_open_streams(const sn_h2 *h2);
+
 /* ---- RFC 8441 websocket streams ---------------------------------------- */
 
 typedef struct sn_h2_ws_callbacks {

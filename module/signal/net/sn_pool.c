@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "sn_err.h"
 #include "sn_pool.h"
 #include "ut.h"
@@ -14,6 +16,7 @@ typedef struct entry {
     char *host;
     uint16_t port;
     sn_h2 *h2;
+    int64_t idle_since;   /* ms when first seen without streams; 0 = busy */
 } entry;
 
 struct sn_pool {
@@ -22,6 +25,8 @@ struct sn_pool {
     struct evdns_base *dns;
     uint32_t timeout_ms;
     entry *list;
+    struct event *sweep;  /* idle check, when an idle limit is set */
+    uint32_t idle_ms;
 };
 
 int sn_pool_new(sn_pool **out, struct event_base *base, sn_tls *tls,
@@ -69,6 +74,8 @@ void sn_pool_free(sn_pool *p)
 {
     if (!p)
         return;
+    if (p->sweep)
+        event_free(p->sweep);
     while (p->list) {
         entry *e = p->list;
         p->list = e->next;
@@ -119,6 +126,51 @@ int sn_pool_request(sn_pool *p, const char *host, uint16_t port,
     int rc = sn_pool_get(p, host, port, &h2);
 
     return rc ? rc : sn_h2_request(h2, req, cb, ud);
+}
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    sn_pool *p = arg;
+    int64_t now = ut_now_ms();
+    entry **pp = &p->list;
+
+    (void)fd;
+    (void)what;
+    while (*pp) {
+        entry *e = *pp;
+        if (sn_h2_open_streams(e->h2) > 0) {
+            e->idle_since = 0;
+        } else if (!e->idle_since) {
+            e->idle_since = now;
+        } else if (now - e->idle_since >= (int64_t)p->idle_ms) {
+            *pp = e->next;
+            sn_h2_free(e->h2); /* nothing open: nobody is told; no on_close */
+            free(e->host);
+            free(e);
+            continue;
+        }
+        pp = &e->next;
+    }
+}
+
+int sn_pool_set_idle(sn_pool *p, uint32_t idle_ms)
+{
+    struct timeval tv;
+    uint32_t every;
+
+    if (!p)
+        return UT_ERR_INVAL;
+    p->idle_ms = idle_ms;
+    if (p->sweep)
+        event_del(p->sweep);
+    if (!idle_ms)
+        return 0;
+    if (!p->sweep && !(p->sweep = event_new(p->base, -1, EV_PERSIST, sweep_cb, p)))
+        return UT_ERR_NOMEM;
+    every = idle_ms / 2 < 50 ? 50 : idle_ms / 2;
+    tv.tv_sec = every / 1000;
+    tv.tv_usec = (every % 1000) * 1000;
+    return event_add(p->sweep, &tv) == 0 ? 0 : UT_ERR_NOMEM;
 }
 
 unsigned sn_pool_size(const sn_pool *p)

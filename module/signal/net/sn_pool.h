@@ -1,7 +1,8 @@
 /*
  * sn_pool.h - one HTTP/2 connection per origin (host, port), shared by all
  * REST, CDN, storage and gRPC calls of every account on the loop; a
- * connection that closed is replaced on the next use.
+ * connection that closed is replaced on the next use; with an idle limit
+ * (sn_pool_set_idle) connections without open streams are closed.
  *
  * Threads: loop thread of `base` only; never dispatches the loop.
  */
@@ -36,6 +37,12 @@ int sn_pool_get(sn_pool *pool, const char *host, uint16_t port, sn_h2 **out);
 /* Convenience: sn_pool_get + sn_h2_request. */
 int sn_pool_request(sn_pool *pool, const char *host, uint16_t port,
                     const sn_http_req *req, sn_http_cb cb, void *ud);
+
+/* Close connections that had no open request or stream for about idle_ms
+ * (checked every idle_ms / 2, at least 50 ms); 0 = keep them (default).
+ * Servers drop idle connections themselves, often silently; closing ours
+ * first saves a failed request and the sockets. UT_ERR_INVAL, UT_ERR_NOMEM. */
+int sn_pool_set_idle(sn_pool *pool, uint32_t idle_ms);
 
 /* Open connections (tests, metrics). */
 unsigned sn_pool_size(const sn_pool *pool);

@@ -1,6 +1,8 @@
 /* test_sig_store.c - the account persists (and reloads) through st_records
  * in a 0600 database; the inbox stores, redelivers until done, and
- * de-duplicates by (sender, device, timestamp) even after done. */
+ * de-duplicates by (sender, device, timestamp) even after done; completed
+ * rows older than the retention are pruned (never pending ones, never
+ * another account's), explicitly and at most hourly from sig_client_done. */
 #include "config.h"
 
 #include <check.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
@@ -170,6 +173,126 @@ START_TEST(test_inbox)
 }
 END_TEST
 
+static int64_t put(sig_client *c, const char *sender, uint64_t ts)
+{
+    static const uint8_t content[] = {0x0a, 0x00};
+    sig_inbox_row row;
+    int64_t id = 0;
+
+    memset(&row, 0, sizeof(row));
+    row.sender = sender;
+    row.device = 1;
+    row.timestamp = ts;
+    row.content = content;
+    row.content_len = sizeof(content);
+    ck_assert_int_eq(sig_inbox_put(c, &row, &id), 0);
+    return id;
+}
+
+/* make the row with id `id` look received `days` days ago */
+static void age(st_db *db, int64_t id, int days)
+{
+    char sql[160];
+
+    snprintf(sql, sizeof(sql),
+             "UPDATE sig_inbox SET received_ms = received_ms - %d * 86400000 WHERE id = %lld",
+             days, (long long)id);
+    ck_assert_int_eq(sqlite3_exec(st_db_handle(db), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+START_TEST(test_inbox_prune)
+{
+    struct event_base *base = event_base_new();
+    const char *snd = "11111111-2222-4333-8444-555555555555";
+    st_db *db;
+    int64_t acct, acct2, a, b, r, d, e, f;
+    sig_client *c, *c2;
+    sig_config cfg;
+    seen s = {0};
+    int n = -1;
+
+    setup(&db, &acct);
+    ck_assert_int_eq(st_account_ensure(db, "@other:test", &acct2), 0);
+    cfg = config(acct);
+    cfg.inbox_keep_days = 10;
+    ck_assert_int_eq(sig_client_new(&c, base, db, &cfg, on_event, &s), 0);
+    cfg = config(acct2);
+    ck_assert_int_eq(sig_client_new(&c2, base, db, &cfg, NULL, NULL), 0);
+    a = put(c, snd, 1); /* old, done: pruned */
+    b = put(c, snd, 2); /* old, not done: kept (still to hand over) */
+    r = put(c, snd, 3); /* recent, done: kept */
+    d = put(c2, snd, 1); /* old, done, another account: kept */
+    ck_assert_int_eq(sig_client_done(c, a), 0);
+    ck_assert_int_eq(sig_client_done(c, r), 0);
+    ck_assert_int_eq(sig_client_done(c2, d), 0);
+    age(db, a, 50);
+    age(db, b, 50);
+    age(db, d, 50);
+    ck_assert_int_eq(sig_inbox_prune(c, ut_now_ms() - 45LL * 86400000, &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 1), 0);
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 2), 1);
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 3), 1);
+    ck_assert_int_eq(sig_inbox_seen(c2, snd, 1, 1), 1);
+    ck_assert_int_eq(sig_recv_redeliver(c), 0);
+    ck_assert_int_eq(s.n, 1); /* b is still handed over */
+    ck_assert_int_eq(s.id, b);
+
+    /* automatic: with inbox_keep_days 10, at most hourly */
+    e = put(c, snd, 4);
+    f = put(c, snd, 5);
+    ck_assert_int_eq(sig_client_done(c, e), 0);
+    ck_assert_int_eq(sig_client_done(c, f), 0);
+    age(db, e, 11);
+    age(db, f, 9);
+    ck_assert_int_eq(sig_client_done(c, f), 0); /* pruned within the hour: waits */
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 4), 1);
+    c->inbox_pruned_ms = ut_now_ms() - 3600001; /* an hour later */
+    ck_assert_int_eq(sig_client_done(c, f), 0);
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 4), 0); /* 11 days: gone */
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 5), 1); /* 9 days: kept */
+    ck_assert_int_eq(sig_inbox_seen(c, snd, 1, 2), 1); /* not done: kept */
+    sig_client_free(c2);
+    sig_client_free(c);
+    teardown(db);
+    event_base_free(base);
+}
+END_TEST
+
+START_TEST(test_peer_identity)
+{
+    struct event_base *base = event_base_new();
+    uint8_t k1[32], k2[32];
+    st_db *db;
+    int64_t acct;
+    sig_client *c;
+    sig_config cfg;
+    int changed = -1;
+
+    memset(k1, 1, sizeof(k1));
+    memset(k2, 2, sizeof(k2));
+    setup(&db, &acct);
+    cfg = config(acct);
+    ck_assert_int_eq(sig_client_new(&c, base, db, &cfg, NULL, NULL), 0);
+    /* first use: stored, no change */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k1, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k1, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    /* another peer is independent */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-b", k2, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    /* a different key: reported once, then trusted */
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k2, &changed), 0);
+    ck_assert_int_eq(changed, 1);
+    ck_assert_int_eq(sig_peer_identity(c, "peer-a", k2, &changed), 0);
+    ck_assert_int_eq(changed, 0);
+    sig_client_free(c);
+    teardown(db);
+    event_base_free(base);
+}
+END_TEST
+
 START_TEST(test_session_store)
 {
     struct event_base *base = event_base_new();
@@ -213,6 +336,8 @@ int main(void)
 
     tcase_add_test(tc, test_account_roundtrip);
     tcase_add_test(tc, test_inbox);
+    tcase_add_test(tc, test_inbox_prune);
+    tcase_add_test(tc, test_peer_identity);
     tcase_add_test(tc, test_session_store);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -1,7 +1,8 @@
 /* test_sn_h2.c - module/signal/net/sn_h2.c and sn_grpc.c without a network:
  * the client talks to an nghttp2 server session over an in-memory
  * bufferevent pair (no TLS). Requests, trailers, caps, timeouts, RFC 8441
- * streams, connection loss, freeing from inside callbacks. */
+ * streams, connection loss, freeing from inside callbacks, PING (answered,
+ * unanswered = a dead connection, cancelled) and the open-stream count. */
 #include "config.h"
 
 #include <stdio.h>
@@ -628,6 +629,69 @@ START_TEST(streaming_upload_and_download)
 }
 END_TEST
 
+typedef struct pinged {
+    int done, rc, closed_then;
+    fixture *f;
+} pinged;
+
+static void on_ping(sn_h2 *h2, int rc, void *ud)
+{
+    pinged *p = ud;
+
+    (void)h2;
+    p->done++;
+    p->rc = rc;
+    p->closed_then = p->f ? p->f->closed : 0;
+}
+
+START_TEST(ping_answered_unanswered_and_cancelled)
+{
+    fixture f;
+    pinged a = {0}, b = {0}, c = {0}, d = {0};
+    reply slow = {0};
+    sn_http_req req = {.method = "GET", .path = "/slow"};
+
+    setup_fx(&f, 0);
+    run_until(&f, &f.ready);
+    ck_assert_uint_eq(sn_h2_open_streams(f.h2), 0);
+    /* the server's nghttp2 answers PINGs */
+    ck_assert_int_eq(sn_h2_ping(f.h2, 2000, on_ping, &a), 0);
+    ck_assert_int_eq(sn_h2_ping(f.h2, 2000, on_ping, &b), SN_ERR_STATE);
+    ck_assert_int_eq(a.done, 0); /* never from inside sn_h2_ping */
+    run_until(&f, &a.done);
+    ck_assert_int_eq(a.rc, 0);
+    ck_assert_int_eq(f.closed, 0);
+
+    ck_assert_int_eq(sn_h2_request(f.h2, &req, on_reply, &slow), 0);
+    ck_assert_uint_eq(sn_h2_open_streams(f.h2), 1);
+    /* a peer that stops reading never answers: timeout, connection closed */
+    event_base_loop(f.base, EVLOOP_NONBLOCK); /* let the request go out */
+    bufferevent_disable(f.srv.bev, EV_READ);
+    c.f = &f;
+    ck_assert_int_eq(sn_h2_ping(f.h2, 150, on_ping, &c), 0);
+    run_until(&f, &c.done);
+    ck_assert_int_eq(c.rc, SN_ERR_TIMEOUT);
+    ck_assert_int_eq(c.closed_then, 0); /* reported before the close */
+    run_until(&f, &f.closed);
+    ck_assert_int_eq(f.close_err, SN_ERR_TIMEOUT);
+    ck_assert_int_eq(slow.done, 1);
+    ck_assert_int_eq(slow.rc, SN_ERR_TIMEOUT);
+    ck_assert_uint_eq(sn_h2_open_streams(f.h2), 0);
+    ck_assert_int_eq(sn_h2_ping(f.h2, 100, on_ping, &b), SN_ERR_CLOSED);
+    teardown_fx(&f);
+
+    /* freed with a PING outstanding: cancelled, exactly once */
+    setup_fx(&f, 0);
+    run_until(&f, &f.ready);
+    ck_assert_int_eq(sn_h2_ping(f.h2, 2000, on_ping, &d), 0);
+    sn_h2_free(f.h2);
+    f.h2 = NULL;
+    ck_assert_int_eq(d.done, 1);
+    ck_assert_int_eq(d.rc, SN_ERR_CANCELLED);
+    teardown_fx(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sn_h2");
@@ -641,6 +705,7 @@ static Suite *suite(void)
     tcase_add_test(tc, connection_loss_completes_everything_once);
     tcase_add_test(tc, free_from_inside_a_callback_and_pending_cancelled);
     tcase_add_test(tc, streaming_upload_and_download);
+    tcase_add_test(tc, ping_answered_unanswered_and_cancelled);
     suite_add_tcase(s, tc);
     return s;
 }
