@@ -18,3 +18,6 @@ EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
 	tests/e2e/bridge_lib.js
+# Attachments both ways through the bridge.
+TESTS += tests/e2e/bridge_media.js
+EXTRA_DIST += tests/e2e/bridge_media.js
