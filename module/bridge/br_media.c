@@ -41,6 +41,7 @@ struct br_media_state {
 typedef struct job {  /* the argument of an asynchronous step */
     br_bridge *b;
     int64_t id;
+    int as_bot;       /* sent as the bot: the host refused acting as the user */
 } job;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -293,6 +294,7 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
 }
 
 static void in_step(br_bridge *b, int64_t id);
+static void in_send_event(br_bridge *b, in_row *r, int as_bot);
 
 static void on_in_uploaded(void *arg, int status, json_t *body)
 {
@@ -324,11 +326,15 @@ static void on_in_sent(void *arg, int status, json_t *body)
     in_row r;
 
     if (in_load(b, j->id, &r)) {
-        clear_busy(b, DIR_IN, j->id);
         if (status == 200 && eid) {
+            clear_busy(b, DIR_IN, j->id);
             in_settle(b, j->id, IN_BRIDGED, eid, NULL);
             in_next(b, &r);
+        } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
+            /* the host does not let us act as the user: the bot posts it */
+            in_send_event(b, &r, 1);
         } else {
+            clear_busy(b, DIR_IN, j->id);
             /* as for text: the row stays and is retried at the next start */
             ut_logf(&b->log, UT_LOG_WARN,
                     "bridge: an attachment was not bridged (HTTP %d); will retry at restart", status);
@@ -338,7 +344,7 @@ static void on_in_sent(void *arg, int status, json_t *body)
     free(j);
 }
 
-static void in_send_event(br_bridge *b, in_row *r)
+static void in_send_event(br_bridge *b, in_row *r, int as_bot)
 {
     char room[256], as[320], txn[200];
     br_media_desc d;
@@ -348,7 +354,7 @@ static void in_send_event(br_bridge *b, in_row *r)
     if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
         goto later; /* flushed again when the portal is ready */
     if (r->from_me)
-        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? r->owner : b->bot);
+        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
     else if (br_puppet_mxid(b, r->sender, as, sizeof(as)) != 0)
         goto later;
     memset(&d, 0, sizeof(d));
@@ -360,8 +366,10 @@ static void in_send_event(br_bridge *b, in_row *r)
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
-    snprintf(txn, sizeof(txn), "sig-%s-%lld-a%d", r->sender, (long long)r->ts, r->idx);
+    snprintf(txn, sizeof(txn), "%s-%s-%lld-a%d", as_bot ? "sigme" : "sig", r->sender,
+             (long long)r->ts, r->idx);
     if (c && (j = job_new(b, r->id))) {
+        j->as_bot = as_bot;
         if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {
             json_decref(c);
             return;
@@ -430,7 +438,7 @@ static void in_step(br_bridge *b, int64_t id)
         in_upload(b, &r);
         break;
     default:
-        in_send_event(b, &r);
+        in_send_event(b, &r, 0);
         break;
     }
 out:

@@ -57,3 +57,6 @@ check_PROGRAMS += tests/unit/bridge/test_br_media
 tests_unit_bridge_test_br_media_SOURCES = tests/unit/bridge/test_br_media.c
 tests_unit_bridge_test_br_media_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_media_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_br_media.c
+FUZZ_LIST += fuzz_br_media
+fuzz_br_media_FUZZ_SRCS = module/bridge/br_media_conv.c

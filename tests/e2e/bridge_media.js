@@ -18,8 +18,9 @@ const { Homeserver, PNG } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
 
-const { EMPTY_DATA_MESSAGE, Proto } = require('@signalapp/mock-server');
+const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+const { ServiceId } = require('@signalapp/libsignal-client');
 
 let hs;
 let sb;
@@ -180,6 +181,31 @@ test('Signal -> Matrix: a tampered or oversized attachment becomes a notice nami
   assert.match(n2.getContent().body, /larger than this bridge's limit/);
 });
 
+test('Signal -> Matrix: a picture the user sends from the phone appears as the user', async () => {
+  const photo = Buffer.concat([PNG, crypto.randomBytes(5000)]);
+  const enc = encryptAttachment(photo);
+  const cdnKey = crypto.randomUUID();
+  await sb.mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
+  const ts = Date.now();
+  const message = { ...EMPTY_DATA_MESSAGE, body: null, timestamp: BigInt(ts), attachments: [{
+    attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size, digest: enc.digest,
+    contentType: 'image/png', fileName: 'from-phone.png' }] };
+  // the transcript Signal's apps send to linked devices (SyncMessage.Sent)
+  const env = await sb.phone.encryptContent(sb.device, {
+    content: { syncMessage: { content: { sent: {
+      destinationServiceIdBinary: ServiceId.parseFromServiceIdString(sb.contacts.Alice.device.aci).getServiceIdBinary(),
+      timestamp: BigInt(ts), message, destinationE164: null, unidentifiedStatus: null, isRecipientUpdate: null,
+      expirationStartTimestamp: null, storyMessage: null, storyMessageRecipients: null, editMessage: null,
+      destinationServiceId: null } }, stickerPackOperation: null, read: null, viewed: null, padding: null } },
+    pniSignatureMessage: null, senderKeyDistributionMessage: null,
+  }, { timestamp: ts });
+  await sb.mock.server.send(sb.device, env);
+  const ev = await until(() => inPortal((x) => x.body === 'from-phone.png')[0], 'the picture from the phone', 60000);
+  assert.equal(ev.getSender(), alice.getUserId(), 'sent as the user (double puppeting)');
+  assert.equal(ev.getContent().msgtype, 'm.image');
+  assert.ok((await download(ev.getContent().url)).equals(photo));
+});
+
 test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, names and types', async () => {
   assert.ok(portal, 'the portal from the first test');
   const pdf = crypto.randomBytes(77777);
@@ -232,4 +258,25 @@ test('a restart doubles no attachment and leaves no temp files behind', async ()
   assert.equal(inPortal((x) => x.msgtype === 'm.image').length, before + 1);
   const dir = path.join(hs.dir, 'signalbridge', 'media');
   assert.deepEqual(fs.readdirSync(dir), [], 'temp files removed');
+});
+
+test('a crash right after Signal handed over an image loses nothing and doubles nothing', async () => {
+  const photo = Buffer.concat([PNG, crypto.randomBytes(300 * 1024)]);
+  // sendRaw resolves once the bridge's Signal client acknowledged the
+  // message: kill the homeserver at once, wherever the bridge is then
+  await sendAttachments('crash caption', [{ bytes: photo, contentType: 'image/png', fileName: 'crash.png' }]);
+  hs.proc.kill('SIGKILL');
+  await hs.exited;
+  hs.proc = null;
+  await hs.start();
+  alice.stopClient();
+  alice = await client(hs, 'alice');
+  const ev = await until(() => inPortal((x) => x.body === 'crash.png')[0], 'the image after the crash', 60000);
+  assert.ok((await download(ev.getContent().url)).equals(photo), 'the bytes survived the crash');
+  await until(() => inPortal((x) => x.body === 'crash caption')[0], 'its caption', 30000);
+  // a later message proves the queue moved on; still one of each
+  await sb.send('Alice', 'after the crash');
+  await until(() => inPortal((x) => x.body === 'after the crash')[0], 'a text after the crash', 60000);
+  assert.equal(inPortal((x) => x.body === 'crash.png').length, 1, 'one image');
+  assert.equal(inPortal((x) => x.body === 'crash caption').length, 1, 'one caption');
 });
