@@ -53,6 +53,8 @@ struct br_signal {
     st_db *db;
     account *accounts;
     contact *contacts;
+    struct event_base *base; /* set first thing on the thread: s->loop may
+                                not be assigned yet when thread_init runs */
 };
 
 /* ---- events to the host loop ------------------------------------------- */
@@ -333,7 +335,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.trust_root = s->trust_root;
     cfg.account = a->id;
     cfg.log = &s->log;
-    if (sig_client_new(&a->c, br_loop_base(s->loop), s->db, &cfg, on_sig_event, a) != 0)
+    if (sig_client_new(&a->c, s->base, s->db, &cfg, on_sig_event, a) != 0)
         goto fail;
     a->next = s->accounts;
     s->accounts = a;
@@ -629,7 +631,7 @@ static void thread_init(void *arg, struct event_base *base)
     sqlite3_stmt *st = NULL;
     char err[256];
 
-    (void)base;
+    s->base = base;
     if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0)
         return;
     if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK)
