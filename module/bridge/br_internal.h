@@ -73,12 +73,12 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
 void br_portal_resume(br_bridge *b);
 long br_usage_count(br_bridge *b);
 /* For br_media.c: the portal's room (1 ready, 0 absent, -1 being made);
- * a Signal user's ghost; bridge (again) the one unbridged inbox row
- * (owner, sender, ts), if any. */
+ * a Signal user's ghost; bridge (again) the chat's unbridged inbox rows
+ * from Signal timestamp `ts` on, in order. */
 int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
                    char *room, size_t n);
 int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
-void br_portal_bridge_row(br_bridge *b, const char *owner, const char *chat_id,
-                          const char *sender, int64_t ts);
+void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
+                          int64_t ts);
 
 #endif

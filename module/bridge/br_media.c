@@ -274,7 +274,7 @@ static void in_set_state(br_bridge *b, int64_t id, int state, const char *mxc)
 /* A row finished (either way): bridge what waits behind it. */
 static void in_next(br_bridge *b, const in_row *r)
 {
-    br_portal_bridge_row(b, r->owner, r->chat_id, r->sender, r->ts);
+    br_portal_flush_from(b, r->owner, r->chat_id, r->ts);
 }
 
 static void in_fail(br_bridge *b, in_row *r, const char *reason)
@@ -334,10 +334,10 @@ static void on_in_sent(void *arg, int status, json_t *body)
             /* the host does not let us act as the user: the bot posts it */
             in_send_event(b, &r, 1);
         } else {
-            clear_busy(b, DIR_IN, j->id);
-            /* as for text: the row stays and is retried at the next start */
-            ut_logf(&b->log, UT_LOG_WARN,
-                    "bridge: an attachment was not bridged (HTTP %d); will retry at restart", status);
+            /* Settle it: later messages of the chat wait behind it. */
+            char why[128];
+            snprintf(why, sizeof(why), "the homeserver refused to post it (HTTP %d)", status);
+            in_fail(b, &r, why);
         }
         in_row_clean(&r);
     }
@@ -499,10 +499,12 @@ int br_media_hold(br_bridge *b, const char *owner, const char *chat_id,
         "UPDATE br_inbox SET event_id = coalesce((SELECT event_id FROM br_media_in"
         " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NOT NULL"
         " ORDER BY idx LIMIT 1), '') WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
+    static const char earlier[] =
+        "SELECT 1 FROM br_media_in WHERE owner_mxid = ?1 AND chat_id = ?2 AND ts < ?3"
+        " AND state < 3 LIMIT 1";
     sqlite3_stmt *st = st_db_stmt(b->db, next);
     int64_t id = 0;
 
-    (void)chat_id;
     if (st) {
         sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
@@ -514,6 +516,17 @@ int br_media_hold(br_bridge *b, const char *owner, const char *chat_id,
     if (id) {
         in_step(b, id);
         return 1;
+    }
+    /* Keep the chat in order: an earlier message's attachments are still
+     * on their way; bridging them flushes this row after them. */
+    if ((st = st_db_stmt(b->db, earlier))) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, ts);
+        id = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (id)
+            return 1;
     }
     if (body && *body)
         return 0; /* the caption, after its attachments */

@@ -9,8 +9,10 @@
  * m.audio / m.file with the txn id "sig-<sender>-<ts>-a<idx>" (a replay
  * after a restart cannot duplicate it), delete the temp file. The caption
  * (the message body) follows as its own m.text once every attachment is
- * finished. A failure (digest, size, HTTP) becomes a notice in the room
- * naming the reason; the row is marked failed and the next one goes on.
+ * finished, and later messages of the chat wait for it, so the room shows
+ * the chat in Signal's order. A failure (digest, size, HTTP) becomes a
+ * notice in the room naming the reason; the row is marked failed and the
+ * next one goes on.
  *
  * Matrix -> Signal: m.image / m.file / m.video / m.audio become a
  * br_outbox row (state 3: driven from here) plus a br_media_out row, then
@@ -97,9 +99,12 @@ void br_media_free(struct br_bridge *b);
  * code, in which case the message must not be confirmed. */
 int br_media_store(struct br_bridge *b, const struct br_net_event *ev);
 
-/* The inbox row (owner, sender, ts) is about to be sent as text: 1 when it
- * must not be (its attachments are still on their way, which this call
- * moves along, or it has no body and was settled here), 0 to send. */
+/* The inbox row (owner, sender, ts) of chat_id is about to be sent as
+ * text: 1 when it must not be now (its attachments are still on their
+ * way, which this call moves along; or an earlier message of the chat
+ * still has attachments on their way, so the chat stays in order; or it
+ * has no body and was settled here), 0 to send it. Held rows are flushed
+ * again when the attachments before them are finished. */
 int br_media_hold(struct br_bridge *b, const char *owner, const char *chat_id,
                   const char *sender, int64_t ts, const char *body);
 

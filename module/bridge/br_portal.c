@@ -732,28 +732,23 @@ int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
     return puppet_mxid(b, aci, out, n);
 }
 
-void br_portal_bridge_row(br_bridge *b, const char *owner, const char *chat_id,
-                          const char *sender, int64_t ts)
+void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
+                          int64_t ts)
 {
     static const char sql[] =
-        "SELECT from_me, body FROM br_inbox WHERE owner_mxid = ?1 AND sender = ?2"
-        " AND ts = ?3 AND event_id IS NULL";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    char *body = NULL;
-    int from_me = 0, found = 0;
+        "SELECT sender, ts, from_me, body FROM br_inbox WHERE owner_mxid = ?1"
+        " AND chat_id = ?2 AND ts >= ?3 AND event_id IS NULL ORDER BY ts";
+    sqlite3_stmt *st = NULL;
 
-    if (!st)
+    /* Not the cache: bridge_inbox_row uses cached statements meanwhile. */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, ts);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        found = 1;
-        from_me = sqlite3_column_int(st, 0);
-        body = strdup(sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-    }
-    sqlite3_reset(st);
-    if (found && body)
-        bridge_inbox_row(b, owner, chat_id, sender, ts, from_me, body);
-    free(body);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        bridge_inbox_row(b, owner, chat_id, (const char *)sqlite3_column_text(st, 0),
+                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
+                         (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
 }

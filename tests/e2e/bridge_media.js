@@ -116,7 +116,7 @@ test.after(async () => {
   if (sb) await sb.close();
 });
 
-test('Signal -> Matrix: an image with a caption becomes m.image with the same bytes, then the caption', async () => {
+test('Signal -> Matrix: an image with a caption becomes m.image with the same bytes, then the caption', { timeout: 180000 }, async () => {
   const photo = Buffer.concat([PNG, crypto.randomBytes(50 * 1024)]); // a PNG with trailing bytes
   await sendAttachments('look at this', [{ bytes: photo, contentType: 'image/png', fileName: 'cat.png',
                                            width: 640, height: 480 }]);
@@ -136,7 +136,7 @@ test('Signal -> Matrix: an image with a caption becomes m.image with the same by
   assert.ok(events.indexOf(caption) > events.indexOf(ev), 'the caption follows its image');
 });
 
-test('Signal -> Matrix: several attachments without a caption, in order, with sensible names', async () => {
+test('Signal -> Matrix: several attachments without a caption, in order, with sensible names', { timeout: 180000 }, async () => {
   const clip = crypto.randomBytes(30000);
   const doc = crypto.randomBytes(1234);
   const voice = crypto.randomBytes(999);
@@ -164,7 +164,19 @@ test('Signal -> Matrix: several attachments without a caption, in order, with se
   assert.equal(inPortal((x) => x.msgtype === 'm.text' && !x.body).length, 0);
 });
 
-test('Signal -> Matrix: a tampered or oversized attachment becomes a notice naming the reason', async () => {
+test('Signal -> Matrix: a text sent right after a big photo stays after it', { timeout: 180000 }, async () => {
+  const big = crypto.randomBytes(3 * 1024 * 1024);
+  await sendAttachments(null, [{ bytes: big, contentType: 'image/jpeg', fileName: 'big.jpg' }]);
+  await sb.send('Alice', 'right after the photo');
+  const text = await until(() => inPortal((x) => x.body === 'right after the photo')[0], 'the text', 60000);
+  const img = inPortal((x) => x.body === 'big.jpg')[0];
+  assert.ok(img, 'the photo is already there when the text arrives');
+  const events = messages(alice, portal);
+  assert.ok(events.indexOf(img) < events.indexOf(text), 'photo first, as on Signal');
+  assert.ok((await download(img.getContent().url)).equals(big));
+});
+
+test('Signal -> Matrix: a tampered or oversized attachment becomes a notice naming the reason', { timeout: 180000 }, async () => {
   await sendAttachments('tampered', [{ bytes: crypto.randomBytes(4000), contentType: 'image/jpeg', fileName: 'bad.jpg' }],
                         { tamper: true });
   const n1 = await until(() => inPortal((x) => /bad\.jpg.*could not be bridged/.test(x.body))[0], 'the digest notice', 60000);
@@ -181,7 +193,7 @@ test('Signal -> Matrix: a tampered or oversized attachment becomes a notice nami
   assert.match(n2.getContent().body, /larger than this bridge's limit/);
 });
 
-test('Signal -> Matrix: a picture the user sends from the phone appears as the user', async () => {
+test('Signal -> Matrix: a picture the user sends from the phone appears as the user', { timeout: 180000 }, async () => {
   const photo = Buffer.concat([PNG, crypto.randomBytes(5000)]);
   const enc = encryptAttachment(photo);
   const cdnKey = crypto.randomUUID();
@@ -206,7 +218,7 @@ test('Signal -> Matrix: a picture the user sends from the phone appears as the u
   assert.ok((await download(ev.getContent().url)).equals(photo));
 });
 
-test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, names and types', async () => {
+test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, names and types', { timeout: 180000 }, async () => {
   assert.ok(portal, 'the portal from the first test');
   const pdf = crypto.randomBytes(77777);
   const url = await upload(pdf, 'report.pdf', 'application/pdf');
@@ -237,7 +249,7 @@ test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, n
   assert.ok(r3.bytes.equals(txt));
 });
 
-test('Matrix -> Signal: a file the homeserver cannot serve gives a notice naming the reason', async () => {
+test('Matrix -> Signal: a file the homeserver cannot serve gives a notice naming the reason', { timeout: 180000 }, async () => {
   await alice.sendMessage(portal, { msgtype: 'm.file', body: 'gone.bin', url: `mxc://${SERVER}/doesnotexist` });
   const n = await until(() => inPortal((x) => /not delivered to Signal/.test(x.body))[0], 'the failure notice', 30000);
   assert.equal(n.getSender(), BOT);
@@ -246,7 +258,7 @@ test('Matrix -> Signal: a file the homeserver cannot serve gives a notice naming
   await until(() => inPortal((x) => /encrypted rooms/.test(x.body))[0], 'the encrypted-file notice', 30000);
 });
 
-test('a restart doubles no attachment and leaves no temp files behind', async () => {
+test('a restart doubles no attachment and leaves no temp files behind', { timeout: 180000 }, async () => {
   const before = inPortal((x) => x.msgtype === 'm.image').length;
   await hs.stop();
   await hs.start();
@@ -260,7 +272,7 @@ test('a restart doubles no attachment and leaves no temp files behind', async ()
   assert.deepEqual(fs.readdirSync(dir), [], 'temp files removed');
 });
 
-test('a crash right after Signal handed over an image loses nothing and doubles nothing', async () => {
+test('a crash right after Signal handed over an image loses nothing and doubles nothing', { timeout: 180000 }, async () => {
   const photo = Buffer.concat([PNG, crypto.randomBytes(300 * 1024)]);
   // sendRaw resolves once the bridge's Signal client acknowledged the
   // message: kill the homeserver at once, wherever the bridge is then
