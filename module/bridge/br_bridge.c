@@ -235,6 +235,8 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_net_event_free(ev);
         return;
     }
+    if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
+        br_media_online(b, ev->owner); /* files that waited for Signal */
     switch (ev->kind) {
     case BR_NET_LINK_URL:
     case BR_NET_LINKED:
@@ -249,8 +251,10 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_net_event_free(ev);
         break;
     case BR_NET_SEND_RESULT:
-        br_media_sent(b, ev); /* a file's temp copy; then as for text */
-        br_portal_net_event(b, ev);
+        if (br_media_sent(b, ev)) /* a file waiting for the connection */
+            br_net_event_free(ev);
+        else
+            br_portal_net_event(b, ev);
         break;
     default:
         br_portal_net_event(b, ev);

@@ -723,17 +723,43 @@ out:
     free(r.caption);
 }
 
-void br_media_sent(br_bridge *b, const br_net_event *ev)
+int br_media_sent(br_bridge *b, const br_net_event *ev)
 {
     out_row r;
     int64_t id = (int64_t)ev->outbox_id;
 
     if (!b->media || !out_load(b, id, &r))
-        return; /* a text message */
+        return 0; /* a text message */
+    clear_busy(b, DIR_OUT, id);
+    if (ev->code == BR_NET_ERR_OFFLINE && r.state == OUT_HANDED) {
+        /* not sent: the file stays and goes out on reconnection */
+        out_set(b, id, OUT_DOWNLOADED, NULL);
+        free(r.caption);
+        return 1;
+    }
     out_set(b, id, OUT_FINISHED, NULL);
     out_cleanup(b, id, r.name);
-    clear_busy(b, DIR_OUT, id);
     free(r.caption);
+    return 0;
+}
+
+void br_media_online(br_bridge *b, const char *owner)
+{
+    static const char sql[] =
+        "SELECT m.outbox_id FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
+        " WHERE o.owner_mxid = ?1 AND m.state = 1 ORDER BY m.outbox_id";
+    sqlite3_stmt *st = NULL;
+    int64_t ids[256];
+    size_t n = 0, i;
+
+    if (!b->media || sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    for (i = 0; i < n; i++)
+        out_step(b, ids[i]);
 }
 
 void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,

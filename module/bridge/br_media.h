@@ -110,8 +110,12 @@ int br_media_hold(struct br_bridge *b, const char *owner, const char *chat_id,
 
 /* BR_NET_DOWNLOADED; does not free ev. */
 void br_media_downloaded(struct br_bridge *b, const struct br_net_event *ev);
-/* Any SEND_RESULT, before the portal reports it; does not free ev. */
-void br_media_sent(struct br_bridge *b, const struct br_net_event *ev);
+/* Any SEND_RESULT, before the portal reports it; does not free ev.
+ * Returns 1 when the result is not final (a file that waits for the
+ * Signal connection: the caller drops it without a notice), else 0. */
+int br_media_sent(struct br_bridge *b, const struct br_net_event *ev);
+/* The Signal side of `owner` is connected: send the files that waited. */
+void br_media_online(struct br_bridge *b, const char *owner);
 
 /* A file event from the portal's owner, already admitted (linked, within
  * the monthly limit). */

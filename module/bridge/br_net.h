@@ -36,7 +36,9 @@ enum {
     BR_NET_ERR_INTERNAL = 5,
     BR_NET_ERR_DIGEST = 6,    /* an attachment failed its digest/MAC check */
     BR_NET_ERR_TOO_BIG = 7,   /* an attachment over the size limit */
-    BR_NET_ERR_HTTP = 8       /* the CDN answered with an error */
+    BR_NET_ERR_HTTP = 8,      /* the CDN answered with an error */
+    BR_NET_ERR_OFFLINE = 9    /* send_file: not connected now; try again
+                                 after CONNECTION code 1 */
 };
 
 /* An attachment of a MESSAGE. The pointer is the network's own handle for

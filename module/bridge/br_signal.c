@@ -532,7 +532,8 @@ static void media_op_run(br_signal *s, op *o)
                : SIG_ERR_NOT_LINKED;
         if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
-            ev->code = net_code(rc);
+            ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
+                     ? BR_NET_ERR_OFFLINE : net_code(rc);
             ev->text = dup(sig_strerror(rc));
             emit(s, ev);
         }

@@ -249,6 +249,36 @@ test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, n
   assert.ok(r3.bytes.equals(txt));
 });
 
+test('Matrix -> Signal: a file sent while Signal is unreachable goes out on reconnection', { timeout: 180000 }, async () => {
+  // Signal becomes unreachable: refuse new connections, drop the open ones
+  let blocked = true;
+  const refuse = (sock) => { if (blocked) sock.destroy(); };
+  sb.mock.server.https.prependListener('connection', refuse);
+  sb.mock.destroySockets();
+  const status = async () => {
+    const before = messages(alice, botRoom, BOT).length;
+    await alice.sendTextMessage(botRoom, 'status');
+    return (await until(() => messages(alice, botRoom, BOT)[before], 'the status', 30000)).getContent().body;
+  };
+  try {
+    await until(async () => /connecting/.test(await status()), 'the bridge notices Signal is gone', 30000);
+    const data = crypto.randomBytes(4321);
+    const url = await upload(data, 'offline.bin', 'application/octet-stream');
+    const before = inPortal((x) => /not delivered to Signal/.test(x.body)).length;
+    await alice.sendMessage(portal, { msgtype: 'm.file', body: 'offline.bin', url });
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(inPortal((x) => /not delivered to Signal/.test(x.body)).length, before,
+                 'no failure notice while Signal is unreachable');
+    assert.ok(!got.some((m) => m.dataMessage?.attachments?.some((a) => a.fileName === 'offline.bin')));
+    blocked = false;
+    const r = await receivedFile('offline.bin');
+    assert.ok(r.bytes.equals(data), 'sent once Signal was back');
+  } finally {
+    blocked = false;
+    sb.mock.server.https.removeListener('connection', refuse);
+  }
+});
+
 test('Matrix -> Signal: a file the homeserver cannot serve gives a notice naming the reason', { timeout: 180000 }, async () => {
   await alice.sendMessage(portal, { msgtype: 'm.file', body: 'gone.bin', url: `mxc://${SERVER}/doesnotexist` });
   const n = await until(() => inPortal((x) => /not delivered to Signal/.test(x.body))[0], 'the failure notice', 30000);
