@@ -1,5 +1,6 @@
 /*
- * br_media.c - attachments both ways (contract in br_media.h).
+ * br_media.c - attachments: the shared helpers, Signal -> Matrix, and the
+ * lifecycle (contract in br_media.h; Matrix -> Signal is br_media_out.c).
  *
  * Each file moves through states stored in its row, so a restart resumes
  * where it stopped: a temp file is only trusted once its row says it was
@@ -20,33 +21,11 @@
 
 #include <sqlite3.h>
 
-#include "br_internal.h"
-#include "br_media.h"
-
-enum { IN_STORED = 0, IN_DOWNLOADED, IN_UPLOADED, IN_BRIDGED, IN_FAILED };
-enum { OUT_STORED = 0, OUT_DOWNLOADED, OUT_HANDED, OUT_FINISHED };
-enum { DIR_IN = 0, DIR_OUT = 1 };
-
-typedef struct busy {
-    int dir;
-    int64_t id;
-    struct busy *next;
-} busy;
-
-struct br_media_state {
-    char dir[4096];   /* <data_dir>/media */
-    busy *busy;
-};
-
-typedef struct job {  /* the argument of an asynchronous step */
-    br_bridge *b;
-    int64_t id;
-    int as_bot;       /* sent as the bot: the host refused acting as the user */
-} job;
+#include "br_media_int.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int is_busy(br_bridge *b, int dir, int64_t id)
+int br_media_busy_test(br_bridge *b, int dir, int64_t id)
 {
     busy *x;
 
@@ -56,11 +35,11 @@ static int is_busy(br_bridge *b, int dir, int64_t id)
     return 0;
 }
 
-static int set_busy(br_bridge *b, int dir, int64_t id)
+int br_media_busy_set(br_bridge *b, int dir, int64_t id)
 {
     busy *x;
 
-    if (!b->media || is_busy(b, dir, id) || !(x = calloc(1, sizeof(*x))))
+    if (!b->media || br_media_busy_test(b, dir, id) || !(x = calloc(1, sizeof(*x))))
         return 0;
     x->dir = dir;
     x->id = id;
@@ -69,7 +48,7 @@ static int set_busy(br_bridge *b, int dir, int64_t id)
     return 1;
 }
 
-static void clear_busy(br_bridge *b, int dir, int64_t id)
+void br_media_busy_clear(br_bridge *b, int dir, int64_t id)
 {
     busy **pp, *x;
 
@@ -82,7 +61,7 @@ static void clear_busy(br_bridge *b, int dir, int64_t id)
         }
 }
 
-static job *job_new(br_bridge *b, int64_t id)
+job *br_media_job(br_bridge *b, int64_t id)
 {
     job *j = calloc(1, sizeof(*j));
 
@@ -93,18 +72,18 @@ static job *job_new(br_bridge *b, int64_t id)
     return j;
 }
 
-static void in_path(br_bridge *b, int64_t id, char *out, size_t n)
+void br_media_in_path(br_bridge *b, int64_t id, char *out, size_t n)
 {
     snprintf(out, n, "%s/in-%" PRId64, b->media->dir, id);
 }
 
-static void out_dir(br_bridge *b, int64_t id, char *out, size_t n)
+void br_media_out_dir(br_bridge *b, int64_t id, char *out, size_t n)
 {
     snprintf(out, n, "%s/out-%" PRId64, b->media->dir, id);
 }
 
 /* Whole file into memory, at most max bytes. */
-static int read_all(const char *path, size_t max, uint8_t **out, size_t *len)
+int br_media_read_all(const char *path, size_t max, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     uint8_t *d = NULL;
@@ -137,7 +116,7 @@ out:
     return rc;
 }
 
-static int write_all(const char *path, const void *data, size_t len)
+int br_media_write_all(const char *path, const void *data, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     const uint8_t *p = data;
@@ -163,7 +142,7 @@ static int write_all(const char *path, const void *data, size_t len)
     return 0;
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t n)
+void br_media_col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -202,9 +181,9 @@ static int in_load(br_bridge *b, int64_t id, in_row *r)
         int plen = sqlite3_column_bytes(st, 6);
 
         r->id = id;
-        col_text(st, 0, r->owner, sizeof(r->owner));
-        col_text(st, 1, r->chat_id, sizeof(r->chat_id));
-        col_text(st, 2, r->sender, sizeof(r->sender));
+        br_media_col_text(st, 0, r->owner, sizeof(r->owner));
+        br_media_col_text(st, 1, r->chat_id, sizeof(r->chat_id));
+        br_media_col_text(st, 2, r->sender, sizeof(r->sender));
         r->ts = sqlite3_column_int64(st, 3);
         r->idx = sqlite3_column_int(st, 4);
         r->from_me = sqlite3_column_int(st, 5);
@@ -213,15 +192,15 @@ static int in_load(br_bridge *b, int64_t id, in_row *r)
             r->pointer_len = (size_t)plen;
         }
         r->has_type = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        col_text(st, 7, r->content_type, sizeof(r->content_type));
+        br_media_col_text(st, 7, r->content_type, sizeof(r->content_type));
         r->has_name = sqlite3_column_type(st, 8) != SQLITE_NULL;
-        col_text(st, 8, r->file_name, sizeof(r->file_name));
+        br_media_col_text(st, 8, r->file_name, sizeof(r->file_name));
         r->size = (uint64_t)sqlite3_column_int64(st, 9);
         r->width = (uint32_t)sqlite3_column_int64(st, 10);
         r->height = (uint32_t)sqlite3_column_int64(st, 11);
         r->flags = (uint32_t)sqlite3_column_int64(st, 12);
         r->state = sqlite3_column_int(st, 13);
-        col_text(st, 14, r->mxc, sizeof(r->mxc));
+        br_media_col_text(st, 14, r->mxc, sizeof(r->mxc));
         found = 1;
     }
     sqlite3_reset(st);
@@ -253,7 +232,7 @@ static void in_settle(br_bridge *b, int64_t id, int state, const char *event_id,
         sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
         st_db_step_done(b->db, st);
     }
-    in_path(b, id, path, sizeof(path));
+    br_media_in_path(b, id, path, sizeof(path));
     unlink(path);
 }
 
@@ -289,7 +268,7 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
         br_mgmt_room(b, r->owner, room, sizeof(room)))
         br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
                   reason);
-    clear_busy(b, DIR_IN, r->id);
+    br_media_busy_clear(b, DIR_IN, r->id);
     in_next(b, r);
 }
 
@@ -306,7 +285,7 @@ static void on_in_uploaded(void *arg, int status, json_t *body)
     if (in_load(b, j->id, &r)) {
         if (status == 200 && mxc) {
             in_set_state(b, j->id, IN_UPLOADED, mxc);
-            clear_busy(b, DIR_IN, j->id);
+            br_media_busy_clear(b, DIR_IN, j->id);
             in_step(b, j->id);
         } else {
             char why[128];
@@ -327,7 +306,7 @@ static void on_in_sent(void *arg, int status, json_t *body)
 
     if (in_load(b, j->id, &r)) {
         if (status == 200 && eid) {
-            clear_busy(b, DIR_IN, j->id);
+            br_media_busy_clear(b, DIR_IN, j->id);
             in_settle(b, j->id, IN_BRIDGED, eid, NULL);
             in_next(b, &r);
         } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
@@ -368,7 +347,7 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     /* Deterministic: a replay after a restart cannot duplicate it. */
     snprintf(txn, sizeof(txn), "%s-%s-%lld-a%d", as_bot ? "sigme" : "sig", r->sender,
              (long long)r->ts, r->idx);
-    if (c && (j = job_new(b, r->id))) {
+    if (c && (j = br_media_job(b, r->id))) {
         j->as_bot = as_bot;
         if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {
             json_decref(c);
@@ -378,7 +357,7 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     }
     json_decref(c);
 later:
-    clear_busy(b, DIR_IN, r->id);
+    br_media_busy_clear(b, DIR_IN, r->id);
 }
 
 static void in_upload(br_bridge *b, in_row *r)
@@ -390,12 +369,12 @@ static void in_upload(br_bridge *b, in_row *r)
     job *j;
     int rc;
 
-    in_path(b, r->id, path, sizeof(path));
-    rc = read_all(path, BR_MEDIA_MAX, &data, &len);
+    br_media_in_path(b, r->id, path, sizeof(path));
+    rc = br_media_read_all(path, BR_MEDIA_MAX, &data, &len);
     if (rc == UT_ERR_IO) {
         /* the temp file is gone (cleaned by hand?): fetch it again */
         in_set_state(b, r->id, IN_STORED, NULL);
-        clear_busy(b, DIR_IN, r->id);
+        br_media_busy_clear(b, DIR_IN, r->id);
         in_step(b, r->id);
         return;
     }
@@ -405,7 +384,7 @@ static void in_upload(br_bridge *b, in_row *r)
         return;
     }
     br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
-    if (!(j = job_new(b, r->id)) ||
+    if (!(j = br_media_job(b, r->id)) ||
         mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {
         free(j);
         in_fail(b, r, "the homeserver's media repository is not available");
@@ -419,17 +398,17 @@ static void in_step(br_bridge *b, int64_t id)
     in_row r;
     int rc;
 
-    if (!b->media || is_busy(b, DIR_IN, id) || !in_load(b, id, &r))
+    if (!b->media || br_media_busy_test(b, DIR_IN, id) || !in_load(b, id, &r))
         return;
-    if (r.state >= IN_BRIDGED || !set_busy(b, DIR_IN, id))
+    if (r.state >= IN_BRIDGED || !br_media_busy_set(b, DIR_IN, id))
         goto out;
     switch (r.state) {
     case IN_STORED:
         if (!b->have_net || !b->net.download) {
-            clear_busy(b, DIR_IN, id); /* stays stored for a later start */
+            br_media_busy_clear(b, DIR_IN, id); /* stays stored for a later start */
             break;
         }
-        in_path(b, id, path, sizeof(path));
+        br_media_in_path(b, id, path, sizeof(path));
         rc = b->net.download(b->net.ctx, r.owner, r.pointer, r.pointer_len, path, (uint64_t)id);
         if (rc != 0)
             in_fail(b, &r, "the Signal side could not start the download");
@@ -562,7 +541,7 @@ void br_media_downloaded(br_bridge *b, const br_net_event *ev)
     if (r.state == IN_STORED) {
         if (ev->code == 0) {
             in_set_state(b, id, IN_DOWNLOADED, NULL);
-            clear_busy(b, DIR_IN, id);
+            br_media_busy_clear(b, DIR_IN, id);
             in_step(b, id);
         } else {
             in_fail(b, &r, net_reason(ev));
@@ -571,279 +550,17 @@ void br_media_downloaded(br_bridge *b, const br_net_event *ev)
     in_row_clean(&r);
 }
 
-/* ---- Matrix -> Signal --------------------------------------------------- */
-
-typedef struct out_row {
-    char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
-    char *caption;
-    int state;
-} out_row;
-
-static int out_load(br_bridge *b, int64_t id, out_row *r)
-{
-    static const char sql[] =
-        "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state"
-        " FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    memset(r, 0, sizeof(*r));
-    if (!st)
-        return 0;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        col_text(st, 0, r->owner, sizeof(r->owner));
-        col_text(st, 1, r->chat_id, sizeof(r->chat_id));
-        col_text(st, 2, r->mxc, sizeof(r->mxc));
-        col_text(st, 3, r->content_type, sizeof(r->content_type));
-        col_text(st, 4, r->name, sizeof(r->name));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            r->caption = strdup((const char *)sqlite3_column_text(st, 5));
-        r->state = sqlite3_column_int(st, 6);
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
-}
-
-static void out_set(br_bridge *b, int64_t id, int state, const char *content_type)
-{
-    static const char sql[] =
-        "UPDATE br_media_out SET state = ?2, content_type = coalesce(content_type, ?3)"
-        " WHERE outbox_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, state);
-    sqlite3_bind_text(st, 3, content_type, -1, SQLITE_STATIC);
-    st_db_step_done(b->db, st);
-}
-
-static void out_cleanup(br_bridge *b, int64_t id, const char *name)
-{
-    char dir[4200], path[4500];
-
-    out_dir(b, id, dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    unlink(path);
-    rmdir(dir);
-}
-
-/* Report a failure before Signal got the file through the portal's usual
- * send-failure path (which names the reason in the room). */
-static void out_fail(br_bridge *b, int64_t id, const char *owner, const char *reason)
-{
-    br_net_event *ev = calloc(1, sizeof(*ev));
-
-    ut_logf(&b->log, UT_LOG_WARN, "bridge: file %" PRId64 " not sent to Signal: %s", id, reason);
-    if (!ev || !(ev->owner = strdup(owner)) || !(ev->text = strdup(reason))) {
-        br_net_event_free(ev);
-        clear_busy(b, DIR_OUT, id);
-        return;
-    }
-    ev->kind = BR_NET_SEND_RESULT;
-    ev->outbox_id = (uint64_t)id;
-    ev->code = BR_NET_ERR_INTERNAL;
-    br_media_sent(b, ev);
-    br_portal_net_event(b, ev); /* frees ev */
-}
-
-static void out_step(br_bridge *b, int64_t id);
-
-static void on_out_fetched(void *arg, int status, const char *content_type,
-                           const void *data, size_t len)
-{
-    job *j = arg;
-    br_bridge *b = j->b;
-    char dir[4200], path[4500], why[160];
-    out_row r;
-
-    if (!b->media || !out_load(b, j->id, &r)) {
-        free(j);
-        return;
-    }
-    if (status != 200) {
-        snprintf(why, sizeof(why), "the file could not be fetched from the homeserver (HTTP %d)", status);
-        out_fail(b, j->id, r.owner, why);
-    } else if (len > BR_MEDIA_MAX) {
-        out_fail(b, j->id, r.owner, "the file is larger than this bridge's limit");
-    } else {
-        out_dir(b, j->id, dir, sizeof(dir));
-        snprintf(path, sizeof(path), "%s/%s", dir, r.name);
-        if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || write_all(path, data, len) != 0) {
-            out_fail(b, j->id, r.owner, "the bridge could not store the file");
-        } else {
-            out_set(b, j->id, OUT_DOWNLOADED,
-                    content_type && *content_type ? content_type : NULL);
-            clear_busy(b, DIR_OUT, j->id);
-            out_step(b, j->id);
-        }
-    }
-    free(r.caption);
-    free(j);
-}
-
-static void out_step(br_bridge *b, int64_t id)
-{
-    char dir[4200], path[4500];
-    struct stat sb;
-    out_row r;
-    job *j;
-    int rc;
-
-    if (!b->media || is_busy(b, DIR_OUT, id) || !out_load(b, id, &r))
-        return;
-    if (r.state >= OUT_FINISHED || !set_busy(b, DIR_OUT, id))
-        goto out;
-    out_dir(b, id, dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/%s", dir, r.name);
-    if (r.state != OUT_STORED && stat(path, &sb) != 0)
-        r.state = OUT_STORED; /* the temp file is gone: fetch it again */
-    if (r.state == OUT_STORED) {
-        if (!(j = job_new(b, id)) || mx_download(b->mx, r.mxc, on_out_fetched, j) != 0) {
-            free(j);
-            out_fail(b, id, r.owner, "the homeserver's media repository is not available");
-        }
-        goto out;
-    }
-    if (!b->have_net || !b->net.send_file) {
-        out_fail(b, id, r.owner, "the Signal side of the bridge is not running");
-        goto out;
-    }
-    rc = b->net.send_file(b->net.ctx, r.owner, r.chat_id, path,
-                          *r.content_type ? r.content_type : "application/octet-stream",
-                          r.caption, (uint64_t)id);
-    if (rc != 0)
-        out_fail(b, id, r.owner, "the Signal side could not take the file");
-    else
-        out_set(b, id, OUT_HANDED, NULL); /* busy until SEND_RESULT */
-out:
-    free(r.caption);
-}
-
-int br_media_sent(br_bridge *b, const br_net_event *ev)
-{
-    out_row r;
-    int64_t id = (int64_t)ev->outbox_id;
-
-    if (!b->media || !out_load(b, id, &r))
-        return 0; /* a text message */
-    clear_busy(b, DIR_OUT, id);
-    if (ev->code == BR_NET_ERR_OFFLINE && r.state == OUT_HANDED) {
-        /* not sent: the file stays and goes out on reconnection */
-        out_set(b, id, OUT_DOWNLOADED, NULL);
-        free(r.caption);
-        return 1;
-    }
-    out_set(b, id, OUT_FINISHED, NULL);
-    out_cleanup(b, id, r.name);
-    free(r.caption);
-    return 0;
-}
-
-void br_media_online(br_bridge *b, const char *owner)
-{
-    static const char sql[] =
-        "SELECT m.outbox_id FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
-        " WHERE o.owner_mxid = ?1 AND m.state = 1 ORDER BY m.outbox_id";
-    sqlite3_stmt *st = NULL;
-    int64_t ids[256];
-    size_t n = 0, i;
-
-    if (!b->media || sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    for (i = 0; i < n; i++)
-        out_step(b, ids[i]);
-}
-
-void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
-                          const char *chat_id)
-{
-    static const char ins[] =
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, 3) ON CONFLICT(event_id) DO NOTHING";
-    static const char ins_media[] =
-        "INSERT INTO br_media_out(outbox_id, mxc, content_type, file_name, caption)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)";
-    br_media_request rq;
-    sqlite3_stmt *st;
-    int64_t id;
-
-    if (br_media_parse_request(ev->content, &rq) != 0) {
-        br_notice(b, ev->room_id, "Not sent to Signal: this file has no plain mxc:// URL "
-                                  "(files in encrypted rooms cannot be bridged yet).");
-        return;
-    }
-    if (rq.size > BR_MEDIA_MAX) {
-        br_notice(b, ev->room_id, "Not sent to Signal: %s is larger than this bridge's limit of %u MiB.",
-                  rq.name, BR_MEDIA_MAX >> 20);
-        return;
-    }
-    if (!b->media || st_db_begin(b->db) != 0)
-        return;
-    if (!(st = st_db_stmt(b->db, ins)))
-        goto fail;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, rq.caption ? rq.caption : "", -1, SQLITE_STATIC);
-    if (st_db_step_done(b->db, st) != 0)
-        goto fail;
-    if (sqlite3_changes(st_db_handle(b->db)) == 0) {
-        st_db_rollback(b->db); /* a replay of an event already queued */
-        return;
-    }
-    id = sqlite3_last_insert_rowid(st_db_handle(b->db));
-    if (!(st = st_db_stmt(b->db, ins_media)))
-        goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, rq.mxc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, rq.content_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, rq.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, rq.caption, -1, SQLITE_STATIC);
-    if (st_db_step_done(b->db, st) != 0 || st_db_commit(b->db) != 0)
-        goto fail;
-    out_step(b, id);
-    return;
-fail:
-    ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot queue a file for Signal: %s", st_errmsg(b->db));
-    st_db_rollback(b->db);
-    br_notice(b, ev->room_id, "Not sent to Signal: the bridge could not store the file's details.");
-}
-
 /* ---- lifecycle ---------------------------------------------------------- */
 
 void br_media_start(br_bridge *b)
 {
-    sqlite3_stmt *st = NULL;
-
     if (!b->media && !(b->media = calloc(1, sizeof(*b->media))))
         return;
     snprintf(b->media->dir, sizeof(b->media->dir), "%s/media",
              b->host->data_dir(b->host->host));
     if (mkdir(b->media->dir, 0700) != 0 && errno != EEXIST)
         ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot create the media folder: %s", strerror(errno));
-    /* Matrix -> Signal files not finished before the last stop. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT outbox_id FROM br_media_out WHERE state < 3 ORDER BY outbox_id",
-                           -1, &st, NULL) == SQLITE_OK) {
-        int64_t ids[256];
-        size_t n = 0, i;
-
-        /* collect first: out_step reuses cached statements */
-        while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
-            ids[n++] = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        for (i = 0; i < n; i++)
-            out_step(b, ids[i]);
-    }
+    br_media_out_resume(b);
 }
 
 void br_media_free(br_bridge *b)
