@@ -30,6 +30,13 @@ void br_net_event_free(br_net_event *ev)
     free(ev->phone);
     free(ev->chat_id);
     free(ev->sender);
+    for (size_t i = 0; i < ev->n_atts; i++) {
+        free(ev->atts[i].content_type);
+        free(ev->atts[i].file_name);
+        if (ev->atts[i].pointer) /* holds the file's key */
+            ut_free_secret(ev->atts[i].pointer, ev->atts[i].pointer_len);
+    }
+    free(ev->atts);
     free(ev);
 }
 
@@ -228,6 +235,8 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_net_event_free(ev);
         return;
     }
+    if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
+        br_media_online(b, ev->owner); /* files that waited for Signal */
     switch (ev->kind) {
     case BR_NET_LINK_URL:
     case BR_NET_LINKED:
@@ -236,6 +245,16 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_CONNECTION:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
+        break;
+    case BR_NET_DOWNLOADED:
+        br_media_downloaded(b, ev);
+        br_net_event_free(ev);
+        break;
+    case BR_NET_SEND_RESULT:
+        if (br_media_sent(b, ev)) /* a file waiting for the connection */
+            br_net_event_free(ev);
+        else
+            br_portal_net_event(b, ev);
         break;
     default:
         br_portal_net_event(b, ev);
@@ -285,6 +304,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
         snprintf(err, errlen, "cannot create the bot user %s", b->bot);
         return UT_ERR_INVAL;
     }
+    br_media_start(b);
     br_portal_resume(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     return 0;
@@ -315,6 +335,7 @@ void br_bridge_free(br_bridge *b)
         free(f->chat_id);
         free(f);
     }
+    br_media_free(b);
     st_db_close(b->db);
     mx_conn_free(b->mx);
     br_config_free(&b->cfg);

@@ -10,6 +10,7 @@
 
 #include "br_bridge.h"
 #include "br_config.h"
+#include "br_media.h"
 #include "br_net.h"
 #include "mx_conn.h"
 #include "mx_event.h"
@@ -45,6 +46,7 @@ struct br_bridge {
     uint64_t fail_timer;
     uint64_t next_request;
     int stopping;
+    struct br_media_state *media; /* br_media.c */
 };
 
 /* br_bridge.c */
@@ -70,5 +72,13 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);
 long br_usage_count(br_bridge *b);
+/* For br_media.c: the portal's room (1 ready, 0 absent, -1 being made);
+ * a Signal user's ghost; bridge (again) the chat's unbridged inbox rows
+ * from Signal timestamp `ts` on, in order. */
+int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
+                   char *room, size_t n);
+int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
+void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
+                          int64_t ts);
 
 #endif

@@ -23,7 +23,9 @@ typedef enum br_net_kind {
     BR_NET_CONTACT,       /* id: ACI, text: profile name (may be empty), phone */
     BR_NET_SEND_RESULT,   /* outbox_id, code 0 or BR_NET_ERR_*, ts */
     BR_NET_DECRYPT_FAILED,/* chat_id, sender: could not decrypt one message */
-    BR_NET_RESOLVED       /* outbox_id as request id, id: ACI or empty */
+    BR_NET_RESOLVED,      /* outbox_id as request id, id: ACI or empty */
+    BR_NET_DOWNLOADED     /* outbox_id: the download's request id; code 0
+                             or BR_NET_ERR_*, text: the reason */
 } br_net_kind;
 
 enum {
@@ -31,8 +33,27 @@ enum {
     BR_NET_ERR_NETWORK = 2,
     BR_NET_ERR_RATE_LIMIT = 3,
     BR_NET_ERR_UNREGISTERED = 4,
-    BR_NET_ERR_INTERNAL = 5
+    BR_NET_ERR_INTERNAL = 5,
+    BR_NET_ERR_DIGEST = 6,    /* an attachment failed its digest/MAC check */
+    BR_NET_ERR_TOO_BIG = 7,   /* an attachment over the size limit */
+    BR_NET_ERR_HTTP = 8,      /* the CDN answered with an error */
+    BR_NET_ERR_OFFLINE = 9    /* send_file: not connected now; try again
+                                 after CONNECTION code 1 */
 };
+
+/* An attachment of a MESSAGE. The pointer is the network's own handle for
+ * download() (it holds the file's key: keep it out of logs). */
+typedef struct br_net_attachment {
+    char *content_type;  /* may be NULL */
+    char *file_name;     /* may be NULL */
+    uint64_t size;       /* plaintext bytes, as announced */
+    uint32_t width, height; /* 0 when unknown */
+    uint32_t flags;      /* BR_NET_ATT_* */
+    uint8_t *pointer;
+    size_t pointer_len;
+} br_net_attachment;
+
+enum { BR_NET_ATT_VOICE = 1 };
 
 /* One event; strings are owned by the event and freed by br_net_event_free. */
 typedef struct br_net_event {
@@ -48,6 +69,8 @@ typedef struct br_net_event {
     int64_t ts;       /* Signal timestamp (ms) */
     uint64_t durable_id; /* confirm with ops->confirm once stored */
     uint64_t outbox_id;
+    br_net_attachment *atts; /* MESSAGE: n_atts attachments, owned */
+    size_t n_atts;
 } br_net_event;
 
 void br_net_event_free(br_net_event *ev);
@@ -70,6 +93,16 @@ typedef struct br_net_ops {
     void (*confirm)(void *ctx, const char *owner, uint64_t durable_id);
     /* Stop all accounts and threads; the last call. */
     void (*shutdown)(void *ctx);
+    /* Fetch and verify an attachment (a pointer from br_net_attachment,
+     * copied) into the file `path` (written only when it verified);
+     * DOWNLOADED later carries request_id. NULL when not supported. */
+    int (*download)(void *ctx, const char *owner, const uint8_t *pointer,
+                    size_t len, const char *path, uint64_t request_id);
+    /* Send the file at `path` (its base name is the file name shown) with
+     * an optional caption; SEND_RESULT later carries outbox_id. */
+    int (*send_file)(void *ctx, const char *owner, const char *chat_id,
+                     const char *path, const char *content_type,
+                     const char *caption, uint64_t outbox_id);
 } br_net_ops;
 
 #endif

@@ -413,6 +413,9 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     }
     if (r != 1)
         return;
+    /* attachments first, then the caption (br_media.c) */
+    if (br_media_hold(b, owner, chat_id, sender, ts, body))
+        return;
     if (from_me)
         snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? owner : b->bot);
     else if (puppet_mxid(b, sender, as, sizeof(as)) != 0)
@@ -445,15 +448,17 @@ static void on_signal_message(br_bridge *b, br_net_event *ev)
     br_login *l = br_login_get(b, ev->owner, 0);
     int rc;
 
-    if (!st || !ev->chat_id || !ev->sender || !ev->text)
+    if (!st || !ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts))
         return;
     sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, ev->ts);
     sqlite3_bind_int(st, 5, ev->from_me);
-    sqlite3_bind_text(st, 6, ev->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ev->text ? ev->text : "", -1, SQLITE_STATIC);
     rc = st_db_step_done(b->db, st);
+    if (rc == 0)
+        rc = br_media_store(b, ev); /* the attachments, before confirm too */
     if (rc != 0) {
         /* not durable: do not confirm; Signal redelivers later */
         ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal message: %s", st_errmsg(b->db));
@@ -466,7 +471,7 @@ static void on_signal_message(br_bridge *b, br_net_event *ev)
     if (!ev->from_me)
         ensure_puppet(b, ev->sender, ev->phone, NULL);
     bridge_inbox_row(b, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
-                     ev->text);
+                     ev->text ? ev->text : "");
 }
 
 /* ---- decryption failures: one notice per chat, with a count ------------- */
@@ -603,7 +608,7 @@ void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     }
     if (!ev->event_id || !ev->body || !ev->msgtype ||
         (strcmp(ev->msgtype, "m.text") && strcmp(ev->msgtype, "m.notice") &&
-         strcmp(ev->msgtype, "m.emote")))
+         strcmp(ev->msgtype, "m.emote") && !br_media_is_file_msgtype(ev->msgtype)))
         return;
     if (!l || !l->number || !l->aci) {
         br_notice(b, ev->room_id, "Not sent: this bridge is not linked to your Signal account. "
@@ -614,6 +619,11 @@ void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_notice(b, ev->room_id,
                   "Not sent: this bridge has reached its limit of %ld Signal users this month. "
                   "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
+        return;
+    }
+    if (br_media_is_file_msgtype(ev->msgtype)) {
+        l->last_activity_ms = ut_now_ms();
+        br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
     st = st_db_stmt(b->db, ins);
@@ -707,4 +717,38 @@ void br_portal_resume(br_bridge *b)
                         (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
         sqlite3_finalize(st);
     }
+}
+
+/* ---- for br_media.c ----------------------------------------------------- */
+
+int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
+                   char *room, size_t n)
+{
+    return portal_room(b, owner, chat_id, room, n);
+}
+
+int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
+{
+    return puppet_mxid(b, aci, out, n);
+}
+
+void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
+                          int64_t ts)
+{
+    static const char sql[] =
+        "SELECT sender, ts, from_me, body FROM br_inbox WHERE owner_mxid = ?1"
+        " AND chat_id = ?2 AND ts >= ?3 AND event_id IS NULL ORDER BY ts";
+    sqlite3_stmt *st = NULL;
+
+    /* Not the cache: bridge_inbox_row uses cached statements meanwhile. */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, ts);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        bridge_inbox_row(b, owner, chat_id, (const char *)sqlite3_column_text(st, 0),
+                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
+                         (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
 }

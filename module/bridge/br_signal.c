@@ -18,6 +18,7 @@
 #include "br_bridge.h"
 #include "br_loop.h"
 #include "br_signal.h"
+#include "SignalService.pb-c.h"
 #include "sig_client.h"
 #include "sig_err.h"
 #include "st_records.h"
@@ -53,6 +54,8 @@ struct br_signal {
     st_db *db;
     account *accounts;
     contact *contacts;
+    struct event_base *base; /* set first thing on the thread: s->loop may
+                                not be assigned yet when thread_init runs */
 };
 
 /* ---- events to the host loop ------------------------------------------- */
@@ -142,6 +145,54 @@ static int net_code(int err)
     }
 }
 
+/* Copy a message's attachments into the event, with what the pointer
+ * tells beyond sig_attachment (dimensions, the voice-note flag). */
+static int copy_attachments(br_net_event *ev, const sig_message *m)
+{
+    size_t i;
+
+    if (!m->n_attachments)
+        return 0;
+    ev->atts = calloc(m->n_attachments, sizeof(*ev->atts));
+    if (!ev->atts)
+        return UT_ERR_NOMEM;
+    ev->n_atts = m->n_attachments;
+    for (i = 0; i < m->n_attachments; i++) {
+        const sig_attachment *sa = &m->attachments[i];
+        br_net_attachment *a = &ev->atts[i];
+        Signalservice__AttachmentPointer *p =
+            signalservice__attachment_pointer__unpack(NULL, sa->pointer_len, sa->pointer);
+
+        a->content_type = dup(sa->content_type);
+        a->file_name = dup(sa->file_name);
+        a->size = sa->size;
+        if (p) {
+            a->width = p->has_width ? p->width : 0;
+            a->height = p->has_height ? p->height : 0;
+            a->flags = p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0; /* VOICE_MESSAGE */
+            signalservice__attachment_pointer__free_unpacked(p, NULL);
+        }
+        if (sa->pointer_len && (a->pointer = malloc(sa->pointer_len))) {
+            memcpy(a->pointer, sa->pointer, sa->pointer_len);
+            a->pointer_len = sa->pointer_len;
+        }
+        if ((sa->content_type && !a->content_type) || (sa->file_name && !a->file_name) ||
+            (sa->pointer_len && !a->pointer))
+            return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int media_code(int err)
+{
+    switch (err) {
+    case SIG_ERR_DIGEST: return BR_NET_ERR_DIGEST;
+    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
+    case SIG_ERR_HTTP: return BR_NET_ERR_HTTP;
+    default: return 0;
+    }
+}
+
 static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
 {
     account *a = ud;
@@ -183,7 +234,7 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
 
-        if (!m->body || !*m->body || m->group_master_key) {
+        if (((!m->body || !*m->body) && !m->n_attachments) || m->group_master_key) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, groups): release it so it does not pile up. */
             sig_client_done(a->c, m->id);
@@ -201,6 +252,11 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
             ev->from_me = m->from_self;
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
+            if (copy_attachments(ev, m) != 0) {
+                /* not confirmed: handed over again at the next start */
+                br_net_event_free(ev);
+                ev = NULL;
+            }
         }
         break;
     }
@@ -219,6 +275,14 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
             ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
             ev->code = net_code(e->err);
             ev->ts = (int64_t)e->timestamp;
+            if (e->err)
+                ev->text = dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_DOWNLOAD_DONE:
+        if ((ev = ev_new(BR_NET_DOWNLOADED, a->owner))) {
+            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
+            ev->code = e->err ? (media_code(e->err) ? media_code(e->err) : net_code(e->err)) : 0;
             if (e->err)
                 ev->text = dup(sig_strerror(e->err));
         }
@@ -276,7 +340,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.storage_url = s->ep[3];
     cfg.account = a->id;
     cfg.log = &s->log;
-    if (sig_client_new(&a->c, br_loop_base(s->loop), s->db, &cfg, on_sig_event, a) != 0)
+    if (sig_client_new(&a->c, s->base, s->db, &cfg, on_sig_event, a) != 0)
         goto fail;
     a->next = s->accounts;
     s->accounts = a;
@@ -309,17 +373,27 @@ typedef struct op {
     int what;
     char *owner, *a1, *a2;
     uint64_t n;
+    char *a3, *a4;        /* send_file: content type, caption */
+    uint8_t *blob;        /* download: the pointer (holds a key) */
+    size_t blob_len;
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM };
+enum { OP_DOWNLOAD = 100, OP_SEND_FILE };
 
 static void op_free(op *o)
 {
     free(o->owner);
     free(o->a1);
     free(o->a2);
+    free(o->a3);
+    free(o->a4);
+    if (o->blob)
+        ut_free_secret(o->blob, o->blob_len);
     free(o);
 }
+
+static void media_op_run(br_signal *s, op *o);
 
 static void op_run(void *arg, int cancelled)
 {
@@ -387,6 +461,9 @@ static void op_run(void *arg, int cancelled)
         if ((a = find(s, o->owner)))
             sig_client_done(a->c, (int64_t)o->n);
         break;
+    default:
+        media_op_run(s, o);
+        break;
     }
 out:
     op_free(o);
@@ -436,6 +513,89 @@ static void op_confirm(void *ctx, const char *owner, uint64_t id)
     post_op(ctx, OP_CONFIRM, owner, NULL, NULL, id);
 }
 
+/* ---- attachments (br_media.c drives them) ------------------------------- */
+
+static void media_op_run(br_signal *s, op *o)
+{
+    account *a = find(s, o->owner);
+    br_net_event *ev;
+    int rc;
+
+    if (o->what == OP_DOWNLOAD) {
+        rc = a ? sig_client_download(a->c, o->blob, o->blob_len, o->a1,
+                                     (void *)(uintptr_t)o->n)
+               : SIG_ERR_NOT_LINKED;
+        if (rc != 0 && (ev = ev_new(BR_NET_DOWNLOADED, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->code = media_code(rc) ? media_code(rc) : net_code(rc);
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+    } else if (o->what == OP_SEND_FILE) {
+        rc = a ? sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4,
+                                      (void *)(uintptr_t)o->n, NULL)
+               : SIG_ERR_NOT_LINKED;
+        if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
+                     ? BR_NET_ERR_OFFLINE : net_code(rc);
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+    }
+}
+
+static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
+                       size_t len, const char *path, uint64_t request_id)
+{
+    br_signal *s = ctx;
+    op *o = calloc(1, sizeof(*o));
+
+    if (!o)
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_DOWNLOAD;
+    o->n = request_id;
+    o->owner = dup(owner);
+    o->a1 = dup(path);
+    if (len && (o->blob = malloc(len))) {
+        memcpy(o->blob, pointer, len);
+        o->blob_len = len;
+    }
+    if (!o->owner || !o->a1 || !o->blob || br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int op_send_file(void *ctx, const char *owner, const char *chat_id,
+                        const char *path, const char *content_type,
+                        const char *caption, uint64_t outbox_id)
+{
+    br_signal *s = ctx;
+    op *o;
+
+    if (strncmp(chat_id, "dm:", 3) != 0)
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_SEND_FILE;
+    o->n = outbox_id;
+    o->owner = dup(owner);
+    o->a1 = dup(chat_id + 3);
+    o->a2 = dup(path);
+    o->a3 = dup(content_type);
+    o->a4 = dup(caption);
+    if (!o->owner || !o->a1 || !o->a2 || (content_type && !o->a3) ||
+        (caption && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 typedef struct logline {
@@ -477,7 +637,7 @@ static void thread_init(void *arg, struct event_base *base)
     sqlite3_stmt *st = NULL;
     char err[256];
 
-    (void)base;
+    s->base = base;
     if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0)
         return;
     if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK)
@@ -579,6 +739,8 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->resolve = op_resolve;
     ops->confirm = op_confirm;
     ops->shutdown = op_shutdown;
+    ops->download = op_download;
+    ops->send_file = op_send_file;
     return 0;
 }
 

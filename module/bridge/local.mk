@@ -7,7 +7,9 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_loop.h module/bridge/br_loop.c \
 	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c \
-	module/bridge/br_signal.h module/bridge/br_signal.c
+	module/bridge/br_signal.h module/bridge/br_signal.c \
+	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
+	module/bridge/br_media_out.c module/bridge/br_media_conv.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
@@ -49,3 +51,13 @@ fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c
 
 # The Signal sandbox for the run command (Signal mock + simulated phone).
 EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js
+
+# Attachments: the pure helpers of br_media (br_media_conv.c).
+UNIT_TESTS += tests/unit/bridge/test_br_media
+check_PROGRAMS += tests/unit/bridge/test_br_media
+tests_unit_bridge_test_br_media_SOURCES = tests/unit/bridge/test_br_media.c
+tests_unit_bridge_test_br_media_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_media_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_br_media.c
+FUZZ_LIST += fuzz_br_media
+fuzz_br_media_FUZZ_SRCS = module/bridge/br_media_conv.c

@@ -20,3 +20,6 @@ EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/brid
 	tests/e2e/bridge_lib.js
 TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
+# Attachments both ways through the bridge.
+TESTS += tests/e2e/bridge_media.js
+EXTRA_DIST += tests/e2e/bridge_media.js

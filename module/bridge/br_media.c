@@ -1,0 +1,578 @@
+/*
+ * br_media.c - attachments: the shared helpers, Signal -> Matrix, and the
+ * lifecycle (contract in br_media.h; Matrix -> Signal is br_media_out.c).
+ *
+ * Each file moves through states stored in its row, so a restart resumes
+ * where it stopped: a temp file is only trusted once its row says it was
+ * written completely. Rows in flight are remembered in memory (busy list)
+ * so that a second flush of the same chat does not start a second
+ * download of the same file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "br_media_int.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+int br_media_busy_test(br_bridge *b, int dir, int64_t id)
+{
+    busy *x;
+
+    for (x = b->media ? b->media->busy : NULL; x; x = x->next)
+        if (x->dir == dir && x->id == id)
+            return 1;
+    return 0;
+}
+
+int br_media_busy_set(br_bridge *b, int dir, int64_t id)
+{
+    busy *x;
+
+    if (!b->media || br_media_busy_test(b, dir, id) || !(x = calloc(1, sizeof(*x))))
+        return 0;
+    x->dir = dir;
+    x->id = id;
+    x->next = b->media->busy;
+    b->media->busy = x;
+    return 1;
+}
+
+void br_media_busy_clear(br_bridge *b, int dir, int64_t id)
+{
+    busy **pp, *x;
+
+    for (pp = b->media ? &b->media->busy : NULL; pp && *pp; pp = &(*pp)->next)
+        if ((*pp)->dir == dir && (*pp)->id == id) {
+            x = *pp;
+            *pp = x->next;
+            free(x);
+            return;
+        }
+}
+
+job *br_media_job(br_bridge *b, int64_t id)
+{
+    job *j = calloc(1, sizeof(*j));
+
+    if (j) {
+        j->b = b;
+        j->id = id;
+    }
+    return j;
+}
+
+void br_media_in_path(br_bridge *b, int64_t id, char *out, size_t n)
+{
+    snprintf(out, n, "%s/in-%" PRId64, b->media->dir, id);
+}
+
+void br_media_out_dir(br_bridge *b, int64_t id, char *out, size_t n)
+{
+    snprintf(out, n, "%s/out-%" PRId64, b->media->dir, id);
+}
+
+/* Whole file into memory, at most max bytes. */
+int br_media_read_all(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *d = NULL;
+    long sz;
+    int rc = UT_ERR_IO;
+
+    *out = NULL;
+    *len = 0;
+    if (!f)
+        return UT_ERR_IO;
+    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        goto out;
+    if ((size_t)sz > max) {
+        rc = UT_ERR_RANGE;
+        goto out;
+    }
+    if (!(d = malloc((size_t)sz + 1))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    if (sz && fread(d, 1, (size_t)sz, f) != (size_t)sz)
+        goto out;
+    *out = d;
+    *len = (size_t)sz;
+    d = NULL;
+    rc = 0;
+out:
+    free(d);
+    fclose(f);
+    return rc;
+}
+
+int br_media_write_all(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const uint8_t *p = data;
+    size_t off = 0;
+
+    if (fd < 0)
+        return UT_ERR_IO;
+    while (off < len) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(path);
+            return UT_ERR_IO;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(path);
+        return UT_ERR_IO;
+    }
+    return 0;
+}
+
+void br_media_col_text(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* ---- Signal -> Matrix --------------------------------------------------- */
+
+typedef struct in_row {
+    int64_t id;
+    char owner[320], chat_id[128], sender[64];
+    int64_t ts;
+    int idx, from_me, state;
+    uint8_t *pointer;
+    size_t pointer_len;
+    char content_type[128], file_name[256], mxc[512];
+    int has_type, has_name;
+    uint64_t size;
+    uint32_t width, height, flags;
+} in_row;
+
+static int in_load(br_bridge *b, int64_t id, in_row *r)
+{
+    static const char sql[] =
+        "SELECT owner_mxid, chat_id, sender, ts, idx, from_me, pointer, content_type,"
+        " file_name, size, width, height, flags, state, mxc FROM br_media_in WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(st, 6);
+        int plen = sqlite3_column_bytes(st, 6);
+
+        r->id = id;
+        br_media_col_text(st, 0, r->owner, sizeof(r->owner));
+        br_media_col_text(st, 1, r->chat_id, sizeof(r->chat_id));
+        br_media_col_text(st, 2, r->sender, sizeof(r->sender));
+        r->ts = sqlite3_column_int64(st, 3);
+        r->idx = sqlite3_column_int(st, 4);
+        r->from_me = sqlite3_column_int(st, 5);
+        if (p && plen > 0 && (r->pointer = malloc((size_t)plen))) {
+            memcpy(r->pointer, p, (size_t)plen);
+            r->pointer_len = (size_t)plen;
+        }
+        r->has_type = sqlite3_column_type(st, 7) != SQLITE_NULL;
+        br_media_col_text(st, 7, r->content_type, sizeof(r->content_type));
+        r->has_name = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        br_media_col_text(st, 8, r->file_name, sizeof(r->file_name));
+        r->size = (uint64_t)sqlite3_column_int64(st, 9);
+        r->width = (uint32_t)sqlite3_column_int64(st, 10);
+        r->height = (uint32_t)sqlite3_column_int64(st, 11);
+        r->flags = (uint32_t)sqlite3_column_int64(st, 12);
+        r->state = sqlite3_column_int(st, 13);
+        br_media_col_text(st, 14, r->mxc, sizeof(r->mxc));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+static void in_row_clean(in_row *r)
+{
+    if (r->pointer)
+        ut_free_secret(r->pointer, r->pointer_len);
+    r->pointer = NULL;
+}
+
+/* Settle one row: 3 bridged (with its event) or 4 failed (with a reason).
+ * The pointer holds the file's key: it is not needed any more. */
+static void in_settle(br_bridge *b, int64_t id, int state, const char *event_id,
+                      const char *error)
+{
+    static const char sql[] =
+        "UPDATE br_media_in SET state = ?2, event_id = ?3, error = ?4, pointer = x''"
+        " WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    char path[4200];
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, state);
+        sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    br_media_in_path(b, id, path, sizeof(path));
+    unlink(path);
+}
+
+static void in_set_state(br_bridge *b, int64_t id, int state, const char *mxc)
+{
+    static const char sql[] =
+        "UPDATE br_media_in SET state = ?2, mxc = coalesce(?3, mxc) WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, state);
+    sqlite3_bind_text(st, 3, mxc, -1, SQLITE_STATIC);
+    st_db_step_done(b->db, st);
+}
+
+/* A row finished (either way): bridge what waits behind it. */
+static void in_next(br_bridge *b, const in_row *r)
+{
+    br_portal_flush_from(b, r->owner, r->chat_id, r->ts);
+}
+
+static void in_fail(br_bridge *b, in_row *r, const char *reason)
+{
+    char room[256], name[256];
+
+    br_media_safe_name(r->has_name ? r->file_name : NULL,
+                       r->has_type ? r->content_type : NULL, name, sizeof(name));
+    ut_logf(&b->log, UT_LOG_WARN, "bridge: attachment %" PRId64 " not bridged: %s", r->id, reason);
+    in_settle(b, r->id, IN_FAILED, NULL, reason);
+    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
+        br_mgmt_room(b, r->owner, room, sizeof(room)))
+        br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
+                  reason);
+    br_media_busy_clear(b, DIR_IN, r->id);
+    in_next(b, r);
+}
+
+static void in_step(br_bridge *b, int64_t id);
+static void in_send_event(br_bridge *b, in_row *r, int as_bot);
+
+static void on_in_uploaded(void *arg, int status, json_t *body)
+{
+    job *j = arg;
+    br_bridge *b = j->b;
+    const char *mxc = json_string_value(json_object_get(body, "content_uri"));
+    in_row r;
+
+    if (in_load(b, j->id, &r)) {
+        if (status == 200 && mxc) {
+            in_set_state(b, j->id, IN_UPLOADED, mxc);
+            br_media_busy_clear(b, DIR_IN, j->id);
+            in_step(b, j->id);
+        } else {
+            char why[128];
+            snprintf(why, sizeof(why), "the homeserver did not accept the file (HTTP %d)", status);
+            in_fail(b, &r, why);
+        }
+        in_row_clean(&r);
+    }
+    free(j);
+}
+
+static void on_in_sent(void *arg, int status, json_t *body)
+{
+    job *j = arg;
+    br_bridge *b = j->b;
+    const char *eid = json_string_value(json_object_get(body, "event_id"));
+    in_row r;
+
+    if (in_load(b, j->id, &r)) {
+        if (status == 200 && eid) {
+            br_media_busy_clear(b, DIR_IN, j->id);
+            in_settle(b, j->id, IN_BRIDGED, eid, NULL);
+            in_next(b, &r);
+        } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
+            /* the host does not let us act as the user: the bot posts it */
+            in_send_event(b, &r, 1);
+        } else {
+            /* Settle it: later messages of the chat wait behind it. */
+            char why[128];
+            snprintf(why, sizeof(why), "the homeserver refused to post it (HTTP %d)", status);
+            in_fail(b, &r, why);
+        }
+        in_row_clean(&r);
+    }
+    free(j);
+}
+
+static void in_send_event(br_bridge *b, in_row *r, int as_bot)
+{
+    char room[256], as[320], txn[200];
+    br_media_desc d;
+    json_t *c;
+    job *j;
+
+    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
+        goto later; /* flushed again when the portal is ready */
+    if (r->from_me)
+        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
+    else if (br_puppet_mxid(b, r->sender, as, sizeof(as)) != 0)
+        goto later;
+    memset(&d, 0, sizeof(d));
+    d.content_type = r->has_type ? r->content_type : NULL;
+    d.file_name = r->has_name ? r->file_name : NULL;
+    d.size = r->size;
+    d.width = r->width;
+    d.height = r->height;
+    d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
+    c = br_media_event_content(&d, r->mxc);
+    /* Deterministic: a replay after a restart cannot duplicate it. */
+    snprintf(txn, sizeof(txn), "%s-%s-%lld-a%d", as_bot ? "sigme" : "sig", r->sender,
+             (long long)r->ts, r->idx);
+    if (c && (j = br_media_job(b, r->id))) {
+        j->as_bot = as_bot;
+        if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {
+            json_decref(c);
+            return;
+        }
+        free(j);
+    }
+    json_decref(c);
+later:
+    br_media_busy_clear(b, DIR_IN, r->id);
+}
+
+static void in_upload(br_bridge *b, in_row *r)
+{
+    char path[4200], name[256];
+    const char *ct = r->has_type && *r->content_type ? r->content_type : "application/octet-stream";
+    uint8_t *data = NULL;
+    size_t len = 0;
+    job *j;
+    int rc;
+
+    br_media_in_path(b, r->id, path, sizeof(path));
+    rc = br_media_read_all(path, BR_MEDIA_MAX, &data, &len);
+    if (rc == UT_ERR_IO) {
+        /* the temp file is gone (cleaned by hand?): fetch it again */
+        in_set_state(b, r->id, IN_STORED, NULL);
+        br_media_busy_clear(b, DIR_IN, r->id);
+        in_step(b, r->id);
+        return;
+    }
+    if (rc != 0) {
+        in_fail(b, r, rc == UT_ERR_RANGE ? "it is larger than this bridge's limit"
+                                         : "the bridge ran out of memory");
+        return;
+    }
+    br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
+    if (!(j = br_media_job(b, r->id)) ||
+        mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {
+        free(j);
+        in_fail(b, r, "the homeserver's media repository is not available");
+    }
+    free(data);
+}
+
+static void in_step(br_bridge *b, int64_t id)
+{
+    char path[4200];
+    in_row r;
+    int rc;
+
+    if (!b->media || br_media_busy_test(b, DIR_IN, id) || !in_load(b, id, &r))
+        return;
+    if (r.state >= IN_BRIDGED || !br_media_busy_set(b, DIR_IN, id))
+        goto out;
+    switch (r.state) {
+    case IN_STORED:
+        if (!b->have_net || !b->net.download) {
+            br_media_busy_clear(b, DIR_IN, id); /* stays stored for a later start */
+            break;
+        }
+        br_media_in_path(b, id, path, sizeof(path));
+        rc = b->net.download(b->net.ctx, r.owner, r.pointer, r.pointer_len, path, (uint64_t)id);
+        if (rc != 0)
+            in_fail(b, &r, "the Signal side could not start the download");
+        break;
+    case IN_DOWNLOADED:
+        in_upload(b, &r);
+        break;
+    default:
+        in_send_event(b, &r, 0);
+        break;
+    }
+out:
+    in_row_clean(&r);
+}
+
+int br_media_store(br_bridge *b, const br_net_event *ev)
+{
+    static const char sql[] =
+        "INSERT INTO br_media_in(owner_mxid, chat_id, sender, ts, idx, from_me, pointer,"
+        " content_type, file_name, size, width, height, flags)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING";
+    size_t i;
+    int rc = 0;
+
+    if (!ev->n_atts)
+        return 0;
+    if ((rc = st_db_begin(b->db)) != 0)
+        return rc;
+    for (i = 0; i < ev->n_atts && rc == 0; i++) {
+        const br_net_attachment *a = &ev->atts[i];
+        sqlite3_stmt *st = st_db_stmt(b->db, sql);
+
+        if (!st) {
+            rc = ST_ERR_SQL;
+            break;
+        }
+        sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ev->ts);
+        sqlite3_bind_int(st, 5, (int)i);
+        sqlite3_bind_int(st, 6, ev->from_me);
+        sqlite3_bind_blob(st, 7, a->pointer ? (const void *)a->pointer : "", (int)a->pointer_len,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, a->content_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, a->file_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)a->size);
+        sqlite3_bind_int64(st, 11, a->width);
+        sqlite3_bind_int64(st, 12, a->height);
+        sqlite3_bind_int64(st, 13, a->flags);
+        rc = st_db_step_done(b->db, st);
+    }
+    if (rc == 0)
+        rc = st_db_commit(b->db);
+    else
+        st_db_rollback(b->db);
+    return rc;
+}
+
+int br_media_hold(br_bridge *b, const char *owner, const char *chat_id,
+                  const char *sender, int64_t ts, const char *body)
+{
+    static const char next[] =
+        "SELECT id FROM br_media_in WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
+        " AND state < 3 ORDER BY idx LIMIT 1";
+    static const char settle[] =
+        "UPDATE br_inbox SET event_id = coalesce((SELECT event_id FROM br_media_in"
+        " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NOT NULL"
+        " ORDER BY idx LIMIT 1), '') WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
+    static const char earlier[] =
+        "SELECT 1 FROM br_media_in WHERE owner_mxid = ?1 AND chat_id = ?2 AND ts < ?3"
+        " AND state < 3 LIMIT 1";
+    sqlite3_stmt *st = st_db_stmt(b->db, next);
+    int64_t id = 0;
+
+    if (st) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, ts);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    if (id) {
+        in_step(b, id);
+        return 1;
+    }
+    /* Keep the chat in order: an earlier message's attachments are still
+     * on their way; bridging them flushes this row after them. */
+    if ((st = st_db_stmt(b->db, earlier))) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, ts);
+        id = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (id)
+            return 1;
+    }
+    if (body && *body)
+        return 0; /* the caption, after its attachments */
+    /* Nothing to say in text: the message is its attachments. Its row
+     * maps to the first bridged one (for replies and reactions). */
+    if ((st = st_db_stmt(b->db, settle))) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, ts);
+        st_db_step_done(b->db, st);
+    }
+    return 1;
+}
+
+static const char *net_reason(const br_net_event *ev)
+{
+    switch (ev->code) {
+    case BR_NET_ERR_DIGEST: return "it failed Signal's integrity check (digest or MAC mismatch)";
+    case BR_NET_ERR_TOO_BIG: return "it is larger than this bridge's limit";
+    case BR_NET_ERR_HTTP: return "Signal's attachment server answered with an error";
+    case BR_NET_ERR_NETWORK: return "Signal's attachment server could not be reached";
+    default: return ev->text ? ev->text : "an internal error";
+    }
+}
+
+void br_media_downloaded(br_bridge *b, const br_net_event *ev)
+{
+    int64_t id = (int64_t)ev->outbox_id;
+    in_row r;
+
+    if (!b->media || !in_load(b, id, &r))
+        return;
+    if (r.state == IN_STORED) {
+        if (ev->code == 0) {
+            in_set_state(b, id, IN_DOWNLOADED, NULL);
+            br_media_busy_clear(b, DIR_IN, id);
+            in_step(b, id);
+        } else {
+            in_fail(b, &r, net_reason(ev));
+        }
+    }
+    in_row_clean(&r);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+void br_media_start(br_bridge *b)
+{
+    if (!b->media && !(b->media = calloc(1, sizeof(*b->media))))
+        return;
+    snprintf(b->media->dir, sizeof(b->media->dir), "%s/media",
+             b->host->data_dir(b->host->host));
+    if (mkdir(b->media->dir, 0700) != 0 && errno != EEXIST)
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot create the media folder: %s", strerror(errno));
+    br_media_out_resume(b);
+}
+
+void br_media_free(br_bridge *b)
+{
+    busy *x;
+
+    if (!b->media)
+        return;
+    while ((x = b->media->busy)) {
+        b->media->busy = x->next;
+        free(x);
+    }
+    free(b->media);
+    b->media = NULL;
+}
