@@ -83,7 +83,7 @@ static int gcm_open(uint8_t **out, size_t *out_len, const uint8_t key[32],
 
 /* ShoHmacSha256 squeeze of libsignal's GroupSecretParams (signal-service.md
  * §9): the 32-byte group id of a master key. */
-static int group_id(uint8_t out[32], const uint8_t mk[32])
+int sig_group_id(uint8_t out[32], const uint8_t mk[32])
 {
     static const char label[] =
         "Signal_ZKGroup_20200424_GroupMasterKey_GroupSecretParams_DeriveFromMasterKey";
@@ -121,14 +121,16 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
                  ct->familyname ? ct->familyname : "");
         if (has_pk)
             (void)sig_rec_put(c, "profile_key", aci, ct->profilekey.data, 32);
-        (void)sig_contact_update(c, aci, ct->e164, name, has_pk);
+        (void)sig_contact_update_flags(c, aci, ct->e164, name, has_pk,
+                                       ct->has_whitelisted && ct->whitelisted,
+                                       ct->has_blocked && ct->blocked);
     } else if (r->groupv2 && r->groupv2->has_masterkey && r->groupv2->masterkey.len == 32) {
         uint8_t gid[32];
         char *key = NULL;
         sig_group g;
         sig_event ev;
 
-        if (group_id(gid, r->groupv2->masterkey.data) != 0 ||
+        if (sig_group_id(gid, r->groupv2->masterkey.data) != 0 ||
             sig_b64_encode(gid, 32, &key) != 0)
             return;
         (void)sig_rec_put(c, "group", key, r->groupv2->masterkey.data, 32);
