@@ -8,6 +8,8 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c \
 	module/bridge/br_signal.h module/bridge/br_signal.c
+libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
+	module/bridge/br_sigchat.h module/bridge/br_sigchat.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)

@@ -18,3 +18,6 @@ EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
 	tests/e2e/bridge_lib.js
+# Group portals, chats from the phone's storage, Note to Self.
+TESTS += tests/e2e/bridge_groups.js
+EXTRA_DIST += tests/e2e/bridge_groups.js
