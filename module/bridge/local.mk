@@ -51,3 +51,10 @@ fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c
 
 # The Signal sandbox for the run command (Signal mock + simulated phone).
 EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js
+
+# Signal messages and synced records to chat ids (groups, Note to Self).
+UNIT_TESTS += tests/unit/bridge/test_br_sigchat
+check_PROGRAMS += tests/unit/bridge/test_br_sigchat
+tests_unit_bridge_test_br_sigchat_SOURCES = tests/unit/bridge/test_br_sigchat.c
+tests_unit_bridge_test_br_sigchat_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_sigchat_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)

@@ -191,3 +191,27 @@ test('Note to Self both ways', async () => {
   await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${eid}'`)[0]?.[0] === 1,
               'the outbox row marked sent', 30000);
 });
+
+test('a restart: a group message sent meanwhile arrives once, nothing is recreated', async () => {
+  const name = `Signal group ${hex(group).slice(0, 8)}`;
+  const roomId = roomNamed(name).roomId;
+  me.stopClient();
+  await hs.stop();
+  // written while the bridge is down: the mock queues it for the device
+  const queued = sb.contacts.Bob.sendText(sb.device, 'group message while down', { group, timestamp: Date.now() });
+  await hs.start();
+  me = await client(hs, 'me');
+  await queued;
+  const find = (body) => messages(me, roomId).filter((e) => e.getContent().body === body);
+  const ev = await until(() => find('group message while down')[0], 'the queued group message', 60000);
+  assert.equal(ev.getSender(), ghost(sb.contacts.Bob));
+  await sb.contacts.Alice.sendText(sb.device, 'group after the restart', { group, timestamp: Date.now() });
+  await until(() => find('group after the restart')[0], 'a group message after the restart', 60000);
+  assert.equal(find('group message while down').length, 1, 'no duplicate');
+  assert.equal(find('group hello from Alice').length, 1, 'no duplicate of earlier messages');
+  // the storage read at start found the same group and contact: no new portals
+  assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
+  assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
+                   [`group:${hex(group)}`, 'self']);
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 2);
+});
