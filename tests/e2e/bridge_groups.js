@@ -13,7 +13,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
-const { StorageState, EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
+const { StorageState } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
@@ -32,31 +32,6 @@ function dbRows(sql) {
     'import json,sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(json.dumps(c.execute(sys.argv[2]).fetchall()))',
     db, sql]);
   return JSON.parse(out.toString());
-}
-
-// The phone's own message to a group: a sync transcript (SyncMessage.Sent)
-// whose DataMessage carries the group context, as Signal's apps send it.
-async function phoneToGroup(g, body, timestamp) {
-  const content = {
-    content: {
-      syncMessage: {
-        content: {
-          sent: {
-            destinationServiceIdBinary: null, timestamp: BigInt(timestamp),
-            message: { ...EMPTY_DATA_MESSAGE, body, timestamp: BigInt(timestamp), groupV2: g.toContext() },
-            destinationE164: null, unidentifiedStatus: null, isRecipientUpdate: null,
-            expirationStartTimestamp: null, storyMessage: null, storyMessageRecipients: null,
-            editMessage: null, destinationServiceId: null,
-          },
-        },
-        stickerPackOperation: null, read: null, viewed: null, padding: null,
-      },
-    },
-    pniSignatureMessage: null,
-    senderKeyDistributionMessage: null,
-  };
-  const env = await sb.phone.encryptContent(sb.device, content, { timestamp });
-  return sb.mock.server.send(sb.device, env);
 }
 
 test.before(async () => {
@@ -123,7 +98,7 @@ test("contacts' group messages appear in the group room from their ghosts", asyn
   await Alice.sendText(sb.device, 'group hello from Alice', { sealed: true, group, distributionId, timestamp: tsA });
   // Bob with a plain 1:1-encrypted message that carries the group context
   const tsB = Date.now() - 30000;
-  await Bob.sendText(sb.device, 'group hello from Bob', { group, timestamp: tsB });
+  await sb.sendGroup('Bob', 'group hello from Bob', { group, timestamp: tsB });
   const a = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'group hello from Alice'),
                         "Alice's group message", 60000);
   const b = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'group hello from Bob'),
@@ -146,7 +121,8 @@ test("contacts' group messages appear in the group room from their ghosts", asyn
 test('what the user sends to the group from the phone appears as the user', async () => {
   const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
   const ts = Date.now() - 10000;
-  await phoneToGroup(group, 'my own group message', ts);
+  // a sync transcript whose DataMessage carries the group context
+  await sb.sendGroup('Phone', 'my own group message', { group, timestamp: ts });
   const ev = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'my own group message'),
                          'the transcript in the group room', 60000);
   assert.equal(ev.getSender(), me.getUserId(), 'sent as the user (double puppeting)');
