@@ -21,6 +21,7 @@ let me;          // the Matrix user
 let botRoom;
 let group;       // the group with both contacts
 let blocked;     // a group the user blocked on the phone
+let carol;       // a group member who is not among the phone's contacts
 const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const hex = (g) => Buffer.from(g.id, 'base64').toString('hex');
 const roomNamed = (name) => me.getRooms().find((r) => r.name === name && r.getMyMembership() === 'join');
@@ -37,7 +38,8 @@ function dbRows(sql) {
 test.before(async () => {
   sb = await startSandbox({});
   const { Alice, Bob } = sb.contacts;
-  group = await sb.phone.createGroup({ title: 'Weekend trip', members: [sb.phone, Alice, Bob] });
+  carol = await sb.mock.server.createPrimaryDevice({ profileName: 'Carol Stranger' });
+  group = await sb.phone.createGroup({ title: 'Weekend trip', members: [sb.phone, Alice, Bob, carol] });
   blocked = await sb.phone.createGroup({ title: 'Spam', members: [sb.phone, Bob] });
   await sb.phone.setStorageState(StorageState.getEmpty()
     .addContact(Alice, { profileKey: Alice.profileKey.serialize(), givenName: 'Alice', familyName: 'Smith', whitelisted: true })
@@ -118,6 +120,18 @@ test("contacts' group messages appear in the group room from their ghosts", asyn
   assert.equal(messages(me, g.roomId).filter((e) => e.getContent().body === 'group hello from Alice').length, 1);
 });
 
+test('a member who is not a contact appears as they write, then with their profile name', async () => {
+  const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+  await carol.addSingleUseKey(sb.device, await sb.device.popSingleUseKey());
+  await carol.sendText(sb.device, 'hi, I am new here', { group, withProfileKey: true, timestamp: Date.now() });
+  const ev = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'hi, I am new here'),
+                         "Carol's group message", 60000);
+  assert.equal(ev.getSender(), ghost(carol));
+  await until(() => g.getMember(ghost(carol))?.name === 'Carol Stranger (Signal)', "Carol's profile name", 60000)
+    .catch((e) => { throw new Error(`${e.message}; named '${g.getMember(ghost(carol))?.name}'`); });
+  assert.deepEqual(withMember(ghost(carol)).map((r) => r.roomId), [g.roomId], 'no DM portal for a group message');
+});
+
 test('what the user sends to the group from the phone appears as the user', async () => {
   const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
   const ts = Date.now() - 10000;
@@ -189,5 +203,6 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
   assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
                    [`group:${hex(group)}`, 'self']);
-  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 2);
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 3,
+               'Alice, Bob and Carol joined once each');
 });
