@@ -79,8 +79,15 @@ static void *main_fn(void *arg)
     if (l->init)
         l->init(l->init_arg, l->base);
     event_base_dispatch(l->base);
-    if (l->fini)
+    if (l->fini) {
+        struct timeval grace = {0, 200000};
+
         l->fini(l->fini_arg);
+        /* Freed connections finish closing on the loop (sig_client.h):
+         * give them a moment, or their memory is never released. */
+        event_base_loopexit(l->base, &grace);
+        event_base_dispatch(l->base);
+    }
     return NULL;
 }
 
