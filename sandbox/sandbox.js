@@ -6,9 +6,11 @@
 //   const sb = await startSandbox({ port: 8443 });
 //   await sb.scan(urlOrPngBuffer)  // the phone "scans" the bridge's QR code
 //   await sb.send('Alice', 'hi')   // a contact writes to the linked device
+//   await sb.sendGroup('Bob', 'hi all')  // ... or to the group (opts.group)
 //   sb.received                    // what contacts got from the bridge
 //   await sb.close()
 const { startMock } = require('../tests/lib/signal-mock.js');
+const { StorageState, EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 
 const CONTACTS = ['Alice Smith', 'Bob Jones'];
 
@@ -32,8 +34,21 @@ async function startSandbox(opts = {}) {
   const phone = await server.createPrimaryDevice({
     profileName: opts.phoneName || 'Sandbox Phone', contacts: Object.values(contacts),
   });
+  // opts.group (a title): a group of the phone and both contacts, kept with
+  // both contacts (as chats the user accepted) in the phone's storage
+  // service, so the bridge invites to them right after linking.
+  let group = null;
+  if (opts.group) {
+    group = await phone.createGroup({ title: opts.group, members: [phone, ...Object.values(contacts)] });
+    let state = StorageState.getEmpty();
+    for (const [i, c] of Object.values(contacts).entries()) {
+      const [givenName, familyName] = CONTACTS[i].split(' ');
+      state = state.addContact(c, { profileKey: c.profileKey.serialize(), givenName, familyName, whitelisted: true });
+    }
+    await phone.setStorageState(state.addGroup(group, { whitelisted: true }));
+  }
   const sb = {
-    mock, phone, contacts, device: null, received: [],
+    mock, phone, contacts, group, device: null, received: [],
     url: mock.url, ca: mock.ca,
     number: phone.device.number,
     trustRoot: 'BZ8zqn+/bbZcpoKqnvkHXvoTI+n9o/Iuc9kpVog2ZEYs',
@@ -91,6 +106,31 @@ async function startSandbox(opts = {}) {
     const env = await phone.encryptSyncSent(sb.device, text, {
       timestamp: Date.now(), destinationServiceId: to.device.aci,
     });
+    return server.send(sb.device, env);
+  };
+
+  // A contact, or 'Phone' (the user, from the phone: a sync transcript),
+  // writes to a group (opts.group: a mock Group; default the sandbox's).
+  sb.sendGroup = async (name, text, { group: g = group, timestamp = Date.now() } = {}) => {
+    if (!sb.device) throw new Error('not linked yet: scan the QR code first');
+    if (!g) throw new Error('no group: start the sandbox with a group');
+    if (name !== 'Phone') {
+      const from = contacts[name];
+      if (!from) throw new Error(`no contact '${name}'`);
+      return from.sendText(sb.device, text, { group: g, timestamp });
+    }
+    const sent = {
+      destinationServiceIdBinary: null, timestamp: BigInt(timestamp),
+      message: { ...EMPTY_DATA_MESSAGE, body: text, timestamp: BigInt(timestamp), groupV2: g.toContext() },
+      destinationE164: null, unidentifiedStatus: null, isRecipientUpdate: null,
+      expirationStartTimestamp: null, storyMessage: null, storyMessageRecipients: null,
+      editMessage: null, destinationServiceId: null,
+    };
+    const env = await phone.encryptContent(sb.device, {
+      content: { syncMessage: { content: { sent }, stickerPackOperation: null, read: null, viewed: null, padding: null } },
+      pniSignatureMessage: null,
+      senderKeyDistributionMessage: null,
+    }, { timestamp });
     return server.send(sb.device, env);
   };
 

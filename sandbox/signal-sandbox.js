@@ -4,8 +4,11 @@
 // Starts Signal's mock server and a simulated phone with contacts Alice and
 // Bob, then serves a tiny page on http://127.0.0.1:<ui>/ where you hand the
 // phone the bridge's QR code (the image, or the link URL) and make the
-// contacts write. The same commands work on standard input:
+// contacts write, directly or in the group "Sandbox friends" (the phone and
+// both contacts, kept in the phone's storage). The same commands work on
+// standard input:
 //   scan <sgnl://... URL | path/to/qr.png>     alice <text>     bob <text>
+//   group alice|bob|phone <text>
 const http = require('node:http');
 const fs = require('node:fs');
 const readline = require('node:readline');
@@ -21,7 +24,7 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 (async () => {
   const lines = [];
   const log = (l) => { lines.push(`${new Date().toISOString().slice(11, 19)} ${l}`); console.log(`[sandbox] ${l}`); };
-  const sb = await startSandbox({ port: Number(arg('--port', 8443)), log });
+  const sb = await startSandbox({ port: Number(arg('--port', 8443)), log, group: 'Sandbox friends' });
   const uiPort = Number(arg('--ui', 8444));
 
   const page = () => `<!doctype html><meta charset=utf-8><title>Signal sandbox</title>
@@ -32,6 +35,7 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 <form method=post action=/scan enctype=multipart/form-data><input type=file name=qr accept=image/png> or
 <input name=url placeholder="sgnl://linkdevice?..."><button>Scan</button></form>
 <h2>2. Chat</h2><form method=post action=/send><select name=from><option>Alice<option>Bob</select>
+<select name=to><option value=dm>directly<option value=group>in the group ${esc(sb.group ? 'Sandbox friends' : '')}</select>
 <input name=text placeholder="message to the bridge"><button>Send</button></form>
 <h2>Log</h2><pre>${esc(lines.slice(-40).join('\n'))}</pre>`;
 
@@ -39,11 +43,16 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
     if (cmd === 'scan') {
       const what = /\.png$/i.test(rest) ? fs.readFileSync(rest) : rest;
       await sb.scan(what);
+    } else if (cmd === 'group') {
+      const [who, ...words] = rest.split(' ');
+      const name = who ? who[0].toUpperCase() + who.slice(1).toLowerCase() : '';
+      sb.sendGroup(name, words.join(' ')).catch((e) => log(`error: ${e.message}`));
+      log(`${name} sent to the group: ${words.join(' ')}`);
     } else if (cmd === 'alice' || cmd === 'bob' || cmd === 'phone') {
       sb.send(cmd[0].toUpperCase() + cmd.slice(1), rest).catch(() => {});
       log(`${cmd} sent: ${rest}`);
     } else {
-      throw new Error(`unknown command '${cmd}' (scan, alice, bob, phone)`);
+      throw new Error(`unknown command '${cmd}' (scan, alice, bob, phone, group)`);
     }
   }
 
@@ -65,7 +74,8 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
           }
         } else if (req.method === 'POST' && req.url === '/send') {
           const f = new URLSearchParams(body.toString());
-          await handle(f.get('from').toLowerCase(), f.get('text'));
+          if (f.get('to') === 'group') await handle('group', `${f.get('from')} ${f.get('text')}`);
+          else await handle(f.get('from').toLowerCase(), f.get('text'));
         }
       } catch (e) {
         log(`error: ${e.message}`);

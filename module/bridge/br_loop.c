@@ -110,11 +110,14 @@ int br_loop_new(br_loop **out, void (*init)(void *, struct event_base *),
         goto fail;
     l->init = init;
     l->init_arg = init_arg;
+    /* Published before the thread starts: init may use the loop through
+     * the caller's pointer (br_signal's thread_init does). */
+    *out = l;
     if (pthread_create(&l->th, NULL, main_fn, l) != 0)
         goto fail;
-    *out = l;
     return 0;
 fail:
+    *out = NULL;
     if (l->wake)
         event_free(l->wake);
     if (l->base)

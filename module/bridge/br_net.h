@@ -24,8 +24,11 @@ typedef enum br_net_kind {
     BR_NET_SEND_RESULT,   /* outbox_id, code 0 or BR_NET_ERR_*, ts */
     BR_NET_DECRYPT_FAILED,/* chat_id, sender: could not decrypt one message */
     BR_NET_RESOLVED,      /* outbox_id as request id, id: ACI or empty */
-    BR_NET_DOWNLOADED     /* outbox_id: the download's request id; code 0
+    BR_NET_DOWNLOADED,    /* outbox_id: the download's request id; code 0
                              or BR_NET_ERR_*, text: the reason */
+    BR_NET_CHAT           /* chat_id: a chat known from the phone (storage,
+                             sync) or Note to Self: open its portal if there
+                             is none; phone: the contact's number if known */
 } br_net_kind;
 
 enum {
@@ -63,7 +66,7 @@ typedef struct br_net_event {
     char *id;         /* an ACI */
     char *text;       /* URL, number, name, message body */
     char *phone;
-    char *chat_id;    /* "dm:<aci>" or "group:<id>" */
+    char *chat_id;    /* "dm:<aci>", "group:<hex id>" or "self" */
     char *sender;     /* ACI of the sender */
     int from_me;      /* sent by the user from another device */
     int64_t ts;       /* Signal timestamp (ms) */

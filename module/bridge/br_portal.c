@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "br_cmd.h"
+#include "br_group.h"
 #include "br_internal.h"
 
 #define FAIL_NOTICE_DELAY_MS 3000
@@ -226,6 +227,11 @@ static void flush_inbox(br_bridge *b, const char *owner, const char *chat_id)
     sqlite3_finalize(st);
 }
 
+void br_portal_flush(br_bridge *b, const char *owner, const char *chat_id)
+{
+    flush_inbox(b, owner, chat_id);
+}
+
 /* The portal exists and its members are in: bridge what waited for it. */
 static void on_portal_ready(void *arg, int status, json_t *body)
 {
@@ -411,8 +417,15 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
         create_dm_portal(b, owner, chat_id + 3); /* flushes the inbox when ready */
         return;
     }
+    if (r == 0 && br_group_is_chat(chat_id)) {
+        br_group_create_portal(b, owner, chat_id); /* flushes when ready */
+        return;
+    }
     if (r != 1)
         return;
+    if (!from_me && strncmp(chat_id, "group:", 6) == 0 &&
+        !br_group_sender_ready(b, owner, chat_id, room, sender))
+        return; /* the ghost joins first, then the inbox is flushed */
     /* attachments first, then the caption (br_media.c) */
     if (br_media_hold(b, owner, chat_id, sender, ts, body))
         return;
@@ -588,6 +601,8 @@ static int usage_admit(br_bridge *b, const char *aci)
 static void send_outbox(br_bridge *b, int64_t id, const char *owner,
                         const char *chat_id, const char *body)
 {
+    if (br_group_refuse_send(b, id, chat_id))
+        return;
     if (!b->have_net || b->net.send_text(b->net.ctx, owner, chat_id, body, (uint64_t)id) != 0)
         ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; message %lld stays queued", (long long)id);
 }
@@ -688,6 +703,9 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_DECRYPT_FAILED:
         on_decrypt_failed(b, ev);
+        break;
+    case BR_NET_CHAT:
+        br_group_open(b, ev->owner, ev->chat_id, ev->phone);
         break;
     default:
         break;

@@ -19,6 +19,7 @@
 #include "br_loop.h"
 #include "br_signal.h"
 #include "SignalService.pb-c.h"
+#include "br_sigchat.h"
 #include "sig_client.h"
 #include "sig_err.h"
 #include "st_records.h"
@@ -30,6 +31,7 @@ typedef struct account {
     sig_client *c;
     int linking;
     struct account *next;
+    int storage_read;     /* the storage service was read since start */
 } account;
 
 typedef struct contact {      /* number -> ACI, from contact syncs */
@@ -213,9 +215,14 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
             ev->id = dup(e->aci);
         }
         emit(s, ev);
+        ev = br_sigchat_self(a->owner);
+        emit(s, ev);
         ev = NULL;
-        if (sig_client_start(a->c) == 0)
+        if (sig_client_start(a->c) == 0) {
             sig_client_request_sync(a->c);
+            /* the chat socket is up already while linking */
+            a->storage_read = sig_client_storage_sync(a->c) == 0;
+        }
         break;
     case SIG_EV_LINK_FAILED:
         a->linking = 0;
@@ -229,22 +236,24 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_CONN:
         if ((ev = ev_new(BR_NET_CONNECTION, a->owner)))
             ev->code = e->conn == SIG_CONN_ONLINE;
+        /* groups and accepted chats live in the storage service: read it
+         * once per start (SIG_EV_GROUP / SIG_EV_CONTACT follow) */
+        if (e->conn == SIG_CONN_ONLINE && !a->storage_read &&
+            sig_client_storage_sync(a->c) == 0)
+            a->storage_read = 1;
         break;
     case SIG_EV_MESSAGE: {
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
 
-        if (((!m->body || !*m->body) && !m->n_attachments) || m->group_master_key) {
+        if (((!m->body || !*m->body) && !m->n_attachments) ||
+            br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
-             * attachments-only, groups): release it so it does not pile up. */
+             * attachments-only, transcripts without a chat): release it so
+             * it does not pile up. */
             sig_client_done(a->c, m->id);
             break;
         }
-        if (m->from_self && !m->destination) {
-            sig_client_done(a->c, m->id);
-            break;
-        }
-        snprintf(chat, sizeof(chat), "dm:%s", m->from_self ? m->destination : m->sender);
         if ((ev = ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
             ev->sender = dup(m->from_self && me ? me : m->sender);
@@ -296,6 +305,11 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
             ev->text = dup(e->contact->name);
             ev->phone = dup(e->contact->number);
         }
+        emit(s, ev);
+        ev = br_sigchat_contact(a->owner, e->contact);
+        break;
+    case SIG_EV_GROUP:
+        ev = br_sigchat_group(a->owner, e->group);
         break;
     default:
         break;
@@ -434,8 +448,11 @@ static void op_run(void *arg, int cancelled)
     }
     case OP_SEND:
         a = find(s, o->owner);
-        rc = a ? sig_client_send_text(a->c, o->a1, o->a2, (void *)(uintptr_t)o->n, NULL)
-               : SIG_ERR_NOT_LINKED;
+        /* "self": Note to Self, a message to our own ACI */
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
+           : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
+                                  o->a2, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = net_code(rc);
@@ -500,6 +517,8 @@ static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGO
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
                    uint64_t outbox_id)
 {
+    if (strcmp(chat_id, "self") == 0)
+        return post_op(ctx, OP_SEND, owner, "self", text, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);

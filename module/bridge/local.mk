@@ -10,6 +10,8 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_signal.h module/bridge/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c
+libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
+	module/bridge/br_sigchat.h module/bridge/br_sigchat.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
@@ -61,3 +63,9 @@ tests_unit_bridge_test_br_media_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON
 EXTRA_DIST += tests/fuzz/fuzz_br_media.c
 FUZZ_LIST += fuzz_br_media
 fuzz_br_media_FUZZ_SRCS = module/bridge/br_media_conv.c
+# Signal messages and synced records to chat ids (groups, Note to Self).
+UNIT_TESTS += tests/unit/bridge/test_br_sigchat
+check_PROGRAMS += tests/unit/bridge/test_br_sigchat
+tests_unit_bridge_test_br_sigchat_SOURCES = tests/unit/bridge/test_br_sigchat.c
+tests_unit_bridge_test_br_sigchat_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_sigchat_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)

@@ -23,3 +23,6 @@ EXTRA_DIST += tests/e2e/bridge_notices.js
 # Attachments both ways through the bridge.
 TESTS += tests/e2e/bridge_media.js
 EXTRA_DIST += tests/e2e/bridge_media.js
+# Group portals, chats from the phone's storage, Note to Self.
+TESTS += tests/e2e/bridge_groups.js
+EXTRA_DIST += tests/e2e/bridge_groups.js

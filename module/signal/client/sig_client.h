@@ -111,6 +111,11 @@ typedef struct sig_contact {
     const char *number;       /* E.164 or NULL */
     const char *name;         /* display name or NULL */
     int has_profile_key;
+    /* From a storage-service ContactRecord only (0 otherwise): the user
+     * shares their profile with this contact, i.e. accepted a conversation
+     * (Signal's "whitelisted"), and whether they blocked them. */
+    int whitelisted;
+    int blocked;
 } sig_contact;
 
 typedef struct sig_group {
@@ -212,7 +217,9 @@ int sig_client_logout(sig_client *c);
 int sig_client_done(sig_client *c, int64_t id);
 
 /* Send a text message to `to` (ACI uuid text, or E.164 of a known contact).
- * Asynchronous: SIG_EV_SEND_DONE with `send_ud` follows, err 0 on delivery,
+ * To our own ACI it is a Note to Self: as Signal's apps do, only a sync
+ * transcript (SyncMessage.Sent, destination = us) goes to our other
+ * devices. Asynchronous: SIG_EV_SEND_DONE with `send_ud` follows, err 0 on delivery,
  * SIG_ERR_UNREGISTERED (404), SIG_ERR_RATE_LIMIT (413/429),
  * SIG_ERR_CHALLENGE (428), SIG_ERR_RETRIES, transport errors. A sync
  * transcript goes to our other devices. *timestamp_out (may be NULL) gets
@@ -260,6 +267,11 @@ int sig_client_forget_sessions(sig_client *c, const char *aci);
  * *expires (ms); SIG_ERR_STATE when none is cached yet. */
 int sig_client_sender_certificate(sig_client *c, uint8_t **out, size_t *len,
                                   uint64_t *expires);
+
+/* The 32-byte group identifier of a groups-v2 master key (what Signal
+ * calls the group id; derived like libsignal's GroupSecretParams). 0 or a
+ * crypto error. */
+int sig_group_id(uint8_t out[32], const uint8_t master_key[32]);
 
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);

@@ -53,6 +53,13 @@ void sig_fetch_cancel_all(sig_client *c)
 int sig_contact_update(sig_client *c, const char *aci, const char *number,
                           const char *name, int has_profile_key)
 {
+    return sig_contact_update_flags(c, aci, number, name, has_profile_key, 0, 0);
+}
+
+int sig_contact_update_flags(sig_client *c, const char *aci, const char *number,
+                             const char *name, int has_profile_key,
+                             int whitelisted, int blocked)
+{
     json_t *j = NULL;
     ut_buf b;
     char *s = NULL;
@@ -86,6 +93,8 @@ int sig_contact_update(sig_client *c, const char *aci, const char *number,
         ct.number = json_string_value(json_object_get(j, "number"));
         ct.name = json_string_value(json_object_get(j, "name"));
         ct.has_profile_key = json_is_true(json_object_get(j, "has_profile_key"));
+        ct.whitelisted = whitelisted;
+        ct.blocked = blocked;
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_CONTACT;
         ev.contact = &ct;

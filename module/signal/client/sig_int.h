@@ -172,6 +172,11 @@ void sig_fetch_cancel_all(sig_client *c);
 /* Merge into the stored contact of `aci` and emit SIG_EV_CONTACT. */
 int sig_contact_update(sig_client *c, const char *aci, const char *number,
                        const char *name, int has_profile_key);
+/* The same, with the storage record's whitelisted/blocked flags for the
+ * event (not stored: storage is read again at every start). */
+int sig_contact_update_flags(sig_client *c, const char *aci, const char *number,
+                             const char *name, int has_profile_key,
+                             int whitelisted, int blocked);
 
 /* sig_attach.c */
 void sig_attach_cancel_all(sig_client *c);

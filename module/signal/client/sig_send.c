@@ -59,6 +59,8 @@ void sig_send_cancel_all(sig_client *c, int err)
 }
 
 static int send_sync(sig_client *c, const sig_send_op *done);
+static int pack_sent(const char *to, uint64_t ts, struct Signalservice__DataMessage *dm,
+                     uint8_t **out, size_t *out_len);
 
 static void finish(sig_send_op *op, int err)
 {
@@ -611,13 +613,21 @@ int sig_send_dm(sig_client *c, const char *to, Signalservice__DataMessage *dm,
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
     uint8_t *buf = NULL, *dbuf = NULL;
-    size_t n, dn;
+    size_t n = 0, dn = 0;
     int rc;
 
     if (c->has_profile_key) {
         dm->has_profilekey = 1;
         dm->profilekey.data = c->profile_key;
         dm->profilekey.len = 32;
+    }
+    if (strcmp(to, c->aci) == 0) {
+        /* Note to Self: Signal's apps send only the transcript, to our own
+         * other devices; SIG_EV_SEND_DONE reports its delivery. */
+        rc = pack_sent(to, dm->timestamp, dm, &buf, &n);
+        if (rc == 0)
+            rc = start_op(c, to, buf, n, NULL, 0, dm->timestamp, send_ud, 0);
+        goto out;
     }
     ct.datamessage = dm;
     n = signalservice__content__get_packed_size(&ct);
@@ -657,15 +667,40 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
     return rc;
 }
 
-/* SyncMessage.Sent{destination, timestamp, message} to our own ACI. */
-static int send_sync(sig_client *c, const sig_send_op *done)
+/* Content{SyncMessage.Sent{destination, timestamp, message}}; *out malloc'd. */
+static int pack_sent(const char *to, uint64_t ts, Signalservice__DataMessage *dm,
+                     uint8_t **out, size_t *out_len)
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
     Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
     Signalservice__SyncMessage__Sent sent = SIGNALSERVICE__SYNC_MESSAGE__SENT__INIT;
+    uint8_t dest[16];
+
+    if (sig_uuid_parse(dest, to) != 0)
+        return SIG_ERR_ADDRESS;
+    sent.destinationserviceid = (char *)to;
+    sent.has_destinationserviceidbinary = 1;
+    sent.destinationserviceidbinary.data = dest;
+    sent.destinationserviceidbinary.len = 16;
+    sent.has_timestamp = 1;
+    sent.timestamp = ts;
+    sent.message = dm;
+    sm.sent = &sent;
+    ct.syncmessage = &sm;
+    *out_len = signalservice__content__get_packed_size(&ct);
+    *out = malloc(*out_len);
+    if (!*out)
+        return UT_ERR_NOMEM;
+    signalservice__content__pack(&ct, *out);
+    return 0;
+}
+
+/* The transcript of a delivered message, to our own other devices. */
+static int send_sync(sig_client *c, const sig_send_op *done)
+{
     Signalservice__DataMessage *dm;
-    uint8_t dest[16], *buf;
-    size_t n;
+    uint8_t *buf = NULL;
+    size_t n = 0;
     int rc;
 
     if (!done->dm)
@@ -673,29 +708,12 @@ static int send_sync(sig_client *c, const sig_send_op *done)
     dm = signalservice__data_message__unpack(NULL, done->dm_len, done->dm);
     if (!dm)
         return SIG_ERR_ENVELOPE;
-    if (sig_uuid_parse(dest, done->to) != 0) {
-        signalservice__data_message__free_unpacked(dm, NULL);
-        return SIG_ERR_ADDRESS;
-    }
-    sent.destinationserviceid = (char *)done->to;
-    sent.has_destinationserviceidbinary = 1;
-    sent.destinationserviceidbinary.data = dest;
-    sent.destinationserviceidbinary.len = 16;
-    sent.has_timestamp = 1;
-    sent.timestamp = done->ts;
-    sent.message = dm;
-    sm.sent = &sent;
-    ct.syncmessage = &sm;
-    n = signalservice__content__get_packed_size(&ct);
-    buf = malloc(n);
-    if (!buf) {
-        signalservice__data_message__free_unpacked(dm, NULL);
-        return UT_ERR_NOMEM;
-    }
-    signalservice__content__pack(&ct, buf);
+    rc = pack_sent(done->to, done->ts, dm, &buf, &n);
     signalservice__data_message__free_unpacked(dm, NULL);
-    rc = start_op(c, c->aci, buf, n, NULL, 0, done->ts, NULL, 1);
-    ut_free_secret(buf, n);
+    if (rc == 0)
+        rc = start_op(c, c->aci, buf, n, NULL, 0, done->ts, NULL, 1);
+    if (buf)
+        ut_free_secret(buf, n);
     return rc;
 }
 

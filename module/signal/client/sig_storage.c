@@ -84,6 +84,12 @@ static int gcm_open(uint8_t **out, size_t *out_len, const uint8_t key[32],
     return 0;
 }
 
+/* libsignal's GroupSecretParams group id of a master key (sc_group). */
+int sig_group_id(uint8_t out[32], const uint8_t master_key[32])
+{
+    return sc_group_derive(out, NULL, master_key);
+}
+
 static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
 {
     if (r->contact && r->contact->has_acibinary && r->contact->acibinary.len == 16) {
@@ -97,7 +103,9 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
                  ct->familyname ? ct->familyname : "");
         if (has_pk)
             (void)sig_rec_put(c, "profile_key", aci, ct->profilekey.data, 32);
-        (void)sig_contact_update(c, aci, ct->e164, name, has_pk);
+        (void)sig_contact_update_flags(c, aci, ct->e164, name, has_pk,
+                                       ct->has_whitelisted && ct->whitelisted,
+                                       ct->has_blocked && ct->blocked);
     } else if (r->groupv2 && r->groupv2->has_masterkey && r->groupv2->masterkey.len == 32) {
         uint8_t gid[32];
         char *key = NULL;

@@ -1,0 +1,276 @@
+/*
+ * br_group.c - group and Note-to-Self portals, and chats known from the
+ * phone's storage (see br_group.h for what groups can and cannot do).
+ *
+ * A group portal is created by the bot (there is no single ghost to own
+ * it); ghosts join as they speak. The bot brings a ghost in (invite, then
+ * the ghost joins) and records it in br_portal_member; the chat's inbox is
+ * then bridged again, with the same transaction ids, so messages that
+ * waited for the join are sent once and in order.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "br_group.h"
+
+int br_group_is_chat(const char *chat_id)
+{
+    return chat_id && (strncmp(chat_id, "group:", 6) == 0 || strcmp(chat_id, "self") == 0);
+}
+
+/* 1 when the owner has a portal row for the chat (ready or being made). */
+static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
+{
+    static const char sql[] = "SELECT 1 FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found;
+
+    if (!st)
+        return 1; /* cannot tell: do not create a second one */
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return found;
+}
+
+/* ---- creating the room -------------------------------------------------- */
+
+typedef struct gp_ctx {
+    br_bridge *b;
+    char *owner, *chat_id, *room, *user;
+} gp_ctx;
+
+static void gp_free(gp_ctx *g)
+{
+    free(g->owner);
+    free(g->chat_id);
+    free(g->room);
+    free(g->user);
+    free(g);
+}
+
+static gp_ctx *gp_new(br_bridge *b, const char *owner, const char *chat_id)
+{
+    gp_ctx *g = calloc(1, sizeof(*g));
+
+    if (!g)
+        return NULL;
+    g->b = b;
+    g->owner = strdup(owner);
+    g->chat_id = strdup(chat_id);
+    if (!g->owner || !g->chat_id) {
+        gp_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static void on_owner_joined(void *arg, int status, json_t *body)
+{
+    gp_ctx *g = arg;
+
+    (void)body;
+    if (status != 200)
+        ut_logf(&g->b->log, UT_LOG_WARN, "bridge: joining a group portal as its owner failed (HTTP %d)", status);
+    br_portal_flush(g->b, g->owner, g->chat_id);
+    gp_free(g);
+}
+
+static void on_created(void *arg, int status, json_t *body)
+{
+    gp_ctx *g = arg;
+    br_bridge *b = g->b;
+    const char *room = json_string_value(json_object_get(body, "room_id"));
+    static const char set[] =
+        "UPDATE br_portal SET room_id = ?3 WHERE owner_mxid = ?1 AND chat_id = ?2";
+    static const char del[] = "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
+    int ok = status == 200 && room;
+    sqlite3_stmt *st = st_db_stmt(b->db, ok ? set : del);
+    char mgmt[256];
+
+    if (st) {
+        sqlite3_bind_text(st, 1, g->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, g->chat_id, -1, SQLITE_STATIC);
+        if (ok)
+            sqlite3_bind_text(st, 3, room, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    if (!ok) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a group portal failed (HTTP %d)", status);
+        if (br_mgmt_room(b, g->owner, mgmt, sizeof(mgmt)))
+            br_notice(b, mgmt, "Could not create a room for a Signal %s (HTTP %d); "
+                               "it will be retried with the next message.",
+                      strcmp(g->chat_id, "self") ? "group" : "Note to Self", status);
+        gp_free(g);
+        return;
+    }
+    /* With double puppeting the owner joins at once: what the user sent
+     * from the phone is sent as the user, who must be in the room. */
+    if (b->cfg.double_puppet &&
+        mx_membership(b->mx, g->owner, room, "join", NULL, NULL, on_owner_joined, g) == 0)
+        return;
+    on_owner_joined(g, 200, NULL);
+}
+
+int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
+{
+    static const char ins[] =
+        "INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES (?1, ?2, NULL)"
+        " ON CONFLICT DO NOTHING";
+    int self = strcmp(chat_id, "self") == 0;
+    char name[64];
+    gp_ctx *g;
+    json_t *req;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!br_group_is_chat(chat_id) || (!self && strlen(chat_id) < 6 + 8))
+        return UT_ERR_INVAL;
+    st = st_db_stmt(b->db, ins);
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if ((rc = st_db_step_done(b->db, st)) != 0)
+        return rc;
+    if (sqlite3_changes(st_db_handle(b->db)) == 0)
+        return 0; /* already there or being made */
+    /* The title is on the group server (zkgroup); the id's first digits
+     * tell groups apart until a title is known. */
+    if (self)
+        snprintf(name, sizeof(name), "Note to Self");
+    else
+        snprintf(name, sizeof(name), "Signal group %.8s", chat_id + 6);
+    g = gp_new(b, owner, chat_id);
+    req = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "preset", "private_chat", "name", name,
+                    "topic", self ? "Your Signal Note to Self: messages here reach your own Signal devices."
+                                  : "A Signal group. Its title and member list are not visible to this bridge; "
+                                    "members appear as they write.",
+                    "invite", owner, "visibility", "private");
+    rc = g && req ? mx_create_room(b->mx, b->bot, req, on_created, g) : UT_ERR_NOMEM;
+    json_decref(req);
+    if (rc == 0)
+        return 0;
+    if (g)
+        on_created(g, 500, NULL); /* forgets the row, tells the user */
+    return rc;
+}
+
+/* ---- ghosts join as they speak ------------------------------------------ */
+
+static void on_ghost_joined(void *arg, int status, json_t *body)
+{
+    gp_ctx *g = arg;
+    br_bridge *b = g->b;
+    static const char ins[] =
+        "INSERT INTO br_portal_member(room_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+    sqlite3_stmt *st;
+
+    (void)body;
+    if (status != 200) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a ghost could not join a group portal (HTTP %d); "
+                                      "its messages are retried at restart", status);
+        gp_free(g);
+        return;
+    }
+    st = st_db_stmt(b->db, ins);
+    if (st) {
+        sqlite3_bind_text(st, 1, g->room, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, g->user, -1, SQLITE_STATIC);
+        /* the first join to finish bridges what waited; later ones (two
+         * messages from a new member in a row) have nothing to add */
+        if (st_db_step_done(b->db, st) == 0 && sqlite3_changes(st_db_handle(b->db)) > 0)
+            br_portal_flush(b, g->owner, g->chat_id);
+    }
+    gp_free(g);
+}
+
+static void on_ghost_invited(void *arg, int status, json_t *body)
+{
+    gp_ctx *g = arg;
+
+    (void)body;
+    /* an error here may just mean "already invited": the join decides */
+    (void)status;
+    if (mx_membership(g->b->mx, g->user, g->room, "join", NULL, NULL, on_ghost_joined, g) != 0)
+        gp_free(g);
+}
+
+int br_group_sender_ready(br_bridge *b, const char *owner, const char *chat_id,
+                          const char *room, const char *sender_aci)
+{
+    static const char has[] = "SELECT 1 FROM br_portal_member WHERE room_id = ?1 AND user_id = ?2";
+    char lp[128], mxid[320];
+    sqlite3_stmt *st;
+    gp_ctx *g;
+    int member;
+
+    if (br_config_puppet_localpart(&b->cfg, sender_aci, lp, sizeof(lp)) != 0 ||
+        mx_user_id(b->mx, lp, mxid, sizeof(mxid)) != 0 || !(st = st_db_stmt(b->db, has)))
+        return 0;
+    sqlite3_bind_text(st, 1, room, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, mxid, -1, SQLITE_STATIC);
+    member = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (member)
+        return 1;
+    g = gp_new(b, owner, chat_id);
+    if (!g || !(g->room = strdup(room)) || !(g->user = strdup(mxid)) ||
+        mx_membership(b->mx, b->bot, room, "invite", mxid, NULL, on_ghost_invited, g) != 0) {
+        if (g)
+            gp_free(g);
+    }
+    return 0;
+}
+
+/* ---- chats known from the phone ----------------------------------------- */
+
+void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
+                   const char *phone)
+{
+    br_login *l = br_login_get(b, owner, 0);
+
+    if (!chat_id || !l || !l->number || portal_exists(b, owner, chat_id))
+        return;
+    if (strncmp(chat_id, "dm:", 3) == 0)
+        br_portal_open_dm(b, owner, chat_id + 3, phone);
+    else if (br_group_is_chat(chat_id))
+        br_group_create_portal(b, owner, chat_id);
+}
+
+/* ---- Matrix -> Signal in a group ---------------------------------------- */
+
+int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
+{
+    static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
+    static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
+    static const char why[] =
+        "sending to Signal groups is not supported yet: the group's member list is on Signal's "
+        "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
+        "so it cannot encrypt for the members";
+    sqlite3_stmt *st;
+    char room[256] = "";
+
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
+        return 0;
+    if ((st = st_db_stmt(b->db, get))) {
+        sqlite3_bind_int64(st, 1, outbox_id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(room, sizeof(room), "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+    }
+    if ((st = st_db_stmt(b->db, upd))) {
+        sqlite3_bind_int64(st, 1, outbox_id);
+        sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    if (*room)
+        br_notice(b, room, "Not sent to Signal: %s. Send it from Signal on your phone.", why);
+    return 1;
+}

@@ -1,0 +1,47 @@
+/*
+ * br_group.h - portals that are not a one-to-one chat: Signal groups
+ * ("group:<hex id>") and Note to Self ("self"), plus chats known from the
+ * phone's storage. Host loop thread only; hooks for br_portal.c.
+ *
+ * What a group portal can and cannot do: a group's title and member list
+ * live on Signal's group server, readable only with zkgroup credential
+ * presentations, which this bridge does not implement. So a group portal
+ * is named from its id, a sender's ghost joins when it first speaks, and
+ * sending to the group from Matrix is refused with a notice (it would need
+ * the member list to encrypt for every member).
+ */
+#ifndef BR_GROUP_H
+#define BR_GROUP_H
+
+#include <stdint.h>
+
+#include "br_internal.h"
+
+/* 1 for "group:..." and "self". */
+int br_group_is_chat(const char *chat_id);
+
+/* Create the room of a group or Note-to-Self portal: the bot creates it
+ * and invites the owner (who joins at once with double puppeting); what
+ * waits in br_inbox for the chat is bridged once the room is ready. 0 or
+ * an error (a failure is also told to the user in the bot room). */
+int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id);
+
+/* Before a group message is sent as `sender_aci`'s ghost: 1 when the ghost
+ * is in the room; 0 when it is being brought in (the bot invites, the
+ * ghost joins), after which the chat's inbox is bridged again. */
+int br_group_sender_ready(br_bridge *b, const char *owner, const char *chat_id,
+                          const char *room, const char *sender_aci);
+
+/* BR_NET_CHAT: a chat known from the phone; opens its portal (with an
+ * invitation) if it has none. An existing portal is left alone. */
+void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
+                   const char *phone);
+
+/* Before an outbox row goes to Signal: 1 when this chat cannot send (a
+ * group): the row is marked failed and the room gets a notice; 0 to send. */
+int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id);
+
+/* br_portal.c: bridge what br_inbox holds for a chat (not yet bridged). */
+void br_portal_flush(br_bridge *b, const char *owner, const char *chat_id);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * br_sigchat.c - Signal messages and synced records to bridge chat ids.
+ *
+ * Groups are named by their 32-byte identifier (hex), not the master key:
+ * the identifier is public (it is what the group server and typing
+ * indicators use), the master key is a secret and must not reach the
+ * bridge's tables or logs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "br_sigchat.h"
+#include "ut.h"
+
+static int group_chat(const uint8_t *master_key, char *chat, size_t n)
+{
+    uint8_t gid[32];
+    size_t i;
+    int rc;
+
+    if (n < sizeof("group:") + 64)
+        return UT_ERR_RANGE;
+    if ((rc = sig_group_id(gid, master_key)) != 0)
+        return rc;
+    memcpy(chat, "group:", 6);
+    for (i = 0; i < 32; i++)
+        snprintf(chat + 6 + 2 * i, 3, "%02x", gid[i]);
+    return 0;
+}
+
+int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n)
+{
+    int w;
+
+    if (m->group_master_key)
+        return group_chat(m->group_master_key, chat, n);
+    if (m->from_self && !m->destination)
+        return 1;
+    if (m->from_self && me && strcmp(m->destination, me) == 0)
+        w = snprintf(chat, n, "self");
+    else
+        w = snprintf(chat, n, "dm:%s", m->from_self ? m->destination : m->sender);
+    return w < 0 || (size_t)w >= n ? UT_ERR_RANGE : 0;
+}
+
+static br_net_event *chat_event(const char *owner, const char *chat)
+{
+    br_net_event *ev = calloc(1, sizeof(*ev));
+
+    if (!ev)
+        return NULL;
+    ev->kind = BR_NET_CHAT;
+    ev->owner = strdup(owner);
+    ev->chat_id = strdup(chat);
+    if (!ev->owner || !ev->chat_id) {
+        br_net_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+br_net_event *br_sigchat_group(const char *owner, const sig_group *g)
+{
+    char chat[80];
+
+    if (!g || !g->master_key || g->blocked ||
+        group_chat(g->master_key, chat, sizeof(chat)) != 0)
+        return NULL;
+    return chat_event(owner, chat);
+}
+
+br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct)
+{
+    br_net_event *ev;
+    char chat[80];
+
+    /* Only chats the user accepted (profile shared), not every number in
+     * the phone's address book. */
+    if (!ct || !ct->aci || !ct->whitelisted || ct->blocked)
+        return NULL;
+    snprintf(chat, sizeof(chat), "dm:%s", ct->aci);
+    ev = chat_event(owner, chat);
+    if (ev && ct->number && !(ev->phone = strdup(ct->number))) {
+        br_net_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+br_net_event *br_sigchat_self(const char *owner)
+{
+    return chat_event(owner, "self");
+}

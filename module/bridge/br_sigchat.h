@@ -1,0 +1,28 @@
+/*
+ * br_sigchat.h - which bridge chat a Signal message or synced record
+ * belongs to, for br_signal.c (the Signal thread). Chat ids are the ones of
+ * br_portal: "dm:<aci>", "group:<hex group id>" (64 hex digits, the group
+ * identifier derived from the master key), "self" (Note to Self).
+ */
+#ifndef BR_SIGCHAT_H
+#define BR_SIGCHAT_H
+
+#include <stddef.h>
+
+#include "br_net.h"
+#include "sig_client.h"
+
+/* The chat of a received message. `me` is our ACI (may be NULL). 0 and
+ * chat filled in; 1 when the message belongs to no chat we bridge (a sync
+ * transcript without a destination); UT_ERR_RANGE when chat is too small. */
+int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n);
+
+/* BR_NET_CHAT events (NULL when there is nothing to open or no memory):
+ * a group from storage that is not blocked; a contact the user has a
+ * conversation with (storage says whitelisted and not blocked); Note to
+ * Self. The caller emits and the bridge frees them. */
+br_net_event *br_sigchat_group(const char *owner, const sig_group *g);
+br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct);
+br_net_event *br_sigchat_self(const char *owner);
+
+#endif

@@ -1,0 +1,208 @@
+// Issue #6, step 5 and Deliver 1: group portals, chats known from the
+// phone's storage, and Note to Self, with a real Matrix client
+// (matrix-js-sdk) on mxhs and Signal's mock server as Signal. The phone
+// creates two groups (one blocked) and stores them, with one accepted
+// contact (Alice) and one merely known contact (Bob), in its storage
+// service before the bridge is linked.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { Homeserver } = require('./mxhs_harness.js');
+const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
+const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const { StorageState } = require('@signalapp/mock-server');
+
+let hs;
+let sb;
+let me;          // the Matrix user
+let botRoom;
+let group;       // the group with both contacts
+let blocked;     // a group the user blocked on the phone
+let carol;       // a group member who is not among the phone's contacts
+const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
+const hex = (g) => Buffer.from(g.id, 'base64').toString('hex');
+const roomNamed = (name) => me.getRooms().find((r) => r.name === name && r.getMyMembership() === 'join');
+const withMember = (uid) => me.getRooms().filter((r) => r.getMember(uid));
+
+function dbRows(sql) {
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  const out = execFileSync('/usr/bin/python3', ['-c',
+    'import json,sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(json.dumps(c.execute(sys.argv[2]).fetchall()))',
+    db, sql]);
+  return JSON.parse(out.toString());
+}
+
+test.before(async () => {
+  sb = await startSandbox({});
+  const { Alice, Bob } = sb.contacts;
+  carol = await sb.mock.server.createPrimaryDevice({ profileName: 'Carol Stranger' });
+  group = await sb.phone.createGroup({ title: 'Weekend trip', members: [sb.phone, Alice, Bob, carol] });
+  blocked = await sb.phone.createGroup({ title: 'Spam', members: [sb.phone, Bob] });
+  await sb.phone.setStorageState(StorageState.getEmpty()
+    .addContact(Alice, { profileKey: Alice.profileKey.serialize(), givenName: 'Alice', familyName: 'Smith', whitelisted: true })
+    .addContact(Bob, { givenName: 'Bob', familyName: 'Jones', whitelisted: false })
+    .addGroup(group, { whitelisted: true })
+    .addGroup(blocked, { whitelisted: true, blocked: true }));
+
+  hs = new Homeserver();
+  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`));
+  await hs.start();
+  assert.equal(hs.registerUser('me', 'pw-me').status, 0);
+  me = await client(hs, 'me');
+  ({ room_id: botRoom } = await me.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [BOT] }));
+  await until(() => messages(me, botRoom, BOT)[0], 'the welcome message');
+});
+
+test.after(async () => {
+  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
+  if (me) me.stopClient();
+  if (hs) { await hs.stop(); hs.cleanup(); }
+  if (sb) await sb.close();
+});
+
+test('after linking: invitations for the stored group, the accepted contact and Note to Self', async () => {
+  const before = messages(me, botRoom, BOT).length;
+  await me.sendTextMessage(botRoom, 'link');
+  const img = await until(() => messages(me, botRoom, BOT).slice(before)
+    .find((e) => e.getContent().msgtype === 'm.image'), 'the QR code', 30000);
+  const [server, id] = img.getContent().url.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+  await sb.scan(decodeQr(Buffer.from(await res.arrayBuffer())));
+  await until(() => messages(me, botRoom, BOT).some((e) => /^Successfully logged in as/.test(e.getContent().body)),
+              'linked', 60000);
+
+  // before any message: the group, the DM with the accepted contact, Note to Self
+  const g = await until(() => roomNamed(`Signal group ${hex(group).slice(0, 8)}`), 'the group portal', 60000)
+    .catch((e) => { throw new Error(`${e.message}; rooms: ${JSON.stringify(me.getRooms().map((r) => r.name))}`); });
+  const inviter = g.getMember(me.getUserId()).events.member;
+  assert.notEqual(inviter.getPrevContent().is_direct, true, 'a group portal is not a direct chat');
+  await until(() => withMember(ghost(sb.contacts.Alice)).length === 1, 'the DM with Alice', 60000);
+  await until(() => roomNamed('Note to Self'), 'the Note to Self room', 60000);
+  // all three came from the same storage read; give stray ones a moment
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(withMember(ghost(sb.contacts.Bob)).length, 0,
+               'no DM for a contact the user never accepted a chat with');
+  assert.ok(!me.getRooms().some((r) => r.name === `Signal group ${hex(blocked).slice(0, 8)}`),
+            'no portal for a blocked group');
+  assert.equal(dbRows("SELECT count(*) FROM br_portal WHERE chat_id LIKE 'group:%'")[0][0], 1);
+});
+
+test("contacts' group messages appear in the group room from their ghosts", async () => {
+  const { Alice, Bob } = sb.contacts;
+  const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+  const tsA = Date.now() - 60000;
+  // Alice as Signal's apps send groups: sender key, sealed sender v2
+  const distributionId = await Alice.sendSenderKey(sb.device, { timestamp: tsA - 1 });
+  await Alice.sendText(sb.device, 'group hello from Alice', { sealed: true, group, distributionId, timestamp: tsA });
+  // Bob with a plain 1:1-encrypted message that carries the group context
+  const tsB = Date.now() - 30000;
+  await sb.sendGroup('Bob', 'group hello from Bob', { group, timestamp: tsB });
+  const a = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'group hello from Alice'),
+                        "Alice's group message", 60000);
+  const b = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'group hello from Bob'),
+                        "Bob's group message", 60000);
+  assert.equal(a.getSender(), ghost(Alice));
+  assert.equal(b.getSender(), ghost(Bob));
+  assert.equal(a.getTs(), tsA, 'the Signal timestamp');
+  assert.equal(b.getTs(), tsB);
+  assert.equal(g.getMember(ghost(Alice)).membership, 'join');
+  assert.equal(g.getMember(ghost(Bob)).membership, 'join');
+  // not in the DM with Alice
+  const dm = withMember(ghost(Alice)).find((r) => r.roomId !== g.roomId);
+  assert.ok(!messages(me, dm.roomId).some((e) => e.getContent().body === 'group hello from Alice'));
+  // a second message from a member already in the room
+  await Alice.sendText(sb.device, 'again from Alice', { sealed: true, group, distributionId, timestamp: tsA + 5 });
+  await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'again from Alice'), 'the second message', 60000);
+  assert.equal(messages(me, g.roomId).filter((e) => e.getContent().body === 'group hello from Alice').length, 1);
+});
+
+test('a member who is not a contact appears as they write, then with their profile name', async () => {
+  const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+  await carol.addSingleUseKey(sb.device, await sb.device.popSingleUseKey());
+  await carol.sendText(sb.device, 'hi, I am new here', { group, withProfileKey: true, timestamp: Date.now() });
+  const ev = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'hi, I am new here'),
+                         "Carol's group message", 60000);
+  assert.equal(ev.getSender(), ghost(carol));
+  await until(() => g.getMember(ghost(carol))?.name === 'Carol Stranger (Signal)', "Carol's profile name", 60000)
+    .catch((e) => { throw new Error(`${e.message}; named '${g.getMember(ghost(carol))?.name}'`); });
+  assert.deepEqual(withMember(ghost(carol)).map((r) => r.roomId), [g.roomId], 'no DM portal for a group message');
+});
+
+test('what the user sends to the group from the phone appears as the user', async () => {
+  const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+  const ts = Date.now() - 10000;
+  // a sync transcript whose DataMessage carries the group context
+  await sb.sendGroup('Phone', 'my own group message', { group, timestamp: ts });
+  const ev = await until(() => messages(me, g.roomId).find((e) => e.getContent().body === 'my own group message'),
+                         'the transcript in the group room', 60000);
+  assert.equal(ev.getSender(), me.getUserId(), 'sent as the user (double puppeting)');
+  assert.equal(ev.getTs(), ts);
+});
+
+test('a Matrix message in a group portal gets a notice and is recorded as failed', async () => {
+  const g = roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+  const { event_id: eid } = await me.sendTextMessage(g.roomId, 'to the group from Matrix');
+  const notice = await until(() => messages(me, g.roomId, BOT)
+    .find((e) => /sending to Signal groups is not supported yet/.test(e.getContent().body)), 'the notice', 30000);
+  assert.equal(notice.getContent().msgtype, 'm.notice');
+  await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${eid}'`)[0]?.[0] === 2,
+              'the outbox row marked failed', 10000);
+  const [[err]] = dbRows(`SELECT error FROM br_outbox WHERE event_id = '${eid}'`);
+  assert.match(err, /member list/);
+  assert.ok(!sb.received.some((m) => m.body === 'to the group from Matrix'), 'nothing went to Signal');
+});
+
+test('Note to Self both ways', async () => {
+  const room = roomNamed('Note to Self');
+  // from the phone: a transcript whose destination is the user's own number
+  const ts = Date.now() - 5000;
+  const env = await sb.phone.encryptSyncSent(sb.device, 'note from my phone',
+                                             { timestamp: ts, destinationServiceId: sb.phone.device.aci });
+  await sb.mock.server.send(sb.device, env);
+  const ev = await until(() => messages(me, room.roomId).find((e) => e.getContent().body === 'note from my phone'),
+                         'the note in Matrix', 60000);
+  assert.equal(ev.getSender(), me.getUserId());
+  assert.equal(ev.getTs(), ts);
+
+  // from Matrix: the phone gets a transcript to itself (as from Signal's apps)
+  const synced = sb.phone.waitForSyncMessage((e) => e.syncMessage.content?.sent?.message?.body === 'note from Matrix');
+  const { event_id: eid } = await me.sendTextMessage(room.roomId, 'note from Matrix');
+  const got = await Promise.race([synced,
+    new Promise((_, rej) => setTimeout(() => rej(new Error('the phone got no Note-to-Self transcript')), 60000).unref())]);
+  const sent = got.syncMessage.content.sent;
+  assert.equal(Buffer.from(sent.destinationServiceIdBinary).toString('hex'),
+               sb.phone.device.aci.replace(/-/g, ''), 'the destination is the user');
+  assert.equal(sb.phone.getMessageQueueSize(), 0,
+            'no plain DataMessage to the phone');
+  await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${eid}'`)[0]?.[0] === 1,
+              'the outbox row marked sent', 30000);
+});
+
+test('a restart: a group message sent meanwhile arrives once, nothing is recreated', async () => {
+  const name = `Signal group ${hex(group).slice(0, 8)}`;
+  const roomId = roomNamed(name).roomId;
+  me.stopClient();
+  await hs.stop();
+  // written while the bridge is down: the mock queues it for the device
+  const queued = sb.contacts.Bob.sendText(sb.device, 'group message while down', { group, timestamp: Date.now() });
+  await hs.start();
+  me = await client(hs, 'me');
+  await queued;
+  const find = (body) => messages(me, roomId).filter((e) => e.getContent().body === body);
+  const ev = await until(() => find('group message while down')[0], 'the queued group message', 60000);
+  assert.equal(ev.getSender(), ghost(sb.contacts.Bob));
+  await sb.contacts.Alice.sendText(sb.device, 'group after the restart', { group, timestamp: Date.now() });
+  await until(() => find('group after the restart')[0], 'a group message after the restart', 60000);
+  assert.equal(find('group message while down').length, 1, 'no duplicate');
+  assert.equal(find('group hello from Alice').length, 1, 'no duplicate of earlier messages');
+  // the storage read at start found the same group and contact: no new portals
+  assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
+  assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
+                   [`group:${hex(group)}`, 'self']);
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 3,
+               'Alice, Bob and Carol joined once each');
+});

@@ -1,0 +1,116 @@
+/* test_br_sigchat.c - Signal messages and synced records to chat ids. The
+ * group id vector is libsignal 0.100's GroupSecretParams
+ * .deriveFromMasterKey(0x00..0x1f).getPublicParams().getGroupIdentifier(). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "br_sigchat.h"
+
+#define ME "11111111-1111-4111-8111-111111111111"
+#define PEER "22222222-2222-4222-8222-222222222222"
+#define GID "34026f02ab8518196407f7cbbbb9d5b7018cdb4dc58e5ee7ba342cfe65a827aa"
+
+static void master_key(uint8_t mk[32])
+{
+    for (int i = 0; i < 32; i++)
+        mk[i] = (uint8_t)i;
+}
+
+START_TEST(messages_to_chats)
+{
+    sig_message m;
+    uint8_t mk[32];
+    char chat[96], small[16];
+
+    master_key(mk);
+    memset(&m, 0, sizeof(m));
+    m.sender = PEER;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "dm:" PEER);
+    /* a group message, from a contact or from our phone: the group id */
+    m.group_master_key = mk;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "group:" GID);
+    m.from_self = 1;
+    m.sender = ME;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "group:" GID);
+    ck_assert_int_eq(br_sigchat_of(&m, ME, small, sizeof(small)), UT_ERR_RANGE);
+    /* transcripts: to a contact, to ourselves, to nobody */
+    m.group_master_key = NULL;
+    m.destination = PEER;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "dm:" PEER);
+    m.destination = ME;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "self");
+    m.destination = NULL;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 1);
+}
+END_TEST
+
+START_TEST(synced_records_to_chats)
+{
+    uint8_t mk[32], gid[32] = {0};
+    sig_group g;
+    sig_contact ct;
+    br_net_event *ev;
+
+    master_key(mk);
+    memset(&g, 0, sizeof(g));
+    g.master_key = mk;
+    g.group_id = gid;
+    ev = br_sigchat_group("@u:x", &g);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->kind, BR_NET_CHAT);
+    ck_assert_str_eq(ev->owner, "@u:x");
+    ck_assert_str_eq(ev->chat_id, "group:" GID);
+    br_net_event_free(ev);
+    g.blocked = 1;
+    ck_assert_ptr_null(br_sigchat_group("@u:x", &g));
+    ck_assert_ptr_null(br_sigchat_group("@u:x", NULL));
+
+    /* only contacts the user accepted a chat with, and not blocked ones */
+    memset(&ct, 0, sizeof(ct));
+    ct.aci = PEER;
+    ct.number = "+15550001111";
+    ck_assert_ptr_null(br_sigchat_contact("@u:x", &ct));
+    ct.whitelisted = 1;
+    ev = br_sigchat_contact("@u:x", &ct);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->chat_id, "dm:" PEER);
+    ck_assert_str_eq(ev->phone, "+15550001111");
+    br_net_event_free(ev);
+    ct.blocked = 1;
+    ck_assert_ptr_null(br_sigchat_contact("@u:x", &ct));
+    ct.blocked = 0;
+    ct.aci = NULL;
+    ck_assert_ptr_null(br_sigchat_contact("@u:x", &ct));
+
+    ev = br_sigchat_self("@u:x");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->chat_id, "self");
+    br_net_event_free(ev);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("br_sigchat");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, messages_to_chats);
+    tcase_add_test(tc, synced_records_to_chats);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
