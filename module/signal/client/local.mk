@@ -15,6 +15,8 @@ SIG_SRCS = \
 	module/signal/client/sig_fetch.c module/signal/client/sig_storage.c \
 	module/signal/client/sig_attach.c module/signal/client/sig_cert.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
+# reactions, deletes, edits, receipts, typing (issue #6)
+libsbclient_la_SOURCES += module/signal/client/sig_extra.c
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
 	module/signal/proto/Provisioning.pb-c.h module/signal/proto/StorageService.pb-c.c \
