@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "br_internal.h"
+#include "br_relate.h"
 
 static void log_to_host(void *ctx, int level, const char *msg)
 {
@@ -30,6 +31,7 @@ void br_net_event_free(br_net_event *ev)
     free(ev->phone);
     free(ev->chat_id);
     free(ev->sender);
+    free(ev->target_author);
     free(ev);
 }
 
@@ -210,6 +212,8 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
         /* our own echoes */
+    } else if (br_relate_on_event(b, &ev)) {
+        /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
             if (strcmp(owner, ev.sender) == 0)
@@ -236,6 +240,10 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_CONNECTION:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
+        break;
+    case BR_NET_RELATION:
+    case BR_NET_RELATE_RESULT:
+        br_relate_net_event(b, ev);
         break;
     default:
         br_portal_net_event(b, ev);
@@ -286,6 +294,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
         return UT_ERR_INVAL;
     }
     br_portal_resume(b);
+    br_relate_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     return 0;
 }
@@ -302,6 +311,7 @@ void br_bridge_free(br_bridge *b)
         b->net.shutdown(b->net.ctx);
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
+    br_relate_stop(b);
     while ((l = b->logins)) {
         b->logins = l->next;
         free(l->owner);

@@ -45,6 +45,7 @@ struct br_bridge {
     uint64_t fail_timer;
     uint64_t next_request;
     int stopping;
+    uint64_t relate_timer;  /* br_relate.c: retry of relations waiting */
 };
 
 /* br_bridge.c */

@@ -23,8 +23,15 @@ typedef enum br_net_kind {
     BR_NET_CONTACT,       /* id: ACI, text: profile name (may be empty), phone */
     BR_NET_SEND_RESULT,   /* outbox_id, code 0 or BR_NET_ERR_*, ts */
     BR_NET_DECRYPT_FAILED,/* chat_id, sender: could not decrypt one message */
-    BR_NET_RESOLVED       /* outbox_id as request id, id: ACI or empty */
+    BR_NET_RESOLVED,      /* outbox_id as request id, id: ACI or empty */
+    BR_NET_RELATION,      /* a reaction/delete/edit in a chat: chat_id, sender,
+                             from_me, ts, durable_id, rel, target_author,
+                             target_ts, text (emoji or new body), remove */
+    BR_NET_RELATE_RESULT  /* outbox_id of a relate op, code, ts */
 } br_net_kind;
+
+/* What a relation does (BR_NET_RELATION, br_net_ops.relate). */
+enum { BR_REL_REACTION = 1, BR_REL_DELETE = 2, BR_REL_EDIT = 3 };
 
 enum {
     BR_NET_ERR_TIMEOUT = 1,   /* the QR code was not scanned in time */
@@ -48,7 +55,21 @@ typedef struct br_net_event {
     int64_t ts;       /* Signal timestamp (ms) */
     uint64_t durable_id; /* confirm with ops->confirm once stored */
     uint64_t outbox_id;
+    int rel;             /* RELATION: BR_REL_* */
+    char *target_author; /* ACI of the message acted on */
+    int64_t target_ts;   /* its Signal timestamp */
+    int remove;          /* a reaction taken back */
 } br_net_event;
+
+/* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
+typedef struct br_net_relation {
+    int kind;                  /* BR_REL_* */
+    const char *target_author; /* ACI; reactions only */
+    int64_t target_ts;         /* the original message's timestamp */
+    const char *text;          /* emoji, or the new body of an edit */
+    int remove;
+    int64_t ts;                /* the Signal timestamp to use (stable) */
+} br_net_relation;
 
 void br_net_event_free(br_net_event *ev);
 
@@ -70,6 +91,10 @@ typedef struct br_net_ops {
     void (*confirm)(void *ctx, const char *owner, uint64_t durable_id);
     /* Stop all accounts and threads; the last call. */
     void (*shutdown)(void *ctx);
+    /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
+     * relout_id. NULL when the Signal side cannot. */
+    int (*relate)(void *ctx, const char *owner, const char *chat_id,
+                  const br_net_relation *r, uint64_t relout_id);
 } br_net_ops;
 
 #endif

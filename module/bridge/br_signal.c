@@ -18,6 +18,7 @@
 #include "br_bridge.h"
 #include "br_loop.h"
 #include "br_signal.h"
+#include "br_sigrel.h"
 #include "sig_client.h"
 #include "sig_err.h"
 #include "st_records.h"
@@ -30,6 +31,9 @@ typedef struct account {
     int linking;
     struct account *next;
 } account;
+
+/* send_ud of a relate op: its relout id with this bit set */
+#define REL_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
 
 typedef struct contact {      /* number -> ACI, from contact syncs */
     char *owner, *number, *aci;
@@ -182,6 +186,11 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
 
+        if (br_sigrel_event(a->owner, me, m, &ev)) {
+            if (!ev) /* a relation this bridge cannot place: release it */
+                sig_client_done(a->c, m->id);
+            break;
+        }
         if (!m->body || !*m->body || m->group_master_key) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, groups): release it so it does not pile up. */
@@ -214,8 +223,9 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
         ev = ev_new(BR_NET_UNLINKED, a->owner);
         break;
     case SIG_EV_SEND_DONE:
-        if ((ev = ev_new(BR_NET_SEND_RESULT, a->owner))) {
-            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
+        if ((ev = ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT
+                                                        : BR_NET_SEND_RESULT, a->owner))) {
+            ev->outbox_id = (uint64_t)((uintptr_t)e->send_ud & ~REL_UD);
             ev->code = net_code(e->err);
             ev->ts = (int64_t)e->timestamp;
             if (e->err)
@@ -304,15 +314,18 @@ typedef struct op {
     int what;
     char *owner, *a1, *a2;
     uint64_t n;
+    char *a3;                 /* OP_RELATE: target author */
+    br_net_relation rel;      /* OP_RELATE: strings are a2 (text), a3 */
 } op;
 
-enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM };
+enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE };
 
 static void op_free(op *o)
 {
     free(o->owner);
     free(o->a1);
     free(o->a2);
+    free(o->a3);
     free(o);
 }
 
@@ -382,6 +395,23 @@ static void op_run(void *arg, int cancelled)
         if ((a = find(s, o->owner)))
             sig_client_done(a->c, (int64_t)o->n);
         break;
+    case OP_RELATE: {
+        void *ud = (void *)(uintptr_t)((uintptr_t)o->n | REL_UD);
+        uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
+        a = find(s, o->owner);
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : o->rel.kind == BR_REL_REACTION
+               ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
+           : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
+           : sig_client_send_edit(a->c, o->a1, target, o->a2 ? o->a2 : "", ts, ud);
+        if (rc != 0 && (ev = ev_new(BR_NET_RELATE_RESULT, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->code = net_code(rc);
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+        break;
+    }
     }
 out:
     op_free(o);
@@ -429,6 +459,32 @@ static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t r
 static void op_confirm(void *ctx, const char *owner, uint64_t id)
 {
     post_op(ctx, OP_CONFIRM, owner, NULL, NULL, id);
+}
+static int op_relate(void *ctx, const char *owner, const char *chat_id,
+                     const br_net_relation *r, uint64_t relout_id)
+{
+    br_signal *s = ctx;
+    op *o;
+
+    if (strncmp(chat_id, "dm:", 3) != 0 || (r->kind == BR_REL_REACTION && !r->target_author))
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_RELATE;
+    o->n = relout_id;
+    o->rel = *r;
+    o->owner = dup(owner);
+    o->a1 = dup(chat_id + 3);
+    o->a2 = dup(r->text);
+    o->a3 = dup(r->target_author);
+    o->rel.text = o->rel.target_author = NULL;
+    if (!o->owner || !o->a1 || (r->text && !o->a2) || (r->target_author && !o->a3) ||
+        br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -561,6 +617,7 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->send_text = op_send;
     ops->resolve = op_resolve;
     ops->confirm = op_confirm;
+    ops->relate = op_relate;
     ops->shutdown = op_shutdown;
     return 0;
 }

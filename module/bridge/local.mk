@@ -8,6 +8,9 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c \
 	module/bridge/br_signal.h module/bridge/br_signal.c
+# reactions, deletes, edits (issue #6)
+libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
+	module/bridge/br_sigrel.h module/bridge/br_sigrel.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
@@ -49,3 +52,7 @@ fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c
 
 # The Signal sandbox for the run command (Signal mock + simulated phone).
 EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js
+
+# Reactions, deletes, edits both ways (issue #6).
+TESTS += tests/e2e/bridge_relations.js
+EXTRA_DIST += tests/e2e/bridge_relations.js
