@@ -56,3 +56,8 @@ EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js
 # Reactions, deletes, edits both ways (issue #6).
 TESTS += tests/e2e/bridge_relations.js
 EXTRA_DIST += tests/e2e/bridge_relations.js
+UNIT_TESTS += tests/unit/bridge/test_br_relate
+check_PROGRAMS += tests/unit/bridge/test_br_relate
+tests_unit_bridge_test_br_relate_SOURCES = tests/unit/bridge/test_br_relate.c
+tests_unit_bridge_test_br_relate_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_relate_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
