@@ -711,18 +711,18 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
     int is_msg = strcmp(ev->type, "m.room.message") == 0;
     br_login *l;
 
-    if (!b->db)
+    if (!b->db || !br_room_owner(b, ev->room_id, owner, sizeof(owner), chat, sizeof(chat)))
         return 0;
+    /* What we did as the user for their Signal devices (messages too):
+     * sending it back would double it on Signal. */
+    if (json_object_get(ev->content, BR_ORIGIN_KEY) ||
+        (strcmp(ev->type, "m.room.redaction") == 0 &&
+         json_string_value(json_object_get(ev->content, "reason")) &&
+         strcmp(json_string_value(json_object_get(ev->content, "reason")), BR_REDACT_REASON) == 0))
+        return 1;
     if (!(strcmp(ev->type, "m.reaction") == 0 || strcmp(ev->type, "m.room.redaction") == 0 ||
           (is_msg && ev->rel == MX_REL_REPLACE)))
         return 0;
-    if (!br_room_owner(b, ev->room_id, owner, sizeof(owner), chat, sizeof(chat)))
-        return 0;
-    if (json_object_get(ev->content, BR_ORIGIN_KEY) ||
-        (!is_msg && strcmp(ev->type, "m.reaction") != 0 &&
-         json_string_value(json_object_get(ev->content, "reason")) &&
-         strcmp(json_string_value(json_object_get(ev->content, "reason")), BR_REDACT_REASON) == 0))
-        return 1; /* what we did as the user for their Signal devices */
     if (strcmp(ev->sender, owner) != 0)
         return is_msg ? 0 : 1; /* the portal's message path says who may send */
     l = br_login_get(b, owner, 0);

@@ -205,3 +205,11 @@ test('reactions from the user\'s phone appear as the user and are not sent back 
   await aliceText('after the phone reaction');
   assert.equal(bobGot((d) => d.reaction && d.reaction.emoji === '👀', from), undefined);
 });
+
+test('a text from the user\'s phone is not sent back to the contact', async () => {
+  const from = sb.received.length;
+  await sb.fromPhone('Bob', 'typed on the phone');
+  await until(() => timeline(dmRoom).find((e) => e.getContent().body === 'typed on the phone'), 'the transcript', T);
+  await aliceText('after the phone text');
+  assert.equal(bobGot((d) => d.body === 'typed on the phone', from), undefined);
+});
