@@ -245,6 +245,10 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_RELATE_RESULT:
         br_relate_net_event(b, ev);
         break;
+    case BR_NET_RECEIPT:
+    case BR_NET_TYPING:
+        br_ephem_net_event(b, ev);
+        break;
     default:
         br_portal_net_event(b, ev);
         break;
@@ -312,6 +316,7 @@ void br_bridge_free(br_bridge *b)
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
     br_relate_stop(b);
+    br_ephem_free(b);
     while ((l = b->logins)) {
         b->logins = l->next;
         free(l->owner);

@@ -46,6 +46,7 @@ struct br_bridge {
     uint64_t next_request;
     int stopping;
     uint64_t relate_timer;  /* br_relate.c: retry of relations waiting */
+    struct br_pstate *pstate; /* br_ephem.c: typing/receipts sent per portal */
 };
 
 /* br_bridge.c */

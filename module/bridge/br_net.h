@@ -27,7 +27,9 @@ typedef enum br_net_kind {
     BR_NET_RELATION,      /* a reaction/delete/edit in a chat: chat_id, sender,
                              from_me, ts, durable_id, rel, target_author,
                              target_ts, text (emoji or new body), remove */
-    BR_NET_RELATE_RESULT  /* outbox_id of a relate op, code, ts */
+    BR_NET_RELATE_RESULT, /* outbox_id of a relate op, code, ts */
+    BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts */
+    BR_NET_TYPING         /* chat_id, sender, code 1 started / 0 stopped */
 } br_net_kind;
 
 /* What a relation does (BR_NET_RELATION, br_net_ops.relate). */
@@ -95,6 +97,12 @@ typedef struct br_net_ops {
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,
                   const br_net_relation *r, uint64_t relout_id);
+    /* The user read these messages of the chat's peer (Signal timestamps);
+     * fire and forget. */
+    int (*read)(void *ctx, const char *owner, const char *chat_id,
+                const int64_t *ts, size_t n);
+    /* The user started (1) or stopped (0) typing in a chat. */
+    int (*typing)(void *ctx, const char *owner, const char *chat_id, int started);
 } br_net_ops;
 
 #endif

@@ -34,6 +34,12 @@ void br_relate_resume(struct br_bridge *b);
 /* Cancel the retry timer (before the bridge is freed). */
 void br_relate_stop(struct br_bridge *b);
 
+/* br_ephem.c: read receipts and typing (not stored). BR_NET_RECEIPT and
+ * BR_NET_TYPING, taking ownership of ev; and freeing the per-portal state.
+ * The host's m.typing / m.receipt arrive at br_bridge_on_ephemeral. */
+void br_ephem_net_event(struct br_bridge *b, br_net_event *ev);
+void br_ephem_free(struct br_bridge *b);
+
 /* Pure helpers (unit-tested). The body of an edit: m.new_content.body,
  * else the fallback body without its "* " prefix; NULL if none. */
 const char *br_relate_edit_body(json_t *content);

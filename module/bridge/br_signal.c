@@ -222,6 +222,12 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_UNLINKED:
         ev = ev_new(BR_NET_UNLINKED, a->owner);
         break;
+    case SIG_EV_RECEIPT:
+    case SIG_EV_TYPING:
+        ev = br_sigrel_ephemeral(a->owner, e->type == SIG_EV_TYPING, e->peer,
+                                 e->receipt_type == SIG_RECEIPT_READ, e->timestamps,
+                                 e->n_timestamps, e->typing_started);
+        break;
     case SIG_EV_SEND_DONE:
         if ((ev = ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT
                                                         : BR_NET_SEND_RESULT, a->owner))) {
@@ -316,9 +322,11 @@ typedef struct op {
     uint64_t n;
     char *a3;                 /* OP_RELATE: target author */
     br_net_relation rel;      /* OP_RELATE: strings are a2 (text), a3 */
+    uint64_t *tss;            /* OP_READ: n timestamps */
 } op;
 
-enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE };
+enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
+       OP_READ, OP_TYPING };
 
 static void op_free(op *o)
 {
@@ -326,6 +334,7 @@ static void op_free(op *o)
     free(o->a1);
     free(o->a2);
     free(o->a3);
+    free(o->tss);
     free(o);
 }
 
@@ -412,6 +421,15 @@ static void op_run(void *arg, int cancelled)
         }
         break;
     }
+    case OP_READ:
+    case OP_TYPING:
+        /* ephemeral: when not online it is simply not sent */
+        if ((a = find(s, o->owner)))
+            rc = o->what == OP_READ
+                     ? sig_client_send_receipt(a->c, o->a1, SIG_RECEIPT_READ, o->tss, (size_t)o->n)
+                     : sig_client_send_typing(a->c, o->a1, o->n != 0);
+        (void)rc;
+        break;
     }
 out:
     op_free(o);
@@ -485,6 +503,42 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
         return UT_ERR_NOMEM;
     }
     return 0;
+}
+
+static int op_read(void *ctx, const char *owner, const char *chat_id,
+                   const int64_t *ts, size_t n)
+{
+    br_signal *s = ctx;
+    op *o;
+    size_t i;
+
+    if (strncmp(chat_id, "dm:", 3) != 0 || n == 0)
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_READ;
+    o->n = n;
+    o->owner = dup(owner);
+    o->a1 = dup(chat_id + 3);
+    o->tss = calloc(n, sizeof(*o->tss));
+    if (!o->owner || !o->a1 || !o->tss) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++)
+        o->tss[i] = (uint64_t)ts[i];
+    if (br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+static int op_typing(void *ctx, const char *owner, const char *chat_id, int started)
+{
+    if (strncmp(chat_id, "dm:", 3) != 0)
+        return UT_ERR_INVAL;
+    return post_op(ctx, OP_TYPING, owner, chat_id + 3, NULL, started != 0);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -618,6 +672,8 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->resolve = op_resolve;
     ops->confirm = op_confirm;
     ops->relate = op_relate;
+    ops->read = op_read;
+    ops->typing = op_typing;
     ops->shutdown = op_shutdown;
     return 0;
 }

@@ -58,3 +58,32 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
     *out = ev;
     return 1;
 }
+
+br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *peer,
+                                  int read, const uint64_t *ts, size_t n, int started)
+{
+    br_net_event *ev;
+    char chat[96];
+    uint64_t max = 0;
+    size_t i;
+
+    if (!owner || !peer || !*peer || (!typing && (!read || !ts || n == 0)))
+        return NULL;
+    for (i = 0; !typing && i < n; i++)
+        if (ts[i] > max)
+            max = ts[i];
+    if (!(ev = calloc(1, sizeof(*ev))))
+        return NULL;
+    snprintf(chat, sizeof(chat), "dm:%s", peer);
+    ev->kind = typing ? BR_NET_TYPING : BR_NET_RECEIPT;
+    ev->owner = strdup(owner);
+    ev->chat_id = strdup(chat);
+    ev->sender = strdup(peer);
+    ev->code = typing ? started != 0 : 0;
+    ev->ts = (int64_t)max;
+    if (!ev->owner || !ev->chat_id || !ev->sender) {
+        br_net_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}

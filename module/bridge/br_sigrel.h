@@ -14,4 +14,9 @@
 int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
                     br_net_event **out);
 
+/* A read receipt (read: 1; delivery receipts give NULL) or a typing
+ * notice from `peer` as a BR_NET_RECEIPT / BR_NET_TYPING event, or NULL. */
+br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *peer,
+                                  int read, const uint64_t *ts, size_t n, int started);
+
 #endif

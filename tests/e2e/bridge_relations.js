@@ -1,4 +1,5 @@
-// Reactions, deletes and edits through the bridge, both ways (issue #6),
+// Reactions, deletes, edits, read receipts and typing through the bridge,
+// both ways (issue #6),
 // the way people make them: a real Matrix client (matrix-js-sdk) on mxhs
 // with signalbridge.so, and Signal's own mock server with a simulated phone
 // whose contacts react, delete and edit with real Signal messages.
@@ -9,7 +10,7 @@ const fs = require('node:fs');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
-const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
+const { EMPTY_DATA_MESSAGE, ReceiptType, Proto } = require('@signalapp/mock-server');
 const { ServiceId } = require('@signalapp/libsignal-client');
 
 let hs;
@@ -212,4 +213,54 @@ test('a text from the user\'s phone is not sent back to the contact', async () =
   await until(() => timeline(dmRoom).find((e) => e.getContent().body === 'typed on the phone'), 'the transcript', T);
   await aliceText('after the phone text');
   assert.equal(bobGot((d) => d.body === 'typed on the phone', from), undefined);
+});
+
+function within(promise, what) {
+  return Promise.race([promise, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), T).unref())]);
+}
+
+test("the contact reads the user's message on Signal: a read receipt from their ghost in Matrix", async () => {
+  const { eventId, ts } = await aliceText('did you read this?');
+  await bob.sendReceipt(sb.device, { type: ReceiptType.Read, messageTimestamps: [ts], timestamp: Date.now() });
+  await until(() => alice.getRoom(dmRoom).getEventReadUpTo(puppet) === eventId, "the ghost's read receipt", T);
+});
+
+test('the contact types on Signal: their ghost types in Matrix, and stops', async () => {
+  const member = () => alice.getRoom(dmRoom).getMember(puppet);
+  let ts = Date.now();
+  await bobSends({ typingMessage: { timestamp: BigInt(ts), action: Proto.TypingMessage.Action.STARTED, groupId: null } }, ts);
+  await until(() => member()?.typing === true, 'the ghost typing', T);
+  ts = Date.now() + 1;
+  await bobSends({ typingMessage: { timestamp: BigInt(ts), action: Proto.TypingMessage.Action.STOPPED, groupId: null } }, ts);
+  await until(() => member()?.typing === false, 'the ghost stops typing', T);
+});
+
+test('the user reads in Matrix: the contact gets a Signal read receipt for their message', async () => {
+  const { ev, ts } = await bobText('read me please');
+  await alice.sendReadReceipt(ev);
+  const got = await within(bob.waitForReceipt(), 'the Signal read receipt');
+  assert.equal(got.receiptMessage.type, Proto.ReceiptMessage.Type.READ);
+  assert.ok(got.receiptMessage.timestamp.map(Number).includes(ts), 'the receipt names the message');
+});
+
+test('the user types in Matrix: the contact gets typing started, then stopped', async () => {
+  // Bob's device (the mock) decrypts typing messages but keeps no queue of
+  // them: watch what it decrypts.
+  const typing = [];
+  const decrypt = bob.decrypt;
+  bob.decrypt = async function watched(...args) {
+    const r = await decrypt.apply(this, args);
+    const t = r && r.content && r.content.content && r.content.content.typingMessage;
+    if (t) typing.push(t.action);
+    return r;
+  };
+  try {
+    await alice.sendTyping(dmRoom, true, 20000);
+    await until(() => typing.includes(Proto.TypingMessage.Action.STARTED), 'typing started on Signal', T);
+    await alice.sendTyping(dmRoom, false);
+    await until(() => typing.includes(Proto.TypingMessage.Action.STOPPED), 'typing stopped on Signal', T);
+  } finally {
+    bob.decrypt = decrypt;
+  }
 });
