@@ -34,6 +34,15 @@ void br_relate_resume(struct br_bridge *b);
 /* Cancel the retry timer (before the bridge is freed). */
 void br_relate_stop(struct br_bridge *b);
 
+/* Shared by br_relate.c (Signal -> Matrix) and br_relout.c (Matrix ->
+ * Signal): the result of a relate op, the queue at start, a kind's name. */
+void br_relout_result(struct br_bridge *b, br_net_event *ev);
+void br_relout_resume(struct br_bridge *b);
+const char *br_relate_kind_name(int kind);
+/* The reason on redactions the bridge makes; also how their echoes are
+ * recognized (homeservers may keep nothing else of a redaction's content). */
+#define BR_REDACT_REASON "Removed on Signal"
+
 /* br_ephem.c: read receipts and typing (not stored). BR_NET_RECEIPT and
  * BR_NET_TYPING, taking ownership of ev; and freeing the per-portal state.
  * The host's m.typing / m.receipt arrive at br_bridge_on_ephemeral. */
