@@ -264,3 +264,27 @@ test('the user types in Matrix: the contact gets typing started, then stopped', 
     bob.decrypt = decrypt;
   }
 });
+
+test('a restart loses and doubles nothing: a reaction sent while the bridge was down arrives once', async () => {
+  const { ev, ts } = await bobText('react while I am away');
+  const from = sb.received.length;
+  alice.stopClient();
+  await hs.stop();
+  // made while the bridge is down: the mock queues it for the device
+  const rts = Date.now();
+  const queued = bobSends(dataMessage(rts, { reaction: { emoji: '🔥', remove: false, targetAuthorAci: bob.device.aci,
+                                                          targetSentTimestamp: BigInt(ts), targetAuthorAciBinary: null } }), rts);
+  await hs.start();
+  alice = await client(hs, 'alice');
+  await queued;
+  const fire = () => timeline(dmRoom).filter((e) => e.getType() === 'm.reaction' && rel(e).key === '🔥' &&
+    rel(e).event_id === ev.getId());
+  await until(() => fire().length > 0, 'the queued reaction', T);
+  await bobText('back again');
+  assert.equal(fire().length, 1, 'the queued reaction once');
+  const eyes = timeline(dmRoom).filter((e) => e.getType() === 'm.reaction' && rel(e).key === '👀');
+  assert.equal(eyes.length, 1, "the phone's earlier reaction not bridged again");
+  await aliceText('still here');
+  assert.equal(bobGot((d) => d.reaction || d.delete, from), undefined, 'nothing sent to Signal again');
+  assert.equal(bob.getEditQueueSize(), 0, 'no edit sent again');
+});
