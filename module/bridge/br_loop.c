@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -79,8 +80,14 @@ static void *main_fn(void *arg)
     if (l->init)
         l->init(l->init_arg, l->base);
     event_base_dispatch(l->base);
-    if (l->fini)
+    if (l->fini) {
+        /* sig_client_free leaves its connections closing on the loop: let
+         * them finish, or their memory is never released (sig_client.h) */
+        struct timeval tv = {0, 200000};
         l->fini(l->fini_arg);
+        event_base_loopexit(l->base, &tv);
+        event_base_dispatch(l->base);
+    }
     return NULL;
 }
 
