@@ -202,6 +202,20 @@ static void user_edit(br_bridge *b, const mx_event *ev, const char *owner,
     queue_relout(b, ev, owner, chat, &rel);
 }
 
+/* A message of the user's still waiting to go out to Signal? */
+static int still_queued(br_bridge *b, const char *event_id)
+{
+    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0");
+    int r;
+
+    if (!st || !event_id)
+        return 0;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    r = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return r;
+}
+
 int br_relate_on_event(br_bridge *b, const mx_event *ev)
 {
     char owner[320], chat[256];
@@ -225,6 +239,14 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
     l = br_login_get(b, owner, 0);
     if (!l || !l->aci)
         return is_msg ? 0 : 1;
+    if (still_queued(b, is_msg || strcmp(ev->type, "m.reaction") == 0 ? ev->rel_event_id
+                                                                     : ev->redacts)) {
+        /* its Signal timestamp is not known yet: there is nothing to target */
+        br_notice(b, ev->room_id, "Your %s was not sent to Signal: the message it refers to has not "
+                                  "reached Signal yet. Try again in a moment.",
+                  is_msg ? "edit" : strcmp(ev->type, "m.reaction") == 0 ? "reaction" : "deletion");
+        return 1;
+    }
     if (strcmp(ev->type, "m.reaction") == 0)
         user_reaction(b, ev, owner, chat, l);
     else if (!is_msg)

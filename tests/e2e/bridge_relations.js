@@ -265,6 +265,20 @@ test('the user types in Matrix: the contact gets typing started, then stopped', 
   }
 });
 
+test('the user deletes on the phone a message sent from Matrix: redacted in Matrix, not sent back', async () => {
+  const { eventId, ts } = await aliceText('I regret this');
+  const from = sb.received.length;
+  const dts = Date.now();
+  const sent = { destinationServiceIdBinary: ServiceId.parseFromServiceIdString(bob.device.aci).getServiceIdBinary(),
+                 destinationServiceId: null, timestamp: BigInt(dts),
+                 message: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(dts), delete: { targetSentTimestamp: BigInt(ts) } } };
+  await sb.phone.sendRaw(sb.device, { content: { syncMessage: { content: { sent } } }, pniSignatureMessage: null,
+                                      senderKeyDistributionMessage: null }, { timestamp: dts });
+  await until(() => alice.getRoom(dmRoom).findEventById(eventId)?.isRedacted(), 'the message redacted', T);
+  await aliceText('after the phone deleted');
+  assert.equal(bobGot((d) => d.delete, from), undefined, 'the delete is not sent to Signal again');
+});
+
 test('a restart loses and doubles nothing: a reaction sent while the bridge was down arrives once', async () => {
   const { ev, ts } = await bobText('react while I am away');
   const from = sb.received.length;
