@@ -264,6 +264,10 @@ int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
 int sig_client_send_receipt(sig_client *c, const char *to, int type,
                             const uint64_t *timestamps, size_t n);
 int sig_client_send_typing(sig_client *c, const char *to, int started);
+/* Tell our other devices (the phone) that we read these messages of
+ * `sender` (SyncMessage.Read), so they stop showing them as unread. */
+int sig_client_send_read_sync(sig_client *c, const char *sender,
+                              const uint64_t *timestamps, size_t n);
 
 /* What a received message does to an earlier one. */
 typedef enum sig_rel_kind {
@@ -291,6 +295,19 @@ typedef struct sig_relation {
  * with sig_relation_clear in every case. */
 int sig_content_relation(const uint8_t *content, size_t len, sig_relation *out);
 void sig_relation_clear(sig_relation *r);
+
+/* One message our phone says we read (SyncMessage.Read). */
+typedef struct sig_read_entry {
+    char sender[37];        /* its author's ACI text */
+    uint64_t ts;            /* its timestamp */
+} sig_read_entry;
+
+/* The reads of a SyncMessage.Read in a serialized Content: 1 with *out
+ * (malloc'd, may be NULL when *n is 0; entries without a valid author are
+ * skipped), 0 when the Content is no read sync, SIG_ERR_ENVELOPE when it
+ * does not parse. Pure. */
+int sig_content_reads(const uint8_t *content, size_t len, sig_read_entry **out,
+                      size_t *n);
 
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);

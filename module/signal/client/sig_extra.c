@@ -188,3 +188,47 @@ int sig_client_send_typing(sig_client *c, const char *to, int started)
     free(buf);
     return rc;
 }
+
+int sig_client_send_read_sync(sig_client *c, const char *sender,
+                              const uint64_t *timestamps, size_t n)
+{
+    Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__SyncMessage__Read *reads = NULL, **ptrs = NULL;
+    char aci[SIG_UUID_STR_LEN + 1];
+    uint8_t bin[16], *buf = NULL;
+    size_t len = 0, i;
+    int rc;
+
+    if (!timestamps || n == 0 || n > 1000)
+        return UT_ERR_INVAL;
+    if ((rc = ready(c, sender, aci)) != 0)
+        return rc;
+    (void)sig_uuid_parse(bin, aci);
+    reads = calloc(n, sizeof(*reads));
+    ptrs = calloc(n, sizeof(*ptrs));
+    if (!reads || !ptrs) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        signalservice__sync_message__read__init(&reads[i]);
+        reads[i].senderaci = aci;
+        reads[i].has_senderacibinary = 1;
+        reads[i].senderacibinary.data = bin;
+        reads[i].senderacibinary.len = 16;
+        reads[i].has_timestamp = 1;
+        reads[i].timestamp = timestamps[i];
+        ptrs[i] = &reads[i];
+    }
+    sm.n_read = n;
+    sm.read = ptrs;
+    ct.syncmessage = &sm;
+    if ((rc = pack(&ct, &buf, &len)) == 0)
+        rc = sig_send_content_to_self(c, buf, len, (uint64_t)ut_now_ms());
+out:
+    free(buf);
+    free(reads);
+    free(ptrs);
+    return rc;
+}

@@ -122,3 +122,46 @@ int sig_content_relation(const uint8_t *content, size_t len, sig_relation *out)
     return rc;
 }
 
+
+int sig_content_reads(const uint8_t *content, size_t len, sig_read_entry **out,
+                      size_t *n)
+{
+    Signalservice__Content *ct;
+    size_t i, k = 0;
+    int rc = 1;
+
+    *out = NULL;
+    *n = 0;
+    if (!content && len)
+        return UT_ERR_INVAL;
+    ct = signalservice__content__unpack(NULL, len, content);
+    if (!ct)
+        return SIG_ERR_ENVELOPE;
+    if (!ct->syncmessage || ct->syncmessage->n_read == 0) {
+        rc = 0;
+        goto out;
+    }
+    *out = calloc(ct->syncmessage->n_read, sizeof(**out));
+    if (!*out) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < ct->syncmessage->n_read; i++) {
+        const Signalservice__SyncMessage__Read *r = ct->syncmessage->read[i];
+        uint8_t u[16];
+
+        if (!r->has_timestamp || !r->timestamp)
+            continue;
+        if (r->has_senderacibinary && r->senderacibinary.len == 16)
+            sig_uuid_format((*out)[k].sender, r->senderacibinary.data);
+        else if (r->senderaci && sig_uuid_parse(u, r->senderaci) == 0)
+            sig_uuid_format((*out)[k].sender, u);
+        else
+            continue;
+        (*out)[k++].ts = r->timestamp;
+    }
+    *n = k;
+out:
+    signalservice__content__free_unpacked(ct, NULL);
+    return rc;
+}

@@ -195,6 +195,53 @@ START_TEST(garbage_is_refused)
 }
 END_TEST
 
+START_TEST(read_syncs)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
+    Signalservice__SyncMessage__Read r[3], *rp[3];
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    sig_read_entry *e = NULL;
+    uint8_t bin[16], *b;
+    size_t n, len;
+    int i;
+
+    ck_assert_int_eq(sig_uuid_parse(bin, AUTHOR), 0);
+    for (i = 0; i < 3; i++) {
+        signalservice__sync_message__read__init(&r[i]);
+        r[i].has_timestamp = 1;
+        r[i].timestamp = 100 + (uint64_t)i;
+        rp[i] = &r[i];
+    }
+    r[0].has_senderacibinary = 1;  /* binary author */
+    r[0].senderacibinary.data = bin;
+    r[0].senderacibinary.len = 16;
+    r[1].senderaci = (char *)PEER; /* text author */
+    r[2].senderaci = (char *)"bad"; /* skipped */
+    sm.n_read = 3;
+    sm.read = rp;
+    ct.syncmessage = &sm;
+    b = pack(&ct, &len);
+    ck_assert_int_eq(sig_content_reads(b, len, &e, &n), 1);
+    free(b);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(e[0].sender, AUTHOR);
+    ck_assert_uint_eq(e[0].ts, 100);
+    ck_assert_str_eq(e[1].sender, PEER);
+    ck_assert_uint_eq(e[1].ts, 101);
+    free(e);
+    /* anything else is no read sync */
+    dm.body = (char *)"hi";
+    ct.syncmessage = NULL;
+    ct.datamessage = &dm;
+    b = pack(&ct, &len);
+    ck_assert_int_eq(sig_content_reads(b, len, &e, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(e);
+    free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sig_rel");
@@ -206,6 +253,7 @@ int main(void)
     tcase_add_test(tc, delete_and_edit);
     tcase_add_test(tc, sync_transcripts_and_plain_messages);
     tcase_add_test(tc, garbage_is_refused);
+    tcase_add_test(tc, read_syncs);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
