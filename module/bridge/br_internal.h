@@ -47,6 +47,7 @@ struct br_bridge {
     int stopping;
     uint64_t relate_timer;  /* br_relate.c: retry of relations waiting */
     struct br_pstate *pstate; /* br_ephem.c: typing/receipts sent per portal */
+    uint64_t ephem_timer;     /* br_ephem.c: receipts waiting for a send result */
 };
 
 /* br_bridge.c */

@@ -28,7 +28,8 @@ typedef enum br_net_kind {
                              from_me, ts, durable_id, rel, target_author,
                              target_ts, text (emoji or new body), remove */
     BR_NET_RELATE_RESULT, /* outbox_id of a relate op, code, ts */
-    BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts */
+    BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts;
+                             from_me: the user read sender's, on the phone */
     BR_NET_TYPING         /* chat_id, sender, code 1 started / 0 stopped */
 } br_net_kind;
 

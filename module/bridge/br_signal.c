@@ -191,6 +191,17 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
                 sig_client_done(a->c, m->id);
             break;
         }
+        if (me && m->sender && strcmp(m->sender, me) == 0) {
+            br_net_event **reads;
+            int i, n = br_sigrel_reads(a->owner, m, &reads);
+            if (n >= 0) { /* read markers are not worth keeping: done at once */
+                for (i = 0; i < n; i++)
+                    emit(s, reads[i]);
+                free(reads);
+                sig_client_done(a->c, m->id);
+                break;
+            }
+        }
         if (!m->body || !*m->body || m->group_master_key) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, groups): release it so it does not pile up. */
@@ -428,6 +439,8 @@ static void op_run(void *arg, int cancelled)
             rc = o->what == OP_READ
                      ? sig_client_send_receipt(a->c, o->a1, SIG_RECEIPT_READ, o->tss, (size_t)o->n)
                      : sig_client_send_typing(a->c, o->a1, o->n != 0);
+        if (a && o->what == OP_READ) /* and the phone stops showing them unread */
+            rc = sig_client_send_read_sync(a->c, o->a1, o->tss, (size_t)o->n);
         (void)rc;
         break;
     }

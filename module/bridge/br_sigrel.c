@@ -87,3 +87,36 @@ br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *pee
     }
     return ev;
 }
+
+int br_sigrel_reads(const char *owner, const sig_message *m, br_net_event ***out)
+{
+    sig_read_entry *r = NULL;
+    size_t n = 0, i, j;
+    int k = 0;
+
+    *out = NULL;
+    if (!m->content || !owner || sig_content_reads(m->content, m->content_len, &r, &n) != 1)
+        return -1;
+    if (n > 0 && !(*out = calloc(n, sizeof(**out)))) {
+        free(r);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        br_net_event *ev = NULL;
+        for (j = 0; j < (size_t)k; j++)
+            if (strcmp((*out)[j]->sender, r[i].sender) == 0)
+                ev = (*out)[j];
+        if (ev) {
+            if ((int64_t)r[i].ts > ev->ts)
+                ev->ts = (int64_t)r[i].ts;
+            continue;
+        }
+        ev = br_sigrel_ephemeral(owner, 0, r[i].sender, 1, &r[i].ts, 1, 0);
+        if (!ev)
+            continue;
+        ev->from_me = 1;
+        (*out)[k++] = ev;
+    }
+    free(r);
+    return k;
+}

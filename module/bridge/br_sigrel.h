@@ -19,4 +19,10 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
 br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *peer,
                                   int read, const uint64_t *ts, size_t n, int started);
 
+/* Our phone's read sync (SyncMessage.Read): -1 when `m` is none, else the
+ * number of BR_NET_RECEIPT events (from_me, one per author read, with the
+ * newest timestamp) in *out (malloc'd array; the caller posts each event
+ * and frees the array). */
+int br_sigrel_reads(const char *owner, const sig_message *m, br_net_event ***out);
+
 #endif

@@ -236,12 +236,30 @@ test('the contact types on Signal: their ghost types in Matrix, and stops', asyn
   await until(() => member()?.typing === false, 'the ghost stops typing', T);
 });
 
-test('the user reads in Matrix: the contact gets a Signal read receipt for their message', async () => {
+test('the user reads in Matrix: the contact gets a Signal read receipt, the phone a read sync', async () => {
   const { ev, ts } = await bobText('read me please');
   await alice.sendReadReceipt(ev);
   const got = await within(bob.waitForReceipt(), 'the Signal read receipt');
   assert.equal(got.receiptMessage.type, Proto.ReceiptMessage.Type.READ);
   assert.ok(got.receiptMessage.timestamp.map(Number).includes(ts), 'the receipt names the message');
+  const sync = await within(sb.phone.waitForSyncMessage((e) => (e.syncMessage.read || []).length > 0),
+                            "the phone's read sync");
+  const bobBin = Buffer.from(ServiceId.parseFromServiceIdString(bob.device.aci).getServiceIdBinary());
+  assert.ok(sync.syncMessage.read.some((r) => Number(r.timestamp) === ts &&
+    Buffer.from(r.senderAciBinary).equals(bobBin)), 'the read sync names the message and its author');
+});
+
+test("the user reads on the phone: the contact's messages show as read by the user in Matrix", async () => {
+  const first = await bobText('first unread');
+  await bobText('second unread');
+  const env = await sb.phone.encryptSyncRead(sb.device, { timestamp: Date.now(),
+    messages: [{ senderAci: bob.device.aci, timestamp: first.ts }] });
+  await sb.mock.server.send(sb.device, env);
+  await until(() => alice.getRoom(dmRoom).getEventReadUpTo(alice.getUserId(), true) === first.ev.getId(),
+              "the user's read receipt on the first message", T);
+  // the phone already told Bob: the bridge does not send him a receipt again
+  await aliceText('after reading on the phone');
+  assert.equal(bob.getReceiptQueueSize(), 0);
 });
 
 test('the user types in Matrix: the contact gets typing started, then stopped', async () => {
