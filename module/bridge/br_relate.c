@@ -186,10 +186,14 @@ static void on_relin_done(void *arg, int status, json_t *body)
     sqlite3_stmt *st;
 
     if (status != 200) {
-        /* stays pending: the next start (or retry) sends it again, with
-         * the same transaction id */
-        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal %s was not bridged (HTTP %d)",
-                br_relate_kind_name(r->kind), status);
+        /* a refusal (e.g. the event is gone, a duplicate reaction) is
+         * final; anything else stays pending and the next start (or retry)
+         * sends it again, with the same transaction id */
+        int final = status >= 400 && status < 500 && status != 429;
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal %s was not bridged (HTTP %d)%s",
+                br_relate_kind_name(r->kind), status, final ? "; dropped" : "");
+        if (final)
+            relin_state(b, r, RELIN_DROPPED);
         relin_ctx_free(x);
         return;
     }
