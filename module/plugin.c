@@ -52,9 +52,7 @@ static void on_event(mxm_module *m, const char *json, size_t len)
 
 static void on_ephemeral(mxm_module *m, const char *json, size_t len)
 {
-    (void)m;
-    (void)json;
-    (void)len;
+    br_bridge_on_ephemeral(m->bridge, json, len);
 }
 
 static int query_user(mxm_module *m, const char *user_id)

@@ -80,7 +80,7 @@ async function startSandbox(opts = {}) {
         let m;
         try { m = await c.waitForMessage(); } catch (e) { return; }
         const body = m.body ?? m.dataMessage?.body ?? '';
-        sb.received.push({ to: name, body, at: Date.now() });
+        sb.received.push({ to: name, body, at: Date.now(), dataMessage: m.dataMessage });
         log(`${name} received: ${body}`);
       }
     })();

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "br_internal.h"
+#include "br_relate.h"
 
 static void log_to_host(void *ctx, int level, const char *msg)
 {
@@ -37,6 +38,7 @@ void br_net_event_free(br_net_event *ev)
             ut_free_secret(ev->atts[i].pointer, ev->atts[i].pointer_len);
     }
     free(ev->atts);
+    free(ev->target_author);
     free(ev);
 }
 
@@ -217,6 +219,8 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
         /* our own echoes */
+    } else if (br_relate_on_event(b, &ev)) {
+        /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
             if (strcmp(owner, ev.sender) == 0)
@@ -255,6 +259,14 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
             br_net_event_free(ev);
         else
             br_portal_net_event(b, ev);
+        break;
+    case BR_NET_RELATION:
+    case BR_NET_RELATE_RESULT:
+        br_relate_net_event(b, ev);
+        break;
+    case BR_NET_RECEIPT:
+    case BR_NET_TYPING:
+        br_ephem_net_event(b, ev);
         break;
     default:
         br_portal_net_event(b, ev);
@@ -306,6 +318,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     }
     br_media_start(b);
     br_portal_resume(b);
+    br_relate_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     return 0;
 }
@@ -322,6 +335,8 @@ void br_bridge_free(br_bridge *b)
         b->net.shutdown(b->net.ctx);
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
+    br_relate_stop(b);
+    br_ephem_free(b);
     while ((l = b->logins)) {
         b->logins = l->next;
         free(l->owner);

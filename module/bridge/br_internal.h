@@ -47,6 +47,9 @@ struct br_bridge {
     uint64_t next_request;
     int stopping;
     struct br_media_state *media; /* br_media.c */
+    uint64_t relate_timer;  /* br_relate.c: retry of relations waiting */
+    struct br_pstate *pstate; /* br_ephem.c: typing/receipts sent per portal */
+    uint64_t ephem_timer;     /* br_ephem.c: receipts waiting for a send result */
 };
 
 /* br_bridge.c */

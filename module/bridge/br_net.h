@@ -26,10 +26,20 @@ typedef enum br_net_kind {
     BR_NET_RESOLVED,      /* outbox_id as request id, id: ACI or empty */
     BR_NET_DOWNLOADED,    /* outbox_id: the download's request id; code 0
                              or BR_NET_ERR_*, text: the reason */
-    BR_NET_CHAT           /* chat_id: a chat known from the phone (storage,
+    BR_NET_CHAT,          /* chat_id: a chat known from the phone (storage,
                              sync) or Note to Self: open its portal if there
                              is none; phone: the contact's number if known */
+    BR_NET_RELATION,      /* a reaction/delete/edit in a chat: chat_id, sender,
+                             from_me, ts, durable_id, rel, target_author,
+                             target_ts, text (emoji or new body), remove */
+    BR_NET_RELATE_RESULT, /* outbox_id of a relate op, code, ts */
+    BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts;
+                             from_me: the user read sender's, on the phone */
+    BR_NET_TYPING         /* chat_id, sender, code 1 started / 0 stopped */
 } br_net_kind;
+
+/* What a relation does (BR_NET_RELATION, br_net_ops.relate). */
+enum { BR_REL_REACTION = 1, BR_REL_DELETE = 2, BR_REL_EDIT = 3 };
 
 enum {
     BR_NET_ERR_TIMEOUT = 1,   /* the QR code was not scanned in time */
@@ -74,7 +84,21 @@ typedef struct br_net_event {
     uint64_t outbox_id;
     br_net_attachment *atts; /* MESSAGE: n_atts attachments, owned */
     size_t n_atts;
+    int rel;             /* RELATION: BR_REL_* */
+    char *target_author; /* ACI of the message acted on */
+    int64_t target_ts;   /* its Signal timestamp */
+    int remove;          /* a reaction taken back */
 } br_net_event;
+
+/* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
+typedef struct br_net_relation {
+    int kind;                  /* BR_REL_* */
+    const char *target_author; /* ACI; reactions only */
+    int64_t target_ts;         /* the original message's timestamp */
+    const char *text;          /* emoji, or the new body of an edit */
+    int remove;
+    int64_t ts;                /* the Signal timestamp to use (stable) */
+} br_net_relation;
 
 void br_net_event_free(br_net_event *ev);
 
@@ -106,6 +130,16 @@ typedef struct br_net_ops {
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
                      const char *caption, uint64_t outbox_id);
+    /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
+     * relout_id. NULL when the Signal side cannot. */
+    int (*relate)(void *ctx, const char *owner, const char *chat_id,
+                  const br_net_relation *r, uint64_t relout_id);
+    /* The user read these messages of the chat's peer (Signal timestamps);
+     * fire and forget. */
+    int (*read)(void *ctx, const char *owner, const char *chat_id,
+                const int64_t *ts, size_t n);
+    /* The user started (1) or stopped (0) typing in a chat. */
+    int (*typing)(void *ctx, const char *owner, const char *chat_id, int started);
 } br_net_ops;
 
 #endif

@@ -21,6 +21,7 @@
 #include "br_cmd.h"
 #include "br_group.h"
 #include "br_internal.h"
+#include "br_relate.h"
 
 #define FAIL_NOTICE_DELAY_MS 3000
 
@@ -445,6 +446,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->b = b;
     s->ts = ts;
     s->from_me = from_me && b->cfg.double_puppet;
+    if (from_me) /* its echo must not go back to Signal (br_relate.h) */
+        json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message always gets the same txn id: no duplicates. */
     snprintf(txn, sizeof(txn), "sig-%s-%lld", sender, (long long)ts);
     if (mx_send(b->mx, as, room, "m.room.message", txn, c, ts, on_bridged, s) != 0)

@@ -20,6 +20,7 @@
 #include "br_signal.h"
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
+#include "br_sigrel.h"
 #include "sig_client.h"
 #include "sig_err.h"
 #include "st_records.h"
@@ -33,6 +34,9 @@ typedef struct account {
     struct account *next;
     int storage_read;     /* the storage service was read since start */
 } account;
+
+/* send_ud of a relate op: its relout id with this bit set */
+#define REL_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
 
 typedef struct contact {      /* number -> ACI, from contact syncs */
     char *owner, *number, *aci;
@@ -246,6 +250,22 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
 
+        if (br_sigrel_event(a->owner, me, m, &ev)) {
+            if (!ev) /* a relation this bridge cannot place: release it */
+                sig_client_done(a->c, m->id);
+            break;
+        }
+        if (me && m->sender && strcmp(m->sender, me) == 0) {
+            br_net_event **reads;
+            int i, n = br_sigrel_reads(a->owner, m, &reads);
+            if (n >= 0) { /* read markers are not worth keeping: done at once */
+                for (i = 0; i < n; i++)
+                    emit(s, reads[i]);
+                free(reads);
+                sig_client_done(a->c, m->id);
+                break;
+            }
+        }
         if (((!m->body || !*m->body) && !m->n_attachments) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
@@ -279,9 +299,16 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_UNLINKED:
         ev = ev_new(BR_NET_UNLINKED, a->owner);
         break;
+    case SIG_EV_RECEIPT:
+    case SIG_EV_TYPING:
+        ev = br_sigrel_ephemeral(a->owner, e->type == SIG_EV_TYPING, e->peer,
+                                 e->receipt_type == SIG_RECEIPT_READ, e->timestamps,
+                                 e->n_timestamps, e->typing_started);
+        break;
     case SIG_EV_SEND_DONE:
-        if ((ev = ev_new(BR_NET_SEND_RESULT, a->owner))) {
-            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
+        if ((ev = ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT
+                                                        : BR_NET_SEND_RESULT, a->owner))) {
+            ev->outbox_id = (uint64_t)((uintptr_t)e->send_ud & ~REL_UD);
             ev->code = net_code(e->err);
             ev->ts = (int64_t)e->timestamp;
             if (e->err)
@@ -387,12 +414,16 @@ typedef struct op {
     int what;
     char *owner, *a1, *a2;
     uint64_t n;
-    char *a3, *a4;        /* send_file: content type, caption */
+    char *a3, *a4;        /* send_file: content type, caption;
+                             OP_RELATE: a3 the target author */
     uint8_t *blob;        /* download: the pointer (holds a key) */
     size_t blob_len;
+    br_net_relation rel;  /* OP_RELATE: strings are a2 (text), a3 */
+    uint64_t *tss;        /* OP_READ: n timestamps */
 } op;
 
-enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM };
+enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
+       OP_READ, OP_TYPING };
 enum { OP_DOWNLOAD = 100, OP_SEND_FILE };
 
 static void op_free(op *o)
@@ -404,6 +435,7 @@ static void op_free(op *o)
     free(o->a4);
     if (o->blob)
         ut_free_secret(o->blob, o->blob_len);
+    free(o->tss);
     free(o);
 }
 
@@ -478,6 +510,34 @@ static void op_run(void *arg, int cancelled)
         if ((a = find(s, o->owner)))
             sig_client_done(a->c, (int64_t)o->n);
         break;
+    case OP_RELATE: {
+        void *ud = (void *)(uintptr_t)((uintptr_t)o->n | REL_UD);
+        uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
+        a = find(s, o->owner);
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : o->rel.kind == BR_REL_REACTION
+               ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
+           : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
+           : sig_client_send_edit(a->c, o->a1, target, o->a2 ? o->a2 : "", ts, ud);
+        if (rc != 0 && (ev = ev_new(BR_NET_RELATE_RESULT, o->owner))) {
+            ev->outbox_id = o->n;
+            ev->code = net_code(rc);
+            ev->text = dup(sig_strerror(rc));
+            emit(s, ev);
+        }
+        break;
+    }
+    case OP_READ:
+    case OP_TYPING:
+        /* ephemeral: when not online it is simply not sent */
+        if ((a = find(s, o->owner)))
+            rc = o->what == OP_READ
+                     ? sig_client_send_receipt(a->c, o->a1, SIG_RECEIPT_READ, o->tss, (size_t)o->n)
+                     : sig_client_send_typing(a->c, o->a1, o->n != 0);
+        if (a && o->what == OP_READ) /* and the phone stops showing them unread */
+            rc = sig_client_send_read_sync(a->c, o->a1, o->tss, (size_t)o->n);
+        (void)rc;
+        break;
     default:
         media_op_run(s, o);
         break;
@@ -530,6 +590,68 @@ static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t r
 static void op_confirm(void *ctx, const char *owner, uint64_t id)
 {
     post_op(ctx, OP_CONFIRM, owner, NULL, NULL, id);
+}
+static int op_relate(void *ctx, const char *owner, const char *chat_id,
+                     const br_net_relation *r, uint64_t relout_id)
+{
+    br_signal *s = ctx;
+    op *o;
+
+    if (strncmp(chat_id, "dm:", 3) != 0 || (r->kind == BR_REL_REACTION && !r->target_author))
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_RELATE;
+    o->n = relout_id;
+    o->rel = *r;
+    o->owner = dup(owner);
+    o->a1 = dup(chat_id + 3);
+    o->a2 = dup(r->text);
+    o->a3 = dup(r->target_author);
+    o->rel.text = o->rel.target_author = NULL;
+    if (!o->owner || !o->a1 || (r->text && !o->a2) || (r->target_author && !o->a3) ||
+        br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int op_read(void *ctx, const char *owner, const char *chat_id,
+                   const int64_t *ts, size_t n)
+{
+    br_signal *s = ctx;
+    op *o;
+    size_t i;
+
+    if (strncmp(chat_id, "dm:", 3) != 0 || n == 0)
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_READ;
+    o->n = n;
+    o->owner = dup(owner);
+    o->a1 = dup(chat_id + 3);
+    o->tss = calloc(n, sizeof(*o->tss));
+    if (!o->owner || !o->a1 || !o->tss) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++)
+        o->tss[i] = (uint64_t)ts[i];
+    if (br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+static int op_typing(void *ctx, const char *owner, const char *chat_id, int started)
+{
+    if (strncmp(chat_id, "dm:", 3) != 0)
+        return UT_ERR_INVAL;
+    return post_op(ctx, OP_TYPING, owner, chat_id + 3, NULL, started != 0);
 }
 
 /* ---- attachments (br_media.c drives them) ------------------------------- */
@@ -757,6 +879,9 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->send_text = op_send;
     ops->resolve = op_resolve;
     ops->confirm = op_confirm;
+    ops->relate = op_relate;
+    ops->read = op_read;
+    ops->typing = op_typing;
     ops->shutdown = op_shutdown;
     ops->download = op_download;
     ops->send_file = op_send_file;

@@ -12,6 +12,10 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c
 libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 	module/bridge/br_sigchat.h module/bridge/br_sigchat.c
+# reactions, deletes, edits (issue #6)
+libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
+	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
+	module/bridge/br_relout.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
@@ -69,3 +73,11 @@ check_PROGRAMS += tests/unit/bridge/test_br_sigchat
 tests_unit_bridge_test_br_sigchat_SOURCES = tests/unit/bridge/test_br_sigchat.c
 tests_unit_bridge_test_br_sigchat_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_sigchat_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+# Reactions, deletes, edits both ways (issue #6).
+TESTS += tests/e2e/bridge_relations.js
+EXTRA_DIST += tests/e2e/bridge_relations.js
+UNIT_TESTS += tests/unit/bridge/test_br_relate
+check_PROGRAMS += tests/unit/bridge/test_br_relate
+tests_unit_bridge_test_br_relate_SOURCES = tests/unit/bridge/test_br_relate.c
+tests_unit_bridge_test_br_relate_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_relate_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)

@@ -16,6 +16,8 @@ SIG_SRCS = \
 	module/signal/client/sig_attach.c module/signal/client/sig_cert.c \
 	module/signal/client/sig_attstream.h module/signal/client/sig_attstream.c
 libsbclient_la_SOURCES = $(SIG_SRCS)
+# reactions, deletes, edits, receipts, typing (issue #6)
+libsbclient_la_SOURCES += module/signal/client/sig_extra.c module/signal/client/sig_rel.c
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
 	module/signal/proto/Provisioning.pb-c.h module/signal/proto/StorageService.pb-c.c \
@@ -94,3 +96,13 @@ BENCH_RUN += bench/signal-recv.sh
 EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js
 TESTS += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
 EXTRA_DIST += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
+
+# --- reactions, deletes, edits (issue #6) ------------------------------------
+UNIT_TESTS += tests/unit/signal/client/test_sig_rel
+check_PROGRAMS += tests/unit/signal/client/test_sig_rel
+tests_unit_signal_client_test_sig_rel_SOURCES = tests/unit/signal/client/test_sig_rel.c
+tests_unit_signal_client_test_sig_rel_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_rel_LDADD = $(SIG_TEST_LIBS)
+FUZZ_LIST += fuzz_sig_relation
+fuzz_sig_relation_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_rel.c
+EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c

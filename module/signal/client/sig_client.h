@@ -272,6 +272,75 @@ int sig_client_sender_certificate(sig_client *c, uint8_t **out, size_t *len,
  * calls the group id; derived like libsignal's GroupSecretParams). 0 or a
  * crypto error. */
 int sig_group_id(uint8_t out[32], const uint8_t master_key[32]);
+/* ---- relations, receipts, typing (sig_extra.c) ----------------------
+ * Sends go the way of sig_client_send_text: to `to` (ACI, or E.164 of a
+ * known contact), SIG_EV_SEND_DONE with send_ud afterwards, a sync
+ * transcript to our other devices, 409/410 handled. `ts` is the Signal
+ * timestamp of the new message (0 = now): a caller that stores it before
+ * sending and passes the same value on a resend gets it deduplicated by
+ * the receivers. Errors as for text, plus UT_ERR_INVAL for bad arguments. */
+
+/* React with `emoji` (remove: take the reaction back) to the message
+ * `target_ts` written by `target_author` (ACI). */
+int sig_client_send_reaction(sig_client *c, const char *to, const char *emoji,
+                             int remove, const char *target_author,
+                             uint64_t target_ts, uint64_t ts, void *send_ud);
+/* Delete for everyone our own message `target_ts`. */
+int sig_client_send_delete(sig_client *c, const char *to, uint64_t target_ts,
+                           uint64_t ts, void *send_ud);
+/* Replace the text of our message `target_ts` (always the timestamp of the
+ * original, also for later edits) by `text` (EditMessage). */
+int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
+                         const char *text, uint64_t ts, void *send_ud);
+/* Receipts (SIG_RECEIPT_*) for messages of `to`, and typing started/
+ * stopped: fire and forget, no SIG_EV_SEND_DONE, no transcript. */
+int sig_client_send_receipt(sig_client *c, const char *to, int type,
+                            const uint64_t *timestamps, size_t n);
+int sig_client_send_typing(sig_client *c, const char *to, int started);
+/* Tell our other devices (the phone) that we read these messages of
+ * `sender` (SyncMessage.Read), so they stop showing them as unread. */
+int sig_client_send_read_sync(sig_client *c, const char *sender,
+                              const uint64_t *timestamps, size_t n);
+
+/* What a received message does to an earlier one. */
+typedef enum sig_rel_kind {
+    SIG_REL_NONE = 0,       /* an ordinary message */
+    SIG_REL_REACTION = 1,   /* text: the emoji; remove */
+    SIG_REL_DELETE = 2,     /* delete for everyone; author: the sender */
+    SIG_REL_EDIT = 3        /* text: the new body; author: the sender */
+} sig_rel_kind;
+
+typedef struct sig_relation {
+    sig_rel_kind kind;
+    char target_author[37];  /* ACI text; reactions only, else "" */
+    uint64_t target_ts;
+    uint64_t ts;            /* the timestamp of the message carrying it */
+    char *text;             /* malloc'd or NULL */
+    int remove;
+    int from_self;          /* a sync transcript of our own device */
+    char destination[37];    /* from_self: the chat (ACI text) */
+} sig_relation;
+
+/* Read a serialized Content (sig_message.content): DataMessage reaction or
+ * delete, EditMessage, or a SyncMessage.Sent carrying one of them. 0 with
+ * out->kind (SIG_REL_NONE for anything else), SIG_ERR_ENVELOPE when the
+ * bytes do not parse or a relation lacks its target. Pure; clear `out`
+ * with sig_relation_clear in every case. */
+int sig_content_relation(const uint8_t *content, size_t len, sig_relation *out);
+void sig_relation_clear(sig_relation *r);
+
+/* One message our phone says we read (SyncMessage.Read). */
+typedef struct sig_read_entry {
+    char sender[37];        /* its author's ACI text */
+    uint64_t ts;            /* its timestamp */
+} sig_read_entry;
+
+/* The reads of a SyncMessage.Read in a serialized Content: 1 with *out
+ * (malloc'd, may be NULL when *n is 0; entries without a valid author are
+ * skipped), 0 when the Content is no read sync, SIG_ERR_ENVELOPE when it
+ * does not parse. Pure. */
+int sig_content_reads(const uint8_t *content, size_t len, sig_read_entry **out,
+                      size_t *n);
 
 /* Text for an event type (logs, signalctl). */
 const char *sig_event_name(sig_event_type t);

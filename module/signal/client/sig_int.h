@@ -162,6 +162,12 @@ int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]);
 int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts);
 void sig_send_cancel_all(sig_client *c, int err);
+/* Send a serialized Content (unpadded) with timestamp `ts` to `to` (ACI
+ * text); `sync` (may be NULL) goes to our other devices after delivery.
+ * quiet: no SIG_EV_SEND_DONE and no transcript (typing, receipts). */
+int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
+                     size_t n, const uint8_t *sync, size_t sync_n, uint64_t ts,
+                     void *send_ud, int quiet);
 
 /* sig_fetch.c */
 struct Signalservice__SyncMessage;

@@ -25,6 +25,8 @@ struct sig_send_op {
     size_t content_len;
     uint8_t *dm;                     /* serialized DataMessage (for the sync) */
     size_t dm_len;
+    uint8_t *sync;                   /* or a whole Content for our devices */
+    size_t sync_len;
     uint64_t ts;
     void *ud;
     int is_sync;                     /* transcript to ourselves: no event */
@@ -48,6 +50,8 @@ static void op_free(sig_send_op *op)
         ut_free_secret(op->content, op->content_len);
     if (op->dm)
         ut_free_secret(op->dm, op->dm_len);
+    if (op->sync)
+        ut_free_secret(op->sync, op->sync_len);
     free(op);
 }
 
@@ -466,9 +470,12 @@ static int step(sig_send_op *op)
     return rc;
 }
 
-static int start_op(sig_client *c, const char *to, const uint8_t *content,
-                    size_t n, const uint8_t *dm, size_t dm_len, uint64_t ts,
-                    void *ud, int is_sync)
+/* `sync`: a Content for our own devices once `to` got it (else a
+ * transcript is made from `dm`, if any). */
+static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
+                         size_t n, const uint8_t *dm, size_t dm_len,
+                         const uint8_t *sync, size_t sync_len, uint64_t ts,
+                         void *ud, int is_sync)
 {
     sig_send_op *op = calloc(1, sizeof(*op));
     dev_list d;
@@ -476,6 +483,14 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
 
     if (!op)
         return UT_ERR_NOMEM;
+    if (sync && !(op->sync = malloc(sync_len ? sync_len : 1))) {
+        free(op);
+        return UT_ERR_NOMEM;
+    }
+    if (sync) {
+        memcpy(op->sync, sync, sync_len);
+        op->sync_len = sync_len;
+    }
     op->c = c;
     snprintf(op->to, sizeof(op->to), "%s", to);
     op->ts = ts;
@@ -484,6 +499,7 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     if ((rc = sig_pad_content(content, n, &op->content, &op->content_len)) != 0 ||
         (dm && !(op->dm = malloc(dm_len)))) {
         free(op->content);
+        free(op->sync);
         free(op);
         return rc ? rc : UT_ERR_NOMEM;
     }
@@ -506,6 +522,13 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     if ((rc = step(op)) != 0)
         op_free(op);
     return rc;
+}
+
+static int start_op(sig_client *c, const char *to, const uint8_t *content,
+                    size_t n, const uint8_t *dm, size_t dm_len, uint64_t ts,
+                    void *ud, int is_sync)
+{
+    return start_op_sync(c, to, content, n, dm, dm_len, NULL, 0, ts, ud, is_sync);
 }
 
 /* A retry request (DecryptionErrorMessage) to the device whose message we
@@ -703,6 +726,9 @@ static int send_sync(sig_client *c, const sig_send_op *done)
     size_t n = 0;
     int rc;
 
+    if (done->sync)
+        return start_op(c, c->aci, done->sync, done->sync_len, NULL, 0, done->ts,
+                        NULL, 1);
     if (!done->dm)
         return 0;
     dm = signalservice__data_message__unpack(NULL, done->dm_len, done->dm);
@@ -721,4 +747,11 @@ int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts)
 {
     return start_op(c, c->aci, content, n, NULL, 0, ts, NULL, 1);
+}
+
+int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
+                     size_t n, const uint8_t *sync, size_t sync_n, uint64_t ts,
+                     void *send_ud, int quiet)
+{
+    return start_op_sync(c, to, content, n, NULL, 0, sync, sync_n, ts, send_ud, quiet);
 }

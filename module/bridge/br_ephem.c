@@ -1,0 +1,342 @@
+/*
+ * br_ephem.c - read receipts and typing, both ways. Nothing here is
+ * stored: a lost receipt or typing notice is harmless, a late one is not
+ * worth replaying.
+ *
+ * Signal -> Matrix: a read receipt from the chat's peer marks the user's
+ * latest bridged message at or before it as read by the peer's ghost; the
+ * phone's read sync marks the peer's messages read by the user (double
+ * puppeting); typing makes the ghost type. Matrix -> Signal: the user's
+ * m.read in a portal sends a Signal read receipt for the peer's messages
+ * up to that event (those not receipted yet in this run) and a read sync
+ * to the phone; the user's typing goes out as typing started/stopped.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "br_internal.h"
+#include "br_relate.h"
+
+#define TYPING_TIMEOUT_MS 15000
+#define MAX_RECEIPTS 50
+
+/* What this run told Signal about one portal. */
+typedef struct br_pstate {
+    char *room_id;
+    int typing;
+    int64_t read_ts;
+    /* a peer's receipt for a message whose send result is not in yet */
+    char *wait_owner, *wait_chat, *wait_from;
+    int64_t wait_ts;
+    int wait_tries;
+    struct br_pstate *next;
+} br_pstate;
+
+#define RECEIPT_RETRY_MS 500
+#define RECEIPT_TRIES 20
+
+static void wait_clear(br_pstate *p)
+{
+    free(p->wait_owner);
+    free(p->wait_chat);
+    free(p->wait_from);
+    p->wait_owner = p->wait_chat = p->wait_from = NULL;
+    p->wait_tries = 0;
+}
+
+static br_pstate *pstate(br_bridge *b, const char *room_id)
+{
+    br_pstate *p;
+
+    for (p = b->pstate; p; p = p->next)
+        if (strcmp(p->room_id, room_id) == 0)
+            return p;
+    if (!(p = calloc(1, sizeof(*p))) || !(p->room_id = strdup(room_id))) {
+        free(p);
+        return NULL;
+    }
+    p->next = b->pstate;
+    b->pstate = p;
+    return p;
+}
+
+void br_ephem_free(br_bridge *b)
+{
+    br_pstate *p;
+
+    if (b->ephem_timer)
+        b->host->timer_cancel(b->host->host, b->ephem_timer);
+    b->ephem_timer = 0;
+    while ((p = b->pstate)) {
+        b->pstate = p->next;
+        wait_clear(p);
+        free(p->room_id);
+        free(p);
+    }
+}
+
+static int puppet_of(br_bridge *b, const char *aci, char *out, size_t n)
+{
+    char lp[128];
+
+    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
+        return UT_ERR_RANGE;
+    return mx_user_id(b->mx, lp, out, n);
+}
+
+static int room_of(br_bridge *b, const char *owner, const char *chat_id,
+                   char *room, size_t n)
+{
+    static const char sql[] = "SELECT room_id FROM br_portal WHERE owner_mxid = ?1"
+                              " AND chat_id = ?2 AND room_id IS NOT NULL";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+/* ---- Signal -> Matrix ------------------------------------------------------ */
+
+/* The user read these on the phone: mark them read as the user (double
+ * puppeting only), and remember it so the echo is not sent back. */
+static void on_phone_read(br_bridge *b, br_net_event *ev)
+{
+    static const char sql[] =
+        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
+        " AND ts <= ?4 ORDER BY ts DESC LIMIT 1";
+    char room[256], event[256] = "";
+    sqlite3_stmt *st;
+    br_pstate *p;
+
+    if (!b->cfg.double_puppet || !ev->chat_id || !ev->sender ||
+        !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) || !(st = st_db_stmt(b->db, sql)))
+        return;
+    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ev->ts);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(event, sizeof(event), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (!*event)
+        return;
+    if ((p = pstate(b, room)) && ev->ts > p->read_ts)
+        p->read_ts = ev->ts;
+    mx_receipt(b->mx, ev->owner, room, event, NULL, NULL);
+}
+
+static int latest_mine(br_bridge *b, const char *owner, const char *chat, const char *me,
+                       int64_t ts, int exact, char *event, size_t n)
+{
+    static const char le[] =
+        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
+        " AND ts <= ?4 ORDER BY ts DESC LIMIT 1";
+    static const char eq[] =
+        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
+        " AND ts = ?4 LIMIT 1";
+    sqlite3_stmt *st = st_db_stmt(b->db, exact ? eq : le);
+    int found = 0;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, me, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ts);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(event, n, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+static int sends_pending(br_bridge *b, const char *owner, const char *chat)
+{
+    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE owner_mxid = ?1"
+                                         " AND chat_id = ?2 AND state = 0 LIMIT 1");
+    int r;
+
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+    r = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return r;
+}
+
+/* 1 when done (marked, or nothing to mark), 0 to try again later: the
+ * receipted message may be one whose send result has not arrived yet. */
+static int apply_receipt(br_bridge *b, const char *owner, const char *chat, const char *room,
+                         const char *from, int64_t ts, int last_try)
+{
+    br_login *l = br_login_get(b, owner, 0);
+    char as[320], event[256];
+
+    if (!l || !l->aci || puppet_of(b, from, as, sizeof(as)) != 0)
+        return 1;
+    if (!latest_mine(b, owner, chat, l->aci, ts, 1, event, sizeof(event))) {
+        if (!last_try && sends_pending(b, owner, chat))
+            return 0;
+        if (!latest_mine(b, owner, chat, l->aci, ts, 0, event, sizeof(event)))
+            return 1;
+    }
+    mx_receipt(b->mx, as, room, event, NULL, NULL);
+    return 1;
+}
+
+static void on_receipt_timer(void *arg)
+{
+    br_bridge *b = arg;
+    br_pstate *p;
+    int again = 0;
+
+    b->ephem_timer = 0;
+    if (b->stopping || !b->db)
+        return;
+    for (p = b->pstate; p; p = p->next) {
+        if (!p->wait_from)
+            continue;
+        if (apply_receipt(b, p->wait_owner, p->wait_chat, p->room_id, p->wait_from, p->wait_ts,
+                          ++p->wait_tries >= RECEIPT_TRIES))
+            wait_clear(p);
+        else
+            again = 1;
+    }
+    if (again)
+        b->ephem_timer = b->host->timer_add(b->host->host, RECEIPT_RETRY_MS, on_receipt_timer, b);
+}
+
+static void on_receipt(br_bridge *b, br_net_event *ev)
+{
+    char room[256];
+    br_pstate *p;
+
+    if (!ev->chat_id || !ev->sender || !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) ||
+        apply_receipt(b, ev->owner, ev->chat_id, room, ev->sender, ev->ts, 0) || !(p = pstate(b, room)))
+        return;
+    if (p->wait_from && p->wait_ts >= ev->ts)
+        return;
+    wait_clear(p);
+    p->wait_owner = strdup(ev->owner);
+    p->wait_chat = strdup(ev->chat_id);
+    p->wait_from = strdup(ev->sender);
+    p->wait_ts = ev->ts;
+    if (!p->wait_owner || !p->wait_chat || !p->wait_from) {
+        wait_clear(p);
+        return;
+    }
+    if (!b->ephem_timer)
+        b->ephem_timer = b->host->timer_add(b->host->host, RECEIPT_RETRY_MS, on_receipt_timer, b);
+}
+
+static void on_typing(br_bridge *b, br_net_event *ev)
+{
+    char room[256], as[320];
+
+    if (!ev->chat_id || !ev->sender || !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) ||
+        puppet_of(b, ev->sender, as, sizeof(as)) != 0)
+        return;
+    mx_typing(b->mx, as, room, ev->code != 0, TYPING_TIMEOUT_MS, NULL, NULL);
+}
+
+void br_ephem_net_event(br_bridge *b, br_net_event *ev)
+{
+    if (b->db && ev->kind == BR_NET_RECEIPT && ev->from_me)
+        on_phone_read(b, ev);
+    else if (b->db && ev->kind == BR_NET_RECEIPT)
+        on_receipt(b, ev);
+    else if (b->db && ev->kind == BR_NET_TYPING)
+        on_typing(b, ev);
+    br_net_event_free(ev);
+}
+
+/* ---- Matrix -> Signal ------------------------------------------------------ */
+
+static void user_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
+                      const char *event_id)
+{
+    static const char sql[] =
+        "SELECT ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
+        " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
+        " ORDER BY ts DESC LIMIT 50"; /* MAX_RECEIPTS */
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int64_t ts[MAX_RECEIPTS];
+    size_t n = 0;
+
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, p->read_ts);
+    while (n < MAX_RECEIPTS && sqlite3_step(st) == SQLITE_ROW)
+        ts[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (n == 0 || !b->have_net || !b->net.read)
+        return;
+    if (b->net.read(b->net.ctx, owner, chat, ts, n) == 0)
+        p->read_ts = ts[0]; /* newest first */
+}
+
+static void on_receipt_edu(br_bridge *b, json_t *content, const char *owner,
+                           const char *chat, br_pstate *p)
+{
+    const char *event_id;
+    json_t *v;
+
+    json_object_foreach(content, event_id, v) {
+        json_t *who = json_object_get(json_object_get(v, "m.read"), owner);
+        if (json_is_object(who))
+            user_read(b, owner, chat, p, event_id);
+    }
+}
+
+void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
+{
+    json_t *root, *content;
+    const char *type, *room;
+    char owner[320], chat[256];
+    br_pstate *p;
+
+    if (b->stopping || !b->db || len > MX_EVENT_MAX_BYTES ||
+        !(root = json_loadb(json, len, 0, NULL)))
+        return;
+    type = json_string_value(json_object_get(root, "type"));
+    room = json_string_value(json_object_get(root, "room_id"));
+    content = json_object_get(root, "content");
+    if (!type || !room || !json_is_object(content) ||
+        !br_room_owner(b, room, owner, sizeof(owner), chat, sizeof(chat)) ||
+        !br_login_get(b, owner, 0) || !(p = pstate(b, room)))
+        goto out;
+    if (strcmp(type, "m.typing") == 0) {
+        json_t *ids = json_object_get(content, "user_ids"), *u;
+        size_t i;
+        int typing = 0;
+
+        json_array_foreach(ids, i, u)
+            typing |= json_is_string(u) && strcmp(json_string_value(u), owner) == 0;
+        if (typing != p->typing && b->have_net && b->net.typing &&
+            b->net.typing(b->net.ctx, owner, chat, typing) == 0)
+            p->typing = typing;
+    } else if (strcmp(type, "m.receipt") == 0) {
+        on_receipt_edu(b, content, owner, chat, p);
+    }
+out:
+    json_decref(root);
+}
