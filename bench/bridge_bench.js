@@ -6,9 +6,11 @@
 //   Matrix -> Signal: the Matrix client sends; the mock contact receives.
 // Baseline measured in the same run, on the same machine:
 //   Matrix -> Matrix: one client sends, another sees it via /sync (mxhs alone).
-// "Added" is bridged latency minus that baseline, so it also contains the
-// mock server's own delivery time (no Signal-only baseline here yet;
-// bench/signal-recv.sh compares the Signal side with libsignal).
+//   Signal -> Signal: one mock contact sends to another (the mock server and
+//     libsignal alone, no bridge).
+// "Added" is bridged latency minus BOTH baselines: an estimate of what the
+// bridge itself costs (bench/signal-recv.sh compares our Signal client
+// with libsignal in its own run).
 // Usage: node bench/bridge_bench.js [messages]
 'use strict';
 const fs = require('node:fs');
@@ -60,12 +62,43 @@ function tracker() {
   };
 }
 
+// Watch a room through our own /sync long-poll (timeline limit 500), so a
+// burst between two syncs is never a gap the way a small client limit is.
+function watchRoom(hs, c, roomId, t) {
+  let stop = false;
+  const ctl = new AbortController();
+  const filter = encodeURIComponent(JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 500 } } }));
+  (async () => {
+    let since = '';
+    for (; !stop;) {
+      let j;
+      try {
+        const res = await fetch(`${hs.base}/_matrix/client/v3/sync?timeout=10000&filter=${filter}${since ? `&since=${since}` : ''}`,
+                                { headers: { Authorization: `Bearer ${c.getAccessToken()}` }, signal: ctl.signal });
+        j = await res.json();
+      } catch (e) { if (stop) return; continue; }
+      if (since) {
+        const tl = j.rooms?.join?.[roomId]?.timeline?.events || [];
+        for (const e of tl) if (e.type === 'm.room.message') t.seen(e.content.body);
+      }
+      since = j.next_batch;
+    }
+  })();
+  return () => { stop = true; ctl.abort(); };
+}
+
+// Signal identifies a message by (sender, device, timestamp): two sends in
+// one millisecond would be one message to every receiver. Unique stamps.
+let lastTs = 0;
+const stamp = () => { lastTs = Math.max(Date.now(), lastTs + 1); return lastTs; };
+
 async function run(name, send, wait) {
   process.stderr.write(`bench: ${name}\n`);
   const t = tracker();
   const seen = wait(t);
   for (let i = 0; i < N; i++) { t.sent(i); await send(`bench ${i}`); }
-  await until(() => t.done(), `${name}: all ${N} messages`, 300000);
+  await until(() => t.done(), `${name}: all ${N} messages`, 300000)
+    .catch((e) => { throw new Error(`${e.message} (${t.result().n} arrived)`); });
   seen();
   return t.result();
 }
@@ -104,11 +137,7 @@ modules:
     // baseline 1: Matrix -> Matrix on the same server
     const { room_id: mm } = await alice.createRoom({ invite: [bob.getUserId()] });
     await until(() => bob.getRoom(mm)?.getMyMembership() === 'join', 'bob joins');
-    const mmBase = await run('matrix->matrix', (b) => alice.sendTextMessage(mm, b), (t) => {
-      const f = (ev) => ev.getRoomId() === mm && t.seen(ev.getContent().body);
-      bob.on('Room.timeline', f);
-      return () => bob.off('Room.timeline', f);
-    });
+    const mmBase = await run('matrix->matrix', (b) => alice.sendTextMessage(mm, b), (t) => watchRoom(hs, bob, mm, t));
 
     process.stderr.write('bench: linking\n');
     // link alice's Signal account through the bot, as a user does
@@ -128,10 +157,19 @@ modules:
     await sb.send('Alice', 'warm up');
     const portal = (await until(() => alice.getRooms().find((r) => r.getLiveTimeline().getEvents()
       .some((e) => e.getContent().body === 'warm up')), 'the portal', 60000)).roomId;
-    const sm = await run('signal->matrix (bridge)', (b) => sb.send('Alice', b), (t) => {
-      const f = (ev) => ev.getRoomId() === portal && t.seen(ev.getContent().body);
-      alice.on('Room.timeline', f);
-      return () => alice.off('Room.timeline', f);
+    const sm = await run('signal->matrix (bridge)', (b) => sb.send('Alice', b, { timestamp: stamp() }),
+                         (t) => watchRoom(hs, alice, portal, t));
+
+    // baseline 2: Signal -> Signal through the mock alone
+    const { Alice: ca, Bob: cb } = sb.contacts;
+    await ca.addSingleUseKey(cb.device, await cb.device.popSingleUseKey());
+    const recvBase = sb.received.length;
+    const ssBase = await run('signal->signal (mock)', (b) => sb.contacts.Alice.sendText(sb.contacts.Bob.device, b, { timestamp: stamp() }), (t) => {
+      let k = recvBase;
+      const timer = setInterval(() => {
+        for (; k < sb.received.length; k++) if (sb.received[k].to === 'Bob') t.seen(sb.received[k].body);
+      }, 5);
+      return () => clearInterval(timer);
     });
 
     // bridged: Matrix -> Signal
@@ -142,11 +180,29 @@ modules:
     });
 
     console.log(`signalbridge end to end, ${N} messages each way (sent one after another)`);
+    const both = { p50: mmBase.p50 + ssBase.p50, p99: mmBase.p99 + ssBase.p99 };
     row('matrix->matrix (baseline)', mmBase);
-    row('signal->matrix (bridge)', sm, mmBase);
-    row('matrix->signal (bridge)', ms, mmBase);
-    console.log('"added" = bridged latency minus mxhs alone; it includes the mock server\'s own delivery');
-    console.log('(bench/signal-recv.sh compares the Signal side with libsignal in its own run).');
+    row('signal->signal (baseline)', ssBase);
+    row('signal->matrix (bridge)', sm, both);
+    row('matrix->signal (bridge)', ms, both);
+    console.log('"added" = bridged latency minus (matrix->matrix + signal->signal): the bridge\'s own');
+    console.log('share, estimated; ratio = bridged / that sum. bench/signal-recv.sh compares our');
+    console.log('Signal client with libsignal in its own run.');
+  } catch (e) {
+    if (process.env.BENCH_DEBUG) {
+      console.error(hs.log.split('\n').filter((l) => /WARN|ERROR|not bridged/.test(l)).slice(-40).join('\n'));
+      for (const r of clients[0].getRooms()) {
+        const res = await fetch(`${hs.base}/_matrix/client/v3/rooms/${encodeURIComponent(r.roomId)}/messages?dir=b&limit=1000`,
+                                { headers: { Authorization: `Bearer ${clients[0].getAccessToken()}` } });
+        const j = await res.json();
+        const bodies = (j.chunk || []).filter((e) => e.type === 'm.room.message').map((e) => e.content.body);
+        console.error(`room ${r.roomId}: ${bodies.length} messages, ${new Set(bodies.filter((b) => /^bench /.test(b))).size} distinct bench`);
+      }
+      console.error(require('node:child_process').execFileSync('python3', ['-c',
+        'import sqlite3,sys;c=sqlite3.connect(sys.argv[1])\nprint("inbox", c.execute("select count(*), sum(event_id is null) from br_inbox").fetchall())\nprint("sig_inbox", c.execute("select count(*), sum(done=0) from sig_inbox").fetchall())',
+        path.join(hs.dir, 'signalbridge', 'signalbridge.db')]).toString());
+    }
+    throw e;
   } finally {
     for (const c of clients) c.stopClient();
     await hs.stop();

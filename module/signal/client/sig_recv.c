@@ -264,6 +264,7 @@ static int batch_open(sig_client *c)
     if ((rc = st_db_begin(c->db)) != 0)
         return rc;
     c->batch_open = 1;
+    event_active(c->batch_ev, 0, 0); /* the batch always ends this turn */
     return 0;
 }
 
