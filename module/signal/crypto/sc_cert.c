@@ -119,7 +119,8 @@ static int server_cert_parse(sc_server_cert *s, const uint8_t *buf, size_t n)
         goto out;
     s->id = in->id;
     s->sig_len = pb->signature.len;
-    memcpy(s->sig, pb->signature.data, s->sig_len < 64 ? s->sig_len : 64);
+    if (s->sig_len > 0) /* an empty field has no data pointer */
+        memcpy(s->sig, pb->signature.data, s->sig_len < 64 ? s->sig_len : 64);
     s->data = dup_bytes(pb->certificate.data, pb->certificate.len);
     if (s->data == NULL) {
         rc = UT_ERR_NOMEM;
@@ -273,7 +274,8 @@ int sc_sender_cert_parse(sc_sender_cert **out, const uint8_t *buf, size_t n)
         c->signer_id = in->id;
     }
     c->sig_len = pb->signature.len;
-    memcpy(c->sig, pb->signature.data, c->sig_len < 64 ? c->sig_len : 64);
+    if (c->sig_len > 0)
+        memcpy(c->sig, pb->signature.data, c->sig_len < 64 ? c->sig_len : 64);
     c->data = dup_bytes(pb->certificate.data, pb->certificate.len);
     c->data_len = pb->certificate.len;
     c->serialized = dup_bytes(buf, n);
