@@ -60,13 +60,15 @@ static int usmc_fill(sc_usmc *u, const ScSs__UsmcMessage *m)
     u->content = malloc(m->content.len ? m->content.len : 1);
     if (u->content == NULL)
         return UT_ERR_NOMEM;
-    memcpy(u->content, m->content.data, m->content.len);
+    if (m->content.len) /* an empty field has no data pointer */
+        memcpy(u->content, m->content.data, m->content.len);
     u->content_len = m->content.len;
     if (m->has_group_id) {
         u->group = malloc(m->group_id.len ? m->group_id.len : 1);
         if (u->group == NULL)
             return UT_ERR_NOMEM;
-        memcpy(u->group, m->group_id.data, m->group_id.len);
+        if (m->group_id.len)
+            memcpy(u->group, m->group_id.data, m->group_id.len);
         u->group_len = m->group_id.len;
     }
     return 0;
