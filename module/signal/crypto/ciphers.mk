@@ -39,6 +39,6 @@ fuzz_sc_provision_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_pb
 fuzz_sc_devname_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_pbwire.c \
 	module/signal/crypto/sc_devname.c
 fuzz_sc_boxes_FUZZ_SRCS = $(SC_CIPHERS_FUZZ_BASE) module/signal/crypto/sc_gcmbox.c \
-	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_group.c \
+	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_group.c module/signal/crypto/sc_sho.c \
 	module/signal/crypto/sc_profile.c module/signal/crypto/sc_padding.c
 EXTRA_DIST += tests/fuzz/fuzz_sc_provision.c tests/fuzz/fuzz_sc_devname.c tests/fuzz/fuzz_sc_boxes.c

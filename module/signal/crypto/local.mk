@@ -5,10 +5,10 @@ noinst_LTLIBRARIES += libsbcrypto.la
 libsbcrypto_la_SOURCES =
 nodist_libsbcrypto_la_SOURCES =
 SC_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/signal/crypto \
-	-I$(top_builddir)/module/signal/crypto $(CRYPTO_CFLAGS) $(GCRYPT_CFLAGS) $(SIGNALC_CFLAGS) $(PROTOBUFC_CFLAGS)
+	-I$(top_builddir)/module/signal/crypto $(CRYPTO_CFLAGS) $(GCRYPT_CFLAGS) $(SIGNALC_CFLAGS) $(PROTOBUFC_CFLAGS) $(SODIUM_CFLAGS)
 libsbcrypto_la_CPPFLAGS = $(SC_CPPFLAGS)
 libsbcrypto_la_CFLAGS = $(AM_CFLAGS) -fPIC
-libsbcrypto_la_LIBADD = $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(PROTOBUFC_LIBS)
+libsbcrypto_la_LIBADD = $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(PROTOBUFC_LIBS) $(SODIUM_LIBS)
 # what a test of crypto links
 SC_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SC_CPPFLAGS)
 SC_TEST_LIBS = libsbcrypto.la libsbcommon.la $(UNIT_LIBS)
@@ -17,6 +17,7 @@ include $(top_srcdir)/module/signal/crypto/kyber.mk
 include $(top_srcdir)/module/signal/crypto/ciphers.mk
 include $(top_srcdir)/module/signal/crypto/session.mk
 include $(top_srcdir)/module/signal/crypto/sealed.mk
+include $(top_srcdir)/module/signal/crypto/zk.mk
 
 # shared primitives (sc_prim) and the error table
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_err.h module/signal/crypto/sc_err.c \

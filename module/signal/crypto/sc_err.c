@@ -15,6 +15,7 @@ static const struct {
     {SC_ERR_SIGNATURE, "signature does not verify"},
     {SC_ERR_KEY, "invalid key or key agreement"},
     {SC_ERR_FORMAT, "malformed input"},
+    {SC_ERR_ZK_VERIFY, "zkgroup proof or ciphertext does not verify"},
 
     /* Kyber and the other ciphers */
     {SC_ERR_KEM_TYPE, "KEM type is not Kyber1024 (0x08)"},

@@ -16,6 +16,7 @@ enum {
     SC_ERR_SIGNATURE = -1002, /* signature does not verify */
     SC_ERR_KEY = -1003,       /* malformed key, or an all-zero agreement */
     SC_ERR_FORMAT = -1004,    /* malformed input (length, version, encoding) */
+    SC_ERR_ZK_VERIFY = -1005, /* a zkgroup proof or ciphertext check failed */
 
     /* Kyber and the "other ciphers": -1020..-1039 */
     SC_ERR_KEM_TYPE = -1020,  /* KEM key/ciphertext type byte is not 0x08 */

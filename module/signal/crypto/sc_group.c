@@ -6,40 +6,7 @@
 
 #include "sc_group.h"
 #include "sc_prim.h"
-
-/* ShoHmacSha256 (libsignal rust/poksho): cv = HMAC(cv, input || 0x00) to
- * absorb; squeeze block i = HMAC(cv, be64(i) || 0x01), then
- * cv = HMAC(cv, be64(outlen) || 0x02). */
-static int sho_absorb(uint8_t cv[32], const void *in, size_t n)
-{
-    static const uint8_t zero = 0x00;
-    sc_iov v[2] = {{in, n}, {&zero, 1}};
-
-    return sc_hmac_sha256_v(cv, cv, 32, v, 2);
-}
-
-static void be64(uint8_t out[8], uint64_t x)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--, x >>= 8)
-        out[i] = (uint8_t)x;
-}
-
-/* squeeze exactly 32 bytes (one block) */
-static int sho_squeeze32(uint8_t cv[32], uint8_t out[32])
-{
-    static const uint8_t one = 0x01, two = 0x02;
-    uint8_t ctr[8], len[8];
-    sc_iov a[2] = {{ctr, 8}, {&one, 1}}, b[2] = {{len, 8}, {&two, 1}};
-    int rc;
-
-    be64(ctr, 0);
-    be64(len, 32);
-    if ((rc = sc_hmac_sha256_v(out, cv, 32, a, 2)))
-        return rc;
-    return sc_hmac_sha256_v(cv, cv, 32, b, 2);
-}
+#include "sc_sho.h"
 
 int sc_group_derive(uint8_t group_id[32], uint8_t blob_key[32],
                     const uint8_t master_key[32])
@@ -47,19 +14,20 @@ int sc_group_derive(uint8_t group_id[32], uint8_t blob_key[32],
     static const char label[] =
         "Signal_ZKGroup_20200424_GroupMasterKey_GroupSecretParams_"
         "DeriveFromMasterKey";
-    uint8_t cv[32] = {0}, id[32], bk[32];
+    uint8_t id[32], bk[32];
+    sc_sho s;
     int rc;
 
-    if ((rc = sho_absorb(cv, label, sizeof(label) - 1)) ||
-        (rc = sho_absorb(cv, master_key, 32)) ||
-        (rc = sho_squeeze32(cv, id)) || (rc = sho_squeeze32(cv, bk)))
+    if ((rc = sc_sho_init(&s, label, sizeof(label) - 1)) ||
+        (rc = sc_sho_absorb_and_ratchet(&s, master_key, 32)) ||
+        (rc = sc_sho_squeeze(&s, id, 32)) || (rc = sc_sho_squeeze(&s, bk, 32)))
         goto out;
     if (group_id)
         memcpy(group_id, id, 32);
     if (blob_key)
         memcpy(blob_key, bk, 32);
 out:
-    ut_wipe(cv, sizeof(cv));
+    sc_sho_clear(&s);
     ut_wipe(bk, sizeof(bk));
     return rc;
 }

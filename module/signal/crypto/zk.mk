@@ -1,0 +1,11 @@
+# module/signal/crypto/zk.mk: zkgroup for groups v2 (sc_zk.h): the SHO hash
+# object, Ristretto255 (libsodium) with Lizard, poksho proofs, group params,
+# uid/profile-key ciphertexts, the group auth credential.
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_sho.h module/signal/crypto/sc_sho.c \
+	module/signal/crypto/sc_zk.h
+
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_sho
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_sho
+tests_unit_signal_crypto_test_sc_sho_SOURCES = tests/unit/signal/crypto/test_sc_sho.c
+tests_unit_signal_crypto_test_sc_sho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_sho_LDADD = $(SC_TEST_LIBS)
