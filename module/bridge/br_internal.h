@@ -74,6 +74,10 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev);
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);
+/* The file at outbox row `after` of owner's chat got its final answer:
+ * send the texts queued behind it, up to and including the next file. */
+void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
+                       int64_t after);
 long br_usage_count(br_bridge *b);
 /* For br_media.c: the portal's room (1 ready, 0 absent, -1 being made);
  * a Signal user's ghost; bridge (again) the chat's unbridged inbox rows

@@ -117,6 +117,15 @@ int br_media_sent(struct br_bridge *b, const struct br_net_event *ev);
 /* The Signal side of `owner` is connected: send the files that waited. */
 void br_media_online(struct br_bridge *b, const char *owner);
 
+/* Matrix -> Signal order: 1 when an earlier file (outbox id < id) of
+ * owner's chat has no final answer from Signal yet. A file needs a fetch
+ * and an upload while a text goes at once, so whatever was written after
+ * a file waits behind it; br_portal_release sends it on. */
+int br_media_out_waiting(struct br_bridge *b, const char *owner,
+                         const char *chat_id, int64_t id);
+/* Hand outbox row id (a queued file) to Signal if it is its turn. */
+void br_media_out_kick(struct br_bridge *b, int64_t id);
+
 /* A file event from the portal's owner, already admitted (linked, within
  * the monthly limit). */
 void br_media_from_matrix(struct br_bridge *b, const struct mx_event *ev,

@@ -153,6 +153,10 @@ static void out_step(br_bridge *b, int64_t id)
         }
         goto out;
     }
+    if (br_media_out_waiting(b, r.owner, r.chat_id, id)) {
+        br_media_busy_clear(b, DIR_OUT, id); /* its turn comes at release */
+        goto out;
+    }
     if (!b->have_net || !b->net.send_file) {
         out_fail(b, id, r.owner, "the Signal side of the bridge is not running");
         goto out;
@@ -184,8 +188,36 @@ int br_media_sent(br_bridge *b, const br_net_event *ev)
     }
     out_set(b, id, OUT_FINISHED, NULL);
     out_cleanup(b, id, r.name);
+    if (r.state != OUT_FINISHED) /* once: later texts may be in flight */
+        br_portal_release(b, r.owner, r.chat_id, id);
     free(r.caption);
     return 0;
+}
+
+int br_media_out_waiting(br_bridge *b, const char *owner, const char *chat_id,
+                         int64_t id)
+{
+    static const char sql[] =
+        "SELECT 1 FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
+        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND m.outbox_id < ?3 AND m.state < ?4"
+        " LIMIT 1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found;
+
+    if (!b->media || !st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id);
+    sqlite3_bind_int(st, 4, OUT_FINISHED);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return found;
+}
+
+void br_media_out_kick(br_bridge *b, int64_t id)
+{
+    out_step(b, id);
 }
 
 void br_media_online(br_bridge *b, const char *owner)

@@ -604,10 +604,56 @@ static int usage_admit(br_bridge *b, const char *aci)
 static void send_outbox(br_bridge *b, int64_t id, const char *owner,
                         const char *chat_id, const char *body)
 {
+    if (br_media_out_waiting(b, owner, chat_id, id)) {
+        ut_logf(&b->log, UT_LOG_DEBUG, "bridge: message %lld waits behind a file", (long long)id);
+        return; /* br_portal_release sends it */
+    }
     if (br_group_refuse_send(b, id, chat_id))
         return;
     if (!b->have_net || b->net.send_text(b->net.ctx, owner, chat_id, body, (uint64_t)id) != 0)
         ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; message %lld stays queued", (long long)id);
+}
+
+void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
+                       int64_t after)
+{
+    static const char sql[] =
+        "SELECT o.id, o.body, m.outbox_id IS NOT NULL FROM br_outbox o"
+        " LEFT JOIN br_media_out m ON m.outbox_id = o.id"
+        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND o.id > ?3"
+        " AND (o.state = 0 OR (m.outbox_id IS NOT NULL AND m.state < 3)) ORDER BY o.id LIMIT 64";
+    struct { int64_t id; char *body; int file; } q[64];
+    sqlite3_stmt *st = NULL;
+    size_t n = 0, i;
+    char own[320], chat[128];
+
+    /* copies: the caller's strings may live in rows we are about to change */
+    snprintf(own, sizeof(own), "%s", owner);
+    snprintf(chat, sizeof(chat), "%s", chat_id);
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, own, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, after);
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        q[n].id = sqlite3_column_int64(st, 0);
+        q[n].file = sqlite3_column_int(st, 2);
+        q[n].body = q[n].file ? NULL : strdup((const char *)sqlite3_column_text(st, 1));
+        if (q[n].file || q[n].body)
+            n++;
+    }
+    sqlite3_finalize(st);
+    /* in order, up to and including the next file: what follows it waits
+     * for that file's answer */
+    for (i = 0; i < n; i++) {
+        if (q[i].file) {
+            br_media_out_kick(b, q[i].id);
+            break;
+        }
+        send_outbox(b, q[i].id, own, chat, q[i].body);
+    }
+    for (i = 0; i < n; i++)
+        free(q[i].body);
 }
 
 void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,

@@ -249,6 +249,29 @@ test('Matrix -> Signal: m.file and m.image reach the contact with their bytes, n
   assert.ok(r3.bytes.equals(txt));
 });
 
+test('Matrix -> Signal: texts and files reach the contact in the order they were sent', { timeout: 180000 }, async () => {
+  // A file needs a fetch and an upload, a text goes at once: without
+  // ordering the text written after a big file would overtake it.
+  const tag = crypto.randomBytes(3).toString('hex');
+  const big = crypto.randomBytes(3 << 20);
+  const small = crypto.randomBytes(1000);
+  const url1 = await upload(big, `first-${tag}.bin`, 'application/octet-stream');
+  const url2 = await upload(small, `third-${tag}.bin`, 'application/octet-stream');
+  await alice.sendMessage(portal, { msgtype: 'm.file', body: `first-${tag}.bin`, url: url1 });
+  await alice.sendTextMessage(portal, `second ${tag}`);
+  await alice.sendMessage(portal, { msgtype: 'm.file', body: `third-${tag}.bin`, url: url2 });
+  await alice.sendTextMessage(portal, `fourth ${tag}`);
+  const at = (pred, what) => until(() => { const i = got.findIndex(pred); return i >= 0 ? i + 1 : 0; },
+                                   `the contact receives ${what}`, 60000);
+  const hasFile = (name) => (m) => m.dataMessage?.attachments?.some((a) => a.fileName === name);
+  const hasText = (t) => (m) => m.dataMessage?.body === t && !m.dataMessage.attachments?.length;
+  const order = [await at(hasFile(`first-${tag}.bin`), 'the big file'), await at(hasText(`second ${tag}`), 'the text after it'),
+                 await at(hasFile(`third-${tag}.bin`), 'the small file'), await at(hasText(`fourth ${tag}`), 'the last text')];
+  assert.deepEqual([...order].sort((a, b) => a - b), order, `arrival positions ${order.join(',')} keep the sending order`);
+  const r = await receivedFile(`first-${tag}.bin`);
+  assert.ok(r.bytes.equals(big));
+});
+
 test('Matrix -> Signal: a file sent while Signal is unreachable goes out on reconnection', { timeout: 180000 }, async () => {
   // Signal becomes unreachable: refuse new connections, drop the open ones
   let blocked = true;
