@@ -72,9 +72,12 @@ class Homeserver {
     // MXHS_VALGRIND=1 runs the server under memcheck (manual runs; slow):
     // memory errors or definite leaks make it exit 99, which tests see.
     const vg = process.env.MXHS_VALGRIND === '1';
-    const cmd = vg ? 'valgrind' : MXHS;
-    const args = vg ? ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite',
-                       '--errors-for-leak-kinds=definite', MXHS, '--config', this.config]
+    // `mxhs` in the build tree is libtool's wrapper script: libtool
+    // --mode=execute puts valgrind on the real binary, not on the shell.
+    const cmd = vg ? path.join(builddir, 'libtool') : MXHS;
+    const args = vg ? ['--mode=execute', 'valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
+                       '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', MXHS,
+                       '--config', this.config]
                     : ['--config', this.config];
     this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = this.proc;
