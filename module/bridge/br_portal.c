@@ -367,6 +367,20 @@ static void sent_ctx_free(sent_ctx *s)
     free(s);
 }
 
+/* What the user wrote on the phone, posted by the bot (no double
+ * puppeting, or the host refused it): visibly the user's, from Signal. */
+static json_t *from_signal_notice(const char *body)
+{
+    char *text = NULL;
+    json_t *c = NULL;
+
+    if (asprintf(&text, "(you, from Signal) %s", body) > 0)
+        c = json_pack("{s:s,s:s,s:s}", "msgtype", "m.notice", "body", text,
+                      BR_ORIGIN_KEY, "signal");
+    free(text);
+    return c;
+}
+
 static void on_bridged(void *arg, int status, json_t *body)
 {
     sent_ctx *s = arg;
@@ -385,18 +399,15 @@ static void on_bridged(void *arg, int status, json_t *body)
             st_db_step_done(b->db, st);
         }
     } else if (s->from_me && status == 403) {
-        /* The host does not let us act as the user: say it as the bot, so
-         * the message is visibly one the user sent from Signal. */
-        json_t *c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", "");
-        char *text = NULL, txn[160];
-        if (c && asprintf(&text, "(you, from Signal) %s", s->body) > 0) {
-            json_object_set_new(c, "body", json_string(text));
+        /* The host does not let us act as the user: say it as the bot. */
+        json_t *c = from_signal_notice(s->body);
+        char txn[160];
+        if (c) {
             snprintf(txn, sizeof(txn), "sigme-%s-%lld", s->sender, (long long)s->ts);
             s->from_me = 0; /* the fallback runs once */
             if (mx_send(b->mx, b->bot, s->room, "m.room.message", txn, c, s->ts, on_bridged, s) == 0)
                 s = NULL;
         }
-        free(text);
         json_decref(c);
     } else {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal message was not bridged (HTTP %d); will retry at restart", status);
@@ -435,7 +446,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     else if (puppet_mxid(b, sender, as, sizeof(as)) != 0)
         return;
     s = calloc(1, sizeof(*s));
-    c = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", body);
+    c = from_me && !b->cfg.double_puppet ? from_signal_notice(body)
+                                         : json_pack("{s:s,s:s}", "msgtype", "m.text", "body", body);
     if (!s || !c || !(s->owner = strdup(owner)) || !(s->sender = strdup(sender)) ||
         !(s->room = strdup(room)) || !(s->body = strdup(body))) {
         if (s)

@@ -35,9 +35,12 @@ async function openDm(c) {
   return roomId;
 }
 
+const AVATAR = `mxc://${SERVER}/signal-bot-avatar`;
+
 test.before(async () => {
   hs = new Homeserver();
-  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      permissions:
+  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      bot: {avatar: "${AVATAR}"}
+      permissions:
         "${SERVER}": user
         "@mallory:${SERVER}": none
         "@boss:${SERVER}": admin`));
@@ -57,6 +60,8 @@ test('the bot joins a DM and explains how to link', async () => {
   assert.match(hello, /Settings > Linked devices > Link new device/);
   assert.doesNotMatch(hello, /usage/, 'no admin commands for a user');
   assert.equal(alice.getRoom(roomId).getMember(BOT).name, 'Signal bridge', 'the bot shows its display name');
+  assert.equal((await alice.getProfileInfo(BOT)).avatar_url, AVATAR, 'the avatar from bot.avatar');
+  assert.equal(alice.getRoom(roomId).getMember(BOT).getMxcAvatarUrl(), AVATAR, 'and in the room');
 });
 
 test('commands answer what the user should do next', async () => {

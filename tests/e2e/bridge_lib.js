@@ -12,7 +12,8 @@ const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
 const BOT = `@signalbot:${SERVER}`;
 
 // `bridge` is the module's config block as YAML lines (already indented).
-function bridgeConfig(dir, bridge) {
+// doublePuppet: whether the host lets the module act as its users.
+function bridgeConfig(dir, bridge, { doublePuppet = true } = {}) {
   return `server_name: ${SERVER}
 listen: {address: 127.0.0.1, port: 0}
 database: {path: ${dir}/hs.db}
@@ -23,7 +24,7 @@ login_rate_limit: {per_minute: 1000}
 log_level: ${process.env.MXHS_LOG || 'info'}
 modules:
   - module: ${BRIDGE}
-    double_puppet: true
+    double_puppet: ${doublePuppet}
     config:
 ${bridge}
 `;

@@ -2,7 +2,9 @@
 // client on mxhs and the Signal sandbox (Signal's mock server):
 //  - messages that cannot be decrypted give ONE notice per chat with a count;
 //  - `relink` while linked links a new device (a new QR code), and the chat
-//    goes on both ways afterwards.
+//    goes on both ways afterwards;
+//  - with double puppeting off, what the user writes on the phone is posted
+//    by the bot and marked as theirs, from Signal.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -37,7 +39,8 @@ test.before(async () => {
   sb = await startSandbox({});
   hs = new Homeserver();
   fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      permissions: {"${SERVER}": user}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`));
+      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`,
+                                            { doublePuppet: false }));
   await hs.start();
   assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
   alice = await client(hs, 'alice');
@@ -103,4 +106,13 @@ test('relink: a new QR code, a new device, and the chat goes on both ways', asyn
   await alice.sendTextMessage(ev.getRoomId(), 'reply after relink');
   await until(() => sb.received.find((m) => m.to === 'Bob' && m.body === 'reply after relink'),
               'the reply reaches Bob', 60000);
+});
+
+test('without double puppeting, a message from the phone is posted by the bot, marked as from Signal', async () => {
+  const text = `from my phone ${crypto.randomBytes(3).toString('hex')}`;
+  await sb.fromPhone('Bob', text);
+  const ev = await until(() => everywhere(alice, `(you, from Signal) ${text}`)[0], 'the marked message', 30000);
+  assert.equal(ev.getSender(), BOT, 'the bot posts it: the host does not let the module act as alice');
+  assert.equal(ev.getContent().msgtype, 'm.notice');
+  assert.equal(everywhere(alice, text).length, 0, 'never unmarked');
 });
