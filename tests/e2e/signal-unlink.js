@@ -50,9 +50,29 @@ test('logout with transfers in flight, then link again', async () => {
     const file = path.join(dir, 'big.bin');
     fs.writeFileSync(file, Buffer.alloc(3 << 20, 7));
     // an upload and a send in flight when we log out: cancelled cleanly
-    ctl.send(`sendfile ${alice.device.aci} ${file}\nsend ${alice.device.aci} hi\nlogout`);
-    const lo = await ctl.waitFor((e) => e.event === 'logged_out', 10000, 'logged_out');
-    assert.strictEqual(lo.code, 0);
+    // what the mock's websocket router is asked, on every connection
+    const { Router } = require('@signalapp/mock-server/src/server/ws/router'); // eslint-disable-line global-require
+    const seen = [];
+    const run = Router.prototype.run;
+    Router.prototype.run = function (req) {
+      seen.push({ verb: req.verb, path: req.path, auth: this.isAuthenticated });
+      return run.call(this, req);
+    };
+    try {
+      ctl.send(`sendfile ${alice.device.aci} ${file}\nsend ${alice.device.aci} hi\nlogout`);
+      const lo = await ctl.waitFor((e) => e.event === 'logged_out', 10000, 'logged_out');
+      assert.strictEqual(lo.code, 0);
+      // the phone's list of linked devices must lose us: we ask to be removed
+      const del = `/v1/devices/${r.linked.device}`;
+      const t0 = Date.now();
+      while (!seen.some((x) => x.verb === 'DELETE' && x.path === del) && Date.now() - t0 < 10000) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(seen.some((x) => x.verb === 'DELETE' && x.path === del && x.auth),
+                `the mock got DELETE ${del} on our authenticated socket (saw ${seen.length} requests)`);
+    } finally {
+      Router.prototype.run = run;
+    }
     const provision = mock.server.waitForProvision();
     const before = ctl.events.length;
     ctl.send('link');

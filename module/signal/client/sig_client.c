@@ -86,6 +86,12 @@ static void on_defer(evutil_socket_t fd, short what, void *arg)
         c->redeliver_pending = 0;
         (void)sig_recv_redeliver(c);
     }
+    if (c->farewell_done) {
+        /* not from inside the socket's own callback */
+        c->farewell_done = 0;
+        sn_sock_free(c->farewell);
+        c->farewell = NULL;
+    }
     sig_leave(c);
 }
 
@@ -220,6 +226,8 @@ static void real_free(sig_client *c)
     /* pending requests complete (cancelled) and free their sends */
     sn_sock_free(c->chat);
     c->chat = NULL;
+    sn_sock_free(c->farewell);
+    c->farewell = NULL;
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);
@@ -361,19 +369,15 @@ static void chat_request(sn_sock *s, sn_rpc_srvreq *req,
     sig_leave(c);
 }
 
-int sig_chat_open(sig_client *c)
+/* An authenticated websocket to /v1/websocket/ (started). */
+static int open_sock(sig_client *c, sn_sock **out, const sn_sock_callbacks *cbs,
+                     int no_reconnect)
 {
     sn_sock_config sc;
-    sn_sock_callbacks cbs = {chat_state, chat_request};
     char user[64], auth[256];
     sn_hdr h;
     int rc;
 
-    if (c->chat)
-        return sn_sock_get_state(c->chat) == SN_SOCK_STOPPED ||
-                       sn_sock_get_state(c->chat) == SN_SOCK_UNAUTHORIZED
-                   ? sn_sock_start(c->chat)
-                   : 0;
     snprintf(user, sizeof(user), "%s.%u", c->aci, (unsigned)c->device_id);
     if ((rc = sig_basic_auth(c, user, auth, sizeof(auth))) != 0)
         return rc;
@@ -389,12 +393,27 @@ int sig_chat_open(sig_client *c)
     sc.dns = c->cfg.dns;
     sc.transport = c->cfg.transport;
     sc.keepalive_ms = c->cfg.keepalive_ms;
+    sc.no_reconnect = no_reconnect;
     sc.log = c->cfg.log;
-    rc = sn_sock_new(&c->chat, c->base, &sc, &cbs, c);
+    rc = sn_sock_new(out, c->base, &sc, cbs, c);
     ut_wipe(auth, sizeof(auth));
-    if (rc == 0)
-        rc = sn_sock_start(c->chat);
+    if (rc == 0 && (rc = sn_sock_start(*out)) != 0) {
+        sn_sock_free(*out);
+        *out = NULL;
+    }
     return rc;
+}
+
+int sig_chat_open(sig_client *c)
+{
+    sn_sock_callbacks cbs = {chat_state, chat_request};
+
+    if (c->chat)
+        return sn_sock_get_state(c->chat) == SN_SOCK_STOPPED ||
+                       sn_sock_get_state(c->chat) == SN_SOCK_UNAUTHORIZED
+                   ? sn_sock_start(c->chat)
+                   : 0;
+    return open_sock(c, &c->chat, &cbs, 0);
 }
 
 int sig_client_link(sig_client *c)
@@ -427,6 +446,60 @@ void sig_client_stop(sig_client *c)
         sn_sock_stop(c->chat);
 }
 
+static void farewell_end(sig_client *c)
+{
+    c->farewell_done = 1; /* freed at the next loop turn */
+    sig_kick(c);
+}
+
+static void farewell_answered(int rc, const sn_rpc_response *resp, void *ud)
+{
+    sig_client *c = ud;
+
+    if (sig_dead(c))
+        return;
+    ut_logf(c->cfg.log, UT_LOG_INFO, "signal: the server %s the removal of this device (%s %u)",
+            rc == 0 && resp->status / 100 == 2 ? "confirmed" : "did not confirm",
+            rc == 0 ? "HTTP" : "error", rc == 0 ? (unsigned)resp->status : (unsigned)-rc);
+    farewell_end(c);
+}
+
+static void farewell_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud)
+{
+    sig_client *c = ud;
+    char path[48];
+
+    (void)err;
+    (void)code;
+    if (sig_dead(c) || c->farewell_done || s != c->farewell)
+        return;
+    if (st == SN_SOCK_CONNECTED) {
+        snprintf(path, sizeof(path), "/v1/devices/%u", (unsigned)c->farewell_device);
+        if (sn_sock_request(s, "DELETE", path, NULL, 0, NULL, 0, 10000, farewell_answered, c) != 0)
+            farewell_end(c);
+    } else if (st != SN_SOCK_CONNECTING) {
+        farewell_end(c); /* no_reconnect: it will not come back */
+    }
+}
+
+/* Ask the service to drop this linked device, as a linked device may for
+ * itself (DELETE /v1/devices/<id> on an authenticated socket), so the
+ * phone's list of linked devices no longer shows it. Best effort, on a
+ * socket of its own: the chat socket's pending requests are cancelled by
+ * the logout, and the local logout does not wait for the answer. */
+static void say_farewell(sig_client *c)
+{
+    sn_sock_callbacks cbs = {farewell_state, NULL};
+
+    if (c->farewell || !c->linked || c->device_id <= 1 || !c->chat ||
+        sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return; /* credentials the server took a moment ago, or nothing */
+    c->farewell_done = 0;
+    c->farewell_device = c->device_id;
+    if (open_sock(c, &c->farewell, &cbs, 1) != 0)
+        c->farewell = NULL;
+}
+
 int sig_client_logout(sig_client *c)
 {
     static const char sql[] = "DELETE FROM sig_inbox WHERE account = ?1";
@@ -435,6 +508,7 @@ int sig_client_logout(sig_client *c)
 
     sig_link_stop(c);
     sig_recv_batch_free(c);
+    say_farewell(c);
     c->tearing = 1; /* cancelled callbacks below must not emit */
     sn_sock_free(c->chat);
     c->chat = NULL;

@@ -208,9 +208,11 @@ void sig_client_stop(sig_client *c);
 
 /* Log out: close the sockets, cancel transfers and delete everything the
  * store holds for this account (keys, sessions, contacts, inbox), so that
- * sig_client_link can link anew. The service keeps the device listed
- * until the phone removes it (a linked device cannot remove itself over
- * the chat API the mock offers). Nothing is emitted. */
+ * sig_client_link can link anew. When connected, the service is first
+ * asked to remove this device (DELETE /v1/devices/<id>, as a linked device
+ * may for itself), so the phone stops listing it; that is best effort, its
+ * answer only logged (Signal's mock server answers 404). Nothing is
+ * emitted. */
 int sig_client_logout(sig_client *c);
 
 /* The caller made message `id` durable: drop its stored plaintext. */

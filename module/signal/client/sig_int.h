@@ -79,6 +79,11 @@ struct sig_client {
     int conn;
     int unlinked_pending;
     int redeliver_pending;        /* re-emit stored, not-done messages */
+    /* after logout: a socket of its own that asks the server to remove
+     * the device (DELETE /v1/devices/<id>); freed at defer once answered */
+    sn_sock *farewell;
+    int farewell_done;
+    uint32_t farewell_device;
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
     sig_download *downloads;      /* in-flight CDN downloads */
