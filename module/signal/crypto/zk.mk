@@ -20,3 +20,12 @@ check_PROGRAMS += tests/unit/signal/crypto/test_sc_zkgroup
 tests_unit_signal_crypto_test_sc_zkgroup_SOURCES = tests/unit/signal/crypto/test_sc_zkgroup.c
 tests_unit_signal_crypto_test_sc_zkgroup_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_zkgroup_LDADD = $(SC_TEST_LIBS)
+
+# Node oracle: libsignal-client 0.100's zkgroup (byte-equal params and
+# ciphertexts, cross decryption, agreement on tampered input).
+check_PROGRAMS += tests/interop/zkgroup_tool
+tests_interop_zkgroup_tool_SOURCES = tests/interop/zkgroup_tool.c
+tests_interop_zkgroup_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_zkgroup_tool_LDADD = libsbcrypto.la libsbcommon.la
+TESTS += tests/interop/zkgroup-interop.js
+EXTRA_DIST += tests/interop/zkgroup-interop.js
