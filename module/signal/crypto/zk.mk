@@ -29,3 +29,11 @@ tests_interop_zkgroup_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_interop_zkgroup_tool_LDADD = libsbcrypto.la libsbcommon.la
 TESTS += tests/interop/zkgroup-interop.js
 EXTRA_DIST += tests/interop/zkgroup-interop.js
+
+# Fuzz: uid / profile key decryption, Lizard decode and the Elligator
+# inverse on any bytes (seeds: valid ciphertexts under the target's group).
+FUZZ_LIST += fuzz_sc_zkgroup
+fuzz_sc_zkgroup_FUZZ_SRCS = module/signal/crypto/sc_zkgroup.c module/signal/crypto/sc_lizard.c \
+	module/signal/crypto/sc_sho.c module/signal/crypto/sc_prim.c module/signal/crypto/sc_err.c \
+	module/common/ut.c module/common/ut_err.c
+EXTRA_DIST += tests/fuzz/fuzz_sc_zkgroup.c
