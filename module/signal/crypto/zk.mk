@@ -37,3 +37,12 @@ fuzz_sc_zkgroup_FUZZ_SRCS = module/signal/crypto/sc_zkgroup.c module/signal/cryp
 	module/signal/crypto/sc_sho.c module/signal/crypto/sc_prim.c module/signal/crypto/sc_err.c \
 	module/common/ut.c module/common/ut_err.c
 EXTRA_DIST += tests/fuzz/fuzz_sc_zkgroup.c
+
+# Constant-time check (valgrind, ctgrind method) of the maps that take
+# secrets (profile key -> M4, uuid -> M2); SKIP without valgrind or under ASan.
+check_PROGRAMS += tests/ct/ct_zkgroup
+tests_ct_ct_zkgroup_SOURCES = tests/ct/ct_zkgroup.c module/signal/crypto/sc_lizard.c
+tests_ct_ct_zkgroup_CPPFLAGS = $(SC_CPPFLAGS)
+tests_ct_ct_zkgroup_LDADD = libsbcommon.la $(SODIUM_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/ct/zkgroup-ct.sh
+EXTRA_DIST += tests/ct/zkgroup-ct.sh
