@@ -9,3 +9,11 @@ check_PROGRAMS += tests/unit/signal/crypto/test_sc_sho
 tests_unit_signal_crypto_test_sc_sho_SOURCES = tests/unit/signal/crypto/test_sc_sho.c
 tests_unit_signal_crypto_test_sc_sho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_sho_LDADD = $(SC_TEST_LIBS)
+
+# zkauth: poksho proofs, server params, the group auth credential
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_poksho.h module/signal/crypto/sc_poksho.c
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_poksho
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_poksho
+tests_unit_signal_crypto_test_sc_poksho_SOURCES = tests/unit/signal/crypto/test_sc_poksho.c
+tests_unit_signal_crypto_test_sc_poksho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_poksho_LDADD = $(SC_TEST_LIBS)
