@@ -138,8 +138,9 @@ static int sort_points(uint8_t (*all)[32], const sc_poksho *st,
     if ((rc = sort_args(all + 1, st->point + 1,
                         st->n_points - 1, points, n_points)))
         return rc;
+    /* libsodium 1.0.18 ignores the top bit; dalek (libsignal) rejects it */
     for (size_t i = 1; i < st->n_points; i++)
-        if (!crypto_core_ristretto255_is_valid_point(all[i]))
+        if ((all[i][31] & 0x80) || !crypto_core_ristretto255_is_valid_point(all[i]))
             return SC_ERR_FORMAT;
     if (crypto_scalarmult_ristretto255_base(all[0], one) != 0)
         return SC_ERR_CRYPTO;

@@ -209,6 +209,16 @@ START_TEST(bad_arguments)
                      SC_ERR_ZK_VERIFY); /* non-canonical scalars first */
     ck_assert_int_eq(sc_poksho_prove(&proof, &len, f.st, f.sa, 4, pa, 4,
                                      NULL, 0, rnd), SC_ERR_FORMAT);
+    /* the top bit set on a valid encoding: libsignal rejects it, and so
+     * must we (libsodium 1.0.18 alone does not) */
+    uint8_t top[32];
+    memcpy(top, f.A, 32);
+    top[31] |= 0x80;
+    ck_assert_int_eq(crypto_core_ristretto255_is_valid_point(f.A), 1);
+    pa[2].v = f.H;
+    pa[0].v = top;
+    ck_assert_int_eq(sc_poksho_prove(&proof, &len, f.st, f.sa, 4, pa, 4,
+                                     NULL, 0, rnd), SC_ERR_FORMAT);
     /* an extra point */
     sc_poksho_arg pa5[5];
     memcpy(pa5, f.pa, sizeof(f.pa));
