@@ -10,6 +10,17 @@ tests_unit_signal_crypto_test_sc_sho_SOURCES = tests/unit/signal/crypto/test_sc_
 tests_unit_signal_crypto_test_sc_sho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_sho_LDADD = $(SC_TEST_LIBS)
 
+# Lizard / Elligator maps (sc_lizard), group params and uid / profile key
+# ciphertexts (sc_zkgroup); sc_zk_int.h is shared with the auth credential.
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_lizard.h module/signal/crypto/sc_lizard.c \
+	module/signal/crypto/sc_zk_int.h module/signal/crypto/sc_zkgroup.c
+
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_zkgroup
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_zkgroup
+tests_unit_signal_crypto_test_sc_zkgroup_SOURCES = tests/unit/signal/crypto/test_sc_zkgroup.c
+tests_unit_signal_crypto_test_sc_zkgroup_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_zkgroup_LDADD = $(SC_TEST_LIBS)
+
 # zkauth: poksho proofs, server params, the group auth credential
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_poksho.h module/signal/crypto/sc_poksho.c
 UNIT_TESTS += tests/unit/signal/crypto/test_sc_poksho
