@@ -106,3 +106,8 @@ tests_unit_signal_client_test_sig_rel_LDADD = $(SIG_TEST_LIBS)
 FUZZ_LIST += fuzz_sig_relation
 fuzz_sig_relation_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_rel.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
+
+# --- groups v2: state from the groups server, sending to groups (issue #6) --
+libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
+	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c
+nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
