@@ -44,3 +44,12 @@ FUZZ_LIST += fuzz_sc_zkauth
 fuzz_sc_zkauth_FUZZ_SRCS = module/signal/crypto/sc_zkauth.c module/signal/crypto/sc_poksho.c \
 	module/signal/crypto/sc_zkgroup.c module/signal/crypto/sc_lizard.c module/signal/crypto/sc_sho.c \
 	module/signal/crypto/sc_prim.c module/signal/crypto/sc_err.c module/common/ut.c module/common/ut_err.c
+
+# Node oracle: libsignal-client 0.100's zkgroup (byte-equal params and
+# ciphertexts, cross decryption, agreement on tampered input).
+check_PROGRAMS += tests/interop/zkgroup_tool
+tests_interop_zkgroup_tool_SOURCES = tests/interop/zkgroup_tool.c
+tests_interop_zkgroup_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_zkgroup_tool_LDADD = libsbcrypto.la libsbcommon.la
+TESTS += tests/interop/zkgroup-interop.js
+EXTRA_DIST += tests/interop/zkgroup-interop.js
