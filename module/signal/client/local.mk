@@ -127,3 +127,5 @@ check_PROGRAMS += tests/unit/signal/client/test_sig_groups
 tests_unit_signal_client_test_sig_groups_SOURCES = tests/unit/signal/client/test_sig_groups.c
 tests_unit_signal_client_test_sig_groups_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_groups_LDADD = $(SIG_TEST_LIBS)
+TESTS += tests/e2e/signal-groups.js
+EXTRA_DIST += tests/e2e/signal-groups.js

@@ -13,6 +13,7 @@
 #include "Groups.pb-c.h"
 #include "SignalService.pb-c.h"
 #include "sc_group.h"
+#include "sc_prim.h"
 #include "sc_zk.h"
 #include "sig_err.h"
 #include "sig_groups.h"
@@ -20,28 +21,21 @@
 #include "sig_int.h"
 #include "sn_h2.h"
 
-/* zkgroup (sc_zk.c) is written on other branches: until it is merged the
- * sc_zk_* functions are weak references, NULL at run time, and every group
- * fetch fails with SIG_ERR_ZK_PARAMS (logged as "not built in"). Remove
- * these lines once sc_zk.c is in libsbcrypto (a weak reference does not
- * pull an archive member in). */
-#pragma weak sc_zk_server_parse
-#pragma weak sc_zk_server_free
-#pragma weak sc_zk_auth_receive
-#pragma weak sc_zk_auth_present
-#pragma weak sc_zk_group_derive
-#pragma weak sc_zk_group_public
-#pragma weak sc_zk_uid_decrypt
-#pragma weak sc_zk_profile_key_decrypt
-
-/* Signal production's zkgroup ServerPublicParams, from Signal-Desktop's
- * config/production.json ("serverPublicParams"). */
+/* Signal production's zkgroup ServerPublicParams (673 bytes, the current
+ * format: libsignal 0.100's ServerPublicParams accepts it), from
+ * Signal-Desktop's config/production.json ("serverPublicParams"). Older
+ * copies of that file carry a 289-byte value of the 2022 format. */
 static const char prod_server_params[] =
     "AMhf5ywVwITZMsff/eCyudZx9JDmkkkbV6PInzG4p8x3VqVJSFiMvnvlEKWuRob/1eaIetR31IYeAbm0NdOuHH8Qi+"
-    "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg+"
-    "H3i+PEjH9DXItNEqs2sNcug37xZQDLm7X36nOoGPs54XsEGzPdEV+itQNGUFEjY6X9Uv+Acuks7NpyGvCoKxGwgKgE5"
-    "XyJ+nNKlyHHOLb6N1NuHyBrZrgtY/JYJHRooo5CEqYKBqdFnmbTVGEkCvJKxLnjwKWf+fEPoWeQFj5ObDjcKMZf2Jm2"
-    "Ae69x+ikU5gBXsRmoF94GXQ==";
+    "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg"
+    "+H3i+PEjH9DXItNEqs2sNcug37xZQDLm7X36nOoGPs54XsEGzPdEV+itQNGUFEjY6X9Uv+Acuks7NpyGvCoKxGwgKg"
+    "E5XyJ+nNKlyHHOLb6N1NuHyBrZrgtY/JYJHRooo5CEqYKBqdFnmbTVGEkCvJKxLnjwKWf+fEPoWeQFj5ObDjcKMZf2"
+    "Jm2Ae69x+ikU5gBXsRmoF94GXTLfN0/vLt98KDPnxwAQL9j5V1jGOY8jQl6MLxEs56cwXN0dqCnImzVH3TZT1cJ8SW"
+    "1BRX6qIVxEzjsSGx3yxF3suAilPMqGRp4ffyopjMD1JXiKR2RwLKzizUe5e8XyGOy9fplzhw3jVzTRyUZTRSZKkMLW"
+    "cQ/gv0E4aONNqs4P+NameAZYOD12qRkxosQQP5uux6B2nRyZ7sAV54DgFyLiRcq1FvwKw2EPQdk4HDoePrO/RNUbyN"
+    "ddnM/mMgj4FW65xCoT1LmjrIjsv/Ggdlx46ueczhMgtBunx1/w8k8V+l8LVZ8gAT6wkU5J+DPQalQguMg12Jzug3q4"
+    "TbdHiGCmD9EunCwOmsLuLJkz6EcSYXtrlDEnAM+hicw7iergYLLlMXpfTdGxJCWJmP4zqUFeTTmsmhsjGBt7NiEB/9"
+    "pFFEB3pSbf4iiUukw63Eo8Aqnf4iwob6X1QviCWuc8t0LUlT9vALgh/f2DPVOOmR0RW6bgRvc7DSF20V/omg+YBw==";
 
 #define DAY 86400u
 #define CRED_DAYS 7u
@@ -61,6 +55,7 @@ struct gfetch {
 
 struct sig_groups {
     sc_zk_server *sp;
+    char fp[17];             /* params fingerprint: prefix of cached creds */
     int sp_err;              /* parse result once tried (0 = not yet) */
     int cred_pending;        /* GET /v1/certificate/auth/group in flight */
     gfetch *fetches;         /* waiting for credentials or in flight */
@@ -114,16 +109,15 @@ static int server_params(sig_client *c, sc_zk_server **out)
         return UT_ERR_NOMEM;
     if (gs->sp_err)
         return gs->sp_err;
-    if (!sc_zk_server_parse || !sc_zk_auth_receive || !sc_zk_auth_present ||
-        !sc_zk_group_derive || !sc_zk_group_public || !sc_zk_uid_decrypt ||
-        !sc_zk_profile_key_decrypt || !sc_zk_server_free) {
-        sig_logf(c, UT_LOG_ERROR, "signal: zkgroup is not built in: groups cannot be read");
-        return SIG_ERR_ZK_PARAMS;
-    }
     if (!gs->sp) {
+        uint8_t h[32];
+
         rc = sig_b64_decode(c->zk_params ? c->zk_params : prod_server_params, &raw, &n);
         if (rc == 0 && sc_zk_server_parse(&gs->sp, raw, n) != 0)
             rc = SIG_ERR_ZK_PARAMS;
+        /* credentials are cached per params: others never verify */
+        if (rc == 0 && (rc = sc_sha256(h, raw, n)) == 0)
+            hexify(gs->fp, h, 8);
         free(raw);
         if (rc != 0) {
             gs->sp_err = rc == UT_ERR_NOMEM ? 0 : SIG_ERR_ZK_PARAMS;
@@ -370,9 +364,32 @@ static void h2_closed(sn_h2 *h2, int err, void *ud)
     (void)ud;
 }
 
-static int cred_key(char out[24], uint64_t t)
+/* "<params fingerprint>:<redemption time>" */
+static int cred_key(sig_client *c, char out[40], uint64_t t)
 {
-    return snprintf(out, 24, "%020" PRIu64, t) == 20 ? 0 : UT_ERR_RANGE;
+    if (!c->groups || !c->groups->fp[0])
+        return SIG_ERR_STATE;
+    return snprintf(out, 40, "%s:%020" PRIu64, c->groups->fp, t) == 37 ? 0 : UT_ERR_RANGE;
+}
+
+static int collect_key(void *arg, const char *key, const void *v, size_t len)
+{
+    json_t *a = arg;
+
+    (void)v;
+    (void)len;
+    return json_array_append_new(a, json_string(key)) != 0;
+}
+
+/* Forget every cached credential (new ones replace them all). */
+static void cred_clear(sig_client *c)
+{
+    json_t *a = json_array(), *v;
+    size_t i;
+
+    if (a && st_record_each(c->db, c->cfg.account, "group_auth", collect_key, a) == 0)
+        json_array_foreach(a, i, v)(void) sig_rec_del(c, "group_auth", json_string_value(v));
+    json_decref(a);
 }
 
 static uint64_t today(void)
@@ -385,10 +402,10 @@ static uint64_t today(void)
 /* Today's cached credential: 0 and *b filled, ST_ERR_NOTFOUND, ST_ERR_*. */
 static int cred_get(sig_client *c, ut_buf *b)
 {
-    char k[24];
+    char k[40];
     int rc;
 
-    if ((rc = cred_key(k, today())) != 0)
+    if ((rc = cred_key(c, k, today())) != 0)
         return rc;
     return sig_rec_get(c, "group_auth", k, b);
 }
@@ -457,7 +474,6 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
 {
     uint8_t aci[16], pni[16];
     json_t *a = json_object_get(j, "credentials"), *v;
-    uint64_t t0 = today();
     size_t i, stored = 0;
     int rc = 0;
 
@@ -465,12 +481,13 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
         return SIG_ERR_JSON;
     if (sig_uuid_parse(aci, c->aci) != 0 || !c->pni[0] || sig_uuid_parse(pni, c->pni) != 0)
         return SIG_ERR_STATE;
+    cred_clear(c);
     json_array_foreach(a, i, v) {
         const char *b64 = NULL;
         json_int_t t = 0;
         uint8_t *resp = NULL, *cred = NULL;
         size_t rn = 0, cn = 0;
-        char k[24];
+        char k[40];
 
         if (json_unpack(v, "{s:s,s:I}", "credential", &b64, "redemptionTime", &t) != 0 || t < 0 ||
             sig_b64_decode(b64, &resp, &rn) != 0) {
@@ -483,7 +500,7 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
             break;
         }
         free(resp);
-        if ((rc = cred_key(k, (uint64_t)t)) == 0)
+        if ((rc = cred_key(c, k, (uint64_t)t)) == 0)
             rc = sig_rec_put(c, "group_auth", k, cred, cn);
         ut_free_secret(cred, cn);
         if (rc != 0)
@@ -492,12 +509,6 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
     }
     if (rc == 0 && stored == 0)
         rc = SIG_ERR_JSON;
-    /* drop the days that are over */
-    for (i = 1; rc == 0 && i <= 2 * CRED_DAYS; i++) {
-        char k[24];
-        if (cred_key(k, t0 - (uint64_t)i * DAY) == 0)
-            (void)sig_rec_del(c, "group_auth", k);
-    }
     return rc;
 }
 
@@ -645,8 +656,7 @@ void sig_groups_free(sig_client *c)
     if (!c->groups)
         return;
     sig_groups_cancel_all(c);
-    if (c->groups->sp)
-        sc_zk_server_free(c->groups->sp);
+    sc_zk_server_free(c->groups->sp);
     free(c->groups);
     c->groups = NULL;
 }

@@ -1,0 +1,121 @@
+'use strict';
+// Groups v2 end to end: the mock phone creates a group with two contacts
+// (the group state lives on the mock's groups server, zkgroup by libsignal
+// 0.100); a contact writes in it, our C device (signalctl) sees the group
+// message, fetches group auth credentials (GET /v1/certificate/auth/group,
+// verified with the mock's ServerPublicParams), presents one to GET
+// /storageService/v2/groups and decrypts title and members. Then it sends
+// to the group: each contact's libsignal gets a DataMessage with the
+// group's master key, the phone a SyncMessage.Sent transcript. Wrong
+// public params are a clear, typed error.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const path = require('path');
+const { startMock } = require('../lib/signal-mock');
+const { Ctl, tmpDb, linkDevice } = require('./signalctl-lib');
+
+const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
+const ZK = JSON.parse(fs.readFileSync(path.join(MOCK_DIR, 'certs', 'zk-params.json'), 'utf8'));
+const SIG_ERR_ZK_PARAMS = -1317;
+
+test('a group from the phone: state fetched, text sent to every member', async () => {
+  const mock = await startMock();
+  let ctl;
+  let ctl2;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice, bob] });
+    const db = tmpDb();
+    const r = await linkDevice(mock, phone, db, ['--server-params', ZK.publicParams], [alice, bob]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+
+    const group = await phone.createGroup({ title: 'Climbing Saturday', members: [phone, alice, bob] });
+    const gidHex = Buffer.from(group.id, 'base64').toString('hex');
+
+    // a contact writes in the group: the message names the group, and
+    // the client fetches the group's state by itself
+    await alice.sendText(r.device, 'who brings the rope?', { group, withProfileKey: true });
+    const msg = await ctl.waitFor((e) => e.event === 'message' && e.body === 'who brings the rope?',
+      20000, 'group message');
+    assert.strictEqual(msg.group, true);
+    const upd = await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gidHex,
+      20000, 'group_updated');
+    assert.strictEqual(upd.code, undefined, JSON.stringify(upd));
+    assert.strictEqual(upd.id, group.id);
+    assert.strictEqual(upd.title, 'Climbing Saturday');
+    assert.strictEqual(upd.revision, group.revision);
+    assert.deepStrictEqual(upd.members.map((m) => m.aci).sort(),
+      [phone.device.aci, alice.device.aci, bob.device.aci].sort());
+    for (const m of upd.members) assert.strictEqual(m.profile_key, true, JSON.stringify(m));
+    assert.doesNotMatch(ctl.stderr, /Climbing/, 'the title is not logged');
+
+    // the stored state, listed
+    ctl.send('groups');
+    const info = await ctl.waitFor((e) => e.event === 'group_info' && e.group_id === gidHex, 10000, 'group_info');
+    assert.strictEqual(info.title, 'Climbing Saturday');
+    assert.strictEqual(info.members.length, 3);
+
+    // send to the group: one copy per contact, a transcript to the phone
+    ctl.send(`send-group ${group.id} I do`);
+    const started = await ctl.waitFor((e) => e.event === 'send_started', 10000, 'send_started');
+    assert.strictEqual(started.code, 0, JSON.stringify(started));
+    const done = await ctl.waitFor((e) => e.event === 'send_done', 20000, 'send_done');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    assert.strictEqual(String(done.timestamp), String(started.timestamp));
+    for (const contact of [alice, bob]) {
+      // eslint-disable-next-line no-await-in-loop
+      const got = await contact.waitForMessage();
+      assert.strictEqual(got.body, 'I do');
+      assert.strictEqual(got.source.aci, phone.device.aci);
+      assert.ok(got.dataMessage.groupV2, 'carries the group context');
+      assert.strictEqual(Buffer.from(got.dataMessage.groupV2.masterKey).toString('hex'),
+        group.masterKey.toString('hex'));
+      assert.strictEqual(got.dataMessage.groupV2.revision, group.revision);
+      assert.strictEqual(String(got.dataMessage.timestamp), String(done.timestamp));
+    }
+    const sent = await phone.waitForSyncMessage((e) => e.syncMessage.content?.sent != null);
+    const s = sent.syncMessage.content.sent;
+    assert.strictEqual(s.message.body, 'I do');
+    assert.strictEqual(Buffer.from(s.message.groupV2.masterKey).toString('hex'), group.masterKey.toString('hex'));
+    assert.ok(!s.destinationServiceId && !(s.destinationServiceIdBinary && s.destinationServiceIdBinary.length),
+      'a group transcript has no destination');
+    assert.deepStrictEqual(s.unidentifiedStatus.map((u) => u.destinationServiceId).sort(),
+      [alice.device.aci, bob.device.aci].sort());
+    assert.strictEqual(alice.getMessageQueueSize ? alice.getMessageQueueSize() : 0, 0);
+    await ctl.stop();
+    ctl = null;
+
+    // the same account with Signal production's params (the default): the
+    // mock's credentials do not verify against them
+    ctl2 = new Ctl(mock, db, ['receive']);
+    await ctl2.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online again');
+    ctl2.send(`group-fetch ${group.id}`);
+    const st2 = await ctl2.waitFor((e) => e.event === 'group_fetch_started', 10000, 'fetch started');
+    assert.strictEqual(st2.code, 0, JSON.stringify(st2));
+    const bad = await ctl2.waitFor((e) => e.event === 'group_updated', 20000, 'group_updated');
+    assert.strictEqual(bad.code, SIG_ERR_ZK_PARAMS, JSON.stringify(bad));
+    assert.match(bad.error, /zkgroup server public params/);
+    await ctl2.stop();
+
+    // malformed params: refused at once
+    ctl2 = new Ctl(mock, db, ['--server-params', 'AAAA', 'receive']);
+    await ctl2.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online again');
+    ctl2.send(`group-fetch ${group.id}`);
+    const st3 = await ctl2.waitFor((e) => e.event === 'group_fetch_started', 10000, 'fetch started');
+    assert.strictEqual(st3.code, SIG_ERR_ZK_PARAMS, JSON.stringify(st3));
+    assert.match(ctl2.stderr, /server public params are not valid/);
+    // the stored state is still there for the bridge
+    ctl2.send('groups');
+    const info2 = await ctl2.waitFor((e) => e.event === 'group_info', 10000, 'group_info');
+    assert.strictEqual(info2.title, 'Climbing Saturday');
+    await ctl2.stop();
+    ctl2 = null;
+  } finally {
+    if (ctl) await ctl.kill();
+    if (ctl2) await ctl2.kill();
+    await mock.close();
+  }
+});
