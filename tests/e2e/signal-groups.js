@@ -119,3 +119,54 @@ test('a group from the phone: state fetched, text sent to every member', async (
     await mock.close();
   }
 });
+
+test('the stored state follows the group: newer revisions, groups from storage', async () => {
+  // eslint-disable-next-line global-require
+  const { StorageState } = require('@signalapp/mock-server');
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice, bob] });
+    const r = await linkDevice(mock, phone, tmpDb(), ['--server-params', ZK.publicParams], [alice, bob]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+
+    // the phone changes the timer: its update (revision 1, with a
+    // groupChange) reaches us as a transcript; we fetch revision 1
+    let group = await phone.createGroup({ title: 'Timer group', members: [phone, alice] });
+    const gidHex = Buffer.from(group.id, 'base64').toString('hex');
+    group = await phone.modifyGroupDisappearingMessageTimer(group, 3600,
+      { timestamp: Date.now(), sendUpdateTo: [{ device: r.device }] });
+    assert.strictEqual(group.revision, 1);
+    const upd = await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gidHex,
+      20000, 'group_updated after the timer change');
+    assert.strictEqual(upd.code, undefined, JSON.stringify(upd));
+    assert.strictEqual(upd.revision, 1);
+    assert.strictEqual(upd.timer, 3600);
+    assert.strictEqual(upd.title, 'Timer group');
+
+    // a group known only from the storage service is fetched too
+    const group2 = await phone.createGroup({ title: 'From storage', members: [phone, bob] });
+    const gid2Hex = Buffer.from(group2.id, 'base64').toString('hex');
+    await phone.setStorageState(StorageState.getEmpty().addGroup(group2, { whitelisted: true }));
+    await phone.sendFetchStorage({ timestamp: Date.now() });
+    const upd2 = await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gid2Hex,
+      20000, 'group_updated from storage');
+    assert.strictEqual(upd2.code, undefined, JSON.stringify(upd2));
+    assert.strictEqual(upd2.title, 'From storage');
+    assert.deepStrictEqual(upd2.members.map((m) => m.aci).sort(), [phone.device.aci, bob.device.aci].sort());
+    // one credential request served both groups (cached per day)
+    ctl.send('groups');
+    await ctl.waitFor((e) => e.event === 'groups_end', 10000, 'groups_end');
+    const listed = ctl.events.filter((e) => e.event === 'group_info');
+    assert.deepStrictEqual(listed.map((e) => e.group_id).sort(), [gidHex, gid2Hex].sort());
+    assert.strictEqual((ctl.stderr.match(/group credentials received/g) || []).length, 1, ctl.stderr);
+    await ctl.stop();
+    ctl = null;
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

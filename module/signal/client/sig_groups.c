@@ -509,6 +509,8 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
     }
     if (rc == 0 && stored == 0)
         rc = SIG_ERR_JSON;
+    if (rc == 0)
+        sig_logf(c, UT_LOG_INFO, "signal: group credentials received for %zu days", stored);
     return rc;
 }
 
@@ -631,6 +633,29 @@ void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revisi
     sig_group_info_free(g);
     if (fetch && (rc = sig_group_fetch(c, gid)) != 0)
         sig_logf(c, UT_LOG_INFO, "signal: group state not fetched: %s", sig_strerror(rc));
+}
+
+void sig_groups_online(sig_client *c)
+{
+    uint8_t *ids = NULL;
+    size_t n = 0, i, started = 0;
+
+    if (sig_group_list(c, &ids, &n) != 0)
+        return;
+    for (i = 0; i < n && started < 64; i++) {
+        sig_group_info *g = NULL;
+        int rc = sig_group_info_get(c, ids + 32 * i, &g);
+
+        sig_group_info_free(g);
+        if (rc != SIG_ERR_STATE)
+            continue;
+        if ((rc = sig_group_fetch(c, ids + 32 * i)) != 0) {
+            sig_logf(c, UT_LOG_INFO, "signal: group state not fetched: %s", sig_strerror(rc));
+            break;
+        }
+        started++;
+    }
+    free(ids);
 }
 
 void sig_groups_cancel_all(sig_client *c)

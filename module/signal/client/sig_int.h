@@ -202,6 +202,9 @@ void sig_storage_cancel_all(sig_client *c);
  * group and fetch its state when `revision` is newer than the stored one
  * (-1: when a fetch is not already known to be current, i.e. always). */
 void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision);
+/* On (re)connection: fetch the groups known by master key only (e.g. from
+ * messages redelivered before the socket was up). */
+void sig_groups_online(sig_client *c);
 void sig_groups_cancel_all(sig_client *c);
 void sig_groups_free(sig_client *c);
 /* One member's copy of a group send finished (sig_send.c calls it). */
