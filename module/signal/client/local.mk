@@ -109,7 +109,8 @@ EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
 
 # --- groups v2: state from the groups server, sending to groups (issue #6) --
 libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
-	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c
+	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
+	module/signal/client/sig_gsend.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
 # the Group parser against the mock server's groups and libsignal (node oracle)
 check_PROGRAMS += tests/interop/gstate_tool

@@ -202,6 +202,8 @@ void sig_storage_cancel_all(sig_client *c);
  * group and fetch its state when `revision` is newer than the stored one
  * (-1: when a fetch is not already known to be current, i.e. always). */
 void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision);
+/* The stored master key of a group: 0, SIG_ERR_STATE when unknown, ST_ERR_*. */
+int sig_group_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32]);
 /* On (re)connection: fetch the groups known by master key only (e.g. from
  * messages redelivered before the socket was up). */
 void sig_groups_online(sig_client *c);
