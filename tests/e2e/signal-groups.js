@@ -19,6 +19,19 @@ const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.js
 const ZK = JSON.parse(fs.readFileSync(path.join(MOCK_DIR, 'certs', 'zk-params.json'), 'utf8'));
 const SIG_ERR_ZK_PARAMS = -1317;
 
+// Run one send command; its send_started must be 0, then wait for its
+// send_done (the n-th of both) and return it.
+async function sendAndWait(ctl, line) {
+  const before = ctl.events.filter((e) => e.event === 'send_done').length;
+  const nStarted = ctl.events.filter((e) => e.event === 'send_started').length;
+  ctl.send(line);
+  const started = await ctl.waitCount((e) => e.event === 'send_started', nStarted + 1, 10000, 'send_started');
+  assert.strictEqual(started[nStarted].code, 0, `${line}: ${JSON.stringify(started[nStarted])}`);
+  const done = await ctl.waitCount((e) => e.event === 'send_done', before + 1, 20000, 'send_done');
+  assert.strictEqual(done[before].code, undefined, `${line}: ${JSON.stringify(done[before])}`);
+  return done[before];
+}
+
 test('a group from the phone: state fetched, text sent to every member', async () => {
   const mock = await startMock();
   let ctl;
@@ -84,7 +97,47 @@ test('a group from the phone: state fetched, text sent to every member', async (
       'a group transcript has no destination');
     assert.deepStrictEqual(s.unidentifiedStatus.map((u) => u.destinationServiceId).sort(),
       [alice.device.aci, bob.device.aci].sort());
-    assert.strictEqual(alice.getMessageQueueSize ? alice.getMessageQueueSize() : 0, 0);
+
+    // the other kinds of message go the same way: a reaction to alice's
+    // message, an edit and a delete of ours, a file
+    const mk = group.masterKey.toString('hex');
+    const inGroup = (dm) => dm.groupV2 && Buffer.from(dm.groupV2.masterKey).toString('hex') === mk;
+    await sendAndWait(ctl, `react-group ${group.id} 👍 ${alice.device.aci} ${msg.timestamp}`);
+    for (const contact of [alice, bob]) {
+      // eslint-disable-next-line no-await-in-loop
+      const got = await contact.waitForMessage();
+      assert.ok(inGroup(got.dataMessage), 'reaction in the group');
+      assert.strictEqual(got.dataMessage.reaction.emoji, '👍');
+      assert.strictEqual(String(got.dataMessage.reaction.targetSentTimestamp), String(msg.timestamp));
+    }
+    await sendAndWait(ctl, `edit-group ${group.id} ${done.timestamp} I do, 60 m`);
+    for (const contact of [alice, bob]) {
+      // eslint-disable-next-line no-await-in-loop
+      const got = await contact.waitForEditMessage();
+      const em = got.editMessage || got.content?.editMessage || got;
+      assert.strictEqual(String(em.targetSentTimestamp), String(done.timestamp), JSON.stringify(Object.keys(got)));
+      assert.strictEqual(em.dataMessage.body, 'I do, 60 m');
+      assert.ok(inGroup(em.dataMessage), 'edit in the group');
+    }
+    await sendAndWait(ctl, `delete-group ${group.id} ${done.timestamp}`);
+    for (const contact of [alice, bob]) {
+      // eslint-disable-next-line no-await-in-loop
+      const got = await contact.waitForMessage();
+      assert.ok(inGroup(got.dataMessage), 'delete in the group');
+      assert.strictEqual(String(got.dataMessage.delete.targetSentTimestamp), String(done.timestamp));
+    }
+    const file = path.join(path.dirname(db), 'topo.txt');
+    fs.writeFileSync(file, 'route: 6a+, 25 m\n'.repeat(100));
+    await sendAndWait(ctl, `sendfile-group ${group.id} ${file} the topo`);
+    for (const contact of [alice, bob]) {
+      // eslint-disable-next-line no-await-in-loop
+      const got = await contact.waitForMessage();
+      assert.ok(inGroup(got.dataMessage), 'file in the group');
+      assert.strictEqual(got.body, 'the topo');
+      assert.strictEqual(got.dataMessage.attachments.length, 1);
+      assert.strictEqual(got.dataMessage.attachments[0].size, 1700);
+      assert.strictEqual(got.dataMessage.attachments[0].fileName, 'topo.txt');
+    }
     await ctl.stop();
     ctl = null;
 
@@ -106,6 +159,11 @@ test('a group from the phone: state fetched, text sent to every member', async (
     ctl2.send(`group-fetch ${group.id}`);
     const st3 = await ctl2.waitFor((e) => e.event === 'group_fetch_started', 10000, 'fetch started');
     assert.strictEqual(st3.code, SIG_ERR_ZK_PARAMS, JSON.stringify(st3));
+    // the log line explains it (stderr may trail stdout a little)
+    for (let i = 0; i < 50 && !/server public params are not valid/.test(ctl2.stderr); i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((res) => setTimeout(res, 100));
+    }
     assert.match(ctl2.stderr, /server public params are not valid/);
     // the stored state is still there for the bridge
     ctl2.send('groups');
