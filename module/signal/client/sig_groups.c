@@ -61,7 +61,6 @@ struct sig_groups {
     gfetch *fetches;         /* waiting for credentials or in flight */
 };
 
-
 static void hexify(char *out, const uint8_t *p, size_t n)
 {
     static const char hx[] = "0123456789abcdef";
@@ -108,6 +107,10 @@ static int server_params(sig_client *c, sc_zk_server **out)
         if (rc == 0 && (rc = sc_sha256(h, raw, n)) == 0)
             hexify(gs->fp, h, 8);
         free(raw);
+        if (rc != 0 && gs->sp) {
+            sc_zk_server_free(gs->sp);
+            gs->sp = NULL;
+        }
         if (rc != 0) {
             gs->sp_err = rc == UT_ERR_NOMEM ? 0 : SIG_ERR_ZK_PARAMS;
             sig_logf(c, UT_LOG_ERROR,
