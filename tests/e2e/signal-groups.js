@@ -64,6 +64,13 @@ test('a group from the phone: state fetched, text sent to every member', async (
       [phone.device.aci, alice.device.aci, bob.device.aci].sort());
     for (const m of upd.members) assert.strictEqual(m.profile_key, true, JSON.stringify(m));
     assert.doesNotMatch(ctl.stderr, /Climbing/, 'the title is not logged');
+    // bob never wrote to us: his profile key came only with the group
+    // state, and it opens his profile (name 'Bob')
+    assert.ok(!ctl.events.some((e) => e.event === 'contact' && e.aci === bob.device.aci &&
+      e.has_profile_key && ctl.events.indexOf(e) < ctl.events.indexOf(upd)), 'no key for bob before');
+    const bobContact = await ctl.waitFor((e) => e.event === 'contact' && e.aci === bob.device.aci &&
+      e.name === 'Bob', 20000, "bob's profile name");
+    assert.strictEqual(bobContact.has_profile_key, true);
 
     // the stored state, listed
     ctl.send('groups');
