@@ -28,6 +28,8 @@ typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
 typedef struct sig_storage_op sig_storage_op;
 typedef struct sig_xfer sig_xfer;
+typedef struct sig_groups sig_groups;
+typedef struct sig_fanout sig_fanout;
 
 struct sig_client {
     struct event_base *base;
@@ -90,6 +92,8 @@ struct sig_client {
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
     int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
+    sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
+    char *zk_params;              /* cfg.server_public_params copy or NULL */
 
     /* group commit of received envelopes (sig_recv.c) */
     struct event *batch_ev;       /* zero-timeout: commit, ack, emit */
@@ -197,6 +201,35 @@ void sig_cert_refresh(sig_client *c);
 
 /* sig_storage.c */
 void sig_storage_cancel_all(sig_client *c);
+
+/* sig_groups.c */
+/* A group message or storage record named this master key: remember the
+ * group and fetch its state when `revision` is newer than the stored one
+ * (-1: when a fetch is not already known to be current, i.e. always). */
+void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision);
+/* The stored master key of a group: 0, SIG_ERR_STATE when unknown, ST_ERR_*. */
+int sig_group_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32]);
+/* On (re)connection: fetch the groups known by master key only (e.g. from
+ * messages redelivered before the socket was up). */
+void sig_groups_online(sig_client *c);
+void sig_groups_cancel_all(sig_client *c);
+void sig_groups_free(sig_client *c);
+/* sig_gsend.c: send a DataMessage (timestamp set) to a group's members. */
+int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
+                      struct Signalservice__DataMessage *dm, void *send_ud);
+/* sig_attach.c: upload `path` and send it to `to` (ACI/E.164) or, when
+ * `group_id` is given, to that group. */
+int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
+                     const char *path, const char *content_type, const char *caption,
+                     void *send_ud, uint64_t *timestamp_out);
+/* One member's copy of a group send finished (sig_send.c calls it). */
+void sig_fanout_done(sig_fanout *f, int err);
+void sig_fanout_ref(sig_fanout *f);
+void sig_fanout_unref(sig_fanout *f); /* NULL ok */
+/* sig_send.c: send a Content to one member of a group send; the op holds a
+ * reference on f and reports to sig_fanout_done instead of emitting. */
+int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
+                            size_t n, uint64_t ts, sig_fanout *f);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);
