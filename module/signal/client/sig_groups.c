@@ -22,9 +22,11 @@
 #include "sn_h2.h"
 
 /* Signal production's zkgroup ServerPublicParams (673 bytes, the current
- * format: libsignal 0.100's ServerPublicParams accepts it), from
- * Signal-Desktop's config/production.json ("serverPublicParams"). Older
- * copies of that file carry a 289-byte value of the 2022 format. */
+ * format: libsignal 0.100's ServerPublicParams accepts it): Signal-Android's
+ * ZKGROUP_SERVER_PUBLIC_PARAMS (app/build.gradle.kts, prod flavour), the
+ * same value as Signal-Desktop's config/production.json
+ * "serverPublicParams". Older copies carry shorter values whose prefix
+ * this is (keys added since). */
 static const char prod_server_params[] =
     "AMhf5ywVwITZMsff/eCyudZx9JDmkkkbV6PInzG4p8x3VqVJSFiMvnvlEKWuRob/1eaIetR31IYeAbm0NdOuHH8Qi+"
     "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg"
