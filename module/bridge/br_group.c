@@ -246,14 +246,25 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
 
 /* ---- Matrix -> Signal in a group ---------------------------------------- */
 
+static const char why[] =
+    "sending to Signal groups is not supported yet: the group's member list is on Signal's "
+    "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
+    "so it cannot encrypt for the members";
+
+int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
+                             const char *what)
+{
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
+        return 0;
+    br_notice(b, room, "Your %s was not sent to Signal: %s. Do it from Signal on your phone.",
+              what, why);
+    return 1;
+}
+
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
 {
     static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
     static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
-    static const char why[] =
-        "sending to Signal groups is not supported yet: the group's member list is on Signal's "
-        "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
-        "so it cannot encrypt for the members";
     sqlite3_stmt *st;
     char room[256] = "";
 

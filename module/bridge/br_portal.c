@@ -708,7 +708,7 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev)
         on_decrypt_failed(b, ev);
         break;
     case BR_NET_CHAT:
-        br_group_open(b, ev->owner, ev->chat_id, ev->phone);
+        br_guard_chat(b, ev); /* opens it unless blocked */
         break;
     default:
         break;

@@ -15,20 +15,28 @@
 #include "br_sigchat.h"
 #include "ut.h"
 
+int br_sigchat_gid(const uint8_t gid[32], char *chat, size_t n)
+{
+    size_t i;
+
+    if (n < sizeof("group:") + 64)
+        return UT_ERR_RANGE;
+    memcpy(chat, "group:", 6);
+    for (i = 0; i < 32; i++)
+        snprintf(chat + 6 + 2 * i, 3, "%02x", gid[i]);
+    return 0;
+}
+
 static int group_chat(const uint8_t *master_key, char *chat, size_t n)
 {
     uint8_t gid[32];
-    size_t i;
     int rc;
 
     if (n < sizeof("group:") + 64)
         return UT_ERR_RANGE;
     if ((rc = sig_group_id(gid, master_key)) != 0)
         return rc;
-    memcpy(chat, "group:", 6);
-    for (i = 0; i < 32; i++)
-        snprintf(chat + 6 + 2 * i, 3, "%02x", gid[i]);
-    return 0;
+    return br_sigchat_gid(gid, chat, n);
 }
 
 int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n)
@@ -64,12 +72,15 @@ static br_net_event *chat_event(const char *owner, const char *chat)
 
 br_net_event *br_sigchat_group(const char *owner, const sig_group *g)
 {
+    br_net_event *ev;
     char chat[80];
 
-    if (!g || !g->master_key || g->blocked ||
-        group_chat(g->master_key, chat, sizeof(chat)) != 0)
+    if (!g || !g->master_key || group_chat(g->master_key, chat, sizeof(chat)) != 0)
         return NULL;
-    return chat_event(owner, chat);
+    /* a blocked group is told too: the bridge must drop its messages */
+    if ((ev = chat_event(owner, chat)))
+        ev->code = g->blocked ? BR_NET_CHAT_BLOCKED : 0;
+    return ev;
 }
 
 br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct)

@@ -303,7 +303,14 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_TYPING:
         ev = br_sigrel_ephemeral(a->owner, e->type == SIG_EV_TYPING, e->peer,
                                  e->receipt_type == SIG_RECEIPT_READ, e->timestamps,
-                                 e->n_timestamps, e->typing_started);
+                                 e->n_timestamps, e->typing_started, e->group_id);
+        break;
+    case SIG_EV_IDENTITY_CHANGED: /* posted before the message it came with */
+        if (e->peer && (ev = ev_new(BR_NET_IDENTITY, a->owner))) {
+            snprintf(chat, sizeof(chat), "dm:%s", e->peer);
+            ev->chat_id = strdup(chat);
+            ev->sender = dup(e->peer);
+        }
         break;
     case SIG_EV_SEND_DONE:
         if ((ev = ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT

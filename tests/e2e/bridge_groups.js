@@ -13,7 +13,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
-const { StorageState } = require('@signalapp/mock-server');
+const { StorageState, EMPTY_DATA_MESSAGE, ReceiptType, Proto } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
@@ -26,6 +26,23 @@ const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const hex = (g) => Buffer.from(g.id, 'base64').toString('hex');
 const roomNamed = (name) => me.getRooms().find((r) => r.name === name && r.getMyMembership() === 'join');
 const withMember = (uid) => me.getRooms().filter((r) => r.getMember(uid));
+const groupRoom = () => roomNamed(`Signal group ${hex(group).slice(0, 8)}`);
+const timeline = (room) => room.getLiveTimeline().getEvents();
+const rel = (e) => e.getWireContent()['m.relates_to'] || {};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A contact's raw Content to the linked device (1:1 encrypted), envelope timestamp ts.
+const raw = (dev, content, ts) => dev.sendRaw(sb.device, { content, pniSignatureMessage: null,
+                                                           senderKeyDistributionMessage: null }, { timestamp: ts });
+// A DataMessage in the group (with its context), as Signal's apps send it.
+const groupData = (ts, fields) => ({ dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts),
+                                                    groupV2: group.toContext(), ...fields } });
+async function groupText(name, text) {
+  const ts = Date.now();
+  await sb.sendGroup(name, text, { group, timestamp: ts });
+  const ev = await until(() => messages(me, groupRoom().roomId).find((e) => e.getContent().body === text),
+                         `'${text}' in the group room`, 60000);
+  return { ev, ts };
+}
 
 function dbRows(sql) {
   const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
@@ -141,6 +158,84 @@ test('what the user sends to the group from the phone appears as the user', asyn
                          'the transcript in the group room', 60000);
   assert.equal(ev.getSender(), me.getUserId(), 'sent as the user (double puppeting)');
   assert.equal(ev.getTs(), ts);
+});
+
+test('reactions, deletes and edits made in the group on Signal land in the group room from the ghosts', async () => {
+  const { Alice, Bob } = sb.contacts;
+  const g = groupRoom();
+  const dmAlice = withMember(ghost(Alice)).find((r) => r.roomId !== g.roomId);
+  const { ev: target, ts: tsB } = await groupText('Bob', 'react to me in the group');
+  // Alice reacts to Bob's group message
+  const rts = Date.now();
+  await raw(Alice, groupData(rts, { reaction: { emoji: '👍', remove: false, targetAuthorAci: Bob.device.aci,
+                                                targetSentTimestamp: BigInt(tsB), targetAuthorAciBinary: null } }), rts);
+  const reaction = await until(() => timeline(g).find((e) => e.getType() === 'm.reaction' &&
+    rel(e).event_id === target.getId()), "Alice's reaction in the group room", 60000);
+  assert.equal(reaction.getSender(), ghost(Alice));
+  assert.equal(rel(reaction).key, '👍');
+  assert.ok(!timeline(dmAlice).some((e) => e.getType() === 'm.reaction'), 'not in the DM with Alice');
+  // Alice edits her own group message
+  const { ev: mine, ts: tsA } = await groupText('Alice', 'meet at 5');
+  const ets = Date.now();
+  await raw(Alice, { editMessage: { targetSentTimestamp: BigInt(tsA),
+    dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ets), body: 'meet at 6', groupV2: group.toContext() } } }, ets);
+  const edit = await until(() => timeline(g).find((e) => rel(e).rel_type === 'm.replace' &&
+    rel(e).event_id === mine.getId()), "Alice's edit in the group room", 60000);
+  assert.equal(edit.getSender(), ghost(Alice));
+  assert.equal(edit.getWireContent()['m.new_content'].body, 'meet at 6');
+  // Bob deletes his group message for everyone
+  const dts = Date.now();
+  await raw(Bob, groupData(dts, { delete: { targetSentTimestamp: BigInt(tsB) } }), dts);
+  await until(() => g.findEventById(target.getId())?.isRedacted(), "Bob's message redacted", 60000);
+});
+
+test('typing and read receipts of group members show in the group room', async () => {
+  const { Alice } = sb.contacts;
+  const g = groupRoom();
+  const dmAlice = withMember(ghost(Alice)).find((r) => r.roomId !== g.roomId);
+  let ts = Date.now();
+  const groupId = Buffer.from(group.id, 'base64');
+  await raw(Alice, { typingMessage: { timestamp: BigInt(ts), action: Proto.TypingMessage.Action.STARTED, groupId } }, ts);
+  await until(() => g.getMember(ghost(Alice))?.typing === true, 'Alice typing in the group room', 60000);
+  assert.notEqual(dmAlice.getMember(ghost(Alice))?.typing, true, 'not typing in the DM');
+  ts = Date.now() + 1;
+  await raw(Alice, { typingMessage: { timestamp: BigInt(ts), action: Proto.TypingMessage.Action.STOPPED, groupId } }, ts);
+  await until(() => g.getMember(ghost(Alice))?.typing === false, 'Alice stops typing', 60000);
+  // the user writes to the group from the phone; Alice reads it (receipts are 1:1 on Signal)
+  const { ev, ts: mts } = await groupText('Phone', 'did everyone read this?');
+  await Alice.sendReceipt(sb.device, { type: ReceiptType.Read, messageTimestamps: [mts], timestamp: Date.now() });
+  await until(() => g.getEventReadUpTo(ghost(Alice)) === ev.getId(), "Alice's read receipt in the group room", 60000);
+});
+
+test('a reaction the user makes in a group room gets a notice instead of vanishing', async () => {
+  const g = groupRoom();
+  const { ev } = await groupText('Alice', 'react from Matrix to this');
+  const from = sb.received.length;
+  await me.sendEvent(g.roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '🎉' } });
+  const notice = await until(() => messages(me, g.roomId, BOT)
+    .find((e) => /^Your reaction was not sent to Signal: sending to Signal groups is not supported yet/.test(e.getContent().body)),
+  'the notice', 30000);
+  assert.equal(notice.getContent().msgtype, 'm.notice');
+  assert.equal(dbRows("SELECT count(*) FROM br_relout WHERE chat_id LIKE 'group:%'")[0][0], 0, 'nothing queued');
+  assert.ok(!sb.received.slice(from).some((m) => m.dataMessage?.reaction), 'nothing went to Signal');
+});
+
+test('messages of a group the user blocked on the phone are not bridged', async () => {
+  const ts = Date.now();
+  await sb.sendGroup('Bob', 'spam in the blocked group', { group: blocked, timestamp: ts });
+  const rts = Date.now() + 1;
+  await raw(sb.contacts.Bob, { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(rts), groupV2: blocked.toContext(),
+    reaction: { emoji: '😡', remove: false, targetAuthorAci: sb.contacts.Bob.device.aci,
+                targetSentTimestamp: BigInt(ts), targetAuthorAciBinary: null } } }, rts);
+  // Bob's next message, in the other group, arrives after them: they were handled
+  await groupText('Bob', 'after the blocked group');
+  await sleep(1000);
+  assert.ok(!me.getRooms().some((r) => messages(me, r.roomId).some((e) => e.getContent().body === 'spam in the blocked group')),
+            'the message is in no room');
+  assert.equal(dbRows("SELECT count(*) FROM br_inbox WHERE body = 'spam in the blocked group'")[0][0], 0, 'not stored');
+  assert.equal(dbRows("SELECT count(*) FROM br_relin WHERE text = '😡'")[0][0], 0, 'the reaction not stored');
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal WHERE chat_id = 'group:${hex(blocked)}'`)[0][0], 0, 'no portal');
+  assert.deepEqual(dbRows('SELECT chat_id FROM br_blocked'), [[`group:${hex(blocked)}`]]);
 });
 
 test('a Matrix message in a group portal gets a notice and is recorded as failed', async () => {

@@ -145,6 +145,8 @@ typedef struct sig_event {
     const sig_contact *contact;
     const sig_group *group;
     const char *path;         /* DOWNLOAD_DONE: the file written */
+    const uint8_t *group_id;  /* TYPING: the group's 32-byte identifier
+                                 (TypingMessage.groupId), NULL in a 1:1 chat */
 } sig_event;
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);

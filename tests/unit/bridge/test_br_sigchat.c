@@ -53,6 +53,19 @@ START_TEST(messages_to_chats)
 }
 END_TEST
 
+START_TEST(group_ids_to_chats)
+{
+    uint8_t gid[32];
+    char chat[80], small[70];
+
+    for (int i = 0; i < 32; i++)
+        gid[i] = (uint8_t)(0xa0 + i);
+    ck_assert_int_eq(br_sigchat_gid(gid, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "group:a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+    ck_assert_int_eq(br_sigchat_gid(gid, small, sizeof(small)), UT_ERR_RANGE);
+}
+END_TEST
+
 START_TEST(synced_records_to_chats)
 {
     uint8_t mk[32], gid[32] = {0};
@@ -69,9 +82,15 @@ START_TEST(synced_records_to_chats)
     ck_assert_int_eq(ev->kind, BR_NET_CHAT);
     ck_assert_str_eq(ev->owner, "@u:x");
     ck_assert_str_eq(ev->chat_id, "group:" GID);
+    ck_assert_int_eq(ev->code, 0);
     br_net_event_free(ev);
+    /* a blocked group is told as blocked: the bridge drops its messages */
     g.blocked = 1;
-    ck_assert_ptr_null(br_sigchat_group("@u:x", &g));
+    ev = br_sigchat_group("@u:x", &g);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->chat_id, "group:" GID);
+    ck_assert_int_eq(ev->code, BR_NET_CHAT_BLOCKED);
+    br_net_event_free(ev);
     ck_assert_ptr_null(br_sigchat_group("@u:x", NULL));
 
     /* only contacts the user accepted a chat with, and not blocked ones */
@@ -107,6 +126,7 @@ int main(void)
 
     tcase_add_test(tc, messages_to_chats);
     tcase_add_test(tc, synced_records_to_chats);
+    tcase_add_test(tc, group_ids_to_chats);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
