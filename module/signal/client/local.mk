@@ -106,3 +106,24 @@ tests_unit_signal_client_test_sig_rel_LDADD = $(SIG_TEST_LIBS)
 FUZZ_LIST += fuzz_sig_relation
 fuzz_sig_relation_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_rel.c
 EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
+
+# --- groups v2: state from the groups server, sending to groups (issue #6) --
+libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
+	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c
+nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
+# the Group parser against the mock server's groups and libsignal (node oracle)
+check_PROGRAMS += tests/interop/gstate_tool
+tests_interop_gstate_tool_SOURCES = tests/interop/gstate_tool.c
+tests_interop_gstate_tool_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_interop_gstate_tool_LDADD = $(SIG_TEST_LIBS)
+TESTS += tests/interop/groups-state.js
+EXTRA_DIST += tests/interop/groups-state.js
+FUZZ_LIST += fuzz_sig_group
+fuzz_sig_group_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_gstate.c \
+	module/signal/proto/Groups.pb-c.c module/signal/crypto/sc_group.c module/signal/crypto/sc_sho.c
+EXTRA_DIST += tests/fuzz/fuzz_sig_group.c
+UNIT_TESTS += tests/unit/signal/client/test_sig_groups
+check_PROGRAMS += tests/unit/signal/client/test_sig_groups
+tests_unit_signal_client_test_sig_groups_SOURCES = tests/unit/signal/client/test_sig_groups.c
+tests_unit_signal_client_test_sig_groups_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_groups_LDADD = $(SIG_TEST_LIBS)

@@ -172,6 +172,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
     c->cfg.device_name = c->device_name;
     c->cfg.ca_file = NULL;
     c->cfg.trust_root = NULL;
+    c->zk_params = cfg->server_public_params ? strdup(cfg->server_public_params) : NULL;
+    c->cfg.server_public_params = NULL;
     if (!c->cfg.link_timeout_ms)
         c->cfg.link_timeout_ms = 60000;
     if (!c->cfg.max_attachment)
@@ -182,7 +184,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
         goto fail;
     c->defer = event_new(base, -1, 0, on_defer, c);
     c->batch_ev = event_new(base, -1, 0, on_batch, c);
-    if (!c->host || !c->device_name || !c->defer || !c->batch_ev) {
+    if (!c->host || !c->device_name || !c->defer || !c->batch_ev ||
+        (cfg->server_public_params && !c->zk_params)) {
         rc = UT_ERR_NOMEM;
         goto fail;
     }
@@ -224,6 +227,8 @@ static void real_free(sig_client *c)
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);
     sig_attach_cancel_all(c);
+    sig_groups_free(c);
+    free(c->zk_params);
     if (c->defer)
         event_free(c->defer);
     if (c->batch_ev)
@@ -442,6 +447,7 @@ int sig_client_logout(sig_client *c)
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);
     sig_attach_cancel_all(c);
+    sig_groups_cancel_all(c);
     c->tearing = 0;
     c->conn = SIG_CONN_OFFLINE;
     if ((rc = st_db_begin(c->db)) != 0)
@@ -528,6 +534,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_GROUP: return "group";
     case SIG_EV_DOWNLOAD_DONE: return "download_done";
     case SIG_EV_IDENTITY_CHANGED: return "identity_changed";
+    case SIG_EV_GROUP_UPDATED: return "group_updated";
     }
     return "?";
 }

@@ -64,12 +64,14 @@ typedef enum sig_event_type {
     SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
     SIG_EV_GROUP,          /* group: a group known from storage */
     SIG_EV_DOWNLOAD_DONE,  /* send_ud, path, err: sig_client_download result */
-    SIG_EV_IDENTITY_CHANGED /* peer (ACI), peer_device, timestamp: the peer's
+    SIG_EV_IDENTITY_CHANGED, /* peer (ACI), peer_device, timestamp: the peer's
                                identity key differs from the one known (a new
                                phone or a reinstall, or an attack): show a
                                "safety number changed" warning. Emitted before
                                the message that revealed it (or while
                                sending to them); the new key is trusted. */
+    SIG_EV_GROUP_UPDATED   /* group_id, err; group_info on success: a group's
+                              state was fetched (sig_groups.h) */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -145,8 +147,10 @@ typedef struct sig_event {
     const sig_contact *contact;
     const sig_group *group;
     const char *path;         /* DOWNLOAD_DONE: the file written */
-    const uint8_t *group_id;  /* TYPING: the group's 32-byte identifier
-                                 (TypingMessage.groupId), NULL in a 1:1 chat */
+    const uint8_t *group_id;  /* GROUP_UPDATED: 32 bytes; TYPING: the group's
+                                 identifier (TypingMessage.groupId), NULL in
+                                 a 1:1 chat */
+    const struct sig_group_info *group_info; /* GROUP_UPDATED (err 0) */
 } sig_event;
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
@@ -181,6 +185,11 @@ typedef struct sig_config {
      * replays, then deleted (at start and at most hourly); 0 = 45 days
      * (the server keeps undelivered messages 30 days). */
     uint32_t inbox_keep_days;
+    /* The service's zkgroup ServerPublicParams, base64 (groups v2,
+     * sig_groups.h); copied. NULL = Signal production's (Signal-Desktop
+     * config/production.json). Checked when first needed: a malformed
+     * value makes group fetches fail with SIG_ERR_ZK_PARAMS. */
+    const char *server_public_params;
 } sig_config;
 
 /* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,

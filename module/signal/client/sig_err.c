@@ -30,6 +30,8 @@ static const struct {
     {SIG_ERR_DIGEST, "attachment digest or MAC mismatch"},
     {SIG_ERR_CANCELLED, "cancelled"},
     {SIG_ERR_NO_DEVICES, "recipient has no devices"},
+    {SIG_ERR_ZK_PARAMS, "zkgroup server public params are invalid or not the service's"},
+    {SIG_ERR_NOT_MEMBER, "not a member of this group"},
 };
 
 const char *sig_strerror(int code)

@@ -26,7 +26,10 @@ enum {
     SIG_ERR_TOO_BIG = -1313,      /* over a size limit */
     SIG_ERR_DIGEST = -1314,       /* attachment digest or MAC mismatch */
     SIG_ERR_CANCELLED = -1315,    /* the client was stopped or freed */
-    SIG_ERR_NO_DEVICES = -1316    /* recipient has no devices we can send to */
+    SIG_ERR_NO_DEVICES = -1316,   /* recipient has no devices we can send to */
+    SIG_ERR_ZK_PARAMS = -1317,    /* zkgroup server params unusable or not the
+                                     service's (credentials do not verify) */
+    SIG_ERR_NOT_MEMBER = -1318    /* the groups server says we are not a member */
 };
 
 /* Text for any SIG_/SC_/SN_/ST_/UT_ code. Never NULL. */

@@ -178,6 +178,10 @@ void sig_emit_message(sig_client *c, const sig_inbox_row *r, int64_t id)
     ev.type = SIG_EV_MESSAGE;
     ev.msg = &m;
     sig_emit(c, &ev);
+    /* a group we may not know yet, or at a newer revision: fetch its state */
+    if (m.group_master_key && dm && !sig_dead(c))
+        sig_groups_seen(c, m.group_master_key,
+                        dm->groupv2->has_revision ? (int64_t)dm->groupv2->revision : 0);
     if (atts) {
         size_t i;
         for (i = 0; i < m.n_attachments; i++)

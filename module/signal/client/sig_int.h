@@ -28,6 +28,8 @@ typedef struct sig_send_op sig_send_op;
 typedef struct sig_download sig_download;
 typedef struct sig_storage_op sig_storage_op;
 typedef struct sig_xfer sig_xfer;
+typedef struct sig_groups sig_groups;
+typedef struct sig_fanout sig_fanout;
 
 struct sig_client {
     struct event_base *base;
@@ -85,6 +87,8 @@ struct sig_client {
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
     int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
+    sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
+    char *zk_params;              /* cfg.server_public_params copy or NULL */
 
     /* group commit of received envelopes (sig_recv.c) */
     struct event *batch_ev;       /* zero-timeout: commit, ack, emit */
@@ -192,6 +196,22 @@ void sig_cert_refresh(sig_client *c);
 
 /* sig_storage.c */
 void sig_storage_cancel_all(sig_client *c);
+
+/* sig_groups.c */
+/* A group message or storage record named this master key: remember the
+ * group and fetch its state when `revision` is newer than the stored one
+ * (-1: when a fetch is not already known to be current, i.e. always). */
+void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision);
+void sig_groups_cancel_all(sig_client *c);
+void sig_groups_free(sig_client *c);
+/* One member's copy of a group send finished (sig_send.c calls it). */
+void sig_fanout_done(sig_fanout *f, int err);
+void sig_fanout_ref(sig_fanout *f);
+void sig_fanout_unref(sig_fanout *f); /* NULL ok */
+/* sig_send.c: send a Content to one member of a group send; the op holds a
+ * reference on f and reports to sig_fanout_done instead of emitting. */
+int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
+                            size_t n, uint64_t ts, sig_fanout *f);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);

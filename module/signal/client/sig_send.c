@@ -35,6 +35,7 @@ struct sig_send_op {
     int attempts;
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
+    sig_fanout *fanout;              /* one member's copy of a group send */
 };
 
 static void op_free(sig_send_op *op)
@@ -52,6 +53,7 @@ static void op_free(sig_send_op *op)
         ut_free_secret(op->dm, op->dm_len);
     if (op->sync)
         ut_free_secret(op->sync, op->sync_len);
+    sig_fanout_unref(op->fanout);
     free(op);
 }
 
@@ -71,6 +73,11 @@ static void finish(sig_send_op *op, int err)
     sig_client *c = op->c;
     sig_event ev;
 
+    if (op->fanout) { /* the group send reports once all copies are done */
+        sig_fanout_done(op->fanout, err);
+        op_free(op);
+        return;
+    }
     if (err == 0 && !op->is_sync && strcmp(op->to, c->aci) != 0) {
         int rc = send_sync(c, op);
         if (rc != 0)
@@ -472,10 +479,10 @@ static int step(sig_send_op *op)
 
 /* `sync`: a Content for our own devices once `to` got it (else a
  * transcript is made from `dm`, if any). */
-static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
-                         size_t n, const uint8_t *dm, size_t dm_len,
-                         const uint8_t *sync, size_t sync_len, uint64_t ts,
-                         void *ud, int is_sync)
+static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
+                        size_t n, const uint8_t *dm, size_t dm_len,
+                        const uint8_t *sync, size_t sync_len, uint64_t ts,
+                        void *ud, int is_sync, sig_fanout *fan)
 {
     sig_send_op *op = calloc(1, sizeof(*op));
     dev_list d;
@@ -483,7 +490,12 @@ static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
 
     if (!op)
         return UT_ERR_NOMEM;
+    if (fan) { /* op_free drops it on every path below */
+        sig_fanout_ref(fan);
+        op->fanout = fan;
+    }
     if (sync && !(op->sync = malloc(sync_len ? sync_len : 1))) {
+        sig_fanout_unref(op->fanout);
         free(op);
         return UT_ERR_NOMEM;
     }
@@ -500,6 +512,7 @@ static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
         (dm && !(op->dm = malloc(dm_len)))) {
         free(op->content);
         free(op->sync);
+        sig_fanout_unref(op->fanout);
         free(op);
         return rc ? rc : UT_ERR_NOMEM;
     }
@@ -522,6 +535,15 @@ static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
     if ((rc = step(op)) != 0)
         op_free(op);
     return rc;
+}
+
+static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
+                         size_t n, const uint8_t *dm, size_t dm_len,
+                         const uint8_t *sync, size_t sync_len, uint64_t ts,
+                         void *ud, int is_sync)
+{
+    return start_op_fan(c, to, content, n, dm, dm_len, sync, sync_len, ts, ud, is_sync,
+                        NULL);
 }
 
 static int start_op(sig_client *c, const char *to, const uint8_t *content,
@@ -754,4 +776,10 @@ int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
                      void *send_ud, int quiet)
 {
     return start_op_sync(c, to, content, n, NULL, 0, sync, sync_n, ts, send_ud, quiet);
+}
+
+int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
+                            size_t n, uint64_t ts, sig_fanout *f)
+{
+    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f);
 }

@@ -126,6 +126,8 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
         ev.type = SIG_EV_GROUP;
         ev.group = &g;
         sig_emit(c, &ev);
+        if (!sig_dead(c)) /* refresh its state (title, members) */
+            sig_groups_seen(c, r->groupv2->masterkey.data, -1);
     }
 }
 

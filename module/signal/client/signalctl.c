@@ -5,7 +5,10 @@
  *   signalctl [--server URL] [--ca-file PEM] [--db PATH] [--trust-root B64]
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
  *             [--transport auto|h2|h1] [--count] [--no-qr]
- *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] COMMAND
+ *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
+ *             [--server-params B64] COMMAND
+ *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
+ *                      default: Signal production's
  *   --cdn0/2/3, --storage: CDN and storage service endpoints
  *                      ("https://host[:port][/prefix]"); default: Signal's
  *                      (cdn.signal.org, cdn2., cdn3., storage.) with the
@@ -17,7 +20,10 @@
  *   receive            print events as JSON lines; reads commands on stdin:
  *                      "send <number|ACI> <text>", "sendfile <to> <path>
  *                      [caption]", "download <pointer hex> <path>", "sync",
- *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit"
+ *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit",
+ *                      "groups", "group-fetch <group id>",
+ *                      "send-group <group id> <text>" (id: base64 or hex)
+ *   groups             list the groups known and their stored state
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
  *
@@ -40,6 +46,7 @@
 
 #include "sig_client.h"
 #include "sig_err.h"
+#include "sig_groups.h"
 #include "sig_util.h"
 #include "sn_sock.h"
 #include "st_records.h"
@@ -71,6 +78,93 @@ static void out_json(json_t *o)
         free(s);
     }
     json_decref(o);
+}
+
+/* A group id as base64 (Signal's form) or 64 hex digits. */
+static int parse_group_id(uint8_t id[32], const char *s)
+{
+    uint8_t *raw = NULL;
+    size_t n = 0, k;
+
+    if (strlen(s) == 64) {
+        for (k = 0; k < 32; k++) {
+            unsigned v;
+            if (sscanf(s + 2 * k, "%2x", &v) != 1)
+                return -1;
+            id[k] = (uint8_t)v;
+        }
+        return 0;
+    }
+    if (sig_b64_decode(s, &raw, &n) != 0 || n != 32) {
+        free(raw);
+        return -1;
+    }
+    memcpy(id, raw, 32);
+    free(raw);
+    return 0;
+}
+
+static void group_id_json(json_t *o, const uint8_t id[32])
+{
+    char hex[65], *b64 = NULL;
+    int k;
+
+    for (k = 0; k < 32; k++)
+        snprintf(hex + 2 * k, 3, "%02x", id[k]);
+    json_object_set_new(o, "group_id", json_string(hex));
+    if (sig_b64_encode(id, 32, &b64) == 0)
+        json_object_set_new(o, "id", json_string(b64));
+    free(b64);
+}
+
+static json_t *members_json(const sig_group_member *m, size_t n)
+{
+    json_t *a = json_array();
+    size_t k;
+
+    for (k = 0; a && k < n; k++)
+        json_array_append_new(a, json_pack("{s:s,s:i,s:I,s:b}", "aci", m[k].aci, "role",
+                                           m[k].role, "joined",
+                                           (json_int_t)m[k].joined_at_revision,
+                                           "profile_key", m[k].has_profile_key));
+    return a;
+}
+
+static void group_info_json(json_t *o, const sig_group_info *g)
+{
+    json_object_set_new(o, "title", json_string(g->title ? g->title : ""));
+    json_object_set_new(o, "description", json_string(g->description ? g->description : ""));
+    json_object_set_new(o, "revision", json_integer(g->revision));
+    json_object_set_new(o, "timer", json_integer(g->timer));
+    json_object_set_new(o, "members", members_json(g->members, g->n_members));
+    json_object_set_new(o, "pending", members_json(g->pending, g->n_pending));
+}
+
+/* One line per known group: its id and, once fetched, its state. */
+static void print_groups(sig_client *c)
+{
+    uint8_t *ids = NULL;
+    size_t n = 0, k;
+    int rc = sig_group_list(c, &ids, &n);
+
+    if (rc != 0) {
+        out_json(json_pack("{s:s,s:i,s:s}", "event", "groups", "code", rc, "error",
+                           sig_strerror(rc)));
+        return;
+    }
+    for (k = 0; k < n; k++) {
+        json_t *o = json_pack("{s:s}", "event", "group_info");
+        sig_group_info *g = NULL;
+        group_id_json(o, ids + 32 * k);
+        if (sig_group_info_get(c, ids + 32 * k, &g) == 0)
+            group_info_json(o, g);
+        else
+            json_object_set_new(o, "fetched", json_false());
+        sig_group_info_free(g);
+        out_json(o);
+    }
+    out_json(json_pack("{s:s,s:I}", "event", "groups_end", "count", (json_int_t)n));
+    free(ids);
 }
 
 static void print_qr(const char *url)
@@ -215,6 +309,11 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         json_object_set_new(o, "whitelisted", json_boolean(ev->group->whitelisted));
         break;
     }
+    case SIG_EV_GROUP_UPDATED:
+        group_id_json(o, ev->group_id);
+        if (ev->group_info)
+            group_info_json(o, ev->group_info);
+        break;
     default:
         break;
     }
@@ -315,6 +414,30 @@ static void run_line(ctl *t, char *line)
     } else if (!strcmp(line, "storage")) {
         int rc = sig_client_storage_sync(t->c);
         out_json(json_pack("{s:s,s:i}", "event", "storage_started", "code", rc));
+    } else if (!strcmp(line, "groups")) {
+        print_groups(t->c);
+    } else if (!strncmp(line, "group-fetch ", 12)) {
+        uint8_t id[32];
+        int rc = parse_group_id(id, line + 12) ? UT_ERR_INVAL : sig_group_fetch(t->c, id);
+        o = json_pack("{s:s,s:i}", "event", "group_fetch_started", "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strncmp(line, "send-group ", 11)) {
+        char *id_s = line + 11, *text = strchr(id_s, ' ');
+        uint8_t id[32];
+        uint64_t ts = 0;
+        int rc;
+        if (!text)
+            return;
+        *text++ = '\0';
+        rc = parse_group_id(id, id_s) ? UT_ERR_INVAL
+                                      : sig_client_send_group_text(t->c, id, text, 0, NULL, &ts);
+        o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
+                      (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
     } else if (!strcmp(line, "quit")) {
         event_base_loopexit(t->base, NULL);
     }
@@ -366,7 +489,8 @@ static int usage(void)
     fprintf(stderr, "usage: signalctl [--server URL] [--ca-file PEM] [--db PATH] "
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
                     "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
-                    "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] link [--receive] | receive | send TO TEXT | contacts\n");
+                    "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] [--server-params B64] "
+                    "link [--receive] | receive | send TO TEXT | contacts | groups\n");
     return 2;
 }
 
@@ -424,6 +548,8 @@ int main(int argc, char **argv)
             cfg.cdn3_url = argv[++i];
         else if (!strcmp(argv[i], "--storage") && i + 1 < argc)
             cfg.storage_url = argv[++i];
+        else if (!strcmp(argv[i], "--server-params") && i + 1 < argc)
+            cfg.server_public_params = argv[++i];
         else if (!strcmp(argv[i], "--count"))
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
@@ -439,7 +565,7 @@ int main(int argc, char **argv)
     else if (!strcmp(t.cmd, "send") && argc - i != 2)
         return usage();
     else if (strcmp(t.cmd, "link") && strcmp(t.cmd, "receive") &&
-             strcmp(t.cmd, "send") && strcmp(t.cmd, "contacts"))
+             strcmp(t.cmd, "send") && strcmp(t.cmd, "contacts") && strcmp(t.cmd, "groups"))
         return usage();
     if (parse_server(server, host, sizeof(host), &cfg.port) != 0)
         return usage();
@@ -486,7 +612,11 @@ int main(int argc, char **argv)
     t.base = event_base_new();
     if (!t.base || (rc = sig_client_new(&t.c, t.base, t.db, &cfg, on_event, &t)) != 0)
         goto fail;
-    if (!strcmp(t.cmd, "link")) {
+    if (!strcmp(t.cmd, "groups")) {
+        print_groups(t.c);
+        t.finished = 1;
+        t.rc = 0;
+    } else if (!strcmp(t.cmd, "link")) {
         rc = sig_client_link(t.c);
     } else {
         rc = sig_client_start(t.c);

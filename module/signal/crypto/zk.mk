@@ -9,3 +9,47 @@ check_PROGRAMS += tests/unit/signal/crypto/test_sc_sho
 tests_unit_signal_crypto_test_sc_sho_SOURCES = tests/unit/signal/crypto/test_sc_sho.c
 tests_unit_signal_crypto_test_sc_sho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_sho_LDADD = $(SC_TEST_LIBS)
+
+# Lizard / Elligator maps (sc_lizard), group params and uid / profile key
+# ciphertexts (sc_zkgroup); sc_zk_int.h is shared with the auth credential.
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_lizard.h module/signal/crypto/sc_lizard.c \
+	module/signal/crypto/sc_zk_int.h module/signal/crypto/sc_zkgroup.c
+
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_zkgroup
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_zkgroup
+tests_unit_signal_crypto_test_sc_zkgroup_SOURCES = tests/unit/signal/crypto/test_sc_zkgroup.c
+tests_unit_signal_crypto_test_sc_zkgroup_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_zkgroup_LDADD = $(SC_TEST_LIBS)
+
+# zkauth: poksho proofs, server params, the group auth credential
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_poksho.h module/signal/crypto/sc_poksho.c
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_poksho
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_poksho
+tests_unit_signal_crypto_test_sc_poksho_SOURCES = tests/unit/signal/crypto/test_sc_poksho.c
+tests_unit_signal_crypto_test_sc_poksho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_poksho_LDADD = $(SC_TEST_LIBS)
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_zkauth.c
+UNIT_TESTS += tests/unit/signal/crypto/test_sc_zkauth
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_zkauth
+tests_unit_signal_crypto_test_sc_zkauth_SOURCES = tests/unit/signal/crypto/test_sc_zkauth.c
+tests_unit_signal_crypto_test_sc_zkauth_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_zkauth_LDADD = $(SC_TEST_LIBS)
+check_PROGRAMS += tests/interop/zkauth_tool
+tests_interop_zkauth_tool_SOURCES = tests/interop/zkauth_tool.c
+tests_interop_zkauth_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_zkauth_tool_LDADD = libsbcrypto.la libsbcommon.la
+TESTS += tests/interop/zkauth-interop.js
+EXTRA_DIST += tests/interop/zkauth-interop.js
+FUZZ_LIST += fuzz_sc_zkauth
+fuzz_sc_zkauth_FUZZ_SRCS = module/signal/crypto/sc_zkauth.c module/signal/crypto/sc_poksho.c \
+	module/signal/crypto/sc_zkgroup.c module/signal/crypto/sc_lizard.c module/signal/crypto/sc_sho.c \
+	module/signal/crypto/sc_prim.c module/signal/crypto/sc_err.c module/common/ut.c module/common/ut_err.c
+
+# Node oracle: libsignal-client 0.100's zkgroup (byte-equal params and
+# ciphertexts, cross decryption, agreement on tampered input).
+check_PROGRAMS += tests/interop/zkgroup_tool
+tests_interop_zkgroup_tool_SOURCES = tests/interop/zkgroup_tool.c
+tests_interop_zkgroup_tool_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_interop_zkgroup_tool_LDADD = libsbcrypto.la libsbcommon.la
+TESTS += tests/interop/zkgroup-interop.js
+EXTRA_DIST += tests/interop/zkgroup-interop.js

@@ -18,3 +18,9 @@ BUILT_SOURCES += $(SP_PB_H)
 EXTRA_DIST += module/signal/proto/SignalService.proto module/signal/proto/Provisioning.proto \
 	module/signal/proto/StorageService.proto
 CLEANFILES += $(SP_PB_C) $(SP_PB_H)
+
+# Groups.proto (signal/client, groups v2 state; issue #6): compiled into
+# libsbclient.la.
+BUILT_SOURCES += module/signal/proto/Groups.pb-c.h
+EXTRA_DIST += module/signal/proto/Groups.proto
+CLEANFILES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h

@@ -1,0 +1,836 @@
+/* sig_groups.c - groups v2 (sig_groups.h, signal-service.md §9): group auth
+ * credentials (GET /v1/certificate/auth/group, zkgroup-verified, cached
+ * per day in the store), the group state from the groups server (GET
+ * <storage>/v2/groups with a credential presentation), and sending to a
+ * group by fanning out 1:1 DataMessages with the group's context. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "Groups.pb-c.h"
+#include "SignalService.pb-c.h"
+#include "sc_group.h"
+#include "sc_zk.h"
+#include "sig_err.h"
+#include "sig_groups.h"
+#include "sig_gstate.h"
+#include "sig_int.h"
+#include "sn_h2.h"
+
+/* zkgroup (sc_zk.c) is written on other branches: until it is merged the
+ * sc_zk_* functions are weak references, NULL at run time, and every group
+ * fetch fails with SIG_ERR_ZK_PARAMS (logged as "not built in"). Remove
+ * these lines once sc_zk.c is in libsbcrypto (a weak reference does not
+ * pull an archive member in). */
+#pragma weak sc_zk_server_parse
+#pragma weak sc_zk_server_free
+#pragma weak sc_zk_auth_receive
+#pragma weak sc_zk_auth_present
+#pragma weak sc_zk_group_derive
+#pragma weak sc_zk_group_public
+#pragma weak sc_zk_uid_decrypt
+#pragma weak sc_zk_profile_key_decrypt
+
+/* Signal production's zkgroup ServerPublicParams, from Signal-Desktop's
+ * config/production.json ("serverPublicParams"). */
+static const char prod_server_params[] =
+    "AMhf5ywVwITZMsff/eCyudZx9JDmkkkbV6PInzG4p8x3VqVJSFiMvnvlEKWuRob/1eaIetR31IYeAbm0NdOuHH8Qi+"
+    "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg+"
+    "H3i+PEjH9DXItNEqs2sNcug37xZQDLm7X36nOoGPs54XsEGzPdEV+itQNGUFEjY6X9Uv+Acuks7NpyGvCoKxGwgKgE5"
+    "XyJ+nNKlyHHOLb6N1NuHyBrZrgtY/JYJHRooo5CEqYKBqdFnmbTVGEkCvJKxLnjwKWf+fEPoWeQFj5ObDjcKMZf2Jm2"
+    "Ae69x+ikU5gBXsRmoF94GXQ==";
+
+#define DAY 86400u
+#define CRED_DAYS 7u
+#define GROUP_MAX (4u << 20)
+
+typedef struct gfetch gfetch;
+struct gfetch {
+    gfetch *next;
+    sig_client *c;
+    uint8_t gid[32];
+    uint8_t mk[32];
+    sn_h2 *h2;
+    sc_zk_group zg;
+    uint8_t pub[SC_ZK_GROUP_PUBLIC_LEN];
+    int cancelled;
+};
+
+struct sig_groups {
+    sc_zk_server *sp;
+    int sp_err;              /* parse result once tried (0 = not yet) */
+    int cred_pending;        /* GET /v1/certificate/auth/group in flight */
+    gfetch *fetches;         /* waiting for credentials or in flight */
+};
+
+struct sig_fanout {
+    sig_client *c;
+    int refs;
+    size_t pending;
+    int err;
+    int delivered;
+    uint64_t ts;
+    void *ud;
+    uint8_t *sync;
+    size_t sync_len;
+};
+
+static void hexify(char *out, const uint8_t *p, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hx[p[i] >> 4];
+        out[2 * i + 1] = hx[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int gid_key(char **key, const uint8_t gid[32])
+{
+    return sig_b64_encode(gid, 32, key);
+}
+
+static sig_groups *groups(sig_client *c)
+{
+    if (!c->groups)
+        c->groups = calloc(1, sizeof(*c->groups));
+    return c->groups;
+}
+
+/* The server params, parsed once (SIG_ERR_ZK_PARAMS when unusable). */
+static int server_params(sig_client *c, sc_zk_server **out)
+{
+    sig_groups *gs = groups(c);
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (!gs)
+        return UT_ERR_NOMEM;
+    if (gs->sp_err)
+        return gs->sp_err;
+    if (!sc_zk_server_parse || !sc_zk_auth_receive || !sc_zk_auth_present ||
+        !sc_zk_group_derive || !sc_zk_group_public || !sc_zk_uid_decrypt ||
+        !sc_zk_profile_key_decrypt || !sc_zk_server_free) {
+        sig_logf(c, UT_LOG_ERROR, "signal: zkgroup is not built in: groups cannot be read");
+        return SIG_ERR_ZK_PARAMS;
+    }
+    if (!gs->sp) {
+        rc = sig_b64_decode(c->zk_params ? c->zk_params : prod_server_params, &raw, &n);
+        if (rc == 0 && sc_zk_server_parse(&gs->sp, raw, n) != 0)
+            rc = SIG_ERR_ZK_PARAMS;
+        free(raw);
+        if (rc != 0) {
+            gs->sp_err = rc == UT_ERR_NOMEM ? 0 : SIG_ERR_ZK_PARAMS;
+            sig_logf(c, UT_LOG_ERROR,
+                     "signal: the zkgroup server public params are not valid "
+                     "(server_public_params): groups cannot be read");
+            return rc == UT_ERR_NOMEM ? rc : SIG_ERR_ZK_PARAMS;
+        }
+    }
+    *out = gs->sp;
+    return 0;
+}
+
+/* ---- stored group data ------------------------------------------------------- */
+
+static int load_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32])
+{
+    char *key = NULL;
+    ut_buf b;
+    int rc;
+
+    if ((rc = gid_key(&key, gid)) != 0)
+        return rc;
+    ut_buf_init(&b, 64);
+    rc = sig_rec_get(c, "group", key, &b);
+    if (rc == 0 && b.len == 32)
+        memcpy(mk, b.data, 32);
+    else if (rc == 0 || rc == ST_ERR_NOTFOUND)
+        rc = SIG_ERR_STATE;
+    ut_buf_free_secret(&b);
+    free(key);
+    return rc;
+}
+
+int sig_group_info_get(sig_client *c, const uint8_t group_id[32], sig_group_info **out)
+{
+    char *key = NULL;
+    ut_buf b;
+    int rc;
+
+    *out = NULL;
+    if ((rc = gid_key(&key, group_id)) != 0)
+        return rc;
+    ut_buf_init(&b, 1u << 24);
+    rc = sig_rec_get(c, "group_state", key, &b);
+    if (rc == ST_ERR_NOTFOUND)
+        rc = SIG_ERR_STATE;
+    if (rc == 0)
+        rc = sig_gstate_load((const char *)b.data, b.len, out);
+    if (rc == 0)
+        memcpy((*out)->group_id, group_id, 32);
+    ut_buf_free(&b);
+    free(key);
+    return rc;
+}
+
+int sig_group_is_member(sig_client *c, const uint8_t group_id[32], const char *aci)
+{
+    sig_group_info *g = NULL;
+    size_t i;
+    int yes = 0;
+
+    if (!aci || sig_group_info_get(c, group_id, &g) != 0)
+        return 0;
+    for (i = 0; i < g->n_members && !yes; i++)
+        yes = strcmp(g->members[i].aci, aci) == 0;
+    sig_group_info_free(g);
+    return yes;
+}
+
+typedef struct id_list {
+    uint8_t *ids;
+    size_t n, cap;
+    int err;
+} id_list;
+
+static int collect_id(void *arg, const char *key, const void *v, size_t len)
+{
+    id_list *l = arg;
+    uint8_t *raw = NULL;
+    size_t n = 0;
+
+    (void)v;
+    (void)len;
+    if (sig_b64_decode(key, &raw, &n) != 0 || n != 32) {
+        free(raw);
+        return 0;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint8_t *p = realloc(l->ids, cap * 32);
+        if (!p) {
+            free(raw);
+            l->err = UT_ERR_NOMEM;
+            return 1;
+        }
+        l->ids = p;
+        l->cap = cap;
+    }
+    memcpy(l->ids + 32 * l->n++, raw, 32);
+    free(raw);
+    return 0;
+}
+
+int sig_group_list(sig_client *c, uint8_t **ids, size_t *n)
+{
+    id_list l = {NULL, 0, 0, 0};
+    int rc = st_record_each(c->db, c->cfg.account, "group", collect_id, &l);
+
+    if (rc >= 0 && l.err)
+        rc = l.err;
+    if (rc < 0 || (rc > 0 && l.err)) {
+        free(l.ids);
+        *ids = NULL;
+        *n = 0;
+        return rc < 0 ? rc : l.err;
+    }
+    *ids = l.n ? l.ids : NULL;
+    if (!l.n)
+        free(l.ids);
+    *n = l.n;
+    return 0;
+}
+
+/* ---- fetching the state ------------------------------------------------------ */
+
+static void fetch_unlink(sig_client *c, gfetch *f)
+{
+    gfetch **pp;
+
+    if (!c->groups)
+        return;
+    for (pp = &c->groups->fetches; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            return;
+        }
+}
+
+static void fetch_free(gfetch *f)
+{
+    ut_wipe(f, sizeof(*f));
+    free(f);
+}
+
+/* End a fetch: store-and-emit already done by the caller on success. */
+static void fetch_finish(gfetch *f, int err, const sig_group_info *g)
+{
+    sig_client *c = f->c;
+    sn_h2 *h2 = f->h2;
+    uint8_t gid[32];
+    sig_event ev;
+
+    memcpy(gid, f->gid, 32);
+    fetch_unlink(c, f);
+    fetch_free(f);
+    sn_h2_free(h2);
+    if (err)
+        sig_logf(c, UT_LOG_WARN, "signal: group state fetch failed: %s", sig_strerror(err));
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_GROUP_UPDATED;
+    ev.err = err;
+    ev.group_id = gid;
+    ev.group_info = err ? NULL : g;
+    sig_emit(c, &ev);
+}
+
+static int zk_uid(void *arg, uint8_t uuid[16], int *kind, const uint8_t *ct, size_t n)
+{
+    return sc_zk_uid_decrypt(uuid, kind, arg, ct, n);
+}
+
+static int zk_pkey(void *arg, uint8_t key[32], const uint8_t *ct, size_t n,
+                   const uint8_t aci[16])
+{
+    return sc_zk_profile_key_decrypt(key, arg, ct, n, aci);
+}
+
+static int store_state(sig_client *c, const sig_group_info *g)
+{
+    char *key = NULL, *js = NULL;
+    int rc;
+
+    if ((rc = gid_key(&key, g->group_id)) == 0 && (rc = sig_gstate_dump(g, &js)) == 0)
+        rc = sig_rec_put(c, "group_state", key, js, strlen(js));
+    free(key);
+    free(js);
+    return rc;
+}
+
+static void state_done(int rc, const sn_http_resp *r, void *ud)
+{
+    gfetch *f = ud;
+    sig_client *c = f->c;
+    sig_group_info *g = NULL;
+    uint8_t blob_key[32], *pkeys = NULL, gid[32];
+    sig_gstate_dec d;
+    size_t i, skipped = 0;
+
+    if (f->cancelled || sig_dead(c)) {
+        if (!f->cancelled)
+            fetch_unlink(c, f);
+        fetch_free(f);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status == 403)
+        rc = SIG_ERR_NOT_MEMBER;
+    else if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0)
+        rc = sc_group_derive(gid, blob_key, f->mk);
+    if (rc == 0) {
+        memset(&d, 0, sizeof(d));
+        d.uid = zk_uid;
+        d.pkey = zk_pkey;
+        d.arg = &f->zg;
+        d.blob_key = blob_key;
+        rc = r->body ? sig_gstate_parse(r->body, r->body_len, &d, f->pub, &g, &pkeys, &skipped)
+                     : SIG_ERR_ENVELOPE;
+    }
+    ut_wipe(blob_key, sizeof(blob_key));
+    if (rc == 0) {
+        memcpy(g->group_id, f->gid, 32);
+        if (skipped)
+            sig_logf(c, UT_LOG_WARN, "signal: %zu group member ids did not decrypt", skipped);
+        rc = store_state(c, g);
+    }
+    for (i = 0; rc == 0 && i < g->n_members; i++)
+        if (g->members[i].has_profile_key && strcmp(g->members[i].aci, c->aci) != 0)
+            (void)sig_profile_key_seen(c, g->members[i].aci, pkeys + 32 * i, 32);
+    if (pkeys)
+        ut_free_secret(pkeys, 32 * (g && g->n_members ? g->n_members : 1));
+    if (!sig_dead(c))
+        fetch_finish(f, rc, g);
+    sig_group_info_free(g);
+    sig_leave(c);
+}
+
+static void h2_closed(sn_h2 *h2, int err, void *ud)
+{
+    (void)h2;
+    (void)err;
+    (void)ud;
+}
+
+static int cred_key(char out[24], uint64_t t)
+{
+    return snprintf(out, 24, "%020" PRIu64, t) == 20 ? 0 : UT_ERR_RANGE;
+}
+
+static uint64_t today(void)
+{
+    uint64_t s = (uint64_t)ut_now_ms() / 1000;
+
+    return s - s % DAY;
+}
+
+/* Today's cached credential: 0 and *b filled, ST_ERR_NOTFOUND, ST_ERR_*. */
+static int cred_get(sig_client *c, ut_buf *b)
+{
+    char k[24];
+    int rc;
+
+    if ((rc = cred_key(k, today())) != 0)
+        return rc;
+    return sig_rec_get(c, "group_auth", k, b);
+}
+
+/* Present today's credential and send GET /v2/groups. */
+static int fetch_start(gfetch *f)
+{
+    sig_client *c = f->c;
+    sn_h2_callbacks cbs = {NULL, h2_closed};
+    sc_zk_server *sp;
+    uint8_t *pres = NULL;
+    size_t pres_len = 0, ulen;
+    char *user = NULL, *b64 = NULL, *auth = NULL, path[320];
+    ut_buf cred;
+    sn_hdr h;
+    sn_http_req req;
+    int rc;
+
+    ut_buf_init(&cred, 4096);
+    if ((rc = server_params(c, &sp)) != 0 || (rc = cred_get(c, &cred)) != 0)
+        goto out;
+    if (sc_zk_auth_present(&pres, &pres_len, sp, &f->zg, cred.data, cred.len, NULL) != 0) {
+        rc = SIG_ERR_ZK_PARAMS;
+        goto out;
+    }
+    ulen = 2 * SC_ZK_GROUP_PUBLIC_LEN + 1 + 2 * pres_len;
+    if (!(user = malloc(ulen + 1))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    hexify(user, f->pub, SC_ZK_GROUP_PUBLIC_LEN);
+    user[2 * SC_ZK_GROUP_PUBLIC_LEN] = ':';
+    hexify(user + 2 * SC_ZK_GROUP_PUBLIC_LEN + 1, pres, pres_len);
+    if ((rc = sig_b64_encode((const uint8_t *)user, ulen, &b64)) != 0)
+        goto out;
+    if (!(auth = malloc(strlen(b64) + 7))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    sprintf(auth, "Basic %s", b64);
+    if ((rc = sig_ep_path(path, sizeof(path), &c->ep[SIG_EP_STORAGE], "/v2/groups")) != 0 ||
+        (rc = sn_h2_connect(&f->h2, c->base, c->tls, c->cfg.dns, c->ep[SIG_EP_STORAGE].host,
+                            c->ep[SIG_EP_STORAGE].port, 0, &cbs, f)) != 0)
+        goto out;
+    h.name = "authorization";
+    h.value = auth;
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.path = path;
+    req.headers = &h;
+    req.n_headers = 1;
+    req.max_response = GROUP_MAX;
+    rc = sn_h2_request(f->h2, &req, state_done, f);
+out:
+    ut_buf_free_secret(&cred);
+    free(pres);
+    free(user);
+    free(b64);
+    free(auth);
+    return rc;
+}
+
+/* ---- credentials --------------------------------------------------------------- */
+
+static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
+{
+    uint8_t aci[16], pni[16];
+    json_t *a = json_object_get(j, "credentials"), *v;
+    uint64_t t0 = today();
+    size_t i, stored = 0;
+    int rc = 0;
+
+    if (!json_is_array(a))
+        return SIG_ERR_JSON;
+    if (sig_uuid_parse(aci, c->aci) != 0 || !c->pni[0] || sig_uuid_parse(pni, c->pni) != 0)
+        return SIG_ERR_STATE;
+    json_array_foreach(a, i, v) {
+        const char *b64 = NULL;
+        json_int_t t = 0;
+        uint8_t *resp = NULL, *cred = NULL;
+        size_t rn = 0, cn = 0;
+        char k[24];
+
+        if (json_unpack(v, "{s:s,s:I}", "credential", &b64, "redemptionTime", &t) != 0 || t < 0 ||
+            sig_b64_decode(b64, &resp, &rn) != 0) {
+            rc = SIG_ERR_JSON;
+            break;
+        }
+        if (sc_zk_auth_receive(&cred, &cn, sp, aci, pni, (uint64_t)t, resp, rn) != 0) {
+            free(resp);
+            rc = SIG_ERR_ZK_PARAMS; /* issued under other params than ours */
+            break;
+        }
+        free(resp);
+        if ((rc = cred_key(k, (uint64_t)t)) == 0)
+            rc = sig_rec_put(c, "group_auth", k, cred, cn);
+        ut_free_secret(cred, cn);
+        if (rc != 0)
+            break;
+        stored++;
+    }
+    if (rc == 0 && stored == 0)
+        rc = SIG_ERR_JSON;
+    /* drop the days that are over */
+    for (i = 1; rc == 0 && i <= 2 * CRED_DAYS; i++) {
+        char k[24];
+        if (cred_key(k, t0 - (uint64_t)i * DAY) == 0)
+            (void)sig_rec_del(c, "group_auth", k);
+    }
+    return rc;
+}
+
+static void cred_done(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_client *c = ud;
+    sig_groups *gs = c->groups;
+    sc_zk_server *sp = NULL;
+    json_t *j = NULL;
+    gfetch *f, *next;
+    ut_buf b;
+
+    if (gs)
+        gs->cred_pending = 0;
+    if (sig_dead(c) || !gs)
+        return;
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = r->status == 401 || r->status == 403 ? SIG_ERR_UNLINKED : SIG_ERR_HTTP;
+    if (rc == 0 && (!r->body || !(j = json_loadb((const char *)r->body, r->body_len, 0, NULL))))
+        rc = SIG_ERR_JSON;
+    if (rc == 0)
+        rc = server_params(c, &sp);
+    if (rc == 0)
+        rc = cred_store(c, sp, j);
+    json_decref(j);
+    ut_buf_init(&b, 4096);
+    if (rc == 0 && cred_get(c, &b) != 0)
+        rc = SIG_ERR_HTTP; /* the server gave none for today */
+    ut_buf_free_secret(&b);
+    if (rc != 0)
+        sig_logf(c, UT_LOG_WARN, "signal: group credentials: %s", sig_strerror(rc));
+    for (f = gs->fetches; f && !sig_dead(c); f = next) {
+        int frc = rc;
+        next = f->next;
+        if (f->h2)
+            continue;
+        if (frc == 0)
+            frc = fetch_start(f);
+        if (frc != 0)
+            fetch_finish(f, frc, NULL);
+    }
+    sig_leave(c);
+}
+
+static int cred_request(sig_client *c)
+{
+    char path[160];
+    uint64_t t0 = today();
+    int rc;
+
+    if (c->groups->cred_pending)
+        return 0;
+    snprintf(path, sizeof(path),
+             "/v1/certificate/auth/group?redemptionStartSeconds=%" PRIu64
+             "&redemptionEndSeconds=%" PRIu64,
+             t0, t0 + CRED_DAYS * DAY);
+    rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000, cred_done, c);
+    if (rc == 0)
+        c->groups->cred_pending = 1;
+    return rc;
+}
+
+int sig_group_fetch(sig_client *c, const uint8_t group_id[32])
+{
+    sig_groups *gs;
+    sc_zk_server *sp;
+    gfetch *f;
+    ut_buf b;
+    int rc, have;
+
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    if (!(gs = groups(c)))
+        return UT_ERR_NOMEM;
+    for (f = gs->fetches; f; f = f->next)
+        if (memcmp(f->gid, group_id, 32) == 0)
+            return 0;
+    if ((rc = server_params(c, &sp)) != 0)
+        return rc;
+    if (!(f = calloc(1, sizeof(*f))))
+        return UT_ERR_NOMEM;
+    f->c = c;
+    memcpy(f->gid, group_id, 32);
+    if ((rc = load_master_key(c, group_id, f->mk)) != 0 ||
+        (rc = sc_zk_group_derive(&f->zg, f->mk)) != 0) {
+        fetch_free(f);
+        return rc;
+    }
+    sc_zk_group_public(f->pub, &f->zg);
+    ut_buf_init(&b, 4096);
+    have = cred_get(c, &b) == 0;
+    ut_buf_free_secret(&b);
+    rc = have ? fetch_start(f) : cred_request(c);
+    if (rc != 0) { /* no request callback is pending */
+        sn_h2_free(f->h2);
+        fetch_free(f);
+        return rc;
+    }
+    f->next = gs->fetches;
+    gs->fetches = f;
+    return 0;
+}
+
+void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision)
+{
+    sig_group_info *g = NULL;
+    uint8_t gid[32];
+    char *key = NULL;
+    int fetch = 1, rc;
+
+    if (sc_group_derive(gid, NULL, master_key) != 0 || gid_key(&key, gid) != 0)
+        return;
+    (void)sig_rec_put(c, "group", key, master_key, 32);
+    free(key);
+    if (revision >= 0 && sig_group_info_get(c, gid, &g) == 0)
+        fetch = (int64_t)g->revision < revision;
+    sig_group_info_free(g);
+    if (fetch && (rc = sig_group_fetch(c, gid)) != 0)
+        sig_logf(c, UT_LOG_INFO, "signal: group state not fetched: %s", sig_strerror(rc));
+}
+
+void sig_groups_cancel_all(sig_client *c)
+{
+    gfetch *f;
+
+    if (!c->groups)
+        return;
+    while ((f = c->groups->fetches) != NULL) {
+        c->groups->fetches = f->next;
+        if (f->h2) {
+            sn_h2 *h2 = f->h2;
+            f->cancelled = 1; /* state_done runs from sn_h2_free and frees it */
+            sn_h2_free(h2);
+        } else {
+            fetch_free(f);
+        }
+    }
+}
+
+void sig_groups_free(sig_client *c)
+{
+    if (!c->groups)
+        return;
+    sig_groups_cancel_all(c);
+    if (c->groups->sp)
+        sc_zk_server_free(c->groups->sp);
+    free(c->groups);
+    c->groups = NULL;
+}
+
+/* ---- sending ------------------------------------------------------------------ */
+
+void sig_fanout_ref(sig_fanout *f)
+{
+    f->refs++;
+}
+
+void sig_fanout_unref(sig_fanout *f)
+{
+    if (!f || --f->refs > 0)
+        return;
+    if (f->sync)
+        ut_free_secret(f->sync, f->sync_len);
+    free(f);
+}
+
+void sig_fanout_done(sig_fanout *f, int err)
+{
+    sig_client *c = f->c;
+    sig_event ev;
+    int rc;
+
+    if (err && !f->err)
+        f->err = err;
+    if (!err)
+        f->delivered = 1;
+    if (--f->pending > 0)
+        return;
+    if (f->delivered && f->sync) {
+        rc = sig_send_content_to_self(c, f->sync, f->sync_len, f->ts);
+        if (rc != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: group sync transcript not sent: %s",
+                     sig_strerror(rc));
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_SEND_DONE;
+    ev.err = f->err;
+    ev.timestamp = f->ts;
+    ev.send_ud = f->ud;
+    sig_emit(c, &ev);
+}
+
+/* Content{SyncMessage.Sent{timestamp, message, unidentifiedStatus per
+ * recipient}} for our other devices: a group transcript has no
+ * destination, the group is in the message. */
+static int pack_group_sent(Signalservice__DataMessage *dm, const sig_group_info *g,
+                           const char *self, uint8_t **out, size_t *out_len)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
+    Signalservice__SyncMessage__Sent sent = SIGNALSERVICE__SYNC_MESSAGE__SENT__INIT;
+    Signalservice__SyncMessage__Sent__UnidentifiedDeliveryStatus *st = NULL, **stp = NULL;
+    uint8_t *bins = NULL;
+    size_t i, n = 0;
+    int rc = 0;
+
+    st = calloc(g->n_members + 1, sizeof(*st));
+    stp = calloc(g->n_members + 1, sizeof(*stp));
+    bins = calloc(g->n_members + 1, 16);
+    if (!st || !stp || !bins) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < g->n_members; i++) {
+        if (!strcmp(g->members[i].aci, self) || sig_uuid_parse(bins + 16 * n, g->members[i].aci))
+            continue;
+        signalservice__sync_message__sent__unidentified_delivery_status__init(&st[n]);
+        st[n].destinationserviceid = (char *)g->members[i].aci;
+        st[n].has_destinationserviceidbinary = 1;
+        st[n].destinationserviceidbinary.data = bins + 16 * n;
+        st[n].destinationserviceidbinary.len = 16;
+        st[n].has_unidentified = 1;
+        st[n].unidentified = 0;
+        stp[n] = &st[n];
+        n++;
+    }
+    sent.has_timestamp = 1;
+    sent.timestamp = dm->timestamp;
+    sent.message = dm;
+    sent.n_unidentifiedstatus = n;
+    sent.unidentifiedstatus = stp;
+    sm.sent = &sent;
+    ct.syncmessage = &sm;
+    *out_len = signalservice__content__get_packed_size(&ct);
+    if (!(*out = malloc(*out_len ? *out_len : 1))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    signalservice__content__pack(&ct, *out);
+out:
+    free(st);
+    free(stp);
+    free(bins);
+    return rc;
+}
+
+int sig_client_send_group_text(sig_client *c, const uint8_t group_id[32], const char *text,
+                               uint64_t ts, void *send_ud, uint64_t *timestamp_out)
+{
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    Signalservice__GroupContextV2 gc = SIGNALSERVICE__GROUP_CONTEXT_V2__INIT;
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    sig_group_info *g = NULL;
+    sig_fanout *f = NULL;
+    uint8_t mk[32], *content = NULL, *sync = NULL;
+    size_t n = 0, sn = 0, i, started = 0;
+    int rc, first_err = 0;
+
+    if (!group_id || !text)
+        return UT_ERR_INVAL;
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    if ((rc = load_master_key(c, group_id, mk)) != 0 ||
+        (rc = sig_group_info_get(c, group_id, &g)) != 0)
+        goto out;
+    gc.has_masterkey = 1;
+    gc.masterkey.data = mk;
+    gc.masterkey.len = 32;
+    gc.has_revision = 1;
+    gc.revision = g->revision;
+    dm.body = (char *)text;
+    dm.has_timestamp = 1;
+    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms();
+    dm.groupv2 = &gc;
+    if (c->has_profile_key) {
+        dm.has_profilekey = 1;
+        dm.profilekey.data = c->profile_key;
+        dm.profilekey.len = 32;
+    }
+    ct.datamessage = &dm;
+    n = signalservice__content__get_packed_size(&ct);
+    if (!(content = malloc(n ? n : 1)) || !(f = calloc(1, sizeof(*f)))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    f->refs = 1;
+    signalservice__content__pack(&ct, content);
+    if ((rc = pack_group_sent(&dm, g, c->aci, &sync, &sn)) != 0)
+        goto out;
+    for (i = 0; i < g->n_members; i++)
+        started += strcmp(g->members[i].aci, c->aci) != 0;
+    if (started == 0) {
+        /* alone in the group: only our other devices get it */
+        rc = sig_send_content(c, c->aci, sync, sn, NULL, 0, dm.timestamp, send_ud, 0);
+        goto out;
+    }
+    f->c = c;
+    f->ts = dm.timestamp;
+    f->ud = send_ud;
+    f->sync = sync;
+    f->sync_len = sn;
+    sync = NULL;
+    f->pending = started;
+    started = 0;
+    for (i = 0; i < g->n_members; i++) {
+        if (!strcmp(g->members[i].aci, c->aci))
+            continue;
+        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm.timestamp, f);
+        if (rc == 0) {
+            started++;
+        } else {
+            if (!first_err)
+                first_err = rc;
+            f->err = f->err ? f->err : rc;
+            f->pending--;
+        }
+    }
+    /* copies complete on the loop, never inside this call: pending > 0 */
+    rc = started ? 0 : first_err;
+out:
+    sig_fanout_unref(f);
+    if (rc == 0 && timestamp_out)
+        *timestamp_out = dm.timestamp;
+    if (content)
+        ut_free_secret(content, n);
+    if (sync)
+        ut_free_secret(sync, sn);
+    ut_wipe(mk, sizeof(mk));
+    sig_group_info_free(g);
+    return rc;
+}
