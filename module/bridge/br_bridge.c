@@ -40,6 +40,9 @@ void br_net_event_free(br_net_event *ev)
     }
     free(ev->atts);
     free(ev->target_author);
+    for (size_t i = 0; i < ev->n_members; i++)
+        free(ev->members[i]);
+    free(ev->members);
     free(ev);
 }
 

@@ -23,6 +23,18 @@ int br_group_is_chat(const char *chat_id)
     return chat_id && (strncmp(chat_id, "group:", 6) == 0 || strcmp(chat_id, "self") == 0);
 }
 
+/* 1 when the Signal side knows groups' members, so text can go to them. */
+static int can_send_groups(br_bridge *b)
+{
+    return b->have_net && b->net.group_info != NULL;
+}
+
+static void ask_group_info(br_bridge *b, const char *owner, const char *chat_id)
+{
+    if (strncmp(chat_id, "group:", 6) == 0 && can_send_groups(b))
+        (void)b->net.group_info(b->net.ctx, owner, chat_id);
+}
+
 /* 1 when the owner has a portal row for the chat (ready or being made). */
 static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
 {
@@ -78,6 +90,7 @@ static void on_owner_joined(void *arg, int status, json_t *body)
     (void)body;
     if (status != 200)
         ut_logf(&g->b->log, UT_LOG_WARN, "bridge: joining a group portal as its owner failed (HTTP %d)", status);
+    ask_group_info(g->b, g->owner, g->chat_id); /* title and members, if known */
     br_portal_flush(g->b, g->owner, g->chat_id);
     gp_free(g);
 }
@@ -150,6 +163,7 @@ int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
     g = gp_new(b, owner, chat_id);
     req = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "preset", "private_chat", "name", name,
                     "topic", self ? "Your Signal Note to Self: messages here reach your own Signal devices."
+                             : can_send_groups(b) ? "A Signal group."
                                   : "A Signal group. Its title and member list are not visible to this bridge; "
                                     "members appear as they write.",
                     "invite", owner, "visibility", "private");
@@ -250,6 +264,9 @@ static const char why[] =
     "sending to Signal groups is not supported yet: the group's member list is on Signal's "
     "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
     "so it cannot encrypt for the members";
+/* with group state (br_net_ops.group_info) text goes to groups, the rest not yet */
+static const char why_text_only[] =
+    "this bridge sends only text to Signal groups so far (no files, reactions, deletions or edits)";
 
 int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
                              const char *what)
@@ -257,9 +274,34 @@ int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id
     if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
         return 0;
     br_notice(b, room, "Your %s was not sent to Signal: %s. Do it from Signal on your phone.",
-              what, why);
+              what, can_send_groups(b) ? why_text_only : why);
     return 1;
 }
+
+/* ---- the group's state: title and members ------------------------------- */
+
+void br_group_info(br_bridge *b, const br_net_event *ev)
+{
+    char room[256];
+    size_t i;
+
+    /* a portal still being made asks again once its room exists */
+    if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0 ||
+        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
+        return;
+    if (ev->text && *ev->text) {
+        json_t *c = json_pack("{s:s}", "name", ev->text);
+        if (c)
+            mx_state(b->mx, b->bot, room, "m.room.name", "", c, NULL, NULL);
+        json_decref(c);
+    }
+    /* every member's ghost in the room, named from their profile */
+    for (i = 0; i < ev->n_members; i++) {
+        br_puppet_ensure(b, ev->members[i]);
+        (void)br_group_sender_ready(b, ev->owner, ev->chat_id, room, ev->members[i]);
+    }
+}
+
 
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
 {
@@ -268,7 +310,7 @@ int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
     sqlite3_stmt *st;
     char room[256] = "";
 
-    if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || can_send_groups(b))
         return 0;
     if ((st = st_db_stmt(b->db, get))) {
         sqlite3_bind_int64(st, 1, outbox_id);

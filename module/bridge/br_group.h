@@ -38,12 +38,19 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
                    const char *phone);
 
 /* Before an outbox row goes to Signal: 1 when this chat cannot send (a
- * group): the row is marked failed and the room gets a notice; 0 to send. */
+ * group while the Signal side has no group state, br_net_ops.group_info):
+ * the row is marked failed and the room gets a notice; 0 to send. */
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id);
-/* The same for the user's reaction, redaction or edit (`what`) in a
- * group's room: 1 with a notice in `room` (nothing is queued), 0 to send. */
+/* The same for the user's file, reaction, redaction or edit (`what`) in
+ * a group's room, which cannot go to groups yet: 1 with a notice in `room`
+ * (nothing is queued), 0 for other chats. */
 int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
                              const char *what);
+
+/* BR_NET_GROUP_INFO: name the group's portal after its Signal title and
+ * bring in every member's ghost (once; named from their profile). Nothing
+ * for a portal not ready yet: it asks br_net_ops.group_info when it is. */
+void br_group_info(br_bridge *b, const br_net_event *ev);
 
 /* br_guard.c: blocked chats and safety-number warnings (br_net.h).
  * br_guard_chat: a BR_NET_CHAT: remember or forget a block, and open the

@@ -38,10 +38,13 @@ typedef enum br_net_kind {
     BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts;
                              from_me: the user read sender's, on the phone */
     BR_NET_TYPING,        /* chat_id, sender, code 1 started / 0 stopped */
-    BR_NET_IDENTITY       /* chat_id ("dm:<aci>"), sender: that contact's
+    BR_NET_IDENTITY,      /* chat_id ("dm:<aci>"), sender: that contact's
                              safety number changed (a new phone, a reinstall
                              or an attack); comes before the message that
                              revealed it */
+    BR_NET_GROUP_INFO     /* chat_id (a group), text: its title ("" when
+                             none), members: the full members' ACIs but ours,
+                             code: the state's revision */
 } br_net_kind;
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */
@@ -97,6 +100,8 @@ typedef struct br_net_event {
     char *target_author; /* ACI of the message acted on */
     int64_t target_ts;   /* its Signal timestamp */
     int remove;          /* a reaction taken back */
+    char **members;      /* GROUP_INFO: n_members ACIs, owned */
+    size_t n_members;
 } br_net_event;
 
 /* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
@@ -149,6 +154,10 @@ typedef struct br_net_ops {
                 const int64_t *ts, size_t n);
     /* The user started (1) or stopped (0) typing in a chat. */
     int (*typing)(void *ctx, const char *owner, const char *chat_id, int started);
+    /* A group's known state (title, members) as GROUP_INFO, if the Signal
+     * side has one; NULL when it cannot. send_text to a group chat works
+     * only when this is set. */
+    int (*group_info)(void *ctx, const char *owner, const char *chat_id);
 } br_net_ops;
 
 #endif

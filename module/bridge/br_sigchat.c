@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "br_sigchat.h"
+#include "sig_groups.h"
 #include "ut.h"
 
 int br_sigchat_gid(const uint8_t gid[32], char *chat, size_t n)
@@ -104,4 +105,50 @@ br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct)
 br_net_event *br_sigchat_self(const char *owner)
 {
     return chat_event(owner, "self");
+}
+
+br_net_event *br_sigchat_group_info(const char *owner, const sig_group_info *g,
+                                    const char *me)
+{
+    char chat[80];
+    br_net_event *ev;
+    size_t i;
+
+    if (!g || br_sigchat_gid(g->group_id, chat, sizeof(chat)) != 0 ||
+        !(ev = chat_event(owner, chat)))
+        return NULL;
+    ev->kind = BR_NET_GROUP_INFO;
+    ev->code = (int)(g->revision & 0x7fffffff);
+    if (!(ev->text = strdup(g->title ? g->title : "")) ||
+        (g->n_members && !(ev->members = calloc(g->n_members, sizeof(*ev->members))))) {
+        br_net_event_free(ev);
+        return NULL;
+    }
+    for (i = 0; i < g->n_members; i++) {
+        if (me && strcmp(g->members[i].aci, me) == 0)
+            continue;
+        if (!(ev->members[ev->n_members] = strdup(g->members[i].aci))) {
+            br_net_event_free(ev);
+            return NULL;
+        }
+        ev->n_members++;
+    }
+    return ev;
+}
+
+int br_sigchat_parse_gid(const char *chat_id, uint8_t gid[32])
+{
+    size_t i;
+
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || strlen(chat_id) != 6 + 64)
+        return UT_ERR_INVAL;
+    for (i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(chat_id + 6 + 2 * i, "%2x", &v) != 1 ||
+            !strchr("0123456789abcdef", chat_id[6 + 2 * i]) ||
+            !strchr("0123456789abcdef", chat_id[7 + 2 * i]))
+            return UT_ERR_INVAL;
+        gid[i] = (uint8_t)v;
+    }
+    return 0;
 }

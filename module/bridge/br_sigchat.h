@@ -29,4 +29,12 @@ br_net_event *br_sigchat_group(const char *owner, const sig_group *g);
 br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct);
 br_net_event *br_sigchat_self(const char *owner);
 
+/* A group's state as BR_NET_GROUP_INFO (members without `me`, which may be
+ * NULL); NULL on no memory. */
+struct sig_group_info;
+br_net_event *br_sigchat_group_info(const char *owner, const struct sig_group_info *g,
+                                    const char *me);
+/* The 32-byte identifier of a "group:<64 hex>" chat id: 0, or UT_ERR_INVAL. */
+int br_sigchat_parse_gid(const char *chat_id, uint8_t gid[32]);
+
 #endif

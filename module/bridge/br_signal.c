@@ -22,6 +22,7 @@
 #include "br_sigchat.h"
 #include "br_sigrel.h"
 #include "sig_client.h"
+#include "sig_groups.h"
 #include "sig_err.h"
 #include "st_records.h"
 
@@ -54,6 +55,7 @@ struct br_signal {
     char *ca_file;
     char *device_name;
     char *trust_root;
+    char *zk_params;      /* zkgroup server public params (groups), or NULL */
     char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;
     /* Signal thread only: */
@@ -345,6 +347,13 @@ static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_GROUP:
         ev = br_sigchat_group(a->owner, e->group);
         break;
+    case SIG_EV_GROUP_UPDATED: /* title and members from the groups server */
+        if (e->err == 0)
+            ev = br_sigchat_group_info(a->owner, e->group_info, sig_client_aci(a->c));
+        else
+            ut_logf(&s->log, UT_LOG_WARN, "bridge: a Signal group's title and members could not be read: %s",
+                    sig_strerror(e->err));
+        break;
     default:
         break;
     }
@@ -382,6 +391,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
+    cfg.server_public_params = s->zk_params;
     cfg.cdn0_url = s->ep[0];
     cfg.cdn2_url = s->ep[1];
     cfg.cdn3_url = s->ep[2];
@@ -430,7 +440,7 @@ typedef struct op {
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
-       OP_READ, OP_TYPING };
+       OP_READ, OP_TYPING, OP_GROUP_INFO };
 enum { OP_DOWNLOAD = 100, OP_SEND_FILE };
 
 static void op_free(op *o)
@@ -485,10 +495,14 @@ static void op_run(void *arg, int cancelled)
             st_account_delete(s->db, id);
         break;
     }
-    case OP_SEND:
+    case OP_SEND: {
+        uint8_t gid[32];
         a = find(s, o->owner);
-        /* "self": Note to Self, a message to our own ACI */
+        /* "self": Note to Self, a message to our own ACI; "group:<hex>": a
+         * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
+           : br_sigchat_parse_gid(o->a1, gid) == 0
+               ? sig_client_send_group_text(a->c, gid, o->a2, 0, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
            : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
                                   o->a2, (void *)(uintptr_t)o->n, NULL);
@@ -499,6 +513,16 @@ static void op_run(void *arg, int cancelled)
             emit(s, ev);
         }
         break;
+    }
+    case OP_GROUP_INFO: {
+        uint8_t gid[32];
+        sig_group_info *g = NULL;
+        if ((a = find(s, o->owner)) && br_sigchat_parse_gid(o->a1, gid) == 0 &&
+            sig_group_info_get(a->c, gid, &g) == 0)
+            emit(s, br_sigchat_group_info(o->owner, g, sig_client_aci(a->c)));
+        sig_group_info_free(g);
+        break;
+    }
     case OP_RESOLVE: {
         contact *k;
         if ((ev = ev_new(BR_NET_RESOLVED, o->owner))) {
@@ -584,11 +608,17 @@ static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGO
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
                    uint64_t outbox_id)
 {
-    if (strcmp(chat_id, "self") == 0)
-        return post_op(ctx, OP_SEND, owner, "self", text, outbox_id);
+    if (strcmp(chat_id, "self") == 0 || strncmp(chat_id, "group:", 6) == 0)
+        return post_op(ctx, OP_SEND, owner, chat_id, text, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+}
+static int op_group_info(void *ctx, const char *owner, const char *chat_id)
+{
+    if (strncmp(chat_id, "group:", 6) != 0)
+        return UT_ERR_INVAL;
+    return post_op(ctx, OP_GROUP_INFO, owner, chat_id, NULL, 0);
 }
 static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t req)
 {
@@ -846,6 +876,7 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->ca_file = dup(cfg->signal_ca_file);
     s->device_name = dup(cfg->device_name);
     s->trust_root = dup(cfg->signal_trust_root);
+    s->zk_params = dup(cfg->signal_zk_params);
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
     {
         /* The defaults are Signal's own CDN/storage; a private server (the
@@ -889,6 +920,7 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->relate = op_relate;
     ops->read = op_read;
     ops->typing = op_typing;
+    ops->group_info = op_group_info;
     ops->shutdown = op_shutdown;
     ops->download = op_download;
     ops->send_file = op_send_file;
@@ -905,6 +937,7 @@ void br_signal_free(br_signal *s)
     free(s->ca_file);
     free(s->device_name);
     free(s->trust_root);
+    free(s->zk_params);
     for (int i = 0; i < 4; i++)
         free(s->ep[i]);
     free(s->db_path);
