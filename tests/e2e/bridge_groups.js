@@ -15,7 +15,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
-const { StorageState, EMPTY_DATA_MESSAGE, ReceiptType, Proto } = require('@signalapp/mock-server');
+const { StorageState, EMPTY_DATA_MESSAGE, EMPTY_GROUP_ACTIONS, Group, ReceiptType, Proto } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
@@ -249,9 +249,10 @@ test('a reaction the user makes in a group room gets a notice instead of vanishi
 });
 
 test('messages of a group the user blocked on the phone are not bridged', async () => {
-  const ts = Date.now();
+  // timestamps in the past: Bob's next message must not share one (Signal dedupes by sender and timestamp)
+  const ts = Date.now() - 5000;
   await sb.sendGroup('Bob', 'spam in the blocked group', { group: blocked, timestamp: ts });
-  const rts = Date.now() + 1;
+  const rts = ts + 1;
   await raw(sb.contacts.Bob, { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(rts), groupV2: blocked.toContext(),
     reaction: { emoji: '😡', remove: false, targetAuthorAci: sb.contacts.Bob.device.aci,
                 targetSentTimestamp: BigInt(ts), targetAuthorAciBinary: null } } }, rts);
@@ -303,6 +304,26 @@ test('a file the user sends to the group room gets a notice (only text goes to g
   assert.ok(!sb.received.slice(from).some((m) => (m.dataMessage?.attachments || []).length), 'no file went to Signal');
 });
 
+test('a new title on Signal renames the group room', async () => {
+  // the phone renames the group on the groups server (revision + 1) ...
+  const server = sb.mock.server;
+  const serverGroup = await server.getGroup(group.publicParams.serialize());
+  await server.modifyGroup({
+    group: serverGroup,
+    actions: { ...EMPTY_GROUP_ACTIONS, version: group.revision + 1,
+               modifyTitle: { title: group.encryptBlob({ content: { title: 'Weekend trip (Sunday)' } }) } },
+    aciCiphertext: group.encryptServiceId(sb.phone.device.aci),
+  });
+  const renamed = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+  assert.equal(renamed.revision, group.revision + 1);
+  // ... and the next group message carries the new revision
+  await sb.contacts.Bob.sendText(sb.device, 'we moved it to Sunday', { group: renamed, timestamp: Date.now() });
+  await until(() => messages(me, groupRoom().roomId).find((e) => e.getContent().body === 'we moved it to Sunday'),
+              'the message with the new revision', 60000);
+  await until(() => groupRoom().name === 'Weekend trip (Sunday)', 'the room renamed', 60000)
+    .catch((e) => { throw new Error(`${e.message}; named '${groupRoom().name}'`); });
+});
+
 test('Note to Self both ways', async () => {
   const room = roomNamed('Note to Self');
   // from the phone: a transcript whose destination is the user's own number
@@ -330,7 +351,7 @@ test('Note to Self both ways', async () => {
 });
 
 test('a restart: a group message sent meanwhile arrives once, nothing is recreated', async () => {
-  const name = 'Weekend trip';
+  const name = 'Weekend trip (Sunday)';
   const roomId = groupRoom().roomId;
   me.stopClient();
   await hs.stop();
