@@ -109,7 +109,8 @@ EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
 
 # --- groups v2: state from the groups server, sending to groups (issue #6) --
 libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
-	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c
+	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
+	module/signal/client/sig_gsend.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
 # the Group parser against the mock server's groups and libsignal (node oracle)
 check_PROGRAMS += tests/interop/gstate_tool
@@ -127,3 +128,5 @@ check_PROGRAMS += tests/unit/signal/client/test_sig_groups
 tests_unit_signal_client_test_sig_groups_SOURCES = tests/unit/signal/client/test_sig_groups.c
 tests_unit_signal_client_test_sig_groups_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_groups_LDADD = $(SIG_TEST_LIBS)
+TESTS += tests/e2e/signal-groups.js
+EXTRA_DIST += tests/e2e/signal-groups.js

@@ -43,6 +43,8 @@ struct sig_xfer {
     size_t size;
     /* upload */
     char to[SIG_UUID_STR_LEN + 1];
+    uint8_t gid[32];             /* to a group instead (is_group) */
+    int is_group;
     uint64_t blob_len;
     char *content_type, *file_name, *caption;
     char *cdn_key;
@@ -296,6 +298,8 @@ static void send_pointer(sig_xfer *x)
     dm.timestamp = x->ts;
     if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
         rc = SIG_ERR_STATE;
+    else if (x->is_group)
+        rc = sig_group_send_dm(c, x->gid, &dm, x->ud);
     else
         rc = sig_send_dm(c, x->to, &dm, x->ud);
     if (rc != 0) {
@@ -432,6 +436,13 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, send_ud, timestamp_out);
+}
+
+int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
+                     const char *path, const char *content_type, const char *caption,
+                     void *send_ud, uint64_t *timestamp_out)
+{
     Signalservice__GetUploadFormRequest rq = SIGNALSERVICE__GET_UPLOAD_FORM_REQUEST__INIT;
     uint8_t rqbuf[32];
     size_t rqlen;
@@ -451,8 +462,12 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
     x->fd = -1;
     x->ud = send_ud;
     x->ts = (uint64_t)ut_now_ms();
-    if ((rc = sig_resolve(c, to, x->to)) != 0)
+    if (group_id) {
+        memcpy(x->gid, group_id, 32);
+        x->is_group = 1;
+    } else if ((rc = sig_resolve(c, to, x->to)) != 0) {
         goto fail;
+    }
     x->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (x->fd < 0 || fstat(x->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = UT_ERR_IO;

@@ -1,8 +1,8 @@
 /* sig_groups.c - groups v2 (sig_groups.h, signal-service.md §9): group auth
  * credentials (GET /v1/certificate/auth/group, zkgroup-verified, cached
- * per day in the store), the group state from the groups server (GET
- * <storage>/v2/groups with a credential presentation), and sending to a
- * group by fanning out 1:1 DataMessages with the group's context. */
+ * per day in the store) and the group state from the groups server (GET
+ * <storage>/v2/groups with a credential presentation). Sending to a group
+ * is in sig_gsend.c. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -13,6 +13,7 @@
 #include "Groups.pb-c.h"
 #include "SignalService.pb-c.h"
 #include "sc_group.h"
+#include "sc_prim.h"
 #include "sc_zk.h"
 #include "sig_err.h"
 #include "sig_groups.h"
@@ -20,28 +21,21 @@
 #include "sig_int.h"
 #include "sn_h2.h"
 
-/* zkgroup (sc_zk.c) is written on other branches: until it is merged the
- * sc_zk_* functions are weak references, NULL at run time, and every group
- * fetch fails with SIG_ERR_ZK_PARAMS (logged as "not built in"). Remove
- * these lines once sc_zk.c is in libsbcrypto (a weak reference does not
- * pull an archive member in). */
-#pragma weak sc_zk_server_parse
-#pragma weak sc_zk_server_free
-#pragma weak sc_zk_auth_receive
-#pragma weak sc_zk_auth_present
-#pragma weak sc_zk_group_derive
-#pragma weak sc_zk_group_public
-#pragma weak sc_zk_uid_decrypt
-#pragma weak sc_zk_profile_key_decrypt
-
-/* Signal production's zkgroup ServerPublicParams, from Signal-Desktop's
- * config/production.json ("serverPublicParams"). */
+/* Signal production's zkgroup ServerPublicParams (673 bytes, the current
+ * format: libsignal 0.100's ServerPublicParams accepts it), from
+ * Signal-Desktop's config/production.json ("serverPublicParams"). Older
+ * copies of that file carry a 289-byte value of the 2022 format. */
 static const char prod_server_params[] =
     "AMhf5ywVwITZMsff/eCyudZx9JDmkkkbV6PInzG4p8x3VqVJSFiMvnvlEKWuRob/1eaIetR31IYeAbm0NdOuHH8Qi+"
-    "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg+"
-    "H3i+PEjH9DXItNEqs2sNcug37xZQDLm7X36nOoGPs54XsEGzPdEV+itQNGUFEjY6X9Uv+Acuks7NpyGvCoKxGwgKgE5"
-    "XyJ+nNKlyHHOLb6N1NuHyBrZrgtY/JYJHRooo5CEqYKBqdFnmbTVGEkCvJKxLnjwKWf+fEPoWeQFj5ObDjcKMZf2Jm2"
-    "Ae69x+ikU5gBXsRmoF94GXQ==";
+    "Rexi1wLlpzIo1gstHWBfZzy1+qHRV5A4TqPp15YzBPm0WSggW6PbSn+F4lf57VCnHF7p8SvzAA2ZZJPYJURt8X7bbg"
+    "+H3i+PEjH9DXItNEqs2sNcug37xZQDLm7X36nOoGPs54XsEGzPdEV+itQNGUFEjY6X9Uv+Acuks7NpyGvCoKxGwgKg"
+    "E5XyJ+nNKlyHHOLb6N1NuHyBrZrgtY/JYJHRooo5CEqYKBqdFnmbTVGEkCvJKxLnjwKWf+fEPoWeQFj5ObDjcKMZf2"
+    "Jm2Ae69x+ikU5gBXsRmoF94GXTLfN0/vLt98KDPnxwAQL9j5V1jGOY8jQl6MLxEs56cwXN0dqCnImzVH3TZT1cJ8SW"
+    "1BRX6qIVxEzjsSGx3yxF3suAilPMqGRp4ffyopjMD1JXiKR2RwLKzizUe5e8XyGOy9fplzhw3jVzTRyUZTRSZKkMLW"
+    "cQ/gv0E4aONNqs4P+NameAZYOD12qRkxosQQP5uux6B2nRyZ7sAV54DgFyLiRcq1FvwKw2EPQdk4HDoePrO/RNUbyN"
+    "ddnM/mMgj4FW65xCoT1LmjrIjsv/Ggdlx46ueczhMgtBunx1/w8k8V+l8LVZ8gAT6wkU5J+DPQalQguMg12Jzug3q4"
+    "TbdHiGCmD9EunCwOmsLuLJkz6EcSYXtrlDEnAM+hicw7iergYLLlMXpfTdGxJCWJmP4zqUFeTTmsmhsjGBt7NiEB/9"
+    "pFFEB3pSbf4iiUukw63Eo8Aqnf4iwob6X1QviCWuc8t0LUlT9vALgh/f2DPVOOmR0RW6bgRvc7DSF20V/omg+YBw==";
 
 #define DAY 86400u
 #define CRED_DAYS 7u
@@ -61,21 +55,10 @@ struct gfetch {
 
 struct sig_groups {
     sc_zk_server *sp;
+    char fp[17];             /* params fingerprint: prefix of cached creds */
     int sp_err;              /* parse result once tried (0 = not yet) */
     int cred_pending;        /* GET /v1/certificate/auth/group in flight */
     gfetch *fetches;         /* waiting for credentials or in flight */
-};
-
-struct sig_fanout {
-    sig_client *c;
-    int refs;
-    size_t pending;
-    int err;
-    int delivered;
-    uint64_t ts;
-    void *ud;
-    uint8_t *sync;
-    size_t sync_len;
 };
 
 static void hexify(char *out, const uint8_t *p, size_t n)
@@ -114,17 +97,20 @@ static int server_params(sig_client *c, sc_zk_server **out)
         return UT_ERR_NOMEM;
     if (gs->sp_err)
         return gs->sp_err;
-    if (!sc_zk_server_parse || !sc_zk_auth_receive || !sc_zk_auth_present ||
-        !sc_zk_group_derive || !sc_zk_group_public || !sc_zk_uid_decrypt ||
-        !sc_zk_profile_key_decrypt || !sc_zk_server_free) {
-        sig_logf(c, UT_LOG_ERROR, "signal: zkgroup is not built in: groups cannot be read");
-        return SIG_ERR_ZK_PARAMS;
-    }
     if (!gs->sp) {
+        uint8_t h[32];
+
         rc = sig_b64_decode(c->zk_params ? c->zk_params : prod_server_params, &raw, &n);
         if (rc == 0 && sc_zk_server_parse(&gs->sp, raw, n) != 0)
             rc = SIG_ERR_ZK_PARAMS;
+        /* credentials are cached per params: others never verify */
+        if (rc == 0 && (rc = sc_sha256(h, raw, n)) == 0)
+            hexify(gs->fp, h, 8);
         free(raw);
+        if (rc != 0 && gs->sp) {
+            sc_zk_server_free(gs->sp);
+            gs->sp = NULL;
+        }
         if (rc != 0) {
             gs->sp_err = rc == UT_ERR_NOMEM ? 0 : SIG_ERR_ZK_PARAMS;
             sig_logf(c, UT_LOG_ERROR,
@@ -139,7 +125,7 @@ static int server_params(sig_client *c, sc_zk_server **out)
 
 /* ---- stored group data ------------------------------------------------------- */
 
-static int load_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32])
+int sig_group_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32])
 {
     char *key = NULL;
     ut_buf b;
@@ -314,6 +300,8 @@ static int store_state(sig_client *c, const sig_group_info *g)
     return rc;
 }
 
+static void cred_clear(sig_client *c);
+
 static void state_done(int rc, const sn_http_resp *r, void *ud)
 {
     gfetch *f = ud;
@@ -330,6 +318,8 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
         return;
     }
     sig_enter(c);
+    if (rc == 0 && r->status == 401)
+        cred_clear(c); /* the credential was refused: fetch new ones next time */
     if (rc == 0 && r->status == 403)
         rc = SIG_ERR_NOT_MEMBER;
     else if (rc == 0 && r->status != 200)
@@ -370,9 +360,32 @@ static void h2_closed(sn_h2 *h2, int err, void *ud)
     (void)ud;
 }
 
-static int cred_key(char out[24], uint64_t t)
+/* "<params fingerprint>:<redemption time>" */
+static int cred_key(sig_client *c, char out[40], uint64_t t)
 {
-    return snprintf(out, 24, "%020" PRIu64, t) == 20 ? 0 : UT_ERR_RANGE;
+    if (!c->groups || !c->groups->fp[0])
+        return SIG_ERR_STATE;
+    return snprintf(out, 40, "%s:%020" PRIu64, c->groups->fp, t) == 37 ? 0 : UT_ERR_RANGE;
+}
+
+static int collect_key(void *arg, const char *key, const void *v, size_t len)
+{
+    json_t *a = arg;
+
+    (void)v;
+    (void)len;
+    return json_array_append_new(a, json_string(key)) != 0;
+}
+
+/* Forget every cached credential (new ones replace them all). */
+static void cred_clear(sig_client *c)
+{
+    json_t *a = json_array(), *v;
+    size_t i;
+
+    if (a && st_record_each(c->db, c->cfg.account, "group_auth", collect_key, a) == 0)
+        json_array_foreach(a, i, v)(void) sig_rec_del(c, "group_auth", json_string_value(v));
+    json_decref(a);
 }
 
 static uint64_t today(void)
@@ -385,10 +398,10 @@ static uint64_t today(void)
 /* Today's cached credential: 0 and *b filled, ST_ERR_NOTFOUND, ST_ERR_*. */
 static int cred_get(sig_client *c, ut_buf *b)
 {
-    char k[24];
+    char k[40];
     int rc;
 
-    if ((rc = cred_key(k, today())) != 0)
+    if ((rc = cred_key(c, k, today())) != 0)
         return rc;
     return sig_rec_get(c, "group_auth", k, b);
 }
@@ -457,7 +470,6 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
 {
     uint8_t aci[16], pni[16];
     json_t *a = json_object_get(j, "credentials"), *v;
-    uint64_t t0 = today();
     size_t i, stored = 0;
     int rc = 0;
 
@@ -465,12 +477,13 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
         return SIG_ERR_JSON;
     if (sig_uuid_parse(aci, c->aci) != 0 || !c->pni[0] || sig_uuid_parse(pni, c->pni) != 0)
         return SIG_ERR_STATE;
+    cred_clear(c);
     json_array_foreach(a, i, v) {
         const char *b64 = NULL;
         json_int_t t = 0;
         uint8_t *resp = NULL, *cred = NULL;
         size_t rn = 0, cn = 0;
-        char k[24];
+        char k[40];
 
         if (json_unpack(v, "{s:s,s:I}", "credential", &b64, "redemptionTime", &t) != 0 || t < 0 ||
             sig_b64_decode(b64, &resp, &rn) != 0) {
@@ -483,7 +496,7 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
             break;
         }
         free(resp);
-        if ((rc = cred_key(k, (uint64_t)t)) == 0)
+        if ((rc = cred_key(c, k, (uint64_t)t)) == 0)
             rc = sig_rec_put(c, "group_auth", k, cred, cn);
         ut_free_secret(cred, cn);
         if (rc != 0)
@@ -492,12 +505,8 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
     }
     if (rc == 0 && stored == 0)
         rc = SIG_ERR_JSON;
-    /* drop the days that are over */
-    for (i = 1; rc == 0 && i <= 2 * CRED_DAYS; i++) {
-        char k[24];
-        if (cred_key(k, t0 - (uint64_t)i * DAY) == 0)
-            (void)sig_rec_del(c, "group_auth", k);
-    }
+    if (rc == 0)
+        sig_logf(c, UT_LOG_INFO, "signal: group credentials received for %zu days", stored);
     return rc;
 }
 
@@ -584,7 +593,7 @@ int sig_group_fetch(sig_client *c, const uint8_t group_id[32])
         return UT_ERR_NOMEM;
     f->c = c;
     memcpy(f->gid, group_id, 32);
-    if ((rc = load_master_key(c, group_id, f->mk)) != 0 ||
+    if ((rc = sig_group_master_key(c, group_id, f->mk)) != 0 ||
         (rc = sc_zk_group_derive(&f->zg, f->mk)) != 0) {
         fetch_free(f);
         return rc;
@@ -622,6 +631,29 @@ void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revisi
         sig_logf(c, UT_LOG_INFO, "signal: group state not fetched: %s", sig_strerror(rc));
 }
 
+void sig_groups_online(sig_client *c)
+{
+    uint8_t *ids = NULL;
+    size_t n = 0, i, started = 0;
+
+    if (sig_group_list(c, &ids, &n) != 0)
+        return;
+    for (i = 0; i < n && started < 64; i++) {
+        sig_group_info *g = NULL;
+        int rc = sig_group_info_get(c, ids + 32 * i, &g);
+
+        sig_group_info_free(g);
+        if (rc != SIG_ERR_STATE)
+            continue;
+        if ((rc = sig_group_fetch(c, ids + 32 * i)) != 0) {
+            sig_logf(c, UT_LOG_INFO, "signal: group state not fetched: %s", sig_strerror(rc));
+            break;
+        }
+        started++;
+    }
+    free(ids);
+}
+
 void sig_groups_cancel_all(sig_client *c)
 {
     gfetch *f;
@@ -645,192 +677,7 @@ void sig_groups_free(sig_client *c)
     if (!c->groups)
         return;
     sig_groups_cancel_all(c);
-    if (c->groups->sp)
-        sc_zk_server_free(c->groups->sp);
+    sc_zk_server_free(c->groups->sp);
     free(c->groups);
     c->groups = NULL;
-}
-
-/* ---- sending ------------------------------------------------------------------ */
-
-void sig_fanout_ref(sig_fanout *f)
-{
-    f->refs++;
-}
-
-void sig_fanout_unref(sig_fanout *f)
-{
-    if (!f || --f->refs > 0)
-        return;
-    if (f->sync)
-        ut_free_secret(f->sync, f->sync_len);
-    free(f);
-}
-
-void sig_fanout_done(sig_fanout *f, int err)
-{
-    sig_client *c = f->c;
-    sig_event ev;
-    int rc;
-
-    if (err && !f->err)
-        f->err = err;
-    if (!err)
-        f->delivered = 1;
-    if (--f->pending > 0)
-        return;
-    if (f->delivered && f->sync) {
-        rc = sig_send_content_to_self(c, f->sync, f->sync_len, f->ts);
-        if (rc != 0)
-            sig_logf(c, UT_LOG_WARN, "signal: group sync transcript not sent: %s",
-                     sig_strerror(rc));
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.type = SIG_EV_SEND_DONE;
-    ev.err = f->err;
-    ev.timestamp = f->ts;
-    ev.send_ud = f->ud;
-    sig_emit(c, &ev);
-}
-
-/* Content{SyncMessage.Sent{timestamp, message, unidentifiedStatus per
- * recipient}} for our other devices: a group transcript has no
- * destination, the group is in the message. */
-static int pack_group_sent(Signalservice__DataMessage *dm, const sig_group_info *g,
-                           const char *self, uint8_t **out, size_t *out_len)
-{
-    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
-    Signalservice__SyncMessage__Sent sent = SIGNALSERVICE__SYNC_MESSAGE__SENT__INIT;
-    Signalservice__SyncMessage__Sent__UnidentifiedDeliveryStatus *st = NULL, **stp = NULL;
-    uint8_t *bins = NULL;
-    size_t i, n = 0;
-    int rc = 0;
-
-    st = calloc(g->n_members + 1, sizeof(*st));
-    stp = calloc(g->n_members + 1, sizeof(*stp));
-    bins = calloc(g->n_members + 1, 16);
-    if (!st || !stp || !bins) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    for (i = 0; i < g->n_members; i++) {
-        if (!strcmp(g->members[i].aci, self) || sig_uuid_parse(bins + 16 * n, g->members[i].aci))
-            continue;
-        signalservice__sync_message__sent__unidentified_delivery_status__init(&st[n]);
-        st[n].destinationserviceid = (char *)g->members[i].aci;
-        st[n].has_destinationserviceidbinary = 1;
-        st[n].destinationserviceidbinary.data = bins + 16 * n;
-        st[n].destinationserviceidbinary.len = 16;
-        st[n].has_unidentified = 1;
-        st[n].unidentified = 0;
-        stp[n] = &st[n];
-        n++;
-    }
-    sent.has_timestamp = 1;
-    sent.timestamp = dm->timestamp;
-    sent.message = dm;
-    sent.n_unidentifiedstatus = n;
-    sent.unidentifiedstatus = stp;
-    sm.sent = &sent;
-    ct.syncmessage = &sm;
-    *out_len = signalservice__content__get_packed_size(&ct);
-    if (!(*out = malloc(*out_len ? *out_len : 1))) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    signalservice__content__pack(&ct, *out);
-out:
-    free(st);
-    free(stp);
-    free(bins);
-    return rc;
-}
-
-int sig_client_send_group_text(sig_client *c, const uint8_t group_id[32], const char *text,
-                               uint64_t ts, void *send_ud, uint64_t *timestamp_out)
-{
-    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    Signalservice__GroupContextV2 gc = SIGNALSERVICE__GROUP_CONTEXT_V2__INIT;
-    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    sig_group_info *g = NULL;
-    sig_fanout *f = NULL;
-    uint8_t mk[32], *content = NULL, *sync = NULL;
-    size_t n = 0, sn = 0, i, started = 0;
-    int rc, first_err = 0;
-
-    if (!group_id || !text)
-        return UT_ERR_INVAL;
-    if (!c->linked)
-        return SIG_ERR_NOT_LINKED;
-    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
-        return SIG_ERR_STATE;
-    if ((rc = load_master_key(c, group_id, mk)) != 0 ||
-        (rc = sig_group_info_get(c, group_id, &g)) != 0)
-        goto out;
-    gc.has_masterkey = 1;
-    gc.masterkey.data = mk;
-    gc.masterkey.len = 32;
-    gc.has_revision = 1;
-    gc.revision = g->revision;
-    dm.body = (char *)text;
-    dm.has_timestamp = 1;
-    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms();
-    dm.groupv2 = &gc;
-    if (c->has_profile_key) {
-        dm.has_profilekey = 1;
-        dm.profilekey.data = c->profile_key;
-        dm.profilekey.len = 32;
-    }
-    ct.datamessage = &dm;
-    n = signalservice__content__get_packed_size(&ct);
-    if (!(content = malloc(n ? n : 1)) || !(f = calloc(1, sizeof(*f)))) {
-        rc = UT_ERR_NOMEM;
-        goto out;
-    }
-    f->refs = 1;
-    signalservice__content__pack(&ct, content);
-    if ((rc = pack_group_sent(&dm, g, c->aci, &sync, &sn)) != 0)
-        goto out;
-    for (i = 0; i < g->n_members; i++)
-        started += strcmp(g->members[i].aci, c->aci) != 0;
-    if (started == 0) {
-        /* alone in the group: only our other devices get it */
-        rc = sig_send_content(c, c->aci, sync, sn, NULL, 0, dm.timestamp, send_ud, 0);
-        goto out;
-    }
-    f->c = c;
-    f->ts = dm.timestamp;
-    f->ud = send_ud;
-    f->sync = sync;
-    f->sync_len = sn;
-    sync = NULL;
-    f->pending = started;
-    started = 0;
-    for (i = 0; i < g->n_members; i++) {
-        if (!strcmp(g->members[i].aci, c->aci))
-            continue;
-        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm.timestamp, f);
-        if (rc == 0) {
-            started++;
-        } else {
-            if (!first_err)
-                first_err = rc;
-            f->err = f->err ? f->err : rc;
-            f->pending--;
-        }
-    }
-    /* copies complete on the loop, never inside this call: pending > 0 */
-    rc = started ? 0 : first_err;
-out:
-    sig_fanout_unref(f);
-    if (rc == 0 && timestamp_out)
-        *timestamp_out = dm.timestamp;
-    if (content)
-        ut_free_secret(content, n);
-    if (sync)
-        ut_free_secret(sync, sn);
-    ut_wipe(mk, sizeof(mk));
-    sig_group_info_free(g);
-    return rc;
 }

@@ -93,4 +93,22 @@ int sig_client_send_group_text(sig_client *c, const uint8_t group_id[32],
                                const char *text, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);
 
+/* The same fan-out for the other kinds of message (arguments, checks and
+ * SIG_EV_SEND_DONE as for their 1:1 forms in sig_client.h): a reaction to
+ * the message `target_ts` of `target_author` (ACI) in the group, deleting
+ * our message `target_ts` for everyone, an edit of our message
+ * `target_ts` (the original's timestamp), and a file (uploaded once,
+ * the same pointer to every member). Added after the first API; the text
+ * call above is unchanged. */
+int sig_client_send_group_reaction(sig_client *c, const uint8_t group_id[32],
+                                   const char *emoji, int remove, const char *target_author,
+                                   uint64_t target_ts, uint64_t ts, void *send_ud);
+int sig_client_send_group_delete(sig_client *c, const uint8_t group_id[32], uint64_t target_ts,
+                                 uint64_t ts, void *send_ud);
+int sig_client_send_group_edit(sig_client *c, const uint8_t group_id[32], uint64_t target_ts,
+                               const char *text, uint64_t ts, void *send_ud);
+int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
+                               const char *content_type, const char *caption,
+                               void *send_ud, uint64_t *timestamp_out);
+
 #endif

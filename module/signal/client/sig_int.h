@@ -202,8 +202,21 @@ void sig_storage_cancel_all(sig_client *c);
  * group and fetch its state when `revision` is newer than the stored one
  * (-1: when a fetch is not already known to be current, i.e. always). */
 void sig_groups_seen(sig_client *c, const uint8_t master_key[32], int64_t revision);
+/* The stored master key of a group: 0, SIG_ERR_STATE when unknown, ST_ERR_*. */
+int sig_group_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32]);
+/* On (re)connection: fetch the groups known by master key only (e.g. from
+ * messages redelivered before the socket was up). */
+void sig_groups_online(sig_client *c);
 void sig_groups_cancel_all(sig_client *c);
 void sig_groups_free(sig_client *c);
+/* sig_gsend.c: send a DataMessage (timestamp set) to a group's members. */
+int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
+                      struct Signalservice__DataMessage *dm, void *send_ud);
+/* sig_attach.c: upload `path` and send it to `to` (ACI/E.164) or, when
+ * `group_id` is given, to that group. */
+int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
+                     const char *path, const char *content_type, const char *caption,
+                     void *send_ud, uint64_t *timestamp_out);
 /* One member's copy of a group send finished (sig_send.c calls it). */
 void sig_fanout_done(sig_fanout *f, int err);
 void sig_fanout_ref(sig_fanout *f);

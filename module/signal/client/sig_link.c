@@ -470,6 +470,7 @@ void sig_link_chat_connected(sig_client *c)
     if (!c->link_done_pending) {
         /* an ordinary (re)connection: keep the server's stock up */
         sig_cert_refresh(c);
+        sig_groups_online(c);
         check_counts(c, SIG_ID_ACI);
         if (c->has_pni)
             check_counts(c, SIG_ID_PNI);

@@ -22,7 +22,10 @@
  *                      [caption]", "download <pointer hex> <path>", "sync",
  *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit",
  *                      "groups", "group-fetch <group id>",
- *                      "send-group <group id> <text>" (id: base64 or hex)
+ *                      "send-group <group id> <text>" (id: base64 or hex),
+ *                      "sendfile-group <id> <path> [caption]",
+ *                      "react-group <id> <emoji> <author ACI> <ts>",
+ *                      "delete-group <id> <ts>", "edit-group <id> <ts> <text>"
  *   groups             list the groups known and their stored state
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
@@ -433,6 +436,41 @@ static void run_line(ctl *t, char *line)
         *text++ = '\0';
         rc = parse_group_id(id, id_s) ? UT_ERR_INVAL
                                       : sig_client_send_group_text(t->c, id, text, 0, NULL, &ts);
+        o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
+                      (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strncmp(line, "sendfile-group ", 15) || !strncmp(line, "react-group ", 12) ||
+               !strncmp(line, "delete-group ", 13) || !strncmp(line, "edit-group ", 11)) {
+        /* <verb>-group <id> <args>: split at most four words off */
+        char *w[5] = {0}, *p = line;
+        uint8_t id[32];
+        uint64_t ts = 0;
+        int k, rc = UT_ERR_INVAL;
+        for (k = 0; k < 5 && p; k++) {
+            w[k] = p;
+            if (k < 4 && (p = strchr(p, ' ')))
+                *p++ = '\0';
+        }
+        if (!w[1] || parse_group_id(id, w[1]) != 0)
+            rc = UT_ERR_INVAL;
+        else if (!strcmp(w[0], "sendfile-group") && w[2]) {
+            /* the caption is the rest of the line */
+            char *cap = w[3] ? w[3] : NULL;
+            if (cap && w[4])
+                cap[strlen(cap)] = ' ';
+            rc = sig_client_send_group_file(t->c, id, w[2], NULL, cap, NULL, &ts);
+        } else if (!strcmp(w[0], "react-group") && w[4])
+            rc = sig_client_send_group_reaction(t->c, id, w[2], 0, w[3],
+                                                strtoull(w[4], NULL, 10), 0, NULL);
+        else if (!strcmp(w[0], "delete-group") && w[2])
+            rc = sig_client_send_group_delete(t->c, id, strtoull(w[2], NULL, 10), 0, NULL);
+        else if (!strcmp(w[0], "edit-group") && w[3]) {
+            if (w[4])
+                w[3][strlen(w[3])] = ' ';
+            rc = sig_client_send_group_edit(t->c, id, strtoull(w[2], NULL, 10), w[3], 0, NULL);
+        }
         o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
                       (json_int_t)ts, "code", rc);
         if (rc)
