@@ -264,17 +264,14 @@ static const char why[] =
     "sending to Signal groups is not supported yet: the group's member list is on Signal's "
     "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
     "so it cannot encrypt for the members";
-/* with group state (br_net_ops.group_info) text goes to groups, the rest not yet */
-static const char why_text_only[] =
-    "this bridge sends only text to Signal groups so far (no files, reactions, deletions or edits)";
 
 int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
                              const char *what)
 {
-    if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || can_send_groups(b))
         return 0;
     br_notice(b, room, "Your %s was not sent to Signal: %s. Do it from Signal on your phone.",
-              what, can_send_groups(b) ? why_text_only : why);
+              what, why);
     return 1;
 }
 

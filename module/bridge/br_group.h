@@ -42,8 +42,8 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
  * the row is marked failed and the room gets a notice; 0 to send. */
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id);
 /* The same for the user's file, reaction, redaction or edit (`what`) in
- * a group's room, which cannot go to groups yet: 1 with a notice in `room`
- * (nothing is queued), 0 for other chats. */
+ * a group's room: 1 with a notice in `room` (nothing is queued), 0 to
+ * send (other chats, or the Signal side has group state). */
 int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
                              const char *what);
 

@@ -544,8 +544,14 @@ static void op_run(void *arg, int cancelled)
     case OP_RELATE: {
         void *ud = (void *)(uintptr_t)((uintptr_t)o->n | REL_UD);
         uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
+        uint8_t gid[32];
+        int group = br_sigchat_parse_gid(o->a1, gid) == 0;
         a = find(s, o->owner);
         rc = !a ? SIG_ERR_NOT_LINKED
+           : group && o->rel.kind == BR_REL_REACTION
+               ? sig_client_send_group_reaction(a->c, gid, o->a2, o->rel.remove, o->a3, target, ts, ud)
+           : group && o->rel.kind == BR_REL_DELETE ? sig_client_send_group_delete(a->c, gid, target, ts, ud)
+           : group ? sig_client_send_group_edit(a->c, gid, target, o->a2 ? o->a2 : "", ts, ud)
            : o->rel.kind == BR_REL_REACTION
                ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
@@ -634,7 +640,10 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     br_signal *s = ctx;
     op *o;
 
-    if (strncmp(chat_id, "dm:", 3) != 0 || (r->kind == BR_REL_REACTION && !r->target_author))
+    int group = strncmp(chat_id, "group:", 6) == 0;
+
+    if ((!group && strncmp(chat_id, "dm:", 3) != 0) ||
+        (r->kind == BR_REL_REACTION && !r->target_author))
         return UT_ERR_INVAL;
     if (!(o = calloc(1, sizeof(*o))))
         return UT_ERR_NOMEM;
@@ -643,7 +652,7 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     o->n = relout_id;
     o->rel = *r;
     o->owner = dup(owner);
-    o->a1 = dup(chat_id + 3);
+    o->a1 = dup(group ? chat_id : chat_id + 3); /* a group stays "group:<hex>" */
     o->a2 = dup(r->text);
     o->a3 = dup(r->target_author);
     o->rel.text = o->rel.target_author = NULL;
@@ -710,9 +719,11 @@ static void media_op_run(br_signal *s, op *o)
             emit(s, ev);
         }
     } else if (o->what == OP_SEND_FILE) {
-        rc = a ? sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4,
-                                      (void *)(uintptr_t)o->n, NULL)
-               : SIG_ERR_NOT_LINKED;
+        uint8_t gid[32];
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : br_sigchat_parse_gid(o->a1, gid) == 0
+               ? sig_client_send_group_file(a->c, gid, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -754,7 +765,9 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     br_signal *s = ctx;
     op *o;
 
-    if (strncmp(chat_id, "dm:", 3) != 0)
+    int group = strncmp(chat_id, "group:", 6) == 0;
+
+    if (!group && strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     if (!(o = calloc(1, sizeof(*o))))
         return UT_ERR_NOMEM;
@@ -762,7 +775,7 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->what = OP_SEND_FILE;
     o->n = outbox_id;
     o->owner = dup(owner);
-    o->a1 = dup(chat_id + 3);
+    o->a1 = dup(group ? chat_id : chat_id + 3);
     o->a2 = dup(path);
     o->a3 = dup(content_type);
     o->a4 = dup(caption);

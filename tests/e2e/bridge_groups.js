@@ -235,19 +235,6 @@ test('typing and read receipts of group members show in the group room', async (
   await until(() => g.getEventReadUpTo(ghost(Alice)) === ev.getId(), "Alice's read receipt in the group room", 60000);
 });
 
-test('a reaction the user makes in a group room gets a notice instead of vanishing', async () => {
-  const g = groupRoom();
-  const { ev } = await groupText('Alice', 'react from Matrix to this');
-  const from = sb.received.length;
-  await me.sendEvent(g.roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '🎉' } });
-  const notice = await until(() => messages(me, g.roomId, BOT)
-    .find((e) => /^Your reaction was not sent to Signal: this bridge sends only text to Signal groups/.test(e.getContent().body)),
-  'the notice', 30000);
-  assert.equal(notice.getContent().msgtype, 'm.notice');
-  assert.equal(dbRows("SELECT count(*) FROM br_relout WHERE chat_id LIKE 'group:%'")[0][0], 0, 'nothing queued');
-  assert.ok(!sb.received.slice(from).some((m) => m.dataMessage?.reaction), 'nothing went to Signal');
-});
-
 test('messages of a group the user blocked on the phone are not bridged', async () => {
   // timestamps in the past: Bob's next message must not share one (Signal dedupes by sender and timestamp)
   const ts = Date.now() - 5000;
@@ -289,19 +276,67 @@ test('what the user writes in the group room goes to every member, in the group'
   await groupText('Bob', 'got it, from Signal');
 });
 
-test('a file the user sends to the group room gets a notice (only text goes to groups)', async () => {
+// What a member received from the bridge after index `from`, in the group.
+function memberGot(name, from, pred) {
+  const masterKey = Buffer.from(group.toContext().masterKey);
+  return sb.received.slice(from).find((m) => m.to === name && m.dataMessage && pred(m.dataMessage) &&
+    m.dataMessage.groupV2 && Buffer.from(m.dataMessage.groupV2.masterKey).equals(masterKey));
+}
+
+test("the user's reaction, edit and deletion in the group room reach the members, in the group", async () => {
+  const { Alice } = sb.contacts;
+  const g = groupRoom();
+  // a reaction to Alice's group message
+  const { ev, ts } = await groupText('Alice', 'react from Matrix to this');
+  let from = sb.received.length;
+  await me.sendEvent(g.roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '🎉' } });
+  for (const name of ['Alice', 'Bob']) {
+    // eslint-disable-next-line no-await-in-loop
+    const m = await until(() => memberGot(name, from, (d) => d.reaction && d.reaction.emoji === '🎉'),
+                          `${name} gets the reaction`, 60000);
+    assert.equal(Number(m.dataMessage.reaction.targetSentTimestamp), ts);
+    assert.equal(m.dataMessage.reaction.targetAuthorAci, Alice.device.aci);
+  }
+  // the user's own group message, edited, then deleted
+  from = sb.received.length;
+  const { event_id: eid } = await me.sendTextMessage(g.roomId, 'lunch at noon');
+  const sent = await until(() => memberGot('Bob', from, (d) => d.body === 'lunch at noon'), 'Bob gets the text', 60000);
+  const mts = Number(sent.dataMessage.timestamp);
+  await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${eid}'`)[0]?.[0] === 1, 'sent', 30000);
+  const edited = Alice.waitForEditMessage();
+  await me.sendMessage(g.roomId, { msgtype: 'm.text', body: '* lunch at one',
+    'm.new_content': { msgtype: 'm.text', body: 'lunch at one' }, 'm.relates_to': { rel_type: 'm.replace', event_id: eid } });
+  const edit = await Promise.race([edited, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('no EditMessage for Alice')), 60000).unref())]);
+  assert.equal(Number(edit.editMessage.targetSentTimestamp), mts);
+  assert.equal(edit.editMessage.dataMessage.body, 'lunch at one');
+  assert.ok(Buffer.from(edit.editMessage.dataMessage.groupV2.masterKey).equals(Buffer.from(group.toContext().masterKey)),
+            'the edit is in the group');
+  from = sb.received.length;
+  await me.redactEvent(g.roomId, eid);
+  await until(() => memberGot('Bob', from, (d) => d.delete && Number(d.delete.targetSentTimestamp) === mts),
+              'Bob gets the delete for everyone', 60000);
+  assert.ok(!messages(me, g.roomId, BOT).some((e) => /not sent to Signal/.test(e.getContent().body)), 'no refusal notice');
+});
+
+test('a file the user sends to the group room reaches the members', async () => {
   const g = groupRoom();
   const from = sb.received.length;
+  const bytes = Buffer.from('group file bytes');
   const r = await hs.req('POST', '/_matrix/media/v3/upload?filename=g.txt',
-                         { token: me.getAccessToken(), raw: Buffer.from('group file bytes'), headers: { 'Content-Type': 'text/plain' } });
+                         { token: me.getAccessToken(), raw: bytes, headers: { 'Content-Type': 'text/plain' } });
   assert.equal(r.status, 200, r.body.toString());
-  const url = r.json.content_uri;
-  await me.sendMessage(g.roomId, { msgtype: 'm.file', body: 'g.txt', url, info: { mimetype: 'text/plain', size: 16 } });
-  const notice = await until(() => messages(me, g.roomId, BOT)
-    .find((e) => /^Your file was not sent to Signal: this bridge sends only text to Signal groups/.test(e.getContent().body)),
-  'the notice', 30000);
-  assert.equal(notice.getContent().msgtype, 'm.notice');
-  assert.ok(!sb.received.slice(from).some((m) => (m.dataMessage?.attachments || []).length), 'no file went to Signal');
+  await me.sendMessage(g.roomId, { msgtype: 'm.file', body: 'g.txt', url: r.json.content_uri,
+                                   info: { mimetype: 'text/plain', size: bytes.length } });
+  for (const name of ['Alice', 'Bob']) {
+    // eslint-disable-next-line no-await-in-loop
+    const m = await until(() => memberGot(name, from, (d) => (d.attachments || []).length === 1),
+                          `${name} gets the file in the group`, 60000);
+    const [att] = m.dataMessage.attachments;
+    assert.equal(att.fileName, 'g.txt');
+    assert.equal(att.contentType, 'text/plain');
+    assert.equal(Number(att.size), bytes.length);
+  }
 });
 
 test('a new title on Signal renames the group room', async () => {
