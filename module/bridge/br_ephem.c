@@ -274,6 +274,52 @@ void br_ephem_net_event(br_bridge *b, br_net_event *ev)
 
 /* ---- Matrix -> Signal ------------------------------------------------------ */
 
+/* In a group, Signal sends read receipts one to one, to each author:
+ * one receipt (and read sync) per member whose messages were read. */
+static void group_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
+                       const char *event_id)
+{
+    static const char sql[] =
+        "SELECT sender, ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
+        " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
+        " ORDER BY sender, ts DESC";
+    sqlite3_stmt *st = NULL;
+    int64_t ts[MAX_RECEIPTS], newest = 0;
+    char who[64] = "", dm[80];
+    size_t n = 0;
+    int more;
+
+    if (!b->have_net || !b->net.read ||
+        sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, p->read_ts);
+    do {
+        const char *sender = NULL;
+        more = sqlite3_step(st) == SQLITE_ROW;
+        if (more)
+            sender = (const char *)sqlite3_column_text(st, 0);
+        if (n && (!more || strcmp(sender, who) != 0)) { /* one author done */
+            snprintf(dm, sizeof(dm), "dm:%s", who);
+            (void)b->net.read(b->net.ctx, owner, dm, ts, n);
+            n = 0;
+        }
+        if (!more || !sender)
+            continue;
+        if (n == 0)
+            snprintf(who, sizeof(who), "%s", sender);
+        if (n < MAX_RECEIPTS)
+            ts[n++] = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_int64(st, 1) > newest)
+            newest = sqlite3_column_int64(st, 1);
+    } while (more);
+    sqlite3_finalize(st);
+    if (newest > p->read_ts)
+        p->read_ts = newest;
+}
+
 static void user_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
                       const char *event_id)
 {
@@ -281,11 +327,15 @@ static void user_read(br_bridge *b, const char *owner, const char *chat, br_psta
         "SELECT ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
         " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
         " ORDER BY ts DESC LIMIT 50"; /* MAX_RECEIPTS */
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    sqlite3_stmt *st;
     int64_t ts[MAX_RECEIPTS];
     size_t n = 0;
 
-    if (!st)
+    if (strncmp(chat, "group:", 6) == 0) {
+        group_read(b, owner, chat, p, event_id);
+        return;
+    }
+    if (!(st = st_db_stmt(b->db, sql)))
         return;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);

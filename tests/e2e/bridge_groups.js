@@ -235,6 +235,23 @@ test('typing and read receipts of group members show in the group room', async (
   await until(() => g.getEventReadUpTo(ghost(Alice)) === ev.getId(), "Alice's read receipt in the group room", 60000);
 });
 
+test('the user reads the group room: each author gets a Signal read receipt', async () => {
+  const { Alice, Bob } = sb.contacts;
+  const a = await groupText('Alice', 'read receipt for Alice');
+  const b = await groupText('Bob', 'read receipt for Bob');
+  const gotA = Alice.waitForReceipt();
+  const gotB = Bob.waitForReceipt();
+  await me.sendReadReceipt(b.ev);
+  const within = (p, what) => Promise.race([p, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`no ${what}`)), 60000).unref())]);
+  const ra = await within(gotA, "read receipt for Alice");
+  const rb = await within(gotB, "read receipt for Bob");
+  assert.equal(ra.receiptMessage.type, Proto.ReceiptMessage.Type.READ);
+  assert.ok(ra.receiptMessage.timestamp.map(Number).includes(a.ts), "Alice's receipt names her message");
+  assert.ok(!ra.receiptMessage.timestamp.map(Number).includes(b.ts), "not Bob's");
+  assert.ok(rb.receiptMessage.timestamp.map(Number).includes(b.ts), "Bob's receipt names his message");
+});
+
 test('messages of a group the user blocked on the phone are not bridged', async () => {
   // timestamps in the past: Bob's next message must not share one (Signal dedupes by sender and timestamp)
   const ts = Date.now() - 5000;
