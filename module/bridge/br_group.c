@@ -277,6 +277,39 @@ int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id
 
 /* ---- the group's state: title and members ------------------------------- */
 
+/* Ghosts of people no longer in the group leave its room. */
+static void drop_former_members(br_bridge *b, const char *room, const br_net_event *ev)
+{
+    static const char sql[] = "SELECT user_id FROM br_portal_member WHERE room_id = ?1";
+    static const char del[] = "DELETE FROM br_portal_member WHERE room_id = ?1 AND user_id = ?2";
+    sqlite3_stmt *st = NULL, *d;
+    char mxid[320];
+    size_t i;
+
+    /* not the statement cache: the loop uses cached statements */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *user = (const char *)sqlite3_column_text(st, 0);
+        int member = 0;
+
+        for (i = 0; user && !member && i < ev->n_members; i++)
+            member = br_puppet_mxid(b, ev->members[i], mxid, sizeof(mxid)) == 0 &&
+                     strcmp(mxid, user) == 0;
+        if (!user || member)
+            continue;
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a member left a Signal group; their ghost leaves its room");
+        mx_membership(b->mx, user, room, "leave", NULL, NULL, NULL, NULL);
+        if ((d = st_db_stmt(b->db, del))) {
+            sqlite3_bind_text(d, 1, room, -1, SQLITE_STATIC);
+            sqlite3_bind_text(d, 2, user, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, d);
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 void br_group_info(br_bridge *b, const br_net_event *ev)
 {
     char room[256];
@@ -297,6 +330,7 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
         br_puppet_ensure(b, ev->members[i]);
         (void)br_group_sender_ready(b, ev->owner, ev->chat_id, room, ev->members[i]);
     }
+    drop_former_members(b, room, ev);
 }
 
 

@@ -376,6 +376,26 @@ test('a new title on Signal renames the group room', async () => {
     .catch((e) => { throw new Error(`${e.message}; named '${groupRoom().name}'`); });
 });
 
+test('a member removed on Signal: their ghost leaves the group room', async () => {
+  const server = sb.mock.server;
+  const serverGroup = await server.getGroup(group.publicParams.serialize());
+  const current = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+  await server.modifyGroup({
+    group: serverGroup,
+    actions: { ...EMPTY_GROUP_ACTIONS, version: current.revision + 1,
+               deleteMembers: [{ deletedUserId: group.encryptServiceId(carol.device.aci) }] },
+    aciCiphertext: group.encryptServiceId(sb.phone.device.aci),
+  });
+  const after = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+  await sb.contacts.Alice.sendText(sb.device, 'Carol is out', { group: after, timestamp: Date.now() });
+  await until(() => messages(me, groupRoom().roomId).find((e) => e.getContent().body === 'Carol is out'),
+              'the message with the new revision', 60000);
+  await until(() => groupRoom().getMember(ghost(carol))?.membership === 'leave', "Carol's ghost leaves", 60000)
+    .catch((e) => { throw new Error(`${e.message}; membership '${groupRoom().getMember(ghost(carol))?.membership}'`); });
+  assert.equal(groupRoom().getMember(ghost(sb.contacts.Alice)).membership, 'join', 'the others stay');
+  assert.equal(groupRoom().getMember(ghost(sb.contacts.Bob)).membership, 'join');
+});
+
 test('Note to Self both ways', async () => {
   const room = roomNamed('Note to Self');
   // from the phone: a transcript whose destination is the user's own number
@@ -423,6 +443,6 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
   assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
                    [`group:${hex(group)}`, 'self']);
-  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 3,
-               'Alice, Bob and Carol joined once each');
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 2,
+               'Alice and Bob joined once each (Carol left)');
 });
