@@ -396,6 +396,24 @@ test('a member removed on Signal: their ghost leaves the group room', async () =
   assert.equal(groupRoom().getMember(ghost(sb.contacts.Bob)).membership, 'join');
 });
 
+test('unblocking the group on the phone opens its portal, and its messages are bridged from then on', async () => {
+  const state = await sb.phone.getStorageState();
+  await sb.phone.setStorageState(state.updateGroup(blocked, { blocked: false }));
+  await sb.phone.sendFetchStorage({ timestamp: Date.now() });
+  const room = await until(() => {
+    const id = portalOf(blocked);
+    const r = id && me.getRoom(id);
+    return r && r.getMyMembership() === 'join' ? r : undefined;
+  }, 'the portal of the unblocked group', 60000);
+  await until(() => room.name === 'Spam', 'its Signal title', 60000);
+  assert.deepEqual(dbRows('SELECT chat_id FROM br_blocked'), [], 'no longer blocked');
+  await sb.sendGroup('Bob', 'not spam any more', { group: blocked, timestamp: Date.now() });
+  await until(() => messages(me, room.roomId).find((e) => e.getContent().body === 'not spam any more'),
+              'a message of the unblocked group', 60000);
+  assert.ok(!messages(me, room.roomId).some((e) => e.getContent().body === 'spam in the blocked group'),
+            'what came while it was blocked stays dropped');
+});
+
 test('Note to Self both ways', async () => {
   const room = roomNamed('Note to Self');
   // from the phone: a transcript whose destination is the user's own number
@@ -442,7 +460,7 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   // the storage read at start found the same group and contact: no new portals
   assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
   assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
-                   [`group:${hex(group)}`, 'self']);
+                   [`group:${hex(group)}`, `group:${hex(blocked)}`, 'self'].sort());
   assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 2,
                'Alice and Bob joined once each (Carol left)');
 });
