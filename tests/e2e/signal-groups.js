@@ -126,6 +126,11 @@ test('a group from the phone: state fetched, text sent to every member', async (
       assert.ok(inGroup(got.dataMessage), 'delete in the group');
       assert.strictEqual(String(got.dataMessage.delete.targetSentTimestamp), String(done.timestamp));
     }
+    // typing in the group: fire and forget (the mock ignores typing), but
+    // it advances each session, so the next message proves it was readable
+    ctl.send(`typing-group ${group.id} 1`);
+    const ty = await ctl.waitFor((e) => e.event === 'typing_sent', 10000, 'typing_sent');
+    assert.strictEqual(ty.code, 0, JSON.stringify(ty));
     const file = path.join(path.dirname(db), 'topo.txt');
     fs.writeFileSync(file, 'route: 6a+, 25 m\n'.repeat(100));
     await sendAndWait(ctl, `sendfile-group ${group.id} ${file} the topo`);

@@ -22,6 +22,8 @@
  * not verify against them: wrong service / wrong config),
  * SIG_ERR_NOT_MEMBER (403 from the groups server: we are not in the group),
  * SIG_ERR_HTTP, SIG_ERR_ENVELOPE (unparsable state), transport errors.
+ * Credentials are cached per params (a config change refetches them); a
+ * 401 from the groups server drops them.
  *
  * Sending: sig_client_send_group_text fans out one 1:1 DataMessage with
  * groupV2{masterKey, revision} to every member but us (sessions, 409/410 as
@@ -79,8 +81,10 @@ int sig_group_list(sig_client *c, uint8_t **ids, size_t *n);
 int sig_group_is_member(sig_client *c, const uint8_t group_id[32], const char *aci);
 
 /* Fetch the state now (asynchronous: SIG_EV_GROUP_UPDATED follows).
- * SIG_ERR_STATE when not online or the master key is unknown; a fetch of
- * the same group already under way is not started twice (0). */
+ * SIG_ERR_STATE when not online or the master key is unknown,
+ * SIG_ERR_ZK_PARAMS at once when the configured params do not parse,
+ * SIG_ERR_NOT_LINKED; a fetch of the same group already under way is not
+ * started twice (0). */
 int sig_group_fetch(sig_client *c, const uint8_t group_id[32]);
 
 /* Send `text` to the group (see above). SIG_EV_SEND_DONE with send_ud
@@ -110,5 +114,9 @@ int sig_client_send_group_edit(sig_client *c, const uint8_t group_id[32], uint64
 int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
                                const char *content_type, const char *caption,
                                void *send_ud, uint64_t *timestamp_out);
+/* Typing started/stopped in the group (TypingMessage.groupId) to every
+ * member: fire and forget, no SIG_EV_SEND_DONE; the first error of
+ * starting the copies is returned. */
+int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int started);
 
 #endif

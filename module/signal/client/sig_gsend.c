@@ -325,3 +325,48 @@ int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const 
     return sig_send_file_to(c, NULL, group_id, path, content_type, caption, send_ud,
                             timestamp_out);
 }
+
+int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int started)
+{
+    Signalservice__TypingMessage tm = SIGNALSERVICE__TYPING_MESSAGE__INIT;
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    sig_group_info *g = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0, i;
+    int rc;
+
+    if (!group_id)
+        return UT_ERR_INVAL;
+    if (!c->linked)
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    if ((rc = sig_group_info_get(c, group_id, &g)) != 0)
+        return rc;
+    tm.has_timestamp = 1;
+    tm.timestamp = (uint64_t)ut_now_ms();
+    tm.has_action = 1;
+    tm.action = started ? 0 : 1; /* STARTED = 0, STOPPED = 1 */
+    tm.has_groupid = 1;
+    tm.groupid.data = (uint8_t *)group_id;
+    tm.groupid.len = 32;
+    ct.typingmessage = &tm;
+    len = signalservice__content__get_packed_size(&ct);
+    if (!(buf = malloc(len ? len : 1))) {
+        sig_group_info_free(g);
+        return UT_ERR_NOMEM;
+    }
+    signalservice__content__pack(&ct, buf);
+    /* fire and forget, like 1:1 typing: the first error is reported */
+    for (i = 0; i < g->n_members; i++) {
+        int r;
+        if (!strcmp(g->members[i].aci, c->aci))
+            continue;
+        r = sig_send_content(c, g->members[i].aci, buf, len, NULL, 0, tm.timestamp, NULL, 1);
+        if (r != 0 && rc == 0)
+            rc = r;
+    }
+    free(buf);
+    sig_group_info_free(g);
+    return rc;
+}

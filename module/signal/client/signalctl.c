@@ -25,7 +25,8 @@
  *                      "send-group <group id> <text>" (id: base64 or hex),
  *                      "sendfile-group <id> <path> [caption]",
  *                      "react-group <id> <emoji> <author ACI> <ts>",
- *                      "delete-group <id> <ts>", "edit-group <id> <ts> <text>"
+ *                      "delete-group <id> <ts>", "edit-group <id> <ts> <text>",
+ *                      "typing-group <id> <1|0>"
  *   groups             list the groups known and their stored state
  *   send <to> <text>   send one text message and wait for the result
  *   contacts           list contacts known from sync (JSON lines)
@@ -441,6 +442,17 @@ static void run_line(ctl *t, char *line)
         if (rc)
             json_object_set_new(o, "error", json_string(sig_strerror(rc)));
         out_json(o);
+    } else if (!strncmp(line, "typing-group ", 13)) {
+        /* typing-group <id> <1|0> */
+        char *id_s = line + 13, *on = strchr(id_s, ' ');
+        uint8_t id[32];
+        int rc;
+        if (!on)
+            return;
+        *on++ = '\0';
+        rc = parse_group_id(id, id_s) ? UT_ERR_INVAL
+                                      : sig_client_send_group_typing(t->c, id, atoi(on) != 0);
+        out_json(json_pack("{s:s,s:i}", "event", "typing_sent", "code", rc));
     } else if (!strncmp(line, "sendfile-group ", 15) || !strncmp(line, "react-group ", 12) ||
                !strncmp(line, "delete-group ", 13) || !strncmp(line, "edit-group ", 11)) {
         /* <verb>-group <id> <args>: split at most four words off */

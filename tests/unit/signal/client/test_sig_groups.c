@@ -172,6 +172,13 @@ START_TEST(test_client_store)
     ck_assert_int_eq(sig_group_fetch(c, gid), SIG_ERR_NOT_LINKED);
     ck_assert_int_eq(sig_client_send_group_text(c, gid, "hi", 0, NULL, NULL), SIG_ERR_NOT_LINKED);
     ck_assert_int_eq(sig_client_send_group_text(c, gid, NULL, 0, NULL, NULL), UT_ERR_INVAL);
+    ck_assert_int_eq(sig_client_send_group_typing(c, gid, 1), SIG_ERR_NOT_LINKED);
+    ck_assert_int_eq(sig_client_send_group_reaction(c, gid, "x", 0, "nope", 1, 0, NULL),
+                     UT_ERR_INVAL);
+    ck_assert_int_eq(sig_client_send_group_delete(c, gid, 0, 0, NULL), UT_ERR_INVAL);
+    ck_assert_int_eq(sig_client_send_group_edit(c, gid, 5, "t", 0, NULL), SIG_ERR_NOT_LINKED);
+    ck_assert_int_eq(sig_client_send_group_file(c, gid, "/nonexistent", NULL, NULL, NULL, NULL),
+                     SIG_ERR_NOT_LINKED);
     ck_assert_str_ne(sig_strerror(SIG_ERR_ZK_PARAMS), sig_strerror(SIG_ERR_NOT_MEMBER));
     ck_assert_str_eq(sig_event_name(SIG_EV_GROUP_UPDATED), "group_updated");
 
