@@ -565,16 +565,20 @@ static void op_run(void *arg, int cancelled)
         break;
     }
     case OP_READ:
-    case OP_TYPING:
+    case OP_TYPING: {
+        uint8_t gid[32];
         /* ephemeral: when not online it is simply not sent */
         if ((a = find(s, o->owner)))
             rc = o->what == OP_READ
                      ? sig_client_send_receipt(a->c, o->a1, SIG_RECEIPT_READ, o->tss, (size_t)o->n)
+                 : br_sigchat_parse_gid(o->a1, gid) == 0
+                     ? sig_client_send_group_typing(a->c, gid, o->n != 0) /* to every member */
                      : sig_client_send_typing(a->c, o->a1, o->n != 0);
         if (a && o->what == OP_READ) /* and the phone stops showing them unread */
             rc = sig_client_send_read_sync(a->c, o->a1, o->tss, (size_t)o->n);
         (void)rc;
         break;
+    }
     default:
         media_op_run(s, o);
         break;
@@ -695,6 +699,8 @@ static int op_read(void *ctx, const char *owner, const char *chat_id,
 }
 static int op_typing(void *ctx, const char *owner, const char *chat_id, int started)
 {
+    if (strncmp(chat_id, "group:", 6) == 0)
+        return post_op(ctx, OP_TYPING, owner, chat_id, NULL, started != 0);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_TYPING, owner, chat_id + 3, NULL, started != 0);

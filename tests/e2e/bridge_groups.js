@@ -252,6 +252,29 @@ test('the user reads the group room: each author gets a Signal read receipt', as
   assert.ok(rb.receiptMessage.timestamp.map(Number).includes(b.ts), "Bob's receipt names his message");
 });
 
+test('the user types in the group room: members get typing started, then stopped, in the group', async () => {
+  // the mock decrypts typing messages but keeps no queue of them: watch what Bob's device decrypts
+  const { Bob } = sb.contacts;
+  const groupId = Buffer.from(group.id, 'base64');
+  const typing = [];
+  const decrypt = Bob.decrypt;
+  Bob.decrypt = async function watched(...args) {
+    const r = await decrypt.apply(this, args);
+    const t = r && r.content && r.content.content && r.content.content.typingMessage;
+    if (t) typing.push(t);
+    return r;
+  };
+  try {
+    const inGroup = (action) => typing.some((t) => t.action === action && t.groupId && Buffer.from(t.groupId).equals(groupId));
+    await me.sendTyping(groupRoom().roomId, true, 20000);
+    await until(() => inGroup(Proto.TypingMessage.Action.STARTED), 'typing started in the group on Signal', 60000);
+    await me.sendTyping(groupRoom().roomId, false);
+    await until(() => inGroup(Proto.TypingMessage.Action.STOPPED), 'typing stopped in the group on Signal', 60000);
+  } finally {
+    Bob.decrypt = decrypt;
+  }
+});
+
 test('messages of a group the user blocked on the phone are not bridged', async () => {
   // timestamps in the past: Bob's next message must not share one (Signal dedupes by sender and timestamp)
   const ts = Date.now() - 5000;
