@@ -277,6 +277,48 @@ int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id
 
 /* ---- the group's state: title and members ------------------------------- */
 
+typedef struct name_ctx {
+    br_bridge *b;
+    char *room, *name;
+} name_ctx;
+
+static void on_name_read(void *arg, int status, json_t *body)
+{
+    name_ctx *n = arg;
+    const char *now = status == 200 ? json_string_value(json_object_get(body, "name")) : NULL;
+    json_t *c;
+
+    /* the state is read at every fetch (each start): rename only on a change */
+    if ((!now || strcmp(now, n->name) != 0) && (c = json_pack("{s:s}", "name", n->name))) {
+        mx_state(n->b->mx, n->b->bot, n->room, "m.room.name", "", c, NULL, NULL);
+        json_decref(c);
+    }
+    free(n->room);
+    free(n->name);
+    free(n);
+}
+
+/* Name the room `name` (the group's Signal title) unless it is already. */
+static void set_name(br_bridge *b, const char *room, const char *name)
+{
+    name_ctx *n = calloc(1, sizeof(*n));
+    char er[512], path[768];
+
+    if (!n || !(n->room = strdup(room)) || !(n->name = strdup(name)) ||
+        mx_path_escape(er, sizeof(er), room) != 0) {
+        if (n) {
+            free(n->room);
+            free(n->name);
+        }
+        free(n);
+        return;
+    }
+    n->b = b;
+    snprintf(path, sizeof(path), "/_matrix/client/v3/rooms/%s/state/m.room.name/", er);
+    if (mx_request(b->mx, b->bot, "GET", path, NULL, 0, on_name_read, n) != 0)
+        on_name_read(n, 0, NULL);
+}
+
 /* Ghosts of people no longer in the group leave its room. */
 static void drop_former_members(br_bridge *b, const char *room, const br_net_event *ev)
 {
@@ -319,12 +361,8 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
     if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0 ||
         br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
         return;
-    if (ev->text && *ev->text) {
-        json_t *c = json_pack("{s:s}", "name", ev->text);
-        if (c)
-            mx_state(b->mx, b->bot, room, "m.room.name", "", c, NULL, NULL);
-        json_decref(c);
-    }
+    if (ev->text && *ev->text)
+        set_name(b, room, ev->text);
     /* every member's ghost in the room, named from their profile */
     for (i = 0; i < ev->n_members; i++) {
         br_puppet_ensure(b, ev->members[i]);

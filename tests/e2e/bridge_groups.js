@@ -466,6 +466,13 @@ test('Note to Self both ways', async () => {
 test('a restart: a group message sent meanwhile arrives once, nothing is recreated', async () => {
   const name = 'Weekend trip (Sunday)';
   const roomId = groupRoom().roomId;
+  const renames = async () => {
+    const r = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=1000`,
+                           { token: me.getAccessToken() });
+    assert.equal(r.status, 200);
+    return r.json.chunk.filter((e) => e.type === 'm.room.name').length;
+  };
+  const renamesBefore = await renames();
   me.stopClient();
   await hs.stop();
   // written while the bridge is down: the mock queues it for the device
@@ -482,6 +489,9 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   assert.equal(find('group hello from Alice').length, 1, 'no duplicate of earlier messages');
   // the storage read at start found the same group and contact: no new portals
   assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
+  // the groups' state is fetched again at start: the unchanged title renames nothing
+  await sleep(2000);
+  assert.equal(await renames(), renamesBefore, 'no new m.room.name event');
   assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
                    [`group:${hex(group)}`, `group:${hex(blocked)}`, 'self'].sort());
   assert.equal(dbRows(`SELECT count(*) FROM br_portal_member WHERE room_id = '${roomId}'`)[0][0], 2,
