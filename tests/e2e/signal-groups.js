@@ -64,6 +64,13 @@ test('a group from the phone: state fetched, text sent to every member', async (
       [phone.device.aci, alice.device.aci, bob.device.aci].sort());
     for (const m of upd.members) assert.strictEqual(m.profile_key, true, JSON.stringify(m));
     assert.doesNotMatch(ctl.stderr, /Climbing/, 'the title is not logged');
+    // bob never wrote to us: his profile key came only with the group
+    // state, and it opens his profile (name 'Bob')
+    assert.ok(!ctl.events.some((e) => e.event === 'contact' && e.aci === bob.device.aci &&
+      e.has_profile_key && ctl.events.indexOf(e) < ctl.events.indexOf(upd)), 'no key for bob before');
+    const bobContact = await ctl.waitFor((e) => e.event === 'contact' && e.aci === bob.device.aci &&
+      e.name === 'Bob', 20000, "bob's profile name");
+    assert.strictEqual(bobContact.has_profile_key, true);
 
     // the stored state, listed
     ctl.send('groups');
@@ -210,21 +217,40 @@ test('the stored state follows the group: newer revisions, groups from storage',
     assert.strictEqual(upd.timer, 3600);
     assert.strictEqual(upd.title, 'Timer group');
 
-    // a group known only from the storage service is fetched too
+    // groups known only from the storage service are fetched too; more
+    // of them than the client fetches at once (4), so some wait their turn
     const group2 = await phone.createGroup({ title: 'From storage', members: [phone, bob] });
     const gid2Hex = Buffer.from(group2.id, 'base64').toString('hex');
-    await phone.setStorageState(StorageState.getEmpty().addGroup(group2, { whitelisted: true }));
+    let state = StorageState.getEmpty().addGroup(group2, { whitelisted: true });
+    const more = [];
+    for (let i = 0; i < 6; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      const g = await phone.createGroup({ title: `Crag ${i}`, members: [phone, alice, bob] });
+      more.push(g);
+      state = state.addGroup(g, { whitelisted: true });
+    }
+    await phone.setStorageState(state);
     await phone.sendFetchStorage({ timestamp: Date.now() });
     const upd2 = await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gid2Hex,
       20000, 'group_updated from storage');
     assert.strictEqual(upd2.code, undefined, JSON.stringify(upd2));
     assert.strictEqual(upd2.title, 'From storage');
     assert.deepStrictEqual(upd2.members.map((m) => m.aci).sort(), [phone.device.aci, bob.device.aci].sort());
-    // one credential request served both groups (cached per day)
+    for (const [i, g] of more.entries()) {
+      const hex = Buffer.from(g.id, 'base64').toString('hex');
+      // eslint-disable-next-line no-await-in-loop
+      const u = await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === hex,
+        20000, `group_updated for Crag ${i}`);
+      assert.strictEqual(u.code, undefined, JSON.stringify(u));
+      assert.strictEqual(u.title, `Crag ${i}`);
+      assert.strictEqual(u.members.length, 3);
+    }
+    // one credential request served every group (cached per day)
     ctl.send('groups');
     await ctl.waitFor((e) => e.event === 'groups_end', 10000, 'groups_end');
     const listed = ctl.events.filter((e) => e.event === 'group_info');
-    assert.deepStrictEqual(listed.map((e) => e.group_id).sort(), [gidHex, gid2Hex].sort());
+    assert.deepStrictEqual(listed.map((e) => e.group_id).sort(),
+      [gidHex, gid2Hex].concat(more.map((g) => Buffer.from(g.id, 'base64').toString('hex'))).sort());
     assert.strictEqual((ctl.stderr.match(/group credentials received/g) || []).length, 1, ctl.stderr);
     await ctl.stop();
     ctl = null;

@@ -164,3 +164,38 @@ test('C end to end: C receives, C presents, libsignal\'s server accepts', () => 
   assert.equal(hex(new zk.AuthCredentialPresentation(B(pres)).getPniCiphertext().serialize()),
     hex(new zk.ClientZkGroupCipher(group).encryptServiceId(s.pni).serialize()));
 });
+
+test('the mock server 27.0.0\'s own group credential code: it issues, C receives and presents, it verifies', async () => {
+  // node 20: the mock needs Promise.withResolvers before it is loaded
+  if (!Promise.withResolvers) {
+    Promise.withResolvers = function withResolvers() {
+      let resolve, reject;
+      const promise = new Promise((a, b) => { resolve = a; reject = b; });
+      return { promise, resolve, reject };
+    };
+  }
+  const { Server } = require('@signalapp/mock-server');
+  const server = new Server(); // not listening: only its credential methods are used
+  const pub = B(server.config.zkParams.publicParams, 'base64');
+  const aci = Aci.fromUuidBytes(rnd(16)), pni = Pni.fromUuidBytes(rnd(16));
+  const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
+  const creds = await server.getGroupCredentials(
+    { aci: aci.getServiceIdString(), pni: pni.getServiceIdString() }, { from: today, to: today + DAY });
+  assert.equal(creds.length, 2);
+  const group = zk.GroupSecretParams.deriveFromMasterKey(new zk.GroupMasterKey(rnd(32)));
+  const otherGroup = zk.GroupSecretParams.deriveFromMasterKey(new zk.GroupMasterKey(rnd(32)));
+  for (const { credential, redemptionTime } of creds) {
+    const resp = B(credential, 'base64');
+    const cred = c1(`RC ${hex(pub)} ${hex(aci.getRawUuidBytes())} ${hex(pni.getRawUuidBytes())} ${redemptionTime} ${hex(resp)}`);
+    assert.ok(Buffer.isBuffer(cred), `receive failed: ${JSON.stringify(cred)}`);
+    // a day it was not issued for
+    assert.equal(c1(`RC ${hex(pub)} ${hex(aci.getRawUuidBytes())} ${hex(pni.getRawUuidBytes())} ${redemptionTime + 2 * DAY} ${hex(resp)}`).err,
+      SC_ERR_ZK_VERIFY);
+    const pres = c1(`PR ${hex(pub)} ${hex(group.serialize())} ${hex(cred)} -`);
+    assert.ok(Buffer.isBuffer(pres), `present failed: ${JSON.stringify(pres)}`);
+    // the mock checks against the current time: today's and tomorrow's
+    // credentials are both within its window
+    await server.verifyGroupCredentials(group.getPublicParams().serialize(), pres);
+    await assert.rejects(async () => server.verifyGroupCredentials(otherGroup.getPublicParams().serialize(), pres));
+  }
+});

@@ -40,6 +40,7 @@ static const char prod_server_params[] =
 #define DAY 86400u
 #define CRED_DAYS 7u
 #define GROUP_MAX (4u << 20)
+#define FETCH_MAX 4 /* group state connections at once */
 
 typedef struct gfetch gfetch;
 struct gfetch {
@@ -301,6 +302,7 @@ static int store_state(sig_client *c, const sig_group_info *g)
 }
 
 static void cred_clear(sig_client *c);
+static void pump(sig_client *c, int err);
 
 static void state_done(int rc, const sn_http_resp *r, void *ud)
 {
@@ -350,6 +352,7 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
     if (!sig_dead(c))
         fetch_finish(f, rc, g);
     sig_group_info_free(g);
+    pump(c, 0); /* the next queued fetch */
     sig_leave(c);
 }
 
@@ -510,13 +513,36 @@ static int cred_store(sig_client *c, sc_zk_server *sp, json_t *j)
     return rc;
 }
 
+/* Queued fetches (no connection yet) start while fewer than FETCH_MAX
+ * run; with err, every queued one ends with it instead. Loop side only:
+ * ending a fetch emits. The scan restarts after each end, since the
+ * callback may change the list. */
+static void pump(sig_client *c, int err)
+{
+    gfetch *f;
+
+    while (!sig_dead(c) && c->groups) {
+        size_t n = 0;
+        int rc;
+
+        for (f = c->groups->fetches; f; f = f->next)
+            n += f->h2 != NULL;
+        for (f = c->groups->fetches; f && f->h2; f = f->next)
+            ;
+        if (!f || (!err && n >= FETCH_MAX))
+            return;
+        if ((rc = err) == 0 && (rc = fetch_start(f)) == 0)
+            continue;
+        fetch_finish(f, rc, NULL);
+    }
+}
+
 static void cred_done(int rc, const sn_rpc_response *r, void *ud)
 {
     sig_client *c = ud;
     sig_groups *gs = c->groups;
     sc_zk_server *sp = NULL;
     json_t *j = NULL;
-    gfetch *f, *next;
     ut_buf b;
 
     if (gs)
@@ -539,16 +565,7 @@ static void cred_done(int rc, const sn_rpc_response *r, void *ud)
     ut_buf_free_secret(&b);
     if (rc != 0)
         sig_logf(c, UT_LOG_WARN, "signal: group credentials: %s", sig_strerror(rc));
-    for (f = gs->fetches; f && !sig_dead(c); f = next) {
-        int frc = rc;
-        next = f->next;
-        if (f->h2)
-            continue;
-        if (frc == 0)
-            frc = fetch_start(f);
-        if (frc != 0)
-            fetch_finish(f, frc, NULL);
-    }
+    pump(c, rc);
     sig_leave(c);
 }
 
@@ -574,8 +591,9 @@ int sig_group_fetch(sig_client *c, const uint8_t group_id[32])
 {
     sig_groups *gs;
     sc_zk_server *sp;
-    gfetch *f;
+    gfetch *f, *g;
     ut_buf b;
+    size_t running = 0;
     int rc, have;
 
     if (!c->linked)
@@ -602,7 +620,10 @@ int sig_group_fetch(sig_client *c, const uint8_t group_id[32])
     ut_buf_init(&b, 4096);
     have = cred_get(c, &b) == 0;
     ut_buf_free_secret(&b);
-    rc = have ? fetch_start(f) : cred_request(c);
+    for (g = gs->fetches; g; g = g->next)
+        running += g->h2 != NULL;
+    /* queued (h2 NULL) until credentials arrive or a running one ends */
+    rc = !have ? cred_request(c) : running < FETCH_MAX ? fetch_start(f) : 0;
     if (rc != 0) { /* no request callback is pending */
         sn_h2_free(f->h2);
         fetch_free(f);

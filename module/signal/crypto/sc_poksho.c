@@ -63,29 +63,37 @@ static int intern(char tab[][SC_POKSHO_MAX_NAME], size_t *n, size_t max,
 int sc_poksho_add(sc_poksho *st, const char *lhs, const char *const *terms,
                   size_t n)
 {
+    size_t ns, np;
     equation e;
     int i;
 
     if (!st || !terms || n == 0 || n > SC_POKSHO_MAX_TERMS ||
         st->n_eq >= SC_POKSHO_MAX_EQUATIONS)
         return UT_ERR_INVAL;
+    /* a failed add leaves the statement as it was */
+    ns = st->n_scalars;
+    np = st->n_points;
     memset(&e, 0, sizeof(e));
     if ((i = intern(st->point, &st->n_points, SC_POKSHO_MAX_POINTS, lhs)) < 0)
-        return UT_ERR_INVAL;
+        goto fail;
     e.lhs = (uint8_t)i;
     for (size_t k = 0; k < n; k++) {
         if ((i = intern(st->scalar, &st->n_scalars, SC_POKSHO_MAX_SCALARS,
                         terms[2 * k])) < 0)
-            return UT_ERR_INVAL;
+            goto fail;
         e.scalar[k] = (uint8_t)i;
         if ((i = intern(st->point, &st->n_points, SC_POKSHO_MAX_POINTS,
                         terms[2 * k + 1])) < 0)
-            return UT_ERR_INVAL;
+            goto fail;
         e.point[k] = (uint8_t)i;
     }
     e.n = (uint8_t)n;
     st->eq[st->n_eq++] = e;
     return 0;
+fail:
+    st->n_scalars = ns;
+    st->n_points = np;
+    return UT_ERR_INVAL;
 }
 
 size_t sc_poksho_proof_len(const sc_poksho *st)

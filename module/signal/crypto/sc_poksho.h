@@ -54,7 +54,8 @@ int sc_poksho_new(sc_poksho **out) __attribute__((warn_unused_result));
 void sc_poksho_free(sc_poksho *st);
 
 /* Appends the equation lhs = sum over i < n of terms[2i] * terms[2i+1]
- * (scalar name, point name). n >= 1. Names are copied. */
+ * (scalar name, point name). n >= 1. Names are copied. On error the
+ * statement is unchanged. */
 int sc_poksho_add(sc_poksho *st, const char *lhs, const char *const *terms,
                   size_t n) __attribute__((warn_unused_result));
 

@@ -392,6 +392,12 @@ int sc_zk_auth_present(uint8_t **pres, size_t *pres_len,
     memcpy(s.a1, sc_zk_uid_a1(g), 32);
     memcpy(s.a2, sc_zk_uid_a2(g), 32);
     memcpy(s.A, sc_zk_uid_A(g), 32);
+    /* a damaged group is a format error (a key pair that does not match
+     * its A fails the proof: SC_ERR_ZK_VERIFY) */
+    if (!scalar_ok(s.a1) || !scalar_ok(s.a2) || !point_ok(s.A)) {
+        rc = SC_ERR_FORMAT;
+        goto out;
+    }
 
     if ((rc = sc_sho_init(&sho, PRESENTATION_LABEL, sizeof(PRESENTATION_LABEL) - 1)) ||
         (rc = sc_sho_absorb_and_ratchet(&sho, s.rnd, 32)) ||

@@ -231,6 +231,13 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(sc_poksho_add(f.st, "Q", t, 0), UT_ERR_INVAL);
     ck_assert_int_eq(sc_poksho_add(f.st, "", t, 1), UT_ERR_INVAL);
     ck_assert_int_eq(sc_poksho_add(f.st, "Q", empty, 1), UT_ERR_INVAL);
+    /* the failed adds left nothing behind: the proof is the same size and
+     * still proves */
+    ck_assert_uint_eq(sc_poksho_proof_len(f.st), 32 * 5);
+    ck_assert_int_eq(sc_poksho_prove(&proof, &len, f.st, f.sa, 4, f.pa, 4,
+                                     NULL, 0, rnd), 0);
+    ck_assert_int_eq(sc_poksho_verify(f.st, proof, len, f.pa, 4, NULL, 0), 0);
+    free(proof);
     sc_poksho_free(f.st);
 }
 END_TEST

@@ -238,7 +238,27 @@ START_TEST(present_known_answer)
     cred[64] |= 0x80; /* U no longer canonical */
     ck_assert_int_eq(sc_zk_auth_present(&pres2, &n2, sp, &g, cred, cn, rnd),
                      SC_ERR_FORMAT);
+    cred[64] &= 0x7f;
+    /* a damaged group: non-canonical a1, a key pair that is not its A */
+    g.b[97 + 31] |= 0xf0;
+    ck_assert_int_eq(sc_zk_auth_present(&pres2, &n2, sp, &g, cred, cn, rnd),
+                     SC_ERR_FORMAT);
+    memcpy(g.b, gb, gn);
+    g.b[161] ^= 0x01; /* sc_zk_uid_A */
+    {
+        int rc = sc_zk_auth_present(&pres2, &n2, sp, &g, cred, cn, rnd);
+        ck_assert_msg(rc == SC_ERR_FORMAT || rc == SC_ERR_ZK_VERIFY, "rc %d", rc);
+    }
+    g.b[161] ^= 0x01;
+    g.b[130] ^= 0x01; /* a2 */
+    ck_assert_int_eq(sc_zk_auth_present(&pres2, &n2, sp, &g, cred, cn, rnd),
+                     SC_ERR_ZK_VERIFY);
     ck_assert_ptr_null(pres2);
+    /* intact again: the same bytes as before */
+    g.b[130] ^= 0x01;
+    ck_assert_int_eq(sc_zk_auth_present(&pres2, &n2, sp, &g, cred, cn, rnd), 0);
+    ck_assert_mem_eq(pres2, want, n2);
+    free(pres2);
     free(pres);
     free(cred);
     free(gb);

@@ -326,6 +326,27 @@ START_TEST(uid_round_trip_and_rejects)
         int rc = sc_zk_uid_decrypt(back, &kind, &g, bad, 65);
         ck_assert_msg(rc == SC_ERR_FORMAT || rc == SC_ERR_ZK_VERIFY, "bit %d: %d", i, rc);
     }
+    /* non-canonical encodings: s = p (zero), s = p + 2, odd s, bit 255 */
+    {
+        static const uint8_t bad_s[4][32] = {
+            {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+            {0xef, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+            {1},
+            {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80},
+        };
+        uint8_t pk[32];
+        for (int i = 0; i < 4; i++) {
+            memcpy(bad, ct, 65);
+            memcpy(bad + 33, bad_s[i], 32);
+            ck_assert_int_eq(sc_zk_uid_decrypt(back, &kind, &g, bad, 65), SC_ERR_FORMAT);
+            memcpy(bad, ct, 65);
+            memcpy(bad + 1, bad_s[i], 32);
+            ck_assert_int_eq(sc_zk_uid_decrypt(back, &kind, &g, bad, 65), SC_ERR_FORMAT);
+            ck_assert_int_eq(sc_zk_profile_key_decrypt(pk, &g, bad, 65, uuid), SC_ERR_FORMAT);
+        }
+    }
     /* valid points, wrong content: E_A2 replaced, E_A1 swapped */
     memcpy(bad, ct, 65);
     crypto_core_ristretto255_random(bad + 33);
