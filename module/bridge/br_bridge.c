@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
 
@@ -39,6 +40,9 @@ void br_net_event_free(br_net_event *ev)
     }
     free(ev->atts);
     free(ev->target_author);
+    for (size_t i = 0; i < ev->n_members; i++)
+        free(ev->members[i]);
+    free(ev->members);
     free(ev);
 }
 
@@ -241,7 +245,15 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     }
     if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
         br_media_online(b, ev->owner); /* files that waited for Signal */
+    if (br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
+        br_net_event_free(ev);
+        return;
+    }
     switch (ev->kind) {
+    case BR_NET_IDENTITY:
+        br_guard_identity(b, ev);
+        br_net_event_free(ev);
+        break;
     case BR_NET_LINK_URL:
     case BR_NET_LINKED:
     case BR_NET_LINK_FAILED:

@@ -185,13 +185,15 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
             rc = set_str(&c->signal_ca_file, x, "signal.ca_file", 0, err, errlen);
         else if (strcmp(key, "trust_root") == 0)
             rc = set_str(&c->signal_trust_root, x, "signal.trust_root", 0, err, errlen);
+        else if (strcmp(key, "server_public_params") == 0)
+            rc = set_str(&c->signal_zk_params, x, "signal.server_public_params", 0, err, errlen);
         else if (strcmp(key, "device_name") == 0) {
             rc = set_str(&c->device_name, x, "signal.device_name", 0, err, errlen);
             if (!rc && strlen(c->device_name) > 50)
                 return fail(err, errlen, "config.signal.device_name: at most 50 characters");
         } else
             return fail(err, errlen,
-                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, device_name)",
+                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, device_name)",
                         key);
         if (rc)
             return rc;
@@ -344,6 +346,7 @@ void br_config_free(br_config *c)
     free(c->signal_storage);
     free(c->signal_ca_file);
     free(c->signal_trust_root);
+    free(c->signal_zk_params);
     free(c->device_name);
     memset(c, 0, sizeof(*c));
 }

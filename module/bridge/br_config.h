@@ -15,7 +15,9 @@
  *   double_puppet: true                     # send as the real user where the host allows
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
- *            device_name: "signalbridge"}
+ *            server_public_params, device_name: "signalbridge"}
+ *   (server_public_params: the service's zkgroup public params, base64, for
+ *   group titles and members; default Signal production's)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -55,6 +57,8 @@ typedef struct br_config {
     char *signal_storage;
     char *signal_ca_file;   /* NULL: the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
+    char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
+                                the Signal client's production default */
     char *device_name;
 } br_config;
 

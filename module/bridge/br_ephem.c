@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
 
@@ -80,35 +81,6 @@ void br_ephem_free(br_bridge *b)
     }
 }
 
-static int puppet_of(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    char lp[128];
-
-    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
-        return UT_ERR_RANGE;
-    return mx_user_id(b->mx, lp, out, n);
-}
-
-static int room_of(br_bridge *b, const char *owner, const char *chat_id,
-                   char *room, size_t n)
-{
-    static const char sql[] = "SELECT room_id FROM br_portal WHERE owner_mxid = ?1"
-                              " AND chat_id = ?2 AND room_id IS NOT NULL";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
-}
-
 /* ---- Signal -> Matrix ------------------------------------------------------ */
 
 /* The user read these on the phone: mark them read as the user (double
@@ -123,7 +95,7 @@ static void on_phone_read(br_bridge *b, br_net_event *ev)
     br_pstate *p;
 
     if (!b->cfg.double_puppet || !ev->chat_id || !ev->sender ||
-        !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) || !(st = st_db_stmt(b->db, sql)))
+        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1 || !(st = st_db_stmt(b->db, sql)))
         return;
     sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
@@ -188,7 +160,7 @@ static int apply_receipt(br_bridge *b, const char *owner, const char *chat, cons
     br_login *l = br_login_get(b, owner, 0);
     char as[320], event[256];
 
-    if (!l || !l->aci || puppet_of(b, from, as, sizeof(as)) != 0)
+    if (!l || !l->aci || br_puppet_mxid(b, from, as, sizeof(as)) != 0)
         return 1;
     if (!latest_mine(b, owner, chat, l->aci, ts, 1, event, sizeof(event))) {
         if (!last_try && sends_pending(b, owner, chat))
@@ -222,12 +194,42 @@ static void on_receipt_timer(void *arg)
         b->ephem_timer = b->host->timer_add(b->host->host, RECEIPT_RETRY_MS, on_receipt_timer, b);
 }
 
+/* A member's receipt for the user's message in a group: Signal sends
+ * receipts one to one, so the group is the one the message was in. 1 when
+ * it was a group's (handled), 0 to treat it as the DM's. */
+static int group_receipt(br_bridge *b, br_net_event *ev)
+{
+    static const char sql[] = "SELECT chat_id FROM br_msgmap WHERE owner_mxid = ?1 AND author = ?2"
+                              " AND ts = ?3 AND chat_id LIKE 'group:%' LIMIT 1";
+    br_login *l = br_login_get(b, ev->owner, 0);
+    char chat[256] = "", room[256];
+    sqlite3_stmt *st;
+
+    if (!l || !l->aci || !(st = st_db_stmt(b->db, sql)))
+        return 0;
+    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, l->aci, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ev->ts);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(chat, sizeof(chat), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (!*chat)
+        return 0;
+    /* a member who never wrote is brought in; that receipt itself is lost */
+    if (br_portal_room(b, ev->owner, chat, room, sizeof(room)) == 1 &&
+        br_group_sender_ready(b, ev->owner, chat, room, ev->sender))
+        apply_receipt(b, ev->owner, chat, room, ev->sender, ev->ts, 1);
+    return 1;
+}
+
 static void on_receipt(br_bridge *b, br_net_event *ev)
 {
     char room[256];
     br_pstate *p;
 
-    if (!ev->chat_id || !ev->sender || !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) ||
+    if (!ev->chat_id || !ev->sender || group_receipt(b, ev))
+        return;
+    if (!ev->chat_id || !ev->sender || br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1 ||
         apply_receipt(b, ev->owner, ev->chat_id, room, ev->sender, ev->ts, 0) || !(p = pstate(b, room)))
         return;
     if (p->wait_from && p->wait_ts >= ev->ts)
@@ -249,8 +251,12 @@ static void on_typing(br_bridge *b, br_net_event *ev)
 {
     char room[256], as[320];
 
-    if (!ev->chat_id || !ev->sender || !room_of(b, ev->owner, ev->chat_id, room, sizeof(room)) ||
-        puppet_of(b, ev->sender, as, sizeof(as)) != 0)
+    if (!ev->chat_id || !ev->sender || br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1 ||
+        br_puppet_mxid(b, ev->sender, as, sizeof(as)) != 0)
+        return;
+    /* in a group, a member who never wrote joins first (this notice is lost) */
+    if (strncmp(ev->chat_id, "group:", 6) == 0 &&
+        !br_group_sender_ready(b, ev->owner, ev->chat_id, room, ev->sender))
         return;
     mx_typing(b->mx, as, room, ev->code != 0, TYPING_TIMEOUT_MS, NULL, NULL);
 }
@@ -268,6 +274,52 @@ void br_ephem_net_event(br_bridge *b, br_net_event *ev)
 
 /* ---- Matrix -> Signal ------------------------------------------------------ */
 
+/* In a group, Signal sends read receipts one to one, to each author:
+ * one receipt (and read sync) per member whose messages were read. */
+static void group_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
+                       const char *event_id)
+{
+    static const char sql[] =
+        "SELECT sender, ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
+        " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
+        " ORDER BY sender, ts DESC";
+    sqlite3_stmt *st = NULL;
+    int64_t ts[MAX_RECEIPTS], newest = 0;
+    char who[64] = "", dm[80];
+    size_t n = 0;
+    int more;
+
+    if (!b->have_net || !b->net.read ||
+        sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, chat, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, p->read_ts);
+    do {
+        const char *sender = NULL;
+        more = sqlite3_step(st) == SQLITE_ROW;
+        if (more)
+            sender = (const char *)sqlite3_column_text(st, 0);
+        if (n && (!more || strcmp(sender, who) != 0)) { /* one author done */
+            snprintf(dm, sizeof(dm), "dm:%s", who);
+            (void)b->net.read(b->net.ctx, owner, dm, ts, n);
+            n = 0;
+        }
+        if (!more || !sender)
+            continue;
+        if (n == 0)
+            snprintf(who, sizeof(who), "%s", sender);
+        if (n < MAX_RECEIPTS)
+            ts[n++] = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_int64(st, 1) > newest)
+            newest = sqlite3_column_int64(st, 1);
+    } while (more);
+    sqlite3_finalize(st);
+    if (newest > p->read_ts)
+        p->read_ts = newest;
+}
+
 static void user_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
                       const char *event_id)
 {
@@ -275,11 +327,15 @@ static void user_read(br_bridge *b, const char *owner, const char *chat, br_psta
         "SELECT ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
         " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
         " ORDER BY ts DESC LIMIT 50"; /* MAX_RECEIPTS */
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    sqlite3_stmt *st;
     int64_t ts[MAX_RECEIPTS];
     size_t n = 0;
 
-    if (!st)
+    if (strncmp(chat, "group:", 6) == 0) {
+        group_read(b, owner, chat, p, event_id);
+        return;
+    }
+    if (!(st = st_db_stmt(b->db, sql)))
         return;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);

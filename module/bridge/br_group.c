@@ -23,6 +23,18 @@ int br_group_is_chat(const char *chat_id)
     return chat_id && (strncmp(chat_id, "group:", 6) == 0 || strcmp(chat_id, "self") == 0);
 }
 
+/* 1 when the Signal side knows groups' members, so text can go to them. */
+static int can_send_groups(br_bridge *b)
+{
+    return b->have_net && b->net.group_info != NULL;
+}
+
+static void ask_group_info(br_bridge *b, const char *owner, const char *chat_id)
+{
+    if (strncmp(chat_id, "group:", 6) == 0 && can_send_groups(b))
+        (void)b->net.group_info(b->net.ctx, owner, chat_id);
+}
+
 /* 1 when the owner has a portal row for the chat (ready or being made). */
 static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
 {
@@ -78,6 +90,7 @@ static void on_owner_joined(void *arg, int status, json_t *body)
     (void)body;
     if (status != 200)
         ut_logf(&g->b->log, UT_LOG_WARN, "bridge: joining a group portal as its owner failed (HTTP %d)", status);
+    ask_group_info(g->b, g->owner, g->chat_id); /* title and members, if known */
     br_portal_flush(g->b, g->owner, g->chat_id);
     gp_free(g);
 }
@@ -150,6 +163,7 @@ int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
     g = gp_new(b, owner, chat_id);
     req = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "preset", "private_chat", "name", name,
                     "topic", self ? "Your Signal Note to Self: messages here reach your own Signal devices."
+                             : can_send_groups(b) ? "A Signal group."
                                   : "A Signal group. Its title and member list are not visible to this bridge; "
                                     "members appear as they write.",
                     "invite", owner, "visibility", "private");
@@ -246,18 +260,126 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
 
 /* ---- Matrix -> Signal in a group ---------------------------------------- */
 
+static const char why[] =
+    "sending to Signal groups is not supported yet: the group's member list is on Signal's "
+    "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
+    "so it cannot encrypt for the members";
+
+int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
+                             const char *what)
+{
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || can_send_groups(b))
+        return 0;
+    br_notice(b, room, "Your %s was not sent to Signal: %s. Do it from Signal on your phone.",
+              what, why);
+    return 1;
+}
+
+/* ---- the group's state: title and members ------------------------------- */
+
+typedef struct name_ctx {
+    br_bridge *b;
+    char *room, *name;
+} name_ctx;
+
+static void on_name_read(void *arg, int status, json_t *body)
+{
+    name_ctx *n = arg;
+    const char *now = status == 200 ? json_string_value(json_object_get(body, "name")) : NULL;
+    json_t *c;
+
+    /* the state is read at every fetch (each start): rename only on a change */
+    if ((!now || strcmp(now, n->name) != 0) && (c = json_pack("{s:s}", "name", n->name))) {
+        mx_state(n->b->mx, n->b->bot, n->room, "m.room.name", "", c, NULL, NULL);
+        json_decref(c);
+    }
+    free(n->room);
+    free(n->name);
+    free(n);
+}
+
+/* Name the room `name` (the group's Signal title) unless it is already. */
+static void set_name(br_bridge *b, const char *room, const char *name)
+{
+    name_ctx *n = calloc(1, sizeof(*n));
+    char er[512], path[768];
+
+    if (!n || !(n->room = strdup(room)) || !(n->name = strdup(name)) ||
+        mx_path_escape(er, sizeof(er), room) != 0) {
+        if (n) {
+            free(n->room);
+            free(n->name);
+        }
+        free(n);
+        return;
+    }
+    n->b = b;
+    snprintf(path, sizeof(path), "/_matrix/client/v3/rooms/%s/state/m.room.name/", er);
+    if (mx_request(b->mx, b->bot, "GET", path, NULL, 0, on_name_read, n) != 0)
+        on_name_read(n, 0, NULL);
+}
+
+/* Ghosts of people no longer in the group leave its room. */
+static void drop_former_members(br_bridge *b, const char *room, const br_net_event *ev)
+{
+    static const char sql[] = "SELECT user_id FROM br_portal_member WHERE room_id = ?1";
+    static const char del[] = "DELETE FROM br_portal_member WHERE room_id = ?1 AND user_id = ?2";
+    sqlite3_stmt *st = NULL, *d;
+    char mxid[320];
+    size_t i;
+
+    /* not the statement cache: the loop uses cached statements */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *user = (const char *)sqlite3_column_text(st, 0);
+        int member = 0;
+
+        for (i = 0; user && !member && i < ev->n_members; i++)
+            member = br_puppet_mxid(b, ev->members[i], mxid, sizeof(mxid)) == 0 &&
+                     strcmp(mxid, user) == 0;
+        if (!user || member)
+            continue;
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a member left a Signal group; their ghost leaves its room");
+        mx_membership(b->mx, user, room, "leave", NULL, NULL, NULL, NULL);
+        if ((d = st_db_stmt(b->db, del))) {
+            sqlite3_bind_text(d, 1, room, -1, SQLITE_STATIC);
+            sqlite3_bind_text(d, 2, user, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, d);
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+void br_group_info(br_bridge *b, const br_net_event *ev)
+{
+    char room[256];
+    size_t i;
+
+    /* a portal still being made asks again once its room exists */
+    if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0 ||
+        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
+        return;
+    if (ev->text && *ev->text)
+        set_name(b, room, ev->text);
+    /* every member's ghost in the room, named from their profile */
+    for (i = 0; i < ev->n_members; i++) {
+        br_puppet_ensure(b, ev->members[i]);
+        (void)br_group_sender_ready(b, ev->owner, ev->chat_id, room, ev->members[i]);
+    }
+    drop_former_members(b, room, ev);
+}
+
+
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
 {
     static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
     static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
-    static const char why[] =
-        "sending to Signal groups is not supported yet: the group's member list is on Signal's "
-        "group server, which this bridge cannot read (it needs zero-knowledge group credentials), "
-        "so it cannot encrypt for the members";
     sqlite3_stmt *st;
     char room[256] = "";
 
-    if (!chat_id || strncmp(chat_id, "group:", 6) != 0)
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || can_send_groups(b))
         return 0;
     if ((st = st_db_stmt(b->db, get))) {
         sqlite3_bind_int64(st, 1, outbox_id);

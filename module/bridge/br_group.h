@@ -38,8 +38,31 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
                    const char *phone);
 
 /* Before an outbox row goes to Signal: 1 when this chat cannot send (a
- * group): the row is marked failed and the room gets a notice; 0 to send. */
+ * group while the Signal side has no group state, br_net_ops.group_info):
+ * the row is marked failed and the room gets a notice; 0 to send. */
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id);
+/* The same for the user's file, reaction, redaction or edit (`what`) in
+ * a group's room: 1 with a notice in `room` (nothing is queued), 0 to
+ * send (other chats, or the Signal side has group state). */
+int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id,
+                             const char *what);
+
+/* BR_NET_GROUP_INFO: name the group's portal after its Signal title and
+ * bring in every member's ghost (once; named from their profile). Nothing
+ * for a portal not ready yet: it asks br_net_ops.group_info when it is. */
+void br_group_info(br_bridge *b, const br_net_event *ev);
+
+/* br_guard.c: blocked chats and safety-number warnings (br_net.h).
+ * br_guard_chat: a BR_NET_CHAT: remember or forget a block, and open the
+ * portal of a chat that is not blocked. br_guard_drop: 1 when `ev` (a
+ * message, relation or typing) belongs to a blocked chat: it is confirmed
+ * to the Signal side and must be dropped. br_guard_identity: a
+ * BR_NET_IDENTITY: one notice in the contact's DM portal (none without a
+ * portal). br_guard_blocked: 1 when the user blocked the chat. */
+void br_guard_chat(br_bridge *b, const br_net_event *ev);
+int br_guard_drop(br_bridge *b, const br_net_event *ev);
+void br_guard_identity(br_bridge *b, const br_net_event *ev);
+int br_guard_blocked(br_bridge *b, const char *owner, const char *chat_id);
 
 /* br_portal.c: bridge what br_inbox holds for a chat (not yet bridged). */
 void br_portal_flush(br_bridge *b, const char *owner, const char *chat_id);

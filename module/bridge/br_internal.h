@@ -85,6 +85,8 @@ long br_usage_count(br_bridge *b);
 int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
                    char *room, size_t n);
 int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
+/* Make sure a Signal user's ghost exists, with its display name. */
+void br_puppet_ensure(br_bridge *b, const char *aci);
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
                           int64_t ts);
 

@@ -28,15 +28,27 @@ typedef enum br_net_kind {
                              or BR_NET_ERR_*, text: the reason */
     BR_NET_CHAT,          /* chat_id: a chat known from the phone (storage,
                              sync) or Note to Self: open its portal if there
-                             is none; phone: the contact's number if known */
+                             is none; phone: the contact's number if known;
+                             code BR_NET_CHAT_BLOCKED: blocked, drop its
+                             messages (0: not, or no longer, blocked) */
     BR_NET_RELATION,      /* a reaction/delete/edit in a chat: chat_id, sender,
                              from_me, ts, durable_id, rel, target_author,
                              target_ts, text (emoji or new body), remove */
     BR_NET_RELATE_RESULT, /* outbox_id of a relate op, code, ts */
     BR_NET_RECEIPT,       /* chat_id, sender read our messages up to ts;
                              from_me: the user read sender's, on the phone */
-    BR_NET_TYPING         /* chat_id, sender, code 1 started / 0 stopped */
+    BR_NET_TYPING,        /* chat_id, sender, code 1 started / 0 stopped */
+    BR_NET_IDENTITY,      /* chat_id ("dm:<aci>"), sender: that contact's
+                             safety number changed (a new phone, a reinstall
+                             or an attack); comes before the message that
+                             revealed it */
+    BR_NET_GROUP_INFO     /* chat_id (a group), text: its title ("" when
+                             none), members: the full members' ACIs but ours,
+                             code: the state's revision */
 } br_net_kind;
+
+/* BR_NET_CHAT code: the user blocked this chat on the phone. */
+enum { BR_NET_CHAT_BLOCKED = 1 };
 
 /* What a relation does (BR_NET_RELATION, br_net_ops.relate). */
 enum { BR_REL_REACTION = 1, BR_REL_DELETE = 2, BR_REL_EDIT = 3 };
@@ -88,6 +100,8 @@ typedef struct br_net_event {
     char *target_author; /* ACI of the message acted on */
     int64_t target_ts;   /* its Signal timestamp */
     int remove;          /* a reaction taken back */
+    char **members;      /* GROUP_INFO: n_members ACIs, owned */
+    size_t n_members;
 } br_net_event;
 
 /* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
@@ -140,6 +154,10 @@ typedef struct br_net_ops {
                 const int64_t *ts, size_t n);
     /* The user started (1) or stopped (0) typing in a chat. */
     int (*typing)(void *ctx, const char *owner, const char *chat_id, int started);
+    /* A group's known state (title, members) as GROUP_INFO, if the Signal
+     * side has one; NULL when it cannot. send_text to a group chat works
+     * only when this is set. */
+    int (*group_info)(void *ctx, const char *owner, const char *chat_id);
 } br_net_ops;
 
 #endif

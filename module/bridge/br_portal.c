@@ -698,6 +698,8 @@ void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         return;
     }
     if (br_media_is_file_msgtype(ev->msgtype)) {
+        if (br_group_refuse_relation(b, ev->room_id, chat_id, "file"))
+            return;
         l->last_activity_ms = ut_now_ms();
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
@@ -766,7 +768,10 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev)
         on_decrypt_failed(b, ev);
         break;
     case BR_NET_CHAT:
-        br_group_open(b, ev->owner, ev->chat_id, ev->phone);
+        br_guard_chat(b, ev); /* opens it unless blocked */
+        break;
+    case BR_NET_GROUP_INFO:
+        br_group_info(b, ev);
         break;
     default:
         break;
@@ -809,6 +814,11 @@ int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
 int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
 {
     return puppet_mxid(b, aci, out, n);
+}
+
+void br_puppet_ensure(br_bridge *b, const char *aci)
+{
+    ensure_puppet(b, aci, NULL, NULL);
 }
 
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
 
@@ -56,26 +57,6 @@ static const char *col(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-static int room_of(br_bridge *b, const char *owner, const char *chat_id,
-                   char *room, size_t n)
-{
-    static const char sql[] = "SELECT room_id FROM br_portal WHERE owner_mxid = ?1"
-                              " AND chat_id = ?2 AND room_id IS NOT NULL";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(room, n, "%s", col(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
-}
-
 /* Signal (author, ts) -> Matrix event id. */
 static int event_of(br_bridge *b, const char *owner, const char *author,
                     int64_t ts, char *event, size_t n)
@@ -117,15 +98,6 @@ static int target_coming(br_bridge *b, const char *owner, const char *author,
     r = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
     return r;
-}
-
-static int puppet_of(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    char lp[128];
-
-    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
-        return UT_ERR_RANGE;
-    return mx_user_id(b->mx, lp, out, n);
 }
 
 /* ---- Signal -> Matrix ------------------------------------------------------ */
@@ -250,7 +222,7 @@ static int acting(br_bridge *b, const relin *r, const char *aci, char *as, size_
     int mine = r->from_me || (l && l->aci && strcmp(aci, l->aci) == 0);
 
     if (!mine)
-        return puppet_of(b, aci, as, n);
+        return br_puppet_mxid(b, aci, as, n);
     if (b->cfg.double_puppet) {
         snprintf(as, n, "%s", r->owner);
         return 0;
@@ -267,14 +239,16 @@ static int redactor(br_bridge *b, const relin *r, char *as, size_t n)
     int mine = r->from_me || (l && l->aci && strcmp(r->target_author, l->aci) == 0);
 
     if (!mine)
-        return puppet_of(b, r->target_author, as, n);
+        return br_puppet_mxid(b, r->target_author, as, n);
     if (b->cfg.double_puppet) {
         snprintf(as, n, "%s", r->owner);
         return 0;
     }
     if (strncmp(r->chat_id, "dm:", 3) == 0)
-        return puppet_of(b, r->chat_id + 3, as, n);
-    return UT_ERR_INVAL;
+        return br_puppet_mxid(b, r->chat_id + 3, as, n);
+    /* a group portal is the bot's room, and the bot posted the message */
+    snprintf(as, n, "%s", b->bot);
+    return 0;
 }
 
 static relin_ctx *ctx_new(br_bridge *b, relin *r)
@@ -286,6 +260,43 @@ static relin_ctx *ctx_new(br_bridge *b, relin *r)
         x->r = r;
     }
     return x;
+}
+
+/* The end of every request that applies a relation: on_relin_done owns
+ * x (and its r) once the request is made; when it could not be made
+ * (rc != 0) nothing will call it, so x, or r when there is no x, goes. */
+static int relin_made(relin_ctx *x, relin *r, int rc)
+{
+    if (rc != 0 && x)
+        relin_ctx_free(x);
+    else if (rc != 0)
+        relin_free(r);
+    return rc;
+}
+
+/* Send `c` (NULL when it could not be made; released) as `as`. */
+static int relin_send(br_bridge *b, relin *r, const char *as, const char *room,
+                      const char *type, const char *txn, json_t *c)
+{
+    relin_ctx *x = c ? ctx_new(b, r) : NULL;
+    int rc = x ? mx_send(b->mx, as, room, type, txn, c, r->ts, on_relin_done, x) : UT_ERR_NOMEM;
+
+    json_decref(c);
+    return relin_made(x, r, rc);
+}
+
+/* Redact `event_id` as `as`; `reaction` (else NULL): the event is that
+ * reaction, whose row goes once redacted. */
+static int relin_redact(br_bridge *b, relin *r, const char *as, const char *room,
+                        const char *event_id, const char *txn, const char *reaction)
+{
+    relin_ctx *x = ctx_new(b, r);
+
+    if (x && reaction && !(x->event_id = strdup(reaction)))
+        return relin_made(x, r, UT_ERR_NOMEM);
+    if (x)
+        x->redaction = reaction != NULL;
+    return relin_made(x, r, x ? redact(b, as, room, event_id, txn, on_relin_done, x) : UT_ERR_NOMEM);
 }
 
 /* A reaction: drop the reactor's other emoji on that message (Signal
@@ -300,10 +311,9 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
         "INSERT INTO br_reaction(owner_mxid, target_author, target_ts, reactor, emoji, room_id)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
     sqlite3_stmt *st = NULL;
-    relin_ctx *x;
     json_t *c;
     char rtxn[256];
-    int rc, i = 0, matched = 0;
+    int i = 0, matched = 0;
 
     /* not the statement cache: other cached statements run meanwhile */
     if (sqlite3_prepare_v2(st_db_handle(b->db), others, -1, &st, NULL) != SQLITE_OK)
@@ -334,18 +344,8 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
         copy->target_ts = r->target_ts;
         copy->kind = r->kind;
         copy->from_me = r->from_me;
-        x = ctx_new(b, copy);
-        if (!x || !(x->event_id = strdup(eid))) {
-            if (x)
-                relin_ctx_free(x);
-            else
-                relin_free(copy);
-            continue;
-        }
-        x->redaction = 1;
         /* the row of a removal is marked done by this redaction */
-        if (redact(b, as, room, eid, rtxn, on_relin_done, x) != 0)
-            relin_ctx_free(x);
+        relin_redact(b, copy, as, room, eid, rtxn, eid);
     }
     sqlite3_finalize(st);
     if (r->remove) {
@@ -366,26 +366,14 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
     }
     c = json_pack("{s:{s:s,s:s,s:s},s:s}", "m.relates_to", "rel_type", "m.annotation",
                   "event_id", target, "key", r->text, BR_ORIGIN_KEY, "signal");
-    x = c ? ctx_new(b, r) : NULL;
-    rc = x ? mx_send(b->mx, as, room, "m.reaction", txn, c, r->ts, on_relin_done, x)
-           : UT_ERR_NOMEM;
-    json_decref(c);
-    if (rc != 0) {
-        if (x)
-            relin_ctx_free(x);
-        else
-            relin_free(r);
-    }
-    return rc;
+    return relin_send(b, r, as, room, "m.reaction", txn, c);
 }
 
 static int apply_edit(br_bridge *b, relin *r, const char *room, const char *target,
                       const char *as, const char *txn)
 {
-    relin_ctx *x;
     char *fallback = NULL;
     json_t *c;
-    int rc;
 
     if (asprintf(&fallback, "* %s", r->text ? r->text : "") < 0) {
         relin_free(r);
@@ -396,17 +384,7 @@ static int apply_edit(br_bridge *b, relin *r, const char *room, const char *targ
                   "m.relates_to", "rel_type", "m.replace", "event_id", target,
                   BR_ORIGIN_KEY, "signal");
     free(fallback);
-    x = c ? ctx_new(b, r) : NULL;
-    rc = x ? mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_relin_done, x)
-           : UT_ERR_NOMEM;
-    json_decref(c);
-    if (rc != 0) {
-        if (x)
-            relin_ctx_free(x);
-        else
-            relin_free(r);
-    }
-    return rc;
+    return relin_send(b, r, as, room, "m.room.message", txn, c);
 }
 
 static void on_retry(void *arg)
@@ -414,14 +392,24 @@ static void on_retry(void *arg)
     br_relate_resume(arg);
 }
 
+/* In a group portal a member's ghost joins when it first acts (reacting
+ * before ever writing, say): 1 when whoever acts for r is in the room. */
+static int group_actor_ready(br_bridge *b, const relin *r, const char *room)
+{
+    br_login *l = br_login_get(b, r->owner, 0);
+
+    if (strncmp(r->chat_id, "group:", 6) != 0 || r->from_me ||
+        (l && l->aci && strcmp(r->sender, l->aci) == 0))
+        return 1;
+    return br_group_sender_ready(b, r->owner, r->chat_id, room, r->sender);
+}
+
 /* Apply one stored relation; takes ownership of r. */
 static void relin_run(br_bridge *b, relin *r)
 {
     char room[256], target[256], as[320], txn[256];
-    relin_ctx *x;
-    int rc;
 
-    if (!room_of(b, r->owner, r->chat_id, room, sizeof(room)) ||
+    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1 ||
         !event_of(b, r->owner, r->target_author, r->target_ts, target, sizeof(target))) {
         if ((ut_now_ms() - r->received_ms) < PENDING_MAX_MS &&
             target_coming(b, r->owner, r->target_author, r->target_ts)) {
@@ -443,6 +431,15 @@ static void relin_run(br_bridge *b, relin *r)
         relin_free(r);
         return;
     }
+    if (!group_actor_ready(b, r, room)) {
+        /* the ghost is being brought in; the retry applies it */
+        if ((ut_now_ms() - r->received_ms) >= PENDING_MAX_MS)
+            relin_state(b, r, RELIN_DROPPED);
+        else if (!b->relate_timer && !b->stopping)
+            b->relate_timer = b->host->timer_add(b->host->host, RETRY_MS, on_retry, b);
+        relin_free(r);
+        return;
+    }
     switch (r->kind) {
     case BR_REL_REACTION:
         if (acting(b, r, r->sender, as, sizeof(as)) != 0)
@@ -450,11 +447,9 @@ static void relin_run(br_bridge *b, relin *r)
         apply_reaction(b, r, room, target, as, txn);
         return;
     case BR_REL_DELETE:
-        if (redactor(b, r, as, sizeof(as)) != 0 || !(x = ctx_new(b, r)))
+        if (redactor(b, r, as, sizeof(as)) != 0)
             break;
-        rc = redact(b, as, room, target, txn, on_relin_done, x);
-        if (rc != 0)
-            relin_ctx_free(x);
+        relin_redact(b, r, as, room, target, txn, NULL);
         return;
     case BR_REL_EDIT:
         if (acting(b, r, r->sender, as, sizeof(as)) != 0)

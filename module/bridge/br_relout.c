@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
 
@@ -239,6 +240,10 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
     l = br_login_get(b, owner, 0);
     if (!l || !l->aci)
         return is_msg ? 0 : 1;
+    if (br_group_refuse_relation(b, ev->room_id, chat,
+                                 is_msg ? "edit" : strcmp(ev->type, "m.reaction") == 0 ? "reaction"
+                                                                                      : "deletion"))
+        return 1;
     if (still_queued(b, is_msg || strcmp(ev->type, "m.reaction") == 0 ? ev->rel_event_id
                                                                      : ev->redacts)) {
         /* its Signal timestamp is not known yet: there is nothing to target */

@@ -13,22 +13,31 @@
 #include <string.h>
 
 #include "br_sigchat.h"
+#include "sig_groups.h"
 #include "ut.h"
+
+int br_sigchat_gid(const uint8_t gid[32], char *chat, size_t n)
+{
+    size_t i;
+
+    if (n < sizeof("group:") + 64)
+        return UT_ERR_RANGE;
+    memcpy(chat, "group:", 6);
+    for (i = 0; i < 32; i++)
+        snprintf(chat + 6 + 2 * i, 3, "%02x", gid[i]);
+    return 0;
+}
 
 static int group_chat(const uint8_t *master_key, char *chat, size_t n)
 {
     uint8_t gid[32];
-    size_t i;
     int rc;
 
     if (n < sizeof("group:") + 64)
         return UT_ERR_RANGE;
     if ((rc = sig_group_id(gid, master_key)) != 0)
         return rc;
-    memcpy(chat, "group:", 6);
-    for (i = 0; i < 32; i++)
-        snprintf(chat + 6 + 2 * i, 3, "%02x", gid[i]);
-    return 0;
+    return br_sigchat_gid(gid, chat, n);
 }
 
 int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n)
@@ -64,12 +73,15 @@ static br_net_event *chat_event(const char *owner, const char *chat)
 
 br_net_event *br_sigchat_group(const char *owner, const sig_group *g)
 {
+    br_net_event *ev;
     char chat[80];
 
-    if (!g || !g->master_key || g->blocked ||
-        group_chat(g->master_key, chat, sizeof(chat)) != 0)
+    if (!g || !g->master_key || group_chat(g->master_key, chat, sizeof(chat)) != 0)
         return NULL;
-    return chat_event(owner, chat);
+    /* a blocked group is told too: the bridge must drop its messages */
+    if ((ev = chat_event(owner, chat)))
+        ev->code = g->blocked ? BR_NET_CHAT_BLOCKED : 0;
+    return ev;
 }
 
 br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct)
@@ -93,4 +105,50 @@ br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct)
 br_net_event *br_sigchat_self(const char *owner)
 {
     return chat_event(owner, "self");
+}
+
+br_net_event *br_sigchat_group_info(const char *owner, const sig_group_info *g,
+                                    const char *me)
+{
+    char chat[80];
+    br_net_event *ev;
+    size_t i;
+
+    if (!g || br_sigchat_gid(g->group_id, chat, sizeof(chat)) != 0 ||
+        !(ev = chat_event(owner, chat)))
+        return NULL;
+    ev->kind = BR_NET_GROUP_INFO;
+    ev->code = (int)(g->revision & 0x7fffffff);
+    if (!(ev->text = strdup(g->title ? g->title : "")) ||
+        (g->n_members && !(ev->members = calloc(g->n_members, sizeof(*ev->members))))) {
+        br_net_event_free(ev);
+        return NULL;
+    }
+    for (i = 0; i < g->n_members; i++) {
+        if (me && strcmp(g->members[i].aci, me) == 0)
+            continue;
+        if (!(ev->members[ev->n_members] = strdup(g->members[i].aci))) {
+            br_net_event_free(ev);
+            return NULL;
+        }
+        ev->n_members++;
+    }
+    return ev;
+}
+
+int br_sigchat_parse_gid(const char *chat_id, uint8_t gid[32])
+{
+    size_t i;
+
+    if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || strlen(chat_id) != 6 + 64)
+        return UT_ERR_INVAL;
+    for (i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(chat_id + 6 + 2 * i, "%2x", &v) != 1 ||
+            !strchr("0123456789abcdef", chat_id[6 + 2 * i]) ||
+            !strchr("0123456789abcdef", chat_id[7 + 2 * i]))
+            return UT_ERR_INVAL;
+        gid[i] = (uint8_t)v;
+    }
+    return 0;
 }

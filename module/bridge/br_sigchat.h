@@ -17,12 +17,24 @@
  * transcript without a destination); UT_ERR_RANGE when chat is too small. */
 int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n);
 
+/* "group:<hex>" of a 32-byte group identifier; UT_ERR_RANGE when small. */
+int br_sigchat_gid(const uint8_t gid[32], char *chat, size_t n);
+
 /* BR_NET_CHAT events (NULL when there is nothing to open or no memory):
- * a group from storage that is not blocked; a contact the user has a
+ * a group from storage (code BR_NET_CHAT_BLOCKED when the user blocked
+ * it: its portal is not opened and its messages are dropped); a contact the user has a
  * conversation with (storage says whitelisted and not blocked); Note to
  * Self. The caller emits and the bridge frees them. */
 br_net_event *br_sigchat_group(const char *owner, const sig_group *g);
 br_net_event *br_sigchat_contact(const char *owner, const sig_contact *ct);
 br_net_event *br_sigchat_self(const char *owner);
+
+/* A group's state as BR_NET_GROUP_INFO (members without `me`, which may be
+ * NULL); NULL on no memory. */
+struct sig_group_info;
+br_net_event *br_sigchat_group_info(const char *owner, const struct sig_group_info *g,
+                                    const char *me);
+/* The 32-byte identifier of a "group:<64 hex>" chat id: 0, or UT_ERR_INVAL. */
+int br_sigchat_parse_gid(const char *chat_id, uint8_t gid[32]);
 
 #endif

@@ -5,7 +5,8 @@
  * module's own thread (br_loop), with its own SQLite connection to the
  * module database. The bridge calls the ops on the host loop; each op posts
  * a task to the Signal thread. Events go the other way through
- * host->post(), as br_net_event values the bridge frees.
+ * host->post(), as br_net_event values the bridge frees; br_sigevent.c
+ * turns the sig_client events into them.
  */
 #include "config.h"
 
@@ -18,51 +19,12 @@
 #include "br_bridge.h"
 #include "br_loop.h"
 #include "br_signal.h"
-#include "SignalService.pb-c.h"
+#include "br_signal_int.h"
 #include "br_sigchat.h"
-#include "br_sigrel.h"
 #include "sig_client.h"
+#include "sig_groups.h"
 #include "sig_err.h"
 #include "st_records.h"
-
-typedef struct account {
-    br_signal *s;
-    char *owner;
-    int64_t id;
-    sig_client *c;
-    int linking;
-    struct account *next;
-    int storage_read;     /* the storage service was read since start */
-} account;
-
-/* send_ud of a relate op: its relout id with this bit set */
-#define REL_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
-
-typedef struct contact {      /* number -> ACI, from contact syncs */
-    char *owner, *number, *aci;
-    struct contact *next;
-} contact;
-
-struct br_signal {
-    const mxm_host_api *host;
-    struct br_bridge *bridge;
-    br_loop *loop;
-    ut_log log;
-    char *db_path;
-    char *host_name;
-    uint16_t port;
-    char *ca_file;
-    char *device_name;
-    char *trust_root;
-    char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
-    uint32_t link_timeout_ms;
-    /* Signal thread only: */
-    st_db *db;
-    account *accounts;
-    contact *contacts;
-    struct event_base *base; /* set first thing on the thread: s->loop may
-                                not be assigned yet when thread_init runs */
-};
 
 /* ---- events to the host loop ------------------------------------------- */
 
@@ -82,20 +44,20 @@ static void hop_run(void *arg, int cancelled)
     free(h);
 }
 
-static char *dup(const char *x) { return x ? strdup(x) : NULL; }
+char *br_sig_dup(const char *x) { return x ? strdup(x) : NULL; }
 
-static br_net_event *ev_new(br_net_kind kind, const char *owner)
+br_net_event *br_sig_ev_new(br_net_kind kind, const char *owner)
 {
     br_net_event *ev = calloc(1, sizeof(*ev));
 
     if (ev) {
         ev->kind = kind;
-        ev->owner = dup(owner);
+        ev->owner = br_sig_dup(owner);
     }
     return ev;
 }
 
-static void emit(br_signal *s, br_net_event *ev)
+void br_sig_emit(br_signal *s, br_net_event *ev)
 {
     hop *h;
 
@@ -113,237 +75,6 @@ static void emit(br_signal *s, br_net_event *ev)
         free(h);
     }
 }
-
-/* ---- sig_client events (Signal thread) ---------------------------------- */
-
-static void remember_contact(br_signal *s, const char *owner, const char *number,
-                             const char *aci)
-{
-    contact *k;
-
-    if (!number || !aci)
-        return;
-    for (k = s->contacts; k; k = k->next)
-        if (strcmp(k->owner, owner) == 0 && strcmp(k->number, number) == 0) {
-            free(k->aci);
-            k->aci = strdup(aci);
-            return;
-        }
-    k = calloc(1, sizeof(*k));
-    if (!k)
-        return;
-    k->owner = strdup(owner);
-    k->number = strdup(number);
-    k->aci = strdup(aci);
-    k->next = s->contacts;
-    s->contacts = k;
-}
-
-static int net_code(int err)
-{
-    switch (err) {
-    case 0: return 0;
-    case SIG_ERR_RATE_LIMIT:
-    case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
-    case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
-    case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
-    default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
-    }
-}
-
-/* Copy a message's attachments into the event, with what the pointer
- * tells beyond sig_attachment (dimensions, the voice-note flag). */
-static int copy_attachments(br_net_event *ev, const sig_message *m)
-{
-    size_t i;
-
-    if (!m->n_attachments)
-        return 0;
-    ev->atts = calloc(m->n_attachments, sizeof(*ev->atts));
-    if (!ev->atts)
-        return UT_ERR_NOMEM;
-    ev->n_atts = m->n_attachments;
-    for (i = 0; i < m->n_attachments; i++) {
-        const sig_attachment *sa = &m->attachments[i];
-        br_net_attachment *a = &ev->atts[i];
-        Signalservice__AttachmentPointer *p =
-            signalservice__attachment_pointer__unpack(NULL, sa->pointer_len, sa->pointer);
-
-        a->content_type = dup(sa->content_type);
-        a->file_name = dup(sa->file_name);
-        a->size = sa->size;
-        if (p) {
-            a->width = p->has_width ? p->width : 0;
-            a->height = p->has_height ? p->height : 0;
-            a->flags = p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0; /* VOICE_MESSAGE */
-            signalservice__attachment_pointer__free_unpacked(p, NULL);
-        }
-        if (sa->pointer_len && (a->pointer = malloc(sa->pointer_len))) {
-            memcpy(a->pointer, sa->pointer, sa->pointer_len);
-            a->pointer_len = sa->pointer_len;
-        }
-        if ((sa->content_type && !a->content_type) || (sa->file_name && !a->file_name) ||
-            (sa->pointer_len && !a->pointer))
-            return UT_ERR_NOMEM;
-    }
-    return 0;
-}
-
-static int media_code(int err)
-{
-    switch (err) {
-    case SIG_ERR_DIGEST: return BR_NET_ERR_DIGEST;
-    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
-    case SIG_ERR_HTTP: return BR_NET_ERR_HTTP;
-    default: return 0;
-    }
-}
-
-static void on_sig_event(sig_client *c, const sig_event *e, void *ud)
-{
-    account *a = ud;
-    br_signal *s = a->s;
-    br_net_event *ev = NULL;
-    char chat[96];
-
-    (void)c;
-    switch (e->type) {
-    case SIG_EV_LINK_URL:
-        if ((ev = ev_new(BR_NET_LINK_URL, a->owner)))
-            ev->text = dup(e->link_url);
-        break;
-    case SIG_EV_LINKED:
-        a->linking = 0;
-        if ((ev = ev_new(BR_NET_LINKED, a->owner))) {
-            ev->text = dup(e->number);
-            ev->id = dup(e->aci);
-        }
-        emit(s, ev);
-        ev = br_sigchat_self(a->owner);
-        emit(s, ev);
-        ev = NULL;
-        if (sig_client_start(a->c) == 0) {
-            sig_client_request_sync(a->c);
-            /* the chat socket is up already while linking */
-            a->storage_read = sig_client_storage_sync(a->c) == 0;
-        }
-        break;
-    case SIG_EV_LINK_FAILED:
-        a->linking = 0;
-        if (e->err == SIG_ERR_CANCELLED)
-            break;
-        if ((ev = ev_new(BR_NET_LINK_FAILED, a->owner))) {
-            ev->code = net_code(e->err);
-            ev->text = dup(sig_strerror(e->err));
-        }
-        break;
-    case SIG_EV_CONN:
-        if ((ev = ev_new(BR_NET_CONNECTION, a->owner)))
-            ev->code = e->conn == SIG_CONN_ONLINE;
-        /* groups and accepted chats live in the storage service: read it
-         * once per start (SIG_EV_GROUP / SIG_EV_CONTACT follow) */
-        if (e->conn == SIG_CONN_ONLINE && !a->storage_read &&
-            sig_client_storage_sync(a->c) == 0)
-            a->storage_read = 1;
-        break;
-    case SIG_EV_MESSAGE: {
-        const sig_message *m = e->msg;
-        const char *me = sig_client_aci(a->c);
-
-        if (br_sigrel_event(a->owner, me, m, &ev)) {
-            if (!ev) /* a relation this bridge cannot place: release it */
-                sig_client_done(a->c, m->id);
-            break;
-        }
-        if (me && m->sender && strcmp(m->sender, me) == 0) {
-            br_net_event **reads;
-            int i, n = br_sigrel_reads(a->owner, m, &reads);
-            if (n >= 0) { /* read markers are not worth keeping: done at once */
-                for (i = 0; i < n; i++)
-                    emit(s, reads[i]);
-                free(reads);
-                sig_client_done(a->c, m->id);
-                break;
-            }
-        }
-        if (((!m->body || !*m->body) && !m->n_attachments) ||
-            br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
-            /* Nothing this bridge renders yet (receipts, reactions,
-             * attachments-only, transcripts without a chat): release it so
-             * it does not pile up. */
-            sig_client_done(a->c, m->id);
-            break;
-        }
-        if ((ev = ev_new(BR_NET_MESSAGE, a->owner))) {
-            ev->chat_id = strdup(chat);
-            ev->sender = dup(m->from_self && me ? me : m->sender);
-            ev->text = dup(m->body);
-            ev->from_me = m->from_self;
-            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
-            ev->durable_id = (uint64_t)m->id;
-            if (copy_attachments(ev, m) != 0) {
-                /* not confirmed: handed over again at the next start */
-                br_net_event_free(ev);
-                ev = NULL;
-            }
-        }
-        break;
-    }
-    case SIG_EV_DECRYPT_FAILED:
-        if ((ev = ev_new(BR_NET_DECRYPT_FAILED, a->owner)) && e->peer) {
-            snprintf(chat, sizeof(chat), "dm:%s", e->peer);
-            ev->chat_id = strdup(chat);
-            ev->sender = dup(e->peer);
-        }
-        break;
-    case SIG_EV_UNLINKED:
-        ev = ev_new(BR_NET_UNLINKED, a->owner);
-        break;
-    case SIG_EV_RECEIPT:
-    case SIG_EV_TYPING:
-        ev = br_sigrel_ephemeral(a->owner, e->type == SIG_EV_TYPING, e->peer,
-                                 e->receipt_type == SIG_RECEIPT_READ, e->timestamps,
-                                 e->n_timestamps, e->typing_started);
-        break;
-    case SIG_EV_SEND_DONE:
-        if ((ev = ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT
-                                                        : BR_NET_SEND_RESULT, a->owner))) {
-            ev->outbox_id = (uint64_t)((uintptr_t)e->send_ud & ~REL_UD);
-            ev->code = net_code(e->err);
-            ev->ts = (int64_t)e->timestamp;
-            if (e->err)
-                ev->text = dup(sig_strerror(e->err));
-        }
-        break;
-    case SIG_EV_DOWNLOAD_DONE:
-        if ((ev = ev_new(BR_NET_DOWNLOADED, a->owner))) {
-            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
-            ev->code = e->err ? (media_code(e->err) ? media_code(e->err) : net_code(e->err)) : 0;
-            if (e->err)
-                ev->text = dup(sig_strerror(e->err));
-        }
-        break;
-    case SIG_EV_CONTACT:
-        if (!e->contact || !e->contact->aci)
-            break;
-        remember_contact(s, a->owner, e->contact->number, e->contact->aci);
-        if ((ev = ev_new(BR_NET_CONTACT, a->owner))) {
-            ev->id = dup(e->contact->aci);
-            ev->text = dup(e->contact->name);
-            ev->phone = dup(e->contact->number);
-        }
-        emit(s, ev);
-        ev = br_sigchat_contact(a->owner, e->contact);
-        break;
-    case SIG_EV_GROUP:
-        ev = br_sigchat_group(a->owner, e->group);
-        break;
-    default:
-        break;
-    }
-    emit(s, ev);
-}
-
 /* ---- accounts (Signal thread) ------------------------------------------- */
 
 static account *find(br_signal *s, const char *owner)
@@ -375,13 +106,14 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
+    cfg.server_public_params = s->zk_params;
     cfg.cdn0_url = s->ep[0];
     cfg.cdn2_url = s->ep[1];
     cfg.cdn3_url = s->ep[2];
     cfg.storage_url = s->ep[3];
     cfg.account = a->id;
     cfg.log = &s->log;
-    if (sig_client_new(&a->c, s->base, s->db, &cfg, on_sig_event, a) != 0)
+    if (sig_client_new(&a->c, s->base, s->db, &cfg, br_sig_on_event, a) != 0)
         goto fail;
     a->next = s->accounts;
     s->accounts = a;
@@ -423,7 +155,7 @@ typedef struct op {
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
-       OP_READ, OP_TYPING };
+       OP_READ, OP_TYPING, OP_GROUP_INFO };
 enum { OP_DOWNLOAD = 100, OP_SEND_FILE };
 
 static void op_free(op *o)
@@ -457,10 +189,10 @@ static void op_run(void *arg, int cancelled)
         rc = a ? sig_client_link(a->c) : UT_ERR_NOMEM;
         if (rc == 0) {
             a->linking = 1;
-        } else if ((ev = ev_new(BR_NET_LINK_FAILED, o->owner))) {
+        } else if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, o->owner))) {
             ev->code = BR_NET_ERR_INTERNAL;
-            ev->text = dup(sig_strerror(rc));
-            emit(s, ev);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
         }
         break;
     case OP_CANCEL:
@@ -478,31 +210,45 @@ static void op_run(void *arg, int cancelled)
             st_account_delete(s->db, id);
         break;
     }
-    case OP_SEND:
+    case OP_SEND: {
+        uint8_t gid[32];
         a = find(s, o->owner);
-        /* "self": Note to Self, a message to our own ACI */
+        /* "self": Note to Self, a message to our own ACI; "group:<hex>": a
+         * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
+           : br_sigchat_parse_gid(o->a1, gid) == 0
+               ? sig_client_send_group_text(a->c, gid, o->a2, 0, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
            : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
                                   o->a2, (void *)(uintptr_t)o->n, NULL);
-        if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
+        if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
-            ev->code = net_code(rc);
-            ev->text = dup(sig_strerror(rc));
-            emit(s, ev);
+            ev->code = br_sig_net_code(rc);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
         }
         break;
+    }
+    case OP_GROUP_INFO: {
+        uint8_t gid[32];
+        sig_group_info *g = NULL;
+        if ((a = find(s, o->owner)) && br_sigchat_parse_gid(o->a1, gid) == 0 &&
+            sig_group_info_get(a->c, gid, &g) == 0)
+            br_sig_emit(s, br_sigchat_group_info(o->owner, g, sig_client_aci(a->c)));
+        sig_group_info_free(g);
+        break;
+    }
     case OP_RESOLVE: {
         contact *k;
-        if ((ev = ev_new(BR_NET_RESOLVED, o->owner))) {
+        if ((ev = br_sig_ev_new(BR_NET_RESOLVED, o->owner))) {
             ev->outbox_id = o->n;
-            ev->phone = dup(o->a1);
+            ev->phone = br_sig_dup(o->a1);
             for (k = s->contacts; k; k = k->next)
                 if (strcmp(k->owner, o->owner) == 0 && strcmp(k->number, o->a1) == 0)
-                    ev->id = dup(k->aci);
+                    ev->id = br_sig_dup(k->aci);
             if (!ev->id)
                 ev->code = BR_NET_ERR_UNREGISTERED;
-            emit(s, ev);
+            br_sig_emit(s, ev);
         }
         break;
     }
@@ -513,31 +259,41 @@ static void op_run(void *arg, int cancelled)
     case OP_RELATE: {
         void *ud = (void *)(uintptr_t)((uintptr_t)o->n | REL_UD);
         uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
+        uint8_t gid[32];
+        int group = br_sigchat_parse_gid(o->a1, gid) == 0;
         a = find(s, o->owner);
         rc = !a ? SIG_ERR_NOT_LINKED
+           : group && o->rel.kind == BR_REL_REACTION
+               ? sig_client_send_group_reaction(a->c, gid, o->a2, o->rel.remove, o->a3, target, ts, ud)
+           : group && o->rel.kind == BR_REL_DELETE ? sig_client_send_group_delete(a->c, gid, target, ts, ud)
+           : group ? sig_client_send_group_edit(a->c, gid, target, o->a2 ? o->a2 : "", ts, ud)
            : o->rel.kind == BR_REL_REACTION
                ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
            : sig_client_send_edit(a->c, o->a1, target, o->a2 ? o->a2 : "", ts, ud);
-        if (rc != 0 && (ev = ev_new(BR_NET_RELATE_RESULT, o->owner))) {
+        if (rc != 0 && (ev = br_sig_ev_new(BR_NET_RELATE_RESULT, o->owner))) {
             ev->outbox_id = o->n;
-            ev->code = net_code(rc);
-            ev->text = dup(sig_strerror(rc));
-            emit(s, ev);
+            ev->code = br_sig_net_code(rc);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
         }
         break;
     }
     case OP_READ:
-    case OP_TYPING:
+    case OP_TYPING: {
+        uint8_t gid[32];
         /* ephemeral: when not online it is simply not sent */
         if ((a = find(s, o->owner)))
             rc = o->what == OP_READ
                      ? sig_client_send_receipt(a->c, o->a1, SIG_RECEIPT_READ, o->tss, (size_t)o->n)
+                 : br_sigchat_parse_gid(o->a1, gid) == 0
+                     ? sig_client_send_group_typing(a->c, gid, o->n != 0) /* to every member */
                      : sig_client_send_typing(a->c, o->a1, o->n != 0);
         if (a && o->what == OP_READ) /* and the phone stops showing them unread */
             rc = sig_client_send_read_sync(a->c, o->a1, o->tss, (size_t)o->n);
         (void)rc;
         break;
+    }
     default:
         media_op_run(s, o);
         break;
@@ -556,9 +312,9 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     o->s = s;
     o->what = what;
     o->n = n;
-    o->owner = dup(owner);
-    o->a1 = dup(a1);
-    o->a2 = dup(a2);
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(a1);
+    o->a2 = br_sig_dup(a2);
     if ((owner && !o->owner) || (a1 && !o->a1) || (a2 && !o->a2) ||
         br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);
@@ -577,11 +333,17 @@ static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGO
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
                    uint64_t outbox_id)
 {
-    if (strcmp(chat_id, "self") == 0)
-        return post_op(ctx, OP_SEND, owner, "self", text, outbox_id);
+    if (strcmp(chat_id, "self") == 0 || strncmp(chat_id, "group:", 6) == 0)
+        return post_op(ctx, OP_SEND, owner, chat_id, text, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+}
+static int op_group_info(void *ctx, const char *owner, const char *chat_id)
+{
+    if (strncmp(chat_id, "group:", 6) != 0)
+        return UT_ERR_INVAL;
+    return post_op(ctx, OP_GROUP_INFO, owner, chat_id, NULL, 0);
 }
 static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t req)
 {
@@ -597,7 +359,10 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     br_signal *s = ctx;
     op *o;
 
-    if (strncmp(chat_id, "dm:", 3) != 0 || (r->kind == BR_REL_REACTION && !r->target_author))
+    int group = strncmp(chat_id, "group:", 6) == 0;
+
+    if ((!group && strncmp(chat_id, "dm:", 3) != 0) ||
+        (r->kind == BR_REL_REACTION && !r->target_author))
         return UT_ERR_INVAL;
     if (!(o = calloc(1, sizeof(*o))))
         return UT_ERR_NOMEM;
@@ -605,10 +370,10 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     o->what = OP_RELATE;
     o->n = relout_id;
     o->rel = *r;
-    o->owner = dup(owner);
-    o->a1 = dup(chat_id + 3);
-    o->a2 = dup(r->text);
-    o->a3 = dup(r->target_author);
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(group ? chat_id : chat_id + 3); /* a group stays "group:<hex>" */
+    o->a2 = br_sig_dup(r->text);
+    o->a3 = br_sig_dup(r->target_author);
     o->rel.text = o->rel.target_author = NULL;
     if (!o->owner || !o->a1 || (r->text && !o->a2) || (r->target_author && !o->a3) ||
         br_loop_post(s->loop, op_run, o) != 0) {
@@ -632,8 +397,8 @@ static int op_read(void *ctx, const char *owner, const char *chat_id,
     o->s = s;
     o->what = OP_READ;
     o->n = n;
-    o->owner = dup(owner);
-    o->a1 = dup(chat_id + 3);
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(chat_id + 3);
     o->tss = calloc(n, sizeof(*o->tss));
     if (!o->owner || !o->a1 || !o->tss) {
         op_free(o);
@@ -649,6 +414,8 @@ static int op_read(void *ctx, const char *owner, const char *chat_id,
 }
 static int op_typing(void *ctx, const char *owner, const char *chat_id, int started)
 {
+    if (strncmp(chat_id, "group:", 6) == 0)
+        return post_op(ctx, OP_TYPING, owner, chat_id, NULL, started != 0);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_TYPING, owner, chat_id + 3, NULL, started != 0);
@@ -666,22 +433,24 @@ static void media_op_run(br_signal *s, op *o)
         rc = a ? sig_client_download(a->c, o->blob, o->blob_len, o->a1,
                                      (void *)(uintptr_t)o->n)
                : SIG_ERR_NOT_LINKED;
-        if (rc != 0 && (ev = ev_new(BR_NET_DOWNLOADED, o->owner))) {
+        if (rc != 0 && (ev = br_sig_ev_new(BR_NET_DOWNLOADED, o->owner))) {
             ev->outbox_id = o->n;
-            ev->code = media_code(rc) ? media_code(rc) : net_code(rc);
-            ev->text = dup(sig_strerror(rc));
-            emit(s, ev);
+            ev->code = br_sig_media_code(rc) ? br_sig_media_code(rc) : br_sig_net_code(rc);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
         }
     } else if (o->what == OP_SEND_FILE) {
-        rc = a ? sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4,
-                                      (void *)(uintptr_t)o->n, NULL)
-               : SIG_ERR_NOT_LINKED;
-        if (rc != 0 && (ev = ev_new(BR_NET_SEND_RESULT, o->owner))) {
+        uint8_t gid[32];
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : br_sigchat_parse_gid(o->a1, gid) == 0
+               ? sig_client_send_group_file(a->c, gid, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL);
+        if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
-                     ? BR_NET_ERR_OFFLINE : net_code(rc);
-            ev->text = dup(sig_strerror(rc));
-            emit(s, ev);
+                     ? BR_NET_ERR_OFFLINE : br_sig_net_code(rc);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
         }
     }
 }
@@ -697,8 +466,8 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
     o->s = s;
     o->what = OP_DOWNLOAD;
     o->n = request_id;
-    o->owner = dup(owner);
-    o->a1 = dup(path);
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(path);
     if (len && (o->blob = malloc(len))) {
         memcpy(o->blob, pointer, len);
         o->blob_len = len;
@@ -717,18 +486,20 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     br_signal *s = ctx;
     op *o;
 
-    if (strncmp(chat_id, "dm:", 3) != 0)
+    int group = strncmp(chat_id, "group:", 6) == 0;
+
+    if (!group && strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     if (!(o = calloc(1, sizeof(*o))))
         return UT_ERR_NOMEM;
     o->s = s;
     o->what = OP_SEND_FILE;
     o->n = outbox_id;
-    o->owner = dup(owner);
-    o->a1 = dup(chat_id + 3);
-    o->a2 = dup(path);
-    o->a3 = dup(content_type);
-    o->a4 = dup(caption);
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(group ? chat_id : chat_id + 3);
+    o->a2 = br_sig_dup(path);
+    o->a3 = br_sig_dup(content_type);
+    o->a4 = br_sig_dup(caption);
     if (!o->owner || !o->a1 || !o->a2 || (content_type && !o->a3) ||
         (caption && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);
@@ -836,9 +607,10 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     colon = strchr(url, ':');
     s->host_name = colon ? strndup(url, (size_t)(colon - url)) : strdup(url);
     s->port = colon ? (uint16_t)atoi(colon + 1) : 443;
-    s->ca_file = dup(cfg->signal_ca_file);
-    s->device_name = dup(cfg->device_name);
-    s->trust_root = dup(cfg->signal_trust_root);
+    s->ca_file = br_sig_dup(cfg->signal_ca_file);
+    s->device_name = br_sig_dup(cfg->device_name);
+    s->trust_root = br_sig_dup(cfg->signal_trust_root);
+    s->zk_params = br_sig_dup(cfg->signal_zk_params);
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
     {
         /* The defaults are Signal's own CDN/storage; a private server (the
@@ -849,7 +621,7 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         for (int i = 0; i < 4; i++) {
             size_t n = ep[i] ? strcspn(ep[i] + 8, ":/") : 0;
             if (ep[i] && (prod || n < 11 || strncmp(ep[i] + 8 + n - 11, ".signal.org", 11)))
-                s->ep[i] = dup(ep[i]);
+                s->ep[i] = br_sig_dup(ep[i]);
         }
     }
     if (cfg->database[0] == '/')
@@ -882,6 +654,7 @@ int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
     ops->relate = op_relate;
     ops->read = op_read;
     ops->typing = op_typing;
+    ops->group_info = op_group_info;
     ops->shutdown = op_shutdown;
     ops->download = op_download;
     ops->send_file = op_send_file;
@@ -898,6 +671,7 @@ void br_signal_free(br_signal *s)
     free(s->ca_file);
     free(s->device_name);
     free(s->trust_root);
+    free(s->zk_params);
     for (int i = 0; i < 4; i++)
         free(s->ep[i]);
     free(s->db_path);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "br_sigchat.h"
 #include "br_sigrel.h"
 
 int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
@@ -24,15 +25,19 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
         sig_relation_clear(&r);
         return 0;
     }
-    /* malformed relations and group chats (not bridged yet) end here */
+    /* malformed relations end here; in a group (the DataMessage carries
+     * its context) the chat is the group, whoever wrote */
     peer = r.from_self ? (r.destination[0] ? r.destination : m->destination) : m->sender;
     sender = r.from_self ? me : m->sender;
-    if (rc != 0 || m->group_master_key || !peer || !*peer || !sender || !owner) {
+    if (rc == 0 && m->group_master_key && br_sigchat_of(m, me, chat, sizeof(chat)) != 0)
+        rc = UT_ERR_INVAL;
+    else if (rc == 0 && !m->group_master_key && peer)
+        snprintf(chat, sizeof(chat), "dm:%s", peer);
+    if (rc != 0 || (!m->group_master_key && (!peer || !*peer)) || !sender || !owner) {
         sig_relation_clear(&r);
         return 1;
     }
     ev = calloc(1, sizeof(*ev));
-    snprintf(chat, sizeof(chat), "dm:%s", peer);
     if (ev) {
         ev->kind = BR_NET_RELATION;
         ev->owner = strdup(owner);
@@ -60,7 +65,8 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
 }
 
 br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *peer,
-                                  int read, const uint64_t *ts, size_t n, int started)
+                                  int read, const uint64_t *ts, size_t n, int started,
+                                  const uint8_t *group_id)
 {
     br_net_event *ev;
     char chat[96];
@@ -74,7 +80,10 @@ br_net_event *br_sigrel_ephemeral(const char *owner, int typing, const char *pee
             max = ts[i];
     if (!(ev = calloc(1, sizeof(*ev))))
         return NULL;
-    snprintf(chat, sizeof(chat), "dm:%s", peer);
+    if (typing && group_id)
+        (void)br_sigchat_gid(group_id, chat, sizeof(chat));
+    else
+        snprintf(chat, sizeof(chat), "dm:%s", peer);
     ev->kind = typing ? BR_NET_TYPING : BR_NET_RECEIPT;
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
@@ -111,7 +120,7 @@ int br_sigrel_reads(const char *owner, const sig_message *m, br_net_event ***out
                 ev->ts = (int64_t)r[i].ts;
             continue;
         }
-        ev = br_sigrel_ephemeral(owner, 0, r[i].sender, 1, &r[i].ts, 1, 0);
+        ev = br_sigrel_ephemeral(owner, 0, r[i].sender, 1, &r[i].ts, 1, 0, NULL);
         if (!ev)
             continue;
         ev->from_me = 1;

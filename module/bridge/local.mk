@@ -16,6 +16,10 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
 	module/bridge/br_relout.c
+# blocked chats, safety-number warnings (issue #6)
+libsbbridge_la_SOURCES += module/bridge/br_guard.c
+# sig_client events to br_net_events (split from br_signal.c)
+libsbbridge_la_SOURCES += module/bridge/br_signal_int.h module/bridge/br_sigevent.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)

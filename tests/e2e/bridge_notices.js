@@ -1,6 +1,8 @@
 // Issue #6, "notices that say what to do" and `relink`, with a real Matrix
 // client on mxhs and the Signal sandbox (Signal's mock server):
 //  - messages that cannot be decrypted give ONE notice per chat with a count;
+//  - a contact whose safety number changed (they reinstalled Signal) gives
+//    one warning in their chat, before the message that revealed it;
 //  - `relink` while linked links a new device (a new QR code), and the chat
 //    goes on both ways afterwards;
 //  - with double puppeting off, what the user writes on the phone is posted
@@ -13,7 +15,8 @@ const fs = require('node:fs');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
-const { Proto } = require('@signalapp/mock-server');
+const { Proto, ServiceIdKind } = require('@signalapp/mock-server');
+const { IdentityKeyPair } = require('@signalapp/libsignal-client');
 
 let hs;
 let sb;
@@ -86,6 +89,33 @@ test('undecryptable messages: one notice in the chat, with the count', async () 
   await sb.send('Alice', 'after the garbage');
   await until(() => everywhere(alice, 'after the garbage')[0], 'the next message', 60000);
   assert.equal(messages(alice, room, BOT).filter(isNotice).length, 1);
+});
+
+test("a contact's safety number changes: one warning in their chat, before their message", async () => {
+  const alicePhone = sb.contacts.Alice;
+  await sb.send('Alice', 'before my reinstall');
+  const first = await until(() => everywhere(alice, 'before my reinstall')[0], 'the first message', 60000);
+  const room = first.getRoomId();
+  const isWarning = (e) => /safety number with .+ changed/.test(e.getContent().body);
+  assert.equal(messages(alice, room, BOT).filter(isWarning).length, 0, 'no warning for a known key');
+  // Alice reinstalls Signal: a new identity key, no sessions, a fresh bundle of ours
+  const fresh = IdentityKeyPair.generate();
+  await alicePhone.identity.get(ServiceIdKind.ACI).updateIdentityKey(fresh.privateKey);
+  alicePhone.sessions = new alicePhone.sessions.constructor();
+  await alicePhone.addSingleUseKey(sb.device, await sb.device.popSingleUseKey());
+  await sb.send('Alice', 'after my reinstall');
+  const msg = await until(() => everywhere(alice, 'after my reinstall')[0], 'the message under the new key', 60000);
+  assert.equal(msg.getRoomId(), room);
+  const warning = await until(() => messages(alice, room, BOT).find(isWarning), 'the safety-number warning', 30000);
+  assert.equal(warning.getContent().msgtype, 'm.notice');
+  assert.match(warning.getContent().body, /^Your safety number with Alice Smith changed/);
+  const timeline = alice.getRoom(room).getLiveTimeline().getEvents().map((e) => e.getId());
+  assert.ok(timeline.indexOf(warning.getId()) < timeline.indexOf(msg.getId()),
+            'the warning comes before the message that revealed the new key');
+  // the new key is trusted from then on
+  await sb.send('Alice', 'third under the new key');
+  await until(() => everywhere(alice, 'third under the new key')[0], 'the third message', 60000);
+  assert.equal(messages(alice, room, BOT).filter(isWarning).length, 1, 'one warning only');
 });
 
 test('relink: a new QR code, a new device, and the chat goes on both ways', async () => {

@@ -147,7 +147,9 @@ typedef struct sig_event {
     const sig_contact *contact;
     const sig_group *group;
     const char *path;         /* DOWNLOAD_DONE: the file written */
-    const uint8_t *group_id;  /* GROUP_UPDATED: 32 bytes */
+    const uint8_t *group_id;  /* GROUP_UPDATED: 32 bytes; TYPING: the group's
+                                 identifier (TypingMessage.groupId), NULL in
+                                 a 1:1 chat */
     const struct sig_group_info *group_info; /* GROUP_UPDATED (err 0) */
 } sig_event;
 

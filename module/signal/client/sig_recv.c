@@ -524,6 +524,8 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         ev.peer_device = r->dev;
         ev.typing_started = ct->typingmessage->action == 0;
         ev.timestamp = ct->typingmessage->timestamp;
+        if (ct->typingmessage->has_groupid && ct->typingmessage->groupid.len == 32)
+            ev.group_id = ct->typingmessage->groupid.data;
         sig_emit(c, &ev);
     }
     signalservice__content__free_unpacked(ct, NULL);

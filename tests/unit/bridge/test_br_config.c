@@ -25,11 +25,17 @@ START_TEST(defaults_work_out_of_the_box)
     ck_assert_int_eq(c.link_timeout_s, 60);
     ck_assert_str_eq(c.signal_server, "https://chat.signal.org");
     ck_assert_ptr_null(c.signal_ca_file);
+    ck_assert_ptr_null(c.signal_zk_params); /* the client's production default */
     ck_assert_int_eq(br_config_permission(&c, "@alice:example.org"), BR_PERM_USER);
     ck_assert_int_eq(br_config_permission(&c, "@mallory:evil.org"), BR_PERM_NONE);
     ck_assert_int_eq(br_config_permission(&c, "not-a-user"), BR_PERM_NONE);
     br_config_free(&c);
     ck_assert_int_eq(br_config_parse(&c, NULL, "example.org", err, sizeof(err)), 0);
+    br_config_free(&c);
+    /* a private service's zkgroup params, for its groups server */
+    ck_assert_int_eq(br_config_parse(&c, "{\"signal\":{\"server_public_params\":\"AAEC\"}}", "example.org",
+                                     err, sizeof(err)), 0);
+    ck_assert_str_eq(c.signal_zk_params, "AAEC");
     br_config_free(&c);
 }
 END_TEST
@@ -73,6 +79,8 @@ START_TEST(bad_options_name_the_key)
         {"{\"link_timeout\":5}", "config.link_timeout"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
+        {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},
+        {"{\"signal\":{\"server_public_params\":7}}", "config.signal.server_public_params: expected a string"},
         {"{\"enabled\":true,\"enabled\":false}", "config: expected a map"},
         {"[]", "config: expected a map"},
     };

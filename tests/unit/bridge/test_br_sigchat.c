@@ -3,12 +3,14 @@
  * .deriveFromMasterKey(0x00..0x1f).getPublicParams().getGroupIdentifier(). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
 #include "br_sigchat.h"
+#include "sig_groups.h"
 
 #define ME "11111111-1111-4111-8111-111111111111"
 #define PEER "22222222-2222-4222-8222-222222222222"
@@ -53,6 +55,19 @@ START_TEST(messages_to_chats)
 }
 END_TEST
 
+START_TEST(group_ids_to_chats)
+{
+    uint8_t gid[32];
+    char chat[80], small[70];
+
+    for (int i = 0; i < 32; i++)
+        gid[i] = (uint8_t)(0xa0 + i);
+    ck_assert_int_eq(br_sigchat_gid(gid, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "group:a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+    ck_assert_int_eq(br_sigchat_gid(gid, small, sizeof(small)), UT_ERR_RANGE);
+}
+END_TEST
+
 START_TEST(synced_records_to_chats)
 {
     uint8_t mk[32], gid[32] = {0};
@@ -69,9 +84,15 @@ START_TEST(synced_records_to_chats)
     ck_assert_int_eq(ev->kind, BR_NET_CHAT);
     ck_assert_str_eq(ev->owner, "@u:x");
     ck_assert_str_eq(ev->chat_id, "group:" GID);
+    ck_assert_int_eq(ev->code, 0);
     br_net_event_free(ev);
+    /* a blocked group is told as blocked: the bridge drops its messages */
     g.blocked = 1;
-    ck_assert_ptr_null(br_sigchat_group("@u:x", &g));
+    ev = br_sigchat_group("@u:x", &g);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->chat_id, "group:" GID);
+    ck_assert_int_eq(ev->code, BR_NET_CHAT_BLOCKED);
+    br_net_event_free(ev);
     ck_assert_ptr_null(br_sigchat_group("@u:x", NULL));
 
     /* only contacts the user accepted a chat with, and not blocked ones */
@@ -98,6 +119,59 @@ START_TEST(synced_records_to_chats)
 }
 END_TEST
 
+START_TEST(group_state_to_events)
+{
+    sig_group_member mem[3];
+    sig_group_info g;
+    br_net_event *ev;
+    uint8_t gid[32];
+    char chat[80];
+
+    memset(&g, 0, sizeof(g));
+    memset(mem, 0, sizeof(mem));
+    for (int i = 0; i < 32; i++)
+        g.group_id[i] = (uint8_t)(0xa0 + i);
+    strcpy(mem[0].aci, PEER);
+    strcpy(mem[1].aci, ME);
+    strcpy(mem[2].aci, "33333333-3333-4333-8333-333333333333");
+    g.members = mem;
+    g.n_members = 3;
+    g.title = "Weekend trip";
+    g.revision = 4;
+    ev = br_sigchat_group_info("@u:x", &g, ME);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->kind, BR_NET_GROUP_INFO);
+    ck_assert_str_eq(ev->chat_id, "group:a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+    ck_assert_str_eq(ev->text, "Weekend trip");
+    ck_assert_int_eq(ev->code, 4);
+    /* the user is no ghost of their own */
+    ck_assert_uint_eq(ev->n_members, 2);
+    ck_assert_str_eq(ev->members[0], PEER);
+    ck_assert_str_eq(ev->members[1], "33333333-3333-4333-8333-333333333333");
+    /* the chat id parses back to the identifier */
+    ck_assert_int_eq(br_sigchat_parse_gid(ev->chat_id, gid), 0);
+    ck_assert_mem_eq(gid, g.group_id, 32);
+    br_net_event_free(ev);
+    g.title = NULL;
+    g.n_members = 0;
+    ev = br_sigchat_group_info("@u:x", &g, NULL);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev->text, "");
+    ck_assert_uint_eq(ev->n_members, 0);
+    br_net_event_free(ev);
+    ck_assert_ptr_null(br_sigchat_group_info("@u:x", NULL, ME));
+    /* malformed chat ids are refused */
+    ck_assert_int_eq(br_sigchat_parse_gid("dm:" PEER, gid), UT_ERR_INVAL);
+    ck_assert_int_eq(br_sigchat_parse_gid("group:abc", gid), UT_ERR_INVAL);
+    snprintf(chat, sizeof(chat), "group:%s", GID);
+    chat[10] = 'G';
+    ck_assert_int_eq(br_sigchat_parse_gid(chat, gid), UT_ERR_INVAL);
+    chat[10] = ' ';
+    ck_assert_int_eq(br_sigchat_parse_gid(chat, gid), UT_ERR_INVAL);
+    ck_assert_int_eq(br_sigchat_parse_gid(NULL, gid), UT_ERR_INVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("br_sigchat");
@@ -107,6 +181,8 @@ int main(void)
 
     tcase_add_test(tc, messages_to_chats);
     tcase_add_test(tc, synced_records_to_chats);
+    tcase_add_test(tc, group_ids_to_chats);
+    tcase_add_test(tc, group_state_to_events);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

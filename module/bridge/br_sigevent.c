@@ -1,0 +1,263 @@
+/*
+ * br_sigevent.c - what a linked account's sig_client reports, as
+ * br_net_events for the bridge (Signal thread): messages and relations,
+ * receipts and typing, link and connection state, contacts, groups and
+ * their state, safety-number changes.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "SignalService.pb-c.h"
+#include "br_bridge.h"
+#include "br_sigchat.h"
+#include "br_signal_int.h"
+#include "br_sigrel.h"
+#include "sig_err.h"
+#include "sig_groups.h"
+
+/* ---- sig_client events (Signal thread) ---------------------------------- */
+
+static void remember_contact(br_signal *s, const char *owner, const char *number,
+                             const char *aci)
+{
+    contact *k;
+
+    if (!number || !aci)
+        return;
+    for (k = s->contacts; k; k = k->next)
+        if (strcmp(k->owner, owner) == 0 && strcmp(k->number, number) == 0) {
+            free(k->aci);
+            k->aci = strdup(aci);
+            return;
+        }
+    k = calloc(1, sizeof(*k));
+    if (!k)
+        return;
+    k->owner = strdup(owner);
+    k->number = strdup(number);
+    k->aci = strdup(aci);
+    k->next = s->contacts;
+    s->contacts = k;
+}
+
+int br_sig_net_code(int err)
+{
+    switch (err) {
+    case 0: return 0;
+    case SIG_ERR_RATE_LIMIT:
+    case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
+    case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
+    case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
+    default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
+    }
+}
+
+/* Copy a message's attachments into the event, with what the pointer
+ * tells beyond sig_attachment (dimensions, the voice-note flag). */
+static int copy_attachments(br_net_event *ev, const sig_message *m)
+{
+    size_t i;
+
+    if (!m->n_attachments)
+        return 0;
+    ev->atts = calloc(m->n_attachments, sizeof(*ev->atts));
+    if (!ev->atts)
+        return UT_ERR_NOMEM;
+    ev->n_atts = m->n_attachments;
+    for (i = 0; i < m->n_attachments; i++) {
+        const sig_attachment *sa = &m->attachments[i];
+        br_net_attachment *a = &ev->atts[i];
+        Signalservice__AttachmentPointer *p =
+            signalservice__attachment_pointer__unpack(NULL, sa->pointer_len, sa->pointer);
+
+        a->content_type = br_sig_dup(sa->content_type);
+        a->file_name = br_sig_dup(sa->file_name);
+        a->size = sa->size;
+        if (p) {
+            a->width = p->has_width ? p->width : 0;
+            a->height = p->has_height ? p->height : 0;
+            a->flags = p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0; /* VOICE_MESSAGE */
+            signalservice__attachment_pointer__free_unpacked(p, NULL);
+        }
+        if (sa->pointer_len && (a->pointer = malloc(sa->pointer_len))) {
+            memcpy(a->pointer, sa->pointer, sa->pointer_len);
+            a->pointer_len = sa->pointer_len;
+        }
+        if ((sa->content_type && !a->content_type) || (sa->file_name && !a->file_name) ||
+            (sa->pointer_len && !a->pointer))
+            return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+int br_sig_media_code(int err)
+{
+    switch (err) {
+    case SIG_ERR_DIGEST: return BR_NET_ERR_DIGEST;
+    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
+    case SIG_ERR_HTTP: return BR_NET_ERR_HTTP;
+    default: return 0;
+    }
+}
+
+void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
+{
+    account *a = ud;
+    br_signal *s = a->s;
+    br_net_event *ev = NULL;
+    char chat[96];
+
+    (void)c;
+    switch (e->type) {
+    case SIG_EV_LINK_URL:
+        if ((ev = br_sig_ev_new(BR_NET_LINK_URL, a->owner)))
+            ev->text = br_sig_dup(e->link_url);
+        break;
+    case SIG_EV_LINKED:
+        a->linking = 0;
+        if ((ev = br_sig_ev_new(BR_NET_LINKED, a->owner))) {
+            ev->text = br_sig_dup(e->number);
+            ev->id = br_sig_dup(e->aci);
+        }
+        br_sig_emit(s, ev);
+        ev = br_sigchat_self(a->owner);
+        br_sig_emit(s, ev);
+        ev = NULL;
+        if (sig_client_start(a->c) == 0) {
+            sig_client_request_sync(a->c);
+            /* the chat socket is up already while linking */
+            a->storage_read = sig_client_storage_sync(a->c) == 0;
+        }
+        break;
+    case SIG_EV_LINK_FAILED:
+        a->linking = 0;
+        if (e->err == SIG_ERR_CANCELLED)
+            break;
+        if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, a->owner))) {
+            ev->code = br_sig_net_code(e->err);
+            ev->text = br_sig_dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_CONN:
+        if ((ev = br_sig_ev_new(BR_NET_CONNECTION, a->owner)))
+            ev->code = e->conn == SIG_CONN_ONLINE;
+        /* groups and accepted chats live in the storage service: read it
+         * once per start (SIG_EV_GROUP / SIG_EV_CONTACT follow) */
+        if (e->conn == SIG_CONN_ONLINE && !a->storage_read &&
+            sig_client_storage_sync(a->c) == 0)
+            a->storage_read = 1;
+        break;
+    case SIG_EV_MESSAGE: {
+        const sig_message *m = e->msg;
+        const char *me = sig_client_aci(a->c);
+
+        if (br_sigrel_event(a->owner, me, m, &ev)) {
+            if (!ev) /* a relation this bridge cannot place: release it */
+                sig_client_done(a->c, m->id);
+            break;
+        }
+        if (me && m->sender && strcmp(m->sender, me) == 0) {
+            br_net_event **reads;
+            int i, n = br_sigrel_reads(a->owner, m, &reads);
+            if (n >= 0) { /* read markers are not worth keeping: done at once */
+                for (i = 0; i < n; i++)
+                    br_sig_emit(s, reads[i]);
+                free(reads);
+                sig_client_done(a->c, m->id);
+                break;
+            }
+        }
+        if (((!m->body || !*m->body) && !m->n_attachments) ||
+            br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
+            /* Nothing this bridge renders yet (receipts, reactions,
+             * attachments-only, transcripts without a chat): release it so
+             * it does not pile up. */
+            sig_client_done(a->c, m->id);
+            break;
+        }
+        if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->text = br_sig_dup(m->body);
+            ev->from_me = m->from_self;
+            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+            ev->durable_id = (uint64_t)m->id;
+            if (copy_attachments(ev, m) != 0) {
+                /* not confirmed: handed over again at the next start */
+                br_net_event_free(ev);
+                ev = NULL;
+            }
+        }
+        break;
+    }
+    case SIG_EV_DECRYPT_FAILED:
+        if ((ev = br_sig_ev_new(BR_NET_DECRYPT_FAILED, a->owner)) && e->peer) {
+            snprintf(chat, sizeof(chat), "dm:%s", e->peer);
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(e->peer);
+        }
+        break;
+    case SIG_EV_UNLINKED:
+        ev = br_sig_ev_new(BR_NET_UNLINKED, a->owner);
+        break;
+    case SIG_EV_RECEIPT:
+    case SIG_EV_TYPING:
+        ev = br_sigrel_ephemeral(a->owner, e->type == SIG_EV_TYPING, e->peer,
+                                 e->receipt_type == SIG_RECEIPT_READ, e->timestamps,
+                                 e->n_timestamps, e->typing_started, e->group_id);
+        break;
+    case SIG_EV_IDENTITY_CHANGED: /* posted before the message it came with */
+        if (e->peer && (ev = br_sig_ev_new(BR_NET_IDENTITY, a->owner))) {
+            snprintf(chat, sizeof(chat), "dm:%s", e->peer);
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(e->peer);
+        }
+        break;
+    case SIG_EV_SEND_DONE:
+        if ((ev = br_sig_ev_new((uintptr_t)e->send_ud & REL_UD ? BR_NET_RELATE_RESULT
+                                                        : BR_NET_SEND_RESULT, a->owner))) {
+            ev->outbox_id = (uint64_t)((uintptr_t)e->send_ud & ~REL_UD);
+            ev->code = br_sig_net_code(e->err);
+            ev->ts = (int64_t)e->timestamp;
+            if (e->err)
+                ev->text = br_sig_dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_DOWNLOAD_DONE:
+        if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, a->owner))) {
+            ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
+            ev->code = e->err ? (br_sig_media_code(e->err) ? br_sig_media_code(e->err) : br_sig_net_code(e->err)) : 0;
+            if (e->err)
+                ev->text = br_sig_dup(sig_strerror(e->err));
+        }
+        break;
+    case SIG_EV_CONTACT:
+        if (!e->contact || !e->contact->aci)
+            break;
+        remember_contact(s, a->owner, e->contact->number, e->contact->aci);
+        if ((ev = br_sig_ev_new(BR_NET_CONTACT, a->owner))) {
+            ev->id = br_sig_dup(e->contact->aci);
+            ev->text = br_sig_dup(e->contact->name);
+            ev->phone = br_sig_dup(e->contact->number);
+        }
+        br_sig_emit(s, ev);
+        ev = br_sigchat_contact(a->owner, e->contact);
+        break;
+    case SIG_EV_GROUP:
+        ev = br_sigchat_group(a->owner, e->group);
+        break;
+    case SIG_EV_GROUP_UPDATED: /* title and members from the groups server */
+        if (e->err == 0)
+            ev = br_sigchat_group_info(a->owner, e->group_info, sig_client_aci(a->c));
+        else
+            ut_logf(&s->log, UT_LOG_WARN, "bridge: a Signal group's title and members could not be read: %s",
+                    sig_strerror(e->err));
+        break;
+    default:
+        break;
+    }
+    br_sig_emit(s, ev);
+}
