@@ -74,6 +74,9 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev);
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);
+/* br_outbox.c: a SEND_RESULT (does not free ev); resend what is queued. */
+void br_outbox_result(br_bridge *b, const br_net_event *ev);
+void br_outbox_resume(br_bridge *b);
 /* The file at outbox row `after` of owner's chat got its final answer:
  * send the texts queued behind it, up to and including the next file. */
 void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
