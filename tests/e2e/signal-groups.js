@@ -259,3 +259,48 @@ test('the stored state follows the group: newer revisions, groups from storage',
     await mock.close();
   }
 });
+
+test('removed from a group: sends are refused with a clear error, not fanned out', async () => {
+  // eslint-disable-next-line global-require
+  const { Group, EMPTY_GROUP_ACTIONS } = require('@signalapp/mock-server');
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), ['--server-params', ZK.publicParams], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const group = await phone.createGroup({ title: 'Short-lived', members: [phone, alice] });
+    const gidHex = Buffer.from(group.id, 'base64').toString('hex');
+    await alice.sendText(r.device, 'welcome', { group });
+    await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gidHex && e.code === undefined,
+      20000, 'group_updated');
+    await sendAndWait(ctl, `send-group ${group.id} still here`); // a member: it goes out
+
+    // Alice removes us on the groups server, then writes with the new revision
+    const server = mock.server;
+    const serverGroup = await server.getGroup(group.publicParams.serialize());
+    await server.modifyGroup({
+      group: serverGroup,
+      actions: { ...EMPTY_GROUP_ACTIONS, version: group.revision + 1,
+                 deleteMembers: [{ deletedUserId: group.encryptServiceId(phone.device.aci) }] },
+      aciCiphertext: group.encryptServiceId(alice.device.aci),
+    });
+    const after = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+    const n = ctl.events.filter((e) => e.event === 'group_updated' && e.group_id === gidHex).length;
+    await alice.sendText(r.device, 'bye', { group: after });
+    const upd = await ctl.waitCount((e) => e.event === 'group_updated' && e.group_id === gidHex, n + 1,
+      20000, 'group_updated after the removal');
+    assert.ok(!upd[n].members || !upd[n].members.some((m) => m.aci === phone.device.aci),
+      `we are no longer listed: ${JSON.stringify(upd[n])}`);
+
+    const nStarted = ctl.events.filter((e) => e.event === 'send_started').length;
+    ctl.send(`send-group ${group.id} am I still here?`);
+    const started = await ctl.waitCount((e) => e.event === 'send_started', nStarted + 1, 10000, 'send_started');
+    assert.strictEqual(started[nStarted].code, -1318, `refused: ${JSON.stringify(started[nStarted])}`);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

@@ -306,6 +306,26 @@ static int store_state(sig_client *c, const sig_group_info *g)
 static void cred_clear(sig_client *c);
 static void pump(sig_client *c, int err);
 
+/* The groups server says we are not a member (removed, or left from the
+ * phone): drop ourselves from the stored member list. */
+static void forget_self(sig_client *c, const uint8_t gid[32])
+{
+    sig_group_info *g = NULL;
+    size_t i, k = 0;
+
+    if (sig_group_info_get(c, gid, &g) != 0)
+        return;
+    for (i = 0; i < g->n_members; i++)
+        if (strcmp(g->members[i].aci, c->aci) != 0)
+            g->members[k++] = g->members[i];
+    if (k != g->n_members) {
+        g->n_members = k;
+        if (store_state(c, g) != 0)
+            sig_logf(c, UT_LOG_WARN, "signal: could not store that we left a group");
+    }
+    sig_group_info_free(g);
+}
+
 static void state_done(int rc, const sn_http_resp *r, void *ud)
 {
     gfetch *f = ud;
@@ -324,9 +344,10 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
     sig_enter(c);
     if (rc == 0 && r->status == 401)
         cred_clear(c); /* the credential was refused: fetch new ones next time */
-    if (rc == 0 && r->status == 403)
+    if (rc == 0 && r->status == 403) {
         rc = SIG_ERR_NOT_MEMBER;
-    else if (rc == 0 && r->status != 200)
+        forget_self(c, f->gid); /* so sends are refused, not fanned out */
+    } else if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;
     if (rc == 0)
         rc = sc_group_derive(gid, blob_key, f->mk);

@@ -92,7 +92,9 @@ int sig_group_fetch(sig_client *c, const uint8_t group_id[32]);
  * all were delivered, else the first error. *timestamp_out (may be NULL)
  * gets the message timestamp; ts 0 = now (pass the stored value on a
  * resend so receivers deduplicate it). SIG_ERR_STATE (not online / state
- * never fetched), UT_ERR_INVAL. */
+ * never fetched), SIG_ERR_NOT_MEMBER (the stored state does not list us:
+ * removed, or left from the phone; also for the sends below),
+ * UT_ERR_INVAL. */
 int sig_client_send_group_text(sig_client *c, const uint8_t group_id[32],
                                const char *text, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);

@@ -126,6 +126,19 @@ out:
     return rc;
 }
 
+/* 0 when we are a full member in the stored state, else
+ * SIG_ERR_NOT_MEMBER: Signal clients drop group messages from
+ * non-members, so sending would only look as if it worked. */
+static int check_member(const sig_client *c, const sig_group_info *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->n_members; i++)
+        if (!strcmp(g->members[i].aci, c->aci))
+            return 0;
+    return SIG_ERR_NOT_MEMBER;
+}
+
 /* Fan `dm` (timestamp set by the caller; edit_target nonzero: as an edit
  * of that message) out to the group's members, then the transcript. */
 static int group_send_dm(sig_client *c, const uint8_t group_id[32],
@@ -145,7 +158,7 @@ static int group_send_dm(sig_client *c, const uint8_t group_id[32],
     if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
         return SIG_ERR_STATE;
     if ((rc = sig_group_master_key(c, group_id, mk)) != 0 ||
-        (rc = sig_group_info_get(c, group_id, &g)) != 0)
+        (rc = sig_group_info_get(c, group_id, &g)) != 0 || (rc = check_member(c, g)) != 0)
         goto out;
     gc.has_masterkey = 1;
     gc.masterkey.data = mk;
@@ -316,8 +329,9 @@ int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const 
         return SIG_ERR_NOT_LINKED;
     /* refuse before uploading what could not be sent */
     if ((rc = sig_group_master_key(c, group_id, mk)) != 0 ||
-        (rc = sig_group_info_get(c, group_id, &g)) != 0) {
+        (rc = sig_group_info_get(c, group_id, &g)) != 0 || (rc = check_member(c, g)) != 0) {
         ut_wipe(mk, sizeof(mk));
+        sig_group_info_free(g);
         return rc;
     }
     ut_wipe(mk, sizeof(mk));
@@ -341,8 +355,10 @@ int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int 
         return SIG_ERR_NOT_LINKED;
     if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
         return SIG_ERR_STATE;
-    if ((rc = sig_group_info_get(c, group_id, &g)) != 0)
+    if ((rc = sig_group_info_get(c, group_id, &g)) != 0 || (rc = check_member(c, g)) != 0) {
+        sig_group_info_free(g);
         return rc;
+    }
     tm.has_timestamp = 1;
     tm.timestamp = (uint64_t)ut_now_ms();
     tm.has_action = 1;
