@@ -29,6 +29,27 @@ static uint64_t stamp(uint64_t ts)
     return ts ? ts : (uint64_t)ut_now_ms();
 }
 
+int sig_reaction_fill(Signalservice__DataMessage__Reaction *re,
+                      char author[SIG_UUID_STR_LEN + 1], uint8_t bin[16],
+                      const char *emoji, int remove, const char *target_author,
+                      uint64_t target_ts)
+{
+    if (!emoji || !*emoji || !target_author || !target_ts ||
+        sig_uuid_parse(bin, target_author) != 0)
+        return UT_ERR_INVAL;
+    sig_uuid_format(author, bin);
+    re->emoji = (char *)emoji;
+    re->has_remove = 1;
+    re->remove = remove != 0;
+    re->targetauthoraci = author;
+    re->has_targetauthoracibinary = 1;
+    re->targetauthoracibinary.data = bin;
+    re->targetauthoracibinary.len = 16;
+    re->has_targetsenttimestamp = 1;
+    re->targetsenttimestamp = target_ts;
+    return 0;
+}
+
 int sig_client_send_reaction(sig_client *c, const char *to, const char *emoji,
                              int remove, const char *target_author,
                              uint64_t target_ts, uint64_t ts, void *send_ud)
@@ -39,21 +60,9 @@ int sig_client_send_reaction(sig_client *c, const char *to, const char *emoji,
     uint8_t bin[16];
     int rc;
 
-    if (!emoji || !*emoji || !target_author || !target_ts ||
-        sig_uuid_parse(bin, target_author) != 0)
-        return UT_ERR_INVAL;
-    if ((rc = ready(c, to, aci)) != 0)
+    if ((rc = sig_reaction_fill(&re, author, bin, emoji, remove, target_author, target_ts)) != 0 ||
+        (rc = ready(c, to, aci)) != 0)
         return rc;
-    sig_uuid_format(author, bin);
-    re.emoji = (char *)emoji;
-    re.has_remove = 1;
-    re.remove = remove != 0;
-    re.targetauthoraci = author;
-    re.has_targetauthoracibinary = 1;
-    re.targetauthoracibinary.data = bin;
-    re.targetauthoracibinary.len = 16;
-    re.has_targetsenttimestamp = 1;
-    re.targetsenttimestamp = target_ts;
     dm.reaction = &re;
     dm.has_timestamp = 1;
     dm.timestamp = stamp(ts);

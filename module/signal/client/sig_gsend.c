@@ -266,20 +266,11 @@ int sig_client_send_group_reaction(sig_client *c, const uint8_t group_id[32],
     Signalservice__DataMessage__Reaction re = SIGNALSERVICE__DATA_MESSAGE__REACTION__INIT;
     char author[SIG_UUID_STR_LEN + 1];
     uint8_t bin[16];
+    int rc;
 
-    if (!group_id || !emoji || !*emoji || !target_author || !target_ts ||
-        sig_uuid_parse(bin, target_author) != 0)
-        return UT_ERR_INVAL;
-    sig_uuid_format(author, bin);
-    re.emoji = (char *)emoji;
-    re.has_remove = 1;
-    re.remove = remove != 0;
-    re.targetauthoraci = author;
-    re.has_targetauthoracibinary = 1;
-    re.targetauthoracibinary.data = bin;
-    re.targetauthoracibinary.len = 16;
-    re.has_targetsenttimestamp = 1;
-    re.targetsenttimestamp = target_ts;
+    if (!group_id ||
+        (rc = sig_reaction_fill(&re, author, bin, emoji, remove, target_author, target_ts)) != 0)
+        return group_id ? rc : UT_ERR_INVAL;
     dm.reaction = &re;
     dm.has_timestamp = 1;
     dm.timestamp = stamp(ts);

@@ -163,6 +163,14 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
                   void *send_ud, uint64_t *ts_out);
 struct Signalservice__DataMessage;
 /* Send a DataMessage (timestamp set by the caller) to `to` (ACI text). */
+/* sig_extra.c: a Reaction to target_author's (ACI text) message target_ts,
+ * pointing into the caller's author/bin buffers (which must outlive it);
+ * UT_ERR_INVAL on a missing emoji, author or timestamp. */
+struct Signalservice__DataMessage__Reaction;
+int sig_reaction_fill(struct Signalservice__DataMessage__Reaction *re,
+                      char author[SIG_UUID_STR_LEN + 1], uint8_t bin[16],
+                      const char *emoji, int remove, const char *target_author,
+                      uint64_t target_ts);
 int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage *dm,
                 void *send_ud);
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
