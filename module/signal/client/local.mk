@@ -18,6 +18,9 @@ SIG_SRCS = \
 libsbclient_la_SOURCES = $(SIG_SRCS)
 # reactions, deletes, edits, receipts, typing (issue #6)
 libsbclient_la_SOURCES += module/signal/client/sig_extra.c module/signal/client/sig_rel.c
+# the send log and answering retry requests (issue #11)
+libsbclient_la_SOURCES += module/signal/client/sig_sendlog.h module/signal/client/sig_sendlog.c \
+	module/signal/client/sig_retry.c
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
 	module/signal/proto/Provisioning.pb-c.h module/signal/proto/StorageService.pb-c.c \
@@ -130,3 +133,7 @@ tests_unit_signal_client_test_sig_groups_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_groups_LDADD = $(SIG_TEST_LIBS)
 TESTS += tests/e2e/signal-groups.js
 EXTRA_DIST += tests/e2e/signal-groups.js
+
+# --- the send log and retry requests to us (issue #11) -----------------------
+TESTS += tests/e2e/signal-resend.js
+EXTRA_DIST += tests/e2e/signal-resend.js

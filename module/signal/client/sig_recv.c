@@ -517,6 +517,10 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         ev.timestamps = ct->receiptmessage->timestamp;
         ev.n_timestamps = ct->receiptmessage->n_timestamp;
         sig_emit(c, &ev);
+    } else if (ct->has_decryptionerrormessage) {
+        /* a peer could not decrypt a message of ours (sig_retry.c) */
+        sig_retry_handle(c, r->which, r->sender, r->dev, ct->decryptionerrormessage.data,
+                         ct->decryptionerrormessage.len);
     } else if (ct->typingmessage) {
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_TYPING;

@@ -13,6 +13,7 @@
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
 #include "sig_int.h"
+#include "sig_sendlog.h"
 
 #define MAX_ATTEMPTS 4
 #define MAX_DEVICES 64
@@ -30,6 +31,7 @@ struct sig_send_op {
     uint64_t ts;
     void *ud;
     int is_sync;                     /* transcript to ourselves: no event */
+    int nolog;                       /* not kept in the send log */
     int plaintext;                   /* PlaintextContent (type 8), as is */
     uint32_t only_dev;               /* nonzero: just this device */
     int attempts;
@@ -253,9 +255,9 @@ static int sessions_from_bundles(sig_client *c, const char *to,
             sig_stores_free(ctx);
             continue;
         }
-        sc_session_free(s);
-        s = NULL;
-        rc = sc_session_new(&s);
+        /* a record whose state was archived (a retry request) keeps its
+         * archive, so the peer's messages still in flight decrypt */
+        rc = s ? 0 : sc_session_new(&s);
         if (rc == 0)
             rc = sc_session_process_bundle(s, &p, b);
         if (rc == 0)
@@ -383,12 +385,49 @@ static int put_messages(sig_send_op *op)
     size_t i;
     int rc;
 
+    int in_tx = 0;
+    size_t plain_n = 0;
+
     /* the received burst's sessions are committed before we advance ours */
     sig_recv_flush(c);
     if (!msgs)
         return UT_ERR_NOMEM;
     if ((rc = session_devices(c, op->to, &d)) < 0)
         goto out;
+    /* a device whose session state was archived (after a retry request)
+     * needs a new session from its bundle first */
+    for (i = 0; i < d.n && op->n_fetch < MAX_DEVICES; i++) {
+        sc_session_store st;
+        void *ctx = NULL;
+        sc_session *sess = NULL;
+        char addr[96];
+
+        if ((!strcmp(op->to, c->aci) && d.dev[i] == c->device_id) ||
+            (op->only_dev && d.dev[i] != op->only_dev))
+            continue;
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
+        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
+        if (ctx && sc_session_load(&st, addr, &sess) == 0 && !sc_session_has_current(sess))
+            op->fetch[op->n_fetch++] = d.dev[i];
+        sc_session_free(sess);
+        sig_stores_free(ctx);
+    }
+    if (op->n_fetch > 0) {
+        json_decref(msgs);
+        if (++op->attempts >= MAX_ATTEMPTS)
+            return SIG_ERR_RETRIES;
+        return step(op);
+    }
+    /* the send log rows and the session updates commit together, before
+     * the request goes out: a crash cannot leave a sent message unlogged */
+    if (!op->plaintext && !op->nolog) {
+        if (sig_unpad_len(op->content, op->content_len, &plain_n) != 0)
+            plain_n = op->content_len;
+        if ((rc = st_db_begin(c->db)) != 0)
+            goto out;
+        in_tx = 1;
+        sig_sendlog_maybe_prune(c);
+    }
     rc = 0;
     for (i = 0; i < d.n; i++) {
         sc_session_store st;
@@ -420,6 +459,9 @@ static int put_messages(sig_send_op *op)
                                     &ct_len, &type);
             if (rc == 0)
                 rc = sc_session_save(&st, addr, sess);
+            if (rc == 0 && in_tx)
+                rc = sig_sendlog_put(c->db, c->cfg.account, op->to, d.dev[i], op->ts,
+                                     op->content, plain_n, ut_now_ms());
         }
         if (rc == 0)
             rc = sig_b64_encode(ct, ct_len, &b64);
@@ -439,6 +481,11 @@ static int put_messages(sig_send_op *op)
         if (rc != 0)
             goto out;
     }
+    if (in_tx) {
+        in_tx = 0;
+        if ((rc = st_db_commit(c->db)) != 0)
+            goto out;
+    }
     body = json_pack("{s:O,s:I,s:b,s:b}", "messages", msgs, "timestamp",
                      (json_int_t)op->ts, "online", 0, "urgent", 1);
     s = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -450,6 +497,8 @@ static int put_messages(sig_send_op *op)
     rc = sn_sock_request(c->chat, "PUT", path, &h, 1, (const uint8_t *)s,
                          strlen(s), 30000, put_resp, op);
 out:
+    if (in_tx)
+        st_db_rollback(c->db);
     free(s);
     json_decref(body);
     json_decref(msgs);
@@ -507,7 +556,8 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
     snprintf(op->to, sizeof(op->to), "%s", to);
     op->ts = ts;
     op->ud = ud;
-    op->is_sync = is_sync;
+    op->is_sync = (is_sync & SIG_SEND_QUIET) != 0;
+    op->nolog = (is_sync & SIG_SEND_NOLOG) != 0;
     if ((rc = sig_pad_content(content, n, &op->content, &op->content_len)) != 0 ||
         (dm && !(op->dm = malloc(dm_len)))) {
         free(op->content);
@@ -782,4 +832,37 @@ int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *conten
                             size_t n, uint64_t ts, sig_fanout *f)
 {
     return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f);
+}
+
+int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
+                    uint64_t ts)
+{
+    /* quiet: the message was reported when first sent; not logged again,
+     * as Desktop's 'resendFromLog' (ts/util/handleMessageSend.ts) */
+    return start_op(c, to, content, n, NULL, 0, ts, NULL, SIG_SEND_QUIET | SIG_SEND_NOLOG);
+}
+
+int sig_send_null_message(sig_client *c, const char *to)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__NullMessage nm = SIGNALSERVICE__NULL_MESSAGE__INIT;
+    uint8_t pad[512], r[2], *buf;
+    size_t n;
+    int rc;
+
+    /* random padding of 1..512 bytes, as Desktop's getNullMessage
+     * (ts/textsecure/SendMessage.ts) and signalmeow (retry.go) */
+    if (ut_random(r, sizeof(r)) != 0 || ut_random(pad, sizeof(pad)) != 0)
+        return UT_ERR_IO;
+    nm.has_padding = 1;
+    nm.padding.data = pad;
+    nm.padding.len = (size_t)(((r[0] << 8) | r[1]) % 512) + 1;
+    ct.nullmessage = &nm;
+    n = signalservice__content__get_packed_size(&ct);
+    if (!(buf = malloc(n)))
+        return UT_ERR_NOMEM;
+    signalservice__content__pack(&ct, buf);
+    rc = start_op(c, to, buf, n, NULL, 0, (uint64_t)ut_now_ms(), NULL, SIG_SEND_QUIET);
+    free(buf);
+    return rc;
 }
