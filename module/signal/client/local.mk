@@ -137,3 +137,11 @@ EXTRA_DIST += tests/e2e/signal-groups.js
 # --- the send log and retry requests to us (issue #11) -----------------------
 TESTS += tests/e2e/signal-resend.js
 EXTRA_DIST += tests/e2e/signal-resend.js
+UNIT_TESTS += tests/unit/signal/client/test_sig_sendlog
+check_PROGRAMS += tests/unit/signal/client/test_sig_sendlog
+tests_unit_signal_client_test_sig_sendlog_SOURCES = tests/unit/signal/client/test_sig_sendlog.c
+tests_unit_signal_client_test_sig_sendlog_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_sendlog_LDADD = $(SIG_TEST_LIBS)
+FUZZ_LIST += fuzz_sig_dem
+fuzz_sig_dem_FUZZ_SRCS = $(SIG_FUZZ_BASE)
+EXTRA_DIST += tests/fuzz/fuzz_sig_dem.c

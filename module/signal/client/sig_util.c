@@ -281,7 +281,7 @@ int sig_dem_parse(sig_dem *out, const uint8_t *p, size_t n)
     m = signalservice__decryption_error_message__unpack(NULL, n, p);
     if (!m)
         return UT_ERR_INVAL;
-    if (!m->has_timestamp || !m->has_deviceid || m->deviceid == 0)
+    if (!m->has_timestamp)
         goto out;
     if (m->has_ratchetkey) {
         if (m->ratchetkey.len != 33 || m->ratchetkey.data[0] != 0x05)
@@ -290,7 +290,7 @@ int sig_dem_parse(sig_dem *out, const uint8_t *p, size_t n)
         out->has_ratchet_key = 1;
     }
     out->timestamp = m->timestamp;
-    out->device_id = m->deviceid;
+    out->device_id = m->has_deviceid ? m->deviceid : 0; /* libsignal: default 0 */
     rc = 0;
 out:
     signalservice__decryption_error_message__free_unpacked(m, NULL);
