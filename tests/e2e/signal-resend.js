@@ -14,10 +14,17 @@
 // before Alice's libsignal sees it (her session stays where it was).
 const test = require('node:test');
 const assert = require('node:assert');
-const { DecryptionErrorMessage, PlaintextContent, CiphertextMessageType } =
-  require('@signalapp/libsignal-client');
+const {
+  DecryptionErrorMessage, PlaintextContent, CiphertextMessageType, CiphertextMessage,
+  UnidentifiedSenderMessageContent, ContentHint, sealedSenderEncrypt,
+} = require('@signalapp/libsignal-client');
+const fs = require('fs');
+const path = require('path');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
+
+const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
+const ZK = JSON.parse(fs.readFileSync(path.join(MOCK_DIR, 'certs', 'zk-params.json'), 'utf8'));
 
 function within(p, ms, what) {
   let t;
@@ -58,13 +65,22 @@ function tap(mock, alice) {
 }
 
 // Alice's libsignal answers the ciphertext it "could not decrypt" with a
-// retry request for `timestamp`, delivered to our device by the server.
-async function retryRequest(mock, alice, ours, lost, timestamp, ourDeviceId) {
+// retry request for `timestamp`, delivered to our device by the server:
+// envelope type 8, or sealed (a USMC of type plaintext) when `sealed`.
+async function retryRequest(mock, alice, ours, lost, timestamp, ourDeviceId, sealed = false) {
   const type = lost.type === 'PreKey' ? CiphertextMessageType.PreKey
     : CiphertextMessageType.Whisper;
   const dem = DecryptionErrorMessage.forOriginal(lost.encrypted, type, timestamp, ourDeviceId);
   assert.ok(dem.ratchetKey(), 'a 1:1 message names its ratchet key');
   const ptc = PlaintextContent.from(dem);
+  if (sealed) {
+    const usmc = UnidentifiedSenderMessageContent.new(CiphertextMessage.from(ptc),
+      alice.senderCertificate, ContentHint.Implicit, null);
+    const bytes = await sealedSenderEncrypt(usmc, ours.address, alice.identity.get('ACI'));
+    await mock.server.handleMessage(undefined, 'ACI', 'SealedSender', ours,
+      Buffer.from(bytes), BigInt(Date.now()));
+    return;
+  }
   await mock.server.handleMessage(alice.device, 'ACI', 'Plaintext', ours,
     Buffer.from(ptc.serialize()), BigInt(Date.now()));
 }
@@ -95,7 +111,7 @@ async function sendLost(r, t, alice, body) {
   return { lost, ts };
 }
 
-test('a retry request gets the same message again, same timestamp, new session', async () => {
+async function resendCase(sealed) {
   const mock = await startMock();
   let ctl;
   try {
@@ -104,7 +120,7 @@ test('a retry request gets the same message again, same timestamp, new session',
     const { lost, ts } = await sendLost(r, t, alice, 'lost in transit');
     assert.strictEqual(lost.type, 'CipherText');
     const before = t.seen.length;
-    await retryRequest(mock, alice, r.device, lost, ts, r.linked.device);
+    await retryRequest(mock, alice, r.device, lost, ts, r.linked.device, sealed);
     const msg = await within(alice.waitForMessage(), 20000, 'the resent message');
     assert.strictEqual(msg.body, 'lost in transit');
     assert.strictEqual(Number(msg.dataMessage.timestamp), ts);
@@ -119,7 +135,14 @@ test('a retry request gets the same message again, same timestamp, new session',
     if (ctl) await ctl.kill();
     await mock.close();
   }
-});
+}
+
+test('a retry request gets the same message again, same timestamp, new session',
+  () => resendCase(false));
+
+test('the same through sealed sender (plaintext inside the envelope type 6)',
+  () => resendCase(true));
+
 
 test('a retry request for a timestamp we never sent gets a null message', async () => {
   const mock = await startMock();
@@ -138,6 +161,47 @@ test('a retry request for a timestamp we never sent gets a null message', async 
     // the new session works both ways
     await alice.sendText(r.device, 'still here');
     await r.ctl.waitFor((e) => e.event === 'message' && e.body === 'still here', 20000, 'still here');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('a group message: the member who asks gets his copy again, with the group', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice, bob] });
+    const t = tap(mock, bob);
+    const r = await linkDevice(mock, phone, tmpDb(), ['--server-params', ZK.publicParams],
+      [alice, bob]);
+    ctl = r.ctl;
+    const group = await phone.createGroup({ title: 'Retry club', members: [phone, alice, bob] });
+    const gidHex = Buffer.from(group.id, 'base64').toString('hex');
+    await alice.sendText(r.device, 'hi all', { group, withProfileKey: true });
+    await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gidHex, 20000,
+      'group_updated');
+    // bob's copy of our group message is lost; alice's arrives
+    t.drop = true;
+    const n = ctl.events.filter((e) => e.event === 'send_started').length;
+    ctl.send(`send-group ${group.id} see you there`);
+    const started = (await ctl.waitCount((e) => e.event === 'send_started', n + 1))[n];
+    assert.strictEqual(started.code, 0);
+    const ts = started.timestamp;
+    await ctl.waitFor((e) => e.event === 'send_done' && e.timestamp === ts, 20000, 'send_done');
+    t.drop = false;
+    assert.strictEqual((await within(alice.waitForMessage(), 20000, 'alice')).body, 'see you there');
+    const lost = t.seen.find((x) => x.dropped && x.timestamp === ts);
+    assert.ok(lost, "bob's copy was sent and lost");
+    await retryRequest(mock, bob, r.device, lost, ts, r.linked.device);
+    const got = await within(bob.waitForMessage(), 20000, "bob's copy again");
+    assert.strictEqual(got.body, 'see you there');
+    assert.strictEqual(Number(got.dataMessage.timestamp), ts);
+    assert.strictEqual(Buffer.from(got.dataMessage.groupV2.masterKey).toString('hex'),
+      group.masterKey.toString('hex'), 'still a group message');
+    assert.strictEqual(alice.getMessageQueueSize(), 0, 'alice did not ask and got nothing more');
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();
