@@ -2,7 +2,9 @@
  * ciphertext per recipient device → PUT /v1/messages/{serviceId}; sessions
  * from GET /v2/keys bundles; 409 (missing/extra devices) and 410 (stale
  * devices) fix the device list and retry; a SyncMessage.Sent transcript
- * goes to our own other devices after a delivery to someone else. */
+ * goes to our own other devices after a delivery to someone else. Every
+ * Content sent (but typing, resends and retry requests) is kept per device
+ * in the send log (sig_sendlog.h) before the PUT, for sig_retry.c. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -382,11 +384,8 @@ static int put_messages(sig_send_op *op)
     json_t *msgs = json_array(), *body = NULL;
     char path[128], *s = NULL;
     sn_hdr h = {"content-type", "application/json"};
-    size_t i;
-    int rc;
-
-    int in_tx = 0;
-    size_t plain_n = 0;
+    size_t i, plain_n = 0;
+    int rc, in_tx = 0;
 
     /* the received burst's sessions are committed before we advance ours */
     sig_recv_flush(c);
@@ -850,13 +849,14 @@ int sig_send_null_message(sig_client *c, const char *to)
     size_t n;
     int rc;
 
-    /* random padding of 1..512 bytes, as Desktop's getNullMessage
-     * (ts/textsecure/SendMessage.ts) and signalmeow (retry.go) */
+    /* random padding of 1..512 bytes: Desktop's getNullMessage /
+     * getRandomPadding (ts/textsecure/SendMessage.ts); signalmeow's
+     * retry.go pads 1..511 */
     if (ut_random(r, sizeof(r)) != 0 || ut_random(pad, sizeof(pad)) != 0)
         return UT_ERR_IO;
     nm.has_padding = 1;
     nm.padding.data = pad;
-    nm.padding.len = (size_t)(((r[0] << 8) | r[1]) % 512) + 1;
+    nm.padding.len = (size_t)(((r[0] << 8) | r[1]) & 0x1ff) + 1;
     ct.nullmessage = &nm;
     n = signalservice__content__get_packed_size(&ct);
     if (!(buf = malloc(n)))
