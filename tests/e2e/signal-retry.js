@@ -39,3 +39,40 @@ test('undecryptable message: decrypt_failed and a retry request', async () => {
     await mock.close();
   }
 });
+
+// Signal's server takes a message only for all of the recipient's devices
+// (Signal-Server MessageSender.getMismatchedDevices: 409 missing devices;
+// the mock does the same), so the retry request goes to every device of
+// the contact, as Signal-Desktop's sendRetryRequest (recipients: [aci])
+// and signalmeow's sendRetryRequest (sendContent to the service id) do;
+// the device that failed to reach us is one of them.
+test('a retry request reaches a contact who has a linked device too', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    await mock.server.createSecondaryDevice(alice);
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await alice.sendText(r.device, 'one');
+    await ctl.waitFor((e) => e.event === 'message' && e.body === 'one', 20000, 'one');
+    ctl.send(`send ${alice.device.aci} reply`);
+    assert.strictEqual((await alice.waitForMessage()).body, 'reply');
+    ctl.send(`forget ${alice.device.aci}`);
+    assert.strictEqual((await ctl.waitFor((e) => e.event === 'forgot', 10000, 'forgot')).code, 0);
+    const ts = Date.now();
+    await alice.sendText(r.device, 'two', { timestamp: ts });
+    await ctl.waitFor((e) => e.event === 'decrypt_failed', 20000, 'decrypt_failed');
+    let t;
+    const dem = await Promise.race([alice.waitForDecryptionError(), new Promise((_, rej) => {
+      t = setTimeout(() => rej(new Error(`no retry request; stderr: ${ctl.stderr.slice(-2000)}`)),
+        20000);
+    })]).finally(() => clearTimeout(t));
+    assert.strictEqual(Number(dem.timestamp), ts);
+    assert.strictEqual(dem.senderDevice, r.linked.device);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

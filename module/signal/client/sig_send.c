@@ -35,7 +35,6 @@ struct sig_send_op {
     int is_sync;                     /* transcript to ourselves: no event */
     int nolog;                       /* not kept in the send log */
     int plaintext;                   /* PlaintextContent (type 8), as is */
-    uint32_t only_dev;               /* nonzero: just this device */
     int attempts;
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
@@ -401,8 +400,7 @@ static int put_messages(sig_send_op *op)
         sc_session *sess = NULL;
         char addr[96];
 
-        if ((!strcmp(op->to, c->aci) && d.dev[i] == c->device_id) ||
-            (op->only_dev && d.dev[i] != op->only_dev))
+        if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
             continue;
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
@@ -438,8 +436,6 @@ static int put_messages(sig_send_op *op)
         int type = 0;
 
         if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
-            continue;
-        if (op->only_dev && d.dev[i] != op->only_dev)
             continue;
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
@@ -602,8 +598,14 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     return start_op_sync(c, to, content, n, dm, dm_len, NULL, 0, ts, ud, is_sync);
 }
 
-/* A retry request (DecryptionErrorMessage) to the device whose message we
- * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. */
+/* A retry request (DecryptionErrorMessage) about the message of `dev` we
+ * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. It goes
+ * to all of the sender's devices: Signal's server takes a message only for
+ * the complete device list (Signal-Server push/MessageSender.java,
+ * getMismatchedDevices), and Desktop's sendRetryRequest
+ * (ts/textsecure/SendMessage.ts, recipients: [aci]) and signalmeow's
+ * sendRetryRequest (pkg/signalmeow/retry.go, sendContent to the service id)
+ * address the whole account too; the DEM's device id says whose it is. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
                            uint64_t ts)
 {
@@ -640,7 +642,6 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     op->ts = (uint64_t)ut_now_ms();
     op->is_sync = 1; /* no SIG_EV_SEND_DONE, no transcript */
     op->plaintext = 1;
-    op->only_dev = dev;
     op->next = c->sends;
     c->sends = op;
     if ((rc = session_devices(c, to, &d)) < 0) {
