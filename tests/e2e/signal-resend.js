@@ -85,8 +85,9 @@ async function retryRequest(mock, alice, ours, lost, timestamp, ourDeviceId, sea
     Buffer.from(ptc.serialize()), BigInt(Date.now()));
 }
 
-async function setup(mock) {
+async function setup(mock, aliceLinked = false) {
   const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+  if (aliceLinked) await mock.server.createSecondaryDevice(alice);
   const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
   const t = tap(mock, alice);
   const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
@@ -111,11 +112,11 @@ async function sendLost(r, t, alice, body) {
   return { lost, ts };
 }
 
-async function resendCase(sealed) {
+async function resendCase(sealed, aliceLinked = false) {
   const mock = await startMock();
   let ctl;
   try {
-    const { alice, r, t } = await setup(mock);
+    const { alice, r, t } = await setup(mock, aliceLinked);
     ctl = r.ctl;
     const { lost, ts } = await sendLost(r, t, alice, 'lost in transit');
     assert.strictEqual(lost.type, 'CipherText');
@@ -125,7 +126,7 @@ async function resendCase(sealed) {
     assert.strictEqual(msg.body, 'lost in transit');
     assert.strictEqual(Number(msg.dataMessage.timestamp), ts);
     const again = t.seen.slice(before).filter((s) => !s.dropped);
-    assert.strictEqual(again.length, 1, 'one copy for her one device');
+    assert.strictEqual(again.length, 1, 'one copy for her phone');
     assert.strictEqual(again[0].timestamp, ts, 'the envelope has the original timestamp');
     assert.strictEqual(again[0].type, 'PreKey', 'on a new session: the old one was archived');
     // and the new session carries on
@@ -142,6 +143,12 @@ test('a retry request gets the same message again, same timestamp, new session',
 
 test('the same through sealed sender (plaintext inside the envelope type 6)',
   () => resendCase(true));
+
+// Signal's server takes a message only for all of a recipient's devices
+// (Signal-Server MessageSender.getMismatchedDevices; so does the mock), and
+// Desktop resends to the requester's account (recipients: [requesterAci]).
+test('a contact with a linked device: the resend goes to the account',
+  () => resendCase(false, true));
 
 
 test('a retry request for a timestamp we never sent gets a null message', async () => {
