@@ -132,6 +132,10 @@ async function resendCase(sealed, aliceLinked = false) {
     // and the new session carries on
     r.ctl.send(`send ${alice.device.aci} after`);
     assert.strictEqual((await within(alice.waitForMessage(), 20000, 'after')).body, 'after');
+    // the send log is secret: neither the content nor who asked is logged
+    assert.doesNotMatch(ctl.stderr, /lost in transit/);
+    assert.ok(!ctl.stderr.includes(alice.device.aci), 'no ACI in the log');
+    assert.match(ctl.stderr, /asked again/, 'the resend itself is logged');
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

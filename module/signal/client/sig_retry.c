@@ -12,7 +12,7 @@
  *     one was archived);
  *   - with nothing to resend, a NullMessage goes out on the new session,
  *     but only if a session was archived (both clients return otherwise).
- * The Content is never logged. */
+ * Neither the Content nor the contact's ACI is logged. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -75,8 +75,8 @@ void sig_retry_handle(sig_client *c, int which, const char *sender, uint32_t dev
     int rc, archived;
 
     if ((rc = sig_dem_parse(&d, dem, n)) != 0) {
-        sig_logf(c, UT_LOG_WARN, "signal: malformed retry request from %s.%" PRIu32,
-                 sender, dev);
+        sig_logf(c, UT_LOG_WARN, "signal: malformed retry request from device %" PRIu32,
+                 dev);
         return;
     }
     if (which != SIG_ID_ACI || !strncmp(sender, "PNI:", 4) || !dev)
@@ -88,29 +88,29 @@ void sig_retry_handle(sig_client *c, int which, const char *sender, uint32_t dev
     }
     archived = archive_on_match(c, sender, dev, &d);
     if (archived < 0) {
-        sig_logf(c, UT_LOG_WARN, "signal: retry request from %s.%" PRIu32 ": %s", sender,
-                 dev, sig_strerror(archived));
+        sig_logf(c, UT_LOG_WARN, "signal: retry request from device %" PRIu32 ": %s", dev,
+                 sig_strerror(archived));
         archived = 0;
     }
     ut_buf_init(&b, 1u << 20);
     rc = sig_sendlog_get(c->db, c->cfg.account, sender, dev, d.timestamp, ut_now_ms(), &b);
     if (rc == 0) {
-        sig_logf(c, UT_LOG_INFO, "signal: %s.%" PRIu32 " asked again for %" PRIu64
-                 "%s; resending", sender, dev, d.timestamp,
+        sig_logf(c, UT_LOG_INFO, "signal: a contact's device %" PRIu32 " asked again for %"
+                 PRIu64 "%s; resending", dev, d.timestamp,
                  archived ? " (session archived)" : "");
         rc = sig_send_resend(c, sender, b.data, b.len, d.timestamp);
     } else if (rc == ST_ERR_NOTFOUND && archived) {
-        sig_logf(c, UT_LOG_INFO, "signal: %s.%" PRIu32 " asked again for %" PRIu64
-                 ", not in the send log; a null message on a new session", sender, dev,
+        sig_logf(c, UT_LOG_INFO, "signal: a contact's device %" PRIu32 " asked again for %"
+                 PRIu64 ", not in the send log; a null message on a new session", dev,
                  d.timestamp);
         rc = sig_send_null_message(c, sender);
     } else if (rc == ST_ERR_NOTFOUND) {
-        sig_logf(c, UT_LOG_INFO, "signal: %s.%" PRIu32 " asked again for %" PRIu64
-                 ", not in the send log; nothing to do", sender, dev, d.timestamp);
+        sig_logf(c, UT_LOG_INFO, "signal: a contact's device %" PRIu32 " asked again for %"
+                 PRIu64 ", not in the send log; nothing to do", dev, d.timestamp);
         rc = 0;
     }
     if (rc != 0)
-        sig_logf(c, UT_LOG_WARN, "signal: answering a retry request from %s.%" PRIu32
-                 ": %s", sender, dev, sig_strerror(rc));
+        sig_logf(c, UT_LOG_WARN, "signal: answering a retry request from device %" PRIu32
+                 ": %s", dev, sig_strerror(rc));
     ut_buf_free_secret(&b);
 }
