@@ -218,3 +218,32 @@ test('a group message: the member who asks gets his copy again, with the group',
     await mock.close();
   }
 });
+
+// Desktop answers at most five retry requests per timestamp
+// (ts/util/handleRetry.ts, RETRY_LIMIT): a sixth for the same message is
+// dropped, while a request for another message is still answered.
+test('at most five answers per message', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const { alice, r, t } = await setup(mock);
+    ctl = r.ctl;
+    const first = await sendLost(r, t, alice, 'first lost');
+    const second = await sendLost(r, t, alice, 'second lost');
+    for (let i = 0; i < 5; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await retryRequest(mock, alice, r.device, first.lost, first.ts, r.linked.device);
+      // eslint-disable-next-line no-await-in-loop
+      const got = await within(alice.waitForMessage(), 20000, `copy ${i + 1}`);
+      assert.strictEqual(got.body, 'first lost');
+    }
+    await retryRequest(mock, alice, r.device, first.lost, first.ts, r.linked.device);
+    await retryRequest(mock, alice, r.device, second.lost, second.ts, r.linked.device);
+    const next = await within(alice.waitForMessage(), 20000, 'the second message');
+    assert.strictEqual(next.body, 'second lost', 'no sixth copy of the first');
+    assert.strictEqual(Number(next.dataMessage.timestamp), second.ts);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

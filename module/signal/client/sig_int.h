@@ -93,6 +93,9 @@ struct sig_client {
     sig_xfer *xfers;              /* attachment uploads/downloads */
     int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
     int64_t sendlog_pruned_ms;    /* last sig_sendlog_maybe_prune, 0 = never */
+    /* retry requests answered per timestamp (sig_retry.c), a small ring */
+    struct { uint64_t ts; unsigned n; } retried[32];
+    unsigned retried_next;
     sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
     char *zk_params;              /* cfg.server_public_params copy or NULL */
 

@@ -4,6 +4,7 @@
  * signalmeow's handleRetryRequest (pkg/signalmeow/retry.go):
  *   - a request for another of our devices is not ours to answer (the
  *     PlaintextContent goes to all of them; signalmeow ignores it);
+ *   - at most 5 answers per timestamp (Desktop's RETRY_LIMIT);
  *   - if it names a ratchet key and that is our current session's sender
  *     ratchet key with that device, the session state is archived
  *     (Desktop archiveSessionOnMatch; libsignal current_ratchet_key_matches);
@@ -33,6 +34,24 @@ void sig_sendlog_maybe_prune(sig_client *c)
     rc = sig_sendlog_prune(c->db, c->cfg.account, now, &n);
     if (rc != 0)
         sig_logf(c, UT_LOG_WARN, "signal: pruning the send log: %s", sig_strerror(rc));
+}
+
+/* At most RETRY_LIMIT answers per timestamp, as Desktop's onRetryRequest
+ * (ts/util/handleRetry.ts: retryRecord, RETRY_LIMIT = 5): a peer that
+ * keeps failing cannot keep us resending. Counted in memory, like Desktop. */
+#define RETRY_LIMIT 5
+
+static unsigned retry_count(sig_client *c, uint64_t ts)
+{
+    size_t i, n = sizeof(c->retried) / sizeof(c->retried[0]);
+
+    for (i = 0; i < n; i++)
+        if (c->retried[i].n && c->retried[i].ts == ts)
+            return ++c->retried[i].n;
+    i = c->retried_next++ % n;
+    c->retried[i].ts = ts;
+    c->retried[i].n = 1;
+    return 1;
 }
 
 /* Archive the session with sender.dev when the request's ratchet key is
@@ -84,6 +103,11 @@ void sig_retry_handle(sig_client *c, int which, const char *sender, uint32_t dev
     if (d.device_id != c->device_id) {
         sig_logf(c, UT_LOG_DEBUG, "signal: retry request for our device %" PRIu32 ", not us",
                  d.device_id);
+        return;
+    }
+    if (retry_count(c, d.timestamp) > RETRY_LIMIT) {
+        sig_logf(c, UT_LOG_INFO, "signal: retry request for %" PRIu64 " over the limit of %d",
+                 d.timestamp, RETRY_LIMIT);
         return;
     }
     archived = archive_on_match(c, sender, dev, &d);
