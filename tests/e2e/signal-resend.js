@@ -137,7 +137,7 @@ async function resendCase(sealed, aliceLinked = false) {
     assert.ok(!ctl.stderr.includes(alice.device.aci), 'no ACI in the log');
     assert.match(ctl.stderr, /asked again/, 'the resend itself is logged');
   } finally {
-    if (ctl) await ctl.kill();
+    if (ctl) await ctl.stop();
     await mock.close();
   }
 }
@@ -173,7 +173,7 @@ test('a retry request for a timestamp we never sent gets a null message', async 
     await alice.sendText(r.device, 'still here');
     await r.ctl.waitFor((e) => e.event === 'message' && e.body === 'still here', 20000, 'still here');
   } finally {
-    if (ctl) await ctl.kill();
+    if (ctl) await ctl.stop();
     await mock.close();
   }
 });
@@ -214,7 +214,7 @@ test('a group message: the member who asks gets his copy again, with the group',
       group.masterKey.toString('hex'), 'still a group message');
     assert.strictEqual(alice.getMessageQueueSize(), 0, 'alice did not ask and got nothing more');
   } finally {
-    if (ctl) await ctl.kill();
+    if (ctl) await ctl.stop();
     await mock.close();
   }
 });
@@ -243,7 +243,7 @@ test('at most five answers per message', async () => {
     assert.strictEqual(next.body, 'second lost', 'no sixth copy of the first');
     assert.strictEqual(Number(next.dataMessage.timestamp), second.ts);
   } finally {
-    if (ctl) await ctl.kill();
+    if (ctl) await ctl.stop();
     await mock.close();
   }
 });
