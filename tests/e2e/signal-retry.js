@@ -4,9 +4,14 @@
 // decrypted. The client reports decrypt_failed for that sender and sends
 // Signal's retry request (DecryptionErrorMessage in a PlaintextContent,
 // envelope type 8), which the contact's libsignal parses: timestamp of the
-// failed message, our device id.
+// failed message, our device id, and the ratchet key of the failed message
+// exactly as libsignal's DecryptionErrorMessage.forOriginal takes it from
+// the ciphertext (the contact archives its session when it matches:
+// Signal-Desktop handleRetry.ts, signalmeow retry.go).
 const test = require('node:test');
 const assert = require('node:assert');
+const { DecryptionErrorMessage, CiphertextMessageType } = require('@signalapp/libsignal-client');
+const { signalservice: { Envelope } } = require('@signalapp/mock-server/protos/compiled');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
 
@@ -14,6 +19,14 @@ test('undecryptable message: decrypt_failed and a retry request', async () => {
   const mock = await startMock();
   let ctl;
   try {
+    // the envelopes the server hands to devices (alice's phone sends
+    // through this; it is bound when she is created)
+    const sent = [];
+    const send = mock.server.send.bind(mock.server);
+    mock.server.send = (target, message) => {
+      sent.push({ target, env: Envelope.decode(message) });
+      return send(target, message);
+    };
     const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
     const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
     const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
@@ -33,6 +46,17 @@ test('undecryptable message: decrypt_failed and a retry request', async () => {
     const dem = await alice.waitForDecryptionError();
     assert.strictEqual(Number(dem.timestamp), ts);
     assert.strictEqual(dem.senderDevice, r.linked.device);
+    const failed = sent.find((m) => m.target === r.device && Number(m.env.clientTimestamp) === ts);
+    assert.strictEqual(failed.env.type, Envelope.Type.DOUBLE_RATCHET);
+    const want = DecryptionErrorMessage.forOriginal(Buffer.from(failed.env.content),
+      CiphertextMessageType.Whisper, ts, alice.device.deviceId);
+    assert.ok(dem.ratchetKey, 'the retry request names the ratchet key');
+    assert.deepStrictEqual(Buffer.from(dem.ratchetKey.serialize()),
+      Buffer.from(want.ratchetKey().serialize()));
+    // so alice's libsignal session is the one to archive, as Desktop's
+    // archiveSessionOnMatch and signalmeow's handleRetryRequest decide
+    const rec = await alice.sessions.getSession(r.device.address);
+    assert.ok(rec && rec.currentRatchetKeyMatches(dem.ratchetKey), 'matches her current session');
     assert.ok(!ctl.events.some((e) => e.event === 'message' && e.body === 'two'));
   } finally {
     if (ctl) await ctl.kill();

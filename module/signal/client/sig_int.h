@@ -177,8 +177,9 @@ int sig_reaction_fill(struct Signalservice__DataMessage__Reaction *re,
                       uint64_t target_ts);
 int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage *dm,
                 void *send_ud);
+/* ratchet_key: 33 bytes of the failed 1:1 message, NULL for others. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
-                           uint64_t ts);
+                           uint64_t ts, const uint8_t *ratchet_key);
 /* Send a logged Content (unpadded) again to all of `to`'s devices with its
  * original timestamp, quietly and without logging it again; a device whose
  * session was archived gets a new one from its bundle. */

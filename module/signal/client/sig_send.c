@@ -607,12 +607,12 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
  * sendRetryRequest (pkg/signalmeow/retry.go, sendContent to the service id)
  * address the whole account too; the DEM's device id says whose it is. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
-                           uint64_t ts)
+                           uint64_t ts, const uint8_t *ratchet_key)
 {
     Signalservice__DecryptionErrorMessage dem =
         SIGNALSERVICE__DECRYPTION_ERROR_MESSAGE__INIT;
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    uint8_t dbuf[64];
+    uint8_t dbuf[96];
     sig_send_op *op;
     dev_list d;
     size_t n, i;
@@ -624,6 +624,11 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     dem.timestamp = ts;
     dem.has_deviceid = 1;
     dem.deviceid = c->device_id;
+    if (ratchet_key) {
+        dem.has_ratchetkey = 1;
+        dem.ratchetkey.data = (uint8_t *)ratchet_key;
+        dem.ratchetkey.len = 33;
+    }
     ct.has_decryptionerrormessage = 1;
     ct.decryptionerrormessage.data = dbuf;
     ct.decryptionerrormessage.len = signalservice__decryption_error_message__pack(&dem, dbuf);
