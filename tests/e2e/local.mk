@@ -26,3 +26,6 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# Permissions and `enabled` at every entry point and at start (issue #12).
+TESTS += tests/e2e/bridge_access.js
+EXTRA_DIST += tests/e2e/bridge_access.js
