@@ -28,3 +28,6 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# At-least-once delivery: replayed events change nothing (issue 12).
+TESTS += tests/e2e/bridge_replay.js
+EXTRA_DIST += tests/e2e/bridge_replay.js
