@@ -255,8 +255,10 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     char *tkey = txn_id && r ? txn_key(r) : NULL;
     int rc;
 
-    if (txn_id && r && !tkey)
-        return hs_err(r, 500, "M_UNKNOWN", "out of memory"), UT_ERR_NOMEM;
+    if (txn_id && r && !tkey) {
+        hs_err(r, 500, "M_UNKNOWN", "out of memory");
+        return UT_ERR_NOMEM;
+    }
     if (tkey && txn_lookup(s, sender, dev, tkey, out)) {
         free(tkey);
         return 0; /* a retry: same event, nothing new */
