@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "br_dedupe.h"
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -213,6 +214,10 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
 
     if (b->stopping || mx_event_parse(&ev, json, len) != 0)
         return;
+    if (ev.event_id && br_dedupe_seen(b, ev.event_id)) {
+        mx_event_free(&ev); /* delivered again after a crash: handled */
+        return;
+    }
     if (strcmp(ev.type, "m.room.member") == 0 && ev.state_key &&
         strcmp(ev.state_key, b->bot) == 0 && ev.membership &&
         strcmp(ev.membership, "invite") == 0) {
@@ -222,7 +227,9 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
             br_bot_on_invite(b, &ev);
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
-        /* our own echoes */
+        /* our own echoes: nothing to do, nothing to record */
+        mx_event_free(&ev);
+        return;
     } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
                !br_access_ok(b, owner)) {
         /* a portal of a user without access: messages, files, edits,
@@ -238,6 +245,8 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
             br_portal_on_message(b, &ev, owner, chat);
         }
     }
+    if (ev.event_id) /* after the handler: br_dedupe.c says why */
+        br_dedupe_done(b, ev.event_id);
     mx_event_free(&ev);
 }
 
@@ -326,6 +335,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     }
     load_logins(b);
     br_access_start(b);
+    br_dedupe_prune(b);
     if (b->cfg.low_limit_warning)
         ut_logf(&b->log, UT_LOG_WARN,
                 "bridge: max_signal_users is %ld: under 5, bridging will stop for most users soon",

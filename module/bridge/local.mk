@@ -16,6 +16,8 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
 	module/bridge/br_relout.c
+# Matrix events already handled (at-least-once delivery, issue #12)
+libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
 # blocked chats, safety-number warnings (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_guard.c
 # permissions and `enabled` at every entry point (issue #12)

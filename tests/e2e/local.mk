@@ -13,6 +13,8 @@ tests_e2e_hstest_la_LIBADD = $(JANSSON_LIBS)
 tests_e2e_hstest_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) -rpath $(abs_builddir)
 TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
+TESTS += tests/e2e/mxhs_redeliver.js
+EXTRA_DIST += tests/e2e/mxhs_redeliver.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
@@ -29,3 +31,6 @@ EXTRA_DIST += tests/e2e/bridge_groups.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js
+# At-least-once delivery: replayed events change nothing (issue 12).
+TESTS += tests/e2e/bridge_replay.js
+EXTRA_DIST += tests/e2e/bridge_replay.js
