@@ -78,7 +78,7 @@ SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/s
 FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
 fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
 fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c \
-	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c \
+	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c module/signal/crypto/sc_sho.c \
 	module/signal/crypto/sc_gcmbox.c
 fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
 	module/signal/proto/Provisioning.pb-c.c module/signal/crypto/sc_provision.c \

@@ -17,7 +17,7 @@ enum {
     SIG_ERR_JSON = -1304,         /* malformed JSON from the service */
     SIG_ERR_NOT_LINKED = -1305,   /* no account data: link first */
     SIG_ERR_UNLINKED = -1306,     /* the server rejected our credentials (close 3000/403) */
-    SIG_ERR_RATE_LIMIT = -1307,   /* 413/429: rate limited */
+    SIG_ERR_RATE_LIMIT = -1307,   /* 429: rate limited */
     SIG_ERR_CHALLENGE = -1308,    /* 428: the server wants a challenge solved */
     SIG_ERR_UNREGISTERED = -1309, /* 404: recipient not registered */
     SIG_ERR_RETRIES = -1310,      /* 409/410 kept coming back */
