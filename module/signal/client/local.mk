@@ -9,6 +9,7 @@ SIG_SRCS = \
 	module/signal/client/sig_client.h module/signal/client/sig_int.h \
 	module/signal/client/sig_client.c module/signal/client/sig_store.c \
 	module/signal/client/sig_keys.c module/signal/client/sig_link.c \
+	module/signal/client/sig_caps.c \
 	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
