@@ -90,6 +90,9 @@ TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
 EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
+# production rules (issue #11): capabilities, agent headers, 409 and 499
+TESTS += tests/e2e/signal-prodrules.js
+EXTRA_DIST += tests/e2e/signal-prodrules.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl
