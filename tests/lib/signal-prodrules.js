@@ -11,6 +11,7 @@
 //   rules.enabled = false;         // switch off at run time
 //   rules.requireSpqr = false;     // the service before SPQR enforcement
 //   rules.refusals                 // [{rule, status, detail}] what was refused
+//   rules.capabilities             // the server's table (DeviceCapability)
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
@@ -36,22 +37,22 @@ const CAPABILITIES = {
 };
 
 // The true entries with known names, as the server stores them.
-function capabilitySet(map) {
+function capabilitySet(map, table = CAPABILITIES) {
   return new Set(Object.entries(map || {})
-    .filter(([name, on]) => on === true && CAPABILITIES[name]).map(([name]) => name));
+    .filter(([name, on]) => on === true && table[name]).map(([name]) => name));
 }
 
 // DeviceController.isCapabilityDowngrade: the new device must have every
 // capability required for new devices, and every preventDowngrade one the
 // account has. spqr and usernameChangeSyncMessage combine as ALL_DEVICES:
 // the account has one when all its devices have it.
-function missingForLink(accountDevices, declared) {
-  const have = capabilitySet(declared);
+function missingForLink(accountDevices, declared, table = CAPABILITIES) {
+  const have = capabilitySet(declared, table);
   const missing = [];
-  for (const [name, c] of Object.entries(CAPABILITIES)) {
+  for (const [name, c] of Object.entries(table)) {
     if (have.has(name)) continue;
     const accountHas = accountDevices.length > 0 &&
-      accountDevices.every((d) => capabilitySet(d.capabilities).has(name));
+      accountDevices.every((d) => capabilitySet(d.capabilities, table).has(name));
     if (c.requireForNewDevices || (c.preventDowngrade && accountHas)) missing.push(name);
   }
   return missing;
@@ -110,6 +111,9 @@ class ProductionRules {
     // device lacks spqr is refused (499); Signal has been shutting out such
     // devices since 2026 (signal-cli #2001).
     this.requireSpqr = opts.requireSpqr ?? true;
+    // the server's capability table; a test may add one, as Signal does
+    // when it starts to require something new of linked devices
+    this.capabilities = { ...CAPABILITIES };
     this.refusals = [];
     this.capabilityUpdates = [];
     this.handshakes = [];
@@ -180,7 +184,7 @@ class ProductionRules {
     }
     const creds = basicAuth(headerMap(request.headers).authorization);
     const devices = creds ? await this.server.getAllDevicesByServiceId(creds.username) : [];
-    const missing = missingForLink(devices, caps);
+    const missing = missingForLink(devices, caps, this.capabilities);
     if (missing.length) {
       // isCapabilityDowngrade -> 409, no body
       this.refuse('link capabilities', 409, `missing ${missing.join(', ')}`);
@@ -191,7 +195,7 @@ class ProductionRules {
       // the new device has what it declared (DeviceSpec capabilities)
       const { deviceId } = JSON.parse(Buffer.from(res.body).toString());
       const device = await this.server.getDeviceByServiceId(creds.username, deviceId);
-      if (device) device.capabilities = Object.fromEntries([...capabilitySet(caps)].map((n) => [n, true]));
+      if (device) device.capabilities = Object.fromEntries([...capabilitySet(caps, this.capabilities)].map((n) => [n, true]));
     }
     return res;
   }
@@ -211,7 +215,7 @@ class ProductionRules {
       this.refuse('capabilities body', 422, 'not a map of booleans');
       return response(request, 422, { error: 'Unprocessable entity' });
     }
-    conn.device.capabilities = Object.fromEntries([...capabilitySet(map)].map((n) => [n, true]));
+    conn.device.capabilities = Object.fromEntries([...capabilitySet(map, this.capabilities)].map((n) => [n, true]));
     this.capabilityUpdates.push({ device: `${conn.device.aci}.${conn.device.deviceId}`,
                                   capabilities: conn.device.capabilities });
     return response(request, 204, undefined);
@@ -224,6 +228,16 @@ function applyProductionRules(server, opts = {}) {
   wrapConnection();
   const rules = new ProductionRules(server, opts);
   server[RULES] = rules;
+  // The mock's primaries stand in for Signal's phone apps, which declare
+  // spqr (Signal-Android AccountAttributes.Capabilities; the mock's own
+  // registration schema, data/schemas.js, has it too); the mock's Device
+  // predates it. Give them what the phones they model have.
+  const createPrimaryDevice = server.createPrimaryDevice.bind(server);
+  server.createPrimaryDevice = async (...args) => {
+    const primary = await createPrimaryDevice(...args);
+    primary.device.capabilities = { ...primary.device.capabilities, spqr: true };
+    return primary;
+  };
   const https = server.https;
   const mockListeners = https.listeners('connect');
   https.removeAllListeners('connect');
