@@ -3,7 +3,7 @@
 # and reconnect. One convenience library on one libevent loop.
 noinst_LTLIBRARIES += libsbnet.la
 SN_SRCS = \
-	module/signal/net/sn_err.h module/signal/net/sn_err.c \
+	module/signal/net/sn_err.h module/signal/net/sn_err.c module/signal/net/sn_agent.h \
 	module/signal/net/sn_hdr.h module/signal/net/sn_hdr.c \
 	module/signal/net/sn_backoff.h module/signal/net/sn_backoff.c \
 	module/signal/net/sn_wsmsg.h module/signal/net/sn_wsmsg.c \
