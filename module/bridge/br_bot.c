@@ -23,6 +23,7 @@ typedef struct join_ctx {
     char *room;
     char *owner;
     int allowed;
+    int linked; /* not allowed, but has a login to `logout` from here */
 } join_ctx;
 
 static void join_ctx_free(join_ctx *j)
@@ -43,7 +44,7 @@ static void on_joined(void *arg, int status, json_t *body)
         join_ctx_free(j);
         return;
     }
-    if (!j->allowed) {
+    if (!j->allowed && !j->linked) {
         br_notice(b, j->room,
                   "Sorry, you are not allowed to use this Signal bridge. "
                   "Ask the administrator of this homeserver for access.");
@@ -62,6 +63,12 @@ static void on_joined(void *arg, int status, json_t *body)
             st_db_step_done(b->db, st);
         }
     }
+    if (!j->allowed) {
+        br_notice(b, j->room, "Sorry, you are not allowed to use this Signal bridge. Your Signal account is "
+                              "still linked but not bridged; send `logout` to unlink it.");
+        join_ctx_free(j);
+        return;
+    }
     br_notice(b, j->room,
               "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
               "the QR code with Signal on your phone (Settings > Linked devices > "
@@ -79,8 +86,11 @@ void br_bot_on_invite(br_bridge *b, const mx_event *ev)
     j->b = b;
     j->room = strdup(ev->room_id);
     j->owner = strdup(ev->sender);
-    j->allowed = b->cfg.enabled &&
-                 br_config_permission(&b->cfg, ev->sender) >= BR_PERM_USER;
+    j->allowed = br_access_ok(b, ev->sender);
+    {
+        br_login *l = br_login_get(b, ev->sender, 0);
+        j->linked = l && l->number;
+    }
     if (!j->room || !j->owner ||
         mx_membership(b->mx, b->bot, ev->room_id, "join", NULL, NULL, on_joined, j) != 0)
         join_ctx_free(j);
@@ -153,6 +163,7 @@ static void forget_login(br_bridge *b, br_login *l)
         sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
         st_db_step_done(b->db, st);
     }
+    br_access_forget(b, l->owner); /* a later loss of access is told again */
     free(l->number);
     free(l->aci);
     l->number = l->aci = NULL;
@@ -210,11 +221,19 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
 
     if (!ev->body || (ev->msgtype && strcmp(ev->msgtype, "m.notice") == 0))
         return;
-    if (level < BR_PERM_USER || !b->cfg.enabled) {
-        br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge.");
+    br_cmd_parse(&cmd, ev->body);
+    if (!br_access_ok(b, owner)) {
+        /* Without access a user can still take their account back out. */
+        br_login *l = br_login_get(b, owner, 0);
+        if (cmd.kind == BR_CMD_LOGOUT)
+            cmd_logout(b, ev->room_id, owner);
+        else if (l && (l->number || l->linking))
+            br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge. Your Signal "
+                                      "account is still linked but not bridged; send `logout` to unlink it.");
+        else
+            br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge.");
         return;
     }
-    br_cmd_parse(&cmd, ev->body);
     switch (cmd.kind) {
     case BR_CMD_NONE:
         break;

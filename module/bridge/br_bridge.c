@@ -223,6 +223,10 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
         /* our own echoes */
+    } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
+               !br_access_ok(b, owner)) {
+        /* a portal of a user without access: messages, files, edits,
+         * reactions and redactions stay in Matrix (br_access.c) */
     } else if (br_relate_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
@@ -245,7 +249,8 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     }
     if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
         br_media_online(b, ev->owner); /* files that waited for Signal */
-    if (br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
+    if (!br_access_net_event(b, ev) || /* the owner has no access */
+        br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
         br_net_event_free(ev);
         return;
     }
@@ -320,6 +325,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
         b->have_net = 1;
     }
     load_logins(b);
+    br_access_start(b);
     if (b->cfg.low_limit_warning)
         ut_logf(&b->log, UT_LOG_WARN,
                 "bridge: max_signal_users is %ld: under 5, bridging will stop for most users soon",

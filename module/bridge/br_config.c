@@ -374,6 +374,11 @@ int br_config_permission(const br_config *c, const char *user_id)
     return by_star >= 0 ? by_star : BR_PERM_NONE;
 }
 
+int br_config_may_bridge(const br_config *c, const char *user_id)
+{
+    return c->enabled && br_config_permission(c, user_id) >= BR_PERM_USER;
+}
+
 int br_config_puppet_localpart(const br_config *c, const char *aci, char *out,
                                size_t n)
 {

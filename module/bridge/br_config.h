@@ -71,6 +71,11 @@ void br_config_free(br_config *cfg);
 /* Permission level of a Matrix user: the most specific rule wins (full user
  * ID, then its domain, then "*"); no rule means BR_PERM_NONE. */
 int br_config_permission(const br_config *cfg, const char *user_id);
+/* The one answer to "may this Matrix user be bridged now": the bridge is
+ * enabled and the user has at least BR_PERM_USER. Every Matrix entry point,
+ * every Signal->Matrix delivery and the start of each Signal connection ask
+ * it (br_access.c, br_signal.c). Pure: reads only the config. */
+int br_config_may_bridge(const br_config *cfg, const char *user_id);
 
 /* "signal_<aci>" for a puppet's localpart; 0 or UT_ERR_RANGE. */
 int br_config_puppet_localpart(const br_config *cfg, const char *aci,

@@ -565,8 +565,12 @@ static void thread_init(void *arg, struct event_base *base)
         return;
     while (sqlite3_step(st) == SQLITE_ROW) {
         account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
-        if (a && sig_client_is_linked(a->c))
+        /* a login whose owner has no access stays disconnected, its keys
+         * and sessions kept (br_access.c) */
+        if (a && sig_client_is_linked(a->c) && br_bridge_may_bridge(s->bridge, a->owner))
             sig_client_start(a->c);
+        else if (a && sig_client_is_linked(a->c))
+            ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
     sqlite3_finalize(st);
 }
@@ -649,9 +653,9 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
 
 int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
 {
+    s->bridge = bridge; /* before the thread: thread_init asks it */
     if (!s->loop && br_loop_new(&s->loop, thread_init, s) != 0)
         return UT_ERR_IO;
-    s->bridge = bridge;
     memset(ops, 0, sizeof(*ops));
     ops->ctx = s;
     ops->link = op_link;

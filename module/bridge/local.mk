@@ -18,6 +18,8 @@ libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_relout.c
 # blocked chats, safety-number warnings (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_guard.c
+# permissions and `enabled` at every entry point (issue #12)
+libsbbridge_la_SOURCES += module/bridge/br_access.c
 # sig_client events to br_net_events (split from br_signal.c)
 libsbbridge_la_SOURCES += module/bridge/br_signal_int.h module/bridge/br_sigevent.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \

@@ -40,6 +40,28 @@ START_TEST(defaults_work_out_of_the_box)
 }
 END_TEST
 
+/* The one decision every entry point asks (br_access.c): `enabled` and at
+ * least `user`. */
+START_TEST(may_bridge_needs_enabled_and_user)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c,
+        "{\"permissions\":{\"example.org\":\"user\",\"@eve:example.org\":\"none\","
+        "\"@boss:example.org\":\"admin\"}}", "example.org", err, sizeof(err)), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@alice:example.org"), 1);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@boss:example.org"), 1);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@eve:example.org"), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@x:other.org"), 0); /* not in the map */
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c,
+        "{\"enabled\":false,\"permissions\":{\"*\":\"admin\"}}", "example.org", err,
+        sizeof(err)), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@boss:example.org"), 0);
+    br_config_free(&c);
+}
+END_TEST
+
 START_TEST(permissions_most_specific_wins)
 {
     br_config c;
@@ -146,6 +168,7 @@ int main(void)
 
     tcase_add_test(tc, defaults_work_out_of_the_box);
     tcase_add_test(tc, permissions_most_specific_wins);
+    tcase_add_test(tc, may_bridge_needs_enabled_and_user);
     tcase_add_test(tc, bad_options_name_the_key);
     tcase_add_test(tc, puppet_names_and_namespace);
     suite_add_tcase(s, tc);
