@@ -359,6 +359,45 @@ static void remember_login(br_bridge *b, br_login *l)
     st_db_step_done(b->db, st);
 }
 
+/* What to tell the user when Signal refuses a link or a linked device:
+ * what happened, and what to do. One row per case; NULL for the others
+ * (they get the generic "Linking failed: <reason>"). Statuses as Signal-
+ * Server's DeviceController.linkDevice and RemoteDeprecationFilter give
+ * them; mautrix-signal's login.go words the same cases for its users. */
+static const struct {
+    int code;
+    const char *text;
+} link_troubles[] = {
+    {BR_NET_ERR_TIMEOUT, "The QR code expired before it was scanned. Send `link` to get a new one."},
+    {BR_NET_ERR_CAPABILITY,
+     "Signal refused to link this bridge: your account's other devices use features that this "
+     "version of the bridge does not declare (Signal's answer was 409, a missing device "
+     "capability). Please ask the bridge administrator to update the bridge, then send `link` again."},
+    {BR_NET_ERR_DEVICE_LIMIT,
+     "Signal refused to link this bridge: your account already has the most linked devices Signal "
+     "allows. Remove one on your phone (Signal > Settings > Linked devices), then send `link` again."},
+    {BR_NET_ERR_LINK_CODE,
+     "Signal did not accept the link code (it was wrong or already used). Send `link` to get a new QR code."},
+    {BR_NET_ERR_OUTDATED,
+     "Signal no longer accepts this version of the bridge (it lacks something Signal now requires of "
+     "linked devices), so your Signal chats are not bridged. Please ask the bridge administrator to "
+     "update the bridge, then send `link` again."},
+    {BR_NET_ERR_UNLINKED,
+     "This bridge was unlinked from your Signal account (on your phone under Signal > Settings > "
+     "Linked devices, or by Signal), so your Signal chats are no longer bridged. "
+     "Send `link` to link again."},
+};
+
+static const char *link_trouble(int code)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(link_troubles) / sizeof(link_troubles[0]); i++)
+        if (link_troubles[i].code == code)
+            return link_troubles[i].text;
+    return NULL;
+}
+
 void br_bot_net_event(br_bridge *b, br_net_event *ev)
 {
     br_login *l = br_login_get(b, ev->owner, 1);
@@ -387,8 +426,8 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
-        if (have_room && ev->code == BR_NET_ERR_TIMEOUT)
-            br_notice(b, room, "The QR code expired before it was scanned. Send `link` to get a new one.");
+        if (have_room && link_trouble(ev->code))
+            br_notice(b, room, "%s", link_trouble(ev->code));
         else if (have_room)
             br_notice(b, room, "Linking failed: %s. Send `link` to try again.",
                       ev->text ? ev->text : "unknown error");
@@ -396,8 +435,9 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_UNLINKED:
         forget_login(b, l);
         if (have_room)
-            br_notice(b, room, "Your phone unlinked this bridge (Signal > Settings > Linked devices), "
-                               "so your Signal chats are no longer bridged. Send `link` to link again.");
+            br_notice(b, room, "%s", link_trouble(ev->code == BR_NET_ERR_OUTDATED
+                                                     ? BR_NET_ERR_OUTDATED
+                                                     : BR_NET_ERR_UNLINKED));
         break;
     case BR_NET_CONNECTION:
         l->connected = ev->code == 1;

@@ -51,6 +51,11 @@ int br_sig_net_code(int err)
     case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
     case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
     case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
+    case SIG_ERR_LINK_CAPABILITY: return BR_NET_ERR_CAPABILITY;
+    case SIG_ERR_DEVICE_LIMIT: return BR_NET_ERR_DEVICE_LIMIT;
+    case SIG_ERR_LINK_CODE: return BR_NET_ERR_LINK_CODE;
+    case SIG_ERR_OUTDATED: return BR_NET_ERR_OUTDATED;
+    case SIG_ERR_UNLINKED: return BR_NET_ERR_UNLINKED;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
 }
@@ -201,7 +206,9 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         break;
     case SIG_EV_UNLINKED:
-        ev = br_sig_ev_new(BR_NET_UNLINKED, a->owner);
+        a->refused = 1;
+        if ((ev = br_sig_ev_new(BR_NET_UNLINKED, a->owner)))
+            ev->code = br_sig_net_code(e->err);
         break;
     case SIG_EV_RECEIPT:
     case SIG_EV_TYPING:

@@ -185,6 +185,15 @@ static void op_run(void *arg, int cancelled)
         goto out;
     switch (o->what) {
     case OP_LINK:
+        if ((a = find(s, o->owner)) && a->refused) {
+            /* Signal refused the old device: "send `link` again" must
+             * work, so drop it as logout does and link a new one */
+            int64_t id;
+
+            close_account(s, a);
+            if (st_account_find(s->db, o->owner, &id) == 0)
+                st_account_delete(s->db, id);
+        }
         a = open_account(s, o->owner);
         rc = a ? sig_client_link(a->c) : UT_ERR_NOMEM;
         if (rc == 0) {

@@ -25,6 +25,8 @@ typedef struct account {
     int linking;
     struct account *next;
     int storage_read;     /* the storage service was read since start */
+    int refused;          /* Signal refused this device (SIG_EV_UNLINKED):
+                             the next link starts from a clean account */
 } account;
 
 /* send_ud of a relate op: its relout id with this bit set */

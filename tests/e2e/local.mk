@@ -28,6 +28,9 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# The bot explains link failures (409 at link, 499 for the device).
+TESTS += tests/e2e/bridge_linkfail.js
+EXTRA_DIST += tests/e2e/bridge_linkfail.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js

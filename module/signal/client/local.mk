@@ -9,6 +9,7 @@ SIG_SRCS = \
 	module/signal/client/sig_client.h module/signal/client/sig_int.h \
 	module/signal/client/sig_client.c module/signal/client/sig_store.c \
 	module/signal/client/sig_keys.c module/signal/client/sig_link.c \
+	module/signal/client/sig_caps.c \
 	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
@@ -89,6 +90,9 @@ TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
 EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
+# production rules (issue #11): capabilities, agent headers, 409 and 499
+TESTS += tests/e2e/signal-prodrules.js
+EXTRA_DIST += tests/e2e/signal-prodrules.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl

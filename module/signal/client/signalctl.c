@@ -604,6 +604,9 @@ int main(int argc, char **argv)
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
+        /* hidden, tests only: link with `{}` capabilities like old releases */
+        else if (!strcmp(argv[i], "--test-empty-capabilities"))
+            cfg.test_empty_capabilities = 1;
         else
             return usage();
     }

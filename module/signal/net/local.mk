@@ -3,7 +3,7 @@
 # and reconnect. One convenience library on one libevent loop.
 noinst_LTLIBRARIES += libsbnet.la
 SN_SRCS = \
-	module/signal/net/sn_err.h module/signal/net/sn_err.c \
+	module/signal/net/sn_err.h module/signal/net/sn_err.c module/signal/net/sn_agent.h \
 	module/signal/net/sn_hdr.h module/signal/net/sn_hdr.c \
 	module/signal/net/sn_backoff.h module/signal/net/sn_backoff.c \
 	module/signal/net/sn_wsmsg.h module/signal/net/sn_wsmsg.c \
@@ -77,7 +77,7 @@ tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
-	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js \
+	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js \
 	module/signal/net/README.md tests/fuzz/fuzz_sn_wsmsg.c tests/fuzz/fuzz_sn_ws.c \
 	tests/fuzz/fuzz_sn_h1ws.c tests/fuzz/fuzz_sn_h2.c
 

@@ -31,7 +31,9 @@ enum {
     SN_ERR_CANCELLED = -1218,      /* the owner was freed or stopped first */
     SN_ERR_HEADER = -1219,         /* malformed header line */
     SN_ERR_WS_CLOSED = -1220,      /* peer closed the websocket with another code */
-    SN_ERR_ALPN = -1221            /* ALPN gave no protocol this operation can use */
+    SN_ERR_ALPN = -1221,           /* ALPN gave no protocol this operation can use */
+    SN_ERR_DEPRECATED = -1240      /* HTTP 499 at the handshake: the service refuses
+                                      this client (version or missing capability) */
 };
 
 /* Static text for any SN_ERR_* or UT_ERR_* code. Never NULL. */
