@@ -14,6 +14,7 @@
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_netfail.h"
 #include "br_qr.h"
 
 /* ---- joining ------------------------------------------------------------ */
@@ -387,6 +388,8 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
+        if (br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 1) == 0)
+            break; /* cannot reach or trust Signal: what to check */
         if (have_room && ev->code == BR_NET_ERR_TIMEOUT)
             br_notice(b, room, "The QR code expired before it was scanned. Send `link` to get a new one.");
         else if (have_room)
@@ -401,6 +404,13 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_CONNECTION:
         l->connected = ev->code == 1;
+        if (l->connected)
+            l->trouble = 0;
+        break;
+    case BR_NET_CONN_TROUBLE: /* once per outage and cause */
+        if (l->trouble != ev->code &&
+            br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 0) == 0)
+            l->trouble = ev->code;
         break;
     case BR_NET_RESOLVED:
         if (!ev->id || !*ev->id) {

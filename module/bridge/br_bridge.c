@@ -264,6 +264,7 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_LINK_FAILED:
     case BR_NET_UNLINKED:
     case BR_NET_CONNECTION:
+    case BR_NET_CONN_TROUBLE:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
         break;

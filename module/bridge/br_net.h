@@ -42,9 +42,13 @@ typedef enum br_net_kind {
                              safety number changed (a new phone, a reinstall
                              or an attack); comes before the message that
                              revealed it */
-    BR_NET_GROUP_INFO     /* chat_id (a group), text: its title ("" when
+    BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
+    BR_NET_CONN_TROUBLE   /* the linked account's connection to Signal fails
+                             for a reason the user and admin must act on
+                             (it is retried): code BR_NET_ERR_TLS or
+                             BR_NET_ERR_DNS, text: the reason */
 } br_net_kind;
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */
@@ -62,8 +66,13 @@ enum {
     BR_NET_ERR_DIGEST = 6,    /* an attachment failed its digest/MAC check */
     BR_NET_ERR_TOO_BIG = 7,   /* an attachment over the size limit */
     BR_NET_ERR_HTTP = 8,      /* the CDN answered with an error */
-    BR_NET_ERR_OFFLINE = 9    /* send_file: not connected now; try again
+    BR_NET_ERR_OFFLINE = 9,   /* send_file: not connected now; try again
                                  after CONNECTION code 1 */
+    /* Reaching Signal (link, connection); br_netfail.h words them.
+     * Numbered apart from the others so their additions do not clash. */
+    BR_NET_ERR_TLS = 20,      /* the server's certificate did not verify */
+    BR_NET_ERR_DNS = 21,      /* the server's host name did not resolve */
+    BR_NET_ERR_UNREACHABLE = 22 /* no TCP connection to the server */
 };
 
 /* An attachment of a MESSAGE. The pointer is the network's own handle for

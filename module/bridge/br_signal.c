@@ -190,7 +190,7 @@ static void op_run(void *arg, int cancelled)
         if (rc == 0) {
             a->linking = 1;
         } else if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, o->owner))) {
-            ev->code = BR_NET_ERR_INTERNAL;
+            ev->code = br_sig_net_code(rc); /* INTERNAL unless a network error */
             ev->text = br_sig_dup(sig_strerror(rc));
             br_sig_emit(s, ev);
         }

@@ -22,8 +22,8 @@ TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
 # Trust: Signal's pinned roots by default, ca_file otherwise, never the
 # system store.
-TESTS += tests/e2e/signal-tls.js
-EXTRA_DIST += tests/e2e/signal-tls.js tests/e2e/tls-lib.js
+TESTS += tests/e2e/signal-tls.js tests/e2e/bridge_tls.js
+EXTRA_DIST += tests/e2e/signal-tls.js tests/e2e/tls-lib.js tests/e2e/bridge_tls.js
 # Attachments both ways through the bridge.
 TESTS += tests/e2e/bridge_media.js
 EXTRA_DIST += tests/e2e/bridge_media.js
