@@ -40,7 +40,7 @@ function runLink(args, env, server, stopWhen) {
 
 test('a server from another CA is refused by default, even with that CA in the system store', async () => {
   const ca = makeTestCa();
-  const server = await startTlsServer(ca);
+  const server = await startTlsServer(ca, { alpn: ['h2', 'http/1.1'] });
   try {
     // Precondition: OpenSSL's own default store does trust the test CA now,
     // so a refusal below comes from the pinning, not from an unknown CA.
@@ -53,9 +53,11 @@ test('a server from another CA is refused by default, even with that CA in the s
     assert.ok(!sc.err, `openssl s_client should trust the test CA via SSL_CERT_FILE: ${sc.err}`);
     assert.match(sc.stdout, /Verify return code: 0 \(ok\)/);
 
-    for (const url of [server.url, `https://localhost:${server.port}`]) {
+    // by IP and by name; websocket over HTTP/2 and over HTTP/1.1 alike
+    for (const [url, transport] of [[server.url, 'auto'], [`https://localhost:${server.port}`, 'h2'],
+      [server.url, 'h1']]) {
       const before = server.tlsErrors.length;
-      const r = await runLink(['--server', url], systemStoreEnv(ca), server, null);
+      const r = await runLink(['--server', url, '--transport', transport], systemStoreEnv(ca), server, null);
       const failed = r.events.find((e) => e.event === 'link_failed');
       assert.ok(failed, `${url}: no link_failed in ${JSON.stringify(r.events)} ${r.stderr}`);
       assert.strictEqual(failed.code, SN_ERR_TLS_VERIFY, JSON.stringify(failed));

@@ -48,8 +48,10 @@ function systemStoreEnv(ca) {
 // An https server with the test certificate. Records handshakes that
 // completed (`secure`), handshakes the client broke off (`tlsErrors`) and
 // HTTP requests or upgrades (`requests`: paths); answers 404 and closes.
-async function startTlsServer(ca) {
-  const srv = https.createServer({ key: ca.key, cert: ca.cert });
+// alpn: the protocols the server offers (default http/1.1 only; a client
+// that offers only h2 needs h2 here to get as far as the certificate).
+async function startTlsServer(ca, { alpn = ['http/1.1'] } = {}) {
+  const srv = https.createServer({ key: ca.key, cert: ca.cert, ALPNProtocols: alpn });
   const rec = { secure: 0, tlsErrors: [], requests: [], waiters: [] };
   const note = () => { rec.waiters = rec.waiters.filter((w) => !w()); };
   srv.on('secureConnection', () => { rec.secure++; note(); });
