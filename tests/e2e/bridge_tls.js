@@ -120,3 +120,16 @@ test('a linked account whose server stops verifying gets one notice', async () =
   assert.equal(botSaysAfter(alice2, room, before).filter((c) => /connection is down/.test(c.body)).length, 1);
   assert.match(hs.log, /the TLS certificate of 127\.0\.0\.1:\d+ is not trusted .*\(connection for @alice:/);
 });
+
+test('a ca_file that cannot be loaded stops the start with its name', async () => {
+  const hs = new Homeserver();
+  open.push(async () => { await hs.stop(); hs.cleanup(); });
+  const missing = `${hs.dir}/no-such-ca.pem`;
+  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      permissions: {"${SERVER}": user}
+      signal: {server: "https://127.0.0.1:1", ca_file: "${missing}"}`));
+  await assert.rejects(hs.start(), (e) => {
+    assert.match(e.message, /mxhs exited 1/);
+    assert.ok(e.message.includes(`config.signal.ca_file: cannot load '${missing}'`), e.message);
+    return true;
+  });
+});
