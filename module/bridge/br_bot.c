@@ -14,6 +14,7 @@
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_netfail.h"
 #include "br_qr.h"
 
 /* ---- joining ------------------------------------------------------------ */
@@ -426,6 +427,8 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
+        if (br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 1) == 0)
+            break; /* cannot reach or trust Signal: what to check */
         if (have_room && link_trouble(ev->code))
             br_notice(b, room, "%s", link_trouble(ev->code));
         else if (have_room)
@@ -441,6 +444,13 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_CONNECTION:
         l->connected = ev->code == 1;
+        if (l->connected)
+            l->trouble = 0;
+        break;
+    case BR_NET_CONN_TROUBLE: /* once per outage and cause */
+        if (l->trouble != ev->code &&
+            br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 0) == 0)
+            l->trouble = ev->code;
         break;
     case BR_NET_RESOLVED:
         if (!ev->id || !*ev->id) {

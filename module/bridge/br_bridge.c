@@ -273,6 +273,7 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_LINK_FAILED:
     case BR_NET_UNLINKED:
     case BR_NET_CONNECTION:
+    case BR_NET_CONN_TROUBLE:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
         break;
@@ -348,6 +349,10 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_portal_resume(b);
     br_relate_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
+    /* what the admin needs when Signal cannot be reached or trusted */
+    ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
+            b->cfg.signal_ca_file ? "the CAs in signal.ca_file " : "Signal's own root certificate (built in, pinned)",
+            b->cfg.signal_ca_file ? b->cfg.signal_ca_file : "");
     return 0;
 }
 

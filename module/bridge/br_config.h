@@ -17,7 +17,9 @@
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge"}
  *   (server_public_params: the service's zkgroup public params, base64, for
- *   group titles and members; default Signal production's)
+ *   group titles and members; default Signal production's. ca_file: a PEM
+ *   file of the roots to trust instead of Signal's own, which are built in
+ *   and pinned for every Signal host; the system store is never used)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -55,7 +57,8 @@ typedef struct br_config {
     char *signal_server;
     char *signal_cdn0, *signal_cdn2, *signal_cdn3;
     char *signal_storage;
-    char *signal_ca_file;   /* NULL: the system's trust store */
+    char *signal_ca_file;   /* NULL: Signal's pinned roots (sn_roots.h),
+                               never the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */

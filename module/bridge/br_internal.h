@@ -22,6 +22,7 @@ typedef struct br_login {
     char *aci;
     int linking;
     int connected;
+    int trouble;     /* BR_NET_ERR_* told for this outage (br_netfail.h) */
     int64_t last_activity_ms;
     struct br_login *next;
 } br_login;

@@ -44,9 +44,13 @@ typedef enum br_net_kind {
                              safety number changed (a new phone, a reinstall
                              or an attack); comes before the message that
                              revealed it */
-    BR_NET_GROUP_INFO     /* chat_id (a group), text: its title ("" when
+    BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
+    BR_NET_CONN_TROUBLE   /* the linked account's connection to Signal fails
+                             for a reason the user and admin must act on
+                             (it is retried): code BR_NET_ERR_TLS or
+                             BR_NET_ERR_DNS, text: the reason */
 } br_net_kind;
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */
@@ -72,7 +76,12 @@ enum {
     BR_NET_ERR_DEVICE_LIMIT = 21, /* link refused: too many devices (411) */
     BR_NET_ERR_LINK_CODE = 22,    /* link refused: code wrong or used (403) */
     BR_NET_ERR_OUTDATED = 23,     /* this client version refused (499) */
-    BR_NET_ERR_UNLINKED = 24      /* credentials refused: device unlinked */
+    BR_NET_ERR_UNLINKED = 24,     /* credentials refused: device unlinked */
+    /* Reaching Signal (link, connection); br_netfail.h words them.
+     * Numbered apart from the others so their additions do not clash. */
+    BR_NET_ERR_TLS = 25,      /* the server's certificate did not verify */
+    BR_NET_ERR_DNS = 26,      /* the server's host name did not resolve */
+    BR_NET_ERR_UNREACHABLE = 27 /* no TCP connection to the server */
 };
 
 /* An attachment of a MESSAGE. The pointer is the network's own handle for

@@ -24,6 +24,7 @@
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
+#include "sn_tls.h"
 #include "st_records.h"
 
 /* ---- events to the host loop ------------------------------------------- */
@@ -103,6 +104,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.host = s->host_name;
     cfg.port = s->port;
     cfg.ca_file = s->ca_file;
+    cfg.tls = s->tls;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
@@ -199,7 +201,7 @@ static void op_run(void *arg, int cancelled)
         if (rc == 0) {
             a->linking = 1;
         } else if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, o->owner))) {
-            ev->code = BR_NET_ERR_INTERNAL;
+            ev->code = br_sig_net_code(rc); /* INTERNAL unless a network error */
             ev->text = br_sig_dup(sig_strerror(rc));
             br_sig_emit(s, ev);
         }
@@ -647,6 +649,17 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         br_signal_free(s);
         return UT_ERR_INVAL;
     }
+    /* One trust for all accounts, loaded now so that a ca_file that cannot
+     * be used stops the start with its name, not a later `link`. */
+    if (sn_tls_new(&s->tls, s->ca_file) != 0) {
+        if (s->ca_file)
+            snprintf(err, errlen, "config.signal.ca_file: cannot load '%s' (it must be a readable PEM "
+                                  "file of CA certificates)", s->ca_file);
+        else
+            snprintf(err, errlen, "cannot set up TLS with Signal's built-in root certificates");
+        br_signal_free(s);
+        return UT_ERR_INVAL;
+    }
     *out = s;
     return 0;
 }
@@ -680,6 +693,7 @@ void br_signal_free(br_signal *s)
         return;
     if (s->loop)
         br_loop_free(s->loop, thread_fini, s);
+    sn_tls_free(s->tls); /* connections still closing hold their own ref */
     free(s->host_name);
     free(s->ca_file);
     free(s->device_name);

@@ -22,6 +22,10 @@ EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/brid
 	tests/e2e/bridge_lib.js
 TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
+# Trust: Signal's pinned roots by default, ca_file otherwise, never the
+# system store.
+TESTS += tests/e2e/signal-tls.js tests/e2e/bridge_tls.js
+EXTRA_DIST += tests/e2e/signal-tls.js tests/e2e/tls-lib.js tests/e2e/bridge_tls.js
 # Attachments both ways through the bridge.
 TESTS += tests/e2e/bridge_media.js
 EXTRA_DIST += tests/e2e/bridge_media.js

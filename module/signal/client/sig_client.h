@@ -159,8 +159,11 @@ typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
 typedef struct sig_config {
     const char *host;             /* service host (name or IP); copied */
     uint16_t port;                /* 443 in production */
-    const char *ca_file;          /* PEM roots; NULL = system store (used
-                                     only when tls is NULL) */
+    const char *ca_file;          /* PEM roots (the sandbox, a private
+                                     server); NULL = Signal's own roots,
+                                     built in and pinned (sn_roots.h) for
+                                     every host; the system store is never
+                                     used. Only when tls is NULL. */
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */

@@ -9,6 +9,7 @@ SN_SRCS = \
 	module/signal/net/sn_wsmsg.h module/signal/net/sn_wsmsg.c \
 	module/signal/net/sn_ws.h module/signal/net/sn_ws.c \
 	module/signal/net/sn_h1ws.h module/signal/net/sn_h1ws.c \
+	module/signal/net/sn_roots.h module/signal/net/sn_roots.c \
 	module/signal/net/sn_tls.h module/signal/net/sn_tls.c \
 	module/signal/net/sn_h2.h module/signal/net/sn_h2.c \
 	module/signal/net/sn_grpc.h module/signal/net/sn_grpc.c \
@@ -66,7 +67,7 @@ tests_unit_signal_net_test_sn_h2_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_h2_LDADD = $(SN_TEST_LIBS) $(NGHTTP2_LIBS)
 tests_unit_signal_net_test_sn_tls_SOURCES = tests/unit/signal/net/test_sn_tls.c
 tests_unit_signal_net_test_sn_tls_CPPFLAGS = $(SN_TEST_CPPFLAGS)
-tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS)
+tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS) $(CRYPTO_LIBS)
 
 # --- end-to-end against the unmodified mock server -------------------------
 # tests/net/sn_probe: a small client on the real stack, driven by node tests.
