@@ -52,6 +52,23 @@ async function main() {
     console.log(`  baseline GET /versions: ${base.toFixed(0)} req/s`);
     console.log(`  PUT /send:              ${sends.toFixed(0)} events/s  (ratio to baseline ${(sends / base).toFixed(3)})`);
 
+    // The same into a room where the echo module's user is joined, so every
+    // event is also queued durably for the module and handed to its on_event
+    // (notices: echo does not answer them).
+    const modRoom = (await hs.req('POST', '/_matrix/client/v3/createRoom',
+      { token: owner.access_token, body: { preset: 'public_chat', invite: ['@echo:test.mxhs'] } })).json.room_id;
+    for (const u of users.slice(1))
+      await hs.req('POST', `/_matrix/client/v3/join/${encodeURIComponent(modRoom)}`, { token: u.access_token, body: {} });
+    for (;;) { // wait for the echo module to join (it does so when invited)
+      const m = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(modRoom)}/joined_members`, { token: owner.access_token });
+      if (m.json && m.json.joined && m.json.joined['@echo:test.mxhs']) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const encM = encodeURIComponent(modRoom);
+    const modSends = await closedLoop((w, i) => hs.req('PUT', `/_matrix/client/v3/rooms/${encM}/send/m.room.message/m${w}-${i}`,
+      { token: users[w].access_token, body: { msgtype: 'm.notice', body: `bench ${w} ${i}` } }));
+    console.log(`  PUT /send, module room: ${modSends.toFixed(0)} events/s  (ratio to baseline ${(modSends / base).toFixed(3)})`);
+
     // sync wake-up latency
     const tokens = [];
     for (const u of users) {

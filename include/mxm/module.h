@@ -254,7 +254,18 @@ typedef struct mxm_module_api {
     void (*stop)(mxm_module *m);
 
     /* One ClientEvent (JSON, NUL-terminated) from a room where one of the
-     * module's users is joined or invited, including invites of its users. */
+     * module's users is joined or invited, including invites of its users.
+     *
+     * Delivery is at least once, in stream order, like an Application
+     * Service transaction that the homeserver retries until it is answered:
+     * the return of on_event is the acknowledgement (the module cannot
+     * defer it), so a module must make durable, before returning, whatever
+     * it needs to act on the event later. A host may redeliver events after
+     * a crash or restart (mxhs replays everything after the module's last
+     * saved position, which it saves in batches), so the same event can
+     * arrive more than once, also across restarts: modules must drop
+     * duplicates by event_id. Events are never delivered out of order
+     * within one host run. (Documented in 1.0; no slot changed.) */
     void (*on_event)(mxm_module *m, const char *event_json, size_t len);
 
     /* One ephemeral event (m.typing, m.receipt) with a top-level room_id. */

@@ -14,6 +14,7 @@
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_netfail.h"
 #include "br_qr.h"
 
 /* ---- joining ------------------------------------------------------------ */
@@ -23,6 +24,7 @@ typedef struct join_ctx {
     char *room;
     char *owner;
     int allowed;
+    int linked; /* not allowed, but has a login to `logout` from here */
 } join_ctx;
 
 static void join_ctx_free(join_ctx *j)
@@ -43,7 +45,7 @@ static void on_joined(void *arg, int status, json_t *body)
         join_ctx_free(j);
         return;
     }
-    if (!j->allowed) {
+    if (!j->allowed && !j->linked) {
         br_notice(b, j->room,
                   "Sorry, you are not allowed to use this Signal bridge. "
                   "Ask the administrator of this homeserver for access.");
@@ -62,6 +64,12 @@ static void on_joined(void *arg, int status, json_t *body)
             st_db_step_done(b->db, st);
         }
     }
+    if (!j->allowed) {
+        br_notice(b, j->room, "Sorry, you are not allowed to use this Signal bridge. Your Signal account is "
+                              "still linked but not bridged; send `logout` to unlink it.");
+        join_ctx_free(j);
+        return;
+    }
     br_notice(b, j->room,
               "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
               "the QR code with Signal on your phone (Settings > Linked devices > "
@@ -79,8 +87,11 @@ void br_bot_on_invite(br_bridge *b, const mx_event *ev)
     j->b = b;
     j->room = strdup(ev->room_id);
     j->owner = strdup(ev->sender);
-    j->allowed = b->cfg.enabled &&
-                 br_config_permission(&b->cfg, ev->sender) >= BR_PERM_USER;
+    j->allowed = br_access_ok(b, ev->sender);
+    {
+        br_login *l = br_login_get(b, ev->sender, 0);
+        j->linked = l && l->number;
+    }
     if (!j->room || !j->owner ||
         mx_membership(b->mx, b->bot, ev->room_id, "join", NULL, NULL, on_joined, j) != 0)
         join_ctx_free(j);
@@ -153,6 +164,7 @@ static void forget_login(br_bridge *b, br_login *l)
         sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
         st_db_step_done(b->db, st);
     }
+    br_access_forget(b, l->owner); /* a later loss of access is told again */
     free(l->number);
     free(l->aci);
     l->number = l->aci = NULL;
@@ -210,11 +222,19 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
 
     if (!ev->body || (ev->msgtype && strcmp(ev->msgtype, "m.notice") == 0))
         return;
-    if (level < BR_PERM_USER || !b->cfg.enabled) {
-        br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge.");
+    br_cmd_parse(&cmd, ev->body);
+    if (!br_access_ok(b, owner)) {
+        /* Without access a user can still take their account back out. */
+        br_login *l = br_login_get(b, owner, 0);
+        if (cmd.kind == BR_CMD_LOGOUT)
+            cmd_logout(b, ev->room_id, owner);
+        else if (l && (l->number || l->linking))
+            br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge. Your Signal "
+                                      "account is still linked but not bridged; send `logout` to unlink it.");
+        else
+            br_notice(b, ev->room_id, "Sorry, you are not allowed to use this Signal bridge.");
         return;
     }
-    br_cmd_parse(&cmd, ev->body);
     switch (cmd.kind) {
     case BR_CMD_NONE:
         break;
@@ -340,6 +360,45 @@ static void remember_login(br_bridge *b, br_login *l)
     st_db_step_done(b->db, st);
 }
 
+/* What to tell the user when Signal refuses a link or a linked device:
+ * what happened, and what to do. One row per case; NULL for the others
+ * (they get the generic "Linking failed: <reason>"). Statuses as Signal-
+ * Server's DeviceController.linkDevice and RemoteDeprecationFilter give
+ * them; mautrix-signal's login.go words the same cases for its users. */
+static const struct {
+    int code;
+    const char *text;
+} link_troubles[] = {
+    {BR_NET_ERR_TIMEOUT, "The QR code expired before it was scanned. Send `link` to get a new one."},
+    {BR_NET_ERR_CAPABILITY,
+     "Signal refused to link this bridge: your account's other devices use features that this "
+     "version of the bridge does not declare (Signal's answer was 409, a missing device "
+     "capability). Please ask the bridge administrator to update the bridge, then send `link` again."},
+    {BR_NET_ERR_DEVICE_LIMIT,
+     "Signal refused to link this bridge: your account already has the most linked devices Signal "
+     "allows. Remove one on your phone (Signal > Settings > Linked devices), then send `link` again."},
+    {BR_NET_ERR_LINK_CODE,
+     "Signal did not accept the link code (it was wrong or already used). Send `link` to get a new QR code."},
+    {BR_NET_ERR_OUTDATED,
+     "Signal no longer accepts this version of the bridge (it lacks something Signal now requires of "
+     "linked devices), so your Signal chats are not bridged. Please ask the bridge administrator to "
+     "update the bridge, then send `link` again."},
+    {BR_NET_ERR_UNLINKED,
+     "This bridge was unlinked from your Signal account (on your phone under Signal > Settings > "
+     "Linked devices, or by Signal), so your Signal chats are no longer bridged. "
+     "Send `link` to link again."},
+};
+
+static const char *link_trouble(int code)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(link_troubles) / sizeof(link_troubles[0]); i++)
+        if (link_troubles[i].code == code)
+            return link_troubles[i].text;
+    return NULL;
+}
+
 void br_bot_net_event(br_bridge *b, br_net_event *ev)
 {
     br_login *l = br_login_get(b, ev->owner, 1);
@@ -368,8 +427,10 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
-        if (have_room && ev->code == BR_NET_ERR_TIMEOUT)
-            br_notice(b, room, "The QR code expired before it was scanned. Send `link` to get a new one.");
+        if (br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 1) == 0)
+            break; /* cannot reach or trust Signal: what to check */
+        if (have_room && link_trouble(ev->code))
+            br_notice(b, room, "%s", link_trouble(ev->code));
         else if (have_room)
             br_notice(b, room, "Linking failed: %s. Send `link` to try again.",
                       ev->text ? ev->text : "unknown error");
@@ -377,11 +438,19 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_UNLINKED:
         forget_login(b, l);
         if (have_room)
-            br_notice(b, room, "Your phone unlinked this bridge (Signal > Settings > Linked devices), "
-                               "so your Signal chats are no longer bridged. Send `link` to link again.");
+            br_notice(b, room, "%s", link_trouble(ev->code == BR_NET_ERR_OUTDATED
+                                                     ? BR_NET_ERR_OUTDATED
+                                                     : BR_NET_ERR_UNLINKED));
         break;
     case BR_NET_CONNECTION:
         l->connected = ev->code == 1;
+        if (l->connected)
+            l->trouble = 0;
+        break;
+    case BR_NET_CONN_TROUBLE: /* once per outage and cause */
+        if (l->trouble != ev->code &&
+            br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 0) == 0)
+            l->trouble = ev->code;
         break;
     case BR_NET_RESOLVED:
         if (!ev->id || !*ev->id) {

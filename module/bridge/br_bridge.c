@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "br_dedupe.h"
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -213,6 +214,10 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
 
     if (b->stopping || mx_event_parse(&ev, json, len) != 0)
         return;
+    if (ev.event_id && br_dedupe_seen(b, ev.event_id)) {
+        mx_event_free(&ev); /* delivered again after a crash: handled */
+        return;
+    }
     if (strcmp(ev.type, "m.room.member") == 0 && ev.state_key &&
         strcmp(ev.state_key, b->bot) == 0 && ev.membership &&
         strcmp(ev.membership, "invite") == 0) {
@@ -222,7 +227,13 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
             br_bot_on_invite(b, &ev);
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
-        /* our own echoes */
+        /* our own echoes: nothing to do, nothing to record */
+        mx_event_free(&ev);
+        return;
+    } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
+               !br_access_ok(b, owner)) {
+        /* a portal of a user without access: messages, files, edits,
+         * reactions and redactions stay in Matrix (br_access.c) */
     } else if (br_relate_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
@@ -234,6 +245,8 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
             br_portal_on_message(b, &ev, owner, chat);
         }
     }
+    if (ev.event_id) /* after the handler: br_dedupe.c says why */
+        br_dedupe_done(b, ev.event_id);
     mx_event_free(&ev);
 }
 
@@ -245,7 +258,8 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     }
     if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
         br_media_online(b, ev->owner); /* files that waited for Signal */
-    if (br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
+    if (!br_access_net_event(b, ev) || /* the owner has no access */
+        br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
         br_net_event_free(ev);
         return;
     }
@@ -259,6 +273,7 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_LINK_FAILED:
     case BR_NET_UNLINKED:
     case BR_NET_CONNECTION:
+    case BR_NET_CONN_TROUBLE:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
         break;
@@ -320,6 +335,8 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
         b->have_net = 1;
     }
     load_logins(b);
+    br_access_start(b);
+    br_dedupe_prune(b);
     if (b->cfg.low_limit_warning)
         ut_logf(&b->log, UT_LOG_WARN,
                 "bridge: max_signal_users is %ld: under 5, bridging will stop for most users soon",
@@ -332,6 +349,10 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_portal_resume(b);
     br_relate_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
+    /* what the admin needs when Signal cannot be reached or trusted */
+    ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
+            b->cfg.signal_ca_file ? "the CAs in signal.ca_file " : "Signal's own root certificate (built in, pinned)",
+            b->cfg.signal_ca_file ? b->cfg.signal_ca_file : "");
     return 0;
 }
 

@@ -34,5 +34,9 @@ void br_bridge_free(br_bridge *b);
 /* For the module table: the bot's localpart and the puppets' regex. */
 const char *br_bridge_bot_localpart(const br_bridge *b);
 int br_bridge_query_user(br_bridge *b, const char *user_id);
+/* br_config_may_bridge() on the bridge's config. Any thread: the config
+ * does not change after br_bridge_new (the Signal thread asks it before
+ * connecting a login). */
+int br_bridge_may_bridge(const br_bridge *b, const char *user_id);
 
 #endif

@@ -296,7 +296,9 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
         } else if (strcmp(key, "max_signal_users") == 0) {
             rc = set_long(&c->max_signal_users, v, "max_signal_users", 1, 100000000, err, errlen);
         } else if (strcmp(key, "link_timeout") == 0) {
-            rc = set_long(&c->link_timeout_s, v, "link_timeout", 10, 600, err, errlen);
+            /* at most 90 s: Signal-Server closes a provisioning socket
+             * after 90 s (ProvisioningConnectListener, WhisperServerService) */
+            rc = set_long(&c->link_timeout_s, v, "link_timeout", 10, 90, err, errlen);
         } else if (strcmp(key, "database") == 0) {
             rc = set_str(&c->database, v, "database", 0, err, errlen);
         } else if (strcmp(key, "signal") == 0) {
@@ -372,6 +374,11 @@ int br_config_permission(const br_config *c, const char *user_id)
     if (by_domain >= 0)
         return by_domain;
     return by_star >= 0 ? by_star : BR_PERM_NONE;
+}
+
+int br_config_may_bridge(const br_config *c, const char *user_id)
+{
+    return c->enabled && br_config_permission(c, user_id) >= BR_PERM_USER;
 }
 
 int br_config_puppet_localpart(const br_config *c, const char *aci, char *out,

@@ -11,13 +11,15 @@
  *   username_template: "signal_{aci}"       # must contain {aci}
  *   displayname_template: "{name} (Signal)" # {name}, {phone}; phone is the fallback
  *   max_signal_users: 100                   # Signal users active per calendar month
- *   link_timeout: 60                        # seconds a QR code stays valid
+ *   link_timeout: 60                        # seconds a QR code stays valid (10..90)
  *   double_puppet: true                     # send as the real user where the host allows
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge"}
  *   (server_public_params: the service's zkgroup public params, base64, for
- *   group titles and members; default Signal production's)
+ *   group titles and members; default Signal production's. ca_file: a PEM
+ *   file of the roots to trust instead of Signal's own, which are built in
+ *   and pinned for every Signal host; the system store is never used)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -55,7 +57,8 @@ typedef struct br_config {
     char *signal_server;
     char *signal_cdn0, *signal_cdn2, *signal_cdn3;
     char *signal_storage;
-    char *signal_ca_file;   /* NULL: the system's trust store */
+    char *signal_ca_file;   /* NULL: Signal's pinned roots (sn_roots.h),
+                               never the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
@@ -71,6 +74,11 @@ void br_config_free(br_config *cfg);
 /* Permission level of a Matrix user: the most specific rule wins (full user
  * ID, then its domain, then "*"); no rule means BR_PERM_NONE. */
 int br_config_permission(const br_config *cfg, const char *user_id);
+/* The one answer to "may this Matrix user be bridged now": the bridge is
+ * enabled and the user has at least BR_PERM_USER. Every Matrix entry point,
+ * every Signal->Matrix delivery and the start of each Signal connection ask
+ * it (br_access.c, br_signal.c). Pure: reads only the config. */
+int br_config_may_bridge(const br_config *cfg, const char *user_id);
 
 /* "signal_<aci>" for a puppet's localpart; 0 or UT_ERR_RANGE. */
 int br_config_puppet_localpart(const br_config *cfg, const char *aci,

@@ -378,6 +378,7 @@ void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
     content = json_object_get(root, "content");
     if (!type || !room || !json_is_object(content) ||
         !br_room_owner(b, room, owner, sizeof(owner), chat, sizeof(chat)) ||
+        !br_access_ok(b, owner) || /* typing, receipts: not for users without access */
         !br_login_get(b, owner, 0) || !(p = pstate(b, room)))
         goto out;
     if (strcmp(type, "m.typing") == 0) {

@@ -22,6 +22,7 @@ typedef struct br_login {
     char *aci;
     int linking;
     int connected;
+    int trouble;     /* BR_NET_ERR_* told for this outage (br_netfail.h) */
     int64_t last_activity_ms;
     struct br_login *next;
 } br_login;
@@ -61,6 +62,17 @@ int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 /* A portal's owner and chat: 1 found, 0 not. */
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn);
+
+/* br_access.c: br_config_may_bridge() applied (see there). */
+int br_access_ok(const br_bridge *b, const char *user_id);
+/* At start, after the logins are loaded: the one log line of `enabled:
+ * false`, and the one notice to each user who lost (or regained) access. */
+void br_access_start(br_bridge *b);
+/* 1 when a Signal-side event of ev->owner may be handled now; the caller
+ * drops the others unconfirmed. */
+int br_access_net_event(br_bridge *b, const br_net_event *ev);
+/* Logout: forget that the user was told (1 if there was such a row). */
+int br_access_forget(br_bridge *b, const char *owner);
 
 /* br_bot.c */
 void br_bot_on_invite(br_bridge *b, const mx_event *ev);

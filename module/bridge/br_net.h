@@ -17,7 +17,9 @@ typedef enum br_net_kind {
     BR_NET_LINK_URL = 1,  /* text: the sgnl:// URL to show as QR + text */
     BR_NET_LINKED,        /* text: E.164 number, id: our ACI */
     BR_NET_LINK_FAILED,   /* code: BR_NET_ERR_*, text: reason */
-    BR_NET_UNLINKED,      /* the phone removed this device */
+    BR_NET_UNLINKED,      /* Signal refuses this device: code
+                             BR_NET_ERR_UNLINKED (the phone or Signal
+                             removed it) or BR_NET_ERR_OUTDATED (499) */
     BR_NET_CONNECTION,    /* code: 1 connected, 0 connecting/offline */
     BR_NET_MESSAGE,       /* a message in a chat; durable_id to confirm */
     BR_NET_CONTACT,       /* id: ACI, text: profile name (may be empty), phone */
@@ -42,9 +44,13 @@ typedef enum br_net_kind {
                              safety number changed (a new phone, a reinstall
                              or an attack); comes before the message that
                              revealed it */
-    BR_NET_GROUP_INFO     /* chat_id (a group), text: its title ("" when
+    BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
+    BR_NET_CONN_TROUBLE   /* the linked account's connection to Signal fails
+                             for a reason the user and admin must act on
+                             (it is retried): code BR_NET_ERR_TLS or
+                             BR_NET_ERR_DNS, text: the reason */
 } br_net_kind;
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */
@@ -62,8 +68,20 @@ enum {
     BR_NET_ERR_DIGEST = 6,    /* an attachment failed its digest/MAC check */
     BR_NET_ERR_TOO_BIG = 7,   /* an attachment over the size limit */
     BR_NET_ERR_HTTP = 8,      /* the CDN answered with an error */
-    BR_NET_ERR_OFFLINE = 9    /* send_file: not connected now; try again
+    BR_NET_ERR_OFFLINE = 9,   /* send_file: not connected now; try again
                                  after CONNECTION code 1 */
+    /* why Signal refused a link or a linked device (LINK_FAILED, UNLINKED);
+     * numbered apart so that other branches' additions cannot clash */
+    BR_NET_ERR_CAPABILITY = 20,   /* link refused: a capability missing (409) */
+    BR_NET_ERR_DEVICE_LIMIT = 21, /* link refused: too many devices (411) */
+    BR_NET_ERR_LINK_CODE = 22,    /* link refused: code wrong or used (403) */
+    BR_NET_ERR_OUTDATED = 23,     /* this client version refused (499) */
+    BR_NET_ERR_UNLINKED = 24,     /* credentials refused: device unlinked */
+    /* Reaching Signal (link, connection); br_netfail.h words them.
+     * Numbered apart from the others so their additions do not clash. */
+    BR_NET_ERR_TLS = 25,      /* the server's certificate did not verify */
+    BR_NET_ERR_DNS = 26,      /* the server's host name did not resolve */
+    BR_NET_ERR_UNREACHABLE = 27 /* no TCP connection to the server */
 };
 
 /* An attachment of a MESSAGE. The pointer is the network's own handle for

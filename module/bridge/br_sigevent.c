@@ -17,6 +17,7 @@
 #include "br_sigrel.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sn_err.h"
 
 /* ---- sig_client events (Signal thread) ---------------------------------- */
 
@@ -51,6 +52,14 @@ int br_sig_net_code(int err)
     case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
     case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
     case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
+    case SIG_ERR_LINK_CAPABILITY: return BR_NET_ERR_CAPABILITY;
+    case SIG_ERR_DEVICE_LIMIT: return BR_NET_ERR_DEVICE_LIMIT;
+    case SIG_ERR_LINK_CODE: return BR_NET_ERR_LINK_CODE;
+    case SIG_ERR_OUTDATED: return BR_NET_ERR_OUTDATED;
+    case SIG_ERR_UNLINKED: return BR_NET_ERR_UNLINKED;
+    case SN_ERR_TLS_VERIFY: return BR_NET_ERR_TLS;
+    case SN_ERR_DNS: return BR_NET_ERR_DNS;
+    case SN_ERR_CONNECT: return BR_NET_ERR_UNREACHABLE;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
 }
@@ -144,6 +153,16 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_CONN:
         if ((ev = br_sig_ev_new(BR_NET_CONNECTION, a->owner)))
             ev->code = e->conn == SIG_CONN_ONLINE;
+        /* an untrusted certificate or a name that does not resolve will not
+         * heal by retrying: tell the user and the admin (br_netfail.h) */
+        if (e->err == SN_ERR_TLS_VERIFY || e->err == SN_ERR_DNS) {
+            br_net_event *t = br_sig_ev_new(BR_NET_CONN_TROUBLE, a->owner);
+            if (t) {
+                t->code = br_sig_net_code(e->err);
+                t->text = br_sig_dup(sig_strerror(e->err));
+            }
+            br_sig_emit(s, t);
+        }
         /* groups and accepted chats live in the storage service: read it
          * once per start (SIG_EV_GROUP / SIG_EV_CONTACT follow) */
         if (e->conn == SIG_CONN_ONLINE && !a->storage_read &&
@@ -201,7 +220,9 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         break;
     case SIG_EV_UNLINKED:
-        ev = br_sig_ev_new(BR_NET_UNLINKED, a->owner);
+        a->refused = 1;
+        if ((ev = br_sig_ev_new(BR_NET_UNLINKED, a->owner)))
+            ev->code = br_sig_net_code(e->err);
         break;
     case SIG_EV_RECEIPT:
     case SIG_EV_TYPING:

@@ -24,6 +24,7 @@
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
+#include "sn_tls.h"
 #include "st_records.h"
 
 /* ---- events to the host loop ------------------------------------------- */
@@ -103,6 +104,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.host = s->host_name;
     cfg.port = s->port;
     cfg.ca_file = s->ca_file;
+    cfg.tls = s->tls;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
@@ -185,12 +187,21 @@ static void op_run(void *arg, int cancelled)
         goto out;
     switch (o->what) {
     case OP_LINK:
+        if ((a = find(s, o->owner)) && a->refused) {
+            /* Signal refused the old device: "send `link` again" must
+             * work, so drop it as logout does and link a new one */
+            int64_t id;
+
+            close_account(s, a);
+            if (st_account_find(s->db, o->owner, &id) == 0)
+                st_account_delete(s->db, id);
+        }
         a = open_account(s, o->owner);
         rc = a ? sig_client_link(a->c) : UT_ERR_NOMEM;
         if (rc == 0) {
             a->linking = 1;
         } else if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, o->owner))) {
-            ev->code = BR_NET_ERR_INTERNAL;
+            ev->code = br_sig_net_code(rc); /* INTERNAL unless a network error */
             ev->text = br_sig_dup(sig_strerror(rc));
             br_sig_emit(s, ev);
         }
@@ -556,8 +567,12 @@ static void thread_init(void *arg, struct event_base *base)
         return;
     while (sqlite3_step(st) == SQLITE_ROW) {
         account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
-        if (a && sig_client_is_linked(a->c))
+        /* a login whose owner has no access stays disconnected, its keys
+         * and sessions kept (br_access.c) */
+        if (a && sig_client_is_linked(a->c) && br_bridge_may_bridge(s->bridge, a->owner))
             sig_client_start(a->c);
+        else if (a && sig_client_is_linked(a->c))
+            ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
     sqlite3_finalize(st);
 }
@@ -634,15 +649,26 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         br_signal_free(s);
         return UT_ERR_INVAL;
     }
+    /* One trust for all accounts, loaded now so that a ca_file that cannot
+     * be used stops the start with its name, not a later `link`. */
+    if (sn_tls_new(&s->tls, s->ca_file) != 0) {
+        if (s->ca_file)
+            snprintf(err, errlen, "config.signal.ca_file: cannot load '%s' (it must be a readable PEM "
+                                  "file of CA certificates)", s->ca_file);
+        else
+            snprintf(err, errlen, "cannot set up TLS with Signal's built-in root certificates");
+        br_signal_free(s);
+        return UT_ERR_INVAL;
+    }
     *out = s;
     return 0;
 }
 
 int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
 {
+    s->bridge = bridge; /* before the thread: thread_init asks it */
     if (!s->loop && br_loop_new(&s->loop, thread_init, s) != 0)
         return UT_ERR_IO;
-    s->bridge = bridge;
     memset(ops, 0, sizeof(*ops));
     ops->ctx = s;
     ops->link = op_link;
@@ -667,6 +693,7 @@ void br_signal_free(br_signal *s)
         return;
     if (s->loop)
         br_loop_free(s->loop, thread_fini, s);
+    sn_tls_free(s->tls); /* connections still closing hold their own ref */
     free(s->host_name);
     free(s->ca_file);
     free(s->device_name);

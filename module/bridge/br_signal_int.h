@@ -25,6 +25,8 @@ typedef struct account {
     int linking;
     struct account *next;
     int storage_read;     /* the storage service was read since start */
+    int refused;          /* Signal refused this device (SIG_EV_UNLINKED):
+                             the next link starts from a clean account */
 } account;
 
 /* send_ud of a relate op: its relout id with this bit set */
@@ -44,6 +46,8 @@ struct br_signal {
     char *host_name;
     uint16_t port;
     char *ca_file;
+    struct sn_tls *tls;   /* the trust of every account's connections:
+                             Signal's pinned roots or ca_file's (sn_tls.h) */
     char *device_name;
     char *trust_root;
     char *zk_params;      /* zkgroup server public params (groups), or NULL */

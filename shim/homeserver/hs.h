@@ -137,8 +137,12 @@ struct hs {
     int modules_running;
     struct hs_mod_job *mjobs_head, *mjobs_tail; /* queued module work */
     struct event *mjobs_ev;
-    struct hs_delivery *dq_head, *dq_tail;       /* on_event queue */
-    struct event *dq_ev;
+    struct hs_ephem *eq_head, *eq_tail;    /* on_ephemeral queue (memory) */
+    struct hs_modpos *mpos;                /* per loaded module (hs_deliver.c) */
+    size_t nmpos;
+    struct event *dq_ev;                   /* deferred delivery round */
+    struct event *pos_ev;                  /* batched position write */
+    int txn_doomed; /* an inner transaction rolled back: the outer must too */
     struct event *sig_ev[2];
     struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
     uint64_t mxm_next_id;
@@ -229,9 +233,9 @@ int64_t hs_pl_event(const json_t *state, const char *type, int is_state);
 int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
                  const char *type, const char *state_key, json_t *content,
                  const char *redacts, const char *txn_id, char out[64]);
-/* Was this transaction ID used by user/device? Copies its event ID. */
-int hs_txn_seen(hs *s, const char *user, const char *dev, const char *txn,
-                char out[64]);
+/* Was this request's transaction (user, device, path) done? Copies its
+ * event ID. */
+int hs_txn_seen(hs_req *r, char out[64]);
 /* Current state as an object "type\x1fkey" -> PDU; caller decrefs. */
 json_t *hs_room_state(hs *s, const char *room_id);
 /* Membership of user in room: "join", "invite", "leave", "ban" or NULL. */
@@ -317,9 +321,19 @@ int hs_media_load(hs *s, const char *server, const char *media_id,
 /* ---- hs_modules.c -------------------------------------------------------- */
 int hs_modules_load(hs *s, char *err, size_t errlen);
 void hs_modules_stop(hs *s);
-/* An event was persisted: deliver it to interested modules (queued). */
-void hs_modules_event(hs *s, const char *room_id, const char *pdu_json,
-                      int64_t stream, const char *member_target);
+
+/* ---- hs_deliver.c: at-least-once event delivery to modules --------------- */
+/* After host_load, before host_start: read each module's stream position
+ * and schedule the replay of events queued after it. */
+int hs_deliver_open(hs *s, char *err, size_t errlen);
+/* Write the positions reached, drop the ephemeral queue, free. */
+void hs_deliver_close(hs *s);
+/* The event at `stream` is being persisted: queue it for every interested
+ * module, in the caller's write transaction (so it is queued if and only if
+ * it is stored). 0 or HS_ERR_DB. */
+int hs_modules_event(hs *s, const char *room_id, int64_t stream,
+                     const char *member_target);
+/* Typing/receipts: queued in memory only (ephemeral by nature). */
 void hs_modules_ephemeral(hs *s, const char *room_id, json_t *ev);
 /* localpart owned by a module namespace? */
 int hs_namespace_owned(hs *s, const char *localpart);

@@ -38,9 +38,18 @@ static const char schema[] =
     " room_id TEXT NOT NULL, user_id TEXT NOT NULL, membership TEXT NOT NULL,"
     " stream INTEGER NOT NULL, PRIMARY KEY(room_id, user_id));"
     "CREATE INDEX IF NOT EXISTS members_user ON members(user_id);"
-    "CREATE TABLE IF NOT EXISTS txns("
-    " user_id TEXT NOT NULL, device_id TEXT NOT NULL, txn_id TEXT NOT NULL,"
-    " event_id TEXT NOT NULL, PRIMARY KEY(user_id, device_id, txn_id));"
+    /* Transaction IDs are scoped like Synapse's: per requester and request
+     * path (hs_rooms.c). The old per-(user, device, txn) table is gone. */
+    "DROP TABLE IF EXISTS txns;"
+    "CREATE TABLE IF NOT EXISTS txn_paths("
+    " user_id TEXT NOT NULL, device_id TEXT NOT NULL, path TEXT NOT NULL,"
+    " event_id TEXT NOT NULL, PRIMARY KEY(user_id, device_id, path));"
+    /* At-least-once delivery to modules (hs_deliver.c). */
+    "CREATE TABLE IF NOT EXISTS module_queue("
+    " module TEXT NOT NULL, stream INTEGER NOT NULL,"
+    " PRIMARY KEY(module, stream)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS module_pos("
+    " module TEXT PRIMARY KEY, stream INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS filters("
     " filter_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, json TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS account_data("
@@ -172,25 +181,58 @@ sqlite3_stmt *hs_db_stmt(hs *s, const char *sql)
     return st;
 }
 
+/*
+ * Write transactions nest: only the outermost BEGIN/COMMIT reach SQLite.
+ * The depth counts only transactions that really began, so a failed BEGIN
+ * leaves it unchanged. A failed COMMIT (SQLite may leave the transaction
+ * open, e.g. on SQLITE_BUSY) is rolled back, so no later write runs inside
+ * a transaction that never commits, and the error goes to the caller (and
+ * the client gets 500, not 200). An inner rollback dooms the outer
+ * transaction: its commit rolls back and fails.
+ */
 int hs_db_begin(hs *s)
 {
-    if (s->txn_depth++ > 0)
+    if (s->txn_depth > 0) {
+        s->txn_depth++;
         return 0;
-    return hs_db_exec(s, "BEGIN IMMEDIATE");
+    }
+    if (hs_db_exec(s, "BEGIN IMMEDIATE"))
+        return HS_ERR_DB;
+    s->txn_depth = 1;
+    s->txn_doomed = 0;
+    return 0;
+}
+
+static void rollback_now(hs *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        hs_db_exec(s, "ROLLBACK");
+    s->txn_depth = 0;
+    s->txn_doomed = 0;
 }
 
 int hs_db_commit(hs *s)
 {
+    if (s->txn_depth <= 0)
+        return HS_ERR_DB; /* no transaction: a caller bug, never a success */
     if (--s->txn_depth > 0)
         return 0;
-    return hs_db_exec(s, "COMMIT");
+    if (s->txn_doomed || hs_db_exec(s, "COMMIT")) {
+        rollback_now(s);
+        return HS_ERR_DB;
+    }
+    return 0;
 }
 
 void hs_db_rollback(hs *s)
 {
-    if (--s->txn_depth > 0)
+    if (s->txn_depth <= 0)
         return;
-    hs_db_exec(s, "ROLLBACK");
+    if (--s->txn_depth > 0) {
+        s->txn_doomed = 1;
+        return;
+    }
+    rollback_now(s);
 }
 
 void hs_bind_text(sqlite3_stmt *st, int i, const char *v)

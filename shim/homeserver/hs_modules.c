@@ -1,6 +1,6 @@
 /*
  * hs_modules.c - hosting mxm modules through libmxmhost: the homeserver's
- * host_matrix_ops and event delivery.
+ * host_matrix_ops.
  *
  * A module's request() becomes a job on a queue that a deferred libevent
  * event drains, so execution and completion are always asynchronous and on
@@ -10,9 +10,7 @@
  * double_puppet: true) and `ts` overriding origin_server_ts. Once the
  * modules are stopped, queued work is dropped without calling back.
  *
- * on_event gets every event of rooms where one of the module's users is
- * joined or invited (including the invite itself and its users' leaves);
- * on_ephemeral gets typing and receipts there.
+ * Event delivery (on_event, on_ephemeral) is in hs_deliver.c.
  */
 #include "config.h"
 
@@ -44,13 +42,6 @@ typedef struct hs_mod_job {
     int status;
     struct hs_mod_job *next;
 } hs_mod_job;
-
-typedef struct hs_delivery {
-    host_module *m;
-    char *json;
-    int ephemeral;
-    struct hs_delivery *next;
-} hs_delivery;
 
 static void job_free(hs_mod_job *j)
 {
@@ -385,115 +376,6 @@ static void host_log(void *ctx, int level, const char *module, const char *msg)
     hs_logf(ctx, level, "[%s] %s", module ? module : "host", msg);
 }
 
-/* ---- delivery ------------------------------------------------------------ */
-
-static void run_deliveries(evutil_socket_t fd, short what, void *arg)
-{
-    hs *s = arg;
-    hs_delivery *list = s->dq_head, *d;
-
-    (void)fd;
-    (void)what;
-    s->dq_head = s->dq_tail = NULL;
-    while ((d = list)) {
-        list = d->next;
-        if (s->modules_running) {
-            if (d->ephemeral)
-                host_module_on_ephemeral(d->m, d->json, strlen(d->json));
-            else
-                host_module_on_event(d->m, d->json, strlen(d->json));
-        }
-        free(d->json);
-        free(d);
-    }
-}
-
-static void deliver(hs *s, host_module *m, const char *json, int ephemeral)
-{
-    hs_delivery *d = calloc(1, sizeof(*d));
-
-    if (!d || !(d->json = strdup(json))) {
-        free(d);
-        return;
-    }
-    d->m = m;
-    d->ephemeral = ephemeral;
-    if (s->dq_tail)
-        s->dq_tail->next = d;
-    else
-        s->dq_head = d;
-    s->dq_tail = d;
-    event_active(s->dq_ev, EV_TIMEOUT, 0);
-}
-
-/* The modules with a user joined or invited in the room (plus `extra`'s
- * owner). Writes up to `max` distinct modules; returns the count. */
-static size_t interested(hs *s, const char *room, const char *extra,
-                         host_module **out, size_t max)
-{
-    sqlite3_stmt *st = hs_db_stmt(s, "SELECT user_id FROM members WHERE room_id=? AND membership IN ('join','invite')");
-    size_t n = 0, i;
-    char lp[256];
-
-    if (!st)
-        return 0;
-    hs_bind_text(st, 1, room);
-    for (;;) {
-        const char *u;
-        host_module *m;
-        int more = sqlite3_step(st) == SQLITE_ROW;
-        u = more ? hs_col_text(st, 0) : extra;
-        if (!u)
-            break;
-        m = hs_localpart(s, u, lp, sizeof(lp)) == 0 ? host_user_owner(s->host, lp) : NULL;
-        for (i = 0; m && i < n; i++)
-            if (out[i] == m)
-                m = NULL;
-        if (m && n < max)
-            out[n++] = m;
-        if (!more)
-            break;
-    }
-    sqlite3_reset(st);
-    return n;
-}
-
-void hs_modules_event(hs *s, const char *room_id, const char *pdu_json,
-                      int64_t stream, const char *member_target)
-{
-    host_module *mods[32];
-    size_t n, i;
-    json_t *ev;
-    char *txt;
-
-    if (!s->host || !s->modules_running || !host_module_count(s->host))
-        return;
-    n = interested(s, room_id, member_target, mods, 32);
-    if (!n)
-        return;
-    ev = hs_client_event(s, pdu_json, NULL, NULL, NULL, NULL, NULL, NULL, stream);
-    txt = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-    for (i = 0; txt && i < n; i++)
-        deliver(s, mods[i], txt, 0);
-    free(txt);
-    json_decref(ev);
-}
-
-void hs_modules_ephemeral(hs *s, const char *room_id, json_t *ev)
-{
-    host_module *mods[32];
-    size_t n, i;
-    char *txt;
-
-    if (!s->host || !s->modules_running || !host_module_count(s->host))
-        return;
-    n = interested(s, room_id, NULL, mods, 32);
-    txt = n ? json_dumps(ev, JSON_COMPACT) : NULL;
-    for (i = 0; txt && i < n; i++)
-        deliver(s, mods[i], txt, 1);
-    free(txt);
-}
-
 int hs_namespace_owned(hs *s, const char *localpart)
 {
     return s->host && host_user_owner(s->host, localpart) != NULL;
@@ -507,8 +389,7 @@ int hs_modules_load(hs *s, char *err, size_t errlen)
     size_t i;
 
     s->mjobs_ev = event_new(s->base, -1, 0, run_jobs, s);
-    s->dq_ev = event_new(s->base, -1, 0, run_deliveries, s);
-    if (!s->mjobs_ev || !s->dq_ev) {
+    if (!s->mjobs_ev) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -523,6 +404,12 @@ int hs_modules_load(hs *s, char *err, size_t errlen)
             snprintf(err, errlen, "modules[%zu] (%s): %s", i, s->cfg.modules[i].module, e);
             return -1;
         }
+    }
+    /* Positions and the replay of undelivered events come before start():
+     * every event stored from now on has a higher stream position. */
+    if (hs_deliver_open(s, e, sizeof(e))) {
+        snprintf(err, errlen, "module delivery: %s", e);
+        return -1;
     }
     s->modules_running = 1;
     if (host_start(s->host, e, sizeof(e))) {
@@ -541,29 +428,22 @@ int hs_modules_load(hs *s, char *err, size_t errlen)
 void hs_modules_stop(hs *s)
 {
     hs_mod_job *j;
-    hs_delivery *d;
 
     s->modules_running = 0;
     if (s->host)
         host_stop(s->host);
-    /* queued work is dropped: no completion after stop() */
+    /* queued work is dropped: no completion after stop(). Undelivered
+     * events stay in module_queue and are replayed at the next start. */
     while ((j = s->mjobs_head)) {
         s->mjobs_head = j->next;
         job_free(j);
     }
     s->mjobs_tail = NULL;
-    while ((d = s->dq_head)) {
-        s->dq_head = d->next;
-        free(d->json);
-        free(d);
-    }
-    s->dq_tail = NULL;
+    hs_deliver_close(s);
     if (s->host)
         host_free(s->host);
     s->host = NULL;
     if (s->mjobs_ev)
         event_free(s->mjobs_ev);
-    if (s->dq_ev)
-        event_free(s->dq_ev);
-    s->mjobs_ev = s->dq_ev = NULL;
+    s->mjobs_ev = NULL;
 }

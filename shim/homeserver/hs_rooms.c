@@ -75,30 +75,64 @@ static int room_info(hs *s, const char *room_id, char ver[8], int64_t *depth,
     return rc;
 }
 
-static int txn_lookup(hs *s, const char *user, const char *dev,
-                      const char *txn, char out[64]);
-int hs_txn_seen(hs *s, const char *user, const char *dev, const char *txn,
-                char out[64])
+/*
+ * Transaction IDs are scoped as Synapse scopes them
+ * (element-hq/synapse synapse/rest/client/transactions.py,
+ * HttpTransactionCache._get_transaction_key): the key is the request path
+ * (which holds the room, the event type or redacted event, and the txnId)
+ * plus the requester's user and device. Synapse keys appservice requests by
+ * (path, appservice ID); a module's request keeps its user in the key, which
+ * is stricter: two users of one module never share a transaction. Here the
+ * path is the decoded segments after the API prefix, so /r0 and /v3
+ * spellings of one request are the same transaction. Keys are stored, not
+ * cached for 30 minutes as in Synapse, so a retry after a restart is
+ * idempotent too.
+ */
+static char *txn_key(const hs_req *r)
 {
-    return txn_lookup(s, user, dev, txn, out);
+    size_t n = 1, i;
+    char *k, *p;
+
+    for (i = 0; i < (size_t)r->nseg; i++)
+        n += strlen(r->segs[i]) + 1;
+    if (!(k = malloc(n)))
+        return NULL;
+    for (i = 0, p = k; i < (size_t)r->nseg; i++) {
+        size_t l = strlen(r->segs[i]);
+        if (i)
+            *p++ = '/';
+        memcpy(p, r->segs[i], l);
+        p += l;
+    }
+    *p = '\0';
+    return k;
 }
 
 static int txn_lookup(hs *s, const char *user, const char *dev,
-                      const char *txn, char out[64])
+                      const char *key, char out[64])
 {
-    sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM txns WHERE user_id=? AND device_id=? AND txn_id=?");
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM txn_paths WHERE user_id=? AND device_id=? AND path=?");
     int found = 0;
 
     if (!st)
         return 0;
     hs_bind_text(st, 1, user);
     hs_bind_text(st, 2, dev);
-    hs_bind_text(st, 3, txn);
+    hs_bind_text(st, 3, key);
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(out, 64, "%s", hs_col_text(st, 0));
         found = 1;
     }
     sqlite3_reset(st);
+    return found;
+}
+
+int hs_txn_seen(hs_req *r, char out[64])
+{
+    char *k = txn_key(r);
+    int found = k && txn_lookup(r->s, r->user_id, r->device_id, k, out);
+
+    free(k);
     return found;
 }
 
@@ -121,7 +155,8 @@ static void add_auth(json_t *arr, const json_t *state, const char *type,
 }
 
 static int persist(hs *s, json_t *pdu, const char *event_id, int64_t stream,
-                   const char *txn_id, const char *txn_dev, const char *txn_user)
+                   const char *txn_id, const char *txn_dev, const char *txn_user,
+                   const char *txn_path)
 {
     const char *room = json_string_value(json_object_get(pdu, "room_id"));
     const char *type = json_string_value(json_object_get(pdu, "type"));
@@ -192,13 +227,13 @@ static int persist(hs *s, json_t *pdu, const char *event_id, int64_t stream,
     hs_bind_text(st, 3, room);
     if (hs_db_step_done(s, st))
         goto out;
-    if (txn_id) {
-        st = hs_db_stmt(s, "INSERT OR IGNORE INTO txns(user_id,device_id,txn_id,event_id) VALUES(?,?,?,?)");
+    if (txn_path) {
+        st = hs_db_stmt(s, "INSERT OR IGNORE INTO txn_paths(user_id,device_id,path,event_id) VALUES(?,?,?,?)");
         if (!st)
             goto out;
         hs_bind_text(st, 1, txn_user);
         hs_bind_text(st, 2, txn_dev);
-        hs_bind_text(st, 3, txn_id);
+        hs_bind_text(st, 3, txn_path);
         hs_bind_text(st, 4, event_id);
         if (hs_db_step_done(s, st))
             goto out;
@@ -217,14 +252,22 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     const char *dev = r ? r->device_id : "";
     int64_t depth, stream;
     json_t *state = NULL, *pdu = NULL, *auth;
+    char *tkey = txn_id && r ? txn_key(r) : NULL;
     int rc;
 
-    if (txn_id && txn_lookup(s, sender, dev, txn_id, out))
+    if (txn_id && r && !tkey) {
+        hs_err(r, 500, "M_UNKNOWN", "out of memory");
+        return UT_ERR_NOMEM;
+    }
+    if (tkey && txn_lookup(s, sender, dev, tkey, out)) {
+        free(tkey);
         return 0; /* a retry: same event, nothing new */
+    }
     rc = room_info(s, room_id, ver, &depth, last);
     if (rc) {
         if (r)
             hs_err(r, 404, "M_NOT_FOUND", "Unknown room");
+        free(tkey);
         return rc;
     }
     state = hs_room_state(s, room_id);
@@ -275,7 +318,10 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     if ((rc = hs_db_begin(s)))
         goto out;
     stream = hs_stream_next(s);
-    rc = persist(s, pdu, eid, stream, txn_id, dev, sender);
+    rc = persist(s, pdu, eid, stream, txn_id, dev, sender, tkey);
+    if (!rc) /* queued for modules in the same transaction as the event */
+        rc = hs_modules_event(s, room_id, stream,
+                              !strcmp(type, "m.room.member") ? state_key : NULL);
     if (rc) {
         hs_db_rollback(s);
         if (r)
@@ -285,19 +331,13 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     if ((rc = hs_db_commit(s)))
         goto out;
     snprintf(out, 64, "%s", eid);
-    {
-        char *txt = json_dumps(pdu, JSON_COMPACT);
-        if (txt)
-            hs_modules_event(s, room_id, txt, stream,
-                             !strcmp(type, "m.room.member") ? state_key : NULL);
-        free(txt);
-    }
     hs_sync_notify(s);
 out:
     if (rc && r && !r->resp)
         hs_err(r, 500, "M_UNKNOWN", "%s", hs_strerror(rc));
     json_decref(state);
     json_decref(pdu);
+    free(tkey);
     return rc;
 }
 
@@ -581,7 +621,7 @@ int hs_h_send(hs_req *r)
     char eid[64], prior[64];
 
     if (!strcmp(r->segs[3], "m.reaction") &&
-        !hs_txn_seen(r->s, r->user_id, r->device_id, r->segs[4], prior) &&
+        !hs_txn_seen(r, prior) &&
         duplicate_annotation(r->s, r->segs[1], r->user_id, r->json))
         return hs_err(r, 400, "M_DUPLICATE_ANNOTATION", "You already reacted with this key");
 

@@ -20,6 +20,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_misc.c \
 	shim/homeserver/hs_media.c \
 	shim/homeserver/hs_modules.c \
+	shim/homeserver/hs_deliver.c \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
@@ -33,6 +34,15 @@ tests_unit_homeserver_test_hs_event_SOURCES = tests/unit/homeserver/test_hs_even
 tests_unit_homeserver_test_hs_event_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SODIUM_LIBS) $(CRYPTO_LIBS)
+
+# Write transactions under real SQLite failures (locked database, failing COMMIT).
+UNIT_TESTS += tests/unit/homeserver/test_hs_db
+check_PROGRAMS += tests/unit/homeserver/test_hs_db
+tests_unit_homeserver_test_hs_db_SOURCES = tests/unit/homeserver/test_hs_db.c \
+	shim/homeserver/hs_db.c
+tests_unit_homeserver_test_hs_db_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_db_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(SQLITE_LIBS) $(CRYPTO_LIBS)
 
 UNIT_TESTS += tests/unit/homeserver/test_hs_config
 check_PROGRAMS += tests/unit/homeserver/test_hs_config

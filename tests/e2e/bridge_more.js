@@ -119,6 +119,6 @@ test('the monthly limit: a second Signal user is refused with a notice', async (
 test('the phone unlinks the bridge: the bot says so and how to relink', async () => {
   const alice = clients[0];
   await sandboxes[0].unlink();
-  await until(() => alice.botSaid(/Your phone unlinked this bridge.*Send `link` to link again/), 'the unlink notice', 60000);
+  await until(() => alice.botSaid(/unlinked from your Signal account.*Send `link` to link again/), 'the unlink notice', 60000);
   assert.match(await alice.ask('status'), /Not linked to Signal/);
 });

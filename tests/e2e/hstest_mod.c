@@ -7,13 +7,21 @@
  *   POST /_mxm/hstest/upload   {"user","text","type"}
  *   POST /_mxm/hstest/download {"mxc"}
  *   GET  /_mxm/hstest/events   -> {"events":[...],"ephemeral":[...]}
+ *   POST /_mxm/hstest/die      {"after": K} -> the K-th next on_event kills
+ *                              the process (SIGKILL) before recording it
+ * Every on_event also appends "<pid> <event_id>\n" to
+ * <data_dir>/hstest-events.log with write(2), which survives a kill -9 of
+ * the process, so crash tests can see what was delivered across restarts.
  * Each answer is {"rc", "status", "json"/"text", "inline"}; "inline" is 1
  * when the completion ran inside the host call (which must never happen).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -27,6 +35,8 @@ struct mxm_module {
     const char *ns[2];
     json_t *events, *ephemeral;
     int in_call;
+    int die_after; /* 0: never */
+    int log_fd;
 };
 
 typedef struct pend {
@@ -85,6 +95,12 @@ static void on_http(void *arg, uint64_t id, const char *method, const char *path
         reply(m, id, 400, json_pack("{s:s}", "error", "bad request"));
         return;
     }
+    if (!strcmp(op, "die")) {
+        m->die_after = (int)json_integer_value(json_object_get(b, "after"));
+        json_decref(b);
+        reply(m, id, 200, json_pack("{s:i}", "rc", 0));
+        return;
+    }
     p = calloc(1, sizeof(*p));
     p->m = m;
     p->reply_id = id;
@@ -122,7 +138,16 @@ static void on_http(void *arg, uint64_t id, const char *method, const char *path
 static void on_event(struct mxm_module *m, const char *json, size_t len)
 {
     json_t *j = json_loadb(json, len, 0, NULL);
+    const char *id = json_string_value(json_object_get(j, "event_id"));
 
+    if (m->die_after > 0 && --m->die_after == 0)
+        raise(SIGKILL); /* a crash while this event and later ones are queued */
+    if (id && m->log_fd >= 0) {
+        char line[320];
+        int n = snprintf(line, sizeof(line), "%ld %s\n", (long)getpid(), id);
+        if (n > 0 && (size_t)n < sizeof(line) && write(m->log_fd, line, (size_t)n) != n)
+            m->host->log(m->host->host, MXM_LOG_ERROR, "hstest: event log write failed");
+    }
     if (j)
         json_array_append_new(m->events, j);
 }
@@ -143,6 +168,10 @@ static int query_user(struct mxm_module *m, const char *user_id)
 
 static int start(struct mxm_module *m, char *err, size_t errlen)
 {
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/hstest-events.log", m->host->data_dir(m->host->host));
+    m->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (m->host->http_route(m->host->host, "/_mxm/hstest/", on_http, m) != MXM_OK) {
         snprintf(err, errlen, "http_route failed");
         return -1;
@@ -152,6 +181,8 @@ static int start(struct mxm_module *m, char *err, size_t errlen)
 
 static void stop(struct mxm_module *m)
 {
+    if (m->log_fd >= 0)
+        close(m->log_fd);
     json_decref(m->events);
     json_decref(m->ephemeral);
     free(m);
@@ -168,6 +199,7 @@ MXM_EXPORT int mxm_module_init(const mxm_host_api *host, const mxm_module_api **
         return -1;
     }
     m->host = host;
+    m->log_fd = -1;
     m->events = json_array();
     m->ephemeral = json_array();
     m->ns[0] = "hst_.*";

@@ -13,6 +13,8 @@ tests_e2e_hstest_la_LIBADD = $(JANSSON_LIBS)
 tests_e2e_hstest_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) -rpath $(abs_builddir)
 TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
+TESTS += tests/e2e/mxhs_redeliver.js
+EXTRA_DIST += tests/e2e/mxhs_redeliver.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
@@ -20,9 +22,22 @@ EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/brid
 	tests/e2e/bridge_lib.js
 TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
+# Trust: Signal's pinned roots by default, ca_file otherwise, never the
+# system store.
+TESTS += tests/e2e/signal-tls.js tests/e2e/bridge_tls.js
+EXTRA_DIST += tests/e2e/signal-tls.js tests/e2e/tls-lib.js tests/e2e/bridge_tls.js
 # Attachments both ways through the bridge.
 TESTS += tests/e2e/bridge_media.js
 EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# The bot explains link failures (409 at link, 499 for the device).
+TESTS += tests/e2e/bridge_linkfail.js
+EXTRA_DIST += tests/e2e/bridge_linkfail.js
+# Permissions and `enabled` at every entry point and at start (issue #12).
+TESTS += tests/e2e/bridge_access.js
+EXTRA_DIST += tests/e2e/bridge_access.js
+# At-least-once delivery: replayed events change nothing (issue 12).
+TESTS += tests/e2e/bridge_replay.js
+EXTRA_DIST += tests/e2e/bridge_replay.js

@@ -82,7 +82,7 @@ class Homeserver {
     this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = this.proc;
     proc.stderr.on('data', (d) => { this.log += d.toString(); });
-    this.exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+    this.exited = new Promise((resolve) => proc.on('close', (code, sig) => resolve({ code, sig })));
     const port = await new Promise((resolve, reject) => {
       let out = '';
       const t = setTimeout(() => reject(new Error('mxhs did not start:\n' + this.log)), vg ? 60000 : 15000);

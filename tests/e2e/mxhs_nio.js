@@ -25,7 +25,7 @@ function runNio(args, ms = 90000) {
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     const t = setTimeout(() => p.kill('SIGKILL'), ms);
-    p.on('exit', (code) => { clearTimeout(t); resolve({ code, out }); });
+    p.on('close', (code) => { clearTimeout(t); resolve({ code, out }); });
   });
 }
 

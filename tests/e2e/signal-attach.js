@@ -84,6 +84,25 @@ test('attachments both ways', async () => {
     assert.ok(!fs.existsSync(out2));
 
     // ---- outbound ----
+    // As in production (Signal-Server AttachmentControllerV4 /
+    // TusAttachmentGenerator), the cdn-3 form carries the headers the tus
+    // upload must send; the mock's own form has a placeholder it never
+    // checks, so this test gives the form real ones and records what
+    // reaches the server. Production's gRPC Attachments service is
+    // AUTH_ONLY_AUTHENTICATED (attachments.proto), the mock does not check.
+    const bearer = `Bearer ${crypto.randomBytes(24).toString('base64')}`;
+    const origForm = mock.server.getAttachmentUploadForm.bind(mock.server);
+    mock.server.getAttachmentUploadForm = async (folder, key) => {
+      const form = await origForm(folder, key);
+      return { ...form, headers: {
+        Authorization: bearer,
+        'Upload-Metadata': `filename ${Buffer.from(key).toString('base64')}`,
+      } };
+    };
+    const seen = [];
+    mock.server.https.prependListener('request', (req) => {
+      seen.push({ method: req.method, url: req.url, headers: { ...req.headers } });
+    });
     const file = path.join(dir, 'out.bin');
     const payload = crypto.randomBytes(123457);
     fs.writeFileSync(file, payload);
@@ -101,6 +120,22 @@ test('attachments both ways', async () => {
     const blob = fs.readFileSync(path.join(mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
     assert.ok(crypto.createHash('sha256').update(blob).digest().equals(Buffer.from(ap.digest)), 'digest');
     assert.ok(decryptBlob(blob, Buffer.from(ap.key), ap.size).equals(payload), 'uploaded bytes decrypt to the file');
+
+    // the upload-form call is authenticated as our device
+    const form = seen.find((q) => q.url === '/org.signal.chat.attachments.Attachments/GetUploadForm');
+    assert.ok(form, 'GetUploadForm reached the server');
+    const m2 = /^Basic (.+)$/.exec(form.headers.authorization || '');
+    assert.ok(m2, `GetUploadForm authorization: ${form.headers.authorization}`);
+    const cred = Buffer.from(m2[1], 'base64').toString();
+    const colon = cred.indexOf(':');
+    const who = await mock.server.auth(cred.slice(0, colon), cred.slice(colon + 1));
+    assert.strictEqual(who, r.device, 'GetUploadForm credentials are our device');
+    // the tus POST carries the form's headers
+    const tus = seen.find((q) => q.method === 'POST' && q.url.startsWith('/cdn3/'));
+    assert.ok(tus, 'tus POST reached the server');
+    assert.strictEqual(tus.headers.authorization, bearer);
+    assert.strictEqual(tus.headers['upload-metadata'],
+      `filename ${Buffer.from(ap.attachmentIdentifier.cdnKey).toString('base64')}`);
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

@@ -4,15 +4,35 @@
 // the phone gets the SyncMessage.Sent transcript. A secondary device added
 // to the contact makes the server answer 409 (missing device), a replaced
 // one 410 (stale registration id): both are fixed and retried. An unknown
-// account is a typed "unregistered" error.
+// account is a typed "unregistered" error; 413 is "too big", 429 "rate
+// limited".
 const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('crypto');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
+const { Router } = require('@signalapp/mock-server/src/server/ws/router');
 
 const SIG_ERR_UNREGISTERED = -1309;
 const SIG_ERR_CHALLENGE = -1308;
+const SIG_ERR_RATE_LIMIT = -1307;
+const SIG_ERR_TOO_BIG = -1313;
+
+// Statuses the mock never gives on PUT /v1/messages but production does
+// (Signal-Server MessageController): 413 when one device's content is over
+// 96 KiB (MessageSender MAX_MESSAGE_SIZE), 429 when rate limited
+// (RateLimitExceededExceptionMapper). `injectStatus` answers the next send
+// with it.
+let injectStatus = 0;
+const origPut = Router.prototype.put;
+Router.prototype.put = function put(pattern, handler) {
+  if (pattern !== '/v1/messages/:serviceId') return origPut.call(this, pattern, handler);
+  return origPut.call(this, pattern, async (...args) => {
+    const st = injectStatus;
+    injectStatus = 0;
+    return st ? [st, {}] : handler(...args);
+  });
+};
 
 async function sendAndWait(ctl, to, text) {
   const before = ctl.events.filter((e) => e.event === 'send_done').length;
@@ -70,6 +90,14 @@ test('text to a contact arrives; 409 and 410 are handled; 404 is typed', async (
     done = await sendAndWait(ctl, alice.device.aci, 'after the limit');
     assert.strictEqual(done.code, undefined, JSON.stringify(done));
     assert.strictEqual((await alice.waitForMessage()).body, 'after the limit');
+
+    // 413 is "too big" (not retried as a rate limit), 429 "rate limited"
+    injectStatus = 413;
+    done = await sendAndWait(ctl, alice.device.aci, 'too big');
+    assert.strictEqual(done.code, SIG_ERR_TOO_BIG, JSON.stringify(done));
+    injectStatus = 429;
+    done = await sendAndWait(ctl, alice.device.aci, 'too fast');
+    assert.strictEqual(done.code, SIG_ERR_RATE_LIMIT, JSON.stringify(done));
 
     // 404: nobody has this ACI
     done = await sendAndWait(ctl, crypto.randomUUID(), 'to nobody');

@@ -11,6 +11,35 @@ const assert = require('node:assert');
 const { execFile } = require('child_process');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice, SIGNALCTL, MOCK_TRUST_ROOT } = require('./signalctl-lib');
+const { Router } = require('@signalapp/mock-server/src/server/ws/router');
+const { Aci } = require('@signalapp/libsignal-client');
+
+// Production's profiles (Signal-Server ProfileController): the unversioned
+// GET /v1/profile/<id> has no name; GET /v1/profile/<aci>/<version> has it
+// only for the version of the account's current profile key (else 404).
+// The mock answers the same for all three routes, so its routes are
+// wrapped here, for every connection this file's mocks open; the tests
+// register their contacts' profile keys in `profileKeys` (ACI -> key).
+const profileKeys = new Map();
+const origGet = Router.prototype.get;
+Router.prototype.get = function get(pattern, handler) {
+  if (pattern === '/v1/profile/:serviceId') {
+    return origGet.call(this, pattern, async (...args) => {
+      const [status, body] = await handler(...args);
+      if (status === 200 && body) delete body.name;
+      return [status, body];
+    });
+  }
+  if (pattern === '/v1/profile/:serviceId/:version') {
+    return origGet.call(this, pattern, async (params, ...rest) => {
+      const key = profileKeys.get(params.serviceId);
+      const want = key && key.getProfileKeyVersion(Aci.parseFromServiceIdString(params.serviceId)).toString();
+      if (!want || want !== params.version) return [404, { error: 'No such profile version' }];
+      return handler(params, ...rest);
+    });
+  }
+  return origGet.call(this, pattern, handler);
+};
 
 test('contacts sync, profile names, send by number', async () => {
   const mock = await startMock();
@@ -18,6 +47,7 @@ test('contacts sync, profile names, send by number', async () => {
   try {
     const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice Smith' });
     const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob Jones' });
+    for (const p of [alice, bob]) profileKeys.set(p.device.aci, p.profileKey);
     const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice, bob] });
     const db = tmpDb();
     const r = await linkDevice(mock, phone, db, [], [alice, bob]);

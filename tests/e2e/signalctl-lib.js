@@ -23,7 +23,7 @@ class Ctl {
       stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) },
     });
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => resolve({ code, signal }));
+      this.child.on('close', (code, signal) => resolve({ code, signal }));
       // a failed spawn emits 'error' and never 'exit'
       this.child.on('error', (err) => { this.stderr += `spawn failed: ${err.message}\n`; resolve({ code: -1, signal: null }); });
     });

@@ -8,13 +8,21 @@
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
-// As a script (node tests/lib/signal-mock.js [--h1-upgrade] [--primary PASSWORD]):
+// As a script (node tests/lib/signal-mock.js [--h1-upgrade] [--no-production-rules]
+//                [--primary PASSWORD]):
 //   prints one JSON line {port, url, ca, cdn3Path, updates2Path, pid[, primary]}
 //   and runs until SIGTERM/SIGINT or stdin closes.
 //
 // Options: h1Upgrade attaches the mock's own websocket Connection to an
 // HTTP/1.1 'upgrade' listener (the mock itself only speaks RFC 8441; the
 // shim uses its internal src/server/ws module, so the version is pinned).
+// productionRules (default true): enforce the rules of Signal's production
+// service that the mock lacks (signal-prodrules.js: 409 for a link without
+// the required capabilities, 499 for a device without spqr, agent headers,
+// exact websocket paths, 204 for PUT /v1/devices/capabilities); false gives
+// the bare mock. mock.rules is the ProductionRules object (or null);
+// productionRulesOptions is passed to it ({requireSpqr}).
+// As a script: --no-production-rules.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -31,14 +39,20 @@ if (typeof Promise.withResolvers !== 'function') {
 
 const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
 const { Server } = require('@signalapp/mock-server');
+const { applyProductionRules } = require('./signal-prodrules');
 
-function attachH1Upgrade(server) {
+function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
   const { WebSocketServer } = require('ws');
   // eslint-disable-next-line global-require
   const { Connection } = require('@signalapp/mock-server/src/server/ws');
   const wss = new WebSocketServer({ noServer: true });
-  server.https.on('upgrade', (req, socket, head) => {
+  server.https.on('upgrade', async (req, socket, head) => {
+    const refusal = rules ? await rules.checkUpgrade(req.headers, req.url).catch(() => null) : null;
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (websocket) => {
       const conn = new Connection(req, websocket, server);
       conn.start(websocket).catch(() => websocket.close());
@@ -70,11 +84,14 @@ async function startMock(opts = {}) {
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
   });
-  const wss = opts.h1Upgrade ? attachH1Upgrade(server) : null;
+  const rules = opts.productionRules === false ? null
+    : applyProductionRules(server, opts.productionRulesOptions);
+  const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   const { port } = server.address();
   let closed = false;
   const mock = {
     server,
+    rules,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),
@@ -102,7 +119,8 @@ module.exports = { startMock, MOCK_DIR };
 if (require.main === module) {
   (async () => {
     const args = process.argv.slice(2);
-    const mock = await startMock({ h1Upgrade: args.includes('--h1-upgrade') });
+    const mock = await startMock({ h1Upgrade: args.includes('--h1-upgrade'),
+                                   productionRules: !args.includes('--no-production-rules') });
     const out = {
       port: mock.port, url: mock.url, ca: mock.ca, cdn3Path: mock.cdn3Path,
       updates2Path: mock.updates2Path, pid: process.pid,

@@ -149,7 +149,10 @@ test('server requests: an answered one is done, an unanswered one comes back aft
     await a.waitFor(state('connected'), 10000, 'connected');
     await withTimeoutP(mock.server.send(phone.device, Buffer.from('acked-1')), 5000, 'send acked');
     const r1 = await a.waitFor(isMsg('acked-1'), 5000, 'acked-1');
-    assert.strictEqual(a.events.find((e) => e.ev === 'acked' && e.id === r1.id).rc, 0);
+    // the mock's send() completes when the ack frame arrives, which can be
+    // before the probe printed its own 'acked' line: wait for that line
+    const ack1 = await a.waitFor((e) => e.ev === 'acked' && e.id === r1.id, 5000, 'acked-1 answered');
+    assert.strictEqual(ack1.rc, 0);
     await a.stop();
     // 2: a client that never answers: after the socket is killed the same
     // message is delivered again on the next connection

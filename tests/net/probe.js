@@ -14,7 +14,7 @@ class Probe {
     this.stderr = '';
     this.child = spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => resolve({ code, signal }));
+      this.child.on('close', (code, signal) => resolve({ code, signal }));
     });
     let buf = '';
     this.child.stdout.on('data', (d) => {

@@ -9,6 +9,7 @@ SIG_SRCS = \
 	module/signal/client/sig_client.h module/signal/client/sig_int.h \
 	module/signal/client/sig_client.c module/signal/client/sig_store.c \
 	module/signal/client/sig_keys.c module/signal/client/sig_link.c \
+	module/signal/client/sig_caps.c \
 	module/signal/client/sig_inbox.h module/signal/client/sig_inbox.c \
 	module/signal/client/sig_recv.c module/signal/client/sig_send.c \
 	module/signal/client/sig_sync.h module/signal/client/sig_sync.c \
@@ -81,7 +82,7 @@ SIG_FUZZ_BASE = module/common/ut.c module/common/ut_err.c module/signal/crypto/s
 FUZZ_LIST += fuzz_sig_envelope fuzz_sig_contacts fuzz_sig_provision
 fuzz_sig_envelope_FUZZ_SRCS = $(SIG_FUZZ_BASE)
 fuzz_sig_contacts_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_sync.c \
-	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c \
+	module/signal/crypto/sc_attachment.c module/signal/crypto/sc_profile.c module/signal/crypto/sc_sho.c \
 	module/signal/crypto/sc_gcmbox.c
 fuzz_sig_provision_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_prov.c \
 	module/signal/proto/Provisioning.pb-c.c module/signal/crypto/sc_provision.c \
@@ -92,6 +93,9 @@ TESTS += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
 EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/signal-keys.js \
 	tests/e2e/signal-retry.js tests/e2e/signal-receipts.js
+# production rules (issue #11): capabilities, agent headers, 409 and 499
+TESTS += tests/e2e/signal-prodrules.js
+EXTRA_DIST += tests/e2e/signal-prodrules.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl

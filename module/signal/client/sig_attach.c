@@ -369,16 +369,55 @@ static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
     return sig_att_enc_read(x->enc, buf, len, eof);
 }
 
+/* The upload form's own headers go on the upload as they are: for CDN 3
+ * production puts the tus server's credentials there ("Authorization:
+ * Bearer <JWT>", "Upload-Metadata"; Signal-Server TusAttachmentGenerator),
+ * and Signal-Desktop sends them on every tus request (WebAPI.preload.ts
+ * createFetchForAttachmentUpload). Names are lower-cased into `names` for
+ * HTTP/2 (sn_h2 refuses anything else that is not a valid header); the
+ * headers we set ourselves keep our value. */
+#define FORM_MAX_HEADERS 16
+#define FORM_NAME_MAX 64
+
+static int form_headers(const Signalservice__UploadForm *uf, sn_hdr *h, size_t n,
+                        char names[][FORM_NAME_MAX], size_t *out_n)
+{
+    size_t i, j, k;
+
+    if (uf->n_headers > FORM_MAX_HEADERS)
+        return SIG_ERR_ENVELOPE;
+    for (i = 0; i < uf->n_headers; i++) {
+        const char *key = uf->headers[i]->key, *val = uf->headers[i]->value;
+        int dup = 0;
+
+        if (!key || !val || !*key || strlen(key) >= FORM_NAME_MAX)
+            return SIG_ERR_ENVELOPE;
+        for (k = 0; key[k]; k++)
+            names[i][k] = (char)(key[k] >= 'A' && key[k] <= 'Z' ? key[k] + 32 : key[k]);
+        names[i][k] = '\0';
+        for (j = 0; j < n; j++)
+            dup |= !strcmp(h[j].name, names[i]);
+        if (dup || !strcmp(names[i], "host") || !strcmp(names[i], "content-length"))
+            continue;
+        h[n].name = names[i];
+        h[n].value = val;
+        n++;
+    }
+    *out_n = n;
+    return 0;
+}
+
 static void form_resp(int rc, int grpc_status, const char *grpc_message,
                       const uint8_t *msg, size_t len, void *ud)
 {
     sig_xfer *x = ud;
     sig_client *c = x->c;
     Signalservice__GetUploadFormResponse *f = NULL;
-    char host[256], lenbuf[32];
+    char host[256], lenbuf[32], names[FORM_MAX_HEADERS][FORM_NAME_MAX];
     const char *path = NULL;
     uint16_t port = 0;
-    sn_hdr h[3];
+    sn_hdr h[3 + FORM_MAX_HEADERS];
+    size_t nh = 0;
     sn_http_req req;
     sn_h2 *old;
 
@@ -416,11 +455,14 @@ static void form_resp(int rc, int grpc_status, const char *grpc_message,
         h[1].value = lenbuf;
         h[2].name = "content-type";
         h[2].value = "application/offset+octet-stream";
+        rc = form_headers(f->uploadform, h, 3, names, &nh);
+    }
+    if (rc == 0) {
         memset(&req, 0, sizeof(req));
         req.method = "POST";
         req.path = path;
         req.headers = h;
-        req.n_headers = 3;
+        req.n_headers = nh;
         req.body_read = up_read;
         req.timeout_ms = xfer_timeout_ms(x->blob_len);
         rc = sn_h2_request(x->h2, &req, tus_resp, x);
@@ -446,6 +488,8 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     Signalservice__GetUploadFormRequest rq = SIGNALSERVICE__GET_UPLOAD_FORM_REQUEST__INIT;
     uint8_t rqbuf[32];
     size_t rqlen;
+    char user[64], auth[256];
+    sn_hdr ah;
     struct stat st;
     const char *base;
     sig_xfer *x;
@@ -498,8 +542,17 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     rq.has_uploadlength = 1;
     rq.uploadlength = x->blob_len;
     rqlen = signalservice__get_upload_form_request__pack(&rq, rqbuf);
-    rc = sn_grpc_unary(x->h2, "/org.signal.chat.attachments.Attachments/GetUploadForm",
-                       NULL, 0, rqbuf, rqlen, 0, 30000, form_resp, x);
+    /* Production's Attachments service is AUTH_ONLY_AUTHENTICATED
+     * (Signal-Server attachments.proto, RequireAuthenticationInterceptor):
+     * our account credentials go in the call's metadata. */
+    snprintf(user, sizeof(user), "%s.%u", c->aci, (unsigned)c->device_id);
+    rc = sig_basic_auth(c, user, auth, sizeof(auth));
+    ah.name = "authorization";
+    ah.value = auth;
+    if (rc == 0)
+        rc = sn_grpc_unary(x->h2, "/org.signal.chat.attachments.Attachments/GetUploadForm",
+                           &ah, 1, rqbuf, rqlen, 0, 30000, form_resp, x);
+    ut_wipe(auth, sizeof(auth));
     if (rc != 0) {
         sn_h2 *h2 = x->h2;
         x_free(x);

@@ -338,18 +338,23 @@ static void chat_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud
         sig_logf(c, UT_LOG_WARN, "signal: chat socket lost: %s", sig_strerror(err));
         set_conn(c, SIG_CONN_CONNECTING, err);
         break;
-    case SN_SOCK_UNAUTHORIZED:
-        sig_logf(c, UT_LOG_WARN, "signal: credentials rejected (close %d): unlinked",
-                 code);
-        set_conn(c, SIG_CONN_OFFLINE, SIG_ERR_UNLINKED);
+    case SN_SOCK_UNAUTHORIZED: {
+        /* 499: the service shuts this client out (a device without spqr);
+         * otherwise the credentials were refused: the device is unlinked */
+        int why = err == SN_ERR_DEPRECATED ? SIG_ERR_OUTDATED : SIG_ERR_UNLINKED;
+
+        sig_logf(c, UT_LOG_WARN, "signal: chat socket refused (close %d): %s",
+                 code, sig_strerror(why));
+        set_conn(c, SIG_CONN_OFFLINE, why);
         if (c->link_done_pending) {
             c->link_done_pending = 0;
             c->linking = 0;
-            emit_simple(c, SIG_EV_LINK_FAILED, SIG_ERR_UNLINKED);
+            emit_simple(c, SIG_EV_LINK_FAILED, why);
         } else {
-            emit_simple(c, SIG_EV_UNLINKED, SIG_ERR_UNLINKED);
+            emit_simple(c, SIG_EV_UNLINKED, why);
         }
         break;
+    }
     case SN_SOCK_REPLACED:
         set_conn(c, SIG_CONN_OFFLINE, err);
         break;

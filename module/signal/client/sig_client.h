@@ -58,7 +58,8 @@ typedef enum sig_event_type {
     SIG_EV_RECEIPT,        /* peer, receipt_type, timestamps */
     SIG_EV_TYPING,         /* peer, typing_started, group_id */
     SIG_EV_DECRYPT_FAILED, /* peer, peer_device, timestamp, err */
-    SIG_EV_UNLINKED,       /* the server rejected us (close 3000/403) */
+    SIG_EV_UNLINKED,       /* the server rejected us: err SIG_ERR_UNLINKED
+                              (close 3000, 401/403) or SIG_ERR_OUTDATED (499) */
     SIG_EV_SEND_DONE,      /* send_ud, timestamp, err (0 = delivered) */
     SIG_EV_CONTACT,        /* contact: from a contacts sync / storage / profile */
     SIG_EV_SYNC_DONE,      /* a contacts/storage sync finished (err) */
@@ -158,8 +159,11 @@ typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
 typedef struct sig_config {
     const char *host;             /* service host (name or IP); copied */
     uint16_t port;                /* 443 in production */
-    const char *ca_file;          /* PEM roots; NULL = system store (used
-                                     only when tls is NULL) */
+    const char *ca_file;          /* PEM roots (the sandbox, a private
+                                     server); NULL = Signal's own roots,
+                                     built in and pinned (sn_roots.h) for
+                                     every host; the system store is never
+                                     used. Only when tls is NULL. */
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
@@ -190,6 +194,9 @@ typedef struct sig_config {
      * config/production.json). Checked when first needed: a malformed
      * value makes group fetches fail with SIG_ERR_ZK_PARAMS. */
     const char *server_public_params;
+    /* Tests only: declare no capabilities at all (`{}`), as releases before
+     * 2026-12 did, to show production's 409 biting (sig_caps.c). */
+    int test_empty_capabilities;
 } sig_config;
 
 /* Create; loads the account if the store has one. UT_ERR_INVAL, UT_ERR_NOMEM,

@@ -17,7 +17,7 @@ enum {
     SIG_ERR_JSON = -1304,         /* malformed JSON from the service */
     SIG_ERR_NOT_LINKED = -1305,   /* no account data: link first */
     SIG_ERR_UNLINKED = -1306,     /* the server rejected our credentials (close 3000/403) */
-    SIG_ERR_RATE_LIMIT = -1307,   /* 413/429: rate limited */
+    SIG_ERR_RATE_LIMIT = -1307,   /* 429: rate limited */
     SIG_ERR_CHALLENGE = -1308,    /* 428: the server wants a challenge solved */
     SIG_ERR_UNREGISTERED = -1309, /* 404: recipient not registered */
     SIG_ERR_RETRIES = -1310,      /* 409/410 kept coming back */
@@ -29,7 +29,16 @@ enum {
     SIG_ERR_NO_DEVICES = -1316,   /* recipient has no devices we can send to */
     SIG_ERR_ZK_PARAMS = -1317,    /* zkgroup server params unusable or not the
                                      service's (credentials do not verify) */
-    SIG_ERR_NOT_MEMBER = -1318    /* the groups server says we are not a member */
+    SIG_ERR_NOT_MEMBER = -1318,   /* the groups server says we are not a member */
+    /* -1330..: link and device-status answers (kept apart from the codes
+     * other branches add after -1318) */
+    SIG_ERR_LINK_CAPABILITY = -1330, /* 409 at link: a capability the account
+                                        requires is missing (update the bridge) */
+    SIG_ERR_DEVICE_LIMIT = -1331,    /* 411 at link: the account has its maximum
+                                        number of linked devices */
+    SIG_ERR_LINK_CODE = -1332,       /* 403 at link: the code was wrong or used */
+    SIG_ERR_OUTDATED = -1333         /* 499: the service refuses this client
+                                        (e.g. the device lacks spqr) */
 };
 
 /* Text for any SIG_/SC_/SN_/ST_/UT_ code. Never NULL. */

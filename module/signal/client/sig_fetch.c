@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
+#include "sc_profile.h"
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sig_sync.h"
+#include "sig_util.h"
 #include "sn_h2.h"
 
 struct sig_download {
@@ -283,7 +285,8 @@ int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
     uint8_t old[32];
     ut_buf b;
     prof_op *op;
-    char path[96];
+    char path[192], version[SC_PROFILE_KEY_VERSION_HEX + 1];
+    uint8_t uuid[16];
     int known, rc;
 
     if (len != 32 || !c->chat)
@@ -304,9 +307,17 @@ int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
     op->c = c;
     snprintf(op->aci, sizeof(op->aci), "%s", aci);
     memcpy(op->key, key, 32);
-    snprintf(path, sizeof(path), "/v1/profile/%s", aci);
-    rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
-                         profile_resp, op);
+    /* The versioned profile: production's unversioned one carries no name
+     * (Signal-Server ProfileController getUnversionedProfile); Desktop and
+     * signalmeow ask for /v1/profile/<aci>/<version> (WebAPI getProfileUrl,
+     * signalmeow profile.go). */
+    rc = sig_uuid_parse(uuid, aci) == 0 ? sc_profile_key_version(version, key, uuid)
+                                        : SIG_ERR_ENVELOPE;
+    if (rc == 0)
+        snprintf(path, sizeof(path), "/v1/profile/%s/%s", aci, version);
+    if (rc == 0)
+        rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
+                             profile_resp, op);
     if (rc != 0) {
         ut_wipe(op->key, sizeof(op->key));
         free(op);

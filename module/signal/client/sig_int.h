@@ -146,6 +146,10 @@ void sig_session_addr(char *out, size_t cap, int which, const char *peer,
 int sig_keys_signed(sig_client *c, int which, json_t **spk, json_t **kyber_lr);
 int sig_keys_onetime(sig_client *c, int which, uint32_t n, json_t **body);
 
+/* sig_caps.c: the capabilities we declare (why: see there). */
+json_t *sig_caps_json(const sig_client *c); /* new object; NULL on OOM */
+void sig_caps_declare(sig_client *c);       /* PUT /v1/devices/capabilities */
+
 /* sig_link.c */
 int sig_link_start(sig_client *c);
 void sig_link_stop(sig_client *c);

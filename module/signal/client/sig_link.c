@@ -103,8 +103,10 @@ static int build_link_body(sig_client *c)
         (c->has_pni && (rc = sig_keys_signed(c, SIG_ID_PNI, &pspk, &pkyb)) != 0) ||
         (rc = sig_device_name_encrypt(&name, c->device_name, c->identity[0].pub)) != 0)
         goto out;
-    attrs = json_pack("{s:b,s:I,s:s,s:{}}", "fetchesMessages", 1, "registrationId",
-                      (json_int_t)c->regid[0], "name", name, "capabilities");
+    /* capabilities: production answers 409 without them (sig_caps.c) */
+    attrs = json_pack("{s:b,s:I,s:s,s:o}", "fetchesMessages", 1, "registrationId",
+                      (json_int_t)c->regid[0], "name", name, "capabilities",
+                      sig_caps_json(c));
     if (attrs && c->has_pni)
         json_object_set_new(attrs, "pniRegistrationId", json_integer(c->regid[1]));
     c->link_body = json_pack("{s:s,s:o,s:O,s:O}", "verificationCode", c->pd->code,
@@ -125,6 +127,20 @@ out:
     return rc;
 }
 
+/* Statuses of PUT /v1/devices/link (Signal-Server DeviceController.linkDevice;
+ * mautrix-signal pkg/connector/login.go wrapProvisioningError maps the same). */
+static int link_status_err(unsigned status)
+{
+    switch (status) {
+    case 403: return SIG_ERR_LINK_CODE;       /* wrong or used verification code */
+    case 409: return SIG_ERR_LINK_CAPABILITY; /* isCapabilityDowngrade */
+    case 411: return SIG_ERR_DEVICE_LIMIT;    /* DeviceLimitExceededException */
+    case 429: return SIG_ERR_RATE_LIMIT;
+    case 499: return SIG_ERR_OUTDATED;        /* RemoteDeprecationFilter */
+    default: return SIG_ERR_HTTP;
+    }
+}
+
 static void link_resp(int rc, const sn_rpc_response *r, void *ud)
 {
     sig_client *c = ud;
@@ -140,7 +156,7 @@ static void link_resp(int rc, const sn_rpc_response *r, void *ud)
     if (r->status != 200) {
         sig_logf(c, UT_LOG_WARN, "signal: /v1/devices/link answered %u",
                  (unsigned)r->status);
-        rc = SIG_ERR_HTTP;
+        rc = link_status_err(r->status);
         goto fail;
     }
     j = r->body ? json_loadb((const char *)r->body, r->body_len, 0, NULL) : NULL;
@@ -206,7 +222,7 @@ static void unauth_state(sn_sock *s, sn_sock_state st, int err, int code, void *
 }
 
 static int open_sock(sig_client *c, sn_sock **out, const char *path,
-                     const sn_sock_callbacks *cbs)
+                     const char *keepalive_path, const sn_sock_callbacks *cbs)
 {
     sn_sock_config sc;
     int rc;
@@ -215,6 +231,7 @@ static int open_sock(sig_client *c, sn_sock **out, const char *path,
     sc.host = c->host;
     sc.port = c->cfg.port;
     sc.path = path;
+    sc.keepalive_path = keepalive_path;
     sc.tls = c->tls;
     sc.dns = c->cfg.dns;
     sc.transport = c->cfg.transport;
@@ -272,7 +289,7 @@ static void got_envelope(sig_client *c, const sn_rpc_incoming *in)
     if (rc == 0)
         rc = build_link_body(c);
     if (rc == 0)
-        rc = open_sock(c, &c->unauth, "/v1/websocket/", &cbs);
+        rc = open_sock(c, &c->unauth, "/v1/websocket/", NULL, &cbs);
     if (rc != 0)
         link_fail(c, rc);
 }
@@ -335,7 +352,11 @@ int sig_link_start(sig_client *c)
     tv.tv_usec = (c->cfg.link_timeout_ms % 1000) * 1000;
     evtimer_add(c->link_timer, &tv);
     c->linking = 1;
-    rc = open_sock(c, &c->prov, "/v1/websocket/provisioning/", &cbs);
+    /* paths as Signal-Desktop's SocketManager.ts and libsignal-net's
+     * env.rs (CHAT_PROVISIONING_PATH); Signal-Server registers the
+     * KeepAliveController with its provisioning endpoint too */
+    rc = open_sock(c, &c->prov, "/v1/websocket/provisioning/",
+                   "/v1/keepalive/provisioning", &cbs);
     if (rc != 0)
         sig_link_stop(c);
     return rc;
@@ -467,6 +488,10 @@ void sig_link_chat_connected(sig_client *c)
 {
     int rc;
 
+    /* on every connection, as signalmeow's RegisterCapabilities and
+     * Signal-Desktop's registerCapabilities do: a link made by an older
+     * release gets what this one declares */
+    sig_caps_declare(c);
     if (!c->link_done_pending) {
         /* an ordinary (re)connection: keep the server's stock up */
         sig_cert_refresh(c);

@@ -282,7 +282,9 @@ static int status_err(uint32_t st)
 {
     switch (st) {
     case 404: return SIG_ERR_UNREGISTERED;
-    case 413:
+    /* 413: a device's content is over 96 KiB (Signal-Server MessageSender
+     * MAX_MESSAGE_SIZE); rate limits are 429 (RateLimitExceededExceptionMapper) */
+    case 413: return SIG_ERR_TOO_BIG;
     case 429: return SIG_ERR_RATE_LIMIT;
     case 428: return SIG_ERR_CHALLENGE;
     case 401:

@@ -7,6 +7,8 @@
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
  *             [--server-params B64] COMMAND
+ *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
+ *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
  *                      default: Signal production's
  *   --cdn0/2/3, --storage: CDN and storage service endpoints
@@ -604,6 +606,9 @@ int main(int argc, char **argv)
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
+        /* hidden, tests only: link with `{}` capabilities like old releases */
+        else if (!strcmp(argv[i], "--test-empty-capabilities"))
+            cfg.test_empty_capabilities = 1;
         else
             return usage();
     }

@@ -5,6 +5,7 @@
 
 #include "sc_prim.h"
 #include "sc_profile.h"
+#include "sc_sho.h"
 
 int sc_profile_name_encrypt(uint8_t *out, size_t *out_len, const uint8_t key[32],
                             const uint8_t *iv, const char *given,
@@ -136,4 +137,36 @@ int sc_access_key_verifier(uint8_t out[32], const uint8_t access_key[16])
     static const uint8_t zero[32];
 
     return sc_hmac_sha256(out, access_key, 16, zero, sizeof(zero));
+}
+
+int sc_profile_key_version(char out[SC_PROFILE_KEY_VERSION_HEX + 1],
+                           const uint8_t key[32], const uint8_t aci[16])
+{
+    static const char label[] =
+        "Signal_ZKGroup_20200424_ProfileKeyAndUid_ProfileKey_GetProfileKeyVersion";
+    static const char hex[] = "0123456789abcdef";
+    uint8_t in[48], v[32];
+    sc_sho s;
+    size_t i;
+    int rc;
+
+    out[0] = '\0';
+    memcpy(in, key, 32);
+    memcpy(in + 32, aci, 16);
+    memset(&s, 0, sizeof(s));
+    rc = sc_sho_init(&s, label, sizeof(label) - 1);
+    if (!rc)
+        rc = sc_sho_absorb_and_ratchet(&s, in, sizeof(in));
+    if (!rc)
+        rc = sc_sho_squeeze(&s, v, sizeof(v));
+    sc_sho_clear(&s);
+    ut_wipe(in, sizeof(in));
+    if (rc)
+        return rc;
+    for (i = 0; i < sizeof(v); i++) {
+        out[2 * i] = hex[v[i] >> 4];
+        out[2 * i + 1] = hex[v[i] & 15];
+    }
+    out[2 * sizeof(v)] = '\0';
+    return 0;
 }

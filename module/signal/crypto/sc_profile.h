@@ -54,6 +54,17 @@ int sc_profile_text_decrypt(char *text, size_t cap, const uint8_t key[32],
                             const uint8_t *box, size_t n)
     __attribute__((warn_unused_result));
 
+/* The profile key's version for an ACI (zkgroup ProfileKey::
+ * get_profile_key_version): the hex of 32 bytes squeezed from ShoHmacSha256
+ * labelled "Signal_ZKGroup_20200424_ProfileKeyAndUid_ProfileKey_
+ * GetProfileKeyVersion" over key || aci (16 uuid bytes). The profile that
+ * carries the name is GET /v1/profile/<aci>/<version> (Signal-Server
+ * ProfileController); out gets 64 hex digits and a NUL. */
+#define SC_PROFILE_KEY_VERSION_HEX 64
+int sc_profile_key_version(char out[SC_PROFILE_KEY_VERSION_HEX + 1],
+                           const uint8_t key[32], const uint8_t aci[16])
+    __attribute__((warn_unused_result));
+
 /* Unidentified access key (16 bytes) of a profile key, and its verifier. */
 int sc_access_key(uint8_t out[16], const uint8_t profile_key[32])
     __attribute__((warn_unused_result));

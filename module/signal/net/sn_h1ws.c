@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "sn_agent.h"
 #include "sn_err.h"
 #include "sn_h1ws.h"
 
@@ -44,7 +45,7 @@ int sn_h1ws_request(ut_buf *out, const char *authority, const char *path,
 {
     unsigned char nonce[16];
     size_t i;
-    int rc;
+    int rc, has_ua = 0, has_sa = 0;
 
     if (!out || !authority || !path || !key_out || (!extra && n_extra))
         return UT_ERR_INVAL;
@@ -63,8 +64,16 @@ int sn_h1ws_request(ut_buf *out, const char *authority, const char *path,
                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                        "Sec-WebSocket-Version: 13\r\n",
                        path, authority, key_out);
-    for (i = 0; rc == 0 && i < n_extra; i++)
+    for (i = 0; rc == 0 && i < n_extra; i++) {
         rc = ut_buf_printf(out, "%s: %s\r\n", extra[i].name, extra[i].value);
+        has_ua |= !strcasecmp(extra[i].name, "user-agent");
+        has_sa |= !strcasecmp(extra[i].name, "x-signal-agent");
+    }
+    /* the client names itself, as production clients do (sn_agent.h) */
+    if (rc == 0 && !has_ua)
+        rc = ut_buf_printf(out, "User-Agent: %s\r\n", SN_USER_AGENT);
+    if (rc == 0 && !has_sa)
+        rc = ut_buf_printf(out, "X-Signal-Agent: %s\r\n", SN_SIGNAL_AGENT);
     if (rc == 0)
         rc = ut_buf_append(out, "\r\n", 2);
     return rc;

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <nghttp2/nghttp2.h>
 
+#include "sn_agent.h"
 #include "sn_err.h"
 #include "sn_h2.h"
 #include "ut.h"
@@ -735,17 +736,33 @@ static int submit(sn_h2 *h, sn_h2_stream *st, const nghttp2_nv *fixed, size_t nf
     size_t i;
     int32_t id;
 
-    nv = calloc(nf + ne, sizeof(*nv));
+    int has_ua = 0, has_sa = 0;
+    size_t n;
+
+    nv = calloc(nf + ne + 2, sizeof(*nv));
     if (!nv)
         return UT_ERR_NOMEM;
     memcpy(nv, fixed, nf * sizeof(*nv));
     for (i = 0; i < ne; i++) {
         nghttp2_nv x = NV(extra[i].name, extra[i].value);
         nv[nf + i] = x;
+        has_ua |= !strcmp(extra[i].name, "user-agent");
+        has_sa |= !strcmp(extra[i].name, "x-signal-agent");
+    }
+    n = nf + ne;
+    /* every request and websocket names the client, as production
+     * clients do (sn_agent.h) */
+    if (!has_ua) {
+        nghttp2_nv x = NV("user-agent", SN_USER_AGENT);
+        nv[n++] = x;
+    }
+    if (!has_sa) {
+        nghttp2_nv x = NV("x-signal-agent", SN_SIGNAL_AGENT);
+        nv[n++] = x;
     }
     dp.source.ptr = st;
     dp.read_callback = body_read_cb;
-    id = nghttp2_submit_request(h->ng, NULL, nv, nf + ne, with_data ? &dp : NULL, st);
+    id = nghttp2_submit_request(h->ng, NULL, nv, n, with_data ? &dp : NULL, st);
     free(nv);
     if (id < 0)
         return id == NGHTTP2_ERR_NOMEM ? UT_ERR_NOMEM : SN_ERR_H2;

@@ -34,7 +34,7 @@ typedef struct conn {
 struct sn_sock {
     struct event_base *base;
     sn_sock_config cfg;
-    char *host, *path, authority[300];
+    char *host, *path, *ka_path, authority[300];
     sn_hdrs hdrs;
     sn_sock_callbacks cbs;
     void *ud;
@@ -115,6 +115,20 @@ static void discard(sn_sock *s)
     s->transport = SN_PROTO_NONE;
 }
 
+/* The status of a refused websocket handshake as an error: 401/403 are
+ * rejected credentials; 499 is Signal-Server's RemoteDeprecationFilter
+ * refusing this client (for a third-party client: its device lacks the
+ * spqr capability; filters/RemoteDeprecationFilter.java). Neither gets
+ * better by retrying. */
+static int handshake_err(int status, int err)
+{
+    if (status == 401 || status == 403)
+        return SN_ERR_UNAUTHORIZED;
+    if (status == 499)
+        return SN_ERR_DEPRECATED;
+    return err;
+}
+
 /* The connection is lost or refused: report and maybe schedule a retry. */
 static void drop(sn_sock *s, int err, int code)
 {
@@ -123,9 +137,9 @@ static void drop(sn_sock *s, int err, int code)
 
     discard(s);
     sn_rpc_detach(s->rpc, err);
-    if (err == SN_ERR_UNAUTHORIZED || err == SN_ERR_REPLACED) {
+    if (err == SN_ERR_UNAUTHORIZED || err == SN_ERR_REPLACED || err == SN_ERR_DEPRECATED) {
         s->running = 0;
-        set_state(s, err == SN_ERR_UNAUTHORIZED ? SN_SOCK_UNAUTHORIZED : SN_SOCK_REPLACED,
+        set_state(s, err == SN_ERR_REPLACED ? SN_SOCK_REPLACED : SN_SOCK_UNAUTHORIZED,
                   err, code);
         return;
     }
@@ -265,8 +279,8 @@ static void st_close(sn_h2_stream *st, int err, void *ud)
     c->st = NULL;
     if (!s)
         return;
-    if (err == SN_ERR_HTTP_STATUS && (c->http_status == 401 || c->http_status == 403))
-        err = SN_ERR_UNAUTHORIZED; /* credentials refused at the handshake */
+    if (err == SN_ERR_HTTP_STATUS)
+        err = handshake_err(c->http_status, err);
     enter(s);
     drop(s, err ? err : SN_ERR_CLOSED, 0);
     leave(s);
@@ -338,8 +352,8 @@ static void h1_read(struct bufferevent *bev, void *arg)
         if (n == 0)
             goto out;
         if (n < 0) {
-            if (n == SN_ERR_HTTP_STATUS && (status == 401 || status == 403))
-                n = SN_ERR_UNAUTHORIZED;
+            if (n == SN_ERR_HTTP_STATUS)
+                n = handshake_err(status, n);
             ut_logf(s->cfg.log, UT_LOG_WARN, "sn_sock: upgrade failed, HTTP %d", status);
             drop(s, n, 0);
             goto out;
@@ -506,7 +520,7 @@ static void ka_cb(evutil_socket_t fd, short what, void *arg)
     enter(s);
     if (s->c && s->c->phase == PH_OPEN) {
         if (!s->ka_out) {
-            rc = sn_rpc_request(s->rpc, "GET", "/v1/keepalive", NULL, 0, NULL, 0,
+            rc = sn_rpc_request(s->rpc, "GET", s->ka_path, NULL, 0, NULL, 0,
                                 s->cfg.keepalive_timeout_ms, ka_done, s, NULL);
             if (rc == 0)
                 s->ka_out = 1;
@@ -566,10 +580,11 @@ int sn_sock_new(sn_sock **out, struct event_base *base, const sn_sock_config *cf
              strchr(cfg->host, ':') ? "[%s]:%u" : "%s:%u", cfg->host, (unsigned)cfg->port);
     s->host = strdup(cfg->host);
     s->path = strdup(cfg->path);
+    s->ka_path = strdup(cfg->keepalive_path ? cfg->keepalive_path : "/v1/keepalive");
     s->t_connect = evtimer_new(base, connect_timeout_cb, s);
     s->t_retry = evtimer_new(base, retry_cb, s);
     s->t_ka = evtimer_new(base, ka_cb, s);
-    if (!s->host || !s->path || !s->t_connect || !s->t_retry || !s->t_ka) {
+    if (!s->host || !s->path || !s->ka_path || !s->t_connect || !s->t_retry || !s->t_ka) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
@@ -639,6 +654,7 @@ static void destroy(sn_sock *s)
     sn_hdrs_free(&s->hdrs);
     free(s->host);
     free(s->path);
+    free(s->ka_path);
     free(s);
 }
 

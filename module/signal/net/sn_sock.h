@@ -35,7 +35,9 @@ typedef enum sn_sock_state {
     SN_SOCK_DISCONNECTED,    /* lost (err says why); reconnect scheduled
                                 unless reconnect is off */
     SN_SOCK_UNAUTHORIZED,    /* close 3000 or HTTP 401/403: credentials
-                                rejected or device unlinked; no reconnect */
+                                rejected or device unlinked; or HTTP 499
+                                (err SN_ERR_DEPRECATED): the service refuses
+                                this client; no reconnect */
     SN_SOCK_REPLACED,        /* close 4409: another socket for this device
                                 took over; no reconnect */
     SN_SOCK_STOPPED          /* sn_sock_stop was called */
@@ -54,8 +56,16 @@ typedef struct sn_sock_config {
     struct evdns_base *dns;        /* borrowed; NULL = blocking lookups */
     int transport;                 /* SN_WS_AUTO / SN_WS_H2 / SN_WS_H1 */
     uint32_t connect_timeout_ms;   /* TCP+TLS+handshake; 0 = 15000 */
-    uint32_t keepalive_ms;         /* interval; 0 = 30000; UINT32_MAX = off */
+    uint32_t keepalive_ms;         /* interval; 0 = 30000, as Signal-Desktop's
+                                      KEEPALIVE_INTERVAL_MS and Android's
+                                      KEEPALIVE_FREQUENCY_SECONDS (cited in
+                                      libsignal rust/net/infra/src/timeouts.rs);
+                                      UINT32_MAX = off */
     uint32_t keepalive_timeout_ms; /* 0 = 10000 */
+    const char *keepalive_path;    /* NULL = "/v1/keepalive"; the provisioning
+                                      socket uses "/v1/keepalive/provisioning"
+                                      (Signal-Desktop SocketManager.ts;
+                                      Signal-Server KeepAliveController) */
     size_t max_message;            /* websocket message cap; 0 = 16 MiB */
     int no_reconnect;              /* 1: stay DISCONNECTED after a loss */
     uint32_t backoff_base_ms;      /* 0 = 500 */

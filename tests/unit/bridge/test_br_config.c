@@ -40,6 +40,28 @@ START_TEST(defaults_work_out_of_the_box)
 }
 END_TEST
 
+/* The one decision every entry point asks (br_access.c): `enabled` and at
+ * least `user`. */
+START_TEST(may_bridge_needs_enabled_and_user)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c,
+        "{\"permissions\":{\"example.org\":\"user\",\"@eve:example.org\":\"none\","
+        "\"@boss:example.org\":\"admin\"}}", "example.org", err, sizeof(err)), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@alice:example.org"), 1);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@boss:example.org"), 1);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@eve:example.org"), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@x:other.org"), 0); /* not in the map */
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c,
+        "{\"enabled\":false,\"permissions\":{\"*\":\"admin\"}}", "example.org", err,
+        sizeof(err)), 0);
+    ck_assert_int_eq(br_config_may_bridge(&c, "@boss:example.org"), 0);
+    br_config_free(&c);
+}
+END_TEST
+
 START_TEST(permissions_most_specific_wins)
 {
     br_config c;
@@ -77,6 +99,8 @@ START_TEST(bad_options_name_the_key)
         {"{\"max_signal_users\":0}", "config.max_signal_users: expected an integer from 1"},
         {"{\"max_signal_users\":\"10\"}", "config.max_signal_users"},
         {"{\"link_timeout\":5}", "config.link_timeout"},
+        /* Signal-Server closes a provisioning socket after 90 s */
+        {"{\"link_timeout\":91}", "config.link_timeout: expected an integer from 10 to 90"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},
@@ -146,6 +170,7 @@ int main(void)
 
     tcase_add_test(tc, defaults_work_out_of_the_box);
     tcase_add_test(tc, permissions_most_specific_wins);
+    tcase_add_test(tc, may_bridge_needs_enabled_and_user);
     tcase_add_test(tc, bad_options_name_the_key);
     tcase_add_test(tc, puppet_names_and_namespace);
     suite_add_tcase(s, tc);

@@ -225,6 +225,24 @@ START_TEST(profile_name_and_access_key)
     ck_assert_int_eq(sc_access_key(ak2, key), 0);
     ck_assert_int_ne(memcmp(ak, ak2, 16), 0);
     ck_assert_int_eq(sc_access_key_verifier(ver, ak), 0);
+
+    /* profile key version: libsignal 0.100's
+     * ProfileKey(01..20).getProfileKeyVersion(Aci 8c78cd2a-...-713d) */
+    {
+        static const uint8_t aci[16] = {0x8c, 0x78, 0xcd, 0x2a, 0x16, 0xff, 0x42, 0x7d,
+                                        0x83, 0xdc, 0x1a, 0x5e, 0x36, 0xce, 0x71, 0x3d};
+        uint8_t pk[32];
+        char v[SC_PROFILE_KEY_VERSION_HEX + 1], v2[SC_PROFILE_KEY_VERSION_HEX + 1];
+        size_t i;
+
+        for (i = 0; i < 32; i++)
+            pk[i] = (uint8_t)(i + 1);
+        ck_assert_int_eq(sc_profile_key_version(v, pk, aci), 0);
+        ck_assert_str_eq(v, "6b152c0ff4c8e3ac40e90ba5c3eb6093e04802fb9d1ef3d4c5eb446f7304cd41");
+        pk[31] ^= 1;
+        ck_assert_int_eq(sc_profile_key_version(v2, pk, aci), 0);
+        ck_assert_str_ne(v, v2);
+    }
 }
 END_TEST
 

@@ -38,8 +38,21 @@ START_TEST(request_has_the_required_fields)
     ck_assert_ptr_nonnull(strstr(s, "\r\nSec-WebSocket-Version: 13\r\n"));
     ck_assert_ptr_nonnull(strstr(s, key));
     ck_assert_ptr_nonnull(strstr(s, "\r\nauthorization: Basic abc\r\n"));
+    /* the client names itself, as production clients do (sn_agent.h) */
+    ck_assert_ptr_nonnull(strstr(s, "\r\nUser-Agent: signalbridge/"));
+    ck_assert_ptr_nonnull(strstr(s, "\r\nX-Signal-Agent: signalbridge\r\n"));
     ck_assert_int_eq(memcmp(s + b.len - 4, "\r\n\r\n", 4), 0);
     ut_buf_reset(&b);
+    {
+        /* a caller's own User-Agent replaces ours, never doubles it */
+        sn_hdr ua = {"user-agent", "other/1"};
+
+        ck_assert_int_eq(sn_h1ws_request(&b, "h", "/p", &ua, 1, key), 0);
+        ck_assert_int_eq(ut_buf_nul(&b), 0);
+        ck_assert_ptr_nonnull(strstr((char *)b.data, "\r\nuser-agent: other/1\r\n"));
+        ck_assert_ptr_null(strstr((char *)b.data, "signalbridge/"));
+        ut_buf_reset(&b);
+    }
     auth.value = "x\r\nInjected: 1";
     ck_assert_int_eq(sn_h1ws_request(&b, "h", "/p", &auth, 1, key), SN_ERR_HEADER);
     ck_assert_int_eq(sn_h1ws_request(&b, "h", "/p\r\n", NULL, 0, key), SN_ERR_HEADER);

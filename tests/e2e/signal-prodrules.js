@@ -1,0 +1,141 @@
+'use strict';
+// Production rules (issue #11): the mock enforces what Signal's service does
+// (tests/lib/signal-prodrules.js), and signalctl (C, sig_client) must pass.
+// - a link with the old, empty capabilities is refused with 409, as
+//   Signal-Server's DeviceController.isCapabilityDowngrade does; the same
+//   client links when the rules are off, so it is the rule that bites;
+// - our link declares spqr and usernameChangeSyncMessage, every handshake
+//   names the client (User-Agent, X-Signal-Agent);
+// - a device that lost its capabilities (linked by an old release) gets
+//   them back on the next connection (PUT /v1/devices/capabilities);
+// - once Signal requires SPQR, such a device is refused with 499 and the
+//   client says so with its own error, distinct from "unlinked".
+const test = require('node:test');
+const assert = require('node:assert');
+const { startMock } = require('../lib/signal-mock');
+const { Ctl, tmpDb, linkDevice } = require('./signalctl-lib');
+
+const SIG_ERR_LINK_CAPABILITY = -1330;
+const SIG_ERR_OUTDATED = -1333;
+
+// Start `link` with extra flags; the phone scans. Returns the ctl.
+async function startLink(mock, phone, args) {
+  const provision = mock.server.waitForProvision();
+  const ctl = new Ctl(mock, tmpDb(), args.concat(['link']));
+  const urlEv = await ctl.waitFor((e) => e.event === 'link_url', 20000, 'link_url');
+  const pending = await provision;
+  // refused links never complete on the mock's side: do not wait for it
+  const completed = pending.complete({ provisionURL: urlEv.url, primaryDevice: phone });
+  completed.catch(() => {});
+  return { ctl, completed };
+}
+
+test('the old, empty capabilities: the link is refused with 409', async () => {
+  const mock = await startMock({ timeout: 8000 });
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    ({ ctl } = await startLink(mock, phone, ['--test-empty-capabilities']));
+    const f = await ctl.waitFor((e) => e.event === 'link_failed', 20000, 'link_failed');
+    assert.strictEqual(f.code, SIG_ERR_LINK_CAPABILITY, JSON.stringify(f));
+    assert.match(f.error, /409/);
+    const r = mock.rules.refusals.find((x) => x.rule === 'link capabilities');
+    assert.ok(r, 'the production rule refused it');
+    assert.strictEqual(r.status, 409);
+    assert.match(r.detail, /spqr/);
+    assert.match(r.detail, /usernameChangeSyncMessage/, 'the primary has it: no downgrade');
+    assert.strictEqual((await ctl.exited).code, 1);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('the same empty capabilities link when the production rules are off', async () => {
+  const mock = await startMock({ productionRules: false });
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const r = await startLink(mock, phone, ['--test-empty-capabilities']);
+    ctl = r.ctl;
+    await r.completed;
+    await ctl.waitFor((e) => e.event === 'linked', 20000, 'linked');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('a link declares the capabilities and names the client', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const r = await linkDevice(mock, phone, tmpDb());
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    assert.deepStrictEqual(r.device.capabilities, { spqr: true, usernameChangeSyncMessage: true });
+    assert.ok(mock.rules.handshakes.length >= 3, 'provisioning, link and chat sockets');
+    for (const h of mock.rules.handshakes) {
+      assert.match(h.userAgent || '', /^signalbridge\/\S+$/, `User-Agent on ${h.path}`);
+      assert.strictEqual(h.signalAgent, 'signalbridge', `X-Signal-Agent on ${h.path}`);
+    }
+    assert.deepStrictEqual(mock.rules.refusals, []);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('an old link gets its capabilities back on the next connection', async () => {
+  // the service before SPQR enforcement: a device without spqr still connects
+  const mock = await startMock({ productionRulesOptions: { requireSpqr: false } });
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const db = tmpDb();
+    const r = await linkDevice(mock, phone, db);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    await ctl.stop();
+    // as if linked by a release that declared {}
+    r.device.capabilities = {};
+    const before = mock.rules.capabilityUpdates.length;
+    ctl = new Ctl(mock, db, ['receive']);
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 15000, 'online again');
+    const key = `${r.device.aci}.${r.device.deviceId}`;
+    const t0 = Date.now();
+    while (!mock.rules.capabilityUpdates.slice(before).some((u) => u.device === key)) {
+      if (Date.now() - t0 > 15000) assert.fail('no PUT /v1/devices/capabilities from the device');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.deepStrictEqual(r.device.capabilities, { spqr: true, usernameChangeSyncMessage: true });
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('a device without spqr is refused with 499, reported as outdated', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const db = tmpDb();
+    const r = await linkDevice(mock, phone, db);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    await ctl.stop();
+    r.device.capabilities = {}; // linked by an old release, SPQR now required
+    ctl = new Ctl(mock, db, ['receive']);
+    const u = await ctl.waitFor((e) => e.event === 'unlinked', 20000, 'refused');
+    assert.strictEqual(u.code, SIG_ERR_OUTDATED, JSON.stringify(u));
+    assert.ok(mock.rules.refusals.some((x) => x.status === 499));
+    // refused for good: no reconnecting (it would be refused again)
+    await ctl.exited;
+    assert.strictEqual(mock.rules.refusals.filter((x) => x.status === 499).length, 1);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});

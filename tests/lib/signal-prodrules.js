@@ -1,0 +1,260 @@
+'use strict';
+// Production rules for the unmodified @signalapp/mock-server 27.0.0.
+//
+// The mock is more lenient than Signal's service. This wraps its websocket
+// handshakes and its websocket request handling so that the rules we can
+// source are enforced, and a client that breaks one fails a test. Each rule
+// names its source. It changes nothing inside the mock package: the mock's
+// own handlers still answer everything the rules let through.
+//
+//   const rules = applyProductionRules(server, { requireSpqr: true });
+//   rules.enabled = false;         // switch off at run time
+//   rules.requireSpqr = false;     // the service before SPQR enforcement
+//   rules.refusals                 // [{rule, status, detail}] what was refused
+//   rules.capabilities             // the server's table (DeviceCapability)
+//   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
+//   rules.handshakes               // [{path, userAgent, signalAgent}] seen
+//   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
+//
+// Sources (Signal-Server at signalapp/Signal-Server, 2026-08):
+//   storage/DeviceCapability.java, controllers/DeviceController.java,
+//   controllers/KeepAliveController.java, filters/RemoteDeprecationFilter.java,
+//   util/ua/UserAgentUtil.java, WhisperServerService.java.
+const { Connection } = require('@signalapp/mock-server/src/server/ws');
+
+// DeviceCapability.java: name -> {preventDowngrade, requireForNewDevices}.
+// Capabilities the server no longer knows (the mock's primary still lists
+// deleteSync, versionedExpirationTimer, ssre2) are ignored, as
+// DeviceCapabilityAdapter.mapToSet drops unknown names.
+const CAPABILITIES = {
+  storage: { preventDowngrade: false, requireForNewDevices: false },
+  transfer: { preventDowngrade: false, requireForNewDevices: false },
+  attachmentBackfill: { preventDowngrade: false, requireForNewDevices: false },
+  spqr: { preventDowngrade: true, requireForNewDevices: true },
+  profiles_v2: { preventDowngrade: false, requireForNewDevices: false },
+  usernameChangeSyncMessage: { preventDowngrade: true, requireForNewDevices: false },
+  optionalPhoneNumber: { preventDowngrade: false, requireForNewDevices: false },
+};
+
+// The true entries with known names, as the server stores them.
+function capabilitySet(map, table = CAPABILITIES) {
+  return new Set(Object.entries(map || {})
+    .filter(([name, on]) => on === true && table[name]).map(([name]) => name));
+}
+
+// DeviceController.isCapabilityDowngrade: the new device must have every
+// capability required for new devices, and every preventDowngrade one the
+// account has. spqr and usernameChangeSyncMessage combine as ALL_DEVICES:
+// the account has one when all its devices have it.
+function missingForLink(accountDevices, declared, table = CAPABILITIES) {
+  const have = capabilitySet(declared, table);
+  const missing = [];
+  for (const [name, c] of Object.entries(table)) {
+    if (have.has(name)) continue;
+    const accountHas = accountDevices.length > 0 &&
+      accountDevices.every((d) => capabilitySet(d.capabilities, table).has(name));
+    if (c.requireForNewDevices || (c.preventDowngrade && accountHas)) missing.push(name);
+  }
+  return missing;
+}
+
+function basicAuth(header) {
+  const m = /^Basic\s+(.+)$/i.exec(header || '');
+  if (!m) return null;
+  const text = Buffer.from(m[1], 'base64').toString();
+  const i = text.indexOf(':');
+  return i < 0 ? null : { username: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+// UserAgentUtil.STANDARD_UA_PATTERN: the first-party clients.
+const FIRST_PARTY_UA = /^Signal-(Android|Desktop|iOS)\/([^ ]+)( (.+))?$/i;
+
+function headerMap(list) {
+  const h = {};
+  for (const pair of list ?? []) {
+    const i = pair.indexOf(':');
+    if (i > 0) h[pair.slice(0, i).trim().toLowerCase()] = pair.slice(i + 1).trim();
+  }
+  return h;
+}
+
+function response(request, status, json) {
+  const headers = [`X-Signal-Timestamp:${Date.now()}`];
+  if (json === undefined) return { id: request.id, status, message: null, headers, body: undefined };
+  return {
+    id: request.id, status, message: null,
+    headers: headers.concat(['Content-Type:application/json']),
+    body: Buffer.from(JSON.stringify(json)),
+  };
+}
+
+// Connection.prototype.handleRequest is shared by every mock in this
+// process; the rules live on each Server, so one wrapper serves them all.
+const RULES = Symbol('signalbridge.productionRules');
+let wrapped = false;
+function wrapConnection() {
+  if (wrapped) return;
+  wrapped = true;
+  const original = Connection.prototype.handleRequest;
+  Connection.prototype.handleRequest = async function handleRequest(request) {
+    const rules = this.server[RULES];
+    if (!rules || !rules.enabled) return original.call(this, request);
+    return rules.handle(this, request, () => original.call(this, request));
+  };
+}
+
+class ProductionRules {
+  constructor(server, opts) {
+    this.server = server;
+    this.enabled = true;
+    // RemoteDeprecationFilter: with requireSpqr a third-party client whose
+    // device lacks spqr is refused (499); Signal has been shutting out such
+    // devices since 2026 (signal-cli #2001).
+    this.requireSpqr = opts.requireSpqr ?? true;
+    // the server's capability table; a test may add one, as Signal does
+    // when it starts to require something new of linked devices
+    this.capabilities = { ...CAPABILITIES };
+    this.refusals = [];
+    this.capabilityUpdates = [];
+    this.handshakes = [];
+  }
+
+  refuse(rule, status, detail) {
+    this.refusals.push({ rule, status, detail });
+    if (process.env.SIGNAL_MOCK_DEBUG) console.error(`production rules: ${status} ${rule}: ${detail}`);
+    return { status, rule, detail };
+  }
+
+  // The websocket handshake (HTTP/2 extended CONNECT or HTTP/1.1 Upgrade).
+  // Returns null to let the mock take it, else the status to answer.
+  async checkUpgrade(headers, rawPath) {
+    if (!this.enabled) return null;
+    const path = new URL(rawPath || '/', 'http://localhost').pathname;
+    this.handshakes.push({ path, userAgent: headers['user-agent'], signalAgent: headers['x-signal-agent'] });
+    // WhisperServerService: the two websocket servlets are mapped at
+    // exactly these paths (also libsignal-net env.rs CHAT_WEBSOCKET_PATH /
+    // CHAT_PROVISIONING_PATH); the mock would accept any prefix.
+    if (path !== '/v1/websocket/' && path !== '/v1/websocket/provisioning/') {
+      return this.refuse('websocket path', 404, path);
+    }
+    // Not a server check but the production clients' contract: every one
+    // of them names itself on the handshake (signalmeow web.OpenWebsocket
+    // sets User-Agent and X-Signal-Agent; libsignal-net chat.rs always adds
+    // its UserAgent header). Without it the service cannot tell a
+    // first-party client from a third-party one (RemoteDeprecationFilter).
+    const ua = headers['user-agent'];
+    if (!ua) return this.refuse('agent headers', 400, 'no User-Agent on the websocket handshake');
+    if (path === '/v1/websocket/' && this.requireSpqr && !FIRST_PARTY_UA.test(ua)) {
+      // RemoteDeprecationFilter.shouldBlock / isMissingSpqrCapability: for
+      // an unrecognised User-Agent, look up the authenticated device.
+      const creds = basicAuth(headers.authorization);
+      const device = creds ? await this.server.auth(creds.username, creds.password) : undefined;
+      if (device && !capabilitySet(device.capabilities).has('spqr')) {
+        return this.refuse('spqr required', 499, `device ${creds.username} lacks spqr`);
+      }
+    }
+    return null;
+  }
+
+  async handle(conn, request, next) {
+    const verb = request.verb ?? '';
+    const path = (request.path ?? '').split('?')[0];
+    if (verb === 'PUT' && path === '/v1/devices/link') return this.link(request, next);
+    if (verb === 'PUT' && path === '/v1/devices/capabilities') return this.setCapabilities(conn, request, next);
+    // KeepAliveController: GET /v1/keepalive and /v1/keepalive/provisioning,
+    // on both the chat and the provisioning websocket (the mock knows only
+    // the first).
+    if (verb === 'GET' && path === '/v1/keepalive/provisioning') return response(request, 200, undefined);
+    return next();
+  }
+
+  // DeviceController.linkDevice.
+  async link(request, next) {
+    let body;
+    try {
+      body = JSON.parse(Buffer.from(request.body ?? []).toString());
+    } catch {
+      return response(request, 422, { error: 'malformed body' });
+    }
+    const caps = body?.accountAttributes?.capabilities;
+    // "capabilities == null" -> 422 Missing device capabilities
+    if (caps === null || caps === undefined || typeof caps !== 'object' || Array.isArray(caps)) {
+      this.refuse('link capabilities', 422, 'no capabilities object');
+      return response(request, 422, { error: 'Missing device capabilities' });
+    }
+    const creds = basicAuth(headerMap(request.headers).authorization);
+    const devices = creds ? await this.server.getAllDevicesByServiceId(creds.username) : [];
+    const missing = missingForLink(devices, caps, this.capabilities);
+    if (missing.length) {
+      // isCapabilityDowngrade -> 409, no body
+      this.refuse('link capabilities', 409, `missing ${missing.join(', ')}`);
+      return response(request, 409, undefined);
+    }
+    const res = await next();
+    if (res.status === 200 && creds) {
+      // the new device has what it declared (DeviceSpec capabilities)
+      const { deviceId } = JSON.parse(Buffer.from(res.body).toString());
+      const device = await this.server.getDeviceByServiceId(creds.username, deviceId);
+      if (device) device.capabilities = Object.fromEntries([...capabilitySet(caps, this.capabilities)].map((n) => [n, true]));
+    }
+    return res;
+  }
+
+  // DeviceController.setCapabilities: @Auth, @NotNull Map<String, Boolean>;
+  // the device's set is replaced; a void resource answers 204.
+  async setCapabilities(conn, request, next) {
+    if (!conn.device) return next(); // the mock's requireAuth answers
+    let map;
+    try {
+      map = JSON.parse(Buffer.from(request.body ?? []).toString());
+    } catch {
+      map = undefined;
+    }
+    if (!map || typeof map !== 'object' || Array.isArray(map) ||
+        Object.values(map).some((v) => typeof v !== 'boolean')) {
+      this.refuse('capabilities body', 422, 'not a map of booleans');
+      return response(request, 422, { error: 'Unprocessable entity' });
+    }
+    conn.device.capabilities = Object.fromEntries([...capabilitySet(map, this.capabilities)].map((n) => [n, true]));
+    this.capabilityUpdates.push({ device: `${conn.device.aci}.${conn.device.deviceId}`,
+                                  capabilities: conn.device.capabilities });
+    return response(request, 204, undefined);
+  }
+}
+
+// Install the rules on a listening Server (after server.listen). The mock's
+// own HTTP/2 'connect' listener runs only for handshakes the rules allow.
+function applyProductionRules(server, opts = {}) {
+  wrapConnection();
+  const rules = new ProductionRules(server, opts);
+  server[RULES] = rules;
+  // The mock's primaries stand in for Signal's phone apps, which declare
+  // spqr (Signal-Android AccountAttributes.Capabilities; the mock's own
+  // registration schema, data/schemas.js, has it too); the mock's Device
+  // predates it. Give them what the phones they model have.
+  const createPrimaryDevice = server.createPrimaryDevice.bind(server);
+  server.createPrimaryDevice = async (...args) => {
+    const primary = await createPrimaryDevice(...args);
+    primary.device.capabilities = { ...primary.device.capabilities, spqr: true };
+    return primary;
+  };
+  const https = server.https;
+  const mockListeners = https.listeners('connect');
+  https.removeAllListeners('connect');
+  https.on('connect', (req, res) => {
+    rules.checkUpgrade(req.headers, req.headers[':path'] ?? req.url).then((refusal) => {
+      if (!refusal) {
+        for (const l of mockListeners) l.call(https, req, res);
+        return;
+      }
+      res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+      res.end(`${refusal.rule}: ${refusal.detail}`);
+    }, (e) => {
+      res.writeHead(500);
+      res.end(String(e));
+    });
+  });
+  return rules;
+}
+
+module.exports = { applyProductionRules, missingForLink, CAPABILITIES };
