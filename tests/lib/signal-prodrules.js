@@ -15,12 +15,19 @@
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
+//   rules.uploadForms              // [{device, uploadLength, cdn}] forms handed out
+//   rules.cdn2Accounts.add(aci)    // this account gets CDN 2 (GCS) forms
+//   rules.maxUploadLength          // global.attachments.maxBytes (413 above)
+//   rules.gcs                      // the CDN 2 stand-in (signal-gcs.js)
 //
 // Sources (Signal-Server at signalapp/Signal-Server, 2026-08):
 //   storage/DeviceCapability.java, controllers/DeviceController.java,
 //   controllers/KeepAliveController.java, filters/RemoteDeprecationFilter.java,
-//   util/ua/UserAgentUtil.java, WhisperServerService.java.
+//   util/ua/UserAgentUtil.java, WhisperServerService.java,
+//   controllers/AttachmentControllerV4.java, attachments/AttachmentUtil.java.
+const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
+const { GcsStandIn } = require('./signal-gcs');
 
 // DeviceCapability.java: name -> {preventDowngrade, requireForNewDevices}.
 // Capabilities the server no longer knows (the mock's primary still lists
@@ -117,6 +124,24 @@ class ProductionRules {
     this.refusals = [];
     this.capabilityUpdates = [];
     this.handshakes = [];
+    this.uploadForms = [];
+    // AttachmentControllerV4: CDN 3 for accounts in the "cdn3" experiment,
+    // CDN 2 for the others. The mock's own forms are CDN 3, so that is the
+    // default here; a test puts an account on CDN 2.
+    this.cdn2Accounts = new Set();
+    // global.attachments.maxBytes is deployment configuration, not in the
+    // source: 100 MiB is an arbitrary stand-in that a test may lower.
+    this.maxUploadLength = 100 * 1024 * 1024;
+    // CDN 2 objects land in the mock's CDN 0/2 store, served by its
+    // GET /attachments/:key (server/http.js getAttachment, base.js
+    // fetchAttachment); GCS keeps an object under its name, here
+    // "attachments/<key>".
+    this.gcs = new GcsStandIn(server.https, {
+      onObject: (name, bytes) => {
+        const m = /^attachments\/([^/]+)$/.exec(name);
+        if (m) server.attachments.set(m[1], bytes);
+      },
+    });
   }
 
   refuse(rule, status, detail) {
@@ -165,7 +190,41 @@ class ProductionRules {
     // on both the chat and the provisioning websocket (the mock knows only
     // the first).
     if (verb === 'GET' && path === '/v1/keepalive/provisioning') return response(request, 200, undefined);
+    if (verb === 'GET' && path === '/v4/attachments/form/upload') return this.uploadForm(conn, request);
     return next();
+  }
+
+  // AttachmentControllerV4.getAttachmentUploadForm, which the mock 27.0.0
+  // lacks (it has only the gRPC Attachments/GetUploadForm): @Auth;
+  // uploadLength optional, @Positive, default and maximum maxUploadLength
+  // (400 / 413 with no body); key = 15 random bytes, URL-safe base64
+  // (AttachmentUtil.generateAttachmentKey); cdn 3 in the cdn3 experiment,
+  // else 2. The CDN 3 form is the mock's own (base.js
+  // getAttachmentUploadForm, its tus server), so the mock stays the peer.
+  async uploadForm(conn, request) {
+    if (!conn.device) return response(request, 401, undefined);
+    const query = new URLSearchParams((request.path ?? '').split('?')[1] ?? '');
+    let uploadLength = this.maxUploadLength;
+    if (query.has('uploadLength')) {
+      const v = query.get('uploadLength');
+      if (!/^[0-9]{1,18}$/.test(v) || Number(v) <= 0) {
+        this.refuse('upload form', 400, `uploadLength ${v}`);
+        return response(request, 400, undefined);
+      }
+      uploadLength = Number(v);
+    }
+    if (uploadLength > this.maxUploadLength) {
+      this.refuse('upload form', 413, `uploadLength ${uploadLength} > ${this.maxUploadLength}`);
+      return response(request, 413, undefined);
+    }
+    const key = crypto.randomBytes(15).toString('base64url');
+    const cdn = this.cdn2Accounts.has(conn.device.aci) ? 2 : 3;
+    this.uploadForms.push({ device: `${conn.device.aci}.${conn.device.deviceId}`,
+                            uploadLength: query.has('uploadLength') ? uploadLength : undefined, cdn });
+    const form = cdn === 2
+      ? this.gcs.form(key, uploadLength, `localhost:${this.server.address().port}`)
+      : await this.server.getAttachmentUploadForm('attachments', key);
+    return response(request, 200, form);
   }
 
   // DeviceController.linkDevice.
