@@ -9,7 +9,11 @@
 // - a device that lost its capabilities (linked by an old release) gets
 //   them back on the next connection (PUT /v1/devices/capabilities);
 // - once Signal requires SPQR, such a device is refused with 499 and the
-//   client says so with its own error, distinct from "unlinked".
+//   client says so with its own error, distinct from "unlinked";
+// - a handshake refused with 429 and Retry-After (RateLimitExceededException-
+//   Mapper) makes the next reconnect wait at least that long, as
+//   libsignal-net's chat connect does (ConnectError::RetryLater); the check
+//   is on the delay the client chose, not on a clock.
 const test = require('node:test');
 const assert = require('node:assert');
 const { startMock } = require('../lib/signal-mock');
@@ -134,6 +138,37 @@ test('a device without spqr is refused with 499, reported as outdated', async ()
     // refused for good: no reconnecting (it would be refused again)
     await ctl.exited;
     assert.strictEqual(mock.rules.refusals.filter((x) => x.status === 499).length, 1);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('a handshake refused with 429 and Retry-After: the reconnect waits that long', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const r = await linkDevice(mock, phone, tmpDb());
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const seen = ctl.events.length;
+    mock.rules.refuseNext.push({ path: '/v1/websocket/', status: 429, retryAfter: 4 });
+    mock.destroySockets(); // the client reconnects and is refused once
+    const t0 = Date.now();
+    let delay;
+    while (delay === undefined) {
+      const i = ctl.stderr.indexOf('asks to retry in 4 s (Retry-After)');
+      const m = i >= 0 ? /sn_sock: reconnect in (\d+) ms/.exec(ctl.stderr.slice(i)) : null;
+      if (m) delay = Number(m[1]);
+      else if (Date.now() - t0 > 20000) assert.fail(`the client did not act on Retry-After; stderr: ${ctl.stderr.slice(-2000)}`);
+      else await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(mock.rules.refusals.some((f) => f.rule === 'injected' && f.status === 429));
+    assert.ok(delay >= 4000, `reconnect after Retry-After 4 s chose ${delay} ms`);
+    // and it does come back
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2 && ctl.events.indexOf(e) >= seen,
+      30000, 'online again');
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

@@ -50,7 +50,8 @@ function attachH1Upgrade(server, rules) {
   server.https.on('upgrade', async (req, socket, head) => {
     const refusal = rules ? await rules.checkUpgrade(req.headers, req.url).catch(() => null) : null;
     if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const extra = Object.entries(refusal.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (websocket) => {

@@ -15,6 +15,8 @@
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
+//   rules.refuseNext.push({path, status, retryAfter})  // refuse the next
+//                                  // handshake on that websocket path once
 //   rules.uploadForms              // [{device, uploadLength, cdn}] forms handed out
 //   rules.cdn2Accounts.add(aci)    // this account gets CDN 2 (GCS) forms
 //   rules.maxUploadLength          // global.attachments.maxBytes (413 above)
@@ -125,6 +127,11 @@ class ProductionRules {
     this.capabilityUpdates = [];
     this.handshakes = [];
     this.uploadForms = [];
+    // Handshakes a test wants refused once, e.g. 429 with Retry-After as
+    // RateLimitExceededExceptionMapper answers (libsignal-net's chat
+    // connect reads Retry-After on any refused handshake,
+    // rust/net/src/chat/error.rs).
+    this.refuseNext = [];
     // AttachmentControllerV4: CDN 3 for accounts in the "cdn3" experiment,
     // CDN 2 for the others. The mock's own forms are CDN 3, so that is the
     // default here; a test puts an account on CDN 2.
@@ -161,6 +168,13 @@ class ProductionRules {
     // CHAT_PROVISIONING_PATH); the mock would accept any prefix.
     if (path !== '/v1/websocket/' && path !== '/v1/websocket/provisioning/') {
       return this.refuse('websocket path', 404, path);
+    }
+    const injected = this.refuseNext.findIndex((r) => r.path === path);
+    if (injected >= 0) {
+      const r = this.refuseNext.splice(injected, 1)[0];
+      const f = this.refuse('injected', r.status, `${path} Retry-After ${r.retryAfter}`);
+      if (r.retryAfter !== undefined) f.headers = { 'retry-after': String(r.retryAfter) };
+      return f;
     }
     // Not a server check but the production clients' contract: every one
     // of them names itself on the handshake (signalmeow web.OpenWebsocket
@@ -306,7 +320,7 @@ function applyProductionRules(server, opts = {}) {
         for (const l of mockListeners) l.call(https, req, res);
         return;
       }
-      res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+      res.writeHead(refusal.status, { 'content-type': 'text/plain', ...(refusal.headers ?? {}) });
       res.end(`${refusal.rule}: ${refusal.detail}`);
     }, (e) => {
       res.writeHead(500);
