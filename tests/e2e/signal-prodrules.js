@@ -13,7 +13,10 @@
 // - a handshake refused with 429 and Retry-After (RateLimitExceededException-
 //   Mapper) makes the next reconnect wait at least that long, as
 //   libsignal-net's chat connect does (ConnectError::RetryLater); the check
-//   is on the delay the client chose, not on a clock.
+//   is on the delay the client chose, not on a clock;
+// - the server closes a provisioning socket after 90 s (here shortened, or
+//   on demand): the client opens a new one and gives a new link URL, and a
+//   phone that scans the new one links.
 const test = require('node:test');
 const assert = require('node:assert');
 const { startMock } = require('../lib/signal-mock');
@@ -169,6 +172,47 @@ test('a handshake refused with 429 and Retry-After: the reconnect waits that lon
     // and it does come back
     await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2 && ctl.events.indexOf(e) >= seen,
       30000, 'online again');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+function pubKey(url) {
+  return new URL(url.replace('sgnl://', 'https://')).searchParams.get('pub_key');
+}
+
+test('provisioning sockets closed by the server: new URLs until the link timeout', async () => {
+  const mock = await startMock({ provisioningTimeoutMs: 1000 });
+  let ctl;
+  try {
+    ctl = new Ctl(mock, tmpDb(), ['--link-timeout', '60000', 'link']);
+    await ctl.waitCount((e) => e.event === 'link_url', 3, 30000, 'three link URLs');
+    const urls = ctl.events.filter((e) => e.event === 'link_url').map((e) => e.url);
+    assert.strictEqual(new Set(urls).size, urls.length, 'every URL is new');
+    assert.strictEqual(new Set(urls.map(pubKey)).size, urls.length, 'every URL has its own key');
+    assert.ok(mock.rules.provisioningCloses >= 2, `${mock.rules.provisioningCloses} closes`);
+    assert.ok(!ctl.events.some((e) => e.event === 'link_failed'), JSON.stringify(ctl.events));
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('the phone scans the URL of the new provisioning socket and links', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    ctl = new Ctl(mock, tmpDb(), ['link']);
+    const first = await ctl.waitFor((e) => e.event === 'link_url', 20000, 'link_url');
+    await mock.rules.expireProvisioning(); // as the server's 90 s timer does
+    const second = await ctl.waitFor((e) => e.event === 'link_url' && e !== first, 20000, 'a new link_url');
+    assert.notStrictEqual(second.url, first.url);
+    const pending = await mock.server.waitForProvision();
+    await pending.complete({ provisionURL: second.url, primaryDevice: phone });
+    const linked = await ctl.waitFor((e) => e.event === 'linked' || e.event === 'link_failed', 30000, 'linked');
+    assert.strictEqual(linked.event, 'linked', JSON.stringify(linked));
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

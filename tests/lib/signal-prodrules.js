@@ -17,6 +17,12 @@
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
 //   rules.refuseNext.push({path, status, retryAfter})  // refuse the next
 //                                  // handshake on that websocket path once
+//   rules.provisioningTimeoutMs    // provisioning sockets close after this
+//                                  // (90 s as in production; a test may
+//                                  // lower it, also via startMock)
+//   rules.expireProvisioning()     // close every open provisioning socket
+//                                  // now, as the 90 s timer does
+//   rules.provisioningCloses       // how many the rule closed
 //   rules.uploadForms              // [{device, uploadLength, cdn}] forms handed out
 //   rules.cdn2Accounts.add(aci)    // this account gets CDN 2 (GCS) forms
 //   rules.maxUploadLength          // global.attachments.maxBytes (413 above)
@@ -110,6 +116,13 @@ function wrapConnection() {
     if (!rules || !rules.enabled) return original.call(this, request);
     return rules.handle(this, request, () => original.call(this, request));
   };
+  const originalStart = Connection.prototype.start;
+  Connection.prototype.start = function start(socket) {
+    const rules = this.server[RULES];
+    const path = new URL(this.request?.url ?? '/', 'http://localhost').pathname;
+    if (rules && rules.enabled && path.startsWith('/v1/websocket/provisioning')) rules.trackProvisioning(socket);
+    return originalStart.call(this, socket);
+  };
 }
 
 class ProductionRules {
@@ -127,6 +140,12 @@ class ProductionRules {
     this.capabilityUpdates = [];
     this.handshakes = [];
     this.uploadForms = [];
+    // ProvisioningConnectListener: the server closes a provisioning socket
+    // with 1000 "Timeout" once it has been open this long
+    // (WhisperServerService: Duration.ofSeconds(90)).
+    this.provisioningTimeoutMs = opts.provisioningTimeoutMs ?? 90000;
+    this.provisioningOpen = new Set();
+    this.provisioningCloses = 0;
     // Handshakes a test wants refused once, e.g. 429 with Retry-After as
     // RateLimitExceededExceptionMapper answers (libsignal-net's chat
     // connect reads Retry-After on any refused handshake,
@@ -149,6 +168,46 @@ class ProductionRules {
         if (m) server.attachments.set(m[1], bytes);
       },
     });
+  }
+
+  // Called for each provisioning websocket the mock accepts. The timer is
+  // re-read when it fires, so a test that raises the limit keeps the
+  // sockets already open.
+  trackProvisioning(ws) {
+    const entry = { ws, opened: Date.now(), timer: null };
+    const arm = () => {
+      const left = this.provisioningTimeoutMs - (Date.now() - entry.opened);
+      entry.timer = setTimeout(() => {
+        if (Date.now() - entry.opened < this.provisioningTimeoutMs) arm();
+        else this.expire(entry);
+      }, Math.max(0, left));
+      entry.timer.unref?.();
+    };
+    arm();
+    this.provisioningOpen.add(entry);
+    ws.on('close', () => {
+      clearTimeout(entry.timer);
+      this.provisioningOpen.delete(entry);
+    });
+  }
+
+  expire(entry) {
+    clearTimeout(entry.timer);
+    if (!this.provisioningOpen.delete(entry)) return;
+    this.provisioningCloses += 1;
+    entry.ws.close(1000, 'Timeout');
+  }
+
+  // Resolves once the mock has seen every one of them closed (and so
+  // cancelled its pending provision).
+  expireProvisioning() {
+    const entries = [...this.provisioningOpen];
+    const closed = entries.map((e) => new Promise((resolve) => {
+      if (e.ws.readyState === e.ws.CLOSED) resolve();
+      else e.ws.once('close', () => resolve());
+    }));
+    for (const entry of entries) this.expire(entry);
+    return Promise.all(closed);
   }
 
   refuse(rule, status, detail) {
