@@ -2,8 +2,8 @@
  * GET /v4/attachments/form/upload on the chat socket, then by the form's
  * cdn either one tus creation-with-upload POST (CDN 3) or a GCS resumable
  * session, POST then PUT (CDN 2), the body encrypted from the file as
- * nghttp2 asks for it, then a DataMessage with the pointer; download = GET <cdn endpoint>/attachments/<key>, decrypted into
- * "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
+ * nghttp2 asks for it, then a DataMessage with the pointer; download =
+ * GET <cdn endpoint>/attachments/<key>, decrypted into "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
  * MAC and padding verified. Nothing holds a whole attachment in memory
  * (sig_attstream.h: fixed-size pieces). Each transfer has its own HTTP/2
  * connection. */
@@ -421,7 +421,7 @@ static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
  * for HTTP/2 (sn_h2 refuses anything else that is not a valid header);
  * "host" is HTTP/2's :authority, taken from the URL; the headers we set
  * ourselves keep our value. */
-static int form_headers(sig_xfer *x, sn_hdr *h, size_t n, size_t *out_n)
+static size_t form_headers(const sig_xfer *x, sn_hdr *h, size_t n)
 {
     size_t i, j;
 
@@ -437,8 +437,7 @@ static int form_headers(sig_xfer *x, sn_hdr *h, size_t n, size_t *out_n)
         h[n].value = x->form_value[i];
         n++;
     }
-    *out_n = n;
-    return 0;
+    return n;
 }
 
 /* ---- CDN 2: a Google Cloud Storage resumable upload ---------------------
@@ -520,21 +519,17 @@ static void gcs_start_resp(int rc, const sn_http_resp *r, void *ud)
 static int gcs_start(sig_xfer *x, const char *path)
 {
     sn_hdr h[2 + FORM_MAX_HEADERS];
-    size_t nh = 0;
     sn_http_req req;
-    int rc;
 
     h[0].name = "content-type";
     h[0].value = "application/octet-stream";
     h[1].name = "content-length";
     h[1].value = "0"; /* GCS: 0 on the request that opens the session */
-    if ((rc = form_headers(x, h, 2, &nh)) != 0)
-        return rc;
     memset(&req, 0, sizeof(req));
     req.method = "POST";
     req.path = path;
     req.headers = h;
-    req.n_headers = nh;
+    req.n_headers = form_headers(x, h, 2);
     req.timeout_ms = 30000;
     return sn_h2_request(x->h2, &req, gcs_start_resp, x);
 }
@@ -544,9 +539,7 @@ static int tus_start(sig_xfer *x, const char *path)
 {
     char lenbuf[32];
     sn_hdr h[3 + FORM_MAX_HEADERS];
-    size_t nh = 0;
     sn_http_req req;
-    int rc;
 
     snprintf(lenbuf, sizeof(lenbuf), "%" PRIu64, x->blob_len);
     h[0].name = "tus-resumable";
@@ -555,13 +548,11 @@ static int tus_start(sig_xfer *x, const char *path)
     h[1].value = lenbuf;
     h[2].name = "content-type";
     h[2].value = "application/offset+octet-stream";
-    if ((rc = form_headers(x, h, 3, &nh)) != 0)
-        return rc;
     memset(&req, 0, sizeof(req));
     req.method = "POST";
     req.path = path;
     req.headers = h;
-    req.n_headers = nh;
+    req.n_headers = form_headers(x, h, 3);
     req.body_read = up_read;
     req.timeout_ms = xfer_timeout_ms(x->blob_len);
     return sn_h2_request(x->h2, &req, tus_resp, x);
@@ -586,8 +577,11 @@ static int parse_form(sig_xfer *x, const sn_rpc_response *r, char **location)
     if (!key || !*key || !loc || !json_is_integer(v) || (hdrs && !json_is_object(hdrs) &&
                                                         !json_is_null(hdrs)))
         rc = SIG_ERR_JSON;
-    else if (cdn != 2 && cdn != 3)
-        rc = SIG_ERR_ENVELOPE; /* a protocol we do not speak */
+    else if (cdn != 2 && cdn != 3) {
+        sig_logf(x->c, UT_LOG_WARN, "signal: an upload form for CDN %lld, which we cannot upload to",
+                 (long long)cdn);
+        rc = SIG_ERR_ENVELOPE;
+    }
     if (rc == 0 && json_is_object(hdrs) && json_object_size(hdrs) > FORM_MAX_HEADERS)
         rc = SIG_ERR_ENVELOPE;
     if (rc == 0 && json_is_object(hdrs)) {
