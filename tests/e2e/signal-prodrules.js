@@ -147,12 +147,12 @@ test('a device without spqr is refused with 499, reported as outdated', async ()
   }
 });
 
-test('a handshake refused with 429 and Retry-After: the reconnect waits that long', async () => {
-  const mock = await startMock();
+for (const transport of ['h2', 'h1']) test(`a handshake refused with 429 and Retry-After (${transport}): the reconnect waits that long`, async () => {
+  const mock = await startMock({ h1Upgrade: transport === 'h1' });
   let ctl;
   try {
     const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
-    const r = await linkDevice(mock, phone, tmpDb());
+    const r = await linkDevice(mock, phone, tmpDb(), ['--transport', transport]);
     ctl = r.ctl;
     await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
     const seen = ctl.events.length;
