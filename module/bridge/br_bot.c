@@ -308,11 +308,21 @@ static void on_qr_uploaded(void *arg, int status, json_t *body)
             mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0, NULL, NULL);
         json_decref(c);
     }
-    br_notice(b, q->room,
-              "Scan this QR code with Signal on your phone: Settings > Linked devices > "
-              "Link new device. It expires in about %ld seconds.\n\n"
-              "If you cannot see the image, this is the link it contains:\n%s",
-              b->cfg.link_timeout_s, q->url);
+    /* Signal-Server ends a QR code's provisioning socket after 90 s
+     * (ProvisioningConnectListener); the client then brings a new one */
+    if (b->cfg.link_timeout_s <= 90)
+        br_notice(b, q->room,
+                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                  "Link new device. It expires in about %ld seconds.\n\n"
+                  "If you cannot see the image, this is the link it contains:\n%s",
+                  b->cfg.link_timeout_s, q->url);
+    else
+        br_notice(b, q->room,
+                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                  "Link new device. It expires in about 90 seconds; I then post a new one, "
+                  "for about %ld seconds from your `link`.\n\n"
+                  "If you cannot see the image, this is the link it contains:\n%s",
+                  b->cfg.link_timeout_s, q->url);
     free(q->room);
     free(q->url);
     free(q);

@@ -296,9 +296,12 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
         } else if (strcmp(key, "max_signal_users") == 0) {
             rc = set_long(&c->max_signal_users, v, "max_signal_users", 1, 100000000, err, errlen);
         } else if (strcmp(key, "link_timeout") == 0) {
-            /* at most 90 s: Signal-Server closes a provisioning socket
-             * after 90 s (ProvisioningConnectListener, WhisperServerService) */
-            rc = set_long(&c->link_timeout_s, v, "link_timeout", 10, 90, err, errlen);
+            /* Signal-Server closes a provisioning socket after 90 s
+             * (ProvisioningConnectListener, WhisperServerService); the
+             * client then opens a new one with a new QR code (sig_link.c
+             * prov_state), so linking may stay open longer, up to 10
+             * minutes */
+            rc = set_long(&c->link_timeout_s, v, "link_timeout", 10, 600, err, errlen);
         } else if (strcmp(key, "database") == 0) {
             rc = set_str(&c->database, v, "database", 0, err, errlen);
         } else if (strcmp(key, "signal") == 0) {

@@ -11,7 +11,7 @@
  *   username_template: "signal_{aci}"       # must contain {aci}
  *   displayname_template: "{name} (Signal)" # {name}, {phone}; phone is the fallback
  *   max_signal_users: 100                   # Signal users active per calendar month
- *   link_timeout: 60                        # seconds a QR code stays valid (10..90)
+ *   link_timeout: 60                        # seconds linking stays open (10..600)
  *   double_puppet: true                     # send as the real user where the host allows
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,

@@ -35,6 +35,9 @@ EXTRA_DIST += tests/e2e/bridge_groups.js
 # The bot explains link failures (409 at link, 499 for the device).
 TESTS += tests/e2e/bridge_linkfail.js
 EXTRA_DIST += tests/e2e/bridge_linkfail.js
+# A QR code Signal expires is followed by a new one (issue #11).
+TESTS += tests/e2e/bridge_linkqr.js
+EXTRA_DIST += tests/e2e/bridge_linkqr.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js

@@ -66,6 +66,8 @@ struct sig_client {
     /* linking */
     int linking;
     sn_sock *prov;
+    int prov_had_address;         /* the current prov socket gave its URL */
+    unsigned prov_rotations;      /* prov sockets opened after the first */
     sn_sock *unauth;
     struct event *link_timer;
     uint8_t eph_pub[32];

@@ -99,8 +99,8 @@ START_TEST(bad_options_name_the_key)
         {"{\"max_signal_users\":0}", "config.max_signal_users: expected an integer from 1"},
         {"{\"max_signal_users\":\"10\"}", "config.max_signal_users"},
         {"{\"link_timeout\":5}", "config.link_timeout"},
-        /* Signal-Server closes a provisioning socket after 90 s */
-        {"{\"link_timeout\":91}", "config.link_timeout: expected an integer from 10 to 90"},
+        /* a new QR code follows each one Signal expires, up to 10 minutes */
+        {"{\"link_timeout\":601}", "config.link_timeout: expected an integer from 10 to 600"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},
