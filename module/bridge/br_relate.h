@@ -52,9 +52,6 @@ void br_ephem_free(struct br_bridge *b);
 /* Pure helpers (unit-tested). The body of an edit: m.new_content.body,
  * else the fallback body without its "* " prefix; NULL if none. */
 const char *br_relate_edit_body(json_t *content);
-/* Deterministic Matrix transaction id for what a Signal message did:
- * "<prefix>-<sender>-<ts>". UT_ERR_RANGE if it does not fit. */
-int br_relate_txn(char *out, size_t n, const char *prefix, const char *sender,
-                  int64_t ts);
+/* Transaction ids: br_txn.h. */
 
 #endif

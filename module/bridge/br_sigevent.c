@@ -51,6 +51,12 @@ int br_sig_net_code(int err)
     case SIG_ERR_CHALLENGE: return BR_NET_ERR_RATE_LIMIT;
     case SIG_ERR_UNREGISTERED: return BR_NET_ERR_UNREGISTERED;
     case SIG_ERR_LINK_TIMEOUT: return BR_NET_ERR_TIMEOUT;
+    case SIG_ERR_STATE: return BR_NET_ERR_OFFLINE; /* the socket is not up */
+    case SIG_ERR_HTTP:      /* 5xx among others: the age limit bounds it */
+    case SIG_ERR_RETRIES:
+    case SIG_ERR_CANCELLED: return BR_NET_ERR_TEMPORARY;
+    case SIG_ERR_NOT_MEMBER: return BR_NET_ERR_NOT_MEMBER;
+    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
 }

@@ -15,7 +15,7 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 # reactions, deletes, edits (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
-	module/bridge/br_relout.c
+	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
 # blocked chats, safety-number warnings (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_guard.c
 # sig_client events to br_net_events (split from br_signal.c)

@@ -7,6 +7,7 @@ ST_MIGRATIONS = module/store/migrations/001-records.sql \
 ST_MIGRATIONS += module/store/migrations/005-bridge-groups.sql
 ST_MIGRATIONS += module/store/migrations/006-bridge-relations.sql
 ST_MIGRATIONS += module/store/migrations/007-bridge-blocked.sql
+ST_MIGRATIONS += module/store/migrations/010-bridge-outbox.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c
