@@ -243,6 +243,16 @@ static void fail_row(br_bridge *b, const obx_row *r, const char *why)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
 }
 
+/* outbox_max_age in words: "24 hours", "90 minutes", "2 seconds". */
+static void age_words(const br_bridge *b, char *out, size_t n)
+{
+    long s = b->cfg.outbox_max_age_s;
+    long v = s % 3600 == 0 ? s / 3600 : s % 60 == 0 ? s / 60 : s;
+    const char *unit = s % 3600 == 0 ? "hour" : s % 60 == 0 ? "minute" : "second";
+
+    snprintf(out, n, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+}
+
 static int expired(br_bridge *b, const obx_row *r)
 {
     return r->created_ms > 0 && ut_now_ms() - r->created_ms > b->cfg.outbox_max_age_s * 1000;
@@ -315,11 +325,10 @@ static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
             return;
         }
         if (expired(b, &r)) {
-            char why[160];
-            snprintf(why, sizeof(why), "Signal could not be reached within %ld hour%s%s",
-                     (b->cfg.outbox_max_age_s + 3599) / 3600,
-                     (b->cfg.outbox_max_age_s + 3599) / 3600 == 1 ? "" : "s",
-                     r.attempts ? "" : " (not connected)");
+            char why[160], age[48];
+            age_words(b, age, sizeof(age));
+            snprintf(why, sizeof(why), "Signal could not be reached within %s%s", age,
+                     r.attempts ? "" : " (the bridge was not connected to Signal)");
             fail_row(b, &r, why);
             free(r.body);
             continue;
@@ -652,10 +661,9 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
         if (ev->code != 0 && *r.room)
             br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
     } else if (BR_NET_ERR_TRANSIENT(ev->code)) {
-        char why[256];
-        snprintf(why, sizeof(why), "Signal could not be reached within %ld hour%s (last: %s)",
-                 (b->cfg.outbox_max_age_s + 3599) / 3600,
-                 (b->cfg.outbox_max_age_s + 3599) / 3600 == 1 ? "" : "s", reason(ev));
+        char why[256], age[48];
+        age_words(b, age, sizeof(age));
+        snprintf(why, sizeof(why), "Signal could not be reached within %s (last: %s)", age, reason(ev));
         fail_row(b, &r, why);
     } else {
         fail_row(b, &r, reason(ev));

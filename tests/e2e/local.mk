@@ -26,3 +26,6 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# The outbox waits for Signal; two owners in one group; m.direct (issue #12).
+TESTS += tests/e2e/bridge_outbox.js
+EXTRA_DIST += tests/e2e/bridge_outbox.js
