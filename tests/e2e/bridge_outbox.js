@@ -200,9 +200,14 @@ test('two users linked to two Signal accounts that share a group each see every 
 });
 
 test('DM portals created back to back are both in m.direct', async () => {
-  // neither contact has a chat with the second account yet: both write at once
-  await Promise.all([sb.contacts.Alice.sendText(device2, 'dm from Alice'),
-                     sb.contacts.Bob.sendText(device2, 'dm from Bob')]);
+  // Neither contact has a chat with the second account yet. Both write
+  // while the bridge cannot reach Signal; at the reconnection the server
+  // delivers both at once, so both portals are made back to back.
+  await goOffline();
+  const sent = [sb.contacts.Alice.sendText(device2, 'dm from Alice'),
+                sb.contacts.Bob.sendText(device2, 'dm from Bob')];
+  relay.up();
+  await Promise.all(sent);
   const dm = (k) => portal(you.getUserId(), `dm:${sb.contacts[k].device.aci}`);
   const a = await until(() => dm('Alice'), 'the DM portal with Alice', 60000);
   const b = await until(() => dm('Bob'), 'the DM portal with Bob', 60000);
