@@ -479,7 +479,7 @@ static int insert_row(br_bridge *b, const char *owner, const char *room_id,
     return rc;
 }
 
-#define OBX_INSERT_TRIES 6
+#define OBX_INSERT_TRIES 12 /* with the backoff: about 4 minutes */
 
 static void pending_free(obx_pending *p)
 {

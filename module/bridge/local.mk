@@ -85,3 +85,9 @@ check_PROGRAMS += tests/unit/bridge/test_br_relate
 tests_unit_bridge_test_br_relate_SOURCES = tests/unit/bridge/test_br_relate.c
 tests_unit_bridge_test_br_relate_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_relate_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+# The outbox: what is retried, the backoff (issue #12).
+UNIT_TESTS += tests/unit/bridge/test_br_outbox
+check_PROGRAMS += tests/unit/bridge/test_br_outbox
+tests_unit_bridge_test_br_outbox_SOURCES = tests/unit/bridge/test_br_outbox.c
+tests_unit_bridge_test_br_outbox_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_outbox_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
