@@ -88,6 +88,9 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev);
 void br_outbox_resume(br_bridge *b);
 void br_outbox_online(br_bridge *b, const char *owner);
 void br_outbox_stop(br_bridge *b);
+/* The Signal timestamp for a new outgoing text or relation: stored before
+ * the first send, strictly increasing. */
+int64_t br_signal_ts_next(br_bridge *b);
 /* The delay before retry number `attempts` (1-based), in ms. */
 int64_t br_outbox_backoff_ms(int attempts);
 /* The file at outbox row `after` of owner's chat got its final answer:

@@ -29,6 +29,7 @@
 
 #include "br_group.h"
 #include "br_internal.h"
+#include "br_relate.h"
 
 /* ---- monthly active Signal users ---------------------------------------- */
 
@@ -134,15 +135,25 @@ int64_t br_outbox_backoff_ms(int attempts)
     return d > OBX_BACKOFF_MAX_MS ? OBX_BACKOFF_MAX_MS : (int64_t)d;
 }
 
-/* Strictly increasing: two messages stored in the same millisecond must
- * not share a timestamp, or receivers would drop the second as a copy. */
-static int64_t next_signal_ts(br_bridge *b)
+/* Strictly increasing over texts and relations (br_relout.c) alike: two
+ * messages of one sender with the same timestamp are one message to the
+ * receivers, who would drop the second. Starts above what is stored. */
+int64_t br_signal_ts_next(br_bridge *b)
 {
+    static const char sql[] =
+        "SELECT max(coalesce((SELECT max(signal_ts) FROM br_outbox), 0),"
+        " coalesce((SELECT max(signal_ts) FROM br_relout), 0))";
     struct br_obx *o = obx(b);
     int64_t now = ut_now_ms();
+    sqlite3_stmt *st;
 
     if (!o)
         return now;
+    if (!o->last_ts && (st = st_db_stmt(b->db, sql))) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            o->last_ts = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
     o->last_ts = now > o->last_ts ? now : o->last_ts + 1;
     return o->last_ts;
 }
@@ -349,7 +360,7 @@ static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
             return;
         }
         /* the timestamp is durable before the first attempt */
-        if (!r.signal_ts && set_ts(b, r.id, (r.signal_ts = next_signal_ts(b))) != 0) {
+        if (!r.signal_ts && set_ts(b, r.id, (r.signal_ts = br_signal_ts_next(b))) != 0) {
             arm(b, 1000);
             free(r.body);
             return;
@@ -450,6 +461,7 @@ void br_outbox_online(br_bridge *b, const char *owner)
         st_db_step_done(b->db, st);
     }
     pump_all(b, owner);
+    br_relout_online(b, owner); /* reactions, deletes, edits that waited */
 }
 
 /* ---- Matrix -> Signal: new events --------------------------------------- */
@@ -472,7 +484,7 @@ static int insert_row(br_bridge *b, const char *owner, const char *room_id,
     sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, next_signal_ts(b));
+    sqlite3_bind_int64(st, 6, br_signal_ts_next(b));
     sqlite3_bind_int64(st, 7, ut_now_ms());
     if ((rc = st_db_step_done(b->db, st)) == 0)
         *fresh = sqlite3_changes(st_db_handle(b->db)) > 0;

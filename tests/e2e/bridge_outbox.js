@@ -239,6 +239,22 @@ test('text sent while Signal is unreachable arrives after the reconnection, once
             'no "not delivered" notice');
 });
 
+test('a reaction made while Signal is unreachable arrives after the reconnection, with no notice', async () => {
+  const dm = await aliceDm();
+  await sb.send('Alice', 'react to this');
+  const ev = await until(() => bodies(me, dm, 'react to this')[0], 'the message from Alice', 60000);
+  await goOffline();
+  await me.sendEvent(dm, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '🎉' } });
+  const row = await until(() => dbRows("SELECT state, signal_ts FROM br_relout WHERE text = '🎉'")[0],
+                          'the relation row', 30000);
+  relay.up();
+  const got = await until(() => sb.received.find((m) => m.to === 'Alice' && m.dataMessage?.reaction?.emoji === '🎉'),
+                          'Alice gets the reaction after the reconnection', 60000);
+  assert.equal(Number(got.dataMessage.timestamp), row[1], 'with the timestamp stored before the first attempt');
+  assert.ok(!messages(me, dm, BOT).some((e) => /not delivered/.test(e.getContent().body)),
+            'no "not delivered" notice');
+});
+
 test('rows queued across a restart are sent once Signal is up, with their original timestamps', async () => {
   const dm = await aliceDm();
   await goOffline();
