@@ -200,6 +200,7 @@ test('two users linked to two Signal accounts that share a group each see every 
 });
 
 test('DM portals created back to back are both in m.direct', async () => {
+  relay.up(); // whatever an earlier test left
   // Neither contact has a chat with the second account yet. Both write
   // while the bridge cannot reach Signal; at the reconnection the server
   // delivers both at once, so both portals are made back to back.
@@ -221,6 +222,7 @@ test('DM portals created back to back are both in m.direct', async () => {
 });
 
 test('text sent while Signal is unreachable arrives after the reconnection, once, with no failure notice', async () => {
+  relay.up(); // whatever an earlier test left
   const dm = await aliceDm();
   await goOffline();
   await me.sendTextMessage(dm, 'written while offline');
@@ -240,6 +242,7 @@ test('text sent while Signal is unreachable arrives after the reconnection, once
 });
 
 test('a reaction made while Signal is unreachable arrives after the reconnection, with no notice', async () => {
+  relay.up(); // whatever an earlier test left
   const dm = await aliceDm();
   await sb.send('Alice', 'react to this');
   const ev = await until(() => bodies(me, dm, 'react to this')[0], 'the message from Alice', 60000);
@@ -256,6 +259,7 @@ test('a reaction made while Signal is unreachable arrives after the reconnection
 });
 
 test('rows queued across a restart are sent once Signal is up, with their original timestamps', async () => {
+  relay.up(); // whatever an earlier test left
   const dm = await aliceDm();
   await goOffline();
   await me.sendTextMessage(dm, 'queued across a restart 1');
@@ -290,6 +294,7 @@ test('rows queued across a restart are sent once Signal is up, with their origin
 });
 
 test('a message older than outbox_max_age fails with a notice and is never sent', async () => {
+  relay.up(); // whatever an earlier test left
   me.stopClient();
   you.stopClient();
   await hs.stop();
