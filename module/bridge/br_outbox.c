@@ -12,7 +12,9 @@
  * A transient failure (offline, network, 5xx, 413/428/429) is retried with
  * Signal-Desktop's backoff (ts/util/exponentialBackoff.ts: 100 ms * 1.9^n,
  * at most 15 min); only a permanent refusal (unregistered, not a member,
- * too big) or the age limit (outbox_max_age) fails a row, with a notice
+ * too big) or the age limit (outbox_max_age; default a day, as
+ * MAX_RETRY_TIME = durations.DAY in conversationJobQueue.ts) fails a row,
+ * with a notice
  * naming the reason. A resend, also after a crash, carries the stored
  * timestamp, so receivers drop a copy they already have. Within a chat,
  * whatever follows a file waits until Signal answered for that file
