@@ -228,10 +228,10 @@ static void op_run(void *arg, int cancelled)
          * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_text(a->c, gid, o->a2, 0, (void *)(uintptr_t)o->n, NULL)
+               ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
-           : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
-                                  o->a2, (void *)(uintptr_t)o->n, NULL);
+           : sig_client_send_text_at(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
+                                     o->a2, (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = br_sig_net_code(rc);
@@ -313,8 +313,8 @@ out:
     op_free(o);
 }
 
-static int post_op(br_signal *s, int what, const char *owner, const char *a1,
-                   const char *a2, uint64_t n)
+static int post_op_ts(br_signal *s, int what, const char *owner, const char *a1,
+                      const char *a2, int64_t ts, uint64_t n)
 {
     op *o = calloc(1, sizeof(*o));
 
@@ -323,6 +323,7 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     o->s = s;
     o->what = what;
     o->n = n;
+    o->rel.ts = ts; /* OP_SEND: the message's stored Signal timestamp */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(a1);
     o->a2 = br_sig_dup(a2);
@@ -334,6 +335,12 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     return 0;
 }
 
+static int post_op(br_signal *s, int what, const char *owner, const char *a1,
+                   const char *a2, uint64_t n)
+{
+    return post_op_ts(s, what, owner, a1, a2, 0, n);
+}
+
 static int op_link(void *ctx, const char *owner, long timeout_s)
 {
     (void)timeout_s; /* fixed at start from the config */
@@ -342,13 +349,13 @@ static int op_link(void *ctx, const char *owner, long timeout_s)
 static int op_cancel(void *ctx, const char *owner) { return post_op(ctx, OP_CANCEL, owner, NULL, NULL, 0); }
 static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGOUT, owner, NULL, NULL, 0); }
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
-                   uint64_t outbox_id)
+                   int64_t ts, uint64_t outbox_id)
 {
     if (strcmp(chat_id, "self") == 0 || strncmp(chat_id, "group:", 6) == 0)
-        return post_op(ctx, OP_SEND, owner, chat_id, text, outbox_id);
+        return post_op_ts(ctx, OP_SEND, owner, chat_id, text, ts, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
-    return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+    return post_op_ts(ctx, OP_SEND, owner, chat_id + 3, text, ts, outbox_id);
 }
 static int op_group_info(void *ctx, const char *owner, const char *chat_id)
 {

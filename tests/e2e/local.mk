@@ -44,3 +44,6 @@ EXTRA_DIST += tests/e2e/bridge_access.js
 # At-least-once delivery: replayed events change nothing (issue 12).
 TESTS += tests/e2e/bridge_replay.js
 EXTRA_DIST += tests/e2e/bridge_replay.js
+# The outbox waits for Signal; two owners in one group; m.direct (issue #12).
+TESTS += tests/e2e/bridge_outbox.js
+EXTRA_DIST += tests/e2e/bridge_outbox.js

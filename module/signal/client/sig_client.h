@@ -246,6 +246,13 @@ int sig_client_done(sig_client *c, int64_t id);
  * the message timestamp. SIG_ERR_STATE when not online, SIG_ERR_ADDRESS. */
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out);
+/* The same with the message's timestamp `ts` (0 = now): a caller that
+ * stores it before the first attempt and passes it again on a resend gets
+ * the resend deduplicated by the receivers, which key a message by (sender,
+ * device, timestamp) (Signal-Desktop: handleDataMessage's duplicate check,
+ * getMessageBySender({source, sourceDevice, sent_at})). */
+int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out);
 
 /* Send the file at `path` as an attachment (encrypted, uploaded to the
  * CDN: gRPC upload form, then one tus POST), with an optional caption as
