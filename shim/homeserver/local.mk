@@ -21,6 +21,10 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_media.c \
 	shim/homeserver/hs_modules.c \
 	shim/homeserver/hs_deliver.c \
+	shim/homeserver/hs_e2ee.h shim/homeserver/hs_e2ee_db.c \
+	shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_keys.c \
+	shim/homeserver/hs_xsign.c shim/homeserver/hs_todevice.c \
+	shim/homeserver/hs_backup.c \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
@@ -39,7 +43,7 @@ tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSS
 UNIT_TESTS += tests/unit/homeserver/test_hs_db
 check_PROGRAMS += tests/unit/homeserver/test_hs_db
 tests_unit_homeserver_test_hs_db_SOURCES = tests/unit/homeserver/test_hs_db.c \
-	shim/homeserver/hs_db.c
+	shim/homeserver/hs_db.c shim/homeserver/hs_e2ee_db.c
 tests_unit_homeserver_test_hs_db_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_db_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SQLITE_LIBS) $(CRYPTO_LIBS)
