@@ -474,9 +474,9 @@ int hs_h_keys_claim(hs_req *r)
 
 /* Users sharing a joined room with viewer. */
 #define SHARES_ROOM(u)                                                            \
-    "EXISTS(SELECT 1 FROM members a JOIN members b ON a.room_id=b.room_id "      \
-    "WHERE a.user_id=?1 AND a.membership='join' AND b.user_id=" u                \
-    " AND b.membership='join')"
+    "EXISTS(SELECT 1 FROM members x JOIN members y ON x.room_id=y.room_id "      \
+    "WHERE x.user_id=?1 AND x.membership='join' AND y.user_id=" u                \
+    " AND y.membership='join')"
 
 static void device_lists(hs *s, const char *viewer, int64_t since, int64_t now,
                          json_t *changed, json_t *left)

@@ -120,9 +120,14 @@ test('two users with Rust crypto decrypt each other in an encrypted room', async
   alice = await cryptoClient(aliceCreds);
   bob = await cryptoClient(bobCreds);
   // both devices published their identity keys and one-time keys
-  const q = await api('POST', '/keys/query', bobCreds.access_token,
-                      { device_keys: { [alice.getUserId()]: [], [bob.getUserId()]: [] } });
-  assert.equal(q.status, 200);
+  // (the upload runs in the background after startClient: wait for it)
+  const q = await until(async () => {
+    const r = await api('POST', '/keys/query', bobCreds.access_token,
+                        { device_keys: { [alice.getUserId()]: [], [bob.getUserId()]: [] } });
+    assert.equal(r.status, 200);
+    return Object.keys(r.json.device_keys[alice.getUserId()]).length &&
+           Object.keys(r.json.device_keys[bob.getUserId()]).length && r;
+  }, 'both devices publish keys');
   const ak = q.json.device_keys[alice.getUserId()][aliceCreds.device_id];
   assert.ok(ak, 'alice\'s device keys are returned: ' + JSON.stringify(q.json));
   assert.ok(ak.keys[`curve25519:${aliceCreds.device_id}`] && ak.keys[`ed25519:${aliceCreds.device_id}`]);
