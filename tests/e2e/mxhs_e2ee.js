@@ -222,6 +222,29 @@ test('a fresh login restores old room keys from the server-side backup', async (
   assert.equal(dec.getContent().body, 'backed up message');
 });
 
+test('a second device verified by cross-signing reads new messages', async () => {
+  const me = alice.getUserId();
+  const c = alice.getCrypto();
+  const alice2 = clients[clients.length - 1]; // the fresh login of the backup test
+  const d2 = alice2.getDeviceId();
+  assert.notEqual(d2, alice.getDeviceId());
+  // alice's first device learns about the new one through device_lists
+  await until(async () => (await c.getUserDeviceInfo([me], true)).get(me)?.has(d2),
+              'alice sees her new device');
+  assert.equal((await c.getDeviceVerificationStatus(me, d2)).crossSigningVerified, false);
+  await c.crossSignDevice(d2);
+  // the signature is stored and served (signatures/upload)
+  const q = await api('POST', '/keys/query', bob.getAccessToken(), { device_keys: { [me]: [d2] } });
+  const ssk = Object.values(q.json.self_signing_keys[me].keys)[0];
+  assert.ok(q.json.device_keys[me][d2].signatures[me][`ed25519:${ssk}`], JSON.stringify(q.json));
+  await until(async () => (await c.getDeviceVerificationStatus(me, d2))?.crossSigningVerified,
+              'the new device is cross-signing verified');
+  // bob's next message reaches the new device too
+  await bob.sendTextMessage(roomId, 'for both of alice\'s devices');
+  await decrypted(alice2, roomId, 'for both of alice\'s devices');
+  await decrypted(alice, roomId, 'for both of alice\'s devices');
+});
+
 test('one-time keys: the count goes down after a claim; the fallback key follows', async () => {
   const carol = await login('carol');
   const dave = await login('dave');
@@ -309,6 +332,29 @@ test('device_signing/upload: first without auth, then UIA with the password', as
   assert.equal(r.status, 200);
   const q = await api('POST', '/keys/query', carol.access_token, { device_keys: { [me]: [] } });
   assert.deepEqual(Object.keys(q.json.master_keys[me].keys), [`ed25519:${m2.pub}`]);
+
+  // dave signs carol's master key with his user-signing key
+  const dave = await login('dave');
+  const dm = edKey(), du = edKey();
+  r = await api('POST', '/keys/device_signing/upload', dave.access_token, {
+    master_key: xsignKey(dave.user_id, 'master', dm),
+    user_signing_key: sign(xsignKey(dave.user_id, 'user_signing', du), dave.user_id, dm) });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const carolMaster = q.json.master_keys[me];
+  const signed = sign(JSON.parse(JSON.stringify(carolMaster)), dave.user_id, du);
+  r = await api('POST', '/keys/signatures/upload', dave.access_token, { [me]: { [m2.pub]: signed } });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.failures, {});
+  // a signature by a key that is not dave's user-signing key is refused
+  const forged = sign(JSON.parse(JSON.stringify(carolMaster)), dave.user_id, edKey());
+  r = await api('POST', '/keys/signatures/upload', dave.access_token, { [me]: { [m2.pub]: forged } });
+  assert.ok(r.json.failures[me][m2.pub], JSON.stringify(r.json));
+  // dave sees his signature on carol's master key; carol does not
+  const byDave = await api('POST', '/keys/query', dave.access_token, { device_keys: { [me]: [] } });
+  assert.ok(byDave.json.master_keys[me].signatures[dave.user_id][`ed25519:${du.pub}`]);
+  const byCarol = await api('POST', '/keys/query', carol.access_token, { device_keys: { [me]: [] } });
+  assert.equal((byCarol.json.master_keys[me].signatures || {})[dave.user_id], undefined);
+  assert.equal(byCarol.json.user_signing_keys[dave.user_id], undefined);
 });
 
 test('to-device: idempotent per transaction, delivered until acknowledged', async () => {
