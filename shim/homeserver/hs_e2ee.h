@@ -1,7 +1,8 @@
 /*
  * hs_e2ee.h - the server side of end-to-end encryption in mxhs: device and
  * one-time keys (hs_keys.c), cross-signing (hs_xsign.c), to-device messages
- * (hs_todevice.c), server-side key backup (hs_backup.c) and the pure JSON
+ * (hs_todevice.c), server-side key backup (hs_backup.c), device deletion
+ * with its keys (hs_devdel.c) and the pure JSON
  * checks they share (hs_e2ee_json.c, unit-tested and fuzzed).
  *
  * The server never sees private keys: everything stored here is public
@@ -72,6 +73,10 @@ void hs_xsign_merge_sigs(hs *s, const char *viewer, const char *user,
                          const char *key, json_t *obj);
 
 /* ---- hs_xsign.c ---------------------------------------------------------- */
+/* User-interactive auth with the caller's password (m.login.password):
+ * 0 when r->json.auth proves it; otherwise sets the 401 answer (flows,
+ * session, and errcode after a wrong password) and returns -1. */
+int hs_e2ee_uia_password(hs_req *r);
 int hs_h_device_signing_upload(hs_req *r);
 int hs_h_signatures_upload(hs_req *r);
 
@@ -80,6 +85,10 @@ int hs_h_send_to_device(hs_req *r);
 /* Deliver pending to-device messages (and forget acknowledged ones). */
 json_t *hs_todevice_take(hs *s, const char *user, const char *device,
                          int64_t since, int64_t now);
+
+/* ---- hs_devdel.c: DELETE devices/{id}, POST delete_devices (UIA) -------- */
+int hs_h_device_delete(hs_req *r);
+int hs_h_delete_devices(hs_req *r);
 
 /* ---- hs_backup.c --------------------------------------------------------- */
 int hs_h_room_keys_version(hs_req *r); /* room_keys/version[/{v}] */

@@ -100,6 +100,8 @@ static const route routes[] = {
     {"POST", "keys/device_signing/upload", C_CLIENT, R_AUTH | R_JSON, hs_h_device_signing_upload},
     {"POST", "keys/signatures/upload", C_CLIENT, R_AUTH | R_JSON, hs_h_signatures_upload},
     {"PUT", "sendToDevice/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_send_to_device},
+    {"DELETE", "devices/*", C_CLIENT, R_AUTH | R_JSON, hs_h_device_delete},
+    {"POST", "delete_devices", C_CLIENT, R_AUTH | R_JSON, hs_h_delete_devices},
     {"GET", "room_keys/version", C_CLIENT, R_AUTH, hs_h_room_keys_version},
     {"POST", "room_keys/version", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys_version},
     {"GET", "room_keys/version/*", C_CLIENT, R_AUTH, hs_h_room_keys_version},

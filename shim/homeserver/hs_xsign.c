@@ -117,9 +117,7 @@ static int uia_challenge(hs_req *r, const char *errcode, const char *error)
     return HS_DONE;
 }
 
-/* 0 when r->json.auth proves the caller's password; otherwise sets the 401
- * answer and returns -1. */
-static int uia_password(hs_req *r)
+int hs_e2ee_uia_password(hs_req *r)
 {
     json_t *auth = json_object_get(r->json, "auth");
     const char *type = json_string_value(json_object_get(auth, "type"));
@@ -192,7 +190,7 @@ int hs_h_device_signing_upload(hs_req *r)
         free(txt);
         free(js);
     }
-    if (old_js && !(any && same) && uia_password(r)) {
+    if (old_js && !(any && same) && hs_e2ee_uia_password(r)) {
         free(old_js);
         return HS_DONE;
     }
@@ -299,7 +297,7 @@ static json_t *failure(const char *errcode, const char *error)
 static json_t *sign_one(hs_req *r, const char *user, const char *key, json_t *obj)
 {
     hs *s = r->s;
-    char pub[64], *js = NULL, signer_pub[64], want_kid[200];
+    char pub[64], *js = NULL, signer_pub[64], want_kid[200] = "";
     json_t *mine = json_object_get(json_object_get(obj, "signatures"), r->user_id), *v;
     const char *kid;
     int stored = 0;

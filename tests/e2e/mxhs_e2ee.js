@@ -451,3 +451,39 @@ test('key backup: spec answers for versions and keys', async () => {
   r = await api('GET', `/room_keys/keys/!r:x/nope?version=${v}`, dave.access_token);
   assert.equal(r.status, 404);
 });
+
+test('deleting a device needs the password and removes its keys', async () => {
+  const carol = await login('carol');
+  const other = await login('carol');
+  const dk = { user_id: carol.user_id, device_id: carol.device_id, algorithms: ['m.olm.v1.curve25519-aes-sha2'],
+               keys: { [`ed25519:${carol.device_id}`]: 'abc' }, signatures: {} };
+  assert.equal((await api('POST', '/keys/upload', carol.access_token, { device_keys: dk })).status, 200);
+  const path = `/devices/${encodeURIComponent(carol.device_id)}`;
+  let r = await api('DELETE', path, other.access_token, {});
+  assert.equal(r.status, 401);
+  assert.deepEqual(r.json.flows, [{ stages: ['m.login.password'] }]);
+  r = await api('DELETE', path, other.access_token, { auth: Object.assign(uia('carol'), { password: 'no' }) });
+  assert.equal(r.status, 401);
+  assert.equal(r.json.errcode, 'M_FORBIDDEN');
+  r = await api('DELETE', path, other.access_token, { auth: uia('carol') });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  // logged out, gone from /devices and from keys/query
+  r = await api('GET', '/account/whoami', carol.access_token);
+  assert.equal(r.status, 401);
+  r = await api('GET', '/devices', other.access_token);
+  assert.ok(!r.json.devices.some((d) => d.device_id === carol.device_id));
+  r = await api('POST', '/keys/query', other.access_token, { device_keys: { [carol.user_id]: [] } });
+  assert.equal(r.json.device_keys[carol.user_id][carol.device_id], undefined);
+  r = await api('DELETE', path, other.access_token, { auth: uia('carol') });
+  assert.equal(r.status, 404);
+  // several at once
+  const a = await login('carol'), b = await login('carol');
+  r = await api('POST', '/delete_devices', other.access_token, { devices: [a.device_id, b.device_id] });
+  assert.equal(r.status, 401);
+  r = await api('POST', '/delete_devices', other.access_token,
+                { devices: [a.device_id, b.device_id], auth: uia('carol') });
+  assert.equal(r.status, 200);
+  for (const t of [a, b])
+    assert.equal((await api('GET', '/account/whoami', t.access_token)).status, 401);
+  assert.equal((await api('GET', '/account/whoami', other.access_token)).status, 200);
+});
