@@ -7,9 +7,9 @@
  * Spec: matrix-org/matrix-spec data/api/client-server/key_backup.yaml.
  * The server stores only what clients encrypted (session_data); it keeps
  * the better of two copies of a session by the spec's order
- * (hs_e2ee_backup_better). Writes to a version that is not the current
- * one answer 403 M_WRONG_ROOM_KEYS_VERSION with current_version, reads of
- * an unknown version 404 M_NOT_FOUND (Synapse
+ * (hs_e2ee_backup_better). Storing keys in a version that is not the
+ * current one answers 403 M_WRONG_ROOM_KEYS_VERSION with current_version,
+ * anything on an unknown version 404 M_NOT_FOUND (Synapse
  * synapse/handlers/e2e_room_keys.py). Every change bumps the etag.
  */
 #include "config.h"
@@ -160,8 +160,22 @@ int hs_h_room_keys_version(hs_req *r)
             return hs_err(r, 400, "M_BAD_JSON", "algorithm (string) and auth_data (object) are required");
         if (bv && strcmp(bv, r->segs[2]))
             return hs_err(r, 400, "M_INVALID_PARAM", "version in body does not match the path");
-        st = hs_db_stmt(s, "UPDATE e2e_backup_versions SET auth_data=? WHERE user_id=? AND version=? "
-                           "AND deleted=0 AND algorithm=?");
+        st = hs_db_stmt(s, "SELECT algorithm FROM e2e_backup_versions WHERE user_id=? AND version=? "
+                           "AND deleted=0 /*put*/");
+        if (!st)
+            return hs_err(r, 500, "M_UNKNOWN", "database error");
+        hs_bind_text(st, 1, r->user_id);
+        sqlite3_bind_int64(st, 2, v);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return hs_err(r, 404, "M_NOT_FOUND", "Unknown backup version");
+        }
+        if (strcmp(hs_col_text(st, 0), alg)) {
+            sqlite3_reset(st);
+            return hs_err(r, 400, "M_INVALID_PARAM", "Algorithm does not match");
+        }
+        sqlite3_reset(st);
+        st = hs_db_stmt(s, "UPDATE e2e_backup_versions SET auth_data=? WHERE user_id=? AND version=?");
         txt = json_dumps(ad, JSON_COMPACT);
         if (!st || !txt) {
             free(txt);
@@ -170,18 +184,17 @@ int hs_h_room_keys_version(hs_req *r)
         hs_bind_text(st, 1, txt);
         hs_bind_text(st, 2, r->user_id);
         sqlite3_bind_int64(st, 3, v);
-        hs_bind_text(st, 4, alg);
         free(txt);
         if (hs_db_step_done(s, st))
             return hs_err(r, 500, "M_UNKNOWN", "database error");
-        if (!sqlite3_changes(s->db))
-            return hs_err(r, 404, "M_NOT_FOUND", "Unknown backup version or different algorithm");
         return hs_ok(r, NULL);
     }
-    /* DELETE: the version and its keys */
+    /* DELETE: the version and its keys; deleting it again succeeds (the
+     * spec: "If the backup was previously deleted, the call should
+     * succeed") */
     if (hs_db_begin(s))
         return hs_err(r, 500, "M_UNKNOWN", "database error");
-    st = hs_db_stmt(s, "UPDATE e2e_backup_versions SET deleted=1 WHERE user_id=? AND version=? AND deleted=0");
+    st = hs_db_stmt(s, "UPDATE e2e_backup_versions SET deleted=1 WHERE user_id=? AND version=?");
     if (st) {
         hs_bind_text(st, 1, r->user_id);
         sqlite3_bind_int64(st, 2, v);
@@ -378,7 +391,8 @@ int hs_h_room_keys(hs_req *r)
 
     if (parse_version(hs_query(r, "version"), &v))
         return hs_err(r, 400, "M_MISSING_PARAM", "the version query parameter is required");
-    if (strcmp(r->method, "GET") && v != cur) {
+    /* only writes must go to the current version (403 with it) */
+    if (!strcmp(r->method, "PUT") && v != cur) {
         json_t *o;
         char cs[32];
         hs_err(r, 403, "M_WRONG_ROOM_KEYS_VERSION", "Wrong backup version");

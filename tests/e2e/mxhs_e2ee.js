@@ -443,13 +443,35 @@ test('key backup: spec answers for versions and keys', async () => {
   assert.equal(r.status, 403);
   assert.equal(r.json.errcode, 'M_WRONG_ROOM_KEYS_VERSION');
   assert.equal(r.json.current_version, v2);
+  // auth_data may change, the algorithm may not
+  r = await api('PUT', `/room_keys/version/${v2}`, dave.access_token,
+                { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'new' } });
+  assert.equal(r.status, 200);
+  r = await api('GET', `/room_keys/version/${v2}`, dave.access_token);
+  assert.deepEqual(r.json.auth_data, { public_key: 'new' });
+  r = await api('PUT', `/room_keys/version/${v2}`, dave.access_token, { algorithm: 'other', auth_data: {} });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.errcode, 'M_INVALID_PARAM');
   r = await api('DELETE', `/room_keys/version/${v2}`, dave.access_token);
   assert.equal(r.status, 200);
+  r = await api('DELETE', `/room_keys/version/${v2}`, dave.access_token);
+  assert.equal(r.status, 200, 'deleting a deleted backup succeeds');
+  r = await api('DELETE', '/room_keys/version/99', dave.access_token);
+  assert.equal(r.status, 404);
+  r = await api('GET', `/room_keys/version/${v2}`, dave.access_token);
+  assert.equal(r.status, 404);
   r = await api('GET', '/room_keys/version', dave.access_token);
   assert.equal(r.json.version, v);
   assert.equal(r.json.count, 2);
   r = await api('GET', `/room_keys/keys/!r:x/nope?version=${v}`, dave.access_token);
   assert.equal(r.status, 404);
+  r = await api('GET', `/room_keys/keys/!other:x?version=${v}`, dave.access_token);
+  assert.deepEqual(r.json, { sessions: {} });
+  r = await api('DELETE', `/room_keys/keys/!r:x/s2?version=${v}`, dave.access_token);
+  assert.equal(r.status, 200);
+  assert.equal(r.json.count, 1);
+  r = await api('GET', `/room_keys/keys?version=${v2}`, dave.access_token);
+  assert.equal(r.status, 404, 'keys of a deleted backup are gone');
 });
 
 test('deleting a device needs the password and removes its keys', async () => {
