@@ -561,6 +561,8 @@ int hs_e2ee_sync(hs_req *r, int64_t since, int64_t now, json_t *resp)
         if (json_array_size(td))
             has = 1;
         json_object_set_new(resp, "to_device", json_pack("{s:o}", "events", td));
+    } else {
+        json_object_set_new(resp, "to_device", json_pack("{s:[]}", "events"));
     }
     if (since >= 0)
         device_lists(s, r->user_id, since, now, changed, left);
