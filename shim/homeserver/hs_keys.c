@@ -360,16 +360,19 @@ static int claim_one(hs *s, const char *user, const char *dev, const char *alg, 
 {
     sqlite3_stmt *st = hs_db_stmt(s, "SELECT key_id, json FROM e2e_otk WHERE user_id=? AND "
                                      "device_id=? AND algorithm=? ORDER BY key_id LIMIT 1");
-    char kid[300], *js = NULL;
+    char kid[300], id[256], *js = NULL;
     json_t *k;
 
     if (!st)
         return HS_ERR_DB;
+    if (strchr(alg, ':')) /* stored algorithms never hold one (split_kid) */
+        return HS_ERR_NOTFOUND;
     hs_bind_text(st, 1, user);
     hs_bind_text(st, 2, dev);
     hs_bind_text(st, 3, alg);
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(kid, sizeof(kid), "%s:%s", alg, hs_col_text(st, 0));
+        snprintf(id, sizeof(id), "%s", hs_col_text(st, 0));
         js = strdup(hs_col_text(st, 1));
         sqlite3_reset(st);
         st = hs_db_stmt(s, "DELETE FROM e2e_otk WHERE user_id=? AND device_id=? AND algorithm=? AND key_id=?");
@@ -380,10 +383,10 @@ static int claim_one(hs *s, const char *user, const char *dev, const char *alg, 
         hs_bind_text(st, 1, user);
         hs_bind_text(st, 2, dev);
         hs_bind_text(st, 3, alg);
-        hs_bind_text(st, 4, strchr(kid, ':') + 1);
-        if (hs_db_step_done(s, st)) {
+        hs_bind_text(st, 4, id);
+        if (hs_db_step_done(s, st) || sqlite3_changes(s->db) != 1) {
             free(js);
-            return HS_ERR_DB;
+            return HS_ERR_DB; /* never hand out a key that stays claimable */
         }
     } else {
         /* No one-time key left: the fallback key, marked used (keys.yaml,
