@@ -116,9 +116,21 @@ static int store_otks(hs_req *r, json_t *keys)
         hs_bind_text(st, 4, id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            /* same ID again: fine if identical (a retried upload), an error
-             * otherwise (Synapse: "One time key ... already exists") */
-            int same = !strcmp(hs_col_text(st, 0), txt);
+            /* same ID again: fine if the same key (a retried upload; its
+             * signatures may differ), an error otherwise (Synapse
+             * e2e_keys.py _one_time_keys_match: "One time key ... already
+             * exists") */
+            json_t *old = json_loads(hs_col_text(st, 0), JSON_DECODE_ANY, NULL);
+            json_t *a = json_deep_copy(old), *b = json_deep_copy(v);
+            int same;
+            if (json_is_object(a) && json_is_object(b)) {
+                json_object_del(a, "signatures");
+                json_object_del(b, "signatures");
+            }
+            same = a && b && json_equal(a, b);
+            json_decref(old);
+            json_decref(a);
+            json_decref(b);
             sqlite3_reset(st);
             free(txt);
             if (!same)

@@ -256,8 +256,14 @@ test('one-time keys: the count goes down after a claim; the fallback key follows
     fallback_keys: { 'signed_curve25519:FB1': { key: 'fallbackkey', fallback: true, signatures: {} } } });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   assert.equal(r.json.one_time_key_counts.signed_curve25519, 2);
-  // retrying the same upload is fine; a different value for an ID is not
+  // retrying the same upload is fine (even with other signatures); a
+  // different key under an ID is not
   r = await api('POST', '/keys/upload', carol.access_token, { one_time_keys: otk });
+  assert.equal(r.json.one_time_key_counts.signed_curve25519, 2);
+  const resigned = { 'signed_curve25519:AAAA1': Object.assign({}, otk['signed_curve25519:AAAA1'],
+                                                              { signatures: { x: { y: 'z' } } }) };
+  r = await api('POST', '/keys/upload', carol.access_token, { one_time_keys: resigned });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
   assert.equal(r.json.one_time_key_counts.signed_curve25519, 2);
   r = await api('POST', '/keys/upload', carol.access_token,
                 { one_time_keys: { 'signed_curve25519:AAAA1': { key: 'other' } } });
