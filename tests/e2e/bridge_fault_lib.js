@@ -45,11 +45,15 @@ async function startProxy(targetPort) {
   const pairs = new Set();
   let refusing = false;
   let accepted = 0;
+  let abandoned = 0;
   const server = net.createServer((c) => {
     if (refusing) { c.destroy(); return; }
     accepted += 1;
     const u = net.connect(targetPort, '127.0.0.1');
     const pair = { c, u, stalled: false };
+    // a stalled connection that the bridge closed itself: it gave up on it
+    const fromClient = () => { if (pair.stalled && !pair.dropped && !pair.upGone) { pair.dropped = true; abandoned += 1; } };
+    for (const ev of ['end', 'error', 'close']) { c.on(ev, fromClient); u.on(ev, () => { pair.upGone = true; }); }
     pairs.add(pair);
     const fwd = (from, to) => from.on('data', (d) => { if (!pair.stalled) to.write(d); });
     fwd(c, u);
@@ -61,9 +65,11 @@ async function startProxy(targetPort) {
   return {
     port: server.address().port,
     accepted: () => accepted,
+    abandoned: () => abandoned,               // stalled connections the client closed
     open: () => pairs.size,
     stall() { for (const p of pairs) p.stalled = true; },
-    down() { refusing = true; for (const p of pairs) { p.c.destroy(); p.u.destroy(); } pairs.clear(); },
+    dropStalled() { for (const p of pairs) if (p.stalled) { p.dropped = true; p.c.destroy(); p.u.destroy(); pairs.delete(p); } },
+    down() { refusing = true; for (const p of pairs) { p.dropped = true; p.c.destroy(); p.u.destroy(); } pairs.clear(); },
     up() { refusing = false; },
     close() {
       for (const p of pairs) { p.c.destroy(); p.u.destroy(); }

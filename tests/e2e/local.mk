@@ -28,5 +28,5 @@ TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
 # Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
 # (CRASH_SEED), and Signal-side faults.
-TESTS += tests/e2e/bridge_crash.js
-EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_fault_lib.js
+TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
+EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
