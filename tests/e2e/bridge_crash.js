@@ -28,7 +28,7 @@ const L = require('./bridge_fault_lib.js');
 const SEED = L.seedFromEnv();
 const N_S2M = Number(process.env.CRASH_N_S2M || 200);
 const N_M2S = Number(process.env.CRASH_N_M2S || 100);
-const ROUNDS = Number(process.env.CRASH_ROUNDS || 10);
+const ROUNDS = Number(process.env.CRASH_ROUNDS || 15);
 console.log(`crash: seed=${SEED} (replay with CRASH_SEED=${SEED})`);
 
 let env;
@@ -55,14 +55,7 @@ async function killer(pts, progress, label) {
   }
 }
 
-// The contact writes. Every message has its own sent timestamp, as from a
-// real Signal app: the same sender and timestamp is the same message to
-// Signal's clients (and to the bridge's inbox).
-let lastTs = 0;
-function contactSends(body) {
-  lastTs = Math.max(Date.now(), lastTs + 1);
-  return env.sb.contacts.Alice.sendText(env.sb.device, body, { timestamp: lastTs });
-}
+const contactSends = (body) => L.contactSends(env, body);
 
 function summary() {
   const s = results.s2m ? `s2m lost=${results.s2m.lost} dup=${results.s2m.dup} order=${results.s2m.order} of ${results.s2m.of}` : 's2m not run';

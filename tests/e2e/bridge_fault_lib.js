@@ -128,6 +128,31 @@ async function setupBridge(opts = {}) {
   return env;
 }
 
+// The contact Alice writes `body` to the linked device. Each message has
+// its own sent timestamp, as from a real Signal app: the same sender and
+// timestamp is the same message to Signal clients (Signal-Desktop
+// ts/messages/handleDataMessage.ts drops it as a duplicate). Resolves when
+// the bridge acknowledged it. Signal's server keeps a message until the
+// device acknowledges it and delivers it again on the next connection; the
+// mock instead rejects a queued message whose socket closed before the
+// acknowledgement (@signalapp/mock-server src/server/base.js, queued
+// sends), so such a message is sent again with the same timestamp, which
+// is what Signal's redelivery amounts to.
+let lastTs = 0;
+async function contactSends(env, body) {
+  lastTs = Math.max(Date.now(), lastTs + 1);
+  const timestamp = lastTs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await env.sb.contacts.Alice.sendText(env.sb.device, body, { timestamp });
+      return;
+    } catch (e) {
+      if (env.closed || attempt >= 50) throw e;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}
+
 // A new matrix-js-sdk client on the (possibly restarted) server, with the
 // same access token: the same device, as a client that reconnects.
 async function reconnect(env) {
@@ -155,6 +180,7 @@ async function crash(env) {
 
 async function stopAll(env) {
   if (!env) return;
+  env.closed = true;
   if (env.alice) env.alice.stopClient();
   if (env.hs) { try { await env.hs.stop(); } finally { env.hs.cleanup(); } }
   if (env.proxy) await env.proxy.close();
@@ -210,6 +236,6 @@ function tally(sent, seen) {
 const textOf = (ev) => (ev.type === 'm.room.message' ? ev.content.body : undefined);
 
 module.exports = {
-  prng, seedFromEnv, startProxy, setupBridge, reconnect, crash, stopAll, putText, roomEvents, tally, textOf,
+  prng, seedFromEnv, startProxy, setupBridge, reconnect, crash, stopAll, putText, roomEvents, tally, textOf, contactSends,
   messages, until, BOT,
 };

@@ -19,14 +19,7 @@ const { messages, until, BOT } = L;
 const SEED = L.seedFromEnv(process.env.FAULT_SEED !== undefined ? 'FAULT_SEED' : 'CRASH_SEED');
 console.log(`faults: seed=${SEED} (replay with FAULT_SEED=${SEED})`);
 
-let lastTs = 0;
-// The contact writes; each message has its own sent timestamp, as from a
-// real Signal app (same sender + timestamp is the same message to Signal
-// clients: Signal-Desktop ts/messages/handleDataMessage.ts).
-function contactSends(env, body) {
-  lastTs = Math.max(Date.now(), lastTs + 1);
-  return env.sb.contacts.Alice.sendText(env.sb.device, body, { timestamp: lastTs });
-}
+const contactSends = L.contactSends;
 
 const portalTexts = async (env, prefix) =>
   (await L.roomEvents(env, env.portal)).map(L.textOf).filter((b) => b && b.startsWith(prefix));
