@@ -14,6 +14,11 @@ tests_e2e_hstest_la_LDFLAGS = $(AM_LDFLAGS) $(MODULE_LDFLAGS) -rpath $(abs_build
 TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
 
+# Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
+# (CRASH_SEED), and Signal-side faults.
+TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
+EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
+
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
@@ -26,7 +31,3 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
-# Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
-# (CRASH_SEED), and Signal-side faults.
-TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
-EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
