@@ -138,40 +138,50 @@ test('a server stall (TCP open, nothing answered) is detected by the keepalive a
   }
 });
 
-// Signal answers a send with `status` until the bridge has told the user;
-// then it accepts again and the message must arrive without the user
-// sending it again (issue #12: "413/428 from Signal give a notice and a
+// Signal refuses the bridge's sends (`refused()` counts the refusals)
+// until the bridge has retried at least once; then it accepts, and the
+// message must arrive without the user sending it again, and the user must
+// have been told (issue #12: "413/428 from Signal give a notice and a
 // later retry").
-async function refusedThenRetried(env, label, refuse, accept) {
+async function refusedThenRetried(env, label, refuse, accept, refused) {
+  let noticed = null;
+  let retried = false;
   refuse();
   try {
     await clientSends(env, `${label} m2s 0`);
-    const n = await until(async () => (await notices(env, /rate|limit/i))[0],
-                          `${label}: a notice about the refused send (seed=${SEED})`, 60000);
-    console.log(`faults: ${label} notice: ${n.content.body}`);
+    await until(() => refused() >= 1, `${label}: the send refused by Signal (seed=${SEED})`, 60000);
+    noticed = await until(async () => (await notices(env, /rate|limit/i))[0], 'a notice', 30000)
+      .then((n) => n.content.body, () => null);
+    retried = await until(() => refused() >= 2, 'a retry', 60000).then(() => true, () => false);
   } finally {
     accept();
   }
+  console.log(`faults: ${label}: refused ${refused()} times; notice: ${noticed ?? 'none'}`);
   await expectOnce(env, { m2s: [`${label} m2s 0`], label });
+  assert.ok(noticed, `${label}: delivered once after ${refused()} refusals, but no notice told the user (seed=${SEED})`);
+  assert.ok(retried, `${label}: no retry while Signal refused (seed=${SEED})`);
   // and the next message goes through normally
   await clientSends(env, `${label} m2s 1`);
   await expectOnce(env, { m2s: [`${label} m2s 0`, `${label} m2s 1`], label: `${label} after` });
 }
 
-test('428 from Signal on a send (challenge) gives a notice and a later retry', { timeout: 300000 }, async () => {
+test('428 from Signal on a send (challenge) gives a notice and a later retry', { timeout: 400000 }, async () => {
   const env = await L.setupBridge();
   try {
     // the mock's own hook: PUT /v1/messages answers 428 {token, options}
     // while the pair is rate limited (mock-server src/server/ws/connection.js)
+    const { server } = env.sb.mock;
     const pair = { source: env.sb.phone.device.aci, target: env.sb.contacts.Alice.device.aci };
-    await refusedThenRetried(env, 'c428', () => env.sb.mock.server.rateLimit(pair),
-                             () => env.sb.mock.server.stopRateLimiting(pair));
+    let refusals = 0;
+    const orig = server.isSendRateLimited.bind(server);
+    server.isSendRateLimited = (o) => { const r = orig(o); if (r) refusals += 1; return r; };
+    await refusedThenRetried(env, 'c428', () => server.rateLimit(pair), () => server.stopRateLimiting(pair), () => refusals);
   } finally {
     await L.stopAll(env);
   }
 });
 
-test('413 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 300000 }, async () => {
+test('413 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 400000 }, async () => {
   const env = await L.setupBridge();
   // The mock has no 413 of its own: answer PUT /v1/messages/* with 413 and
   // Retry-After on the websocket while refusing, as Signal's server does
@@ -179,14 +189,16 @@ test('413 from Signal on a send (rate limit) gives a notice and a later retry', 
   const { Connection } = require('@signalapp/mock-server/src/server/ws');
   const orig = Connection.prototype.handleRequest;
   let refusing = false;
+  let refusals = 0;
   Connection.prototype.handleRequest = async function (request) {
     if (refusing && request.verb === 'PUT' && /^\/v1\/messages\//.test(request.path ?? '')) {
+      refusals += 1;
       return { id: request.id, status: 413, message: null, headers: ['Retry-After:1'], body: Buffer.from('{}') };
     }
     return orig.call(this, request);
   };
   try {
-    await refusedThenRetried(env, 'r413', () => { refusing = true; }, () => { refusing = false; });
+    await refusedThenRetried(env, 'r413', () => { refusing = true; }, () => { refusing = false; }, () => refusals);
   } finally {
     Connection.prototype.handleRequest = orig;
     await L.stopAll(env);
