@@ -1,7 +1,7 @@
 // Fault tests of issue #12 item 7, each its own test on a fresh homeserver
 // with signalbridge linked to Signal's mock (sandbox phone and contacts):
 // the Signal socket dropped every few messages, a server stall that only the
-// keepalive can detect, 413/428 on a send, text written while Signal is
+// keepalive can detect, 428/429 on a send, text written while Signal is
 // unreachable, SQLITE_BUSY on the module's database, and a full disk.
 // Every test checks that each message arrives exactly once, in order.
 // FAULT_SEED (or CRASH_SEED) is printed; it picks the messages at which
@@ -142,7 +142,7 @@ test('a server stall (TCP open, nothing answered) is detected by the keepalive a
 // until the bridge has retried at least once; then it accepts, and the
 // message must arrive without the user sending it again, and the user must
 // have been told (issue #12: "413/428 from Signal give a notice and a
-// later retry").
+// later retry"; a rate limit is 429 today, see below).
 async function refusedThenRetried(env, label, refuse, accept, refused) {
   let noticed = null;
   let retried = false;
@@ -181,11 +181,13 @@ test('428 from Signal on a send (challenge) gives a notice and a later retry', {
   }
 });
 
-test('413 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 400000 }, async () => {
+test('429 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 400000 }, async () => {
   const env = await L.setupBridge();
-  // The mock has no 413 of its own: answer PUT /v1/messages/* with 413 and
-  // Retry-After on the websocket while refusing, as Signal's server does
-  // for a rate-limited sender.
+  // Signal-Server answers a rate-limited request with 429 and Retry-After
+  // (Signal-Server .../mappers/RateLimitExceededExceptionMapper.java; the
+  // 413 of older servers now means a message over the size limit). The
+  // mock has no such limit of its own: answer PUT /v1/messages/* on the
+  // websocket with 429 while refusing.
   const { Connection } = require('@signalapp/mock-server/src/server/ws');
   const orig = Connection.prototype.handleRequest;
   let refusing = false;
@@ -193,12 +195,12 @@ test('413 from Signal on a send (rate limit) gives a notice and a later retry', 
   Connection.prototype.handleRequest = async function (request) {
     if (refusing && request.verb === 'PUT' && /^\/v1\/messages\//.test(request.path ?? '')) {
       refusals += 1;
-      return { id: request.id, status: 413, message: null, headers: ['Retry-After:1'], body: Buffer.from('{}') };
+      return { id: request.id, status: 429, message: null, headers: ['Retry-After:1'], body: Buffer.from('{}') };
     }
     return orig.call(this, request);
   };
   try {
-    await refusedThenRetried(env, 'r413', () => { refusing = true; }, () => { refusing = false; }, () => refusals);
+    await refusedThenRetried(env, 'r429', () => { refusing = true; }, () => { refusing = false; }, () => refusals);
   } finally {
     Connection.prototype.handleRequest = orig;
     await L.stopAll(env);
