@@ -79,6 +79,7 @@ test('Signal->Matrix: kill -9 during a burst loses nothing and doubles nothing',
   let acked = 0;
   const pts = plan(rand, N_S2M, ROUNDS);
   const kills = killer(pts, () => acked, 's2m');
+  kills.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   // One contact writing one message after another: each send resolves when
   // the bridge acknowledged it to Signal (or, after a kill, once the mock
   // redelivered it to the restarted bridge).
@@ -109,6 +110,7 @@ test('Matrix->Signal: kill -9 during a burst loses nothing and doubles nothing',
   let done = 0;
   const pts = plan(rand, N_M2S, ROUNDS);
   const kills = killer(pts, () => done, 'm2s');
+  kills.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const run = `${SEED}-${Date.now()}`;
   // The client sends one message after another; a send that got no 200 is
   // retried with the same txnId once the server answers again, as
