@@ -21,6 +21,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_media.c \
 	shim/homeserver/hs_modules.c \
 	shim/homeserver/hs_deliver.c \
+	shim/homeserver/hs_appservice.c \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)

@@ -37,3 +37,6 @@ EXTRA_DIST += tests/e2e/bridge_access.js
 # At-least-once delivery: replayed events change nothing (issue 12).
 TESTS += tests/e2e/bridge_replay.js
 EXTRA_DIST += tests/e2e/bridge_replay.js
+# mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
+TESTS += tests/e2e/appservice.js
+EXTRA_DIST += tests/e2e/appservice.js
