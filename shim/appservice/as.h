@@ -45,6 +45,8 @@ typedef struct as_config {
     char *data_dir;          /* data_dir */
     char *module;            /* module.module */
     char *module_config;     /* module.config as JSON text */
+    int double_puppet;       /* module.double_puppet: may act as local users */
+    char *dp_registration;   /* appservice.double_puppet_registration */
     int log_level;           /* UT_LOG_* */
 } as_config;
 
@@ -107,6 +109,9 @@ void as_client_set_log(as_client *c, host_log_fn fn, void *ctx);
 /* host_matrix_ops whose calls go to `c` (ctx must outlive the host). */
 typedef struct as_ops_ctx {
     as_client *client;
+    as_client *puppet;       /* as_token of the double-puppet registration */
+    host *h;                 /* to tell namespace users from real ones */
+    const char *sender_id;
     const char *server_name;
     int (*respond)(void *ctx, uint64_t reply_id, int status,
                    const char *content_type, const void *body, size_t len);

@@ -71,9 +71,9 @@ int as_config_from_json(as_config *c, const char *name, json_t *root,
                                       "log_level", "module", NULL};
     static const char *const hsk[] = {"url", "server_name", NULL};
     static const char *const ask[] = {"id", "listen", "url", "sender_localpart",
-                                      "registration", NULL};
+                                      "registration", "double_puppet_registration", NULL};
     static const char *const lk[] = {"address", "port", NULL};
-    static const char *const mk[] = {"module", "config", NULL};
+    static const char *const mk[] = {"module", "config", "double_puppet", NULL};
     json_t *hs, *as, *ls, *md, *v;
     char buf[512];
 
@@ -103,8 +103,24 @@ int as_config_from_json(as_config *c, const char *name, json_t *root,
         str(as, "registration", &c->registration, name, "appservice.registration", err, n) ||
         str(root, "database", &c->db_path, name, "database", err, n) ||
         str(root, "data_dir", &c->data_dir, name, "data_dir", err, n) ||
-        str(md, "module", &c->module, name, "module.module", err, n))
+        str(md, "module", &c->module, name, "module.module", err, n) ||
+        str(as, "double_puppet_registration", &c->dp_registration, name,
+            "appservice.double_puppet_registration", err, n))
         goto fail;
+    v = json_object_get(md, "double_puppet");
+    if (v && !json_is_boolean(v)) {
+        bad(err, n, name, "module.double_puppet", "expected true or false");
+        goto fail;
+    }
+    c->double_puppet = json_is_true(v);
+    if (c->double_puppet && !c->dp_registration) {
+        /* real users' events need a token the homeserver accepts for them:
+         * a second registration whose non-exclusive namespace covers them
+         * (mautrix/docs bridges/general/double-puppeting.md) */
+        bad(err, n, name, "module.double_puppet",
+            "needs appservice.double_puppet_registration (see shim/appservice/README.md)");
+        goto fail;
+    }
     if (!c->hs_url || strncmp(c->hs_url, "http://", 7)) {
         /* evhttp speaks plain HTTP; AS traffic goes to a local or internal
          * listener of the homeserver (Synapse's default is http on 8008). */
@@ -219,5 +235,6 @@ void as_config_free(as_config *c)
     free(c->data_dir);
     free(c->module);
     free(c->module_config);
+    free(c->dp_registration);
     memset(c, 0, sizeof(*c));
 }

@@ -31,7 +31,8 @@ typedef struct app {
     as_config cfg;
     as_reg reg;
     struct event_base *base;
-    as_client *client;
+    as_client *client, *puppet;
+    char sender_id[320];
     as_ops_ctx ops;
     host *h;
     as_txn *txn;
@@ -162,7 +163,22 @@ static int run(app *a)
         return 1;
     }
     as_client_set_log(a->client, log_line, a);
+    if (a->cfg.double_puppet) {
+        as_reg dp;
+        if (as_reg_load(&dp, a->cfg.dp_registration, err, sizeof(err)) ||
+            as_client_new(&a->puppet, a->base, a->cfg.hs_url, dp.as_token, err, sizeof(err))) {
+            fprintf(stderr, "mxm-appservice: double puppeting: %s\n", err);
+            as_reg_free(&dp);
+            return 1;
+        }
+        as_reg_free(&dp);
+        as_client_set_log(a->puppet, log_line, a);
+    }
+    snprintf(a->sender_id, sizeof(a->sender_id), "@%s:%s", a->reg.sender_localpart,
+             a->cfg.server_name);
     a->ops.client = a->client;
+    a->ops.puppet = a->puppet;
+    a->ops.sender_id = a->sender_id;
     a->ops.server_name = a->cfg.server_name;
     a->ops.respond = as_server_respond;
     ops = as_ops_make(&a->ops);
@@ -172,6 +188,7 @@ static int run(app *a)
         fprintf(stderr, "mxm-appservice: %s\n", err);
         return 1;
     }
+    a->ops.h = a->h;
     /* the sender first: the homeserver may refuse the as_token's own user
      * until it exists (mautrix/go appservice/intent.go EnsureRegistered) */
     snprintf(body, sizeof(body),
@@ -250,6 +267,7 @@ int main(int argc, char **argv)
     if (a->h)
         host_stop(a->h);
     as_client_free(a->client);
+    as_client_free(a->puppet);
     host_free(a->h);
     as_txn_close(a->txn);
     for (i = 0; i < 2; i++)

@@ -129,6 +129,24 @@ static int op_ensure_user(void *ctx, host_module *m, const char *lp, mxm_done_fn
     return rc;
 }
 
+/* The connection whose token may act as user_id: the module's namespace
+ * and the sender through the registration's as_token; other local users
+ * through the double-puppet registration's, when configured. Without one
+ * the homeserver refuses them (M_EXCLUSIVE), as mxhs does for a module
+ * without double_puppet. */
+static as_client *client_for(as_ops_ctx *x, const char *user_id)
+{
+    const char *colon = strchr(user_id, ':');
+    char lp[256];
+
+    if (!x->puppet || !x->h || user_id[0] != '@' || !colon ||
+        (size_t)(colon - user_id - 1) >= sizeof(lp) || !strcmp(user_id, x->sender_id))
+        return x->client;
+    memcpy(lp, user_id + 1, (size_t)(colon - user_id - 1));
+    lp[colon - user_id - 1] = '\0';
+    return host_user_owner(x->h, lp) ? x->client : x->puppet;
+}
+
 static int op_request(void *ctx, host_module *m, const char *user_id, const char *method,
                       const char *path, const char *body, size_t len, int64_t ts,
                       mxm_done_fn cb, void *arg)
@@ -155,7 +173,7 @@ static int op_request(void *ctx, host_module *m, const char *user_id, const char
         free(p);
         return MXM_ERR_NOMEM;
     }
-    rc = as_client_call(x->client, method, p, body ? "application/json" : NULL, body,
+    rc = as_client_call(client_for(x, user_id), method, p, body ? "application/json" : NULL, body,
                         body ? len : 0, on_resp, o);
     free(p);
     if (rc)
@@ -185,7 +203,8 @@ static int op_media_upload(void *ctx, host_module *m, const char *user_id, const
         free(p);
         return MXM_ERR_NOMEM;
     }
-    rc = as_client_call(x->client, "POST", p, ctype ? ctype : "application/octet-stream", data,
+    rc = as_client_call(client_for(x, user_id), "POST", p,
+                        ctype ? ctype : "application/octet-stream", data,
                         len, on_resp, o);
     free(p);
     if (rc)

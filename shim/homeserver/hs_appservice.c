@@ -17,7 +17,8 @@
  *     as Synapse). Exclusive user namespaces and the sender are refused to
  *     everyone else (hs_namespace_owned).
  *   - Interest: events of rooms where a user of the AS's namespaces (or its
- *     sender) is joined or invited, and membership events about them. They
+ *     sender) is joined or invited, events they send, and membership
+ *     events about them. They
  *     are queued durably in module_queue under "as:<id>", in the write
  *     transaction of the event, like modules' (hs_deliver.c).
  *   - Pushing: one transaction in flight per AS; its body is kept and sent
@@ -391,6 +392,18 @@ int hs_as_event(hs *s, const char *room_id, int64_t stream, const char *member_t
     if (!s->nas)
         return 0;
     bits = interested(s, room_id, member_target);
+    {   /* events its own users send, as Synapse (the room's m.room.create
+         * comes before any member); the row is already written */
+        sqlite3_stmt *q = hs_db_stmt(s, "SELECT sender FROM events WHERE stream=?");
+        if (q) {
+            sqlite3_bind_int64(q, 1, stream);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                for (i = 0; i < s->nas; i++)
+                    if (ns_match(&s->as[i], hs_col_text(q, 0), 0))
+                        bits |= 1ull << i;
+            sqlite3_reset(q);
+        }
+    }
     for (i = 0; i < s->nas; i++) {
         sqlite3_stmt *st;
         if (!(bits & (1ull << i)) || !s->as[i].url)
