@@ -10,10 +10,11 @@
  *     url: http://127.0.0.1:29328       (default: from listen)
  *     sender_localpart: signalbridge_bot (default: <id>_bot)
  *     registration: ./registration.yaml
+ *     double_puppet_registration: ./doublepuppet.yaml (for double_puppet)
  *   database: ./data/appservice.db
  *   data_dir: ./data
  *   log_level: info
- *   module: {module: signalbridge, config: {...}}
+ *   module: {module: signalbridge, double_puppet: false, config: {...}}
  *
  * Unknown keys are errors, so typos are caught.
  */
