@@ -157,6 +157,14 @@ static int run(app *a)
         fprintf(stderr, "mxm-appservice: warning: registration id %s differs from appservice.id %s\n",
                 a->reg.id, a->cfg.id);
     mkdirs(a->cfg.data_dir);
+    {   /* the database's folder too (it need not be under data_dir) */
+        char dir[4096], *slash;
+        snprintf(dir, sizeof(dir), "%s", a->cfg.db_path);
+        if ((slash = strrchr(dir, '/')) && slash != dir) {
+            *slash = '\0';
+            mkdirs(dir);
+        }
+    }
     if (as_txn_open(&a->txn, a->cfg.db_path, err, sizeof(err)) ||
         as_client_new(&a->client, a->base, a->cfg.hs_url, a->reg.as_token, err, sizeof(err))) {
         fprintf(stderr, "mxm-appservice: %s\n", err);
