@@ -112,6 +112,7 @@ typedef struct as_ops_ctx {
     as_client *puppet;       /* as_token of the double-puppet registration */
     host *h;                 /* to tell namespace users from real ones */
     const char *sender_id;
+    json_t *known;           /* namespace users registered in this run */
     const char *server_name;
     int (*respond)(void *ctx, uint64_t reply_id, int status,
                    const char *content_type, const void *body, size_t len);

@@ -187,6 +187,7 @@ static int run(app *a)
     a->ops.client = a->client;
     a->ops.puppet = a->puppet;
     a->ops.sender_id = a->sender_id;
+    a->ops.known = json_object();
     a->ops.server_name = a->cfg.server_name;
     a->ops.respond = as_server_respond;
     ops = as_ops_make(&a->ops);
@@ -276,6 +277,7 @@ int main(int argc, char **argv)
         host_stop(a->h);
     as_client_free(a->client);
     as_client_free(a->puppet);
+    json_decref(a->ops.known);
     host_free(a->h);
     as_txn_close(a->txn);
     for (i = 0; i < 2; i++)

@@ -12,6 +12,11 @@
  * Sources: matrix-org/matrix-spec content/application-service-api.md;
  * mautrix/go appservice/intent.go (EnsureRegistered: M_USER_IN_USE is not an
  * error) and appservice/appservice.go (user_id and ts query parameters).
+ * A namespace user that the shim has not registered in this run is
+ * registered first (then remembered), as mautrix/go's intents do
+ * (appservice/intent.go: EnsureRegistered before acting): the homeserver
+ * refuses an AS to act as a user that does not exist (Synapse: 403 "not
+ * registered"), while mxhs creates a module's users on demand.
  * Completions arrive from the loop (evhttp), never inside the call.
  */
 #include "config.h"
@@ -32,7 +37,24 @@ typedef struct opcall {
     mxm_media_fn mcb;
     void *arg;
     char user_id[320];
+    /* the call waiting for the user's registration */
+    as_ops_ctx *x;
+    as_client *cl;
+    char *method, *path, *ctype;
+    unsigned char *body;
+    size_t len;
 } opcall;
+
+static void op_free(opcall *o)
+{
+    if (!o)
+        return;
+    free(o->method);
+    free(o->path);
+    free(o->ctype);
+    free(o->body);
+    free(o);
+}
 
 char *as_path_add_query(const char *path, const char *key, const char *value)
 {
@@ -77,6 +99,8 @@ static void on_resp(void *arg, int status, const char *ctype, const unsigned cha
         const char *code = json_string_value(json_object_get(j, "errcode"));
         if (status == 200 || (code && !strcmp(code, "M_USER_IN_USE"))) {
             char t[400];
+            if (o->x && o->x->known)
+                json_object_set_new(o->x->known, o->user_id, json_true());
             snprintf(t, sizeof(t), "{\"user_id\":\"%s\"}", o->user_id);
             o->cb(o->arg, 200, t, strlen(t));
         } else {
@@ -86,7 +110,72 @@ static void on_resp(void *arg, int status, const char *ctype, const unsigned cha
     } else {
         done_json(o, status, body, len);
     }
-    free(o);
+    op_free(o);
+}
+
+static void on_registered(void *arg, int status, const char *ctype, const unsigned char *body,
+                          size_t len)
+{
+    opcall *o = arg;
+    json_t *j = json_loadb((const char *)body, len, 0, NULL);
+    const char *code = json_string_value(json_object_get(j, "errcode"));
+
+    (void)ctype;
+    if (status == 200 || (code && !strcmp(code, "M_USER_IN_USE"))) {
+        json_decref(j);
+        json_object_set_new(o->x->known, o->user_id, json_true());
+        if (as_client_call(o->cl, o->method, o->path, o->ctype, o->body, o->len, on_resp, o) == 0)
+            return;
+        static const char oom[] = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"out of memory\"}";
+        o->cb(o->arg, 500, oom, sizeof(oom) - 1);
+    } else {
+        json_decref(j);
+        done_json(o, status, body, len);
+    }
+    op_free(o);
+}
+
+/* Send now, or after registering user_id when it is a namespace user not
+ * yet registered in this run. Takes o (freed on failure). */
+static int start_call(as_ops_ctx *x, opcall *o, as_client *cl, const char *user_id,
+                      const char *method, const char *path, const char *ctype,
+                      const void *body, size_t len)
+{
+    const char *colon = strchr(user_id, ':');
+    char lp[256], reg[400];
+    int rc;
+
+    if (x->h && x->known && user_id[0] == '@' && colon &&
+        (size_t)(colon - user_id - 1) < sizeof(lp) && strcmp(user_id, x->sender_id) &&
+        !json_object_get(x->known, user_id)) {
+        memcpy(lp, user_id + 1, (size_t)(colon - user_id - 1));
+        lp[colon - user_id - 1] = '\0';
+        if (host_user_owner(x->h, lp) && !strcmp(colon + 1, x->server_name)) {
+            o->x = x;
+            o->cl = cl;
+            o->len = len;
+            snprintf(o->user_id, sizeof(o->user_id), "%s", user_id);
+            if (!(o->method = strdup(method)) || !(o->path = strdup(path)) ||
+                (ctype && !(o->ctype = strdup(ctype))) || !(o->body = malloc(len ? len : 1))) {
+                op_free(o);
+                return MXM_ERR_NOMEM;
+            }
+            if (len)
+                memcpy(o->body, body, len);
+            snprintf(reg, sizeof(reg),
+                     "{\"type\":\"m.login.application_service\",\"username\":\"%s\","
+                     "\"inhibit_login\":true}", lp);
+            rc = as_client_call(x->client, "POST", "/_matrix/client/v3/register",
+                                "application/json", reg, strlen(reg), on_registered, o);
+            if (rc)
+                op_free(o);
+            return rc;
+        }
+    }
+    rc = as_client_call(cl, method, path, ctype, body, len, on_resp, o);
+    if (rc)
+        op_free(o);
+    return rc;
 }
 
 static opcall *op_new(int kind, mxm_done_fn cb, mxm_media_fn mcb, void *arg)
@@ -116,6 +205,7 @@ static int op_ensure_user(void *ctx, host_module *m, const char *lp, mxm_done_fn
     if (!(o = op_new(K_ENSURE, cb, NULL, arg)))
         return MXM_ERR_NOMEM;
     snprintf(o->user_id, sizeof(o->user_id), "@%s:%s", lp, x->server_name);
+    o->x = x;
     b = json_pack("{s:s,s:s,s:b}", "type", "m.login.application_service", "username", lp,
                   "inhibit_login", 1);
     t = b ? json_dumps(b, JSON_COMPACT) : NULL;
@@ -173,11 +263,9 @@ static int op_request(void *ctx, host_module *m, const char *user_id, const char
         free(p);
         return MXM_ERR_NOMEM;
     }
-    rc = as_client_call(client_for(x, user_id), method, p, body ? "application/json" : NULL, body,
-                        body ? len : 0, on_resp, o);
+    rc = start_call(x, o, client_for(x, user_id), user_id, method, p,
+                    body ? "application/json" : NULL, body, body ? len : 0);
     free(p);
-    if (rc)
-        free(o);
     return rc;
 }
 
@@ -203,12 +291,9 @@ static int op_media_upload(void *ctx, host_module *m, const char *user_id, const
         free(p);
         return MXM_ERR_NOMEM;
     }
-    rc = as_client_call(client_for(x, user_id), "POST", p,
-                        ctype ? ctype : "application/octet-stream", data,
-                        len, on_resp, o);
+    rc = start_call(x, o, client_for(x, user_id), user_id, "POST", p,
+                    ctype ? ctype : "application/octet-stream", data, len);
     free(p);
-    if (rc)
-        free(o);
     return rc;
 }
 

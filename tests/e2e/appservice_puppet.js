@@ -121,6 +121,14 @@ test('ensure_user, request() with ts, and events in transactions', async () => {
   assert.ok(types.includes('m.room.create') && types.includes('m.room.member'), types.join());
 });
 
+test('a namespace user is registered before the first request made as it', async () => {
+  // mxhs creates a module's users on demand; a homeserver behind the AS API
+  // refuses an AS acting as a user that does not exist, so the shim
+  // registers it first (as mautrix/go's intents do)
+  const r = await rq(`@hst_fresh:${SERVER}`, 'GET', '/_matrix/client/v3/account/whoami');
+  assert.deepEqual([r.status, r.json.user_id], [200, `@hst_fresh:${SERVER}`]);
+});
+
 test('media upload and authenticated download through the shim', async () => {
   const up = await mod('upload', { user: A, text: 'bytes via the AS', type: 'text/plain' });
   assert.equal(up.status, 200, JSON.stringify(up.json));
