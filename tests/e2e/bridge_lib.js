@@ -134,4 +134,8 @@ if (AS_MODE && !Homeserver.prototype.__asMode) {
   };
 }
 
-module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, messages, until };
+// mxhs's delivery queue key for the bridge: the module's name, or in AS
+// mode the application service's (hs_appservice.c).
+const QUEUE_KEY = AS_MODE ? 'as:signalbridge' : 'signalbridge';
+
+module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, messages, until, QUEUE_KEY, AS_MODE };
