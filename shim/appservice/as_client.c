@@ -4,9 +4,15 @@
  * assertion"), over one evhttp connection on the shim's loop.
  *
  * While the homeserver is down (no connection, or 502/503/504 from a proxy
- * in front of it) or rate-limits us (429, honouring retry_after_ms), a call
- * is repeated with exponential backoff from 250 ms up to 30 s, for as long
- * as the shim runs, so a module never sees a restart of the homeserver.
+ * in front of it) or rate-limits us (429, honouring retry_after_ms), calls
+ * wait and are repeated with exponential backoff from 250 ms up to 30 s,
+ * for as long as the shim runs, so a module never sees a restart of the
+ * homeserver. Order is kept, as mxhs runs a module's requests in order:
+ * calls are sent in the order made (one evhttp connection sends them one
+ * after the other); once one fails that way the client is "down", every
+ * failed and new call waits in a queue ordered by when it was made, one
+ * probe (the oldest) goes at each backoff step, and when it succeeds the
+ * queue is sent in order.
  * Calls that change state are idempotent where the CS API allows it (the
  * module sends with a transaction ID), so a repeat after a reply was lost
  * is harmless; a createRoom repeated after a lost reply can make a second
@@ -37,10 +43,10 @@ typedef struct call {
     size_t len;
     as_resp_fn cb;
     void *arg;
-    unsigned attempt;
-    struct event *timer;
+    uint64_t seq; /* order of the module's calls */
     struct evhttp_request *req; /* in flight */
-    struct call *prev, *next;
+    struct call *prev, *next;   /* every call */
+    struct call *qnext;         /* waiting while down, by seq */
 } call;
 
 struct as_client {
@@ -51,6 +57,11 @@ struct as_client {
     char auth[300];
     struct evhttp_connection *conn;
     call *calls;
+    uint64_t next_seq;
+    int down;           /* a call failed; calls wait in `waiting` */
+    call *waiting;
+    unsigned attempt;
+    struct event *timer;
     host_log_fn log;
     void *log_ctx;
 };
@@ -65,8 +76,6 @@ static void call_free(call *k)
         c->calls = k->next;
     if (k->next)
         k->next->prev = k->prev;
-    if (k->timer)
-        event_free(k->timer);
     free(k->method);
     free(k->path);
     free(k->ctype);
@@ -91,32 +100,71 @@ static void logf_(as_client *c, int level, const char *fmt, ...)
 
 static int send_call(call *k);
 
-static void on_retry(evutil_socket_t fd, short what, void *arg)
+static void fail_oom(call *k)
 {
-    call *k = arg;
+    static const char oom[] = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"out of memory\"}";
 
-    (void)fd;
-    (void)what;
-    if (send_call(k)) {
-        k->cb(k->arg, 500, "application/json",
-              (const unsigned char *)"{\"errcode\":\"M_UNKNOWN\",\"error\":\"out of memory\"}", 47);
-        call_free(k);
-    }
+    k->cb(k->arg, 500, "application/json", (const unsigned char *)oom, sizeof(oom) - 1);
+    call_free(k);
 }
 
-static void retry_later(call *k, int64_t hint_ms)
+static void wait_in_order(as_client *c, call *k)
 {
-    uint64_t ms = (uint64_t)BACKOFF_MIN_MS << (k->attempt < 8 ? k->attempt : 8);
+    call **pp = &c->waiting;
+
+    while (*pp && (*pp)->seq < k->seq)
+        pp = &(*pp)->qnext;
+    k->qnext = *pp;
+    *pp = k;
+}
+
+/* Probe with the oldest waiting call after the next backoff step. */
+static void backoff(as_client *c, int64_t hint_ms)
+{
+    uint64_t ms = (uint64_t)BACKOFF_MIN_MS << (c->attempt < 8 ? c->attempt : 8);
     struct timeval tv;
 
     if (ms > BACKOFF_MAX_MS)
         ms = BACKOFF_MAX_MS;
     if (hint_ms > 0 && (uint64_t)hint_ms > ms)
         ms = hint_ms > 300000 ? 300000 : (uint64_t)hint_ms;
-    k->attempt++;
+    c->attempt++;
     tv.tv_sec = (time_t)(ms / 1000);
     tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-    evtimer_add(k->timer, &tv);
+    evtimer_add(c->timer, &tv);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    as_client *c = arg;
+    call *k = c->waiting;
+
+    (void)fd;
+    (void)what;
+    if (!k)
+        return;
+    c->waiting = k->qnext;
+    k->qnext = NULL;
+    if (send_call(k))
+        fail_oom(k);
+}
+
+/* The homeserver answered: send everything that waited, in order. */
+static void back_up(as_client *c)
+{
+    call *k;
+
+    if (!c->down)
+        return;
+    c->down = 0;
+    c->attempt = 0;
+    evtimer_del(c->timer);
+    while ((k = c->waiting)) {
+        c->waiting = k->qnext;
+        k->qnext = NULL;
+        if (send_call(k))
+            fail_oom(k);
+    }
 }
 
 static void on_reply(struct evhttp_request *req, void *arg)
@@ -139,12 +187,19 @@ static void on_reply(struct evhttp_request *req, void *arg)
             hint = json_integer_value(json_object_get(j, "retry_after_ms"));
             json_decref(j);
         }
-        logf_(k->c, k->attempt ? UT_LOG_DEBUG : UT_LOG_WARN,
+        logf_(k->c, k->c->down ? UT_LOG_DEBUG : UT_LOG_WARN,
               "homeserver %s (%s %.80s); retrying", status ? "busy" : "unreachable",
               k->method, k->path);
-        retry_later(k, hint);
+        wait_in_order(k->c, k);
+        /* the first failure starts the backoff; a failed probe goes on */
+        if (!k->c->down || !evtimer_pending(k->c->timer, NULL)) {
+            k->c->down = 1;
+            if (!evtimer_pending(k->c->timer, NULL))
+                backoff(k->c, hint);
+        }
         return;
     }
+    back_up(k->c);
     in = evhttp_request_get_input_buffer(req);
     len = evbuffer_get_length(in);
     body = malloc(len + 1);
@@ -198,6 +253,7 @@ int as_client_call(as_client *c, const char *method, const char *path,
     if (!k)
         return MXM_ERR_NOMEM;
     k->c = c;
+    k->seq = ++c->next_seq;
     k->cb = cb;
     k->arg = arg;
     k->len = len;
@@ -205,17 +261,20 @@ int as_client_call(as_client *c, const char *method, const char *path,
     k->path = strdup(path);
     k->ctype = ctype ? strdup(ctype) : NULL;
     k->body = malloc(len ? len : 1);
-    k->timer = evtimer_new(c->base, on_retry, k);
     k->next = c->calls;
     if (c->calls)
         c->calls->prev = k;
     c->calls = k;
-    if (!k->method || !k->path || (ctype && !k->ctype) || !k->body || !k->timer) {
+    if (!k->method || !k->path || (ctype && !k->ctype) || !k->body) {
         call_free(k);
         return MXM_ERR_NOMEM;
     }
     if (len)
         memcpy(k->body, body, len);
+    if (c->down) { /* behind the calls that wait */
+        wait_in_order(c, k);
+        return MXM_OK;
+    }
     if (send_call(k)) {
         call_free(k);
         return MXM_ERR_NOMEM;
@@ -254,7 +313,12 @@ int as_client_new(as_client **out, struct event_base *base, const char *url,
         return -1;
     }
     c->conn = evhttp_connection_base_new(base, NULL, c->host, (unsigned short)c->port);
-    if (!c->conn) {
+    c->timer = evtimer_new(base, on_timer, c);
+    if (!c->conn || !c->timer) {
+        if (c->conn)
+            evhttp_connection_free(c->conn);
+        if (c->timer)
+            event_free(c->timer);
         ut_wipe(c->auth, sizeof(c->auth));
         free(c);
         snprintf(err, errlen, "cannot create a connection to %s", url);
@@ -281,6 +345,8 @@ void as_client_free(as_client *c)
         evhttp_connection_free(c->conn);
     while (c->calls)
         call_free(c->calls);
+    if (c->timer)
+        event_free(c->timer);
     ut_wipe(c->auth, sizeof(c->auth));
     free(c);
 }
