@@ -16,7 +16,7 @@ mxm_appservice_SOURCES = $(AS_CORE) \
 	shim/appservice/as_main.c
 mxm_appservice_CPPFLAGS = $(AS_CPPFLAGS)
 mxm_appservice_LDADD = $(AS_LIBS)
-EXTRA_DIST += examples/appservice.yaml shim/appservice/README.md
+EXTRA_DIST += examples/appservice.yaml shim/appservice/README.md docs/appservice.md
 
 # Unit tests: the registration writer, the config, transaction idempotency.
 UNIT_TESTS += tests/unit/appservice/test_as
