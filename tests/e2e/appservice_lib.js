@@ -19,13 +19,21 @@ function freePort() {
 class Shim {
   constructor(config) { this.config = config; this.log = ''; this.proc = null; }
   async start() {
-    this.proc = spawn(SHIM, ['--config', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // MXM_AS_VALGRIND=1 runs the shim under memcheck (manual runs; slow):
+    // memory errors or definite leaks make it exit 99, which stop() reports
+    const vg = process.env.MXM_AS_VALGRIND === '1';
+    const cmd = vg ? path.join(builddir, 'libtool') : SHIM;
+    const args = vg ? ['--mode=execute', 'valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
+                       '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', SHIM,
+                       '--config', this.config]
+                    : ['--config', this.config];
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = this.proc;
     proc.stderr.on('data', (d) => { this.log += d.toString(); });
     this.exited = new Promise((resolve) => proc.on('close', (code, sig) => resolve({ code, sig })));
     await new Promise((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error('mxm-appservice did not start:\n' + this.log)), 15000);
+      const t = setTimeout(() => reject(new Error('mxm-appservice did not start:\n' + this.log)), vg ? 60000 : 15000);
       proc.stdout.on('data', (d) => {
         out += d.toString();
         if (/mxm-appservice: listening on/.test(out)) { clearTimeout(t); resolve(); }
@@ -37,9 +45,10 @@ class Shim {
   async stop() {
     if (!this.proc) return { code: 0 };
     const p = this.proc; this.proc = null; p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+    const t = setTimeout(() => p.kill('SIGKILL'), process.env.MXM_AS_VALGRIND === '1' ? 30000 : 5000);
     const r = await this.exited;
     clearTimeout(t);
+    if (r.code === 99) throw new Error('valgrind found errors in mxm-appservice:\n' + this.log);
     if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(this.log))
       throw new Error('sanitizers found errors in mxm-appservice:\n' + this.log);
     return r;
