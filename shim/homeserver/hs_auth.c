@@ -150,8 +150,11 @@ int hs_auth_request(hs_req *r)
         hs_err(r, 401, "M_MISSING_TOKEN", "Missing access token");
         return -1;
     }
-    if ((ok = hs_as_auth(r, tok)) <= 0) /* an application service's as_token */
-        return ok;
+    {   /* an application service's as_token: authenticated or refused */
+        int as = hs_as_auth(r, tok);
+        if (as <= 0)
+            return as;
+    }
     token_hash(tok, h);
     st = hs_db_stmt(r->s, "SELECT t.token_hash, t.user_id, t.device_id, u.admin FROM tokens t "
                           "JOIN users u ON u.user_id=t.user_id WHERE t.token_hash=?");

@@ -202,7 +202,11 @@ test('the AS endpoints check the hs_token; users, rooms, ping', async () => {
 
 test('mxhs: as_token masquerading, ts, namespaces, AS registration', async () => {
   const asReq = (method, p, body) => hs.req(method, p, { token: reg.as_token, body });
-  let r = await asReq('GET', '/_matrix/client/v3/account/whoami');
+  let r = await hs.req('GET', '/_matrix/client/v3/account/whoami', { token: 'mxhs_nope' });
+  assert.deepEqual([r.status, r.json.errcode], [401, 'M_UNKNOWN_TOKEN'], 'other tokens still checked');
+  r = await hs.req('GET', '/_matrix/client/v3/account/whoami', { token: reg.hs_token });
+  assert.deepEqual([r.status, r.json.errcode], [401, 'M_UNKNOWN_TOKEN'], 'the hs_token is no as_token');
+  r = await asReq('GET', '/_matrix/client/v3/account/whoami');
   assert.equal(r.json.user_id, `@echo_bot:${SERVER}`, 'no user_id: the sender');
   r = await asReq('GET', `/_matrix/client/v3/account/whoami?user_id=${enc(ECHO_ID)}`);
   assert.equal(r.json.user_id, ECHO_ID);
