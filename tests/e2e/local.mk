@@ -55,3 +55,8 @@ EXTRA_DIST += tests/e2e/bridge_replay.js
 # The outbox waits for Signal; two owners in one group; m.direct (issue #12).
 TESTS += tests/e2e/bridge_outbox.js
 EXTRA_DIST += tests/e2e/bridge_outbox.js
+# mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
+TESTS += tests/e2e/appservice.js
+EXTRA_DIST += tests/e2e/appservice.js
+TESTS += tests/e2e/appservice_puppet.js
+EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
