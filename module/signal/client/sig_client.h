@@ -194,6 +194,10 @@ typedef struct sig_config {
      * config/production.json). Checked when first needed: a malformed
      * value makes group fetches fail with SIG_ERR_ZK_PARAMS. */
     const char *server_public_params;
+    /* HTTPS connections (CDN, storage, groups; one per host, shared by
+     * every transfer of this client) are closed after this long without a
+     * request; 0 = 30000. */
+    uint32_t pool_idle_ms;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;

@@ -6,7 +6,7 @@
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
- *             [--server-params B64] COMMAND
+ *             [--server-params B64] [--pool-idle MS] COMMAND
  *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
  *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
@@ -542,6 +542,7 @@ static int usage(void)
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
                     "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
                     "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] [--server-params B64] "
+                    "[--pool-idle MS] "
                     "link [--receive] | receive | send TO TEXT | contacts | groups\n");
     return 2;
 }
@@ -587,6 +588,8 @@ int main(int argc, char **argv)
             cfg.device_name = argv[++i];
         else if (!strcmp(argv[i], "--link-timeout") && i + 1 < argc)
             cfg.link_timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--pool-idle") && i + 1 < argc)
+            cfg.pool_idle_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--prekeys") && i + 1 < argc)
             cfg.prekey_batch = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
