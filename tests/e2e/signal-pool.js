@@ -21,6 +21,7 @@ const { Proto, StorageState } = require('@signalapp/mock-server');
 const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
 
 const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
+const SIG_ERR_RATE_LIMIT = -1307;
 const ZK = JSON.parse(fs.readFileSync(path.join(MOCK_DIR, 'certs', 'zk-params.json'), 'utf8'));
 
 // Counts connections accepted and those the client closed ('closed' event).
@@ -155,7 +156,7 @@ test('storage, groups and CDN downloads share one connection per host', async ()
   }
 });
 
-test('an idle connection is closed, and the next request opens a new one', async () => {
+test('an idle connection is closed, and the next request opens a new one; Retry-After on storage', async () => {
   const mock = await startMock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-pool-'));
   const cdn3 = await startRelay(mock.port, '127.0.0.1');
@@ -174,6 +175,15 @@ test('an idle connection is closed, and the next request opens a new one', async
     await cdn3.allClosed();
     await downloadAll(ctl, mock, dir, [crypto.randomBytes(2000)], 'd');
     assert.strictEqual(cdn3.stats.conns, 2, 'a new connection after the idle one was closed');
+
+    // #11: a rate-limited storage sync (429 with Retry-After in seconds,
+    // Signal-Server RateLimitExceededExceptionMapper) tells the caller how
+    // long to wait
+    mock.rules.limitNext.push({ verb: 'GET', path: '/v1/storage/auth', status: 429, retryAfter: 3 });
+    await phone.sendFetchStorage({ timestamp: Date.now() });
+    const sync = await ctl.waitFor((e) => e.event === 'sync_done', 20000, 'sync_done');
+    assert.strictEqual(sync.code, SIG_ERR_RATE_LIMIT, JSON.stringify(sync));
+    assert.strictEqual(sync.retry_after_ms, 3000, JSON.stringify(sync));
   } finally {
     if (ctl) await ctl.kill();
     await cdn3.close();

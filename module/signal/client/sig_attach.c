@@ -51,6 +51,7 @@ struct sig_xfer {
     char *cdn_key;
     uint32_t cdn;
     uint64_t ts;
+    uint32_t retry_after_ms;     /* a refused upload form's Retry-After */
     char host[256];              /* where the next request goes */
     uint16_t port;
     /* the upload form's headers, names lower-cased */
@@ -122,6 +123,7 @@ static void x_done(sig_xfer *x, int err, int is_download)
     memset(&ev, 0, sizeof(ev));
     ev.type = is_download ? SIG_EV_DOWNLOAD_DONE : SIG_EV_SEND_DONE;
     ev.err = err;
+    ev.retry_after_ms = err ? x->retry_after_ms : 0;
     ev.send_ud = x->ud;
     ev.timestamp = x->ts;
     ev.path = path;
@@ -604,6 +606,7 @@ static void form_resp(int rc, const sn_rpc_response *r, void *ud)
         sig_logf(c, UT_LOG_WARN, "signal: upload form: HTTP %u", (unsigned)r->status);
         rc = r->status == 413 ? SIG_ERR_TOO_BIG : r->status == 429 ? SIG_ERR_RATE_LIMIT
                                                                    : SIG_ERR_HTTP;
+        x->retry_after_ms = sig_retry_after(r->headers);
     }
     if (rc == 0)
         rc = parse_form(x, r, &location);

@@ -13,6 +13,7 @@
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
 #include "sig_int.h"
+#include "sn_backoff.h"
 #include "sn_err.h"
 
 /* Signal's production sealed-sender trust root (public, from libsignal's
@@ -272,6 +273,15 @@ int sig_https(sig_client *c, const char *host, uint16_t port, const sn_http_req 
         }
     }
     return sn_pool_request(c->pool, host, port, req, cb, ud);
+}
+
+uint32_t sig_retry_after(const sn_hdrs *h)
+{
+    uint32_t ms = 0;
+
+    if (!h || sn_retry_after_ms(sn_hdrs_get(h, "retry-after"), SIG_RETRY_AFTER_MAX_MS, &ms) != 0)
+        return 0;
+    return ms;
 }
 
 void sig_pool_close(sig_client *c)

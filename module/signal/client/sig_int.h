@@ -227,6 +227,10 @@ int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
 void sig_fetch_cancel_all(sig_client *c);
 
+/* A refused response's Retry-After in ms (sig_event.retry_after_ms), 0
+ * when absent or not in seconds. `h` may be NULL. */
+uint32_t sig_retry_after(const sn_hdrs *h);
+
 /* sig_client.c: every HTTPS request of the client (CDN downloads and
  * uploads, storage, group state) goes through the client's sn_pool: one
  * HTTP/2 connection per host:port, multiplexed (the server's
@@ -279,7 +283,7 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
                      void *send_ud, uint64_t *timestamp_out);
 /* One member's copy of a group send finished (sig_send.c calls it). */
-void sig_fanout_done(sig_fanout *f, int err);
+void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms);
 void sig_fanout_ref(sig_fanout *f);
 void sig_fanout_unref(sig_fanout *f); /* NULL ok */
 /* sig_send.c: send a Content to one member of a group send; the op holds a

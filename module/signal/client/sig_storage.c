@@ -26,7 +26,16 @@ struct sig_storage_op {
     uint8_t storage_key[32];
     uint8_t record_ikm[32];
     int has_ikm;
+    uint32_t retry_after_ms;     /* a refusal's Retry-After (SYNC_DONE) */
 };
+
+/* A refused answer: 429 is the rate limit (Signal-Server
+ * RateLimitExceededExceptionMapper), with the delay it asks for. */
+static int refused(sig_storage_op *op, int status, const sn_hdrs *h)
+{
+    op->retry_after_ms = sig_retry_after(h);
+    return status == 429 ? SIG_ERR_RATE_LIMIT : SIG_ERR_HTTP;
+}
 
 static void op_free(sig_storage_op *op)
 {
@@ -47,6 +56,7 @@ void sig_storage_cancel_all(sig_client *c)
 static void finish(sig_storage_op *op, int err)
 {
     sig_client *c = op->c;
+    uint32_t retry_after_ms = op->retry_after_ms;
     sig_event ev;
 
     if (err)
@@ -55,6 +65,7 @@ static void finish(sig_storage_op *op, int err)
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_SYNC_DONE;
     ev.err = err;
+    ev.retry_after_ms = err ? retry_after_ms : 0;
     sig_emit(c, &ev);
 }
 
@@ -147,7 +158,7 @@ static void read_done(int rc, const sn_http_resp *r, void *ud)
     }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && !(items = signalservice__storage_items__unpack(NULL, r->body_len, r->body)))
         rc = SIG_ERR_ENVELOPE;
     for (i = 0; rc == 0 && i < items->n_items && !sig_dead(c); i++) {
@@ -200,7 +211,7 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
         goto out;
     }
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && (!(m = signalservice__storage_manifest__unpack(NULL, r->body_len, r->body)) ||
                     !m->has_value))
         rc = SIG_ERR_ENVELOPE;
@@ -280,7 +291,7 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && (!r->body || !(j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) ||
                     json_unpack(j, "{s:s,s:s}", "username", &user, "password", &pass) != 0))
         rc = SIG_ERR_JSON;

@@ -224,6 +224,8 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
     if (ev->err)
         json_object_set_new(o, "error", json_string(sig_strerror(ev->err))),
             json_object_set_new(o, "code", json_integer(ev->err));
+    if (ev->retry_after_ms) /* SEND_DONE, SYNC_DONE refused with Retry-After */
+        json_object_set_new(o, "retry_after_ms", json_integer(ev->retry_after_ms));
     switch (ev->type) {
     case SIG_EV_LINK_URL:
         json_object_set_new(o, "url", json_string(ev->link_url));
