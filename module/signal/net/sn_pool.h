@@ -1,6 +1,7 @@
 /*
- * sn_pool.h - one HTTP/2 connection per origin (host, port), shared by all
- * REST, CDN, storage and gRPC calls of every account on the loop; a
+ * sn_pool.h - one HTTP/2 connection per origin (host, port), shared by the
+ * REST, CDN, storage and gRPC calls of its owner (sig_client keeps one per
+ * account, sig_https, so that logout and free cancel exactly its own); a
  * connection that closed or got GOAWAY (sn_h2_can_request) is replaced on
  * the next use while its last requests finish; with an idle limit
  * (sn_pool_set_idle) connections without open streams are closed.
