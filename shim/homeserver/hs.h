@@ -222,6 +222,11 @@ char *hs_canonical_json(const json_t *j);
  * 0 allowed, HS_ERR_FORBIDDEN with a reason in why. */
 int hs_event_auth(const json_t *state, const json_t *ev, char *why,
                   size_t whylen);
+/* The same with the event an m.room.redaction redacts (NULL: unknown): the
+ * sender needs the redact level, or must have sent `original` in the same
+ * room. hs_event_auth treats every redacted event as unknown. */
+int hs_event_auth_with(const json_t *state, const json_t *ev,
+                       const json_t *original, char *why, size_t whylen);
 /* Power level of `user` in `state`, and required level for an event. */
 int64_t hs_pl_user(const json_t *state, const char *user);
 int64_t hs_pl_event(const json_t *state, const char *type, int is_state);
