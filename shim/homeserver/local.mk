@@ -16,6 +16,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_event.c \
 	shim/homeserver/hs_rooms.c \
 	shim/homeserver/hs_roomread.c \
+	shim/homeserver/hs_vis.h shim/homeserver/hs_vis.c \
 	shim/homeserver/hs_sync.c \
 	shim/homeserver/hs_misc.c \
 	shim/homeserver/hs_media.c \
