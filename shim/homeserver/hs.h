@@ -145,6 +145,8 @@ struct hs {
     int txn_doomed; /* an inner transaction rolled back: the outer must too */
     struct event *sig_ev[2];
     struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
+    struct hs_seen *seen;   /* devices' last use, written in batches (hs_seen.c) */
+    struct event *seen_ev;
     uint64_t mxm_next_id;
     ut_log log;
 };
@@ -207,6 +209,14 @@ int hs_h_logout_all(hs_req *r);
 int hs_valid_localpart(const char *lp);
 int hs_h_devices(hs_req *r);    /* GET devices, devices/{id} */
 int hs_h_device_put(hs_req *r); /* PUT devices/{id}: exactly {} */
+
+/* ---- hs_seen.c: last_seen_ts / last_seen_ip of devices ------------------- */
+void hs_seen_touch(hs *s, const char *user, const char *device, const char *ip);
+/* 1 and the values when the device was seen, else 0. */
+int hs_seen_get(hs *s, const char *user, const char *device, int64_t *ts,
+                char ip[64]);
+void hs_seen_flush(hs *s);
+void hs_seen_shutdown(hs *s); /* flush, free */
 
 /* ---- hs_event.c: event graph (pure where possible) ----------------------- */
 /* Event ID from the reference hash of `pdu` (redacted, no signatures or
@@ -303,6 +313,7 @@ int hs_h_empty_ok(hs_req *r);
 int hs_h_not_found(hs_req *r);
 int hs_h_keys_upload(hs_req *r);
 int hs_h_keys_query(hs_req *r);
+int hs_h_turn_server(hs_req *r);
 int hs_account_data_set(hs *s, const char *user, const char *room,
                         const char *type, json_t *content);
 /* typing list of a room as a JSON array of user IDs (new ref) */

@@ -95,6 +95,7 @@ static const route routes[] = {
     {"POST", "keys/query", C_CLIENT, R_AUTH | R_JSON, hs_h_keys_query},
     {"PUT", "sendToDevice/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_empty_ok},
     {"GET", "room_keys/version", C_CLIENT, R_AUTH, hs_h_not_found},
+    {"GET", "voip/turnServer", C_CLIENT, R_AUTH, hs_h_turn_server},
     /* media: authenticated v1 under /_matrix/client/v1/media, legacy under
      * /_matrix/media/{r0,v1,v3} */
     {"POST", "upload", C_MEDIA, R_AUTH, hs_h_media_upload},

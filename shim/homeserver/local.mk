@@ -13,6 +13,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_db.c \
 	shim/homeserver/hs_router.c \
 	shim/homeserver/hs_auth.c \
+	shim/homeserver/hs_seen.c \
 	shim/homeserver/hs_event.c \
 	shim/homeserver/hs_rooms.c \
 	shim/homeserver/hs_roomread.c \
