@@ -300,7 +300,10 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     if (state_key)
         json_object_set_new(pdu, "state_key", json_string(state_key));
     if (redacts) {
+        /* `redacts` may point into content (a /send redaction): set the
+         * content's copy last, it frees the old string */
         json_object_set_new(pdu, "redacts", json_string(redacts));
+        redacts = json_string_value(json_object_get(pdu, "redacts"));
         json_object_set_new(json_object_get(pdu, "content"), "redacts", json_string(redacts));
     }
     auth = json_object_get(pdu, "auth_events");

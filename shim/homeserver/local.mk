@@ -46,6 +46,14 @@ tests_unit_homeserver_test_hs_db_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_db_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SQLITE_LIBS) $(CRYPTO_LIBS)
 
+# History visibility rules (pure).
+UNIT_TESTS += tests/unit/homeserver/test_hs_vis
+check_PROGRAMS += tests/unit/homeserver/test_hs_vis
+tests_unit_homeserver_test_hs_vis_SOURCES = tests/unit/homeserver/test_hs_vis.c \
+	shim/homeserver/hs_vis.c
+tests_unit_homeserver_test_hs_vis_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_vis_LDADD = $(CHECK_LIBS)
+
 UNIT_TESTS += tests/unit/homeserver/test_hs_config
 check_PROGRAMS += tests/unit/homeserver/test_hs_config
 tests_unit_homeserver_test_hs_config_SOURCES = tests/unit/homeserver/test_hs_config.c \

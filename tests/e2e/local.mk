@@ -15,6 +15,9 @@ TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/mxhs_redeliver.js
 EXTRA_DIST += tests/e2e/mxhs_redeliver.js
+# Read rules, redaction auth, limits and files of mxhs (issue 13).
+TESTS += tests/e2e/mxhs_rules.js
+EXTRA_DIST += tests/e2e/mxhs_rules.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
