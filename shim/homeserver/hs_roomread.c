@@ -43,32 +43,47 @@ static void vis_free(hs_vis *v)
 /* The read rules of `user` in `room`: their membership changes and the
  * room's history_visibility changes, from the events themselves (a
  * redaction keeps both keys). NULL only when out of memory. */
+/* content[key] of a stored PDU as a string in buf (32 bytes), or NULL. */
+static const char *content_str(const char *pdu_json, const char *key, char buf[32])
+{
+    json_t *pdu = json_loads(pdu_json, 0, NULL);
+    const char *v = json_string_value(json_object_get(json_object_get(pdu, "content"), key));
+    const char *r = NULL;
+
+    if (v && strlen(v) < 32) {
+        memcpy(buf, v, strlen(v) + 1);
+        r = buf;
+    }
+    json_decref(pdu);
+    return r;
+}
+
 static hs_vis *vis_load(hs *s, const char *room, const char *user)
 {
     sqlite3_stmt *st;
     hs_vis *v = calloc(1, sizeof(*v));
+    char buf[32];
     int bad = 0;
 
     if (!v)
         return NULL;
-    st = hs_db_stmt(s, "SELECT stream, json_extract(json,'$.content.membership') FROM events "
-                       "WHERE room_id=? AND type='m.room.member' AND state_key=? ORDER BY stream");
+    st = hs_db_stmt(s, "SELECT stream, json FROM events WHERE room_id=? AND "
+                       "type='m.room.member' AND state_key=? ORDER BY stream /*vis*/");
     if (st) {
         hs_bind_text(st, 1, room);
         hs_bind_text(st, 2, user);
         while (!bad && sqlite3_step(st) == SQLITE_ROW)
             bad = add_step(&v->mem, &v->nmem, sqlite3_column_int64(st, 0),
-                           hs_vis_membership((const char *)sqlite3_column_text(st, 1)));
+                           hs_vis_membership(content_str(hs_col_text(st, 1), "membership", buf)));
         sqlite3_reset(st);
     }
-    st = hs_db_stmt(s, "SELECT stream, json_extract(json,'$.content.history_visibility') FROM events "
-                       "WHERE room_id=? AND type='m.room.history_visibility' AND state_key='' "
-                       "ORDER BY stream");
+    st = hs_db_stmt(s, "SELECT stream, json FROM events WHERE room_id=? AND "
+                       "type='m.room.history_visibility' AND state_key='' ORDER BY stream /*vis*/");
     if (st) {
         hs_bind_text(st, 1, room);
         while (!bad && sqlite3_step(st) == SQLITE_ROW)
             bad = add_step(&v->hv, &v->nhv, sqlite3_column_int64(st, 0),
-                           hs_vis_value((const char *)sqlite3_column_text(st, 1)));
+                           hs_vis_value(content_str(hs_col_text(st, 1), "history_visibility", buf)));
         sqlite3_reset(st);
     }
     if (bad) {
