@@ -145,6 +145,8 @@ struct hs {
     int txn_doomed; /* an inner transaction rolled back: the outer must too */
     struct event *sig_ev[2];
     struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
+    struct hs_conn_ref *conns; /* input buffer -> bufferevent (hs_http.c) */
+    size_t nconns;
     struct hs_seen *seen;   /* devices' last use, written in batches (hs_seen.c) */
     struct event *seen_ev;
     uint64_t mxm_next_id;

@@ -2,7 +2,8 @@
 // (m.room.history_visibility, ban/kick before joining, leave and rejoin:
 // /messages, /event, /context, /relations, bundled edits, /sync),
 // redaction auth through /redact and /send, and the limits and files:
-// parked /sync per user, registration-token rate limit, 0600 files,
+// body limits before authentication, parked /sync per user,
+// registration-token rate limit, 0600 files,
 // register-user namespaces, device last-seen, voip/turnServer.
 'use strict';
 const { test, before, after } = require('node:test');
@@ -218,6 +219,23 @@ test('at most 8 parked syncs per user: the oldest ones are answered early', { ti
   const withRoom = all.filter((r) => r.json.rooms.join[id]).length;
   assert.ok(withRoom >= 8, `${withRoom} of 12 polls saw the new room`);
   assert.equal(all.every((r) => r.status === 200), true);
+});
+
+test('without a valid token a body may have 64 KiB; uploads need a token for more', async () => {
+  const big = 'x'.repeat(100 * 1024);
+  let r = await hs.req('POST', `${C}/login`, { raw: big });
+  assert.equal(r.status, 413, 'unauthenticated 100 KiB');
+  r = await call(A, 'PUT', `${C}/user/${enc(A.user)}/account_data/org.example.big`, { a: big });
+  assert.equal(r.status, 200, 'authenticated 100 KiB of JSON');
+  const blob = Buffer.alloc(3 * 1024 * 1024, 7);
+  for (const token of [undefined, 'not-a-token']) {
+    r = await hs.req('POST', '/_matrix/media/v3/upload', { token, raw: blob });
+    assert.equal(r.status, 413, `3 MiB upload with token ${token}`);
+  }
+  r = await hs.req('POST', '/_matrix/media/v3/upload', { token: A.token, raw: blob,
+                                                         headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(r.status, 200, 'authenticated 3 MiB upload');
+  assert.equal((await call(A, 'GET', `${C}/account/whoami`)).status, 200);
 });
 
 test('devices carry last_seen_ts and last_seen_ip; turnServer answers {}', async () => {
