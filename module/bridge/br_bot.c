@@ -14,6 +14,7 @@
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_netfail.h"
 #include "br_qr.h"
 
 /* ---- joining ------------------------------------------------------------ */
@@ -307,11 +308,21 @@ static void on_qr_uploaded(void *arg, int status, json_t *body)
             mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0, NULL, NULL);
         json_decref(c);
     }
-    br_notice(b, q->room,
-              "Scan this QR code with Signal on your phone: Settings > Linked devices > "
-              "Link new device. It expires in about %ld seconds.\n\n"
-              "If you cannot see the image, this is the link it contains:\n%s",
-              b->cfg.link_timeout_s, q->url);
+    /* Signal-Server ends a QR code's provisioning socket after 90 s
+     * (ProvisioningConnectListener); the client then brings a new one */
+    if (b->cfg.link_timeout_s <= 90)
+        br_notice(b, q->room,
+                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                  "Link new device. It expires in about %ld seconds.\n\n"
+                  "If you cannot see the image, this is the link it contains:\n%s",
+                  b->cfg.link_timeout_s, q->url);
+    else
+        br_notice(b, q->room,
+                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                  "Link new device. It expires in about 90 seconds; I then post a new one, "
+                  "for about %ld seconds from your `link`.\n\n"
+                  "If you cannot see the image, this is the link it contains:\n%s",
+                  b->cfg.link_timeout_s, q->url);
     free(q->room);
     free(q->url);
     free(q);
@@ -426,6 +437,8 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
+        if (br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 1) == 0)
+            break; /* cannot reach or trust Signal: what to check */
         if (have_room && link_trouble(ev->code))
             br_notice(b, room, "%s", link_trouble(ev->code));
         else if (have_room)
@@ -441,6 +454,13 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_CONNECTION:
         l->connected = ev->code == 1;
+        if (l->connected)
+            l->trouble = 0;
+        break;
+    case BR_NET_CONN_TROUBLE: /* once per outage and cause */
+        if (l->trouble != ev->code &&
+            br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 0) == 0)
+            l->trouble = ev->code;
         break;
     case BR_NET_RESOLVED:
         if (!ev->id || !*ev->id) {

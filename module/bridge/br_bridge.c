@@ -256,8 +256,10 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_net_event_free(ev);
         return;
     }
-    if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
+    if (ev->kind == BR_NET_CONNECTION && ev->code == 1) {
         br_media_online(b, ev->owner); /* files that waited for Signal */
+        br_outbox_online(b, ev->owner); /* and texts */
+    }
     if (!br_access_net_event(b, ev) || /* the owner has no access */
         br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
         br_net_event_free(ev);
@@ -273,6 +275,7 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
     case BR_NET_LINK_FAILED:
     case BR_NET_UNLINKED:
     case BR_NET_CONNECTION:
+    case BR_NET_CONN_TROUBLE:
     case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
         break;
@@ -348,6 +351,10 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_portal_resume(b);
     br_relate_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
+    /* what the admin needs when Signal cannot be reached or trusted */
+    ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
+            b->cfg.signal_ca_file ? "the CAs in signal.ca_file " : "Signal's own root certificate (built in, pinned)",
+            b->cfg.signal_ca_file ? b->cfg.signal_ca_file : "");
     return 0;
 }
 
@@ -364,6 +371,8 @@ void br_bridge_free(br_bridge *b)
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
     br_relate_stop(b);
+    br_outbox_stop(b);
+    br_portal_stop(b);
     br_ephem_free(b);
     while ((l = b->logins)) {
         b->logins = l->next;

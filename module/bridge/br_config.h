@@ -11,13 +11,17 @@
  *   username_template: "signal_{aci}"       # must contain {aci}
  *   displayname_template: "{name} (Signal)" # {name}, {phone}; phone is the fallback
  *   max_signal_users: 100                   # Signal users active per calendar month
- *   link_timeout: 60                        # seconds a QR code stays valid (10..90)
+ *   link_timeout: 60                        # seconds linking stays open (10..600)
+ *   outbox_max_age: 86400                   # seconds a Matrix message may wait
+ *                                           # for Signal before it fails
  *   double_puppet: true                     # send as the real user where the host allows
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge"}
  *   (server_public_params: the service's zkgroup public params, base64, for
- *   group titles and members; default Signal production's)
+ *   group titles and members; default Signal production's. ca_file: a PEM
+ *   file of the roots to trust instead of Signal's own, which are built in
+ *   and pinned for every Signal host; the system store is never used)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -50,12 +54,15 @@ typedef struct br_config {
     long max_signal_users;
     int low_limit_warning;  /* max_signal_users < 5: warn at start */
     long link_timeout_s;
+    long outbox_max_age_s;  /* a queued Matrix -> Signal message older than
+                               this fails with a notice */
     int double_puppet;
     char *database;
     char *signal_server;
     char *signal_cdn0, *signal_cdn2, *signal_cdn3;
     char *signal_storage;
-    char *signal_ca_file;   /* NULL: the system's trust store */
+    char *signal_ca_file;   /* NULL: Signal's pinned roots (sn_roots.h),
+                               never the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */

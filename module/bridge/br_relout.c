@@ -23,6 +23,33 @@ static const char *col(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+/* A message of the user's still in the outbox already has its Signal
+ * timestamp (stored before the first send, br_outbox.c), so a reaction,
+ * edit or deletion can target it now; the outbox sends it first, and
+ * Signal clients also hold a relation that arrives before its target. */
+static int queued_target(br_bridge *b, const char *owner, const char *event_id,
+                         char *chat, size_t cn, char *author, size_t an, int64_t *ts)
+{
+    static const char sql[] = "SELECT chat_id, signal_ts FROM br_outbox WHERE owner_mxid = ?1"
+                              " AND event_id = ?2 AND state IN (0, 3) AND signal_ts IS NOT NULL";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    br_login *l = br_login_get(b, owner, 0);
+    int found = 0;
+
+    if (!st || !l || !l->aci)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(chat, cn, "%s", col(st, 0));
+        snprintf(author, an, "%s", l->aci);
+        *ts = sqlite3_column_int64(st, 1);
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
 /* Matrix event id -> Signal (chat, author, ts). */
 static int target_of(br_bridge *b, const char *owner, const char *event_id,
                      char *chat, size_t cn, char *author, size_t an, int64_t *ts)
@@ -43,6 +70,8 @@ static int target_of(br_bridge *b, const char *owner, const char *event_id,
         found = 1;
     }
     sqlite3_reset(st);
+    if (!found)
+        found = queued_target(b, owner, event_id, chat, cn, author, an, ts);
     return found;
 }
 
@@ -53,20 +82,6 @@ static void send_relout(br_bridge *b, int64_t id, const char *owner, const char 
         b->net.relate(b->net.ctx, owner, chat_id, rel, (uint64_t)id) != 0)
         ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; %s %lld stays queued",
                 br_relate_kind_name(rel->kind), (long long)id);
-}
-
-/* A Signal timestamp for a new relation: now, but never one already used
- * (Signal dedupes by sender and timestamp). */
-static int64_t next_ts(br_bridge *b)
-{
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT max(signal_ts) FROM br_relout");
-    int64_t now = ut_now_ms(), last = 0;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        last = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return now > last ? now : last + 1;
 }
 
 static void queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
@@ -81,7 +96,7 @@ static void queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
 
     if (!st)
         return;
-    rel->ts = next_ts(b);
+    rel->ts = br_signal_ts_next(b); /* never one already used */
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
@@ -206,7 +221,7 @@ static void user_edit(br_bridge *b, const mx_event *ev, const char *owner,
 /* A message of the user's still waiting to go out to Signal? */
 static int still_queued(br_bridge *b, const char *event_id)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0");
+    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0 AND signal_ts IS NULL");
     int r;
 
     if (!st || !event_id)
@@ -246,7 +261,7 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
         return 1;
     if (still_queued(b, is_msg || strcmp(ev->type, "m.reaction") == 0 ? ev->rel_event_id
                                                                      : ev->redacts)) {
-        /* its Signal timestamp is not known yet: there is nothing to target */
+        /* a file whose Signal timestamp is not known yet: nothing to target */
         br_notice(b, ev->room_id, "Your %s was not sent to Signal: the message it refers to has not "
                                   "reached Signal yet. Try again in a moment.",
                   is_msg ? "edit" : strcmp(ev->type, "m.reaction") == 0 ? "reaction" : "deletion");
@@ -277,6 +292,13 @@ void br_relout_result(br_bridge *b, br_net_event *ev)
         kind = sqlite3_column_int(st, 1);
     }
     sqlite3_reset(st);
+    if (ev->code != 0 && BR_NET_ERR_TRANSIENT(ev->code)) {
+        /* not sent, but it may be: stays queued for the next connection
+         * (br_relout_online), with its stored timestamp */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: %s %llu not sent yet (%s); waits for the connection",
+                br_relate_kind_name(kind), (unsigned long long)ev->outbox_id, ev->text ? ev->text : "offline");
+        return;
+    }
     if ((st = st_db_stmt(b->db, upd))) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
         sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
@@ -291,16 +313,19 @@ void br_relout_result(br_bridge *b, br_net_event *ev)
                   : ev->text ? ev->text : "an internal error");
 }
 
-/* Queued Matrix -> Signal relations go out once, at start. */
-void br_relout_resume(br_bridge *b)
+/* Queued Matrix -> Signal relations (of one owner, or all when NULL) go
+ * out at start and again whenever the account connects. */
+static void resend(br_bridge *b, const char *owner)
 {
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_prepare_v2(st_db_handle(b->db),
                            "SELECT id, owner_mxid, chat_id, kind, target_author, target_ts, text, remove,"
-                           " signal_ts FROM br_relout WHERE state = 0 ORDER BY id",
+                           " signal_ts FROM br_relout WHERE state = 0 AND (?1 IS NULL OR owner_mxid = ?1)"
+                           " ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
         br_net_relation rel;
         rel.kind = sqlite3_column_int(st, 3);
@@ -314,3 +339,12 @@ void br_relout_resume(br_bridge *b)
     sqlite3_finalize(st);
 }
 
+void br_relout_resume(br_bridge *b)
+{
+    resend(b, NULL);
+}
+
+void br_relout_online(br_bridge *b, const char *owner)
+{
+    resend(b, owner);
+}

@@ -17,6 +17,7 @@
 #include "br_sigrel.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sn_err.h"
 
 /* ---- sig_client events (Signal thread) ---------------------------------- */
 
@@ -56,6 +57,15 @@ int br_sig_net_code(int err)
     case SIG_ERR_LINK_CODE: return BR_NET_ERR_LINK_CODE;
     case SIG_ERR_OUTDATED: return BR_NET_ERR_OUTDATED;
     case SIG_ERR_UNLINKED: return BR_NET_ERR_UNLINKED;
+    case SN_ERR_TLS_VERIFY: return BR_NET_ERR_TLS;
+    case SN_ERR_DNS: return BR_NET_ERR_DNS;
+    case SN_ERR_CONNECT: return BR_NET_ERR_UNREACHABLE;
+    case SIG_ERR_STATE: return BR_NET_ERR_OFFLINE; /* the socket is not up */
+    case SIG_ERR_HTTP:      /* 5xx among others: the age limit bounds it */
+    case SIG_ERR_RETRIES:
+    case SIG_ERR_CANCELLED: return BR_NET_ERR_TEMPORARY;
+    case SIG_ERR_NOT_MEMBER: return BR_NET_ERR_NOT_MEMBER;
+    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
 }
@@ -149,6 +159,16 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_CONN:
         if ((ev = br_sig_ev_new(BR_NET_CONNECTION, a->owner)))
             ev->code = e->conn == SIG_CONN_ONLINE;
+        /* an untrusted certificate or a name that does not resolve will not
+         * heal by retrying: tell the user and the admin (br_netfail.h) */
+        if (e->err == SN_ERR_TLS_VERIFY || e->err == SN_ERR_DNS) {
+            br_net_event *t = br_sig_ev_new(BR_NET_CONN_TROUBLE, a->owner);
+            if (t) {
+                t->code = br_sig_net_code(e->err);
+                t->text = br_sig_dup(sig_strerror(e->err));
+            }
+            br_sig_emit(s, t);
+        }
         /* groups and accepted chats live in the storage service: read it
          * once per start (SIG_EV_GROUP / SIG_EV_CONTACT follow) */
         if (e->conn == SIG_CONN_ONLINE && !a->storage_read &&

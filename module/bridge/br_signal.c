@@ -24,6 +24,7 @@
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
+#include "sn_tls.h"
 #include "st_records.h"
 
 /* ---- events to the host loop ------------------------------------------- */
@@ -103,6 +104,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.host = s->host_name;
     cfg.port = s->port;
     cfg.ca_file = s->ca_file;
+    cfg.tls = s->tls;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.trust_root = s->trust_root;
@@ -199,7 +201,7 @@ static void op_run(void *arg, int cancelled)
         if (rc == 0) {
             a->linking = 1;
         } else if ((ev = br_sig_ev_new(BR_NET_LINK_FAILED, o->owner))) {
-            ev->code = BR_NET_ERR_INTERNAL;
+            ev->code = br_sig_net_code(rc); /* INTERNAL unless a network error */
             ev->text = br_sig_dup(sig_strerror(rc));
             br_sig_emit(s, ev);
         }
@@ -226,10 +228,10 @@ static void op_run(void *arg, int cancelled)
          * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_text(a->c, gid, o->a2, 0, (void *)(uintptr_t)o->n, NULL)
+               ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
-           : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
-                                  o->a2, (void *)(uintptr_t)o->n, NULL);
+           : sig_client_send_text_at(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
+                                     o->a2, (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = br_sig_net_code(rc);
@@ -311,8 +313,8 @@ out:
     op_free(o);
 }
 
-static int post_op(br_signal *s, int what, const char *owner, const char *a1,
-                   const char *a2, uint64_t n)
+static int post_op_ts(br_signal *s, int what, const char *owner, const char *a1,
+                      const char *a2, int64_t ts, uint64_t n)
 {
     op *o = calloc(1, sizeof(*o));
 
@@ -321,6 +323,7 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     o->s = s;
     o->what = what;
     o->n = n;
+    o->rel.ts = ts; /* OP_SEND: the message's stored Signal timestamp */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(a1);
     o->a2 = br_sig_dup(a2);
@@ -332,6 +335,12 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     return 0;
 }
 
+static int post_op(br_signal *s, int what, const char *owner, const char *a1,
+                   const char *a2, uint64_t n)
+{
+    return post_op_ts(s, what, owner, a1, a2, 0, n);
+}
+
 static int op_link(void *ctx, const char *owner, long timeout_s)
 {
     (void)timeout_s; /* fixed at start from the config */
@@ -340,13 +349,13 @@ static int op_link(void *ctx, const char *owner, long timeout_s)
 static int op_cancel(void *ctx, const char *owner) { return post_op(ctx, OP_CANCEL, owner, NULL, NULL, 0); }
 static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGOUT, owner, NULL, NULL, 0); }
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
-                   uint64_t outbox_id)
+                   int64_t ts, uint64_t outbox_id)
 {
     if (strcmp(chat_id, "self") == 0 || strncmp(chat_id, "group:", 6) == 0)
-        return post_op(ctx, OP_SEND, owner, chat_id, text, outbox_id);
+        return post_op_ts(ctx, OP_SEND, owner, chat_id, text, ts, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
-    return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+    return post_op_ts(ctx, OP_SEND, owner, chat_id + 3, text, ts, outbox_id);
 }
 static int op_group_info(void *ctx, const char *owner, const char *chat_id)
 {
@@ -647,6 +656,17 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         br_signal_free(s);
         return UT_ERR_INVAL;
     }
+    /* One trust for all accounts, loaded now so that a ca_file that cannot
+     * be used stops the start with its name, not a later `link`. */
+    if (sn_tls_new(&s->tls, s->ca_file) != 0) {
+        if (s->ca_file)
+            snprintf(err, errlen, "config.signal.ca_file: cannot load '%s' (it must be a readable PEM "
+                                  "file of CA certificates)", s->ca_file);
+        else
+            snprintf(err, errlen, "cannot set up TLS with Signal's built-in root certificates");
+        br_signal_free(s);
+        return UT_ERR_INVAL;
+    }
     *out = s;
     return 0;
 }
@@ -680,6 +700,7 @@ void br_signal_free(br_signal *s)
         return;
     if (s->loop)
         br_loop_free(s->loop, thread_fini, s);
+    sn_tls_free(s->tls); /* connections still closing hold their own ref */
     free(s->host_name);
     free(s->ca_file);
     free(s->device_name);

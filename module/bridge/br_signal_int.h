@@ -46,6 +46,8 @@ struct br_signal {
     char *host_name;
     uint16_t port;
     char *ca_file;
+    struct sn_tls *tls;   /* the trust of every account's connections:
+                             Signal's pinned roots or ca_file's (sn_tls.h) */
     char *device_name;
     char *trust_root;
     char *zk_params;      /* zkgroup server public params (groups), or NULL */

@@ -313,8 +313,6 @@ int hs_h_read_markers(hs_req *r);
 int hs_h_presence(hs_req *r);
 int hs_h_empty_ok(hs_req *r);
 int hs_h_not_found(hs_req *r);
-int hs_h_keys_upload(hs_req *r);
-int hs_h_keys_query(hs_req *r);
 int hs_h_turn_server(hs_req *r);
 int hs_account_data_set(hs *s, const char *user, const char *room,
                         const char *type, json_t *content);

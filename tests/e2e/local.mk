@@ -18,6 +18,14 @@ EXTRA_DIST += tests/e2e/mxhs_redeliver.js
 # Read rules, redaction auth, limits and files of mxhs (issue 13).
 TESTS += tests/e2e/mxhs_rules.js
 EXTRA_DIST += tests/e2e/mxhs_rules.js
+# End-to-end encryption with matrix-js-sdk's Rust crypto (issue 13).
+TESTS += tests/e2e/mxhs_e2ee.js
+EXTRA_DIST += tests/e2e/mxhs_e2ee.js
+
+# Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
+# (CRASH_SEED), and Signal-side faults.
+TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
+EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
@@ -25,6 +33,10 @@ EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/brid
 	tests/e2e/bridge_lib.js
 TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
+# Trust: Signal's pinned roots by default, ca_file otherwise, never the
+# system store.
+TESTS += tests/e2e/signal-tls.js tests/e2e/bridge_tls.js
+EXTRA_DIST += tests/e2e/signal-tls.js tests/e2e/tls-lib.js tests/e2e/bridge_tls.js
 # Attachments both ways through the bridge.
 TESTS += tests/e2e/bridge_media.js
 EXTRA_DIST += tests/e2e/bridge_media.js
@@ -34,9 +46,15 @@ EXTRA_DIST += tests/e2e/bridge_groups.js
 # The bot explains link failures (409 at link, 499 for the device).
 TESTS += tests/e2e/bridge_linkfail.js
 EXTRA_DIST += tests/e2e/bridge_linkfail.js
+# A QR code Signal expires is followed by a new one (issue #11).
+TESTS += tests/e2e/bridge_linkqr.js
+EXTRA_DIST += tests/e2e/bridge_linkqr.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js
 # At-least-once delivery: replayed events change nothing (issue 12).
 TESTS += tests/e2e/bridge_replay.js
 EXTRA_DIST += tests/e2e/bridge_replay.js
+# The outbox waits for Signal; two owners in one group; m.direct (issue #12).
+TESTS += tests/e2e/bridge_outbox.js
+EXTRA_DIST += tests/e2e/bridge_outbox.js

@@ -7,10 +7,14 @@ process.env.ASAN_OPTIONS = `${process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPT
 // sends a pointer to a blob the mock's own encryptAttachment made and
 // stored on CDN 3; our client downloads, verifies, decrypts and writes the
 // file, whose bytes must equal the original; a pointer with a wrong digest
-// is refused. Outbound: our client uploads a file (gRPC upload form, tus
-// POST) and sends the pointer; the contact's message carries it and the
-// blob in the mock's cdn3 folder decrypts (with the pointer's key) to the
-// file we sent. A second test moves 25 MiB each way and checks the bytes
+// is refused. Outbound: our client asks for an upload form with REST
+// GET /v4/attachments/form/upload on its chat socket (the production-rules
+// mode serves it, signal-prodrules.js), uploads the file (tus POST) and
+// sends the pointer; the contact's message carries it and the blob in the
+// mock's cdn3 folder decrypts (with the pointer's key) to the file we
+// sent. Another test gets a CDN 2 form and uploads through GCS's resumable
+// protocol (the stand-in of signal-gcs.js), and a 413 for a too-long upload
+// is "too big". A further test moves 25 MiB each way and checks the bytes
 // and that signalctl's peak memory grew far less than the file's size
 // (attachments stream through files, not whole copies in memory).
 const test = require('node:test');
@@ -26,6 +30,7 @@ const { EMPTY_DATA_MESSAGE, Proto } = require('@signalapp/mock-server');
 const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
 
 const SIG_ERR_DIGEST = -1314;
+const SIG_ERR_TOO_BIG = -1313;
 
 function decryptBlob(blob, key, size) {
   const iv = blob.subarray(0, 16);
@@ -88,8 +93,7 @@ test('attachments both ways', async () => {
     // TusAttachmentGenerator), the cdn-3 form carries the headers the tus
     // upload must send; the mock's own form has a placeholder it never
     // checks, so this test gives the form real ones and records what
-    // reaches the server. Production's gRPC Attachments service is
-    // AUTH_ONLY_AUTHENTICATED (attachments.proto), the mock does not check.
+    // reaches the server.
     const bearer = `Bearer ${crypto.randomBytes(24).toString('base64')}`;
     const origForm = mock.server.getAttachmentUploadForm.bind(mock.server);
     mock.server.getAttachmentUploadForm = async (folder, key) => {
@@ -121,21 +125,92 @@ test('attachments both ways', async () => {
     assert.ok(crypto.createHash('sha256').update(blob).digest().equals(Buffer.from(ap.digest)), 'digest');
     assert.ok(decryptBlob(blob, Buffer.from(ap.key), ap.size).equals(payload), 'uploaded bytes decrypt to the file');
 
-    // the upload-form call is authenticated as our device
-    const form = seen.find((q) => q.url === '/org.signal.chat.attachments.Attachments/GetUploadForm');
-    assert.ok(form, 'GetUploadForm reached the server');
-    const m2 = /^Basic (.+)$/.exec(form.headers.authorization || '');
-    assert.ok(m2, `GetUploadForm authorization: ${form.headers.authorization}`);
-    const cred = Buffer.from(m2[1], 'base64').toString();
-    const colon = cred.indexOf(':');
-    const who = await mock.server.auth(cred.slice(0, colon), cred.slice(colon + 1));
-    assert.strictEqual(who, r.device, 'GetUploadForm credentials are our device');
+    // the form came from REST on our authenticated chat socket, as
+    // signalmeow and libsignal-net ask for it, with the upload's length
+    assert.deepStrictEqual(mock.rules.uploadForms,
+      [{ device: `${r.device.aci}.${r.device.deviceId}`, uploadLength: blob.length, cdn: 3 }]);
+    assert.ok(!seen.some((q) => q.url.startsWith('/org.signal.chat.attachments.')),
+      'no gRPC upload-form call');
     // the tus POST carries the form's headers
     const tus = seen.find((q) => q.method === 'POST' && q.url.startsWith('/cdn3/'));
     assert.ok(tus, 'tus POST reached the server');
     assert.strictEqual(tus.headers.authorization, bearer);
     assert.strictEqual(tus.headers['upload-metadata'],
       `filename ${Buffer.from(ap.attachmentIdentifier.cdnKey).toString('base64')}`);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CDN 2: a GCS resumable upload, downloaded from CDN 2', async () => {
+  const mock = await startMock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-att2-'));
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    // an account outside Signal-Server's cdn3 experiment: CDN 2 forms
+    mock.rules.cdn2Accounts.add(r.device.aci);
+
+    const file = path.join(dir, 'out.bin');
+    const payload = crypto.randomBytes(234567);
+    fs.writeFileSync(file, payload);
+    ctl.send(`sendfile ${alice.device.aci} ${file} via gcs`);
+    const done = await ctl.waitFor((e) => e.event === 'send_done', 30000, 'send_done');
+    assert.strictEqual(done.code, undefined, `${JSON.stringify(done)} ${ctl.stderr.slice(-2000)}`);
+    const got = await alice.waitForMessage();
+    assert.strictEqual(got.body, 'via gcs');
+    const ap = got.dataMessage.attachments[0];
+    assert.strictEqual(ap.cdnNumber, 2);
+    assert.strictEqual(mock.rules.uploadForms.length, 1);
+    assert.strictEqual(mock.rules.uploadForms[0].cdn, 2);
+
+    // the upload followed GCS's protocol: POST with the signed headers,
+    // then the body PUT to the session URI; none of our Signal
+    // credentials went to the CDN
+    const g = mock.rules.gcs.requests;
+    assert.deepStrictEqual(g.map((q) => q.method), ['POST', 'PUT'], JSON.stringify(g));
+    assert.strictEqual(g[0].headers['x-goog-resumable'], 'start');
+    assert.ok(/[?&]upload_id=/.test(g[1].url), g[1].url);
+    assert.ok(g.every((q) => q.headers.authorization === undefined), 'no authorization to the CDN');
+
+    // a contact downloads it from CDN 2 (here: our client with the
+    // pointer the contact received; CDN 2 is the mock's /attachments/)
+    const ptr = Buffer.from(Proto.AttachmentPointer.encode(ap)).toString('hex');
+    const out = path.join(dir, 'back.bin');
+    ctl.send(`download ${ptr} ${out}`);
+    const dl = await ctl.waitFor((e) => e.event === 'download_done', 20000, 'download_done');
+    assert.strictEqual(dl.code, undefined, JSON.stringify(dl));
+    assert.ok(fs.readFileSync(out).equals(payload), 'the CDN 2 download equals the file sent');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an upload the server will not take (413) is "too big"', async () => {
+  const mock = await startMock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-att3-'));
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself', contacts: [alice] });
+    const r = await linkDevice(mock, phone, tmpDb(), [], [alice]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    mock.rules.maxUploadLength = 4096; // global.attachments.maxBytes
+    const file = path.join(dir, 'big.bin');
+    fs.writeFileSync(file, crypto.randomBytes(10000));
+    ctl.send(`sendfile ${alice.device.aci} ${file} too big`);
+    const done = await ctl.waitFor((e) => e.event === 'send_done', 30000, 'send_done');
+    assert.strictEqual(done.code, SIG_ERR_TOO_BIG, JSON.stringify(done));
+    assert.ok(mock.rules.refusals.some((f) => f.rule === 'upload form' && f.status === 413));
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

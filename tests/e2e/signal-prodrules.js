@@ -9,7 +9,14 @@
 // - a device that lost its capabilities (linked by an old release) gets
 //   them back on the next connection (PUT /v1/devices/capabilities);
 // - once Signal requires SPQR, such a device is refused with 499 and the
-//   client says so with its own error, distinct from "unlinked".
+//   client says so with its own error, distinct from "unlinked";
+// - a handshake refused with 429 and Retry-After (RateLimitExceededException-
+//   Mapper) makes the next reconnect wait at least that long, as
+//   libsignal-net's chat connect does (ConnectError::RetryLater); the check
+//   is on the delay the client chose, not on a clock;
+// - the server closes a provisioning socket after 90 s (here shortened, or
+//   on demand): the client opens a new one and gives a new link URL, and a
+//   phone that scans the new one links.
 const test = require('node:test');
 const assert = require('node:assert');
 const { startMock } = require('../lib/signal-mock');
@@ -134,6 +141,78 @@ test('a device without spqr is refused with 499, reported as outdated', async ()
     // refused for good: no reconnecting (it would be refused again)
     await ctl.exited;
     assert.strictEqual(mock.rules.refusals.filter((x) => x.status === 499).length, 1);
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+for (const transport of ['h2', 'h1']) test(`a handshake refused with 429 and Retry-After (${transport}): the reconnect waits that long`, async () => {
+  const mock = await startMock({ h1Upgrade: transport === 'h1' });
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    const r = await linkDevice(mock, phone, tmpDb(), ['--transport', transport]);
+    ctl = r.ctl;
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2, 10000, 'online');
+    const seen = ctl.events.length;
+    mock.rules.refuseNext.push({ path: '/v1/websocket/', status: 429, retryAfter: 4 });
+    mock.destroySockets(); // the client reconnects and is refused once
+    const t0 = Date.now();
+    let delay;
+    while (delay === undefined) {
+      const i = ctl.stderr.indexOf('asks to retry in 4 s (Retry-After)');
+      const m = i >= 0 ? /sn_sock: reconnect in (\d+) ms/.exec(ctl.stderr.slice(i)) : null;
+      if (m) delay = Number(m[1]);
+      else if (Date.now() - t0 > 20000) assert.fail(`the client did not act on Retry-After; stderr: ${ctl.stderr.slice(-2000)}`);
+      else await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(mock.rules.refusals.some((f) => f.rule === 'injected' && f.status === 429));
+    assert.ok(delay >= 4000, `reconnect after Retry-After 4 s chose ${delay} ms`);
+    // and it does come back
+    await ctl.waitFor((e) => e.event === 'conn' && e.conn === 2 && ctl.events.indexOf(e) >= seen,
+      30000, 'online again');
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+function pubKey(url) {
+  return new URL(url.replace('sgnl://', 'https://')).searchParams.get('pub_key');
+}
+
+test('provisioning sockets closed by the server: new URLs until the link timeout', async () => {
+  const mock = await startMock({ provisioningTimeoutMs: 1000 });
+  let ctl;
+  try {
+    ctl = new Ctl(mock, tmpDb(), ['--link-timeout', '60000', 'link']);
+    await ctl.waitCount((e) => e.event === 'link_url', 3, 30000, 'three link URLs');
+    const urls = ctl.events.filter((e) => e.event === 'link_url').map((e) => e.url);
+    assert.strictEqual(new Set(urls).size, urls.length, 'every URL is new');
+    assert.strictEqual(new Set(urls.map(pubKey)).size, urls.length, 'every URL has its own key');
+    assert.ok(mock.rules.provisioningCloses >= 2, `${mock.rules.provisioningCloses} closes`);
+    assert.ok(!ctl.events.some((e) => e.event === 'link_failed'), JSON.stringify(ctl.events));
+  } finally {
+    if (ctl) await ctl.kill();
+    await mock.close();
+  }
+});
+
+test('the phone scans the URL of the new provisioning socket and links', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Myself' });
+    ctl = new Ctl(mock, tmpDb(), ['link']);
+    const first = await ctl.waitFor((e) => e.event === 'link_url', 20000, 'link_url');
+    await mock.rules.expireProvisioning(); // as the server's 90 s timer does
+    const second = await ctl.waitFor((e) => e.event === 'link_url' && e !== first, 20000, 'a new link_url');
+    assert.notStrictEqual(second.url, first.url);
+    const pending = await mock.server.waitForProvision();
+    await pending.complete({ provisionURL: second.url, primaryDevice: phone });
+    const linked = await ctl.waitFor((e) => e.event === 'linked' || e.event === 'link_failed', 30000, 'linked');
+    assert.strictEqual(linked.event, 'linked', JSON.stringify(linked));
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

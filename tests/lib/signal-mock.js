@@ -21,7 +21,9 @@
 // the required capabilities, 499 for a device without spqr, agent headers,
 // exact websocket paths, 204 for PUT /v1/devices/capabilities); false gives
 // the bare mock. mock.rules is the ProductionRules object (or null);
-// productionRulesOptions is passed to it ({requireSpqr}).
+// productionRulesOptions is passed to it ({requireSpqr,
+// provisioningTimeoutMs}); provisioningTimeoutMs (test-only: production's
+// is 90 s) is a shortcut for the latter.
 // As a script: --no-production-rules.
 const fs = require('fs');
 const os = require('os');
@@ -50,7 +52,8 @@ function attachH1Upgrade(server, rules) {
   server.https.on('upgrade', async (req, socket, head) => {
     const refusal = rules ? await rules.checkUpgrade(req.headers, req.url).catch(() => null) : null;
     if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const extra = Object.entries(refusal.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (websocket) => {
@@ -85,7 +88,8 @@ async function startMock(opts = {}) {
     s.on('close', () => sessions.delete(s));
   });
   const rules = opts.productionRules === false ? null
-    : applyProductionRules(server, opts.productionRulesOptions);
+    : applyProductionRules(server, { ...(opts.productionRulesOptions ?? {}),
+      ...(opts.provisioningTimeoutMs ? { provisioningTimeoutMs: opts.provisioningTimeoutMs } : {}) });
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   const { port } = server.address();
   let closed = false;

@@ -15,12 +15,27 @@
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
+//   rules.refuseNext.push({path, status, retryAfter})  // refuse the next
+//                                  // handshake on that websocket path once
+//   rules.provisioningTimeoutMs    // provisioning sockets close after this
+//                                  // (90 s as in production; a test may
+//                                  // lower it, also via startMock)
+//   rules.expireProvisioning()     // close every open provisioning socket
+//                                  // now, as the 90 s timer does
+//   rules.provisioningCloses       // how many the rule closed
+//   rules.uploadForms              // [{device, uploadLength, cdn}] forms handed out
+//   rules.cdn2Accounts.add(aci)    // this account gets CDN 2 (GCS) forms
+//   rules.maxUploadLength          // global.attachments.maxBytes (413 above)
+//   rules.gcs                      // the CDN 2 stand-in (signal-gcs.js)
 //
 // Sources (Signal-Server at signalapp/Signal-Server, 2026-08):
 //   storage/DeviceCapability.java, controllers/DeviceController.java,
 //   controllers/KeepAliveController.java, filters/RemoteDeprecationFilter.java,
-//   util/ua/UserAgentUtil.java, WhisperServerService.java.
+//   util/ua/UserAgentUtil.java, WhisperServerService.java,
+//   controllers/AttachmentControllerV4.java, attachments/AttachmentUtil.java.
+const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
+const { GcsStandIn } = require('./signal-gcs');
 
 // DeviceCapability.java: name -> {preventDowngrade, requireForNewDevices}.
 // Capabilities the server no longer knows (the mock's primary still lists
@@ -101,6 +116,13 @@ function wrapConnection() {
     if (!rules || !rules.enabled) return original.call(this, request);
     return rules.handle(this, request, () => original.call(this, request));
   };
+  const originalStart = Connection.prototype.start;
+  Connection.prototype.start = function start(socket) {
+    const rules = this.server[RULES];
+    const path = new URL(this.request?.url ?? '/', 'http://localhost').pathname;
+    if (rules && rules.enabled && path.startsWith('/v1/websocket/provisioning')) rules.trackProvisioning(socket);
+    return originalStart.call(this, socket);
+  };
 }
 
 class ProductionRules {
@@ -117,6 +139,75 @@ class ProductionRules {
     this.refusals = [];
     this.capabilityUpdates = [];
     this.handshakes = [];
+    this.uploadForms = [];
+    // ProvisioningConnectListener: the server closes a provisioning socket
+    // with 1000 "Timeout" once it has been open this long
+    // (WhisperServerService: Duration.ofSeconds(90)).
+    this.provisioningTimeoutMs = opts.provisioningTimeoutMs ?? 90000;
+    this.provisioningOpen = new Set();
+    this.provisioningCloses = 0;
+    // Handshakes a test wants refused once, e.g. 429 with Retry-After as
+    // RateLimitExceededExceptionMapper answers (libsignal-net's chat
+    // connect reads Retry-After on any refused handshake,
+    // rust/net/src/chat/error.rs).
+    this.refuseNext = [];
+    // AttachmentControllerV4: CDN 3 for accounts in the "cdn3" experiment,
+    // CDN 2 for the others. The mock's own forms are CDN 3, so that is the
+    // default here; a test puts an account on CDN 2.
+    this.cdn2Accounts = new Set();
+    // global.attachments.maxBytes is deployment configuration, not in the
+    // source: 100 MiB is an arbitrary stand-in that a test may lower.
+    this.maxUploadLength = 100 * 1024 * 1024;
+    // CDN 2 objects land in the mock's CDN 0/2 store, served by its
+    // GET /attachments/:key (server/http.js getAttachment, base.js
+    // fetchAttachment); GCS keeps an object under its name, here
+    // "attachments/<key>".
+    this.gcs = new GcsStandIn(server.https, {
+      onObject: (name, bytes) => {
+        const m = /^attachments\/([^/]+)$/.exec(name);
+        if (m) server.attachments.set(m[1], bytes);
+      },
+    });
+  }
+
+  // Called for each provisioning websocket the mock accepts. The timer is
+  // re-read when it fires, so a test that raises the limit keeps the
+  // sockets already open.
+  trackProvisioning(ws) {
+    const entry = { ws, opened: Date.now(), timer: null };
+    const arm = () => {
+      const left = this.provisioningTimeoutMs - (Date.now() - entry.opened);
+      entry.timer = setTimeout(() => {
+        if (Date.now() - entry.opened < this.provisioningTimeoutMs) arm();
+        else this.expire(entry);
+      }, Math.max(0, left));
+      entry.timer.unref?.();
+    };
+    arm();
+    this.provisioningOpen.add(entry);
+    ws.on('close', () => {
+      clearTimeout(entry.timer);
+      this.provisioningOpen.delete(entry);
+    });
+  }
+
+  expire(entry) {
+    clearTimeout(entry.timer);
+    if (!this.provisioningOpen.delete(entry)) return;
+    this.provisioningCloses += 1;
+    entry.ws.close(1000, 'Timeout');
+  }
+
+  // Resolves once the mock has seen every one of them closed (and so
+  // cancelled its pending provision).
+  expireProvisioning() {
+    const entries = [...this.provisioningOpen];
+    const closed = entries.map((e) => new Promise((resolve) => {
+      if (e.ws.readyState === e.ws.CLOSED) resolve();
+      else e.ws.once('close', () => resolve());
+    }));
+    for (const entry of entries) this.expire(entry);
+    return Promise.all(closed);
   }
 
   refuse(rule, status, detail) {
@@ -136,6 +227,13 @@ class ProductionRules {
     // CHAT_PROVISIONING_PATH); the mock would accept any prefix.
     if (path !== '/v1/websocket/' && path !== '/v1/websocket/provisioning/') {
       return this.refuse('websocket path', 404, path);
+    }
+    const injected = this.refuseNext.findIndex((r) => r.path === path);
+    if (injected >= 0) {
+      const r = this.refuseNext.splice(injected, 1)[0];
+      const f = this.refuse('injected', r.status, `${path} Retry-After ${r.retryAfter}`);
+      if (r.retryAfter !== undefined) f.headers = { 'retry-after': String(r.retryAfter) };
+      return f;
     }
     // Not a server check but the production clients' contract: every one
     // of them names itself on the handshake (signalmeow web.OpenWebsocket
@@ -165,7 +263,41 @@ class ProductionRules {
     // on both the chat and the provisioning websocket (the mock knows only
     // the first).
     if (verb === 'GET' && path === '/v1/keepalive/provisioning') return response(request, 200, undefined);
+    if (verb === 'GET' && path === '/v4/attachments/form/upload') return this.uploadForm(conn, request);
     return next();
+  }
+
+  // AttachmentControllerV4.getAttachmentUploadForm, which the mock 27.0.0
+  // lacks (it has only the gRPC Attachments/GetUploadForm): @Auth;
+  // uploadLength optional, @Positive, default and maximum maxUploadLength
+  // (400 / 413 with no body); key = 15 random bytes, URL-safe base64
+  // (AttachmentUtil.generateAttachmentKey); cdn 3 in the cdn3 experiment,
+  // else 2. The CDN 3 form is the mock's own (base.js
+  // getAttachmentUploadForm, its tus server), so the mock stays the peer.
+  async uploadForm(conn, request) {
+    if (!conn.device) return response(request, 401, undefined);
+    const query = new URLSearchParams((request.path ?? '').split('?')[1] ?? '');
+    let uploadLength = this.maxUploadLength;
+    if (query.has('uploadLength')) {
+      const v = query.get('uploadLength');
+      if (!/^[0-9]{1,18}$/.test(v) || Number(v) <= 0) {
+        this.refuse('upload form', 400, `uploadLength ${v}`);
+        return response(request, 400, undefined);
+      }
+      uploadLength = Number(v);
+    }
+    if (uploadLength > this.maxUploadLength) {
+      this.refuse('upload form', 413, `uploadLength ${uploadLength} > ${this.maxUploadLength}`);
+      return response(request, 413, undefined);
+    }
+    const key = crypto.randomBytes(15).toString('base64url');
+    const cdn = this.cdn2Accounts.has(conn.device.aci) ? 2 : 3;
+    this.uploadForms.push({ device: `${conn.device.aci}.${conn.device.deviceId}`,
+                            uploadLength: query.has('uploadLength') ? uploadLength : undefined, cdn });
+    const form = cdn === 2
+      ? this.gcs.form(key, uploadLength, `localhost:${this.server.address().port}`)
+      : await this.server.getAttachmentUploadForm('attachments', key);
+    return response(request, 200, form);
   }
 
   // DeviceController.linkDevice.
@@ -247,7 +379,7 @@ function applyProductionRules(server, opts = {}) {
         for (const l of mockListeners) l.call(https, req, res);
         return;
       }
-      res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+      res.writeHead(refusal.status, { 'content-type': 'text/plain', ...(refusal.headers ?? {}) });
       res.end(`${refusal.rule}: ${refusal.detail}`);
     }, (e) => {
       res.writeHead(500);

@@ -66,7 +66,7 @@ test('TLS: host name localhost verifies, an untrusted CA is refused', async () =
   assert.strictEqual(e1.status, 404);
   const bad = await runOnce(['127.0.0.1', String(mock.port), '-', 'http', 'GET', '/attachments/none']);
   const e2 = one(bad.events, 'http');
-  assert.strictEqual(e2.rc, -1201); // SN_ERR_TLS_VERIFY: system roots do not know the mock CA
+  assert.strictEqual(e2.rc, -1201); // SN_ERR_TLS_VERIFY: the built-in Signal roots do not vouch for the mock
   assert.notStrictEqual(bad.code, 0);
 });
 
@@ -79,6 +79,15 @@ test('connection refused is reported as a connect error', async () => {
   const r = await runOnce(['127.0.0.1', String(port), mock.ca, 'http', 'GET', '/']);
   const ev = one(r.events, 'http');
   assert.strictEqual(ev.rc, -1202); // SN_ERR_CONNECT
+});
+
+test('a host name that does not resolve is reported as a DNS error', async () => {
+  // .invalid never resolves (RFC 6761); the blocking lookup used to fail
+  // silently and surface only as the connect timeout
+  const r = await runOnce(['nonexistent.invalid', '443', '-', 'http', 'GET', '/']);
+  const ev = r.events.find((e) => e.rc !== undefined);
+  assert.ok(ev, JSON.stringify(r.events));
+  assert.strictEqual(ev.rc, -1222, JSON.stringify(ev)); // SN_ERR_DNS
 });
 
 test('host names resolve through libevent evdns as well', async () => {

@@ -19,6 +19,9 @@ SIG_SRCS = \
 libsbclient_la_SOURCES = $(SIG_SRCS)
 # reactions, deletes, edits, receipts, typing (issue #6)
 libsbclient_la_SOURCES += module/signal/client/sig_extra.c module/signal/client/sig_rel.c
+# the send log and answering retry requests (issue #11)
+libsbclient_la_SOURCES += module/signal/client/sig_sendlog.h module/signal/client/sig_sendlog.c \
+	module/signal/client/sig_retry.c
 nodist_libsbclient_la_SOURCES = module/signal/proto/SignalService.pb-c.c \
 	module/signal/proto/SignalService.pb-c.h module/signal/proto/Provisioning.pb-c.c \
 	module/signal/proto/Provisioning.pb-c.h module/signal/proto/StorageService.pb-c.c \
@@ -134,3 +137,15 @@ tests_unit_signal_client_test_sig_groups_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_groups_LDADD = $(SIG_TEST_LIBS)
 TESTS += tests/e2e/signal-groups.js
 EXTRA_DIST += tests/e2e/signal-groups.js
+
+# --- the send log and retry requests to us (issue #11) -----------------------
+TESTS += tests/e2e/signal-resend.js
+EXTRA_DIST += tests/e2e/signal-resend.js
+UNIT_TESTS += tests/unit/signal/client/test_sig_sendlog
+check_PROGRAMS += tests/unit/signal/client/test_sig_sendlog
+tests_unit_signal_client_test_sig_sendlog_SOURCES = tests/unit/signal/client/test_sig_sendlog.c
+tests_unit_signal_client_test_sig_sendlog_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_sendlog_LDADD = $(SIG_TEST_LIBS)
+FUZZ_LIST += fuzz_sig_dem
+fuzz_sig_dem_FUZZ_SRCS = $(SIG_FUZZ_BASE)
+EXTRA_DIST += tests/fuzz/fuzz_sig_dem.c

@@ -1,8 +1,9 @@
-/* sig_attach.c - attachments (signal-service.md §7): upload = gRPC
- * GetUploadForm, one tus creation-with-upload POST whose body is encrypted
- * from the file as nghttp2 asks for it, then a DataMessage with the
- * pointer; download = GET <cdn endpoint>/attachments/<key>, decrypted into
- * "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
+/* sig_attach.c - attachments (signal-service.md §7): upload = REST
+ * GET /v4/attachments/form/upload on the chat socket, then by the form's
+ * cdn either one tus creation-with-upload POST (CDN 3) or a GCS resumable
+ * session, POST then PUT (CDN 2), the body encrypted from the file as
+ * nghttp2 asks for it, then a DataMessage with the pointer; download =
+ * GET <cdn endpoint>/attachments/<key>, decrypted into "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
  * MAC and padding verified. Nothing holds a whole attachment in memory
  * (sig_attstream.h: fixed-size pieces). Each transfer has its own HTTP/2
  * connection. */
@@ -24,8 +25,10 @@
 #include "sig_int.h"
 #include "sig_sync.h"
 #include "sn_err.h"
-#include "sn_grpc.h"
 #include "sn_h2.h"
+
+#define FORM_MAX_HEADERS 16
+#define FORM_NAME_MAX 64
 
 struct sig_xfer {
     sig_xfer *next;
@@ -50,6 +53,12 @@ struct sig_xfer {
     char *cdn_key;
     uint32_t cdn;
     uint64_t ts;
+    char host[256];              /* where h2 is connected (upload) */
+    uint16_t port;
+    /* the upload form's headers, names lower-cased */
+    char form_name[FORM_MAX_HEADERS][FORM_NAME_MAX];
+    char *form_value[FORM_MAX_HEADERS];
+    size_t n_form;
 };
 
 static void x_free(sig_xfer *x)
@@ -74,6 +83,10 @@ static void x_free(sig_xfer *x)
     free(x->file_name);
     free(x->caption);
     free(x->cdn_key);
+    for (size_t i = 0; i < x->n_form; i++) {
+        ut_wipe(x->form_value[i], strlen(x->form_value[i])); /* upload credentials */
+        free(x->form_value[i]);
+    }
     ut_wipe(x->key, sizeof(x->key));
     free(x);
 }
@@ -314,6 +327,17 @@ static void send_pointer(sig_xfer *x)
     }
 }
 
+/* The upload went through whole: the pointer can go out. */
+static void upload_done(sig_xfer *x, int rc)
+{
+    if (rc == 0)
+        rc = sig_att_enc_digest(x->enc, x->digest); /* the whole body went out */
+    if (rc != 0)
+        x_done(x, rc, 0);
+    else
+        send_pointer(x);
+}
+
 static void tus_resp(int rc, const sn_http_resp *r, void *ud)
 {
     sig_xfer *x = ud;
@@ -326,12 +350,7 @@ static void tus_resp(int rc, const sn_http_resp *r, void *ud)
     sig_enter(c);
     if (rc == 0 && r->status != 201 && r->status != 200 && r->status != 204)
         rc = SIG_ERR_HTTP;
-    if (rc == 0)
-        rc = sig_att_enc_digest(x->enc, x->digest); /* the whole body went out */
-    if (rc != 0)
-        x_done(x, rc, 0);
-    else
-        send_pointer(x);
+    upload_done(x, rc);
     sig_leave(c);
 }
 
@@ -362,6 +381,28 @@ static int split_url(sig_xfer *x, const char *url, char *host, size_t hcap,
     return 0;
 }
 
+/* The transfer's connection goes to `url`'s host: a new one unless the
+ * current one already is (the form or the session URI may name another
+ * host than the last request). */
+static int connect_url(sig_xfer *x, const char *url, const char **path)
+{
+    char host[256];
+    uint16_t port = 0;
+    sn_h2 *old;
+    int rc = split_url(x, url, host, sizeof(host), &port, path);
+
+    if (rc != 0)
+        return rc;
+    if (x->h2 && !strcmp(host, x->host) && port == x->port)
+        return 0;
+    old = x->h2;
+    x->h2 = NULL;
+    sn_h2_free(old);
+    snprintf(x->host, sizeof(x->host), "%s", host);
+    x->port = port;
+    return connect_to(x, host, port);
+}
+
 static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
 {
     sig_xfer *x = ud;
@@ -372,103 +413,235 @@ static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
 /* The upload form's own headers go on the upload as they are: for CDN 3
  * production puts the tus server's credentials there ("Authorization:
  * Bearer <JWT>", "Upload-Metadata"; Signal-Server TusAttachmentGenerator),
- * and Signal-Desktop sends them on every tus request (WebAPI.preload.ts
- * createFetchForAttachmentUpload). Names are lower-cased into `names` for
- * HTTP/2 (sn_h2 refuses anything else that is not a valid header); the
- * headers we set ourselves keep our value. */
-#define FORM_MAX_HEADERS 16
-#define FORM_NAME_MAX 64
-
-static int form_headers(const Signalservice__UploadForm *uf, sn_hdr *h, size_t n,
-                        char names[][FORM_NAME_MAX], size_t *out_n)
+ * for CDN 2 the headers its signed URL covers ("host",
+ * "x-goog-content-length-range", "x-goog-resumable: start";
+ * GcsAttachmentGenerator). Signal-Desktop sends them on every tus request
+ * (WebAPI.preload.ts createFetchForAttachmentUpload), signalmeow on the
+ * GCS POST (attachments.go uploadAttachmentLegacy). Names are lower-cased
+ * for HTTP/2 (sn_h2 refuses anything else that is not a valid header);
+ * "host" is HTTP/2's :authority, taken from the URL; the headers we set
+ * ourselves keep our value. */
+static size_t form_headers(const sig_xfer *x, sn_hdr *h, size_t n)
 {
-    size_t i, j, k;
+    size_t i, j;
 
-    if (uf->n_headers > FORM_MAX_HEADERS)
-        return SIG_ERR_ENVELOPE;
-    for (i = 0; i < uf->n_headers; i++) {
-        const char *key = uf->headers[i]->key, *val = uf->headers[i]->value;
+    for (i = 0; i < x->n_form; i++) {
+        const char *name = x->form_name[i];
         int dup = 0;
 
-        if (!key || !val || !*key || strlen(key) >= FORM_NAME_MAX)
-            return SIG_ERR_ENVELOPE;
-        for (k = 0; key[k]; k++)
-            names[i][k] = (char)(key[k] >= 'A' && key[k] <= 'Z' ? key[k] + 32 : key[k]);
-        names[i][k] = '\0';
         for (j = 0; j < n; j++)
-            dup |= !strcmp(h[j].name, names[i]);
-        if (dup || !strcmp(names[i], "host") || !strcmp(names[i], "content-length"))
+            dup |= !strcmp(h[j].name, name);
+        if (dup || !strcmp(name, "host") || !strcmp(name, "content-length"))
             continue;
-        h[n].name = names[i];
-        h[n].value = val;
+        h[n].name = name;
+        h[n].value = x->form_value[i];
         n++;
     }
-    *out_n = n;
-    return 0;
+    return n;
 }
 
-static void form_resp(int rc, int grpc_status, const char *grpc_message,
-                      const uint8_t *msg, size_t len, void *ud)
+/* ---- CDN 2: a Google Cloud Storage resumable upload ---------------------
+ * The form's signedUploadLocation is a V4 signed URL for a resumable
+ * upload (Signal-Server GcsAttachmentGenerator, CanonicalRequestGenerator:
+ * POST, signed headers host;x-goog-content-length-range;x-goog-resumable).
+ * As signalmeow (pkg/signalmeow/attachments.go uploadAttachmentLegacy) and
+ * Signal-Desktop (ts/textsecure/WebAPI.ts putEncryptedAttachment) do it:
+ * POST to it with the form's headers and no body, which opens a session
+ * (GCS: 201 Created, the session URI in Location; cloud.google.com/storage/
+ * docs/xml-api/post-object-resumable), then PUT the whole body to that URI
+ * (200 or 201 when the object is complete; cloud.google.com/storage/docs/
+ * performing-resumable-uploads). Our own Signal credentials never go to
+ * Google. */
+static void gcs_put_resp(int rc, const sn_http_resp *r, void *ud)
 {
     sig_xfer *x = ud;
     sig_client *c = x->c;
-    Signalservice__GetUploadFormResponse *f = NULL;
-    char host[256], lenbuf[32], names[FORM_MAX_HEADERS][FORM_NAME_MAX];
-    const char *path = NULL;
-    uint16_t port = 0;
-    sn_hdr h[3 + FORM_MAX_HEADERS];
-    size_t nh = 0;
-    sn_http_req req;
-    sn_h2 *old;
 
-    (void)grpc_message;
     if (sig_dead(c)) {
         x_free(x);
         return;
     }
     sig_enter(c);
-    if (rc == 0 && grpc_status != 0)
+    if (rc == 0 && r->status != 200 && r->status != 201) {
+        sig_logf(c, UT_LOG_WARN, "signal: CDN 2 upload: HTTP %d", r->status);
         rc = SIG_ERR_HTTP;
-    if (rc == 0 && (!(f = signalservice__get_upload_form_response__unpack(NULL, len, msg)) ||
-                    !f->uploadform || !f->uploadform->key ||
-                    !f->uploadform->signeduploadlocation))
-        rc = f && f->has_exceedsmaxuploadlength ? SIG_ERR_TOO_BIG : SIG_ERR_ENVELOPE;
-    if (rc == 0 && !(x->cdn_key = strdup(f->uploadform->key)))
+    }
+    upload_done(x, rc);
+    sig_leave(c);
+}
+
+static void gcs_start_resp(int rc, const sn_http_resp *r, void *ud)
+{
+    sig_xfer *x = ud;
+    sig_client *c = x->c;
+    const char *loc = NULL, *path = NULL;
+    char lenbuf[32], *session = NULL;
+    sn_hdr h[2];
+    sn_http_req req;
+
+    if (sig_dead(c)) {
+        x_free(x);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200 && r->status != 201) {
+        sig_logf(c, UT_LOG_WARN, "signal: CDN 2 upload session: HTTP %d", r->status);
+        rc = SIG_ERR_HTTP;
+    }
+    if (rc == 0 && (!(loc = sn_hdrs_get(r->headers, "location")) || !*loc))
+        rc = SIG_ERR_ENVELOPE;
+    /* the response (and `loc`) goes with the connection connect_url drops */
+    if (rc == 0 && !(session = strdup(loc)))
         rc = UT_ERR_NOMEM;
-    if (rc == 0) {
-        x->cdn = f->uploadform->has_cdn ? f->uploadform->cdn : 3;
-        rc = split_url(x, f->uploadform->signeduploadlocation, host, sizeof(host), &port,
-                       &path);
-    }
-    if (rc == 0 && (strcmp(host, c->host) != 0 || port != c->cfg.port)) {
-        /* another host: its own connection (this one is dropped) */
-        old = x->h2;
-        x->h2 = NULL;
-        sn_h2_free(old);
-        rc = connect_to(x, host, port);
-    }
+    if (rc == 0)
+        rc = connect_url(x, session, &path);
     if (rc == 0) {
         snprintf(lenbuf, sizeof(lenbuf), "%" PRIu64, x->blob_len);
-        h[0].name = "tus-resumable";
-        h[0].value = "1.0.0";
-        h[1].name = "upload-length";
+        h[0].name = "content-type";
+        h[0].value = "application/octet-stream";
+        h[1].name = "content-length";
         h[1].value = lenbuf;
-        h[2].name = "content-type";
-        h[2].value = "application/offset+octet-stream";
-        rc = form_headers(f->uploadform, h, 3, names, &nh);
-    }
-    if (rc == 0) {
         memset(&req, 0, sizeof(req));
-        req.method = "POST";
+        req.method = "PUT";
         req.path = path;
         req.headers = h;
-        req.n_headers = nh;
+        req.n_headers = 2;
         req.body_read = up_read;
         req.timeout_ms = xfer_timeout_ms(x->blob_len);
-        rc = sn_h2_request(x->h2, &req, tus_resp, x);
+        rc = sn_h2_request(x->h2, &req, gcs_put_resp, x);
     }
-    if (f)
-        signalservice__get_upload_form_response__free_unpacked(f, NULL);
+    free(session);
+    if (rc != 0)
+        x_done(x, rc, 0);
+    sig_leave(c);
+}
+
+static int gcs_start(sig_xfer *x, const char *path)
+{
+    sn_hdr h[2 + FORM_MAX_HEADERS];
+    sn_http_req req;
+
+    h[0].name = "content-type";
+    h[0].value = "application/octet-stream";
+    h[1].name = "content-length";
+    h[1].value = "0"; /* GCS: 0 on the request that opens the session */
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.path = path;
+    req.headers = h;
+    req.n_headers = form_headers(x, h, 2);
+    req.timeout_ms = 30000;
+    return sn_h2_request(x->h2, &req, gcs_start_resp, x);
+}
+
+/* ---- CDN 3: one tus creation-with-upload POST ---------------------------- */
+static int tus_start(sig_xfer *x, const char *path)
+{
+    char lenbuf[32];
+    sn_hdr h[3 + FORM_MAX_HEADERS];
+    sn_http_req req;
+
+    snprintf(lenbuf, sizeof(lenbuf), "%" PRIu64, x->blob_len);
+    h[0].name = "tus-resumable";
+    h[0].value = "1.0.0";
+    h[1].name = "upload-length";
+    h[1].value = lenbuf;
+    h[2].name = "content-type";
+    h[2].value = "application/offset+octet-stream";
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.path = path;
+    req.headers = h;
+    req.n_headers = form_headers(x, h, 3);
+    req.body_read = up_read;
+    req.timeout_ms = xfer_timeout_ms(x->blob_len);
+    return sn_h2_request(x->h2, &req, tus_resp, x);
+}
+
+/* The form's fields (Signal-Server AttachmentDescriptorV3: cdn, key,
+ * headers, signedUploadLocation), copied into the transfer. */
+static int parse_form(sig_xfer *x, const sn_rpc_response *r, char **location)
+{
+    json_t *j, *hdrs, *v;
+    const char *key, *loc, *name;
+    json_int_t cdn;
+    int rc = 0;
+
+    if (!r->body || !(j = json_loadb((const char *)r->body, r->body_len, 0, NULL)))
+        return SIG_ERR_JSON;
+    key = json_string_value(json_object_get(j, "key"));
+    loc = json_string_value(json_object_get(j, "signedUploadLocation"));
+    hdrs = json_object_get(j, "headers");
+    v = json_object_get(j, "cdn");
+    cdn = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (!key || !*key || !loc || !json_is_integer(v) || (hdrs && !json_is_object(hdrs) &&
+                                                        !json_is_null(hdrs)))
+        rc = SIG_ERR_JSON;
+    else if (cdn != 2 && cdn != 3) {
+        sig_logf(x->c, UT_LOG_WARN, "signal: an upload form for CDN %lld, which we cannot upload to",
+                 (long long)cdn);
+        rc = SIG_ERR_ENVELOPE;
+    }
+    if (rc == 0 && json_is_object(hdrs) && json_object_size(hdrs) > FORM_MAX_HEADERS)
+        rc = SIG_ERR_ENVELOPE;
+    if (rc == 0 && json_is_object(hdrs)) {
+        json_object_foreach(hdrs, name, v) {
+            const char *val = json_string_value(v);
+            size_t k;
+
+            if (!val || !*name || strlen(name) >= FORM_NAME_MAX) {
+                rc = SIG_ERR_ENVELOPE;
+                break;
+            }
+            for (k = 0; name[k]; k++)
+                x->form_name[x->n_form][k] =
+                    (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+            x->form_name[x->n_form][k] = '\0';
+            if (!(x->form_value[x->n_form] = strdup(val))) {
+                rc = UT_ERR_NOMEM;
+                break;
+            }
+            x->n_form++;
+        }
+    }
+    if (rc == 0) {
+        x->cdn = (uint32_t)cdn;
+        x->cdn_key = strdup(key);
+        *location = strdup(loc);
+        if (!x->cdn_key || !*location)
+            rc = UT_ERR_NOMEM;
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* GET /v4/attachments/form/upload answered (Signal-Server
+ * AttachmentControllerV4): 200 and the form; 413 the upload is larger
+ * than the server takes; 429 rate limited. */
+static void form_resp(int rc, const sn_rpc_response *r, void *ud)
+{
+    sig_xfer *x = ud;
+    sig_client *c = x->c;
+    char *location = NULL;
+    const char *path = NULL;
+
+    if (sig_dead(c)) {
+        x_free(x);
+        return;
+    }
+    sig_enter(c);
+    if (rc == 0 && r->status != 200) {
+        sig_logf(c, UT_LOG_WARN, "signal: upload form: HTTP %u", (unsigned)r->status);
+        rc = r->status == 413 ? SIG_ERR_TOO_BIG : r->status == 429 ? SIG_ERR_RATE_LIMIT
+                                                                   : SIG_ERR_HTTP;
+    }
+    if (rc == 0)
+        rc = parse_form(x, r, &location);
+    if (rc == 0)
+        rc = connect_url(x, location, &path);
+    if (rc == 0)
+        rc = x->cdn == 2 ? gcs_start(x, path) : tus_start(x, path);
+    free(location);
     if (rc != 0)
         x_done(x, rc, 0);
     sig_leave(c);
@@ -485,11 +658,7 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
                      void *send_ud, uint64_t *timestamp_out)
 {
-    Signalservice__GetUploadFormRequest rq = SIGNALSERVICE__GET_UPLOAD_FORM_REQUEST__INIT;
-    uint8_t rqbuf[32];
-    size_t rqlen;
-    char user[64], auth[256];
-    sn_hdr ah;
+    char rpath[96];
     struct stat st;
     const char *base;
     sig_xfer *x;
@@ -535,31 +704,21 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
         rc = UT_ERR_NOMEM;
         goto fail;
     }
-    if ((rc = connect_to(x, c->host, c->cfg.port)) != 0)
-        goto fail;
+    /* The upload form comes from REST on our authenticated chat socket, as
+     * signalmeow (pkg/signalmeow/attachments.go UploadAttachment) and
+     * libsignal-net (rust/net/chat/src/ws/messages.rs get_upload_form, the
+     * default unless remote config "grpc.AttachmentsGetUploadForm" moves it
+     * to gRPC on grpc.chat.signal.org) ask for it; uploadLength lets the
+     * server refuse (413) what it would not store. */
+    snprintf(rpath, sizeof(rpath), "/v4/attachments/form/upload?uploadLength=%" PRIu64,
+             x->blob_len);
     x->next = c->xfers;
     c->xfers = x;
-    rq.has_uploadlength = 1;
-    rq.uploadlength = x->blob_len;
-    rqlen = signalservice__get_upload_form_request__pack(&rq, rqbuf);
-    /* Production's Attachments service is AUTH_ONLY_AUTHENTICATED
-     * (Signal-Server attachments.proto, RequireAuthenticationInterceptor):
-     * our account credentials go in the call's metadata. */
-    snprintf(user, sizeof(user), "%s.%u", c->aci, (unsigned)c->device_id);
-    rc = sig_basic_auth(c, user, auth, sizeof(auth));
-    ah.name = "authorization";
-    ah.value = auth;
-    if (rc == 0)
-        rc = sn_grpc_unary(x->h2, "/org.signal.chat.attachments.Attachments/GetUploadForm",
-                           &ah, 1, rqbuf, rqlen, 0, 30000, form_resp, x);
-    ut_wipe(auth, sizeof(auth));
-    if (rc != 0) {
-        sn_h2 *h2 = x->h2;
-        x_free(x);
-        sn_h2_free(h2);
-    } else if (timestamp_out) {
+    rc = sn_sock_request(c->chat, "GET", rpath, NULL, 0, NULL, 0, 30000, form_resp, x);
+    if (rc != 0)
+        x_free(x); /* listed: x_free unlinks it */
+    else if (timestamp_out)
         *timestamp_out = x->ts;
-    }
     return rc;
 fail:
     x_free(x); /* not listed: only released */

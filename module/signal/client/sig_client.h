@@ -159,8 +159,11 @@ typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
 typedef struct sig_config {
     const char *host;             /* service host (name or IP); copied */
     uint16_t port;                /* 443 in production */
-    const char *ca_file;          /* PEM roots; NULL = system store (used
-                                     only when tls is NULL) */
+    const char *ca_file;          /* PEM roots (the sandbox, a private
+                                     server); NULL = Signal's own roots,
+                                     built in and pinned (sn_roots.h) for
+                                     every host; the system store is never
+                                     used. Only when tls is NULL. */
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
@@ -243,6 +246,13 @@ int sig_client_done(sig_client *c, int64_t id);
  * the message timestamp. SIG_ERR_STATE when not online, SIG_ERR_ADDRESS. */
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out);
+/* The same with the message's timestamp `ts` (0 = now): a caller that
+ * stores it before the first attempt and passes it again on a resend gets
+ * the resend deduplicated by the receivers, which key a message by (sender,
+ * device, timestamp) (Signal-Desktop: handleDataMessage's duplicate check,
+ * getMessageBySender({source, sourceDevice, sent_at})). */
+int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out);
 
 /* Send the file at `path` as an attachment (encrypted, uploaded to the
  * CDN: gRPC upload form, then one tus POST), with an optional caption as

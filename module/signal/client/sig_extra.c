@@ -193,7 +193,8 @@ int sig_client_send_typing(sig_client *c, const char *to, int started)
     tm.action = started ? 0 : 1; /* STARTED = 0, STOPPED = 1 */
     ct.typingmessage = &tm;
     if ((rc = pack(&ct, &buf, &len)) == 0)
-        rc = sig_send_content(c, aci, buf, len, NULL, 0, tm.timestamp, NULL, 1);
+        rc = sig_send_content(c, aci, buf, len, NULL, 0, tm.timestamp, NULL,
+                              SIG_SEND_QUIET | SIG_SEND_NOLOG);
     free(buf);
     return rc;
 }

@@ -369,7 +369,8 @@ int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int 
         int r;
         if (!strcmp(g->members[i].aci, c->aci))
             continue;
-        r = sig_send_content(c, g->members[i].aci, buf, len, NULL, 0, tm.timestamp, NULL, 1);
+        r = sig_send_content(c, g->members[i].aci, buf, len, NULL, 0, tm.timestamp, NULL,
+                             SIG_SEND_QUIET | SIG_SEND_NOLOG);
         if (r != 0 && rc == 0)
             rc = r;
     }

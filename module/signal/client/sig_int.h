@@ -66,6 +66,8 @@ struct sig_client {
     /* linking */
     int linking;
     sn_sock *prov;
+    int prov_had_address;         /* the current prov socket gave its URL */
+    unsigned prov_rotations;      /* prov sockets opened after the first */
     sn_sock *unauth;
     struct event *link_timer;
     uint8_t eph_pub[32];
@@ -92,6 +94,10 @@ struct sig_client {
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
     int64_t inbox_pruned_ms;      /* last sig_inbox_maybe_prune, 0 = never */
+    int64_t sendlog_pruned_ms;    /* last sig_sendlog_maybe_prune, 0 = never */
+    /* retry requests answered per timestamp (sig_retry.c), a small ring */
+    struct { uint64_t ts; unsigned n; } retried[32];
+    unsigned retried_next;
     sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
     char *zk_params;              /* cfg.server_public_params copy or NULL */
 
@@ -164,7 +170,7 @@ void sig_recv_batch_free(sig_client *c);
 
 /* sig_send.c */
 int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out);
+                  uint64_t ts, void *send_ud, uint64_t *ts_out);
 struct Signalservice__DataMessage;
 /* Send a DataMessage (timestamp set by the caller) to `to` (ACI text). */
 /* sig_extra.c: a Reaction to target_author's (ACI text) message target_ts,
@@ -177,8 +183,21 @@ int sig_reaction_fill(struct Signalservice__DataMessage__Reaction *re,
                       uint64_t target_ts);
 int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage *dm,
                 void *send_ud);
+/* ratchet_key: 33 bytes of the failed 1:1 message, NULL for others. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
-                           uint64_t ts);
+                           uint64_t ts, const uint8_t *ratchet_key);
+/* Send a logged Content (unpadded) again to all of `to`'s devices with its
+ * original timestamp, quietly and without logging it again; a device whose
+ * session was archived gets a new one from its bundle. */
+int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
+                    uint64_t ts);
+/* A NullMessage with random padding to `to`, on a new session where one
+ * was archived: answers a retry request with nothing to resend. */
+int sig_send_null_message(sig_client *c, const char *to);
+/* The `quiet` flags of sig_send_content: QUIET sends no SIG_EV_SEND_DONE
+ * and no transcript; NOLOG keeps it out of the send log (typing, as
+ * Desktop's shouldSaveProto in ts/util/handleMessageSend.ts). */
+enum { SIG_SEND_QUIET = 1, SIG_SEND_NOLOG = 2 };
 int sig_resolve(sig_client *c, const char *to, char out[SIG_UUID_STR_LEN + 1]);
 int sig_send_content_to_self(sig_client *c, const uint8_t *content, size_t n,
                              uint64_t ts);
@@ -189,6 +208,15 @@ void sig_send_cancel_all(sig_client *c, int err);
 int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
                      size_t n, const uint8_t *sync, size_t sync_n, uint64_t ts,
                      void *send_ud, int quiet);
+
+/* sig_retry.c: a peer's retry request (DecryptionErrorMessage bytes) from
+ * sender's device `dev`, received on our identity `which`: archive the
+ * session if it names it, resend the logged message or a null message.
+ * Errors are logged, not returned. */
+void sig_retry_handle(sig_client *c, int which, const char *sender, uint32_t dev,
+                      const uint8_t *dem, size_t n);
+/* Prune the send log at most hourly (errors logged). */
+void sig_sendlog_maybe_prune(sig_client *c);
 
 /* sig_fetch.c */
 struct Signalservice__SyncMessage;

@@ -41,6 +41,8 @@ void sig_link_stop(sig_client *c)
         c->link_body = NULL;
     }
     ut_wipe(c->eph_priv, sizeof(c->eph_priv));
+    c->prov_had_address = 0;
+    c->prov_rotations = 0;
     c->linking = 0;
     c->link_done_pending = 0;
     c->keys_pending = 0;
@@ -266,6 +268,7 @@ static void got_address(sig_client *c, const sn_rpc_incoming *in)
         link_fail(c, rc);
         return;
     }
+    c->prov_had_address = 1;
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_LINK_URL;
     ev.link_url = url;
@@ -322,29 +325,65 @@ static void prov_request(sn_sock *s, sn_rpc_srvreq *req,
     sig_leave(c);
 }
 
+/* Provisioning sockets opened after the first; link_timeout bounds the
+ * whole link anyway, this only stops a server that closes every socket
+ * right after its address from making us spin. */
+#define MAX_ROTATIONS 16
+
+static int open_prov(sig_client *c);
+
+/* The server ends a provisioning socket after 90 s (Signal-Server
+ * ProvisioningConnectListener: close(1000, "Timeout")), and the QR code of
+ * its address dies with it. As Signal-Desktop does on rotation
+ * (Provisioner.preload.ts #connect: a new ProvisioningCipher, a new
+ * socket, a new URL), open a new socket with a new key pair: its URL goes
+ * out as another SIG_EV_LINK_URL, until link_timeout. A socket that never
+ * gave an address failed to connect: that ends the link at once. */
 static void prov_state(sn_sock *s, sn_sock_state st, int err, int code, void *ud)
 {
     sig_client *c = ud;
+    int rc;
 
-    (void)s;
-    (void)code;
-    if (sig_dead(c) || !c->linking || c->pd)
+    if (sig_dead(c) || !c->linking || c->pd || s != c->prov)
+        return;
+    if (st != SN_SOCK_DISCONNECTED && st != SN_SOCK_UNAUTHORIZED && st != SN_SOCK_REPLACED)
         return;
     sig_enter(c);
-    if (st == SN_SOCK_DISCONNECTED || st == SN_SOCK_UNAUTHORIZED ||
-        st == SN_SOCK_REPLACED)
+    if (st == SN_SOCK_DISCONNECTED && c->prov_had_address && c->prov_rotations < MAX_ROTATIONS) {
+        sig_logf(c, UT_LOG_INFO, "signal: the provisioning socket closed (code %d); "
+                 "a new one for a new link URL", code);
+        c->prov_rotations++;
+        sn_sock_free(s); /* released when this callback returns */
+        c->prov = NULL;
+        if ((rc = open_prov(c)) != 0)
+            link_fail(c, rc);
+    } else {
         link_fail(c, err ? err : SN_ERR_CLOSED);
+    }
     sig_leave(c);
+}
+
+/* A provisioning socket with a fresh ephemeral key pair (the URL carries
+ * its public half). Paths as Signal-Desktop's SocketManager.ts and
+ * libsignal-net's env.rs (CHAT_PROVISIONING_PATH); Signal-Server registers
+ * the KeepAliveController with its provisioning endpoint too. */
+static int open_prov(sig_client *c)
+{
+    sn_sock_callbacks cbs = {prov_state, prov_request};
+    int rc;
+
+    c->prov_had_address = 0;
+    if ((rc = sc_x25519_keypair(c->eph_pub, c->eph_priv)) != 0)
+        return rc;
+    return open_sock(c, &c->prov, "/v1/websocket/provisioning/",
+                     "/v1/keepalive/provisioning", &cbs);
 }
 
 int sig_link_start(sig_client *c)
 {
-    sn_sock_callbacks cbs = {prov_state, prov_request};
     struct timeval tv;
     int rc;
 
-    if ((rc = sc_x25519_keypair(c->eph_pub, c->eph_priv)) != 0)
-        return rc;
     c->link_timer = evtimer_new(c->base, on_timeout, c);
     if (!c->link_timer)
         return UT_ERR_NOMEM;
@@ -352,11 +391,8 @@ int sig_link_start(sig_client *c)
     tv.tv_usec = (c->cfg.link_timeout_ms % 1000) * 1000;
     evtimer_add(c->link_timer, &tv);
     c->linking = 1;
-    /* paths as Signal-Desktop's SocketManager.ts and libsignal-net's
-     * env.rs (CHAT_PROVISIONING_PATH); Signal-Server registers the
-     * KeepAliveController with its provisioning endpoint too */
-    rc = open_sock(c, &c->prov, "/v1/websocket/provisioning/",
-                   "/v1/keepalive/provisioning", &cbs);
+    c->prov_rotations = 0;
+    rc = open_prov(c);
     if (rc != 0)
         sig_link_stop(c);
     return rc;

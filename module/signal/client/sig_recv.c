@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "SignalService.pb-c.h"
+#include "sc_msg.h"
 #include "sc_sealed.h"
 #include "sc_senderkey.h"
 #include "sig_err.h"
@@ -37,7 +38,32 @@ typedef struct rx {
     sc_sk_record *sk;                /* sender-key record to save */
     int identity_changed;            /* a new session under another key */
     char sk_key[128];
+    int has_rk;                      /* a failed 1:1 message's ratchet key */
+    uint8_t rk[33];                  /* (0x05 ‖ key) for the retry request */
 } rx;
+
+/* The sender ratchet key of a 1:1 message we could not decrypt, for the
+ * retry request, as libsignal's DecryptionErrorMessage::for_original
+ * (rust/protocol/src/protocol.rs): the peer archives its session when it
+ * is the current one (Desktop handleRetry.ts, signalmeow retry.go). */
+static void note_ratchet_key(rx *r, const uint8_t *msg, size_t n, int prekey)
+{
+    if (prekey) {
+        sc_prekey_msg m;
+        if (sc_prekey_msg_decode(&m, msg, n) != 0)
+            return;
+        memcpy(r->rk + 1, m.message.ratchet_key, 32);
+        sc_prekey_msg_clear(&m);
+    } else {
+        sc_signal_msg m;
+        if (sc_signal_msg_decode(&m, msg, n) != 0)
+            return;
+        memcpy(r->rk + 1, m.ratchet_key, 32);
+        sc_signal_msg_clear(&m);
+    }
+    r->rk[0] = SC_EC_TYPE;
+    r->has_rk = 1;
+}
 
 static void rx_clear(rx *r)
 {
@@ -72,6 +98,8 @@ static int decrypt_whisper(rx *r, const uint8_t *msg, size_t n)
     sig_stores_free(ctx);
     if (rc == 0)
         rc = sc_session_decrypt(r->sess, msg, n, &r->pt, &r->pt_len);
+    if (rc != 0)
+        note_ratchet_key(r, msg, n, 0);
     return rc;
 }
 
@@ -107,6 +135,8 @@ static int decrypt_prekey(rx *r, const uint8_t *msg, size_t n)
                                    &r->pt_len, &r->used);
     if (rc == 0)
         r->has_used = 1;
+    else
+        note_ratchet_key(r, msg, n, 1);
     return rc;
 }
 
@@ -517,6 +547,10 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         ev.timestamps = ct->receiptmessage->timestamp;
         ev.n_timestamps = ct->receiptmessage->n_timestamp;
         sig_emit(c, &ev);
+    } else if (ct->has_decryptionerrormessage) {
+        /* a peer could not decrypt a message of ours (sig_retry.c) */
+        sig_retry_handle(c, r->which, r->sender, r->dev, ct->decryptionerrormessage.data,
+                         ct->decryptionerrormessage.len);
     } else if (ct->typingmessage) {
         memset(&ev, 0, sizeof(ev));
         ev.type = SIG_EV_TYPING;
@@ -634,7 +668,7 @@ failed:
      * is at fault; a duplicate or a malformed envelope is not worth it */
     if (r.sender[0] && r.dev && strncmp(r.sender, "PNI:", 4) != 0 &&
         rc != SC_ERR_DUPLICATE && rc != SC_ERR_SK_DUPLICATE && rc != SIG_ERR_ENVELOPE) {
-        int rr = sig_send_retry_request(c, r.sender, r.dev, r.ts);
+        int rr = sig_send_retry_request(c, r.sender, r.dev, r.ts, r.has_rk ? r.rk : NULL);
         if (rr != 0)
             sig_logf(c, UT_LOG_WARN, "signal: retry request not sent: %s", sig_strerror(rr));
     }

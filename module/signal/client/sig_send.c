@@ -2,7 +2,9 @@
  * ciphertext per recipient device → PUT /v1/messages/{serviceId}; sessions
  * from GET /v2/keys bundles; 409 (missing/extra devices) and 410 (stale
  * devices) fix the device list and retry; a SyncMessage.Sent transcript
- * goes to our own other devices after a delivery to someone else. */
+ * goes to our own other devices after a delivery to someone else. Every
+ * Content sent (but typing, resends and retry requests) is kept per device
+ * in the send log (sig_sendlog.h) before the PUT, for sig_retry.c. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -13,6 +15,7 @@
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
 #include "sig_int.h"
+#include "sig_sendlog.h"
 
 #define MAX_ATTEMPTS 4
 #define MAX_DEVICES 64
@@ -30,8 +33,8 @@ struct sig_send_op {
     uint64_t ts;
     void *ud;
     int is_sync;                     /* transcript to ourselves: no event */
+    int nolog;                       /* not kept in the send log */
     int plaintext;                   /* PlaintextContent (type 8), as is */
-    uint32_t only_dev;               /* nonzero: just this device */
     int attempts;
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
@@ -253,9 +256,9 @@ static int sessions_from_bundles(sig_client *c, const char *to,
             sig_stores_free(ctx);
             continue;
         }
-        sc_session_free(s);
-        s = NULL;
-        rc = sc_session_new(&s);
+        /* a record whose state was archived (a retry request) keeps its
+         * archive, so the peer's messages still in flight decrypt */
+        rc = s ? 0 : sc_session_new(&s);
         if (rc == 0)
             rc = sc_session_process_bundle(s, &p, b);
         if (rc == 0)
@@ -382,8 +385,8 @@ static int put_messages(sig_send_op *op)
     json_t *msgs = json_array(), *body = NULL;
     char path[128], *s = NULL;
     sn_hdr h = {"content-type", "application/json"};
-    size_t i;
-    int rc;
+    size_t i, plain_n = 0;
+    int rc, in_tx = 0;
 
     /* the received burst's sessions are committed before we advance ours */
     sig_recv_flush(c);
@@ -391,6 +394,39 @@ static int put_messages(sig_send_op *op)
         return UT_ERR_NOMEM;
     if ((rc = session_devices(c, op->to, &d)) < 0)
         goto out;
+    /* a device whose session state was archived (after a retry request)
+     * needs a new session from its bundle first */
+    for (i = 0; i < d.n && op->n_fetch < MAX_DEVICES; i++) {
+        sc_session_store st;
+        void *ctx = NULL;
+        sc_session *sess = NULL;
+        char addr[96];
+
+        if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
+            continue;
+        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
+        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
+        if (ctx && sc_session_load(&st, addr, &sess) == 0 && !sc_session_has_current(sess))
+            op->fetch[op->n_fetch++] = d.dev[i];
+        sc_session_free(sess);
+        sig_stores_free(ctx);
+    }
+    if (op->n_fetch > 0) {
+        json_decref(msgs);
+        if (++op->attempts >= MAX_ATTEMPTS)
+            return SIG_ERR_RETRIES;
+        return step(op);
+    }
+    /* the send log rows and the session updates commit together, before
+     * the request goes out: a crash cannot leave a sent message unlogged */
+    if (!op->plaintext && !op->nolog) {
+        if (sig_unpad_len(op->content, op->content_len, &plain_n) != 0)
+            plain_n = op->content_len;
+        if ((rc = st_db_begin(c->db)) != 0)
+            goto out;
+        in_tx = 1;
+        sig_sendlog_maybe_prune(c);
+    }
     rc = 0;
     for (i = 0; i < d.n; i++) {
         sc_session_store st;
@@ -402,8 +438,6 @@ static int put_messages(sig_send_op *op)
         int type = 0;
 
         if (!strcmp(op->to, c->aci) && d.dev[i] == c->device_id)
-            continue;
-        if (op->only_dev && d.dev[i] != op->only_dev)
             continue;
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
@@ -422,6 +456,9 @@ static int put_messages(sig_send_op *op)
                                     &ct_len, &type);
             if (rc == 0)
                 rc = sc_session_save(&st, addr, sess);
+            if (rc == 0 && in_tx)
+                rc = sig_sendlog_put(c->db, c->cfg.account, op->to, d.dev[i], op->ts,
+                                     op->content, plain_n, ut_now_ms());
         }
         if (rc == 0)
             rc = sig_b64_encode(ct, ct_len, &b64);
@@ -441,6 +478,11 @@ static int put_messages(sig_send_op *op)
         if (rc != 0)
             goto out;
     }
+    if (in_tx) {
+        in_tx = 0;
+        if ((rc = st_db_commit(c->db)) != 0)
+            goto out;
+    }
     body = json_pack("{s:O,s:I,s:b,s:b}", "messages", msgs, "timestamp",
                      (json_int_t)op->ts, "online", 0, "urgent", 1);
     s = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -452,6 +494,8 @@ static int put_messages(sig_send_op *op)
     rc = sn_sock_request(c->chat, "PUT", path, &h, 1, (const uint8_t *)s,
                          strlen(s), 30000, put_resp, op);
 out:
+    if (in_tx)
+        st_db_rollback(c->db);
     free(s);
     json_decref(body);
     json_decref(msgs);
@@ -509,7 +553,8 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
     snprintf(op->to, sizeof(op->to), "%s", to);
     op->ts = ts;
     op->ud = ud;
-    op->is_sync = is_sync;
+    op->is_sync = (is_sync & SIG_SEND_QUIET) != 0;
+    op->nolog = (is_sync & SIG_SEND_NOLOG) != 0;
     if ((rc = sig_pad_content(content, n, &op->content, &op->content_len)) != 0 ||
         (dm && !(op->dm = malloc(dm_len)))) {
         free(op->content);
@@ -555,15 +600,21 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
     return start_op_sync(c, to, content, n, dm, dm_len, NULL, 0, ts, ud, is_sync);
 }
 
-/* A retry request (DecryptionErrorMessage) to the device whose message we
- * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. */
+/* A retry request (DecryptionErrorMessage) about the message of `dev` we
+ * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. It goes
+ * to all of the sender's devices: Signal's server takes a message only for
+ * the complete device list (Signal-Server push/MessageSender.java,
+ * getMismatchedDevices), and Desktop's sendRetryRequest
+ * (ts/textsecure/SendMessage.ts, recipients: [aci]) and signalmeow's
+ * sendRetryRequest (pkg/signalmeow/retry.go, sendContent to the service id)
+ * address the whole account too; the DEM's device id says whose it is. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
-                           uint64_t ts)
+                           uint64_t ts, const uint8_t *ratchet_key)
 {
     Signalservice__DecryptionErrorMessage dem =
         SIGNALSERVICE__DECRYPTION_ERROR_MESSAGE__INIT;
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
-    uint8_t dbuf[64];
+    uint8_t dbuf[96];
     sig_send_op *op;
     dev_list d;
     size_t n, i;
@@ -575,6 +626,11 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     dem.timestamp = ts;
     dem.has_deviceid = 1;
     dem.deviceid = c->device_id;
+    if (ratchet_key) {
+        dem.has_ratchetkey = 1;
+        dem.ratchetkey.data = (uint8_t *)ratchet_key;
+        dem.ratchetkey.len = 33;
+    }
     ct.has_decryptionerrormessage = 1;
     ct.decryptionerrormessage.data = dbuf;
     ct.decryptionerrormessage.len = signalservice__decryption_error_message__pack(&dem, dbuf);
@@ -593,7 +649,6 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     op->ts = (uint64_t)ut_now_ms();
     op->is_sync = 1; /* no SIG_EV_SEND_DONE, no transcript */
     op->plaintext = 1;
-    op->only_dev = dev;
     op->next = c->sends;
     c->sends = op;
     if ((rc = session_devices(c, to, &d)) < 0) {
@@ -697,7 +752,7 @@ out:
 }
 
 int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out)
+                  uint64_t ts, void *send_ud, uint64_t *ts_out)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     char aci[SIG_UUID_STR_LEN + 1];
@@ -707,7 +762,7 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
         return rc;
     dm.body = (char *)text;
     dm.has_timestamp = 1;
-    dm.timestamp = (uint64_t)ut_now_ms();
+    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms();
     rc = sig_send_dm(c, aci, &dm, send_ud);
     if (rc == 0 && ts_out)
         *ts_out = dm.timestamp;
@@ -784,4 +839,38 @@ int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *conten
                             size_t n, uint64_t ts, sig_fanout *f)
 {
     return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f);
+}
+
+int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
+                    uint64_t ts)
+{
+    /* quiet: the message was reported when first sent; not logged again,
+     * as Desktop's 'resendFromLog' (ts/util/handleMessageSend.ts) */
+    return start_op(c, to, content, n, NULL, 0, ts, NULL, SIG_SEND_QUIET | SIG_SEND_NOLOG);
+}
+
+int sig_send_null_message(sig_client *c, const char *to)
+{
+    Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
+    Signalservice__NullMessage nm = SIGNALSERVICE__NULL_MESSAGE__INIT;
+    uint8_t pad[512], r[2], *buf;
+    size_t n;
+    int rc;
+
+    /* random padding of 1..512 bytes: Desktop's getNullMessage /
+     * getRandomPadding (ts/textsecure/SendMessage.ts); signalmeow's
+     * retry.go pads 1..511 */
+    if (ut_random(r, sizeof(r)) != 0 || ut_random(pad, sizeof(pad)) != 0)
+        return UT_ERR_IO;
+    nm.has_padding = 1;
+    nm.padding.data = pad;
+    nm.padding.len = (size_t)(((r[0] << 8) | r[1]) & 0x1ff) + 1;
+    ct.nullmessage = &nm;
+    n = signalservice__content__get_packed_size(&ct);
+    if (!(buf = malloc(n)))
+        return UT_ERR_NOMEM;
+    signalservice__content__pack(&ct, buf);
+    rc = start_op(c, to, buf, n, NULL, 0, (uint64_t)ut_now_ms(), NULL, SIG_SEND_QUIET);
+    free(buf);
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "SignalService.pb-c.h"
 #include "sig_util.h"
 #include "ut.h"
 
@@ -267,4 +268,31 @@ int sig_endpoint_parse(sig_endpoint *ep, const char *url)
     memcpy(ep->prefix, rest, n);
     ep->port = (uint16_t)port;
     return 0;
+}
+
+int sig_dem_parse(sig_dem *out, const uint8_t *p, size_t n)
+{
+    Signalservice__DecryptionErrorMessage *m;
+    int rc = UT_ERR_INVAL;
+
+    memset(out, 0, sizeof(*out));
+    if (!p || n == 0 || n > 1024)
+        return UT_ERR_INVAL;
+    m = signalservice__decryption_error_message__unpack(NULL, n, p);
+    if (!m)
+        return UT_ERR_INVAL;
+    if (!m->has_timestamp)
+        goto out;
+    if (m->has_ratchetkey) {
+        if (m->ratchetkey.len != 33 || m->ratchetkey.data[0] != 0x05)
+            goto out;
+        memcpy(out->ratchet_key, m->ratchetkey.data, 33);
+        out->has_ratchet_key = 1;
+    }
+    out->timestamp = m->timestamp;
+    out->device_id = m->has_deviceid ? m->deviceid : 0; /* libsignal: default 0 */
+    rc = 0;
+out:
+    signalservice__decryption_error_message__free_unpacked(m, NULL);
+    return rc;
 }

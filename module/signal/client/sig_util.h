@@ -54,4 +54,20 @@ int sig_random_password(char out[23]);
 /* A random registration id in 1..16383. UT_ERR_IO. */
 int sig_random_regid(uint32_t *out);
 
+/* A retry request: libsignal's DecryptionErrorMessage (the bytes of
+ * Content.decryptionErrorMessage in a PlaintextContent, plain or sealed),
+ * parsed as libsignal does (rust/protocol/src/protocol.rs,
+ * DecryptionErrorMessage::try_from): the timestamp is required, the device
+ * id is 0 when absent, the ratchet key is optional and when present a
+ * 33-byte type-5 public key. has_ratchet_key 0: the failed message was not
+ * a 1:1 session message (sender key), no session is to be archived.
+ * UT_ERR_INVAL for anything else. */
+typedef struct sig_dem {
+    uint64_t timestamp;     /* of the message that could not be decrypted */
+    uint32_t device_id;     /* which of our devices sent it (the one to answer) */
+    int has_ratchet_key;
+    uint8_t ratchet_key[33];
+} sig_dem;
+int sig_dem_parse(sig_dem *out, const uint8_t *p, size_t n);
+
 #endif

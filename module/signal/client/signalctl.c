@@ -7,6 +7,8 @@
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
  *             [--server-params B64] COMMAND
+ *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
+ *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
  *                      default: Signal production's
  *   --cdn0/2/3, --storage: CDN and storage service endpoints

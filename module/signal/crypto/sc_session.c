@@ -49,6 +49,27 @@ uint32_t sc_session_remote_registration_id(const sc_session *s)
     return s && s->has_current ? s->current.remote_reg : 0;
 }
 
+int sc_session_current_ratchet_key_matches(const sc_session *s, const uint8_t key[33])
+{
+    if (!s || !s->has_current || key[0] != SC_EC_TYPE)
+        return 0;
+    return ut_ct_eq(s->current.sender_ratchet.pub, key + 1, 32);
+}
+
+int sc_session_archive_current(sc_session *s)
+{
+    int rc;
+
+    if (!s || !s->has_current)
+        return 0;
+    /* as libsignal: an archived state never resends its PreKey header */
+    s->current.has_pending = 0;
+    rc = sc_session_archive_push(s, &s->current);
+    if (rc == 0)
+        s->has_current = 0;
+    return rc;
+}
+
 int sc_session_archive_push(sc_session *s, sc_state *st)
 {
     sc_state *slot = malloc(sizeof(*slot));

@@ -59,6 +59,16 @@ int sc_session_has_current(const sc_session *s);
 int sc_session_remote_identity(const sc_session *s, uint8_t out[32]);
 /* Registration id the peer announced (0 if unknown). */
 uint32_t sc_session_remote_registration_id(const sc_session *s);
+/* 1 if the current state's sender ratchet key is `key` (33 bytes, type
+ * byte 0x05 first), 0 if not or without a current state: libsignal's
+ * SessionRecord::current_ratchet_key_matches (rust/protocol/src/state/
+ * session.rs), which decides whether a retry request is about this state. */
+int sc_session_current_ratchet_key_matches(const sc_session *s, const uint8_t key[33]);
+/* Move the current state into the archive (libsignal's
+ * SessionRecord::archive_current_state): the next message to this device
+ * needs a new session from a bundle, while messages still in flight under
+ * the old state keep decrypting. No-op without a current state. */
+int sc_session_archive_current(sc_session *s);
 
 /* We initiate: verify and use `b`; the current state (if any) is archived.
  * Until the peer answers, encrypt produces PreKey messages. */

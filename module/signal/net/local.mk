@@ -9,6 +9,7 @@ SN_SRCS = \
 	module/signal/net/sn_wsmsg.h module/signal/net/sn_wsmsg.c \
 	module/signal/net/sn_ws.h module/signal/net/sn_ws.c \
 	module/signal/net/sn_h1ws.h module/signal/net/sn_h1ws.c \
+	module/signal/net/sn_roots.h module/signal/net/sn_roots.c \
 	module/signal/net/sn_tls.h module/signal/net/sn_tls.c \
 	module/signal/net/sn_h2.h module/signal/net/sn_h2.c \
 	module/signal/net/sn_grpc.h module/signal/net/sn_grpc.c \
@@ -66,7 +67,7 @@ tests_unit_signal_net_test_sn_h2_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_h2_LDADD = $(SN_TEST_LIBS) $(NGHTTP2_LIBS)
 tests_unit_signal_net_test_sn_tls_SOURCES = tests/unit/signal/net/test_sn_tls.c
 tests_unit_signal_net_test_sn_tls_CPPFLAGS = $(SN_TEST_CPPFLAGS)
-tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS)
+tests_unit_signal_net_test_sn_tls_LDADD = $(SN_TEST_LIBS) $(CRYPTO_LIBS)
 
 # --- end-to-end against the unmodified mock server -------------------------
 # tests/net/sn_probe: a small client on the real stack, driven by node tests.
@@ -77,7 +78,7 @@ tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
-	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js \
+	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js tests/lib/signal-gcs.js \
 	module/signal/net/README.md tests/fuzz/fuzz_sn_wsmsg.c tests/fuzz/fuzz_sn_ws.c \
 	tests/fuzz/fuzz_sn_h1ws.c tests/fuzz/fuzz_sn_h2.c
 

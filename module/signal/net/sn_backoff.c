@@ -51,3 +51,25 @@ void sn_backoff_reset(sn_backoff *b)
 {
     b->attempt = 0;
 }
+
+int sn_retry_after_ms(const char *value, uint32_t cap_ms, uint32_t *ms)
+{
+    uint64_t secs = 0;
+    const char *p;
+
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    for (p = value; *p >= '0' && *p <= '9'; p++)
+        if (secs < UINT32_MAX) /* saturate: the cap applies anyway */
+            secs = secs * 10 + (uint64_t)(*p - '0');
+    if (p == value)
+        return -1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p)
+        return -1;
+    *ms = secs * 1000 > cap_ms ? cap_ms : (uint32_t)(secs * 1000);
+    return 0;
+}

@@ -30,4 +30,11 @@ uint32_t sn_backoff_next(sn_backoff *b);
 /* A connection succeeded: the next delay starts from base again. */
 void sn_backoff_reset(sn_backoff *b);
 
+/* A Retry-After value in its delay-seconds form (RFC 9110 §10.2.3), the
+ * one Signal-Server sends (mappers/RateLimitExceededExceptionMapper) and
+ * libsignal-net reads (rust/net/infra/src/lib.rs extract_retry_later,
+ * which also ignores the HTTP-date form): 0 and *ms = seconds * 1000,
+ * capped at cap_ms; -1 for NULL, empty, or anything but digits. */
+int sn_retry_after_ms(const char *value, uint32_t cap_ms, uint32_t *ms);
+
 #endif /* SN_BACKOFF_H */

@@ -31,6 +31,7 @@ const char *sn_strerror(int code)
     case SN_ERR_WS_CLOSED: return "websocket closed by peer";
     case SN_ERR_ALPN: return "no usable ALPN protocol";
     case SN_ERR_DEPRECATED: return "the service refuses this client (HTTP 499)";
+    case SN_ERR_DNS: return "host name not found (DNS)";
     default: return ut_strerror(code);
     }
 }

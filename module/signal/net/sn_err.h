@@ -12,7 +12,7 @@
 enum {
     SN_ERR_TLS = -1200,            /* TLS setup or handshake failed */
     SN_ERR_TLS_VERIFY = -1201,     /* peer certificate or host name not trusted */
-    SN_ERR_CONNECT = -1202,        /* DNS or TCP connect failed */
+    SN_ERR_CONNECT = -1202,        /* TCP connect failed (or DNS, where not told apart) */
     SN_ERR_CLOSED = -1203,         /* the connection closed or was reset */
     SN_ERR_H2 = -1204,             /* HTTP/2 protocol error (nghttp2) */
     SN_ERR_NO_CONNECT_PROTO = -1205, /* server did not enable RFC 8441 CONNECT */
@@ -32,6 +32,7 @@ enum {
     SN_ERR_HEADER = -1219,         /* malformed header line */
     SN_ERR_WS_CLOSED = -1220,      /* peer closed the websocket with another code */
     SN_ERR_ALPN = -1221,           /* ALPN gave no protocol this operation can use */
+    SN_ERR_DNS = -1222,            /* the host name did not resolve */
     SN_ERR_DEPRECATED = -1240      /* HTTP 499 at the handshake: the service refuses
                                       this client (version or missing capability) */
 };

@@ -831,6 +831,11 @@ out:
 
 /* ---- websocket streams ---------------------------------------------------- */
 
+const sn_hdrs *sn_h2_stream_headers(const sn_h2_stream *st)
+{
+    return &st->hdrs;
+}
+
 int sn_h2_ws_open(sn_h2 *h, const char *path, const sn_hdr *headers,
                   size_t n_headers, const sn_h2_ws_callbacks *cbs, void *ud,
                   sn_h2_stream **out)

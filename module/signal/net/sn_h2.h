@@ -146,6 +146,9 @@ int sn_h2_ws_open(sn_h2 *h2, const char *path, const sn_hdr *headers,
                   sn_h2_stream **out);
 /* Queue bytes on the stream (copied) and send. UT_ERR_NOMEM, SN_ERR_CLOSED. */
 int sn_h2_stream_write(sn_h2_stream *st, const uint8_t *p, size_t n);
+/* The response headers of a websocket stream (no pseudo-headers), e.g.
+ * Retry-After on a refused CONNECT. Valid during on_open. */
+const sn_hdrs *sn_h2_stream_headers(const sn_h2_stream *st);
 /* Stop receiving callbacks, end the stream after queued bytes are sent.
  * The handle is invalid afterwards. NULL ok. */
 void sn_h2_stream_close(sn_h2_stream *st);

@@ -31,6 +31,10 @@ typedef struct conn {
     int http_status;       /* answer to the RFC 8441 CONNECT */
 } conn;
 
+/* The longest wait a Retry-After can impose on a reconnect: the server's
+ * word, but never a day offline for one odd value. */
+#define RETRY_AFTER_CAP_MS (3600u * 1000u)
+
 struct sn_sock {
     struct event_base *base;
     sn_sock_config cfg;
@@ -46,6 +50,8 @@ struct sn_sock {
     int running, force_h1, ka_out, transport;
     unsigned connections;
     int depth, freeing;
+    uint32_t retry_after_ms;   /* from a refused handshake; 0 = none */
+    int has_retry_after;
 };
 
 static void destroy(sn_sock *s);
@@ -129,6 +135,23 @@ static int handshake_err(int status, int err)
     return err;
 }
 
+/* A refused handshake's Retry-After (seconds): the next reconnect waits at
+ * least that long. libsignal-net lets it take precedence over every other
+ * reading of a refused chat handshake (rust/net/src/chat/error.rs
+ * ConnectError::RetryLater); Signal-Server sends it with 429
+ * (mappers/RateLimitExceededExceptionMapper). */
+static void note_retry_after(sn_sock *s, const sn_hdrs *h)
+{
+    uint32_t ms;
+
+    if (h && sn_retry_after_ms(sn_hdrs_get(h, "retry-after"), RETRY_AFTER_CAP_MS, &ms) == 0) {
+        s->retry_after_ms = ms;
+        s->has_retry_after = 1;
+        ut_logf(s->cfg.log, UT_LOG_WARN, "sn_sock: the server asks to retry in %u s (Retry-After)",
+                (unsigned)(ms / 1000));
+    }
+}
+
 /* The connection is lost or refused: report and maybe schedule a retry. */
 static void drop(sn_sock *s, int err, int code)
 {
@@ -151,6 +174,9 @@ static void drop(sn_sock *s, int err, int code)
         return;
     }
     delay = sn_backoff_next(&s->bo);
+    if (s->has_retry_after && s->retry_after_ms > delay)
+        delay = s->retry_after_ms;
+    s->has_retry_after = 0;
     ut_logf(s->cfg.log, UT_LOG_INFO, "sn_sock: reconnect in %u ms", delay);
     ms_tv(&tv, delay);
     evtimer_add(s->t_retry, &tv);
@@ -245,8 +271,9 @@ static void st_open(sn_h2_stream *st, int status, void *ud)
     sn_sock *s = c->s;
     int rc;
 
-    (void)st;
     c->http_status = status;
+    if (s && status != 200)
+        note_retry_after(s, sn_h2_stream_headers(st));
     if (!s || status != 200)
         return; /* st_close follows with SN_ERR_HTTP_STATUS */
     enter(s);
@@ -347,8 +374,13 @@ static void h1_read(struct bufferevent *bev, void *arg)
         size_t len = evbuffer_get_length(in);
         size_t look = len > SN_H1WS_MAX_HEAD ? SN_H1WS_MAX_HEAD : len;
         const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)look);
+        sn_hdrs h;
 
-        n = sn_h1ws_parse_response(p, look, c->key, &status, NULL);
+        sn_hdrs_init(&h, 0);
+        n = sn_h1ws_parse_response(p, look, c->key, &status, &h);
+        if (n == SN_ERR_HTTP_STATUS)
+            note_retry_after(s, &h);
+        sn_hdrs_free(&h);
         if (n == 0)
             goto out;
         if (n < 0) {
@@ -615,6 +647,7 @@ int sn_sock_start(sn_sock *s)
         return SN_ERR_STATE;
     s->running = 1;
     s->force_h1 = 0;
+    s->has_retry_after = 0;
     sn_backoff_reset(&s->bo);
     enter(s);
     connect_now(s);

@@ -13,16 +13,38 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "sn_err.h"
+#include "sn_roots.h"
 #include "sn_tls.h"
 #include "ut.h"
 
 struct sn_tls {
     SSL_CTX *ctx;
 };
+
+/* Add Signal's built-in roots (sn_roots.h) to an empty store: 0 or
+ * SN_ERR_TLS unless every one of them loaded. */
+static int add_signal_roots(X509_STORE *store)
+{
+    const char *pem = sn_signal_roots_pem();
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *x;
+    int n = 0;
+
+    if (!bio)
+        return UT_ERR_NOMEM;
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (X509_STORE_add_cert(store, x) == 1)
+            n++;
+        X509_free(x);
+    }
+    BIO_free(bio);
+    return n == SN_SIGNAL_ROOTS ? 0 : SN_ERR_TLS;
+}
 
 int sn_tls_new(sn_tls **out, const char *ca_file)
 {
@@ -44,11 +66,17 @@ int sn_tls_new(sn_tls **out, const char *ca_file)
     SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
     /* h2 forbids renegotiation and compression (RFC 7540 §9.2) */
     SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    if (ca_file ? SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1
-                : SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
-        rc = SN_ERR_TLS;
-        goto out;
+    /* The store of a new SSL_CTX is empty; only what is added here is
+     * trusted. Never SSL_CTX_set_default_verify_paths: the system's store
+     * (and SSL_CERT_FILE/SSL_CERT_DIR) must not vouch for a Signal host. */
+    if (ca_file) {
+        if (SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1)
+            rc = SN_ERR_TLS;
+    } else {
+        rc = add_signal_roots(SSL_CTX_get_cert_store(t->ctx));
     }
+    if (rc)
+        goto out;
 out:
     ERR_clear_error();
     if (rc) {
@@ -142,6 +170,13 @@ int sn_tls_connect(sn_tls *tls, struct event_base *base, struct evdns_base *dns,
         rc = SN_ERR_CONNECT;
         goto out;
     }
+    /* Without evdns the lookup ran synchronously; its failure event went
+     * nowhere (the caller sets callbacks after we return), so the caller
+     * would only see its connect timeout. Report it now. */
+    if (bufferevent_socket_get_dns_error(bev) != 0) {
+        rc = SN_ERR_DNS;
+        goto out;
+    }
 out:
     ERR_clear_error();
     if (rc) {
@@ -184,13 +219,13 @@ int sn_tls_error(struct bufferevent *bev, short events)
 
     if (ssl && SSL_get_verify_result(ssl) != X509_V_OK)
         rc = SN_ERR_TLS_VERIFY;
+    else if (bev && bufferevent_socket_get_dns_error(bev))
+        rc = SN_ERR_DNS; /* told apart so an admin knows to check DNS */
     else if (fd < 0 || getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
-        rc = SN_ERR_CONNECT; /* TCP never got up: refused, unreachable, DNS */
+        rc = SN_ERR_CONNECT; /* TCP never got up: refused, unreachable */
     else if (last)
         rc = (ERR_GET_REASON(last) == SSL_R_CERTIFICATE_VERIFY_FAILED)
                  ? SN_ERR_TLS_VERIFY : SN_ERR_TLS;
-    else if (bev && bufferevent_socket_get_dns_error(bev))
-        rc = SN_ERR_CONNECT;
     else if ((events & BEV_EVENT_ERROR) && !(events & BEV_EVENT_READING) &&
              !(events & BEV_EVENT_WRITING))
         rc = SN_ERR_CONNECT;

@@ -1,7 +1,8 @@
 /*
  * sn_tls.h - TLS client connections (OpenSSL) as libevent bufferevents.
  *
- * An sn_tls holds the shared configuration (trust anchors, protocol floor)
+ * An sn_tls holds the shared configuration (trust anchors: Signal's pinned
+ * roots or the ca_file's, never the system store; protocol floor)
  * for any number of connections on any number of accounts. Each connection
  * verifies the server certificate chain and the host: a DNS name is checked
  * against the certificate's DNS SANs (and sent as SNI), an IP literal
@@ -21,9 +22,14 @@ struct evdns_base;
 
 typedef struct sn_tls sn_tls;
 
-/* ca_file: PEM file of trusted roots (for the mock: its ca-cert.pem); NULL
- * uses the system's default trust store. UT_ERR_NOMEM; SN_ERR_TLS when the
- * file cannot be read or holds no certificate. */
+/* The trust anchors are exactly one set, whatever the host:
+ *   ca_file NULL: Signal's own roots, built in (sn_roots.h), as production
+ *     clients pin them; chat, storage and CDN hosts all chain to them;
+ *   ca_file set: the roots in that PEM file and nothing else (the sandbox's
+ *     ca-cert.pem, a private Signal server).
+ * The system's trust store (and SSL_CERT_FILE / SSL_CERT_DIR) is never
+ * used. UT_ERR_NOMEM; SN_ERR_TLS when the file cannot be read or holds no
+ * certificate. */
 int sn_tls_new(sn_tls **out, const char *ca_file);
 /* NULL ok. Connections already made keep working (OpenSSL refcounts). */
 void sn_tls_free(sn_tls *tls);
@@ -44,7 +50,8 @@ int sn_tls_block_sigpipe(void);
  * owns it, frees with bufferevent_free; callbacks deferred to the loop)
  * which reports BEV_EVENT_CONNECTED after the handshake and verification, or
  * BEV_EVENT_ERROR (map with sn_tls_error). UT_ERR_INVAL, UT_ERR_NOMEM,
- * SN_ERR_TLS, SN_ERR_CONNECT (immediate failure). Loop thread only (it
+ * SN_ERR_TLS, SN_ERR_CONNECT, SN_ERR_DNS (immediate failure; a blocking
+ * lookup that fails is reported here). Loop thread only (it
  * blocks SIGPIPE in that thread, see above). */
 int sn_tls_connect(sn_tls *tls, struct event_base *base, struct evdns_base *dns,
                    const char *host, uint16_t port, int alpn,
@@ -55,7 +62,8 @@ int sn_tls_protocol(struct bufferevent *bev);
 
 /* After BEV_EVENT_ERROR/EOF on a TLS bufferevent: SN_ERR_TLS_VERIFY (the
  * chain or the host name did not verify), SN_ERR_TLS (other TLS failure),
- * SN_ERR_CONNECT (DNS/TCP not established; callers that saw
+ * SN_ERR_DNS (the host name did not resolve), SN_ERR_CONNECT (TCP not
+ * established; callers that saw
  * BEV_EVENT_CONNECTED read it as a reset), or SN_ERR_CLOSED. `events` are the
  * BEV_EVENT_* flags the event callback got. */
 int sn_tls_error(struct bufferevent *bev, short events);

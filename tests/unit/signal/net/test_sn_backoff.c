@@ -69,6 +69,30 @@ START_TEST(reset_and_defaults)
 }
 END_TEST
 
+START_TEST(retry_after_seconds_only)
+{
+    uint32_t ms = 7;
+
+    ck_assert_int_eq(sn_retry_after_ms("30", 3600000, &ms), 0);
+    ck_assert_uint_eq(ms, 30000);
+    ck_assert_int_eq(sn_retry_after_ms(" 0 ", 3600000, &ms), 0);
+    ck_assert_uint_eq(ms, 0);
+    /* capped, also far beyond 32 bits */
+    ck_assert_int_eq(sn_retry_after_ms("86400", 3600000, &ms), 0);
+    ck_assert_uint_eq(ms, 3600000);
+    ck_assert_int_eq(sn_retry_after_ms("99999999999999999999999", 3600000, &ms), 0);
+    ck_assert_uint_eq(ms, 3600000);
+    /* the HTTP-date form and garbage are not read (ms unchanged) */
+    ms = 7;
+    ck_assert_int_eq(sn_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 3600000, &ms), -1);
+    ck_assert_int_eq(sn_retry_after_ms("", 3600000, &ms), -1);
+    ck_assert_int_eq(sn_retry_after_ms("-5", 3600000, &ms), -1);
+    ck_assert_int_eq(sn_retry_after_ms("5s", 3600000, &ms), -1);
+    ck_assert_int_eq(sn_retry_after_ms(NULL, 3600000, &ms), -1);
+    ck_assert_uint_eq(ms, 7);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sn_backoff");
@@ -77,6 +101,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ceiling_doubles_up_to_the_cap);
     tcase_add_test(tc, jitter_stays_in_range_and_varies);
     tcase_add_test(tc, reset_and_defaults);
+    tcase_add_test(tc, retry_after_seconds_only);
     suite_add_tcase(s, tc);
     return s;
 }
