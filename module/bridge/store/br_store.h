@@ -1,0 +1,77 @@
+/*
+ * br_store.h - the bridge's typed store: every row of the bridge's own
+ * tables (br_*) is read and written through one named function here, so
+ * the bridge's business logic holds no SQL and no sqlite3_* call
+ * (tools/check-sql.sh enforces it; issue #12). Schema: module/store/
+ * migrations. Each function runs one statement through st_db's statement
+ * cache (st_db_stmt), so nothing is prepared twice.
+ *
+ * Conventions, for every function:
+ *  - `db` is the caller's connection (one per thread, st_db.h).
+ *  - Writes return 0, or ST_ERR_* (st_db.h) with st_errmsg(db) for the
+ *    SQLite message. Those that report how many rows changed say so.
+ *  - Lookups return 1 (found), 0 (no such row) or ST_ERR_*.
+ *  - Strings go out into caller buffers (`out`, `n`), truncated like
+ *    snprintf; a NULL column comes out as "". Strings handed to a
+ *    callback are borrowed for the duration of the call.
+ *  - Strings in are borrowed; none is kept.
+ *  - Transactions stay with the caller (st_db_begin/commit/rollback),
+ *    where the grouping and ordering are decided.
+ */
+#ifndef BR_STORE_H
+#define BR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "st_db.h"
+
+/* ---- logins and management rooms (br_store_login.c) ------------------- */
+
+/* Each linked login: owner, aci, number (borrowed). Stops at a nonzero
+ * return of `fn`. 0 or ST_ERR_*. */
+typedef int (*br_store_login_fn)(void *ctx, const char *owner, const char *aci,
+                                 const char *number);
+int br_store_login_each(st_db *db, br_store_login_fn fn, void *ctx);
+/* Insert or replace the login of `owner` (aci may be NULL: stored as ""). */
+int br_store_login_put(st_db *db, const char *owner, const char *aci,
+                       const char *number, int64_t linked_ms);
+int br_store_login_delete(st_db *db, const char *owner);
+
+/* The management (bot) room of `owner`, and the owner of a room. */
+int br_store_mgmt_room_put(st_db *db, const char *owner, const char *room_id);
+int br_store_mgmt_room_get(st_db *db, const char *owner, char *out, size_t n);
+int br_store_mgmt_room_owner(st_db *db, const char *room_id, char *out, size_t n);
+
+/* ---- access notices, handled Matrix events, blocked chats
+ *      (br_store_access.c) ---------------------------------------------- */
+
+int br_store_access_notice_exists(st_db *db, const char *owner);
+/* Records the notice unless one is there already. */
+int br_store_access_notice_put(st_db *db, const char *owner, int64_t now_ms);
+/* 1 when a notice was removed, 0 when there was none, or ST_ERR_*. */
+int br_store_access_notice_delete(st_db *db, const char *owner);
+
+int br_store_seen_exists(st_db *db, const char *event_id);
+/* Records a handled Matrix event (no-op when already there). *rowid gets
+ * the connection's last insert rowid (may be NULL). */
+int br_store_seen_put(st_db *db, const char *event_id, int64_t now_ms, int64_t *rowid);
+/* Forgets events handled before `before_ms`. */
+int br_store_seen_prune(st_db *db, int64_t before_ms);
+
+int br_store_blocked_exists(st_db *db, const char *owner, const char *chat_id);
+/* 1 when the row changed (added or removed), 0 when it already was so. */
+int br_store_blocked_set(st_db *db, const char *owner, const char *chat_id, int blocked);
+
+/* ---- portals (br_store_portal.c) -------------------------------------- */
+
+/* The owner and chat of the portal in `room_id`. */
+int br_store_portal_by_room(st_db *db, const char *room_id, char *owner, size_t on,
+                            char *chat_id, size_t cn);
+
+/* ---- puppets (br_store_puppet.c) -------------------------------------- */
+
+/* The name to show for `aci`: its profile name, else its phone number. */
+int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
+
+#endif
