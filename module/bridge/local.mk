@@ -37,7 +37,8 @@ libsbbridge_la_LIBADD = $(JANSSON_LIBS) \
 # nowhere else in bridge/ (issue #12; tools/check-sql.sh).
 libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_store_int.h \
 	module/bridge/store/br_store_login.c module/bridge/store/br_store_access.c \
-	module/bridge/store/br_store_portal.c module/bridge/store/br_store_puppet.c
+	module/bridge/store/br_store_portal.c module/bridge/store/br_store_puppet.c \
+	module/bridge/store/br_store_outbox.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
 
 # signalbridge.so: the module. Exports only the descriptor and init.

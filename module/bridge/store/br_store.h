@@ -69,6 +69,33 @@ int br_store_blocked_set(st_db *db, const char *owner, const char *chat_id, int 
 int br_store_portal_by_room(st_db *db, const char *room_id, char *owner, size_t on,
                             char *chat_id, size_t cn);
 
+/* 1 when `owner` has a portal row for `chat_id` (ready or being made). */
+int br_store_portal_exists(st_db *db, const char *owner, const char *chat_id);
+/* Reserve the row of a portal being made (room_id NULL): 1 when added,
+ * 0 when one is already there. */
+int br_store_portal_reserve(st_db *db, const char *owner, const char *chat_id);
+int br_store_portal_set_room(st_db *db, const char *owner, const char *chat_id,
+                             const char *room_id);
+int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id);
+
+/* Ghosts joined to a portal room (br_portal_member). _add: 1 when added,
+ * 0 when already there. */
+int br_store_member_add(st_db *db, const char *room_id, const char *user_id);
+int br_store_member_exists(st_db *db, const char *room_id, const char *user_id);
+int br_store_member_delete(st_db *db, const char *room_id, const char *user_id);
+/* The members of `room_id`: *out is a NULL-terminated array the caller
+ * frees with br_store_strv_free (so that the caller may use the store
+ * while it walks it), *n its length. 0, UT_ERR_NOMEM or ST_ERR_*. */
+int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n);
+void br_store_strv_free(char **v);
+
+/* ---- outbox (br_store_outbox.c) --------------------------------------- */
+
+/* The Matrix room a queued message came from ("" when none). */
+int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n);
+/* Marks a row failed for good (state 2) with the reason shown to users. */
+int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
+
 /* ---- puppets (br_store_puppet.c) -------------------------------------- */
 
 /* The name to show for `aci`: its profile name, else its phone number. */

@@ -1,0 +1,35 @@
+/*
+ * br_store_outbox.c - br_outbox: Matrix messages queued for Signal, in
+ * order per chat, each with its Signal timestamp (issue #12).
+ */
+#include "config.h"
+
+#include "br_store_int.h"
+
+int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT room_id FROM br_outbox WHERE id = ?1");
+    int rc;
+
+    if (out && n)
+        *out = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, out, n);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}
