@@ -17,7 +17,6 @@ cd "$src"
 # Remove a name once its file is clean; the check says when one is.
 allowed="
 br_ephem.c
-br_group.c
 br_media.c
 br_media_int.h
 br_media_out.c
