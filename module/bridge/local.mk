@@ -38,7 +38,8 @@ libsbbridge_la_LIBADD = $(JANSSON_LIBS) \
 libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_store_int.h \
 	module/bridge/store/br_store_login.c module/bridge/store/br_store_access.c \
 	module/bridge/store/br_store_portal.c module/bridge/store/br_store_puppet.c \
-	module/bridge/store/br_store_outbox.c
+	module/bridge/store/br_store_outbox.c module/bridge/store/br_store_msgmap.c \
+	module/bridge/store/br_store_inbox.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
 
 # signalbridge.so: the module. Exports only the descriptor and init.

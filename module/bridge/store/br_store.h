@@ -89,10 +89,43 @@ int br_store_member_delete(st_db *db, const char *room_id, const char *user_id);
 int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n);
 void br_store_strv_free(char **v);
 
+/* ---- message map (br_store_msgmap.c) ---------------------------------- */
+
+/* The Matrix event of the newest message by `author` in the chat at or
+ * before `ts` (_before) or exactly at `ts` (_at). */
+int br_store_msgmap_by_author_before(st_db *db, const char *owner, const char *chat_id,
+                                     const char *author, int64_t ts, char *out, size_t n);
+int br_store_msgmap_by_author_at(st_db *db, const char *owner, const char *chat_id,
+                                 const char *author, int64_t ts, char *out, size_t n);
+/* The group chat in which `author` sent the message at `ts`. */
+int br_store_msgmap_group_of(st_db *db, const char *owner, const char *author, int64_t ts,
+                             char *out, size_t n);
+
+/* ---- inbox (br_store_inbox.c) ----------------------------------------- */
+
+/* Timestamps of the messages others sent in a chat after `after_ts` up to
+ * the one bridged as `event_id`, newest first: at most `max` into ts[],
+ * *n how many. 0 or ST_ERR_*. */
+int br_store_inbox_unread_ts(st_db *db, const char *owner, const char *chat_id,
+                             const char *event_id, int64_t after_ts, int64_t *ts,
+                             size_t max, size_t *n);
+/* The same, every row with its sender, ordered by sender then newest
+ * first. *out is owned by the caller: br_store_inbox_rows_free. */
+typedef struct br_store_inbox_row {
+    char *sender;
+    int64_t ts;
+} br_store_inbox_row;
+int br_store_inbox_unread_rows(st_db *db, const char *owner, const char *chat_id,
+                               const char *event_id, int64_t after_ts,
+                               br_store_inbox_row **out, size_t *n);
+void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
+
 /* ---- outbox (br_store_outbox.c) --------------------------------------- */
 
 /* The Matrix room a queued message came from ("" when none). */
 int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n);
+/* 1 when a message of the chat still waits to be sent (state 0). */
+int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 

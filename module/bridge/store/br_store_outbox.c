@@ -33,3 +33,18 @@ int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why)
     sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
     return st_db_step_done(db, st);
 }
+
+int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT 1 FROM br_outbox WHERE owner_mxid = ?1"
+                                      " AND chat_id = ?2 AND state = 0 LIMIT 1");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1)
+        sqlite3_reset(st);
+    return rc;
+}
