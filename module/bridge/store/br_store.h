@@ -101,6 +101,52 @@ int br_store_msgmap_by_author_at(st_db *db, const char *owner, const char *chat_
 int br_store_msgmap_group_of(st_db *db, const char *owner, const char *author, int64_t ts,
                              char *out, size_t n);
 
+/* The Matrix event of Signal message (author, ts) in any chat of owner. */
+int br_store_msgmap_event_of(st_db *db, const char *owner, const char *author, int64_t ts,
+                             char *out, size_t n);
+
+/* ---- relations from Signal: br_relin, br_reaction (br_store_relate.c) - */
+
+/* One reaction, delete or edit received from Signal; text may be NULL. */
+typedef struct br_store_relin {
+    const char *owner, *chat_id, *sender, *target_author, *text;
+    int64_t ts, target_ts, received_ms;
+    int from_me, kind, remove;
+} br_store_relin;
+/* Store a received relation keyed by (owner, sender, ts): 1 when new, 0
+ * when it was there already (a replay), or ST_ERR_*. */
+int br_store_relin_put(st_db *db, const br_store_relin *r);
+int br_store_relin_set_state(st_db *db, const char *owner, const char *sender, int64_t ts,
+                             int state);
+/* Each relation still to apply (state 0), oldest first; the row is
+ * borrowed for the call and `fn` must not use the store (collect, then
+ * apply). Stops at a nonzero return of `fn`. 0 or ST_ERR_*. */
+typedef int (*br_store_relin_fn)(void *ctx, const br_store_relin *r);
+int br_store_relin_each_pending(st_db *db, br_store_relin_fn fn, void *ctx);
+/* Could the target of a relation still be bridged: a stored Signal
+ * message without its event yet, or (the user's own) a queued send? */
+int br_store_relation_target_coming(st_db *db, const char *owner, const char *author,
+                                    int64_t ts);
+
+/* Reactions bridged to Matrix, one per (target, reactor, emoji). */
+int br_store_reaction_put(st_db *db, const char *owner, const char *target_author,
+                          int64_t target_ts, const char *reactor, const char *emoji,
+                          const char *room_id);
+int br_store_reaction_set_event(st_db *db, const char *owner, const char *target_author,
+                                int64_t target_ts, const char *reactor, const char *emoji,
+                                const char *event_id);
+int br_store_reaction_delete_event(st_db *db, const char *owner, const char *event_id);
+/* The reactor's bridged reactions on the target: all of them when `all`,
+ * else those with another emoji than `emoji`. *out is the caller's:
+ * br_store_reactions_free. */
+typedef struct br_store_reaction {
+    char *event_id, *emoji;
+} br_store_reaction;
+int br_store_reaction_others(st_db *db, const char *owner, const char *target_author,
+                             int64_t target_ts, const char *reactor, int all,
+                             const char *emoji, br_store_reaction **out, size_t *n);
+void br_store_reactions_free(br_store_reaction *v, size_t n);
+
 /* ---- inbox (br_store_inbox.c) ----------------------------------------- */
 
 /* Timestamps of the messages others sent in a chat after `after_ts` up to

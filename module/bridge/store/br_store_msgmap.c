@@ -60,3 +60,22 @@ int br_store_msgmap_group_of(st_db *db, const char *owner, const char *author, i
     }
     return rc;
 }
+
+int br_store_msgmap_event_of(st_db *db, const char *owner, const char *author, int64_t ts,
+                             char *out, size_t n)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1"
+                                      " AND author = ?2 AND ts = ?3 LIMIT 1");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, out, n);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
