@@ -21,7 +21,6 @@ br_media_int.h
 br_media_out.c
 br_outbox.c
 br_portal.c
-br_relout.c
 br_signal.c
 "
 

@@ -147,6 +147,44 @@ int br_store_reaction_others(st_db *db, const char *owner, const char *target_au
                              const char *emoji, br_store_reaction **out, size_t *n);
 void br_store_reactions_free(br_store_reaction *v, size_t n);
 
+/* ---- relations to Signal: br_relout (br_store_relout.c) --------------- */
+
+/* Queue a relation from Matrix event `event_id` (the key: a replay adds
+ * nothing), with the Signal timestamp it will always be sent with. 1 when
+ * queued (*id its row), 0 when already there, or ST_ERR_*. text may be
+ * NULL. */
+int br_store_relout_put(st_db *db, const char *owner, const char *room_id, const char *chat_id,
+                        const char *event_id, int kind, const char *target_author,
+                        int64_t target_ts, const char *text, int remove, int64_t signal_ts,
+                        int64_t *id);
+/* The room and kind of a queued relation. */
+int br_store_relout_get(st_db *db, int64_t id, char *room, size_t rn, int *kind);
+/* state 1 sent, 2 failed (error may be NULL). */
+int br_store_relout_set_state(st_db *db, int64_t id, int state, const char *error);
+/* The relations still to send (of `owner`, or of everyone when NULL), in
+ * queue order. *out is the caller's: br_store_relouts_free. */
+typedef struct br_store_relout {
+    int64_t id, target_ts, signal_ts;
+    char *owner, *chat_id, *target_author, *text; /* text may be NULL */
+    int kind, remove;
+} br_store_relout;
+int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out, size_t *n);
+void br_store_relouts_free(br_store_relout *v, size_t n);
+
+/* The user's own reactions from Matrix: stored with their event (which
+ * replaces an older one of the same key), and found by it. */
+int br_store_reaction_put_mine(st_db *db, const char *owner, const char *target_author,
+                               int64_t target_ts, const char *reactor, const char *emoji,
+                               const char *room_id, const char *event_id);
+int br_store_reaction_find_mine(st_db *db, const char *owner, const char *event_id,
+                                const char *reactor, char *target_author, size_t an,
+                                int64_t *target_ts, char *emoji, size_t en);
+
+/* The Signal message (chat, author, ts) bridged as Matrix `event_id`. */
+int br_store_msgmap_find_by_event(st_db *db, const char *owner, const char *event_id,
+                                  char *chat_id, size_t cn, char *author, size_t an,
+                                  int64_t *ts);
+
 /* ---- inbox (br_store_inbox.c) ----------------------------------------- */
 
 /* Timestamps of the messages others sent in a chat after `after_ts` up to
@@ -172,6 +210,8 @@ void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
 int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n);
 /* 1 when a message of the chat still waits to be sent (state 0). */
 int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id);
+/* 1 when the message of Matrix `event_id` still waits to be sent. */
+int br_store_outbox_event_queued(st_db *db, const char *event_id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 

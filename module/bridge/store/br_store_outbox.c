@@ -48,3 +48,16 @@ int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id)
         sqlite3_reset(st);
     return rc;
 }
+
+int br_store_outbox_event_queued(st_db *db, const char *event_id)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1)
+        sqlite3_reset(st);
+    return rc;
+}

@@ -206,3 +206,46 @@ int br_store_reaction_others(st_db *db, const char *owner, const char *target_au
     *n = len;
     return 0;
 }
+
+int br_store_reaction_put_mine(st_db *db, const char *owner, const char *target_author,
+                               int64_t target_ts, const char *reactor, const char *emoji,
+                               const char *room_id, const char *event_id)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "INSERT INTO br_reaction(owner_mxid, target_author, target_ts, reactor, emoji, room_id, event_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET event_id = excluded.event_id");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, target_author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, target_ts);
+    sqlite3_bind_text(st, 4, reactor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, emoji, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, room_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, event_id, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}
+
+int br_store_reaction_find_mine(st_db *db, const char *owner, const char *event_id,
+                                const char *reactor, char *target_author, size_t an,
+                                int64_t *target_ts, char *emoji, size_t en)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "SELECT target_author, target_ts, emoji FROM br_reaction WHERE owner_mxid = ?1"
+        " AND event_id = ?2 AND reactor = ?3");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reactor, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, target_author, an);
+        *target_ts = sqlite3_column_int64(st, 1);
+        br_store_text(st, 2, emoji, en);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
