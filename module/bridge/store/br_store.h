@@ -203,6 +203,63 @@ int br_store_inbox_unread_rows(st_db *db, const char *owner, const char *chat_id
                                const char *event_id, int64_t after_ts,
                                br_store_inbox_row **out, size_t *n);
 void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
+/* A message that is only attachments maps to its first bridged one ("" when
+ * none was bridged). */
+int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender, int64_t ts);
+
+/* ---- attachments: br_media_in, br_media_out (br_store_media.c) -------- */
+
+/* One attachment received from Signal. */
+typedef struct br_store_media_in {
+    int64_t id;
+    char owner[320], chat_id[128], sender[64];
+    int64_t ts;
+    int idx, from_me, state;
+    uint8_t *pointer; /* the caller wipes and frees it (ut_free_secret) */
+    size_t pointer_len;
+    char content_type[128], file_name[256], mxc[512];
+    int has_type, has_name;
+    uint64_t size;
+    uint32_t width, height, flags;
+} br_store_media_in;
+int br_store_media_in_get(st_db *db, int64_t id, br_store_media_in *r);
+/* Stores attachment `idx` of a message (a replay adds nothing). The
+ * pointer (AttachmentPointer bytes) may be NULL with len 0. */
+int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
+                          int64_t ts, int idx, int from_me, const void *pointer,
+                          size_t pointer_len, const char *content_type, const char *file_name,
+                          uint64_t size, uint32_t width, uint32_t height, uint32_t flags);
+/* New state, and the mxc once uploaded (NULL keeps it). */
+int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mxc);
+/* Final state with its event or error; forgets the pointer (the key). */
+int br_store_media_in_settle(st_db *db, int64_t id, int state, const char *event_id,
+                             const char *error);
+/* The first attachment of a message not yet bridged (state < 3). */
+int br_store_media_in_next(st_db *db, const char *owner, const char *sender, int64_t ts,
+                           int64_t *id);
+/* 1 when an earlier message of the chat still has attachments on the way. */
+int br_store_media_in_earlier(st_db *db, const char *owner, const char *chat_id, int64_t ts);
+
+/* One file from Matrix queued for Signal, with its outbox row. */
+typedef struct br_store_media_out {
+    char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
+    char *caption; /* the caller's: free(); NULL when none */
+    int state;
+} br_store_media_out;
+int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r);
+/* The file of outbox row `id` (see br_store_outbox_put_media). */
+int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *content_type,
+                           const char *name, const char *caption);
+/* New state; content_type fills it in only when unknown (may be NULL). */
+int br_store_media_out_set(st_db *db, int64_t id, int state, const char *content_type);
+/* 1 when an earlier file of the chat is below state `finished`. */
+int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id, int64_t id,
+                               int finished);
+/* Outbox ids, in order, at most max: files of `owner` uploaded and waiting
+ * to be sent (state 1), or every unfinished one (state < 3). */
+int br_store_media_out_uploaded_ids(st_db *db, const char *owner, int64_t *ids, size_t max,
+                                    size_t *n);
+int br_store_media_out_unfinished_ids(st_db *db, int64_t *ids, size_t max, size_t *n);
 
 /* ---- outbox (br_store_outbox.c) --------------------------------------- */
 
@@ -212,6 +269,11 @@ int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n);
 int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id);
 /* 1 when the message of Matrix `event_id` still waits to be sent. */
 int br_store_outbox_event_queued(st_db *db, const char *event_id);
+/* Queue a file's outbox row (state 3: its file goes first, br_media_out):
+ * 1 when added (*id its row), 0 when the event was queued already. */
+int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
+                              const char *chat_id, const char *event_id, const char *body,
+                              int64_t *id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 

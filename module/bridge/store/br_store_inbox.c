@@ -91,3 +91,18 @@ int br_store_inbox_unread_rows(st_db *db, const char *owner, const char *chat_id
     *n = len;
     return 0;
 }
+
+int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender, int64_t ts)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "UPDATE br_inbox SET event_id = coalesce((SELECT event_id FROM br_media_in"
+        " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NOT NULL"
+        " ORDER BY idx LIMIT 1), '') WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts);
+    return st_db_step_done(db, st);
+}

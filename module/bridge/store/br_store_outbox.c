@@ -61,3 +61,25 @@ int br_store_outbox_event_queued(st_db *db, const char *event_id)
         sqlite3_reset(st);
     return rc;
 }
+
+int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
+                              const char *chat_id, const char *event_id, const char *body,
+                              int64_t *id)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, 3) ON CONFLICT(event_id) DO NOTHING");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, room_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+    if ((rc = br_store_changes(db, st)) <= 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(st_db_handle(db));
+    return 1;
+}
