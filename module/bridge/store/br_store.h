@@ -261,6 +261,13 @@ int br_store_media_out_uploaded_ids(st_db *db, const char *owner, int64_t *ids, 
                                     size_t *n);
 int br_store_media_out_unfinished_ids(st_db *db, int64_t *ids, size_t max, size_t *n);
 
+/* ---- monthly active Signal users: br_usage (br_store_outbox.c) -------- */
+
+/* `month` is "YYYY-MM" (UTC). */
+int br_store_usage_count(st_db *db, const char *month, long *n);
+int br_store_usage_exists(st_db *db, const char *month, const char *aci);
+int br_store_usage_add(st_db *db, const char *month, const char *aci);
+
 /* ---- outbox (br_store_outbox.c) --------------------------------------- */
 
 /* The Matrix room a queued message came from ("" when none). */
