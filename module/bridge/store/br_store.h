@@ -74,6 +74,12 @@ int br_store_portal_exists(st_db *db, const char *owner, const char *chat_id);
 /* Reserve the row of a portal being made (room_id NULL): 1 when added,
  * 0 when one is already there. */
 int br_store_portal_reserve(st_db *db, const char *owner, const char *chat_id);
+/* Insert the row of a portal being made; ST_ERR_CONSTRAINT when one is
+ * there already. */
+int br_store_portal_insert(st_db *db, const char *owner, const char *chat_id);
+/* The portal's room: 1 ready (room filled in), 2 being made (no room
+ * yet), 0 absent, or ST_ERR_*. */
+int br_store_portal_get(st_db *db, const char *owner, const char *chat_id, char *room, size_t n);
 int br_store_portal_set_room(st_db *db, const char *owner, const char *chat_id,
                              const char *room_id);
 int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id);
@@ -286,6 +292,13 @@ int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 
 /* ---- puppets (br_store_puppet.c) -------------------------------------- */
 
+/* A puppet's stored phone, profile name and the display name last set
+ * ("" for NULL). */
+int br_store_puppet_get(st_db *db, const char *aci, char *phone, size_t pn, char *name,
+                        size_t nn, char *shown, size_t sn);
+/* Insert or update; a NULL phone or name keeps the stored one. */
+int br_store_puppet_put(st_db *db, const char *aci, const char *phone, const char *name,
+                        const char *shown_name);
 /* The name to show for `aci`: its profile name, else its phone number. */
 int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
 

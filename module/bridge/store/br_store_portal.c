@@ -152,3 +152,30 @@ int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n)
     *n = len;
     return 0;
 }
+
+int br_store_portal_insert(st_db *db, const char *owner, const char *chat_id)
+{
+    int rc = write3(db, "INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES (?1, ?2, NULL)",
+                    owner, chat_id, NULL);
+
+    return rc > 0 ? 0 : rc;
+}
+
+int br_store_portal_get(st_db *db, const char *owner, const char *chat_id, char *room, size_t n)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT room_id FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            rc = 2;
+        else
+            br_store_text(st, 0, room, n);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
