@@ -643,6 +643,17 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
         }
         ut_logf(&b->log, UT_LOG_INFO, "bridge: message %lld not sent yet (%s); retry in %lld ms",
                 (long long)r.id, reason(ev), (long long)delay);
+        /* A rate limit (429, or 428 until a challenge is solved on the
+         * phone) can last long: say so once per message, not per retry.
+         * Going offline is told by the connection notices instead. */
+        if (ev->code == BR_NET_ERR_RATE_LIMIT && r.attempts == 0 && *r.room) {
+            char age[48];
+            age_words(b, age, sizeof(age));
+            br_notice(b, r.room, "Signal is limiting how fast your account may send right now, so "
+                                 "this message is waiting; the bridge keeps retrying and sends it as "
+                                 "soon as Signal accepts it (within %s, or it fails with a notice).",
+                      age);
+        }
         arm(b, delay);
         return;
     }
