@@ -143,6 +143,17 @@ typedef struct br_net_relation {
 
 void br_net_event_free(br_net_event *ev);
 
+/* Where a network implementation delivers its events: the bridge core,
+ * wired up by plugin.c, so the connector needs no bridge header but this
+ * one. event() runs on the host loop and takes ownership of ev (the core's
+ * dispatcher frees it, br_bridge.c); may_bridge() may be called from any
+ * thread (the config never changes after start). */
+typedef struct br_net_sink {
+    void *ctx;
+    void (*event)(void *ctx, br_net_event *ev);
+    int (*may_bridge)(void *ctx, const char *owner);
+} br_net_sink;
+
 typedef struct br_net_ops {
     void *ctx;
     /* Start linking a new device for `owner`; events: LINK_URL, then LINKED
