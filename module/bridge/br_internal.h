@@ -82,12 +82,14 @@ int br_access_forget(br_bridge *b, const char *owner);
 /* br_bot.c */
 void br_bot_on_invite(br_bridge *b, const mx_event *ev);
 void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner);
-void br_bot_net_event(br_bridge *b, br_net_event *ev);
+/* The handlers of Signal-side events: they borrow ev, the dispatcher
+ * (br_bridge_net_event) frees it. */
+void br_bot_net_event(br_bridge *b, const br_net_event *ev);
 
 /* br_portal.c */
 void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id);
-void br_portal_net_event(br_bridge *b, br_net_event *ev);
+void br_portal_net_event(br_bridge *b, const br_net_event *ev);
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);

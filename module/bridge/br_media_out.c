@@ -92,7 +92,8 @@ static void out_fail(br_bridge *b, int64_t id, const char *owner, const char *re
     ev->outbox_id = (uint64_t)id;
     ev->code = BR_NET_ERR_INTERNAL;
     br_media_sent(b, ev);
-    br_portal_net_event(b, ev); /* frees ev */
+    br_portal_net_event(b, ev); /* borrows ev */
+    br_net_event_free(ev);
 }
 
 static void out_step(br_bridge *b, int64_t id);

@@ -456,7 +456,7 @@ static void relin_run(br_bridge *b, relin *r)
     relin_free(r);
 }
 
-static void on_relation(br_bridge *b, br_net_event *ev)
+static void on_relation(br_bridge *b, const br_net_event *ev)
 {
     static const char sql[] =
         "INSERT INTO br_relin(owner_mxid, chat_id, sender, ts, from_me, kind, target_author,"
@@ -514,7 +514,7 @@ static void on_relation(br_bridge *b, br_net_event *ev)
     relin_run(b, r);
 }
 
-void br_relate_net_event(br_bridge *b, br_net_event *ev)
+void br_relate_net_event(br_bridge *b, const br_net_event *ev)
 {
     if (b->db) {
         if (ev->kind == BR_NET_RELATION)
@@ -522,7 +522,6 @@ void br_relate_net_event(br_bridge *b, br_net_event *ev)
         else if (ev->kind == BR_NET_RELATE_RESULT)
             br_relout_result(b, ev);
     }
-    br_net_event_free(ev);
 }
 
 /* ---- resume ---------------------------------------------------------------- */

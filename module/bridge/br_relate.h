@@ -26,7 +26,7 @@ struct br_bridge;
  * purpose), 0 when the caller should treat it as usual. */
 int br_relate_on_event(struct br_bridge *b, const mx_event *ev);
 /* BR_NET_RELATION and BR_NET_RELATE_RESULT; takes ownership of ev. */
-void br_relate_net_event(struct br_bridge *b, br_net_event *ev);
+void br_relate_net_event(struct br_bridge *b, const br_net_event *ev);
 /* At start: send what was queued, apply what was stored but not applied. */
 void br_relate_start(struct br_bridge *b);
 /* Apply stored Signal -> Matrix relations that are not done yet. */
@@ -36,7 +36,7 @@ void br_relate_stop(struct br_bridge *b);
 
 /* Shared by br_relate.c (Signal -> Matrix) and br_relout.c (Matrix ->
  * Signal): the result of a relate op, the queue at start, a kind's name. */
-void br_relout_result(struct br_bridge *b, br_net_event *ev);
+void br_relout_result(struct br_bridge *b, const br_net_event *ev);
 void br_relout_resume(struct br_bridge *b);
 /* The account is connected: send its relations that waited. */
 void br_relout_online(struct br_bridge *b, const char *owner);
@@ -48,7 +48,7 @@ const char *br_relate_kind_name(int kind);
 /* br_ephem.c: read receipts and typing (not stored). BR_NET_RECEIPT and
  * BR_NET_TYPING, taking ownership of ev; and freeing the per-portal state.
  * The host's m.typing / m.receipt arrive at br_bridge_on_ephemeral. */
-void br_ephem_net_event(struct br_bridge *b, br_net_event *ev);
+void br_ephem_net_event(struct br_bridge *b, const br_net_event *ev);
 void br_ephem_free(struct br_bridge *b);
 
 /* Pure helpers (unit-tested). The body of an edit: m.new_content.body,

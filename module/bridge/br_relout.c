@@ -247,7 +247,7 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
     return 1;
 }
 
-void br_relout_result(br_bridge *b, br_net_event *ev)
+void br_relout_result(br_bridge *b, const br_net_event *ev)
 {
     static const char get[] = "SELECT room_id, kind FROM br_relout WHERE id = ?1";
     static const char upd[] = "UPDATE br_relout SET state = ?2, error = ?3 WHERE id = ?1";

@@ -5,7 +5,7 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_cmd.h module/bridge/br_cmd.c \
 	module/bridge/br_qr.h module/bridge/br_qr.c \
 	module/bridge/connector/br_loop.h module/bridge/connector/br_loop.c \
-	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
+	module/bridge/br_net.h module/bridge/br_net_event.c module/bridge/br_bridge.h module/bridge/br_internal.h \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_outbox.c \
 	module/bridge/connector/br_signal.h module/bridge/connector/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
@@ -105,3 +105,9 @@ check_PROGRAMS += tests/unit/bridge/test_br_outbox
 tests_unit_bridge_test_br_outbox_SOURCES = tests/unit/bridge/test_br_outbox.c
 tests_unit_bridge_test_br_outbox_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_outbox_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
+# The br_net_event value: free and deep copy (one dispatcher owns events).
+UNIT_TESTS += tests/unit/bridge/test_br_net_event
+check_PROGRAMS += tests/unit/bridge/test_br_net_event
+tests_unit_bridge_test_br_net_event_SOURCES = tests/unit/bridge/test_br_net_event.c
+tests_unit_bridge_test_br_net_event_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_net_event_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
