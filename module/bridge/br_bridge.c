@@ -210,7 +210,7 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
                !br_access_ok(b, owner)) {
         /* a portal of a user without access: messages, files, edits,
          * reactions and redactions stay in Matrix (br_access.c) */
-    } else if (br_relate_on_event(b, &ev)) {
+    } else if (br_relout_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
@@ -218,12 +218,17 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
                 br_bot_on_message(b, &ev, owner);
         } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat,
                                  sizeof(chat))) {
-            br_portal_on_message(b, &ev, owner, chat);
+            br_outbox_on_message(b, &ev, owner, chat);
         }
     }
     if (ev.event_id) /* after the handler: br_dedupe.c says why */
         br_dedupe_done(b, ev.event_id);
     mx_event_free(&ev);
+}
+
+void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
+{
+    br_ephem_on_matrix(b, json, len); /* typing and receipts: br_ephem.c */
 }
 
 /* Hand a Signal-side event to its handler; handlers borrow ev. */

@@ -362,7 +362,7 @@ static void on_receipt_edu(br_bridge *b, json_t *content, const char *owner,
     }
 }
 
-void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
+void br_ephem_on_matrix(br_bridge *b, const char *json, size_t len)
 {
     json_t *root, *content;
     const char *type, *room;

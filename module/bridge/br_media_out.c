@@ -190,7 +190,7 @@ int br_media_sent(br_bridge *b, const br_net_event *ev)
     out_set(b, id, OUT_FINISHED, NULL);
     out_cleanup(b, id, r.name);
     if (r.state != OUT_FINISHED) /* once: later texts may be in flight */
-        br_portal_release(b, r.owner, r.chat_id, id);
+        br_outbox_release(b, r.owner, r.chat_id, id);
     free(r.caption);
     return 0;
 }

@@ -24,8 +24,9 @@ struct br_bridge;
 
 /* 1 when the event was a relation for this module (handled or ignored on
  * purpose), 0 when the caller should treat it as usual. */
-int br_relate_on_event(struct br_bridge *b, const mx_event *ev);
-/* BR_NET_RELATION and BR_NET_RELATE_RESULT; takes ownership of ev. */
+int br_relout_on_event(struct br_bridge *b, const mx_event *ev); /* br_relout.c */
+/* BR_NET_RELATION and BR_NET_RELATE_RESULT; borrows ev (the dispatcher
+ * frees it). */
 void br_relate_net_event(struct br_bridge *b, const br_net_event *ev);
 /* At start: send what was queued, apply what was stored but not applied. */
 void br_relate_start(struct br_bridge *b);
@@ -45,9 +46,12 @@ const char *br_relate_kind_name(int kind);
  * recognized (homeservers may keep nothing else of a redaction's content). */
 #define BR_REDACT_REASON "Removed on Signal"
 
-/* br_ephem.c: read receipts and typing (not stored). BR_NET_RECEIPT and
- * BR_NET_TYPING, taking ownership of ev; and freeing the per-portal state.
- * The host's m.typing / m.receipt arrive at br_bridge_on_ephemeral. */
+/* br_ephem.c: read receipts and typing (not stored). The host's m.typing /
+ * m.receipt of a room (with room_id) arrive at br_ephem_on_matrix (from
+ * br_bridge_on_ephemeral); BR_NET_RECEIPT and BR_NET_TYPING at
+ * br_ephem_net_event, which borrows ev; br_ephem_free frees the per-portal
+ * state. */
+void br_ephem_on_matrix(struct br_bridge *b, const char *json, size_t len);
 void br_ephem_net_event(struct br_bridge *b, const br_net_event *ev);
 void br_ephem_free(struct br_bridge *b);
 

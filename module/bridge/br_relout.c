@@ -203,7 +203,7 @@ static int still_queued(br_bridge *b, const char *event_id)
     return r;
 }
 
-int br_relate_on_event(br_bridge *b, const mx_event *ev)
+int br_relout_on_event(br_bridge *b, const mx_event *ev)
 {
     char owner[320], chat[256];
     int is_msg = strcmp(ev->type, "m.room.message") == 0;
