@@ -1,6 +1,6 @@
 /*
  * br_net.h - what the bridge needs from the Signal side, as one ops table
- * (bridgev2's NetworkAPI in C). module/bridge/br_signal.c implements it over
+ * (bridgev2's NetworkAPI in C). module/bridge/connector/ implements it over
  * module/signal/client; the bridge core never sees a Signal type.
  *
  * Calls are made on the host loop thread and must return at once; results
