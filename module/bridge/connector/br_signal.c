@@ -567,10 +567,17 @@ static void thread_init(void *arg, struct event_base *base)
     char err[256];
 
     s->base = base;
-    if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0)
+    /* Said in the log: without it no login connects, and nothing else
+     * would tell why. */
+    if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0) {
+        ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot open the database: %s", err);
         return;
-    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK)
+    }
+    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK) {
+        ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot read the accounts: %s",
+                sqlite3_errmsg(st_db_handle(s->db)));
         return;
+    }
     while (sqlite3_step(st) == SQLITE_ROW) {
         account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
         /* a login whose owner has no access stays disconnected, its keys
