@@ -28,6 +28,7 @@
 #   mxm       include/mxm           nothing (the plugin ABI)
 #   host      shim/host             mxm
 #   hs        shim/homeserver       mxm host common
+#   as        shim/appservice       mxm host common (like mxhs)
 #   example   examples/*            mxm
 #
 # So dependencies only go down: plugin -> bridge core / connector -> signal (client -> net, crypto)
@@ -69,6 +70,7 @@ layer_of_path() {
     include/mxm/*) echo mxm ;;
     shim/host/*) echo host ;;
     shim/homeserver/*) echo hs ;;
+    shim/appservice/*) echo as ;;
     examples/*) echo example ;;
     *) echo "" ;;
     esac
@@ -128,6 +130,7 @@ awk '
         else if (from == "plugin") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|bridge|connector|mxm)$/)
         else if (from == "host") ok = (to == "mxm")
         else if (from == "hs") ok = (to ~ /^(mxm|host|common)$/)
+        else if (from == "as") ok = (to ~ /^(mxm|host|common)$/)
         else if (from == "example") ok = (to == "mxm")
         if (!ok) {
             printf "%s:%s: %s includes \"%s\" of %s, which it may not (tools/check-deps.sh)\n", file, line, from, hdr, to

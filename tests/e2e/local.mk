@@ -15,6 +15,9 @@ TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/mxhs_redeliver.js
 EXTRA_DIST += tests/e2e/mxhs_redeliver.js
+# Read rules, redaction auth, limits and files of mxhs (issue 13).
+TESTS += tests/e2e/mxhs_rules.js
+EXTRA_DIST += tests/e2e/mxhs_rules.js
 # End-to-end encryption with matrix-js-sdk's Rust crypto (issue 13).
 TESTS += tests/e2e/mxhs_e2ee.js
 EXTRA_DIST += tests/e2e/mxhs_e2ee.js
@@ -55,3 +58,8 @@ EXTRA_DIST += tests/e2e/bridge_replay.js
 # The outbox waits for Signal; two owners in one group; m.direct (issue #12).
 TESTS += tests/e2e/bridge_outbox.js
 EXTRA_DIST += tests/e2e/bridge_outbox.js
+# mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
+TESTS += tests/e2e/appservice.js
+EXTRA_DIST += tests/e2e/appservice.js
+TESTS += tests/e2e/appservice_puppet.js
+EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
