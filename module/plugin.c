@@ -26,12 +26,18 @@ struct mxm_module {
     const char *ns[3];
 };
 
+/* The connector knows the bridge only through br_net.h: these two hand its
+ * events and questions to the core. */
+static void sink_event(void *ctx, br_net_event *ev) { br_bridge_net_event(ctx, ev); }
+static int sink_may_bridge(void *ctx, const char *owner) { return br_bridge_may_bridge(ctx, owner); }
+
 static int start(mxm_module *m, char *err, size_t errlen)
 {
     br_net_ops net;
     const br_net_ops *use = NULL;
+    br_net_sink sink = {m->bridge, sink_event, sink_may_bridge};
 
-    if (m->signal && br_signal_ops(m->signal, m->bridge, &net) == 0)
+    if (m->signal && br_signal_ops(m->signal, &sink, &net) == 0)
         use = &net;
     return br_bridge_start(m->bridge, use, err, errlen);
 }

@@ -14,15 +14,24 @@
 #   store     module/store          common
 #   client    module/signal/client  common crypto net proto store
 #   matrix    module/matrix         common mxm
-#   bridge    module/bridge,        every module layer, mxm
-#             module/plugin.c
+#   bridge    module/bridge         common crypto store matrix mxm; of
+#             (but connector/)      connector nothing: the core talks to
+#                                   the Signal side only through br_net.h
+#                                   (its own header), so no Signal client
+#                                   or protobuf type reaches it
+#   connector module/bridge/        common crypto net proto client store
+#             connector             mxm; of bridge only br_net.h and
+#                                   br_config.h (the ops table, the events
+#                                   and the config it reads)
+#   plugin    module/plugin.c       every module layer, mxm: it wires the
+#                                   core to the connector (br_net_sink)
 #   mxm       include/mxm           nothing (the plugin ABI)
 #   host      shim/host             mxm
 #   hs        shim/homeserver       mxm host common
 #   as        shim/appservice       mxm host common (like mxhs)
 #   example   examples/*            mxm
 #
-# So dependencies only go down: bridge -> signal (client -> net, crypto)
+# So dependencies only go down: plugin -> bridge core / connector -> signal (client -> net, crypto)
 # -> common; nothing in module/ includes shim/; libmxmhost sees only the
 # ABI. tests/ and bench/ may include anything and are not checked.
 #
@@ -55,7 +64,9 @@ layer_of_path() {
     module/signal/client/*) echo client ;;
     module/store/*) echo store ;;
     module/matrix/*) echo matrix ;;
-    module/bridge/* | module/*.c | module/*.h) echo bridge ;;
+    module/bridge/connector/*) echo connector ;;
+    module/bridge/*) echo bridge ;;
+    module/*.c | module/*.h) echo plugin ;;
     include/mxm/*) echo mxm ;;
     shim/host/*) echo host ;;
     shim/homeserver/*) echo hs ;;
@@ -113,7 +124,10 @@ awk '
         else if (from == "store") ok = (to == "common")
         else if (from == "client") ok = (to ~ /^(common|crypto|net|proto|store)$/)
         else if (from == "matrix") ok = (to ~ /^(common|mxm)$/)
-        else if (from == "bridge") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|mxm)$/)
+        else if (from == "bridge") ok = (to ~ /^(common|crypto|store|matrix|mxm)$/)
+        else if (from == "connector") ok = (to ~ /^(common|crypto|net|proto|client|store|mxm)$/ ||
+                                           base == "br_net.h" || base == "br_config.h")
+        else if (from == "plugin") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|bridge|connector|mxm)$/)
         else if (from == "host") ok = (to == "mxm")
         else if (from == "hs") ok = (to ~ /^(mxm|host|common)$/)
         else if (from == "as") ok = (to ~ /^(mxm|host|common)$/)

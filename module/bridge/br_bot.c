@@ -381,14 +381,14 @@ static const char *link_trouble(int code)
     return NULL;
 }
 
-void br_bot_net_event(br_bridge *b, br_net_event *ev)
+void br_bot_net_event(br_bridge *b, const br_net_event *ev)
 {
     br_login *l = br_login_get(b, ev->owner, 1);
     char room[256], human[64];
     int have_room = br_mgmt_room(b, ev->owner, room, sizeof(room));
 
     if (!l)
-        goto out;
+        return;
     switch (ev->kind) {
     case BR_NET_LINK_URL:
         if (have_room && ev->text)
@@ -449,6 +449,4 @@ void br_bot_net_event(br_bridge *b, br_net_event *ev)
     default:
         break;
     }
-out:
-    br_net_event_free(ev);
 }

@@ -22,30 +22,6 @@ static void log_to_host(void *ctx, int level, const char *msg)
     b->host->log(b->host->host, level, msg);
 }
 
-void br_net_event_free(br_net_event *ev)
-{
-    if (!ev)
-        return;
-    free(ev->owner);
-    free(ev->id);
-    free(ev->text);
-    free(ev->phone);
-    free(ev->chat_id);
-    free(ev->sender);
-    for (size_t i = 0; i < ev->n_atts; i++) {
-        free(ev->atts[i].content_type);
-        free(ev->atts[i].file_name);
-        if (ev->atts[i].pointer) /* holds the file's key */
-            ut_free_secret(ev->atts[i].pointer, ev->atts[i].pointer_len);
-    }
-    free(ev->atts);
-    free(ev->target_author);
-    for (size_t i = 0; i < ev->n_members; i++)
-        free(ev->members[i]);
-    free(ev->members);
-    free(ev);
-}
-
 int br_bridge_new(br_bridge **out, const mxm_host_api *host, br_config *cfg,
                   char *err, size_t errlen)
 {
@@ -196,7 +172,7 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
                !br_access_ok(b, owner)) {
         /* a portal of a user without access: messages, files, edits,
          * reactions and redactions stay in Matrix (br_access.c) */
-    } else if (br_relate_on_event(b, &ev)) {
+    } else if (br_relout_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
@@ -204,7 +180,7 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
                 br_bot_on_message(b, &ev, owner);
         } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat,
                                  sizeof(chat))) {
-            br_portal_on_message(b, &ev, owner, chat);
+            br_outbox_on_message(b, &ev, owner, chat);
         }
     }
     if (ev.event_id) /* after the handler: br_dedupe.c says why */
@@ -212,25 +188,26 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     mx_event_free(&ev);
 }
 
-void br_bridge_net_event(br_bridge *b, br_net_event *ev)
+void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
 {
-    if (b->stopping || !ev->owner) {
-        br_net_event_free(ev);
+    br_ephem_on_matrix(b, json, len); /* typing and receipts: br_ephem.c */
+}
+
+/* Hand a Signal-side event to its handler; handlers borrow ev. */
+static void net_dispatch(br_bridge *b, const br_net_event *ev)
+{
+    if (b->stopping || !ev->owner)
         return;
-    }
     if (ev->kind == BR_NET_CONNECTION && ev->code == 1) {
         br_media_online(b, ev->owner); /* files that waited for Signal */
         br_outbox_online(b, ev->owner); /* and texts */
     }
     if (!br_access_net_event(b, ev) || /* the owner has no access */
-        br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
-        br_net_event_free(ev);
+        br_guard_drop(b, ev)) /* a chat the user blocked on the phone */
         return;
-    }
     switch (ev->kind) {
     case BR_NET_IDENTITY:
         br_guard_identity(b, ev);
-        br_net_event_free(ev);
         break;
     case BR_NET_LINK_URL:
     case BR_NET_LINKED:
@@ -243,12 +220,9 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         break;
     case BR_NET_DOWNLOADED:
         br_media_downloaded(b, ev);
-        br_net_event_free(ev);
         break;
     case BR_NET_SEND_RESULT:
-        if (br_media_sent(b, ev)) /* a file waiting for the connection */
-            br_net_event_free(ev);
-        else
+        if (!br_media_sent(b, ev)) /* 1: a file waiting for the connection */
             br_portal_net_event(b, ev);
         break;
     case BR_NET_RELATION:
@@ -263,6 +237,16 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_portal_net_event(b, ev);
         break;
     }
+}
+
+/* The one owner of every Signal-side event: it is freed here, once, after
+ * its handler returned (br_net_event.c). */
+void br_bridge_net_event(br_bridge *b, br_net_event *ev)
+{
+    if (!ev)
+        return;
+    net_dispatch(b, ev);
+    br_net_event_free(ev);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */

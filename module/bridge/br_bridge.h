@@ -26,7 +26,8 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
 void br_bridge_on_event(br_bridge *b, const char *json, size_t len);
 /* m.typing / m.receipt of a room (with room_id), as on_ephemeral gets them. */
 void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len);
-/* Takes ownership of ev. */
+/* The one dispatcher of Signal-side events: takes ownership of ev and frees
+ * it once its handler returned (handlers borrow it). */
 void br_bridge_net_event(br_bridge *b, br_net_event *ev);
 /* Stops the network side first, then frees. NULL ok. */
 void br_bridge_free(br_bridge *b);

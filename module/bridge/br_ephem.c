@@ -84,7 +84,7 @@ void br_ephem_free(br_bridge *b)
 
 /* The user read these on the phone: mark them read as the user (double
  * puppeting only), and remember it so the echo is not sent back. */
-static void on_phone_read(br_bridge *b, br_net_event *ev)
+static void on_phone_read(br_bridge *b, const br_net_event *ev)
 {
     char room[256], event[256] = "";
     br_pstate *p;
@@ -157,7 +157,7 @@ static void on_receipt_timer(void *arg)
 /* A member's receipt for the user's message in a group: Signal sends
  * receipts one to one, so the group is the one the message was in. 1 when
  * it was a group's (handled), 0 to treat it as the DM's. */
-static int group_receipt(br_bridge *b, br_net_event *ev)
+static int group_receipt(br_bridge *b, const br_net_event *ev)
 {
     br_login *l = br_login_get(b, ev->owner, 0);
     char chat[256] = "", room[256];
@@ -173,7 +173,7 @@ static int group_receipt(br_bridge *b, br_net_event *ev)
     return 1;
 }
 
-static void on_receipt(br_bridge *b, br_net_event *ev)
+static void on_receipt(br_bridge *b, const br_net_event *ev)
 {
     char room[256];
     br_pstate *p;
@@ -198,7 +198,7 @@ static void on_receipt(br_bridge *b, br_net_event *ev)
         b->ephem_timer = b->host->timer_add(b->host->host, RECEIPT_RETRY_MS, on_receipt_timer, b);
 }
 
-static void on_typing(br_bridge *b, br_net_event *ev)
+static void on_typing(br_bridge *b, const br_net_event *ev)
 {
     char room[256], as[320];
 
@@ -212,7 +212,7 @@ static void on_typing(br_bridge *b, br_net_event *ev)
     mx_typing(b->mx, as, room, ev->code != 0, TYPING_TIMEOUT_MS, NULL, NULL);
 }
 
-void br_ephem_net_event(br_bridge *b, br_net_event *ev)
+void br_ephem_net_event(br_bridge *b, const br_net_event *ev)
 {
     if (b->db && ev->kind == BR_NET_RECEIPT && ev->from_me)
         on_phone_read(b, ev);
@@ -220,7 +220,6 @@ void br_ephem_net_event(br_bridge *b, br_net_event *ev)
         on_receipt(b, ev);
     else if (b->db && ev->kind == BR_NET_TYPING)
         on_typing(b, ev);
-    br_net_event_free(ev);
 }
 
 /* ---- Matrix -> Signal ------------------------------------------------------ */
@@ -295,7 +294,7 @@ static void on_receipt_edu(br_bridge *b, json_t *content, const char *owner,
     }
 }
 
-void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
+void br_ephem_on_matrix(br_bridge *b, const char *json, size_t len)
 {
     json_t *root, *content;
     const char *type, *room;

@@ -82,12 +82,17 @@ int br_access_forget(br_bridge *b, const char *owner);
 /* br_bot.c */
 void br_bot_on_invite(br_bridge *b, const mx_event *ev);
 void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner);
-void br_bot_net_event(br_bridge *b, br_net_event *ev);
+/* The handlers of Signal-side events: they borrow ev, the dispatcher
+ * (br_bridge_net_event) frees it. */
+void br_bot_net_event(br_bridge *b, const br_net_event *ev);
+
+/* br_outbox.c: a Matrix message in a portal, to Signal (text here, files
+ * on to br_media_out.c). */
+void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
+                          const char *chat_id);
 
 /* br_portal.c */
-void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
-                          const char *chat_id);
-void br_portal_net_event(br_bridge *b, br_net_event *ev);
+void br_portal_net_event(br_bridge *b, const br_net_event *ev);
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);
@@ -107,7 +112,7 @@ int64_t br_signal_ts_next(br_bridge *b);
 int64_t br_outbox_backoff_ms(int attempts);
 /* The file at outbox row `after` of owner's chat got its final answer:
  * send what is queued behind it, in order. */
-void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
+void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after);
 long br_usage_count(br_bridge *b);
 /* For br_media.c: the portal's room (1 ready, 0 absent, -1 being made);

@@ -120,7 +120,7 @@ void br_media_online(struct br_bridge *b, const char *owner);
 /* Matrix -> Signal order: 1 when an earlier file (outbox id < id) of
  * owner's chat has no final answer from Signal yet. A file needs a fetch
  * and an upload while a text goes at once, so whatever was written after
- * a file waits behind it; br_portal_release sends it on. */
+ * a file waits behind it; br_outbox_release sends it on. */
 int br_media_out_waiting(struct br_bridge *b, const char *owner,
                          const char *chat_id, int64_t id);
 /* Hand outbox row id (a queued file) to Signal if it is its turn. */

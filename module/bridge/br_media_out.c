@@ -57,7 +57,8 @@ static void out_fail(br_bridge *b, int64_t id, const char *owner, const char *re
     ev->outbox_id = (uint64_t)id;
     ev->code = BR_NET_ERR_INTERNAL;
     br_media_sent(b, ev);
-    br_portal_net_event(b, ev); /* frees ev */
+    br_portal_net_event(b, ev); /* borrows ev */
+    br_net_event_free(ev);
 }
 
 static void out_step(br_bridge *b, int64_t id);
@@ -154,7 +155,7 @@ int br_media_sent(br_bridge *b, const br_net_event *ev)
     out_set(b, id, OUT_FINISHED, NULL);
     out_cleanup(b, id, r.name);
     if (r.state != OUT_FINISHED) /* once: later texts may be in flight */
-        br_portal_release(b, r.owner, r.chat_id, id);
+        br_outbox_release(b, r.owner, r.chat_id, id);
     free(r.caption);
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * br_net.h - what the bridge needs from the Signal side, as one ops table
- * (bridgev2's NetworkAPI in C). module/bridge/br_signal.c implements it over
+ * (bridgev2's NetworkAPI in C). module/bridge/connector/ implements it over
  * module/signal/client; the bridge core never sees a Signal type.
  *
  * Calls are made on the host loop thread and must return at once; results
@@ -107,7 +107,10 @@ typedef struct br_net_attachment {
 
 enum { BR_NET_ATT_VOICE = 1 };
 
-/* One event; strings are owned by the event and freed by br_net_event_free. */
+/* One event; strings are owned by the event and freed by br_net_event_free.
+ * Whoever receives one through br_net_sink.event owns it: the bridge's one
+ * dispatcher (br_bridge_net_event) frees it after its handler returns, and
+ * the handlers only borrow it. */
 typedef struct br_net_event {
     br_net_kind kind;
     char *owner;      /* the Matrix user whose account it concerns */
@@ -141,7 +144,23 @@ typedef struct br_net_relation {
     int64_t ts;                /* the Signal timestamp to use (stable) */
 } br_net_relation;
 
+/* Free an event and everything it owns (NULL is fine); attachment pointers
+ * are wiped first. br_net_event.c. */
 void br_net_event_free(br_net_event *ev);
+/* A deep copy, for a handler that keeps an event past its return (the
+ * dispatcher frees the original); NULL when out of memory. */
+br_net_event *br_net_event_dup(const br_net_event *ev);
+
+/* Where a network implementation delivers its events: the bridge core,
+ * wired up by plugin.c, so the connector needs no bridge header but this
+ * one. event() runs on the host loop and takes ownership of ev (the core's
+ * dispatcher frees it, br_bridge.c); may_bridge() may be called from any
+ * thread (the config never changes after start). */
+typedef struct br_net_sink {
+    void *ctx;
+    void (*event)(void *ctx, br_net_event *ev);
+    int (*may_bridge)(void *ctx, const char *owner);
+} br_net_sink;
 
 typedef struct br_net_ops {
     void *ctx;

@@ -424,7 +424,7 @@ static void on_timer(void *arg)
         arm(b, OBX_INFLIGHT_MAX_MS);
 }
 
-void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
+void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after)
 {
     (void)after; /* everything before `after` is done: the chat's first row */
@@ -540,7 +540,7 @@ static void retry_pending(br_bridge *b)
     }
 }
 
-void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
+void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id)
 {
     br_login *l = br_login_get(b, owner, 0);

@@ -438,7 +438,7 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
 
 #define INBOX_PENDING_MAX 1000
 
-static void on_signal_message(br_bridge *b, br_net_event *ev, int *kept);
+static void on_signal_message(br_bridge *b, const br_net_event *ev);
 
 static void on_inbox_timer(void *arg)
 {
@@ -449,11 +449,9 @@ static void on_inbox_timer(void *arg)
     b->inbox_timer = 0;
     b->inbox_pending = NULL;
     while ((p = list)) {
-        int kept = 0;
         list = p->next;
-        on_signal_message(b, p->ev, &kept);
-        if (!kept)
-            br_net_event_free(p->ev);
+        on_signal_message(b, p->ev); /* copies it again if it fails again */
+        br_net_event_free(p->ev);
         free(p);
     }
     /* Signal -> Matrix rows stored but not bridged yet (the same txn ids:
@@ -616,7 +614,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     json_decref(c);
 }
 
-static void on_signal_message(br_bridge *b, br_net_event *ev, int *kept)
+static void on_signal_message(br_bridge *b, const br_net_event *ev)
 {
     static const char sql[] =
         "INSERT INTO br_inbox(owner_mxid, chat_id, sender, ts, from_me, body)"
@@ -648,11 +646,14 @@ static void on_signal_message(br_bridge *b, br_net_event *ev, int *kept)
                 st_errmsg(b->db));
         for (p = b->inbox_pending; p; p = p->next)
             n++;
+        /* a copy: the dispatcher frees ev when this returns */
         if (n < INBOX_PENDING_MAX && (p = calloc(1, sizeof(*p)))) {
-            p->ev = ev;
-            p->next = b->inbox_pending;
-            b->inbox_pending = p;
-            *kept = 1;
+            if (!(p->ev = br_net_event_dup(ev))) {
+                free(p);
+            } else {
+                p->next = b->inbox_pending;
+                b->inbox_pending = p;
+            }
         }
         inbox_retry_later(b);
         return;
@@ -690,7 +691,7 @@ static void on_fail_timer(void *arg)
     }
 }
 
-static void on_decrypt_failed(br_bridge *b, br_net_event *ev)
+static void on_decrypt_failed(br_bridge *b, const br_net_event *ev)
 {
     br_failcount *f;
     const char *chat = ev->chat_id ? ev->chat_id : "unknown";
@@ -718,16 +719,12 @@ static void on_decrypt_failed(br_bridge *b, br_net_event *ev)
 
 /* ---- dispatch and resume ------------------------------------------------ */
 
-void br_portal_net_event(br_bridge *b, br_net_event *ev)
+void br_portal_net_event(br_bridge *b, const br_net_event *ev)
 {
     switch (ev->kind) {
-    case BR_NET_MESSAGE: {
-        int kept = 0;
-        on_signal_message(b, ev, &kept);
-        if (kept)
-            return; /* retried later (inbox_pending) */
+    case BR_NET_MESSAGE:
+        on_signal_message(b, ev); /* keeps a copy to retry if not stored */
         break;
-    }
     case BR_NET_CONTACT:
         if (ev->id)
             ensure_puppet(b, ev->id, ev->phone, ev->text);
@@ -747,7 +744,6 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev)
     default:
         break;
     }
-    br_net_event_free(ev);
 }
 
 void br_portal_resume(br_bridge *b)

@@ -374,7 +374,7 @@ static void relin_run(br_bridge *b, relin *r)
     relin_free(r);
 }
 
-static void on_relation(br_bridge *b, br_net_event *ev)
+static void on_relation(br_bridge *b, const br_net_event *ev)
 {
     br_store_relin row;
     relin *r;
@@ -420,7 +420,7 @@ static void on_relation(br_bridge *b, br_net_event *ev)
     relin_run(b, r);
 }
 
-void br_relate_net_event(br_bridge *b, br_net_event *ev)
+void br_relate_net_event(br_bridge *b, const br_net_event *ev)
 {
     if (b->db) {
         if (ev->kind == BR_NET_RELATION)
@@ -428,7 +428,6 @@ void br_relate_net_event(br_bridge *b, br_net_event *ev)
         else if (ev->kind == BR_NET_RELATE_RESULT)
             br_relout_result(b, ev);
     }
-    br_net_event_free(ev);
 }
 
 /* ---- resume ---------------------------------------------------------------- */

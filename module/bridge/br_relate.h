@@ -24,9 +24,10 @@ struct br_bridge;
 
 /* 1 when the event was a relation for this module (handled or ignored on
  * purpose), 0 when the caller should treat it as usual. */
-int br_relate_on_event(struct br_bridge *b, const mx_event *ev);
-/* BR_NET_RELATION and BR_NET_RELATE_RESULT; takes ownership of ev. */
-void br_relate_net_event(struct br_bridge *b, br_net_event *ev);
+int br_relout_on_event(struct br_bridge *b, const mx_event *ev); /* br_relout.c */
+/* BR_NET_RELATION and BR_NET_RELATE_RESULT; borrows ev (the dispatcher
+ * frees it). */
+void br_relate_net_event(struct br_bridge *b, const br_net_event *ev);
 /* At start: send what was queued, apply what was stored but not applied. */
 void br_relate_start(struct br_bridge *b);
 /* Apply stored Signal -> Matrix relations that are not done yet. */
@@ -36,7 +37,7 @@ void br_relate_stop(struct br_bridge *b);
 
 /* Shared by br_relate.c (Signal -> Matrix) and br_relout.c (Matrix ->
  * Signal): the result of a relate op, the queue at start, a kind's name. */
-void br_relout_result(struct br_bridge *b, br_net_event *ev);
+void br_relout_result(struct br_bridge *b, const br_net_event *ev);
 void br_relout_resume(struct br_bridge *b);
 /* The account is connected: send its relations that waited. */
 void br_relout_online(struct br_bridge *b, const char *owner);
@@ -45,10 +46,13 @@ const char *br_relate_kind_name(int kind);
  * recognized (homeservers may keep nothing else of a redaction's content). */
 #define BR_REDACT_REASON "Removed on Signal"
 
-/* br_ephem.c: read receipts and typing (not stored). BR_NET_RECEIPT and
- * BR_NET_TYPING, taking ownership of ev; and freeing the per-portal state.
- * The host's m.typing / m.receipt arrive at br_bridge_on_ephemeral. */
-void br_ephem_net_event(struct br_bridge *b, br_net_event *ev);
+/* br_ephem.c: read receipts and typing (not stored). The host's m.typing /
+ * m.receipt of a room (with room_id) arrive at br_ephem_on_matrix (from
+ * br_bridge_on_ephemeral); BR_NET_RECEIPT and BR_NET_TYPING at
+ * br_ephem_net_event, which borrows ev; br_ephem_free frees the per-portal
+ * state. */
+void br_ephem_on_matrix(struct br_bridge *b, const char *json, size_t len);
+void br_ephem_net_event(struct br_bridge *b, const br_net_event *ev);
 void br_ephem_free(struct br_bridge *b);
 
 /* Pure helpers (unit-tested). The body of an edit: m.new_content.body,

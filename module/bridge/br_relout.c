@@ -141,7 +141,7 @@ static int still_queued(br_bridge *b, const char *event_id)
     return event_id && br_store_outbox_event_queued(b->db, event_id) == 1;
 }
 
-int br_relate_on_event(br_bridge *b, const mx_event *ev)
+int br_relout_on_event(br_bridge *b, const mx_event *ev)
 {
     char owner[320], chat[256];
     int is_msg = strcmp(ev->type, "m.room.message") == 0;
@@ -185,7 +185,7 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
     return 1;
 }
 
-void br_relout_result(br_bridge *b, br_net_event *ev)
+void br_relout_result(br_bridge *b, const br_net_event *ev)
 {
     char room[256] = "";
     int kind = 0;

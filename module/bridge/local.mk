@@ -4,17 +4,17 @@ noinst_LTLIBRARIES += libsbbridge.la
 libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_cmd.h module/bridge/br_cmd.c \
 	module/bridge/br_qr.h module/bridge/br_qr.c \
-	module/bridge/br_loop.h module/bridge/br_loop.c \
-	module/bridge/br_net.h module/bridge/br_bridge.h module/bridge/br_internal.h \
+	module/bridge/connector/br_loop.h module/bridge/connector/br_loop.c \
+	module/bridge/br_net.h module/bridge/br_net_event.c module/bridge/br_bridge.h module/bridge/br_internal.h \
 	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_outbox.c \
-	module/bridge/br_signal.h module/bridge/br_signal.c \
+	module/bridge/connector/br_signal.h module/bridge/connector/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c
 libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
-	module/bridge/br_sigchat.h module/bridge/br_sigchat.c
+	module/bridge/connector/br_sigchat.h module/bridge/connector/br_sigchat.c
 # reactions, deletes, edits (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
-	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
+	module/bridge/connector/br_sigrel.h module/bridge/connector/br_sigrel.c module/bridge/br_ephem.c \
 	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
@@ -25,8 +25,9 @@ libsbbridge_la_SOURCES += module/bridge/br_access.c
 # telling the user and the admin why Signal cannot be reached or trusted
 libsbbridge_la_SOURCES += module/bridge/br_netfail.h module/bridge/br_netfail.c
 # sig_client events to br_net_events (split from br_signal.c)
-libsbbridge_la_SOURCES += module/bridge/br_signal_int.h module/bridge/br_sigevent.c
+libsbbridge_la_SOURCES += module/bridge/connector/br_signal_int.h module/bridge/connector/br_sigevent.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
+	-I$(top_srcdir)/module/bridge/connector \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \
 	$(JANSSON_CFLAGS) $(QRENCODE_CFLAGS) $(PNG_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
 libsbbridge_la_CPPFLAGS = $(BR_CPPFLAGS)
@@ -113,3 +114,9 @@ check_PROGRAMS += tests/unit/bridge/test_br_outbox
 tests_unit_bridge_test_br_outbox_SOURCES = tests/unit/bridge/test_br_outbox.c
 tests_unit_bridge_test_br_outbox_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_outbox_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
+# The br_net_event value: free and deep copy (one dispatcher owns events).
+UNIT_TESTS += tests/unit/bridge/test_br_net_event
+check_PROGRAMS += tests/unit/bridge/test_br_net_event
+tests_unit_bridge_test_br_net_event_SOURCES = tests/unit/bridge/test_br_net_event.c
+tests_unit_bridge_test_br_net_event_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_net_event_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)

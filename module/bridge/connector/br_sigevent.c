@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
-#include "br_bridge.h"
 #include "br_sigchat.h"
 #include "br_signal_int.h"
 #include "br_sigrel.h"

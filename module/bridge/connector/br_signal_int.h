@@ -39,7 +39,7 @@ typedef struct contact {      /* number -> ACI, from contact syncs */
 
 struct br_signal {
     const mxm_host_api *host;
-    struct br_bridge *bridge;
+    br_net_sink sink;     /* the bridge core (br_net.h) */
     br_loop *loop;
     ut_log log;
     char *db_path;

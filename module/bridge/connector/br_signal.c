@@ -16,7 +16,6 @@
 
 #include <sqlite3.h>
 
-#include "br_bridge.h"
 #include "br_loop.h"
 #include "br_signal.h"
 #include "br_signal_int.h"
@@ -41,7 +40,7 @@ static void hop_run(void *arg, int cancelled)
     if (cancelled)
         br_net_event_free(h->ev);
     else
-        br_bridge_net_event(h->s->bridge, h->ev); /* takes ownership */
+        h->s->sink.event(h->s->sink.ctx, h->ev); /* takes ownership */
     free(h);
 }
 
@@ -568,15 +567,22 @@ static void thread_init(void *arg, struct event_base *base)
     char err[256];
 
     s->base = base;
-    if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0)
+    /* Said in the log: without it no login connects, and nothing else
+     * would tell why. */
+    if (st_db_open(&s->db, s->db_path, &s->log, err, sizeof(err)) != 0) {
+        ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot open the database: %s", err);
         return;
-    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK)
+    }
+    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK) {
+        ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot read the accounts: %s",
+                sqlite3_errmsg(st_db_handle(s->db)));
         return;
+    }
     while (sqlite3_step(st) == SQLITE_ROW) {
         account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
-        if (a && sig_client_is_linked(a->c) && br_bridge_may_bridge(s->bridge, a->owner))
+        if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
             sig_client_start(a->c);
         else if (a && sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
@@ -671,9 +677,9 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     return 0;
 }
 
-int br_signal_ops(br_signal *s, struct br_bridge *bridge, br_net_ops *ops)
+int br_signal_ops(br_signal *s, const br_net_sink *sink, br_net_ops *ops)
 {
-    s->bridge = bridge; /* before the thread: thread_init asks it */
+    s->sink = *sink; /* before the thread: thread_init asks it */
     if (!s->loop && br_loop_new(&s->loop, thread_init, s) != 0)
         return UT_ERR_IO;
     memset(ops, 0, sizeof(*ops));
