@@ -44,6 +44,7 @@ void br_net_event_free(br_net_event *ev)
     for (size_t i = 0; i < ev->n_members; i++)
         free(ev->members[i]);
     free(ev->members);
+    free(ev->fmt);
     free(ev);
 }
 

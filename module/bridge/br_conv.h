@@ -57,6 +57,9 @@ int br_conv_from_signal(const char *text, const br_range *ranges, size_t n,
                         br_mention_lookup lookup, void *ud, br_from_signal *out);
 void br_from_signal_free(br_from_signal *o);
 
+/* Text as HTML (escaped, newlines as <br>), malloc'd; NULL on error. */
+char *br_conv_html_escape(const char *s);
+
 /* ---- Matrix -> Signal (br_conv_to_signal.c) ------------------------ */
 
 /* The ACI behind a pill's MXID (a ghost, or the linked user): write it

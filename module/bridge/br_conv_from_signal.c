@@ -307,3 +307,18 @@ int br_conv_from_signal(const char *text, const br_range *ranges, size_t n,
         br_from_signal_free(out);
     return rc;
 }
+
+char *br_conv_html_escape(const char *s)
+{
+    ut_buf b;
+    size_t l;
+    char *out = NULL;
+
+    if (!s)
+        return NULL;
+    ut_buf_init(&b, CONV_MAX * 6);
+    if (ut_buf_append(&b, "", 0) == 0 && esc(&b, s, strlen(s), 0) == 0 && ut_buf_nul(&b) == 0)
+        out = (char *)ut_buf_take(&b, &l);
+    ut_buf_free(&b);
+    return out;
+}

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "br_group.h"
+#include "br_fmt.h"
 #include "br_internal.h"
 
 /* ---- monthly active Signal users ---------------------------------------- */
@@ -88,7 +89,7 @@ static void send_outbox(br_bridge *b, int64_t id, const char *owner,
     }
     if (br_group_refuse_send(b, id, chat_id))
         return;
-    if (!b->have_net || b->net.send_text(b->net.ctx, owner, chat_id, body, (uint64_t)id) != 0)
+    if (!b->have_net || br_fmt_send(b, owner, chat_id, body, id) != 0)
         ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; message %lld stays queued", (long long)id);
 }
 
@@ -181,7 +182,11 @@ void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     if (st_db_step_done(b->db, st) != 0 || sqlite3_changes(st_db_handle(b->db)) == 0)
         return; /* a replay of an event we already queued */
     l->last_activity_ms = ut_now_ms();
-    send_outbox(b, sqlite3_last_insert_rowid(st_db_handle(b->db)), owner, chat_id, ev->body);
+    {   /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
+        int64_t id = sqlite3_last_insert_rowid(st_db_handle(b->db));
+        br_fmt_store_out(b, id, owner, chat_id, ev);
+        send_outbox(b, id, owner, chat_id, ev->body);
+    }
 }
 
 void br_outbox_result(br_bridge *b, const br_net_event *ev)

@@ -19,6 +19,7 @@
 
 #include "br_cmd.h"
 #include "br_group.h"
+#include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
 
@@ -457,6 +458,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->b = b;
     s->ts = ts;
     s->from_me = from_me && b->cfg.double_puppet;
+    if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply */
+        br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message always gets the same txn id: no duplicates. */
@@ -486,6 +489,8 @@ static void on_signal_message(br_bridge *b, br_net_event *ev)
     rc = st_db_step_done(b->db, st);
     if (rc == 0)
         rc = br_media_store(b, ev); /* the attachments, before confirm too */
+    if (rc == 0)
+        rc = br_fmt_store_in(b, ev); /* ranges and quote, before confirm too */
     if (rc != 0) {
         /* not durable: do not confirm; Signal redelivers later */
         ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal message: %s", st_errmsg(b->db));

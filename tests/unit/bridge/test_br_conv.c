@@ -189,6 +189,14 @@ START_TEST(bad_utf8_and_args)
     ck_assert_ptr_nonnull(o.html);
     br_from_signal_free(&o);
     ck_assert_int_ne(br_conv_from_signal(NULL, NULL, 0, NULL, NULL, &o), 0);
+    {
+        char *e = br_conv_html_escape("a<b>&\nc");
+        ck_assert_str_eq(e, "a&lt;b&gt;&amp;<br>c");
+        free(e);
+        e = br_conv_html_escape("");
+        ck_assert_str_eq(e, "");
+        free(e);
+    }
 }
 END_TEST
 
