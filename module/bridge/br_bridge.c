@@ -257,8 +257,10 @@ void br_bridge_net_event(br_bridge *b, br_net_event *ev)
         br_net_event_free(ev);
         return;
     }
-    if (ev->kind == BR_NET_CONNECTION && ev->code == 1)
+    if (ev->kind == BR_NET_CONNECTION && ev->code == 1) {
         br_media_online(b, ev->owner); /* files that waited for Signal */
+        br_outbox_online(b, ev->owner); /* and texts */
+    }
     if (!br_access_net_event(b, ev) || /* the owner has no access */
         br_guard_drop(b, ev)) { /* a chat the user blocked on the phone */
         br_net_event_free(ev);
@@ -370,6 +372,8 @@ void br_bridge_free(br_bridge *b)
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
     br_relate_stop(b);
+    br_outbox_stop(b);
+    br_portal_stop(b);
     br_ephem_free(b);
     while ((l = b->logins)) {
         b->logins = l->next;

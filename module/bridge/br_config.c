@@ -231,6 +231,7 @@ static int defaults(br_config *c, const char *server_name)
     c->enabled = 1;
     c->max_signal_users = 100;
     c->link_timeout_s = 60;
+    c->outbox_max_age_s = 24 * 3600;
     c->double_puppet = 1;
     if (!(c->bot_localpart = strdup("signalbot")) ||
         !(c->bot_displayname = strdup("Signal bridge")) ||
@@ -302,6 +303,8 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
              * prov_state), so linking may stay open longer, up to 10
              * minutes */
             rc = set_long(&c->link_timeout_s, v, "link_timeout", 10, 600, err, errlen);
+        } else if (strcmp(key, "outbox_max_age") == 0) {
+            rc = set_long(&c->outbox_max_age_s, v, "outbox_max_age", 1, 30L * 24 * 3600, err, errlen);
         } else if (strcmp(key, "database") == 0) {
             rc = set_str(&c->database, v, "database", 0, err, errlen);
         } else if (strcmp(key, "signal") == 0) {
@@ -309,7 +312,7 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
         } else {
             rc = fail(err, errlen,
                       "config.%s: unknown option (known: enabled, permissions, bot, username_template, "
-                      "displayname_template, max_signal_users, link_timeout, double_puppet, database, signal)",
+                      "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal)",
                       key);
         }
         if (rc)

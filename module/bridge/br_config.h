@@ -12,6 +12,8 @@
  *   displayname_template: "{name} (Signal)" # {name}, {phone}; phone is the fallback
  *   max_signal_users: 100                   # Signal users active per calendar month
  *   link_timeout: 60                        # seconds linking stays open (10..600)
+ *   outbox_max_age: 86400                   # seconds a Matrix message may wait
+ *                                           # for Signal before it fails
  *   double_puppet: true                     # send as the real user where the host allows
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
@@ -52,6 +54,8 @@ typedef struct br_config {
     long max_signal_users;
     int low_limit_warning;  /* max_signal_users < 5: warn at start */
     long link_timeout_s;
+    long outbox_max_age_s;  /* a queued Matrix -> Signal message older than
+                               this fails with a notice */
     int double_puppet;
     char *database;
     char *signal_server;

@@ -340,7 +340,7 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
 }
 
 int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char *body,
-                int64_t outbox_id)
+                int64_t ts, int64_t outbox_id)
 {
     static const char sql[] = "SELECT text, fmt FROM br_outfmt WHERE outbox_id = ?1";
     sqlite3_stmt *st = st_db_stmt(b->db, sql);
@@ -358,9 +358,9 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
         sqlite3_reset(st);
     }
     if (text && json)
-        rc = b->net.send_fmt(b->net.ctx, owner, chat_id, text, json, (uint64_t)outbox_id);
+        rc = b->net.send_fmt(b->net.ctx, owner, chat_id, text, json, ts, (uint64_t)outbox_id);
     else
-        rc = b->net.send_text(b->net.ctx, owner, chat_id, body, (uint64_t)outbox_id);
+        rc = b->net.send_text(b->net.ctx, owner, chat_id, body, ts, (uint64_t)outbox_id);
     free(text);
     free(json);
     return rc;

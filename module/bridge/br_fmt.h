@@ -31,6 +31,6 @@ int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev);
 /* net.send_fmt or net.send_text; 0 when handed over. */
 int br_fmt_send(struct br_bridge *b, const char *owner, const char *chat_id,
-                const char *body, int64_t outbox_id);
+                const char *body, int64_t ts, int64_t outbox_id);
 
 #endif

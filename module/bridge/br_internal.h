@@ -51,6 +51,11 @@ struct br_bridge {
     uint64_t relate_timer;  /* br_relate.c: retry of relations waiting */
     struct br_pstate *pstate; /* br_ephem.c: typing/receipts sent per portal */
     uint64_t ephem_timer;     /* br_ephem.c: receipts waiting for a send result */
+    struct br_obx *obx;       /* br_outbox.c: chats in flight, retries */
+    struct br_direct *direct; /* br_portal.c: m.direct updates, one at a time */
+    uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
+    int inbox_attempts;
+    struct inbox_pending *inbox_pending; /* messages not stored yet */
 };
 
 /* br_bridge.c */
@@ -86,11 +91,22 @@ void br_portal_net_event(br_bridge *b, br_net_event *ev);
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
                       const char *phone);
 void br_portal_resume(br_bridge *b);
-/* br_outbox.c: a SEND_RESULT (does not free ev); resend what is queued. */
+/* Cancel the portal side's timers and free its state (at stop). */
+void br_portal_stop(br_bridge *b);
+/* br_outbox.c: a SEND_RESULT (does not free ev); at start, arm the age
+ * limit of what is queued; the account is connected: send what waited;
+ * free the outbox's state. */
 void br_outbox_result(br_bridge *b, const br_net_event *ev);
 void br_outbox_resume(br_bridge *b);
+void br_outbox_online(br_bridge *b, const char *owner);
+void br_outbox_stop(br_bridge *b);
+/* The Signal timestamp for a new outgoing text or relation: stored before
+ * the first send, strictly increasing. */
+int64_t br_signal_ts_next(br_bridge *b);
+/* The delay before retry number `attempts` (1-based), in ms. */
+int64_t br_outbox_backoff_ms(int attempts);
 /* The file at outbox row `after` of owner's chat got its final answer:
- * send the texts queued behind it, up to and including the next file. */
+ * send what is queued behind it, in order. */
 void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after);
 long br_usage_count(br_bridge *b);

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "br_media_int.h"
+#include "br_txn.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -325,7 +326,7 @@ static void on_in_sent(void *arg, int status, json_t *body)
 
 static void in_send_event(br_bridge *b, in_row *r, int as_bot)
 {
-    char room[256], as[320], txn[200];
+    char room[256], as[320], base[200], txn[220];
     br_media_desc d;
     json_t *c;
     job *j;
@@ -345,8 +346,12 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
-    snprintf(txn, sizeof(txn), "%s-%s-%lld-a%d", as_bot ? "sigme" : "sig", r->sender,
-             (long long)r->ts, r->idx);
+    if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
+               r->ts) != 0) {
+        json_decref(c);
+        goto later;
+    }
+    snprintf(txn, sizeof(txn), "%s-a%d", base, r->idx);
     if (c && (j = br_media_job(b, r->id))) {
         j->as_bot = as_bot;
         if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {

@@ -68,8 +68,11 @@ enum {
     BR_NET_ERR_DIGEST = 6,    /* an attachment failed its digest/MAC check */
     BR_NET_ERR_TOO_BIG = 7,   /* an attachment over the size limit */
     BR_NET_ERR_HTTP = 8,      /* the CDN answered with an error */
-    BR_NET_ERR_OFFLINE = 9,   /* send_file: not connected now; try again
-                                 after CONNECTION code 1 */
+    BR_NET_ERR_OFFLINE = 9,   /* not connected now; try again after
+                                 CONNECTION code 1 */
+    BR_NET_ERR_TEMPORARY = 10,/* the service failed for now (5xx, 409/410
+                                 kept coming, cancelled): retry later */
+    BR_NET_ERR_NOT_MEMBER = 11,/* we are not a member of that group */
     /* why Signal refused a link or a linked device (LINK_FAILED, UNLINKED);
      * numbered apart so that other branches' additions cannot clash */
     BR_NET_ERR_CAPABILITY = 20,   /* link refused: a capability missing (409) */
@@ -83,6 +86,12 @@ enum {
     BR_NET_ERR_DNS = 26,      /* the server's host name did not resolve */
     BR_NET_ERR_UNREACHABLE = 27 /* no TCP connection to the server */
 };
+/* May a send that failed with this code succeed later? Permanent
+ * refusals (unregistered, not a member, too big, internal) do not. */
+#define BR_NET_ERR_TRANSIENT(c) ((c) == BR_NET_ERR_NETWORK || (c) == BR_NET_ERR_RATE_LIMIT || \
+                                 (c) == BR_NET_ERR_OFFLINE || (c) == BR_NET_ERR_TEMPORARY || \
+                                 (c) == BR_NET_ERR_TLS || (c) == BR_NET_ERR_DNS || \
+                                 (c) == BR_NET_ERR_UNREACHABLE)
 
 /* An attachment of a MESSAGE. The pointer is the network's own handle for
  * download() (it holds the file's key: keep it out of logs). */
@@ -150,13 +159,15 @@ typedef struct br_net_ops {
     int (*cancel_link)(void *ctx, const char *owner);
     /* Unlink and forget the account. */
     int (*logout)(void *ctx, const char *owner);
-    /* Send text to a chat; SEND_RESULT later carries outbox_id. */
+    /* Send text to a chat with Signal timestamp `ts` (stored by the caller
+     * before the first attempt, the same on every resend, so receivers
+     * drop a duplicate); SEND_RESULT later carries outbox_id. */
     int (*send_text)(void *ctx, const char *owner, const char *chat_id,
-                     const char *text, uint64_t outbox_id);
+                     const char *text, int64_t ts, uint64_t outbox_id);
     /* send_text with body ranges and a quote (fmt: BR_NET_FMT JSON). NULL
      * when not supported (then send_text, unformatted). */
     int (*send_fmt)(void *ctx, const char *owner, const char *chat_id,
-                    const char *text, const char *fmt, uint64_t outbox_id);
+                    const char *text, const char *fmt, int64_t ts, uint64_t outbox_id);
     /* Look up a phone number; RESOLVED later carries request_id. */
     int (*resolve)(void *ctx, const char *owner, const char *e164,
                    uint64_t request_id);

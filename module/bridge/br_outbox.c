@@ -1,9 +1,24 @@
 /*
  * br_outbox.c - Matrix -> Signal: the monthly limit of active Signal users,
  * and the outbox. A message event is written to br_outbox (unique by event
- * id), then handed to the Signal side; the result updates the row. Within
- * a chat, whatever follows a file waits until Signal answered for that
- * file (br_media_out.c), so Signal sees the order the user wrote.
+ * id) with the Signal timestamp it will carry, then handed to the Signal
+ * side; the result updates the row.
+ *
+ * The outbox waits for Signal; it does not give up. Per chat, one row is in
+ * flight at a time and rows go in id order (as Signal-Desktop's
+ * conversationJobQueue sends one job per conversation at a time:
+ * ts/jobs/conversationJobQueue.ts). Nothing is sent while the account is
+ * not connected; the CONNECTION event (br_outbox_online) sends what waited.
+ * A transient failure (offline, network, 5xx, 413/428/429) is retried with
+ * Signal-Desktop's backoff (ts/util/exponentialBackoff.ts: 100 ms * 1.9^n,
+ * at most 15 min); only a permanent refusal (unregistered, not a member,
+ * too big) or the age limit (outbox_max_age; default a day, as
+ * MAX_RETRY_TIME = durations.DAY in conversationJobQueue.ts) fails a row,
+ * with a notice
+ * naming the reason. A resend, also after a crash, carries the stored
+ * timestamp, so receivers drop a copy they already have. Within a chat,
+ * whatever follows a file waits until Signal answered for that file
+ * (br_media_out.c), so Signal sees the order the user wrote.
  */
 #include "config.h"
 
@@ -17,6 +32,7 @@
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_relate.h"
 
 /* ---- monthly active Signal users ---------------------------------------- */
 
@@ -78,71 +94,475 @@ static int usage_admit(br_bridge *b, const char *aci)
     return st_db_step_done(b->db, st) == 0;
 }
 
-/* ---- Matrix -> Signal --------------------------------------------------- */
+/* ---- Matrix -> Signal: state ------------------------------------------- */
 
-static void send_outbox(br_bridge *b, int64_t id, const char *owner,
-                        const char *chat_id, const char *body)
+#define OBX_BACKOFF_FIRST_MS 100
+#define OBX_BACKOFF_MAX_MS (15 * 60 * 1000)
+#define OBX_INFLIGHT_MAX_MS (5 * 60 * 1000) /* a lost answer: send again */
+#define OBX_TIMER_MAX_MS 60000
+
+typedef struct obx_chat {      /* a chat with a text in flight */
+    char *owner, *chat_id;
+    int64_t id, since_ms;
+    struct obx_chat *next;
+} obx_chat;
+
+typedef struct obx_pending {   /* an event whose INSERT failed: retried */
+    char *owner, *room_id, *chat_id, *event_id, *body;
+    int tries;
+    struct obx_pending *next;
+} obx_pending;
+
+struct br_obx {
+    obx_chat *chats;
+    obx_pending *pending;
+    uint64_t timer;
+    int64_t timer_due;
+    int64_t last_ts;           /* the last Signal timestamp handed out */
+};
+
+static struct br_obx *obx(br_bridge *b)
 {
-    if (br_media_out_waiting(b, owner, chat_id, id)) {
-        ut_logf(&b->log, UT_LOG_DEBUG, "bridge: message %lld waits behind a file", (long long)id);
-        return; /* br_portal_release sends it */
+    if (!b->obx)
+        b->obx = calloc(1, sizeof(*b->obx));
+    return b->obx;
+}
+
+int64_t br_outbox_backoff_ms(int attempts)
+{
+    double d = OBX_BACKOFF_FIRST_MS;
+    int i;
+
+    for (i = 1; i < attempts && d < OBX_BACKOFF_MAX_MS; i++)
+        d *= 1.9;
+    return d > OBX_BACKOFF_MAX_MS ? OBX_BACKOFF_MAX_MS : (int64_t)d;
+}
+
+/* Strictly increasing over texts and relations (br_relout.c) alike: two
+ * messages of one sender with the same timestamp are one message to the
+ * receivers, who would drop the second. Starts above what is stored. */
+int64_t br_signal_ts_next(br_bridge *b)
+{
+    static const char sql[] =
+        "SELECT max(coalesce((SELECT max(signal_ts) FROM br_outbox), 0),"
+        " coalesce((SELECT max(signal_ts) FROM br_relout), 0))";
+    struct br_obx *o = obx(b);
+    int64_t now = ut_now_ms();
+    sqlite3_stmt *st;
+
+    if (!o)
+        return now;
+    if (!o->last_ts && (st = st_db_stmt(b->db, sql))) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            o->last_ts = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
     }
-    if (br_group_refuse_send(b, id, chat_id))
+    o->last_ts = now > o->last_ts ? now : o->last_ts + 1;
+    return o->last_ts;
+}
+
+static obx_chat *chat_find(br_bridge *b, const char *owner, const char *chat_id)
+{
+    obx_chat *c;
+
+    for (c = b->obx ? b->obx->chats : NULL; c; c = c->next)
+        if (!strcmp(c->owner, owner) && !strcmp(c->chat_id, chat_id))
+            return c;
+    return NULL;
+}
+
+static void chat_clear(br_bridge *b, int64_t id)
+{
+    obx_chat **pp, *c;
+
+    for (pp = b->obx ? &b->obx->chats : NULL; pp && (c = *pp); pp = &c->next)
+        if (c->id == id) {
+            *pp = c->next;
+            free(c->owner);
+            free(c->chat_id);
+            free(c);
+            return;
+        }
+}
+
+static int chat_mark(br_bridge *b, const char *owner, const char *chat_id, int64_t id)
+{
+    struct br_obx *o = obx(b);
+    obx_chat *c = calloc(1, sizeof(*c));
+
+    if (!o || !c || !(c->owner = strdup(owner)) || !(c->chat_id = strdup(chat_id))) {
+        if (c)
+            free(c->owner);
+        free(c);
+        return UT_ERR_NOMEM;
+    }
+    c->id = id;
+    c->since_ms = ut_now_ms();
+    c->next = o->chats;
+    o->chats = c;
+    return 0;
+}
+
+static int is_connected(br_bridge *b, const char *owner)
+{
+    br_login *l = br_login_get(b, owner, 0);
+
+    return b->have_net && l && l->connected;
+}
+
+static void on_timer(void *arg);
+
+/* Wake up in `delay_ms` (or earlier, if already due earlier). */
+static void arm(br_bridge *b, int64_t delay_ms)
+{
+    struct br_obx *o = obx(b);
+    int64_t due;
+
+    if (!o || b->stopping)
         return;
-    if (!b->have_net || br_fmt_send(b, owner, chat_id, body, id) != 0)
-        ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side not available; message %lld stays queued", (long long)id);
+    if (delay_ms < 10)
+        delay_ms = 10;
+    if (delay_ms > OBX_TIMER_MAX_MS)
+        delay_ms = OBX_TIMER_MAX_MS;
+    due = ut_now_ms() + delay_ms;
+    if (o->timer && o->timer_due <= due)
+        return;
+    if (o->timer)
+        b->host->timer_cancel(b->host->host, o->timer);
+    o->timer = b->host->timer_add(b->host->host, (uint64_t)delay_ms, on_timer, b);
+    o->timer_due = due;
+}
+
+/* ---- Matrix -> Signal: rows --------------------------------------------- */
+
+typedef struct obx_row {
+    int64_t id, signal_ts, created_ms, next_try_ms;
+    int state, file, attempts;
+    char room[256];
+    char *body;
+} obx_row;
+
+static void fail_row(br_bridge *b, const obx_row *r, const char *why)
+{
+    static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, upd);
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, r->id);
+        sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    ut_logf(&b->log, UT_LOG_WARN, "bridge: message %lld not delivered to Signal: %s", (long long)r->id, why);
+    if (*r->room)
+        br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
+}
+
+/* outbox_max_age in words: "24 hours", "90 minutes", "2 seconds". */
+static void age_words(const br_bridge *b, char *out, size_t n)
+{
+    long s = b->cfg.outbox_max_age_s;
+    long v = s % 3600 == 0 ? s / 3600 : s % 60 == 0 ? s / 60 : s;
+    const char *unit = s % 3600 == 0 ? "hour" : s % 60 == 0 ? "minute" : "second";
+
+    snprintf(out, n, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+}
+
+static int expired(br_bridge *b, const obx_row *r)
+{
+    return r->created_ms > 0 && ut_now_ms() - r->created_ms > b->cfg.outbox_max_age_s * 1000;
+}
+
+/* The first row of a chat still to send (a text queued, or a file not
+ * finished): 1 found, 0 none. r->body malloc'd for a text. */
+static int first_row(br_bridge *b, const char *owner, const char *chat_id, obx_row *r)
+{
+    static const char sql[] =
+        "SELECT o.id, o.body, o.state, m.outbox_id IS NOT NULL, o.signal_ts, o.created_ms,"
+        " o.next_try_ms, o.attempts, o.room_id FROM br_outbox o"
+        " LEFT JOIN br_media_out m ON m.outbox_id = o.id"
+        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2"
+        " AND (o.state = 0 OR (m.outbox_id IS NOT NULL AND m.state < 3)) ORDER BY o.id LIMIT 1";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    int found = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        r->id = sqlite3_column_int64(st, 0);
+        r->state = sqlite3_column_int(st, 2);
+        r->file = sqlite3_column_int(st, 3);
+        r->signal_ts = sqlite3_column_int64(st, 4);
+        r->created_ms = sqlite3_column_int64(st, 5);
+        r->next_try_ms = sqlite3_column_int64(st, 6);
+        r->attempts = sqlite3_column_int(st, 7);
+        snprintf(r->room, sizeof(r->room), "%s",
+                 sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8) : "");
+        if (!r->file && !(r->body = strdup(sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "")))
+            found = 0;
+        else
+            found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+static int set_ts(br_bridge *b, int64_t id, int64_t ts)
+{
+    static const char upd[] = "UPDATE br_outbox SET signal_ts = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = st_db_stmt(b->db, upd);
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, ts);
+    return st_db_step_done(b->db, st);
+}
+
+/* Send what the chat has next, if it may go now. */
+static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
+{
+    char owner[320], chat_id[128];
+    obx_row r;
+    int guard;
+
+    /* copies: the caller's strings may live in rows we are about to change */
+    snprintf(owner, sizeof(owner), "%s", owner_in);
+    snprintf(chat_id, sizeof(chat_id), "%s", chat_in);
+    for (guard = 0; guard < 1000; guard++) {
+        if (chat_find(b, owner, chat_id) || !first_row(b, owner, chat_id, &r))
+            return;
+        if (r.file) { /* the file goes first; its answer releases the rest */
+            br_media_out_kick(b, r.id);
+            return;
+        }
+        if (expired(b, &r)) {
+            char why[160], age[48];
+            age_words(b, age, sizeof(age));
+            snprintf(why, sizeof(why), "Signal could not be reached within %s%s", age,
+                     r.attempts ? "" : " (the bridge was not connected to Signal)");
+            fail_row(b, &r, why);
+            free(r.body);
+            continue;
+        }
+        if (br_group_refuse_send(b, r.id, chat_id)) { /* marks it failed */
+            free(r.body);
+            continue;
+        }
+        if (!is_connected(b, owner)) {
+            /* br_outbox_online sends it; the timer enforces the age limit */
+            arm(b, r.created_ms + b->cfg.outbox_max_age_s * 1000 - ut_now_ms() + 1);
+            free(r.body);
+            return;
+        }
+        if (r.next_try_ms > ut_now_ms()) {
+            arm(b, r.next_try_ms - ut_now_ms());
+            free(r.body);
+            return;
+        }
+        /* the timestamp is durable before the first attempt */
+        if (!r.signal_ts && set_ts(b, r.id, (r.signal_ts = br_signal_ts_next(b))) != 0) {
+            arm(b, 1000);
+            free(r.body);
+            return;
+        }
+        if (chat_mark(b, owner, chat_id, r.id) != 0) {
+            arm(b, 1000);
+            free(r.body);
+            return;
+        }
+        if (br_fmt_send(b, owner, chat_id, r.body, r.signal_ts, r.id) != 0) { /* br_fmt.h */
+            chat_clear(b, r.id);
+            ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side busy; message %lld stays queued", (long long)r.id);
+            arm(b, 1000);
+        }
+        free(r.body);
+        return;
+    }
+}
+
+/* Every chat with something queued (after a restart, a reconnection, or
+ * when a timer fires). */
+static void pump_all(br_bridge *b, const char *only_owner)
+{
+    static const char sql[] =
+        "SELECT DISTINCT owner_mxid, chat_id FROM br_outbox WHERE state = 0"
+        " AND (?1 IS NULL OR owner_mxid = ?1)";
+    sqlite3_stmt *st = NULL;
+    char (*list)[2][320] = NULL;
+    size_t n = 0, cap = 0, i;
+
+    /* collect first: pump uses cached statements */
+    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, only_owner, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            void *x = realloc(list, (cap = cap ? 2 * cap : 16) * sizeof(*list));
+            if (!x)
+                break;
+            list = x;
+        }
+        snprintf(list[n][0], sizeof(list[n][0]), "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(list[n][1], sizeof(list[n][1]), "%s", (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (i = 0; i < n; i++)
+        pump(b, list[i][0], list[i][1]);
+    free(list);
+}
+
+static void retry_pending(br_bridge *b);
+
+static void on_timer(void *arg)
+{
+    br_bridge *b = arg;
+    struct br_obx *o = b->obx;
+    obx_chat *c, *next;
+    int64_t now = ut_now_ms();
+
+    if (!o)
+        return;
+    o->timer = 0;
+    if (b->stopping)
+        return;
+    /* an answer that never came (the Signal side lost the op): the row is
+     * sent again with its timestamp, which receivers deduplicate */
+    for (c = o->chats; c; c = next) {
+        next = c->next;
+        if (now - c->since_ms > OBX_INFLIGHT_MAX_MS)
+            chat_clear(b, c->id);
+    }
+    retry_pending(b);
+    pump_all(b, NULL);
+    if (o->chats)
+        arm(b, OBX_INFLIGHT_MAX_MS);
 }
 
 void br_portal_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after)
 {
-    static const char sql[] =
-        "SELECT o.id, o.body, m.outbox_id IS NOT NULL FROM br_outbox o"
-        " LEFT JOIN br_media_out m ON m.outbox_id = o.id"
-        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND o.id > ?3"
-        " AND (o.state = 0 OR (m.outbox_id IS NOT NULL AND m.state < 3)) ORDER BY o.id LIMIT 64";
-    struct { int64_t id; char *body; int file; } q[64];
-    sqlite3_stmt *st = NULL;
-    size_t n = 0, i;
-    char own[320], chat[128];
+    (void)after; /* everything before `after` is done: the chat's first row */
+    pump(b, owner, chat_id);
+}
 
-    /* copies: the caller's strings may live in rows we are about to change */
-    snprintf(own, sizeof(own), "%s", owner);
-    snprintf(chat, sizeof(chat), "%s", chat_id);
-    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+void br_outbox_online(br_bridge *b, const char *owner)
+{
+    static const char sql[] =
+        "UPDATE br_outbox SET next_try_ms = 0 WHERE owner_mxid = ?1 AND state = 0";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    br_login *l = br_login_get(b, owner, 0);
+
+    if (l)
+        l->connected = 1;
+    /* the connection is new: what waited for it goes now */
+    if (st) {
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        st_db_step_done(b->db, st);
+    }
+    pump_all(b, owner);
+    br_relout_online(b, owner); /* reactions, deletes, edits that waited */
+}
+
+/* ---- Matrix -> Signal: new events --------------------------------------- */
+
+static int insert_row(br_bridge *b, const char *owner, const char *room_id,
+                      const char *chat_id, const char *event_id, const char *body,
+                      int *fresh)
+{
+    static const char ins[] =
+        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, signal_ts, created_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO NOTHING";
+    sqlite3_stmt *st = st_db_stmt(b->db, ins);
+    int rc;
+
+    *fresh = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, room_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, br_signal_ts_next(b));
+    sqlite3_bind_int64(st, 7, ut_now_ms());
+    if ((rc = st_db_step_done(b->db, st)) == 0)
+        *fresh = sqlite3_changes(st_db_handle(b->db)) > 0;
+    return rc;
+}
+
+#define OBX_INSERT_TRIES 12 /* with the backoff: about 4 minutes */
+
+static void pending_free(obx_pending *p)
+{
+    free(p->owner);
+    free(p->room_id);
+    free(p->chat_id);
+    free(p->event_id);
+    free(p->body);
+    free(p);
+}
+
+/* The homeserver's on_event cannot be refused (include/mxm/module.h: it
+ * returns nothing), so a message we could not store is kept in memory and
+ * stored again with backoff; if that keeps failing the user is told. */
+static void keep_pending(br_bridge *b, const mx_event *ev, const char *owner,
+                         const char *chat_id)
+{
+    struct br_obx *o = obx(b);
+    obx_pending *p = calloc(1, sizeof(*p));
+
+    if (!o || !p || !(p->owner = strdup(owner)) || !(p->room_id = strdup(ev->room_id)) ||
+        !(p->chat_id = strdup(chat_id)) || !(p->event_id = strdup(ev->event_id)) ||
+        !(p->body = strdup(ev->body))) {
+        if (p)
+            pending_free(p);
+        br_notice(b, ev->room_id, "Your message was not sent to Signal: the bridge could not store it (%s). "
+                                  "Please send it again.", st_errmsg(b->db));
         return;
-    sqlite3_bind_text(st, 1, own, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, after);
-    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        q[n].id = sqlite3_column_int64(st, 0);
-        q[n].file = sqlite3_column_int(st, 2);
-        q[n].body = q[n].file ? NULL : strdup((const char *)sqlite3_column_text(st, 1));
-        if (q[n].file || q[n].body)
-            n++;
     }
-    sqlite3_finalize(st);
-    /* in order, up to and including the next file: what follows it waits
-     * for that file's answer */
-    for (i = 0; i < n; i++) {
-        if (q[i].file) {
-            br_media_out_kick(b, q[i].id);
-            break;
+    p->tries = 1;
+    p->next = o->pending;
+    o->pending = p;
+    arm(b, br_outbox_backoff_ms(2));
+}
+
+static void retry_pending(br_bridge *b)
+{
+    struct br_obx *o = b->obx;
+    obx_pending *list = o ? o->pending : NULL, *p;
+    int fresh;
+
+    if (o)
+        o->pending = NULL;
+    while ((p = list)) {
+        list = p->next;
+        if (insert_row(b, p->owner, p->room_id, p->chat_id, p->event_id, p->body, &fresh) == 0) {
+            ut_logf(&b->log, UT_LOG_INFO, "bridge: message %s stored after %d tries", p->event_id, p->tries + 1);
+            pump(b, p->owner, p->chat_id);
+            pending_free(p);
+        } else if (++p->tries >= OBX_INSERT_TRIES) {
+            ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store message %s for Signal: %s",
+                    p->event_id, st_errmsg(b->db));
+            br_notice(b, p->room_id, "Your message was not sent to Signal: the bridge could not store it (%s). "
+                                     "Please send it again.", st_errmsg(b->db));
+            pending_free(p);
+        } else {
+            p->next = o->pending;
+            o->pending = p;
+            arm(b, br_outbox_backoff_ms(p->tries + 1));
         }
-        send_outbox(b, q[i].id, own, chat, q[i].body);
     }
-    for (i = 0; i < n; i++)
-        free(q[i].body);
 }
 
 void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id)
 {
-    static const char ins[] =
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body)"
-        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO NOTHING";
     br_login *l = br_login_get(b, owner, 0);
-    sqlite3_stmt *st;
+    int fresh;
 
     if (strcmp(ev->sender, owner) != 0) {
         /* only the user who linked the account acts through it */
@@ -171,65 +591,141 @@ void br_portal_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
-    st = st_db_stmt(b->db, ins);
-    if (!st)
+    if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh) != 0) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
+                ev->event_id, st_errmsg(b->db));
+        keep_pending(b, ev, owner, chat_id);
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ev->body, -1, SQLITE_STATIC);
-    if (st_db_step_done(b->db, st) != 0 || sqlite3_changes(st_db_handle(b->db)) == 0)
+    }
+    if (!fresh)
         return; /* a replay of an event we already queued */
+    /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
+    br_fmt_store_out(b, sqlite3_last_insert_rowid(st_db_handle(b->db)), owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
-    {   /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
-        int64_t id = sqlite3_last_insert_rowid(st_db_handle(b->db));
-        br_fmt_store_out(b, id, owner, chat_id, ev);
-        send_outbox(b, id, owner, chat_id, ev->body);
+    pump(b, owner, chat_id);
+}
+
+static const char *reason(const br_net_event *ev)
+{
+    switch (ev->code) {
+    case BR_NET_ERR_UNREGISTERED: return "this person is no longer registered on Signal";
+    case BR_NET_ERR_NOT_MEMBER: return "you are not a member of this Signal group";
+    case BR_NET_ERR_TOO_BIG: return "it is larger than Signal allows";
+    case BR_NET_ERR_RATE_LIMIT: return "Signal is rate-limiting this account";
+    case BR_NET_ERR_NETWORK: return "the Signal server could not be reached";
+    case BR_NET_ERR_OFFLINE: return "the bridge is not connected to Signal";
+    default: return ev->text ? ev->text : "an internal error";
     }
 }
 
 void br_outbox_result(br_bridge *b, const br_net_event *ev)
 {
-    static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
-    static const char upd[] =
-        "UPDATE br_outbox SET state = ?2, signal_ts = ?3, error = ?4 WHERE id = ?1";
+    static const char get[] =
+        "SELECT room_id, owner_mxid, chat_id, state, created_ms, attempts, signal_ts"
+        " FROM br_outbox WHERE id = ?1";
+    static const char done[] =
+        "UPDATE br_outbox SET state = ?2, signal_ts = coalesce(signal_ts, ?3), error = ?4 WHERE id = ?1";
+    static const char again[] =
+        "UPDATE br_outbox SET attempts = ?2, next_try_ms = ?3, error = ?4 WHERE id = ?1";
     sqlite3_stmt *st = st_db_stmt(b->db, get);
-    char room[256] = "";
+    char owner[320] = "", chat[128] = "";
+    obx_row r;
+    int found = 0;
 
+    memset(&r, 0, sizeof(r));
+    r.id = (int64_t)ev->outbox_id;
     if (!st)
         return;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(room, sizeof(room), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_bind_int64(st, 1, r.id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        snprintf(r.room, sizeof(r.room), "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(owner, sizeof(owner), "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(chat, sizeof(chat), "%s", (const char *)sqlite3_column_text(st, 2));
+        r.state = sqlite3_column_int(st, 3);
+        r.created_ms = sqlite3_column_int64(st, 4);
+        r.attempts = sqlite3_column_int(st, 5);
+        r.signal_ts = sqlite3_column_int64(st, 6);
+    }
     sqlite3_reset(st);
-    st = st_db_stmt(b->db, upd);
-    if (st) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
-        sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
-        sqlite3_bind_int64(st, 3, ev->ts);
-        sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
+    chat_clear(b, r.id);
+    if (!found || r.state == 1 || r.state == 2)
+        return; /* an answer for a row already settled */
+    if (ev->code != 0 && r.state == 0 && BR_NET_ERR_TRANSIENT(ev->code) && !expired(b, &r)) {
+        /* not sent, but it may be later: stays queued, in its place */
+        int64_t delay = br_outbox_backoff_ms(r.attempts + 1);
+        if ((st = st_db_stmt(b->db, again))) {
+            sqlite3_bind_int64(st, 1, r.id);
+            sqlite3_bind_int(st, 2, r.attempts + 1);
+            sqlite3_bind_int64(st, 3, ut_now_ms() + delay);
+            sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, st);
+        }
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: message %lld not sent yet (%s); retry in %lld ms",
+                (long long)r.id, reason(ev), (long long)delay);
+        arm(b, delay);
+        return;
     }
-    if (ev->code != 0 && *room) {
-        const char *why = ev->code == BR_NET_ERR_RATE_LIMIT ? "Signal is rate-limiting this account; wait a while and send again"
-                        : ev->code == BR_NET_ERR_UNREGISTERED ? "this person is no longer registered on Signal"
-                        : ev->code == BR_NET_ERR_NETWORK ? "the Signal server could not be reached"
-                        : ev->text ? ev->text : "an internal error";
-        br_notice(b, room, "Your message was not delivered to Signal: %s.", why);
+    if (ev->code == 0 || r.state == 3) {
+        /* a text delivered, or a file's final answer (br_media_out.c) */
+        if ((st = st_db_stmt(b->db, done))) {
+            sqlite3_bind_int64(st, 1, r.id);
+            sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
+            sqlite3_bind_int64(st, 3, ev->ts);
+            sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
+            st_db_step_done(b->db, st);
+        }
+        if (ev->code != 0 && *r.room)
+            br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
+    } else if (BR_NET_ERR_TRANSIENT(ev->code)) {
+        char why[256], age[48];
+        age_words(b, age, sizeof(age));
+        snprintf(why, sizeof(why), "Signal could not be reached within %s (last: %s)", age, reason(ev));
+        fail_row(b, &r, why);
+    } else {
+        fail_row(b, &r, reason(ev));
     }
+    if (*owner)
+        pump(b, owner, chat);
 }
 
 void br_outbox_resume(br_bridge *b)
 {
-    sqlite3_stmt *st = NULL;
+    static const char sql[] =
+        "UPDATE br_outbox SET created_ms = ?1 WHERE created_ms = 0 AND state IN (0, 3)";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
 
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT id, owner_mxid, chat_id, body FROM br_outbox WHERE state = 0 ORDER BY id",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW)
-            send_outbox(b, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                        (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
-        sqlite3_finalize(st);
+    /* rows from before created_ms existed: their age counts from now */
+    if (st) {
+        sqlite3_bind_int64(st, 1, ut_now_ms());
+        st_db_step_done(b->db, st);
     }
+    /* nothing is connected yet: this only arms the age limit; the
+     * CONNECTION events send (br_outbox_online) */
+    pump_all(b, NULL);
+}
+
+void br_outbox_stop(br_bridge *b)
+{
+    struct br_obx *o = b->obx;
+    obx_chat *c;
+    obx_pending *p;
+
+    if (!o)
+        return;
+    if (o->timer)
+        b->host->timer_cancel(b->host->host, o->timer);
+    while ((c = o->chats)) {
+        o->chats = c->next;
+        free(c->owner);
+        free(c->chat_id);
+        free(c);
+    }
+    while ((p = o->pending)) {
+        o->pending = p->next;
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: message %s was not stored before the stop", p->event_id);
+        pending_free(p);
+    }
+    free(o);
+    b->obx = NULL;
 }

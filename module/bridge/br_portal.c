@@ -22,8 +22,17 @@
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_txn.h"
 
 #define FAIL_NOTICE_DELAY_MS 3000
+
+/* A Signal message we could not store (not confirmed to the Signal side,
+ * which keeps it): stored again on the retry timer. */
+typedef struct inbox_pending {
+    br_net_event *ev;
+    struct inbox_pending *next;
+} inbox_pending;
+
 
 static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
@@ -161,52 +170,185 @@ static void portal_ctx_free(portal_ctx *p)
 }
 
 /* m.direct lives in the user's account data: only writable as the user,
- * i.e. where the host lets this module act for local users. */
+ * i.e. where the host lets this module act for local users. Updating it is
+ * a read-modify-write of the whole map, so two at once lose one: per user,
+ * one update is in flight, and what arrives meanwhile is queued and merged
+ * into the next. */
+typedef struct direct_add {
+    char *peer, *room;
+    struct direct_add *next;
+} direct_add;
+
+typedef struct direct_user {
+    char *owner;
+    int busy;                 /* a GET or PUT is in flight */
+    direct_add *queued;       /* waiting for the next round */
+    direct_add *sending;      /* in the PUT in flight */
+    struct direct_user *next;
+} direct_user;
+
+struct br_direct {
+    direct_user *users;
+};
+
 typedef struct direct_ctx {
     br_bridge *b;
-    char *owner, *peer, *room;
+    char *owner;
 } direct_ctx;
+
+static void direct_adds_free(direct_add *a)
+{
+    direct_add *n;
+
+    for (; a; a = n) {
+        n = a->next;
+        free(a->peer);
+        free(a->room);
+        free(a);
+    }
+}
+
+static direct_user *direct_user_get(br_bridge *b, const char *owner)
+{
+    direct_user *u;
+
+    if (!b->direct && !(b->direct = calloc(1, sizeof(*b->direct))))
+        return NULL;
+    for (u = b->direct->users; u; u = u->next)
+        if (!strcmp(u->owner, owner))
+            return u;
+    if (!(u = calloc(1, sizeof(*u))) || !(u->owner = strdup(owner))) {
+        free(u);
+        return NULL;
+    }
+    u->next = b->direct->users;
+    b->direct->users = u;
+    return u;
+}
+
+static void direct_round(br_bridge *b, direct_user *u);
+
+static void on_direct_written(void *arg, int status, json_t *body)
+{
+    direct_ctx *d = arg;
+    direct_user *u = d->b->stopping ? NULL : direct_user_get(d->b, d->owner);
+
+    (void)body;
+    if (u) {
+        if (status != 200) {
+            ut_logf(&d->b->log, UT_LOG_WARN, "bridge: updating m.direct failed (HTTP %d)", status);
+        }
+        direct_adds_free(u->sending);
+        u->sending = NULL;
+        u->busy = 0;
+        if (u->queued)
+            direct_round(d->b, u);
+    }
+    free(d->owner);
+    free(d);
+}
 
 static void on_direct_read(void *arg, int status, json_t *body)
 {
     direct_ctx *d = arg;
+    direct_user *u = d->b->stopping ? NULL : direct_user_get(d->b, d->owner);
     json_t *content = status == 200 && json_is_object(body) ? json_deep_copy(body) : json_object();
     json_t *list;
+    direct_add *a;
+    size_t i;
+    int rc = UT_ERR_NOMEM;
 
-    if (content) {
-        list = json_object_get(content, d->peer);
-        if (!json_is_array(list)) {
-            list = json_array();
-            json_object_set_new(content, d->peer, list);
+    if (u && content) {
+        /* everything queued so far goes into this one write */
+        for (a = u->sending; a; a = a->next) {
+            list = json_object_get(content, a->peer);
+            if (!json_is_array(list)) {
+                list = json_array();
+                json_object_set_new(content, a->peer, list);
+            }
+            for (i = 0; i < json_array_size(list); i++)
+                if (!strcmp(json_string_value(json_array_get(list, i)) ? json_string_value(json_array_get(list, i)) : "", a->room))
+                    break;
+            if (i == json_array_size(list))
+                json_array_append_new(list, json_string(a->room));
         }
-        json_array_append_new(list, json_string(d->room));
-        mx_account_data_put(d->b->mx, d->owner, NULL, "m.direct", content, NULL, NULL);
-        json_decref(content);
+        rc = d->b->stopping ? UT_ERR_INVAL : mx_account_data_put(d->b->mx, d->owner, NULL, "m.direct", content, on_direct_written, d);
     }
-    free(d->owner);
-    free(d->peer);
-    free(d->room);
-    free(d);
+    json_decref(content);
+    if (rc != 0) {
+        if (u) {
+            direct_adds_free(u->sending);
+            u->sending = NULL;
+            u->busy = 0;
+        }
+        free(d->owner);
+        free(d);
+    }
+}
+
+static void direct_round(br_bridge *b, direct_user *u)
+{
+    direct_ctx *d = calloc(1, sizeof(*d));
+
+    if (!d || !(d->owner = strdup(u->owner))) {
+        free(d);
+        return;
+    }
+    d->b = b;
+    u->busy = 1;
+    u->sending = u->queued;
+    u->queued = NULL;
+    if (mx_account_data_get(b->mx, u->owner, "m.direct", on_direct_read, d) != 0) {
+        direct_adds_free(u->sending);
+        u->sending = NULL;
+        u->busy = 0;
+        free(d->owner);
+        free(d);
+    }
 }
 
 static void mark_direct(br_bridge *b, const char *owner, const char *peer,
                         const char *room)
 {
-    direct_ctx *d;
+    direct_user *u;
+    direct_add *a, **tail;
 
-    if (!b->cfg.double_puppet || !(d = calloc(1, sizeof(*d))))
+    if (!b->cfg.double_puppet || !(u = direct_user_get(b, owner)))
         return;
-    d->b = b;
-    d->owner = strdup(owner);
-    d->peer = strdup(peer);
-    d->room = strdup(room);
-    if (!d->owner || !d->peer || !d->room ||
-        mx_account_data_get(b->mx, owner, "m.direct", on_direct_read, d) != 0) {
-        free(d->owner);
-        free(d->peer);
-        free(d->room);
-        free(d);
+    if (!(a = calloc(1, sizeof(*a))) || !(a->peer = strdup(peer)) || !(a->room = strdup(room))) {
+        direct_adds_free(a);
+        return;
     }
+    for (tail = &u->queued; *tail; tail = &(*tail)->next)
+        ;
+    *tail = a;
+    if (!u->busy)
+        direct_round(b, u);
+}
+
+void br_portal_stop(br_bridge *b)
+{
+    direct_user *u;
+
+    inbox_pending *p;
+
+    if (b->inbox_timer)
+        b->host->timer_cancel(b->host->host, b->inbox_timer);
+    b->inbox_timer = 0;
+    while ((p = b->inbox_pending)) {
+        b->inbox_pending = p->next;
+        br_net_event_free(p->ev);
+        free(p);
+    }
+    while (b->direct && (u = b->direct->users)) {
+        b->direct->users = u->next;
+        direct_adds_free(u->queued);
+        direct_adds_free(u->sending);
+        free(u->owner);
+        free(u);
+    }
+    free(b->direct);
+    b->direct = NULL;
 }
 
 static void flush_inbox(br_bridge *b, const char *owner, const char *chat_id)
@@ -348,11 +490,70 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
     return r == -1 ? 0 : create_dm_portal(b, owner, aci);
 }
 
+/* ---- Signal -> Matrix: retries while running ---------------------------- */
+
+#define INBOX_PENDING_MAX 1000
+
+static void on_signal_message(br_bridge *b, br_net_event *ev, int *kept);
+
+static void on_inbox_timer(void *arg)
+{
+    br_bridge *b = arg;
+    inbox_pending *list = b->inbox_pending, *p;
+    sqlite3_stmt *st = NULL;
+
+    b->inbox_timer = 0;
+    b->inbox_pending = NULL;
+    while ((p = list)) {
+        int kept = 0;
+        list = p->next;
+        on_signal_message(b, p->ev, &kept);
+        if (!kept)
+            br_net_event_free(p->ev);
+        free(p);
+    }
+    /* Signal -> Matrix rows stored but not bridged yet (the same txn ids:
+     * a row still in flight is not doubled) */
+    if (sqlite3_prepare_v2(st_db_handle(b->db),
+                           "SELECT DISTINCT owner_mxid, chat_id FROM br_inbox WHERE event_id IS NULL",
+                           -1, &st, NULL) == SQLITE_OK) {
+        char (*list2)[2][320] = NULL;
+        size_t n = 0, cap = 0, i;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (n == cap) {
+                void *x = realloc(list2, (cap = cap ? 2 * cap : 16) * sizeof(*list2));
+                if (!x)
+                    break;
+                list2 = x;
+            }
+            snprintf(list2[n][0], sizeof(list2[n][0]), "%s", (const char *)sqlite3_column_text(st, 0));
+            snprintf(list2[n][1], sizeof(list2[n][1]), "%s", (const char *)sqlite3_column_text(st, 1));
+            n++;
+        }
+        sqlite3_finalize(st);
+        for (i = 0; i < n; i++)
+            flush_inbox(b, list2[i][0], list2[i][1]);
+        free(list2);
+    }
+}
+
+/* Something Signal -> Matrix failed: try again after a backoff that grows
+ * with each failure in a row (reset by a success). */
+static void inbox_retry_later(br_bridge *b)
+{
+    int64_t delay;
+
+    if (b->stopping || b->inbox_timer)
+        return;
+    delay = br_outbox_backoff_ms(++b->inbox_attempts + 1);
+    b->inbox_timer = b->host->timer_add(b->host->host, (uint64_t)delay, on_inbox_timer, b);
+}
+
 /* ---- Signal -> Matrix --------------------------------------------------- */
 
 typedef struct sent_ctx {
     br_bridge *b;
-    char *owner, *sender;
+    char *owner, *chat_id, *sender;
     int64_t ts;
     int from_me;
     char *room, *body; /* for the fallback when acting as the user fails */
@@ -361,6 +562,7 @@ typedef struct sent_ctx {
 static void sent_ctx_free(sent_ctx *s)
 {
     free(s->owner);
+    free(s->chat_id);
     free(s->sender);
     free(s->room);
     free(s->body);
@@ -391,6 +593,7 @@ static void on_bridged(void *arg, int status, json_t *body)
 
     if (status == 200 && eid) {
         sqlite3_stmt *st = st_db_stmt(b->db, sql);
+        b->inbox_attempts = 0;
         if (st) {
             sqlite3_bind_text(st, 1, s->owner, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, s->sender, -1, SQLITE_STATIC);
@@ -401,16 +604,16 @@ static void on_bridged(void *arg, int status, json_t *body)
     } else if (s->from_me && status == 403) {
         /* The host does not let us act as the user: say it as the bot. */
         json_t *c = from_signal_notice(s->body);
-        char txn[160];
-        if (c) {
-            snprintf(txn, sizeof(txn), "sigme-%s-%lld", s->sender, (long long)s->ts);
+        char txn[200];
+        if (c && br_txn(txn, sizeof(txn), "sigme", s->owner, s->chat_id, s->sender, s->ts) == 0) {
             s->from_me = 0; /* the fallback runs once */
             if (mx_send(b->mx, b->bot, s->room, "m.room.message", txn, c, s->ts, on_bridged, s) == 0)
                 s = NULL;
         }
         json_decref(c);
     } else {
-        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal message was not bridged (HTTP %d); will retry at restart", status);
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal message was not bridged (HTTP %d); will retry", status);
+        inbox_retry_later(b);
     }
     if (s)
         sent_ctx_free(s);
@@ -420,7 +623,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
                              int64_t ts, int from_me, const char *body)
 {
-    char room[256], as[320], txn[160];
+    char room[256], as[320], txn[200];
     sent_ctx *s;
     json_t *c;
     int r = portal_room(b, owner, chat_id, room, sizeof(room));
@@ -449,6 +652,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     c = from_me && !b->cfg.double_puppet ? from_signal_notice(body)
                                          : json_pack("{s:s,s:s}", "msgtype", "m.text", "body", body);
     if (!s || !c || !(s->owner = strdup(owner)) || !(s->sender = strdup(sender)) ||
+        !(s->chat_id = strdup(chat_id)) ||
         !(s->room = strdup(room)) || !(s->body = strdup(body))) {
         if (s)
             sent_ctx_free(s);
@@ -462,14 +666,15 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
         br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
-    /* The same Signal message always gets the same txn id: no duplicates. */
-    snprintf(txn, sizeof(txn), "sig-%s-%lld", sender, (long long)ts);
-    if (mx_send(b->mx, as, room, "m.room.message", txn, c, ts, on_bridged, s) != 0)
+    /* The same Signal message in the same portal always gets the same txn
+     * id: no duplicates, and no collision with another owner's portal. */
+    if (br_txn(txn, sizeof(txn), "sig", owner, chat_id, sender, ts) != 0 ||
+        mx_send(b->mx, as, room, "m.room.message", txn, c, ts, on_bridged, s) != 0)
         sent_ctx_free(s);
     json_decref(c);
 }
 
-static void on_signal_message(br_bridge *b, br_net_event *ev)
+static void on_signal_message(br_bridge *b, br_net_event *ev, int *kept)
 {
     static const char sql[] =
         "INSERT INTO br_inbox(owner_mxid, chat_id, sender, ts, from_me, body)"
@@ -478,22 +683,38 @@ static void on_signal_message(br_bridge *b, br_net_event *ev)
     br_login *l = br_login_get(b, ev->owner, 0);
     int rc;
 
-    if (!st || !ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts))
+    if (!ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts))
         return;
-    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ev->ts);
-    sqlite3_bind_int(st, 5, ev->from_me);
-    sqlite3_bind_text(st, 6, ev->text ? ev->text : "", -1, SQLITE_STATIC);
-    rc = st_db_step_done(b->db, st);
+    rc = ST_ERR_SQL;
+    if (st) {
+        sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ev->ts);
+        sqlite3_bind_int(st, 5, ev->from_me);
+        sqlite3_bind_text(st, 6, ev->text ? ev->text : "", -1, SQLITE_STATIC);
+        rc = st_db_step_done(b->db, st);
+    }
     if (rc == 0)
         rc = br_media_store(b, ev); /* the attachments, before confirm too */
     if (rc == 0)
         rc = br_fmt_store_in(b, ev); /* ranges and quote, before confirm too */
     if (rc != 0) {
-        /* not durable: do not confirm; Signal redelivers later */
-        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal message: %s", st_errmsg(b->db));
+        /* not durable: do not confirm (the Signal side keeps it and emits it
+         * again at its next start); meanwhile try again on a timer */
+        inbox_pending *p;
+        size_t n = 0;
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal message: %s; will retry",
+                st_errmsg(b->db));
+        for (p = b->inbox_pending; p; p = p->next)
+            n++;
+        if (n < INBOX_PENDING_MAX && (p = calloc(1, sizeof(*p)))) {
+            p->ev = ev;
+            p->next = b->inbox_pending;
+            b->inbox_pending = p;
+            *kept = 1;
+        }
+        inbox_retry_later(b);
         return;
     }
     if (b->net.confirm && ev->durable_id)
@@ -560,9 +781,13 @@ static void on_decrypt_failed(br_bridge *b, br_net_event *ev)
 void br_portal_net_event(br_bridge *b, br_net_event *ev)
 {
     switch (ev->kind) {
-    case BR_NET_MESSAGE:
-        on_signal_message(b, ev);
+    case BR_NET_MESSAGE: {
+        int kept = 0;
+        on_signal_message(b, ev, &kept);
+        if (kept)
+            return; /* retried later (inbox_pending) */
         break;
+    }
     case BR_NET_CONTACT:
         if (ev->id)
             ensure_puppet(b, ev->id, ev->phone, ev->text);

@@ -14,6 +14,7 @@
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_txn.h"
 
 #define RETRY_MS 2000
 /* how long a relation may wait for its target to be bridged */
@@ -34,14 +35,6 @@ const char *br_relate_edit_body(json_t *content)
     if (body && strncmp(body, "* ", 2) == 0)
         body += 2;
     return body;
-}
-
-int br_relate_txn(char *out, size_t n, const char *prefix, const char *sender,
-                  int64_t ts)
-{
-    int k = snprintf(out, n, "%s-%s-%lld", prefix, sender, (long long)ts);
-
-    return k < 0 || (size_t)k >= n ? UT_ERR_RANGE : 0;
 }
 
 const char *br_relate_kind_name(int kind)
@@ -424,9 +417,9 @@ static void relin_run(br_bridge *b, relin *r)
         relin_free(r);
         return;
     }
-    if (br_relate_txn(txn, sizeof(txn),
-                      r->kind == BR_REL_REACTION ? "sigr" : r->kind == BR_REL_DELETE ? "sigd" : "sige",
-                      r->sender, r->ts) != 0) {
+    if (br_txn(txn, sizeof(txn),
+               r->kind == BR_REL_REACTION ? "sigr" : r->kind == BR_REL_DELETE ? "sigd" : "sige",
+               r->owner, r->chat_id, r->sender, r->ts) != 0) {
         relin_state(b, r, RELIN_DROPPED);
         relin_free(r);
         return;

@@ -38,6 +38,8 @@ void br_relate_stop(struct br_bridge *b);
  * Signal): the result of a relate op, the queue at start, a kind's name. */
 void br_relout_result(struct br_bridge *b, br_net_event *ev);
 void br_relout_resume(struct br_bridge *b);
+/* The account is connected: send its relations that waited. */
+void br_relout_online(struct br_bridge *b, const char *owner);
 const char *br_relate_kind_name(int kind);
 /* The reason on redactions the bridge makes; also how their echoes are
  * recognized (homeservers may keep nothing else of a redaction's content). */
@@ -52,9 +54,6 @@ void br_ephem_free(struct br_bridge *b);
 /* Pure helpers (unit-tested). The body of an edit: m.new_content.body,
  * else the fallback body without its "* " prefix; NULL if none. */
 const char *br_relate_edit_body(json_t *content);
-/* Deterministic Matrix transaction id for what a Signal message did:
- * "<prefix>-<sender>-<ts>". UT_ERR_RANGE if it does not fit. */
-int br_relate_txn(char *out, size_t n, const char *prefix, const char *sender,
-                  int64_t ts);
+/* Transaction ids: br_txn.h. */
 
 #endif

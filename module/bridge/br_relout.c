@@ -55,20 +55,6 @@ static void send_relout(br_bridge *b, int64_t id, const char *owner, const char 
                 br_relate_kind_name(rel->kind), (long long)id);
 }
 
-/* A Signal timestamp for a new relation: now, but never one already used
- * (Signal dedupes by sender and timestamp). */
-static int64_t next_ts(br_bridge *b)
-{
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT max(signal_ts) FROM br_relout");
-    int64_t now = ut_now_ms(), last = 0;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        last = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return now > last ? now : last + 1;
-}
-
 static void queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
                          const char *chat_id, br_net_relation *rel)
 {
@@ -81,7 +67,7 @@ static void queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
 
     if (!st)
         return;
-    rel->ts = next_ts(b);
+    rel->ts = br_signal_ts_next(b); /* never one already used */
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
@@ -277,6 +263,13 @@ void br_relout_result(br_bridge *b, br_net_event *ev)
         kind = sqlite3_column_int(st, 1);
     }
     sqlite3_reset(st);
+    if (ev->code != 0 && BR_NET_ERR_TRANSIENT(ev->code)) {
+        /* not sent, but it may be: stays queued for the next connection
+         * (br_relout_online), with its stored timestamp */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: %s %llu not sent yet (%s); waits for the connection",
+                br_relate_kind_name(kind), (unsigned long long)ev->outbox_id, ev->text ? ev->text : "offline");
+        return;
+    }
     if ((st = st_db_stmt(b->db, upd))) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->outbox_id);
         sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
@@ -291,16 +284,19 @@ void br_relout_result(br_bridge *b, br_net_event *ev)
                   : ev->text ? ev->text : "an internal error");
 }
 
-/* Queued Matrix -> Signal relations go out once, at start. */
-void br_relout_resume(br_bridge *b)
+/* Queued Matrix -> Signal relations (of one owner, or all when NULL) go
+ * out at start and again whenever the account connects. */
+static void resend(br_bridge *b, const char *owner)
 {
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_prepare_v2(st_db_handle(b->db),
                            "SELECT id, owner_mxid, chat_id, kind, target_author, target_ts, text, remove,"
-                           " signal_ts FROM br_relout WHERE state = 0 ORDER BY id",
+                           " signal_ts FROM br_relout WHERE state = 0 AND (?1 IS NULL OR owner_mxid = ?1)"
+                           " ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
         br_net_relation rel;
         rel.kind = sqlite3_column_int(st, 3);
@@ -314,3 +310,12 @@ void br_relout_resume(br_bridge *b)
     sqlite3_finalize(st);
 }
 
+void br_relout_resume(br_bridge *b)
+{
+    resend(b, NULL);
+}
+
+void br_relout_online(br_bridge *b, const char *owner)
+{
+    resend(b, owner);
+}

@@ -61,6 +61,12 @@ int br_sig_net_code(int err)
     case SN_ERR_TLS_VERIFY: return BR_NET_ERR_TLS;
     case SN_ERR_DNS: return BR_NET_ERR_DNS;
     case SN_ERR_CONNECT: return BR_NET_ERR_UNREACHABLE;
+    case SIG_ERR_STATE: return BR_NET_ERR_OFFLINE; /* the socket is not up */
+    case SIG_ERR_HTTP:      /* 5xx among others: the age limit bounds it */
+    case SIG_ERR_RETRIES:
+    case SIG_ERR_CANCELLED: return BR_NET_ERR_TEMPORARY;
+    case SIG_ERR_NOT_MEMBER: return BR_NET_ERR_NOT_MEMBER;
+    case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
 }

@@ -188,7 +188,7 @@ static int send_fmt(sig_client *c, const op *o)
         return SIG_ERR_NOT_LINKED;
     if ((rc = br_sigfmt_parse(o->a3, &f)) != 0)
         return rc;
-    rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f,
+    rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
                                   (void *)(uintptr_t)o->n, NULL);
     sig_format_clear(&f);
     return rc;
@@ -248,10 +248,10 @@ static void op_run(void *arg, int cancelled)
         rc = !a ? SIG_ERR_NOT_LINKED
            : o->a3 ? send_fmt(a->c, o) /* formatted (br_sigfmt.c) */
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_text(a->c, gid, o->a2, 0, (void *)(uintptr_t)o->n, NULL)
+               ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
-           : sig_client_send_text(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
-                                  o->a2, (void *)(uintptr_t)o->n, NULL);
+           : sig_client_send_text_at(a->c, strcmp(o->a1, "self") ? o->a1 : sig_client_aci(a->c),
+                                     o->a2, (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = br_sig_net_code(rc);
@@ -333,8 +333,8 @@ out:
     op_free(o);
 }
 
-static int post_op(br_signal *s, int what, const char *owner, const char *a1,
-                   const char *a2, uint64_t n)
+static int post_op_ts(br_signal *s, int what, const char *owner, const char *a1,
+                      const char *a2, int64_t ts, uint64_t n)
 {
     op *o = calloc(1, sizeof(*o));
 
@@ -343,6 +343,7 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     o->s = s;
     o->what = what;
     o->n = n;
+    o->rel.ts = ts; /* OP_SEND: the message's stored Signal timestamp */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(a1);
     o->a2 = br_sig_dup(a2);
@@ -354,6 +355,12 @@ static int post_op(br_signal *s, int what, const char *owner, const char *a1,
     return 0;
 }
 
+static int post_op(br_signal *s, int what, const char *owner, const char *a1,
+                   const char *a2, uint64_t n)
+{
+    return post_op_ts(s, what, owner, a1, a2, 0, n);
+}
+
 static int op_link(void *ctx, const char *owner, long timeout_s)
 {
     (void)timeout_s; /* fixed at start from the config */
@@ -362,16 +369,16 @@ static int op_link(void *ctx, const char *owner, long timeout_s)
 static int op_cancel(void *ctx, const char *owner) { return post_op(ctx, OP_CANCEL, owner, NULL, NULL, 0); }
 static int op_logout(void *ctx, const char *owner) { return post_op(ctx, OP_LOGOUT, owner, NULL, NULL, 0); }
 static int op_send(void *ctx, const char *owner, const char *chat_id, const char *text,
-                   uint64_t outbox_id)
+                   int64_t ts, uint64_t outbox_id)
 {
     if (strcmp(chat_id, "self") == 0 || strncmp(chat_id, "group:", 6) == 0)
-        return post_op(ctx, OP_SEND, owner, chat_id, text, outbox_id);
+        return post_op_ts(ctx, OP_SEND, owner, chat_id, text, ts, outbox_id);
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
-    return post_op(ctx, OP_SEND, owner, chat_id + 3, text, outbox_id);
+    return post_op_ts(ctx, OP_SEND, owner, chat_id + 3, text, ts, outbox_id);
 }
 static int op_send_fmt(void *ctx, const char *owner, const char *chat_id, const char *text,
-                       const char *fmt, uint64_t outbox_id)
+                       const char *fmt, int64_t ts, uint64_t outbox_id)
 {
     br_signal *s = ctx;
     const char *to = strncmp(chat_id, "dm:", 3) == 0 ? chat_id + 3 : chat_id;
@@ -380,12 +387,13 @@ static int op_send_fmt(void *ctx, const char *owner, const char *chat_id, const 
     if (strncmp(chat_id, "dm:", 3) && strcmp(chat_id, "self") && strncmp(chat_id, "group:", 6))
         return UT_ERR_INVAL;
     if (!fmt)
-        return op_send(ctx, owner, chat_id, text, outbox_id);
+        return op_send(ctx, owner, chat_id, text, ts, outbox_id);
     if (!(o = calloc(1, sizeof(*o))))
         return UT_ERR_NOMEM;
     o->s = s;
     o->what = OP_SEND;
     o->n = outbox_id;
+    o->rel.ts = ts; /* the stored Signal timestamp, as op_send */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(to);
     o->a2 = br_sig_dup(text);

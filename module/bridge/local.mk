@@ -15,7 +15,7 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 # reactions, deletes, edits (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_sigrel.h module/bridge/br_sigrel.c module/bridge/br_ephem.c \
-	module/bridge/br_relout.c
+	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
 # blocked chats, safety-number warnings (issue #6)
@@ -98,6 +98,12 @@ check_PROGRAMS += tests/unit/bridge/test_br_netfail
 tests_unit_bridge_test_br_netfail_SOURCES = tests/unit/bridge/test_br_netfail.c
 tests_unit_bridge_test_br_netfail_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_netfail_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+# The outbox: what is retried, the backoff (issue #12).
+UNIT_TESTS += tests/unit/bridge/test_br_outbox
+check_PROGRAMS += tests/unit/bridge/test_br_outbox
+tests_unit_bridge_test_br_outbox_SOURCES = tests/unit/bridge/test_br_outbox.c
+tests_unit_bridge_test_br_outbox_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_outbox_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS) $(JANSSON_LIBS)
 
 # Text formatting, mentions, replies both ways (issue #17): pure converters
 # split by direction (br_conv.h).

@@ -9,6 +9,7 @@ ST_MIGRATIONS += module/store/migrations/006-bridge-relations.sql
 ST_MIGRATIONS += module/store/migrations/007-bridge-blocked.sql
 ST_MIGRATIONS += module/store/migrations/008-signal-sendlog.sql
 ST_MIGRATIONS += module/store/migrations/009-bridge-seen.sql
+ST_MIGRATIONS += module/store/migrations/010-bridge-outbox.sql
 # who was told they lost access (issue #12, Deliver 6)
 ST_MIGRATIONS += module/store/migrations/011-bridge-access.sql
 # formatting, mentions, quotes of bridged text (issue #17)

@@ -77,18 +77,31 @@ int st_db_version(const st_db *db) { return db->version; }
 static int secure_file(const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd;
 
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    /* An existing file is only looked at, never opened: closing any
+     * descriptor of a file drops every POSIX lock this process holds on it
+     * (fcntl(2)), including the shared lock by which an open WAL
+     * connection (the bridge's, when the Signal thread's opens second)
+     * tells other processes it is in use; one of them then deletes the WAL
+     * under us on its close (sqlite.org/wal.html, "persistence"). */
+    if (lstat(path, &st) != 0) {
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+            return ST_ERR_OPEN;
+        }
+        if (fd >= 0)
+            close(fd); /* new: no connection has it open yet */
+        if (lstat(path, &st) != 0) {
+            snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+            return ST_ERR_OPEN;
+        }
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot open %s: not a regular file", path);
         return ST_ERR_OPEN;
     }
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-        close(fd);
-        return ST_ERR_OPEN;
-    }
-    close(fd);
     if (st.st_mode & 077) {
         snprintf(err, errlen,
                  "%s is mode %03o: it holds key material and must not be readable by others (chmod 600)",

@@ -296,8 +296,6 @@ int hs_h_read_markers(hs_req *r);
 int hs_h_presence(hs_req *r);
 int hs_h_empty_ok(hs_req *r);
 int hs_h_not_found(hs_req *r);
-int hs_h_keys_upload(hs_req *r);
-int hs_h_keys_query(hs_req *r);
 int hs_account_data_set(hs *s, const char *user, const char *room,
                         const char *type, json_t *content);
 /* typing list of a room as a JSON array of user IDs (new ref) */

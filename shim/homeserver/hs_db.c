@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hs.h"
+#include "hs_e2ee.h"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS users("
@@ -113,7 +114,7 @@ int hs_db_open(hs *s, char *err, size_t errlen)
     sqlite3_busy_timeout(s->db, 5000);
     if (hs_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       "PRAGMA foreign_keys=OFF;") ||
-        hs_db_exec(s, schema)) {
+        hs_db_exec(s, schema) || hs_e2ee_db_init(s)) {
         snprintf(err, errlen, "database %s: %s", s->cfg.db_path,
                  sqlite3_errmsg(s->db));
         return HS_ERR_DB;

@@ -1,8 +1,8 @@
 /*
  * hs_misc.c - the smaller endpoints: versions, well-known, capabilities,
  * push rules, profile (propagated into member events), account data,
- * typing (in memory, expiring), receipts, read markers, presence, and the
- * honest answers for E2EE key endpoints we do not implement.
+ * typing (in memory, expiring), receipts, read markers and presence.
+ * End-to-end encryption lives in hs_keys.c and its siblings (hs_e2ee.h).
  */
 #include "config.h"
 
@@ -422,16 +422,4 @@ int hs_h_empty_ok(hs_req *r)
 int hs_h_not_found(hs_req *r)
 {
     return hs_err(r, 404, "M_NOT_FOUND", "Not supported by mxhs");
-}
-
-/* End-to-end encryption is not implemented: keys are accepted and dropped,
- * queries find none. Test rooms stay unencrypted (README). */
-int hs_h_keys_upload(hs_req *r)
-{
-    return hs_ok(r, json_pack("{s:{}}", "one_time_key_counts"));
-}
-
-int hs_h_keys_query(hs_req *r)
-{
-    return hs_ok(r, json_pack("{s:{},s:{}}", "device_keys", "failures"));
 }

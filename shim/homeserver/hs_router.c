@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "hs.h"
+#include "hs_e2ee.h"
 
 enum {
     R_AUTH = 1,     /* access token required */
@@ -91,10 +92,30 @@ static const route routes[] = {
     {"GET", "user/*/rooms/*/account_data/*", C_CLIENT, R_AUTH, hs_h_account_data_get},
     {"PUT", "presence/*/status", C_CLIENT, R_AUTH | R_JSON, hs_h_presence},
     {"GET", "presence/*/status", C_CLIENT, R_AUTH, hs_h_presence},
+    /* end-to-end encryption (hs_e2ee.h) */
     {"POST", "keys/upload", C_CLIENT, R_AUTH | R_JSON, hs_h_keys_upload},
     {"POST", "keys/query", C_CLIENT, R_AUTH | R_JSON, hs_h_keys_query},
-    {"PUT", "sendToDevice/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_empty_ok},
-    {"GET", "room_keys/version", C_CLIENT, R_AUTH, hs_h_not_found},
+    {"POST", "keys/claim", C_CLIENT, R_AUTH | R_JSON, hs_h_keys_claim},
+    {"GET", "keys/changes", C_CLIENT, R_AUTH, hs_h_keys_changes},
+    {"POST", "keys/device_signing/upload", C_CLIENT, R_AUTH | R_JSON, hs_h_device_signing_upload},
+    {"POST", "keys/signatures/upload", C_CLIENT, R_AUTH | R_JSON, hs_h_signatures_upload},
+    {"PUT", "sendToDevice/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_send_to_device},
+    {"DELETE", "devices/*", C_CLIENT, R_AUTH | R_JSON, hs_h_device_delete},
+    {"POST", "delete_devices", C_CLIENT, R_AUTH | R_JSON, hs_h_delete_devices},
+    {"GET", "room_keys/version", C_CLIENT, R_AUTH, hs_h_room_keys_version},
+    {"POST", "room_keys/version", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys_version},
+    {"GET", "room_keys/version/*", C_CLIENT, R_AUTH, hs_h_room_keys_version},
+    {"PUT", "room_keys/version/*", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys_version},
+    {"DELETE", "room_keys/version/*", C_CLIENT, R_AUTH, hs_h_room_keys_version},
+    {"GET", "room_keys/keys", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"PUT", "room_keys/keys", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys},
+    {"DELETE", "room_keys/keys", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"GET", "room_keys/keys/*", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"PUT", "room_keys/keys/*", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys},
+    {"DELETE", "room_keys/keys/*", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"GET", "room_keys/keys/*/*", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"PUT", "room_keys/keys/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys},
+    {"DELETE", "room_keys/keys/*/*", C_CLIENT, R_AUTH, hs_h_room_keys},
     /* media: authenticated v1 under /_matrix/client/v1/media, legacy under
      * /_matrix/media/{r0,v1,v3} */
     {"POST", "upload", C_MEDIA, R_AUTH, hs_h_media_upload},

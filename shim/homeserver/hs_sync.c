@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "hs.h"
+#include "hs_e2ee.h"
 
 #define SYNC_MAX_TIMEOUT_MS 60000
 #define SYNC_DEFAULT_LIMIT 20
@@ -283,10 +284,11 @@ static json_t *build(hs_req *r, int64_t since, int limit, int full_state, int *h
     *has_data = json_object_size(join) || json_object_size(invite) ||
                 json_object_size(leave) || json_array_size(gad);
     snprintf(tok, sizeof(tok), "s%lld", (long long)now);
-    resp = json_pack("{s:s,s:{s:o,s:o,s:o},s:{s:o},s:{s:[]},s:{s:[]},s:{s:[],s:[]},s:{}}",
+    resp = json_pack("{s:s,s:{s:o,s:o,s:o},s:{s:o},s:{s:[]}}",
                      "next_batch", tok, "rooms", "join", join, "invite", invite, "leave", leave,
-                     "account_data", "events", gad, "presence", "events", "to_device", "events",
-                     "device_lists", "changed", "left", "device_one_time_keys_count");
+                     "account_data", "events", gad, "presence", "events");
+    if (hs_e2ee_sync(r, since, now, resp)) /* to_device, device_lists, key counts */
+        *has_data = 1;
     return resp;
 }
 

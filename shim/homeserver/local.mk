@@ -21,6 +21,10 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_media.c \
 	shim/homeserver/hs_modules.c \
 	shim/homeserver/hs_deliver.c \
+	shim/homeserver/hs_e2ee.h shim/homeserver/hs_e2ee_db.c \
+	shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_keys.c \
+	shim/homeserver/hs_xsign.c shim/homeserver/hs_todevice.c \
+	shim/homeserver/hs_backup.c shim/homeserver/hs_devdel.c \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)
@@ -39,10 +43,19 @@ tests_unit_homeserver_test_hs_event_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSS
 UNIT_TESTS += tests/unit/homeserver/test_hs_db
 check_PROGRAMS += tests/unit/homeserver/test_hs_db
 tests_unit_homeserver_test_hs_db_SOURCES = tests/unit/homeserver/test_hs_db.c \
-	shim/homeserver/hs_db.c
+	shim/homeserver/hs_db.c shim/homeserver/hs_e2ee_db.c
 tests_unit_homeserver_test_hs_db_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_db_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SQLITE_LIBS) $(CRYPTO_LIBS)
+
+# The E2EE JSON checks and signature verification (issue 13).
+UNIT_TESTS += tests/unit/homeserver/test_hs_e2ee
+check_PROGRAMS += tests/unit/homeserver/test_hs_e2ee
+tests_unit_homeserver_test_hs_e2ee_SOURCES = tests/unit/homeserver/test_hs_e2ee.c \
+	shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_event.c
+tests_unit_homeserver_test_hs_e2ee_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_e2ee_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+	$(SODIUM_LIBS) $(CRYPTO_LIBS)
 
 UNIT_TESTS += tests/unit/homeserver/test_hs_config
 check_PROGRAMS += tests/unit/homeserver/test_hs_config
@@ -54,7 +67,9 @@ tests_unit_homeserver_test_hs_config_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANS
 	$(YAML_LIBS) $(CRYPTO_LIBS)
 
 # Fuzz targets (tests/fuzz/fuzz_hs_*.c): the config parser and the event functions.
-FUZZ_LIST += fuzz_hs_config fuzz_hs_event
+FUZZ_LIST += fuzz_hs_config fuzz_hs_event fuzz_hs_e2ee
 fuzz_hs_config_FUZZ_SRCS = shim/homeserver/hs_config.c module/common/ut.c module/common/ut_err.c
 fuzz_hs_event_FUZZ_SRCS = shim/homeserver/hs_event.c module/common/ut.c module/common/ut_err.c
+fuzz_hs_e2ee_FUZZ_SRCS = shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_event.c \
+	module/common/ut.c module/common/ut_err.c
 EXTRA_DIST += tests/fuzz/fuzz_hs_config.c tests/fuzz/fuzz_hs_event.c

@@ -15,6 +15,9 @@ TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/mxhs_redeliver.js
 EXTRA_DIST += tests/e2e/mxhs_redeliver.js
+# End-to-end encryption with matrix-js-sdk's Rust crypto (issue 13).
+TESTS += tests/e2e/mxhs_e2ee.js
+EXTRA_DIST += tests/e2e/mxhs_e2ee.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
@@ -44,3 +47,6 @@ EXTRA_DIST += tests/e2e/bridge_access.js
 # At-least-once delivery: replayed events change nothing (issue 12).
 TESTS += tests/e2e/bridge_replay.js
 EXTRA_DIST += tests/e2e/bridge_replay.js
+# The outbox waits for Signal; two owners in one group; m.direct (issue #12).
+TESTS += tests/e2e/bridge_outbox.js
+EXTRA_DIST += tests/e2e/bridge_outbox.js

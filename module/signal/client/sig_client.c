@@ -557,11 +557,17 @@ int sig_client_logout(sig_client *c)
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out)
 {
+    return sig_client_send_text_at(c, to, text, 0, send_ud, timestamp_out);
+}
+
+int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out)
+{
     if (!c->linked)
         return SIG_ERR_NOT_LINKED;
     if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
         return SIG_ERR_STATE;
-    return sig_send_text(c, to, text, send_ud, timestamp_out);
+    return sig_send_text(c, to, text, ts, send_ud, timestamp_out);
 }
 
 int sig_client_request_sync(sig_client *c)

@@ -246,6 +246,13 @@ int sig_client_done(sig_client *c, int64_t id);
  * the message timestamp. SIG_ERR_STATE when not online, SIG_ERR_ADDRESS. */
 int sig_client_send_text(sig_client *c, const char *to, const char *text,
                          void *send_ud, uint64_t *timestamp_out);
+/* The same with the message's timestamp `ts` (0 = now): a caller that
+ * stores it before the first attempt and passes it again on a resend gets
+ * the resend deduplicated by the receivers, which key a message by (sender,
+ * device, timestamp) (Signal-Desktop: handleDataMessage's duplicate check,
+ * getMessageBySender({source, sourceDevice, sent_at})). */
+int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out);
 
 /* Send the file at `path` as an attachment (encrypted, uploaded to the
  * CDN: gRPC upload form, then one tus POST), with an optional caption as
@@ -345,11 +352,12 @@ typedef struct sig_format {
  * the one of a SyncMessage.Sent). 0 (maybe empty), SIG_ERR_ENVELOPE. */
 int sig_content_format(const uint8_t *content, size_t len, sig_format *out);
 void sig_format_clear(sig_format *f);
-/* sig_client_send_text (to) or sig_client_send_group_text (group_id, 32
- * bytes, `to` ignored) with body ranges and a quote; f may be NULL. */
+/* sig_client_send_text_at (to) or sig_client_send_group_text (group_id,
+ * 32 bytes, `to` ignored) with body ranges and a quote; f may be NULL;
+ * ts: the message's Signal timestamp (0 = now). */
 int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
-                             const char *text, const sig_format *f, void *send_ud,
-                             uint64_t *timestamp_out);
+                             const char *text, const sig_format *f, uint64_t ts,
+                             void *send_ud, uint64_t *timestamp_out);
 
 /* What a received message does to an earlier one. */
 typedef enum sig_rel_kind {

@@ -150,8 +150,8 @@ static int to_data(Signalservice__DataMessage *dm, const sig_format *f,
 }
 
 int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
-                             const char *text, const sig_format *f, void *send_ud,
-                             uint64_t *timestamp_out)
+                             const char *text, const sig_format *f, uint64_t ts,
+                             void *send_ud, uint64_t *timestamp_out)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__DataMessage__Quote q;
@@ -161,11 +161,15 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
 
     if (!text || (!to && !group_id))
         return UT_ERR_INVAL;
+    if (!c->linked) /* as sig_client_send_text_at */
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
     if (!group_id && (rc = sig_resolve(c, to, aci)) != 0)
         return rc;
     dm.body = (char *)text;
     dm.has_timestamp = 1;
-    dm.timestamp = (uint64_t)ut_now_ms();
+    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms(); /* the caller's stored ts */
     rc = to_data(&dm, f, &rs, &ptrs, &q);
     if (rc == 0)
         rc = group_id ? sig_group_send_dm(c, group_id, &dm, send_ud)

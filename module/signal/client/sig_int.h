@@ -170,7 +170,7 @@ void sig_recv_batch_free(sig_client *c);
 
 /* sig_send.c */
 int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out);
+                  uint64_t ts, void *send_ud, uint64_t *ts_out);
 struct Signalservice__DataMessage;
 /* Send a DataMessage (timestamp set by the caller) to `to` (ACI text). */
 /* sig_extra.c: a Reaction to target_author's (ACI text) message target_ts,

@@ -752,7 +752,7 @@ out:
 }
 
 int sig_send_text(sig_client *c, const char *to, const char *text,
-                  void *send_ud, uint64_t *ts_out)
+                  uint64_t ts, void *send_ud, uint64_t *ts_out)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     char aci[SIG_UUID_STR_LEN + 1];
@@ -762,7 +762,7 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
         return rc;
     dm.body = (char *)text;
     dm.has_timestamp = 1;
-    dm.timestamp = (uint64_t)ut_now_ms();
+    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms();
     rc = sig_send_dm(c, aci, &dm, send_ud);
     if (rc == 0 && ts_out)
         *ts_out = dm.timestamp;

@@ -23,6 +23,7 @@ START_TEST(defaults_work_out_of_the_box)
     ck_assert_int_eq(c.max_signal_users, 100);
     ck_assert_int_eq(c.low_limit_warning, 0);
     ck_assert_int_eq(c.link_timeout_s, 60);
+    ck_assert_int_eq(c.outbox_max_age_s, 86400); /* a day */
     ck_assert_str_eq(c.signal_server, "https://chat.signal.org");
     ck_assert_ptr_null(c.signal_ca_file);
     ck_assert_ptr_null(c.signal_zk_params); /* the client's production default */
@@ -101,6 +102,7 @@ START_TEST(bad_options_name_the_key)
         {"{\"link_timeout\":5}", "config.link_timeout"},
         /* a new QR code follows each one Signal expires, up to 10 minutes */
         {"{\"link_timeout\":601}", "config.link_timeout: expected an integer from 10 to 600"},
+        {"{\"outbox_max_age\":0}", "config.outbox_max_age: expected an integer from 1"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},

@@ -1,6 +1,6 @@
 /* test_br_relate.c - the pure parts of relations: which body an edit
  * carries, and the deterministic transaction ids that keep replays from
- * doubling events. */
+ * doubling events, unique per portal (owner + chat). */
 #include "config.h"
 
 #include <check.h>
@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "br_relate.h"
+#include "br_txn.h"
+#include "ut.h"
 
 START_TEST(edit_body_prefers_new_content)
 {
@@ -32,19 +34,29 @@ END_TEST
 
 START_TEST(txn_ids_are_stable_and_bounded)
 {
-    char a[128], b[128], tiny[8];
+    static const char *aci = "9d0652a3-dcc3-4d11-975f-74d61598733f";
+    char a[160], b[160], tiny[8];
 
-    ck_assert_int_eq(br_relate_txn(a, sizeof(a), "sigr", "9d0652a3-dcc3-4d11-975f-74d61598733f",
-                                   1700000000123LL), 0);
-    ck_assert_int_eq(br_relate_txn(b, sizeof(b), "sigr", "9d0652a3-dcc3-4d11-975f-74d61598733f",
-                                   1700000000123LL), 0);
+    ck_assert_int_eq(br_txn(a, sizeof(a), "sigr", "@alice:hs", "group:ab", aci, 1700000000123LL), 0);
+    ck_assert_int_eq(br_txn(b, sizeof(b), "sigr", "@alice:hs", "group:ab", aci, 1700000000123LL), 0);
     ck_assert_str_eq(a, b);
-    ck_assert_str_eq(a, "sigr-9d0652a3-dcc3-4d11-975f-74d61598733f-1700000000123");
+    /* prefix, a 24-digit portal hash, sender, timestamp */
+    ck_assert_int_eq(strncmp(a, "sigr-", 5), 0);
+    ck_assert_uint_eq(strspn(a + 5, "0123456789abcdef"), 24);
+    ck_assert_str_eq(a + 5 + 24, "-9d0652a3-dcc3-4d11-975f-74d61598733f-1700000000123");
     /* another kind or another message: another id */
-    ck_assert_int_eq(br_relate_txn(b, sizeof(b), "sigd", "9d0652a3-dcc3-4d11-975f-74d61598733f",
-                                   1700000000123LL), 0);
+    ck_assert_int_eq(br_txn(b, sizeof(b), "sigd", "@alice:hs", "group:ab", aci, 1700000000123LL), 0);
     ck_assert_str_ne(a, b);
-    ck_assert_int_eq(br_relate_txn(tiny, sizeof(tiny), "sigr", "long-sender", 1), UT_ERR_RANGE);
+    ck_assert_int_eq(br_txn(b, sizeof(b), "sigr", "@alice:hs", "group:ab", aci, 1700000000124LL), 0);
+    ck_assert_str_ne(a, b);
+    /* the same Signal message in another owner's portal (ghosts are shared
+     * by owners, and homeservers key txn ids by user): another id */
+    ck_assert_int_eq(br_txn(b, sizeof(b), "sigr", "@bob:hs", "group:ab", aci, 1700000000123LL), 0);
+    ck_assert_str_ne(a, b);
+    ck_assert_int_eq(br_txn(b, sizeof(b), "sigr", "@alice:hs", "group:ac", aci, 1700000000123LL), 0);
+    ck_assert_str_ne(a, b);
+    ck_assert_int_eq(br_txn(tiny, sizeof(tiny), "sigr", "@a:hs", "self", "long-sender", 1), UT_ERR_RANGE);
+    ck_assert_int_eq(br_txn(a, sizeof(a), "sigr", NULL, "self", aci, 1), UT_ERR_INVAL);
 }
 END_TEST
 
