@@ -1,10 +1,11 @@
 /* sig_fmt.c - a DataMessage's body ranges (styles, mentions) and quote,
- * both ways (issue #17). As signalmeow (mautrix-signal pkg/signalmeow,
- * pkg/msgconv/from-matrix.go): ranges carry mentionAci or style, the quote
- * id is the quoted message's timestamp, authorAci its author, text its
- * body; Signal-Desktop reads the binary ACI forms first
- * (mentionAciBinary, authorAciBinary), so both forms are read here and
- * the text form is sent, as signalmeow does. */
+ * both ways (issue #17). Ranges carry mentionAci or style (SignalService
+ * .proto BodyRange); as mautrix-signal pkg/msgconv/signalfmt/convert.go,
+ * the binary mentionAciBinary is read as well as the text form. A quote
+ * is sent as mautrix-signal pkg/msgconv/from-matrix.go does: id = the
+ * quoted message's timestamp, authorAci, type NORMAL; we also fill
+ * Quote.text (a proto field) so a receiver without the original still
+ * sees what was quoted. */
 #include "config.h"
 
 #include <stdio.h>
