@@ -19,6 +19,7 @@
 #   mxm       include/mxm           nothing (the plugin ABI)
 #   host      shim/host             mxm
 #   hs        shim/homeserver       mxm host common
+#   as        shim/appservice       mxm host common (like mxhs)
 #   example   examples/*            mxm
 #
 # So dependencies only go down: bridge -> signal (client -> net, crypto)
@@ -58,6 +59,7 @@ layer_of_path() {
     include/mxm/*) echo mxm ;;
     shim/host/*) echo host ;;
     shim/homeserver/*) echo hs ;;
+    shim/appservice/*) echo as ;;
     examples/*) echo example ;;
     *) echo "" ;;
     esac
@@ -114,6 +116,7 @@ awk '
         else if (from == "bridge") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|mxm)$/)
         else if (from == "host") ok = (to == "mxm")
         else if (from == "hs") ok = (to ~ /^(mxm|host|common)$/)
+        else if (from == "as") ok = (to ~ /^(mxm|host|common)$/)
         else if (from == "example") ok = (to == "mxm")
         if (!ok) {
             printf "%s:%s: %s includes \"%s\" of %s, which it may not (tools/check-deps.sh)\n", file, line, from, hdr, to

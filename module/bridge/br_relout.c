@@ -23,6 +23,33 @@ static const char *col(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+/* A message of the user's still in the outbox already has its Signal
+ * timestamp (stored before the first send, br_outbox.c), so a reaction,
+ * edit or deletion can target it now; the outbox sends it first, and
+ * Signal clients also hold a relation that arrives before its target. */
+static int queued_target(br_bridge *b, const char *owner, const char *event_id,
+                         char *chat, size_t cn, char *author, size_t an, int64_t *ts)
+{
+    static const char sql[] = "SELECT chat_id, signal_ts FROM br_outbox WHERE owner_mxid = ?1"
+                              " AND event_id = ?2 AND state IN (0, 3) AND signal_ts IS NOT NULL";
+    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    br_login *l = br_login_get(b, owner, 0);
+    int found = 0;
+
+    if (!st || !l || !l->aci)
+        return 0;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(chat, cn, "%s", col(st, 0));
+        snprintf(author, an, "%s", l->aci);
+        *ts = sqlite3_column_int64(st, 1);
+        found = 1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
 /* Matrix event id -> Signal (chat, author, ts). */
 static int target_of(br_bridge *b, const char *owner, const char *event_id,
                      char *chat, size_t cn, char *author, size_t an, int64_t *ts)
@@ -43,6 +70,8 @@ static int target_of(br_bridge *b, const char *owner, const char *event_id,
         found = 1;
     }
     sqlite3_reset(st);
+    if (!found)
+        found = queued_target(b, owner, event_id, chat, cn, author, an, ts);
     return found;
 }
 
@@ -192,7 +221,7 @@ static void user_edit(br_bridge *b, const mx_event *ev, const char *owner,
 /* A message of the user's still waiting to go out to Signal? */
 static int still_queued(br_bridge *b, const char *event_id)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0");
+    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0 AND signal_ts IS NULL");
     int r;
 
     if (!st || !event_id)
@@ -232,7 +261,7 @@ int br_relate_on_event(br_bridge *b, const mx_event *ev)
         return 1;
     if (still_queued(b, is_msg || strcmp(ev->type, "m.reaction") == 0 ? ev->rel_event_id
                                                                      : ev->redacts)) {
-        /* its Signal timestamp is not known yet: there is nothing to target */
+        /* a file whose Signal timestamp is not known yet: nothing to target */
         br_notice(b, ev->room_id, "Your %s was not sent to Signal: the message it refers to has not "
                                   "reached Signal yet. Try again in a moment.",
                   is_msg ? "edit" : strcmp(ev->type, "m.reaction") == 0 ? "reaction" : "deletion");

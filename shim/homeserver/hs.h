@@ -145,6 +145,9 @@ struct hs {
     int txn_doomed; /* an inner transaction rolled back: the outer must too */
     struct event *sig_ev[2];
     struct hs_mxm_pending *mxm_pending; /* module-routed HTTP requests */
+    struct hs_as *as;                   /* application services */
+    size_t nas;
+    struct event *as_ev;                /* deferred transaction pushes */
     uint64_t mxm_next_id;
     ut_log log;
 };
@@ -335,5 +338,19 @@ int hs_modules_event(hs *s, const char *room_id, int64_t stream,
 void hs_modules_ephemeral(hs *s, const char *room_id, json_t *ev);
 /* localpart owned by a module namespace? */
 int hs_namespace_owned(hs *s, const char *localpart);
+
+/* ---- hs_appservice.c: application services (app_service_config_files) --- */
+int hs_as_load(hs *s, char *err, size_t errlen); /* after the DB and loop */
+void hs_as_stop(hs *s);
+/* An as_token? 1: not one; 0: r is authenticated as the AS's user
+ * (user_id= masquerading, ts=); -1: refused, error set on r. */
+int hs_as_auth(hs_req *r, const char *tok);
+/* POST /register with type m.login.application_service. */
+int hs_as_register(hs_req *r);
+/* localpart in an AS's exclusive user namespace (or its sender)? */
+int hs_as_owns_localpart(hs *s, const char *localpart);
+/* Queue the event at `stream` for interested ASes (in the write txn). */
+int hs_as_event(hs *s, const char *room_id, int64_t stream, const char *member_target);
+void hs_as_ephemeral(hs *s, const char *room_id, json_t *ev);
 
 #endif

@@ -150,6 +150,11 @@ int hs_auth_request(hs_req *r)
         hs_err(r, 401, "M_MISSING_TOKEN", "Missing access token");
         return -1;
     }
+    {   /* an application service's as_token: authenticated or refused */
+        int as = hs_as_auth(r, tok);
+        if (as <= 0)
+            return as;
+    }
     token_hash(tok, h);
     st = hs_db_stmt(r->s, "SELECT t.token_hash, t.user_id, t.device_id, u.admin FROM tokens t "
                           "JOIN users u ON u.user_id=t.user_id WHERE t.token_hash=?");
@@ -329,6 +334,9 @@ int hs_h_register(hs_req *r)
     char lp[256], uid[300];
     int rc;
 
+    atype = json_string_value(json_object_get(r->json, "type"));
+    if (atype && !strcmp(atype, "m.login.application_service"))
+        return hs_as_register(r);
     if (kind && strcmp(kind, "user"))
         return hs_err(r, 403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled");
     if (!s->cfg.registration_enabled && !s->cfg.registration_secret)

@@ -323,8 +323,27 @@ static int parse_root(cx *c, hs_config *o, yaml_node_t *root)
                                  yaml_document_get_node(c->doc, *it)))
                     return -1;
             }
+        } else if (!strcmp(k, "app_service_config_files")) {
+            /* Synapse's key: a list of registration file paths */
+            yaml_node_item_t *it;
+            size_t n;
+            if (scalar(vn) && !*scalar(vn))
+                continue;
+            if (vn->type != YAML_SEQUENCE_NODE)
+                return fail(c, vn, k, "expected a list of file paths");
+            n = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+            o->as_files = calloc(n ? n : 1, sizeof(*o->as_files));
+            if (!o->as_files)
+                return fail(c, vn, k, "out of memory");
+            for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+                yaml_node_t *f = yaml_document_get_node(c->doc, *it);
+                if (!scalar(f) || !*scalar(f))
+                    return fail(c, f, k, "expected a file path");
+                if (!(o->as_files[o->nas_files++] = strdup(scalar(f))))
+                    return fail(c, f, k, "out of memory");
+            }
         } else {
-            return fail(c, kn, k, "unknown key (known: server_name, listen, database, media_path, data_dir, registration, unauthenticated_media, max_upload_size, login_rate_limit, log_level, modules)");
+            return fail(c, kn, k, "unknown key (known: server_name, listen, database, media_path, data_dir, registration, unauthenticated_media, max_upload_size, login_rate_limit, log_level, modules, app_service_config_files)");
         }
     }
     if (!o->server_name)
@@ -425,6 +444,9 @@ void hs_config_free(hs_config *c)
 
     if (!c)
         return;
+    for (i = 0; i < c->nas_files; i++)
+        free(c->as_files[i]);
+    free(c->as_files);
     for (i = 0; i < c->nmodules; i++) {
         free(c->modules[i].module);
         free(c->modules[i].config_json);

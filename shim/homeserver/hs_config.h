@@ -17,6 +17,7 @@
  *     - module: echo           (name searched in MXM_MODULE_PATH, or a path)
  *       double_puppet: false   (may act for local users)
  *       config: {...}          (handed to the module as JSON)
+ *   app_service_config_files: [/path/registration.yaml]  (as Synapse)
  *
  * Relative paths are taken relative to the current directory.
  * Thread: any; no global state.
@@ -48,6 +49,8 @@ typedef struct hs_config {
     int log_level; /* UT_LOG_* */
     hs_module_conf *modules;
     size_t nmodules;
+    char **as_files; /* app_service_config_files (hs_appservice.c) */
+    size_t nas_files;
 } hs_config;
 
 /*

@@ -233,6 +233,8 @@ int hs_modules_event(hs *s, const char *room_id, int64_t stream,
     host_module *mods[32];
     size_t n, i;
 
+    if (hs_as_event(s, room_id, stream, member_target))
+        return HS_ERR_DB;
     if (!s->host || !s->modules_running || !s->nmpos)
         return 0;
     n = interested(s, room_id, member_target, mods, 32);
@@ -256,6 +258,7 @@ void hs_modules_ephemeral(hs *s, const char *room_id, json_t *ev)
     size_t n, i;
     char *txt;
 
+    hs_as_ephemeral(s, room_id, ev);
     if (!s->host || !s->modules_running || !s->nmpos)
         return;
     n = interested(s, room_id, NULL, mods, 32);

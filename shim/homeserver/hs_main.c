@@ -216,6 +216,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "mxhs: %s\n", err);
         goto out;
     }
+    if (hs_as_load(s, err, sizeof(err))) {
+        fprintf(stderr, "mxhs: %s\n", err);
+        hs_as_stop(s);
+        goto out;
+    }
     if (hs_modules_load(s, err, sizeof(err))) {
         fprintf(stderr, "mxhs: %s\n", err);
         hs_modules_stop(s);
@@ -233,6 +238,7 @@ int main(int argc, char **argv)
     event_base_dispatch(s->base);
     hs_sync_shutdown(s);
     hs_modules_stop(s);
+    hs_as_stop(s);
     hs_typing_shutdown(s);
     rc = 0;
 out:

@@ -378,7 +378,8 @@ static void host_log(void *ctx, int level, const char *module, const char *msg)
 
 int hs_namespace_owned(hs *s, const char *localpart)
 {
-    return s->host && host_user_owner(s->host, localpart) != NULL;
+    return (s->host && host_user_owner(s->host, localpart) != NULL) ||
+           hs_as_owns_localpart(s, localpart);
 }
 
 int hs_modules_load(hs *s, char *err, size_t errlen)

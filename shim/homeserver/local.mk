@@ -25,6 +25,7 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_keys.c \
 	shim/homeserver/hs_xsign.c shim/homeserver/hs_todevice.c \
 	shim/homeserver/hs_backup.c shim/homeserver/hs_devdel.c \
+	shim/homeserver/hs_appservice.c \
 	shim/homeserver/hs_main.c
 mxhs_CPPFLAGS = $(HS_CPPFLAGS)
 mxhs_LDADD = $(HS_LIBS)

@@ -1,9 +1,19 @@
 // Shared by the bridge's end-to-end tests: a homeserver.yaml with
 // signalbridge loaded, a logged-in matrix-js-sdk client that accepts
 // invites as a person would, and reading a room's messages.
+//
+// MXM_MODE=appservice (make check MXM_MODE=appservice) runs the same tests
+// with the bridge outside mxhs: bridgeConfig() then writes an
+// appservice.yaml with the same module block, a registration made by
+// `mxm-appservice generate-registration` and a double-puppet registration,
+// and gives mxhs only app_service_config_files; Homeserver.start() then
+// (re)starts mxm-appservice once mxhs listens, and stop() stops it first.
+// The shim's log is appended to hs.log, where the module's lines are.
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
-const { until, polyfill, SERVER } = require('./mxhs_harness.js');
+const { spawnSync } = require('node:child_process');
+const { Homeserver, until, polyfill, SERVER } = require('./mxhs_harness.js');
 
 polyfill();
 const sdk = require('matrix-js-sdk');
@@ -14,6 +24,7 @@ const BOT = `@signalbot:${SERVER}`;
 // `bridge` is the module's config block as YAML lines (already indented).
 // doublePuppet: whether the host lets the module act as its users.
 function bridgeConfig(dir, bridge, { doublePuppet = true } = {}) {
+  if (AS_MODE) return asBridgeConfig(dir, bridge, doublePuppet);
   return `server_name: ${SERVER}
 listen: {address: 127.0.0.1, port: 0}
 database: {path: ${dir}/hs.db}
@@ -53,4 +64,78 @@ function messages(c, roomId, from) {
     .filter((e) => e.getType() === 'm.room.message' && (!from || e.getSender() === from));
 }
 
-module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, messages, until };
+const AS_MODE = process.env.MXM_MODE === 'appservice';
+
+function asBridgeConfig(dir, bridge, doublePuppet) {
+  const { SHIM } = require('./appservice_lib.js');
+  const asCfg = path.join(dir, 'appservice.yaml');
+  const old = fs.existsSync(asCfg) ? fs.readFileSync(asCfg, 'utf8') : '';
+  const port = (/port: (\d+)\}/.exec(old) || [])[1] || String(20000 + Math.floor(Math.random() * 20000));
+  fs.writeFileSync(asCfg, `homeserver: {url: "http://127.0.0.1:1", server_name: ${SERVER}}
+appservice:
+  id: signalbridge
+  listen: {address: 127.0.0.1, port: ${port}}
+  sender_localpart: signalbridge_as
+  registration: ${dir}/signalbridge-registration.yaml
+  double_puppet_registration: ${dir}/doublepuppet.yaml
+database: ${dir}/as/appservice.db
+data_dir: ${dir}
+log_level: ${process.env.MXHS_LOG || 'info'}
+module:
+  module: ${BRIDGE}
+  double_puppet: ${doublePuppet}
+  config:
+${bridge}
+`);
+  const g = spawnSync(SHIM, ['generate-registration', '--config', asCfg], { encoding: 'utf8' });
+  if (g.status !== 0) throw new Error('generate-registration: ' + g.stderr);
+  if (!fs.existsSync(path.join(dir, 'doublepuppet.yaml')))
+    fs.writeFileSync(path.join(dir, 'doublepuppet.yaml'), `id: doublepuppet
+url:
+as_token: dp-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}
+hs_token: dp-unused
+sender_localpart: doublepuppet_sender
+rate_limited: false
+namespaces:
+  users:
+  - {regex: '@.*:${SERVER.replace(/\./g, '\\.')}', exclusive: false}
+`);
+  return `server_name: ${SERVER}
+listen: {address: 127.0.0.1, port: 0}
+database: {path: ${dir}/hs.db}
+media_path: ${dir}/media
+data_dir: ${dir}
+registration: {enabled: true}
+login_rate_limit: {per_minute: 1000}
+log_level: ${process.env.MXHS_LOG || 'info'}
+app_service_config_files: [${dir}/signalbridge-registration.yaml, ${dir}/doublepuppet.yaml]
+`;
+}
+
+if (AS_MODE && !Homeserver.prototype.__asMode) {
+  const { Shim } = require('./appservice_lib.js');
+  const start = Homeserver.prototype.start, stop = Homeserver.prototype.stop;
+  Homeserver.prototype.__asMode = true;
+  Homeserver.prototype.start = async function () {
+    await start.call(this);
+    const asCfg = path.join(this.dir, 'appservice.yaml');
+    if (!fs.existsSync(asCfg)) return this;
+    if (this.shim) await this.shim.stop(); // a new module config, as in-process
+    fs.writeFileSync(asCfg, fs.readFileSync(asCfg, 'utf8').replace(/url: "http:\/\/127\.0\.0\.1:\d+"/, `url: "${this.base}"`));
+    this.shim = new Shim(asCfg);
+    const shimStart = this.shim.start();
+    this.shim.proc.stderr.on('data', (d) => { this.log += d.toString(); });
+    await shimStart;
+    return this;
+  };
+  Homeserver.prototype.stop = async function () {
+    if (this.shim) { const sh = this.shim; this.shim = null; await sh.stop(); }
+    return stop.call(this);
+  };
+}
+
+// mxhs's delivery queue key for the bridge: the module's name, or in AS
+// mode the application service's (hs_appservice.c).
+const QUEUE_KEY = AS_MODE ? 'as:signalbridge' : 'signalbridge';
+
+module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, messages, until, QUEUE_KEY, AS_MODE };

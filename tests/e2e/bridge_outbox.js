@@ -258,6 +258,25 @@ test('a reaction made while Signal is unreachable arrives after the reconnection
             'no "not delivered" notice');
 });
 
+test('a reaction to the user\'s own message still in the outbox targets its stored timestamp', async () => {
+  relay.up(); // whatever an earlier test left
+  const dm = await aliceDm();
+  await goOffline();
+  const { event_id: eventId } = await me.sendTextMessage(dm, 'queued, then reacted to');
+  const row = await until(() => dbRows("SELECT state, signal_ts FROM br_outbox WHERE body = 'queued, then reacted to'")[0],
+                          'the outbox row', 30000);
+  assert.equal(row[0], 0, 'queued');
+  await me.sendEvent(dm, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key: '👀' } });
+  await until(() => dbRows("SELECT id FROM br_relout WHERE text = '👀'")[0], 'the relation row', 30000);
+  relay.up();
+  const got = await until(() => sb.received.find((m) => m.to === 'Alice' && m.dataMessage?.reaction?.emoji === '👀'),
+                          'Alice gets the reaction', 60000);
+  assert.equal(Number(got.dataMessage.reaction.targetSentTimestamp), row[1], 'it targets the queued message');
+  await until(() => aliceGot('queued, then reacted to').length, 'and the message itself', 60000);
+  assert.ok(!messages(me, dm, BOT).some((e) => /not sent to Signal/.test(e.getContent().body)),
+            'no "not sent" notice');
+});
+
 test('rows queued across a restart are sent once Signal is up, with their original timestamps', async () => {
   relay.up(); // whatever an earlier test left
   const dm = await aliceDm();

@@ -15,7 +15,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
-const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const { BOT, SERVER, bridgeConfig, client, messages, until, QUEUE_KEY } = require('./bridge_lib.js');
 
 let hs;
 let sb;
@@ -91,12 +91,14 @@ test('every event delivered again after a crash: no second Signal send, no secon
   assert.equal((await hs.exited).sig, 'SIGKILL');
   hs.proc = null;
   // The state of a crash before the position was saved: all queued again.
-  sql(`UPDATE module_pos SET stream = 0 WHERE module = 'signalbridge';
-       INSERT OR IGNORE INTO module_queue(module, stream) SELECT 'signalbridge', stream FROM events;`);
+  // (in AS mode the queue is mxhs's for the application service: every
+  // event goes again in new transactions, and the module gets them again)
+  sql(`UPDATE module_pos SET stream = 0 WHERE module = '${QUEUE_KEY}';
+       INSERT OR IGNORE INTO module_queue(module, stream) SELECT '${QUEUE_KEY}', stream FROM events;`);
   const last = Number(sql('SELECT MAX(stream) FROM events'));
   await hs.start();
   alice = await client(hs, 'alice');
-  await until(() => Number(sql("SELECT stream FROM module_pos WHERE module = 'signalbridge'")) >= last,
+  await until(() => Number(sql(`SELECT stream FROM module_pos WHERE module = '${QUEUE_KEY}'`)) >= last,
               'the bridge was handed every event again', 60000);
 
   // barriers: a new command is answered and a new message reaches Signal

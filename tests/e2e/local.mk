@@ -19,6 +19,11 @@ EXTRA_DIST += tests/e2e/mxhs_redeliver.js
 TESTS += tests/e2e/mxhs_e2ee.js
 EXTRA_DIST += tests/e2e/mxhs_e2ee.js
 
+# Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
+# (CRASH_SEED), and Signal-side faults.
+TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
+EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
+
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
@@ -50,3 +55,8 @@ EXTRA_DIST += tests/e2e/bridge_replay.js
 # The outbox waits for Signal; two owners in one group; m.direct (issue #12).
 TESTS += tests/e2e/bridge_outbox.js
 EXTRA_DIST += tests/e2e/bridge_outbox.js
+# mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
+TESTS += tests/e2e/appservice.js
+EXTRA_DIST += tests/e2e/appservice.js
+TESTS += tests/e2e/appservice_puppet.js
+EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js

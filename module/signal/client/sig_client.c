@@ -107,6 +107,18 @@ static void on_batch(evutil_socket_t fd, short what, void *arg)
     sig_leave(c);
 }
 
+static void on_redeliver(evutil_socket_t fd, short what, void *arg)
+{
+    sig_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    sig_enter(c);
+    if (!sig_dead(c))
+        sig_recv_redeliver_run(c);
+    sig_leave(c);
+}
+
 void sig_kick(sig_client *c)
 {
     if (c->defer)
@@ -190,7 +202,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
         goto fail;
     c->defer = event_new(base, -1, 0, on_defer, c);
     c->batch_ev = event_new(base, -1, 0, on_batch, c);
-    if (!c->host || !c->device_name || !c->defer || !c->batch_ev ||
+    c->redeliver_ev = evtimer_new(base, on_redeliver, c);
+    if (!c->host || !c->device_name || !c->defer || !c->batch_ev || !c->redeliver_ev ||
         (cfg->server_public_params && !c->zk_params)) {
         rc = UT_ERR_NOMEM;
         goto fail;
@@ -241,6 +254,8 @@ static void real_free(sig_client *c)
         event_free(c->defer);
     if (c->batch_ev)
         event_free(c->batch_ev);
+    if (c->redeliver_ev)
+        event_free(c->redeliver_ev);
     sc_trust_free(c->trust);
     if (c->own_tls)
         sn_tls_free(c->tls);

@@ -103,6 +103,9 @@ struct sig_client {
 
     /* group commit of received envelopes (sig_recv.c) */
     struct event *batch_ev;       /* zero-timeout: commit, ack, emit */
+    struct event *redeliver_ev;   /* after a failed store: reconnect so the
+                                     server sends the unacked messages again */
+    int redeliver_ms;             /* its backoff; 0 after a good store */
     int batch_open;               /* a transaction holds the burst */
     struct held *held;            /* acks and messages waiting for it */
     size_t n_held;
@@ -163,6 +166,12 @@ int sig_recv_redeliver(sig_client *c);
 /* Commit the open batch of received envelopes and send their acks (never
  * calls the caller). Before encrypting, stopping, logging out. */
 void sig_recv_flush(sig_client *c);
+/* A message could not be stored (busy or full database): it was not
+ * acknowledged, and Signal's server sends unacknowledged messages again
+ * only on a new connection, so reconnect after a backoff (1 s doubling to
+ * 60 s) until a store succeeds. Loop thread. */
+void sig_recv_store_failed(sig_client *c);
+void sig_recv_redeliver_run(sig_client *c);
 /* batch_ev: flush, then emit the batch's messages. */
 void sig_recv_batch_run(sig_client *c);
 /* Flush and free the batch (teardown). */

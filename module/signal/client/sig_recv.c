@@ -308,9 +308,13 @@ void sig_recv_flush(sig_client *c)
         return;
     c->batch_open = 0;
     rc = st_db_commit(c->db);
-    if (rc != 0)
-        sig_logf(c, UT_LOG_ERROR, "signal: cannot store %zu messages: %s (the server "
-                 "redelivers them)", n, sig_strerror(rc));
+    if (rc != 0) {
+        sig_logf(c, UT_LOG_ERROR, "signal: cannot store %zu messages: %s (not acknowledged: "
+                 "the server sends them again)", n, sig_strerror(rc));
+        sig_recv_store_failed(c);
+    } else {
+        c->redeliver_ms = 0;
+    }
     for (i = 0; i < n; i++) {
         if (rc == 0 && h[i].req)
             (void)sn_sock_respond(c->chat, h[i].req, 200);
@@ -338,6 +342,31 @@ void sig_recv_batch_run(sig_client *c)
         held_clear(&c->held[i]);
     }
     c->n_held = 0;
+}
+
+void sig_recv_store_failed(sig_client *c)
+{
+    struct timeval tv;
+
+    if (!c->redeliver_ev || evtimer_pending(c->redeliver_ev, NULL))
+        return;
+    c->redeliver_ms = c->redeliver_ms ? c->redeliver_ms * 2 : 1000;
+    if (c->redeliver_ms > 60000)
+        c->redeliver_ms = 60000;
+    tv.tv_sec = c->redeliver_ms / 1000;
+    tv.tv_usec = (c->redeliver_ms % 1000) * 1000;
+    evtimer_add(c->redeliver_ev, &tv);
+}
+
+void sig_recv_redeliver_run(sig_client *c)
+{
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return; /* a new connection is coming anyway */
+    sig_logf(c, UT_LOG_WARN, "signal: reconnecting so that the server sends the messages "
+             "that could not be stored again");
+    sig_recv_flush(c); /* what is stored is acknowledged first */
+    sn_sock_stop(c->chat);
+    (void)sn_sock_start(c->chat);
 }
 
 void sig_recv_batch_free(sig_client *c)
@@ -519,6 +548,7 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         /* not stored: no ack, the server redelivers on the next connection */
         sig_logf(c, UT_LOG_ERROR, "signal: cannot store message: %s", sig_strerror(rc));
         sn_sock_release(c->chat, req);
+        sig_recv_store_failed(c);
         signalservice__content__free_unpacked(ct, NULL);
         return;
     }
