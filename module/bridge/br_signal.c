@@ -507,7 +507,6 @@ static void media_op_run(br_signal *s, op *o)
     } else if (o->what == OP_SEND_FILE) {
         uint8_t gid[32];
         rc = !a ? SIG_ERR_NOT_LINKED
-           : o->a3 ? send_fmt(a->c, o) /* formatted (br_sigfmt.c) */
            : br_sigchat_parse_gid(o->a1, gid) == 0
                ? sig_client_send_group_file(a->c, gid, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL)
                : sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL);
