@@ -2,3 +2,6 @@
 # The dependency rule between the layers (docs/ARCHITECTURE.md).
 TESTS += tools/check-deps.sh
 EXTRA_DIST += tools/check-deps.sh docs/ARCHITECTURE.md
+# No SQL in the bridge outside its typed store (module/bridge/store).
+TESTS += tools/check-sql.sh
+EXTRA_DIST += tools/check-sql.sh

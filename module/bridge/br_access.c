@@ -14,9 +14,8 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_internal.h"
+#include "br_store.h"
 
 int br_access_ok(const br_bridge *b, const char *user_id)
 {
@@ -31,38 +30,20 @@ int br_bridge_may_bridge(const br_bridge *b, const char *user_id)
 /* 1 when `owner` was already told that access is gone. */
 static int told(br_bridge *b, const char *owner)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_access_notice WHERE owner_mxid = ?1");
-    int found = 0;
+    int found = br_store_access_notice_exists(b->db, owner);
 
-    if (!st)
-        return 1; /* no second notice when the database cannot say */
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return found;
+    return found != 0; /* no second notice when the database cannot say */
 }
 
 /* Stored before the notice is sent: at most one notice per loss. */
 static int remember_told(br_bridge *b, const char *owner)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db,
-        "INSERT OR IGNORE INTO br_access_notice(owner_mxid, noticed_ms) VALUES (?1, ?2)");
-
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, ut_now_ms());
-    return st_db_step_done(b->db, st);
+    return br_store_access_notice_put(b->db, owner, ut_now_ms());
 }
 
 int br_access_forget(br_bridge *b, const char *owner)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "DELETE FROM br_access_notice WHERE owner_mxid = ?1");
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    return st_db_step_done(b->db, st) == 0 && sqlite3_changes(st_db_handle(b->db)) > 0;
+    return br_store_access_notice_delete(b->db, owner) == 1;
 }
 
 static void lost(br_bridge *b, const char *owner)

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "br_cmd.h"
 #include "br_internal.h"
 #include "br_netfail.h"
 #include "br_qr.h"
+#include "br_store.h"
 
 /* ---- joining ------------------------------------------------------------ */
 
@@ -53,17 +53,7 @@ static void on_joined(void *arg, int status, json_t *body)
         join_ctx_free(j);
         return;
     }
-    {
-        static const char sql[] =
-            "INSERT INTO br_mgmt_room(owner_mxid, room_id) VALUES (?1, ?2)"
-            " ON CONFLICT(owner_mxid) DO UPDATE SET room_id = excluded.room_id";
-        sqlite3_stmt *st = st_db_stmt(b->db, sql);
-        if (st) {
-            sqlite3_bind_text(st, 1, j->owner, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, j->room, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
-    }
+    br_store_mgmt_room_put(b->db, j->owner, j->room);
     if (!j->allowed) {
         br_notice(b, j->room, "Sorry, you are not allowed to use this Signal bridge. Your Signal account is "
                               "still linked but not bridged; send `logout` to unlink it.");
@@ -157,13 +147,7 @@ static void cmd_link(br_bridge *b, const char *room, const char *owner,
 
 static void forget_login(br_bridge *b, br_login *l)
 {
-    static const char sql[] = "DELETE FROM br_login WHERE owner_mxid = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (st) {
-        sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    br_store_login_delete(b->db, l->owner);
     br_access_forget(b, l->owner); /* a later loss of access is told again */
     free(l->number);
     free(l->aci);
@@ -355,19 +339,7 @@ static void show_link(br_bridge *b, const char *room, const char *url)
 
 static void remember_login(br_bridge *b, br_login *l)
 {
-    static const char sql[] =
-        "INSERT INTO br_login(owner_mxid, aci, number, linked_ms) VALUES (?1, ?2, ?3, ?4)"
-        " ON CONFLICT(owner_mxid) DO UPDATE SET aci = excluded.aci,"
-        " number = excluded.number, linked_ms = excluded.linked_ms";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, l->aci ? l->aci : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ut_now_ms());
-    st_db_step_done(b->db, st);
+    br_store_login_put(b->db, l->owner, l->aci, l->number, ut_now_ms());
 }
 
 /* What to tell the user when Signal refuses a link or a linked device:

@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_dedupe.h"
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_store.h"
 
 static void log_to_host(void *ctx, int level, const char *msg)
 {
@@ -112,21 +111,22 @@ br_login *br_login_get(br_bridge *b, const char *owner, int create)
     return l;
 }
 
+static int load_login(void *ctx, const char *owner, const char *aci, const char *number)
+{
+    br_login *l = br_login_get(ctx, owner, 1);
+
+    if (!l)
+        return 1;
+    free(l->aci);
+    free(l->number);
+    l->aci = strdup(aci);
+    l->number = strdup(number);
+    return 0;
+}
+
 static void load_logins(br_bridge *b)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT owner_mxid, aci, number FROM br_login");
-
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        br_login *l = br_login_get(b, (const char *)sqlite3_column_text(st, 0), 1);
-        if (!l)
-            break;
-        free(l->aci);
-        free(l->number);
-        l->aci = strdup((const char *)sqlite3_column_text(st, 1));
-        l->number = strdup((const char *)sqlite3_column_text(st, 2));
-    }
-    if (st)
-        sqlite3_reset(st);
+    br_store_login_each(b->db, load_login, b);
 }
 
 /* ---- rooms -------------------------------------------------------------- */
@@ -153,57 +153,19 @@ void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
 
 int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)
 {
-    static const char sql[] = "SELECT room_id FROM br_mgmt_room WHERE owner_mxid = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_mgmt_room_get(b->db, owner, room, n) == 1;
 }
 
 /* The owner of a management room, or NULL. */
 static int mgmt_owner(br_bridge *b, const char *room_id, char *owner, size_t n)
 {
-    static const char sql[] = "SELECT owner_mxid FROM br_mgmt_room WHERE room_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(owner, n, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_mgmt_room_owner(b->db, room_id, owner, n) == 1;
 }
 
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn)
 {
-    static const char sql[] =
-        "SELECT owner_mxid, chat_id FROM br_portal WHERE room_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(owner, on, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(chat_id, cn, "%s", (const char *)sqlite3_column_text(st, 1));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_portal_by_room(b->db, room_id, owner, on, chat_id, cn) == 1;
 }
 
 /* ---- events ------------------------------------------------------------- */

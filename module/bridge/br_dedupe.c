@@ -26,52 +26,32 @@
  */
 #include "config.h"
 
-#include <sqlite3.h>
-
 #include "br_dedupe.h"
 #include "br_internal.h"
+#include "br_store.h"
 
 enum { KEEP_MS = 7 * 24 * 3600 * 1000, PRUNE_EVERY = 512 };
 
 int br_dedupe_seen(br_bridge *b, const char *event_id)
 {
-    static const char q[] = "SELECT 1 FROM br_mx_seen WHERE event_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, q);
-    int seen;
-
-    if (!st)
-        return 0; /* cannot tell: handle it; the keyed rows still guard sends */
-    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-    seen = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return seen;
+    /* cannot tell (< 0): handle it; the keyed rows still guard sends */
+    return br_store_seen_exists(b->db, event_id) == 1;
 }
 
 void br_dedupe_done(br_bridge *b, const char *event_id)
 {
-    static const char ins[] =
-        "INSERT INTO br_mx_seen(event_id, seen_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = st_db_stmt(b->db, ins);
+    int64_t rowid = 0;
+    int rc = br_store_seen_put(b->db, event_id, ut_now_ms(), &rowid);
 
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, ut_now_ms());
-    if (st_db_step_done(b->db, st) != 0) {
+    if (rc != 0) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot record a handled event; a replay may repeat a reply");
         return;
     }
-    if (sqlite3_last_insert_rowid(st_db_handle(b->db)) % PRUNE_EVERY == 0)
+    if (rowid % PRUNE_EVERY == 0)
         br_dedupe_prune(b);
 }
 
 void br_dedupe_prune(br_bridge *b)
 {
-    static const char del[] = "DELETE FROM br_mx_seen WHERE seen_ms < ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, del);
-
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, ut_now_ms() - (int64_t)KEEP_MS);
-    st_db_step_done(b->db, st);
+    br_store_seen_prune(b->db, ut_now_ms() - (int64_t)KEEP_MS);
 }

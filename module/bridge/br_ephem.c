@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_store.h"
 
 #define TYPING_TIMEOUT_MS 15000
 #define MAX_RECEIPTS 50
@@ -87,24 +86,14 @@ void br_ephem_free(br_bridge *b)
  * puppeting only), and remember it so the echo is not sent back. */
 static void on_phone_read(br_bridge *b, br_net_event *ev)
 {
-    static const char sql[] =
-        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
-        " AND ts <= ?4 ORDER BY ts DESC LIMIT 1";
     char room[256], event[256] = "";
-    sqlite3_stmt *st;
     br_pstate *p;
 
     if (!b->cfg.double_puppet || !ev->chat_id || !ev->sender ||
-        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1 || !(st = st_db_stmt(b->db, sql)))
+        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
         return;
-    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ev->ts);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(event, sizeof(event), "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (!*event)
+    if (br_store_msgmap_by_author_before(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts,
+                                         event, sizeof(event)) != 1 || !*event)
         return;
     if ((p = pstate(b, room)) && ev->ts > p->read_ts)
         p->read_ts = ev->ts;
@@ -114,42 +103,13 @@ static void on_phone_read(br_bridge *b, br_net_event *ev)
 static int latest_mine(br_bridge *b, const char *owner, const char *chat, const char *me,
                        int64_t ts, int exact, char *event, size_t n)
 {
-    static const char le[] =
-        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
-        " AND ts <= ?4 ORDER BY ts DESC LIMIT 1";
-    static const char eq[] =
-        "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND chat_id = ?2 AND author = ?3"
-        " AND ts = ?4 LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, exact ? eq : le);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, me, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(event, n, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return (exact ? br_store_msgmap_by_author_at : br_store_msgmap_by_author_before)(
+               b->db, owner, chat, me, ts, event, n) == 1;
 }
 
 static int sends_pending(br_bridge *b, const char *owner, const char *chat)
 {
-    sqlite3_stmt *st = st_db_stmt(b->db, "SELECT 1 FROM br_outbox WHERE owner_mxid = ?1"
-                                         " AND chat_id = ?2 AND state = 0 LIMIT 1");
-    int r;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-    r = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return r;
+    return br_store_outbox_pending(b->db, owner, chat) == 1;
 }
 
 /* 1 when done (marked, or nothing to mark), 0 to try again later: the
@@ -199,21 +159,12 @@ static void on_receipt_timer(void *arg)
  * it was a group's (handled), 0 to treat it as the DM's. */
 static int group_receipt(br_bridge *b, br_net_event *ev)
 {
-    static const char sql[] = "SELECT chat_id FROM br_msgmap WHERE owner_mxid = ?1 AND author = ?2"
-                              " AND ts = ?3 AND chat_id LIKE 'group:%' LIMIT 1";
     br_login *l = br_login_get(b, ev->owner, 0);
     char chat[256] = "", room[256];
-    sqlite3_stmt *st;
 
-    if (!l || !l->aci || !(st = st_db_stmt(b->db, sql)))
-        return 0;
-    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, l->aci, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ev->ts);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(chat, sizeof(chat), "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (!*chat)
+    if (!l || !l->aci ||
+        br_store_msgmap_group_of(b->db, ev->owner, l->aci, ev->ts, chat, sizeof(chat)) != 1 ||
+        !*chat)
         return 0;
     /* a member who never wrote is brought in; that receipt itself is lost */
     if (br_portal_room(b, ev->owner, chat, room, sizeof(room)) == 1 &&
@@ -279,28 +230,21 @@ void br_ephem_net_event(br_bridge *b, br_net_event *ev)
 static void group_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
                        const char *event_id)
 {
-    static const char sql[] =
-        "SELECT sender, ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
-        " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
-        " ORDER BY sender, ts DESC";
-    sqlite3_stmt *st = NULL;
     int64_t ts[MAX_RECEIPTS], newest = 0;
     char who[64] = "", dm[80];
-    size_t n = 0;
+    br_store_inbox_row *rows;
+    size_t n = 0, nrows, i = 0;
     int more;
 
+    /* the whole list first: the receipts go out while it is walked */
     if (!b->have_net || !b->net.read ||
-        sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+        br_store_inbox_unread_rows(b->db, owner, chat, event_id, p->read_ts, &rows, &nrows) != 0)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, p->read_ts);
     do {
         const char *sender = NULL;
-        more = sqlite3_step(st) == SQLITE_ROW;
+        more = i < nrows;
         if (more)
-            sender = (const char *)sqlite3_column_text(st, 0);
+            sender = rows[i++].sender;
         if (n && (!more || strcmp(sender, who) != 0)) { /* one author done */
             snprintf(dm, sizeof(dm), "dm:%s", who);
             (void)b->net.read(b->net.ctx, owner, dm, ts, n);
@@ -311,11 +255,11 @@ static void group_read(br_bridge *b, const char *owner, const char *chat, br_pst
         if (n == 0)
             snprintf(who, sizeof(who), "%s", sender);
         if (n < MAX_RECEIPTS)
-            ts[n++] = sqlite3_column_int64(st, 1);
-        if (sqlite3_column_int64(st, 1) > newest)
-            newest = sqlite3_column_int64(st, 1);
+            ts[n++] = rows[i - 1].ts;
+        if (rows[i - 1].ts > newest)
+            newest = rows[i - 1].ts;
     } while (more);
-    sqlite3_finalize(st);
+    br_store_inbox_rows_free(rows, nrows);
     if (newest > p->read_ts)
         p->read_ts = newest;
 }
@@ -323,11 +267,6 @@ static void group_read(br_bridge *b, const char *owner, const char *chat, br_pst
 static void user_read(br_bridge *b, const char *owner, const char *chat, br_pstate *p,
                       const char *event_id)
 {
-    static const char sql[] =
-        "SELECT ts FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND from_me = 0"
-        " AND ts > ?4 AND ts <= (SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?3)"
-        " ORDER BY ts DESC LIMIT 50"; /* MAX_RECEIPTS */
-    sqlite3_stmt *st;
     int64_t ts[MAX_RECEIPTS];
     size_t n = 0;
 
@@ -335,15 +274,8 @@ static void user_read(br_bridge *b, const char *owner, const char *chat, br_psta
         group_read(b, owner, chat, p, event_id);
         return;
     }
-    if (!(st = st_db_stmt(b->db, sql)))
-        return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, p->read_ts);
-    while (n < MAX_RECEIPTS && sqlite3_step(st) == SQLITE_ROW)
-        ts[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    /* newest first; on an error, what was read before it */
+    (void)br_store_inbox_unread_ts(b->db, owner, chat, event_id, p->read_ts, ts, MAX_RECEIPTS, &n);
     if (n == 0 || !b->have_net || !b->net.read)
         return;
     if (b->net.read(b->net.ctx, owner, chat, ts, n) == 0)

@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_group.h"
+#include "br_store.h"
 
 int br_group_is_chat(const char *chat_id)
 {
@@ -38,17 +37,8 @@ static void ask_group_info(br_bridge *b, const char *owner, const char *chat_id)
 /* 1 when the owner has a portal row for the chat (ready or being made). */
 static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
 {
-    static const char sql[] = "SELECT 1 FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found;
-
-    if (!st)
-        return 1; /* cannot tell: do not create a second one */
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return found;
+    /* cannot tell (< 0): do not create a second one */
+    return br_store_portal_exists(b->db, owner, chat_id) != 0;
 }
 
 /* ---- creating the room -------------------------------------------------- */
@@ -100,20 +90,13 @@ static void on_created(void *arg, int status, json_t *body)
     gp_ctx *g = arg;
     br_bridge *b = g->b;
     const char *room = json_string_value(json_object_get(body, "room_id"));
-    static const char set[] =
-        "UPDATE br_portal SET room_id = ?3 WHERE owner_mxid = ?1 AND chat_id = ?2";
-    static const char del[] = "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
     int ok = status == 200 && room;
-    sqlite3_stmt *st = st_db_stmt(b->db, ok ? set : del);
     char mgmt[256];
 
-    if (st) {
-        sqlite3_bind_text(st, 1, g->owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, g->chat_id, -1, SQLITE_STATIC);
-        if (ok)
-            sqlite3_bind_text(st, 3, room, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    if (ok)
+        br_store_portal_set_room(b->db, g->owner, g->chat_id, room);
+    else
+        br_store_portal_delete(b->db, g->owner, g->chat_id);
     if (!ok) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a group portal failed (HTTP %d)", status);
         if (br_mgmt_room(b, g->owner, mgmt, sizeof(mgmt)))
@@ -133,26 +116,17 @@ static void on_created(void *arg, int status, json_t *body)
 
 int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
 {
-    static const char ins[] =
-        "INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES (?1, ?2, NULL)"
-        " ON CONFLICT DO NOTHING";
     int self = strcmp(chat_id, "self") == 0;
     char name[64];
     gp_ctx *g;
     json_t *req;
-    sqlite3_stmt *st;
     int rc;
 
     if (!br_group_is_chat(chat_id) || (!self && strlen(chat_id) < 6 + 8))
         return UT_ERR_INVAL;
-    st = st_db_stmt(b->db, ins);
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if ((rc = st_db_step_done(b->db, st)) != 0)
+    if ((rc = br_store_portal_reserve(b->db, owner, chat_id)) < 0)
         return rc;
-    if (sqlite3_changes(st_db_handle(b->db)) == 0)
+    if (rc == 0)
         return 0; /* already there or being made */
     /* The title is on the group server (zkgroup); the id's first digits
      * tell groups apart until a title is known. */
@@ -182,10 +156,6 @@ static void on_ghost_joined(void *arg, int status, json_t *body)
 {
     gp_ctx *g = arg;
     br_bridge *b = g->b;
-    static const char ins[] =
-        "INSERT INTO br_portal_member(room_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st;
-
     (void)body;
     if (status != 200) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: a ghost could not join a group portal (HTTP %d); "
@@ -193,15 +163,10 @@ static void on_ghost_joined(void *arg, int status, json_t *body)
         gp_free(g);
         return;
     }
-    st = st_db_stmt(b->db, ins);
-    if (st) {
-        sqlite3_bind_text(st, 1, g->room, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, g->user, -1, SQLITE_STATIC);
-        /* the first join to finish bridges what waited; later ones (two
-         * messages from a new member in a row) have nothing to add */
-        if (st_db_step_done(b->db, st) == 0 && sqlite3_changes(st_db_handle(b->db)) > 0)
-            br_portal_flush(b, g->owner, g->chat_id);
-    }
+    /* the first join to finish bridges what waited; later ones (two
+     * messages from a new member in a row) have nothing to add */
+    if (br_store_member_add(b->db, g->room, g->user) == 1)
+        br_portal_flush(b, g->owner, g->chat_id);
     gp_free(g);
 }
 
@@ -219,21 +184,15 @@ static void on_ghost_invited(void *arg, int status, json_t *body)
 int br_group_sender_ready(br_bridge *b, const char *owner, const char *chat_id,
                           const char *room, const char *sender_aci)
 {
-    static const char has[] = "SELECT 1 FROM br_portal_member WHERE room_id = ?1 AND user_id = ?2";
     char lp[128], mxid[320];
-    sqlite3_stmt *st;
     gp_ctx *g;
     int member;
 
     if (br_config_puppet_localpart(&b->cfg, sender_aci, lp, sizeof(lp)) != 0 ||
-        mx_user_id(b->mx, lp, mxid, sizeof(mxid)) != 0 || !(st = st_db_stmt(b->db, has)))
+        mx_user_id(b->mx, lp, mxid, sizeof(mxid)) != 0)
         return 0;
-    sqlite3_bind_text(st, 1, room, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, mxid, -1, SQLITE_STATIC);
-    member = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    if (member)
-        return 1;
+    if ((member = br_store_member_exists(b->db, room, mxid)) != 0)
+        return member > 0; /* < 0: cannot tell, the message waits */
     g = gp_new(b, owner, chat_id);
     if (!g || !(g->room = strdup(room)) || !(g->user = strdup(mxid)) ||
         mx_membership(b->mx, b->bot, room, "invite", mxid, NULL, on_ghost_invited, g) != 0) {
@@ -322,34 +281,26 @@ static void set_name(br_bridge *b, const char *room, const char *name)
 /* Ghosts of people no longer in the group leave its room. */
 static void drop_former_members(br_bridge *b, const char *room, const br_net_event *ev)
 {
-    static const char sql[] = "SELECT user_id FROM br_portal_member WHERE room_id = ?1";
-    static const char del[] = "DELETE FROM br_portal_member WHERE room_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *st = NULL, *d;
-    char mxid[320];
-    size_t i;
+    char mxid[320], **users;
+    size_t i, j, n;
 
-    /* not the statement cache: the loop uses cached statements */
-    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+    /* the whole list first: the loop writes through the store */
+    if (br_store_member_list(b->db, room, &users, &n) != 0)
         return;
-    sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *user = (const char *)sqlite3_column_text(st, 0);
+    for (j = 0; j < n; j++) {
+        const char *user = users[j];
         int member = 0;
 
-        for (i = 0; user && !member && i < ev->n_members; i++)
+        for (i = 0; !member && i < ev->n_members; i++)
             member = br_puppet_mxid(b, ev->members[i], mxid, sizeof(mxid)) == 0 &&
                      strcmp(mxid, user) == 0;
-        if (!user || member)
+        if (member)
             continue;
         ut_logf(&b->log, UT_LOG_INFO, "bridge: a member left a Signal group; their ghost leaves its room");
         mx_membership(b->mx, user, room, "leave", NULL, NULL, NULL, NULL);
-        if ((d = st_db_stmt(b->db, del))) {
-            sqlite3_bind_text(d, 1, room, -1, SQLITE_STATIC);
-            sqlite3_bind_text(d, 2, user, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, d);
-        }
+        br_store_member_delete(b->db, room, user);
     }
-    sqlite3_finalize(st);
+    br_store_strv_free(users);
 }
 
 void br_group_info(br_bridge *b, const br_net_event *ev)
@@ -374,24 +325,12 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
 
 int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
 {
-    static const char get[] = "SELECT room_id FROM br_outbox WHERE id = ?1";
-    static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
-    sqlite3_stmt *st;
     char room[256] = "";
 
     if (!chat_id || strncmp(chat_id, "group:", 6) != 0 || can_send_groups(b))
         return 0;
-    if ((st = st_db_stmt(b->db, get))) {
-        sqlite3_bind_int64(st, 1, outbox_id);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(room, sizeof(room), "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
-    }
-    if ((st = st_db_stmt(b->db, upd))) {
-        sqlite3_bind_int64(st, 1, outbox_id);
-        sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    br_store_outbox_room(b->db, outbox_id, room, sizeof(room));
+    br_store_outbox_set_failed(b->db, outbox_id, why);
     if (*room)
         br_notice(b, room, "Not sent to Signal: %s. Send it from Signal on your phone.", why);
     return 1;

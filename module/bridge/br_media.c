@@ -19,9 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "br_media_int.h"
+#include "br_store.h"
 #include "br_txn.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -143,69 +142,13 @@ int br_media_write_all(const char *path, const void *data, size_t len)
     return 0;
 }
 
-void br_media_col_text(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-
-    snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 /* ---- Signal -> Matrix --------------------------------------------------- */
 
-typedef struct in_row {
-    int64_t id;
-    char owner[320], chat_id[128], sender[64];
-    int64_t ts;
-    int idx, from_me, state;
-    uint8_t *pointer;
-    size_t pointer_len;
-    char content_type[128], file_name[256], mxc[512];
-    int has_type, has_name;
-    uint64_t size;
-    uint32_t width, height, flags;
-} in_row;
+typedef br_store_media_in in_row;
 
 static int in_load(br_bridge *b, int64_t id, in_row *r)
 {
-    static const char sql[] =
-        "SELECT owner_mxid, chat_id, sender, ts, idx, from_me, pointer, content_type,"
-        " file_name, size, width, height, flags, state, mxc FROM br_media_in WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    memset(r, 0, sizeof(*r));
-    if (!st)
-        return 0;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(st, 6);
-        int plen = sqlite3_column_bytes(st, 6);
-
-        r->id = id;
-        br_media_col_text(st, 0, r->owner, sizeof(r->owner));
-        br_media_col_text(st, 1, r->chat_id, sizeof(r->chat_id));
-        br_media_col_text(st, 2, r->sender, sizeof(r->sender));
-        r->ts = sqlite3_column_int64(st, 3);
-        r->idx = sqlite3_column_int(st, 4);
-        r->from_me = sqlite3_column_int(st, 5);
-        if (p && plen > 0 && (r->pointer = malloc((size_t)plen))) {
-            memcpy(r->pointer, p, (size_t)plen);
-            r->pointer_len = (size_t)plen;
-        }
-        r->has_type = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        br_media_col_text(st, 7, r->content_type, sizeof(r->content_type));
-        r->has_name = sqlite3_column_type(st, 8) != SQLITE_NULL;
-        br_media_col_text(st, 8, r->file_name, sizeof(r->file_name));
-        r->size = (uint64_t)sqlite3_column_int64(st, 9);
-        r->width = (uint32_t)sqlite3_column_int64(st, 10);
-        r->height = (uint32_t)sqlite3_column_int64(st, 11);
-        r->flags = (uint32_t)sqlite3_column_int64(st, 12);
-        r->state = sqlite3_column_int(st, 13);
-        br_media_col_text(st, 14, r->mxc, sizeof(r->mxc));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_media_in_get(b->db, id, r) == 1;
 }
 
 static void in_row_clean(in_row *r)
@@ -220,35 +163,16 @@ static void in_row_clean(in_row *r)
 static void in_settle(br_bridge *b, int64_t id, int state, const char *event_id,
                       const char *error)
 {
-    static const char sql[] =
-        "UPDATE br_media_in SET state = ?2, event_id = ?3, error = ?4, pointer = x''"
-        " WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     char path[4200];
 
-    if (st) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int(st, 2, state);
-        sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    br_store_media_in_settle(b->db, id, state, event_id, error);
     br_media_in_path(b, id, path, sizeof(path));
     unlink(path);
 }
 
 static void in_set_state(br_bridge *b, int64_t id, int state, const char *mxc)
 {
-    static const char sql[] =
-        "UPDATE br_media_in SET state = ?2, mxc = coalesce(?3, mxc) WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, state);
-    sqlite3_bind_text(st, 3, mxc, -1, SQLITE_STATIC);
-    st_db_step_done(b->db, st);
+    br_store_media_in_set_state(b->db, id, state, mxc);
 }
 
 /* A row finished (either way): bridge what waits behind it. */
@@ -431,10 +355,6 @@ out:
 
 int br_media_store(br_bridge *b, const br_net_event *ev)
 {
-    static const char sql[] =
-        "INSERT INTO br_media_in(owner_mxid, chat_id, sender, ts, idx, from_me, pointer,"
-        " content_type, file_name, size, width, height, flags)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING";
     size_t i;
     int rc = 0;
 
@@ -444,27 +364,10 @@ int br_media_store(br_bridge *b, const br_net_event *ev)
         return rc;
     for (i = 0; i < ev->n_atts && rc == 0; i++) {
         const br_net_attachment *a = &ev->atts[i];
-        sqlite3_stmt *st = st_db_stmt(b->db, sql);
 
-        if (!st) {
-            rc = ST_ERR_SQL;
-            break;
-        }
-        sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, ev->ts);
-        sqlite3_bind_int(st, 5, (int)i);
-        sqlite3_bind_int(st, 6, ev->from_me);
-        sqlite3_bind_blob(st, 7, a->pointer ? (const void *)a->pointer : "", (int)a->pointer_len,
-                          SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, a->content_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, a->file_name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, (sqlite3_int64)a->size);
-        sqlite3_bind_int64(st, 11, a->width);
-        sqlite3_bind_int64(st, 12, a->height);
-        sqlite3_bind_int64(st, 13, a->flags);
-        rc = st_db_step_done(b->db, st);
+        rc = br_store_media_in_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, (int)i,
+                                   ev->from_me, a->pointer, a->pointer_len, a->content_type,
+                                   a->file_name, a->size, a->width, a->height, a->flags);
     }
     if (rc == 0)
         rc = st_db_commit(b->db);
@@ -476,52 +379,21 @@ int br_media_store(br_bridge *b, const br_net_event *ev)
 int br_media_hold(br_bridge *b, const char *owner, const char *chat_id,
                   const char *sender, int64_t ts, const char *body)
 {
-    static const char next[] =
-        "SELECT id FROM br_media_in WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
-        " AND state < 3 ORDER BY idx LIMIT 1";
-    static const char settle[] =
-        "UPDATE br_inbox SET event_id = coalesce((SELECT event_id FROM br_media_in"
-        " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NOT NULL"
-        " ORDER BY idx LIMIT 1), '') WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
-    static const char earlier[] =
-        "SELECT 1 FROM br_media_in WHERE owner_mxid = ?1 AND chat_id = ?2 AND ts < ?3"
-        " AND state < 3 LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, next);
     int64_t id = 0;
 
-    if (st) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, ts);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
-    if (id) {
+    if (br_store_media_in_next(b->db, owner, sender, ts, &id) == 1 && id) {
         in_step(b, id);
         return 1;
     }
     /* Keep the chat in order: an earlier message's attachments are still
      * on their way; bridging them flushes this row after them. */
-    if ((st = st_db_stmt(b->db, earlier))) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, ts);
-        id = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_reset(st);
-        if (id)
-            return 1;
-    }
+    if (br_store_media_in_earlier(b->db, owner, chat_id, ts) == 1)
+        return 1;
     if (body && *body)
         return 0; /* the caption, after its attachments */
     /* Nothing to say in text: the message is its attachments. Its row
      * maps to the first bridged one (for replies and reactions). */
-    if ((st = st_db_stmt(b->db, settle))) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, ts);
-        st_db_step_done(b->db, st);
-    }
+    br_store_inbox_map_to_media(b->db, owner, sender, ts);
     return 1;
 }
 

@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #include "br_internal.h"
 #include "br_media.h"
 
@@ -48,8 +46,6 @@ void br_media_out_dir(br_bridge *b, int64_t id, char *out, size_t n);
 int br_media_read_all(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Create 0600, write, fsync; nothing left behind on error (UT_ERR_IO). */
 int br_media_write_all(const char *path, const void *data, size_t len);
-/* Column i as text ("" for NULL), truncated to n. */
-void br_media_col_text(sqlite3_stmt *st, int i, char *out, size_t n);
 /* br_media_out.c: resume the files not sent before the last stop. */
 void br_media_out_resume(br_bridge *b);
 

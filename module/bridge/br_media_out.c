@@ -15,55 +15,20 @@
 #include <unistd.h>
 
 #include "br_media_int.h"
+#include "br_store.h"
 
 /* ---- Matrix -> Signal --------------------------------------------------- */
 
-typedef struct out_row {
-    char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
-    char *caption;
-    int state;
-} out_row;
+typedef br_store_media_out out_row;
 
 static int out_load(br_bridge *b, int64_t id, out_row *r)
 {
-    static const char sql[] =
-        "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state"
-        " FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    memset(r, 0, sizeof(*r));
-    if (!st)
-        return 0;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        br_media_col_text(st, 0, r->owner, sizeof(r->owner));
-        br_media_col_text(st, 1, r->chat_id, sizeof(r->chat_id));
-        br_media_col_text(st, 2, r->mxc, sizeof(r->mxc));
-        br_media_col_text(st, 3, r->content_type, sizeof(r->content_type));
-        br_media_col_text(st, 4, r->name, sizeof(r->name));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            r->caption = strdup((const char *)sqlite3_column_text(st, 5));
-        r->state = sqlite3_column_int(st, 6);
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_media_out_get(b->db, id, r) == 1;
 }
 
 static void out_set(br_bridge *b, int64_t id, int state, const char *content_type)
 {
-    static const char sql[] =
-        "UPDATE br_media_out SET state = ?2, content_type = coalesce(content_type, ?3)"
-        " WHERE outbox_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, state);
-    sqlite3_bind_text(st, 3, content_type, -1, SQLITE_STATIC);
-    st_db_step_done(b->db, st);
+    br_store_media_out_set(b->db, id, state, content_type);
 }
 
 static void out_cleanup(br_bridge *b, int64_t id, const char *name)
@@ -197,22 +162,7 @@ int br_media_sent(br_bridge *b, const br_net_event *ev)
 int br_media_out_waiting(br_bridge *b, const char *owner, const char *chat_id,
                          int64_t id)
 {
-    static const char sql[] =
-        "SELECT 1 FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
-        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND m.outbox_id < ?3 AND m.state < ?4"
-        " LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found;
-
-    if (!b->media || !st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, id);
-    sqlite3_bind_int(st, 4, OUT_FINISHED);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return found;
+    return b->media && br_store_media_out_waiting(b->db, owner, chat_id, id, OUT_FINISHED) == 1;
 }
 
 void br_media_out_kick(br_bridge *b, int64_t id)
@@ -222,19 +172,12 @@ void br_media_out_kick(br_bridge *b, int64_t id)
 
 void br_media_online(br_bridge *b, const char *owner)
 {
-    static const char sql[] =
-        "SELECT m.outbox_id FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
-        " WHERE o.owner_mxid = ?1 AND m.state = 1 ORDER BY m.outbox_id";
-    sqlite3_stmt *st = NULL;
     int64_t ids[256];
     size_t n = 0, i;
 
-    if (!b->media || sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+    /* collect first: out_step uses the store */
+    if (!b->media || br_store_media_out_uploaded_ids(b->db, owner, ids, 256, &n) != 0)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
     for (i = 0; i < n; i++)
         out_step(b, ids[i]);
 }
@@ -242,15 +185,9 @@ void br_media_online(br_bridge *b, const char *owner)
 void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id)
 {
-    static const char ins[] =
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, 3) ON CONFLICT(event_id) DO NOTHING";
-    static const char ins_media[] =
-        "INSERT INTO br_media_out(outbox_id, mxc, content_type, file_name, caption)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)";
     br_media_request rq;
-    sqlite3_stmt *st;
-    int64_t id;
+    int64_t id = 0;
+    int rc;
 
     if (br_media_parse_request(ev->content, &rq) != 0) {
         br_notice(b, ev->room_id, "Not sent to Signal: this file has no plain mxc:// URL "
@@ -264,28 +201,16 @@ void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
     }
     if (!b->media || st_db_begin(b->db) != 0)
         return;
-    if (!(st = st_db_stmt(b->db, ins)))
+    rc = br_store_outbox_put_media(b->db, owner, ev->room_id, chat_id, ev->event_id,
+                                   rq.caption ? rq.caption : "", &id);
+    if (rc < 0)
         goto fail;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->room_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, rq.caption ? rq.caption : "", -1, SQLITE_STATIC);
-    if (st_db_step_done(b->db, st) != 0)
-        goto fail;
-    if (sqlite3_changes(st_db_handle(b->db)) == 0) {
+    if (rc == 0) {
         st_db_rollback(b->db); /* a replay of an event already queued */
         return;
     }
-    id = sqlite3_last_insert_rowid(st_db_handle(b->db));
-    if (!(st = st_db_stmt(b->db, ins_media)))
-        goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, rq.mxc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, rq.content_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, rq.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, rq.caption, -1, SQLITE_STATIC);
-    if (st_db_step_done(b->db, st) != 0 || st_db_commit(b->db) != 0)
+    if (br_store_media_out_put(b->db, id, rq.mxc, rq.content_type, rq.name, rq.caption) != 0 ||
+        st_db_commit(b->db) != 0)
         goto fail;
     out_step(b, id);
     return;
@@ -297,20 +222,13 @@ fail:
 
 void br_media_out_resume(br_bridge *b)
 {
-    sqlite3_stmt *st = NULL;
+    int64_t ids[256];
+    size_t n = 0, i;
 
-    /* Matrix -> Signal files not finished before the last stop. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT outbox_id FROM br_media_out WHERE state < 3 ORDER BY outbox_id",
-                           -1, &st, NULL) == SQLITE_OK) {
-        int64_t ids[256];
-        size_t n = 0, i;
-
-        /* collect first: out_step reuses cached statements */
-        while (n < sizeof(ids) / sizeof(ids[0]) && sqlite3_step(st) == SQLITE_ROW)
-            ids[n++] = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        for (i = 0; i < n; i++)
-            out_step(b, ids[i]);
-    }
+    /* Matrix -> Signal files not finished before the last stop; collected
+     * first: out_step uses the store */
+    if (br_store_media_out_unfinished_ids(b->db, ids, 256, &n) != 0)
+        return;
+    for (i = 0; i < n; i++)
+        out_step(b, ids[i]);
 }

@@ -33,6 +33,7 @@
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_store.h"
 
 /* ---- monthly active Signal users ---------------------------------------- */
 
@@ -47,37 +48,24 @@ static void month_key(char *out, size_t n)
 
 long br_usage_count(br_bridge *b)
 {
-    static const char sql[] = "SELECT count(*) FROM br_usage WHERE month = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     char month[16];
     long n = 0;
 
     month_key(month, sizeof(month));
-    if (!st)
+    if (br_store_usage_count(b->db, month, &n) != 0)
         return 0;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
     return n;
 }
 
 /* May this account send this month? Counts it when it is new. */
 static int usage_admit(br_bridge *b, const char *aci)
 {
-    static const char has[] = "SELECT 1 FROM br_usage WHERE month = ?1 AND aci = ?2";
-    static const char add[] = "INSERT INTO br_usage(month, aci) VALUES (?1, ?2)";
-    sqlite3_stmt *st = st_db_stmt(b->db, has);
     char month[16];
     int known;
 
     month_key(month, sizeof(month));
-    if (!st)
+    if ((known = br_store_usage_exists(b->db, month, aci)) < 0)
         return 0;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, aci, -1, SQLITE_STATIC);
-    known = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
     if (known)
         return 1;
     if (br_usage_count(b) >= b->cfg.max_signal_users) {
@@ -86,12 +74,7 @@ static int usage_admit(br_bridge *b, const char *aci)
                 b->cfg.max_signal_users, month);
         return 0;
     }
-    st = st_db_stmt(b->db, add);
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, aci, -1, SQLITE_STATIC);
-    return st_db_step_done(b->db, st) == 0;
+    return br_store_usage_add(b->db, month, aci) == 0;
 }
 
 /* ---- Matrix -> Signal: state ------------------------------------------- */
@@ -663,6 +646,17 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
         }
         ut_logf(&b->log, UT_LOG_INFO, "bridge: message %lld not sent yet (%s); retry in %lld ms",
                 (long long)r.id, reason(ev), (long long)delay);
+        /* A rate limit (429, or 428 until a challenge is solved on the
+         * phone) can last long: say so once per message, not per retry.
+         * Going offline is told by the connection notices instead. */
+        if (ev->code == BR_NET_ERR_RATE_LIMIT && r.attempts == 0 && *r.room) {
+            char age[48];
+            age_words(b, age, sizeof(age));
+            br_notice(b, r.room, "Signal is limiting how fast your account may send right now, so "
+                                 "this message is waiting; the bridge keeps retrying and sends it as "
+                                 "soon as Signal accepts it (within %s, or it fails with a notice).",
+                      age);
+        }
         arm(b, delay);
         return;
     }

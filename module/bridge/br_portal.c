@@ -22,6 +22,7 @@
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_store.h"
 #include "br_txn.h"
 
 #define FAIL_NOTICE_DELAY_MS 3000
@@ -71,26 +72,13 @@ static void on_puppet_ready(void *arg, int status, json_t *body)
 static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
                           const char *name)
 {
-    static const char get[] = "SELECT phone, name, shown_name FROM br_puppet WHERE aci = ?1";
-    static const char put[] =
-        "INSERT INTO br_puppet(aci, phone, name, shown_name) VALUES (?1, ?2, ?3, ?4)"
-        " ON CONFLICT(aci) DO UPDATE SET phone = coalesce(excluded.phone, phone),"
-        " name = coalesce(excluded.name, name), shown_name = excluded.shown_name";
-    sqlite3_stmt *st = st_db_stmt(b->db, get);
     char old_phone[64] = "", old_name[256] = "", shown[512] = "", lp[128], human[64] = "";
     char *want;
-    int exists = 0;
+    int exists;
 
-    if (!st)
+    if ((exists = br_store_puppet_get(b->db, aci, old_phone, sizeof(old_phone), old_name,
+                                      sizeof(old_name), shown, sizeof(shown))) < 0)
         return;
-    sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        exists = 1;
-        snprintf(old_phone, sizeof(old_phone), "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
-        snprintf(old_name, sizeof(old_name), "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-        snprintf(shown, sizeof(shown), "%s", sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
-    }
-    sqlite3_reset(st);
     if (!phone || !*phone)
         phone = *old_phone ? old_phone : NULL;
     if (!name || !*name)
@@ -104,14 +92,7 @@ static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
         puppet_ctx *p = calloc(1, sizeof(*p));
         char mxid[320];
 
-        st = st_db_stmt(b->db, put);
-        if (st) {
-            sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, want, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
+        br_store_puppet_put(b->db, aci, phone, name, want);
         if (p && puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0 &&
             br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) == 0) {
             p->b = b;
@@ -135,25 +116,9 @@ static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
 static int portal_room(br_bridge *b, const char *owner, const char *chat_id,
                        char *room, size_t n)
 {
-    static const char sql[] =
-        "SELECT room_id FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int r = 0;
+    int r = br_store_portal_get(b->db, owner, chat_id, room, n);
 
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-            r = -1;
-        } else {
-            snprintf(room, n, "%s", (const char *)sqlite3_column_text(st, 0));
-            r = 1;
-        }
-    }
-    sqlite3_reset(st);
-    return r;
+    return r == 2 ? -1 : r == 1 ? 1 : 0;
 }
 
 typedef struct portal_ctx {
@@ -392,18 +357,11 @@ static void on_portal_created(void *arg, int status, json_t *body)
     portal_ctx *p = arg;
     br_bridge *b = p->b;
     const char *room = json_string_value(json_object_get(body, "room_id"));
-    static const char set[] =
-        "UPDATE br_portal SET room_id = ?3 WHERE owner_mxid = ?1 AND chat_id = ?2";
-    static const char del[] = "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2";
-    sqlite3_stmt *st = st_db_stmt(b->db, status == 200 && room ? set : del);
 
-    if (st) {
-        sqlite3_bind_text(st, 1, p->owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, p->chat_id, -1, SQLITE_STATIC);
-        if (status == 200 && room)
-            sqlite3_bind_text(st, 3, room, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    if (status == 200 && room)
+        br_store_portal_set_room(b->db, p->owner, p->chat_id, room);
+    else
+        br_store_portal_delete(b->db, p->owner, p->chat_id);
     if (status != 200 || !room) {
         char mgmt[256];
         ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a portal failed (HTTP %d)", status);
@@ -429,12 +387,9 @@ static void on_portal_created(void *arg, int status, json_t *body)
  * owner, marked as a direct chat. */
 static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
 {
-    static const char ins[] =
-        "INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES (?1, ?2, NULL)";
     portal_ctx *p = calloc(1, sizeof(*p));
     char chat[64], mxid[320];
     json_t *req;
-    sqlite3_stmt *st;
     int rc = UT_ERR_NOMEM;
 
     snprintf(chat, sizeof(chat), "dm:%s", aci);
@@ -446,12 +401,7 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     p->creator = strdup(mxid);
     if (!p->owner || !p->chat_id || !p->creator)
         goto fail;
-    st = st_db_stmt(b->db, ins);
-    if (!st)
-        goto fail;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-    if ((rc = st_db_step_done(b->db, st)) != 0)
+    if ((rc = br_store_portal_insert(b->db, owner, chat)) != 0)
         goto fail;
     req = json_pack("{s:s,s:b,s:[s,s],s:s}", "preset", "private_chat", "is_direct", 1,
                     "invite", owner, b->bot, "visibility", "private");
@@ -459,12 +409,7 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     json_decref(req);
     if (rc == 0)
         return 0;
-    st = st_db_stmt(b->db, "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2");
-    if (st) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, chat, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    br_store_portal_delete(b->db, owner, chat);
 fail:
     if (p)
         portal_ctx_free(p);

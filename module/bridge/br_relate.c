@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_store.h"
 #include "br_txn.h"
 
 #define RETRY_MS 2000
@@ -44,53 +43,18 @@ const char *br_relate_kind_name(int kind)
 
 /* ---- lookups -------------------------------------------------------------- */
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* Signal (author, ts) -> Matrix event id. */
 static int event_of(br_bridge *b, const char *owner, const char *author,
                     int64_t ts, char *event, size_t n)
 {
-    static const char sql[] = "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1"
-                              " AND author = ?2 AND ts = ?3 LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(event, n, "%s", col(st, 0));
-        found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_msgmap_event_of(b->db, owner, author, ts, event, n) == 1;
 }
 
 /* Could the target still be bridged (stored, event id not known yet)? */
 static int target_coming(br_bridge *b, const char *owner, const char *author,
                          int64_t ts)
 {
-    static const char sql[] =
-        "SELECT 1 FROM br_inbox WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NULL"
-        " UNION ALL SELECT 1 FROM br_outbox WHERE owner_mxid = ?1 AND state = 0"
-        " AND ?2 = (SELECT aci FROM br_login WHERE owner_mxid = ?1) LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int r = 0;
-
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts);
-    r = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return r;
+    return br_store_relation_target_coming(b->db, owner, author, ts) == 1;
 }
 
 /* ---- Signal -> Matrix ------------------------------------------------------ */
@@ -115,17 +79,7 @@ static void relin_free(relin *r)
 
 static void relin_state(br_bridge *b, const relin *r, int state)
 {
-    static const char sql[] =
-        "UPDATE br_relin SET state = ?4 WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, r->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, r->ts);
-    sqlite3_bind_int(st, 4, state);
-    st_db_step_done(b->db, st);
+    br_store_relin_set_state(b->db, r->owner, r->sender, r->ts, state);
 }
 
 typedef struct relin_ctx {
@@ -148,7 +102,6 @@ static void on_relin_done(void *arg, int status, json_t *body)
     br_bridge *b = x->b;
     relin *r = x->r;
     const char *eid = json_string_value(json_object_get(body, "event_id"));
-    sqlite3_stmt *st;
 
     if (status != 200) {
         /* a refusal (e.g. the event is gone, a duplicate reaction) is
@@ -162,27 +115,11 @@ static void on_relin_done(void *arg, int status, json_t *body)
         relin_ctx_free(x);
         return;
     }
-    if (r->kind == BR_REL_REACTION && !x->redaction && eid) {
-        st = st_db_stmt(b->db, "UPDATE br_reaction SET event_id = ?6 WHERE owner_mxid = ?1"
-                               " AND target_author = ?2 AND target_ts = ?3 AND reactor = ?4 AND emoji = ?5");
-        if (st) {
-            sqlite3_bind_text(st, 1, r->owner, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, r->target_author, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, r->target_ts);
-            sqlite3_bind_text(st, 4, r->sender, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, r->text, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 6, eid, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
-    }
-    if (x->redaction && x->event_id) {
-        st = st_db_stmt(b->db, "DELETE FROM br_reaction WHERE owner_mxid = ?1 AND event_id = ?2");
-        if (st) {
-            sqlite3_bind_text(st, 1, r->owner, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, x->event_id, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
-    }
+    if (r->kind == BR_REL_REACTION && !x->redaction && eid)
+        br_store_reaction_set_event(b->db, r->owner, r->target_author, r->target_ts, r->sender,
+                                    r->text, eid);
+    if (x->redaction && x->event_id)
+        br_store_reaction_delete_event(b->db, r->owner, x->event_id);
     relin_state(b, r, RELIN_DONE);
     relin_ctx_free(x);
 }
@@ -297,31 +234,21 @@ static int relin_redact(br_bridge *b, relin *r, const char *as, const char *room
 static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *target,
                           const char *as, const char *txn)
 {
-    static const char others[] =
-        "SELECT event_id, emoji FROM br_reaction WHERE owner_mxid = ?1 AND target_author = ?2"
-        " AND target_ts = ?3 AND reactor = ?4 AND event_id IS NOT NULL AND (?5 OR emoji <> ?6)";
-    static const char ins[] =
-        "INSERT INTO br_reaction(owner_mxid, target_author, target_ts, reactor, emoji, room_id)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = NULL;
+    br_store_reaction *old;
     json_t *c;
     char rtxn[256];
-    int i = 0, matched = 0;
+    size_t k, nold;
+    int i = 0, matched = 0, rc;
 
-    /* not the statement cache: other cached statements run meanwhile */
-    if (sqlite3_prepare_v2(st_db_handle(b->db), others, -1, &st, NULL) != SQLITE_OK)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, r->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->target_author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, r->target_ts);
-    sqlite3_bind_text(st, 4, r->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, r->remove);
-    sqlite3_bind_text(st, 6, r->text, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    /* the whole list first: the redactions write to the store meanwhile */
+    if ((rc = br_store_reaction_others(b->db, r->owner, r->target_author, r->target_ts, r->sender,
+                                       r->remove, r->text, &old, &nold)) != 0)
+        return rc;
+    for (k = 0; k < nold; k++) {
         relin *copy;
-        const char *eid = col(st, 0);
+        const char *eid = old[k].event_id;
 
-        if (r->remove && strcmp(col(st, 1), r->text) != 0)
+        if (r->remove && strcmp(old[k].emoji, r->text) != 0)
             continue;
         matched = 1;
         /* one redaction per old reaction, each with its own stable txn */
@@ -329,7 +256,7 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
         copy = calloc(1, sizeof(*copy));
         if (!copy || !(copy->owner = strdup(r->owner)) || !(copy->chat_id = strdup(r->chat_id)) ||
             !(copy->sender = strdup(r->sender)) || !(copy->target_author = strdup(r->target_author)) ||
-            !(copy->text = strdup(col(st, 1)))) {
+            !(copy->text = strdup(old[k].emoji))) {
             relin_free(copy);
             continue;
         }
@@ -340,23 +267,14 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
         /* the row of a removal is marked done by this redaction */
         relin_redact(b, copy, as, room, eid, rtxn, eid);
     }
-    sqlite3_finalize(st);
+    br_store_reactions_free(old, nold);
     if (r->remove) {
         if (!matched)
             relin_state(b, r, RELIN_DONE); /* nothing to take back */
         relin_free(r);
         return 0;
     }
-    st = st_db_stmt(b->db, ins);
-    if (st) {
-        sqlite3_bind_text(st, 1, r->owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r->target_author, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, r->target_ts);
-        sqlite3_bind_text(st, 4, r->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, r->text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, room, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    br_store_reaction_put(b->db, r->owner, r->target_author, r->target_ts, r->sender, r->text, room);
     c = json_pack("{s:{s:s,s:s,s:s},s:s}", "m.relates_to", "rel_type", "m.annotation",
                   "event_id", target, "key", r->text, BR_ORIGIN_KEY, "signal");
     return relin_send(b, r, as, room, "m.reaction", txn, c);
@@ -458,35 +376,23 @@ static void relin_run(br_bridge *b, relin *r)
 
 static void on_relation(br_bridge *b, br_net_event *ev)
 {
-    static const char sql[] =
-        "INSERT INTO br_relin(owner_mxid, chat_id, sender, ts, from_me, kind, target_author,"
-        " target_ts, text, remove, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        " ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
+    br_store_relin row;
     relin *r;
     int fresh;
 
-    if (!st || !ev->chat_id || !ev->sender || !ev->target_author || ev->rel < BR_REL_REACTION ||
+    if (!ev->chat_id || !ev->sender || !ev->target_author || ev->rel < BR_REL_REACTION ||
         ev->rel > BR_REL_EDIT)
         return;
-    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ev->ts);
-    sqlite3_bind_int(st, 5, ev->from_me);
-    sqlite3_bind_int(st, 6, ev->rel);
-    sqlite3_bind_text(st, 7, ev->target_author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, ev->target_ts);
-    sqlite3_bind_text(st, 9, ev->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 10, ev->remove);
-    sqlite3_bind_int64(st, 11, ut_now_ms());
-    if (st_db_step_done(b->db, st) != 0) {
+    row = (br_store_relin){ .owner = ev->owner, .chat_id = ev->chat_id, .sender = ev->sender,
+                            .target_author = ev->target_author, .text = ev->text, .ts = ev->ts,
+                            .target_ts = ev->target_ts, .received_ms = ut_now_ms(),
+                            .from_me = ev->from_me, .kind = ev->rel, .remove = ev->remove };
+    if ((fresh = br_store_relin_put(b->db, &row)) < 0) {
         /* not durable: no confirm, Signal hands it over again */
         ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal %s: %s",
                 br_relate_kind_name(ev->rel), st_errmsg(b->db));
         return;
     }
-    fresh = sqlite3_changes(st_db_handle(b->db)) > 0;
     ut_logf(&b->log, UT_LOG_DEBUG, "bridge: a Signal %s%s (%s)", br_relate_kind_name(ev->rel),
             ev->from_me ? " from the user's phone" : "", fresh ? "new" : "replayed");
     if (b->net.confirm && ev->durable_id)
@@ -527,48 +433,54 @@ void br_relate_net_event(br_bridge *b, br_net_event *ev)
 
 /* ---- resume ---------------------------------------------------------------- */
 
+typedef struct relin_list {
+    relin **v;
+    size_t n, cap;
+} relin_list;
+
+/* A copy of a pending row; nonzero (stop) when out of memory. */
+static int collect_relin(void *ctx, const br_store_relin *s)
+{
+    relin_list *l = ctx;
+    relin *r;
+
+    if (l->n == l->cap) {
+        relin **t = realloc(l->v, (l->cap ? l->cap * 2 : 16) * sizeof(*l->v));
+        if (!t)
+            return 1;
+        l->v = t;
+        l->cap = l->cap ? l->cap * 2 : 16;
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r || !(r->owner = strdup(s->owner)) || !(r->chat_id = strdup(s->chat_id)) ||
+        !(r->sender = strdup(s->sender)) || !(r->target_author = strdup(s->target_author)) ||
+        (s->text && !(r->text = strdup(s->text)))) {
+        relin_free(r);
+        return 1;
+    }
+    r->ts = s->ts;
+    r->from_me = s->from_me;
+    r->kind = s->kind;
+    r->target_ts = s->target_ts;
+    r->remove = s->remove;
+    r->received_ms = s->received_ms;
+    l->v[l->n++] = r;
+    return 0;
+}
+
 void br_relate_resume(br_bridge *b)
 {
-    sqlite3_stmt *st = NULL;
-    relin **list = NULL, *r;
-    size_t n = 0, cap = 0, i;
+    relin_list l = { NULL, 0, 0 };
+    size_t i;
 
     b->relate_timer = 0;
     if (!b->db || b->stopping)
         return;
     /* Collect first: applying may write to br_relin. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT owner_mxid, chat_id, sender, ts, from_me, kind, target_author,"
-                           " target_ts, text, remove, received_ms FROM br_relin WHERE state = 0 ORDER BY ts",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (n == cap) {
-                relin **t = realloc(list, (cap ? cap * 2 : 16) * sizeof(*list));
-                if (!t)
-                    break;
-                list = t;
-                cap = cap ? cap * 2 : 16;
-            }
-            r = calloc(1, sizeof(*r));
-            if (!r || !(r->owner = strdup(col(st, 0))) || !(r->chat_id = strdup(col(st, 1))) ||
-                !(r->sender = strdup(col(st, 2))) || !(r->target_author = strdup(col(st, 6))) ||
-                (sqlite3_column_type(st, 8) != SQLITE_NULL && !(r->text = strdup(col(st, 8))))) {
-                relin_free(r);
-                break;
-            }
-            r->ts = sqlite3_column_int64(st, 3);
-            r->from_me = sqlite3_column_int(st, 4);
-            r->kind = sqlite3_column_int(st, 5);
-            r->target_ts = sqlite3_column_int64(st, 7);
-            r->remove = sqlite3_column_int(st, 9);
-            r->received_ms = sqlite3_column_int64(st, 10);
-            list[n++] = r;
-        }
-        sqlite3_finalize(st);
-    }
-    for (i = 0; i < n; i++)
-        relin_run(b, list[i]);
-    free(list);
+    br_store_relin_each_pending(b->db, collect_relin, &l);
+    for (i = 0; i < l.n; i++)
+        relin_run(b, l.v[i]);
+    free(l.v);
 }
 
 void br_relate_start(br_bridge *b)

@@ -148,6 +148,10 @@ struct hs {
     struct hs_as *as;                   /* application services */
     size_t nas;
     struct event *as_ev;                /* deferred transaction pushes */
+    struct hs_conn_ref *conns; /* input buffer -> bufferevent (hs_http.c) */
+    size_t nconns;
+    struct hs_seen *seen;   /* devices' last use, written in batches (hs_seen.c) */
+    struct event *seen_ev;
     uint64_t mxm_next_id;
     ut_log log;
 };
@@ -211,6 +215,14 @@ int hs_valid_localpart(const char *lp);
 int hs_h_devices(hs_req *r);    /* GET devices, devices/{id} */
 int hs_h_device_put(hs_req *r); /* PUT devices/{id}: exactly {} */
 
+/* ---- hs_seen.c: last_seen_ts / last_seen_ip of devices ------------------- */
+void hs_seen_touch(hs *s, const char *user, const char *device, const char *ip);
+/* 1 and the values when the device was seen, else 0. */
+int hs_seen_get(hs *s, const char *user, const char *device, int64_t *ts,
+                char ip[64]);
+void hs_seen_flush(hs *s);
+void hs_seen_shutdown(hs *s); /* flush, free */
+
 /* ---- hs_event.c: event graph (pure where possible) ----------------------- */
 /* Event ID from the reference hash of `pdu` (redacted, no signatures or
  * unsigned): "$" + unpadded URL-safe base64 of SHA-256. */
@@ -225,6 +237,11 @@ char *hs_canonical_json(const json_t *j);
  * 0 allowed, HS_ERR_FORBIDDEN with a reason in why. */
 int hs_event_auth(const json_t *state, const json_t *ev, char *why,
                   size_t whylen);
+/* The same with the event an m.room.redaction redacts (NULL: unknown): the
+ * sender needs the redact level, or must have sent `original` in the same
+ * room. hs_event_auth treats every redacted event as unknown. */
+int hs_event_auth_with(const json_t *state, const json_t *ev,
+                       const json_t *original, char *why, size_t whylen);
 /* Power level of `user` in `state`, and required level for an event. */
 int64_t hs_pl_user(const json_t *state, const char *user);
 int64_t hs_pl_event(const json_t *state, const char *type, int is_state);
@@ -299,6 +316,7 @@ int hs_h_read_markers(hs_req *r);
 int hs_h_presence(hs_req *r);
 int hs_h_empty_ok(hs_req *r);
 int hs_h_not_found(hs_req *r);
+int hs_h_turn_server(hs_req *r);
 int hs_account_data_set(hs *s, const char *user, const char *room,
                         const char *type, json_t *content);
 /* typing list of a room as a JSON array of user IDs (new ref) */

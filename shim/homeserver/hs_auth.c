@@ -172,6 +172,8 @@ int hs_auth_request(hs_req *r)
         ok = 1;
     }
     sqlite3_reset(st);
+    if (ok)
+        hs_seen_touch(r->s, r->user_id, r->device_id, r->remote);
     if (!ok) {
         hs_err(r, 401, "M_UNKNOWN_TOKEN", "Unknown or expired access token");
         return -1;
@@ -356,6 +358,17 @@ int hs_h_register(hs_req *r)
                !strcmp(atype, "m.login.registration_token")) {
         const char *t = json_string_value(json_object_get(auth, "token"));
         size_t n = strlen(s->cfg.registration_secret);
+        char key[96];
+        int64_t wait;
+
+        /* Guessing tokens is limited per address like logins (Synapse
+         * limits token checks too: rc_registration_token_validity). */
+        snprintf(key, sizeof(key), "regtoken:%s", r->remote);
+        if ((wait = rate_check(s, key)) > 0) {
+            hs_err(r, 429, "M_LIMIT_EXCEEDED", "Too many registration attempts");
+            json_object_set_new(r->resp, "retry_after_ms", json_integer(wait));
+            return HS_DONE;
+        }
         if (!t || strlen(t) != n || !ut_ct_eq(t, s->cfg.registration_secret, n))
             return hs_err(r, 401, "M_FORBIDDEN", "Invalid registration token");
     } else {
@@ -440,8 +453,14 @@ int hs_h_devices(hs_req *r)
     hs_bind_text(st, 1, r->user_id);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *d = json_pack("{s:s}", "device_id", hs_col_text(st, 0));
+        int64_t ts;
+        char ip[64];
         if (sqlite3_column_type(st, 1) != SQLITE_NULL)
             json_object_set_new(d, "display_name", json_string(hs_col_text(st, 1)));
+        if (hs_seen_get(r->s, r->user_id, hs_col_text(st, 0), &ts, ip)) {
+            json_object_set_new(d, "last_seen_ts", json_integer(ts));
+            json_object_set_new(d, "last_seen_ip", json_string(ip));
+        }
         if (want && !strcmp(want, hs_col_text(st, 0)))
             one = json_incref(d);
         json_array_append_new(arr, d);

@@ -5,8 +5,11 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hs.h"
 #include "hs_e2ee.h"
@@ -64,7 +67,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS media("
     " media_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, content_type TEXT,"
     " filename TEXT, size INTEGER NOT NULL, created_ts INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
+    "CREATE TABLE IF NOT EXISTS device_seen(user_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+    " ts INTEGER NOT NULL, ip TEXT, PRIMARY KEY(user_id, device_id));";
 
 const char *hs_strerror(int code)
 {
@@ -103,6 +108,20 @@ int hs_db_open(hs *s, char *err, size_t errlen)
         "SELECT COALESCE(MAX(value),0) FROM meta WHERE key='stream'"};
     size_t i;
 
+    /* The database holds password hashes and every message: 0600 whatever
+     * the umask. SQLite gives its -wal and -shm files the database file's
+     * mode (sqlite3 os_unix.c findCreateFileMode), so creating it (or
+     * tightening an older one) here covers them too. */
+    {
+        int fd = open(s->cfg.db_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || fchmod(fd, 0600) != 0) {
+            snprintf(err, errlen, "database %s: cannot create it with mode 0600", s->cfg.db_path);
+            if (fd >= 0)
+                close(fd);
+            return HS_ERR_DB;
+        }
+        close(fd);
+    }
     if (sqlite3_open_v2(s->cfg.db_path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOMUTEX,

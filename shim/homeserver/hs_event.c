@@ -1,8 +1,8 @@
 /*
  * hs_event.c - the event graph's pure functions: canonical JSON, content and
  * reference hashes (event IDs of room versions 4+), the redaction algorithm
- * (v10 and v11 rules) and the authorization rules for membership and power
- * levels. No I/O, no database: unit-tested in tests/unit/homeserver.
+ * (v10 and v11 rules) and the authorization rules for membership, power
+ * levels and redactions. No I/O, no database: unit-tested in tests/unit/homeserver.
  */
 #include "config.h"
 
@@ -353,8 +353,57 @@ out:
     return 0;
 }
 
+/*
+ * Redactions. Room versions 3+ (mxhs serves 10 and 11) dropped the redaction
+ * rule from the auth rules and let the server apply a redaction only when
+ * the sender has the redact level or sent the original
+ * (matrix-org/matrix-spec content/rooms/fragments/v3-handling-redactions.md).
+ * Synapse checks the same before it accepts a local client's redaction,
+ * from any endpoint (element-hq/synapse synapse/event_auth.py
+ * check_redaction, synapse/handlers/message.py persist_and_notify_client_events:
+ * the original must be in the same room, and m.room.create is never
+ * redacted). mxhs has no federation, so it refuses here instead of storing
+ * a redaction it would not apply. v11 moved `redacts` into content
+ * (content/rooms/fragments/v11-redactions.md); mxhs writes both.
+ */
+static int auth_redaction(const json_t *state, const json_t *ev,
+                          const json_t *original, char *why, size_t whylen)
+{
+    const char *sender = json_string_value(json_object_get(ev, "sender"));
+    const char *target = json_string_value(json_object_get(json_object_get(ev, "content"), "redacts"));
+    const char *osender, *otype;
+
+    if (!target)
+        target = json_string_value(json_object_get(ev, "redacts"));
+    if (!target)
+        DENY("a redaction needs the ID of the event it redacts (redacts)");
+    if (original) {
+        const char *oroom = json_string_value(json_object_get(original, "room_id"));
+        const char *room = json_string_value(json_object_get(ev, "room_id"));
+        if (!oroom || !room || strcmp(oroom, room))
+            original = NULL; /* another room's event is unknown here */
+    }
+    otype = json_string_value(json_object_get(original, "type"));
+    if (otype && !strcmp(otype, "m.room.create"))
+        DENY("the m.room.create event cannot be redacted");
+    if (hs_pl_user(state, sender) >= pl_named(state, "redact", 50))
+        return 0;
+    osender = json_string_value(json_object_get(original, "sender"));
+    if (!original)
+        DENY("unknown event %s (only moderators redact events they cannot see)", target);
+    if (!osender || strcmp(osender, sender))
+        DENY("power level too low to redact others' events");
+    return 0;
+}
+
 int hs_event_auth(const json_t *state, const json_t *ev, char *why,
                   size_t whylen)
+{
+    return hs_event_auth_with(state, ev, NULL, why, whylen);
+}
+
+int hs_event_auth_with(const json_t *state, const json_t *ev,
+                       const json_t *original, char *why, size_t whylen)
 {
     const char *type = json_string_value(json_object_get(ev, "type"));
     const char *sender = json_string_value(json_object_get(ev, "sender"));
@@ -383,5 +432,7 @@ int hs_event_auth(const json_t *state, const json_t *ev, char *why,
         DENY("state keys starting with @ belong to that user");
     if (!strcmp(type, "m.room.power_levels"))
         return auth_power_levels(state, ev, why, whylen);
+    if (!strcmp(type, "m.room.redaction"))
+        return auth_redaction(state, ev, original, why, whylen);
     return 0;
 }

@@ -9,15 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
 #include <event2/buffer.h>
 #include <sys/queue.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "hs.h"
 #include "hs_http.h"
+
+#define HS_BODY_PREAUTH (64u * 1024u) /* body limit before authentication */
 
 static void add_common_headers(struct evkeyvalq *h)
 {
@@ -164,6 +169,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     char *host_addr = NULL;
     ev_uint16_t port = 0;
 
+    /* the next request on this connection starts at the small limit again */
+    evhttp_connection_set_max_body_size(evhttp_request_get_connection(req),
+                                        (ev_ssize_t)HS_BODY_PREAUTH);
     if (!path)
         path = "/";
     if (cmd == EVHTTP_REQ_OPTIONS) {
@@ -259,6 +267,175 @@ int hs_http_respond(hs *s, uint64_t reply_id, int status,
     return 0;
 }
 
+/*
+ * Body limits by request, decided from the request head before evhttp reads
+ * the body: 64 KiB without a valid access token, 1 MiB (the JSON limit)
+ * with one, and max_upload_size only for an authenticated media upload;
+ * so no unauthenticated peer makes the server buffer more than 64 KiB.
+ * libevent 2.1 has no server hook between head and body
+ * (evhttp_set_newreqcb came in 2.2), so each connection's input buffer
+ * gets a callback, which runs when bytes arrive and before evhttp parses
+ * them; when they start with a complete request head it sets that
+ * connection's limit. evhttp answers a larger body with 413 after reading
+ * it (EVHTTP_SERVER_LINGERING_CLOSE), and on_request puts the limit back
+ * to 64 KiB for the next request on the connection.
+ *
+ * The callback knows its input buffer, not the connection: s->conns maps
+ * input buffers to their bufferevents. A new connection replaces an entry
+ * with its buffer's address (that buffer is gone), so a live buffer always
+ * finds its own bufferevent; the table is capped, and a connection without
+ * an entry keeps 64 KiB.
+ */
+#define HS_HEAD_MAX (64u * 1024u)
+#define HS_CONNS_MAX 4096
+
+typedef struct hs_conn_ref {
+    struct evbuffer *in;
+    struct bufferevent *bev;
+} hs_conn_ref;
+
+/* Value of header `name` in the NUL-terminated head, copied into buf. */
+static char *head_value(const char *head, const char *name, char *buf, size_t n)
+{
+    size_t nl = strlen(name);
+    const char *p = strchr(head, '\n');
+
+    while (p && *++p) {
+        const char *eol = strchr(p, '\n'), *v;
+        size_t len;
+        if (!eol)
+            break;
+        if ((size_t)(eol - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
+            for (v = p + nl + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+                ;
+            len = (size_t)(eol - v);
+            while (len && (v[len - 1] == '\r' || v[len - 1] == ' '))
+                len--;
+            if (len >= n)
+                len = n - 1;
+            memcpy(buf, v, len);
+            buf[len] = '\0';
+            return buf;
+        }
+        p = eol;
+    }
+    return NULL;
+}
+
+static int upload_path(const char *method, const char *target)
+{
+    static const char *const paths[] = {"/_matrix/media/r0/upload", "/_matrix/media/v1/upload",
+                                        "/_matrix/media/v3/upload",
+                                        "/_matrix/client/v1/media/upload", NULL};
+    size_t i, n = strcspn(target, "?");
+
+    if (strcmp(method, "POST"))
+        return 0;
+    for (i = 0; paths[i]; i++)
+        if (n == strlen(paths[i]) && !strncmp(target, paths[i], n))
+            return 1;
+    return 0;
+}
+
+/* Does the head carry a valid access token (header or query)? */
+static int head_authed(hs *s, const char *head, const char *target)
+{
+    char auth[512];
+    const char *q = strchr(target, '?');
+    hs_req r;
+    int ok;
+
+    memset(&r, 0, sizeof(r));
+    r.s = s;
+    r.authorization = head_value(head, "Authorization", auth, sizeof(auth));
+    if (q) {
+        struct evkeyvalq kv;
+        TAILQ_INIT(&kv);
+        if (evhttp_parse_query_str(q + 1, &kv) == 0) {
+            const char *t = evhttp_find_header(&kv, "access_token");
+            if (t)
+                r.query = json_pack("{s:s}", "access_token", t);
+        }
+        evhttp_clear_headers(&kv);
+    }
+    ok = (r.authorization || r.query) && hs_auth_request(&r) == 0;
+    json_decref(r.query);
+    json_decref(r.resp);
+    return ok;
+}
+
+static void conn_in(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    static const char *const methods[] = {"GET ", "POST ", "PUT ", "DELETE ", "OPTIONS ",
+                                          "HEAD ", NULL};
+    hs *s = arg;
+    char start[8] = "", method[16], target[2048], *head;
+    struct evbuffer_ptr end;
+    size_t i, n, hlen;
+    hs_conn_ref *c = NULL;
+    void *evcon = NULL;
+    size_t limit = HS_BODY_PREAUTH;
+
+    if (!info->n_added)
+        return;
+    n = evbuffer_get_length(buf);
+    evbuffer_copyout(buf, start, sizeof(start) - 1);
+    for (i = 0; methods[i]; i++)
+        if (!strncmp(start, methods[i], strlen(methods[i]) < n ? strlen(methods[i]) : n))
+            break;
+    if (!methods[i])
+        return; /* body bytes */
+    end = evbuffer_search(buf, "\r\n\r\n", 4, NULL);
+    if (end.pos < 0 || (size_t)end.pos + 4 > HS_HEAD_MAX)
+        return; /* not complete yet: the limit stays 64 KiB */
+    for (i = s->nconns; i > 0 && !c; i--)
+        if (s->conns[i - 1].in == buf)
+            c = &s->conns[i - 1];
+    if (!c)
+        return;
+    hlen = (size_t)end.pos + 4;
+    if (!(head = malloc(hlen + 1)))
+        return;
+    evbuffer_copyout(buf, head, hlen);
+    head[hlen] = '\0';
+    if (sscanf(head, "%15s %2047s", method, target) == 2 && head_authed(s, head, target))
+        limit = upload_path(method, target) ? s->cfg.max_upload + 4096 : HS_JSON_MAX_BODY;
+    free(head);
+    bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+    if (evcon)
+        evhttp_connection_set_max_body_size(evcon, (ev_ssize_t)limit);
+}
+
+static struct bufferevent *conn_bev(struct event_base *base, void *arg)
+{
+    hs *s = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct evbuffer *in;
+    size_t i;
+
+    if (!bev)
+        return NULL; /* evhttp makes its own: the 64 KiB default applies */
+    in = bufferevent_get_input(bev);
+    for (i = 0; i < s->nconns; i++)
+        if (s->conns[i].in == in)
+            break;
+    if (i == s->nconns) {
+        if (s->nconns == HS_CONNS_MAX)
+            return bev;
+        if (!(s->nconns % 64)) {
+            hs_conn_ref *nc = realloc(s->conns, sizeof(*nc) * (s->nconns + 64));
+            if (!nc)
+                return bev;
+            s->conns = nc;
+        }
+        s->nconns++;
+    }
+    s->conns[i].in = in;
+    s->conns[i].bev = bev;
+    evbuffer_add_cb(in, conn_in, s);
+    return bev;
+}
+
 int hs_http_start(hs *s, char *err, size_t errlen)
 {
     struct evhttp_bound_socket *bs;
@@ -268,7 +445,9 @@ int hs_http_start(hs *s, char *err, size_t errlen)
         snprintf(err, errlen, "evhttp_new failed");
         return -1;
     }
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)s->cfg.max_upload + 4096);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)HS_BODY_PREAUTH);
+    evhttp_set_bevcb(s->http, conn_bev, s);
+    evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_max_headers_size(s->http, 64 * 1024);
     evhttp_set_timeout(s->http, 120);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -307,4 +486,7 @@ void hs_http_stop(hs *s)
         s->mxm_pending = p->next;
         free(p);
     }
+    free(s->conns);
+    s->conns = NULL;
+    s->nconns = 0;
 }

@@ -191,18 +191,35 @@ int main(int argc, char **argv)
         goto out;
     }
     /* The module host is needed for namespace checks even when registering. */
+    /* A user inside a module's exclusive namespace would be the module's to
+     * act as (its bot, its ghosts), so the namespace is checked for the
+     * localpart however the user is named; a module that cannot be loaded
+     * cannot be checked, and serving would fail on it too, so that refuses. */
     if (!strcmp(cmd, "register-user")) {
         host_matrix_ops none = {0};
-        if (host_new(&s->host, s->base, s->cfg.server_name, s->cfg.data_dir, &none,
-                     NULL, NULL, err, sizeof(err)) == 0) {
-            for (i = 0; (size_t)i < s->cfg.nmodules; i++)
-                if (host_load(s->host, s->cfg.modules[i].module, s->cfg.modules[i].config_json,
-                              NULL, err, sizeof(err)))
-                    fprintf(stderr, "mxhs: warning: %s (its user namespace is not checked; "
-                                    "set MXM_MODULE_PATH)\n", err);
-        }
-        if (hs_valid_localpart(pos[0]) && hs_namespace_owned(s, pos[0])) {
-            fprintf(stderr, "mxhs: %s lies in a module's exclusive namespace\n", pos[0]);
+        host_module *owner = NULL;
+        char lp[256];
+        int loaded = host_new(&s->host, s->base, s->cfg.server_name, s->cfg.data_dir, &none,
+                              NULL, NULL, err, sizeof(err)) == 0;
+
+        for (i = 0; loaded && (size_t)i < s->cfg.nmodules; i++)
+            if (host_load(s->host, s->cfg.modules[i].module, s->cfg.modules[i].config_json,
+                          NULL, err, sizeof(err)))
+                loaded = 0;
+        if (pos[0][0] == '@' ? hs_localpart(s, pos[0], lp, sizeof(lp)) != 0
+                             : snprintf(lp, sizeof(lp), "%s", pos[0]) >= (int)sizeof(lp))
+            lp[0] = '\0';
+        if (loaded && lp[0])
+            owner = host_user_owner(s->host, lp);
+        if (!loaded) {
+            fprintf(stderr, "mxhs: cannot check the modules' user namespaces: %s\n"
+                            "mxhs: not creating %s; fix the module (or MXM_MODULE_PATH) first\n",
+                    err, pos[0]);
+            rc = 1;
+        } else if (owner) {
+            fprintf(stderr, "mxhs: %s is reserved: it lies in the exclusive user namespace of "
+                            "module %s (users it acts as); choose another name\n",
+                    pos[0], host_module_name(owner));
             rc = 1;
         } else {
             rc = register_user(s, admin, pos[0], pos[1]);
@@ -240,6 +257,7 @@ int main(int argc, char **argv)
     hs_modules_stop(s);
     hs_as_stop(s);
     hs_typing_shutdown(s);
+    hs_seen_shutdown(s);
     rc = 0;
 out:
     hs_http_stop(s);

@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hs.h"
 
@@ -35,6 +37,7 @@ int hs_media_store(hs *s, const char *user_id, const char *ctype,
     FILE *f;
     sqlite3_stmt *st;
     size_t i;
+    int fd;
 
     if (len > s->cfg.max_upload)
         return UT_ERR_RANGE;
@@ -45,9 +48,13 @@ int hs_media_store(hs *s, const char *user_id, const char *ctype,
     id[sizeof(raw)] = '\0';
     mkdir(s->cfg.media_path, 0700);
     snprintf(path, sizeof(path), "%s/%s", s->cfg.media_path, id);
-    f = fopen(path, "wb");
-    if (!f)
+    /* 0600 whatever the umask (media are private to the server) */
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+        if (fd >= 0)
+            close(fd);
         return UT_ERR_IO;
+    }
     if ((len && fwrite(data, 1, len, f) != len) | (fclose(f) != 0)) {
         remove(path);
         return UT_ERR_IO;

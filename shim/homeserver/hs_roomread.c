@@ -11,14 +11,123 @@
 #include <string.h>
 
 #include "hs.h"
+#include "hs_vis.h"
 
 static json_t *load_event_row(hs *s, const char *event_id, const char *viewer,
-                              const char *viewer_device, int depth);
+                              const char *viewer_device, int depth, const hs_vis *vis);
+
+/* ---- read rules (hs_vis.c) ------------------------------------------------ */
+
+static int add_step(hs_vis_step **steps, size_t *n, int64_t stream, int value)
+{
+    hs_vis_step *ns = realloc(*steps, sizeof(**steps) * (*n + 1));
+
+    if (!ns)
+        return -1;
+    *steps = ns;
+    ns[*n].stream = stream;
+    ns[*n].value = value;
+    (*n)++;
+    return 0;
+}
+
+static void vis_free(hs_vis *v)
+{
+    if (!v)
+        return;
+    free(v->mem);
+    free(v->hv);
+    free(v);
+}
+
+/* The read rules of `user` in `room`: their membership changes and the
+ * room's history_visibility changes, from the events themselves (a
+ * redaction keeps both keys). NULL only when out of memory. */
+/* content[key] of a stored PDU as a string in buf (32 bytes), or NULL. */
+static const char *content_str(const char *pdu_json, const char *key, char buf[32])
+{
+    json_t *pdu = json_loads(pdu_json, 0, NULL);
+    const char *v = json_string_value(json_object_get(json_object_get(pdu, "content"), key));
+    const char *r = NULL;
+
+    if (v && strlen(v) < 32) {
+        memcpy(buf, v, strlen(v) + 1);
+        r = buf;
+    }
+    json_decref(pdu);
+    return r;
+}
+
+static hs_vis *vis_load(hs *s, const char *room, const char *user)
+{
+    sqlite3_stmt *st;
+    hs_vis *v = calloc(1, sizeof(*v));
+    char buf[32];
+    int bad = 0;
+
+    if (!v)
+        return NULL;
+    st = hs_db_stmt(s, "SELECT stream, json FROM events WHERE room_id=? AND "
+                       "type='m.room.member' AND state_key=? ORDER BY stream /*vis*/");
+    if (st) {
+        hs_bind_text(st, 1, room);
+        hs_bind_text(st, 2, user);
+        while (!bad && sqlite3_step(st) == SQLITE_ROW)
+            bad = add_step(&v->mem, &v->nmem, sqlite3_column_int64(st, 0),
+                           hs_vis_membership(content_str(hs_col_text(st, 1), "membership", buf)));
+        sqlite3_reset(st);
+    }
+    st = hs_db_stmt(s, "SELECT stream, json FROM events WHERE room_id=? AND "
+                       "type='m.room.history_visibility' AND state_key='' ORDER BY stream /*vis*/");
+    if (st) {
+        hs_bind_text(st, 1, room);
+        while (!bad && sqlite3_step(st) == SQLITE_ROW)
+            bad = add_step(&v->hv, &v->nhv, sqlite3_column_int64(st, 0),
+                           hs_vis_value(content_str(hs_col_text(st, 1), "history_visibility", buf)));
+        sqlite3_reset(st);
+    }
+    if (bad) {
+        vis_free(v);
+        return NULL;
+    }
+    hs_vis_finish(v);
+    return v;
+}
+
+/* ClientEvent of a stored PDU; `vis` (NULL: no reader, e.g. modules) picks
+ * the bundled edit the reader may see. */
+static json_t *client_event(hs *s, const char *pdu_json, const char *redacted_by,
+                            const char *txn_id, const char *txn_device,
+                            const char *txn_user, const char *viewer,
+                            const char *viewer_device, const hs_vis *vis);
 
 json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
                         const char *txn_id, const char *txn_device,
                         const char *txn_user, const char *viewer,
                         const char *viewer_device, int64_t stream)
+{
+    hs_vis *vis = NULL;
+    json_t *ev;
+
+    (void)stream;
+    if (viewer) {
+        json_t *pdu = json_loads(pdu_json, 0, NULL);
+        const char *room = json_string_value(json_object_get(pdu, "room_id"));
+        vis = room ? vis_load(s, room, viewer) : NULL;
+        json_decref(pdu);
+        if (!vis)
+            return NULL;
+    }
+    ev = client_event(s, pdu_json, redacted_by, txn_id, txn_device, txn_user, viewer,
+                      viewer_device, vis);
+    vis_free(vis);
+    return ev;
+}
+
+static json_t *client_event(hs *s, const char *pdu_json, const char *redacted_by,
+                            const char *txn_id, const char *txn_device,
+                            const char *txn_user, const char *viewer,
+                            const char *viewer_device, const hs_vis *vis)
 {
     json_t *pdu = json_loads(pdu_json, 0, NULL), *ev, *uns;
     static const char *const keys[] = {"content", "event_id", "origin_server_ts",
@@ -26,7 +135,6 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
                                        "redacts", NULL};
     size_t i;
 
-    (void)stream;
     if (!pdu)
         return NULL;
     if (redacted_by && *redacted_by) {
@@ -64,24 +172,26 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
         !strcmp(viewer, txn_user) && txn_device && !strcmp(txn_device, viewer_device))
         json_object_set_new(uns, "transaction_id", json_string(txn_id));
     if (redacted_by && *redacted_by) {
-        json_t *because = load_event_row(s, redacted_by, NULL, NULL, 1);
+        json_t *because = load_event_row(s, redacted_by, NULL, NULL, 1, NULL);
         if (because)
             json_object_set_new(uns, "redacted_because", because);
     } else if (!json_object_get(json_object_get(pdu, "content"), "m.relates_to")) {
-        /* the latest edit by the same sender (spec: m.relations.m.replace) */
-        sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id FROM events WHERE relates_to=? AND "
+        /* the latest edit by the same sender (spec: m.relations.m.replace)
+         * that the reader may see: not one made after they left */
+        sqlite3_stmt *st = hs_db_stmt(s, "SELECT event_id, stream FROM events WHERE relates_to=? AND "
                                          "rel_type='m.replace' AND sender=? AND redacted_by IS NULL "
-                                         "ORDER BY stream DESC LIMIT 1");
+                                         "ORDER BY stream DESC LIMIT 50");
         char edit[80] = "";
         if (st) {
             hs_bind_text(st, 1, json_string_value(json_object_get(pdu, "event_id")));
             hs_bind_text(st, 2, json_string_value(json_object_get(pdu, "sender")));
-            if (sqlite3_step(st) == SQLITE_ROW)
-                snprintf(edit, sizeof(edit), "%s", hs_col_text(st, 0));
+            while (!edit[0] && sqlite3_step(st) == SQLITE_ROW)
+                if (!vis || hs_vis_event(vis, sqlite3_column_int64(st, 1)))
+                    snprintf(edit, sizeof(edit), "%s", hs_col_text(st, 0));
             sqlite3_reset(st);
         }
         if (edit[0]) {
-            json_t *e = load_event_row(s, edit, NULL, NULL, 1);
+            json_t *e = load_event_row(s, edit, NULL, NULL, 1, NULL);
             if (e)
                 json_object_set_new(uns, "m.relations", json_pack("{s:o}", "m.replace", e));
         }
@@ -96,7 +206,7 @@ json_t *hs_client_event(hs *s, const char *pdu_json, const char *redacted_by,
 /* Separate statements per depth: redacted_because loads while the outer
  * row is still being read. */
 static json_t *load_event_row(hs *s, const char *event_id, const char *viewer,
-                              const char *viewer_device, int depth)
+                              const char *viewer_device, int depth, const hs_vis *vis)
 {
     sqlite3_stmt *st = hs_db_stmt(s, depth ? "SELECT " EV_COLS " FROM events WHERE event_id=? /*1*/"
                                            : "SELECT " EV_COLS " FROM events WHERE event_id=?");
@@ -117,41 +227,24 @@ static json_t *load_event_row(hs *s, const char *event_id, const char *viewer,
     }
     sqlite3_reset(st);
     if (found && !depth)
-        ev = hs_client_event(s, copy[0], copy[1], copy[2], copy[3], copy[4],
-                             viewer, viewer_device, stream);
+        ev = client_event(s, copy[0], copy[1], copy[2], copy[3], copy[4],
+                          viewer, viewer_device, vis);
     else if (found) /* the redaction event itself: no further nesting */
-        ev = hs_client_event(s, copy[0], NULL, NULL, NULL, NULL, NULL, NULL, stream);
+        ev = client_event(s, copy[0], NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    (void)stream;
     for (i = 0; i < 7; i++)
         free(copy[i]);
     return ev;
 }
 
-/* The highest stream position `user` may read in `room`, or -1 if none. */
-static int64_t visible_upto(hs *s, const char *room, const char *user)
-{
-    sqlite3_stmt *st = hs_db_stmt(s, "SELECT membership, stream FROM members WHERE room_id=? AND user_id=?");
-    int64_t r = -1;
-
-    if (!st)
-        return -1;
-    hs_bind_text(st, 1, room);
-    hs_bind_text(st, 2, user);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *m = hs_col_text(st, 0);
-        if (!strcmp(m, "join"))
-            r = INT64_MAX;
-        else if (!strcmp(m, "leave") || !strcmp(m, "ban"))
-            r = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    return r;
-}
-
-/* Current state is for current members only: a user who left sees the
- * history up to the leave (/messages, /event), not what happened since. */
+/* Current state is for current members only (a user who left reads
+ * history up to the leave, by the rules of hs_vis.c). */
 static int is_joined(hs *s, const char *room, const char *user)
 {
-    return visible_upto(s, room, user) == INT64_MAX;
+    char buf[16];
+    const char *m = hs_membership(s, room, user, buf);
+
+    return m && !strcmp(m, "join");
 }
 
 static int not_member(hs_req *r)
@@ -159,11 +252,17 @@ static int not_member(hs_req *r)
     return hs_err(r, 403, "M_FORBIDDEN", "You are not in this room");
 }
 
-json_t *hs_event_by_id(hs *s, const char *event_id, const char *viewer,
-                       const char *viewer_device, char room_out[256])
+/* The event `event_id` as `viewer` (NULL: anyone) may see it, with its
+ * room and stream position; NULL when unknown or not visible. `vis` is the
+ * viewer's rules in that room when the caller has them (else loaded). */
+static json_t *event_by_id(hs *s, const char *event_id, const char *viewer,
+                           const char *viewer_device, char room_out[256],
+                           const hs_vis *vis, int64_t *stream_out)
 {
     sqlite3_stmt *st = hs_db_stmt(s, "SELECT room_id, stream FROM events WHERE event_id=?");
     int64_t stream = -1;
+    hs_vis *own = NULL;
+    json_t *ev = NULL;
 
     if (!st)
         return NULL;
@@ -173,19 +272,53 @@ json_t *hs_event_by_id(hs *s, const char *event_id, const char *viewer,
         stream = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    if (stream < 0 || (viewer && visible_upto(s, room_out, viewer) < stream))
+    if (stream < 0)
         return NULL;
-    return load_event_row(s, event_id, viewer, viewer_device, 0);
+    if (viewer && !vis && !(vis = own = vis_load(s, room_out, viewer)))
+        return NULL;
+    if (!viewer || hs_vis_event(vis, stream))
+        ev = load_event_row(s, event_id, viewer, viewer_device, 0, vis);
+    vis_free(own);
+    if (stream_out)
+        *stream_out = stream;
+    return ev;
+}
+
+json_t *hs_event_by_id(hs *s, const char *event_id, const char *viewer,
+                       const char *viewer_device, char room_out[256])
+{
+    return event_by_id(s, event_id, viewer, viewer_device, room_out, NULL, NULL);
+}
+
+/* The reader's rules in the request's room, or NULL with the error set:
+ * 403 for a reader with no access at all (hs_vis.c). */
+static hs_vis *reader(hs_req *r, const char *room)
+{
+    hs_vis *v = vis_load(r->s, room, r->user_id);
+
+    if (!v) {
+        hs_err(r, 500, "M_UNKNOWN", "out of memory");
+        return NULL;
+    }
+    if (v->upto < 0) {
+        vis_free(v);
+        not_member(r);
+        return NULL;
+    }
+    return v;
 }
 
 int hs_h_event(hs_req *r)
 {
     char room[256] = "";
+    hs_vis *v = reader(r, r->segs[1]);
     json_t *ev;
 
-    if (visible_upto(r->s, r->segs[1], r->user_id) < 0)
-        return not_member(r);
-    ev = hs_event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room);
+    if (!v)
+        return HS_DONE;
+    ev = event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room, NULL, NULL);
+    vis_free(v);
+    /* 404 also when it exists but is hidden from this reader (spec) */
     if (!ev || strcmp(room, r->segs[1])) {
         json_decref(ev);
         return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
@@ -212,7 +345,7 @@ int hs_h_state_get(hs_req *r)
         snprintf(eid, sizeof(eid), "%s", hs_col_text(st, 0));
     sqlite3_reset(st);
     if (eid[0])
-        ev = load_event_row(r->s, eid, NULL, NULL, 0);
+        ev = load_event_row(r->s, eid, NULL, NULL, 0, NULL);
     if (!ev)
         return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
     c = json_incref(json_object_get(ev, "content"));
@@ -231,8 +364,9 @@ static json_t *state_list(hs *s, const char *room, const char *only_type,
     json_t *arr = json_array(), *ev;
     char **rows = NULL;
     size_t n = 0, cap = 0, i;
+    hs_vis *vis = NULL;
 
-    if (!st)
+    if (!st || (viewer && !(vis = vis_load(s, room, viewer))))
         return arr;
     hs_bind_text(st, 1, room);
     /* Copy out first: formatting may run other statements. */
@@ -250,7 +384,7 @@ static json_t *state_list(hs *s, const char *room, const char *only_type,
     for (i = 0; i + 1 < n + 1 && i < n; i += 2) {
         if (!rows[i])
             continue;
-        ev = hs_client_event(s, rows[i], rows[i + 1], NULL, NULL, NULL, viewer, viewer_device, 0);
+        ev = client_event(s, rows[i], rows[i + 1], NULL, NULL, NULL, viewer, viewer_device, vis);
         if (ev && (!only_type || !strcmp(json_string_value(json_object_get(ev, "type")), only_type)))
             json_array_append_new(arr, ev);
         else
@@ -259,6 +393,7 @@ static json_t *state_list(hs *s, const char *room, const char *only_type,
     for (i = 0; i < n; i++)
         free(rows[i]);
     free(rows);
+    vis_free(vis);
     return arr;
 }
 
@@ -351,13 +486,14 @@ int64_t hs_token_parse(const char *t)
 }
 
 /* Events of a room with stream in (lo, hi], newest first when desc; at
- * most limit. Returns an array of ClientEvents; *first and *last get the stream of
- * the first and last returned row (0 if none); *more says whether more
- * rows exist beyond the limit. */
-json_t *hs_room_events(hs *s, const char *room, int64_t lo, int64_t hi,
-                       int limit, int desc, const char *viewer,
-                       const char *viewer_device, int64_t *first,
-                       int64_t *last, int *more)
+ * most limit rows are read, and of those only the ones the reader may see
+ * (vis; NULL: all) are returned as ClientEvents. *first and *last get the
+ * stream of the first and last row read (0 if none), so pagination goes on
+ * past hidden events; *more says whether more rows exist beyond the limit. */
+static json_t *room_events(hs *s, const char *room, int64_t lo, int64_t hi,
+                           int limit, int desc, const char *viewer,
+                           const char *viewer_device, const hs_vis *vis,
+                           int64_t *first, int64_t *last, int *more)
 {
     sqlite3_stmt *st = hs_db_stmt(s, desc
         ? "SELECT " EV_COLS " FROM events WHERE room_id=? AND stream>? AND stream<=? ORDER BY stream DESC LIMIT ?"
@@ -389,10 +525,10 @@ json_t *hs_room_events(hs *s, const char *room, int64_t lo, int64_t hi,
     }
     sqlite3_reset(st);
     for (i = 0; i < n; i++) {
-        json_t *ev = rows[i].c[0] ? hs_client_event(s, rows[i].c[0], rows[i].c[1], rows[i].c[2],
-                                                    rows[i].c[3], rows[i].c[4], viewer,
-                                                    viewer_device, rows[i].stream)
-                                  : NULL;
+        json_t *ev = rows[i].c[0] && (!vis || hs_vis_event(vis, rows[i].stream))
+                         ? client_event(s, rows[i].c[0], rows[i].c[1], rows[i].c[2],
+                                        rows[i].c[3], rows[i].c[4], viewer, viewer_device, vis)
+                         : NULL;
         if (ev)
             json_array_append_new(arr, ev);
         if (i == 0)
@@ -405,17 +541,34 @@ json_t *hs_room_events(hs *s, const char *room, int64_t lo, int64_t hi,
     return arr;
 }
 
+json_t *hs_room_events(hs *s, const char *room, int64_t lo, int64_t hi,
+                       int limit, int desc, const char *viewer,
+                       const char *viewer_device, int64_t *first,
+                       int64_t *last, int *more)
+{
+    hs_vis *vis = viewer ? vis_load(s, room, viewer) : NULL;
+    json_t *arr;
+
+    if (viewer && !vis) {
+        *first = *last = 0;
+        *more = 0;
+        return json_array();
+    }
+    arr = room_events(s, room, lo, hi, limit, desc, viewer, viewer_device, vis, first, last, more);
+    vis_free(vis);
+    return arr;
+}
+
 int hs_h_messages(hs_req *r)
 {
     const char *room = r->segs[1], *dir = hs_query(r, "dir"), *from = hs_query(r, "from");
     const char *lim = hs_query(r, "limit");
-    int64_t upto = visible_upto(r->s, room, r->user_id), pos, first, last;
+    int64_t upto, pos, first, last;
     int limit = lim ? atoi(lim) : 10, more, back = !dir || strcmp(dir, "f");
     json_t *chunk, *resp;
+    hs_vis *v;
     char tok[32];
 
-    if (upto < 0)
-        return not_member(r);
     if (dir && strcmp(dir, "b") && strcmp(dir, "f"))
         return hs_err(r, 400, "M_INVALID_PARAM", "dir must be b or f");
     if (limit <= 0 || limit > 1000)
@@ -423,15 +576,20 @@ int hs_h_messages(hs_req *r)
     pos = from ? hs_token_parse(from) : (back ? r->s->stream : 0);
     if (pos < 0)
         return hs_err(r, 400, "M_INVALID_PARAM", "bad from token");
+    if (!(v = reader(r, room)))
+        return HS_DONE;
+    upto = v->upto;
     if (back)
-        chunk = hs_room_events(r->s, room, 0, pos < upto ? pos : upto, limit, 1,
-                               r->user_id, r->device_id, &first, &last, &more);
+        chunk = room_events(r->s, room, 0, pos < upto ? pos : upto, limit, 1,
+                            r->user_id, r->device_id, v, &first, &last, &more);
     else
-        chunk = hs_room_events(r->s, room, pos, upto < r->s->stream ? upto : r->s->stream,
-                               limit, 0, r->user_id, r->device_id, &first, &last, &more);
+        chunk = room_events(r->s, room, pos, upto < r->s->stream ? upto : r->s->stream,
+                            limit, 0, r->user_id, r->device_id, v, &first, &last, &more);
+    vis_free(v);
     snprintf(tok, sizeof(tok), "s%lld", (long long)pos);
     resp = json_pack("{s:o,s:s,s:[]}", "chunk", chunk, "start", tok, "state");
-    if (json_array_size(chunk)) {
+    /* rows were read (maybe all hidden): the client pages on from there */
+    if (last) {
         snprintf(tok, sizeof(tok), "s%lld", (long long)(back ? last - 1 : last));
         if (more || !back)
             json_object_set_new(resp, "end", json_string(tok));
@@ -439,72 +597,137 @@ int hs_h_messages(hs_req *r)
     return hs_ok(r, resp);
 }
 
+/* Related events the reader may see; the parent itself must be visible
+ * (Synapse synapse/handlers/relations.py get_relations). */
 int hs_h_relations(hs_req *r)
 {
     const char *room = r->segs[1], *target = r->segs[3];
     const char *rel = r->nseg > 4 ? r->segs[4] : NULL, *etype = r->nseg > 5 ? r->segs[5] : NULL;
     sqlite3_stmt *st;
-    json_t *chunk = json_array();
-    char **ids = NULL;
+    json_t *chunk, *parent;
+    char **ids = NULL, proom[256] = "";
     size_t n = 0, i;
+    hs_vis *v = reader(r, room);
 
-    if (visible_upto(r->s, room, r->user_id) < 0) {
-        json_decref(chunk);
-        return not_member(r);
+    if (!v)
+        return HS_DONE;
+    parent = event_by_id(r->s, target, r->user_id, r->device_id, proom, v, NULL);
+    json_decref(parent);
+    if (!parent || strcmp(proom, room)) {
+        vis_free(v);
+        return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
     }
-    st = hs_db_stmt(r->s, "SELECT event_id, rel_type, type FROM events WHERE room_id=? AND relates_to=? ORDER BY stream DESC LIMIT 200");
+    st = hs_db_stmt(r->s, "SELECT event_id, rel_type, type, stream FROM events WHERE room_id=? AND relates_to=? ORDER BY stream DESC LIMIT 200");
     if (!st) {
-        json_decref(chunk);
+        vis_free(v);
         return hs_err(r, 500, "M_UNKNOWN", "database error");
     }
+    chunk = json_array();
     hs_bind_text(st, 1, room);
     hs_bind_text(st, 2, target);
     ids = calloc(201, sizeof(char *));
     while (ids && sqlite3_step(st) == SQLITE_ROW) {
         if ((rel && strcmp(rel, hs_col_text(st, 1))) || (etype && strcmp(etype, hs_col_text(st, 2))))
             continue;
+        if (!hs_vis_event(v, sqlite3_column_int64(st, 3)))
+            continue;
         ids[n++] = strdup(hs_col_text(st, 0));
     }
     sqlite3_reset(st);
     for (i = 0; i < n; i++) {
-        json_t *ev = ids[i] ? load_event_row(r->s, ids[i], r->user_id, r->device_id, 0) : NULL;
+        json_t *ev = ids[i] ? load_event_row(r->s, ids[i], r->user_id, r->device_id, 0, v) : NULL;
         if (ev)
             json_array_append_new(chunk, ev);
         free(ids[i]);
     }
     free(ids);
+    vis_free(v);
     return hs_ok(r, json_pack("{s:o}", "chunk", chunk));
 }
 
+/* The room state after the event at `at` (the graph is linear: the last
+ * event of each type and state key up to there), as ClientEvents. */
+static json_t *state_at(hs *s, const char *room, int64_t at, const char *viewer,
+                        const char *viewer_device, const hs_vis *vis)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT e.json, e.redacted_by FROM events e JOIN "
+                                     "(SELECT MAX(stream) AS ms FROM events WHERE room_id=? AND "
+                                     "state_key IS NOT NULL AND stream<=? GROUP BY type, state_key) m "
+                                     "ON e.stream=m.ms ORDER BY e.stream");
+    json_t *arr = json_array();
+    char **rows = NULL;
+    size_t n = 0, i;
+
+    if (!st)
+        return arr;
+    hs_bind_text(st, 1, room);
+    sqlite3_bind_int64(st, 2, at);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char **nr = realloc(rows, sizeof(char *) * (n + 2));
+        if (!nr)
+            break;
+        rows = nr;
+        rows[n++] = strdup(hs_col_text(st, 0));
+        rows[n++] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : strdup(hs_col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    for (i = 0; i + 1 < n; i += 2) {
+        json_t *ev = rows[i] ? client_event(s, rows[i], rows[i + 1], NULL, NULL, NULL, viewer,
+                                            viewer_device, vis)
+                             : NULL;
+        if (ev)
+            json_array_append_new(arr, ev);
+    }
+    for (i = 0; i < n; i++)
+        free(rows[i]);
+    free(rows);
+    return arr;
+}
+
+/* Events around one the reader may see, only those they may see, and the
+ * state at the last event returned, as Synapse answers
+ * (synapse/handlers/room.py get_event_context): for a reader who left,
+ * nothing after the leave and the state as it was then. */
 int hs_h_context(hs_req *r)
 {
     char room[256] = "", tok[32];
     const char *lim = hs_query(r, "limit");
     int limit = lim ? atoi(lim) : 10, more;
-    int64_t upto = visible_upto(r->s, r->segs[1], r->user_id), stream = -1, f, l;
+    int64_t stream = -1, f, l, at;
     json_t *ev, *before, *after;
-    sqlite3_stmt *st;
+    hs_vis *v = reader(r, r->segs[1]);
 
-    if (upto < 0)
-        return not_member(r);
-    ev = hs_event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room);
+    if (!v)
+        return HS_DONE;
+    ev = event_by_id(r->s, r->segs[3], r->user_id, r->device_id, room, v, &stream);
     if (!ev || strcmp(room, r->segs[1])) {
         json_decref(ev);
+        vis_free(v);
         return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
     }
-    st = hs_db_stmt(r->s, "SELECT stream FROM events WHERE event_id=? /*ctx*/");
-    hs_bind_text(st, 1, r->segs[3]);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        stream = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
     if (limit < 0 || limit > 100)
         limit = 10;
-    before = hs_room_events(r->s, room, 0, stream - 1, limit / 2 + 1, 1, r->user_id, r->device_id, &f, &l, &more);
-    after = hs_room_events(r->s, room, stream, upto < r->s->stream ? upto : r->s->stream,
-                           limit / 2 + 1, 0, r->user_id, r->device_id, &f, &l, &more);
+    before = room_events(r->s, room, 0, stream - 1, limit / 2 + 1, 1, r->user_id, r->device_id,
+                         v, &f, &l, &more);
+    after = room_events(r->s, room, stream, v->upto < r->s->stream ? v->upto : r->s->stream,
+                        limit / 2 + 1, 0, r->user_id, r->device_id, v, &f, &l, &more);
+    at = stream;
+    if (json_array_size(after)) { /* the last visible event after it */
+        sqlite3_stmt *st = hs_db_stmt(r->s, "SELECT stream FROM events WHERE event_id=? /*ctx*/");
+        const char *id = json_string_value(json_object_get(json_array_get(after, json_array_size(after) - 1),
+                                                           "event_id"));
+        if (st && id) {
+            hs_bind_text(st, 1, id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                at = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+    }
     snprintf(tok, sizeof(tok), "s%lld", (long long)(stream - 1));
-    return hs_ok(r, json_pack("{s:o,s:o,s:o,s:s,s:s,s:o}", "event", ev, "events_before", before,
-                              "events_after", after, "start", tok, "end", tok,
-                              "state", state_list(r->s, room, NULL, r->user_id, r->device_id)));
+    {
+        json_t *state = state_at(r->s, room, at, r->user_id, r->device_id, v);
+        vis_free(v);
+        return hs_ok(r, json_pack("{s:o,s:o,s:o,s:s,s:s,s:o}", "event", ev, "events_before", before,
+                                  "events_after", after, "start", tok, "end", tok, "state", state));
+    }
 }

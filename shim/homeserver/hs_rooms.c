@@ -244,6 +244,22 @@ out:
     return rc;
 }
 
+/* The event a redaction names, if it is in the same room (else NULL). */
+static json_t *load_original(hs *s, const char *room_id, const char *event_id)
+{
+    sqlite3_stmt *st = hs_db_stmt(s, "SELECT json FROM events WHERE event_id=? AND room_id=? /*orig*/");
+    json_t *ev = NULL;
+
+    if (!st || !event_id)
+        return NULL;
+    hs_bind_text(st, 1, event_id);
+    hs_bind_text(st, 2, room_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ev = json_loads(hs_col_text(st, 0), 0, NULL);
+    sqlite3_reset(st);
+    return ev;
+}
+
 int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
                  const char *type, const char *state_key, json_t *content,
                  const char *redacts, const char *txn_id, char out[64])
@@ -251,7 +267,7 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     char ver[8], last[80], why[256], eid[64];
     const char *dev = r ? r->device_id : "";
     int64_t depth, stream;
-    json_t *state = NULL, *pdu = NULL, *auth;
+    json_t *state = NULL, *pdu = NULL, *auth, *original = NULL;
     char *tkey = txn_id && r ? txn_key(r) : NULL;
     int rc;
 
@@ -284,7 +300,10 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
     if (state_key)
         json_object_set_new(pdu, "state_key", json_string(state_key));
     if (redacts) {
+        /* `redacts` may point into content (a /send redaction): set the
+         * content's copy last, it frees the old string */
         json_object_set_new(pdu, "redacts", json_string(redacts));
+        redacts = json_string_value(json_object_get(pdu, "redacts"));
         json_object_set_new(json_object_get(pdu, "content"), "redacts", json_string(redacts));
     }
     auth = json_object_get(pdu, "auth_events");
@@ -306,7 +325,9 @@ int hs_room_send(hs *s, hs_req *r, const char *room_id, const char *sender,
             json_object_set_new(pdu, "unsigned", json_pack("{s:O,s:O}", "prev_content", prev,
                                 "replaces_state", json_object_get(json_object_get(state, k), "event_id")));
     }
-    if (hs_event_auth(state, pdu, why, sizeof(why))) {
+    if (!strcmp(type, "m.room.redaction"))
+        original = load_original(s, room_id, redacts);
+    if (hs_event_auth_with(state, pdu, original, why, sizeof(why))) {
         if (r)
             hs_err(r, 403, "M_FORBIDDEN", "%s", why);
         rc = HS_ERR_FORBIDDEN;
@@ -337,6 +358,7 @@ out:
         hs_err(r, 500, "M_UNKNOWN", "%s", hs_strerror(rc));
     json_decref(state);
     json_decref(pdu);
+    json_decref(original);
     free(tkey);
     return rc;
 }
@@ -619,14 +641,23 @@ static int duplicate_annotation(hs *s, const char *room, const char *sender,
 int hs_h_send(hs_req *r)
 {
     char eid[64], prior[64];
+    const char *redacts = NULL;
 
     if (!strcmp(r->segs[3], "m.reaction") &&
         !hs_txn_seen(r, prior) &&
         duplicate_annotation(r->s, r->segs[1], r->user_id, r->json))
         return hs_err(r, 400, "M_DUPLICATE_ANNOTATION", "You already reacted with this key");
 
+    /* A redaction sent as an event names its target in content.redacts
+     * (the v11 form; Synapse's MSC4169 accepts it in v10 rooms too,
+     * synapse/handlers/message.py). It gets the same auth as /redact. */
+    if (!strcmp(r->segs[3], "m.room.redaction")) {
+        redacts = json_string_value(json_object_get(r->json, "redacts"));
+        if (!redacts)
+            return hs_err(r, 400, "M_BAD_JSON", "m.room.redaction needs content.redacts");
+    }
     if (hs_room_send(r->s, r, r->segs[1], r->user_id, r->segs[3], NULL, r->json,
-                     NULL, r->segs[4], eid))
+                     redacts, r->segs[4], eid))
         return HS_DONE;
     return hs_ok(r, json_pack("{s:s}", "event_id", eid));
 }
@@ -659,15 +690,7 @@ int hs_h_redact(hs_req *r)
     sqlite3_reset(st);
     if (!sender[0])
         return hs_err(r, 404, "M_NOT_FOUND", "Unknown event");
-    if (strcmp(sender, r->user_id)) {
-        json_t *state = hs_room_state(r->s, room);
-        const json_t *pl = json_object_get(json_object_get(state, "m.room.power_levels\x1f"), "content");
-        json_int_t need = json_is_integer(json_object_get(pl, "redact")) ? json_integer_value(json_object_get(pl, "redact")) : 50;
-        int ok = hs_pl_user(state, r->user_id) >= need;
-        json_decref(state);
-        if (!ok)
-            return hs_err(r, 403, "M_FORBIDDEN", "power level too low to redact others' events");
-    }
+    /* who may redact what: hs_event_auth_with, for every endpoint */
     c = json_object();
     if (json_is_string(json_object_get(r->json, "reason")))
         json_object_set(c, "reason", json_object_get(r->json, "reason"));

@@ -116,6 +116,7 @@ static const route routes[] = {
     {"GET", "room_keys/keys/*/*", C_CLIENT, R_AUTH, hs_h_room_keys},
     {"PUT", "room_keys/keys/*/*", C_CLIENT, R_AUTH | R_JSON, hs_h_room_keys},
     {"DELETE", "room_keys/keys/*/*", C_CLIENT, R_AUTH, hs_h_room_keys},
+    {"GET", "voip/turnServer", C_CLIENT, R_AUTH, hs_h_turn_server},
     /* media: authenticated v1 under /_matrix/client/v1/media, legacy under
      * /_matrix/media/{r0,v1,v3} */
     {"POST", "upload", C_MEDIA, R_AUTH, hs_h_media_upload},

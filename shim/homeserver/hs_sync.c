@@ -401,6 +401,31 @@ void hs_sync_shutdown(hs *s)
     s->notify_ev = NULL;
 }
 
+/*
+ * At most SYNC_MAX_PARKED long-polls wait per user. A new one answers the
+ * user's oldest early, as an empty sync (its next_batch is valid: nothing
+ * changed for the user), rather than refusing the new one with 429: the
+ * oldest is the likeliest to belong to a client that went away without
+ * closing (a phone changing networks), and a live client just polls again,
+ * while refusing would lock out the live client until the stale polls time
+ * out. Memory stays bounded per user either way.
+ */
+#define SYNC_MAX_PARKED 8
+
+static void park_room(hs *s, const char *user)
+{
+    hs_waiter *w, *oldest = NULL;
+    int n = 0;
+
+    for (w = s->waiters; w; w = w->next) /* newest first */
+        if (!strcmp(w->r->user_id, user)) {
+            n++;
+            oldest = w;
+        }
+    if (n >= SYNC_MAX_PARKED && oldest)
+        waiter_answer(s, oldest, 1);
+}
+
 int hs_h_sync(hs_req *r)
 {
     const char *since_s = hs_query(r, "since"), *to = hs_query(r, "timeout");
@@ -430,6 +455,7 @@ int hs_h_sync(hs_req *r)
     if (has || since < 0 || timeout == 0 || r->from_module)
         return hs_ok(r, resp);
     json_decref(resp);
+    park_room(r->s, r->user_id);
     w = calloc(1, sizeof(*w));
     if (!w)
         return hs_err(r, 500, "M_UNKNOWN", "out of memory");

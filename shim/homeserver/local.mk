@@ -13,9 +13,11 @@ mxhs_SOURCES = \
 	shim/homeserver/hs_db.c \
 	shim/homeserver/hs_router.c \
 	shim/homeserver/hs_auth.c \
+	shim/homeserver/hs_seen.c \
 	shim/homeserver/hs_event.c \
 	shim/homeserver/hs_rooms.c \
 	shim/homeserver/hs_roomread.c \
+	shim/homeserver/hs_vis.h shim/homeserver/hs_vis.c \
 	shim/homeserver/hs_sync.c \
 	shim/homeserver/hs_misc.c \
 	shim/homeserver/hs_media.c \
@@ -48,6 +50,14 @@ tests_unit_homeserver_test_hs_db_SOURCES = tests/unit/homeserver/test_hs_db.c \
 tests_unit_homeserver_test_hs_db_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_homeserver_test_hs_db_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(SQLITE_LIBS) $(CRYPTO_LIBS)
+
+# History visibility rules (pure).
+UNIT_TESTS += tests/unit/homeserver/test_hs_vis
+check_PROGRAMS += tests/unit/homeserver/test_hs_vis
+tests_unit_homeserver_test_hs_vis_SOURCES = tests/unit/homeserver/test_hs_vis.c \
+	shim/homeserver/hs_vis.c
+tests_unit_homeserver_test_hs_vis_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_homeserver_test_hs_vis_LDADD = $(CHECK_LIBS)
 
 # The E2EE JSON checks and signature verification (issue 13).
 UNIT_TESTS += tests/unit/homeserver/test_hs_e2ee

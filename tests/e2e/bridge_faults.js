@@ -172,7 +172,7 @@ async function refusedThenRetried(env, label, refuse, accept, refused) {
   await expectOnce(env, { m2s: [`${label} m2s 0`, `${label} m2s 1`], label: `${label} after` });
 }
 
-test('428 from Signal on a send (challenge) gives a notice and a later retry', { timeout: 400000, skip: openFault('the outbox retries a 428 but tells the user nothing') }, async () => {
+test('428 from Signal on a send (challenge) gives a notice and a later retry', { timeout: 400000 }, async () => {
   const env = await L.setupBridge();
   try {
     // the mock's own hook: PUT /v1/messages answers 428 {token, options}
@@ -188,7 +188,7 @@ test('428 from Signal on a send (challenge) gives a notice and a later retry', {
   }
 });
 
-test('429 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 400000, skip: openFault('the outbox retries a 429 but tells the user nothing') }, async () => {
+test('429 from Signal on a send (rate limit) gives a notice and a later retry', { timeout: 400000 }, async () => {
   const env = await L.setupBridge();
   // Signal-Server answers a rate-limited request with 429 and Retry-After
   // (Signal-Server .../mappers/RateLimitExceededExceptionMapper.java; the

@@ -15,6 +15,9 @@ TESTS += tests/e2e/mxhs_modules.js
 EXTRA_DIST += tests/e2e/mxhs_modules.js
 TESTS += tests/e2e/mxhs_redeliver.js
 EXTRA_DIST += tests/e2e/mxhs_redeliver.js
+# Read rules, redaction auth, limits and files of mxhs (issue 13).
+TESTS += tests/e2e/mxhs_rules.js
+EXTRA_DIST += tests/e2e/mxhs_rules.js
 # End-to-end encryption with matrix-js-sdk's Rust crypto (issue 13).
 TESTS += tests/e2e/mxhs_e2ee.js
 EXTRA_DIST += tests/e2e/mxhs_e2ee.js

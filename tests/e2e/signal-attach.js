@@ -31,6 +31,7 @@ const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
 
 const SIG_ERR_DIGEST = -1314;
 const SIG_ERR_TOO_BIG = -1313;
+const SIG_ERR_RATE_LIMIT = -1307;
 
 function decryptBlob(blob, key, size) {
   const iv = blob.subarray(0, 16);
@@ -211,6 +212,16 @@ test('an upload the server will not take (413) is "too big"', async () => {
     const done = await ctl.waitFor((e) => e.event === 'send_done', 30000, 'send_done');
     assert.strictEqual(done.code, SIG_ERR_TOO_BIG, JSON.stringify(done));
     assert.ok(mock.rules.refusals.some((f) => f.rule === 'upload form' && f.status === 413));
+
+    // a rate-limited form (429, Retry-After in seconds): the delay reaches
+    // the caller, who schedules the resend
+    mock.rules.limitNext.push({ verb: 'GET', path: '/v4/attachments/form/upload', status: 429, retryAfter: 9 });
+    const small = path.join(dir, 'small.bin');
+    fs.writeFileSync(small, crypto.randomBytes(1000));
+    ctl.send(`sendfile ${alice.device.aci} ${small} later`);
+    const limited = await ctl.waitCount((e) => e.event === 'send_done', 2, 30000, 'send_done 2');
+    assert.strictEqual(limited[1].code, SIG_ERR_RATE_LIMIT, JSON.stringify(limited[1]));
+    assert.strictEqual(limited[1].retry_after_ms, 9000, JSON.stringify(limited[1]));
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

@@ -21,15 +21,20 @@ const SIG_ERR_TOO_BIG = -1313;
 // Statuses the mock never gives on PUT /v1/messages but production does
 // (Signal-Server MessageController): 413 when one device's content is over
 // 96 KiB (MessageSender MAX_MESSAGE_SIZE), 429 when rate limited
-// (RateLimitExceededExceptionMapper). `injectStatus` answers the next send
-// with it.
+// (RateLimitExceededExceptionMapper, with Retry-After in seconds).
+// `injectStatus` answers the next send with it, `injectRetryAfter` adds
+// that Retry-After header.
 let injectStatus = 0;
+let injectRetryAfter;
 const origPut = Router.prototype.put;
 Router.prototype.put = function put(pattern, handler) {
   if (pattern !== '/v1/messages/:serviceId') return origPut.call(this, pattern, handler);
   return origPut.call(this, pattern, async (...args) => {
     const st = injectStatus;
+    const ra = injectRetryAfter;
     injectStatus = 0;
+    injectRetryAfter = undefined;
+    if (st && ra !== undefined) return [st, {}, { 'Retry-After': String(ra) }];
     return st ? [st, {}] : handler(...args);
   });
 };
@@ -98,6 +103,22 @@ test('text to a contact arrives; 409 and 410 are handled; 404 is typed', async (
     injectStatus = 429;
     done = await sendAndWait(ctl, alice.device.aci, 'too fast');
     assert.strictEqual(done.code, SIG_ERR_RATE_LIMIT, JSON.stringify(done));
+    assert.strictEqual(done.retry_after_ms, undefined, 'no Retry-After, no delay');
+    // with Retry-After (seconds) the delay reaches the caller, who resends
+    injectStatus = 429;
+    injectRetryAfter = 17;
+    done = await sendAndWait(ctl, alice.device.aci, 'too fast, wait');
+    assert.strictEqual(done.code, SIG_ERR_RATE_LIMIT, JSON.stringify(done));
+    assert.strictEqual(done.retry_after_ms, 17000, JSON.stringify(done));
+    // an HTTP-date (not what Signal-Server sends) is ignored, as libsignal does
+    injectStatus = 429;
+    injectRetryAfter = 'Wed, 21 Oct 2026 07:28:00 GMT';
+    done = await sendAndWait(ctl, alice.device.aci, 'too fast, dated');
+    assert.strictEqual(done.code, SIG_ERR_RATE_LIMIT, JSON.stringify(done));
+    assert.strictEqual(done.retry_after_ms, undefined, JSON.stringify(done));
+    done = await sendAndWait(ctl, alice.device.aci, 'after waiting');
+    assert.strictEqual(done.code, undefined, JSON.stringify(done));
+    assert.strictEqual((await alice.waitForMessage()).body, 'after waiting');
 
     // 404: nobody has this ACI
     done = await sendAndWait(ctl, crypto.randomUUID(), 'to nobody');

@@ -15,6 +15,9 @@
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
 //   rules.checkUpgrade(headers, path) -> null | {status, rule, detail}
+//   rules.limitNext.push({verb, path, status, retryAfter}) // answer the
+//                                  // next websocket request verb+path (no
+//                                  // query) with status and Retry-After
 //   rules.refuseNext.push({path, status, retryAfter})  // refuse the next
 //                                  // handshake on that websocket path once
 //   rules.provisioningTimeoutMs    // provisioning sockets close after this
@@ -151,6 +154,11 @@ class ProductionRules {
     // connect reads Retry-After on any refused handshake,
     // rust/net/src/chat/error.rs).
     this.refuseNext = [];
+    // Requests a test wants rate-limited once: Signal-Server answers any
+    // rate-limited request with 429 and Retry-After in seconds
+    // (mappers/RateLimitExceededExceptionMapper), a challenge with 428 and
+    // Retry-After (RateLimitChallengeExceptionMapper).
+    this.limitNext = [];
     // AttachmentControllerV4: CDN 3 for accounts in the "cdn3" experiment,
     // CDN 2 for the others. The mock's own forms are CDN 3, so that is the
     // default here; a test puts an account on CDN 2.
@@ -257,6 +265,14 @@ class ProductionRules {
   async handle(conn, request, next) {
     const verb = request.verb ?? '';
     const path = (request.path ?? '').split('?')[0];
+    const li = this.limitNext.findIndex((l) => l.verb === verb && l.path === path);
+    if (li >= 0) {
+      const l = this.limitNext.splice(li, 1)[0];
+      this.refuse('rate limit', l.status, `${verb} ${path} Retry-After ${l.retryAfter}`);
+      const res = response(request, l.status, undefined);
+      if (l.retryAfter !== undefined) res.headers.push(`Retry-After:${l.retryAfter}`);
+      return res;
+    }
     if (verb === 'PUT' && path === '/v1/devices/link') return this.link(request, next);
     if (verb === 'PUT' && path === '/v1/devices/capabilities') return this.setCapabilities(conn, request, next);
     // KeepAliveController: GET /v1/keepalive and /v1/keepalive/provisioning,

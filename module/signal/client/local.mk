@@ -103,8 +103,8 @@ EXTRA_DIST += tests/e2e/signal-prodrules.js
 BENCH_LIST += signalctl
 BENCH_RUN += bench/signal-recv.sh
 EXTRA_DIST += bench/signal-recv.sh bench/signal-recv.js
-TESTS += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
-EXTRA_DIST += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js
+TESTS += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js tests/e2e/signal-pool.js
+EXTRA_DIST += tests/e2e/signal-cdn.js tests/e2e/signal-identity.js tests/e2e/signal-pool.js
 
 # --- reactions, deletes, edits (issue #6) ------------------------------------
 UNIT_TESTS += tests/unit/signal/client/test_sig_rel

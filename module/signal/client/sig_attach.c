@@ -5,8 +5,8 @@
  * nghttp2 asks for it, then a DataMessage with the pointer; download =
  * GET <cdn endpoint>/attachments/<key>, decrypted into "<path>.part" (0600) as it arrives, renamed to <path> only after digest,
  * MAC and padding verified. Nothing holds a whole attachment in memory
- * (sig_attstream.h: fixed-size pieces). Each transfer has its own HTTP/2
- * connection. */
+ * (sig_attstream.h: fixed-size pieces). Transfers share the client's
+ * HTTP/2 connections (sig_https: one per host, multiplexed). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -25,7 +25,6 @@
 #include "sig_int.h"
 #include "sig_sync.h"
 #include "sn_err.h"
-#include "sn_h2.h"
 
 #define FORM_MAX_HEADERS 16
 #define FORM_NAME_MAX 64
@@ -33,7 +32,6 @@
 struct sig_xfer {
     sig_xfer *next;
     sig_client *c;
-    sn_h2 *h2;
     void *ud;
     char *path;                  /* download target */
     char *part;                  /* download: path.part while unverified */
@@ -53,7 +51,8 @@ struct sig_xfer {
     char *cdn_key;
     uint32_t cdn;
     uint64_t ts;
-    char host[256];              /* where h2 is connected (upload) */
+    uint32_t retry_after_ms;     /* a refused upload form's Retry-After */
+    char host[256];              /* where the next request goes */
     uint16_t port;
     /* the upload form's headers, names lower-cased */
     char form_name[FORM_MAX_HEADERS][FORM_NAME_MAX];
@@ -93,28 +92,15 @@ static void x_free(sig_xfer *x)
 
 void sig_attach_cancel_all(sig_client *c)
 {
-    /* the cancelled callback frees the transfer (the client is dead) */
-    while (c->xfers) {
-        sig_xfer *x = c->xfers;
-        sn_h2_free(x->h2);
-        if (c->xfers == x)
-            x_free(x);
-    }
+    /* the chat socket and sig_pool_close went first: their cancelled
+     * callbacks freed the transfers in flight (the client is dead) */
+    while (c->xfers)
+        x_free(c->xfers);
 }
 
-static void h2_closed(sn_h2 *h2, int err, void *ud)
+static int x_request(sig_xfer *x, const sn_http_req *req, sn_http_cb cb)
 {
-    (void)h2;
-    (void)err;
-    (void)ud;
-}
-
-static int connect_to(sig_xfer *x, const char *host, uint16_t port)
-{
-    sn_h2_callbacks cbs = {NULL, h2_closed};
-    sig_client *c = x->c;
-
-    return sn_h2_connect(&x->h2, c->base, c->tls, c->cfg.dns, host, port, 0, &cbs, x);
+    return sig_https(x->c, x->host, x->port, req, cb, x);
 }
 
 /* A whole transfer's deadline: 2 minutes plus 32 KiB/s, so that large
@@ -126,11 +112,10 @@ static uint32_t xfer_timeout_ms(uint64_t bytes)
     return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
-/* End a transfer: free it (and its connection) first, then emit. */
+/* End a transfer: free it first, then emit. */
 static void x_done(sig_xfer *x, int err, int is_download)
 {
     sig_client *c = x->c;
-    sn_h2 *h2 = x->h2;
     sig_event ev;
     char *path = x->path;
 
@@ -138,11 +123,11 @@ static void x_done(sig_xfer *x, int err, int is_download)
     memset(&ev, 0, sizeof(ev));
     ev.type = is_download ? SIG_EV_DOWNLOAD_DONE : SIG_EV_SEND_DONE;
     ev.err = err;
+    ev.retry_after_ms = err ? x->retry_after_ms : 0;
     ev.send_ud = x->ud;
     ev.timestamp = x->ts;
     ev.path = path;
     x_free(x);
-    sn_h2_free(h2);
     sig_emit(c, &ev);
     free(path);
 }
@@ -162,7 +147,7 @@ static void dl_resp(int rc, const sn_http_resp *r, void *ud)
     sig_client *c = x->c;
 
     if (sig_dead(c)) {
-        x_free(x); /* from sn_h2_free in sig_attach_cancel_all */
+        x_free(x); /* cancelled by sig_pool_close */
         return;
     }
     sig_enter(c);
@@ -250,9 +235,10 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
         goto out;
     }
     if ((rc = sig_att_dec_new(&x->dec, x->fd, x->size, x->key,
-                              x->has_digest ? x->digest : NULL)) != 0 ||
-        (rc = connect_to(x, ep->host, ep->port)) != 0)
+                              x->has_digest ? x->digest : NULL)) != 0)
         goto out;
+    snprintf(x->host, sizeof(x->host), "%s", ep->host);
+    x->port = ep->port;
     x->next = c->xfers;
     c->xfers = x;
     memset(&req, 0, sizeof(req));
@@ -263,12 +249,9 @@ int sig_client_download(sig_client *c, const uint8_t *pointer, size_t len,
     req.max_response = sc_attachment_padded_size(x->size) + 16 + 16 + 32 + 64 * 1024;
     req.timeout_ms = xfer_timeout_ms(req.max_response);
     req.on_body = dl_body;
-    rc = sn_h2_request(x->h2, &req, dl_resp, x);
-    if (rc != 0) {
-        sn_h2 *h2 = x->h2;
-        x_free(x);
-        sn_h2_free(h2);
-    }
+    rc = x_request(x, &req, dl_resp);
+    if (rc != 0)
+        x_free(x); /* not submitted: no callback */
     x = NULL;
 out:
     if (x) {
@@ -320,11 +303,7 @@ static void send_pointer(sig_xfer *x)
         return;
     }
     /* sig_send reports SIG_EV_SEND_DONE from here on */
-    {
-        sn_h2 *h2 = x->h2;
-        x_free(x);
-        sn_h2_free(h2);
-    }
+    x_free(x);
 }
 
 /* The upload went through whole: the pointer can go out. */
@@ -381,26 +360,19 @@ static int split_url(sig_xfer *x, const char *url, char *host, size_t hcap,
     return 0;
 }
 
-/* The transfer's connection goes to `url`'s host: a new one unless the
- * current one already is (the form or the session URI may name another
- * host than the last request). */
+/* The transfer's next request goes to `url`'s host (the form or the
+ * session URI may name another host than the last request). */
 static int connect_url(sig_xfer *x, const char *url, const char **path)
 {
     char host[256];
     uint16_t port = 0;
-    sn_h2 *old;
     int rc = split_url(x, url, host, sizeof(host), &port, path);
 
     if (rc != 0)
         return rc;
-    if (x->h2 && !strcmp(host, x->host) && port == x->port)
-        return 0;
-    old = x->h2;
-    x->h2 = NULL;
-    sn_h2_free(old);
     snprintf(x->host, sizeof(x->host), "%s", host);
     x->port = port;
-    return connect_to(x, host, port);
+    return 0;
 }
 
 static long up_read(uint8_t *buf, size_t len, int *eof, void *ud)
@@ -490,7 +462,7 @@ static void gcs_start_resp(int rc, const sn_http_resp *r, void *ud)
     }
     if (rc == 0 && (!(loc = sn_hdrs_get(r->headers, "location")) || !*loc))
         rc = SIG_ERR_ENVELOPE;
-    /* the response (and `loc`) goes with the connection connect_url drops */
+    /* `loc` lives as long as the response; the transfer keeps a copy */
     if (rc == 0 && !(session = strdup(loc)))
         rc = UT_ERR_NOMEM;
     if (rc == 0)
@@ -508,7 +480,7 @@ static void gcs_start_resp(int rc, const sn_http_resp *r, void *ud)
         req.n_headers = 2;
         req.body_read = up_read;
         req.timeout_ms = xfer_timeout_ms(x->blob_len);
-        rc = sn_h2_request(x->h2, &req, gcs_put_resp, x);
+        rc = x_request(x, &req, gcs_put_resp);
     }
     free(session);
     if (rc != 0)
@@ -531,7 +503,7 @@ static int gcs_start(sig_xfer *x, const char *path)
     req.headers = h;
     req.n_headers = form_headers(x, h, 2);
     req.timeout_ms = 30000;
-    return sn_h2_request(x->h2, &req, gcs_start_resp, x);
+    return x_request(x, &req, gcs_start_resp);
 }
 
 /* ---- CDN 3: one tus creation-with-upload POST ---------------------------- */
@@ -555,7 +527,7 @@ static int tus_start(sig_xfer *x, const char *path)
     req.n_headers = form_headers(x, h, 3);
     req.body_read = up_read;
     req.timeout_ms = xfer_timeout_ms(x->blob_len);
-    return sn_h2_request(x->h2, &req, tus_resp, x);
+    return x_request(x, &req, tus_resp);
 }
 
 /* The form's fields (Signal-Server AttachmentDescriptorV3: cdn, key,
@@ -634,6 +606,7 @@ static void form_resp(int rc, const sn_rpc_response *r, void *ud)
         sig_logf(c, UT_LOG_WARN, "signal: upload form: HTTP %u", (unsigned)r->status);
         rc = r->status == 413 ? SIG_ERR_TOO_BIG : r->status == 429 ? SIG_ERR_RATE_LIMIT
                                                                    : SIG_ERR_HTTP;
+        x->retry_after_ms = sig_retry_after(r->headers);
     }
     if (rc == 0)
         rc = parse_form(x, r, &location);

@@ -13,6 +13,7 @@
 #include "SignalService.pb-c.h"
 #include "sig_err.h"
 #include "sig_int.h"
+#include "sn_backoff.h"
 #include "sn_err.h"
 
 /* Signal's production sealed-sender trust root (public, from libsignal's
@@ -198,6 +199,8 @@ int sig_client_new(sig_client **out, struct event_base *base, st_db *db,
         c->cfg.max_attachment = 100u << 20;
     if (!c->cfg.prekey_batch)
         c->cfg.prekey_batch = 100;
+    if (!c->cfg.pool_idle_ms)
+        c->cfg.pool_idle_ms = SIG_POOL_IDLE_MS;
     if ((rc = endpoints(c, cfg)) != 0)
         goto fail;
     c->defer = event_new(base, -1, 0, on_defer, c);
@@ -244,11 +247,13 @@ static void real_free(sig_client *c)
     c->chat = NULL;
     sn_sock_free(c->farewell);
     c->farewell = NULL;
+    sig_pool_close(c);
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);
     sig_attach_cancel_all(c);
     sig_groups_free(c);
+    sig_pool_close(c); /* nothing above may have asked for a new one */
     free(c->zk_params);
     if (c->defer)
         event_free(c->defer);
@@ -263,6 +268,43 @@ static void real_free(sig_client *c)
     free(c->device_name);
     ut_wipe(c, sizeof(*c));
     free(c);
+}
+
+int sig_https(sig_client *c, const char *host, uint16_t port, const sn_http_req *req,
+              sn_http_cb cb, void *ud)
+{
+    int rc;
+
+    if (!c->pool) {
+        if ((rc = sn_pool_new(&c->pool, c->base, c->tls, c->cfg.dns, 0)) != 0)
+            return rc;
+        /* Servers drop idle connections on their own, often silently;
+         * closing ours first saves a failed request and a socket per idle
+         * account. */
+        if ((rc = sn_pool_set_idle(c->pool, c->cfg.pool_idle_ms)) != 0) {
+            sn_pool_free(c->pool);
+            c->pool = NULL;
+            return rc;
+        }
+    }
+    return sn_pool_request(c->pool, host, port, req, cb, ud);
+}
+
+uint32_t sig_retry_after(const sn_hdrs *h)
+{
+    uint32_t ms = 0;
+
+    if (!h || sn_retry_after_ms(sn_hdrs_get(h, "retry-after"), SIG_RETRY_AFTER_MAX_MS, &ms) != 0)
+        return 0;
+    return ms;
+}
+
+void sig_pool_close(sig_client *c)
+{
+    sn_pool *p = c->pool;
+
+    c->pool = NULL; /* a callback that asks again gets a new pool */
+    sn_pool_free(p);
 }
 
 void sig_client_free(sig_client *c)
@@ -537,6 +579,7 @@ int sig_client_logout(sig_client *c)
     c->tearing = 1; /* cancelled callbacks below must not emit */
     sn_sock_free(c->chat);
     c->chat = NULL;
+    sig_pool_close(c);
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
     sig_storage_cancel_all(c);

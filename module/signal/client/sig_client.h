@@ -152,7 +152,19 @@ typedef struct sig_event {
                                  identifier (TypingMessage.groupId), NULL in
                                  a 1:1 chat */
     const struct sig_group_info *group_info; /* GROUP_UPDATED (err 0) */
+    /* SEND_DONE, SYNC_DONE: when the service refused with a Retry-After
+     * (SIG_ERR_RATE_LIMIT on 429/413, SIG_ERR_CHALLENGE on 428), how long
+     * it asks us to wait, in ms (capped at SIG_RETRY_AFTER_MAX_MS); 0 =
+     * none given (then choose a backoff of your own). The caller schedules
+     * the retry: the client does not resend by itself. Signal-Server sends
+     * it in seconds (mappers/RateLimitExceededExceptionMapper,
+     * RateLimitChallengeExceptionMapper, RetryLaterExceptionMapper), as
+     * libsignal-net reads it (rust/net/infra/src/lib.rs
+     * extract_retry_later). Only the delay-seconds form is understood. */
+    uint32_t retry_after_ms;
 } sig_event;
+
+#define SIG_RETRY_AFTER_MAX_MS (24u * 3600u * 1000u)
 
 typedef void (*sig_event_cb)(sig_client *c, const sig_event *ev, void *ud);
 
@@ -194,6 +206,10 @@ typedef struct sig_config {
      * config/production.json). Checked when first needed: a malformed
      * value makes group fetches fail with SIG_ERR_ZK_PARAMS. */
     const char *server_public_params;
+    /* HTTPS connections (CDN, storage, groups; one per host, shared by
+     * every transfer of this client) are closed after this long without a
+     * request; 0 = 30000. */
+    uint32_t pool_idle_ms;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;

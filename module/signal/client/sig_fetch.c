@@ -1,6 +1,6 @@
 /* sig_fetch.c - what the client fetches besides messages: the contacts
- * blob from the CDN after a SyncMessage.Contacts (HTTPS on its own HTTP/2
- * connection), profiles (GET /v1/profile on the chat socket) when a
+ * blob from the CDN after a SyncMessage.Contacts (HTTPS through the
+ * client's pool, sig_https), profiles (GET /v1/profile on the chat socket) when a
  * profile key arrives, and the contact records these produce. */
 #include "config.h"
 
@@ -14,12 +14,10 @@
 #include "sig_int.h"
 #include "sig_sync.h"
 #include "sig_util.h"
-#include "sn_h2.h"
 
 struct sig_download {
     sig_download *next;
     sig_client *c;
-    sn_h2 *h2;
     uint8_t key[64];
     uint8_t digest[32];
     int has_digest;
@@ -41,14 +39,10 @@ static void dl_free(sig_download *d)
 
 void sig_fetch_cancel_all(sig_client *c)
 {
-    /* freeing the connection completes its request (cancelled); the
-     * callback sees the client going away and frees the download */
-    while (c->downloads) {
-        sig_download *d = c->downloads;
-        sn_h2_free(d->h2);
-        if (c->downloads == d)
-            dl_free(d);
-    }
+    /* sig_pool_close ran first: its cancelled callbacks freed the
+     * downloads in flight; nothing else should be left */
+    while (c->downloads)
+        dl_free(c->downloads);
 }
 
 /* Merge into the "contact" record of `aci` and emit SIG_EV_CONTACT. */
@@ -132,7 +126,7 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
     sig_event ev;
 
     if (sig_dead(c)) {
-        dl_free(d); /* from sn_h2_free in sig_fetch_cancel_all */
+        dl_free(d); /* cancelled by sig_pool_close */
         return;
     }
     sig_enter(c);
@@ -148,7 +142,6 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
                  sig_strerror(rc));
     if (pt)
         ut_free_secret(pt, pt_len);
-    sn_h2_free(d->h2); /* allowed from its own callback */
     dl_free(d);
     if (!sig_dead(c)) {
         memset(&ev, 0, sizeof(ev));
@@ -159,16 +152,8 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
     sig_leave(c);
 }
 
-static void h2_closed(sn_h2 *h2, int err, void *ud)
-{
-    (void)h2;
-    (void)err;
-    (void)ud; /* the request callback already reported the error */
-}
-
 static int start_contacts_download(sig_client *c, const Signalservice__AttachmentPointer *p)
 {
-    sn_h2_callbacks cbs = {NULL, h2_closed};
     sn_http_req req;
     char path[512];
     const sig_endpoint *ep;
@@ -192,11 +177,8 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
     rc = sig_ep_path(path, sizeof(path), ep, "/attachments/");
     if (rc == 0 && strlen(path) + strlen(p->cdnkey) >= sizeof(path))
         rc = UT_ERR_RANGE;
-    if (rc == 0) {
+    if (rc == 0)
         strcat(path, p->cdnkey);
-        rc = sn_h2_connect(&d->h2, c->base, c->tls, c->cfg.dns, ep->host, ep->port, 0,
-                           &cbs, d);
-    }
     if (rc != 0) {
         free(d);
         return rc;
@@ -207,12 +189,9 @@ static int start_contacts_download(sig_client *c, const Signalservice__Attachmen
     req.method = "GET";
     req.path = path;
     req.max_response = (size_t)p->size + 16 + 16 + 32 + 4096;
-    rc = sn_h2_request(d->h2, &req, dl_done, d);
-    if (rc != 0) {
-        sn_h2 *h2 = d->h2;
-        dl_free(d);
-        sn_h2_free(h2); /* no request on it: no callback */
-    }
+    rc = sig_https(c, ep->host, ep->port, &req, dl_done, d);
+    if (rc != 0)
+        dl_free(d); /* not submitted: no callback */
     return rc;
 }
 

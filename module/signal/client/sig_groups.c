@@ -19,7 +19,6 @@
 #include "sig_groups.h"
 #include "sig_gstate.h"
 #include "sig_int.h"
-#include "sn_h2.h"
 
 /* Signal production's zkgroup ServerPublicParams (673 bytes, the current
  * format: libsignal 0.100's ServerPublicParams accepts it): Signal-Android's
@@ -42,7 +41,7 @@ static const char prod_server_params[] =
 #define DAY 86400u
 #define CRED_DAYS 7u
 #define GROUP_MAX (4u << 20)
-#define FETCH_MAX 4 /* group state connections at once */
+#define FETCH_MAX 4 /* group state requests at once (streams of one connection) */
 
 typedef struct gfetch gfetch;
 struct gfetch {
@@ -50,7 +49,7 @@ struct gfetch {
     sig_client *c;
     uint8_t gid[32];
     uint8_t mk[32];
-    sn_h2 *h2;
+    int running;                  /* its request is out (sig_https) */
     sc_zk_group zg;
     uint8_t pub[SC_ZK_GROUP_PUBLIC_LEN];
     int cancelled;
@@ -262,14 +261,12 @@ static void fetch_free(gfetch *f)
 static void fetch_finish(gfetch *f, int err, const sig_group_info *g)
 {
     sig_client *c = f->c;
-    sn_h2 *h2 = f->h2;
     uint8_t gid[32];
     sig_event ev;
 
     memcpy(gid, f->gid, 32);
     fetch_unlink(c, f);
     fetch_free(f);
-    sn_h2_free(h2);
     if (err)
         sig_logf(c, UT_LOG_WARN, "signal: group state fetch failed: %s", sig_strerror(err));
     memset(&ev, 0, sizeof(ev));
@@ -379,13 +376,6 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
     sig_leave(c);
 }
 
-static void h2_closed(sn_h2 *h2, int err, void *ud)
-{
-    (void)h2;
-    (void)err;
-    (void)ud;
-}
-
 /* "<params fingerprint>:<redemption time>" */
 static int cred_key(sig_client *c, char out[40], uint64_t t)
 {
@@ -436,7 +426,6 @@ static int cred_get(sig_client *c, ut_buf *b)
 static int fetch_start(gfetch *f)
 {
     sig_client *c = f->c;
-    sn_h2_callbacks cbs = {NULL, h2_closed};
     sc_zk_server *sp;
     uint8_t *pres = NULL;
     size_t pres_len = 0, ulen;
@@ -468,9 +457,7 @@ static int fetch_start(gfetch *f)
         goto out;
     }
     sprintf(auth, "Basic %s", b64);
-    if ((rc = sig_ep_path(path, sizeof(path), &c->ep[SIG_EP_STORAGE], "/v2/groups")) != 0 ||
-        (rc = sn_h2_connect(&f->h2, c->base, c->tls, c->cfg.dns, c->ep[SIG_EP_STORAGE].host,
-                            c->ep[SIG_EP_STORAGE].port, 0, &cbs, f)) != 0)
+    if ((rc = sig_ep_path(path, sizeof(path), &c->ep[SIG_EP_STORAGE], "/v2/groups")) != 0)
         goto out;
     h.name = "authorization";
     h.value = auth;
@@ -480,7 +467,9 @@ static int fetch_start(gfetch *f)
     req.headers = &h;
     req.n_headers = 1;
     req.max_response = GROUP_MAX;
-    rc = sn_h2_request(f->h2, &req, state_done, f);
+    rc = sig_https(c, c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, &req,
+                   state_done, f);
+    f->running = rc == 0;
 out:
     ut_buf_free_secret(&cred);
     free(pres);
@@ -549,8 +538,8 @@ static void pump(sig_client *c, int err)
         int rc;
 
         for (f = c->groups->fetches; f; f = f->next)
-            n += f->h2 != NULL;
-        for (f = c->groups->fetches; f && f->h2; f = f->next)
+            n += f->running;
+        for (f = c->groups->fetches; f && f->running; f = f->next)
             ;
         if (!f || (!err && n >= FETCH_MAX))
             return;
@@ -644,11 +633,10 @@ int sig_group_fetch(sig_client *c, const uint8_t group_id[32])
     have = cred_get(c, &b) == 0;
     ut_buf_free_secret(&b);
     for (g = gs->fetches; g; g = g->next)
-        running += g->h2 != NULL;
-    /* queued (h2 NULL) until credentials arrive or a running one ends */
+        running += g->running;
+    /* queued (not running) until credentials arrive or a running one ends */
     rc = !have ? cred_request(c) : running < FETCH_MAX ? fetch_start(f) : 0;
     if (rc != 0) { /* no request callback is pending */
-        sn_h2_free(f->h2);
         fetch_free(f);
         return rc;
     }
@@ -704,12 +692,14 @@ void sig_groups_cancel_all(sig_client *c)
 
     if (!c->groups)
         return;
+    /* sig_pool_close went first (logout, free): the running fetches'
+     * cancelled callbacks freed them. A running one still here has its
+     * callback pending: close the pool, which runs it (it frees itself). */
     while ((f = c->groups->fetches) != NULL) {
         c->groups->fetches = f->next;
-        if (f->h2) {
-            sn_h2 *h2 = f->h2;
-            f->cancelled = 1; /* state_done runs from sn_h2_free and frees it */
-            sn_h2_free(h2);
+        if (f->running) {
+            f->cancelled = 1;
+            sig_pool_close(c);
         } else {
             fetch_free(f);
         }

@@ -20,6 +20,7 @@ struct sig_fanout {
     size_t pending;
     int err;
     int delivered;
+    uint32_t retry_after_ms;         /* the longest a member's refusal asked */
     uint64_t ts;
     void *ud;
     uint8_t *sync;
@@ -42,7 +43,7 @@ void sig_fanout_unref(sig_fanout *f)
     free(f);
 }
 
-void sig_fanout_done(sig_fanout *f, int err)
+void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms)
 {
     sig_client *c = f->c;
     sig_event ev;
@@ -52,6 +53,8 @@ void sig_fanout_done(sig_fanout *f, int err)
         f->err = err;
     if (!err)
         f->delivered = 1;
+    if (retry_after_ms > f->retry_after_ms)
+        f->retry_after_ms = retry_after_ms;
     if (--f->pending > 0)
         return;
     if (f->delivered && f->sync) {
@@ -63,6 +66,7 @@ void sig_fanout_done(sig_fanout *f, int err)
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_SEND_DONE;
     ev.err = f->err;
+    ev.retry_after_ms = f->err ? f->retry_after_ms : 0;
     ev.timestamp = f->ts;
     ev.send_ud = f->ud;
     sig_emit(c, &ev);

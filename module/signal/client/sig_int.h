@@ -16,6 +16,7 @@
 #include "sig_client.h"
 #include "sig_prov.h"
 #include "sig_util.h"
+#include "sn_pool.h"
 #include "sn_sock.h"
 #include "st_records.h"
 
@@ -40,6 +41,7 @@ struct sig_client {
     char *device_name;
     sn_tls *tls;
     int own_tls;
+    sn_pool *pool;                /* HTTPS (CDN, storage, groups); lazily */
     sig_event_cb cb;
     void *ud;
     sc_trust *trust;
@@ -233,6 +235,24 @@ int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
 int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
 void sig_fetch_cancel_all(sig_client *c);
+
+/* A refused response's Retry-After in ms (sig_event.retry_after_ms), 0
+ * when absent or not in seconds. `h` may be NULL. */
+uint32_t sig_retry_after(const sn_hdrs *h);
+
+/* sig_client.c: every HTTPS request of the client (CDN downloads and
+ * uploads, storage, group state) goes through the client's sn_pool: one
+ * HTTP/2 connection per host:port, multiplexed (the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS bounds the streams; nghttp2 queues the
+ * rest), closed after cfg.pool_idle_ms (0 = SIG_POOL_IDLE_MS) without a
+ * request, and at logout and free. The callback runs exactly once; with SN_ERR_CANCELLED (client
+ * dead) from sig_pool_close. Same errors as sn_pool_request. */
+#define SIG_POOL_IDLE_MS 30000
+int sig_https(sig_client *c, const char *host, uint16_t port, const sn_http_req *req,
+              sn_http_cb cb, void *ud);
+/* Close every connection: pending requests complete with SN_ERR_CANCELLED
+ * (callers set tearing first so that those callbacks only free). */
+void sig_pool_close(sig_client *c);
 /* Merge into the stored contact of `aci` and emit SIG_EV_CONTACT. */
 int sig_contact_update(sig_client *c, const char *aci, const char *number,
                        const char *name, int has_profile_key);
@@ -272,7 +292,7 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
                      void *send_ud, uint64_t *timestamp_out);
 /* One member's copy of a group send finished (sig_send.c calls it). */
-void sig_fanout_done(sig_fanout *f, int err);
+void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms);
 void sig_fanout_ref(sig_fanout *f);
 void sig_fanout_unref(sig_fanout *f); /* NULL ok */
 /* sig_send.c: send a Content to one member of a group send; the op holds a

@@ -36,6 +36,7 @@ struct sig_send_op {
     int nolog;                       /* not kept in the send log */
     int plaintext;                   /* PlaintextContent (type 8), as is */
     int attempts;
+    uint32_t retry_after_ms;         /* the last refusal's Retry-After */
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
     sig_fanout *fanout;              /* one member's copy of a group send */
@@ -77,7 +78,7 @@ static void finish(sig_send_op *op, int err)
     sig_event ev;
 
     if (op->fanout) { /* the group send reports once all copies are done */
-        sig_fanout_done(op->fanout, err);
+        sig_fanout_done(op->fanout, err, err ? op->retry_after_ms : 0);
         op_free(op);
         return;
     }
@@ -97,6 +98,7 @@ static void finish(sig_send_op *op, int err)
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_SEND_DONE;
     ev.err = err;
+    ev.retry_after_ms = err ? op->retry_after_ms : 0;
     ev.timestamp = op->ts;
     ev.send_ud = op->ud;
     op_free(op);
@@ -303,8 +305,10 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
         return;
     }
     sig_enter(c);
-    if (rc == 0 && r->status != 200)
+    if (rc == 0 && r->status != 200) {
         rc = status_err(r->status);
+        op->retry_after_ms = sig_retry_after(r->headers);
+    }
     if (rc == 0)
         rc = r->body ? sessions_from_bundles(c, op->to, r->body, r->body_len)
                      : SIG_ERR_JSON;
@@ -344,6 +348,7 @@ static void put_resp(int rc, const sn_rpc_response *r, void *ud)
         goto out;
     }
     if ((r->status != 409 && r->status != 410) || ++op->attempts >= MAX_ATTEMPTS) {
+        op->retry_after_ms = sig_retry_after(r->headers);
         finish(op, r->status == 409 || r->status == 410 ? SIG_ERR_RETRIES
                                                         : status_err(r->status));
         goto out;

@@ -1,5 +1,6 @@
 /* sig_storage.c - reading the storage service (signal-service.md §8.4):
- * GET /v1/storage/auth on the chat socket, then over HTTPS the manifest
+ * GET /v1/storage/auth on the chat socket, then over HTTPS (the client's
+ * pool, sig_https) the manifest
  * (AES-GCM under a key derived from the master key) and the records it
  * lists; contacts (profile keys, names) and groups (master keys) become
  * SIG_EV_CONTACT / SIG_EV_GROUP. Read-only: we never write storage. */
@@ -16,18 +17,25 @@
 #include "sc_storage.h"
 #include "sig_err.h"
 #include "sig_int.h"
-#include "sn_h2.h"
 
 #define STORAGE_MAX (8u << 20)
 
 struct sig_storage_op {
     sig_client *c;
-    sn_h2 *h2;
     char auth[256];
     uint8_t storage_key[32];
     uint8_t record_ikm[32];
     int has_ikm;
+    uint32_t retry_after_ms;     /* a refusal's Retry-After (SYNC_DONE) */
 };
+
+/* A refused answer: 429 is the rate limit (Signal-Server
+ * RateLimitExceededExceptionMapper), with the delay it asks for. */
+static int refused(sig_storage_op *op, int status, const sn_hdrs *h)
+{
+    op->retry_after_ms = sig_retry_after(h);
+    return status == 429 ? SIG_ERR_RATE_LIMIT : SIG_ERR_HTTP;
+}
 
 static void op_free(sig_storage_op *op)
 {
@@ -39,28 +47,25 @@ static void op_free(sig_storage_op *op)
 
 void sig_storage_cancel_all(sig_client *c)
 {
-    /* a cancelled callback frees the op itself (the client is dead) */
-    if (c->storage) {
-        sig_storage_op *op = c->storage;
-        sn_h2_free(op->h2);
-        if (c->storage == op)
-            op_free(op);
-    }
+    /* the chat socket and sig_pool_close went first: their cancelled
+     * callbacks freed an op in flight (the client is dead) */
+    if (c->storage)
+        op_free(c->storage);
 }
 
 static void finish(sig_storage_op *op, int err)
 {
     sig_client *c = op->c;
-    sn_h2 *h2 = op->h2;
+    uint32_t retry_after_ms = op->retry_after_ms;
     sig_event ev;
 
     if (err)
         sig_logf(c, UT_LOG_WARN, "signal: storage read failed: %s", sig_strerror(err));
     op_free(op);
-    sn_h2_free(h2);
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_SYNC_DONE;
     ev.err = err;
+    ev.retry_after_ms = err ? retry_after_ms : 0;
     sig_emit(c, &ev);
 }
 
@@ -153,7 +158,7 @@ static void read_done(int rc, const sn_http_resp *r, void *ud)
     }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && !(items = signalservice__storage_items__unpack(NULL, r->body_len, r->body)))
         rc = SIG_ERR_ENVELOPE;
     for (i = 0; rc == 0 && i < items->n_items && !sig_dead(c); i++) {
@@ -206,7 +211,7 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
         goto out;
     }
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && (!(m = signalservice__storage_manifest__unpack(NULL, r->body_len, r->body)) ||
                     !m->has_value))
         rc = SIG_ERR_ENVELOPE;
@@ -254,7 +259,8 @@ static void manifest_done(int rc, const sn_http_resp *r, void *ud)
     req.body = body;
     req.body_len = blen;
     req.max_response = STORAGE_MAX;
-    if ((rc = sn_h2_request(op->h2, &req, read_done, op)) != 0)
+    if ((rc = sig_https(c, c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, &req,
+                        read_done, op)) != 0)
         finish(op, rc);
 out:
     free(body);
@@ -269,18 +275,10 @@ out:
     sig_leave(c);
 }
 
-static void h2_closed(sn_h2 *h2, int err, void *ud)
-{
-    (void)h2;
-    (void)err;
-    (void)ud;
-}
-
 static void auth_done(int rc, const sn_rpc_response *r, void *ud)
 {
     sig_storage_op *op = ud;
     sig_client *c = op->c;
-    sn_h2_callbacks cbs = {NULL, h2_closed};
     json_t *j = NULL;
     const char *user = NULL, *pass = NULL;
     char cred[256], *b64 = NULL, rpath[320];
@@ -293,7 +291,7 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     }
     sig_enter(c);
     if (rc == 0 && r->status != 200)
-        rc = SIG_ERR_HTTP;
+        rc = refused(op, r->status, r->headers);
     if (rc == 0 && (!r->body || !(j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) ||
                     json_unpack(j, "{s:s,s:s}", "username", &user, "password", &pass) != 0))
         rc = SIG_ERR_JSON;
@@ -306,9 +304,6 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
     if (rc == 0) {
         snprintf(op->auth, sizeof(op->auth), "Basic %s", b64);
         ut_free_secret(b64, strlen(b64));
-        rc = sn_h2_connect(&op->h2, c->base, c->tls, c->cfg.dns,
-                           c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, 0,
-                           &cbs, op);
     }
     if (rc == 0) {
         h.name = "authorization";
@@ -322,7 +317,8 @@ static void auth_done(int rc, const sn_rpc_response *r, void *ud)
         req.n_headers = 1;
         req.max_response = STORAGE_MAX;
         if (rc == 0)
-            rc = sn_h2_request(op->h2, &req, manifest_done, op);
+            rc = sig_https(c, c->ep[SIG_EP_STORAGE].host, c->ep[SIG_EP_STORAGE].port, &req,
+                           manifest_done, op);
     }
     if (rc != 0)
         finish(op, rc);

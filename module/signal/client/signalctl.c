@@ -6,7 +6,7 @@
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
- *             [--server-params B64] COMMAND
+ *             [--server-params B64] [--pool-idle MS] COMMAND
  *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
  *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
@@ -224,6 +224,8 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
     if (ev->err)
         json_object_set_new(o, "error", json_string(sig_strerror(ev->err))),
             json_object_set_new(o, "code", json_integer(ev->err));
+    if (ev->retry_after_ms) /* SEND_DONE, SYNC_DONE refused with Retry-After */
+        json_object_set_new(o, "retry_after_ms", json_integer(ev->retry_after_ms));
     switch (ev->type) {
     case SIG_EV_LINK_URL:
         json_object_set_new(o, "url", json_string(ev->link_url));
@@ -542,6 +544,7 @@ static int usage(void)
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
                     "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
                     "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] [--server-params B64] "
+                    "[--pool-idle MS] "
                     "link [--receive] | receive | send TO TEXT | contacts | groups\n");
     return 2;
 }
@@ -587,6 +590,8 @@ int main(int argc, char **argv)
             cfg.device_name = argv[++i];
         else if (!strcmp(argv[i], "--link-timeout") && i + 1 < argc)
             cfg.link_timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--pool-idle") && i + 1 < argc)
+            cfg.pool_idle_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--prekeys") && i + 1 < argc)
             cfg.prekey_batch = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--transport") && i + 1 < argc) {

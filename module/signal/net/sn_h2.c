@@ -640,8 +640,18 @@ void sn_h2_free(sn_h2 *h)
         return;
     h->freeing = 1;
     h->dead = 1;
-    if (h->depth == 0)
+    if (h->depth == 0) {
         destroy(h);
+        return;
+    }
+    /* Freed from a callback: the memory goes when it returns, but the other
+     * requests end now. Their owners may be gone by then (a pool shared by
+     * many requests is freed with its client), and frames already read in
+     * this pass would otherwise still reach them. */
+    for (sn_h2_stream *st = h->streams; st; st = st->next)
+        if (st->kind == ST_REQ)
+            complete(st, SN_ERR_CANCELLED);
+    ping_done(h, SN_ERR_CANCELLED);
 }
 
 int sn_h2_is_ready(const sn_h2 *h)
@@ -681,6 +691,11 @@ int sn_h2_ping(sn_h2 *h, uint32_t timeout_ms, sn_h2_ping_cb cb, void *ud)
     h->ping_cb = cb;
     h->ping_ud = ud;
     return 0;
+}
+
+int sn_h2_can_request(const sn_h2 *h)
+{
+    return h && !h->dead && (!h->ng || nghttp2_session_check_request_allowed(h->ng));
 }
 
 unsigned sn_h2_open_streams(const sn_h2 *h)

@@ -9,7 +9,9 @@
  * the object never dispatches the loop. Callbacks run on that thread.
  * Lifetime: sn_h2_free may be called from any callback of this object; the
  * memory is then released when the callback returns. Each request callback
- * runs exactly once (at the latest from sn_h2_free, with SN_ERR_CANCELLED).
+ * runs exactly once (at the latest from sn_h2_free, with SN_ERR_CANCELLED,
+ * also when sn_h2_free is called from a callback: the other requests end
+ * before sn_h2_free returns).
  */
 #ifndef SN_H2_H
 #define SN_H2_H
@@ -119,6 +121,12 @@ typedef void (*sn_h2_ping_cb)(sn_h2 *h2, int rc, void *ud);
  * One at a time: SN_ERR_STATE while one is outstanding. SN_ERR_CLOSED,
  * SN_ERR_H2, UT_ERR_NOMEM. */
 int sn_h2_ping(sn_h2 *h2, uint32_t timeout_ms, sn_h2_ping_cb cb, void *ud);
+
+/* 1 while new requests may go out: not closed (also not while its
+ * requests are being failed, before on_close) and no GOAWAY sent or
+ * received (RFC 9113 §6.8: the peer takes no new streams). A pool asks
+ * this before reusing a connection. */
+int sn_h2_can_request(const sn_h2 *h);
 
 /* Requests and websocket streams not finished yet (0 = idle). */
 unsigned sn_h2_open_streams(const sn_h2 *h2);

@@ -25,6 +25,9 @@ struct sn_pool {
     struct evdns_base *dns;
     uint32_t timeout_ms;
     entry *list;
+    /* sessions that take no new requests (closing, or GOAWAY) while their
+     * last requests finish; freed at on_close, by the sweep or the pool */
+    entry *retired;
     struct event *sweep;  /* idle check, when an idle limit is set */
     uint32_t idle_ms;
 };
@@ -56,6 +59,22 @@ static void unlink_entry(sn_pool *p, entry *e)
             *pp = e->next;
             return;
         }
+    for (pp = &p->retired; *pp; pp = &(*pp)->next)
+        if (*pp == e) {
+            *pp = e->next;
+            return;
+        }
+}
+
+static void free_list(entry *e)
+{
+    while (e) {
+        entry *next = e->next;
+        sn_h2_free(e->h2); /* no on_close for a freed session */
+        free(e->host);
+        free(e);
+        e = next;
+    }
 }
 
 /* The session closed: forget it (freed once its callback returns). */
@@ -76,12 +95,13 @@ void sn_pool_free(sn_pool *p)
         return;
     if (p->sweep)
         event_free(p->sweep);
-    while (p->list) {
-        entry *e = p->list;
-        p->list = e->next;
-        sn_h2_free(e->h2); /* no on_close for a freed session */
-        free(e->host);
-        free(e);
+    /* detach first: a cancelled request's callback may ask the pool again */
+    {
+        entry *list = p->list, *retired = p->retired;
+
+        p->list = p->retired = NULL;
+        free_list(list);
+        free_list(retired);
     }
     free(p);
 }
@@ -95,10 +115,18 @@ int sn_pool_get(sn_pool *p, const char *host, uint16_t port, sn_h2 **out)
     if (!p || !host || !port || !out)
         return UT_ERR_INVAL;
     *out = NULL;
-    for (e = p->list; e; e = e->next)
+    for (entry **pp = &p->list; (e = *pp) != NULL; pp = &e->next)
         if (e->port == port && strcmp(e->host, host) == 0) {
-            *out = e->h2;
-            return 0;
+            if (sn_h2_can_request(e->h2)) {
+                *out = e->h2;
+                return 0;
+            }
+            /* closing (its requests are being failed: a callback asking
+             * again gets a new connection) or the server sent GOAWAY */
+            *pp = e->next;
+            e->next = p->retired;
+            p->retired = e;
+            break;
         }
     e = calloc(1, sizeof(*e));
     if (!e || !(e->host = strdup(host))) {
@@ -136,6 +164,18 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    for (pp = &p->retired; *pp;) {
+        entry *e = *pp;
+        if (sn_h2_open_streams(e->h2) == 0) {
+            *pp = e->next;
+            sn_h2_free(e->h2);
+            free(e->host);
+            free(e);
+            continue;
+        }
+        pp = &e->next;
+    }
+    pp = &p->list;
     while (*pp) {
         entry *e = *pp;
         if (sn_h2_open_streams(e->h2) > 0) {

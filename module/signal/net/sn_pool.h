@@ -1,7 +1,9 @@
 /*
- * sn_pool.h - one HTTP/2 connection per origin (host, port), shared by all
- * REST, CDN, storage and gRPC calls of every account on the loop; a
- * connection that closed is replaced on the next use; with an idle limit
+ * sn_pool.h - one HTTP/2 connection per origin (host, port), shared by the
+ * REST, CDN, storage and gRPC calls of its owner (sig_client keeps one per
+ * account, sig_https, so that logout and free cancel exactly its own); a
+ * connection that closed or got GOAWAY (sn_h2_can_request) is replaced on
+ * the next use while its last requests finish; with an idle limit
  * (sn_pool_set_idle) connections without open streams are closed.
  *
  * Threads: loop thread of `base` only; never dispatches the loop.
@@ -24,7 +26,8 @@ typedef struct sn_pool sn_pool;
 int sn_pool_new(sn_pool **out, struct event_base *base, sn_tls *tls,
                 struct evdns_base *dns, uint32_t connect_timeout_ms);
 /* Frees every connection: their pending requests complete with
- * SN_ERR_CANCELLED. NULL ok. Not from inside a request callback. */
+ * SN_ERR_CANCELLED before this returns. NULL ok. May be called from a
+ * request callback of the pool (the sessions go when it returns). */
 void sn_pool_free(sn_pool *pool);
 
 /* The live connection to host:port, connecting if there is none (requests

@@ -276,6 +276,66 @@ START_TEST(test_auth_events_and_power)
 }
 END_TEST
 
+/* Redactions (v3+ rooms): the redact level, or the original's own sender
+ * in the same room (matrix-spec rooms/fragments/v3-handling-redactions.md,
+ * Synapse event_auth.check_redaction). */
+static int redaction_allowed(json_t *state, const char *sender, const json_t *original,
+                             int v11)
+{
+    char why[256];
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:{}}", "type", "m.room.redaction", "sender", sender,
+                           "room_id", "!r:t", "content");
+    int rc;
+
+    if (v11) /* v11: redacts only in content */
+        json_object_set_new(json_object_get(ev, "content"), "redacts", json_string("$orig"));
+    else
+        json_object_set_new(ev, "redacts", json_string("$orig"));
+    rc = hs_event_auth_with(state, ev, original, why, sizeof(why));
+    json_decref(ev);
+    return rc == 0;
+}
+
+START_TEST(test_auth_redaction)
+{
+    json_t *st = room("invite");
+    json_t *by_u = json_pack("{s:s,s:s,s:s,s:{}}", "type", "m.room.message", "sender", "@u:t",
+                             "room_id", "!r:t", "content");
+    json_t *by_u_elsewhere = json_pack("{s:s,s:s,s:s,s:{}}", "type", "m.room.message", "sender",
+                                       "@u:t", "room_id", "!other:t", "content");
+    json_t *create = json_pack("{s:s,s:s,s:s,s:s,s:{}}", "type", "m.room.create", "sender", "@a:t",
+                               "room_id", "!r:t", "state_key", "", "content");
+    char why[256];
+    json_t *bare;
+
+    put(st, member("@u:t", "@u:t", "join"));
+    put(st, member("@v:t", "@v:t", "join"));
+    put(st, member("@m:t", "@m:t", "join"));
+    ck_assert(redaction_allowed(st, "@u:t", by_u, 0));            /* own event */
+    ck_assert(redaction_allowed(st, "@u:t", by_u, 1));            /* v11 form */
+    ck_assert(!redaction_allowed(st, "@v:t", by_u, 0));           /* someone else's, PL 0 */
+    ck_assert(!redaction_allowed(st, "@v:t", by_u, 1));
+    ck_assert(redaction_allowed(st, "@m:t", by_u, 0));            /* redact level 50 */
+    ck_assert(!redaction_allowed(st, "@v:t", NULL, 0));           /* unknown target */
+    ck_assert(redaction_allowed(st, "@m:t", NULL, 1));            /* moderators may */
+    ck_assert(!redaction_allowed(st, "@u:t", by_u_elsewhere, 0)); /* other room: unknown */
+    ck_assert(!redaction_allowed(st, "@a:t", create, 0));         /* never the create event */
+    /* without a target ID, and through plain hs_event_auth (original unknown) */
+    bare = json_pack("{s:s,s:s,s:s,s:{}}", "type", "m.room.redaction", "sender", "@m:t",
+                     "room_id", "!r:t", "content");
+    ck_assert_int_ne(hs_event_auth(st, bare, why, sizeof(why)), 0);
+    json_object_set_new(bare, "redacts", json_string("$x"));
+    ck_assert_int_eq(hs_event_auth(st, bare, why, sizeof(why)), 0);
+    json_object_set_new(bare, "sender", json_string("@v:t"));
+    ck_assert_int_ne(hs_event_auth(st, bare, why, sizeof(why)), 0);
+    json_decref(bare);
+    json_decref(by_u);
+    json_decref(by_u_elsewhere);
+    json_decref(create);
+    json_decref(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hs_event");
@@ -292,6 +352,7 @@ static Suite *suite(void)
     tcase_add_test(a, test_auth_join_rules);
     tcase_add_test(a, test_auth_invite_kick_ban);
     tcase_add_test(a, test_auth_events_and_power);
+    tcase_add_test(a, test_auth_redaction);
     suite_add_tcase(s, h);
     suite_add_tcase(s, r);
     suite_add_tcase(s, a);

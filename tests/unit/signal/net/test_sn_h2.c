@@ -304,6 +304,8 @@ typedef struct reply {
     char body[64], hdr[32];
     size_t body_len;
     fixture *free_from_cb;
+    struct reply *other;     /* with free_from_cb: was it done on return? */
+    int other_done_at_free;
 } reply;
 
 static void on_reply(int rc, const sn_http_resp *r, void *ud)
@@ -324,6 +326,8 @@ static void on_reply(int rc, const sn_http_resp *r, void *ud)
     if (x->free_from_cb) {
         sn_h2_free(x->free_from_cb->h2); /* deferred until we return */
         x->free_from_cb->h2 = NULL;
+        if (x->other)
+            x->other_done_at_free = x->other->done;
     }
 }
 
@@ -548,12 +552,16 @@ START_TEST(free_from_inside_a_callback_and_pending_cancelled)
 
     setup_fx(&f, 0);
     a.free_from_cb = &f;
+    a.other = &b;
     ck_assert_int_eq(sn_h2_request(f.h2, &ra, on_reply, &a), 0);
     ck_assert_int_eq(sn_h2_request(f.h2, &rb, on_reply, &b), 0);
     run_until(&f, &a.done);
     ck_assert_ptr_null(f.h2);
     ck_assert_int_eq(b.done, 1);
     ck_assert_int_eq(b.rc, SN_ERR_CANCELLED);
+    /* ended inside sn_h2_free, not later: b's owner may be gone by then
+     * (a pooled connection freed with the client in a's callback) */
+    ck_assert_int_eq(a.other_done_at_free, 1);
     ck_assert_int_eq(f.closed, 0); /* no on_close for a freed session */
     teardown_fx(&f);
 }

@@ -1,0 +1,61 @@
+/*
+ * br_store_int.h - helpers shared by the br_store_*.c files only: binding,
+ * stepping a lookup, copying a text column. Not for the rest of bridge/.
+ */
+#ifndef BR_STORE_INT_H
+#define BR_STORE_INT_H
+
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "br_store.h"
+
+/* SQLite result code -> ST_ERR_*. */
+static inline int br_store_err(int rc)
+{
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return ST_ERR_BUSY;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return ST_ERR_CONSTRAINT;
+    return ST_ERR_SQL;
+}
+
+/* Step a query once: 1 for a row (the statement is left on it, reset it
+ * after reading), 0 for none, or ST_ERR_* (both reset). */
+static inline int br_store_row(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : br_store_err(rc);
+}
+
+/* Copy text column `col` to out[n] ("" for NULL). */
+static inline void br_store_text(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    if (out && n)
+        snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* Borrowed text column, "" for NULL. */
+static inline const char *br_store_str(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    return t ? (const char *)t : "";
+}
+
+/* Run a write and return the number of rows it changed, or ST_ERR_*. */
+static inline int br_store_changes(st_db *db, sqlite3_stmt *st)
+{
+    int rc = st_db_step_done(db, st);
+
+    return rc != 0 ? rc : sqlite3_changes(st_db_handle(db));
+}
+
+#endif
