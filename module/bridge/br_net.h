@@ -132,7 +132,15 @@ typedef struct br_net_event {
     int remove;          /* a reaction taken back */
     char **members;      /* GROUP_INFO: n_members ACIs, owned */
     size_t n_members;
+    char *fmt;           /* MESSAGE: its body ranges and quote as
+                            BR_NET_FMT JSON, or NULL when none */
 } br_net_event;
+
+/* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style
+ * br_conv.h BR_STYLE_*, or a mention's ACI) and quote, as JSON:
+ *   {"r": [[start, length, style, "aci" or ""], ...],
+ *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "..."}}
+ * both members optional. */
 
 /* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
 typedef struct br_net_relation {
@@ -175,6 +183,10 @@ typedef struct br_net_ops {
      * drop a duplicate); SEND_RESULT later carries outbox_id. */
     int (*send_text)(void *ctx, const char *owner, const char *chat_id,
                      const char *text, int64_t ts, uint64_t outbox_id);
+    /* send_text with body ranges and a quote (fmt: BR_NET_FMT JSON). NULL
+     * when not supported (then send_text, unformatted). */
+    int (*send_fmt)(void *ctx, const char *owner, const char *chat_id,
+                    const char *text, const char *fmt, int64_t ts, uint64_t outbox_id);
     /* Look up a phone number; RESOLVED later carries request_id. */
     int (*resolve)(void *ctx, const char *owner, const char *e164,
                    uint64_t request_id);

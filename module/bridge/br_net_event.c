@@ -35,6 +35,7 @@ void br_net_event_free(br_net_event *ev)
     for (size_t i = 0; i < ev->n_members; i++)
         free(ev->members[i]);
     free(ev->members);
+    free(ev->fmt);
     free(ev);
 }
 
@@ -65,6 +66,7 @@ br_net_event *br_net_event_dup(const br_net_event *ev)
     c->chat_id = dup(ev->chat_id, &bad);
     c->sender = dup(ev->sender, &bad);
     c->target_author = dup(ev->target_author, &bad);
+    c->fmt = dup(ev->fmt, &bad);
     c->atts = NULL;
     c->n_atts = 0;
     c->members = NULL;

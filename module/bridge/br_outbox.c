@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "br_group.h"
+#include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -355,7 +356,7 @@ static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
             free(r.body);
             return;
         }
-        if (b->net.send_text(b->net.ctx, owner, chat_id, r.body, r.signal_ts, (uint64_t)r.id) != 0) {
+        if (br_fmt_send(b, owner, chat_id, r.body, r.signal_ts, r.id) != 0) { /* br_fmt.h */
             chat_clear(b, r.id);
             ut_logf(&b->log, UT_LOG_WARN, "bridge: Signal side busy; message %lld stays queued", (long long)r.id);
             arm(b, 1000);
@@ -581,6 +582,8 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     }
     if (!fresh)
         return; /* a replay of an event we already queued */
+    /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
+    br_fmt_store_out(b, sqlite3_last_insert_rowid(st_db_handle(b->db)), owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
     pump(b, owner, chat_id);
 }

@@ -19,6 +19,7 @@
 
 #include "br_cmd.h"
 #include "br_group.h"
+#include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -604,6 +605,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->b = b;
     s->ts = ts;
     s->from_me = from_me && b->cfg.double_puppet;
+    if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply */
+        br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn
@@ -637,6 +640,8 @@ static void on_signal_message(br_bridge *b, const br_net_event *ev)
     }
     if (rc == 0)
         rc = br_media_store(b, ev); /* the attachments, before confirm too */
+    if (rc == 0)
+        rc = br_fmt_store_in(b, ev); /* ranges and quote, before confirm too */
     if (rc != 0) {
         /* not durable: do not confirm (the Signal side keeps it and emits it
          * again at its next start); meanwhile try again on a timer */

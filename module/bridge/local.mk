@@ -120,3 +120,19 @@ check_PROGRAMS += tests/unit/bridge/test_br_net_event
 tests_unit_bridge_test_br_net_event_SOURCES = tests/unit/bridge/test_br_net_event.c
 tests_unit_bridge_test_br_net_event_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_net_event_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+
+# Text formatting, mentions, replies both ways (issue #17): pure converters
+# split by direction (br_conv.h).
+libsbbridge_la_SOURCES += module/bridge/br_conv.h module/bridge/br_conv_from_signal.c \
+	module/bridge/br_conv_to_signal.c module/bridge/connector/br_sigfmt.h module/bridge/connector/br_sigfmt.c \
+	module/bridge/br_fmt.h module/bridge/br_fmt.c
+UNIT_TESTS += tests/unit/bridge/test_br_conv
+check_PROGRAMS += tests/unit/bridge/test_br_conv
+tests_unit_bridge_test_br_conv_SOURCES = tests/unit/bridge/test_br_conv.c
+tests_unit_bridge_test_br_conv_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_conv_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+FUZZ_LIST += fuzz_br_html fuzz_br_ranges
+fuzz_br_html_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv_from_signal.c module/common/ut.c
+fuzz_br_ranges_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv_from_signal.c module/common/ut.c
+TESTS += tests/e2e/bridge_format.js
+EXTRA_DIST += tests/e2e/bridge_format.js

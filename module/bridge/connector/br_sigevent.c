@@ -12,6 +12,7 @@
 
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
+#include "br_sigfmt.h"
 #include "br_signal_int.h"
 #include "br_sigrel.h"
 #include "sig_err.h"
@@ -206,6 +207,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->chat_id = strdup(chat);
             ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
             ev->text = br_sig_dup(m->body);
+            ev->fmt = br_sigfmt_json(m); /* ranges, quote (issue #17) */
             ev->from_me = m->from_self;
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;

@@ -20,6 +20,7 @@
 #include "br_signal.h"
 #include "br_signal_int.h"
 #include "br_sigchat.h"
+#include "br_sigfmt.h"
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
@@ -174,6 +175,24 @@ static void op_free(op *o)
 
 static void media_op_run(br_signal *s, op *o);
 
+/* OP_SEND with a3: body ranges and a quote (BR_NET_FMT JSON). */
+static int send_fmt(sig_client *c, const op *o)
+{
+    uint8_t gid[32];
+    sig_format f;
+    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc;
+    const char *to = strcmp(o->a1, "self") ? o->a1 : sig_client_aci(c);
+
+    if (!to)
+        return SIG_ERR_NOT_LINKED;
+    if ((rc = br_sigfmt_parse(o->a3, &f)) != 0)
+        return rc;
+    rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
+                                  (void *)(uintptr_t)o->n, NULL);
+    sig_format_clear(&f);
+    return rc;
+}
+
 static void op_run(void *arg, int cancelled)
 {
     op *o = arg;
@@ -226,6 +245,7 @@ static void op_run(void *arg, int cancelled)
         /* "self": Note to Self, a message to our own ACI; "group:<hex>": a
          * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
+           : o->a3 ? send_fmt(a->c, o) /* formatted (br_sigfmt.c) */
            : br_sigchat_parse_gid(o->a1, gid) == 0
                ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)
            : !strcmp(o->a1, "self") && !sig_client_aci(a->c) ? SIG_ERR_NOT_LINKED
@@ -355,6 +375,33 @@ static int op_send(void *ctx, const char *owner, const char *chat_id, const char
     if (strncmp(chat_id, "dm:", 3) != 0)
         return UT_ERR_INVAL;
     return post_op_ts(ctx, OP_SEND, owner, chat_id + 3, text, ts, outbox_id);
+}
+static int op_send_fmt(void *ctx, const char *owner, const char *chat_id, const char *text,
+                       const char *fmt, int64_t ts, uint64_t outbox_id)
+{
+    br_signal *s = ctx;
+    const char *to = strncmp(chat_id, "dm:", 3) == 0 ? chat_id + 3 : chat_id;
+    op *o;
+
+    if (strncmp(chat_id, "dm:", 3) && strcmp(chat_id, "self") && strncmp(chat_id, "group:", 6))
+        return UT_ERR_INVAL;
+    if (!fmt)
+        return op_send(ctx, owner, chat_id, text, ts, outbox_id);
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_SEND;
+    o->n = outbox_id;
+    o->rel.ts = ts; /* the stored Signal timestamp, as op_send */
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(to);
+    o->a2 = br_sig_dup(text);
+    o->a3 = br_sig_dup(fmt);
+    if (!o->owner || !o->a1 || !o->a2 || !o->a3 || br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
 }
 static int op_group_info(void *ctx, const char *owner, const char *chat_id)
 {
@@ -688,6 +735,7 @@ int br_signal_ops(br_signal *s, const br_net_sink *sink, br_net_ops *ops)
     ops->cancel_link = op_cancel;
     ops->logout = op_logout;
     ops->send_text = op_send;
+    ops->send_fmt = op_send_fmt;
     ops->resolve = op_resolve;
     ops->confirm = op_confirm;
     ops->relate = op_relate;

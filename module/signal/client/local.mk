@@ -19,6 +19,8 @@ SIG_SRCS = \
 libsbclient_la_SOURCES = $(SIG_SRCS)
 # reactions, deletes, edits, receipts, typing (issue #6)
 libsbclient_la_SOURCES += module/signal/client/sig_extra.c module/signal/client/sig_rel.c
+# body ranges, mentions, quotes both ways (issue #17)
+libsbclient_la_SOURCES += module/signal/client/sig_fmt.c
 # the send log and answering retry requests (issue #11)
 libsbclient_la_SOURCES += module/signal/client/sig_sendlog.h module/signal/client/sig_sendlog.c \
 	module/signal/client/sig_retry.c

@@ -345,6 +345,36 @@ int sig_client_send_typing(sig_client *c, const char *to, int started);
 int sig_client_send_read_sync(sig_client *c, const char *sender,
                               const uint64_t *timestamps, size_t n);
 
+/* ---- formatting, mentions, quotes (sig_fmt.c) ---------------------
+ * A DataMessage's bodyRanges (UTF-16 code units of the body; a mention
+ * has mention_aci, a style range style: BOLD 1, ITALIC 2, SPOILER 3,
+ * STRIKETHROUGH 4, MONOSPACE 5) and its quote (quote_id: the quoted
+ * message's timestamp; 0 when none). */
+typedef struct sig_body_range {
+    uint32_t start, length;
+    int style;
+    char mention_aci[37];   /* "" unless a mention */
+} sig_body_range;
+
+typedef struct sig_format {
+    sig_body_range *ranges; /* malloc'd */
+    size_t n_ranges;
+    uint64_t quote_id;
+    char quote_author[37];  /* ACI text */
+    char *quote_text;       /* malloc'd or NULL */
+} sig_format;
+
+/* Read the ranges and quote of a received Content (its DataMessage, or
+ * the one of a SyncMessage.Sent). 0 (maybe empty), SIG_ERR_ENVELOPE. */
+int sig_content_format(const uint8_t *content, size_t len, sig_format *out);
+void sig_format_clear(sig_format *f);
+/* sig_client_send_text_at (to) or sig_client_send_group_text (group_id,
+ * 32 bytes, `to` ignored) with body ranges and a quote; f may be NULL;
+ * ts: the message's Signal timestamp (0 = now). */
+int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
+                             const char *text, const sig_format *f, uint64_t ts,
+                             void *send_ud, uint64_t *timestamp_out);
+
 /* What a received message does to an earlier one. */
 typedef enum sig_rel_kind {
     SIG_REL_NONE = 0,       /* an ordinary message */

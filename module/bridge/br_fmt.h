@@ -1,0 +1,36 @@
+/*
+ * br_fmt.h - formatting, mentions and replies of bridged text (issue #17),
+ * the bridge core's part: stores BR_NET_FMT beside inbox/outbox rows
+ * (migration 014) and applies the converters of br_conv.h. Host loop
+ * thread only.
+ *
+ * Signal -> Matrix: br_fmt_store_in before the message is confirmed;
+ * br_fmt_apply_in rewrites the m.room.message content: formatted_body,
+ * pills and m.mentions, and the quote as m.in_reply_to (br_msgmap), or
+ * as a quoted line when the quoted message was never bridged.
+ * Matrix -> Signal: br_fmt_store_out converts formatted_body and the
+ * reply into a Signal body, ranges and quote, stored before sending;
+ * br_fmt_send sends a row with them (or as plain text).
+ */
+#ifndef BR_FMT_H
+#define BR_FMT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "br_net.h"
+#include "mx_event.h"
+
+struct br_bridge;
+
+int br_fmt_store_in(struct br_bridge *b, const br_net_event *ev);
+void br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
+                     const char *sender, int64_t ts, json_t *content);
+int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
+                     const char *chat_id, const mx_event *ev);
+/* net.send_fmt or net.send_text; 0 when handed over. */
+int br_fmt_send(struct br_bridge *b, const char *owner, const char *chat_id,
+                const char *body, int64_t ts, int64_t outbox_id);
+
+#endif

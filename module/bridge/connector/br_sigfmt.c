@@ -1,0 +1,90 @@
+/* br_sigfmt.c - body ranges and quotes between sig_client and BR_NET_FMT
+ * JSON (br_sigfmt.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "br_sigfmt.h"
+
+char *br_sigfmt_json(const sig_message *m)
+{
+    sig_format f;
+    json_t *o, *r;
+    char *out = NULL;
+    size_t i;
+
+    if (!m->content || sig_content_format(m->content, m->content_len, &f) != 0)
+        return NULL;
+    if (!f.n_ranges && !f.quote_id) {
+        sig_format_clear(&f);
+        return NULL;
+    }
+    o = json_object();
+    r = json_array();
+    for (i = 0; o && r && i < f.n_ranges; i++)
+        json_array_append_new(r, json_pack("[I,I,i,s]", (json_int_t)f.ranges[i].start,
+                                           (json_int_t)f.ranges[i].length, f.ranges[i].style,
+                                           f.ranges[i].mention_aci));
+    if (o && r)
+        json_object_set_new(o, "r", r);
+    else
+        json_decref(r);
+    if (o && f.quote_id)
+        json_object_set_new(o, "q", json_pack("{s:I,s:s,s:s?}", "ts", (json_int_t)f.quote_id,
+                                              "author", f.quote_author, "text", f.quote_text));
+    if (o)
+        out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    sig_format_clear(&f);
+    return out;
+}
+
+int br_sigfmt_parse(const char *json, sig_format *f)
+{
+    json_t *o, *r, *q;
+    size_t i, n;
+
+    memset(f, 0, sizeof(*f));
+    if (!json || !(o = json_loads(json, 0, NULL)))
+        return UT_ERR_INVAL;
+    r = json_object_get(o, "r");
+    n = json_is_array(r) ? json_array_size(r) : 0;
+    if (n && !(f->ranges = calloc(n, sizeof(*f->ranges)))) {
+        json_decref(o);
+        return UT_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        json_int_t s = 0, l = 0;
+        int st = 0;
+        const char *aci = "";
+        if (json_unpack(json_array_get(r, i), "[I,I,i,s]", &s, &l, &st, &aci) != 0 ||
+            s < 0 || l < 0 || s > UINT32_MAX || l > UINT32_MAX)
+            continue;
+        f->ranges[f->n_ranges].start = (uint32_t)s;
+        f->ranges[f->n_ranges].length = (uint32_t)l;
+        f->ranges[f->n_ranges].style = st;
+        snprintf(f->ranges[f->n_ranges].mention_aci, sizeof(f->ranges[0].mention_aci), "%s", aci);
+        f->n_ranges++;
+    }
+    q = json_object_get(o, "q");
+    if (json_is_object(q)) {
+        json_int_t ts = 0;
+        const char *author = NULL, *text = NULL;
+        if (json_unpack(q, "{s:I,s:s,s?s}", "ts", &ts, "author", &author, "text", &text) == 0 &&
+            ts > 0 && strlen(author) < sizeof(f->quote_author)) {
+            f->quote_id = (uint64_t)ts;
+            snprintf(f->quote_author, sizeof(f->quote_author), "%s", author);
+            if (text && !(f->quote_text = strdup(text))) {
+                json_decref(o);
+                sig_format_clear(f);
+                return UT_ERR_NOMEM;
+            }
+        }
+    }
+    json_decref(o);
+    return 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * br_sigfmt.h - a Signal message's body ranges and quote <-> BR_NET_FMT
+ * JSON (br_net.h), on the Signal side of br_net (issue #17).
+ */
+#ifndef BR_SIGFMT_H
+#define BR_SIGFMT_H
+
+#include "br_net.h"
+#include "sig_client.h"
+
+/* The BR_NET_FMT JSON of a received message's Content (malloc'd), or NULL
+ * when it has no ranges and no quote (or cannot be read). */
+char *br_sigfmt_json(const sig_message *m);
+/* Parse BR_NET_FMT JSON into *f (sig_format_clear it). 0 or UT_ERR_INVAL. */
+int br_sigfmt_parse(const char *json, sig_format *f);
+
+#endif

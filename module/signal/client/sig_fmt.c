@@ -1,0 +1,183 @@
+/* sig_fmt.c - a DataMessage's body ranges (styles, mentions) and quote,
+ * both ways (issue #17). Ranges carry mentionAci or style (SignalService
+ * .proto BodyRange); as mautrix-signal pkg/msgconv/signalfmt/convert.go,
+ * the binary mentionAciBinary is read as well as the text form. A quote
+ * is sent as mautrix-signal pkg/msgconv/from-matrix.go does: id = the
+ * quoted message's timestamp, authorAci, type NORMAL; we also fill
+ * Quote.text (a proto field) so a receiver without the original still
+ * sees what was quoted. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "SignalService.pb-c.h"
+#include "sig_client.h"
+#include "sig_err.h"
+#include "sig_int.h"
+#include "sig_util.h"
+
+#define MAX_RANGES 1024
+
+void sig_format_clear(sig_format *f)
+{
+    if (!f)
+        return;
+    free(f->ranges);
+    free(f->quote_text);
+    memset(f, 0, sizeof(*f));
+}
+
+static int aci_of(const char *s, const ProtobufCBinaryData *bin, int has_bin,
+                  char out[SIG_UUID_STR_LEN + 1])
+{
+    uint8_t u[16];
+
+    if (has_bin && bin->len == 16) {
+        sig_uuid_format(out, bin->data);
+        return 0;
+    }
+    if (s && sig_uuid_parse(u, s) == 0) {
+        sig_uuid_format(out, u);
+        return 0;
+    }
+    return -1;
+}
+
+static int from_data(const Signalservice__DataMessage *dm, sig_format *f)
+{
+    size_t i;
+
+    if (dm->n_bodyranges) {
+        size_t n = dm->n_bodyranges < MAX_RANGES ? dm->n_bodyranges : MAX_RANGES;
+        if (!(f->ranges = calloc(n, sizeof(*f->ranges))))
+            return UT_ERR_NOMEM;
+        for (i = 0; i < n; i++) {
+            const Signalservice__BodyRange *r = dm->bodyranges[i];
+            sig_body_range *o = &f->ranges[f->n_ranges];
+            o->start = r->has_start ? r->start : 0;
+            o->length = r->has_length ? r->length : 0;
+            if (aci_of(r->mentionaci, &r->mentionacibinary, r->has_mentionacibinary,
+                       o->mention_aci) == 0)
+                f->n_ranges++;
+            else if (r->has_style && r->style > 0) {
+                o->style = (int)r->style;
+                f->n_ranges++;
+            } /* else: neither, ignored */
+        }
+    }
+    if (dm->quote && dm->quote->has_id && dm->quote->id &&
+        aci_of(dm->quote->authoraci, &dm->quote->authoracibinary,
+               dm->quote->has_authoracibinary, f->quote_author) == 0) {
+        f->quote_id = dm->quote->id;
+        if (dm->quote->text && !(f->quote_text = strdup(dm->quote->text)))
+            return UT_ERR_NOMEM;
+    }
+    return 0;
+}
+
+int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm = NULL;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (!content && len)
+        return UT_ERR_INVAL;
+    ct = signalservice__content__unpack(NULL, len, content);
+    if (!ct)
+        return SIG_ERR_ENVELOPE;
+    if (ct->datamessage)
+        dm = ct->datamessage;
+    else if (ct->syncmessage && ct->syncmessage->sent && ct->syncmessage->sent->message)
+        dm = ct->syncmessage->sent->message;
+    if (dm)
+        rc = from_data(dm, out);
+    signalservice__content__free_unpacked(ct, NULL);
+    if (rc != 0)
+        sig_format_clear(out);
+    return rc;
+}
+
+/* Fill dm's bodyRanges and quote from `f` (storage in *rs / *q / *ptrs,
+ * which the caller frees). */
+static int to_data(Signalservice__DataMessage *dm, const sig_format *f,
+                   Signalservice__BodyRange **rs, Signalservice__BodyRange ***ptrs,
+                   Signalservice__DataMessage__Quote *q)
+{
+    size_t i;
+
+    *rs = NULL;
+    *ptrs = NULL;
+    if (!f)
+        return 0;
+    if (f->n_ranges) {
+        if (f->n_ranges > MAX_RANGES)
+            return UT_ERR_INVAL;
+        *rs = calloc(f->n_ranges, sizeof(**rs));
+        *ptrs = calloc(f->n_ranges, sizeof(**ptrs));
+        if (!*rs || !*ptrs)
+            return UT_ERR_NOMEM;
+        for (i = 0; i < f->n_ranges; i++) {
+            Signalservice__BodyRange *r = &(*rs)[i];
+            signalservice__body_range__init(r);
+            r->has_start = r->has_length = 1;
+            r->start = f->ranges[i].start;
+            r->length = f->ranges[i].length;
+            if (f->ranges[i].mention_aci[0])
+                r->mentionaci = (char *)f->ranges[i].mention_aci;
+            else {
+                r->has_style = 1;
+                r->style = (uint32_t)f->ranges[i].style;
+            }
+            (*ptrs)[i] = r;
+        }
+        dm->n_bodyranges = f->n_ranges;
+        dm->bodyranges = *ptrs;
+    }
+    if (f->quote_id && f->quote_author[0]) {
+        signalservice__data_message__quote__init(q);
+        q->has_id = 1;
+        q->id = f->quote_id;
+        q->authoraci = (char *)f->quote_author;
+        q->text = f->quote_text;
+        q->has_type = 1;
+        q->type = 0; /* NORMAL */
+        dm->quote = q;
+    }
+    return 0;
+}
+
+int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
+                             const char *text, const sig_format *f, uint64_t ts,
+                             void *send_ud, uint64_t *timestamp_out)
+{
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    Signalservice__DataMessage__Quote q;
+    Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
+    char aci[SIG_UUID_STR_LEN + 1];
+    int rc;
+
+    if (!text || (!to && !group_id))
+        return UT_ERR_INVAL;
+    if (!c->linked) /* as sig_client_send_text_at */
+        return SIG_ERR_NOT_LINKED;
+    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        return SIG_ERR_STATE;
+    if (!group_id && (rc = sig_resolve(c, to, aci)) != 0)
+        return rc;
+    dm.body = (char *)text;
+    dm.has_timestamp = 1;
+    dm.timestamp = ts ? ts : (uint64_t)ut_now_ms(); /* the caller's stored ts */
+    rc = to_data(&dm, f, &rs, &ptrs, &q);
+    if (rc == 0)
+        rc = group_id ? sig_group_send_dm(c, group_id, &dm, send_ud)
+                      : sig_send_dm(c, aci, &dm, send_ud);
+    if (rc == 0 && timestamp_out)
+        *timestamp_out = dm.timestamp;
+    free(rs);
+    free(ptrs);
+    return rc;
+}
