@@ -13,7 +13,7 @@ ST_MIGRATIONS += module/store/migrations/010-bridge-outbox.sql
 # who was told they lost access (issue #12, Deliver 6)
 ST_MIGRATIONS += module/store/migrations/011-bridge-access.sql
 # formatting, mentions, quotes of bridged text (issue #17)
-ST_MIGRATIONS += module/store/migrations/014-bridge-format.sql
+ST_MIGRATIONS += module/store/migrations/012-bridge-format.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c
