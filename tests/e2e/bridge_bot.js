@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { Homeserver } = require('./mxhs_harness.js');
-const { sdk, BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const { sdk, BOT, SERVER, bridgeConfig, client, syncReady, messages, until } = require('./bridge_lib.js');
 
 let hs;
 const clients = [];
@@ -110,8 +110,9 @@ test('the bot room survives a homeserver restart', async () => {
   const alice = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
                                    userId: creds.user_id, deviceId: creds.device_id });
   clients.push(alice);
+  const ready = syncReady(alice);
   await alice.startClient({ initialSyncLimit: 20 });
-  await new Promise((resolve) => alice.once('sync', (s) => s === 'PREPARED' && resolve()));
+  await ready;
   const roomId = alice.getRooms().find((r) => r.getMember(BOT)?.membership === 'join').roomId;
   assert.match(await ask(alice, roomId, 'status'), /Not linked to Signal/);
 });

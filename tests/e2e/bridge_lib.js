@@ -42,12 +42,25 @@ ${bridge}
 }
 
 // Log in as `user` (password pw-<user>), start syncing, accept invites.
+// Resolves when the client's first sync is through. Not `once('sync')`:
+// the first state can be ERROR or RECONNECTING (a server just restarted),
+// and PREPARED comes later; a once-listener would miss it and hang.
+function syncReady(c) {
+  return new Promise((resolve) => {
+    const on = (state) => {
+      if (state === 'PREPARED' || state === 'SYNCING') { c.removeListener('sync', on); resolve(); }
+    };
+    c.on('sync', on);
+  });
+}
+
 async function client(hs, user, { acceptInvites = true } = {}) {
   const creds = await sdk.createClient({ baseUrl: hs.base }).loginWithPassword(user, `pw-${user}`);
   const c = sdk.createClient({ baseUrl: hs.base, accessToken: creds.access_token,
                                userId: creds.user_id, deviceId: creds.device_id });
+  const ready = syncReady(c); // listening before the start: PREPARED can come at once
   await c.startClient({ initialSyncLimit: 50 });
-  await new Promise((resolve) => c.once('sync', (s) => s === 'PREPARED' && resolve()));
+  await ready;
   if (acceptInvites) {
     c.on('RoomMember.membership', (ev, m) => {
       if (m.userId === c.getUserId() && m.membership === 'invite') c.joinRoom(m.roomId).catch(() => {});
@@ -138,4 +151,4 @@ if (AS_MODE && !Homeserver.prototype.__asMode) {
 // mode the application service's (hs_appservice.c).
 const QUEUE_KEY = AS_MODE ? 'as:signalbridge' : 'signalbridge';
 
-module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, messages, until, QUEUE_KEY, AS_MODE };
+module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, syncReady, messages, until, QUEUE_KEY, AS_MODE };
