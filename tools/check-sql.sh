@@ -19,7 +19,6 @@ allowed="
 br_fmt.c
 br_outbox.c
 br_portal.c
-br_signal.c
 "
 
 pattern='sqlite3_|<sqlite3\.h>|"(SELECT|INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|CREATE|DROP|ALTER|WITH|PRAGMA) '
