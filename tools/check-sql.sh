@@ -18,7 +18,6 @@ cd "$src"
 allowed="
 br_fmt.c
 br_outbox.c
-br_portal.c
 "
 
 pattern='sqlite3_|<sqlite3\.h>|"(SELECT|INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|CREATE|DROP|ALTER|WITH|PRAGMA) '

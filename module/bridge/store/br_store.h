@@ -212,6 +212,31 @@ void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
 /* A message that is only attachments maps to its first bridged one ("" when
  * none was bridged). */
 int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender, int64_t ts);
+/* Store a received Signal message (no-op when that (owner, sender, ts) is
+ * there already: a redelivery). */
+int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
+                       int64_t ts, int from_me, const char *body);
+/* The message is in Matrix as `event_id`. */
+int br_store_inbox_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
+                             const char *event_id);
+/* A chat of an owner; lists of them are freed with br_store_chats_free. */
+typedef struct br_store_chat {
+    char *owner, *chat_id;
+} br_store_chat;
+void br_store_chats_free(br_store_chat *v, size_t n);
+/* Every chat with messages stored but not yet in Matrix. */
+int br_store_inbox_unbridged_chats(st_db *db, br_store_chat **out, size_t *n);
+/* A chat's messages not yet in Matrix from `from_ts` on (INT64_MIN: all),
+ * oldest first, as a list the caller frees with br_store_inbox_msgs_free
+ * (read whole first: the caller writes while walking it). */
+typedef struct br_store_inbox_msg {
+    char *sender, *body;
+    int64_t ts;
+    int from_me;
+} br_store_inbox_msg;
+int br_store_inbox_unbridged(st_db *db, const char *owner, const char *chat_id, int64_t from_ts,
+                             br_store_inbox_msg **out, size_t *n);
+void br_store_inbox_msgs_free(br_store_inbox_msg *v, size_t n);
 
 /* ---- attachments: br_media_in, br_media_out (br_store_media.c) -------- */
 

@@ -6,6 +6,8 @@
 #define BR_STORE_INT_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -57,5 +59,32 @@ static inline int br_store_changes(st_db *db, sqlite3_stmt *st)
 
     return rc != 0 ? rc : sqlite3_changes(st_db_handle(db));
 }
+
+/* Make room for one more element in a list being read: *v grows (doubling
+ * from 16) when len reached *cap. 0 or UT_ERR_NOMEM (*v kept). */
+static inline int br_store_grow(void **v, size_t *cap, size_t len, size_t size)
+{
+    void *nv;
+    size_t ncap;
+
+    if (len < *cap)
+        return 0;
+    ncap = *cap ? 2 * *cap : 16;
+    if (!(nv = realloc(*v, ncap * size)))
+        return UT_ERR_NOMEM;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+/* A copy of text column `col` ("" for NULL), or NULL when out of memory. */
+static inline char *br_store_dup(sqlite3_stmt *st, int col)
+{
+    return strdup(br_store_str(st, col));
+}
+
+/* Read the (owner, chat_id) rows of a bound query into a list
+ * (br_store_inbox.c). 0 or ST_ERR_* / UT_ERR_NOMEM (statement reset). */
+int br_store_chats_read(sqlite3_stmt *st, br_store_chat **out, size_t *n);
 
 #endif
