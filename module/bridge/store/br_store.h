@@ -331,5 +331,25 @@ int br_store_puppet_put(st_db *db, const char *aci, const char *phone, const cha
                         const char *shown_name);
 /* The name to show for `aci`: its profile name, else its phone number. */
 int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
+/* The name a mention of `aci` shows: the ghost's display name, else its
+ * profile name, else its phone number. */
+int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n);
+
+/* ---- formatting, mentions, quotes: br_infmt, br_outfmt (br_store_fmt.c)
+ *      Strings out are malloc'd, the caller frees them; NULL for a NULL
+ *      column. */
+
+/* The ranges and quote (JSON, br_fmt.c) of a received Signal message
+ * (no-op when already stored). */
+int br_store_infmt_put(st_db *db, const char *owner, const char *sender, int64_t ts,
+                       const char *fmt);
+int br_store_infmt_get(st_db *db, const char *owner, const char *sender, int64_t ts, char **fmt);
+/* The text and ranges to send for outbox row `outbox_id` (no-op when
+ * already stored). */
+int br_store_outfmt_put(st_db *db, int64_t outbox_id, const char *text, const char *fmt);
+int br_store_outfmt_get(st_db *db, int64_t outbox_id, char **text, char **fmt);
+/* The body of Signal message (author, ts) of `owner`, received or sent. */
+int br_store_message_body(st_db *db, const char *owner, const char *author, int64_t ts,
+                          char **body);
 
 #endif
