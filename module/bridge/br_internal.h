@@ -58,8 +58,12 @@ struct br_bridge {
     struct inbox_pending *inbox_pending; /* messages not stored yet */
 };
 
-/* br_bridge.c */
+/* br_login.c: the login of `owner` (made when `create`), NULL when none;
+ * load them all from the store (start); free them all (stop). */
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
+void br_login_load(br_bridge *b);
+void br_login_free_all(br_bridge *b);
+/* br_room.c: a notice from the bot in a room (NULL room: nothing). */
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The user's room with the bot: 1 found, 0 not. */
