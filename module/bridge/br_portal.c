@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "br_cmd.h"
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_internal.h"
@@ -37,77 +36,6 @@ typedef struct inbox_pending {
 static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
                              int64_t ts, int from_me, const char *body);
-
-/* ---- puppets ------------------------------------------------------------ */
-
-static int puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    char lp[128];
-
-    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
-        return UT_ERR_RANGE;
-    return mx_user_id(b->mx, lp, out, n);
-}
-
-typedef struct puppet_ctx {
-    br_bridge *b;
-    char *mxid;
-    char *name;
-} puppet_ctx;
-
-static void on_puppet_ready(void *arg, int status, json_t *body)
-{
-    puppet_ctx *p = arg;
-
-    (void)body;
-    if (status == 200 && p->name)
-        mx_set_displayname(p->b->mx, p->mxid, p->name, NULL, NULL);
-    free(p->mxid);
-    free(p->name);
-    free(p);
-}
-
-/* Make sure the ghost exists and shows the best name we know. */
-static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
-                          const char *name)
-{
-    char old_phone[64] = "", old_name[256] = "", shown[512] = "", lp[128], human[64] = "";
-    char *want;
-    int exists;
-
-    if ((exists = br_store_puppet_get(b->db, aci, old_phone, sizeof(old_phone), old_name,
-                                      sizeof(old_name), shown, sizeof(shown))) < 0)
-        return;
-    if (!phone || !*phone)
-        phone = *old_phone ? old_phone : NULL;
-    if (!name || !*name)
-        name = *old_name ? old_name : NULL;
-    if (phone)
-        br_phone_format(phone, human, sizeof(human));
-    want = br_config_displayname(&b->cfg, name, *human ? human : NULL);
-    if (!want)
-        return;
-    if (!exists || strcmp(want, shown) != 0) {
-        puppet_ctx *p = calloc(1, sizeof(*p));
-        char mxid[320];
-
-        br_store_puppet_put(b->db, aci, phone, name, want);
-        if (p && puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0 &&
-            br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) == 0) {
-            p->b = b;
-            p->mxid = strdup(mxid);
-            p->name = strdup(want);
-            if (mx_ensure_user(b->mx, lp, on_puppet_ready, p) == 0)
-                p = NULL;
-        }
-        if (p) {
-            free(p->mxid);
-            free(p->name);
-            free(p);
-        }
-    }
-    free(want);
-}
 
 /* ---- portals ------------------------------------------------------------ */
 
@@ -405,7 +333,7 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     int rc = UT_ERR_NOMEM;
 
     snprintf(chat, sizeof(chat), "dm:%s", aci);
-    if (!p || puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0)
+    if (!p || br_puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0)
         goto fail;
     p->b = b;
     p->owner = strdup(owner);
@@ -434,13 +362,13 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
     char chat[64], room[256];
     int r;
 
-    ensure_puppet(b, aci, phone, NULL);
+    br_puppet_update(b, aci, phone, NULL);
     snprintf(chat, sizeof(chat), "dm:%s", aci);
     r = portal_room(b, owner, chat, room, sizeof(room));
     if (r == 1) {
         /* exists: invite again, in case the user left */
         char mxid[320];
-        if (puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
+        if (br_puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
             mx_membership(b->mx, mxid, room, "invite", owner, NULL, NULL, NULL);
         return 0;
     }
@@ -571,7 +499,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
         return;
     if (from_me)
         snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? owner : b->bot);
-    else if (puppet_mxid(b, sender, as, sizeof(as)) != 0)
+    else if (br_puppet_mxid(b, sender, as, sizeof(as)) != 0)
         return;
     s = calloc(1, sizeof(*s));
     c = from_me && !b->cfg.double_puppet ? from_signal_notice(body)
@@ -638,7 +566,7 @@ static void on_signal_message(br_bridge *b, const br_net_event *ev)
     if (l)
         l->last_activity_ms = ut_now_ms();
     if (!ev->from_me)
-        ensure_puppet(b, ev->sender, ev->phone, NULL);
+        br_puppet_update(b, ev->sender, ev->phone, NULL);
     bridge_inbox_row(b, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
                      ev->text ? ev->text : "");
 }
@@ -702,7 +630,7 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
         break;
     case BR_NET_CONTACT:
         if (ev->id)
-            ensure_puppet(b, ev->id, ev->phone, ev->text);
+            br_puppet_update(b, ev->id, ev->phone, ev->text);
         break;
     case BR_NET_SEND_RESULT:
         br_outbox_result(b, ev);
@@ -733,16 +661,6 @@ int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
                    char *room, size_t n)
 {
     return portal_room(b, owner, chat_id, room, n);
-}
-
-int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    return puppet_mxid(b, aci, out, n);
-}
-
-void br_puppet_ensure(br_bridge *b, const char *aci)
-{
-    ensure_puppet(b, aci, NULL, NULL);
 }
 
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,

@@ -292,7 +292,7 @@ int br_store_media_out_uploaded_ids(st_db *db, const char *owner, int64_t *ids, 
                                     size_t *n);
 int br_store_media_out_unfinished_ids(st_db *db, int64_t *ids, size_t max, size_t *n);
 
-/* ---- monthly active Signal users: br_usage (br_store_outbox.c) -------- */
+/* ---- monthly active Signal users: br_usage (br_store_usage.c) --------- */
 
 /* `month` is "YYYY-MM" (UTC). */
 int br_store_usage_count(st_db *db, const char *month, long *n);
@@ -319,6 +319,42 @@ int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
                               int64_t *id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
+/* The highest Signal timestamp stored for anything sent (outbox rows and
+ * relations, br_relout), 0 when none. */
+int br_store_outbox_max_ts(st_db *db, int64_t *ts);
+/* Queue a text with its Signal timestamp: 1 when added (*id its row), 0
+ * when the event was queued already. */
+int br_store_outbox_put(st_db *db, const char *owner, const char *room_id, const char *chat_id,
+                        const char *event_id, const char *body, int64_t signal_ts,
+                        int64_t created_ms, int64_t *id);
+/* A row as the outbox walks it. */
+typedef struct br_store_outbox_row {
+    int64_t id, signal_ts, created_ms, next_try_ms;
+    int state, file, attempts;
+    char room[256];
+    char *body; /* the caller's: free(); NULL for a file */
+} br_store_outbox_row;
+/* The first row of a chat still to send (a text queued, or a file not
+ * finished). */
+int br_store_outbox_next(st_db *db, const char *owner, const char *chat_id,
+                         br_store_outbox_row *r);
+/* Row `id` (no body), with its owner and chat. */
+int br_store_outbox_get(st_db *db, int64_t id, br_store_outbox_row *r, char *owner, size_t on,
+                        char *chat_id, size_t cn);
+int br_store_outbox_set_ts(st_db *db, int64_t id, int64_t signal_ts);
+/* A transient failure: the row stays queued until `next_try_ms`. */
+int br_store_outbox_set_retry(st_db *db, int64_t id, int attempts, int64_t next_try_ms,
+                              const char *error);
+/* The final answer: state 1 (sent) or 2 (failed); a missing Signal
+ * timestamp is filled in with `signal_ts`. */
+int br_store_outbox_settle(st_db *db, int64_t id, int state, int64_t signal_ts,
+                           const char *error);
+/* The account is connected: every queued row of `owner` may go now. */
+int br_store_outbox_wake(st_db *db, const char *owner);
+/* Rows from before created_ms existed: their age counts from `now_ms`. */
+int br_store_outbox_date_undated(st_db *db, int64_t now_ms);
+/* Every chat with a text queued, of one owner (NULL: of all). */
+int br_store_outbox_queued_chats(st_db *db, const char *owner, br_store_chat **out, size_t *n);
 
 /* ---- puppets (br_store_puppet.c) -------------------------------------- */
 
