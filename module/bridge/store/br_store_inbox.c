@@ -116,10 +116,7 @@ int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const 
 
     if (!st)
         return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
+    br_store_bind_msg(st, owner, chat_id, sender, ts);
     sqlite3_bind_int(st, 5, from_me);
     sqlite3_bind_text(st, 6, body ? body : "", -1, SQLITE_STATIC);
     return st_db_step_done(db, st);

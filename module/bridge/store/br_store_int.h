@@ -35,6 +35,17 @@ static inline int br_store_row(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : br_store_err(rc);
 }
 
+/* Bind a Signal message's key (owner, chat, sender, timestamp) to ?1..?4,
+ * the first columns of br_inbox and br_media_in. */
+static inline void br_store_bind_msg(sqlite3_stmt *st, const char *owner, const char *chat_id,
+                                     const char *sender, int64_t ts)
+{
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ts);
+}
+
 /* Copy text column `col` to out[n] ("" for NULL). */
 static inline void br_store_text(sqlite3_stmt *st, int col, char *out, size_t n)
 {

@@ -63,10 +63,7 @@ int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, con
 
     if (!st)
         return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
+    br_store_bind_msg(st, owner, chat_id, sender, ts);
     sqlite3_bind_int(st, 5, idx);
     sqlite3_bind_int(st, 6, from_me);
     sqlite3_bind_blob(st, 7, pointer ? pointer : "", (int)pointer_len, SQLITE_STATIC);
