@@ -35,6 +35,16 @@ static inline int br_store_row(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : br_store_err(rc);
 }
 
+/* Step a bound existence query: 1 (a row), 0 or ST_ERR_*; reset. */
+static inline int br_store_exists(sqlite3_stmt *st)
+{
+    int rc = br_store_row(st);
+
+    if (rc == 1)
+        sqlite3_reset(st);
+    return rc;
+}
+
 /* Bind a Signal message's key (owner, chat, sender, timestamp) to ?1..?4,
  * the first columns of br_inbox and br_media_in. */
 static inline void br_store_bind_msg(sqlite3_stmt *st, const char *owner, const char *chat_id,
@@ -53,6 +63,19 @@ static inline void br_store_text(sqlite3_stmt *st, int col, char *out, size_t n)
 
     if (out && n)
         snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* Step a bound lookup of one text: on a row, copy column 0 to out[n]
+ * ("" for NULL). 1, 0 or ST_ERR_*; reset. */
+static inline int br_store_get_text(sqlite3_stmt *st, char *out, size_t n)
+{
+    int rc = br_store_row(st);
+
+    if (rc == 1) {
+        br_store_text(st, 0, out, n);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 /* Borrowed text column, "" for NULL. */

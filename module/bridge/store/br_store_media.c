@@ -130,16 +130,13 @@ int br_store_media_in_earlier(st_db *db, const char *owner, const char *chat_id,
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT 1 FROM br_media_in WHERE owner_mxid = ?1 AND chat_id = ?2 AND ts < ?3"
         " AND state < 3 LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, ts);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
@@ -205,7 +202,6 @@ int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id
         "SELECT 1 FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
         " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND m.outbox_id < ?3 AND m.state < ?4"
         " LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
@@ -213,9 +209,7 @@ int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, id);
     sqlite3_bind_int(st, 4, finished);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 /* The first column of every row, as ids, at most max. */

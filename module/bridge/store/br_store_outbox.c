@@ -9,18 +9,13 @@
 int br_store_outbox_room(st_db *db, int64_t id, char *out, size_t n)
 {
     sqlite3_stmt *st = st_db_stmt(db, "SELECT room_id FROM br_outbox WHERE id = ?1");
-    int rc;
 
     if (out && n)
         *out = 0;
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_int64(st, 1, id);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_get_text(st, out, n);
 }
 
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why)
@@ -38,28 +33,22 @@ int br_store_outbox_pending(st_db *db, const char *owner, const char *chat_id)
 {
     sqlite3_stmt *st = st_db_stmt(db, "SELECT 1 FROM br_outbox WHERE owner_mxid = ?1"
                                       " AND chat_id = ?2 AND state = 0 LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_outbox_event_queued(st_db *db, const char *event_id)
 {
     sqlite3_stmt *st = st_db_stmt(db, "SELECT 1 FROM br_outbox WHERE event_id = ?1 AND state = 0 AND signal_ts IS NULL");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_outbox_queued_ts(st_db *db, const char *owner, const char *event_id, char *chat,

@@ -64,14 +64,9 @@ int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n
 {
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT coalesce(shown_name, name, phone) FROM br_puppet WHERE aci = ?1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_get_text(st, out, n);
 }

@@ -25,15 +25,12 @@ int br_store_usage_count(st_db *db, const char *month, long *n)
 int br_store_usage_exists(st_db *db, const char *month, const char *aci)
 {
     sqlite3_stmt *st = st_db_stmt(db, "SELECT 1 FROM br_usage WHERE month = ?1 AND aci = ?2");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, aci, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_usage_add(st_db *db, const char *month, const char *aci)
