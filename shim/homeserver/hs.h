@@ -65,6 +65,7 @@ struct hs_req {
     json_t *json;        /* parsed body when the route wants JSON */
     const char *content_type; /* request Content-Type, may be NULL */
     const char *authorization; /* Authorization header, may be NULL */
+    const char *host;    /* Host header, may be NULL */
     char remote[64];     /* peer address, "" for modules */
 
     /* identity (after authentication) */
