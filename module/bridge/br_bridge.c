@@ -11,6 +11,7 @@
 
 #include "br_dedupe.h"
 #include "br_group.h"
+#include "br_cmd.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -106,10 +107,31 @@ static void load_logins(br_bridge *b)
 
 /* ---- rooms -------------------------------------------------------------- */
 
+void br_notice_html(br_bridge *b, const char *room_id, const char *text,
+                    const char *html)
+{
+    char txn[64];
+    json_t *c;
+
+    if (!room_id || !text)
+        return;
+    /* HTML so that clients show `commands` as code and tables as columns;
+     * the plain body stays for clients without HTML (spec: m.room.message
+     * msgtypes, org.matrix.custom.html) */
+    c = html ? json_pack("{s:s,s:s,s:s,s:s}", "msgtype", "m.notice", "body", text, "format",
+                         "org.matrix.custom.html", "formatted_body", html)
+             : json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
+    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
+    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
+             (unsigned long long)++b->next_request);
+    if (c)
+        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
+    json_decref(c);
+}
+
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
 {
-    char text[2048], txn[64];
-    json_t *c;
+    char text[2048], *html;
     va_list ap;
 
     if (!room_id)
@@ -117,13 +139,9 @@ void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
-    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
-    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
-             (unsigned long long)++b->next_request);
-    if (c)
-        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
-    json_decref(c);
+    html = br_cmd_html(text);
+    br_notice_html(b, room_id, text, html);
+    free(html);
 }
 
 int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)
@@ -319,6 +337,7 @@ void br_bridge_free(br_bridge *b)
     br_relate_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);
+    br_group_stop(b);
     br_ephem_free(b);
     while ((l = b->logins)) {
         b->logins = l->next;
