@@ -111,19 +111,31 @@ test('every command gets a visible answer', async () => {
   assert.match((await ask('cancel')).getContent().body, /Linking cancelled/);
 });
 
-test('link; the DM portal is named after the contact, the group room is created under its title', async () => {
+let qrUrl; // the mxc:// of the QR code the bot posted
+
+test('link (the QR code, as the phone scans it)', async () => {
   const before = botSays().length;
   await me.sendTextMessage(botRoom, 'link');
   const img = await until(() => botSays().slice(before).find((e) => e.getContent().msgtype === 'm.image'),
                           'the QR code', 30000);
-  const [server, id] = img.getContent().url.slice(6).split('/');
+  qrUrl = img.getContent().url;
+  const [server, id] = qrUrl.slice(6).split('/');
   const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
                           { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
   assert.equal(res.status, 200);
-  assert.equal(res.headers.get('x-content-type-options'), 'nosniff', 'media is not sniffed by browsers');
   await sb.scan(decodeQr(Buffer.from(await res.arrayBuffer())));
   await until(() => botSays().some((e) => /^Successfully logged in as/.test(e.getContent().body)), 'linked', 60000);
+});
 
+test('media downloads tell browsers not to sniff the type', async () => {
+  const [server, id] = qrUrl.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+});
+
+test('the DM portal is named after the contact; the bot is in it as a service member', async () => {
   const { Alice } = sb.contacts;
   const dm = await until(() => dmWith(Alice), 'the DM with Alice', 60000);
   // what a client shows: the contact's name, not "Alice Smith (Signal) and 1 other"
@@ -132,7 +144,9 @@ test('link; the DM portal is named after the contact, the group room is created 
   const fm = dm.currentState.getStateEvents('io.element.functional_members', '');
   assert.deepEqual(fm?.getContent().service_members, [BOT], 'the bot is a service member');
   assert.equal(dm.getMember(BOT)?.membership, 'join', 'the bot stays in the DM for its notices');
+});
 
+test('the group room is created under its Signal title, never renamed from a placeholder', async () => {
   const g = await until(() => me.getRooms().find((r) => r.getMyMembership() === 'join' && r.name === 'Weekend trip'),
                         'the group room', 60000)
     .catch((e) => { throw new Error(`${e.message}; rooms: ${JSON.stringify(me.getRooms().map((r) => r.name))}`); });
@@ -153,7 +167,7 @@ test("no room says it was opened to guests (no m.room.guest_access from a preset
 
 test('pm for a chat that exists answers with a link to it; for a new one, that it opens', async () => {
   const { Alice, Bob } = sb.contacts;
-  const dm = me.getRooms().find((r) => r.name === 'Alice Smith');
+  const dm = await until(() => dmWith(Alice), 'the DM with Alice', 60000);
   const ans = (await ask(`pm ${Alice.device.number}`)).getContent();
   assert.equal(ans.body, `You already have a chat with Alice Smith: https://matrix.to/#/${dm.roomId}`);
   assert.match(ans.formatted_body, new RegExp(`https://matrix.to/#/${dm.roomId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
