@@ -40,6 +40,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                              int64_t ts, int from_me, const char *body);
 
 static void rename_dm_portals(br_bridge *b, const char *aci);
+static int dm_name(br_bridge *b, const char *aci, char *out, size_t n);
 
 /* ---- puppets ------------------------------------------------------------ */
 
@@ -128,6 +129,7 @@ static int portal_room(br_bridge *b, const char *owner, const char *chat_id,
 typedef struct portal_ctx {
     br_bridge *b;
     char *owner, *chat_id, *creator;
+    char *named; /* a DM's name in its createRoom, or NULL */
 } portal_ctx;
 
 static void portal_ctx_free(portal_ctx *p)
@@ -135,6 +137,7 @@ static void portal_ctx_free(portal_ctx *p)
     free(p->owner);
     free(p->chat_id);
     free(p->creator);
+    free(p->named);
     free(p);
 }
 
@@ -379,6 +382,16 @@ static void on_portal_created(void *arg, int status, json_t *body)
      * monthly limit, decryption failures) reach the user there. */
     mx_membership(b->mx, b->bot, room, "join", NULL, NULL, NULL, NULL);
     mark_direct(b, p->owner, p->creator, room);
+    {
+        /* the contact's name arrived while the room was being made */
+        char now[256];
+        json_t *c;
+        if (!strncmp(p->chat_id, "dm:", 3) && dm_name(b, p->chat_id + 3, now, sizeof(now)) &&
+            (!p->named || strcmp(p->named, now)) && (c = json_pack("{s:s}", "name", now))) {
+            mx_state(b->mx, p->creator, room, "m.room.name", "", c, NULL, NULL);
+            json_decref(c);
+        }
+    }
     /* With double puppeting the owner joins at once: messages the user sent
      * from the phone are sent as the user, who must be in the room. */
     if (b->cfg.double_puppet &&
@@ -406,16 +419,18 @@ static int dm_name(br_bridge *b, const char *aci, char *out, size_t n)
  * ghost.go updateDMPortals). */
 static void rename_dm_portals(br_bridge *b, const char *aci)
 {
-    char chat[64], name[256], **rooms = NULL;
+    char chat[64], name[256], mxid[320], **rooms = NULL;
     size_t i, n = 0;
     json_t *c;
 
     snprintf(chat, sizeof(chat), "dm:%s", aci);
-    if (!dm_name(b, aci, name, sizeof(name)) ||
+    if (!dm_name(b, aci, name, sizeof(name)) || puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0 ||
         br_store_portal_rooms_of_chat(b->db, chat, &rooms, &n) != 0)
         return;
+    /* as the ghost: it created the room, so it may name it (the bot has
+     * the default power level there) */
     for (i = 0; i < n && (c = json_pack("{s:s}", "name", name)); i++) {
-        mx_state(b->mx, b->bot, rooms[i], "m.room.name", "", c, NULL, NULL);
+        mx_state(b->mx, mxid, rooms[i], "m.room.name", "", c, NULL, NULL);
         json_decref(c);
     }
     br_store_strv_free(rooms);
@@ -452,8 +467,10 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
      * with the bot in it), for its notices, and is listed as a service
      * member (io.element.functional_members, as createMatrixRoomInLoop
      * does) so that clients leave it out of the room's computed name. */
-    if (req && dm_name(b, aci, name, sizeof(name)))
+    if (req && dm_name(b, aci, name, sizeof(name))) {
         json_object_set_new(req, "name", json_string(name));
+        p->named = strdup(name);
+    }
     rc = req ? mx_create_room(b->mx, mxid, req, on_portal_created, p) : UT_ERR_NOMEM;
     json_decref(req);
     if (rc == 0)

@@ -19,6 +19,7 @@ let sb;
 let me;          // the Matrix user
 let botRoom;
 let group;
+let carol;       // a stranger: no contact of the phone
 const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const botSays = () => messages(me, botRoom, BOT);
 
@@ -46,6 +47,7 @@ const dmWith = (dev) => me.getRooms().find((r) => r.getMyMembership() === 'join'
 test.before(async () => {
   sb = await startSandbox({});
   const { Alice, Bob } = sb.contacts;
+  carol = await sb.mock.server.createPrimaryDevice({ profileName: 'Carol Stranger' });
   group = await sb.phone.createGroup({ title: 'Weekend trip', members: [sb.phone, Alice, Bob] });
   await sb.phone.setStorageState(StorageState.getEmpty()
     .addContact(Alice, { profileKey: Alice.profileKey.serialize(), givenName: 'Alice', familyName: 'Smith', whitelisted: true })
@@ -176,6 +178,16 @@ test('pm for a chat that exists answers with a link to it; for a new one, that i
   const bobDm = await until(() => dmWith(Bob), 'the DM with Bob', 60000);
   await until(() => bobDm.name === 'Bob Jones', 'the DM named after Bob', 30000)
     .catch((e) => { throw new Error(`${e.message}; named '${bobDm.name}'`); });
+});
+
+test("a stranger's DM is renamed when their profile name arrives", async () => {
+  // no name is known when the first message makes the room; the profile
+  // key it carries brings the profile name, and the DM follows the ghost
+  await carol.addSingleUseKey(sb.device, await sb.device.popSingleUseKey());
+  await carol.sendText(sb.device, 'hello from a stranger', { withProfileKey: true });
+  const dm = await until(() => dmWith(carol), 'the DM with Carol', 60000);
+  await until(() => dm.name === 'Carol Stranger', "the DM named after Carol's profile", 60000)
+    .catch((e) => { throw new Error(`${e.message}; named '${dm.name}'`); });
 });
 
 test('/.well-known/matrix/client names the homeserver as the client reached it', async () => {
