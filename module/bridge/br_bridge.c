@@ -12,6 +12,7 @@
 
 #include "br_dedupe.h"
 #include "br_group.h"
+#include "br_cmd.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -250,6 +251,7 @@ void br_bridge_free(br_bridge *b)
     br_relate_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);
+    br_group_stop(b);
     br_ephem_free(b);
     br_login_free_all(b);
     while ((f = b->fails)) {
