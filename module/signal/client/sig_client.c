@@ -606,7 +606,9 @@ int sig_client_logout(sig_client *c)
     ut_wipe(c->password, sizeof(c->password));
     ut_wipe(c->profile_key, sizeof(c->profile_key));
     ut_wipe(c->master_key, sizeof(c->master_key));
+    ut_wipe(c->ephemeral_backup_key, sizeof(c->ephemeral_backup_key));
     c->linked = c->has_pni = c->has_profile_key = c->has_master_key = 0;
+    c->has_ephemeral_backup_key = 0;
     c->aci[0] = c->pni[0] = c->number[0] = '\0';
     c->device_id = 0;
     return 0;

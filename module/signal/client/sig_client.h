@@ -210,6 +210,12 @@ typedef struct sig_config {
      * every transfer of this client) are closed after this long without a
      * request; 0 = 30000. */
     uint32_t pool_idle_ms;
+    /* Accept the phone's message-history transfer when linking ("link and
+     * sync"): the link URL declares backup5, the ProvisionMessage's
+     * ephemeral backup key is kept (in the store until the archive has
+     * been read, then wiped) and the archive is fetched after the link
+     * (sig_backup.h). 0 = a link without history, as before. */
+    int history_transfer;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;

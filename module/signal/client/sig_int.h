@@ -64,6 +64,10 @@ struct sig_client {
     int has_profile_key;
     uint8_t master_key[32];
     int has_master_key;
+    /* ProvisionMessage.ephemeralBackupKey: until the history archive has
+     * been read (sig_backup.c), then wiped here and in the store */
+    uint8_t ephemeral_backup_key[32];
+    int has_ephemeral_backup_key;
 
     /* linking */
     int linking;

@@ -98,6 +98,10 @@ static int build_link_body(sig_client *c)
     memcpy(c->profile_key, c->pd->profile_key, 32);
     c->has_master_key = c->pd->has_master_key;
     memcpy(c->master_key, c->pd->master_key, 32);
+    c->has_ephemeral_backup_key =
+        c->cfg.history_transfer && c->pd->has_ephemeral_backup_key;
+    if (c->has_ephemeral_backup_key)
+        memcpy(c->ephemeral_backup_key, c->pd->ephemeral_backup_key, 32);
     /* relinking replaces everything the account had */
     if ((rc = st_record_delete_account(c->db, c->cfg.account)) != 0)
         return rc;
@@ -260,7 +264,7 @@ static void got_address(sig_client *c, const sn_rpc_incoming *in)
     if (!a || !a->address) {
         rc = SIG_ERR_PROVISION;
     } else {
-        rc = sig_prov_url(&url, a->address, c->eph_pub);
+        rc = sig_prov_url(&url, a->address, c->eph_pub, c->cfg.history_transfer);
     }
     if (a)
         signalservice__provisioning_address__free_unpacked(a, NULL);

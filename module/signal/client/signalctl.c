@@ -6,7 +6,7 @@
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
- *             [--server-params B64] [--pool-idle MS] COMMAND
+ *             [--server-params B64] [--pool-idle MS] [--history] COMMAND
  *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
  *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
@@ -16,6 +16,7 @@
  *                      (cdn.signal.org, cdn2., cdn3., storage.) with the
  *                      production server, else the server itself in the
  *                      mock server's layout
+ *   --history: accept the phone's message-history transfer when linking
  *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
@@ -544,7 +545,7 @@ static int usage(void)
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
                     "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
                     "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] [--server-params B64] "
-                    "[--pool-idle MS] "
+                    "[--pool-idle MS] [--history] "
                     "link [--receive] | receive | send TO TEXT | contacts | groups\n");
     return 2;
 }
@@ -611,6 +612,8 @@ int main(int argc, char **argv)
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
+        else if (!strcmp(argv[i], "--history"))
+            cfg.history_transfer = 1;
         /* hidden, tests only: link with `{}` capabilities like old releases */
         else if (!strcmp(argv[i], "--test-empty-capabilities"))
             cfg.test_empty_capabilities = 1;
