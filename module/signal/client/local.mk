@@ -153,13 +153,16 @@ fuzz_sig_dem_FUZZ_SRCS = $(SIG_FUZZ_BASE)
 EXTRA_DIST += tests/fuzz/fuzz_sig_dem.c
 
 # --- message-history transfer at link ("link and sync", issue #14) ----------
-libsbclient_la_SOURCES += module/signal/client/sig_history.h module/signal/client/sig_history.c
+libsbclient_la_SOURCES += module/signal/client/sig_history.h module/signal/client/sig_history.c \
+	module/signal/client/sig_backup.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Backup.pb-c.c module/signal/proto/Backup.pb-c.h
 UNIT_TESTS += tests/unit/signal/client/test_sig_history
 check_PROGRAMS += tests/unit/signal/client/test_sig_history
 tests_unit_signal_client_test_sig_history_SOURCES = tests/unit/signal/client/test_sig_history.c
 tests_unit_signal_client_test_sig_history_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_history_LDADD = $(SIG_TEST_LIBS) $(ZLIB_LIBS)
+TESTS += tests/e2e/signal-history.js
+EXTRA_DIST += tests/e2e/signal-history.js tests/lib/backup-archive.js
 FUZZ_LIST += fuzz_sig_history
 fuzz_sig_history_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_history.c \
 	module/signal/proto/Backup.pb-c.c
