@@ -114,6 +114,11 @@ static void got_archive(sig_client *c, const uint8_t *data, size_t n)
     }
     c->backup_busy = 0;
     c->backup_delivered = 1; /* this process does not ask again */
+    /* the archive's groups become known groups (their master keys kept as
+     * storage's are), so that their state can be fetched and sent to */
+    for (size_t i = 0; i < h->n_chats; i++)
+        if (h->chats[i].kind == SIG_HIST_GROUP)
+            sig_groups_seen(c, h->chats[i].master_key, 0);
     sig_logf(c, UT_LOG_INFO, "signal: history transfer: %zu chats, %zu messages",
              h->n_chats, h->n_msgs);
     emit(c, 0, h);

@@ -57,6 +57,7 @@ static void msg_free(sig_hist_msg *m)
     size_t i;
 
     free(m->body);
+    free(m->quote_text);
     for (i = 0; i < m->n_reactions; i++)
         free(m->reactions[i].emoji);
     free(m->reactions);
@@ -274,6 +275,9 @@ static int fill_msg(reader *rd, sig_hist_msg *m, const Signal__Backup__ChatItem 
     if (sm->quote && sm->quote->has_targetsenttimestamp) {
         m->quote_ts = sm->quote->targetsenttimestamp;
         author_of(rd, sm->quote->authorid, m->quote_author);
+        if (sm->quote->text && sm->quote->text->body && *sm->quote->text->body &&
+            !(m->quote_text = strdup(sm->quote->text->body)))
+            return UT_ERR_NOMEM;
     }
     if (sm->n_reactions) {
         m->reactions = calloc(sm->n_reactions, sizeof(*m->reactions));

@@ -50,6 +50,8 @@ typedef struct sig_hist_msg {
     uint64_t quote_ts;                  /* a reply: the quoted message's
                                            dateSent, 0 when none */
     char quote_author[SIG_UUID_STR_LEN + 1];
+    char *quote_text;                   /* the quoted text as the phone kept
+                                           it, or NULL */
     sig_hist_reaction *reactions;
     size_t n_reactions;
 } sig_hist_msg;
