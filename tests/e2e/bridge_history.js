@@ -4,7 +4,8 @@
 // backup key and, once linked, "uploads" an archive built in the test
 // (tests/lib/backup-archive.js: libsignal-client's keys, checked with
 // libsignal's validator) to the mock's CDN 3. The phone's storage holds
-// no contact: every room here comes from the archive's chat list. Then a
+// no contact and no group: every room here comes from the archive's chat
+// list (1:1 chats, a group, Note to Self). Then a
 // relink that hands the same history over again duplicates nothing.
 'use strict';
 const test = require('node:test');
@@ -21,6 +22,7 @@ let hs;
 let sb;
 let me;
 let botRoom;
+let group; // a group of the phone and both contacts, in no storage record
 const now = Date.now();
 const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const uuidBytes = (s) => Buffer.from(s.replace(/-/g, ''), 'hex');
@@ -45,7 +47,8 @@ function archive() {
     F.info({ backupTimeMs: now, mediaRootBackupKey: phone.mediaRootBackupKey }),
     F.account({ profileKey: crypto.randomBytes(32), givenName: 'Me' }),
     F.self(1), F.releaseNotes(2), F.contact(3, A, 'Alice'), F.contact(4, B, 'Bob'),
-    F.chat(10, 3), F.chat(11, 4), F.chat(12, 1),
+    F.group(5, group.masterKey, 'Hikers', [uuidBytes(phone.device.aci), A, B]),
+    F.chat(10, 3), F.chat(11, 4), F.chat(12, 1), F.chat(13, 5),
     F.text({ chatId: 10, authorId: 3, dateSent: now - 60000, body: 'hist: first from Alice' }),
     F.text({ chatId: 10, authorId: 1, dateSent: now - 50000, outgoing: true, body: 'hist: my answer',
       recipientIds: [3], quote: { ts: now - 60000, authorId: 3, body: 'hist: first from Alice' } }),
@@ -54,6 +57,7 @@ function archive() {
     F.text({ chatId: 11, authorId: 4, dateSent: now - 30000, body: 'hist: Bob says hi' }),
     F.text({ chatId: 12, authorId: 1, dateSent: now - 20000, outgoing: true, body: 'hist: note to self',
       recipientIds: [1] }),
+    F.text({ chatId: 13, authorId: 4, dateSent: now - 10000, body: 'hist: Bob in the group' }),
   ];
   const keys = keysFor(phone.ephemeralBackupKey, phone.device.aci);
   return { keys, bytes: seal(keys, frames, { pad: 11 }) };
@@ -72,9 +76,13 @@ const everywhere = (body) => me.getRooms().filter((r) => r.getMyMembership() ===
 test.before(async () => {
   sb = await startSandbox({});
   sb.phone.ephemeralBackupKey = crypto.randomBytes(32); // goes into the ProvisionMessage
+  group = await sb.phone.createGroup({ title: 'Hikers', members: [sb.phone, sb.contacts.Alice, sb.contacts.Bob] });
   hs = new Homeserver();
+  // the mock's zkgroup params: the group's state comes from its groups server
+  const zkParams = Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64');
   fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      permissions: {"${SERVER}": user}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`));
+      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",
+               server_public_params: "${zkParams}"}`));
   await hs.start();
   assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
   me = await client(hs, 'alice');
@@ -96,9 +104,9 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   const verdict = await validate(keys.mbk, bytes);
   assert.ok(verdict.ok, `libsignal validates the archive: ${verdict.errorMessage}`);
   await upload(bytes);
-  await until(() => messages(me, botRoom, BOT).find((e) => /^Importing 3 chats/.test(e.getContent().body)),
+  await until(() => messages(me, botRoom, BOT).find((e) => /^Importing 4 chats/.test(e.getContent().body)),
     'the import notice', 60000);
-  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 3 chats, 5 messages.'),
+  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 4 chats, 6 messages.'),
     'the done notice', 60000);
 
   const first = await until(() => everywhere('hist: first from Alice')[0], 'Alice\'s first message', 60000);
@@ -131,6 +139,11 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   assert.notEqual(bob.getRoomId(), dm);
   const note = await until(() => everywhere('hist: note to self')[0], 'the note to self', 60000);
   assert.equal(note.getSender(), me.getUserId());
+  const inGroup = await until(() => everywhere('hist: Bob in the group')[0], 'the group message', 60000);
+  assert.equal(inGroup.getSender(), ghost(sb.contacts.Bob));
+  assert.equal(inGroup.getTs(), now - 10000);
+  // its title and members from the groups server, the archive's master key
+  await until(() => me.getRoom(inGroup.getRoomId()).name === 'Hikers', 'the group\'s title', 60000);
 });
 
 test('a relink that hands the same history over again duplicates nothing', async () => {
@@ -139,13 +152,13 @@ test('a relink that hands the same history over again duplicates nothing', async
   await scanNewCode(before);
   await upload(archive().bytes); // the same messages, a new envelope
   await until(() => messages(me, botRoom, BOT).slice(before)
-    .find((e) => e.getContent().body === 'Done: 3 chats, 5 messages.'), 'the second done notice', 60000);
+    .find((e) => e.getContent().body === 'Done: 4 chats, 6 messages.'), 'the second done notice', 60000);
   // a message sent after the history: once it is there, everything
   // before it in the room has been bridged too
   await sb.send('Alice', 'after the relink');
   const after = await until(() => everywhere('after the relink')[0], 'a live message after the relink', 60000);
   for (const body of ['hist: first from Alice', 'hist: third from Alice',
-    'hist: Bob says hi', 'hist: note to self']) {
+    'hist: Bob says hi', 'hist: note to self', 'hist: Bob in the group']) {
     assert.equal(everywhere(body).length, 1, `'${body}' once`);
   }
   const answers = me.getRooms().flatMap((r) => messages(me, r.roomId))

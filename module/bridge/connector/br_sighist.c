@@ -54,6 +54,14 @@ static char *quote_fmt(const sig_hist_msg *m, const char *me)
     return s;
 }
 
+/* A message the bridge can show: text and an author it can name. */
+static int shown(const sig_hist_msg *m, const char *me)
+{
+    const char *sender = m->outgoing ? me : m->author;
+
+    return sender && *sender && !m->deleted && m->body;
+}
+
 static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, const char *me)
 {
     br_signal *s = a->s;
@@ -64,7 +72,7 @@ static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, con
         const char *sender = m->outgoing ? me : m->author;
         br_net_event *ev;
 
-        if (!sender || !*sender || m->deleted || !m->body)
+        if (!shown(m, me))
             continue; /* nothing to show, or an author we cannot name */
         if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
@@ -107,7 +115,7 @@ void br_sighist_event(account *a, const sig_event *e)
     const sig_history *h = e->history;
     const char *me = sig_client_aci(a->c);
     br_net_event *ev;
-    size_t i, n_chats = 0, n_msgs = 0;
+    size_t i, j, n_chats = 0, n_msgs = 0;
     char chat[96];
 
     if (e->err || !h) {
@@ -123,7 +131,8 @@ void br_sighist_event(account *a, const sig_event *e)
     for (i = 0; i < h->n_chats; i++)
         if (!h->chats[i].blocked) {
             n_chats++;
-            n_msgs += h->chats[i].n_msgs;
+            for (j = 0; j < h->chats[i].n_msgs; j++)
+                n_msgs += shown(&h->chats[i].msgs[j], me);
         }
     if ((ev = br_sig_ev_new(BR_NET_HISTORY, a->owner))) {
         ev->code = BR_NET_HIST_START;
