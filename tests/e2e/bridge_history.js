@@ -16,6 +16,7 @@ const path = require('node:path');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const { spawnSync } = require('node:child_process');
 const { F, keysFor, seal, validate } = require('../lib/backup-archive');
 
 let hs;
@@ -144,6 +145,25 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   assert.equal(inGroup.getTs(), now - 10000);
   // its title and members from the groups server, the archive's master key
   await until(() => me.getRoom(inGroup.getRoomId()).name === 'Hikers', 'the group\'s title', 60000);
+});
+
+test('matrix-nio sees the same history: rooms, senders, order, original times', () => {
+  const py = process.env.NIO_PYTHON || '/usr/bin/python3';
+  const r = spawnSync(py, [path.join(__dirname, 'bridge_history_nio.py'), hs.base, 'alice', 'pw-alice'],
+                      { timeout: 60000 });
+  assert.equal(r.status, 0, `nio: ${r.stdout}${r.stderr}`);
+  const evs = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  const hist = evs.filter((e) => /hist: /.test(e.body));
+  const dm = hist.find((e) => e.body === 'hist: first from Alice').room;
+  assert.deepEqual(hist.filter((e) => e.room === dm).map((e) => [e.body.replace(/^> [^\n]*\n\n/, ''), e.ts]),
+    [['hist: first from Alice', now - 60000], ['hist: my answer', now - 50000],
+      ['hist: third from Alice', now - 40000]]);
+  assert.equal(hist.find((e) => e.body === 'hist: first from Alice').sender, ghost(sb.contacts.Alice));
+  assert.equal(hist.find((e) => /hist: my answer$/.test(e.body)).sender, '@alice:' + SERVER);
+  const g = hist.find((e) => e.body === 'hist: Bob in the group');
+  assert.equal(g.sender, ghost(sb.contacts.Bob));
+  assert.equal(g.name, 'Hikers');
+  assert.equal(new Set(hist.map((e) => e.room)).size, 4, 'four rooms: Alice, Bob, Note to Self, the group');
 });
 
 test('a relink that hands the same history over again duplicates nothing', async () => {
