@@ -1,20 +1,35 @@
 /*
- * sc_prim.c - see sc_prim.h. OpenSSL for hashes, MACs, AES and X25519;
- * libgcrypt for AES-GCM-SIV (OpenSSL 3.0 has none); libsignal-protocol-c's
- * ref10-based XEdDSA, the same code Signal's clients used for years.
+ * sc_prim.c - see sc_prim.h. OpenSSL for hashes, MACs and AES; libgcrypt
+ * for AES-GCM-SIV (OpenSSL 3.0 has none); libsodium for X25519 and XEdDSA
+ * verification (its Ed25519 after the Montgomery-to-Edwards conversion of
+ * Signal's XEdDSA spec), the fastest of the three here (bench/README.md);
+ * libsignal-protocol-c's ref10-based XEdDSA signing, the code Signal's
+ * clients used for years.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gcrypt.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
+#include "sc_fe25519.h"
 #include "sc_prim.h"
+
+/* tests/ct/ct_x25519.c builds this file with SC_CTGRIND: secrets are marked
+ * undefined for valgrind; the one bit an agreement reveals on purpose
+ * (whether the result is all zeros, which libsignal refuses too) is
+ * declassified here so that only real leaks are reported. */
+#ifdef SC_CTGRIND
+#include <valgrind/memcheck.h>
+#define CT_PUBLIC(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#else
+#define CT_PUBLIC(p, n) ((void)0)
+#endif
 
 /* From libsignal-protocol-c's curve_sigs.h, which Debian does not install;
  * exported by libsignal-protocol-c.so (2.3.x) and stable since 2016. */
@@ -22,9 +37,6 @@ int curve25519_sign(unsigned char *signature_out,
                     const unsigned char *curve25519_privkey,
                     const unsigned char *msg, const unsigned long msg_len,
                     const unsigned char *random);
-int curve25519_verify(const unsigned char *signature,
-                      const unsigned char *curve25519_pubkey,
-                      const unsigned char *msg, const unsigned long msg_len);
 
 /* ---- hashes and MACs ----------------------------------------------------- */
 
@@ -303,16 +315,24 @@ int sc_aes256_gcm_siv_decrypt(uint8_t *out, const uint8_t key[32],
 
 /* ---- X25519 and XEdDSA --------------------------------------------------- */
 
+/* libsodium picks its fastest X25519 (sandy2x, AVX) in sodium_init(); it is
+ * thread-safe and idempotent, the once control only saves its lock. */
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static void sodium_setup(void)
+{
+    if (sodium_init() < 0)
+        abort(); /* cannot happen on Linux: no entropy source at all */
+}
+
 int sc_x25519_public(uint8_t pub[32], const uint8_t priv[32])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
-    size_t len = 32;
-    int rc = SC_ERR_CRYPTO;
+    int rc;
 
-    if (k && EVP_PKEY_get_raw_public_key(k, pub, &len) == 1 && len == 32)
-        rc = 0;
-    EVP_PKEY_free(k);
-    return rc;
+    pthread_once(&sodium_once, sodium_setup);
+    /* clamps, as RFC 7748 and libsignal do */
+    rc = crypto_scalarmult_curve25519_base(pub, priv);
+    CT_PUBLIC(&rc, sizeof(rc));
+    return rc == 0 ? 0 : SC_ERR_CRYPTO;
 }
 
 int sc_x25519_keypair(uint8_t pub[32], uint8_t priv[32])
@@ -330,67 +350,28 @@ int sc_x25519_keypair(uint8_t pub[32], uint8_t priv[32])
     return rc;
 }
 
-/* Derive with an already-made private EVP_PKEY; rejects all-zero output. */
-static int derive(uint8_t out[32], EVP_PKEY *a, const uint8_t pub[32])
-{
-    static const uint8_t zero[32];
-    EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32);
-    EVP_PKEY_CTX *ctx = a ? EVP_PKEY_CTX_new(a, NULL) : NULL;
-    size_t len = 32;
-    int rc = SC_ERR_CRYPTO;
-
-    if (!a || !b || !ctx || EVP_PKEY_derive_init(ctx) != 1 ||
-        EVP_PKEY_derive_set_peer(ctx, b) != 1) {
-        rc = b ? SC_ERR_CRYPTO : SC_ERR_KEY;
-        goto out;
-    }
-    if (EVP_PKEY_derive(ctx, out, &len) != 1 || len != 32) {
-        /* OpenSSL itself refuses an all-zero result */
-        rc = SC_ERR_KEY;
-        goto out;
-    }
-    if (ut_ct_eq(out, zero, 32)) {
-        ut_wipe(out, 32);
-        rc = SC_ERR_KEY;
-        goto out;
-    }
-    rc = 0;
-out:
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(b);
-    return rc;
-}
-
 int sc_x25519(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
 {
-    EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
-    int rc = derive(out, a, pub);
+    int rc;
 
-    EVP_PKEY_free(a);
-    return rc;
+    pthread_once(&sodium_once, sodium_setup);
+    /* libsodium clamps the scalar, ignores bit 255 of the u coordinate and
+     * fails on an all-zero result (small-order peer key), which libsignal
+     * refuses too; its ladder is constant time (tests/ct/ct_x25519.c). */
+    rc = crypto_scalarmult_curve25519(out, priv, pub);
+    CT_PUBLIC(&rc, sizeof(rc));
+    if (rc != 0) {
+        ut_wipe(out, 32);
+        return SC_ERR_KEY;
+    }
+    return 0;
 }
 
 int sc_x25519_pair(uint8_t out[32], const uint8_t priv[32],
                    const uint8_t our_pub[32], const uint8_t their_pub[32])
 {
-    OSSL_PARAM ps[3];
-    EVP_PKEY_CTX *fctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-    EVP_PKEY *a = NULL;
-    int rc;
-
-    /* Both halves given: the provider stores them instead of computing the
-     * public key with a second scalar multiplication. */
-    ps[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, 32);
-    ps[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)our_pub, 32);
-    ps[2] = OSSL_PARAM_construct_end();
-    if (!fctx || EVP_PKEY_fromdata_init(fctx) != 1 ||
-        EVP_PKEY_fromdata(fctx, &a, EVP_PKEY_KEYPAIR, ps) != 1)
-        rc = SC_ERR_CRYPTO;
-    else
-        rc = derive(out, a, their_pub);
-    EVP_PKEY_free(a);
-    EVP_PKEY_CTX_free(fctx);
-    return rc;
+    (void)our_pub; /* libsodium never computes it */
+    return sc_x25519(out, priv, their_pub);
 }
 
 int sc_xeddsa_sign(uint8_t sig[64], const uint8_t priv[32], const void *msg,
@@ -417,7 +398,41 @@ out:
 int sc_xeddsa_verify(const uint8_t sig[64], const uint8_t pub[32],
                      const void *msg, size_t n)
 {
-    return curve25519_verify(sig, pub, msg, (unsigned long)n) == 0
-               ? 0
-               : SC_ERR_SIGNATURE;
+    static const uint8_t zero = 0;
+    uint8_t edpub[32], s[64], sig2[64];
+    fe u, one, num, den, y;
+    int rc = SC_ERR_SIGNATURE;
+
+    /* libsignal's PrivateKey::verify_signature (rust/core/src/curve/
+     * curve25519.rs): the Edwards key is MontgomeryPoint::to_edwards(u,
+     * sign bit = sig[63] >> 7) with y = (u-1)/(u+1) (bit 255 of u ignored,
+     * u = -1 refused); s is sig[32..64] with that bit cleared, refused when
+     * s >= 2^253, else taken mod L; then the plain Ed25519 equation
+     * [s]B = R + [H(R || A || M)]A. libsodium's Ed25519 verify does the
+     * rest: it wants s < L, so reduce first; it also refuses small-order A
+     * and R, which no honest key or signature has. Everything here is
+     * public: variable time is fine, the field code is constant time anyway. */
+    pthread_once(&sodium_once, sodium_setup);
+    fe_frombytes(u, pub);
+    fe_one(one);
+    fe_add(den, u, one);
+    if (fe_iszero(den))
+        return SC_ERR_SIGNATURE;
+    fe_sub(num, u, one);
+    fe_invert(den, den);
+    fe_mul(y, num, den);
+    fe_tobytes(edpub, y); /* canonical, so bit 255 is free for the sign */
+    edpub[31] |= sig[63] & 0x80;
+
+    memset(s, 0, sizeof(s));
+    memcpy(s, sig + 32, 32);
+    s[31] &= 0x7f;
+    if (s[31] & 0xe0)
+        return SC_ERR_SIGNATURE;
+    memcpy(sig2, sig, 32);
+    crypto_core_ed25519_scalar_reduce(sig2 + 32, s);
+    if (crypto_sign_ed25519_verify_detached(sig2, n ? msg : &zero,
+                                            (unsigned long long)n, edpub) == 0)
+        rc = 0;
+    return rc;
 }
