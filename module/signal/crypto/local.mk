@@ -34,4 +34,4 @@ tests_ct_ct_x25519_SOURCES = tests/ct/ct_x25519.c module/signal/crypto/sc_prim.c
 tests_ct_ct_x25519_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
 tests_ct_ct_x25519_LDADD = libsbcommon.la $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(SODIUM_LIBS)
 TESTS += tests/ct/x25519-ct.sh
-EXTRA_DIST += tests/ct/x25519-ct.sh
+EXTRA_DIST += tests/ct/x25519-ct.sh tests/ct/x25519-ct.supp

@@ -2,9 +2,9 @@
  * sc_prim.c - see sc_prim.h. OpenSSL for hashes, MACs and AES; libgcrypt
  * for AES-GCM-SIV (OpenSSL 3.0 has none); libsodium for X25519 and XEdDSA
  * verification (its Ed25519 after the Montgomery-to-Edwards conversion of
- * Signal's XEdDSA spec), the fastest of the three here (bench/README.md);
- * libsignal-protocol-c's ref10-based XEdDSA signing, the code Signal's
- * clients used for years.
+ * Signal's XEdDSA spec) and XEdDSA signing (its fixed-base Ed25519
+ * multiplication and scalar arithmetic), the fastest of the libraries here
+ * (bench/README.md).
  */
 #include "config.h"
 
@@ -31,12 +31,6 @@
 #define CT_PUBLIC(p, n) ((void)0)
 #endif
 
-/* From libsignal-protocol-c's curve_sigs.h, which Debian does not install;
- * exported by libsignal-protocol-c.so (2.3.x) and stable since 2016. */
-int curve25519_sign(unsigned char *signature_out,
-                    const unsigned char *curve25519_privkey,
-                    const unsigned char *msg, const unsigned long msg_len,
-                    const unsigned char *random);
 
 /* ---- hashes and MACs ----------------------------------------------------- */
 
@@ -374,23 +368,78 @@ int sc_x25519_pair(uint8_t out[32], const uint8_t priv[32],
     return sc_x25519(out, priv, their_pub);
 }
 
+/* SHA-512 over up to four pieces, then reduced mod L (libsodium's). */
+static void hash_mod_l(uint8_t out[32], const sc_iov *v, size_t nv)
+{
+    crypto_hash_sha512_state st;
+    uint8_t wide[64];
+    size_t i;
+
+    crypto_hash_sha512_init(&st);
+    for (i = 0; i < nv; i++)
+        crypto_hash_sha512_update(&st, v[i].p, v[i].n);
+    crypto_hash_sha512_final(&st, wide);
+    crypto_core_ed25519_scalar_reduce(out, wide);
+    ut_wipe(wide, sizeof(wide));
+    ut_wipe(&st, sizeof(st));
+}
+
 int sc_xeddsa_sign(uint8_t sig[64], const uint8_t priv[32], const void *msg,
                    size_t n)
 {
-    uint8_t k[32], rnd[64];
-    int rc = SC_ERR_CRYPTO;
+    static const uint8_t prefix[32] = {
+        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t zero = 0;
+    uint8_t k[32], wide[64], a[32], A[32], r[32], h[32], s[32], rnd[64];
+    const void *m = n ? msg : &zero;
+    int rc = SC_ERR_CRYPTO, r1, r2;
 
+    /* libsignal's PrivateKey::calculate_signature (rust/core/src/curve/
+     * curve25519.rs): a = clamped key mod L, A = aB; r = H(0xFE 0xFF*31 ||
+     * key || M || Z) mod L with 64 random bytes Z; R = rB; h = H(R || A ||
+     * M) mod L; s = ha + r; the sign bit of A goes in bit 255 of s. The
+     * fixed-base multiplications and the scalar arithmetic are libsodium's
+     * constant-time ones (tests/ct/x25519-ct.sh). */
+    pthread_once(&sodium_once, sodium_setup);
     memcpy(k, priv, 32);
     k[0] &= 248;
     k[31] &= 127;
     k[31] |= 64;
+    memset(wide, 0, sizeof(wide));
+    memcpy(wide, k, 32);
+    crypto_core_ed25519_scalar_reduce(a, wide);
     if (ut_random(rnd, sizeof(rnd)) != 0)
         goto out;
-    if (curve25519_sign(sig, k, msg, (unsigned long)n, rnd) != 0)
+    {
+        sc_iov v[4] = {{prefix, 32}, {k, 32}, {m, n}, {rnd, 64}};
+        hash_mod_l(r, v, 4);
+    }
+    /* libsodium refuses a zero scalar or an identity result (both with
+     * probability 2^-252); the verdicts are public. */
+    r1 = crypto_scalarmult_ed25519_base_noclamp(A, a);
+    r2 = crypto_scalarmult_ed25519_base_noclamp(sig, r);
+    CT_PUBLIC(&r1, sizeof(r1));
+    CT_PUBLIC(&r2, sizeof(r2));
+    if (r1 != 0 || r2 != 0)
         goto out;
+    {
+        sc_iov v[3] = {{sig, 32}, {A, 32}, {m, n}};
+        hash_mod_l(h, v, 3);
+    }
+    crypto_core_ed25519_scalar_mul(s, h, a);
+    crypto_core_ed25519_scalar_add(sig + 32, s, r);
+    sig[63] = (uint8_t)((sig[63] & 0x7f) | (A[31] & 0x80));
     rc = 0;
 out:
+    if (rc != 0)
+        ut_wipe(sig, 64);
     ut_wipe(k, sizeof(k));
+    ut_wipe(wide, sizeof(wide));
+    ut_wipe(a, sizeof(a));
+    ut_wipe(r, sizeof(r));
+    ut_wipe(s, sizeof(s));
     ut_wipe(rnd, sizeof(rnd));
     return rc;
 }

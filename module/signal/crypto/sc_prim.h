@@ -3,8 +3,7 @@
  * SHA-2, HMAC-SHA256, HKDF-SHA256, AES-256 (CBC+PKCS7, CTR, GCM, GCM-SIV),
  * X25519 and XEdDSA. Thin, allocation-free wrappers (except where output size
  * depends on input) over OpenSSL 3, libgcrypt (GCM-SIV, which OpenSSL 3.0
- * lacks), libsodium (X25519, XEdDSA verification) and libsignal-protocol-c
- * (XEdDSA signing).
+ * lacks) and libsodium (X25519, XEdDSA).
  *
  * All functions are thread-safe and do no I/O. Results: 0, or SC_ERR_*.
  * Keys are raw bytes: X25519 private keys are 32-byte scalars (clamped on

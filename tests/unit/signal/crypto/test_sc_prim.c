@@ -10,6 +10,13 @@
 
 #include "sc_prim.h"
 
+/* libsignal-protocol-c's ref10 XEdDSA verify (curve_sigs.h, not installed
+ * by Debian; exported by libsignal-protocol-c.so 2.3.x): an independent
+ * verifier for the signatures sc_xeddsa_sign makes. */
+int curve25519_verify(const unsigned char *signature,
+                      const unsigned char *curve25519_pubkey,
+                      const unsigned char *msg, const unsigned long msg_len);
+
 static size_t unhex(uint8_t *out, const char *hex)
 {
     size_t n = strlen(hex) / 2, i;
@@ -219,6 +226,28 @@ START_TEST(xeddsa_matches_libsignal_vector_and_edges)
 }
 END_TEST
 
+/* Signatures made here verify under libsignal-protocol-c's independent
+ * XEdDSA (the code Signal's clients used for years) for keys of both sign
+ * bits, and fail there once the message changes. */
+START_TEST(xeddsa_sign_verifies_under_libsignal_protocol_c)
+{
+    uint8_t priv[32], pub[32], sig[64], msg[200];
+    int i, signs[2] = {0, 0};
+
+    for (i = 0; i < 40; i++) {
+        ck_assert_int_eq(sc_x25519_keypair(pub, priv), 0);
+        ck_assert_int_eq(ut_random(msg, sizeof(msg)), 0);
+        ck_assert_int_eq(sc_xeddsa_sign(sig, priv, msg, (size_t)i * 5), 0);
+        signs[sig[63] >> 7]++;
+        ck_assert_int_eq(curve25519_verify(sig, pub, msg, (unsigned long)i * 5), 0);
+        ck_assert_int_eq(sc_xeddsa_verify(sig, pub, msg, (size_t)i * 5), 0);
+        msg[0] ^= 1;
+        ck_assert_int_ne(curve25519_verify(sig, pub, msg, 200), 0);
+    }
+    ck_assert(signs[0] > 0 && signs[1] > 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sc_prim");
@@ -235,6 +264,7 @@ int main(void)
     tcase_add_test(tc, x25519_rfc7748_keys_agree_and_zero_is_refused);
     tcase_add_test(tc, xeddsa_sign_verify_and_reject);
     tcase_add_test(tc, xeddsa_matches_libsignal_vector_and_edges);
+    tcase_add_test(tc, xeddsa_sign_verifies_under_libsignal_protocol_c);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
