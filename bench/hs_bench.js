@@ -54,7 +54,7 @@ async function main() {
     console.log(`send throughput, ${N} concurrent clients, ${SECS}s:`);
     console.log(`  baseline GET /versions: ${base.toFixed(0)} req/s`);
     console.log(`  PUT /send:              ${sends.toFixed(0)} events/s  (ratio to baseline ${(sends / base).toFixed(3)})`);
-    record(SEC, `PUT /send, ${N} clients`, sends, 'events/s', 'GET /versions, same clients', base, 'higher');
+    record(SEC, `PUT /send, ${N} clients`, sends, 'req/s', 'GET /versions, same clients', base, 'higher');
 
     // The same into a room where the echo module's user is joined, so every
     // event is also queued durably for the module and handed to its on_event
@@ -72,7 +72,7 @@ async function main() {
     const modSends = await closedLoop((w, i) => hs.req('PUT', `/_matrix/client/v3/rooms/${encM}/send/m.room.message/m${w}-${i}`,
       { token: users[w].access_token, body: { msgtype: 'm.notice', body: `bench ${w} ${i}` } }));
     console.log(`  PUT /send, module room: ${modSends.toFixed(0)} events/s  (ratio to baseline ${(modSends / base).toFixed(3)})`);
-    record(SEC, `PUT /send into a module's room, ${N} clients`, modSends, 'events/s', 'GET /versions, same clients', base, 'higher');
+    record(SEC, `PUT /send into a module's room, ${N} clients`, modSends, 'req/s', 'GET /versions, same clients', base, 'higher');
 
     // sync wake-up latency
     const tokens = [];
