@@ -21,8 +21,11 @@ const cores = cpus.length;
 const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 let commit = 'unknown';
 try {
-  commit = execFileSync('git', ['-C', `${__dirname}/..`, 'describe', '--always', '--dirty'],
+  const git = (...args) => execFileSync('git', ['-C', `${__dirname}/..`, ...args],
     { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  commit = git('describe', '--always');
+  // changed tracked files, other than this results file itself
+  if (git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results')) commit += ' with local changes';
 } catch { /* not a git checkout (a release tarball) */ }
 const busy = Number((loadStart || '0').split(' ')[0]) > cores / 2;
 
