@@ -606,12 +606,52 @@ static void log_to_host(void *ctx, int level, const char *msg)
         free(l);
 }
 
+/* The owners of the stored logins, read to the end before any of them is
+ * started: a statement still stepping holds its read snapshot, and a write
+ * on that snapshot (st_account_ensure, the client's own) fails at once with
+ * SQLITE_BUSY_SNAPSHOT, without the busy handler, once another connection
+ * (the bridge's, busy at start) has committed since. *owners NULL-ended. */
+static int read_owners(br_signal *s, char ***owners)
+{
+    sqlite3_stmt *st = NULL;
+    char **v = NULL, **nv;
+    size_t n = 0;
+    int rc;
+
+    *owners = NULL;
+    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st,
+                           NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *o = (const char *)sqlite3_column_text(st, 0);
+        if (!o)
+            continue;
+        if (!(nv = realloc(v, (n + 2) * sizeof(*v))) || !(nv[n] = strdup(o))) {
+            if (nv)
+                v = nv;
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        v = nv;
+        v[++n] = NULL;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        return rc;
+    }
+    *owners = v;
+    return SQLITE_OK;
+}
+
 /* On the Signal thread: open the database, start every linked account. */
 static void thread_init(void *arg, struct event_base *base)
 {
     br_signal *s = arg;
-    sqlite3_stmt *st = NULL;
-    char err[256];
+    char err[256], **owners = NULL;
+    int rc;
 
     s->base = base;
     /* Said in the log: without it no login connects, and nothing else
@@ -620,21 +660,26 @@ static void thread_init(void *arg, struct event_base *base)
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot open the database: %s", err);
         return;
     }
-    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK) {
+    if ((rc = read_owners(s, &owners)) != SQLITE_OK) {
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot read the accounts: %s",
-                sqlite3_errmsg(st_db_handle(s->db)));
+                sqlite3_errstr(rc));
         return;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
+    for (size_t i = 0; owners && owners[i]; i++) {
+        account *a = open_account(s, owners[i]);
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
-        if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
+        if (!a)
+            ut_logf(&s->log, UT_LOG_ERROR, "signal: the login of %s could not be started: "
+                    "its account could not be opened (see above); it starts at the next restart",
+                    owners[i]);
+        else if (sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
             sig_client_start(a->c);
-        else if (a && sig_client_is_linked(a->c))
+        else if (sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
+        free(owners[i]);
     }
-    sqlite3_finalize(st);
+    free(owners);
 }
 
 static void thread_fini(void *arg)
