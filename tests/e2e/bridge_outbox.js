@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
@@ -335,4 +335,56 @@ test('a message older than outbox_max_age fails with a notice and is never sent'
   await me.sendTextMessage(dm, 'age barrier');
   await until(() => aliceGot('age barrier').length, 'the barrier', 60000);
   assert.equal(aliceGot('too old to send').length, 0, 'the expired message was not sent');
+});
+
+// At start the Signal thread starts every stored login. It read the list of
+// logins with a statement that stayed open while each login was started,
+// so the first write of a login (its account row) ran on that statement's
+// read snapshot: once any other connection had committed meanwhile (at
+// start the bridge's own host thread writes), SQLite refused it at once
+// with SQLITE_BUSY_SNAPSHOT, without waiting, and that login stayed down,
+// without a word, until the next restart. Under load this left a restarted
+// bridge deaf to Signal (bridge_media.js hung on it) or without its "stays
+// disconnected" log line (bridge_access.js). Here another process commits
+// to the bridge's database throughout the start.
+test('every login starts although the database is written throughout the start', async () => {
+  relay.up(); // whatever an earlier test left
+  me.stopClient();
+  you.stopClient();
+  await hs.stop();
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  // a commit every fraction of a millisecond, each a real change (+1, -1);
+  // short transactions, so the bridge's own writes still get their turn
+  const writer = spawn('/usr/bin/python3', ['-c', `
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+first = True
+while True:
+    for d in (1, -1):
+        c.execute('UPDATE account SET created_ms = created_ms + ?', (d,))
+        if first:
+            print('writing', flush=True)
+            first = False
+        time.sleep(0.0002)
+`, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writerGone = new Promise((resolve) => writer.on('close', resolve));
+  try {
+    await new Promise((resolve, reject) => {
+      writer.stdout.once('data', resolve);
+      writer.once('close', (code) => reject(new Error(`the writer exited ${code}`)));
+    });
+    await hs.start();
+    me = await login('me');
+    you = await login('you');
+    for (const c of [me, you]) {
+      // eslint-disable-next-line no-await-in-loop
+      await until(async () => /Connection: connected/.test(await ask(c, 'status')),
+                  `the login of ${c.getUserId()} online`, 60000)
+        .catch((e) => { throw new Error(`${e.message}; log: ${hs.log.split('\n').filter((l) => /signal: |store: /.test(l)).slice(-8).join(' | ')}`); });
+    }
+  } finally {
+    writer.kill();
+    await writerGone;
+  }
+  assert.doesNotMatch(hs.log, /could not be started/);
 });

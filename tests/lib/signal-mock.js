@@ -64,6 +64,36 @@ function attachH1Upgrade(server, rules) {
   return wss;
 }
 
+// A workaround for a bug of the mock itself (27.0.0). Its CDN 3 and
+// updates2 downloads (src/server/http.js getCdn3Attachment,
+// getResourcesAttachment) write the headers, then pipe the file; when the
+// client goes away midway (a bridge killed or restarted during a download,
+// or any client that gives up), the pipeline fails and the catch block
+// answers 500 on the same response. micro's sendError (micro 9.4.1
+// lib/index.js) then tries once more. Both call setHeader after the
+// headers went out, which node's http2 compat layer answers with a throw
+// (ERR_HTTP2_HEADERS_SENT), and the rejection is unhandled: it fails
+// whatever test is running. Once the client has closed the stream nothing
+// can reach it any more, so headers set on such a response are dropped
+// here. A second answer on a stream that is still open still throws.
+function guardLateAnswers(https) {
+  const listeners = https.listeners('request');
+  https.removeAllListeners('request');
+  https.on('request', (req, res) => {
+    if (res.stream) {
+      for (const name of ['setHeader', 'appendHeader', 'removeHeader']) {
+        const orig = res[name];
+        if (typeof orig !== 'function') continue;
+        res[name] = function guarded(...args) {
+          if (this.headersSent && (this.stream.destroyed || this.stream.closed)) return undefined;
+          return orig.apply(this, args);
+        };
+      }
+    }
+    for (const l of listeners) l.call(https, req, res);
+  });
+}
+
 async function startMock(opts = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-mock-'));
   const cdn3Path = path.join(tmp, 'cdn3');
@@ -90,6 +120,7 @@ async function startMock(opts = {}) {
   const rules = opts.productionRules === false ? null
     : applyProductionRules(server, { ...(opts.productionRulesOptions ?? {}),
       ...(opts.provisioningTimeoutMs ? { provisioningTimeoutMs: opts.provisioningTimeoutMs } : {}) });
+  guardLateAnswers(server.https);
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   const { port } = server.address();
   let closed = false;

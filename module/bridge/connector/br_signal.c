@@ -635,9 +635,13 @@ static void thread_init(void *arg, struct event_base *base)
         account *a = open_account(s, owners[i]);
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
-        if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
+        if (!a)
+            ut_logf(&s->log, UT_LOG_ERROR, "signal: the login of %s could not be started: "
+                    "its account could not be opened (see above); it starts at the next restart",
+                    owners[i]);
+        else if (sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
             sig_client_start(a->c);
-        else if (a && sig_client_is_linked(a->c))
+        else if (sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
     st_account_owners_free(owners, n);
