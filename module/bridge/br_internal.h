@@ -33,6 +33,9 @@ typedef struct br_failcount { /* decryption failures waiting for a notice */
     struct br_failcount *next;
 } br_failcount;
 
+/* How long a write on the homeserver's loop waits for the lock (ms). */
+#define BR_DB_BUSY_MS 100
+
 struct br_bridge {
     const mxm_host_api *host;
     br_config cfg;
@@ -56,10 +59,18 @@ struct br_bridge {
     uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
     int inbox_attempts;
     struct inbox_pending *inbox_pending; /* messages not stored yet */
+    int may_defer;            /* the Matrix event being handled can come again */
+    int deferred;             /* ... and is left to the host's retry */
 };
 
 /* br_bridge.c */
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
+/* A store write that the Matrix event being handled needs failed with
+ * `rc`. 1: the host hands the event again later (ABI 1.1 on_event_try; the
+ * failure is one a later try may not meet), so the handler returns without
+ * effect or notice; 0: the handler copes itself (retry from memory, or a
+ * notice). */
+int br_defer(br_bridge *b, int rc);
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The user's room with the bot: 1 found, 0 not. */

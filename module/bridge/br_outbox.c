@@ -57,15 +57,16 @@ long br_usage_count(br_bridge *b)
     return n;
 }
 
-/* May this account send this month? Counts it when it is new. */
+/* May this account send this month? Counts it when it is new. 1 yes, 0
+ * no, < 0 the store failed (ST_ERR_*). */
 static int usage_admit(br_bridge *b, const char *aci)
 {
     char month[16];
-    int known;
+    int known, rc;
 
     month_key(month, sizeof(month));
     if ((known = br_store_usage_exists(b->db, month, aci)) < 0)
-        return 0;
+        return known;
     if (known)
         return 1;
     if (br_usage_count(b) >= b->cfg.max_signal_users) {
@@ -74,7 +75,7 @@ static int usage_admit(br_bridge *b, const char *aci)
                 b->cfg.max_signal_users, month);
         return 0;
     }
-    return br_store_usage_add(b->db, month, aci) == 0;
+    return (rc = br_store_usage_add(b->db, month, aci)) == 0 ? 1 : rc;
 }
 
 /* ---- Matrix -> Signal: state ------------------------------------------- */
@@ -545,7 +546,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id)
 {
     br_login *l = br_login_get(b, owner, 0);
-    int fresh;
+    int fresh, rc;
 
     if (strcmp(ev->sender, owner) != 0) {
         /* only the user who linked the account acts through it */
@@ -561,7 +562,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                                   "Send `link` to the bridge bot.");
         return;
     }
-    if (!usage_admit(b, l->aci)) {
+    if ((rc = usage_admit(b, l->aci)) < 0 && br_defer(b, rc))
+        return; /* the host hands it again (br_bridge.h) */
+    if (rc == 0) { /* (a store failure that cannot wait: let it through) */
         br_notice(b, ev->room_id,
                   "Not sent: this bridge has reached its limit of %ld Signal users this month. "
                   "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
@@ -574,7 +577,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
-    if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh) != 0) {
+    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh)) != 0) {
+        if (br_defer(b, rc))
+            return; /* not stored: the host hands it again (durable there) */
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
                 ev->event_id, st_errmsg(b->db));
         keep_pending(b, ev, owner, chat_id);
