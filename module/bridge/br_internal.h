@@ -59,6 +59,7 @@ struct br_bridge {
     uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
     int inbox_attempts;
     struct inbox_pending *inbox_pending; /* messages not stored yet */
+    uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */
     int may_defer;            /* the Matrix event being handled can come again */
     int deferred;             /* ... and is left to the host's retry */
 };

@@ -241,14 +241,9 @@ static void fail_row(br_bridge *b, const obx_row *r, const char *why)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
 }
 
-/* outbox_max_age in words: "24 hours", "90 minutes", "2 seconds". */
 static void age_words(const br_bridge *b, char *out, size_t n)
 {
-    long s = b->cfg.outbox_max_age_s;
-    long v = s % 3600 == 0 ? s / 3600 : s % 60 == 0 ? s / 60 : s;
-    const char *unit = s % 3600 == 0 ? "hour" : s % 60 == 0 ? "minute" : "second";
-
-    snprintf(out, n, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+    br_config_age_words(&b->cfg, out, n); /* also for relations, br_relout.c */
 }
 
 static int expired(br_bridge *b, const obx_row *r)
