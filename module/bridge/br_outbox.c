@@ -485,9 +485,10 @@ static void pending_free(obx_pending *p)
     free(p);
 }
 
-/* The homeserver's on_event cannot be refused (include/mxm/module.h: it
- * returns nothing), so a message we could not store is kept in memory and
- * stored again with backoff; if that keeps failing the user is told. */
+/* Only for a host that calls on_event, which cannot refuse an event (ABI
+ * 1.0; with on_event_try the host keeps and retries it, br_defer): a
+ * message we could not store is kept in memory and stored again with
+ * backoff; if that keeps failing the user is told. */
 static void keep_pending(br_bridge *b, const mx_event *ev, const char *owner,
                          const char *chat_id)
 {
