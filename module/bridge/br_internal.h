@@ -33,6 +33,9 @@ typedef struct br_failcount { /* decryption failures waiting for a notice */
     struct br_failcount *next;
 } br_failcount;
 
+/* How long a write on the homeserver's loop waits for the lock (ms). */
+#define BR_DB_BUSY_MS 100
+
 struct br_bridge {
     const mxm_host_api *host;
     br_config cfg;
@@ -58,10 +61,14 @@ struct br_bridge {
     struct inbox_pending *inbox_pending; /* messages not stored yet */
     struct br_gwait *gwait;   /* br_group.c: group rooms waiting for a title */
     uint64_t gwait_timer;
+    uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */
+    int may_defer;            /* the Matrix event being handled can come again */
+    int deferred;             /* ... and is left to the host's retry */
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
- * this month (it is counted when new)? */
+ * this month (it is counted when new)? 1 yes, 0 no, < 0 the store failed
+ * (ST_ERR_*: a store error is not "the limit is reached"). */
 long br_usage_count(br_bridge *b);
 int br_usage_admit(br_bridge *b, const char *aci);
 /* br_puppet.c: a Signal user's ghost: its MXID; make sure it exists and
@@ -75,6 +82,12 @@ void br_puppet_ensure(br_bridge *b, const char *aci);
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
 void br_login_load(br_bridge *b);
 void br_login_free_all(br_bridge *b);
+/* br_bridge.c: a store write that the Matrix event being handled needs
+ * failed with `rc`. 1: the host hands the event again later (ABI 1.1
+ * on_event_try; the failure is one a later try may not meet), so the
+ * handler returns without effect or notice; 0: the handler copes itself
+ * (retry from memory, or a notice). */
+int br_defer(br_bridge *b, int rc);
 /* br_room.c: a notice from the bot in a room (NULL room: nothing). */
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

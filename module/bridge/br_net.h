@@ -216,10 +216,13 @@ typedef struct br_net_ops {
     int (*download)(void *ctx, const char *owner, const uint8_t *pointer,
                     size_t len, const char *path, uint64_t request_id);
     /* Send the file at `path` (its base name is the file name shown) with
-     * an optional caption; SEND_RESULT later carries outbox_id. */
+     * an optional caption, as the message with Signal timestamp `ts` (0:
+     * now; the bridge stores it before the first try and passes it on
+     * every retry, so receivers drop a resend); SEND_RESULT later carries
+     * outbox_id. */
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
-                     const char *caption, uint64_t outbox_id);
+                     const char *caption, int64_t ts, uint64_t outbox_id);
     /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,

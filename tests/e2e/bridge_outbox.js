@@ -337,6 +337,28 @@ test('a message older than outbox_max_age fails with a notice and is never sent'
   assert.equal(aliceGot('too old to send').length, 0, 'the expired message was not sent');
 });
 
+// Runs after the test above, with outbox_max_age: 2 still in the config.
+test('a reaction older than outbox_max_age fails with a notice and is never sent', async () => {
+  relay.up(); // whatever an earlier test left
+  const dm = await aliceDm();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  await sb.send('Alice', 'react to this too late');
+  const ev = await until(() => bodies(me, dm, 'react to this too late')[0], 'the message from Alice', 60000);
+  await goOffline();
+  await me.sendEvent(dm, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '⌛' } });
+  const notice = await until(() => messages(me, dm, BOT).find((e) => /reaction was not delivered/.test(e.getContent().body)),
+                             'the notice', 30000);
+  assert.match(notice.getContent().body, /could not be reached within 2 seconds/);
+  await until(() => dbRows("SELECT state FROM br_relout WHERE text = '⌛'")[0]?.[0] === 2,
+              'the relation row marked failed', 30000);
+  relay.up();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  await me.sendTextMessage(dm, 'reaction age barrier');
+  await until(() => aliceGot('reaction age barrier').length, 'the barrier', 60000);
+  assert.ok(!sb.received.some((m) => m.to === 'Alice' && m.dataMessage?.reaction?.emoji === '⌛'),
+            'the expired reaction was not sent');
+});
+
 // At start the Signal thread starts every stored login. It read the list of
 // logins with a statement that stayed open while each login was started,
 // so the first write of a login (its account row) ran on that statement's

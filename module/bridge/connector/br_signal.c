@@ -511,8 +511,10 @@ static void media_op_run(br_signal *s, op *o)
         uint8_t gid[32];
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_file(a->c, gid, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL)
-               : sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL);
+               ? sig_client_send_group_file_at(a->c, gid, o->a2, o->a3, o->a4, (uint64_t)o->rel.ts,
+                                               (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_file_at(a->c, o->a1, o->a2, o->a3, o->a4, (uint64_t)o->rel.ts,
+                                         (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -549,7 +551,7 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
 
 static int op_send_file(void *ctx, const char *owner, const char *chat_id,
                         const char *path, const char *content_type,
-                        const char *caption, uint64_t outbox_id)
+                        const char *caption, int64_t ts, uint64_t outbox_id)
 {
     br_signal *s = ctx;
     op *o;
@@ -563,6 +565,7 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->s = s;
     o->what = OP_SEND_FILE;
     o->n = outbox_id;
+    o->rel.ts = ts; /* the stored timestamp (0: now) */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(group ? chat_id : chat_id + 3);
     o->a2 = br_sig_dup(path);

@@ -278,6 +278,8 @@ typedef struct br_store_media_out {
     char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
     char *caption; /* the caller's: free(); NULL when none */
     int state;
+    int64_t signal_ts; /* chosen at queueing, sent on every try; 0 for rows
+                          queued before files had one */
 } br_store_media_out;
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r);
 /* The file of outbox row `id` (see br_store_outbox_put_media). */
@@ -314,11 +316,12 @@ int br_store_outbox_event_queued(st_db *db, const char *event_id);
  * Signal timestamp already stored: its chat in chat[cn], the ts in *ts. */
 int br_store_outbox_queued_ts(st_db *db, const char *owner, const char *event_id, char *chat,
                               size_t cn, int64_t *ts);
-/* Queue a file's outbox row (state 3: its file goes first, br_media_out):
- * 1 when added (*id its row), 0 when the event was queued already. */
+/* Queue a file's outbox row (state 3: its file goes first, br_media_out)
+ * with the Signal timestamp every try of it carries: 1 when added (*id its
+ * row), 0 when the event was queued already. */
 int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
                               const char *chat_id, const char *event_id, const char *body,
-                              int64_t *id);
+                              int64_t signal_ts, int64_t created_ms, int64_t *id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 /* The highest Signal timestamp stored for anything sent (outbox rows and

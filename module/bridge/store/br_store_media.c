@@ -142,8 +142,8 @@ int br_store_media_in_earlier(st_db *db, const char *owner, const char *chat_id,
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state"
-        " FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
+        "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state,"
+        " coalesce(o.signal_ts, 0) FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
     int rc;
 
     memset(r, 0, sizeof(*r));
@@ -159,6 +159,7 @@ int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
         if (sqlite3_column_type(st, 5) != SQLITE_NULL)
             r->caption = strdup(br_store_str(st, 5));
         r->state = sqlite3_column_int(st, 6);
+        r->signal_ts = sqlite3_column_int64(st, 7);
         sqlite3_reset(st);
     }
     return rc;

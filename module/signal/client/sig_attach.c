@@ -624,12 +624,19 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, send_ud, timestamp_out);
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, send_ud, timestamp_out);
+}
+
+int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
+                            const char *content_type, const char *caption, uint64_t ts,
+                            void *send_ud, uint64_t *timestamp_out)
+{
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, ts, send_ud, timestamp_out);
 }
 
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     void *send_ud, uint64_t *timestamp_out)
+                     uint64_t ts, void *send_ud, uint64_t *timestamp_out)
 {
     char rpath[96];
     struct stat st;
@@ -647,7 +654,7 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     x->c = c;
     x->fd = -1;
     x->ud = send_ud;
-    x->ts = (uint64_t)ut_now_ms();
+    x->ts = ts ? ts : (uint64_t)ut_now_ms(); /* a resend keeps its first */
     if (group_id) {
         memcpy(x->gid, group_id, 32);
         x->is_group = 1;

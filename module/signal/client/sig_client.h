@@ -304,6 +304,13 @@ int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
 int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out);
+/* The same with the message's timestamp `ts` (0 = now), as
+ * sig_client_send_text_at: a resend with the timestamp stored before the
+ * first attempt is the same message to the receivers, who drop the copy
+ * (Signal-Desktop ts/messages/handleDataMessage.ts). */
+int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
+                            const char *content_type, const char *caption, uint64_t ts,
+                            void *send_ud, uint64_t *timestamp_out);
 
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and

@@ -314,6 +314,14 @@ int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const 
                                const char *content_type, const char *caption,
                                void *send_ud, uint64_t *timestamp_out)
 {
+    return sig_client_send_group_file_at(c, group_id, path, content_type, caption, 0, send_ud,
+                                         timestamp_out);
+}
+
+int sig_client_send_group_file_at(sig_client *c, const uint8_t group_id[32], const char *path,
+                                  const char *content_type, const char *caption, uint64_t ts,
+                                  void *send_ud, uint64_t *timestamp_out)
+{
     uint8_t mk[32];
     sig_group_info *g = NULL;
     int rc;
@@ -331,7 +339,7 @@ int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const 
     }
     ut_wipe(mk, sizeof(mk));
     sig_group_info_free(g);
-    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, send_ud,
+    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, ts, send_ud,
                             timestamp_out);
 }
 

@@ -298,7 +298,7 @@ int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
  * `group_id` is given, to that group. */
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     void *send_ud, uint64_t *timestamp_out);
+                     uint64_t ts, void *send_ud, uint64_t *timestamp_out);
 /* One member's copy of a group send finished (sig_send.c calls it). */
 void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms);
 void sig_fanout_ref(sig_fanout *f);
