@@ -166,6 +166,9 @@ static void net_dispatch(br_bridge *b, const br_net_event *ev)
     case BR_NET_TYPING:
         br_ephem_net_event(b, ev);
         break;
+    case BR_NET_HISTORY:
+        br_history_net_event(b, ev);
+        break;
     default:
         br_portal_net_event(b, ev);
         break;

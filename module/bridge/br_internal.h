@@ -91,6 +91,10 @@ int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn);
 
+/* br_history.c: BR_NET_HISTORY: the notices in the bot room, and the
+ * confirm of DONE once the history before it is stored. */
+void br_history_net_event(br_bridge *b, const br_net_event *ev);
+
 /* br_access.c: br_config_may_bridge() applied (see there). */
 int br_access_ok(const br_bridge *b, const char *user_id);
 /* At start, after the logins are loaded: the one log line of `enabled:

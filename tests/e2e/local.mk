@@ -62,6 +62,9 @@ EXTRA_DIST += tests/e2e/bridge_replay.js
 # The outbox waits for Signal; two owners in one group; m.direct (issue #12).
 TESTS += tests/e2e/bridge_outbox.js
 EXTRA_DIST += tests/e2e/bridge_outbox.js
+# The phone's message history at link becomes rooms (issue #14).
+TESTS += tests/e2e/bridge_history.js
+EXTRA_DIST += tests/e2e/bridge_history.js tests/e2e/bridge_history_nio.py
 # mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
 TESTS += tests/e2e/appservice.js
 EXTRA_DIST += tests/e2e/appservice.js
