@@ -150,25 +150,28 @@ static void avatar_emit(sig_client *c, const char *aci, const char *path,
 static void avatar_done(int rc, const sn_http_resp *r, sig_download *d)
 {
     sig_client *c = d->c;
+    char aci[sizeof(d->aci)], path[sizeof(d->path)];
     uint8_t *pt = NULL;
     size_t pt_len = 0;
 
     sig_enter(c);
     if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;
-    if (rc == 0 && (r->body_len < SC_GCMBOX_OVERHEAD || r->body_len > SIG_AVATAR_MAX))
+    if (rc == 0 && (r->body_len <= SC_GCMBOX_OVERHEAD || r->body_len > SIG_AVATAR_MAX))
         rc = SIG_ERR_ENVELOPE;
-    if (rc == 0 && !(pt = malloc(r->body_len - SC_GCMBOX_OVERHEAD + 1)))
+    if (rc == 0 && !(pt = malloc(r->body_len - SC_GCMBOX_OVERHEAD)))
         rc = UT_ERR_NOMEM;
     if (rc == 0 && sc_gcmbox_open(pt, &pt_len, d->key, r->body, r->body_len) != 0)
         rc = SIG_ERR_DIGEST;
-    if (rc == 0 && pt_len > 0)
-        avatar_emit(c, d->aci, d->path, pt, pt_len);
+    memcpy(aci, d->aci, sizeof(aci));
+    memcpy(path, d->path, sizeof(path));
+    dl_free(d); /* before the event: its handler may close the client */
+    if (rc == 0)
+        avatar_emit(c, aci, path, pt, pt_len);
     else
         sig_logf(c, UT_LOG_INFO, "signal: a profile avatar could not be read: %s",
-                 sig_strerror(rc ? rc : SIG_ERR_ENVELOPE));
+                 sig_strerror(rc));
     free(pt);
-    dl_free(d);
     sig_leave(c);
 }
 
