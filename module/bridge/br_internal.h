@@ -77,6 +77,10 @@ int br_usage_admit(br_bridge *b, const char *aci);
 int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
 void br_puppet_update(br_bridge *b, const char *aci, const char *phone, const char *name);
 void br_puppet_ensure(br_bridge *b, const char *aci);
+/* A Signal profile's avatar (path "" = none; data the image): uploaded
+ * once per path, set on the ghost and its DM portals. */
+void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
+                      const uint8_t *data, size_t len);
 /* br_login.c: the login of `owner` (made when `create`), NULL when none;
  * load them all from the store (start); free them all (stop). */
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
@@ -136,6 +140,7 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
 /* Rename the DM portals of aci after its contact's current name (the ghost
  * sends it: the bot lacks the power level in DMs). */
 void br_portal_rename_dm(br_bridge *b, const char *aci);
+void br_portal_avatar_dm(br_bridge *b, const char *aci, const char *mxc);
 void br_portal_resume(br_bridge *b);
 /* Cancel the portal side's timers and free its state (at stop). */
 void br_portal_stop(br_bridge *b);

@@ -47,6 +47,8 @@ typedef enum br_net_kind {
     BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
+    BR_NET_AVATAR,        /* id: ACI; text: its profile avatar's Signal
+                             path ("" = none); data/data_len: the image */
     BR_NET_CONN_TROUBLE,  /* the linked account's connection to Signal fails
                              for a reason the user and admin must act on
                              (it is retried): code BR_NET_ERR_TLS or
@@ -150,6 +152,8 @@ typedef struct br_net_event {
     size_t n_members;
     char *fmt;           /* MESSAGE: its body ranges and quote as
                             BR_NET_FMT JSON, or NULL when none */
+    uint8_t *data;       /* AVATAR: the image, owned */
+    size_t data_len;
 } br_net_event;
 
 /* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style

@@ -5,6 +5,7 @@
 //   const { startMock } = require('../lib/signal-mock');
 //   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
+//   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
@@ -42,6 +43,7 @@ if (typeof Promise.withResolvers !== 'function') {
 const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
+const { ProfileAvatars } = require('./signal-profiles');
 
 function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
@@ -122,11 +124,14 @@ async function startMock(opts = {}) {
       ...(opts.provisioningTimeoutMs ? { provisioningTimeoutMs: opts.provisioningTimeoutMs } : {}) });
   guardLateAnswers(server.https);
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
+  // profile avatars, which the mock lacks (signal-profiles.js)
+  const profiles = new ProfileAvatars(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
     server,
     rules,
+    profiles,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),

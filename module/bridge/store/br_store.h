@@ -375,6 +375,12 @@ int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
 /* The name a mention of `aci` shows: the ghost's display name, else its
  * profile name, else its phone number. */
 int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n);
+/* The Signal avatar path a ghost's avatar came from ("" = none) and its
+ * mxc: URI ("" when none); 1 when one was recorded, 0 when never. */
+int br_store_puppet_avatar_get(st_db *db, const char *aci, char *path, size_t pn,
+                               char *mxc, size_t mn);
+/* Record them (mxc NULL or "" = no avatar). */
+int br_store_puppet_avatar_put(st_db *db, const char *aci, const char *path, const char *mxc);
 
 /* ---- formatting, mentions, quotes: br_infmt, br_outfmt (br_store_fmt.c)
  *      Strings out are malloc'd, the caller frees them; NULL for a NULL

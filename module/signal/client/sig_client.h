@@ -73,7 +73,7 @@ typedef enum sig_event_type {
                                sending to them); the new key is trusted. */
     SIG_EV_GROUP_UPDATED,  /* group_id, err; group_info on success: a group's
                               state was fetched (sig_groups.h) */
-    SIG_EV_HISTORY         /* the phone's message history after a link
+    SIG_EV_HISTORY,        /* the phone's message history after a link
                               (cfg.history_transfer): err 0 and history
                               (sig_history.h; valid during the callback):
                               make it durable, then sig_client_history_done;
@@ -82,6 +82,9 @@ typedef enum sig_event_type {
                               phone asks for a new link), SIG_ERR_HISTORY_
                               SKIPPED (the phone went on without history),
                               SIG_ERR_TOO_BIG, SIG_ERR_JSON */
+    SIG_EV_AVATAR          /* peer (ACI), path (its profile's avatar CDN
+                              path, "" = none), data/data_len: the decrypted
+                              image (NULL when none) */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -172,6 +175,8 @@ typedef struct sig_event {
      * libsignal-net reads it (rust/net/infra/src/lib.rs
      * extract_retry_later). Only the delay-seconds form is understood. */
     uint32_t retry_after_ms;
+    const uint8_t *data;      /* AVATAR: the image, data_len bytes */
+    size_t data_len;
 } sig_event;
 
 #define SIG_RETRY_AFTER_MAX_MS (24u * 3600u * 1000u)
