@@ -17,25 +17,9 @@
 
 #include "sc_prim.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CT_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define CT_ASAN 1
-#endif
-#if defined(__has_include) && !defined(CT_ASAN)
-#if __has_include(<valgrind/memcheck.h>)
-#define CT_USABLE 1
-#endif
-#endif
+#include "ct.h"
 
 #ifdef CT_USABLE
-#include <valgrind/memcheck.h>
-
-#define SECRET(p, n) (void)VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
-#define PUBLIC(p, n) (void)VALGRIND_MAKE_MEM_DEFINED((p), (n))
 
 static int ops(void)
 {
@@ -93,35 +77,6 @@ static int ops(void)
     return sc_xeddsa_verify(sig, pa, msg, sizeof(msg)) == 0 ? 0 : 1;
 }
 
-static int leak(void)
-{
-    volatile int sink = 0;
-    uint8_t secret[32];
-
-    memset(secret, 1, sizeof(secret));
-    SECRET(secret, sizeof(secret));
-    if (secret[3] & 1) /* deliberately secret-dependent */
-        sink = 1;
-    return sink ? 0 : 0;
-}
-
 #endif /* CT_USABLE */
 
-int main(int argc, char **argv)
-{
-#ifndef CT_USABLE
-    (void)argc;
-    (void)argv;
-    puts("SKIP: built without valgrind/memcheck.h or with ASan");
-    return 77;
-#else
-    if (argc == 2 && !strcmp(argv[1], "ops"))
-        return ops();
-    if (argc == 2 && !strcmp(argv[1], "leak"))
-        return leak();
-    if (argc == 2 && !strcmp(argv[1], "probe"))
-        return 0;
-    fprintf(stderr, "usage: ct_x25519 ops|leak\n");
-    return 2;
-#endif
-}
+CT_MAIN("ct_x25519", "ops", ops)

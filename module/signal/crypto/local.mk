@@ -30,7 +30,7 @@ tests_unit_signal_crypto_test_sc_prim_LDADD = $(SC_TEST_LIBS)
 # Constant-time check (valgrind, ctgrind method) of X25519 (libsodium) and
 # XEdDSA signing: sc_prim.c is compiled into the program with SC_CTGRIND.
 check_PROGRAMS += tests/ct/ct_x25519
-tests_ct_ct_x25519_SOURCES = tests/ct/ct_x25519.c module/signal/crypto/sc_prim.c
+tests_ct_ct_x25519_SOURCES = tests/ct/ct_x25519.c tests/ct/ct.h module/signal/crypto/sc_prim.c
 tests_ct_ct_x25519_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
 tests_ct_ct_x25519_LDADD = libsbcommon.la $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(SODIUM_LIBS)
 TESTS += tests/ct/x25519-ct.sh
