@@ -116,6 +116,7 @@ typedef struct as_ops_ctx {
     const char *server_name;
     int (*respond)(void *ctx, uint64_t reply_id, int status,
                    const char *content_type, const void *body, size_t len);
+    const char *(*header)(void *ctx, uint64_t reply_id, const char *name);
     void *respond_ctx;
 } as_ops_ctx;
 host_matrix_ops as_ops_make(as_ops_ctx *ctx);
@@ -133,5 +134,7 @@ int as_server_port(const as_server *s);
 /* host_matrix_ops.http_respond for module routes served on our listener */
 int as_server_respond(void *ctx, uint64_t reply_id, int status,
                       const char *content_type, const void *body, size_t len);
+/* host_matrix_ops.http_header for those routes */
+const char *as_server_header(void *ctx, uint64_t reply_id, const char *name);
 
 #endif

@@ -190,6 +190,7 @@ static int run(app *a)
     a->ops.known = json_object();
     a->ops.server_name = a->cfg.server_name;
     a->ops.respond = as_server_respond;
+    a->ops.header = as_server_header;
     ops = as_ops_make(&a->ops);
     if (host_new(&a->h, a->base, a->cfg.server_name, a->cfg.data_dir, &ops, log_line, a, err,
                  sizeof(err)) ||

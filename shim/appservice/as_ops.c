@@ -337,9 +337,16 @@ static int op_http_respond(void *ctx, uint64_t reply_id, int status, const char 
                       : MXM_ERR_UNSUPPORTED;
 }
 
+static const char *op_http_header(void *ctx, uint64_t reply_id, const char *name)
+{
+    as_ops_ctx *x = ctx;
+
+    return x->header ? x->header(x->respond_ctx, reply_id, name) : NULL;
+}
+
 host_matrix_ops as_ops_make(as_ops_ctx *ctx)
 {
     host_matrix_ops ops = {ctx, op_ensure_user, op_request, op_media_upload, op_media_download,
-                           op_http_respond};
+                           op_http_respond, op_http_header};
     return ops;
 }
