@@ -56,6 +56,7 @@ struct br_bridge {
     uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
     int inbox_attempts;
     struct inbox_pending *inbox_pending; /* messages not stored yet */
+    struct br_prov *prov;     /* br_prov.c: the provisioning API's waits */
 };
 
 /* br_bridge.c */
@@ -82,6 +83,9 @@ int br_access_forget(br_bridge *b, const char *owner);
 /* br_bot.c */
 void br_bot_on_invite(br_bridge *b, const mx_event *ev);
 void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner);
+/* Unlink l's Signal account (or stop its linking) and forget it; says
+ * nothing (the `logout` command and the provisioning API word it). */
+void br_bot_logout(br_bridge *b, br_login *l);
 /* The handlers of Signal-side events: they borrow ev, the dispatcher
  * (br_bridge_net_event) frees it. */
 void br_bot_net_event(br_bridge *b, const br_net_event *ev);
