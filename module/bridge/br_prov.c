@@ -51,7 +51,8 @@ typedef struct prov_req {
 typedef struct prov_login {
     char *owner;
     char id[48];
-    int state; /* 0 waiting for the URL, 1 QR shown, 2 complete, 3 failed */
+    int state; /* 0 waiting for the URL, 1 QR shown, 2 complete, 3 failed,
+                  4 cancelled (kept: a step asked after the cancel says so) */
     char *url;
     unsigned url_seq, shown_seq;
     char *number, *aci;
@@ -416,7 +417,10 @@ static void h_step(br_bridge *b, uint64_t id, const char *user, char **seg)
     }
     if (p->state == 3) {
         respond_failed(b, id, p);
-        login_drop(b, user);
+        return;
+    }
+    if (p->state == 4) {
+        respond_err(b, id, 410, "FI.MAU.BRIDGE.LOGIN_CANCELLED", "Login process was cancelled");
         return;
     }
     if (p->state == 2 || (p->state == 1 && p->url_seq != p->shown_seq)) {
@@ -441,7 +445,8 @@ static void h_cancel(br_bridge *b, uint64_t id, const char *user, const char *lo
             b->net.cancel_link(b->net.ctx, user);
         l->linking = 0;
     }
-    login_drop(b, user);
+    if (p->state < 2)
+        p->state = 4;
     answer_login(b, user, NULL);
     respond(b, id, 200, json_object());
 }
