@@ -34,6 +34,8 @@ json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
 /* ---- as_config.c -------------------------------------------------------- */
 typedef struct as_config {
     char *hs_url;            /* homeserver.url, e.g. http://127.0.0.1:8008 */
+    char *hs_ca_file;        /* homeserver.ca_file: PEM roots for an https
+                                url instead of the system's CA store */
     char *server_name;       /* homeserver.server_name */
     char *id;                /* appservice.id */
     char *listen_addr;       /* appservice.listen.address */
@@ -93,8 +95,10 @@ typedef struct as_client as_client;
  * body is NUL-terminated (len excludes it); borrowed. */
 typedef void (*as_resp_fn)(void *arg, int status, const char *content_type,
                            const unsigned char *body, size_t len);
+/* url http:// or https:// (verified against ca_file, or the system's CA
+ * store when NULL, and the URL's host name or IP). */
 int as_client_new(as_client **out, struct event_base *base, const char *url,
-                  const char *as_token, char *err, size_t errlen);
+                  const char *as_token, const char *ca_file, char *err, size_t errlen);
 /* Free; pending calls are dropped without completion. */
 void as_client_free(as_client *c);
 /* One call, `path` with its query. Retried with backoff while the

@@ -166,7 +166,8 @@ static int run(app *a)
         }
     }
     if (as_txn_open(&a->txn, a->cfg.db_path, err, sizeof(err)) ||
-        as_client_new(&a->client, a->base, a->cfg.hs_url, a->reg.as_token, err, sizeof(err))) {
+        as_client_new(&a->client, a->base, a->cfg.hs_url, a->reg.as_token, a->cfg.hs_ca_file, err,
+                      sizeof(err))) {
         fprintf(stderr, "mxm-appservice: %s\n", err);
         return 1;
     }
@@ -174,7 +175,8 @@ static int run(app *a)
     if (a->cfg.double_puppet) {
         as_reg dp;
         if (as_reg_load(&dp, a->cfg.dp_registration, err, sizeof(err)) ||
-            as_client_new(&a->puppet, a->base, a->cfg.hs_url, dp.as_token, err, sizeof(err))) {
+            as_client_new(&a->puppet, a->base, a->cfg.hs_url, dp.as_token, a->cfg.hs_ca_file, err,
+                          sizeof(err))) {
             fprintf(stderr, "mxm-appservice: double puppeting: %s\n", err);
             as_reg_free(&dp);
             return 1;

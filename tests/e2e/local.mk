@@ -66,3 +66,6 @@ TESTS += tests/e2e/appservice.js
 EXTRA_DIST += tests/e2e/appservice.js
 TESTS += tests/e2e/appservice_puppet.js
 EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
+# ... reaching the homeserver over https, the certificate verified (issue 16).
+TESTS += tests/e2e/appservice_tls.js
+EXTRA_DIST += tests/e2e/appservice_tls.js
