@@ -103,9 +103,12 @@ int as_client_new(as_client **out, struct event_base *base, const char *url,
 void as_client_free(as_client *c);
 /* One call, `path` with its query. Retried with backoff while the
  * homeserver cannot be reached or answers 429/502/503/504. */
+/* `drop` (may be NULL) releases `arg` of a call still pending when the
+ * client is freed: it is never completed then. */
+typedef void (*as_drop_fn)(void *arg);
 int as_client_call(as_client *c, const char *method, const char *path,
                    const char *content_type, const void *body, size_t len,
-                   as_resp_fn cb, void *arg);
+                   as_resp_fn cb, void *arg, as_drop_fn drop);
 /* The log sink for retries (may stay unset). */
 void as_client_set_log(as_client *c, host_log_fn fn, void *ctx);
 

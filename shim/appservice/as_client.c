@@ -51,6 +51,7 @@ typedef struct call {
     size_t len;
     as_resp_fn cb;
     void *arg;
+    as_drop_fn drop;
     uint64_t seq; /* order of the module's calls */
     struct evhttp_request *req; /* in flight */
     struct call *prev, *next;   /* every call */
@@ -330,7 +331,7 @@ static int send_call(call *k)
 
 int as_client_call(as_client *c, const char *method, const char *path,
                    const char *ctype, const void *body, size_t len, as_resp_fn cb,
-                   void *arg)
+                   void *arg, as_drop_fn drop)
 {
     call *k = calloc(1, sizeof(*k));
 
@@ -340,6 +341,7 @@ int as_client_call(as_client *c, const char *method, const char *path,
     k->seq = ++c->next_seq;
     k->cb = cb;
     k->arg = arg;
+    k->drop = drop;
     k->len = len;
     k->method = strdup(method);
     k->path = strdup(path);
@@ -444,8 +446,11 @@ void as_client_free(as_client *c)
     /* Freeing the connection frees its requests without calling back. */
     if (c->conn)
         evhttp_connection_free(c->conn);
-    while (c->calls)
+    while (c->calls) {
+        if (c->calls->drop)
+            c->calls->drop(c->calls->arg);
         call_free(c->calls);
+    }
     if (c->timer)
         event_free(c->timer);
     SSL_CTX_free(c->tls);

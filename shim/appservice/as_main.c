@@ -207,7 +207,7 @@ static int run(app *a)
              "{\"type\":\"m.login.application_service\",\"username\":\"%s\",\"inhibit_login\":true}",
              a->reg.sender_localpart);
     if (as_client_call(a->client, "POST", "/_matrix/client/v3/register", "application/json", body,
-                       strlen(body), on_sender, a) ||
+                       strlen(body), on_sender, a, NULL) ||
         host_start(a->h, err, sizeof(err))) {
         fprintf(stderr, "mxm-appservice: %s\n", err);
         return 1;
