@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "br_cmd.h"
+#include "br_phone.h"
 #include "br_internal.h"
 #include "br_prov.h"
 
@@ -538,7 +538,7 @@ static void on_resolved(br_bridge *b, prov_req *r, const br_net_event *ev)
         req_free(r);
         return;
     }
-    if (br_portal_open_dm(b, r->owner, ev->id, r->phone) != 0) {
+    if (br_portal_open_dm(b, r->owner, ev->id, r->phone, NULL) != 0) {
         respond_err(b, r->reply_id, 500, "M_UNKNOWN", "Could not create the chat; try again");
         req_free(r);
         return;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "br_loop.h"
 #include "br_signal.h"
@@ -107,6 +106,9 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.tls = s->tls;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
+    cfg.history_transfer = s->history;
+    cfg.history_max_messages = s->history_max_messages;
+    cfg.history_max_age_s = s->history_max_age_s;
     cfg.trust_root = s->trust_root;
     cfg.server_public_params = s->zk_params;
     cfg.cdn0_url = s->ep[0];
@@ -283,7 +285,9 @@ static void op_run(void *arg, int cancelled)
         break;
     }
     case OP_CONFIRM:
-        if ((a = find(s, o->owner)))
+        if ((a = find(s, o->owner)) && o->n == BR_SIG_HISTORY_DURABLE)
+            sig_client_history_done(a->c); /* the history is stored: forget its key */
+        else if (a)
             sig_client_done(a->c, (int64_t)o->n);
         break;
     case OP_RELATE: {
@@ -610,8 +614,10 @@ static void log_to_host(void *ctx, int level, const char *msg)
 static void thread_init(void *arg, struct event_base *base)
 {
     br_signal *s = arg;
-    sqlite3_stmt *st = NULL;
+    char **owners = NULL;
+    size_t n = 0, i;
     char err[256];
+    int rc;
 
     s->base = base;
     /* Said in the log: without it no login connects, and nothing else
@@ -620,13 +626,13 @@ static void thread_init(void *arg, struct event_base *base)
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot open the database: %s", err);
         return;
     }
-    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK) {
+    if ((rc = st_account_owners(s->db, &owners, &n)) != 0) {
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot read the accounts: %s",
-                sqlite3_errmsg(st_db_handle(s->db)));
+                rc == ST_ERR_SQL ? st_errmsg(s->db) : ut_strerror(rc));
         return;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
+    for (i = 0; i < n; i++) {
+        account *a = open_account(s, owners[i]);
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
         if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
@@ -634,7 +640,7 @@ static void thread_init(void *arg, struct event_base *base)
         else if (a && sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
-    sqlite3_finalize(st);
+    st_account_owners_free(owners, n);
 }
 
 static void thread_fini(void *arg)
@@ -687,6 +693,9 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->trust_root = br_sig_dup(cfg->signal_trust_root);
     s->zk_params = br_sig_dup(cfg->signal_zk_params);
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
+    s->history = cfg->history_enabled;
+    s->history_max_messages = (uint32_t)cfg->history_max_messages;
+    s->history_max_age_s = (uint32_t)cfg->history_max_age_days * 24u * 3600u;
     {
         /* The defaults are Signal's own CDN/storage; a private server (the
          * sandbox) cannot use those, so there they follow the server. */
