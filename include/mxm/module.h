@@ -229,6 +229,16 @@ typedef struct mxm_host_api {
                         const char *content_type, const void *body,
                         size_t len);
     /* ABI 1.0 ends here. New slots are appended below this line only. */
+
+    /*
+     * Since 1.1. The value of request header `name` (case-insensitive) of a
+     * request given to an mxm_http_fn and not answered yet, or NULL when it
+     * has none (or reply_id is unknown). Valid until http_respond or the
+     * return to the loop, whichever is first: copy what you keep. Lets a
+     * module read e.g. "Authorization" for its own routes.
+     */
+    const char *(*http_header)(mxm_host *h, uint64_t reply_id,
+                               const char *name);
 } mxm_host_api;
 
 /* ---- the module's table -------------------------------------------------- */

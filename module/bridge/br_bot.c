@@ -180,6 +180,14 @@ static void forget_login(br_bridge *b, br_login *l)
     l->connected = 0;
 }
 
+void br_bot_logout(br_bridge *b, br_login *l)
+{
+    if (b->have_net && b->net.logout)
+        b->net.logout(b->net.ctx, l->owner);
+    l->linking = 0;
+    forget_login(b, l);
+}
+
 static void cmd_logout(br_bridge *b, const char *room, const char *owner)
 {
     br_login *l = br_login_get(b, owner, 0);
@@ -188,10 +196,7 @@ static void cmd_logout(br_bridge *b, const char *room, const char *owner)
         br_notice(b, room, "You are not linked to Signal. Send `link` to link your account.");
         return;
     }
-    if (b->have_net && b->net.logout)
-        b->net.logout(b->net.ctx, owner);
-    l->linking = 0;
-    forget_login(b, l);
+    br_bot_logout(b, l);
     br_notice(b, room, "Unlinked from Signal. This bridge no longer receives or sends your Signal messages. "
                        "Send `link` to link again.");
 }

@@ -14,6 +14,7 @@
 #include "br_group.h"
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_prov.h"
 #include "br_relate.h"
 #include "br_store.h"
 
@@ -170,13 +171,20 @@ static void net_dispatch(br_bridge *b, const br_net_event *ev)
     case BR_NET_IDENTITY:
         br_guard_identity(b, ev);
         break;
+    case BR_NET_RESOLVED:
+        if (br_prov_net_event(b, ev)) /* a lookup of the provisioning API */
+            break;
+        br_bot_net_event(b, ev);
+        break;
     case BR_NET_LINK_URL:
     case BR_NET_LINKED:
     case BR_NET_LINK_FAILED:
+        br_bot_net_event(b, ev); /* first: it stores the login */
+        br_prov_net_event(b, ev);
+        break;
     case BR_NET_UNLINKED:
     case BR_NET_CONNECTION:
     case BR_NET_CONN_TROUBLE:
-    case BR_NET_RESOLVED:
         br_bot_net_event(b, ev);
         break;
     case BR_NET_DOWNLOADED:
@@ -265,6 +273,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_media_start(b);
     br_portal_resume(b);
     br_relate_start(b);
+    br_prov_start(b);
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     /* what the admin needs when Signal cannot be reached or trusted */
     ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
@@ -284,6 +293,7 @@ void br_bridge_free(br_bridge *b)
         b->net.shutdown(b->net.ctx);
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
+    br_prov_stop(b);
     br_relate_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);

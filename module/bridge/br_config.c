@@ -146,6 +146,37 @@ static int parse_bot(br_config *c, json_t *v, char *err, size_t errlen)
     return 0;
 }
 
+/* provisioning: {shared_secret}. mautrix's bridges disable their API for a
+ * secret shorter than 16 characters (mautrix/go bridgev2/matrix/
+ * provisioning.go AuthMiddleware); here that is a config error, so a short
+ * secret is never silently ignored. */
+static int parse_provisioning(br_config *c, json_t *v, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *x;
+
+    if (!json_is_object(v))
+        return fail(err, errlen, "config.provisioning: expected a map (shared_secret)");
+    json_object_foreach(v, key, x) {
+        if (strcmp(key, "shared_secret") == 0) {
+            const char *s = json_string_value(x);
+            if (json_is_null(x))
+                continue; /* unset: the API stays disabled */
+            if (!s)
+                return fail(err, errlen, "config.provisioning.shared_secret: expected a string");
+            if (strlen(s) < 16)
+                return fail(err, errlen, "config.provisioning.shared_secret: must be at least 16 characters");
+            if (c->prov_secret)
+                ut_free_secret(c->prov_secret, strlen(c->prov_secret));
+            if (!(c->prov_secret = strdup(s)))
+                return UT_ERR_NOMEM;
+        } else {
+            return fail(err, errlen, "config.provisioning.%s: unknown option (known: shared_secret)", key);
+        }
+    }
+    return 0;
+}
+
 static int https_url(char **dst, json_t *x, const char *key, char *err,
                      size_t errlen)
 {
@@ -340,10 +371,13 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
             rc = parse_signal(c, v, err, errlen);
         } else if (strcmp(key, "history") == 0) {
             rc = parse_history(c, v, err, errlen);
+        } else if (strcmp(key, "provisioning") == 0) {
+            rc = parse_provisioning(c, v, err, errlen);
         } else {
             rc = fail(err, errlen,
                       "config.%s: unknown option (known: enabled, permissions, bot, username_template, "
-                      "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal, history)",
+                      "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal, "
+                      "history, provisioning)",
                       key);
         }
         if (rc)
@@ -387,6 +421,8 @@ void br_config_free(br_config *c)
     free(c->signal_trust_root);
     free(c->signal_zk_params);
     free(c->device_name);
+    if (c->prov_secret)
+        ut_free_secret(c->prov_secret, strlen(c->prov_secret));
     memset(c, 0, sizeof(*c));
 }
 

@@ -22,6 +22,8 @@
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge"}
+ *   provisioning: {shared_secret: null}      # >= 16 characters enables the
+ *                                           # HTTP provisioning API (br_prov.h)
  *   (server_public_params: the service's zkgroup public params, base64, for
  *   group titles and members; default Signal production's. ca_file: a PEM
  *   file of the roots to trust instead of Signal's own, which are built in
@@ -74,6 +76,8 @@ typedef struct br_config {
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
     char *device_name;
+    char *prov_secret;       /* provisioning.shared_secret; NULL: the
+                                provisioning API is disabled (br_prov.c) */
 } br_config;
 
 /* Parse and validate. `server_name` supplies the default permissions.

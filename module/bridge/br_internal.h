@@ -64,6 +64,7 @@ struct br_bridge {
     uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */
     int may_defer;            /* the Matrix event being handled can come again */
     int deferred;             /* ... and is left to the host's retry */
+    struct br_prov *prov;     /* br_prov.c: the provisioning API's waits */
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
@@ -122,6 +123,9 @@ int br_access_forget(br_bridge *b, const char *owner);
 /* br_bot.c */
 void br_bot_on_invite(br_bridge *b, const mx_event *ev);
 void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner);
+/* Unlink l's Signal account (or stop its linking) and forget it; says
+ * nothing (the `logout` command and the provisioning API word it). */
+void br_bot_logout(br_bridge *b, br_login *l);
 /* The handlers of Signal-side events: they borrow ev, the dispatcher
  * (br_bridge_net_event) frees it. */
 void br_bot_net_event(br_bridge *b, const br_net_event *ev);

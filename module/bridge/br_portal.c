@@ -20,6 +20,7 @@
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_phone.h"
+#include "br_prov.h"
 #include "br_relate.h"
 #include "br_store.h"
 #include "br_txn.h"
@@ -310,6 +311,7 @@ static void on_portal_created(void *arg, int status, json_t *body)
         br_store_portal_set_room(b->db, p->owner, p->chat_id, room);
     else
         br_store_portal_delete(b->db, p->owner, p->chat_id);
+    br_prov_portal_ready(b, p->owner, p->chat_id, status == 200 ? room : NULL);
     if (status != 200 || !room) {
         char mgmt[256];
         ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a portal failed (HTTP %d)", status);

@@ -25,6 +25,8 @@ libsbbridge_la_SOURCES += module/bridge/br_guard.c
 libsbbridge_la_SOURCES += module/bridge/br_access.c
 # telling the user and the admin why Signal cannot be reached or trusted
 libsbbridge_la_SOURCES += module/bridge/br_netfail.h module/bridge/br_netfail.c
+# the provisioning HTTP API (issue #16 item 4)
+libsbbridge_la_SOURCES += module/bridge/br_prov.h module/bridge/br_prov.c
 # sig_client events to br_net_events (split from br_signal.c)
 libsbbridge_la_SOURCES += module/bridge/connector/br_signal_int.h module/bridge/connector/br_sigevent.c
 # the phone's message history at link (issue #14): SIG_EV_HISTORY as CHAT

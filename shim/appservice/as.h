@@ -41,6 +41,8 @@ static inline json_t *as_yaml_buf(const char *name, const unsigned char *buf, si
 /* ---- as_config.c -------------------------------------------------------- */
 typedef struct as_config {
     char *hs_url;            /* homeserver.url, e.g. http://127.0.0.1:8008 */
+    char *hs_ca_file;        /* homeserver.ca_file: PEM roots for an https
+                                url instead of the system's CA store */
     char *server_name;       /* homeserver.server_name */
     char *id;                /* appservice.id */
     char *listen_addr;       /* appservice.listen.address */
@@ -100,15 +102,20 @@ typedef struct as_client as_client;
  * body is NUL-terminated (len excludes it); borrowed. */
 typedef void (*as_resp_fn)(void *arg, int status, const char *content_type,
                            const unsigned char *body, size_t len);
+/* url http:// or https:// (verified against ca_file, or the system's CA
+ * store when NULL, and the URL's host name or IP). */
 int as_client_new(as_client **out, struct event_base *base, const char *url,
-                  const char *as_token, char *err, size_t errlen);
+                  const char *as_token, const char *ca_file, char *err, size_t errlen);
 /* Free; pending calls are dropped without completion. */
 void as_client_free(as_client *c);
 /* One call, `path` with its query. Retried with backoff while the
  * homeserver cannot be reached or answers 429/502/503/504. */
+/* `drop` (may be NULL) releases `arg` of a call still pending when the
+ * client is freed: it is never completed then. */
+typedef void (*as_drop_fn)(void *arg);
 int as_client_call(as_client *c, const char *method, const char *path,
                    const char *content_type, const void *body, size_t len,
-                   as_resp_fn cb, void *arg);
+                   as_resp_fn cb, void *arg, as_drop_fn drop);
 /* The log sink for retries (may stay unset). */
 void as_client_set_log(as_client *c, host_log_fn fn, void *ctx);
 
@@ -123,6 +130,7 @@ typedef struct as_ops_ctx {
     const char *server_name;
     int (*respond)(void *ctx, uint64_t reply_id, int status,
                    const char *content_type, const void *body, size_t len);
+    const char *(*header)(void *ctx, uint64_t reply_id, const char *name);
     void *respond_ctx;
 } as_ops_ctx;
 host_matrix_ops as_ops_make(as_ops_ctx *ctx);
@@ -140,5 +148,7 @@ int as_server_port(const as_server *s);
 /* host_matrix_ops.http_respond for module routes served on our listener */
 int as_server_respond(void *ctx, uint64_t reply_id, int status,
                       const char *content_type, const void *body, size_t len);
+/* host_matrix_ops.http_header for those routes */
+const char *as_server_header(void *ctx, uint64_t reply_id, const char *name);
 
 #endif

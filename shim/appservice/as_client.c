@@ -1,7 +1,8 @@
 /*
  * as_client.c - calls from the shim to the homeserver's Client-Server API,
  * authenticated with the registration's as_token (AS API, "Identity
- * assertion"), over one evhttp connection on the shim's loop.
+ * assertion"), over one evhttp connection on the shim's loop; plain http
+ * or https (TLS 1.2+, the certificate verified).
  *
  * While the homeserver is down (no connection, or 502/503/504 from a proxy
  * in front of it) or rate-limits us (429, honouring retry_after_ms), calls
@@ -26,10 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "as.h"
 #include "ut.h"
@@ -43,6 +51,7 @@ typedef struct call {
     size_t len;
     as_resp_fn cb;
     void *arg;
+    as_drop_fn drop;
     uint64_t seq; /* order of the module's calls */
     struct evhttp_request *req; /* in flight */
     struct call *prev, *next;   /* every call */
@@ -56,6 +65,8 @@ struct as_client {
     char *token;
     char auth[300];
     struct evhttp_connection *conn;
+    SSL_CTX *tls;       /* https: the verifying context; NULL for http */
+    int stale;          /* https: a call failed on conn; open a new one */
     call *calls;
     uint64_t next_seq;
     int down;           /* a call failed; calls wait in `waiting` */
@@ -118,6 +129,74 @@ static void wait_in_order(as_client *c, call *k)
     *pp = k;
 }
 
+/* An evhttp connection to the homeserver: plain, or TLS through an
+ * OpenSSL bufferevent with a new SSL object (SNI and the name or IP of
+ * the URL checked against the certificate, OpenSSL's X509_VERIFY_PARAM). */
+static struct evhttp_connection *open_conn(as_client *c)
+{
+    struct evhttp_connection *conn;
+    struct bufferevent *bev;
+    unsigned char ip[16];
+    SSL *ssl;
+
+    if (!c->tls)
+        conn = evhttp_connection_base_new(c->base, NULL, c->host, (unsigned short)c->port);
+    else {
+        if (!(ssl = SSL_new(c->tls)))
+            return NULL;
+        if (inet_pton(AF_INET, c->host, ip) == 1 || inet_pton(AF_INET6, c->host, ip) == 1) {
+            if (!X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), c->host)) {
+                SSL_free(ssl);
+                return NULL;
+            }
+        } else if (!SSL_set_tlsext_host_name(ssl, c->host) || !SSL_set1_host(ssl, c->host)) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                             BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+        if (!bev) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        /* servers often close without close_notify after a response */
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+        conn = evhttp_connection_base_bufferevent_new(c->base, NULL, bev, c->host,
+                                                      (unsigned short)c->port);
+        if (!conn) {
+            bufferevent_free(bev);
+            return NULL;
+        }
+    }
+    if (conn) {
+        evhttp_connection_set_timeout(conn, 120);
+        evhttp_connection_set_retries(conn, 0); /* we retry, with backoff */
+    }
+    return conn;
+}
+
+/* https: a failed connection gets a new one with a fresh SSL object
+ * rather than a reconnect of the old TLS state (only while down, from the
+ * backoff timer). Calls still queued on the old one wait again, in order:
+ * freeing it drops their requests without callbacks. */
+static int renew(as_client *c)
+{
+    struct evhttp_connection *conn = open_conn(c);
+    call *k;
+
+    if (!conn)
+        return -1;
+    for (k = c->calls; k; k = k->next)
+        if (k->req) {
+            k->req = NULL;
+            wait_in_order(c, k);
+        }
+    evhttp_connection_free(c->conn);
+    c->conn = conn;
+    c->stale = 0;
+    return 0;
+}
+
 /* Probe with the oldest waiting call after the next backoff step. */
 static void backoff(as_client *c, int64_t hint_ms)
 {
@@ -137,11 +216,15 @@ static void backoff(as_client *c, int64_t hint_ms)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     as_client *c = arg;
-    call *k = c->waiting;
+    call *k;
 
     (void)fd;
     (void)what;
-    if (!k)
+    if (c->stale && renew(c) != 0) { /* try again at the next step */
+        backoff(c, 0);
+        return;
+    }
+    if (!(k = c->waiting))
         return;
     c->waiting = k->qnext;
     k->qnext = NULL;
@@ -187,6 +270,8 @@ static void on_reply(struct evhttp_request *req, void *arg)
             hint = json_integer_value(json_object_get(j, "retry_after_ms"));
             json_decref(j);
         }
+        if (status == 0 && k->c->tls)
+            k->c->stale = 1;
         logf_(k->c, k->c->down ? UT_LOG_DEBUG : UT_LOG_WARN,
               "homeserver %s (%s %.80s); retrying", status ? "busy" : "unreachable",
               k->method, k->path);
@@ -246,7 +331,7 @@ static int send_call(call *k)
 
 int as_client_call(as_client *c, const char *method, const char *path,
                    const char *ctype, const void *body, size_t len, as_resp_fn cb,
-                   void *arg)
+                   void *arg, as_drop_fn drop)
 {
     call *k = calloc(1, sizeof(*k));
 
@@ -256,6 +341,7 @@ int as_client_call(as_client *c, const char *method, const char *path,
     k->seq = ++c->next_seq;
     k->cb = cb;
     k->arg = arg;
+    k->drop = drop;
     k->len = len;
     k->method = strdup(method);
     k->path = strdup(path);
@@ -283,16 +369,19 @@ int as_client_call(as_client *c, const char *method, const char *path,
 }
 
 int as_client_new(as_client **out, struct event_base *base, const char *url,
-                  const char *as_token, char *err, size_t errlen)
+                  const char *as_token, const char *ca_file, char *err, size_t errlen)
 {
     struct evhttp_uri *u = evhttp_uri_parse(url);
     as_client *c;
     const char *hostname;
 
+    const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+    int https = scheme && !strcmp(scheme, "https");
+
     *out = NULL;
-    if (!u || !evhttp_uri_get_scheme(u) || strcmp(evhttp_uri_get_scheme(u), "http") ||
+    if (!u || !scheme || (strcmp(scheme, "http") && !https) ||
         !(hostname = evhttp_uri_get_host(u)) || strlen(hostname) >= sizeof(((as_client *)0)->host)) {
-        snprintf(err, errlen, "%s: expected http://host[:port]", url);
+        snprintf(err, errlen, "%s: expected http(s)://host[:port]", url);
         if (u)
             evhttp_uri_free(u);
         return -1;
@@ -305,27 +394,41 @@ int as_client_new(as_client **out, struct event_base *base, const char *url,
     }
     c->base = base;
     snprintf(c->host, sizeof(c->host), "%s", hostname);
-    c->port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) : 80;
+    c->port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) : https ? 443 : 80;
     evhttp_uri_free(u);
+    if (https) {
+        /* the homeserver's certificate is checked as any client does: the
+         * system's CA store, or only the roots in homeserver.ca_file */
+        c->tls = SSL_CTX_new(TLS_client_method());
+        if (!c->tls || !SSL_CTX_set_min_proto_version(c->tls, TLS1_2_VERSION) ||
+            (ca_file ? !SSL_CTX_load_verify_locations(c->tls, ca_file, NULL)
+                     : !SSL_CTX_set_default_verify_paths(c->tls))) {
+            snprintf(err, errlen, "%s: cannot set up TLS%s%s", url, ca_file ? " with homeserver.ca_file " : "",
+                     ca_file ? ca_file : "");
+            SSL_CTX_free(c->tls);
+            free(c);
+            return -1;
+        }
+        SSL_CTX_set_verify(c->tls, SSL_VERIFY_PEER, NULL);
+    }
     if (snprintf(c->auth, sizeof(c->auth), "Bearer %s", as_token) >= (int)sizeof(c->auth)) {
         free(c);
         snprintf(err, errlen, "as_token too long");
         return -1;
     }
-    c->conn = evhttp_connection_base_new(base, NULL, c->host, (unsigned short)c->port);
+    c->conn = open_conn(c);
     c->timer = evtimer_new(base, on_timer, c);
     if (!c->conn || !c->timer) {
         if (c->conn)
             evhttp_connection_free(c->conn);
         if (c->timer)
             event_free(c->timer);
+        SSL_CTX_free(c->tls);
         ut_wipe(c->auth, sizeof(c->auth));
         free(c);
         snprintf(err, errlen, "cannot create a connection to %s", url);
         return -1;
     }
-    evhttp_connection_set_timeout(c->conn, 120);
-    evhttp_connection_set_retries(c->conn, 0); /* we retry, with backoff */
     *out = c;
     return 0;
 }
@@ -343,10 +446,14 @@ void as_client_free(as_client *c)
     /* Freeing the connection frees its requests without calling back. */
     if (c->conn)
         evhttp_connection_free(c->conn);
-    while (c->calls)
+    while (c->calls) {
+        if (c->calls->drop)
+            c->calls->drop(c->calls->arg);
         call_free(c->calls);
+    }
     if (c->timer)
         event_free(c->timer);
+    SSL_CTX_free(c->tls);
     ut_wipe(c->auth, sizeof(c->auth));
     free(c);
 }

@@ -70,7 +70,7 @@ int as_config_from_json(as_config *c, const char *name, json_t *root,
 {
     static const char *const top[] = {"homeserver", "appservice", "database", "data_dir",
                                       "log_level", "module", NULL};
-    static const char *const hsk[] = {"url", "server_name", NULL};
+    static const char *const hsk[] = {"url", "server_name", "ca_file", NULL};
     static const char *const ask[] = {"id", "listen", "url", "sender_localpart",
                                       "registration", "double_puppet_registration", NULL};
     static const char *const lk[] = {"address", "port", NULL};
@@ -98,6 +98,7 @@ int as_config_from_json(as_config *c, const char *name, json_t *root,
         return -1;
     if (str(hs, "url", &c->hs_url, name, "homeserver.url", err, n) ||
         str(hs, "server_name", &c->server_name, name, "homeserver.server_name", err, n) ||
+        str(hs, "ca_file", &c->hs_ca_file, name, "homeserver.ca_file", err, n) ||
         str(as, "id", &c->id, name, "appservice.id", err, n) ||
         str(as, "url", &c->public_url, name, "appservice.url", err, n) ||
         str(as, "sender_localpart", &c->sender_localpart, name, "appservice.sender_localpart", err, n) ||
@@ -122,10 +123,10 @@ int as_config_from_json(as_config *c, const char *name, json_t *root,
             "needs appservice.double_puppet_registration (see shim/appservice/README.md)");
         goto fail;
     }
-    if (!c->hs_url || strncmp(c->hs_url, "http://", 7)) {
-        /* evhttp speaks plain HTTP; AS traffic goes to a local or internal
-         * listener of the homeserver (Synapse's default is http on 8008). */
-        bad(err, n, name, "homeserver.url", "expected an http:// URL");
+    if (!c->hs_url || (strncmp(c->hs_url, "http://", 7) && strncmp(c->hs_url, "https://", 8))) {
+        /* usually a local listener in plain http (Synapse's default is
+         * http on 8008); https (as_client.c) for one behind TLS */
+        bad(err, n, name, "homeserver.url", "expected an http:// or https:// URL");
         goto fail;
     }
     if (!c->server_name || !*c->server_name) {
@@ -226,6 +227,7 @@ void as_config_free(as_config *c)
     if (!c)
         return;
     free(c->hs_url);
+    free(c->hs_ca_file);
     free(c->server_name);
     free(c->id);
     free(c->listen_addr);

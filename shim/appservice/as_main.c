@@ -166,7 +166,8 @@ static int run(app *a)
         }
     }
     if (as_txn_open(&a->txn, a->cfg.db_path, err, sizeof(err)) ||
-        as_client_new(&a->client, a->base, a->cfg.hs_url, a->reg.as_token, err, sizeof(err))) {
+        as_client_new(&a->client, a->base, a->cfg.hs_url, a->reg.as_token, a->cfg.hs_ca_file, err,
+                      sizeof(err))) {
         fprintf(stderr, "mxm-appservice: %s\n", err);
         return 1;
     }
@@ -174,7 +175,8 @@ static int run(app *a)
     if (a->cfg.double_puppet) {
         as_reg dp;
         if (as_reg_load(&dp, a->cfg.dp_registration, err, sizeof(err)) ||
-            as_client_new(&a->puppet, a->base, a->cfg.hs_url, dp.as_token, err, sizeof(err))) {
+            as_client_new(&a->puppet, a->base, a->cfg.hs_url, dp.as_token, a->cfg.hs_ca_file, err,
+                          sizeof(err))) {
             fprintf(stderr, "mxm-appservice: double puppeting: %s\n", err);
             as_reg_free(&dp);
             return 1;
@@ -190,6 +192,7 @@ static int run(app *a)
     a->ops.known = json_object();
     a->ops.server_name = a->cfg.server_name;
     a->ops.respond = as_server_respond;
+    a->ops.header = as_server_header;
     ops = as_ops_make(&a->ops);
     if (host_new(&a->h, a->base, a->cfg.server_name, a->cfg.data_dir, &ops, log_line, a, err,
                  sizeof(err)) ||
@@ -204,7 +207,7 @@ static int run(app *a)
              "{\"type\":\"m.login.application_service\",\"username\":\"%s\",\"inhibit_login\":true}",
              a->reg.sender_localpart);
     if (as_client_call(a->client, "POST", "/_matrix/client/v3/register", "application/json", body,
-                       strlen(body), on_sender, a) ||
+                       strlen(body), on_sender, a, NULL) ||
         host_start(a->h, err, sizeof(err))) {
         fprintf(stderr, "mxm-appservice: %s\n", err);
         return 1;

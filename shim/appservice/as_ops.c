@@ -56,6 +56,12 @@ static void op_free(opcall *o)
     free(o);
 }
 
+/* a call pending when the shim stops: released, never completed */
+static void op_drop(void *arg)
+{
+    op_free(arg);
+}
+
 char *as_path_add_query(const char *path, const char *key, const char *value)
 {
     char *enc = evhttp_uriencode(value, -1, 0);
@@ -124,7 +130,7 @@ static void on_registered(void *arg, int status, const char *ctype, const unsign
     if (status == 200 || (code && !strcmp(code, "M_USER_IN_USE"))) {
         json_decref(j);
         json_object_set_new(o->x->known, o->user_id, json_true());
-        if (as_client_call(o->cl, o->method, o->path, o->ctype, o->body, o->len, on_resp, o) == 0)
+        if (as_client_call(o->cl, o->method, o->path, o->ctype, o->body, o->len, on_resp, o, op_drop) == 0)
             return;
         static const char oom[] = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"out of memory\"}";
         o->cb(o->arg, 500, oom, sizeof(oom) - 1);
@@ -166,13 +172,13 @@ static int start_call(as_ops_ctx *x, opcall *o, as_client *cl, const char *user_
                      "{\"type\":\"m.login.application_service\",\"username\":\"%s\","
                      "\"inhibit_login\":true}", lp);
             rc = as_client_call(x->client, "POST", "/_matrix/client/v3/register",
-                                "application/json", reg, strlen(reg), on_registered, o);
+                                "application/json", reg, strlen(reg), on_registered, o, op_drop);
             if (rc)
                 op_free(o);
             return rc;
         }
     }
-    rc = as_client_call(cl, method, path, ctype, body, len, on_resp, o);
+    rc = as_client_call(cl, method, path, ctype, body, len, on_resp, o, op_drop);
     if (rc)
         op_free(o);
     return rc;
@@ -211,7 +217,7 @@ static int op_ensure_user(void *ctx, host_module *m, const char *lp, mxm_done_fn
     t = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
     rc = t ? as_client_call(x->client, "POST", "/_matrix/client/v3/register", "application/json",
-                            t, strlen(t), on_resp, o)
+                            t, strlen(t), on_resp, o, op_drop)
            : MXM_ERR_NOMEM;
     free(t);
     if (rc)
@@ -322,7 +328,7 @@ static int op_media_download(void *ctx, host_module *m, const char *mxc, mxm_med
     free(id);
     if (!(o = op_new(K_DOWNLOAD, NULL, cb, arg)))
         return MXM_ERR_NOMEM;
-    rc = as_client_call(x->client, "GET", path, NULL, NULL, 0, on_resp, o);
+    rc = as_client_call(x->client, "GET", path, NULL, NULL, 0, on_resp, o, op_drop);
     if (rc)
         free(o);
     return rc;
@@ -337,9 +343,16 @@ static int op_http_respond(void *ctx, uint64_t reply_id, int status, const char 
                       : MXM_ERR_UNSUPPORTED;
 }
 
+static const char *op_http_header(void *ctx, uint64_t reply_id, const char *name)
+{
+    as_ops_ctx *x = ctx;
+
+    return x->header ? x->header(x->respond_ctx, reply_id, name) : NULL;
+}
+
 host_matrix_ops as_ops_make(as_ops_ctx *ctx)
 {
     host_matrix_ops ops = {ctx, op_ensure_user, op_request, op_media_upload, op_media_download,
-                           op_http_respond};
+                           op_http_respond, op_http_header};
     return ops;
 }

@@ -13,7 +13,10 @@
  *   GET  /_matrix/app/v1/rooms/{alias}    404 M_NOT_FOUND (ABI 1.0 has no
  *        alias query; a module makes its rooms itself);
  *   POST /_matrix/app/v1/ping             200 {} (spec v1.7);
- *   /_mxm/...                             the module's own HTTP routes.
+ *   /_mxm/...                             the module's own HTTP routes;
+ *   /_matrix/provision/...                the same as /_mxm/<module name>/
+ *        _matrix/provision/... (a provisioning API where mautrix bridges
+ *        serve theirs; the module authenticates it, not the hs_token).
  * The hs_token comes as "Authorization: Bearer" (v1.4) or as the legacy
  * ?access_token=, and is compared in constant time. Missing: 401
  * M_UNAUTHORIZED; wrong: 403 M_FORBIDDEN; unknown path 404 and wrong
@@ -264,6 +267,17 @@ int as_server_respond(void *ctx, uint64_t id, int status, const char *ctype, con
     return MXM_OK;
 }
 
+const char *as_server_header(void *ctx, uint64_t id, const char *name)
+{
+    as_server *s = ctx;
+    pending *p;
+
+    for (p = s->pend; p; p = p->next)
+        if (p->id == id)
+            return evhttp_find_header(evhttp_request_get_input_headers(p->req), name);
+    return NULL;
+}
+
 /* The segment after `prefix` when path is prefix + one segment. */
 static const char *tail(const char *path, const char *prefix)
 {
@@ -290,6 +304,23 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (!strncmp(path, "/_mxm/", 6)) {
         h_mxm(s, req, path, query);
+        return;
+    }
+    if (!strncmp(path, "/_matrix/provision/", 19) && the_module(s)) {
+        /* where a mautrix bridge serves its provisioning API (mautrix/go
+         * bridgev2/matrix/provisioning.go): the module's own route
+         * /_mxm/<name>/_matrix/provision/..., same request */
+        const char *name = host_module_name(the_module(s));
+        size_t n = strlen(name) + strlen(path) + 8;
+        char *full = malloc(n);
+
+        if (!full) {
+            reply_err(req, 500, "M_UNKNOWN", "out of memory");
+            return;
+        }
+        snprintf(full, n, "/_mxm/%s%s", name, path);
+        h_mxm(s, req, full, query);
+        free(full);
         return;
     }
     if ((seg = tail(path, "/_matrix/app/v1/transactions/")) || (seg = tail(path, "/transactions/")))

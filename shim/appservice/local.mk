@@ -4,7 +4,7 @@ AS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/shim/appservice -I$(top_srcdir)/shi
 	-I$(top_srcdir)/shim/common \
 	-I$(top_srcdir)/module/common $(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	$(YAML_CFLAGS)
-AS_LIBS = libmxmhost.la libshimcommon.la libsbcommon.la $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
+AS_LIBS = libmxmhost.la libshimcommon.la libsbcommon.la $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(SSL_LIBS) \
 	$(YAML_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 AS_CORE = shim/appservice/as.h shim/appservice/as_config.c \
 	shim/appservice/as_reg.c shim/appservice/as_txn.c

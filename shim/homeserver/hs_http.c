@@ -244,6 +244,16 @@ static void on_request(struct evhttp_request *req, void *arg)
     hs_route(r);
 }
 
+const char *hs_http_header(hs *s, uint64_t reply_id, const char *name)
+{
+    hs_mxm_pending *p;
+
+    for (p = s->mxm_pending; p; p = p->next)
+        if (p->id == reply_id)
+            return evhttp_find_header(evhttp_request_get_input_headers(p->req), name);
+    return NULL;
+}
+
 int hs_http_respond(hs *s, uint64_t reply_id, int status,
                     const char *content_type, const void *body, size_t len)
 {

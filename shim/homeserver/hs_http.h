@@ -18,5 +18,8 @@ void hs_http_stop(hs *s);
  * has disconnected (nothing is sent). */
 int hs_http_respond(hs *s, uint64_t reply_id, int status,
                     const char *content_type, const void *body, size_t len);
+/* A header of a module-routed request not answered yet, or NULL
+ * (host_matrix_ops.http_header). */
+const char *hs_http_header(hs *s, uint64_t reply_id, const char *name);
 
 #endif

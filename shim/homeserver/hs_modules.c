@@ -371,6 +371,11 @@ static int op_http_respond(void *ctx, uint64_t reply_id, int status,
     return hs_http_respond(ctx, reply_id, status, content_type, body, len);
 }
 
+static const char *op_http_header(void *ctx, uint64_t reply_id, const char *name)
+{
+    return hs_http_header(ctx, reply_id, name);
+}
+
 static void host_log(void *ctx, int level, const char *module, const char *msg)
 {
     hs_logf(ctx, level, "[%s] %s", module ? module : "host", msg);
@@ -385,7 +390,7 @@ int hs_namespace_owned(hs *s, const char *localpart)
 int hs_modules_load(hs *s, char *err, size_t errlen)
 {
     host_matrix_ops ops = {s, op_ensure_user, op_request, op_media_upload,
-                           op_media_download, op_http_respond};
+                           op_media_download, op_http_respond, op_http_header};
     char e[512];
     size_t i;
 

@@ -357,6 +357,16 @@ static int api_http_respond(mxm_host *m, uint64_t reply_id, int status,
                                body, len);
 }
 
+static const char *api_http_header(mxm_host *m, uint64_t reply_id,
+                                   const char *name)
+{
+    host *h = m->h;
+
+    if (!name || !h->ops.http_header)
+        return NULL;
+    return h->ops.http_header(h->ops.ctx, reply_id, name);
+}
+
 int host_dispatch_http(host *h, uint64_t reply_id, const char *method,
                        const char *path, const char *query, const char *body,
                        size_t body_len)
@@ -399,6 +409,7 @@ int host_api_init(host_module *m, char *err, size_t errlen)
     a->media_download = api_media_download;
     a->http_route = api_http_route;
     a->http_respond = api_http_respond;
+    a->http_header = api_http_header;
 
     m->wake_fd[0] = m->wake_fd[1] = -1;
     if (pthread_mutex_init(&m->lock, NULL) != 0) {

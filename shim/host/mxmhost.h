@@ -60,6 +60,10 @@ typedef struct host_matrix_ops {
     int (*http_respond)(void *ctx, uint64_t reply_id, int status,
                         const char *content_type, const void *body,
                         size_t len);
+    /* A header of a request handed to host_dispatch_http and not answered
+     * yet (mxm_host_api.http_header); NULL when absent. */
+    const char *(*http_header)(void *ctx, uint64_t reply_id,
+                               const char *name);
 } host_matrix_ops;
 
 /*

@@ -56,6 +56,9 @@ EXTRA_DIST += tests/e2e/bridge_linkqr.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js
+# The provisioning HTTP API, plain HTTP, linking end to end (issue #16).
+TESTS += tests/e2e/bridge_provision.js
+EXTRA_DIST += tests/e2e/bridge_provision.js
 # At-least-once delivery: replayed events change nothing (issue 12).
 TESTS += tests/e2e/bridge_replay.js
 EXTRA_DIST += tests/e2e/bridge_replay.js
@@ -70,3 +73,6 @@ TESTS += tests/e2e/appservice.js
 EXTRA_DIST += tests/e2e/appservice.js
 TESTS += tests/e2e/appservice_puppet.js
 EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
+# ... reaching the homeserver over https, the certificate verified (issue 16).
+TESTS += tests/e2e/appservice_tls.js
+EXTRA_DIST += tests/e2e/appservice_tls.js

@@ -73,8 +73,10 @@ START_TEST(test_config_errors)
     static const char *const bad[][2] = {
         {"homeserver: {url: 'http://h', server_name: x}\nappservice: {id: a}\n"
          "module: {module: echo}\nmodlue: 1\n", "modlue: unknown key"},
-        {"homeserver: {url: 'https://h', server_name: x}\nappservice: {id: a}\n"
-         "module: {module: echo}\n", "homeserver.url: expected an http:// URL"},
+        {"homeserver: {url: 'ftp://h', server_name: x}\nappservice: {id: a}\n"
+         "module: {module: echo}\n", "homeserver.url: expected an http:// or https:// URL"},
+        {"homeserver: {url: 'https://h', server_name: x, ca_file: [1]}\nappservice: {id: a}\n"
+         "module: {module: echo}\n", "homeserver.ca_file"},
         {"homeserver: {url: 'http://h', server_name: x}\nappservice: {id: a, listen: {port: 70000}}\n"
          "module: {module: echo}\n", "appservice.listen.port"},
         {"homeserver: {url: 'http://h', server_name: x}\nappservice: {id: a}\n", "module"},

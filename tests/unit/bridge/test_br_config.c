@@ -116,6 +116,11 @@ START_TEST(bad_options_name_the_key)
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},
         {"{\"signal\":{\"server_public_params\":7}}", "config.signal.server_public_params: expected a string"},
+        {"{\"provisioning\":{\"shared_secret\":\"short\"}}",
+         "config.provisioning.shared_secret: must be at least 16 characters"},
+        {"{\"provisioning\":{\"shared_secret\":16}}", "config.provisioning.shared_secret: expected a string"},
+        {"{\"provisioning\":{\"secret\":\"0123456789abcdef\"}}", "config.provisioning.secret: unknown option"},
+        {"{\"provisioning\":true}", "config.provisioning: expected a map"},
         {"{\"enabled\":true,\"enabled\":false}", "config: expected a map"},
         {"[]", "config: expected a map"},
     };
@@ -128,6 +133,25 @@ START_TEST(bad_options_name_the_key)
                       "accepted %s", cases[i].json);
         ck_assert_msg(strstr(err, cases[i].want), "for %s: '%s' lacks '%s'", cases[i].json, err, cases[i].want);
     }
+}
+END_TEST
+
+/* The provisioning API is off unless a secret is set (br_prov.c). */
+START_TEST(provisioning_secret)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c, "{}", "example.org", err, sizeof(err)), 0);
+    ck_assert_ptr_null(c.prov_secret);
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c, "{\"provisioning\":{\"shared_secret\":null}}", "example.org", err,
+                                     sizeof(err)), 0);
+    ck_assert_ptr_null(c.prov_secret);
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c, "{\"provisioning\":{\"shared_secret\":\"0123456789abcdef\"}}",
+                                     "example.org", err, sizeof(err)), 0);
+    ck_assert_str_eq(c.prov_secret, "0123456789abcdef");
+    br_config_free(&c);
 }
 END_TEST
 
@@ -184,6 +208,7 @@ int main(void)
     tcase_add_test(tc, may_bridge_needs_enabled_and_user);
     tcase_add_test(tc, bad_options_name_the_key);
     tcase_add_test(tc, puppet_names_and_namespace);
+    tcase_add_test(tc, provisioning_secret);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

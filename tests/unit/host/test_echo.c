@@ -141,7 +141,7 @@ static void quiet(void *ctx, int level, const char *module, const char *msg)
 static void start_echo(const char *config)
 {
     host_matrix_ops ops = {NULL, hs_ensure_user, hs_request, hs_upload,
-                           hs_download, hs_respond};
+                           hs_download, hs_respond, NULL};
 
     snprintf(dir, sizeof(dir), "/tmp/echo-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
