@@ -387,6 +387,15 @@ out:
     json_decref(ev);
 }
 
+/* ABI 1.1: as on_event, but able to refuse an event for now (MXM_ERR_AGAIN)
+ * when what it needs cannot be made durable. Echo keeps nothing durable,
+ * so it always takes the event. */
+static int on_event_try(mxm_module *m, const char *json, size_t len)
+{
+    on_event(m, json, len);
+    return MXM_OK;
+}
+
 static void on_ephemeral(mxm_module *m, const char *json, size_t len)
 {
     json_t *ev = json_loadb(json, len, 0, NULL);
@@ -409,9 +418,16 @@ static void on_stats(void *arg, uint64_t reply_id, const char *method,
                      size_t body_len)
 {
     mxm_module *m = arg;
-    char out[256];
+    char out[384], probe[64] = "";
+    const char *h = NULL;
     int n;
 
+    /* ABI 1.1: a request header of a module route (a 1.0 host has none) */
+    if (MXM_HAS(m->host, http_header))
+        h = m->host->http_header(m->host->host, reply_id, "X-Echo-Probe");
+    /* only a short, plain value is echoed back, never raw bytes into JSON */
+    if (h && strlen(h) < sizeof(probe) && strspn(h, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(h))
+        snprintf(probe, sizeof(probe), "%s", h);
     (void)path;
     (void)query;
     (void)body;
@@ -424,8 +440,9 @@ static void on_stats(void *arg, uint64_t reply_id, const char *method,
         return;
     }
     n = snprintf(out, sizeof(out),
-                 "{\"echoed\":%lu,\"typing\":%lu,\"receipts\":%lu,\"pings\":%d}",
-                 m->echoed, m->typing_seen, m->receipts_seen, m->pings);
+                 "{\"echoed\":%lu,\"typing\":%lu,\"receipts\":%lu,\"pings\":%d,"
+                 "\"probe\":\"%s\"}",
+                 m->echoed, m->typing_seen, m->receipts_seen, m->pings, probe);
     m->host->http_respond(m->host->host, reply_id, 200, "application/json", out,
                           (size_t)n);
 }
@@ -608,6 +625,7 @@ MXM_EXPORT int mxm_module_init(const mxm_host_api *host,
     m->api.on_event = on_event;
     m->api.on_ephemeral = on_ephemeral;
     m->api.query_user = query_user;
+    m->api.on_event_try = on_event_try;
     *out = &m->api;
     return 0;
 }

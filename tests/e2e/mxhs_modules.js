@@ -159,6 +159,9 @@ test('echo module counted typing and receipts (its stats route)', async () => {
     return s.echoed >= 1 && s.typing >= 1 && s.receipts >= 1 && s;
   }, 'echo stats');
   assert.ok(st.echoed >= 1);
+  // ABI 1.1: the module reads its route's request header (http_header)
+  const probed = (await hs.req('GET', '/_mxm/echo/stats', { headers: { 'X-Echo-Probe': 'abc-123' } })).json;
+  assert.equal(probed.probe, 'abc-123');
 });
 
 test('double puppeting when the module config allows it', async () => {
