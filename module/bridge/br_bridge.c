@@ -13,6 +13,7 @@
 #include "br_dedupe.h"
 #include "br_group.h"
 #include "br_cmd.h"
+#include "br_expire.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -232,6 +233,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_media_start(b);
     br_portal_resume(b);
     br_relate_start(b);
+    br_expire_start(b); /* what expired while stopped goes now (br_expire.h) */
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     /* what the admin needs when Signal cannot be reached or trusted */
     ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
@@ -252,6 +254,7 @@ void br_bridge_free(br_bridge *b)
     if (b->fail_timer)
         b->host->timer_cancel(b->host->host, b->fail_timer);
     br_relate_stop(b);
+    br_expire_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);
     br_group_stop(b);

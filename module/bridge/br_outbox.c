@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "br_group.h"
+#include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -439,6 +440,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
+    /* `!signal disappearing 1d` in a portal (br_expire.h) */
+    if (br_expire_command(b, ev, owner, chat_id))
+        return;
     if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh, &id) != 0) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
                 ev->event_id, st_errmsg(b->db));
@@ -451,6 +455,32 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     br_fmt_store_out(b, id, owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
     pump(b, owner, chat_id);
+}
+
+int br_outbox_timer(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id,
+                    const char *fmt)
+{
+    int64_t id = 0;
+    int fresh = 0, rc;
+
+    /* an empty body: the row stands for the timer change, sent as its
+     * BR_NET_FMT (br_fmt_send) */
+    if ((rc = st_db_begin(b->db)) != 0)
+        return rc;
+    /* the row and its fmt together: a row alone would send an empty text */
+    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, "", &fresh, &id)) == 0 &&
+        fresh)
+        rc = br_store_outfmt_put(b->db, id, "", fmt);
+    if (rc == 0)
+        rc = st_db_commit(b->db);
+    if (rc != 0) {
+        st_db_rollback(b->db);
+        return rc;
+    }
+    if (!fresh)
+        return 0;
+    pump(b, owner, chat_id);
+    return 1;
 }
 
 static const char *reason(const br_net_event *ev)
