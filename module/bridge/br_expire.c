@@ -251,7 +251,7 @@ static void post_timer(br_bridge *b, const char *owner, const char *chat_id, con
                        uint32_t secs, int64_t ts)
 {
     br_login *l = br_login_get(b, owner, 0);
-    char room[256], as[320], words[48];
+    char room[256], as[320], setter[320], words[48];
     int mine = changed_by && l && l->aci && strcmp(changed_by, l->aci) == 0;
     int from_matrix = !changed_by || !*changed_by;
     timer_ctx *t;
@@ -290,8 +290,11 @@ static void post_timer(br_bridge *b, const char *owner, const char *chat_id, con
     t->b = b;
     t->text = text;
     t->ts = ts;
-    /* the bot sets the state: it created the portal or was made its admin */
-    if (mx_state(b->mx, b->bot, room, TIMER_STATE, "", state, on_timer_state, t) != 0)
+    /* who may set state: a DM's ghost created its room (br_portal.c), the
+     * bot has the default level there; elsewhere the bot */
+    if (strncmp(chat_id, "dm:", 3) != 0 || br_puppet_mxid(b, chat_id + 3, setter, sizeof(setter)) != 0)
+        snprintf(setter, sizeof(setter), "%s", b->bot);
+    if (mx_state(b->mx, setter, room, TIMER_STATE, "", state, on_timer_state, t) != 0)
         timer_ctx_free(t);
     json_decref(state);
 }
