@@ -13,6 +13,7 @@
 
 #include "br_expire.h"
 #include "br_internal.h"
+#include "br_relate.h"
 #include "br_store.h"
 #include "br_txn.h"
 
@@ -130,6 +131,28 @@ static void on_redacted(void *arg, int status, json_t *body)
 
 static void post_pending_timers(br_bridge *b);
 
+/* PUT /rooms/{room}/redact/{event}/{txn} with the reason mautrix-go
+ * bridgev2 gives (disappear.go), marked as ours (br_relate.h) so that a
+ * redaction made as the user is not sent to Signal as a delete. */
+static int redact(br_bridge *b, const char *as, const char *room, const char *event_id,
+                  const char *txn, redact_ctx *r)
+{
+    char path[2048], er[512], ee[512], et[512];
+    json_t *body = json_pack("{s:s,s:s}", BR_ORIGIN_KEY, "signal", "reason", BR_EXPIRE_REASON);
+    int rc;
+
+    if (!body)
+        return UT_ERR_NOMEM;
+    rc = mx_path_escape(er, sizeof(er), room) || mx_path_escape(ee, sizeof(ee), event_id) ||
+         mx_path_escape(et, sizeof(et), txn) ? UT_ERR_RANGE : 0;
+    if (rc == 0)
+        snprintf(path, sizeof(path), "/_matrix/client/v3/rooms/%s/redact/%s/%s", er, ee, et);
+    if (rc == 0)
+        rc = mx_request(b->mx, as, "PUT", path, body, 0, on_redacted, r);
+    json_decref(body);
+    return rc;
+}
+
 static void sweep(void *arg)
 {
     br_bridge *b = arg;
@@ -162,9 +185,7 @@ static void sweep(void *arg)
         r->b = b;
         r->ts = v[i].ts;
         b->expire_busy++;
-        /* the reason mautrix-go bridgev2 gives (disappear.go) */
-        if (mx_redact(b->mx, as, v[i].room_id, v[i].event_id, txn, "Message disappeared",
-                      on_redacted, r) != 0) {
+        if (redact(b, as, v[i].room_id, v[i].event_id, txn, r) != 0) {
             b->expire_busy--;
             free(r->owner);
             free(r->sender);
@@ -362,6 +383,29 @@ void br_expire_read_phone(br_bridge *b, const br_net_event *ev)
 }
 
 /* ---- Matrix -> Signal --------------------------------------------------- */
+
+void br_expire_sent(br_bridge *b, const char *owner, const char *chat_id, const char *room_id,
+                    int64_t ts)
+{
+    br_login *l = br_login_get(b, owner, 0);
+    uint32_t x = br_expire_chat_timer(b, owner, chat_id);
+    char as[320], event_id[256];
+
+    if (!x || !l || !l->aci || !room_id || !*room_id || ts <= 0 ||
+        br_store_msgmap_by_author_at(b->db, owner, chat_id, l->aci, ts, event_id,
+                                     sizeof(event_id)) != 1 || !*event_id)
+        return;
+    /* the user's own message: redacted as the user when the bridge may act
+     * as them, else as the DM's ghost (it created the room) or the bot, as
+     * br_relate.c redactor does */
+    if (b->cfg.double_puppet)
+        snprintf(as, sizeof(as), "%s", owner);
+    else if (strncmp(chat_id, "dm:", 3) != 0 || br_puppet_mxid(b, chat_id + 3, as, sizeof(as)) != 0)
+        snprintf(as, sizeof(as), "%s", b->bot);
+    if (br_store_expire_put(b->db, owner, chat_id, l->aci, ts, x, ts + (int64_t)x * 1000) == 0 &&
+        br_store_expire_set_event(b->db, owner, l->aci, ts, room_id, event_id, as) == 0)
+        poke(b);
+}
 
 uint32_t br_expire_chat_timer(br_bridge *b, const char *owner, const char *chat_id)
 {

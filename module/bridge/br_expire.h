@@ -45,6 +45,10 @@ void br_expire_read_phone(struct br_bridge *b, const br_net_event *ev);
  * 1 handled (sent, or the user was told why not). */
 int br_expire_command(struct br_bridge *b, const mx_event *ev, const char *owner,
                       const char *chat_id);
+/* A text from Matrix in room_id reached Signal with timestamp ts: with
+ * the chat's timer on, it disappears in Matrix from then on. */
+void br_expire_sent(struct br_bridge *b, const char *owner, const char *chat_id,
+                    const char *room_id, int64_t ts);
 /* The timer to put on texts sent to the chat (0 = none). */
 uint32_t br_expire_chat_timer(struct br_bridge *b, const char *owner, const char *chat_id);
 /* Parse "1d", "8h", "30m", "45s", "2w", "90" (seconds), "off": 0 and

@@ -530,6 +530,8 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
     if (ev->code == 0 || r.state == 3) {
         /* a text delivered, or a file's final answer (br_media_out.c) */
         (void)br_store_outbox_settle(b->db, r.id, ev->code == 0 ? 1 : 2, ev->ts, ev->text);
+        if (ev->code == 0) /* it carried the chat's timer (br_expire.h) */
+            br_expire_sent(b, owner, chat, r.room, r.signal_ts ? r.signal_ts : ev->ts);
         if (ev->code != 0 && *r.room)
             br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
     } else if (BR_NET_ERR_TRANSIENT(ev->code)) {

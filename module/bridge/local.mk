@@ -142,5 +142,10 @@ fuzz_br_ranges_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_co
 TESTS += tests/e2e/bridge_format.js
 EXTRA_DIST += tests/e2e/bridge_format.js
 # disappearing messages, delivery receipts (issue #14 items 3, 4)
+UNIT_TESTS += tests/unit/bridge/test_br_expire
+check_PROGRAMS += tests/unit/bridge/test_br_expire
+tests_unit_bridge_test_br_expire_SOURCES = tests/unit/bridge/test_br_expire.c
+tests_unit_bridge_test_br_expire_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_expire_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 TESTS += tests/e2e/bridge_expire.js
 EXTRA_DIST += tests/e2e/bridge_expire.js

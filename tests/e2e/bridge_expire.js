@@ -137,9 +137,14 @@ test("Bob's message with a timer disappears in Matrix once the user read it", as
 });
 
 test("the user's own message from the phone disappears from its sending, unread", async () => {
+  const from = sb.received.length;
   await phoneSends({ body: 'mine, vanishing', expireTimer: 2 });
   const ev = await until(() => byBody('mine, vanishing'), 'the transcript', T);
+  assert.equal(ev.getSender(), alice.getUserId(), 'posted as the user (double puppeting)');
   await until(() => redacted(ev.getId()), 'the own message redacted', T);
+  // redacted as the user, but marked: not sent to Signal as a delete
+  await aliceText('after my message disappeared');
+  assert.equal(bobGot((d) => d.delete, from), undefined, 'no delete for everyone sent to Signal');
 });
 
 test('an expiry survives a restart: a message due while the bridge was down is redacted at start', async () => {
@@ -167,8 +172,10 @@ test('`!signal disappearing 5s` in the portal sends the timer to Signal; later t
   assert.equal(upd.dataMessage.expireTimer, 5);
   assert.ok(!upd.dataMessage.body, 'a timer change has no body');
   await until(() => timerState()?.timer === 5000, 'the state event follows', T);
-  const { got } = await aliceText('this text carries the timer');
+  const { got, eventId } = await aliceText('this text carries the timer');
   assert.equal(got.dataMessage.expireTimer, 5);
+  // the phone deletes it after 5 s; so does Matrix
+  await until(() => redacted(eventId), 'the text from Matrix redacted after its timer', T);
   assert.equal(bobGot((d) => d.body === '!signal disappearing 5s', from), undefined, 'the command is not sent as text');
   await alice.sendTextMessage(dmRoom, '!signal disappearing off');
   const off = await until(() => bobGot((d) => (d.flags & TIMER_UPDATE) !== 0 && !d.expireTimer, from),
