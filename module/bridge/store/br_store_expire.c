@@ -258,10 +258,9 @@ int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_r
         return rc;
     }
     *out = v;
-    /* a row not bridged yet waits for its event: it is looked at again
-     * on the next sweep, so it counts as due too */
-    nx = st_db_stmt(db, "SELECT MIN(expire_at) FROM br_expire WHERE expire_at IS NOT NULL"
-                        " AND (expire_at > ?1 OR event_id IS NULL)");
+    /* a row not bridged yet is left out: setting its event pokes the
+     * sweep (br_expire_bridged), and counting it would spin on it */
+    nx = st_db_stmt(db, "SELECT MIN(expire_at) FROM br_expire WHERE expire_at > ?1");
     if (nx) {
         sqlite3_bind_int64(nx, 1, now_ms);
         if (br_store_row(nx) == 1) {
