@@ -13,6 +13,7 @@
 #include "br_dedupe.h"
 #include "br_group.h"
 #include "br_cmd.h"
+#include "br_expire.h"
 #include "br_internal.h"
 #include "br_prov.h"
 #include "br_relate.h"
@@ -274,6 +275,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
     br_portal_resume(b);
     br_relate_start(b);
     br_prov_start(b);
+    br_expire_start(b); /* what expired while stopped goes now (br_expire.h) */
     ut_logf(&b->log, UT_LOG_INFO, "bridge: ready as %s", b->bot);
     /* what the admin needs when Signal cannot be reached or trusted */
     ut_logf(&b->log, UT_LOG_INFO, "bridge: Signal server %s, TLS trust: %s%s", b->cfg.signal_server,
@@ -295,6 +297,7 @@ void br_bridge_free(br_bridge *b)
         b->host->timer_cancel(b->host->host, b->fail_timer);
     br_prov_stop(b);
     br_relate_stop(b);
+    br_expire_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);
     br_group_stop(b);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "br_expire.h"
 #include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -215,6 +216,8 @@ static void on_typing(br_bridge *b, const br_net_event *ev)
 void br_ephem_net_event(br_bridge *b, const br_net_event *ev)
 {
     if (b->db && ev->kind == BR_NET_RECEIPT && ev->from_me)
+        br_expire_read_phone(b, ev); /* their countdown starts (br_expire.h) */
+    if (b->db && ev->kind == BR_NET_RECEIPT && ev->from_me)
         on_phone_read(b, ev);
     else if (b->db && ev->kind == BR_NET_RECEIPT)
         on_receipt(b, ev);
@@ -269,6 +272,7 @@ static void user_read(br_bridge *b, const char *owner, const char *chat, br_psta
     int64_t ts[MAX_RECEIPTS];
     size_t n = 0;
 
+    br_expire_read_matrix(b, owner, chat, event_id); /* countdowns start (br_expire.h) */
     if (strncmp(chat, "group:", 6) == 0) {
         group_read(b, owner, chat, p, event_id);
         return;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "br_conv.h"
+#include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_store.h"
@@ -265,6 +266,24 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
     return rc;
 }
 
+/* Add the chat's disappearing timer "x" (br_net.h BR_NET_FMT) unless the
+ * row has its own (a timer change); signalmeow puts the portal's timer on
+ * every message (mautrix-signal pkg/msgconv/from-matrix.go). */
+static char *with_timer(char *json, uint32_t x)
+{
+    json_t *o = json_loads(json, 0, NULL);
+    char *out = NULL;
+
+    if (json_is_object(o) && !json_object_get(o, "x") &&
+        json_object_set_new(o, "x", json_integer(x)) == 0)
+        out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!out)
+        return json;
+    free(json);
+    return out;
+}
+
 int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char *body,
                 int64_t ts, int64_t outbox_id)
 {
@@ -273,8 +292,16 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
 
     if (!b->have_net)
         return UT_ERR_INVAL;
-    if (b->net.send_fmt)
+    if (b->net.send_fmt) {
+        uint32_t x = br_expire_chat_timer(b, owner, chat_id);
         (void)br_store_outfmt_get(b->db, outbox_id, &text, &json);
+        if (x && !text && !json) { /* plain text with the chat's timer */
+            text = strdup(body);
+            json = strdup("{}");
+        }
+        if (x && text && json)
+            json = with_timer(json, x);
+    }
     if (text && json)
         rc = b->net.send_fmt(b->net.ctx, owner, chat_id, text, json, ts, (uint64_t)outbox_id);
     else

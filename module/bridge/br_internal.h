@@ -65,6 +65,9 @@ struct br_bridge {
     int may_defer;            /* the Matrix event being handled can come again */
     int deferred;             /* ... and is left to the host's retry */
     struct br_prov *prov;     /* br_prov.c: the provisioning API's waits */
+    uint64_t expire_timer;    /* br_expire.c: the sweep of disappearing messages */
+    int expire_busy;          /* redactions in flight */
+    int expire_retry;         /* one failed: sweep again later */
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
@@ -134,6 +137,11 @@ void br_bot_net_event(br_bridge *b, const br_net_event *ev);
  * on to br_media_out.c). */
 void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id);
+/* Queue a message that only changes the chat's disappearing timer (fmt:
+ * BR_NET_FMT JSON with "tu" and "x") for the user's command event `ev`:
+ * 1 queued, 0 already queued (a replay), ST_ERR_* not stored. */
+int br_outbox_timer(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id,
+                    const char *fmt);
 
 /* br_portal.c */
 void br_portal_net_event(br_bridge *b, const br_net_event *ev);

@@ -154,13 +154,20 @@ typedef struct br_net_event {
                             BR_NET_FMT JSON, or NULL when none */
     uint8_t *data;       /* AVATAR: the image, owned */
     size_t data_len;
+    uint32_t expire_s;   /* MESSAGE: the chat's disappearing timer the
+                            message carries (DataMessage.expireTimer, s;
+                            0 = none) */
+    int timer_update;    /* MESSAGE: it only sets the chat's timer to
+                            expire_s (EXPIRATION_TIMER_UPDATE; no text) */
 } br_net_event;
 
 /* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style
  * br_conv.h BR_STYLE_*, or a mention's ACI) and quote, as JSON:
  *   {"r": [[start, length, style, "aci" or ""], ...],
- *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "..."}}
- * both members optional. */
+ *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "..."},
+ *    "x": the chat's disappearing timer in seconds (DataMessage.expireTimer),
+ *    "tu": 1 when the message only sets that timer (no body)}
+ * all members optional. */
 
 /* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
 typedef struct br_net_relation {

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "br_group.h"
+#include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -437,6 +438,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
+    /* `!signal disappearing 1d` in a portal (br_expire.h) */
+    if (br_expire_command(b, ev, owner, chat_id))
+        return;
     if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh, &id)) != 0) {
         if (br_defer(b, rc))
             return; /* not stored: the host hands it again (durable there) */
@@ -451,6 +455,32 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     br_fmt_store_out(b, id, owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
     pump(b, owner, chat_id);
+}
+
+int br_outbox_timer(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id,
+                    const char *fmt)
+{
+    int64_t id = 0;
+    int fresh = 0, rc;
+
+    /* an empty body: the row stands for the timer change, sent as its
+     * BR_NET_FMT (br_fmt_send) */
+    if ((rc = st_db_begin(b->db)) != 0)
+        return rc;
+    /* the row and its fmt together: a row alone would send an empty text */
+    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, "", &fresh, &id)) == 0 &&
+        fresh)
+        rc = br_store_outfmt_put(b->db, id, "", fmt);
+    if (rc == 0)
+        rc = st_db_commit(b->db);
+    if (rc != 0) {
+        st_db_rollback(b->db);
+        return rc;
+    }
+    if (!fresh)
+        return 0;
+    pump(b, owner, chat_id);
+    return 1;
 }
 
 static const char *reason(const br_net_event *ev)
@@ -500,6 +530,8 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
     if (ev->code == 0 || r.state == 3) {
         /* a text delivered, or a file's final answer (br_media_out.c) */
         (void)br_store_outbox_settle(b->db, r.id, ev->code == 0 ? 1 : 2, ev->ts, ev->text);
+        if (ev->code == 0) /* it carried the chat's timer (br_expire.h) */
+            br_expire_sent(b, owner, chat, r.room, r.signal_ts ? r.signal_ts : ev->ts);
         if (ev->code != 0 && *r.room)
             br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
     } else if (BR_NET_ERR_TRANSIENT(ev->code)) {

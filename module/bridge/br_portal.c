@@ -18,6 +18,7 @@
 
 #include "br_group.h"
 #include "br_fmt.h"
+#include "br_expire.h"
 #include "br_internal.h"
 #include "br_phone.h"
 #include "br_prov.h"
@@ -571,6 +572,7 @@ typedef struct sent_ctx {
     int64_t ts;
     int from_me;
     char *room, *body; /* for the fallback when acting as the user fails */
+    char *as;          /* who posted it (who redacts it when it expires) */
 } sent_ctx;
 
 static void sent_ctx_free(sent_ctx *s)
@@ -580,6 +582,7 @@ static void sent_ctx_free(sent_ctx *s)
     free(s->sender);
     free(s->room);
     free(s->body);
+    free(s->as);
     free(s);
 }
 
@@ -608,12 +611,15 @@ static void on_bridged(void *arg, int status, json_t *body)
         /* a failed write leaves the row unbridged: the next flush sends it
          * again with the same txn id, which the homeserver deduplicates */
         (void)br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid);
+        br_expire_bridged(b, s->owner, s->sender, s->ts, s->room, eid, s->as); /* br_expire.h */
     } else if (s->from_me && status == 403) {
         /* The host does not let us act as the user: say it as the bot. */
         json_t *c = from_signal_notice(s->body);
         char txn[200];
         if (c && br_txn(txn, sizeof(txn), "sigme", s->owner, s->chat_id, s->sender, s->ts) == 0) {
             s->from_me = 0; /* the fallback runs once */
+            free(s->as);
+            s->as = strdup(b->bot);
             if (mx_send(b->mx, b->bot, s->room, "m.room.message", txn, c, s->ts, on_bridged, s) == 0)
                 s = NULL;
         }
@@ -660,7 +666,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                                          : json_pack("{s:s,s:s}", "msgtype", "m.text", "body", body);
     if (!s || !c || !(s->owner = strdup(owner)) || !(s->sender = strdup(sender)) ||
         !(s->chat_id = strdup(chat_id)) ||
-        !(s->room = strdup(room)) || !(s->body = strdup(body))) {
+        !(s->room = strdup(room)) || !(s->body = strdup(body)) || !(s->as = strdup(as))) {
         if (s)
             sent_ctx_free(s);
         json_decref(c);
@@ -684,12 +690,21 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
 static void on_signal_message(br_bridge *b, const br_net_event *ev)
 {
     br_login *l = br_login_get(b, ev->owner, 0);
-    int rc;
+    int rc, timer_change = 0;
 
-    if (!ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts))
+    if (!ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts && !ev->timer_update))
         return;
-    rc = br_store_inbox_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
-                            ev->text);
+    /* disappearing messages: a timer change, or a message's expiry row,
+     * durable before the confirm as the message itself (br_expire.h) */
+    rc = br_expire_on_signal(b, ev, &timer_change);
+    if (rc == 0 && timer_change) {
+        if (b->net.confirm && ev->durable_id)
+            b->net.confirm(b->net.ctx, ev->owner, ev->durable_id);
+        return;
+    }
+    if (rc == 0)
+        rc = br_store_inbox_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
+                                ev->text);
     if (rc == 0)
         rc = br_media_store(b, ev); /* the attachments, before confirm too */
     if (rc == 0)

@@ -47,6 +47,9 @@ const char *br_relate_kind_name(int kind);
 /* The reason on redactions the bridge makes; also how their echoes are
  * recognized (homeservers may keep nothing else of a redaction's content). */
 #define BR_REDACT_REASON "Removed on Signal"
+/* The reason of a disappearing message's redaction (br_expire.c), also a
+ * mark: it must not go to Signal as a delete for everyone. */
+#define BR_EXPIRE_REASON "Message disappeared"
 
 /* br_ephem.c: read receipts and typing (not stored). The host's m.typing /
  * m.receipt of a room (with room_id) arrive at br_ephem_on_matrix (from

@@ -238,7 +238,8 @@ int br_relout_on_event(br_bridge *b, const mx_event *ev)
     if (json_object_get(ev->content, BR_ORIGIN_KEY) ||
         (strcmp(ev->type, "m.room.redaction") == 0 &&
          json_string_value(json_object_get(ev->content, "reason")) &&
-         strcmp(json_string_value(json_object_get(ev->content, "reason")), BR_REDACT_REASON) == 0))
+         (strcmp(json_string_value(json_object_get(ev->content, "reason")), BR_REDACT_REASON) == 0 ||
+          strcmp(json_string_value(json_object_get(ev->content, "reason")), BR_EXPIRE_REASON) == 0)))
         return 1;
     if (!(strcmp(ev->type, "m.reaction") == 0 || strcmp(ev->type, "m.room.redaction") == 0 ||
           (is_msg && ev->rel == MX_REL_REPLACE)))

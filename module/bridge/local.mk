@@ -7,7 +7,7 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_qr.h module/bridge/br_qr.c \
 	module/bridge/connector/br_loop.h module/bridge/connector/br_loop.c \
 	module/bridge/br_net.h module/bridge/br_net_event.c module/bridge/br_bridge.h module/bridge/br_internal.h \
-	module/bridge/br_bridge.c module/bridge/br_login.c module/bridge/br_room.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_puppet.c module/bridge/br_outbox.c module/bridge/br_usage.c \
+	module/bridge/br_bridge.c module/bridge/br_login.c module/bridge/br_room.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_expire.h module/bridge/br_expire.c module/bridge/br_puppet.c module/bridge/br_outbox.c module/bridge/br_usage.c \
 	module/bridge/connector/br_signal.h module/bridge/connector/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c
@@ -46,7 +46,7 @@ libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_
 	module/bridge/store/br_store_login.c module/bridge/store/br_store_access.c \
 	module/bridge/store/br_store_portal.c module/bridge/store/br_store_puppet.c \
 	module/bridge/store/br_store_outbox.c module/bridge/store/br_store_msgmap.c \
-	module/bridge/store/br_store_inbox.c module/bridge/store/br_store_relate.c \
+	module/bridge/store/br_store_inbox.c module/bridge/store/br_store_relate.c module/bridge/store/br_store_expire.c \
 	module/bridge/store/br_store_relout.c module/bridge/store/br_store_media.c \
 	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
@@ -143,3 +143,11 @@ fuzz_br_html_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv
 fuzz_br_ranges_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv_from_signal.c module/common/ut.c
 TESTS += tests/e2e/bridge_format.js
 EXTRA_DIST += tests/e2e/bridge_format.js
+# disappearing messages, delivery receipts (issue #14 items 3, 4)
+UNIT_TESTS += tests/unit/bridge/test_br_expire
+check_PROGRAMS += tests/unit/bridge/test_br_expire
+tests_unit_bridge_test_br_expire_SOURCES = tests/unit/bridge/test_br_expire.c
+tests_unit_bridge_test_br_expire_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_expire_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+TESTS += tests/e2e/bridge_expire.js
+EXTRA_DIST += tests/e2e/bridge_expire.js

@@ -16,6 +16,8 @@ ST_MIGRATIONS += module/store/migrations/011-bridge-access.sql
 ST_MIGRATIONS += module/store/migrations/012-bridge-format.sql
 # ghosts' avatars (issue #13 item 5)
 ST_MIGRATIONS += module/store/migrations/013-bridge-avatar.sql
+# disappearing messages (issue #14 item 3)
+ST_MIGRATIONS += module/store/migrations/014-bridge-expire.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c

@@ -178,6 +178,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_MESSAGE: {
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
+        uint32_t expire_s = 0;
+        int timer_update;
 
         if (br_sigrel_event(a->owner, me, m, &ev)) {
             if (!ev) /* a relation this bridge cannot place: release it */
@@ -195,6 +197,20 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
                 break;
             }
         }
+        /* a disappearing-timer change: the room's state and a notice
+         * (br_expire.c); a message with a timer disappears in Matrix too */
+        if ((timer_update = br_sigfmt_expire(m, &expire_s)) &&
+            br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->from_me = m->from_self;
+            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+            ev->durable_id = (uint64_t)m->id;
+            ev->expire_s = expire_s;
+            ev->timer_update = 1;
+            break;
+        }
         if (((!m->body || !*m->body) && !m->n_attachments) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
@@ -211,6 +227,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->from_me = m->from_self;
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
+            ev->expire_s = expire_s;
             if (copy_attachments(ev, m) != 0) {
                 /* not confirmed: handed over again at the next start */
                 br_net_event_free(ev);

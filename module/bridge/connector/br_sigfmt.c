@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "SignalService.pb-c.h"
 #include "br_sigfmt.h"
 
 char *br_sigfmt_json(const sig_message *m)
@@ -70,6 +71,12 @@ int br_sigfmt_parse(const char *json, sig_format *f)
         snprintf(f->ranges[f->n_ranges].mention_aci, sizeof(f->ranges[0].mention_aci), "%s", aci);
         f->n_ranges++;
     }
+    /* the chat's disappearing timer, and a timer change (br_net.h) */
+    if (json_is_integer(json_object_get(o, "x")) && json_integer_value(json_object_get(o, "x")) >= 0 &&
+        json_integer_value(json_object_get(o, "x")) <= UINT32_MAX)
+        f->expire_timer = (uint32_t)json_integer_value(json_object_get(o, "x"));
+    f->timer_update = json_is_true(json_object_get(o, "tu")) ||
+                      json_integer_value(json_object_get(o, "tu")) == 1;
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
@@ -87,4 +94,30 @@ int br_sigfmt_parse(const char *json, sig_format *f)
     }
     json_decref(o);
     return 0;
+}
+
+/* DataMessage.expireTimer (seconds) and Flags.EXPIRATION_TIMER_UPDATE (2):
+ * Signal-Desktop protos/SignalService.proto; how a client reads them:
+ * mautrix-signal pkg/msgconv/from-signal.go ToMatrix (a flagged message is
+ * only a timer change; any other message with expireTimer > 0 disappears). */
+int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm = NULL;
+    int update = 0;
+
+    *expire_s = 0;
+    if (!m->content || !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
+        return 0;
+    if (ct->datamessage)
+        dm = ct->datamessage;
+    else if (ct->syncmessage && ct->syncmessage->sent)
+        dm = ct->syncmessage->sent->message;
+    if (dm) {
+        *expire_s = dm->has_expiretimer ? dm->expiretimer : 0;
+        update = dm->has_flags &&
+                 (dm->flags & SIGNALSERVICE__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE);
+    }
+    signalservice__content__free_unpacked(ct, NULL);
+    return update;
 }

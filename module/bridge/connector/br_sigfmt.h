@@ -13,5 +13,9 @@
 char *br_sigfmt_json(const sig_message *m);
 /* Parse BR_NET_FMT JSON into *f (sig_format_clear it). 0 or UT_ERR_INVAL. */
 int br_sigfmt_parse(const char *json, sig_format *f);
+/* The disappearing timer a received message carries (its DataMessage, or
+ * the one of a SyncMessage.Sent): *expire_s (0 = none or off); 1 when the
+ * message is a timer change (flag EXPIRATION_TIMER_UPDATE), else 0. */
+int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s);
 
 #endif

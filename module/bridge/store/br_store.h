@@ -399,4 +399,51 @@ int br_store_outfmt_get(st_db *db, int64_t outbox_id, char **text, char **fmt);
 int br_store_message_body(st_db *db, const char *owner, const char *author, int64_t ts,
                           char **body);
 
+
+/* ---- disappearing messages: br_chat_timer, br_expire (br_store_expire.c)
+ *      Timers in seconds, times in ms. */
+
+/* Set a chat's timer (0 = off); pending = 1: its state event and notice
+ * are still to be sent to the room. */
+int br_store_timer_set(st_db *db, const char *owner, const char *chat_id, uint32_t expire_s,
+                       const char *changed_by, int64_t changed_ts, int pending);
+/* The chat's timer: 1 and *expire_s, 0 when none was ever set, ST_ERR_*. */
+int br_store_timer_get(st_db *db, const char *owner, const char *chat_id, uint32_t *expire_s);
+/* The state event and notice of the chat's timer were sent. */
+int br_store_timer_sent(st_db *db, const char *owner, const char *chat_id);
+/* Chats whose timer's state event is still to be sent (for a restart). */
+typedef struct br_store_timer_row {
+    char *owner, *chat_id, *changed_by;
+    uint32_t expire_s;
+    int64_t changed_ts;
+} br_store_timer_row;
+int br_store_timer_pending(st_db *db, br_store_timer_row **out, size_t *n);
+void br_store_timer_rows_free(br_store_timer_row *v, size_t n);
+
+/* A bridged message that disappears expire_s after its countdown starts;
+ * expire_at: when, or 0 while not started (no-op when already stored). */
+int br_store_expire_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
+                        int64_t ts, uint32_t expire_s, int64_t expire_at);
+/* Its Matrix event, once bridged: who redacts it (the author's Matrix user). */
+int br_store_expire_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
+                              const char *room_id, const char *event_id, const char *redact_as);
+/* Start the countdown at now_ms of the chat's messages up to `up_to_ts`
+ * (sender NULL: any author but `not_sender`; else only theirs) not started
+ * yet. The number of rows started, or ST_ERR_*. */
+int br_store_expire_start(st_db *db, const char *owner, const char *chat_id, const char *sender,
+                          const char *not_sender, int64_t up_to_ts, int64_t now_ms);
+/* The Signal timestamp of the bridged message `event_id` in one of the
+ * user's rooms: 1 and *ts, 0 when unknown. */
+int br_store_expire_ts_of(st_db *db, const char *owner, const char *event_id, int64_t *ts);
+/* Rows due by now_ms and bridged, up to max; the earliest expire_at of
+ * those not due (0 when none) in *next_at. */
+typedef struct br_store_expire_row {
+    char *owner, *sender, *room_id, *event_id, *redact_as;
+    int64_t ts;
+} br_store_expire_row;
+int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_row **out,
+                        size_t *n, int64_t *next_at);
+void br_store_expire_rows_free(br_store_expire_row *v, size_t n);
+int br_store_expire_delete(st_db *db, const char *owner, const char *sender, int64_t ts);
+
 #endif

@@ -399,6 +399,14 @@ typedef struct sig_format {
     uint64_t quote_id;
     char quote_author[37];  /* ACI text */
     char *quote_text;       /* malloc'd or NULL */
+    /* Sending only: the chat's disappearing-message timer (seconds, 0 =
+     * off) that every message carries as DataMessage.expireTimer, and
+     * timer_update: the message only sets it (flag EXPIRATION_TIMER_UPDATE,
+     * no body), as Signal-Desktop and signalmeow send a timer change
+     * (mautrix-signal pkg/connector/handlematrix.go
+     * HandleMatrixDisappearingTimer, pkg/msgconv/from-matrix.go). */
+    uint32_t expire_timer;
+    int timer_update;
 } sig_format;
 
 /* Read the ranges and quote of a received Content (its DataMessage, or

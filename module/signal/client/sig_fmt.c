@@ -113,6 +113,16 @@ static int to_data(Signalservice__DataMessage *dm, const sig_format *f,
     *ptrs = NULL;
     if (!f)
         return 0;
+    if (f->expire_timer || f->timer_update) {
+        dm->has_expiretimer = 1;
+        dm->expiretimer = f->expire_timer;
+    }
+    if (f->timer_update) { /* DataMessage.Flags EXPIRATION_TIMER_UPDATE = 2 */
+        dm->has_flags = 1;
+        dm->flags |= SIGNALSERVICE__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE;
+        dm->body = NULL;
+        return 0;
+    }
     if (f->n_ranges) {
         if (f->n_ranges > MAX_RANGES)
             return UT_ERR_INVAL;
