@@ -80,14 +80,6 @@ static int mgmt_owner(br_bridge *b, const char *room_id, char *owner, size_t n)
 
 /* ---- events ------------------------------------------------------------- */
 
-int br_defer(br_bridge *b, int rc)
-{
-    if (!b->may_defer || !st_db_retryable(b->db, rc))
-        return 0;
-    b->deferred = 1;
-    return 1;
-}
-
 static int on_event(br_bridge *b, const mx_event *ev);
 
 int br_bridge_on_event(br_bridge *b, const char *json, size_t len, int may_defer)

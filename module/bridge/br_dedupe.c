@@ -55,3 +55,14 @@ void br_dedupe_prune(br_bridge *b)
 {
     br_store_seen_prune(b->db, ut_now_ms() - (int64_t)KEEP_MS);
 }
+
+/* A handler could not store what the event needs: leave the event to the
+ * host's retry (ABI 1.1 on_event_try) when it allows one and the failure
+ * may pass. Lives here as the other half of at-least-once delivery. */
+int br_defer(br_bridge *b, int rc)
+{
+    if (!b->may_defer || !st_db_retryable(b->db, rc))
+        return 0;
+    b->deferred = 1;
+    return 1;
+}

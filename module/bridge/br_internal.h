@@ -90,7 +90,7 @@ void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
 void br_login_load(br_bridge *b);
 void br_login_free_all(br_bridge *b);
-/* br_bridge.c: a store write that the Matrix event being handled needs
+/* br_dedupe.c: a store write that the Matrix event being handled needs
  * failed with `rc`. 1: the host hands the event again later (ABI 1.1
  * on_event_try; the failure is one a later try may not meet), so the
  * handler returns without effect or notice; 0: the handler copes itself
