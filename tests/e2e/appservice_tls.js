@@ -90,6 +90,11 @@ app_service_config_files: [${regFile}]
   const prepared = new Promise((resolve) => alice.on(sdk.ClientEvent.Sync, (st) => st === 'PREPARED' && resolve()));
   await alice.startClient({ initialSyncLimit: 8 });
   await prepared;
+  // the module registers @echo through the shim once it has started: wait
+  // for it (a slow start, e.g. under ASan, lost the race to the invite)
+  await until(async () => (await hs.req('GET', `/_matrix/client/v3/profile/${encodeURIComponent(ECHO_ID)}`,
+                                        { token: creds.access_token })).status === 200,
+              'the shim registered @echo', 30000);
 });
 
 after(async () => {
