@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "br_conv.h"
 #include "br_media_int.h"
 #include "br_store.h"
 #include "br_txn.h"
@@ -321,6 +322,65 @@ static void in_upload(br_bridge *b, in_row *r)
     free(data);
 }
 
+/* Signal's long-text attachment (Signal-Desktop ts/types/MIME.ts
+ * LONG_MESSAGE): the whole text of a message whose body was cut to 2 KiB.
+ * As mautrix-signal pkg/msgconv/from-signal.go (downloadSignalLongText)
+ * it replaces the body and is not shown as a file; the message's text
+ * (next in br_media_hold) then carries all of it. */
+#define LONG_TEXT_TYPE "text/x-signal-plain"
+#define LONG_TEXT_MAX (256u << 10) /* Desktop sends at most 64 KiB */
+
+static int is_long_text(const in_row *r)
+{
+    return r->has_type && strcmp(r->content_type, LONG_TEXT_TYPE) == 0;
+}
+
+static void in_long_text(br_bridge *b, in_row *r)
+{
+    char path[4200];
+    uint8_t *data = NULL;
+    size_t len = 0, i = 0, o = 0;
+    char *text;
+    int rc;
+
+    br_media_in_path(b, r->id, path, sizeof(path));
+    rc = br_media_read_all(path, LONG_TEXT_MAX, &data, &len);
+    if (rc != 0) {
+        in_fail(b, r, rc == UT_ERR_RANGE ? "the long message is larger than this bridge's limit"
+                                         : "its long text could not be read");
+        return;
+    }
+    /* valid UTF-8 for the event: a bad byte becomes U+FFFD, NUL is dropped */
+    if (!(text = malloc(len * 3 + 1))) {
+        free(data);
+        in_fail(b, r, "the bridge ran out of memory");
+        return;
+    }
+    while (i < len) {
+        size_t used = 1;
+        uint32_t cp = br_conv_utf8_next(data + i, len - i, &used);
+        if (cp == 0xFFFD && used == 1 && data[i] >= 0x80) {
+            memcpy(text + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        } else if (cp != 0) {
+            memcpy(text + o, data + i, used);
+            o += used;
+        }
+        i += used;
+    }
+    text[o] = '\0';
+    free(data);
+    if (br_store_inbox_set_body(b->db, r->owner, r->sender, r->ts, text) != 0) {
+        free(text);
+        br_media_busy_clear(b, DIR_IN, r->id); /* stays downloaded: tried again */
+        return;
+    }
+    free(text);
+    br_media_busy_clear(b, DIR_IN, r->id);
+    in_settle(b, r->id, IN_BRIDGED, NULL, NULL);
+    in_next(b, r);
+}
+
 static void in_step(br_bridge *b, int64_t id)
 {
     char path[4200];
@@ -343,7 +403,10 @@ static void in_step(br_bridge *b, int64_t id)
             in_fail(b, &r, "the Signal side could not start the download");
         break;
     case IN_DOWNLOADED:
-        in_upload(b, &r);
+        if (is_long_text(&r))
+            in_long_text(b, &r);
+        else
+            in_upload(b, &r);
         break;
     default:
         in_send_event(b, &r, 0);

@@ -136,3 +136,5 @@ fuzz_br_html_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv
 fuzz_br_ranges_FUZZ_SRCS = module/bridge/br_conv_to_signal.c module/bridge/br_conv_from_signal.c module/common/ut.c
 TESTS += tests/e2e/bridge_format.js
 EXTRA_DIST += tests/e2e/bridge_format.js
+TESTS += tests/e2e/bridge_kinds.js
+EXTRA_DIST += tests/e2e/bridge_kinds.js

@@ -193,6 +193,27 @@ static int send_fmt(sig_client *c, const op *o)
     return rc;
 }
 
+/* OP_SEND of a text over Signal's body limit: the cut body plus the whole
+ * text as a long-text attachment (sig_client_send_long_text), with its
+ * ranges and quote when a3 has them. */
+static int send_long(sig_client *c, const op *o)
+{
+    uint8_t gid[32];
+    sig_format f;
+    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc;
+    const char *to = strcmp(o->a1, "self") ? o->a1 : sig_client_aci(c);
+
+    if (!group && !to)
+        return SIG_ERR_NOT_LINKED;
+    memset(&f, 0, sizeof(f));
+    if (o->a3 && (rc = br_sigfmt_parse(o->a3, &f)) != 0)
+        return rc;
+    rc = sig_client_send_long_text(c, group ? NULL : to, group ? gid : NULL, o->a2, &f,
+                                   (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+    sig_format_clear(&f);
+    return rc;
+}
+
 static void op_run(void *arg, int cancelled)
 {
     op *o = arg;
@@ -245,6 +266,7 @@ static void op_run(void *arg, int cancelled)
         /* "self": Note to Self, a message to our own ACI; "group:<hex>": a
          * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
+           : strlen(o->a2) > SIG_LONG_TEXT_BODY ? send_long(a->c, o) /* issue #17 item 4 */
            : o->a3 ? send_fmt(a->c, o) /* formatted (br_sigfmt.c) */
            : br_sigchat_parse_gid(o->a1, gid) == 0
                ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)

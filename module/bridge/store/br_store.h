@@ -212,6 +212,10 @@ void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
 /* A message that is only attachments maps to its first bridged one ("" when
  * none was bridged). */
 int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender, int64_t ts);
+/* The whole text of a message not bridged yet (its long-text attachment
+ * replaces the cut body). 0 or ST_ERR_*. */
+int br_store_inbox_set_body(st_db *db, const char *owner, const char *sender, int64_t ts,
+                            const char *body);
 
 /* ---- attachments: br_media_in, br_media_out (br_store_media.c) -------- */
 

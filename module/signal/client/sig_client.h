@@ -375,6 +375,26 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
                              const char *text, const sig_format *f, uint64_t ts,
                              void *send_ud, uint64_t *timestamp_out);
 
+/* Long text, as Signal-Desktop sends it (ts/util/longAttachment.std.ts:
+ * a body over MAX_MESSAGE_BODY_BYTE_LENGTH = 2 KiB of UTF-8 goes whole
+ * into an attachment of type LONG_MESSAGE, ts/types/MIME.ts
+ * "text/x-signal-plain", at most MAX_BODY_ATTACHMENT_BYTE_LENGTH = 64 KiB,
+ * and the body is cut to 2 KiB; the ranges stay those of the whole text). */
+#define SIG_LONG_TEXT_TYPE "text/x-signal-plain"
+#define SIG_LONG_TEXT_BODY 2048u
+#define SIG_LONG_TEXT_MAX (64u * 1024u)
+/* Bytes of text kept in a body of at most max bytes, not cutting a UTF-8
+ * sequence (strlen when it fits). */
+size_t sig_long_text_cut(const char *text, size_t max);
+/* Send text over SIG_LONG_TEXT_BODY bytes: the cut body with f's ranges
+ * and quote (f may be NULL), and the whole text as a SIG_LONG_TEXT_TYPE
+ * attachment uploaded first; to `to` or the group (group_id, 32 bytes).
+ * ts: the stored timestamp (0 = now). SIG_EV_SEND_DONE as for a file;
+ * SIG_ERR_TOO_BIG over SIG_LONG_TEXT_MAX. */
+int sig_client_send_long_text(sig_client *c, const char *to, const uint8_t *group_id,
+                              const char *text, const sig_format *f, uint64_t ts,
+                              void *send_ud, uint64_t *timestamp_out);
+
 /* What a received message does to an earlier one. */
 typedef enum sig_rel_kind {
     SIG_REL_NONE = 0,       /* an ordinary message */
