@@ -16,6 +16,8 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/connector/br_sigrel.h module/bridge/connector/br_sigrel.c module/bridge/br_ephem.c \
 	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
+# notices for what cannot be bridged (issue #17 item 7)
+libsbbridge_la_SOURCES += module/bridge/connector/br_sigkind.h module/bridge/connector/br_sigkind.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
 # blocked chats, safety-number warnings (issue #6)

@@ -149,3 +149,30 @@ test('Matrix text over 2 KiB arrives at Signal as Desktop sends it: cut body + t
   assert.equal(receivedBytes(d.attachments[0]).toString(), whole, 'the attachment is the whole text');
   assert.deepEqual(d.bodyRanges.map((r) => [r.start, r.length, r.associatedValue.style]), [[0, 10, BOLD]]);
 });
+
+// ---- item 7: notices for what cannot be bridged -----------------------------
+
+const notice = (re) => inRoom((c) => c.msgtype === 'm.notice' && re.test(c.body || ''), `a notice ${re}`);
+
+test('a Signal call arrives as a notice with its outcome ("Bob called you", then "call ended")', { timeout: 120000 }, async () => {
+  const id = 4242n;
+  await bobSendsContent({ callMessage: { offer: { id, type: 1, opaque: Buffer.from('sdp') } } });
+  const offer = await notice(/^Bob .*called you \(video call\)/);
+  assert.match(offer.getWireContent().body, /Answer it in Signal on your phone/);
+  await bobSendsContent({ callMessage: { hangup: { id, type: 0, deviceId: 1 } } });
+  await notice(/^Bob.*'s call ended\./);
+});
+
+test('a Signal story reply, a gift badge, view-once media and a newer kind each get a notice', { timeout: 120000 }, async () => {
+  await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
+                                                       authorAciBinary: null } });
+  await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
+  await bobSends({ giftBadge: { receiptCredentialPresentation: Buffer.from('x') } });
+  await notice(/^Bob .*sent a gift badge/);
+  await bobSends({ isViewOnce: true,
+                   attachments: [await pointer(crypto.randomBytes(300), { contentType: 'image/jpeg', fileName: 'once.jpg' })] });
+  await notice(/^Bob .*sent a view-once photo or video/);
+  await bobSends({ requiredProtocolVersion: 99 });
+  await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
+  assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
+});

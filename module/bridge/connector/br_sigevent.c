@@ -13,6 +13,7 @@
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
 #include "br_sigfmt.h"
+#include "br_sigkind.h"
 #include "br_signal_int.h"
 #include "br_sigrel.h"
 #include "sig_err.h"
@@ -178,6 +179,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_MESSAGE: {
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
+        char *notice = NULL;
 
         if (br_sigrel_event(a->owner, me, m, &ev)) {
             if (!ev) /* a relation this bridge cannot place: release it */
@@ -195,6 +197,20 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
                 break;
             }
         }
+        /* calls, story replies, payments, ...: a notice, never dropped */
+        if ((notice = br_sigkind_notice(m, me)) &&
+            br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->text = notice;
+            ev->fmt = strdup(BR_SIGKIND_FMT);
+            ev->from_me = m->from_self;
+            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+            ev->durable_id = (uint64_t)m->id;
+            break;
+        }
+        free(notice);
         if (((!m->body || !*m->body) && !m->n_attachments) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
