@@ -269,6 +269,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.width = r->width;
     d.height = r->height;
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
+    d.gif = (r->flags & BR_NET_ATT_GIF) != 0;
+    d.sticker = (r->flags & BR_NET_ATT_STICKER) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
     if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
@@ -279,7 +281,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     snprintf(txn, sizeof(txn), "%s-a%d", base, r->idx);
     if (c && (j = br_media_job(b, r->id))) {
         j->as_bot = as_bot;
-        if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {
+        if (mx_send(b->mx, as, room, d.sticker ? "m.sticker" : "m.room.message", txn, c, r->ts,
+                    on_in_sent, j) == 0) {
             json_decref(c);
             return;
         }

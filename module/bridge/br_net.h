@@ -105,7 +105,10 @@ typedef struct br_net_attachment {
     size_t pointer_len;
 } br_net_attachment;
 
-enum { BR_NET_ATT_VOICE = 1 };
+/* AttachmentPointer.Flags (Signal-Desktop protos/SignalService.proto:
+ * VOICE_MESSAGE 1, GIF 8) and a sticker's image (DataMessage.Sticker.data);
+ * numbered for the bridge, stored in br_media_in/br_media_out.flags. */
+enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4 };
 
 /* One event; strings are owned by the event and freed by br_net_event_free.
  * Whoever receives one through br_net_sink.event owns it: the bridge's one
@@ -200,10 +203,12 @@ typedef struct br_net_ops {
     int (*download)(void *ctx, const char *owner, const uint8_t *pointer,
                     size_t len, const char *path, uint64_t request_id);
     /* Send the file at `path` (its base name is the file name shown) with
-     * an optional caption; SEND_RESULT later carries outbox_id. */
+     * an optional caption; flags BR_NET_ATT_*: a voice note, a GIF, or a
+     * sticker (then caption is its emoji or NULL); SEND_RESULT later
+     * carries outbox_id. */
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
-                     const char *caption, uint64_t outbox_id);
+                     const char *caption, uint32_t flags, uint64_t outbox_id);
     /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,

@@ -176,3 +176,83 @@ test('a Signal story reply, a gift badge, view-once media and a newer kind each 
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
   assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
 });
+
+test('Matrix: a kind Signal cannot take gets a notice instead of vanishing', { timeout: 60000 }, async () => {
+  await alice.sendMessage(dmRoom, { msgtype: 'org.example.poll', body: 'Which day?' });
+  const n = await inRoom((c) => c.msgtype === 'm.notice' && /^Not sent to Signal: messages of this kind \(org\.example\.poll\)/.test(c.body),
+                         'the notice about the unsupported kind');
+  assert.ok(n);
+});
+
+// ---- item 5: voice notes, GIFs, stickers, locations ------------------------
+
+async function upload(bytes, name, type) {
+  const r = await hs.req('POST', `/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`,
+                         { token: alice.getAccessToken(), raw: bytes, headers: { 'Content-Type': type } });
+  assert.equal(r.status, 200, r.body.toString());
+  return r.json.content_uri;
+}
+
+async function download(mxc) {
+  const [server, id] = mxc.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${alice.getAccessToken()}` } });
+  assert.equal(res.status, 200, `downloading ${mxc}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+test('Signal GIF (flag GIF) arrives as a looping video; a sticker as m.sticker with its emoji', { timeout: 120000 }, async () => {
+  const gif = crypto.randomBytes(700);
+  await bobSends({ attachments: [await pointer(gif, { contentType: 'video/mp4', fileName: 'funny.mp4', flags: 8 })] });
+  const g = await inRoom((c) => c.body === 'funny.mp4', 'the GIF');
+  const gc = g.getWireContent();
+  assert.equal(gc.msgtype, 'm.video');
+  for (const k of ['fi.mau.gif', 'fi.mau.loop', 'fi.mau.autoplay', 'fi.mau.hide_controls', 'fi.mau.no_audio'])
+    assert.equal(gc.info[k], true, k);
+  assert.ok((await download(gc.url)).equals(gif));
+
+  const img = crypto.randomBytes(500);
+  await bobSends({ sticker: { packId: crypto.randomBytes(16), packKey: crypto.randomBytes(32), stickerId: 3,
+                              emoji: '🐱', data: await pointer(img, { contentType: 'image/webp', width: 512, height: 512 }) } });
+  const s = await until(() => timeline(dmRoom).find((e) => e.getType() === 'm.sticker'), 'the sticker', T);
+  const sc = s.getWireContent();
+  assert.equal(sc.body, '🐱');
+  assert.equal(sc.info.mimetype, 'image/webp');
+  assert.deepEqual([sc.info.w, sc.info.h], [200, 200]);
+  assert.ok((await download(sc.url)).equals(img));
+});
+
+test('Matrix voice note, GIF and sticker arrive at Signal flagged as Signal sends them', { timeout: 180000 }, async () => {
+  const from = sb.received.length;
+  const voice = crypto.randomBytes(900);
+  await alice.sendMessage(dmRoom, { msgtype: 'm.audio', body: 'voice.ogg', url: await upload(voice, 'voice.ogg', 'audio/ogg'),
+    info: { mimetype: 'audio/ogg', size: voice.length, duration: 2000 },
+    'org.matrix.msc1767.audio': { duration: 2000 }, 'org.matrix.msc3245.voice': {} });
+  const v = await until(() => bobGot((d) => d.attachments?.[0]?.fileName === 'voice.ogg', from), 'the voice note', T);
+  assert.equal(v.dataMessage.attachments[0].flags & 1, 1, 'VOICE_MESSAGE');
+  assert.ok(receivedBytes(v.dataMessage.attachments[0]).equals(voice));
+
+  const gif = crypto.randomBytes(600);
+  await alice.sendMessage(dmRoom, { msgtype: 'm.video', body: 'loop.mp4', url: await upload(gif, 'loop.mp4', 'video/mp4'),
+    info: { mimetype: 'video/mp4', size: gif.length, 'fi.mau.gif': true, 'fi.mau.loop': true } });
+  const g = await until(() => bobGot((d) => d.attachments?.[0]?.fileName === 'loop.mp4', from), 'the GIF', T);
+  assert.equal(g.dataMessage.attachments[0].flags & 8, 8, 'GIF');
+
+  const img = crypto.randomBytes(400);
+  await alice.sendEvent(dmRoom, 'm.sticker', { body: '🎉', url: await upload(img, 'party.webp', 'image/webp'),
+    info: { mimetype: 'image/webp', size: img.length, w: 256, h: 256 } });
+  const st = await until(() => bobGot((d) => d.sticker, from), 'the sticker', T);
+  const sk = st.dataMessage.sticker;
+  assert.equal(sk.emoji, '🎉');
+  assert.equal(Buffer.from(sk.packId).length, 16);
+  assert.equal(Buffer.from(sk.packKey).length, 32);
+  assert.equal(sk.data.contentType, 'image/webp');
+  assert.ok(receivedBytes(sk.data).equals(img));
+});
+
+test('Matrix m.location arrives at Signal as a map link (mautrix-signal location_format)', { timeout: 60000 }, async () => {
+  const from = sb.received.length;
+  await alice.sendMessage(dmRoom, { msgtype: 'm.location', body: 'Big Ben', geo_uri: 'geo:51.5008,-0.1247;u=20' });
+  await until(() => bobGot((d) => d.body === 'https://www.google.com/maps/place/51.5008,-0.1247', from),
+              'the map link', T);
+});

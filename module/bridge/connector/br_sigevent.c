@@ -95,7 +95,8 @@ static int copy_attachments(br_net_event *ev, const sig_message *m)
         if (p) {
             a->width = p->has_width ? p->width : 0;
             a->height = p->has_height ? p->height : 0;
-            a->flags = p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0; /* VOICE_MESSAGE */
+            a->flags = (p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0) | /* VOICE_MESSAGE */
+                       (p->has_flags && (p->flags & 8) ? BR_NET_ATT_GIF : 0);    /* GIF */
             signalservice__attachment_pointer__free_unpacked(p, NULL);
         }
         if (sa->pointer_len && (a->pointer = malloc(sa->pointer_len))) {
@@ -211,6 +212,9 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             break;
         }
         free(notice);
+        if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
+            break;
         if (((!m->body || !*m->body) && !m->n_attachments) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,

@@ -102,3 +102,51 @@ char *br_sigkind_notice(const sig_message *m, const char *me)
     signalservice__content__free_unpacked(ct, NULL);
     return out;
 }
+
+br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const char *chat,
+                                 const char *me)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm = NULL;
+    const Signalservice__AttachmentPointer *ap;
+    br_net_event *ev = NULL;
+    br_net_attachment *a;
+    size_t len;
+
+    if (!m->content || !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
+        return NULL;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    if (!dm || !dm->sticker || !(ap = dm->sticker->data) ||
+        !(ev = calloc(1, sizeof(*ev))) || !(ev->atts = calloc(1, sizeof(*ev->atts))))
+        goto fail;
+    ev->kind = BR_NET_MESSAGE;
+    ev->n_atts = 1;
+    a = &ev->atts[0];
+    a->content_type = strdup(ap->contenttype && *ap->contenttype ? ap->contenttype : "image/webp");
+    a->file_name = dm->sticker->emoji && *dm->sticker->emoji ? strdup(dm->sticker->emoji) : NULL;
+    a->size = ap->has_size ? ap->size : 0;
+    a->width = ap->has_width ? ap->width : 0;
+    a->height = ap->has_height ? ap->height : 0;
+    a->flags = BR_NET_ATT_STICKER;
+    len = signalservice__attachment_pointer__get_packed_size(ap);
+    if ((a->pointer = malloc(len ? len : 1))) {
+        signalservice__attachment_pointer__pack(ap, a->pointer);
+        a->pointer_len = len;
+    }
+    ev->owner = strdup(owner);
+    ev->chat_id = strdup(chat);
+    ev->sender = strdup(m->from_self && me ? me : m->sender ? m->sender : "");
+    ev->from_me = m->from_self;
+    ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+    ev->durable_id = (uint64_t)m->id;
+    if (!a->content_type || !a->pointer || !ev->owner || !ev->chat_id || !ev->sender)
+        goto fail;
+    signalservice__content__free_unpacked(ct, NULL);
+    return ev;
+fail:
+    br_net_event_free(ev);
+    if (ct)
+        signalservice__content__free_unpacked(ct, NULL);
+    return NULL;
+}

@@ -154,6 +154,7 @@ typedef struct op {
     size_t blob_len;
     br_net_relation rel;  /* OP_RELATE: strings are a2 (text), a3 */
     uint64_t *tss;        /* OP_READ: n timestamps */
+    uint32_t flags;       /* OP_SEND_FILE: SIG_SEND_* */
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
@@ -529,8 +530,10 @@ static void media_op_run(br_signal *s, op *o)
         uint8_t gid[32];
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_file(a->c, gid, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL)
-               : sig_client_send_file(a->c, o->a1, o->a2, o->a3, o->a4, (void *)(uintptr_t)o->n, NULL);
+               ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
+                                            (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
+                                            (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -567,7 +570,7 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
 
 static int op_send_file(void *ctx, const char *owner, const char *chat_id,
                         const char *path, const char *content_type,
-                        const char *caption, uint64_t outbox_id)
+                        const char *caption, uint32_t flags, uint64_t outbox_id)
 {
     br_signal *s = ctx;
     op *o;
@@ -586,6 +589,10 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->a2 = br_sig_dup(path);
     o->a3 = br_sig_dup(content_type);
     o->a4 = br_sig_dup(caption);
+    /* br_net.h BR_NET_ATT_* -> sig_client.h SIG_SEND_* */
+    o->flags = ((flags & BR_NET_ATT_VOICE) ? SIG_SEND_VOICE : 0) |
+               ((flags & BR_NET_ATT_GIF) ? SIG_SEND_GIF : 0) |
+               ((flags & BR_NET_ATT_STICKER) ? SIG_SEND_STICKER : 0);
     if (!o->owner || !o->a1 || !o->a2 || (content_type && !o->a3) ||
         (caption && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);

@@ -255,11 +255,13 @@ typedef struct br_store_media_out {
     char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
     char *caption; /* the caller's: free(); NULL when none */
     int state;
+    uint32_t flags; /* BR_NET_ATT_* */
 } br_store_media_out;
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r);
-/* The file of outbox row `id` (see br_store_outbox_put_media). */
+/* The file of outbox row `id` (see br_store_outbox_put_media); flags:
+ * BR_NET_ATT_* (voice note, GIF, sticker). */
 int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *content_type,
-                           const char *name, const char *caption);
+                           const char *name, const char *caption, uint32_t flags);
 /* New state; content_type fills it in only when unknown (may be NULL). */
 int br_store_media_out_set(st_db *db, int64_t id, int state, const char *content_type);
 /* 1 when an earlier file of the chat is below state `finished`. */

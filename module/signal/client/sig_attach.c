@@ -49,6 +49,7 @@ struct sig_xfer {
     uint64_t blob_len;
     char *content_type, *file_name, *caption;
     sig_format fmt;              /* the caption's ranges and quote */
+    uint32_t flags;              /* SIG_SEND_* */
     char *cdn_key;
     uint32_t cdn;
     uint64_t ts;
@@ -272,7 +273,9 @@ static void send_pointer(sig_xfer *x)
     Signalservice__AttachmentPointer ap = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
     Signalservice__AttachmentPointer *aps[1] = {&ap};
     Signalservice__DataMessage__Quote q;
+    Signalservice__DataMessage__Sticker st = SIGNALSERVICE__DATA_MESSAGE__STICKER__INIT;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
+    static uint8_t zeros[32];
     sig_client *c = x->c;
     int rc;
 
@@ -291,9 +294,28 @@ static void send_pointer(sig_xfer *x)
     ap.digest.len = 32;
     ap.has_uploadtimestamp = 1;
     ap.uploadtimestamp = (uint64_t)ut_now_ms();
-    dm.attachments = aps;
-    dm.n_attachments = 1;
-    dm.body = x->caption;
+    /* AttachmentPointer.Flags: VOICE_MESSAGE 1, BORDERLESS 2, GIF 8 */
+    if (x->flags & (SIG_SEND_VOICE | SIG_SEND_GIF | SIG_SEND_STICKER)) {
+        ap.has_flags = 1;
+        ap.flags = ((x->flags & SIG_SEND_VOICE) ? 1u : 0) | ((x->flags & SIG_SEND_GIF) ? 8u : 0) |
+                   ((x->flags & SIG_SEND_STICKER) ? 2u : 0);
+    }
+    if (x->flags & SIG_SEND_STICKER) {
+        /* mautrix-signal from-matrix.go: a sticker of no pack */
+        st.has_packid = st.has_packkey = st.has_stickerid = 1;
+        st.packid.data = zeros;
+        st.packid.len = 16;
+        st.packkey.data = zeros;
+        st.packkey.len = 32;
+        st.stickerid = 0;
+        st.data = &ap;
+        st.emoji = x->caption;
+        dm.sticker = &st;
+    } else {
+        dm.attachments = aps;
+        dm.n_attachments = 1;
+        dm.body = x->caption;
+    }
     dm.has_timestamp = 1;
     dm.timestamp = x->ts;
     rc = sig_fmt_to_data(&dm, &x->fmt, &rs, &ptrs, &q);
@@ -633,7 +655,7 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, send_ud, timestamp_out);
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, send_ud, timestamp_out);
 }
 
 /* Start an upload of x->fd (x->file_name etc. set): encrypt, ask for the
@@ -713,7 +735,7 @@ static sig_xfer *upload_new(sig_client *c, const char *to, const uint8_t *group_
 
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     void *send_ud, uint64_t *timestamp_out)
+                     uint32_t flags, void *send_ud, uint64_t *timestamp_out)
 {
     const char *base;
     int rc;
@@ -721,6 +743,7 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
 
     if (!x)
         return rc;
+    x->flags = flags;
     x->fd = open(path, O_RDONLY | O_CLOEXEC);
     base = strrchr(path, '/');
     x->file_name = strdup(base ? base + 1 : path);

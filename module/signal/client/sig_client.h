@@ -280,6 +280,20 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out);
 
+/* What a file is (sig_client_send_file_flags): a voice note and a GIF set
+ * AttachmentPointer.flags VOICE_MESSAGE (1) and GIF (8) (Signal-Desktop
+ * protos/SignalService.proto); a sticker goes as DataMessage.sticker with
+ * the image, its caption as the emoji, all-zero pack id (16 bytes) and key
+ * (32) and the BORDERLESS flag, as mautrix-signal from-matrix.go sends a
+ * Matrix sticker (Signal-iOS checks only the lengths). */
+enum { SIG_SEND_VOICE = 1, SIG_SEND_GIF = 2, SIG_SEND_STICKER = 4 };
+/* sig_client_send_file (to) or sig_client_send_group_file (group_id, 32
+ * bytes) with SIG_SEND_* flags. */
+int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *group_id,
+                               const char *path, const char *content_type,
+                               const char *caption, uint32_t flags, void *send_ud,
+                               uint64_t *timestamp_out);
+
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
