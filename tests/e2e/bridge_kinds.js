@@ -163,7 +163,7 @@ test('a Signal call arrives as a notice with its outcome ("Bob called you", then
   await notice(/^Bob.*'s call ended\./);
 });
 
-test('a Signal story reply, a gift badge, view-once media and a newer kind each get a notice', { timeout: 120000 }, async () => {
+test('a Signal story reply, a gift badge, view-once media, a poll and a newer kind each get a notice', { timeout: 120000 }, async () => {
   await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
                                                        authorAciBinary: null } });
   await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
@@ -172,6 +172,9 @@ test('a Signal story reply, a gift badge, view-once media and a newer kind each 
   await bobSends({ isViewOnce: true,
                    attachments: [await pointer(crypto.randomBytes(300), { contentType: 'image/jpeg', fileName: 'once.jpg' })] });
   await notice(/^Bob .*sent a view-once photo or video/);
+  await bobSends({ pollCreate: { question: 'Lunch?', allowMultiple: false, options: ['yes', 'no'] },
+                   requiredProtocolVersion: 8 });
+  await notice(/^Bob .*sent a poll, which cannot be bridged yet/);
   await bobSends({ requiredProtocolVersion: 99 });
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
   assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
@@ -255,4 +258,22 @@ test('Matrix m.location arrives at Signal as a map link (mautrix-signal location
   await alice.sendMessage(dmRoom, { msgtype: 'm.location', body: 'Big Ben', geo_uri: 'geo:51.5008,-0.1247;u=20' });
   await until(() => bobGot((d) => d.body === 'https://www.google.com/maps/place/51.5008,-0.1247', from),
               'the map link', T);
+});
+
+// ---- formatting inside edits ---------------------------------------------------
+
+test('a Signal edit keeps its formatting: m.new_content has the formatted_body of its ranges', { timeout: 60000 }, async () => {
+  const ts = await bobSends({ body: 'see you at five' });
+  const orig = await inRoom((c) => c.body === 'see you at five', 'the original');
+  const ets = Date.now() + 1;
+  await bobSendsContent({ editMessage: { targetSentTimestamp: BigInt(ts), dataMessage: { ...EMPTY_DATA_MESSAGE,
+    body: 'see you at six', timestamp: BigInt(ets),
+    bodyRanges: [{ start: 11, length: 3, associatedValue: { style: BOLD } }] } } }, ets);
+  const edit = await inRoom((c) => c['m.relates_to']?.rel_type === 'm.replace' &&
+                                   c['m.relates_to'].event_id === orig.getId(), 'the edit');
+  const nc = edit.getWireContent()['m.new_content'];
+  assert.equal(nc.body, 'see you at six');
+  assert.equal(nc.format, 'org.matrix.custom.html');
+  assert.equal(nc.formatted_body, 'see you at <strong>six</strong>');
+  assert.equal(edit.getWireContent().formatted_body, '* see you at <strong>six</strong>');
 });

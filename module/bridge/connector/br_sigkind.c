@@ -58,7 +58,15 @@ static char *data_notice(const Signalservice__DataMessage *dm)
         return dm->body && *dm->body ? out
                                      : strdup("replied to a story (stories are not bridged).");
     }
-    if (dm->has_payment)
+    if (dm->has_pollcreate)
+        what = "sent a poll, which cannot be bridged yet. Open Signal on your phone to vote.";
+    else if (dm->has_pollvote)
+        what = "voted in a poll (polls cannot be bridged yet).";
+    else if (dm->has_pollterminate)
+        what = "ended a poll (polls cannot be bridged yet).";
+    else if (dm->has_pinmessage)
+        what = "pinned a message (pins cannot be bridged yet).";
+    else if (dm->has_payment)
         what = "sent a payment, which cannot be bridged. Open Signal on your phone to see it.";
     else if (dm->has_giftbadge)
         what = "sent a gift badge, which cannot be bridged. Open Signal on your phone to see it.";

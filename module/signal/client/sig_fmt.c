@@ -93,6 +93,12 @@ int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
         dm = ct->datamessage;
     else if (ct->syncmessage && ct->syncmessage->sent && ct->syncmessage->sent->message)
         dm = ct->syncmessage->sent->message;
+    /* an edit carries the new text's ranges (EditMessage.dataMessage) */
+    else if (ct->editmessage && ct->editmessage->datamessage)
+        dm = ct->editmessage->datamessage;
+    else if (ct->syncmessage && ct->syncmessage->sent && ct->syncmessage->sent->editmessage &&
+             ct->syncmessage->sent->editmessage->datamessage)
+        dm = ct->syncmessage->sent->editmessage->datamessage;
     if (dm)
         rc = from_data(dm, out);
     signalservice__content__free_unpacked(ct, NULL);
