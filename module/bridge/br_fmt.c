@@ -391,3 +391,39 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
     free(json);
     return rc;
 }
+
+int br_fmt_edit_out(br_bridge *b, const char *owner, json_t *nc, char **text, char **fmt_out)
+{
+    const char *body = json_string_value(json_object_get(nc, "body"));
+    const char *format = json_string_value(json_object_get(nc, "format"));
+    const char *html = json_string_value(json_object_get(nc, "formatted_body"));
+    br_login *l = br_login_get(b, owner, 0);
+    who w = { b, owner, l ? l->aci : NULL };
+    br_to_signal t;
+    json_t *r;
+    size_t i;
+    int rc;
+
+    *text = *fmt_out = NULL;
+    if (!body)
+        return UT_ERR_INVAL;
+    if (!format || strcmp(format, "org.matrix.custom.html") != 0)
+        html = NULL;
+    if ((rc = br_conv_to_signal(body, html, 0, pill_lookup, &w, &t)) != 0)
+        return rc;
+    r = json_array();
+    for (i = 0; r && i < t.n_ranges; i++)
+        json_array_append_new(r, json_pack("[I,I,i,s]", (json_int_t)t.ranges[i].start,
+                                           (json_int_t)t.ranges[i].len, t.ranges[i].style,
+                                           t.ranges[i].aci));
+    if (r && json_array_size(r)) {
+        json_t *o = json_pack("{s:O}", "r", r);
+        *fmt_out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+    }
+    json_decref(r);
+    *text = t.text;
+    t.text = NULL;
+    br_to_signal_free(&t);
+    return 0;
+}

@@ -153,6 +153,7 @@ typedef struct br_net_relation {
     const char *text;          /* emoji, or the new body of an edit */
     int remove;
     int64_t ts;                /* the Signal timestamp to use (stable) */
+    const char *fmt;           /* an edit's body ranges (BR_NET_FMT), or NULL */
 } br_net_relation;
 
 /* Free an event and everything it owns (NULL is fine); attachment pointers

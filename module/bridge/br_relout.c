@@ -12,6 +12,7 @@
 
 #include "br_group.h"
 #include "br_internal.h"
+#include "br_fmt.h"
 #include "br_relate.h"
 #include "br_store.h"
 
@@ -53,10 +54,15 @@ static void queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
     int64_t id = 0;
 
     rel->ts = br_signal_ts_next(b); /* never one already used */
+    if (st_db_begin(b->db) != 0)
+        return;
     if (br_store_relout_put(b->db, owner, ev->room_id, chat_id, ev->event_id, rel->kind,
                             rel->target_author, rel->target_ts, rel->text, rel->remove,
-                            rel->ts, &id) != 1)
-        return; /* a replay of an event already queued */
+                            rel->ts, &id) != 1 ||
+        (rel->fmt && br_store_relout_set_fmt(b->db, id, rel->fmt) != 0) || st_db_commit(b->db) != 0) {
+        st_db_rollback(b->db);
+        return; /* a replay of an event already queued, or not stored */
+    }
     if (l)
         l->last_activity_ms = ut_now_ms();
     send_relout(b, id, owner, chat_id, rel);
@@ -122,6 +128,7 @@ static void user_edit(br_bridge *b, const mx_event *ev, const char *owner,
     char chat[256], author[64];
     br_net_relation rel;
     const char *body = br_relate_edit_body(ev->content);
+    char *text = NULL, *fmt = NULL;
 
     memset(&rel, 0, sizeof(rel));
     if (!body || !ev->event_id ||
@@ -132,7 +139,14 @@ static void user_edit(br_bridge *b, const mx_event *ev, const char *owner,
     rel.kind = BR_REL_EDIT;
     rel.target_author = author;
     rel.text = body;
+    /* the new text's formatting and mentions, as for a new message */
+    if (br_fmt_edit_out(b, owner, json_object_get(ev->content, "m.new_content"), &text, &fmt) == 0) {
+        rel.text = text;
+        rel.fmt = fmt;
+    }
     queue_relout(b, ev, owner, chat, &rel);
+    free(text);
+    free(fmt);
 }
 
 /* A message of the user's still waiting to go out to Signal? */
@@ -226,6 +240,7 @@ static void resend(br_bridge *b, const char *owner)
         rel.text = q[i].text;
         rel.remove = q[i].remove;
         rel.ts = q[i].signal_ts;
+        rel.fmt = q[i].fmt;
         send_relout(b, q[i].id, q[i].owner, q[i].chat_id, &rel);
     }
     br_store_relouts_free(q, n);

@@ -277,3 +277,20 @@ test('a Signal edit keeps its formatting: m.new_content has the formatted_body o
   assert.equal(nc.formatted_body, 'see you at <strong>six</strong>');
   assert.equal(edit.getWireContent().formatted_body, '* see you at <strong>six</strong>');
 });
+
+test('a Matrix edit keeps its formatting: the EditMessage carries body ranges', { timeout: 60000 }, async () => {
+  const from = sb.received.length;
+  const { event_id: eventId } = await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: 'lunch at noon' });
+  const orig = await until(() => bobGot((d) => d.body === 'lunch at noon', from), 'the original at Signal', T);
+  await alice.sendMessage(dmRoom, {
+    msgtype: 'm.text', body: '* lunch at one', format: 'org.matrix.custom.html', formatted_body: '* lunch at <b>one</b>',
+    'm.new_content': { msgtype: 'm.text', body: 'lunch at one', format: 'org.matrix.custom.html',
+                       formatted_body: 'lunch at <b>one</b>' },
+    'm.relates_to': { rel_type: 'm.replace', event_id: eventId } });
+  const got = await Promise.race([bob.waitForEditMessage(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('no EditMessage')), T).unref())]);
+  assert.equal(Number(got.editMessage.targetSentTimestamp), Number(orig.dataMessage.timestamp));
+  const d = got.editMessage.dataMessage;
+  assert.equal(d.body, 'lunch at one');
+  assert.deepEqual(d.bodyRanges.map((r) => [r.start, r.length, r.associatedValue.style]), [[9, 3, BOLD]]);
+});

@@ -149,7 +149,8 @@ typedef struct op {
     char *owner, *a1, *a2;
     uint64_t n;
     char *a3, *a4;        /* send_file: content type, caption;
-                             OP_RELATE: a3 the target author */
+                             OP_RELATE: a3 the target author, a4 an
+                             edit's ranges (BR_NET_FMT) */
     uint8_t *blob;        /* download: the pointer (holds a key) */
     size_t blob_len;
     br_net_relation rel;  /* OP_RELATE: strings are a2 (text), a3 */
@@ -314,16 +315,22 @@ static void op_run(void *arg, int cancelled)
         uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
         uint8_t gid[32];
         int group = br_sigchat_parse_gid(o->a1, gid) == 0;
+        sig_format f; /* an edit's ranges (br_sigfmt.c) */
+        if (o->rel.kind != BR_REL_EDIT || !o->a4 || br_sigfmt_parse(o->a4, &f) != 0)
+            memset(&f, 0, sizeof(f));
         a = find(s, o->owner);
         rc = !a ? SIG_ERR_NOT_LINKED
            : group && o->rel.kind == BR_REL_REACTION
                ? sig_client_send_group_reaction(a->c, gid, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : group && o->rel.kind == BR_REL_DELETE ? sig_client_send_group_delete(a->c, gid, target, ts, ud)
-           : group ? sig_client_send_group_edit(a->c, gid, target, o->a2 ? o->a2 : "", ts, ud)
+           : group ? sig_client_send_group_edit_fmt(a->c, gid, target, o->a2 ? o->a2 : "",
+                                                    f.n_ranges ? &f : NULL, ts, ud)
            : o->rel.kind == BR_REL_REACTION
                ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
-           : sig_client_send_edit(a->c, o->a1, target, o->a2 ? o->a2 : "", ts, ud);
+           : sig_client_send_edit_fmt(a->c, o->a1, target, o->a2 ? o->a2 : "",
+                                      f.n_ranges ? &f : NULL, ts, ud);
+        sig_format_clear(&f);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_RELATE_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = br_sig_net_code(rc);
@@ -461,9 +468,10 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     o->a1 = br_sig_dup(group ? chat_id : chat_id + 3); /* a group stays "group:<hex>" */
     o->a2 = br_sig_dup(r->text);
     o->a3 = br_sig_dup(r->target_author);
-    o->rel.text = o->rel.target_author = NULL;
+    o->a4 = br_sig_dup(r->fmt); /* an edit's ranges */
+    o->rel.text = o->rel.target_author = o->rel.fmt = NULL;
     if (!o->owner || !o->a1 || (r->text && !o->a2) || (r->target_author && !o->a3) ||
-        br_loop_post(s->loop, op_run, o) != 0) {
+        (r->fmt && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);
         return UT_ERR_NOMEM;
     }

@@ -172,8 +172,11 @@ int br_store_relout_set_state(st_db *db, int64_t id, int state, const char *erro
 typedef struct br_store_relout {
     int64_t id, target_ts, signal_ts;
     char *owner, *chat_id, *target_author, *text; /* text may be NULL */
+    char *fmt; /* an edit's BR_NET_FMT ranges, or NULL */
     int kind, remove;
 } br_store_relout;
+/* An edit's formatting (BR_NET_FMT JSON), beside its queued row. */
+int br_store_relout_set_fmt(st_db *db, int64_t id, const char *fmt);
 int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out, size_t *n);
 void br_store_relouts_free(br_store_relout *v, size_t n);
 

@@ -388,6 +388,10 @@ void sig_format_clear(sig_format *f);
 int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
                              const char *text, const sig_format *f, uint64_t ts,
                              void *send_ud, uint64_t *timestamp_out);
+/* sig_client_send_edit with the new text's body ranges (f may be NULL; its
+ * quote is not sent: an edit keeps the original's). */
+int sig_client_send_edit_fmt(sig_client *c, const char *to, uint64_t target_ts,
+                             const char *text, const sig_format *f, uint64_t ts, void *send_ud);
 
 /* Long text, as Signal-Desktop sends it (ts/util/longAttachment.std.ts:
  * a body over MAX_MESSAGE_BODY_BYTE_LENGTH = 2 KiB of UTF-8 goes whole

@@ -300,14 +300,30 @@ int sig_client_send_group_delete(sig_client *c, const uint8_t group_id[32], uint
 int sig_client_send_group_edit(sig_client *c, const uint8_t group_id[32], uint64_t target_ts,
                                const char *text, uint64_t ts, void *send_ud)
 {
+    return sig_client_send_group_edit_fmt(c, group_id, target_ts, text, NULL, ts, send_ud);
+}
+
+int sig_client_send_group_edit_fmt(sig_client *c, const uint8_t group_id[32],
+                                   uint64_t target_ts, const char *text, const sig_format *f,
+                                   uint64_t ts, void *send_ud)
+{
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    Signalservice__DataMessage__Quote q;
+    Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
+    int rc;
 
     if (!group_id || !target_ts || !text)
         return UT_ERR_INVAL;
     dm.body = (char *)text;
     dm.has_timestamp = 1;
     dm.timestamp = stamp(ts);
-    return group_send_dm(c, group_id, &dm, target_ts, send_ud);
+    rc = sig_fmt_to_data(&dm, f, &rs, &ptrs, &q);
+    dm.quote = NULL; /* an edit keeps the original's quote */
+    if (rc == 0)
+        rc = group_send_dm(c, group_id, &dm, target_ts, send_ud);
+    free(rs);
+    free(ptrs);
+    return rc;
 }
 
 int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
