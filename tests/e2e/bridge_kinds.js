@@ -163,7 +163,7 @@ test('a Signal call arrives as a notice with its outcome ("Bob called you", then
   await notice(/^Bob.*'s call ended\./);
 });
 
-test('a Signal story reply, a gift badge, view-once media, a poll and a newer kind each get a notice', { timeout: 120000 }, async () => {
+test('a Signal story reply, gift badge, view-once media, poll, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
   await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
                                                        authorAciBinary: null } });
   await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
@@ -175,6 +175,10 @@ test('a Signal story reply, a gift badge, view-once media, a poll and a newer ki
   await bobSends({ pollCreate: { question: 'Lunch?', allowMultiple: false, options: ['yes', 'no'] },
                    requiredProtocolVersion: 8 });
   await notice(/^Bob .*sent a poll, which cannot be bridged yet/);
+  await bobSends({ flags: 2, expireTimer: 604800 });
+  await notice(/^Bob .*set disappearing messages to 1 week/);
+  await bobSends({ groupCallUpdate: { eraId: 'abc' } });
+  await notice(/^Bob .*started a group call/);
   await bobSends({ requiredProtocolVersion: 99 });
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
   assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');

@@ -45,10 +45,41 @@ static char *call_notice(const Signalservice__CallMessage *cm)
     return NULL;
 }
 
+/* A timer in words: "1 week", "8 hours", "30 seconds". */
+static void duration_words(uint32_t s, char *out, size_t n)
+{
+    static const struct { uint32_t sec; const char *name; } u[] = {
+        {604800, "week"}, {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+    size_t i;
+
+    for (i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+        if (s >= u[i].sec && s % u[i].sec == 0) {
+            snprintf(out, n, "%u %s%s", s / u[i].sec, u[i].name, s / u[i].sec == 1 ? "" : "s");
+            return;
+        }
+    snprintf(out, n, "%u seconds", s);
+}
+
 static char *data_notice(const Signalservice__DataMessage *dm)
 {
     const char *what = NULL;
     char *out = NULL;
+
+    /* DataMessage.Flags EXPIRATION_TIMER_UPDATE (2): mautrix-signal shows
+     * it too (ConvertDisappearingTimerChangeToMatrix); the bridge itself
+     * deletes nothing */
+    if (dm->has_flags && (dm->flags & 2)) {
+        char d[48];
+        uint32_t t = dm->has_expiretimer ? dm->expiretimer : 0;
+        duration_words(t, d, sizeof(d));
+        if (t == 0)
+            return strdup("turned off disappearing messages.");
+        return asprintf(&out, "set disappearing messages to %s (the bridge does not delete "
+                              "messages in Matrix).", d) < 0 ? NULL : out;
+    }
+    if (dm->has_groupcallupdate)
+        return strdup("started a group call. Join it in Signal on your phone: calls cannot be "
+                      "bridged.");
 
     if (dm->storycontext) {
         /* a reply to a story: the story itself is not in the chat */
