@@ -74,6 +74,7 @@ static void user_reaction(br_bridge *b, const mx_event *ev, const char *owner,
     char chat[256], author[64];
     br_net_relation rel;
 
+    memset(&rel, 0, sizeof(rel));
     if (ev->rel != MX_REL_ANNOTATION || !ev->rel_key || !*ev->rel_key || !ev->event_id ||
         !target_of(b, owner, ev->rel_event_id, chat, sizeof(chat), author, sizeof(author),
                    &rel.target_ts))
@@ -234,6 +235,7 @@ static void resend(br_bridge *b, const char *owner)
         return;
     for (i = 0; i < n; i++) {
         br_net_relation rel;
+        memset(&rel, 0, sizeof(rel));
         rel.kind = q[i].kind;
         rel.target_author = q[i].target_author;
         rel.target_ts = q[i].target_ts;
