@@ -14,11 +14,16 @@
 #   store     module/store          common
 #   client    module/signal/client  common crypto net proto store
 #   matrix    module/matrix         common mxm
-#   bridge    module/bridge         common crypto store matrix mxm; of
-#             (but connector/)      connector nothing: the core talks to
+#   bridge    module/bridge         common crypto store brstore matrix mxm;
+#             (but connector/,      of connector nothing: the core talks to
+#             store/)
 #                                   the Signal side only through br_net.h
 #                                   (its own header), so no Signal client
 #                                   or protobuf type reaches it
+#   brstore   module/bridge/store   common store: the bridge's typed store
+#                                   (br_store.h) knows no handler; only
+#                                   the core includes it, never the
+#                                   connector
 #   connector module/bridge/        common crypto net proto client store
 #             connector             mxm; of bridge only br_net.h and
 #                                   br_config.h (the ops table, the events
@@ -27,8 +32,10 @@
 #                                   core to the connector (br_net_sink)
 #   mxm       include/mxm           nothing (the plugin ABI)
 #   host      shim/host             mxm
-#   hs        shim/homeserver       mxm host common
-#   as        shim/appservice       mxm host common (like mxhs)
+#   shimcommon shim/common          nothing of the project (what mxhs and
+#                                   mxm-appservice share: the YAML reader)
+#   hs        shim/homeserver       mxm host shimcommon common
+#   as        shim/appservice       mxm host shimcommon common (like mxhs)
 #   example   examples/*            mxm
 #
 # So dependencies only go down: plugin -> bridge core / connector -> signal (client -> net, crypto)
@@ -65,10 +72,12 @@ layer_of_path() {
     module/store/*) echo store ;;
     module/matrix/*) echo matrix ;;
     module/bridge/connector/*) echo connector ;;
+    module/bridge/store/*) echo brstore ;;
     module/bridge/*) echo bridge ;;
     module/*.c | module/*.h) echo plugin ;;
     include/mxm/*) echo mxm ;;
     shim/host/*) echo host ;;
+    shim/common/*) echo shimcommon ;;
     shim/homeserver/*) echo hs ;;
     shim/appservice/*) echo as ;;
     examples/*) echo example ;;
@@ -124,13 +133,14 @@ awk '
         else if (from == "store") ok = (to == "common")
         else if (from == "client") ok = (to ~ /^(common|crypto|net|proto|store)$/)
         else if (from == "matrix") ok = (to ~ /^(common|mxm)$/)
-        else if (from == "bridge") ok = (to ~ /^(common|crypto|store|matrix|mxm)$/)
+        else if (from == "bridge") ok = (to ~ /^(common|crypto|store|brstore|matrix|mxm)$/)
+        else if (from == "brstore") ok = (to ~ /^(common|store)$/)
         else if (from == "connector") ok = (to ~ /^(common|crypto|net|proto|client|store|mxm)$/ ||
                                            base == "br_net.h" || base == "br_config.h")
-        else if (from == "plugin") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|bridge|connector|mxm)$/)
+        else if (from == "plugin") ok = (to ~ /^(common|crypto|net|proto|client|store|matrix|bridge|brstore|connector|mxm)$/)
         else if (from == "host") ok = (to == "mxm")
-        else if (from == "hs") ok = (to ~ /^(mxm|host|common)$/)
-        else if (from == "as") ok = (to ~ /^(mxm|host|common)$/)
+        else if (from == "hs") ok = (to ~ /^(mxm|host|shimcommon|common)$/)
+        else if (from == "as") ok = (to ~ /^(mxm|host|shimcommon|common)$/)
         else if (from == "example") ok = (to == "mxm")
         if (!ok) {
             printf "%s:%s: %s includes \"%s\" of %s, which it may not (tools/check-deps.sh)\n", file, line, from, hdr, to

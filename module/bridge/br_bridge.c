@@ -1,10 +1,11 @@
 /*
  * br_bridge.c - the bridge object: lifecycle, routing of Matrix events and
- * Signal-side events, logins, the database.
+ * Signal-side events, the database. The shared helpers the handlers use
+ * live below them: br_login.c (logins in memory), br_room.c (whose room,
+ * notices).
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,79 +69,10 @@ int br_bridge_query_user(br_bridge *b, const char *user_id)
            br_config_puppet_aci(&b->cfg, lp, aci, sizeof(aci)) != NULL;
 }
 
-/* ---- logins ------------------------------------------------------------- */
-
-br_login *br_login_get(br_bridge *b, const char *owner, int create)
-{
-    br_login *l;
-
-    for (l = b->logins; l; l = l->next)
-        if (strcmp(l->owner, owner) == 0)
-            return l;
-    if (!create || !(l = calloc(1, sizeof(*l))) || !(l->owner = strdup(owner))) {
-        free(l);
-        return NULL;
-    }
-    l->next = b->logins;
-    b->logins = l;
-    return l;
-}
-
-static int load_login(void *ctx, const char *owner, const char *aci, const char *number)
-{
-    br_login *l = br_login_get(ctx, owner, 1);
-
-    if (!l)
-        return 1;
-    free(l->aci);
-    free(l->number);
-    l->aci = strdup(aci);
-    l->number = strdup(number);
-    return 0;
-}
-
-static void load_logins(br_bridge *b)
-{
-    br_store_login_each(b->db, load_login, b);
-}
-
-/* ---- rooms -------------------------------------------------------------- */
-
-void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
-{
-    char text[2048], txn[64];
-    json_t *c;
-    va_list ap;
-
-    if (!room_id)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
-    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
-    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
-             (unsigned long long)++b->next_request);
-    if (c)
-        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
-    json_decref(c);
-}
-
-int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)
-{
-    return br_store_mgmt_room_get(b->db, owner, room, n) == 1;
-}
-
 /* The owner of a management room, or NULL. */
 static int mgmt_owner(br_bridge *b, const char *room_id, char *owner, size_t n)
 {
     return br_store_mgmt_room_owner(b->db, room_id, owner, n) == 1;
-}
-
-int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
-                  char *chat_id, size_t cn)
-{
-    return br_store_portal_by_room(b->db, room_id, owner, on, chat_id, cn) == 1;
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -286,7 +218,7 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
         b->net = *net;
         b->have_net = 1;
     }
-    load_logins(b);
+    br_login_load(b);
     br_access_start(b);
     br_dedupe_prune(b);
     if (b->cfg.low_limit_warning)
@@ -310,7 +242,6 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
 
 void br_bridge_free(br_bridge *b)
 {
-    br_login *l;
     br_failcount *f;
 
     if (!b)
@@ -324,13 +255,7 @@ void br_bridge_free(br_bridge *b)
     br_outbox_stop(b);
     br_portal_stop(b);
     br_ephem_free(b);
-    while ((l = b->logins)) {
-        b->logins = l->next;
-        free(l->owner);
-        free(l->number);
-        free(l->aci);
-        free(l);
-    }
+    br_login_free_all(b);
     while ((f = b->fails)) {
         b->fails = f->next;
         free(f->owner);

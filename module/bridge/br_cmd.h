@@ -1,11 +1,13 @@
 /*
- * br_cmd.h - what a user types to @signalbot, and phone numbers.
+ * br_cmd.h - what a user types to @signalbot (phone numbers: br_phone.h).
  * Pure functions (fuzzed): text in, struct out; never trust the input.
  */
 #ifndef BR_CMD_H
 #define BR_CMD_H
 
 #include <stddef.h>
+
+#include "br_phone.h"
 
 typedef enum br_cmd_kind {
     BR_CMD_NONE = 0,  /* empty message */
@@ -32,16 +34,5 @@ void br_cmd_parse(br_cmd *cmd, const char *body);
 
 /* The help text (Markdown-free plain text). */
 const char *br_cmd_help(int is_admin);
-
-/*
- * Normalize a phone number as a person types it ("+1 (555) 123-4567",
- * "0044 20 7946 0958") to E.164 ("+15551234567"). Returns 0, or -1 with a
- * reason in err for anything that is not an international number.
- */
-int br_phone_normalize(const char *in, char *out, size_t n, char *err,
-                       size_t errlen);
-/* "+15555555555" -> "+1 555-555-5555"; other countries grouped after the
- * country code ("+44 20 7946 0958" style, approximately). */
-void br_phone_format(const char *e164, char *out, size_t n);
 
 #endif

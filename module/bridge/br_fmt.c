@@ -5,17 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "br_conv.h"
 #include "br_fmt.h"
 #include "br_internal.h"
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
+#include "br_store.h"
 
 /* ---- BR_NET_FMT JSON <-> br_range ----------------------------------------- */
 
@@ -82,19 +75,9 @@ static int fmt_parse(const char *json, fmt *f)
 
 int br_fmt_store_in(br_bridge *b, const br_net_event *ev)
 {
-    static const char sql[] = "INSERT INTO br_infmt(owner_mxid, sender, ts, fmt)"
-                              " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st;
-
     if (!ev->fmt)
         return 0;
-    if (!(st = st_db_stmt(b->db, sql)))
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ev->ts);
-    sqlite3_bind_text(st, 4, ev->fmt, -1, SQLITE_STATIC);
-    return st_db_step_done(b->db, st);
+    return br_store_infmt_put(b->db, ev->owner, ev->sender, ev->ts, ev->fmt);
 }
 
 typedef struct who {
@@ -108,8 +91,7 @@ typedef struct who {
 static int mention_lookup(void *ud, const char *aci, char **mxid, char **name)
 {
     who *w = ud;
-    char m[320];
-    sqlite3_stmt *st;
+    char m[320], shown[256];
 
     if (w->my_aci && strcmp(aci, w->my_aci) == 0) {
         const char *colon = strchr(w->owner, ':');
@@ -121,33 +103,20 @@ static int mention_lookup(void *ud, const char *aci, char **mxid, char **name)
         return -1;
     *mxid = strdup(m);
     *name = NULL;
-    st = st_db_stmt(w->b->db, "SELECT coalesce(shown_name, name, phone) FROM br_puppet WHERE aci = ?1");
-    if (st) {
-        sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            *name = col_dup(st, 0);
-        sqlite3_reset(st);
-    }
+    if (br_store_puppet_mention_name(w->b->db, aci, shown, sizeof(shown)) == 1 && *shown)
+        *name = strdup(shown);
     return *mxid ? 0 : UT_ERR_NOMEM;
 }
 
+/* The Matrix event of the quoted message, if it was bridged. */
 static char *quoted_event(br_bridge *b, const char *owner, const char *chat_id, const fmt *f)
 {
-    static const char sql[] = "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1 AND"
-                              " chat_id = ?2 AND author = ?3 AND ts = ?4 LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    char *eid = NULL;
+    char eid[256];
 
-    if (!st)
+    if (br_store_msgmap_by_author_at(b->db, owner, chat_id, f->quote_author, f->quote_ts, eid,
+                                     sizeof(eid)) != 1 || !*eid)
         return NULL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, f->quote_author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, f->quote_ts);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        eid = col_dup(st, 0);
-    sqlite3_reset(st);
-    return eid;
+    return strdup(eid);
 }
 
 static char *html_escape(const char *s)
@@ -176,9 +145,6 @@ static void notice_in(who *w, const char *sender, const char *text, json_t *c)
 void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
                      const char *sender, int64_t ts, json_t *c)
 {
-    static const char sql[] = "SELECT fmt FROM br_infmt WHERE owner_mxid = ?1 AND sender = ?2"
-                              " AND ts = ?3";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     const char *body = json_string_value(json_object_get(c, "body"));
     br_login *l = br_login_get(b, owner, 0);
     who w = { b, owner, l ? l->aci : NULL };
@@ -186,14 +152,8 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
     char *json = NULL, *eid = NULL;
     fmt f;
 
-    if (!st || !body)
+    if (!body || br_store_infmt_get(b->db, owner, sender, ts, &json) < 0)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        json = col_dup(st, 0);
-    sqlite3_reset(st);
     if (!json || fmt_parse(json, &f) != 0) {
         free(json);
         return;
@@ -271,48 +231,23 @@ static int pill_lookup(void *ud, const char *mxid, char aci[37])
 /* The reply's target as a quote: author, timestamp and its text. */
 static void reply_quote(br_bridge *b, const char *owner, const char *event_id, json_t *q)
 {
-    static const char sql[] = "SELECT author, ts FROM br_msgmap WHERE owner_mxid = ?1"
-                              " AND event_id = ?2 LIMIT 1";
-    static const char text_sql[] =
-        "SELECT body FROM br_inbox WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
-        " UNION ALL SELECT body FROM br_outbox WHERE owner_mxid = ?1 AND author = ?2"
-        " AND signal_ts = ?3 LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    char *author = NULL, *text = NULL;
+    char chat[256], author[64], *text = NULL;
     int64_t ts = 0;
 
-    if (!st)
+    if (br_store_msgmap_find_by_event(b->db, owner, event_id, chat, sizeof(chat), author,
+                                      sizeof(author), &ts) != 1 || !*author)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        author = col_dup(st, 0);
-        ts = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (!author)
-        return;
-    if ((st = st_db_stmt(b->db, text_sql))) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, ts);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            text = col_dup(st, 0);
-        sqlite3_reset(st);
-    }
+    (void)br_store_message_body(b->db, owner, author, ts, &text);
     json_object_set_new(q, "ts", json_integer(ts));
     json_object_set_new(q, "author", json_string(author));
     if (text)
         json_object_set_new(q, "text", json_string(text));
-    free(author);
     free(text);
 }
 
 int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev)
 {
-    static const char sql[] = "INSERT INTO br_outfmt(outbox_id, text, fmt) VALUES (?1, ?2, ?3)"
-                              " ON CONFLICT DO NOTHING";
     const char *format = json_string_value(json_object_get(ev->content, "format"));
     const char *html = json_string_value(json_object_get(ev->content, "formatted_body"));
     br_login *l = br_login_get(b, owner, 0);
@@ -348,17 +283,8 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
     rc = 0;
     /* store only what differs from the plain body */
     if (o && (json_object_size(o) || strcmp(t.text, ev->body) != 0) &&
-        (json = json_dumps(o, JSON_COMPACT))) {
-        sqlite3_stmt *st = st_db_stmt(b->db, sql);
-        if (!st)
-            rc = ST_ERR_SQL;
-        else {
-            sqlite3_bind_int64(st, 1, outbox_id);
-            sqlite3_bind_text(st, 2, t.text, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-            rc = st_db_step_done(b->db, st);
-        }
-    }
+        (json = json_dumps(o, JSON_COMPACT)))
+        rc = br_store_outfmt_put(b->db, outbox_id, t.text, json);
     free(json);
     json_decref(o);
     br_to_signal_free(&t);
@@ -368,21 +294,13 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
 int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char *body,
                 int64_t ts, int64_t outbox_id)
 {
-    static const char sql[] = "SELECT text, fmt FROM br_outfmt WHERE outbox_id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     char *text = NULL, *json = NULL;
     int rc;
 
     if (!b->have_net)
         return UT_ERR_INVAL;
-    if (st && b->net.send_fmt) {
-        sqlite3_bind_int64(st, 1, outbox_id);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            text = col_dup(st, 0);
-            json = col_dup(st, 1);
-        }
-        sqlite3_reset(st);
-    }
+    if (b->net.send_fmt)
+        (void)br_store_outfmt_get(b->db, outbox_id, &text, &json);
     if (text && json)
         rc = b->net.send_fmt(b->net.ctx, owner, chat_id, text, json, ts, (uint64_t)outbox_id);
     else

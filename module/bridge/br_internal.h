@@ -58,8 +58,22 @@ struct br_bridge {
     struct inbox_pending *inbox_pending; /* messages not stored yet */
 };
 
-/* br_bridge.c */
+/* br_usage.c: Signal accounts active this month; may this account send
+ * this month (it is counted when new)? */
+long br_usage_count(br_bridge *b);
+int br_usage_admit(br_bridge *b, const char *aci);
+/* br_puppet.c: a Signal user's ghost: its MXID; make sure it exists and
+ * shows the best name known (a NULL or empty phone or name keeps the
+ * stored one); the same with nothing new. */
+int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
+void br_puppet_update(br_bridge *b, const char *aci, const char *phone, const char *name);
+void br_puppet_ensure(br_bridge *b, const char *aci);
+/* br_login.c: the login of `owner` (made when `create`), NULL when none;
+ * load them all from the store (start); free them all (stop). */
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
+void br_login_load(br_bridge *b);
+void br_login_free_all(br_bridge *b);
+/* br_room.c: a notice from the bot in a room (NULL room: nothing). */
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The user's room with the bot: 1 found, 0 not. */
@@ -114,15 +128,11 @@ int64_t br_outbox_backoff_ms(int attempts);
  * send what is queued behind it, in order. */
 void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after);
-long br_usage_count(br_bridge *b);
 /* For br_media.c: the portal's room (1 ready, 0 absent, -1 being made);
- * a Signal user's ghost; bridge (again) the chat's unbridged inbox rows
+ * bridge (again) the chat's unbridged inbox rows
  * from Signal timestamp `ts` on, in order. */
 int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
                    char *room, size_t n);
-int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
-/* Make sure a Signal user's ghost exists, with its display name. */
-void br_puppet_ensure(br_bridge *b, const char *aci);
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
                           int64_t ts);
 

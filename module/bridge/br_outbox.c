@@ -1,6 +1,5 @@
 /*
- * br_outbox.c - Matrix -> Signal: the monthly limit of active Signal users,
- * and the outbox. A message event is written to br_outbox (unique by event
+ * br_outbox.c - Matrix -> Signal: the outbox. A message event is written to br_outbox (unique by event
  * id) with the Signal timestamp it will carry, then handed to the Signal
  * side; the result updates the row.
  *
@@ -25,9 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <sqlite3.h>
 
 #include "br_group.h"
 #include "br_conv.h"
@@ -35,48 +31,6 @@
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
-
-/* ---- monthly active Signal users ---------------------------------------- */
-
-static void month_key(char *out, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(out, n, "%Y-%m", &tm);
-}
-
-long br_usage_count(br_bridge *b)
-{
-    char month[16];
-    long n = 0;
-
-    month_key(month, sizeof(month));
-    if (br_store_usage_count(b->db, month, &n) != 0)
-        return 0;
-    return n;
-}
-
-/* May this account send this month? Counts it when it is new. */
-static int usage_admit(br_bridge *b, const char *aci)
-{
-    char month[16];
-    int known;
-
-    month_key(month, sizeof(month));
-    if ((known = br_store_usage_exists(b->db, month, aci)) < 0)
-        return 0;
-    if (known)
-        return 1;
-    if (br_usage_count(b) >= b->cfg.max_signal_users) {
-        ut_logf(&b->log, UT_LOG_WARN,
-                "bridge: monthly limit reached (%ld Signal users active in %s); raise max_signal_users to let more users bridge",
-                b->cfg.max_signal_users, month);
-        return 0;
-    }
-    return br_store_usage_add(b->db, month, aci) == 0;
-}
 
 /* ---- Matrix -> Signal: state ------------------------------------------- */
 
@@ -127,20 +81,13 @@ int64_t br_outbox_backoff_ms(int attempts)
  * receivers, who would drop the second. Starts above what is stored. */
 int64_t br_signal_ts_next(br_bridge *b)
 {
-    static const char sql[] =
-        "SELECT max(coalesce((SELECT max(signal_ts) FROM br_outbox), 0),"
-        " coalesce((SELECT max(signal_ts) FROM br_relout), 0))";
     struct br_obx *o = obx(b);
     int64_t now = ut_now_ms();
-    sqlite3_stmt *st;
 
     if (!o)
         return now;
-    if (!o->last_ts && (st = st_db_stmt(b->db, sql))) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            o->last_ts = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
+    if (!o->last_ts)
+        (void)br_store_outbox_max_ts(b->db, &o->last_ts);
     o->last_ts = now > o->last_ts ? now : o->last_ts + 1;
     return o->last_ts;
 }
@@ -219,23 +166,11 @@ static void arm(br_bridge *b, int64_t delay_ms)
 
 /* ---- Matrix -> Signal: rows --------------------------------------------- */
 
-typedef struct obx_row {
-    int64_t id, signal_ts, created_ms, next_try_ms;
-    int state, file, attempts;
-    char room[256];
-    char *body;
-} obx_row;
+typedef br_store_outbox_row obx_row;
 
 static void fail_row(br_bridge *b, const obx_row *r, const char *why)
 {
-    static const char upd[] = "UPDATE br_outbox SET state = 2, error = ?2 WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, upd);
-
-    if (st) {
-        sqlite3_bind_int64(st, 1, r->id);
-        sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    (void)br_store_outbox_set_failed(b->db, r->id, why);
     ut_logf(&b->log, UT_LOG_WARN, "bridge: message %lld not delivered to Signal: %s", (long long)r->id, why);
     if (*r->room)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
@@ -260,49 +195,12 @@ static int expired(br_bridge *b, const obx_row *r)
  * finished): 1 found, 0 none. r->body malloc'd for a text. */
 static int first_row(br_bridge *b, const char *owner, const char *chat_id, obx_row *r)
 {
-    static const char sql[] =
-        "SELECT o.id, o.body, o.state, m.outbox_id IS NOT NULL, o.signal_ts, o.created_ms,"
-        " o.next_try_ms, o.attempts, o.room_id FROM br_outbox o"
-        " LEFT JOIN br_media_out m ON m.outbox_id = o.id"
-        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2"
-        " AND (o.state = 0 OR (m.outbox_id IS NOT NULL AND m.state < 3)) ORDER BY o.id LIMIT 1";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-    int found = 0;
-
-    memset(r, 0, sizeof(*r));
-    if (!st)
-        return 0;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        r->id = sqlite3_column_int64(st, 0);
-        r->state = sqlite3_column_int(st, 2);
-        r->file = sqlite3_column_int(st, 3);
-        r->signal_ts = sqlite3_column_int64(st, 4);
-        r->created_ms = sqlite3_column_int64(st, 5);
-        r->next_try_ms = sqlite3_column_int64(st, 6);
-        r->attempts = sqlite3_column_int(st, 7);
-        snprintf(r->room, sizeof(r->room), "%s",
-                 sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8) : "");
-        if (!r->file && !(r->body = strdup(sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "")))
-            found = 0;
-        else
-            found = 1;
-    }
-    sqlite3_reset(st);
-    return found;
+    return br_store_outbox_next(b->db, owner, chat_id, r) == 1;
 }
 
 static int set_ts(br_bridge *b, int64_t id, int64_t ts)
 {
-    static const char upd[] = "UPDATE br_outbox SET signal_ts = ?2 WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, upd);
-
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, ts);
-    return st_db_step_done(b->db, st);
+    return br_store_outbox_set_ts(b->db, id, ts);
 }
 
 /* Send what the chat has next, if it may go now. */
@@ -371,32 +269,15 @@ static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
  * when a timer fires). */
 static void pump_all(br_bridge *b, const char *only_owner)
 {
-    static const char sql[] =
-        "SELECT DISTINCT owner_mxid, chat_id FROM br_outbox WHERE state = 0"
-        " AND (?1 IS NULL OR owner_mxid = ?1)";
-    sqlite3_stmt *st = NULL;
-    char (*list)[2][320] = NULL;
-    size_t n = 0, cap = 0, i;
+    br_store_chat *v;
+    size_t n, i;
 
-    /* collect first: pump uses cached statements */
-    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+    /* the whole list first: pump writes while walking it */
+    if (br_store_outbox_queued_chats(b->db, only_owner, &v, &n) != 0)
         return;
-    sqlite3_bind_text(st, 1, only_owner, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            void *x = realloc(list, (cap = cap ? 2 * cap : 16) * sizeof(*list));
-            if (!x)
-                break;
-            list = x;
-        }
-        snprintf(list[n][0], sizeof(list[n][0]), "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(list[n][1], sizeof(list[n][1]), "%s", (const char *)sqlite3_column_text(st, 1));
-        n++;
-    }
-    sqlite3_finalize(st);
     for (i = 0; i < n; i++)
-        pump(b, list[i][0], list[i][1]);
-    free(list);
+        pump(b, v[i].owner, v[i].chat_id);
+    br_store_chats_free(v, n);
 }
 
 static void retry_pending(br_bridge *b);
@@ -435,47 +316,29 @@ void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
 
 void br_outbox_online(br_bridge *b, const char *owner)
 {
-    static const char sql[] =
-        "UPDATE br_outbox SET next_try_ms = 0 WHERE owner_mxid = ?1 AND state = 0";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     br_login *l = br_login_get(b, owner, 0);
 
     if (l)
         l->connected = 1;
     /* the connection is new: what waited for it goes now */
-    if (st) {
-        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-        st_db_step_done(b->db, st);
-    }
+    (void)br_store_outbox_wake(b->db, owner);
     pump_all(b, owner);
     br_relout_online(b, owner); /* reactions, deletes, edits that waited */
 }
 
 /* ---- Matrix -> Signal: new events --------------------------------------- */
 
+/* 0 with *fresh 1 when queued now (*id its row), 0 when it was already;
+ * or ST_ERR_*. */
 static int insert_row(br_bridge *b, const char *owner, const char *room_id,
                       const char *chat_id, const char *event_id, const char *body,
-                      int *fresh)
+                      int *fresh, int64_t *id)
 {
-    static const char ins[] =
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, signal_ts, created_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO NOTHING";
-    sqlite3_stmt *st = st_db_stmt(b->db, ins);
-    int rc;
+    int rc = br_store_outbox_put(b->db, owner, room_id, chat_id, event_id, body,
+                                 br_signal_ts_next(b), ut_now_ms(), id);
 
-    *fresh = 0;
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, room_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, br_signal_ts_next(b));
-    sqlite3_bind_int64(st, 7, ut_now_ms());
-    if ((rc = st_db_step_done(b->db, st)) == 0)
-        *fresh = sqlite3_changes(st_db_handle(b->db)) > 0;
-    return rc;
+    *fresh = rc == 1;
+    return rc < 0 ? rc : 0;
 }
 
 #define OBX_INSERT_TRIES 12 /* with the backoff: about 4 minutes */
@@ -518,13 +381,14 @@ static void retry_pending(br_bridge *b)
 {
     struct br_obx *o = b->obx;
     obx_pending *list = o ? o->pending : NULL, *p;
+    int64_t id;
     int fresh;
 
     if (o)
         o->pending = NULL;
     while ((p = list)) {
         list = p->next;
-        if (insert_row(b, p->owner, p->room_id, p->chat_id, p->event_id, p->body, &fresh) == 0) {
+        if (insert_row(b, p->owner, p->room_id, p->chat_id, p->event_id, p->body, &fresh, &id) == 0) {
             ut_logf(&b->log, UT_LOG_INFO, "bridge: message %s stored after %d tries", p->event_id, p->tries + 1);
             pump(b, p->owner, p->chat_id);
             pending_free(p);
@@ -548,6 +412,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     br_login *l = br_login_get(b, owner, 0);
     const char *body = ev->body;
     char geo_url[128];
+    int64_t id = 0;
     int fresh, is_file = 0;
 
     if (strcmp(ev->sender, owner) != 0) {
@@ -581,7 +446,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                                   "Send `link` to the bridge bot.");
         return;
     }
-    if (!usage_admit(b, l->aci)) {
+    if (!br_usage_admit(b, l->aci)) {
         br_notice(b, ev->room_id,
                   "Not sent: this bridge has reached its limit of %ld Signal users this month. "
                   "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
@@ -594,7 +459,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
-    if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, body, &fresh) != 0) {
+    if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, body, &fresh, &id) != 0) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
                 ev->event_id, st_errmsg(b->db));
         keep_pending(b, ev, body, owner, chat_id);
@@ -603,8 +468,8 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     if (!fresh)
         return; /* a replay of an event we already queued */
     /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
-    if (body == ev->body)
-        br_fmt_store_out(b, sqlite3_last_insert_rowid(st_db_handle(b->db)), owner, chat_id, ev);
+    if (body == ev->body) /* a location's link is not the body's text */
+        br_fmt_store_out(b, id, owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
     pump(b, owner, chat_id);
 }
@@ -624,47 +489,19 @@ static const char *reason(const br_net_event *ev)
 
 void br_outbox_result(br_bridge *b, const br_net_event *ev)
 {
-    static const char get[] =
-        "SELECT room_id, owner_mxid, chat_id, state, created_ms, attempts, signal_ts"
-        " FROM br_outbox WHERE id = ?1";
-    static const char done[] =
-        "UPDATE br_outbox SET state = ?2, signal_ts = coalesce(signal_ts, ?3), error = ?4 WHERE id = ?1";
-    static const char again[] =
-        "UPDATE br_outbox SET attempts = ?2, next_try_ms = ?3, error = ?4 WHERE id = ?1";
-    sqlite3_stmt *st = st_db_stmt(b->db, get);
     char owner[320] = "", chat[128] = "";
     obx_row r;
-    int found = 0;
+    int found;
 
-    memset(&r, 0, sizeof(r));
-    r.id = (int64_t)ev->outbox_id;
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, r.id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        found = 1;
-        snprintf(r.room, sizeof(r.room), "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(owner, sizeof(owner), "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(chat, sizeof(chat), "%s", (const char *)sqlite3_column_text(st, 2));
-        r.state = sqlite3_column_int(st, 3);
-        r.created_ms = sqlite3_column_int64(st, 4);
-        r.attempts = sqlite3_column_int(st, 5);
-        r.signal_ts = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_reset(st);
+    found = br_store_outbox_get(b->db, (int64_t)ev->outbox_id, &r, owner, sizeof(owner), chat,
+                                sizeof(chat)) == 1;
     chat_clear(b, r.id);
     if (!found || r.state == 1 || r.state == 2)
         return; /* an answer for a row already settled */
     if (ev->code != 0 && r.state == 0 && BR_NET_ERR_TRANSIENT(ev->code) && !expired(b, &r)) {
         /* not sent, but it may be later: stays queued, in its place */
         int64_t delay = br_outbox_backoff_ms(r.attempts + 1);
-        if ((st = st_db_stmt(b->db, again))) {
-            sqlite3_bind_int64(st, 1, r.id);
-            sqlite3_bind_int(st, 2, r.attempts + 1);
-            sqlite3_bind_int64(st, 3, ut_now_ms() + delay);
-            sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
+        (void)br_store_outbox_set_retry(b->db, r.id, r.attempts + 1, ut_now_ms() + delay, ev->text);
         ut_logf(&b->log, UT_LOG_INFO, "bridge: message %lld not sent yet (%s); retry in %lld ms",
                 (long long)r.id, reason(ev), (long long)delay);
         /* A rate limit (429, or 428 until a challenge is solved on the
@@ -683,13 +520,7 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
     }
     if (ev->code == 0 || r.state == 3) {
         /* a text delivered, or a file's final answer (br_media_out.c) */
-        if ((st = st_db_stmt(b->db, done))) {
-            sqlite3_bind_int64(st, 1, r.id);
-            sqlite3_bind_int(st, 2, ev->code == 0 ? 1 : 2);
-            sqlite3_bind_int64(st, 3, ev->ts);
-            sqlite3_bind_text(st, 4, ev->text, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
+        (void)br_store_outbox_settle(b->db, r.id, ev->code == 0 ? 1 : 2, ev->ts, ev->text);
         if (ev->code != 0 && *r.room)
             br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
     } else if (BR_NET_ERR_TRANSIENT(ev->code)) {
@@ -706,15 +537,8 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
 
 void br_outbox_resume(br_bridge *b)
 {
-    static const char sql[] =
-        "UPDATE br_outbox SET created_ms = ?1 WHERE created_ms = 0 AND state IN (0, 3)";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
-
     /* rows from before created_ms existed: their age counts from now */
-    if (st) {
-        sqlite3_bind_int64(st, 1, ut_now_ms());
-        st_db_step_done(b->db, st);
-    }
+    (void)br_store_outbox_date_undated(b->db, ut_now_ms());
     /* nothing is connected yet: this only arms the age limit; the
      * CONNECTION events send (br_outbox_online) */
     pump_all(b, NULL);

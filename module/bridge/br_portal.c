@@ -10,14 +10,12 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
-#include "br_cmd.h"
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_internal.h"
@@ -38,77 +36,6 @@ typedef struct inbox_pending {
 static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
                              int64_t ts, int from_me, const char *body);
-
-/* ---- puppets ------------------------------------------------------------ */
-
-static int puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    char lp[128];
-
-    if (br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) != 0)
-        return UT_ERR_RANGE;
-    return mx_user_id(b->mx, lp, out, n);
-}
-
-typedef struct puppet_ctx {
-    br_bridge *b;
-    char *mxid;
-    char *name;
-} puppet_ctx;
-
-static void on_puppet_ready(void *arg, int status, json_t *body)
-{
-    puppet_ctx *p = arg;
-
-    (void)body;
-    if (status == 200 && p->name)
-        mx_set_displayname(p->b->mx, p->mxid, p->name, NULL, NULL);
-    free(p->mxid);
-    free(p->name);
-    free(p);
-}
-
-/* Make sure the ghost exists and shows the best name we know. */
-static void ensure_puppet(br_bridge *b, const char *aci, const char *phone,
-                          const char *name)
-{
-    char old_phone[64] = "", old_name[256] = "", shown[512] = "", lp[128], human[64] = "";
-    char *want;
-    int exists;
-
-    if ((exists = br_store_puppet_get(b->db, aci, old_phone, sizeof(old_phone), old_name,
-                                      sizeof(old_name), shown, sizeof(shown))) < 0)
-        return;
-    if (!phone || !*phone)
-        phone = *old_phone ? old_phone : NULL;
-    if (!name || !*name)
-        name = *old_name ? old_name : NULL;
-    if (phone)
-        br_phone_format(phone, human, sizeof(human));
-    want = br_config_displayname(&b->cfg, name, *human ? human : NULL);
-    if (!want)
-        return;
-    if (!exists || strcmp(want, shown) != 0) {
-        puppet_ctx *p = calloc(1, sizeof(*p));
-        char mxid[320];
-
-        br_store_puppet_put(b->db, aci, phone, name, want);
-        if (p && puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0 &&
-            br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) == 0) {
-            p->b = b;
-            p->mxid = strdup(mxid);
-            p->name = strdup(want);
-            if (mx_ensure_user(b->mx, lp, on_puppet_ready, p) == 0)
-                p = NULL;
-        }
-        if (p) {
-            free(p->mxid);
-            free(p->name);
-            free(p);
-        }
-    }
-    free(want);
-}
 
 /* ---- portals ------------------------------------------------------------ */
 
@@ -316,23 +243,36 @@ void br_portal_stop(br_bridge *b)
     b->direct = NULL;
 }
 
+/* Bridge a chat's stored messages not yet in Matrix, from `from_ts` on. */
+static void flush_from(br_bridge *b, const char *owner, const char *chat_id, int64_t from_ts)
+{
+    br_store_inbox_msg *v;
+    size_t n, i;
+
+    if (br_store_inbox_unbridged(b->db, owner, chat_id, from_ts, &v, &n) != 0)
+        return;
+    for (i = 0; i < n; i++)
+        bridge_inbox_row(b, owner, chat_id, v[i].sender, v[i].ts, v[i].from_me, v[i].body);
+    br_store_inbox_msgs_free(v, n);
+}
+
 static void flush_inbox(br_bridge *b, const char *owner, const char *chat_id)
 {
-    static const char sql[] =
-        "SELECT sender, ts, from_me, body FROM br_inbox WHERE owner_mxid = ?1"
-        " AND chat_id = ?2 AND event_id IS NULL ORDER BY ts";
-    sqlite3_stmt *st = NULL;
+    flush_from(b, owner, chat_id, INT64_MIN);
+}
 
-    /* Not the cache: bridge_inbox_row uses cached statements meanwhile. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
+/* Every chat with messages stored but not in Matrix yet (the same txn ids:
+ * a row still in flight is not doubled). */
+static void flush_all(br_bridge *b)
+{
+    br_store_chat *v;
+    size_t n, i;
+
+    if (br_store_inbox_unbridged_chats(b->db, &v, &n) != 0)
         return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        bridge_inbox_row(b, owner, chat_id, (const char *)sqlite3_column_text(st, 0),
-                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
-                         (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
+    for (i = 0; i < n; i++)
+        flush_inbox(b, v[i].owner, v[i].chat_id);
+    br_store_chats_free(v, n);
 }
 
 void br_portal_flush(br_bridge *b, const char *owner, const char *chat_id)
@@ -393,7 +333,7 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     int rc = UT_ERR_NOMEM;
 
     snprintf(chat, sizeof(chat), "dm:%s", aci);
-    if (!p || puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0)
+    if (!p || br_puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0)
         goto fail;
     p->b = b;
     p->owner = strdup(owner);
@@ -422,13 +362,13 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
     char chat[64], room[256];
     int r;
 
-    ensure_puppet(b, aci, phone, NULL);
+    br_puppet_update(b, aci, phone, NULL);
     snprintf(chat, sizeof(chat), "dm:%s", aci);
     r = portal_room(b, owner, chat, room, sizeof(room));
     if (r == 1) {
         /* exists: invite again, in case the user left */
         char mxid[320];
-        if (puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
+        if (br_puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
             mx_membership(b->mx, mxid, room, "invite", owner, NULL, NULL, NULL);
         return 0;
     }
@@ -445,7 +385,6 @@ static void on_inbox_timer(void *arg)
 {
     br_bridge *b = arg;
     inbox_pending *list = b->inbox_pending, *p;
-    sqlite3_stmt *st = NULL;
 
     b->inbox_timer = 0;
     b->inbox_pending = NULL;
@@ -455,29 +394,7 @@ static void on_inbox_timer(void *arg)
         br_net_event_free(p->ev);
         free(p);
     }
-    /* Signal -> Matrix rows stored but not bridged yet (the same txn ids:
-     * a row still in flight is not doubled) */
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT DISTINCT owner_mxid, chat_id FROM br_inbox WHERE event_id IS NULL",
-                           -1, &st, NULL) == SQLITE_OK) {
-        char (*list2)[2][320] = NULL;
-        size_t n = 0, cap = 0, i;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (n == cap) {
-                void *x = realloc(list2, (cap = cap ? 2 * cap : 16) * sizeof(*list2));
-                if (!x)
-                    break;
-                list2 = x;
-            }
-            snprintf(list2[n][0], sizeof(list2[n][0]), "%s", (const char *)sqlite3_column_text(st, 0));
-            snprintf(list2[n][1], sizeof(list2[n][1]), "%s", (const char *)sqlite3_column_text(st, 1));
-            n++;
-        }
-        sqlite3_finalize(st);
-        for (i = 0; i < n; i++)
-            flush_inbox(b, list2[i][0], list2[i][1]);
-        free(list2);
-    }
+    flush_all(b);
 }
 
 /* Something Signal -> Matrix failed: try again after a backoff that grows
@@ -531,19 +448,12 @@ static void on_bridged(void *arg, int status, json_t *body)
     sent_ctx *s = arg;
     br_bridge *b = s->b;
     const char *eid = json_string_value(json_object_get(body, "event_id"));
-    static const char sql[] =
-        "UPDATE br_inbox SET event_id = ?4 WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3";
 
     if (status == 200 && eid) {
-        sqlite3_stmt *st = st_db_stmt(b->db, sql);
         b->inbox_attempts = 0;
-        if (st) {
-            sqlite3_bind_text(st, 1, s->owner, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, s->sender, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, s->ts);
-            sqlite3_bind_text(st, 4, eid, -1, SQLITE_STATIC);
-            st_db_step_done(b->db, st);
-        }
+        /* a failed write leaves the row unbridged: the next flush sends it
+         * again with the same txn id, which the homeserver deduplicates */
+        (void)br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid);
     } else if (s->from_me && status == 403) {
         /* The host does not let us act as the user: say it as the bot. */
         json_t *c = from_signal_notice(s->body);
@@ -589,7 +499,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
         return;
     if (from_me)
         snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? owner : b->bot);
-    else if (puppet_mxid(b, sender, as, sizeof(as)) != 0)
+    else if (br_puppet_mxid(b, sender, as, sizeof(as)) != 0)
         return;
     s = calloc(1, sizeof(*s));
     c = from_me && !b->cfg.double_puppet ? from_signal_notice(body)
@@ -619,25 +529,13 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
 
 static void on_signal_message(br_bridge *b, const br_net_event *ev)
 {
-    static const char sql[] =
-        "INSERT INTO br_inbox(owner_mxid, chat_id, sender, ts, from_me, body)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = st_db_stmt(b->db, sql);
     br_login *l = br_login_get(b, ev->owner, 0);
     int rc;
 
     if (!ev->chat_id || !ev->sender || (!ev->text && !ev->n_atts))
         return;
-    rc = ST_ERR_SQL;
-    if (st) {
-        sqlite3_bind_text(st, 1, ev->owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, ev->chat_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ev->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, ev->ts);
-        sqlite3_bind_int(st, 5, ev->from_me);
-        sqlite3_bind_text(st, 6, ev->text ? ev->text : "", -1, SQLITE_STATIC);
-        rc = st_db_step_done(b->db, st);
-    }
+    rc = br_store_inbox_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
+                            ev->text);
     if (rc == 0)
         rc = br_media_store(b, ev); /* the attachments, before confirm too */
     if (rc == 0)
@@ -668,7 +566,7 @@ static void on_signal_message(br_bridge *b, const br_net_event *ev)
     if (l)
         l->last_activity_ms = ut_now_ms();
     if (!ev->from_me)
-        ensure_puppet(b, ev->sender, ev->phone, NULL);
+        br_puppet_update(b, ev->sender, ev->phone, NULL);
     bridge_inbox_row(b, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->from_me,
                      ev->text ? ev->text : "");
 }
@@ -732,7 +630,7 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
         break;
     case BR_NET_CONTACT:
         if (ev->id)
-            ensure_puppet(b, ev->id, ev->phone, ev->text);
+            br_puppet_update(b, ev->id, ev->phone, ev->text);
         break;
     case BR_NET_SEND_RESULT:
         br_outbox_result(b, ev);
@@ -753,17 +651,7 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
 
 void br_portal_resume(br_bridge *b)
 {
-    sqlite3_stmt *st = NULL;
-
-    /* Signal -> Matrix rows stored but not yet bridged. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db),
-                           "SELECT DISTINCT owner_mxid, chat_id FROM br_inbox WHERE event_id IS NULL",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW)
-            flush_inbox(b, (const char *)sqlite3_column_text(st, 0),
-                        (const char *)sqlite3_column_text(st, 1));
-        sqlite3_finalize(st);
-    }
+    flush_all(b); /* Signal -> Matrix rows stored but not yet bridged */
     br_outbox_resume(b); /* Matrix -> Signal rows queued but not sent */
 }
 
@@ -775,33 +663,8 @@ int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
     return portal_room(b, owner, chat_id, room, n);
 }
 
-int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n)
-{
-    return puppet_mxid(b, aci, out, n);
-}
-
-void br_puppet_ensure(br_bridge *b, const char *aci)
-{
-    ensure_puppet(b, aci, NULL, NULL);
-}
-
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
                           int64_t ts)
 {
-    static const char sql[] =
-        "SELECT sender, ts, from_me, body FROM br_inbox WHERE owner_mxid = ?1"
-        " AND chat_id = ?2 AND ts >= ?3 AND event_id IS NULL ORDER BY ts";
-    sqlite3_stmt *st = NULL;
-
-    /* Not the cache: bridge_inbox_row uses cached statements meanwhile. */
-    if (sqlite3_prepare_v2(st_db_handle(b->db), sql, -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, ts);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        bridge_inbox_row(b, owner, chat_id, (const char *)sqlite3_column_text(st, 0),
-                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
-                         (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
+    flush_from(b, owner, chat_id, ts);
 }

@@ -3,10 +3,11 @@
 noinst_LTLIBRARIES += libsbbridge.la
 libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_cmd.h module/bridge/br_cmd.c \
+	module/bridge/br_phone.h module/bridge/br_phone.c \
 	module/bridge/br_qr.h module/bridge/br_qr.c \
 	module/bridge/connector/br_loop.h module/bridge/connector/br_loop.c \
 	module/bridge/br_net.h module/bridge/br_net_event.c module/bridge/br_bridge.h module/bridge/br_internal.h \
-	module/bridge/br_bridge.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_outbox.c \
+	module/bridge/br_bridge.c module/bridge/br_login.c module/bridge/br_room.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_puppet.c module/bridge/br_outbox.c module/bridge/br_usage.c \
 	module/bridge/connector/br_signal.h module/bridge/connector/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c
@@ -43,7 +44,8 @@ libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_
 	module/bridge/store/br_store_portal.c module/bridge/store/br_store_puppet.c \
 	module/bridge/store/br_store_outbox.c module/bridge/store/br_store_msgmap.c \
 	module/bridge/store/br_store_inbox.c module/bridge/store/br_store_relate.c \
-	module/bridge/store/br_store_relout.c module/bridge/store/br_store_media.c
+	module/bridge/store/br_store_relout.c module/bridge/store/br_store_media.c \
+	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
 
 # signalbridge.so: the module. Exports only the descriptor and init.
@@ -75,7 +77,7 @@ TESTS += tests/unit/bridge/qr-roundtrip.js
 EXTRA_DIST += tests/unit/bridge/qr-roundtrip.js tests/fuzz/fuzz_br_cmd.c
 
 FUZZ_LIST += fuzz_br_cmd
-fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c
+fuzz_br_cmd_FUZZ_SRCS = module/bridge/br_cmd.c module/bridge/br_phone.c
 
 # The Signal sandbox for the run command (Signal mock + simulated phone).
 EXTRA_DIST += sandbox/sandbox.js sandbox/signal-sandbox.js

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -159,6 +160,52 @@ int st_account_find(st_db *db, const char *owner_mxid, int64_t *id)
         *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ST_ERR_NOTFOUND : ST_ERR_SQL;
+}
+
+int st_account_owners(st_db *db, char ***owners, size_t *n)
+{
+    static const char sql[] = "SELECT owner_mxid FROM account ORDER BY id";
+    sqlite3_stmt *st = st_db_stmt(db, sql);
+    char **v = NULL, **nv;
+    size_t len = 0, cap = 0;
+    int rc;
+
+    *owners = NULL;
+    *n = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *o = sqlite3_column_text(st, 0);
+
+        if (!o)
+            continue;
+        if (len == cap) {
+            cap = cap ? 2 * cap : 8;
+            if (!(nv = realloc(v, cap * sizeof(*v))))
+                break;
+            v = nv;
+        }
+        if (!(v[len] = strdup((const char *)o)))
+            break;
+        len++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        st_account_owners_free(v, len);
+        return rc == SQLITE_ROW ? UT_ERR_NOMEM : ST_ERR_SQL;
+    }
+    *owners = v;
+    *n = len;
+    return 0;
+}
+
+void st_account_owners_free(char **owners, size_t n)
+{
+    size_t i;
+
+    for (i = 0; owners && i < n; i++)
+        free(owners[i]);
+    free(owners);
 }
 
 int st_account_delete(st_db *db, int64_t id)

@@ -37,6 +37,11 @@ int st_record_each(st_db *db, int64_t account, const char *kind,
 int st_account_ensure(st_db *db, const char *owner_mxid, int64_t *id);
 int st_account_find(st_db *db, const char *owner_mxid, int64_t *id); /* ST_ERR_NOTFOUND */
 int st_account_delete(st_db *db, int64_t id);
+/* Every account's owner, in creation order, as a list the caller frees
+ * with st_account_owners_free (the whole list is read first, so the caller
+ * may write while walking it). 0, UT_ERR_NOMEM or ST_ERR_SQL. */
+int st_account_owners(st_db *db, char ***owners, size_t *n);
+void st_account_owners_free(char **owners, size_t n);
 
 /* Delete every record of an account but keep the account (relink). */
 int st_record_delete_account(st_db *db, int64_t account);

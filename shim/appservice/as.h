@@ -3,7 +3,7 @@
  * connected to any homeserver through the Application Service API.
  * Not installed.
  *
- * Files: as_yaml.c (YAML -> JSON), as_config.c (appservice.yaml),
+ * Files: as_config.c (appservice.yaml; YAML through shim/common/shim_yaml.c),
  * as_reg.c (the registration file), as_txn.c (processed transaction IDs,
  * SQLite), as_client.c (calls to the homeserver, retried with backoff),
  * as_ops.c (host_matrix_ops as CS API calls), as_server.c (the HS -> AS
@@ -21,15 +21,22 @@
 #include <jansson.h>
 
 #include "mxmhost.h"
+#include "shim_yaml.h"
 
 struct event_base;
 
-/* ---- as_yaml.c ---------------------------------------------------------- */
+/* ---- YAML (shim/common/shim_yaml.c, shared with mxhs) ------------------- */
 /* The whole YAML document at `path` as JSON (plain scalars that look like
  * numbers, booleans or null become those). NULL with a reason in err. */
-json_t *as_yaml_file(const char *path, char *err, size_t errlen);
-json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
-                    char *err, size_t errlen);
+static inline json_t *as_yaml_file(const char *path, char *err, size_t errlen)
+{
+    return shim_yaml_file(path, SHIM_YAML_NUMBERS, err, errlen);
+}
+static inline json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
+                                  char *err, size_t errlen)
+{
+    return shim_yaml_buf(name, buf, len, SHIM_YAML_NUMBERS, err, errlen);
+}
 
 /* ---- as_config.c -------------------------------------------------------- */
 typedef struct as_config {

@@ -38,14 +38,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "hs.h"
+#include "shim_yaml.h"
 
 enum { AS_BATCH = 50, AS_EPH_MAX = 1000, AS_BACKOFF_MIN_MS = 250, AS_BACKOFF_MAX_MS = 30000 };
 
@@ -74,78 +73,6 @@ typedef struct hs_as {
 } hs_as;
 
 /* ---- registration files --------------------------------------------------- */
-
-static json_t *yaml_json(yaml_document_t *d, yaml_node_t *n, int depth)
-{
-    json_t *j;
-
-    if (!n || depth > 16)
-        return NULL;
-    if (n->type == YAML_SCALAR_NODE) {
-        const char *v = (const char *)n->data.scalar.value;
-        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-            if (!strcmp(v, "true"))
-                return json_true();
-            if (!strcmp(v, "false"))
-                return json_false();
-            if (!strcmp(v, "null") || !strcmp(v, "~") || !*v)
-                return json_null();
-        }
-        return json_stringn(v, n->data.scalar.length);
-    }
-    if (n->type == YAML_SEQUENCE_NODE) {
-        yaml_node_item_t *it;
-        j = json_array();
-        for (it = n->data.sequence.items.start; j && it < n->data.sequence.items.top; it++)
-            if (json_array_append_new(j, yaml_json(d, yaml_document_get_node(d, *it), depth + 1))) {
-                json_decref(j);
-                return NULL;
-            }
-        return j;
-    }
-    if (n->type == YAML_MAPPING_NODE) {
-        yaml_node_pair_t *p;
-        j = json_object();
-        for (p = n->data.mapping.pairs.start; j && p < n->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = yaml_document_get_node(d, p->key);
-            if (!k || k->type != YAML_SCALAR_NODE ||
-                json_object_set_new(j, (const char *)k->data.scalar.value,
-                                    yaml_json(d, yaml_document_get_node(d, p->value), depth + 1))) {
-                json_decref(j);
-                return NULL;
-            }
-        }
-        return j;
-    }
-    return NULL;
-}
-
-static json_t *load_yaml(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t p;
-    yaml_document_t doc;
-    json_t *j = NULL;
-
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return NULL;
-    }
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_file(&p, f);
-    if (yaml_parser_load(&p, &doc)) {
-        j = yaml_json(&doc, yaml_document_get_root_node(&doc), 0);
-        yaml_document_delete(&doc);
-        if (!j)
-            snprintf(err, errlen, "%s: empty or not a mapping", path);
-    } else {
-        snprintf(err, errlen, "%s:%zu: %s", path, p.problem_mark.line + 1,
-                 p.problem ? p.problem : "not YAML");
-    }
-    yaml_parser_delete(&p);
-    fclose(f);
-    return j;
-}
 
 static char *req_str(json_t *o, const char *k, const char *path, char *err, size_t errlen)
 {
@@ -182,7 +109,7 @@ static int parse_url(hs_as *a, char *err, size_t errlen, const char *path)
 
 static int load_one(hs *s, hs_as *a, const char *path, char *err, size_t errlen)
 {
-    json_t *j = load_yaml(path, err, errlen), *ns, *users, *v;
+    json_t *j = shim_yaml_file(path, 0, err, errlen), *ns, *users, *v;
     size_t i;
     int rc = -1;
 

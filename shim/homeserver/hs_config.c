@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "hs_config.h"
+#include "shim_yaml.h"
 #include "ut.h"
 
 typedef struct cx {
@@ -90,71 +91,6 @@ static int get_bool(cx *c, yaml_node_t *n, const char *key, int *out)
     return fail(c, n, key, "expected true or false");
 }
 
-/* Convert a YAML node to JSON. Plain scalars that look like numbers,
- * booleans or null become those; quoted scalars stay strings. */
-static json_t *to_json(cx *c, yaml_node_t *n, int depth)
-{
-    json_t *j = NULL;
-
-    if (!n || depth > 32)
-        return NULL;
-    if (n->type == YAML_SCALAR_NODE) {
-        const char *s = (const char *)n->data.scalar.value;
-        char *end;
-        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-            long long v;
-            double d;
-            if (!strcmp(s, "true"))
-                return json_true();
-            if (!strcmp(s, "false"))
-                return json_false();
-            if (!strcmp(s, "null") || !strcmp(s, "~") || !*s)
-                return json_null();
-            errno = 0;
-            v = strtoll(s, &end, 10);
-            if (!errno && end != s && !*end)
-                return json_integer(v);
-            d = strtod(s, &end);
-            if (end != s && !*end)
-                return json_real(d);
-        }
-        return json_stringn(s, n->data.scalar.length);
-    }
-    if (n->type == YAML_SEQUENCE_NODE) {
-        yaml_node_item_t *it;
-        j = json_array();
-        for (it = n->data.sequence.items.start;
-             j && it < n->data.sequence.items.top; it++) {
-            json_t *v = to_json(c, yaml_document_get_node(c->doc, *it), depth + 1);
-            if (!v || json_array_append_new(j, v)) {
-                json_decref(j);
-                return NULL;
-            }
-        }
-        return j;
-    }
-    if (n->type == YAML_MAPPING_NODE) {
-        yaml_node_pair_t *p;
-        j = json_object();
-        for (p = n->data.mapping.pairs.start;
-             j && p < n->data.mapping.pairs.top; p++) {
-            const char *k = scalar(yaml_document_get_node(c->doc, p->key));
-            json_t *v = to_json(c, yaml_document_get_node(c->doc, p->value),
-                                depth + 1);
-            if (!k || !v) { /* a non-scalar key cannot become JSON */
-                json_decref(v);
-                json_decref(j);
-                return NULL;
-            }
-            if (json_object_set_new(j, k, v)) { /* set_new released v */
-                json_decref(j);
-                return NULL;
-            }
-        }
-    }
-    return j;
-}
-
 #define FOREACH_PAIR(c, map, kname, kn, vn, p_)                              \
     for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start;             \
          p_ < (map)->data.mapping.pairs.top &&                               \
@@ -189,7 +125,7 @@ static int parse_module(cx *c, hs_module_conf *m, yaml_node_t *n)
             if (vn->type != YAML_MAPPING_NODE &&
                 !(scalar(vn) && !*scalar(vn)))
                 return fail(c, vn, "modules[].config", "expected a mapping");
-            j = vn->type == YAML_MAPPING_NODE ? to_json(c, vn, 0) : json_object();
+            j = vn->type == YAML_MAPPING_NODE ? shim_yaml_json(c->doc, vn, SHIM_YAML_NUMBERS) : json_object();
             if (!j)
                 return fail(c, vn, "modules[].config", "cannot convert to JSON (too deep?)");
             free(m->config_json);

@@ -1,8 +1,9 @@
 # shim/homeserver: mxhs, the reference homeserver that hosts mxm modules.
 HS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/shim/homeserver -I$(top_srcdir)/shim/host \
+	-I$(top_srcdir)/shim/common \
 	-I$(top_srcdir)/module/common $(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	$(YAML_CFLAGS) $(SODIUM_CFLAGS)
-HS_LIBS = libmxmhost.la libsbcommon.la $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
+HS_LIBS = libmxmhost.la libshimcommon.la libsbcommon.la $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
 	$(YAML_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 bin_PROGRAMS += mxhs
@@ -74,12 +75,12 @@ tests_unit_homeserver_test_hs_config_SOURCES = tests/unit/homeserver/test_hs_con
 	shim/homeserver/hs_config.c
 tests_unit_homeserver_test_hs_config_CPPFLAGS = $(HS_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
-tests_unit_homeserver_test_hs_config_LDADD = libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
+tests_unit_homeserver_test_hs_config_LDADD = libshimcommon.la libsbcommon.la $(CHECK_LIBS) $(JANSSON_LIBS) \
 	$(YAML_LIBS) $(CRYPTO_LIBS)
 
 # Fuzz targets (tests/fuzz/fuzz_hs_*.c): the config parser and the event functions.
 FUZZ_LIST += fuzz_hs_config fuzz_hs_event fuzz_hs_e2ee
-fuzz_hs_config_FUZZ_SRCS = shim/homeserver/hs_config.c module/common/ut.c module/common/ut_err.c
+fuzz_hs_config_FUZZ_SRCS = shim/homeserver/hs_config.c shim/common/shim_yaml.c module/common/ut.c module/common/ut_err.c
 fuzz_hs_event_FUZZ_SRCS = shim/homeserver/hs_event.c module/common/ut.c module/common/ut_err.c
 fuzz_hs_e2ee_FUZZ_SRCS = shim/homeserver/hs_e2ee_json.c shim/homeserver/hs_event.c \
 	module/common/ut.c module/common/ut_err.c

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "br_loop.h"
 #include "br_signal.h"
@@ -647,8 +646,10 @@ static void log_to_host(void *ctx, int level, const char *msg)
 static void thread_init(void *arg, struct event_base *base)
 {
     br_signal *s = arg;
-    sqlite3_stmt *st = NULL;
+    char **owners = NULL;
+    size_t n = 0, i;
     char err[256];
+    int rc;
 
     s->base = base;
     /* Said in the log: without it no login connects, and nothing else
@@ -657,13 +658,13 @@ static void thread_init(void *arg, struct event_base *base)
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot open the database: %s", err);
         return;
     }
-    if (sqlite3_prepare_v2(st_db_handle(s->db), "SELECT owner_mxid FROM account", -1, &st, NULL) != SQLITE_OK) {
+    if ((rc = st_account_owners(s->db, &owners, &n)) != 0) {
         ut_logf(&s->log, UT_LOG_ERROR, "signal: no login started: cannot read the accounts: %s",
-                sqlite3_errmsg(st_db_handle(s->db)));
+                rc == ST_ERR_SQL ? st_errmsg(s->db) : ut_strerror(rc));
         return;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        account *a = open_account(s, (const char *)sqlite3_column_text(st, 0));
+    for (i = 0; i < n; i++) {
+        account *a = open_account(s, owners[i]);
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
         if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
@@ -671,7 +672,7 @@ static void thread_init(void *arg, struct event_base *base)
         else if (a && sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
-    sqlite3_finalize(st);
+    st_account_owners_free(owners, n);
 }
 
 static void thread_fini(void *arg)

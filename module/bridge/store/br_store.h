@@ -219,6 +219,31 @@ int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender
  * replaces the cut body). 0 or ST_ERR_*. */
 int br_store_inbox_set_body(st_db *db, const char *owner, const char *sender, int64_t ts,
                             const char *body);
+/* Store a received Signal message (no-op when that (owner, sender, ts) is
+ * there already: a redelivery). */
+int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
+                       int64_t ts, int from_me, const char *body);
+/* The message is in Matrix as `event_id`. */
+int br_store_inbox_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
+                             const char *event_id);
+/* A chat of an owner; lists of them are freed with br_store_chats_free. */
+typedef struct br_store_chat {
+    char *owner, *chat_id;
+} br_store_chat;
+void br_store_chats_free(br_store_chat *v, size_t n);
+/* Every chat with messages stored but not yet in Matrix. */
+int br_store_inbox_unbridged_chats(st_db *db, br_store_chat **out, size_t *n);
+/* A chat's messages not yet in Matrix from `from_ts` on (INT64_MIN: all),
+ * oldest first, as a list the caller frees with br_store_inbox_msgs_free
+ * (read whole first: the caller writes while walking it). */
+typedef struct br_store_inbox_msg {
+    char *sender, *body;
+    int64_t ts;
+    int from_me;
+} br_store_inbox_msg;
+int br_store_inbox_unbridged(st_db *db, const char *owner, const char *chat_id, int64_t from_ts,
+                             br_store_inbox_msg **out, size_t *n);
+void br_store_inbox_msgs_free(br_store_inbox_msg *v, size_t n);
 
 /* ---- attachments: br_media_in, br_media_out (br_store_media.c) -------- */
 
@@ -276,7 +301,7 @@ int br_store_media_out_uploaded_ids(st_db *db, const char *owner, int64_t *ids, 
                                     size_t *n);
 int br_store_media_out_unfinished_ids(st_db *db, int64_t *ids, size_t max, size_t *n);
 
-/* ---- monthly active Signal users: br_usage (br_store_outbox.c) -------- */
+/* ---- monthly active Signal users: br_usage (br_store_usage.c) --------- */
 
 /* `month` is "YYYY-MM" (UTC). */
 int br_store_usage_count(st_db *db, const char *month, long *n);
@@ -303,6 +328,42 @@ int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
                               int64_t *id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
+/* The highest Signal timestamp stored for anything sent (outbox rows and
+ * relations, br_relout), 0 when none. */
+int br_store_outbox_max_ts(st_db *db, int64_t *ts);
+/* Queue a text with its Signal timestamp: 1 when added (*id its row), 0
+ * when the event was queued already. */
+int br_store_outbox_put(st_db *db, const char *owner, const char *room_id, const char *chat_id,
+                        const char *event_id, const char *body, int64_t signal_ts,
+                        int64_t created_ms, int64_t *id);
+/* A row as the outbox walks it. */
+typedef struct br_store_outbox_row {
+    int64_t id, signal_ts, created_ms, next_try_ms;
+    int state, file, attempts;
+    char room[256];
+    char *body; /* the caller's: free(); NULL for a file */
+} br_store_outbox_row;
+/* The first row of a chat still to send (a text queued, or a file not
+ * finished). */
+int br_store_outbox_next(st_db *db, const char *owner, const char *chat_id,
+                         br_store_outbox_row *r);
+/* Row `id` (no body), with its owner and chat. */
+int br_store_outbox_get(st_db *db, int64_t id, br_store_outbox_row *r, char *owner, size_t on,
+                        char *chat_id, size_t cn);
+int br_store_outbox_set_ts(st_db *db, int64_t id, int64_t signal_ts);
+/* A transient failure: the row stays queued until `next_try_ms`. */
+int br_store_outbox_set_retry(st_db *db, int64_t id, int attempts, int64_t next_try_ms,
+                              const char *error);
+/* The final answer: state 1 (sent) or 2 (failed); a missing Signal
+ * timestamp is filled in with `signal_ts`. */
+int br_store_outbox_settle(st_db *db, int64_t id, int state, int64_t signal_ts,
+                           const char *error);
+/* The account is connected: every queued row of `owner` may go now. */
+int br_store_outbox_wake(st_db *db, const char *owner);
+/* Rows from before created_ms existed: their age counts from `now_ms`. */
+int br_store_outbox_date_undated(st_db *db, int64_t now_ms);
+/* Every chat with a text queued, of one owner (NULL: of all). */
+int br_store_outbox_queued_chats(st_db *db, const char *owner, br_store_chat **out, size_t *n);
 
 /* ---- puppets (br_store_puppet.c) -------------------------------------- */
 
@@ -315,5 +376,25 @@ int br_store_puppet_put(st_db *db, const char *aci, const char *phone, const cha
                         const char *shown_name);
 /* The name to show for `aci`: its profile name, else its phone number. */
 int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
+/* The name a mention of `aci` shows: the ghost's display name, else its
+ * profile name, else its phone number. */
+int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n);
+
+/* ---- formatting, mentions, quotes: br_infmt, br_outfmt (br_store_fmt.c)
+ *      Strings out are malloc'd, the caller frees them; NULL for a NULL
+ *      column. */
+
+/* The ranges and quote (JSON, br_fmt.c) of a received Signal message
+ * (no-op when already stored). */
+int br_store_infmt_put(st_db *db, const char *owner, const char *sender, int64_t ts,
+                       const char *fmt);
+int br_store_infmt_get(st_db *db, const char *owner, const char *sender, int64_t ts, char **fmt);
+/* The text and ranges to send for outbox row `outbox_id` (no-op when
+ * already stored). */
+int br_store_outfmt_put(st_db *db, int64_t outbox_id, const char *text, const char *fmt);
+int br_store_outfmt_get(st_db *db, int64_t outbox_id, char **text, char **fmt);
+/* The body of Signal message (author, ts) of `owner`, received or sent. */
+int br_store_message_body(st_db *db, const char *owner, const char *author, int64_t ts,
+                          char **body);
 
 #endif

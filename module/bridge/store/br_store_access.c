@@ -12,16 +12,13 @@
 static int exists(st_db *db, const char *sql, const char *a, const char *b)
 {
     sqlite3_stmt *st = st_db_stmt(db, sql);
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     if (b)
         sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_access_notice_exists(st_db *db, const char *owner)

@@ -68,16 +68,11 @@ int br_store_mgmt_room_put(st_db *db, const char *owner, const char *room_id)
 static int lookup1(st_db *db, const char *sql, const char *key, char *out, size_t n)
 {
     sqlite3_stmt *st = st_db_stmt(db, sql);
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_get_text(st, out, n);
 }
 
 int br_store_mgmt_room_get(st_db *db, const char *owner, char *out, size_t n)

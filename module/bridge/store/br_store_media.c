@@ -63,10 +63,7 @@ int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, con
 
     if (!st)
         return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
+    br_store_bind_msg(st, owner, chat_id, sender, ts);
     sqlite3_bind_int(st, 5, idx);
     sqlite3_bind_int(st, 6, from_me);
     sqlite3_bind_blob(st, 7, pointer ? pointer : "", (int)pointer_len, SQLITE_STATIC);
@@ -133,16 +130,13 @@ int br_store_media_in_earlier(st_db *db, const char *owner, const char *chat_id,
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT 1 FROM br_media_in WHERE owner_mxid = ?1 AND chat_id = ?2 AND ts < ?3"
         " AND state < 3 LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, ts);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
@@ -210,7 +204,6 @@ int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id
         "SELECT 1 FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
         " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND m.outbox_id < ?3 AND m.state < ?4"
         " LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
@@ -218,9 +211,7 @@ int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, id);
     sqlite3_bind_int(st, 4, finished);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 /* The first column of every row, as ids, at most max. */

@@ -11,7 +11,6 @@ static int by_author(st_db *db, const char *sql, const char *owner, const char *
                      const char *author, int64_t ts, char *out, size_t n)
 {
     sqlite3_stmt *st = st_db_stmt(db, sql);
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
@@ -19,11 +18,7 @@ static int by_author(st_db *db, const char *sql, const char *owner, const char *
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, author, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, ts);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_get_text(st, out, n);
 }
 
 int br_store_msgmap_by_author_before(st_db *db, const char *owner, const char *chat_id,
@@ -42,42 +37,34 @@ int br_store_msgmap_by_author_at(st_db *db, const char *owner, const char *chat_
                      owner, chat_id, author, ts, out, n);
 }
 
-int br_store_msgmap_group_of(st_db *db, const char *owner, const char *author, int64_t ts,
-                             char *out, size_t n)
+/* One text keyed by owner, author and ts (in any chat). */
+static int by_message(st_db *db, const char *sql, const char *owner, const char *author,
+                      int64_t ts, char *out, size_t n)
 {
-    sqlite3_stmt *st = st_db_stmt(db, "SELECT chat_id FROM br_msgmap WHERE owner_mxid = ?1"
-                                      " AND author = ?2 AND ts = ?3 AND chat_id LIKE 'group:%' LIMIT 1");
-    int rc;
+    sqlite3_stmt *st = st_db_stmt(db, sql);
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, ts);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_get_text(st, out, n);
+}
+
+int br_store_msgmap_group_of(st_db *db, const char *owner, const char *author, int64_t ts,
+                             char *out, size_t n)
+{
+    return by_message(db, "SELECT chat_id FROM br_msgmap WHERE owner_mxid = ?1"
+                          " AND author = ?2 AND ts = ?3 AND chat_id LIKE 'group:%' LIMIT 1",
+                      owner, author, ts, out, n);
 }
 
 int br_store_msgmap_event_of(st_db *db, const char *owner, const char *author, int64_t ts,
                              char *out, size_t n)
 {
-    sqlite3_stmt *st = st_db_stmt(db, "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1"
-                                      " AND author = ?2 AND ts = ?3 LIMIT 1");
-    int rc;
-
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, out, n);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return by_message(db, "SELECT event_id FROM br_msgmap WHERE owner_mxid = ?1"
+                          " AND author = ?2 AND ts = ?3 LIMIT 1",
+                      owner, author, ts, out, n);
 }
 
 int br_store_msgmap_find_by_event(st_db *db, const char *owner, const char *event_id,

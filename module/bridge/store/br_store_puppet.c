@@ -59,3 +59,14 @@ int br_store_puppet_put(st_db *db, const char *aci, const char *phone, const cha
     sqlite3_bind_text(st, 4, shown_name, -1, SQLITE_STATIC);
     return st_db_step_done(db, st);
 }
+
+int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "SELECT coalesce(shown_name, name, phone) FROM br_puppet WHERE aci = ?1");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
+    return br_store_get_text(st, out, n);
+}

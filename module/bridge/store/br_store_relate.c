@@ -87,16 +87,13 @@ int br_store_relation_target_coming(st_db *db, const char *owner, const char *au
         "SELECT 1 FROM br_inbox WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3 AND event_id IS NULL"
         " UNION ALL SELECT 1 FROM br_outbox WHERE owner_mxid = ?1 AND state = 0"
         " AND ?2 = (SELECT aci FROM br_login WHERE owner_mxid = ?1) LIMIT 1");
-    int rc;
 
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, author, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, ts);
-    if ((rc = br_store_row(st)) == 1)
-        sqlite3_reset(st);
-    return rc;
+    return br_store_exists(st);
 }
 
 /* ?1..?5: owner, target author, target ts, reactor, emoji; ?6 as given. */

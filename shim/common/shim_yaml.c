@@ -1,8 +1,6 @@
 /*
- * as_yaml.c - a YAML document as JSON, for appservice.yaml and
- * registration files. Plain scalars that look like numbers, booleans or
- * null become those (the same rule as mxhs's config); quoted scalars stay
- * strings. Anchors and aliases resolve through libyaml's document API.
+ * shim_yaml.c - see shim_yaml.h. One copy of what hs_config.c, as_yaml.c
+ * and hs_appservice.c each had.
  */
 #include "config.h"
 
@@ -11,11 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
+#include "shim_yaml.h"
 
-#include "as.h"
+/* A plain scalar that reads as true/false/null (or, with
+ * SHIM_YAML_NUMBERS, a number) becomes that; NULL: it stays a string. */
+static json_t *plain_scalar(const char *s, unsigned flags)
+{
+    long long v;
+    double d;
+    char *end;
 
-static json_t *to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
+    if (!strcmp(s, "true"))
+        return json_true();
+    if (!strcmp(s, "false"))
+        return json_false();
+    if (!strcmp(s, "null") || !strcmp(s, "~") || !*s)
+        return json_null();
+    if (!(flags & SHIM_YAML_NUMBERS))
+        return NULL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (!errno && end != s && !*end)
+        return json_integer(v);
+    d = strtod(s, &end);
+    if (end != s && !*end)
+        return json_real(d);
+    return NULL;
+}
+
+static json_t *to_json(yaml_document_t *doc, yaml_node_t *n, unsigned flags, int depth)
 {
     json_t *j = NULL;
 
@@ -23,31 +45,15 @@ static json_t *to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
         return NULL;
     if (n->type == YAML_SCALAR_NODE) {
         const char *s = (const char *)n->data.scalar.value;
-        char *end;
-        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-            long long v;
-            double d;
-            if (!strcmp(s, "true"))
-                return json_true();
-            if (!strcmp(s, "false"))
-                return json_false();
-            if (!strcmp(s, "null") || !strcmp(s, "~") || !*s)
-                return json_null();
-            errno = 0;
-            v = strtoll(s, &end, 10);
-            if (!errno && end != s && !*end)
-                return json_integer(v);
-            d = strtod(s, &end);
-            if (end != s && !*end)
-                return json_real(d);
-        }
+        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (j = plain_scalar(s, flags)))
+            return j;
         return json_stringn(s, n->data.scalar.length);
     }
     if (n->type == YAML_SEQUENCE_NODE) {
         yaml_node_item_t *it;
         j = json_array();
         for (it = n->data.sequence.items.start; j && it < n->data.sequence.items.top; it++) {
-            json_t *v = to_json(doc, yaml_document_get_node(doc, *it), depth + 1);
+            json_t *v = to_json(doc, yaml_document_get_node(doc, *it), flags, depth + 1);
             if (!v || json_array_append_new(j, v)) {
                 json_decref(j);
                 return NULL;
@@ -60,12 +66,14 @@ static json_t *to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
         j = json_object();
         for (p = n->data.mapping.pairs.start; j && p < n->data.mapping.pairs.top; p++) {
             yaml_node_t *kn = yaml_document_get_node(doc, p->key);
-            json_t *v = to_json(doc, yaml_document_get_node(doc, p->value), depth + 1);
-            if (!kn || kn->type != YAML_SCALAR_NODE || !v ||
-                json_object_set_new(j, (const char *)kn->data.scalar.value, v)) {
-                if (!kn || kn->type != YAML_SCALAR_NODE)
-                    json_decref(v);
+            json_t *v = to_json(doc, yaml_document_get_node(doc, p->value), flags, depth + 1);
+            if (!kn || kn->type != YAML_SCALAR_NODE || !v) { /* no JSON key */
+                json_decref(v);
                 json_decref(j);
+                return NULL;
+            }
+            if (json_object_set_new(j, (const char *)kn->data.scalar.value, v)) {
+                json_decref(j); /* set_new released v */
                 return NULL;
             }
         }
@@ -73,8 +81,14 @@ static json_t *to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
     return j;
 }
 
-json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
-                    char *err, size_t errlen)
+json_t *shim_yaml_json(yaml_document_t *doc, yaml_node_t *n, unsigned flags)
+{
+    return to_json(doc, n, flags, 0);
+}
+
+
+json_t *shim_yaml_buf(const char *name, const unsigned char *buf, size_t len, unsigned flags,
+                      char *err, size_t errlen)
 {
     yaml_parser_t p;
     yaml_document_t doc;
@@ -91,7 +105,7 @@ json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
         yaml_parser_delete(&p);
         return NULL;
     }
-    j = to_json(&doc, yaml_document_get_root_node(&doc), 0);
+    j = shim_yaml_json(&doc, yaml_document_get_root_node(&doc), flags);
     if (!j)
         snprintf(err, errlen, "%s: empty, too deep, or a key that is not a scalar", name);
     yaml_document_delete(&doc);
@@ -99,7 +113,7 @@ json_t *as_yaml_buf(const char *name, const unsigned char *buf, size_t len,
     return j;
 }
 
-json_t *as_yaml_file(const char *path, char *err, size_t errlen)
+json_t *shim_yaml_file(const char *path, unsigned flags, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
@@ -127,7 +141,7 @@ json_t *as_yaml_file(const char *path, char *err, size_t errlen)
             break;
     }
     fclose(f);
-    j = as_yaml_buf(path, buf, len, err, errlen);
+    j = shim_yaml_buf(path, buf, len, flags, err, errlen);
     free(buf);
     return j;
 }

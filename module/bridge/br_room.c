@@ -1,0 +1,44 @@
+/*
+ * br_room.c - the bridge's rooms seen from the handlers: whose room it is
+ * (the user's bot room, a portal's owner and chat) and the notices the bot
+ * posts in them. Below every handler: it calls nothing of the bridge but
+ * the store and the Matrix side.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "br_internal.h"
+#include "br_store.h"
+
+void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
+{
+    char text[2048], txn[64];
+    json_t *c;
+    va_list ap;
+
+    if (!room_id)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
+    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
+    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
+             (unsigned long long)++b->next_request);
+    if (c)
+        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
+    json_decref(c);
+}
+
+int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)
+{
+    return br_store_mgmt_room_get(b->db, owner, room, n) == 1;
+}
+
+int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
+                  char *chat_id, size_t cn)
+{
+    return br_store_portal_by_room(b->db, room_id, owner, on, chat_id, cn) == 1;
+}
