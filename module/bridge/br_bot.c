@@ -17,6 +17,31 @@
 #include "br_qr.h"
 #include "br_store.h"
 
+/* `intro` (may be NULL), then the command list: as text, and as HTML with
+ * the commands in a table. */
+static void say_with_help(br_bridge *b, const char *room, const char *intro, int admin)
+{
+    char *text = NULL, *hi = intro ? br_cmd_html(intro) : NULL, *html = NULL;
+
+    if (asprintf(&text, "%s%s%s", intro ? intro : "", intro ? "\n\n" : "", br_cmd_help(admin)) < 0)
+        text = NULL;
+    if ((!intro || hi) && asprintf(&html, "%s%s%s", intro ? "<p>" : "", intro ? hi : "",
+                                   intro ? "</p>" : "") >= 0) {
+        char *full = NULL;
+        if (asprintf(&full, "%s%s", html, br_cmd_help_html(admin)) < 0)
+            full = NULL;
+        free(html);
+        html = full;
+    } else {
+        html = NULL;
+    }
+    if (text)
+        br_notice_html(b, room, text, html);
+    free(text);
+    free(hi);
+    free(html);
+}
+
 /* ---- joining ------------------------------------------------------------ */
 
 typedef struct join_ctx {
@@ -60,11 +85,11 @@ static void on_joined(void *arg, int status, json_t *body)
         join_ctx_free(j);
         return;
     }
-    br_notice(b, j->room,
-              "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
-              "the QR code with Signal on your phone (Settings > Linked devices > "
-              "Link new device).\n\n%s",
-              br_cmd_help(br_config_permission(&b->cfg, j->owner) >= BR_PERM_ADMIN));
+    say_with_help(b, j->room,
+                  "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
+                  "the QR code with Signal on your phone (Settings > Linked devices > "
+                  "Link new device).",
+                  br_config_permission(&b->cfg, j->owner) >= BR_PERM_ADMIN);
     join_ctx_free(j);
 }
 
@@ -223,7 +248,7 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
     case BR_CMD_NONE:
         break;
     case BR_CMD_HELP:
-        br_notice(b, ev->room_id, "%s", br_cmd_help(level >= BR_PERM_ADMIN));
+        say_with_help(b, ev->room_id, NULL, level >= BR_PERM_ADMIN);
         break;
     case BR_CMD_LINK:
         cmd_link(b, ev->room_id, owner, 0);
@@ -258,10 +283,12 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
         else
             br_notice(b, ev->room_id, "`usage` is for bridge administrators.");
         break;
-    case BR_CMD_UNKNOWN:
-        br_notice(b, ev->room_id, "Unknown command '%s'.\n\n%s", cmd.word,
-                  br_cmd_help(level >= BR_PERM_ADMIN));
+    case BR_CMD_UNKNOWN: {
+        char intro[96];
+        snprintf(intro, sizeof(intro), "Unknown command '%s'.", cmd.word);
+        say_with_help(b, ev->room_id, intro, level >= BR_PERM_ADMIN);
         break;
+    }
     }
 }
 
@@ -442,7 +469,8 @@ void br_bot_net_event(br_bridge *b, const br_net_event *ev)
                 br_notice(b, room, "I could not find %s among your Signal contacts. I can start chats with "
                                    "people your phone knows: add them to your contacts on the phone first.",
                           ev->phone ? ev->phone : "that number");
-        } else if (br_portal_open_dm(b, ev->owner, ev->id, ev->phone) != 0 && have_room) {
+        } else if (br_portal_open_dm(b, ev->owner, ev->id, ev->phone, have_room ? room : NULL) != 0 &&
+                   have_room) {
             br_notice(b, room, "Could not open a chat with %s; please try again.", ev->phone ? ev->phone : ev->id);
         }
         break;

@@ -12,6 +12,7 @@
 
 #include "br_dedupe.h"
 #include "br_group.h"
+#include "br_cmd.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -169,6 +170,9 @@ static void net_dispatch(br_bridge *b, const br_net_event *ev)
     case BR_NET_TYPING:
         br_ephem_net_event(b, ev);
         break;
+    case BR_NET_HISTORY:
+        br_history_net_event(b, ev);
+        break;
     default:
         br_portal_net_event(b, ev);
         break;
@@ -254,6 +258,7 @@ void br_bridge_free(br_bridge *b)
     br_relate_stop(b);
     br_outbox_stop(b);
     br_portal_stop(b);
+    br_group_stop(b);
     br_ephem_free(b);
     br_login_free_all(b);
     while ((f = b->fails)) {

@@ -34,5 +34,10 @@ void br_cmd_parse(br_cmd *cmd, const char *body);
 
 /* The help text (Markdown-free plain text). */
 const char *br_cmd_help(int is_admin);
+/* The same as an HTML table, for formatted_body. */
+const char *br_cmd_help_html(int is_admin);
+/* A notice's plain text as HTML for formatted_body: escaped, `x` as
+ * <code>x</code>, line breaks kept. Owned by the caller; NULL on ENOMEM. */
+char *br_cmd_html(const char *text);
 
 #endif

@@ -162,6 +162,32 @@ static int https_url(char **dst, json_t *x, const char *key, char *err,
     return 0;
 }
 
+static int parse_history(br_config *c, json_t *v, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *x;
+    int rc = 0;
+
+    if (!json_is_object(v))
+        return fail(err, errlen, "config.history: expected a map (enabled, max_messages, max_age_days)");
+    json_object_foreach(v, key, x) {
+        if (strcmp(key, "enabled") == 0) {
+            if (!json_is_boolean(x))
+                return fail(err, errlen, "config.history.enabled: expected true or false");
+            c->history_enabled = json_is_true(x);
+        } else if (strcmp(key, "max_messages") == 0) {
+            rc = set_long(&c->history_max_messages, x, "history.max_messages", 1, 10000, err, errlen);
+        } else if (strcmp(key, "max_age_days") == 0) {
+            rc = set_long(&c->history_max_age_days, x, "history.max_age_days", 1, 3650, err, errlen);
+        } else {
+            rc = fail(err, errlen, "config.history.%s: unknown option (known: enabled, max_messages, max_age_days)", key);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
 {
     const char *key;
@@ -233,6 +259,9 @@ static int defaults(br_config *c, const char *server_name)
     c->link_timeout_s = 60;
     c->outbox_max_age_s = 24 * 3600;
     c->double_puppet = 1;
+    c->history_enabled = 1;
+    c->history_max_messages = 50;  /* issue #14 */
+    c->history_max_age_days = 30;
     if (!(c->bot_localpart = strdup("signalbot")) ||
         !(c->bot_displayname = strdup("Signal bridge")) ||
         !(c->bot_avatar = strdup("")) ||
@@ -309,10 +338,12 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
             rc = set_str(&c->database, v, "database", 0, err, errlen);
         } else if (strcmp(key, "signal") == 0) {
             rc = parse_signal(c, v, err, errlen);
+        } else if (strcmp(key, "history") == 0) {
+            rc = parse_history(c, v, err, errlen);
         } else {
             rc = fail(err, errlen,
                       "config.%s: unknown option (known: enabled, permissions, bot, username_template, "
-                      "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal)",
+                      "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal, history)",
                       key);
         }
         if (rc)

@@ -15,6 +15,10 @@
  *   outbox_max_age: 86400                   # seconds a Matrix message may wait
  *                                           # for Signal before it fails
  *   double_puppet: true                     # send as the real user where the host allows
+ *   history: {enabled: true, max_messages: 50, max_age_days: 30}
+ *                                           # the phone's message history at
+ *                                           # link ("link and sync"): per chat
+ *                                           # at most max_messages, none older
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge"}
@@ -57,6 +61,9 @@ typedef struct br_config {
     long outbox_max_age_s;  /* a queued Matrix -> Signal message older than
                                this fails with a notice */
     int double_puppet;
+    int history_enabled;       /* accept the phone's history transfer */
+    long history_max_messages; /* per chat, the newest (1..10000) */
+    long history_max_age_days; /* older messages are not imported */
     char *database;
     char *signal_server;
     char *signal_cdn0, *signal_cdn2, *signal_cdn3;

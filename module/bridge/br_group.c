@@ -114,12 +114,109 @@ static void on_created(void *arg, int status, json_t *body)
     on_owner_joined(g, 200, NULL);
 }
 
+/* Create the room now, named `title` (the Signal title) when known. */
+static int create_now(br_bridge *b, const char *owner, const char *chat_id, const char *title)
+{
+    int self = strcmp(chat_id, "self") == 0;
+    char name[256];
+    gp_ctx *g;
+    json_t *req;
+    int rc;
+
+    /* Without a title (none, or the group server did not answer in time)
+     * the id's first digits tell groups apart; a title read later renames
+     * the room (br_group_info). */
+    if (self)
+        snprintf(name, sizeof(name), "Note to Self");
+    else if (title && *title)
+        snprintf(name, sizeof(name), "%s", title);
+    else
+        snprintf(name, sizeof(name), "Signal group %.8s", chat_id + 6);
+    g = gp_new(b, owner, chat_id);
+    req = json_pack("{s:s,s:s,s:s,s:[s],s:s,s:[{s:s,s:s,s:{s:[s]}}]}", "preset", "private_chat",
+                    "name", name,
+                    "topic", self ? "Your Signal Note to Self: messages here reach your own Signal devices."
+                             : can_send_groups(b) ? "A Signal group."
+                                  : "A Signal group. Its title and member list are not visible to this bridge; "
+                                    "members appear as they write.",
+                    "invite", owner, "visibility", "private",
+                    /* the bot is a service member, left out of computed
+                     * names (mautrix/go bridgev2 portal.go
+                     * createMatrixRoomInLoop does the same) */
+                    "initial_state", "type", "io.element.functional_members", "state_key", "",
+                    "content", "service_members", b->bot);
+    rc = g && req ? mx_create_room(b->mx, b->bot, req, on_created, g) : UT_ERR_NOMEM;
+    json_decref(req);
+    if (rc == 0)
+        return 0;
+    if (g)
+        on_created(g, 500, NULL); /* forgets the row, tells the user */
+    return rc;
+}
+
+/* Groups whose room waits for the group's state, so that it is created
+ * with its Signal title (as mautrix/go bridgev2 createMatrixRoomInLoop
+ * puts the name in createRoom's initial state) rather than renamed after. */
+typedef struct br_gwait {
+    char *owner, *chat_id;
+    struct br_gwait *next;
+} br_gwait;
+
+/* How long a new group room waits for the group's state before it is
+ * created without its title (the group server may be slow or down). */
+#define GROUP_INFO_WAIT_MS 15000
+
+static br_gwait *gwait_take(br_bridge *b, const char *owner, const char *chat_id)
+{
+    br_gwait **pp, *w;
+
+    for (pp = &b->gwait; (w = *pp); pp = &w->next)
+        if (!owner || (!strcmp(w->owner, owner) && !strcmp(w->chat_id, chat_id))) {
+            *pp = w->next;
+            return w;
+        }
+    return NULL;
+}
+
+static void gwait_free(br_gwait *w)
+{
+    free(w->owner);
+    free(w->chat_id);
+    free(w);
+}
+
+static void on_gwait_timer(void *arg)
+{
+    br_bridge *b = arg;
+    br_gwait *w;
+
+    b->gwait_timer = 0;
+    while ((w = gwait_take(b, NULL, NULL))) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: no group state in time; the group's room is made without its title");
+        create_now(b, w->owner, w->chat_id, NULL);
+        gwait_free(w);
+    }
+}
+
+void br_group_stop(br_bridge *b)
+{
+    br_gwait *w;
+
+    if (b->gwait_timer)
+        b->host->timer_cancel(b->host->host, b->gwait_timer);
+    b->gwait_timer = 0;
+    /* no room was asked for yet: forget the rows, so that the next start
+     * makes the rooms (a reserved row would read as "being made") */
+    while ((w = gwait_take(b, NULL, NULL))) {
+        br_store_portal_delete(b->db, w->owner, w->chat_id);
+        gwait_free(w);
+    }
+}
+
 int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
 {
     int self = strcmp(chat_id, "self") == 0;
-    char name[64];
-    gp_ctx *g;
-    json_t *req;
+    br_gwait *w;
     int rc;
 
     if (!br_group_is_chat(chat_id) || (!self && strlen(chat_id) < 6 + 8))
@@ -128,26 +225,18 @@ int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
         return rc;
     if (rc == 0)
         return 0; /* already there or being made */
-    /* The title is on the group server (zkgroup); the id's first digits
-     * tell groups apart until a title is known. */
-    if (self)
-        snprintf(name, sizeof(name), "Note to Self");
-    else
-        snprintf(name, sizeof(name), "Signal group %.8s", chat_id + 6);
-    g = gp_new(b, owner, chat_id);
-    req = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "preset", "private_chat", "name", name,
-                    "topic", self ? "Your Signal Note to Self: messages here reach your own Signal devices."
-                             : can_send_groups(b) ? "A Signal group."
-                                  : "A Signal group. Its title and member list are not visible to this bridge; "
-                                    "members appear as they write.",
-                    "invite", owner, "visibility", "private");
-    rc = g && req ? mx_create_room(b->mx, b->bot, req, on_created, g) : UT_ERR_NOMEM;
-    json_decref(req);
-    if (rc == 0)
-        return 0;
-    if (g)
-        on_created(g, 500, NULL); /* forgets the row, tells the user */
-    return rc;
+    if (self || !can_send_groups(b) || !(w = calloc(1, sizeof(*w))))
+        return create_now(b, owner, chat_id, NULL);
+    if (!(w->owner = strdup(owner)) || !(w->chat_id = strdup(chat_id))) {
+        gwait_free(w);
+        return create_now(b, owner, chat_id, NULL);
+    }
+    w->next = b->gwait;
+    b->gwait = w;
+    if (!b->gwait_timer)
+        b->gwait_timer = b->host->timer_add(b->host->host, GROUP_INFO_WAIT_MS, on_gwait_timer, b);
+    ask_group_info(b, owner, chat_id); /* br_group_info creates the room */
+    return 0;
 }
 
 /* ---- ghosts join as they speak ------------------------------------------ */
@@ -212,7 +301,7 @@ void br_group_open(br_bridge *b, const char *owner, const char *chat_id,
     if (!chat_id || !l || !l->number || portal_exists(b, owner, chat_id))
         return;
     if (strncmp(chat_id, "dm:", 3) == 0)
-        br_portal_open_dm(b, owner, chat_id + 3, phone);
+        br_portal_open_dm(b, owner, chat_id + 3, phone, NULL);
     else if (br_group_is_chat(chat_id))
         br_group_create_portal(b, owner, chat_id);
 }
@@ -308,9 +397,18 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
     char room[256];
     size_t i;
 
+    br_gwait *w;
+
+    if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0)
+        return;
+    /* a room waiting for this state is made now, with its title */
+    if ((w = gwait_take(b, ev->owner, ev->chat_id))) {
+        create_now(b, w->owner, w->chat_id, ev->text);
+        gwait_free(w);
+        return;
+    }
     /* a portal still being made asks again once its room exists */
-    if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0 ||
-        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
+    if (br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
         return;
     if (ev->text && *ev->text)
         set_name(b, room, ev->text);

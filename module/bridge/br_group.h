@@ -51,6 +51,9 @@ int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id
  * bring in every member's ghost (once; named from their profile). Nothing
  * for a portal not ready yet: it asks br_net_ops.group_info when it is. */
 void br_group_info(br_bridge *b, const br_net_event *ev);
+/* At stop: the rooms waiting for their group's state are forgotten, with
+ * their reserved rows (made at the next start instead). */
+void br_group_stop(br_bridge *b);
 
 /* br_guard.c: blocked chats and safety-number warnings (br_net.h).
  * br_guard_chat: a BR_NET_CHAT: remember or forget a block, and open the

@@ -56,6 +56,8 @@ struct br_bridge {
     uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
     int inbox_attempts;
     struct inbox_pending *inbox_pending; /* messages not stored yet */
+    struct br_gwait *gwait;   /* br_group.c: group rooms waiting for a title */
+    uint64_t gwait_timer;
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
@@ -76,11 +78,18 @@ void br_login_free_all(br_bridge *b);
 /* br_room.c: a notice from the bot in a room (NULL room: nothing). */
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A notice with its own HTML (NULL: plain text only). */
+void br_notice_html(br_bridge *b, const char *room_id, const char *text,
+                    const char *html);
 /* The user's room with the bot: 1 found, 0 not. */
 int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 /* A portal's owner and chat: 1 found, 0 not. */
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn);
+
+/* br_history.c: BR_NET_HISTORY: the notices in the bot room, and the
+ * confirm of DONE once the history before it is stored. */
+void br_history_net_event(br_bridge *b, const br_net_event *ev);
 
 /* br_access.c: br_config_may_bridge() applied (see there). */
 int br_access_ok(const br_bridge *b, const char *user_id);
@@ -107,8 +116,13 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
 
 /* br_portal.c */
 void br_portal_net_event(br_bridge *b, const br_net_event *ev);
+/* Open the DM portal with aci (made if absent, owner invited again if
+ * present). tell: a room for the answer (the bot room of `pm`), or NULL. */
 int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
-                      const char *phone);
+                      const char *phone, const char *tell);
+/* Rename the DM portals of aci after its contact's current name (the ghost
+ * sends it: the bot lacks the power level in DMs). */
+void br_portal_rename_dm(br_bridge *b, const char *aci);
 void br_portal_resume(br_bridge *b);
 /* Cancel the portal side's timers and free its state (at stop). */
 void br_portal_stop(br_bridge *b);

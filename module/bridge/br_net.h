@@ -47,11 +47,27 @@ typedef enum br_net_kind {
     BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
-    BR_NET_CONN_TROUBLE   /* the linked account's connection to Signal fails
+    BR_NET_CONN_TROUBLE,  /* the linked account's connection to Signal fails
                              for a reason the user and admin must act on
                              (it is retried): code BR_NET_ERR_TLS or
                              BR_NET_ERR_DNS, text: the reason */
+    BR_NET_HISTORY        /* the phone's message history at link: code
+                             BR_NET_HIST_START (target_ts: chats, ts:
+                             messages) before its CHAT and MESSAGE events,
+                             BR_NET_HIST_DONE after them (same counts;
+                             confirm durable_id once they are stored), or
+                             BR_NET_HIST_FAILED / _RELINK / _SKIPPED with
+                             text: the reason */
 } br_net_kind;
+
+/* BR_NET_HISTORY codes */
+enum {
+    BR_NET_HIST_START = 1,
+    BR_NET_HIST_DONE = 2,
+    BR_NET_HIST_FAILED = 3,   /* unreadable archive: nothing imported */
+    BR_NET_HIST_RELINK = 4,   /* the phone failed and asks for a new link */
+    BR_NET_HIST_SKIPPED = 5   /* the user went on without history */
+};
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */
 enum { BR_NET_CHAT_BLOCKED = 1 };

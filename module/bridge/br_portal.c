@@ -19,6 +19,7 @@
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_phone.h"
 #include "br_relate.h"
 #include "br_store.h"
 #include "br_txn.h"
@@ -37,6 +38,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
                              int64_t ts, int from_me, const char *body);
 
+static int dm_name(br_bridge *b, const char *aci, char *out, size_t n);
+
 /* ---- portals ------------------------------------------------------------ */
 
 /* The portal's room: 1 ready (room filled in), 0 absent, -1 being made. */
@@ -51,6 +54,7 @@ static int portal_room(br_bridge *b, const char *owner, const char *chat_id,
 typedef struct portal_ctx {
     br_bridge *b;
     char *owner, *chat_id, *creator;
+    char *named; /* a DM's name in its createRoom, or NULL */
 } portal_ctx;
 
 static void portal_ctx_free(portal_ctx *p)
@@ -58,6 +62,7 @@ static void portal_ctx_free(portal_ctx *p)
     free(p->owner);
     free(p->chat_id);
     free(p->creator);
+    free(p->named);
     free(p);
 }
 
@@ -315,6 +320,16 @@ static void on_portal_created(void *arg, int status, json_t *body)
      * monthly limit, decryption failures) reach the user there. */
     mx_membership(b->mx, b->bot, room, "join", NULL, NULL, NULL, NULL);
     mark_direct(b, p->owner, p->creator, room);
+    {
+        /* the contact's name arrived while the room was being made */
+        char now[256];
+        json_t *c;
+        if (!strncmp(p->chat_id, "dm:", 3) && dm_name(b, p->chat_id + 3, now, sizeof(now)) &&
+            (!p->named || strcmp(p->named, now)) && (c = json_pack("{s:s}", "name", now))) {
+            mx_state(b->mx, p->creator, room, "m.room.name", "", c, NULL, NULL);
+            json_decref(c);
+        }
+    }
     /* With double puppeting the owner joins at once: messages the user sent
      * from the phone are sent as the user, who must be in the room. */
     if (b->cfg.double_puppet &&
@@ -323,12 +338,48 @@ static void on_portal_created(void *arg, int status, json_t *body)
     on_portal_ready(p, 200, NULL);
 }
 
+/* A DM portal's name: the contact's name, else their number; 0 if none. */
+static int dm_name(br_bridge *b, const char *aci, char *out, size_t n)
+{
+    char phone[64] = "", name[256] = "", shown[512];
+
+    if (br_store_puppet_get(b->db, aci, phone, sizeof(phone), name, sizeof(name), shown,
+                            sizeof(shown)) != 1)
+        return 0;
+    if (*name)
+        snprintf(out, n, "%s", name);
+    else if (*phone)
+        br_phone_format(phone, out, n);
+    return *name || *phone;
+}
+
+/* The contact's name changed: their DM portals follow (mautrix/go bridgev2
+ * ghost.go updateDMPortals). */
+void br_portal_rename_dm(br_bridge *b, const char *aci)
+{
+    char chat[64], name[256], mxid[320], **rooms = NULL;
+    size_t i, n = 0;
+    json_t *c;
+
+    snprintf(chat, sizeof(chat), "dm:%s", aci);
+    if (!dm_name(b, aci, name, sizeof(name)) || br_puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0 ||
+        br_store_portal_rooms_of_chat(b->db, chat, &rooms, &n) != 0)
+        return;
+    /* as the ghost: it created the room, so it may name it (the bot has
+     * the default power level there) */
+    for (i = 0; i < n && (c = json_pack("{s:s}", "name", name)); i++) {
+        mx_state(b->mx, mxid, rooms[i], "m.room.name", "", c, NULL, NULL);
+        json_decref(c);
+    }
+    br_store_strv_free(rooms);
+}
+
 /* Create the room for a DM chat: the puppet creates it and invites the
  * owner, marked as a direct chat. */
 static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
 {
     portal_ctx *p = calloc(1, sizeof(*p));
-    char chat[64], mxid[320];
+    char chat[64], mxid[320], name[256];
     json_t *req;
     int rc = UT_ERR_NOMEM;
 
@@ -343,8 +394,21 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
         goto fail;
     if ((rc = br_store_portal_insert(b->db, owner, chat)) != 0)
         goto fail;
-    req = json_pack("{s:s,s:b,s:[s,s],s:s}", "preset", "private_chat", "is_direct", 1,
-                    "invite", owner, b->bot, "visibility", "private");
+    req = json_pack("{s:s,s:b,s:[s,s],s:s,s:[{s:s,s:s,s:{s:[s]}}]}", "preset", "private_chat",
+                    "is_direct", 1, "invite", owner, b->bot, "visibility", "private",
+                    "initial_state", "type", "io.element.functional_members", "state_key", "",
+                    "content", "service_members", b->bot);
+    /* Named after the contact from the start, as mautrix-signal's DM
+     * portals are with private_chat_portal_meta (mautrix/go bridgev2
+     * portal.go UpdateInfoFromGhost, createMatrixRoomInLoop: m.room.name in
+     * initial_state); the bot stays a member, as there (the room is created
+     * with the bot in it), for its notices, and is listed as a service
+     * member (io.element.functional_members, as createMatrixRoomInLoop
+     * does) so that clients leave it out of the room's computed name. */
+    if (req && dm_name(b, aci, name, sizeof(name))) {
+        json_object_set_new(req, "name", json_string(name));
+        p->named = strdup(name);
+    }
     rc = req ? mx_create_room(b->mx, mxid, req, on_portal_created, p) : UT_ERR_NOMEM;
     json_decref(req);
     if (rc == 0)
@@ -356,23 +420,64 @@ fail:
     return rc;
 }
 
-int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
-                      const char *phone)
+typedef struct pm_ctx {
+    br_bridge *b;
+    char *tell, *room, *who;
+} pm_ctx;
+
+/* The answer to `pm` for a chat that exists: the puppet's invite succeeds
+ * only when the user had left it. */
+static void on_pm_invited(void *arg, int status, json_t *body)
 {
-    char chat[64], room[256];
-    int r;
+    pm_ctx *m = arg;
+
+    (void)body;
+    if (status == 200)
+        br_notice(m->b, m->tell, "I invited you again to your chat with %s: https://matrix.to/#/%s",
+                  m->who, m->room);
+    else
+        br_notice(m->b, m->tell, "You already have a chat with %s: https://matrix.to/#/%s", m->who,
+                  m->room);
+    free(m->tell);
+    free(m->room);
+    free(m->who);
+    free(m);
+}
+
+int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
+                      const char *phone, const char *tell)
+{
+    char chat[64], room[256], who[256];
+    int r, rc;
 
     br_puppet_update(b, aci, phone, NULL);
     snprintf(chat, sizeof(chat), "dm:%s", aci);
+    if (!dm_name(b, aci, who, sizeof(who)))
+        snprintf(who, sizeof(who), "%s", phone ? phone : "them");
     r = portal_room(b, owner, chat, room, sizeof(room));
     if (r == 1) {
         /* exists: invite again, in case the user left */
         char mxid[320];
-        if (br_puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0)
-            mx_membership(b->mx, mxid, room, "invite", owner, NULL, NULL, NULL);
+        pm_ctx *m = tell ? calloc(1, sizeof(*m)) : NULL;
+        if (m && (!(m->tell = strdup(tell)) || !(m->room = strdup(room)) || !(m->who = strdup(who)))) {
+            free(m->tell);
+            free(m->room);
+            free(m);
+            m = NULL;
+        }
+        if (m)
+            m->b = b;
+        if (br_puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0 ||
+            mx_membership(b->mx, mxid, room, "invite", owner, NULL, m ? on_pm_invited : NULL, m) != 0) {
+            if (m)
+                on_pm_invited(m, 0, NULL);
+        }
         return 0;
     }
-    return r == -1 ? 0 : create_dm_portal(b, owner, aci);
+    rc = r == -1 ? 0 : create_dm_portal(b, owner, aci);
+    if (rc == 0 && tell)
+        br_notice(b, tell, "Opening your chat with %s: you will be invited to it.", who);
+    return rc;
 }
 
 /* ---- Signal -> Matrix: retries while running ---------------------------- */

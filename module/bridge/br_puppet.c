@@ -63,6 +63,8 @@ void br_puppet_update(br_bridge *b, const char *aci, const char *phone,
         char mxid[320];
 
         br_store_puppet_put(b->db, aci, phone, name, want);
+        if (exists)
+            br_portal_rename_dm(b, aci);
         if (p && br_puppet_mxid(b, aci, mxid, sizeof(mxid)) == 0 &&
             br_config_puppet_localpart(&b->cfg, aci, lp, sizeof(lp)) == 0) {
             p->b = b;

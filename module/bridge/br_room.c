@@ -8,14 +8,37 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "br_cmd.h"
 #include "br_internal.h"
 #include "br_store.h"
 
+void br_notice_html(br_bridge *b, const char *room_id, const char *text,
+                    const char *html)
+{
+    char txn[64];
+    json_t *c;
+
+    if (!room_id || !text)
+        return;
+    /* HTML so that clients show `commands` as code and tables as columns;
+     * the plain body stays for clients without HTML (spec: m.room.message
+     * msgtypes, org.matrix.custom.html) */
+    c = html ? json_pack("{s:s,s:s,s:s,s:s}", "msgtype", "m.notice", "body", text, "format",
+                         "org.matrix.custom.html", "formatted_body", html)
+             : json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
+    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
+    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
+             (unsigned long long)++b->next_request);
+    if (c)
+        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
+    json_decref(c);
+}
+
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
 {
-    char text[2048], txn[64];
-    json_t *c;
+    char text[2048], *html;
     va_list ap;
 
     if (!room_id)
@@ -23,13 +46,9 @@ void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    c = json_pack("{s:s,s:s}", "msgtype", "m.notice", "body", text);
-    /* Notices are not replayed after a crash, so a fresh txn id is fine. */
-    snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
-             (unsigned long long)++b->next_request);
-    if (c)
-        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
-    json_decref(c);
+    html = br_cmd_html(text);
+    br_notice_html(b, room_id, text, html);
+    free(html);
 }
 
 int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n)

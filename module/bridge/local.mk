@@ -29,6 +29,9 @@ libsbbridge_la_SOURCES += module/bridge/br_access.c
 libsbbridge_la_SOURCES += module/bridge/br_netfail.h module/bridge/br_netfail.c
 # sig_client events to br_net_events (split from br_signal.c)
 libsbbridge_la_SOURCES += module/bridge/connector/br_signal_int.h module/bridge/connector/br_sigevent.c
+# the phone's message history at link (issue #14): SIG_EV_HISTORY as CHAT
+# and MESSAGE events, and the bot room's progress notices
+libsbbridge_la_SOURCES += module/bridge/connector/br_sighist.c module/bridge/br_history.c
 BR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/bridge \
 	-I$(top_srcdir)/module/bridge/connector \
 	-I$(top_srcdir)/module/matrix -I$(top_srcdir)/module/store $(SIG_CPPFLAGS) \

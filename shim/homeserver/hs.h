@@ -65,6 +65,7 @@ struct hs_req {
     json_t *json;        /* parsed body when the route wants JSON */
     const char *content_type; /* request Content-Type, may be NULL */
     const char *authorization; /* Authorization header, may be NULL */
+    const char *host;    /* Host header, may be NULL */
     char remote[64];     /* peer address, "" for modules */
 
     /* identity (after authentication) */
@@ -114,6 +115,14 @@ typedef struct hs_rate {
     int count;
 } hs_rate;
 
+/* A user-interactive auth session: whose, and for which operation. */
+typedef struct hs_uia_session {
+    char id[32];
+    char user_id[256];
+    char op[200]; /* method and path */
+    int64_t created_ms;
+} hs_uia_session;
+
 #define HS_STMT_CACHE 160
 
 struct hs {
@@ -132,6 +141,7 @@ struct hs {
     hs_typing *typing;
     struct event *typing_timer;
     hs_rate rates[64];
+    hs_uia_session uia[32]; /* hs_xsign.c: open UIA sessions (memory) */
     char dummy_hash[128]; /* argon2id of a fixed string (equal login timing) */
     host *host;
     int modules_running;
@@ -204,6 +214,10 @@ int hs_user_is_local(hs *s, const char *user_id);
 /* "@x:server" -> "x" into buf; -1 when not a local user ID */
 int hs_localpart(hs *s, const char *user_id, char *buf, size_t n);
 int hs_auth_request(hs_req *r); /* authenticate from header or query */
+/* Rate limits in a one-minute window per key (hs_auth.c): the ms to wait
+ * when `key` was hit `limit` times already, else 0; and one hit. */
+int64_t hs_rate_wait(hs *s, const char *key, int limit);
+void hs_rate_hit(hs *s, const char *key);
 int hs_h_login_get(hs_req *r);
 int hs_h_login(hs_req *r);
 int hs_h_register(hs_req *r);

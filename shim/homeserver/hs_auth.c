@@ -181,10 +181,10 @@ int hs_auth_request(hs_req *r)
     return 0;
 }
 
-/* A fixed window per key; returns ms to wait, or 0 when allowed. */
-static int64_t rate_check(hs *s, const char *key)
+/* The slot of `key` in a fixed one-minute window (the oldest slot is
+ * reused for a new key). */
+static hs_rate *rate_slot(hs *s, const char *key, int64_t now)
 {
-    int64_t now = (int64_t)ut_now_mono_ms();
     hs_rate *slot = NULL, *oldest = &s->rates[0];
     size_t i;
 
@@ -207,9 +207,31 @@ static int64_t rate_check(hs *s, const char *key)
         slot->window_start = now;
         slot->count = 0;
     }
+    return slot;
+}
+
+/* A fixed window per key; returns ms to wait, or 0 when allowed. */
+static int64_t rate_check(hs *s, const char *key)
+{
+    int64_t now = (int64_t)ut_now_mono_ms();
+    hs_rate *slot = rate_slot(s, key, now);
+
     if (++slot->count > s->cfg.login_per_minute)
         return 60000 - (now - slot->window_start);
     return 0;
+}
+
+int64_t hs_rate_wait(hs *s, const char *key, int limit)
+{
+    int64_t now = (int64_t)ut_now_mono_ms();
+    hs_rate *slot = rate_slot(s, key, now);
+
+    return slot->count >= limit ? 60000 - (now - slot->window_start) : 0;
+}
+
+void hs_rate_hit(hs *s, const char *key)
+{
+    rate_slot(s, key, (int64_t)ut_now_mono_ms())->count++;
 }
 
 static void random_id(char *out, size_t n, const char *alphabet)

@@ -87,6 +87,9 @@ static void http_finish(hs_req *r)
                           "plugin-types application/pdf; style-src 'unsafe-inline'; "
                           "object-src 'self';");
         evhttp_add_header(h, "Cross-Origin-Resource-Policy", "cross-origin");
+        /* a browser must not sniff an uploaded file into HTML or script:
+         * the type is the uploader's, so trust it no further than it says */
+        evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
         if (out && r->raw_len)
             evbuffer_add(out, r->raw, r->raw_len);
     } else {
@@ -227,6 +230,7 @@ static void on_request(struct evhttp_request *req, void *arg)
                                          "Content-Type");
     r->authorization = evhttp_find_header(evhttp_request_get_input_headers(req),
                                           "Authorization");
+    r->host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
     evhttp_connection_get_peer(evhttp_request_get_connection(req), &host_addr, &port);
     snprintf(r->remote, sizeof(r->remote), "%s", host_addr ? host_addr : "?");
     if (hs_req_set_path(r, path)) {

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +24,35 @@ int hs_h_versions(hs_req *r)
                               "unstable_features"));
 }
 
+static int host_ok(const char *h)
+{
+    size_t i;
+
+    if (!h || !*h || strlen(h) > 255)
+        return 0;
+    for (i = 0; h[i]; i++)
+        if (!isalnum((unsigned char)h[i]) && !strchr(".-:[]", h[i]))
+            return 0;
+    return 1;
+}
+
+/* GET /.well-known/matrix/client (spec: Server Discovery), so that a client
+ * given only the server name finds the homeserver. */
 int hs_h_well_known(hs_req *r)
 {
     char url[300];
 
-    if (r->nseg < 3 || strcmp(r->segs[2], "client"))
+    /* the router matched .well-known/matrix/client and made "client"
+     * segment 0 (it read segment 2 here, so this always answered 404) */
+    if (r->nseg < 1 || strcmp(r->segs[0], "client"))
         return hs_err(r, 404, "M_UNRECOGNIZED", "Unrecognized request");
-    snprintf(url, sizeof(url), "http://%s:%d", r->s->cfg.listen_addr, r->s->port);
+    /* The address the client reached us by (its Host header) is the one
+     * that works for it; the listen address may be 0.0.0.0. Only a plain
+     * host[:port] is echoed back. */
+    if (host_ok(r->host))
+        snprintf(url, sizeof(url), "http://%s", r->host);
+    else
+        snprintf(url, sizeof(url), "http://%s:%d", r->s->cfg.listen_addr, r->s->port);
     return hs_ok(r, json_pack("{s:{s:s}}", "m.homeserver", "base_url", url));
 }
 

@@ -326,6 +326,58 @@ int hs_h_event(hs_req *r)
     return hs_ok(r, ev);
 }
 
+static json_t *state_at(hs *s, const char *room, int64_t at, const char *viewer,
+                        const char *viewer_device, const hs_vis *vis);
+
+/* A reader who left the room (membership "leave" now, as the spec's
+ * "weren't previously a member" 403 implies) reads its state as it was
+ * when they left: the stream of their leave event, or -1. GET
+ * /rooms/{roomId}/state/{eventType}/{stateKey} in the Client-Server API:
+ * "If the user has left the room then the state is taken from the state
+ * of the room when they left"; Synapse does the same for /state and
+ * /members (handlers/message.py get_state_events, api/auth/base.py
+ * check_user_in_room with allow_departed_users: LEAVE only, not BAN). */
+static int64_t left_at(hs *s, const char *room, const char *user)
+{
+    char buf[16];
+    const char *m = hs_membership(s, room, user, buf);
+    sqlite3_stmt *st;
+    int64_t at = -1;
+
+    if (!m || strcmp(m, "leave"))
+        return -1;
+    st = hs_db_stmt(s, "SELECT e.stream FROM state s JOIN events e ON e.event_id=s.event_id "
+                       "WHERE s.room_id=? AND s.type='m.room.member' AND s.state_key=?");
+    if (!st)
+        return -1;
+    hs_bind_text(st, 1, room);
+    hs_bind_text(st, 2, user);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        at = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return at;
+}
+
+/* The state a former member reads (see left_at), or NULL with the 403 set. */
+static json_t *departed_state(hs_req *r, const char *room)
+{
+    int64_t at = left_at(r->s, room, r->user_id);
+    hs_vis *v;
+    json_t *arr;
+
+    if (at < 0) {
+        not_member(r);
+        return NULL;
+    }
+    if (!(v = vis_load(r->s, room, r->user_id))) {
+        hs_err(r, 500, "M_UNKNOWN", "out of memory");
+        return NULL;
+    }
+    arr = state_at(r->s, room, at, r->user_id, r->device_id, v);
+    vis_free(v);
+    return arr;
+}
+
 int hs_h_state_get(hs_req *r)
 {
     const char *room = r->segs[1], *type = r->segs[3], *sk = r->nseg > 4 ? r->segs[4] : "";
@@ -333,8 +385,23 @@ int hs_h_state_get(hs_req *r)
     json_t *ev = NULL, *c;
     char eid[80] = "";
 
-    if (!is_joined(r->s, room, r->user_id))
-        return not_member(r);
+    if (!is_joined(r->s, room, r->user_id)) {
+        json_t *all = departed_state(r, room), *e;
+        size_t i;
+        if (!all)
+            return HS_DONE;
+        json_array_foreach(all, i, e) {
+            const char *t = json_string_value(json_object_get(e, "type"));
+            const char *k = json_string_value(json_object_get(e, "state_key"));
+            if (t && k && !strcmp(t, type) && !strcmp(k, sk)) {
+                c = json_incref(json_object_get(e, "content"));
+                json_decref(all);
+                return hs_ok(r, c);
+            }
+        }
+        json_decref(all);
+        return hs_err(r, 404, "M_NOT_FOUND", "Event not found");
+    }
     st = hs_db_stmt(r->s, "SELECT event_id FROM state WHERE room_id=? AND type=? AND state_key=?");
     if (!st)
         return hs_err(r, 500, "M_UNKNOWN", "database error");
@@ -405,8 +472,10 @@ json_t *hs_room_state_events(hs *s, const char *room, const char *viewer,
 
 int hs_h_state_all(hs_req *r)
 {
+    json_t *all;
+
     if (!is_joined(r->s, r->segs[1], r->user_id))
-        return not_member(r);
+        return (all = departed_state(r, r->segs[1])) ? hs_ok(r, all) : HS_DONE;
     return hs_ok(r, state_list(r->s, r->segs[1], NULL, r->user_id, r->device_id));
 }
 
@@ -416,12 +485,16 @@ int hs_h_members(hs_req *r)
     json_t *all, *chunk, *ev;
     size_t i;
 
-    if (!is_joined(r->s, r->segs[1], r->user_id))
-        return not_member(r);
+    if (is_joined(r->s, r->segs[1], r->user_id))
+        all = state_list(r->s, r->segs[1], "m.room.member", r->user_id, r->device_id);
+    else if (!(all = departed_state(r, r->segs[1])))
+        return HS_DONE;
     chunk = json_array();
-    all = state_list(r->s, r->segs[1], "m.room.member", r->user_id, r->device_id);
     json_array_foreach(all, i, ev) {
         const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
+        if (strcmp(json_string_value(json_object_get(ev, "type")) ? json_string_value(json_object_get(ev, "type")) : "",
+                   "m.room.member"))
+            continue;
         if ((want && (!m || strcmp(m, want))) || (not_ && m && !strcmp(m, not_)))
             continue;
         json_array_append(chunk, ev);

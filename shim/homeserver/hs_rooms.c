@@ -407,6 +407,21 @@ static void merge(json_t *dst, json_t *src)
         json_object_update(dst, src);
 }
 
+/* 1 when createRoom's initial_state sets the state event (type, ""). */
+static int initial_has(json_t *init, const char *type)
+{
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(init, i, v) {
+        const char *t = json_string_value(json_object_get(v, "type"));
+        const char *k = json_string_value(json_object_get(v, "state_key"));
+        if (t && !strcmp(t, type) && (!k || !*k))
+            return 1;
+    }
+    return 0;
+}
+
 int hs_h_create_room(hs_req *r)
 {
     hs *s = r->s;
@@ -480,18 +495,29 @@ int hs_h_create_room(hs_req *r)
     merge(pl, json_object_get(b, "power_level_content_override"));
     if (hs_room_send(s, r, room_id, r->user_id, "m.room.power_levels", "", pl, NULL, NULL, eid))
         goto out;
-    c = json_pack("{s:s}", "join_rule", strcmp(preset, "public_chat") ? "invite" : "public");
-    if (hs_room_send(s, r, room_id, r->user_id, "m.room.join_rules", "", c, NULL, NULL, eid))
-        goto out;
-    json_decref(c);
-    c = json_pack("{s:s}", "history_visibility", "shared");
-    if (hs_room_send(s, r, room_id, r->user_id, "m.room.history_visibility", "", c, NULL, NULL, eid))
-        goto out;
-    json_decref(c);
-    c = json_pack("{s:s}", "guest_access", strcmp(preset, "public_chat") ? "can_join" : "forbidden");
-    if (hs_room_send(s, r, room_id, r->user_id, "m.room.guest_access", "", c, NULL, NULL, eid))
-        goto out;
-    json_decref(c);
+    /* initial_state takes precedence over the preset's events: the preset's
+     * are not sent when initial_state has the same type (Synapse
+     * handlers/room.py _send_events_for_new_room does the same), so a room
+     * has one join rule event, not two. */
+    if (!initial_has(init, "m.room.join_rules")) {
+        c = json_pack("{s:s}", "join_rule", strcmp(preset, "public_chat") ? "invite" : "public");
+        if (hs_room_send(s, r, room_id, r->user_id, "m.room.join_rules", "", c, NULL, NULL, eid))
+            goto out;
+        json_decref(c);
+    }
+    if (!initial_has(init, "m.room.history_visibility")) {
+        c = json_pack("{s:s}", "history_visibility", "shared");
+        if (hs_room_send(s, r, room_id, r->user_id, "m.room.history_visibility", "", c, NULL, NULL, eid))
+            goto out;
+        json_decref(c);
+    }
+    /* No m.room.guest_access from a preset: mxhs has no guest accounts
+     * (hs_h_register refuses kind=guest), and an absent event means
+     * "forbidden" (spec, m.room.guest_access), which is the truth here.
+     * The private_chat presets' "can_join" only made clients say "made the
+     * room open to guests" in every room (issue #13). Synapse, too, sends
+     * none for public_chat, whose value would be "forbidden". A client may
+     * still set one in initial_state or later. */
     c = NULL;
     json_array_foreach(init, i, v) {
         const char *t = json_string_value(json_object_get(v, "type"));

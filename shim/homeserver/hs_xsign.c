@@ -95,18 +95,75 @@ void hs_xsign_query(hs *s, const char *viewer, const char *user, json_t *resp)
 
 /* ---- user-interactive auth ------------------------------------------------ */
 
-static int uia_challenge(hs_req *r, const char *errcode, const char *error)
+/* Failed password attempts in UIA per user and minute before 429, as
+ * Synapse limits failed UIA attempts per user (handlers/auth.py
+ * _failed_uia_attempts_ratelimiter, rc_login.failed_attempts: a burst of
+ * 3). */
+#define UIA_FAILS_PER_MINUTE 5
+/* How long a UIA session lives (Synapse: 48 h, SESSION_EXPIRE_MS; these
+ * are in memory, so short). */
+#define UIA_SESSION_MS (15 * 60 * 1000)
+
+static void uia_op(hs_req *r, char *out, size_t n)
 {
+    size_t o = (size_t)snprintf(out, n, "%s", r->method);
+    int i;
+
+    for (i = 0; i < r->nseg && o < n; i++)
+        o += (size_t)snprintf(out + o, n - o, "/%s", r->segs[i]);
+}
+
+/* The session `id`, or NULL when unknown or expired. */
+static hs_uia_session *uia_find(hs *s, const char *id)
+{
+    int64_t now = (int64_t)ut_now_mono_ms();
+    size_t i;
+
+    for (i = 0; i < sizeof(s->uia) / sizeof(s->uia[0]); i++)
+        if (s->uia[i].id[0] && !strcmp(s->uia[i].id, id) &&
+            now - s->uia[i].created_ms < UIA_SESSION_MS)
+            return &s->uia[i];
+    return NULL;
+}
+
+/* A new session for this user and operation (the oldest slot is reused). */
+static int uia_open(hs_req *r, char *id, size_t n)
+{
+    hs *s = r->s;
+    hs_uia_session *slot = &s->uia[0];
     unsigned char raw[12];
-    char session[32];
-    json_t *o;
+    size_t i;
 
     if (ut_random(raw, sizeof(raw)))
+        return -1;
+    sodium_bin2base64(id, n, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    for (i = 0; i < sizeof(s->uia) / sizeof(s->uia[0]); i++) {
+        if (!s->uia[i].id[0]) {
+            slot = &s->uia[i];
+            break;
+        }
+        if (s->uia[i].created_ms < slot->created_ms)
+            slot = &s->uia[i];
+    }
+    snprintf(slot->id, sizeof(slot->id), "%s", id);
+    snprintf(slot->user_id, sizeof(slot->user_id), "%s", r->user_id);
+    uia_op(r, slot->op, sizeof(slot->op));
+    slot->created_ms = (int64_t)ut_now_mono_ms();
+    return 0;
+}
+
+/* 401 with the flows and the session (`session`, or a new one). */
+static int uia_challenge(hs_req *r, const char *session, const char *errcode, const char *error)
+{
+    char id[32];
+    json_t *o;
+
+    if (session)
+        snprintf(id, sizeof(id), "%s", session);
+    else if (uia_open(r, id, sizeof(id)))
         return hs_err(r, 500, "M_UNKNOWN", "no randomness");
-    sodium_bin2base64(session, sizeof(session), raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     o = json_pack("{s:[{s:[s]}],s:{},s:s}", "flows", "stages", "m.login.password",
-                  "params", "session", session);
+                  "params", "session", id);
     if (errcode) {
         json_object_set_new(o, "errcode", json_string(errcode));
         json_object_set_new(o, "error", json_string(error));
@@ -123,31 +180,54 @@ int hs_e2ee_uia_password(hs_req *r)
     const char *type = json_string_value(json_object_get(auth, "type"));
     const char *who = json_string_value(json_object_get(json_object_get(auth, "identifier"), "user"));
     const char *pw = json_string_value(json_object_get(auth, "password"));
+    const char *sid = json_string_value(json_object_get(auth, "session"));
+    hs_uia_session *sess = NULL;
     sqlite3_stmt *st;
-    char uid[300];
+    char uid[300], key[300], op[200];
+    int64_t wait;
     int ok = 0;
 
     if (!json_is_object(auth) || !type)
-        return uia_challenge(r, NULL, NULL), -1;
+        return uia_challenge(r, NULL, NULL, NULL), -1;
+    /* A session is one operation of one user (Synapse handlers/auth.py
+     * check_ui_auth: an unknown session is 400, another URI or method 403) */
+    if (sid) {
+        if (!(sess = uia_find(r->s, sid)))
+            return hs_err(r, 400, "M_UNKNOWN", "Unknown session ID: %.40s", sid), -1;
+        uia_op(r, op, sizeof(op));
+        if (strcmp(sess->user_id, r->user_id) || strcmp(sess->op, op))
+            return hs_err(r, 403, "M_FORBIDDEN",
+                          "Requested operation has changed during the UI authentication session."), -1;
+    }
+    snprintf(key, sizeof(key), "uiafail:%s", r->user_id);
+    if ((wait = hs_rate_wait(r->s, key, UIA_FAILS_PER_MINUTE)) > 0) {
+        hs_err(r, 429, "M_LIMIT_EXCEEDED", "Too many failed attempts; try again later");
+        json_object_set_new(r->resp, "retry_after_ms", json_integer(wait));
+        return -1;
+    }
     if (strcmp(type, "m.login.password"))
-        return uia_challenge(r, "M_UNRECOGNIZED", "only m.login.password is offered"), -1;
+        return uia_challenge(r, sid, "M_UNRECOGNIZED", "only m.login.password is offered"), -1;
     if (!who) /* the legacy top-level `user` */
         who = json_string_value(json_object_get(auth, "user"));
     if (who && who[0] != '@')
         snprintf(uid, sizeof(uid), "@%s:%s", who, r->s->cfg.server_name);
     else
         snprintf(uid, sizeof(uid), "%s", who ? who : "");
-    if (!pw || strcmp(uid, r->user_id))
-        return uia_challenge(r, "M_FORBIDDEN", "Invalid username or password"), -1;
-    st = hs_db_stmt(r->s, "SELECT password_hash FROM users WHERE user_id=? /*uia*/");
-    if (!st)
-        return hs_err(r, 500, "M_UNKNOWN", "database error"), -1;
-    hs_bind_text(st, 1, r->user_id);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        ok = crypto_pwhash_str_verify(hs_col_text(st, 0), pw, strlen(pw)) == 0;
-    sqlite3_reset(st);
-    if (!ok)
-        return uia_challenge(r, "M_FORBIDDEN", "Invalid username or password"), -1;
+    if (pw && !strcmp(uid, r->user_id)) {
+        st = hs_db_stmt(r->s, "SELECT password_hash FROM users WHERE user_id=? /*uia*/");
+        if (!st)
+            return hs_err(r, 500, "M_UNKNOWN", "database error"), -1;
+        hs_bind_text(st, 1, r->user_id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            ok = crypto_pwhash_str_verify(hs_col_text(st, 0), pw, strlen(pw)) == 0;
+        sqlite3_reset(st);
+    }
+    if (!ok) {
+        hs_rate_hit(r->s, key);
+        return uia_challenge(r, sid, "M_FORBIDDEN", "Invalid username or password"), -1;
+    }
+    if (sess) /* done: the session cannot be used again */
+        memset(sess, 0, sizeof(*sess));
     return 0;
 }
 

@@ -43,6 +43,10 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# What a person sees: portal names, no guest access line, HTML notices,
+# an answer to every command, well-known (issue #13 item 5).
+TESTS += tests/e2e/bridge_persona.js
+EXTRA_DIST += tests/e2e/bridge_persona.js
 # The bot explains link failures (409 at link, 499 for the device).
 TESTS += tests/e2e/bridge_linkfail.js
 EXTRA_DIST += tests/e2e/bridge_linkfail.js
@@ -58,6 +62,9 @@ EXTRA_DIST += tests/e2e/bridge_replay.js
 # The outbox waits for Signal; two owners in one group; m.direct (issue #12).
 TESTS += tests/e2e/bridge_outbox.js
 EXTRA_DIST += tests/e2e/bridge_outbox.js
+# The phone's message history at link becomes rooms (issue #14).
+TESTS += tests/e2e/bridge_history.js
+EXTRA_DIST += tests/e2e/bridge_history.js tests/e2e/bridge_history_nio.py
 # mxm-appservice: the echo module behind mxhs through the AS API (issue 16).
 TESTS += tests/e2e/appservice.js
 EXTRA_DIST += tests/e2e/appservice.js

@@ -4,7 +4,8 @@
 // redaction auth through /redact and /send, and the limits and files:
 // body limits before authentication, parked /sync per user,
 // registration-token rate limit, 0600 files,
-// register-user namespaces, device last-seen, voip/turnServer.
+// register-user namespaces, device last-seen, voip/turnServer; /state and
+// /members for former members; UIA sessions and failed-password limits.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -157,6 +158,29 @@ test('after leaving: nothing later in /relations, bundled edits, /context, state
   assert.ok(!(await bodies(B, id)).includes('after-leave'));
 });
 
+test('after leaving: /state, /state/{type} and /members answer with the state at the leave', async () => {
+  const id = await room('shared', { name: 'then' });
+  await invite(id, B);
+  await join(id, B);
+  await leave(id, B);
+  await state(A, id, 'm.room.name', { name: 'now' });
+  await invite(id, Cc);
+  const all = await ok(B, 'GET', `${C}/rooms/${enc(id)}/state`);
+  assert.equal(all.find((e) => e.type === 'm.room.name').content.name, 'then');
+  assert.equal(all.find((e) => e.type === 'm.room.member' && e.state_key === B.user).content.membership, 'leave');
+  assert.equal((await ok(B, 'GET', `${C}/rooms/${enc(id)}/state/m.room.name/`)).name, 'then');
+  assert.equal((await ok(B, 'GET', `${C}/rooms/${enc(id)}/state/m.room.name`)).name, 'then');
+  const members = (await ok(B, 'GET', `${C}/rooms/${enc(id)}/members`)).chunk;
+  assert.ok(members.every((e) => e.type === 'm.room.member'));
+  assert.ok(!members.some((e) => e.state_key === Cc.user), 'no one invited after the leave');
+  assert.deepEqual(members.map((e) => e.state_key).sort(), [A.user, B.user].sort());
+  // never a member: still 403
+  for (const p of ['state', 'state/m.room.name/', 'members']) {
+    const r = await call(D, 'GET', `${C}/rooms/${enc(id)}/${p}`);
+    assert.equal(r.status, 403, `${p} for a stranger: ${JSON.stringify(r.json)}`);
+  }
+});
+
 test('rejoining a joined-visibility room shows both stays, not the gap', async () => {
   const id = await room('joined');
   await invite(id, B);
@@ -285,4 +309,43 @@ test('registration-token guesses are rate limited with retry_after_ms', async ()
     await t.stop();
     t.cleanup();
   }
+});
+
+test('UIA: sessions belong to one user and one operation; failed passwords are rate limited', async () => {
+  const login = async () => (await hs.req('POST', `${C}/login`, { body: { type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: 'bob' }, password: 'pw-bob' } })).json;
+  const b1 = await login(), b2 = await login();
+  const auth = (extra) => Object.assign({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bob' },
+                                          password: 'pw-bob' }, extra);
+  const del = (dev, body) => hs.req('DELETE', `${C}/devices/${enc(dev)}`, { token: B.token, body });
+  let r = await del(b1.device_id, {});
+  assert.equal(r.status, 401);
+  const sess = r.json.session;
+  // an unknown session, or one opened for another operation or user, is refused
+  r = await del(b1.device_id, { auth: auth({ session: 'nonexistent' }) });
+  assert.equal(r.status, 400, JSON.stringify(r.json));
+  r = await del(b2.device_id, { auth: auth({ session: sess }) });
+  assert.equal(r.status, 403, JSON.stringify(r.json));
+  r = await hs.req('POST', `${C}/delete_devices`, { token: A.token,
+    body: { devices: [], auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'alice' },
+                                 password: 'pw-alice', session: sess } } });
+  assert.equal(r.status, 403, 'another user cannot complete bob\'s session');
+  // the right one works, once
+  r = await del(b1.device_id, { auth: auth({ session: sess }) });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  r = await del(b2.device_id, { auth: auth({ session: sess }) });
+  assert.equal(r.status, 400, 'a completed session is gone');
+  // wrong passwords: a few, then 429 with retry_after_ms, even for the right one
+  let limited = null;
+  for (let i = 0; i < 10 && !limited; i++) {
+    // eslint-disable-next-line no-await-in-loop
+    r = await del(b2.device_id, { auth: auth({ password: `wrong-${i}` }) });
+    if (r.status === 429) limited = r;
+    else assert.equal(r.status, 401);
+  }
+  assert.ok(limited, 'failed UIA passwords are rate limited');
+  assert.equal(limited.json.errcode, 'M_LIMIT_EXCEEDED');
+  assert.ok(limited.json.retry_after_ms > 0 && limited.json.retry_after_ms <= 60000);
+  r = await del(b2.device_id, { auth: auth() });
+  assert.equal(r.status, 429, 'the limit holds for the right password too, until the window ends');
 });

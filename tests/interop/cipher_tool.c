@@ -15,7 +15,9 @@
  *   GD master -> group_id blob_key
  *   GE blobkey nonce12 pad(dec) content -> blob    GB blobkey blob -> content
  *   DE idpub32 name -> devicename             DD idpriv32 devicename -> name
- *   CP content -> padded                      CU padded -> content length (dec) */
+ *   CP content -> padded                      CU padded -> content length (dec)
+ *   BI backupkey aci16 -> backup_id           BK backupkey id16 -> hmac_key aes_key
+ *   BE hmac aes iv16 pt -> archive            BD hmac aes archive -> pt */
 #include "config.h"
 
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "sc_attachment.h"
+#include "sc_backup.h"
 #include "sc_devname.h"
 #include "sc_gcmbox.h"
 #include "sc_group.h"
@@ -211,6 +214,33 @@ static int run(const char *cmd)
         n = sc_content_padded_len(alen[1]);
         out = malloc(n);
         if (!(rc = sc_content_pad(out, arg[1], alen[1])))
+            hex(out, n);
+    } else if (!strcmp(cmd, "BI")) {
+        NEED(2);
+        if (alen[1] != 32 || alen[2] != 16)
+            return -3;
+        if (!(rc = sc_backup_id(d, arg[1], arg[2])))
+            hex(d, SC_BACKUP_ID_LEN);
+    } else if (!strcmp(cmd, "BK")) {
+        NEED(2);
+        if (alen[1] != 32 || alen[2] != SC_BACKUP_ID_LEN)
+            return -3;
+        if (!(rc = sc_message_backup_key(d, d + 32, arg[1], arg[2]))) {
+            hex(d, 32);
+            putchar(' ');
+            hex(d + 32, 32);
+        }
+    } else if (!strcmp(cmd, "BE")) {
+        NEED(4);
+        if (alen[1] != 32 || alen[2] != 32 || alen[3] != 16)
+            return -3;
+        if (!(rc = sc_backup_encrypt(&out, &n, arg[1], arg[2], arg[3], arg[4], alen[4])))
+            hex(out, n);
+    } else if (!strcmp(cmd, "BD")) {
+        NEED(3);
+        if (alen[1] != 32 || alen[2] != 32)
+            return -3;
+        if (!(rc = sc_backup_decrypt(&out, &n, arg[1], arg[2], arg[3], alen[3])))
             hex(out, n);
     } else if (!strcmp(cmd, "CU")) {
         NEED(1);

@@ -247,3 +247,46 @@ test('content padding: Desktop padMessage lengths; the mock-style unpad', () => 
   assert.equal(Number(c([`CU ${hex(Buffer.concat([B('hi'), B([0x80])]))}`])[0][0]), 2);
   assert.equal(cErr(`CU ${hex(B('no terminator'))}`), -1022);
 });
+
+// Message backup ("link and sync" archive): backup id and MessageBackupKey
+// byte for byte as libsignal 0.100 derives them (BackupKey.deriveBackupId,
+// new MessageBackupKey({backupKey, backupId})), and the envelope both ways:
+// iv ‖ AES-256-CBC ‖ HMAC-SHA256 (libsignal rust/message-backup/src/frame.rs).
+test('message backup: keys as libsignal MessageBackupKey; the envelope both ways', () => {
+  const { BackupKey } = require('@signalapp/libsignal-client/dist/AccountKeys.js');
+  const { MessageBackupKey } = require('@signalapp/libsignal-client/dist/MessageBackup.js');
+  for (let i = 0; i < 4; i++) {
+    const bk = rnd(32);
+    const aci = SC.Aci.fromUuidBytes(rnd(16));
+    const id = B(new BackupKey(bk).deriveBackupId(aci));
+    const [cid] = c1(`BI ${hex(bk)} ${hex(aci.getRawUuidBytes())}`);
+    assert.equal(hex(cid), hex(id), 'backup id');
+    const mbk = new MessageBackupKey({ backupKey: new BackupKey(bk), backupId: id });
+    const [hk, ak] = c1(`BK ${hex(bk)} ${hex(id)}`);
+    assert.equal(hex(hk), hex(B(mbk.hmacKey)), 'hmac key');
+    assert.equal(hex(ak), hex(B(mbk.aesKey)), 'aes key');
+
+    // C encrypts, node decrypts with libsignal's keys
+    const pt = rnd(100 + i * 77);
+    const iv = rnd(16);
+    const [arc] = c1(`BE ${hex(mbk.hmacKey)} ${hex(mbk.aesKey)} ${hex(iv)} ${hex(pt)}`);
+    const mac = crypto.createHmac('sha256', B(mbk.hmacKey)).update(arc.subarray(0, arc.length - 32)).digest();
+    assert.equal(hex(arc.subarray(arc.length - 32)), hex(mac));
+    const d = crypto.createDecipheriv('aes-256-cbc', B(mbk.aesKey), arc.subarray(0, 16));
+    assert.equal(hex(Buffer.concat([d.update(arc.subarray(16, arc.length - 32)), d.final()])), hex(pt));
+
+    // node encrypts, C decrypts; a flipped bit anywhere fails the MAC
+    const e = crypto.createCipheriv('aes-256-cbc', B(mbk.aesKey), iv);
+    const body = Buffer.concat([iv, e.update(pt), e.final()]);
+    const full = Buffer.concat([body, crypto.createHmac('sha256', B(mbk.hmacKey)).update(body).digest()]);
+    const [back] = c1(`BD ${hex(mbk.hmacKey)} ${hex(mbk.aesKey)} ${hex(full)}`);
+    assert.equal(hex(back), hex(pt));
+    const bad = B(full);
+    bad[(i * 37) % bad.length] ^= 1;
+    assert.equal(cErr(`BD ${hex(mbk.hmacKey)} ${hex(mbk.aesKey)} ${hex(bad)}`), SC_ERR_DECRYPT);
+    // truncated: too short, or a MAC over something else
+    assert.equal(cErr(`BD ${hex(mbk.hmacKey)} ${hex(mbk.aesKey)} ${hex(full.subarray(0, 40))}`), -1004);
+    assert.equal(cErr(`BD ${hex(mbk.hmacKey)} ${hex(mbk.aesKey)} ${hex(full.subarray(0, full.length - 16))}`),
+      SC_ERR_DECRYPT);
+  }
+});

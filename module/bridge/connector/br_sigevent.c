@@ -297,6 +297,9 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_GROUP:
         ev = br_sigchat_group(a->owner, e->group);
         break;
+    case SIG_EV_HISTORY:
+        br_sighist_event(a, e); /* emits its own events */
+        break;
     case SIG_EV_GROUP_UPDATED: /* title and members from the groups server */
         if (e->err == 0)
             ev = br_sigchat_group_info(a->owner, e->group_info, sig_client_aci(a->c));

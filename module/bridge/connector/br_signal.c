@@ -106,6 +106,9 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.tls = s->tls;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
+    cfg.history_transfer = s->history;
+    cfg.history_max_messages = s->history_max_messages;
+    cfg.history_max_age_s = s->history_max_age_s;
     cfg.trust_root = s->trust_root;
     cfg.server_public_params = s->zk_params;
     cfg.cdn0_url = s->ep[0];
@@ -306,7 +309,9 @@ static void op_run(void *arg, int cancelled)
         break;
     }
     case OP_CONFIRM:
-        if ((a = find(s, o->owner)))
+        if ((a = find(s, o->owner)) && o->n == BR_SIG_HISTORY_DURABLE)
+            sig_client_history_done(a->c); /* the history is stored: forget its key */
+        else if (a)
             sig_client_done(a->c, (int64_t)o->n);
         break;
     case OP_RELATE: {
@@ -725,6 +730,9 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->trust_root = br_sig_dup(cfg->signal_trust_root);
     s->zk_params = br_sig_dup(cfg->signal_zk_params);
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
+    s->history = cfg->history_enabled;
+    s->history_max_messages = (uint32_t)cfg->history_max_messages;
+    s->history_max_age_s = (uint32_t)cfg->history_max_age_days * 24u * 3600u;
     {
         /* The defaults are Signal's own CDN/storage; a private server (the
          * sandbox) cannot use those, so there they follow the server. */

@@ -53,6 +53,8 @@ struct br_signal {
     char *zk_params;      /* zkgroup server public params (groups), or NULL */
     char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;
+    int history;                   /* accept the phone's history at link */
+    uint32_t history_max_messages, history_max_age_s;
     /* Signal thread only: */
     st_db *db;
     account *accounts;
@@ -73,5 +75,11 @@ void br_sig_emit(br_signal *s, br_net_event *ev);
 int br_sig_net_code(int err);
 int br_sig_media_code(int err);
 void br_sig_on_event(sig_client *c, const sig_event *e, void *ud);
+
+/* br_sighist.c: SIG_EV_HISTORY as BR_NET_HISTORY START, a CHAT per chat,
+ * its MESSAGEs and reactions (RELATION), then DONE with durable_id
+ * BR_SIG_HISTORY_DURABLE; or one BR_NET_HISTORY with the error. */
+#define BR_SIG_HISTORY_DURABLE UINT64_MAX
+void br_sighist_event(account *a, const sig_event *e);
 
 #endif

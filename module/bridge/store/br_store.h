@@ -94,6 +94,8 @@ int br_store_member_delete(st_db *db, const char *room_id, const char *user_id);
  * while it walks it), *n its length. 0, UT_ERR_NOMEM or ST_ERR_*. */
 int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n);
 void br_store_strv_free(char **v);
+/* The rooms of every owner's portal of `chat_id` (made ones), the same way. */
+int br_store_portal_rooms_of_chat(st_db *db, const char *chat_id, char ***out, size_t *n);
 
 /* ---- message map (br_store_msgmap.c) ---------------------------------- */
 

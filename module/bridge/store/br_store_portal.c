@@ -112,9 +112,10 @@ void br_store_strv_free(char **v)
     free(v);
 }
 
-int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n)
+/* The first column of `sql`'s rows, with ?1 = arg, as a strv. */
+static int text_list(st_db *db, const char *sql, const char *room_id, char ***out, size_t *n)
 {
-    sqlite3_stmt *st = st_db_stmt(db, "SELECT user_id FROM br_portal_member WHERE room_id = ?1");
+    sqlite3_stmt *st = st_db_stmt(db, sql);
     char **v = NULL, **nv;
     size_t len = 0;
     int rc;
@@ -148,6 +149,17 @@ int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n)
     *out = v;
     *n = len;
     return 0;
+}
+
+int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n)
+{
+    return text_list(db, "SELECT user_id FROM br_portal_member WHERE room_id = ?1", room_id, out, n);
+}
+
+int br_store_portal_rooms_of_chat(st_db *db, const char *chat_id, char ***out, size_t *n)
+{
+    return text_list(db, "SELECT room_id FROM br_portal WHERE chat_id = ?1 AND room_id IS NOT NULL",
+                     chat_id, out, n);
 }
 
 int br_store_portal_insert(st_db *db, const char *owner, const char *chat_id)

@@ -32,13 +32,13 @@ SIG_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/modu
 	-I$(top_srcdir)/module/signal/net -I$(top_srcdir)/module/signal/crypto \
 	-I$(top_builddir)/module/signal/crypto -I$(top_srcdir)/module/store \
 	-I$(top_builddir)/module/signal/proto $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
-	$(EVENT_CFLAGS) $(PROTOBUFC_CFLAGS) $(CRYPTO_CFLAGS)
+	$(EVENT_CFLAGS) $(PROTOBUFC_CFLAGS) $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS)
 libsbclient_la_CPPFLAGS = $(SIG_CPPFLAGS)
 libsbclient_la_CFLAGS = $(AM_CFLAGS) -fPIC
 # convenience libraries link only external libraries; consumers list them all
 SIG_LIBS = libsbclient.la libsbnet.la libsbcrypto.la libsbstore.la libsbcommon.la
 libsbclient_la_LIBADD = \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS) $(CRYPTO_LIBS)
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(EVENT_LIBS) $(PROTOBUFC_LIBS) $(CRYPTO_LIBS) $(ZLIB_LIBS)
 
 SIG_TEST_CPPFLAGS = $(UNIT_CPPFLAGS) $(SIG_CPPFLAGS)
 SIG_TEST_LIBS = $(SIG_LIBS) $(UNIT_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
@@ -151,3 +151,18 @@ tests_unit_signal_client_test_sig_sendlog_LDADD = $(SIG_TEST_LIBS)
 FUZZ_LIST += fuzz_sig_dem
 fuzz_sig_dem_FUZZ_SRCS = $(SIG_FUZZ_BASE)
 EXTRA_DIST += tests/fuzz/fuzz_sig_dem.c
+
+# --- message-history transfer at link ("link and sync", issue #14) ----------
+libsbclient_la_SOURCES += module/signal/client/sig_history.h module/signal/client/sig_history.c \
+	module/signal/client/sig_backup.c
+nodist_libsbclient_la_SOURCES += module/signal/proto/Backup.pb-c.c module/signal/proto/Backup.pb-c.h
+UNIT_TESTS += tests/unit/signal/client/test_sig_history
+check_PROGRAMS += tests/unit/signal/client/test_sig_history
+tests_unit_signal_client_test_sig_history_SOURCES = tests/unit/signal/client/test_sig_history.c
+tests_unit_signal_client_test_sig_history_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_history_LDADD = $(SIG_TEST_LIBS) $(ZLIB_LIBS)
+TESTS += tests/e2e/signal-history.js
+EXTRA_DIST += tests/e2e/signal-history.js tests/lib/backup-archive.js
+FUZZ_LIST += fuzz_sig_history
+fuzz_sig_history_FUZZ_SRCS = $(SIG_FUZZ_BASE) module/signal/client/sig_history.c \
+	module/signal/proto/Backup.pb-c.c

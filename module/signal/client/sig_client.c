@@ -241,6 +241,7 @@ static void real_free(sig_client *c)
 {
     c->tearing = 1;
     sig_link_stop(c);
+    sig_backup_stop(c);
     sig_recv_batch_free(c); /* commit and ack before the socket goes */
     /* pending requests complete (cancelled) and free their sends */
     sn_sock_free(c->chat);
@@ -606,7 +607,11 @@ int sig_client_logout(sig_client *c)
     ut_wipe(c->password, sizeof(c->password));
     ut_wipe(c->profile_key, sizeof(c->profile_key));
     ut_wipe(c->master_key, sizeof(c->master_key));
+    ut_wipe(c->ephemeral_backup_key, sizeof(c->ephemeral_backup_key));
+    sig_backup_stop(c);
+    c->backup_delivered = 0;
     c->linked = c->has_pni = c->has_profile_key = c->has_master_key = 0;
+    c->has_ephemeral_backup_key = 0;
     c->aci[0] = c->pni[0] = c->number[0] = '\0';
     c->device_id = 0;
     return 0;
@@ -678,6 +683,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_DOWNLOAD_DONE: return "download_done";
     case SIG_EV_IDENTITY_CHANGED: return "identity_changed";
     case SIG_EV_GROUP_UPDATED: return "group_updated";
+    case SIG_EV_HISTORY: return "history";
     }
     return "?";
 }

@@ -71,8 +71,17 @@ typedef enum sig_event_type {
                                "safety number changed" warning. Emitted before
                                the message that revealed it (or while
                                sending to them); the new key is trusted. */
-    SIG_EV_GROUP_UPDATED   /* group_id, err; group_info on success: a group's
+    SIG_EV_GROUP_UPDATED,  /* group_id, err; group_info on success: a group's
                               state was fetched (sig_groups.h) */
+    SIG_EV_HISTORY         /* the phone's message history after a link
+                              (cfg.history_transfer): err 0 and history
+                              (sig_history.h; valid during the callback):
+                              make it durable, then sig_client_history_done;
+                              or err SIG_ERR_HISTORY (unreadable archive,
+                              nothing to retry), SIG_ERR_HISTORY_RELINK (the
+                              phone asks for a new link), SIG_ERR_HISTORY_
+                              SKIPPED (the phone went on without history),
+                              SIG_ERR_TOO_BIG, SIG_ERR_JSON */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -152,6 +161,7 @@ typedef struct sig_event {
                                  identifier (TypingMessage.groupId), NULL in
                                  a 1:1 chat */
     const struct sig_group_info *group_info; /* GROUP_UPDATED (err 0) */
+    const struct sig_history *history;       /* HISTORY (err 0) */
     /* SEND_DONE, SYNC_DONE: when the service refused with a Retry-After
      * (SIG_ERR_RATE_LIMIT on 429/413, SIG_ERR_CHALLENGE on 428), how long
      * it asks us to wait, in ms (capped at SIG_RETRY_AFTER_MAX_MS); 0 =
@@ -210,6 +220,15 @@ typedef struct sig_config {
      * every transfer of this client) are closed after this long without a
      * request; 0 = 30000. */
     uint32_t pool_idle_ms;
+    /* Accept the phone's message-history transfer when linking ("link and
+     * sync"): the link URL declares backup5, the ProvisionMessage's
+     * ephemeral backup key is kept (in the store until the archive has
+     * been read, then wiped) and the archive is fetched after the link
+     * (sig_backup.h). 0 = a link without history, as before. */
+    int history_transfer;
+    uint32_t history_max_messages; /* kept per chat, the newest; 0 = 50 */
+    uint32_t history_max_age_s;    /* older messages skipped; 0 = 30 days */
+    uint64_t history_max_archive;  /* bytes downloaded at most; 0 = 512 MiB */
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;
@@ -230,6 +249,12 @@ int sig_client_is_linked(const sig_client *c);
 const char *sig_client_aci(const sig_client *c);
 const char *sig_client_number(const sig_client *c);
 uint32_t sig_client_device_id(const sig_client *c);
+
+/* The caller made SIG_EV_HISTORY's content durable: the ephemeral backup
+ * key is wiped (memory and store), nothing is asked again. Until then
+ * every start asks the server for the archive again (a crash in between
+ * loses nothing). SIG_ERR_NOT_LINKED. */
+int sig_client_history_done(sig_client *c);
 
 /* Start linking (SIG_ERR_STATE when linked or already linking). */
 int sig_client_link(sig_client *c);

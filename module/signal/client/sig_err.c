@@ -36,6 +36,9 @@ static const struct {
     {SIG_ERR_DEVICE_LIMIT, "Signal refused the link (411): the account has its maximum number of linked devices"},
     {SIG_ERR_LINK_CODE, "Signal refused the link (403): the link code was wrong or already used"},
     {SIG_ERR_OUTDATED, "Signal refuses this client version (499)"},
+    {SIG_ERR_HISTORY, "the message history from the phone could not be read"},
+    {SIG_ERR_HISTORY_RELINK, "the phone could not send the message history and asks to link again"},
+    {SIG_ERR_HISTORY_SKIPPED, "the phone continued without sending the message history"},
 };
 
 const char *sig_strerror(int code)

@@ -37,8 +37,15 @@ enum {
     SIG_ERR_DEVICE_LIMIT = -1331,    /* 411 at link: the account has its maximum
                                         number of linked devices */
     SIG_ERR_LINK_CODE = -1332,       /* 403 at link: the code was wrong or used */
-    SIG_ERR_OUTDATED = -1333         /* 499: the service refuses this client
+    SIG_ERR_OUTDATED = -1333,        /* 499: the service refuses this client
                                         (e.g. the device lacks spqr) */
+    /* -1340..: the history transfer at link ("link and sync") */
+    SIG_ERR_HISTORY = -1340,         /* the archive is unreadable: wrong MAC,
+                                        truncated, corrupt or garbage frames */
+    SIG_ERR_HISTORY_RELINK = -1341,  /* the phone failed to upload and asks
+                                        for a new link (RELINK_REQUESTED) */
+    SIG_ERR_HISTORY_SKIPPED = -1342  /* the phone continues without history
+                                        (CONTINUE_WITHOUT_UPLOAD) */
 };
 
 /* Text for any SIG_/SC_/SN_/ST_/UT_ code. Never NULL. */

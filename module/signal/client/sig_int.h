@@ -64,6 +64,14 @@ struct sig_client {
     int has_profile_key;
     uint8_t master_key[32];
     int has_master_key;
+    /* ProvisionMessage.ephemeralBackupKey: until the history archive has
+     * been read (sig_backup.c), then wiped here and in the store */
+    uint8_t ephemeral_backup_key[32];
+    int has_ephemeral_backup_key;
+    struct event *backup_timer;   /* sig_backup.c: the pause between asks */
+    int backup_busy;              /* asking or downloading */
+    int backup_delivered;         /* SIG_EV_HISTORY went out (err 0) */
+    uint64_t backup_asked_ms;
 
     /* linking */
     int linking;
@@ -308,6 +316,13 @@ void sig_fanout_unref(sig_fanout *f); /* NULL ok */
  * reference on f and reports to sig_fanout_done instead of emitting. */
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
                             size_t n, uint64_t ts, sig_fanout *f);
+
+/* sig_backup.c: the history transfer ("link and sync"). resume: start
+ * waiting for the archive when a key is kept and nothing is under way
+ * (after the link and on every chat connection); stop: at free. */
+void sig_backup_resume(sig_client *c);
+void sig_backup_stop(sig_client *c);
+void sig_backup_forget_key(sig_client *c);
 
 /* sig_client.c */
 int sig_chat_open(sig_client *c);

@@ -98,6 +98,11 @@ static int build_link_body(sig_client *c)
     memcpy(c->profile_key, c->pd->profile_key, 32);
     c->has_master_key = c->pd->has_master_key;
     memcpy(c->master_key, c->pd->master_key, 32);
+    c->has_ephemeral_backup_key =
+        c->cfg.history_transfer && c->pd->has_ephemeral_backup_key;
+    if (c->has_ephemeral_backup_key)
+        memcpy(c->ephemeral_backup_key, c->pd->ephemeral_backup_key, 32);
+    c->backup_delivered = 0;
     /* relinking replaces everything the account had */
     if ((rc = st_record_delete_account(c->db, c->cfg.account)) != 0)
         return rc;
@@ -260,7 +265,7 @@ static void got_address(sig_client *c, const sn_rpc_incoming *in)
     if (!a || !a->address) {
         rc = SIG_ERR_PROVISION;
     } else {
-        rc = sig_prov_url(&url, a->address, c->eph_pub);
+        rc = sig_prov_url(&url, a->address, c->eph_pub, c->cfg.history_transfer);
     }
     if (a)
         signalservice__provisioning_address__free_unpacked(a, NULL);
@@ -425,6 +430,9 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
         ev.aci = c->aci;
         ev.device_id = c->device_id;
         sig_emit(c, &ev);
+        /* then the history the phone may be uploading for us */
+        if (!sig_dead(c))
+            sig_backup_resume(c);
     }
     sig_leave(c);
 }
@@ -535,6 +543,7 @@ void sig_link_chat_connected(sig_client *c)
         check_counts(c, SIG_ID_ACI);
         if (c->has_pni)
             check_counts(c, SIG_ID_PNI);
+        sig_backup_resume(c); /* a transfer a restart interrupted */
         return;
     }
     if (c->keys_pending > 0)

@@ -18,7 +18,8 @@ void sig_provision_wipe(sig_provision *p)
     ut_wipe(p, sizeof(*p));
 }
 
-int sig_prov_url(char **out, const char *address, const uint8_t pub[32])
+int sig_prov_url(char **out, const char *address, const uint8_t pub[32],
+                 int backup)
 {
     uint8_t ser[33];
     char *b64 = NULL;
@@ -51,6 +52,14 @@ int sig_prov_url(char **out, const char *address, const uint8_t pub[32])
         else
             rc = ut_buf_append(&b, c, 1);
     }
+    /* The link capabilities the primary reads from the URL: "backup5" says
+     * this device accepts a message-history transfer, and only then does
+     * the phone put an ephemeralBackupKey in the ProvisionMessage and
+     * offer "transfer message history" (mautrix-signal
+     * pkg/signalmeow/provisioning.go startProvisioning: linkCapabilities
+     * {"backup5"} when allowBackup; Signal-Desktop sends the same). */
+    if (rc == 0 && backup)
+        rc = ut_buf_append_str(&b, "&capabilities=backup5");
     if (rc == 0)
         rc = ut_buf_nul(&b);
     free(b64);
@@ -126,6 +135,12 @@ static int fill(sig_provision *out, const Signalservice__ProvisionMessage *m)
         memcpy(out->master_key, m->masterkey.data, 32);
         out->has_master_key = 1;
     }
+    /* field 14 (mautrix-signal pkg/signalmeow/protobuf/Provisioning.proto,
+     * "optional bytes ephemeralBackupKey = 14; // 32 bytes") */
+    if (m->has_ephemeralbackupkey && m->ephemeralbackupkey.len == 32) {
+        memcpy(out->ephemeral_backup_key, m->ephemeralbackupkey.data, 32);
+        out->has_ephemeral_backup_key = 1;
+    }
     out->read_receipts = m->has_readreceipts && m->readreceipts;
     return 0;
 }
@@ -149,6 +164,10 @@ int sig_prov_parse_message(sig_provision *out, const uint8_t *pt, size_t n)
         ut_wipe(m->masterkey.data, m->masterkey.len);
     if (m->has_profilekey)
         ut_wipe(m->profilekey.data, m->profilekey.len);
+    if (m->has_ephemeralbackupkey)
+        ut_wipe(m->ephemeralbackupkey.data, m->ephemeralbackupkey.len);
+    if (m->has_mediarootbackupkey)
+        ut_wipe(m->mediarootbackupkey.data, m->mediarootbackupkey.len);
     signalservice__provision_message__free_unpacked(m, NULL);
     if (rc != 0)
         sig_provision_wipe(out);

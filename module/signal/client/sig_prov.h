@@ -33,15 +33,22 @@ typedef struct sig_provision {
     int has_profile_key;
     uint8_t master_key[32];
     int has_master_key;
+    /* ProvisionMessage.ephemeralBackupKey (14): the key of the history
+     * archive the phone uploads for this link ("link and sync"); sent
+     * only when the URL declared backup5 */
+    uint8_t ephemeral_backup_key[32];
+    int has_ephemeral_backup_key;
     int read_receipts;
 } sig_provision;
 
 void sig_provision_wipe(sig_provision *p);
 
 /* sgnl://linkdevice?uuid=<address>&pub_key=<percent-encoded base64(0x05‖pub)>
+ * [&capabilities=backup5 when backup is set: we accept a history transfer]
  * *out malloc'd. UT_ERR_INVAL if address has characters outside
  * [0-9A-Za-z-]. */
-int sig_prov_url(char **out, const char *address, const uint8_t pub[32]);
+int sig_prov_url(char **out, const char *address, const uint8_t pub[32],
+                 int backup);
 
 /* Decrypt a serialized ProvisionEnvelope with our ephemeral private key and
  * parse the ProvisionMessage. Requires ACI identity key pair, number,

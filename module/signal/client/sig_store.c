@@ -128,6 +128,8 @@ int sig_acct_load(sig_client *c)
         get_blob(c, "account", "profile_key", c->profile_key, 32) == 0;
     c->has_master_key =
         get_blob(c, "account", "master_key", c->master_key, 32) == 0;
+    c->has_ephemeral_backup_key =
+        get_blob(c, "account", "ephemeral_backup_key", c->ephemeral_backup_key, 32) == 0;
     c->linked = 1;
 out:
     ut_wipe(rec, sizeof(rec));
@@ -164,6 +166,12 @@ int sig_acct_save(sig_client *c)
         goto out;
     if (c->has_master_key &&
         (rc = sig_rec_put(c, "account", "master_key", c->master_key, 32)) != 0)
+        goto out;
+    /* kept like the identity keys, in the 0600 module database, until the
+     * history archive has been read (sig_backup_forget_key) */
+    if (c->has_ephemeral_backup_key &&
+        (rc = sig_rec_put(c, "account", "ephemeral_backup_key",
+                          c->ephemeral_backup_key, 32)) != 0)
         goto out;
     rc = st_db_commit(c->db);
 out:

@@ -6,7 +6,7 @@
  *             [--device-name NAME] [--link-timeout MS] [--prekeys N]
  *             [--transport auto|h2|h1] [--count] [--no-qr]
  *             [--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL]
- *             [--server-params B64] [--pool-idle MS] COMMAND
+ *             [--server-params B64] [--pool-idle MS] [--history] COMMAND
  *   --ca-file: PEM roots for a sandbox or private server; default: Signal's
  *                      own roots, built in and pinned (never the system store)
  *   --server-params: the service's zkgroup ServerPublicParams (groups v2);
@@ -16,6 +16,7 @@
  *                      (cdn.signal.org, cdn2., cdn3., storage.) with the
  *                      production server, else the server itself in the
  *                      mock server's layout
+ *   --history: accept the phone's message-history transfer when linking
  *   --count: print only message counts (every 1000, and at queue/empty)
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
@@ -53,6 +54,7 @@
 #include "sig_client.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sig_history.h"
 #include "sig_util.h"
 #include "sn_sock.h"
 #include "st_records.h"
@@ -134,6 +136,55 @@ static json_t *members_json(const sig_group_member *m, size_t n)
                                            (json_int_t)m[k].joined_at_revision,
                                            "profile_key", m[k].has_profile_key));
     return a;
+}
+
+/* The history as JSON, for tests: chats with their messages. */
+static void history_json(json_t *o, const sig_history *h)
+{
+    json_t *chats = json_array();
+    size_t i, j, k;
+
+    for (i = 0; i < h->n_chats; i++) {
+        const sig_hist_chat *hc = &h->chats[i];
+        json_t *ch = json_pack("{s:s,s:I,s:I}", "kind",
+                               hc->kind == SIG_HIST_GROUP ? "group"
+                               : hc->kind == SIG_HIST_SELF ? "self" : "contact",
+                               "items", (json_int_t)hc->n_items,
+                               "expire_timer_ms", (json_int_t)hc->expire_timer_ms);
+        json_t *ms = json_array();
+        if (hc->kind == SIG_HIST_CONTACT)
+            json_object_set_new(ch, "aci", json_string(hc->aci));
+        if (hc->name)
+            json_object_set_new(ch, "name", json_string(hc->name));
+        if (hc->kind == SIG_HIST_GROUP) {
+            uint8_t gid[32];
+            if (sig_group_id(gid, hc->master_key) == 0)
+                group_id_json(ch, gid);
+        }
+        for (j = 0; j < hc->n_msgs; j++) {
+            const sig_hist_msg *m = &hc->msgs[j];
+            json_t *jm = json_pack("{s:I,s:b,s:s}", "ts", (json_int_t)m->ts, "outgoing",
+                                   m->outgoing, "author", m->author);
+            json_t *rs = json_array();
+            if (m->body)
+                json_object_set_new(jm, "body", json_string(m->body));
+            if (m->quote_ts)
+                json_object_set_new(jm, "quote_ts", json_integer((json_int_t)m->quote_ts));
+            if (m->edited)
+                json_object_set_new(jm, "edited", json_true());
+            if (m->deleted)
+                json_object_set_new(jm, "deleted", json_true());
+            for (k = 0; k < m->n_reactions; k++)
+                json_array_append_new(rs, json_pack("{s:s,s:s}", "emoji", m->reactions[k].emoji,
+                                                    "author", m->reactions[k].author));
+            json_object_set_new(jm, "reactions", rs);
+            json_array_append_new(ms, jm);
+        }
+        json_object_set_new(ch, "messages", ms);
+        json_array_append_new(chats, ch);
+    }
+    json_object_set_new(o, "chats", chats);
+    json_object_set_new(o, "n_msgs", json_integer((json_int_t)h->n_msgs));
 }
 
 static void group_info_json(json_t *o, const sig_group_info *g)
@@ -322,6 +373,10 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
         if (ev->group_info)
             group_info_json(o, ev->group_info);
         break;
+    case SIG_EV_HISTORY:
+        if (ev->history)
+            history_json(o, ev->history);
+        break;
     default:
         break;
     }
@@ -329,6 +384,8 @@ static void on_event(sig_client *c, const sig_event *ev, void *ud)
     /* durable on our side once printed and flushed */
     if (ev->type == SIG_EV_MESSAGE)
         (void)sig_client_done(c, ev->msg->id);
+    if (ev->type == SIG_EV_HISTORY && !ev->err)
+        (void)sig_client_history_done(c);
 
     if (ev->type == SIG_EV_LINKED) {
         t->rc = 0;
@@ -544,7 +601,7 @@ static int usage(void)
                     "[--trust-root B64] [--device-name NAME] [--link-timeout MS] "
                     "[--prekeys N] [--transport auto|h2|h1] [--count] [--no-qr] "
                     "[--cdn0 URL] [--cdn2 URL] [--cdn3 URL] [--storage URL] [--server-params B64] "
-                    "[--pool-idle MS] "
+                    "[--pool-idle MS] [--history] "
                     "link [--receive] | receive | send TO TEXT | contacts | groups\n");
     return 2;
 }
@@ -611,6 +668,8 @@ int main(int argc, char **argv)
             t.count_only = 1;
         else if (!strcmp(argv[i], "--no-qr"))
             t.no_qr = 1;
+        else if (!strcmp(argv[i], "--history"))
+            cfg.history_transfer = 1;
         /* hidden, tests only: link with `{}` capabilities like old releases */
         else if (!strcmp(argv[i], "--test-empty-capabilities"))
             cfg.test_empty_capabilities = 1;

@@ -11,7 +11,8 @@ libsbcrypto_la_SOURCES += \
 	module/signal/crypto/sc_storage.h module/signal/crypto/sc_storage.c \
 	module/signal/crypto/sc_group.h module/signal/crypto/sc_group.c \
 	module/signal/crypto/sc_devname.h module/signal/crypto/sc_devname.c \
-	module/signal/crypto/sc_padding.h module/signal/crypto/sc_padding.c
+	module/signal/crypto/sc_padding.h module/signal/crypto/sc_padding.c \
+	module/signal/crypto/sc_backup.h module/signal/crypto/sc_backup.c
 # sc_attachment_padded_size uses log/pow like the clients
 libsbcrypto_la_LIBADD += -lm
 

@@ -24,3 +24,9 @@ CLEANFILES += $(SP_PB_C) $(SP_PB_H)
 BUILT_SOURCES += module/signal/proto/Groups.pb-c.h
 EXTRA_DIST += module/signal/proto/Groups.proto
 CLEANFILES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
+
+# Backup.proto (signal/client, the message-backup subset read from a link's
+# history transfer; issue #14): compiled into libsbclient.la.
+BUILT_SOURCES += module/signal/proto/Backup.pb-c.h
+EXTRA_DIST += module/signal/proto/Backup.proto
+CLEANFILES += module/signal/proto/Backup.pb-c.c module/signal/proto/Backup.pb-c.h

@@ -39,6 +39,29 @@ START_TEST(commands_parse)
 }
 END_TEST
 
+START_TEST(notices_as_html)
+{
+    char *h;
+
+    h = br_cmd_html("Send `link` <now> & \"then\"\nwait");
+    ck_assert_str_eq(h, "Send <code>link</code> &lt;now&gt; &amp; &quot;then&quot;<br/>wait");
+    free(h);
+    /* a lone backtick, or one whose partner is on the next line, stays */
+    h = br_cmd_html("a ` b\nc `e` d `");
+    ck_assert_str_eq(h, "a ` b<br/>c <code>e</code> d `");
+    free(h);
+    h = br_cmd_html("");
+    ck_assert_str_eq(h, "");
+    free(h);
+    h = br_cmd_html(NULL);
+    ck_assert_str_eq(h, "");
+    free(h);
+    ck_assert_ptr_nonnull(strstr(br_cmd_help_html(1), "<td><code>usage</code></td>"));
+    ck_assert_ptr_null(strstr(br_cmd_help_html(0), "usage"));
+    ck_assert_ptr_nonnull(strstr(br_cmd_help_html(0), "<table>"));
+}
+END_TEST
+
 START_TEST(phone_numbers_normalize)
 {
     char out[20], err[160];
@@ -83,6 +106,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, commands_parse);
+    tcase_add_test(tc, notices_as_html);
     tcase_add_test(tc, phone_numbers_normalize);
     tcase_add_test(tc, phone_numbers_format_for_humans);
     suite_add_tcase(s, tc);

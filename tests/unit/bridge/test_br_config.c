@@ -24,6 +24,10 @@ START_TEST(defaults_work_out_of_the_box)
     ck_assert_int_eq(c.low_limit_warning, 0);
     ck_assert_int_eq(c.link_timeout_s, 60);
     ck_assert_int_eq(c.outbox_max_age_s, 86400); /* a day */
+    /* the phone's history at link: on, 50 messages per chat, 30 days (#14) */
+    ck_assert_int_eq(c.history_enabled, 1);
+    ck_assert_int_eq(c.history_max_messages, 50);
+    ck_assert_int_eq(c.history_max_age_days, 30);
     ck_assert_str_eq(c.signal_server, "https://chat.signal.org");
     ck_assert_ptr_null(c.signal_ca_file);
     ck_assert_ptr_null(c.signal_zk_params); /* the client's production default */
@@ -103,6 +107,11 @@ START_TEST(bad_options_name_the_key)
         /* a new QR code follows each one Signal expires, up to 10 minutes */
         {"{\"link_timeout\":601}", "config.link_timeout: expected an integer from 10 to 600"},
         {"{\"outbox_max_age\":0}", "config.outbox_max_age: expected an integer from 1"},
+        {"{\"history\":true}", "config.history: expected a map"},
+        {"{\"history\":{\"max_messages\":0}}", "config.history.max_messages: expected an integer from 1 to 10000"},
+        {"{\"history\":{\"max_age_days\":\"30\"}}", "config.history.max_age_days"},
+        {"{\"history\":{\"enabled\":1}}", "config.history.enabled: expected true or false"},
+        {"{\"history\":{\"days\":3}}", "config.history.days: unknown option"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},

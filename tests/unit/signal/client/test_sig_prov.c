@@ -79,13 +79,20 @@ START_TEST(test_url)
     const char *k;
 
     memset(pub, 0xfb, sizeof(pub)); /* base64 of 0x05 fb fb ... has + and / */
-    ck_assert_int_eq(sig_prov_url(&url, "c0ffee00-1234-4abc-8def-001122334455", pub), 0);
+    ck_assert_int_eq(sig_prov_url(&url, "c0ffee00-1234-4abc-8def-001122334455", pub, 0), 0);
     ck_assert_ptr_nonnull(strstr(url, "sgnl://linkdevice?uuid=c0ffee00-1234-4abc-8def-001122334455&pub_key="));
+    ck_assert_ptr_null(strstr(url, "capabilities"));
     k = strstr(url, "pub_key=") + 8;
     ck_assert_ptr_null(strpbrk(k, "+/="));
     ck_assert_ptr_nonnull(strstr(k, "%2F") ? strstr(k, "%2F") : strstr(k, "%2B"));
     free(url);
-    ck_assert_int_eq(sig_prov_url(&url, "bad&uuid", pub), UT_ERR_INVAL);
+    /* accepting a history transfer: backup5, as signalmeow's startProvisioning */
+    ck_assert_int_eq(sig_prov_url(&url, "c0ffee00-1234-4abc-8def-001122334455", pub, 1), 0);
+    k = strstr(url, "&capabilities=backup5");
+    ck_assert_ptr_nonnull(k);
+    ck_assert_str_eq(k, "&capabilities=backup5");
+    free(url);
+    ck_assert_int_eq(sig_prov_url(&url, "bad&uuid", pub, 0), UT_ERR_INVAL);
 }
 END_TEST
 
@@ -127,7 +134,7 @@ static void make_envelope(uint8_t **out, size_t *out_len, const uint8_t their_pu
 static uint8_t *make_message(size_t *len, sc_ec_keypair *aci, int mismatch)
 {
     Signalservice__ProvisionMessage m = SIGNALSERVICE__PROVISION_MESSAGE__INIT;
-    uint8_t ser[33], acib[16], pk[32];
+    uint8_t ser[33], acib[16], pk[32], ebk[32];
     uint8_t *out;
 
     ck_assert_int_eq(sc_x25519_keypair(aci->pub, aci->priv), 0);
@@ -150,6 +157,10 @@ static uint8_t *make_message(size_t *len, sc_ec_keypair *aci, int mismatch)
     m.has_profilekey = 1;
     m.profilekey.data = pk;
     m.profilekey.len = 32;
+    memset(ebk, 0x5e, sizeof(ebk));
+    m.has_ephemeralbackupkey = 1;
+    m.ephemeralbackupkey.data = ebk;
+    m.ephemeralbackupkey.len = 32;
     *len = signalservice__provision_message__get_packed_size(&m);
     out = malloc(*len);
     signalservice__provision_message__pack(&m, out);
@@ -173,6 +184,9 @@ START_TEST(test_decrypt)
     ck_assert_mem_eq(p.aci_identity.priv, aci.priv, 32);
     ck_assert_int_eq(p.has_profile_key, 1);
     ck_assert_int_eq(p.has_pni, 0);
+    ck_assert_int_eq(p.has_ephemeral_backup_key, 1);
+    ck_assert_uint_eq(p.ephemeral_backup_key[0], 0x5e);
+    ck_assert_uint_eq(p.ephemeral_backup_key[31], 0x5e);
     sig_provision_wipe(&p);
     free(env);
 

@@ -1,0 +1,174 @@
+/* br_sighist.c - SIG_EV_HISTORY (the phone's history at link, sig_history.h)
+ * as br_net_events for the bridge (Signal thread): START with the counts,
+ * then for every chat a CHAT (opens its portal: the archive's chat list is
+ * the truth, 1:1 chats included) and its messages oldest first as MESSAGE
+ * (original timestamp, the author as sender, ours from_me, a reply's quote
+ * as BR_NET_FMT), each reaction as a RELATION after its message, then DONE
+ * carrying BR_SIG_HISTORY_DURABLE to confirm. None of them has a durable
+ * id of its own: the history is handed over whole again (same timestamps,
+ * so the bridge's idempotency keys drop what it has) until DONE is
+ * confirmed. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "br_sigchat.h"
+#include "br_signal_int.h"
+#include "sig_err.h"
+#include "sig_history.h"
+
+static int chat_id_of(const sig_hist_chat *hc, char *out, size_t n)
+{
+    uint8_t gid[32];
+
+    switch (hc->kind) {
+    case SIG_HIST_CONTACT:
+        return snprintf(out, n, "dm:%s", hc->aci) < (int)n ? 0 : UT_ERR_RANGE;
+    case SIG_HIST_SELF:
+        return snprintf(out, n, "self") < (int)n ? 0 : UT_ERR_RANGE;
+    case SIG_HIST_GROUP:
+        if (sig_group_id(gid, hc->master_key) != 0)
+            return UT_ERR_INVAL;
+        return br_sigchat_gid(gid, out, n);
+    default:
+        return UT_ERR_INVAL;
+    }
+}
+
+static char *quote_fmt(const sig_hist_msg *m, const char *me)
+{
+    json_t *o;
+    char *s;
+
+    if (!m->quote_ts)
+        return NULL;
+    o = json_pack("{s:{s:I,s:s,s:s}}", "q", "ts", (json_int_t)m->quote_ts, "author",
+                  m->quote_author[0] ? m->quote_author : (me ? me : ""), "text",
+                  m->quote_text ? m->quote_text : "");
+    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* A message the bridge can show: text and an author it can name. */
+static int shown(const sig_hist_msg *m, const char *me)
+{
+    const char *sender = m->outgoing ? me : m->author;
+
+    return sender && *sender && !m->deleted && m->body;
+}
+
+static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, const char *me)
+{
+    br_signal *s = a->s;
+    size_t i, k;
+
+    for (i = 0; i < hc->n_msgs; i++) {
+        const sig_hist_msg *m = &hc->msgs[i];
+        const char *sender = m->outgoing ? me : m->author;
+        br_net_event *ev;
+
+        if (!shown(m, me))
+            continue; /* nothing to show, or an author we cannot name */
+        if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = strdup(sender);
+            ev->text = strdup(m->body);
+            ev->fmt = quote_fmt(m, me);
+            ev->from_me = m->outgoing;
+            ev->ts = (int64_t)m->ts;
+            if (!ev->chat_id || !ev->sender || !ev->text) {
+                br_net_event_free(ev);
+                ev = NULL;
+            }
+        }
+        br_sig_emit(s, ev);
+        for (k = 0; k < m->n_reactions; k++) {
+            const sig_hist_reaction *r = &m->reactions[k];
+            const char *who = r->author[0] ? r->author : me;
+            if (!who || !r->ts || !(ev = br_sig_ev_new(BR_NET_RELATION, a->owner)))
+                continue;
+            ev->rel = BR_REL_REACTION;
+            ev->chat_id = strdup(chat);
+            ev->sender = strdup(who);
+            ev->from_me = !r->author[0];
+            ev->ts = (int64_t)r->ts;
+            ev->target_author = strdup(sender);
+            ev->target_ts = (int64_t)m->ts;
+            ev->text = strdup(r->emoji);
+            if (!ev->chat_id || !ev->sender || !ev->target_author || !ev->text) {
+                br_net_event_free(ev);
+                ev = NULL;
+            }
+            br_sig_emit(s, ev);
+        }
+    }
+}
+
+void br_sighist_event(account *a, const sig_event *e)
+{
+    br_signal *s = a->s;
+    const sig_history *h = e->history;
+    const char *me = sig_client_aci(a->c);
+    br_net_event *ev;
+    size_t i, j, n_chats = 0, n_msgs = 0;
+    char chat[96];
+
+    if (e->err || !h) {
+        if ((ev = br_sig_ev_new(BR_NET_HISTORY, a->owner))) {
+            ev->code = e->err == SIG_ERR_HISTORY_RELINK    ? BR_NET_HIST_RELINK
+                       : e->err == SIG_ERR_HISTORY_SKIPPED ? BR_NET_HIST_SKIPPED
+                                                           : BR_NET_HIST_FAILED;
+            ev->text = br_sig_dup(sig_strerror(e->err));
+        }
+        br_sig_emit(s, ev);
+        return;
+    }
+    for (i = 0; i < h->n_chats; i++)
+        if (!h->chats[i].blocked) {
+            n_chats++;
+            for (j = 0; j < h->chats[i].n_msgs; j++)
+                n_msgs += shown(&h->chats[i].msgs[j], me);
+        }
+    if ((ev = br_sig_ev_new(BR_NET_HISTORY, a->owner))) {
+        ev->code = BR_NET_HIST_START;
+        ev->target_ts = (int64_t)n_chats;
+        ev->ts = (int64_t)n_msgs;
+    }
+    br_sig_emit(s, ev);
+    for (i = 0; i < h->n_chats; i++) {
+        const sig_hist_chat *hc = &h->chats[i];
+        if (chat_id_of(hc, chat, sizeof(chat)) != 0)
+            continue;
+        if ((ev = br_sig_ev_new(BR_NET_CHAT, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->phone = hc->number[0] ? strdup(hc->number) : NULL;
+            ev->code = hc->blocked ? BR_NET_CHAT_BLOCKED : 0;
+            if (!ev->chat_id) {
+                br_net_event_free(ev);
+                ev = NULL;
+            }
+        }
+        br_sig_emit(s, ev);
+        if (hc->kind == SIG_HIST_CONTACT && hc->name &&
+            (ev = br_sig_ev_new(BR_NET_CONTACT, a->owner))) {
+            ev->id = strdup(hc->aci);
+            ev->text = strdup(hc->name);
+            ev->phone = hc->number[0] ? strdup(hc->number) : NULL;
+            br_sig_emit(s, ev);
+        }
+        if (!hc->blocked)
+            emit_msgs(a, hc, chat, me);
+    }
+    if ((ev = br_sig_ev_new(BR_NET_HISTORY, a->owner))) {
+        ev->code = BR_NET_HIST_DONE;
+        ev->target_ts = (int64_t)n_chats;
+        ev->ts = (int64_t)n_msgs;
+        ev->durable_id = BR_SIG_HISTORY_DURABLE;
+    }
+    br_sig_emit(s, ev);
+}
