@@ -19,7 +19,9 @@ const { startSandbox, decodeQr } = require(path.join(__dirname, '..', 'sandbox',
 
 polyfill();
 const sdk = require('matrix-js-sdk');
-if (sdk.logger && typeof sdk.logger.setLevel === 'function') sdk.logger.setLevel('error');
+const { record, silenceMatrixSdk } = require(path.join(__dirname, 'results.js'));
+
+silenceMatrixSdk();
 const N = Number(process.argv[2] || process.env.BRIDGE_BENCH_MESSAGES || 1000);
 const builddir = process.env.top_builddir || path.resolve(__dirname, '../build');
 const BRIDGE = path.join(builddir, '.libs', 'signalbridge.so');
@@ -92,7 +94,7 @@ let lastTs = 0;
 const stamp = () => { lastTs = Math.max(Date.now(), lastTs + 1); return lastTs; };
 
 async function run(name, send, wait) {
-  process.stderr.write(`bench: ${name}\n`);
+  if (process.env.BENCH_DEBUG) process.stderr.write(`bench: ${name}\n`);
   const t = tracker();
   const seen = wait(t);
   for (let i = 0; i < N; i++) { t.sent(i); await send(`bench ${i}`); }
@@ -107,6 +109,11 @@ function row(name, r, base) {
   let line = `${name.padEnd(26)} ${String(r.n).padStart(5)} msgs ${f(r.rate)} msg/s  p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms`;
   if (base) line += `   added p50 ${f(r.p50 - base.p50)} ms  p99 ${f(r.p99 - base.p99)} ms  (ratio p50 ${(r.p50 / base.p50).toFixed(2)})`;
   console.log(line);
+  const SEC = 'signalbridge end to end (wall clock)';
+  if (!base) return;
+  record(SEC, `${name}: rate, ${N} messages one after another`, r.rate, 'msg/s', 'matrix->matrix on mxhs alone', base.rate, 'higher');
+  record(SEC, `${name}: latency p50`, r.p50, 'ms', 'matrix->matrix p50', base.p50, 'lower');
+  record(SEC, `${name}: latency p99`, r.p99, 'ms', 'matrix->matrix p99', base.p99, 'lower');
 }
 
 async function main() {
@@ -138,7 +145,7 @@ modules:
     await until(() => bob.getRoom(mm)?.getMyMembership() === 'join', 'bob joins');
     const mmBase = await run('matrix->matrix', (b) => alice.sendTextMessage(mm, b), (t) => watchRoom(hs, bob, mm, t));
 
-    process.stderr.write('bench: linking\n');
+    if (process.env.BENCH_DEBUG) process.stderr.write('bench: linking\n');
     // link alice's Signal account through the bot, as a user does
     const { room_id: botRoom } = await alice.createRoom({ is_direct: true, invite: [BOT] });
     await until(() => alice.getRoom(botRoom)?.getMember(BOT)?.membership === 'join', 'the bot joins');

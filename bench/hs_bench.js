@@ -9,6 +9,9 @@
 'use strict';
 const path = require('node:path');
 const { Homeserver } = require(path.join(__dirname, '..', 'tests', 'e2e', 'mxhs_harness.js'));
+const { record } = require('./results.js');
+
+const SEC = 'mxhs (wall clock)';
 
 const N = Number(process.argv[2] || process.env.HS_BENCH_CLIENTS || 16);
 const SECS = Number(process.argv[3] || process.env.HS_BENCH_SECONDS || 3);
@@ -51,6 +54,7 @@ async function main() {
     console.log(`send throughput, ${N} concurrent clients, ${SECS}s:`);
     console.log(`  baseline GET /versions: ${base.toFixed(0)} req/s`);
     console.log(`  PUT /send:              ${sends.toFixed(0)} events/s  (ratio to baseline ${(sends / base).toFixed(3)})`);
+    record(SEC, `PUT /send, ${N} clients`, sends, 'req/s', 'GET /versions, same clients', base, 'higher');
 
     // The same into a room where the echo module's user is joined, so every
     // event is also queued durably for the module and handed to its on_event
@@ -68,6 +72,7 @@ async function main() {
     const modSends = await closedLoop((w, i) => hs.req('PUT', `/_matrix/client/v3/rooms/${encM}/send/m.room.message/m${w}-${i}`,
       { token: users[w].access_token, body: { msgtype: 'm.notice', body: `bench ${w} ${i}` } }));
     console.log(`  PUT /send, module room: ${modSends.toFixed(0)} events/s  (ratio to baseline ${(modSends / base).toFixed(3)})`);
+    record(SEC, `PUT /send into a module's room, ${N} clients`, modSends, 'req/s', 'GET /versions, same clients', base, 'higher');
 
     // sync wake-up latency
     const tokens = [];
@@ -97,6 +102,8 @@ async function main() {
     console.log(`  baseline GET /versions RTT: p50 ${pct(rtt, 50).toFixed(2)} ms  p99 ${pct(rtt, 99).toFixed(2)} ms`);
     console.log(`  send -> /sync answer:       p50 ${pct(lat, 50).toFixed(2)} ms  p99 ${pct(lat, 99).toFixed(2)} ms` +
                 `  (ratio p50 ${(pct(lat, 50) / pct(rtt, 50)).toFixed(1)})`);
+    record(SEC, `send -> /sync wake-up p50, ${N} pollers`, pct(lat, 50), 'ms', 'GET /versions RTT p50', pct(rtt, 50), 'lower');
+    record(SEC, `send -> /sync wake-up p99, ${N} pollers`, pct(lat, 99), 'ms', 'GET /versions RTT p99', pct(rtt, 99), 'lower');
   } finally {
     await hs.stop();
     hs.cleanup();

@@ -1,5 +1,9 @@
 # bench: rules for this subsystem, its unit tests, fuzz targets and benchmarks.
 
+# Every bench script records its figures through bench/results.js;
+# bench/report.js writes them to bench/results/latest.md (see bench/README.md).
+EXTRA_DIST += bench/README.md bench/results.js bench/report.js bench/results/latest.md
+
 # bench/crypto: signal/crypto operations in C next to libsignal 0.100 (and
 # other JS references) measured by Node in the same run. Each crypto part
 # adds its C rows in bench/crypto_<part>.c (bench_<part>_ops[], see

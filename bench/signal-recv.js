@@ -20,6 +20,7 @@ const path = require('path');
 const { startMock } = require('../tests/lib/signal-mock');
 const { Ctl, tmpDb, linkDevice } = require('../tests/e2e/signalctl-lib');
 const { Proto, EnvelopeType, ServiceIdKind } = require('@signalapp/mock-server');
+const { record } = require('./results.js');
 
 const N = Number(process.env.SB_BENCH_N || 10000);
 
@@ -73,6 +74,8 @@ async function main() {
     console.log(`  C sig_client (network + decrypt + durable store + ack): ${cRate.toFixed(0)} msg/s (${cSec.toFixed(2)} s)`);
     console.log(`  baseline libsignal-client 0.100 in-process decrypt:     ${bRate.toFixed(0)} msg/s (${bSec.toFixed(2)} s)`);
     console.log(`  ratio C/baseline: ${(cRate / bRate).toFixed(2)} (goal >= 1.0)`);
+    record('Signal receive (wall clock)', `receive ${N} messages: network + decrypt + durable store + ack`, cRate, 'msg/s',
+      'libsignal-client 0.100, in-process decrypt only', bRate, 'higher');
   } finally {
     if (ctl) await ctl.kill();
     await mock.close();

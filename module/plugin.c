@@ -53,7 +53,13 @@ static void stop(mxm_module *m)
 
 static void on_event(mxm_module *m, const char *json, size_t len)
 {
-    br_bridge_on_event(m->bridge, json, len);
+    (void)br_bridge_on_event(m->bridge, json, len, 0);
+}
+
+/* ABI 1.1: an event the bridge could not store now is handed again. */
+static int on_event_try(mxm_module *m, const char *json, size_t len)
+{
+    return br_bridge_on_event(m->bridge, json, len, 1) ? MXM_ERR_AGAIN : MXM_OK;
 }
 
 static void on_ephemeral(mxm_module *m, const char *json, size_t len)
@@ -110,6 +116,7 @@ MXM_EXPORT int mxm_module_init(const mxm_host_api *host,
     m->api.on_event = on_event;
     m->api.on_ephemeral = on_ephemeral;
     m->api.query_user = query_user;
+    m->api.on_event_try = on_event_try;
     *out = &m->api;
     return 0;
 }

@@ -50,7 +50,7 @@ extern "C" {
 
 #define MXM_MAGIC 0x314D584DU /* "MXM1" read little-endian */
 #define MXM_ABI_MAJOR 1       /* bumped only by incompatible changes */
-#define MXM_ABI_MINOR 0       /* bumped by every appended slot */
+#define MXM_ABI_MINOR 1       /* bumped by every appended slot */
 
 #define MXM_DESCRIPTOR_SYMBOL "mxm_module_descriptor"
 #define MXM_INIT_SYMBOL "mxm_module_init"
@@ -68,7 +68,8 @@ enum {
     MXM_ERR_INVAL = -22,    /* bad argument */
     MXM_ERR_STOPPED = -100, /* host is shutting down; nothing was queued */
     MXM_ERR_UNSUPPORTED = -101, /* the host does not offer this */
-    MXM_ERR_NOTFOUND = -102     /* no such timer, watch or route */
+    MXM_ERR_NOTFOUND = -102,    /* no such timer, watch or route */
+    MXM_ERR_AGAIN = -103        /* not taken now: hand it again later (1.1) */
 };
 
 /* Log levels for host->log(). */
@@ -265,7 +266,8 @@ typedef struct mxm_module_api {
      * saved position, which it saves in batches), so the same event can
      * arrive more than once, also across restarts: modules must drop
      * duplicates by event_id. Events are never delivered out of order
-     * within one host run. (Documented in 1.0; no slot changed.) */
+     * within one host run. (Documented in 1.0; no slot changed. Since 1.1
+     * a module may refuse an event for now: on_event_try below.) */
     void (*on_event)(mxm_module *m, const char *event_json, size_t len);
 
     /* One ephemeral event (m.typing, m.receipt) with a top-level room_id. */
@@ -275,6 +277,19 @@ typedef struct mxm_module_api {
      * if it must be)? 1 yes, 0 no. As the AS API's /users/{userId}. */
     int (*query_user)(mxm_module *m, const char *user_id);
     /* ABI 1.0 ends here. New slots are appended below this line only. */
+
+    /*
+     * Since 1.1. As on_event, but the module may refuse the event for now:
+     * it returns MXM_OK when it has taken the event (the acknowledgement),
+     * or MXM_ERR_AGAIN when it could not make durable what the event needs
+     * (its database busy, a full disk). The host then counts the event as
+     * not delivered, keeps it, and hands the same event again later, with
+     * a backoff, before any later event of its stream (as a homeserver
+     * retries an Application Service transaction answered with an error).
+     * A host that sees this slot (MXM_HAS) calls it instead of on_event;
+     * a module that fills it fills on_event too, for hosts that do not.
+     */
+    int (*on_event_try)(mxm_module *m, const char *event_json, size_t len);
 } mxm_module_api;
 
 /*

@@ -78,17 +78,48 @@ static int mgmt_owner(br_bridge *b, const char *room_id, char *owner, size_t n)
 
 /* ---- events ------------------------------------------------------------- */
 
-void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
+int br_defer(br_bridge *b, int rc)
+{
+    if (!b->may_defer || !st_db_retryable(b->db, rc))
+        return 0;
+    b->deferred = 1;
+    return 1;
+}
+
+static int on_event(br_bridge *b, const mx_event *ev);
+
+int br_bridge_on_event(br_bridge *b, const char *json, size_t len, int may_defer)
 {
     mx_event ev;
-    char owner[320], chat[256];
+    int record;
 
     if (b->stopping || mx_event_parse(&ev, json, len) != 0)
-        return;
+        return 0;
     if (ev.event_id && br_dedupe_seen(b, ev.event_id)) {
         mx_event_free(&ev); /* delivered again after a crash: handled */
-        return;
+        return 0;
     }
+    b->may_defer = may_defer;
+    b->deferred = 0;
+    record = on_event(b, &ev);
+    b->may_defer = 0;
+    if (b->deferred) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store event %s now (%s); the homeserver hands it again",
+                ev.event_id ? ev.event_id : "?", st_errmsg(b->db));
+    } else if (record && ev.event_id) { /* after the handler: br_dedupe.c says why */
+        br_dedupe_done(b, ev.event_id);
+    }
+    mx_event_free(&ev);
+    return b->deferred;
+}
+
+/* Hand a Matrix event to its handler: 1 when it is to be recorded as
+ * handled (br_dedupe.c), 0 for our own echoes. */
+static int on_event(br_bridge *b, const mx_event *evp)
+{
+    const mx_event ev = *evp; /* the caller's (and frees it) */
+    char owner[320], chat[256];
+
     if (strcmp(ev.type, "m.room.member") == 0 && ev.state_key &&
         strcmp(ev.state_key, b->bot) == 0 && ev.membership &&
         strcmp(ev.membership, "invite") == 0) {
@@ -99,8 +130,7 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
     } else if (strcmp(ev.sender, b->bot) == 0 ||
                br_bridge_query_user(b, ev.sender)) {
         /* our own echoes: nothing to do, nothing to record */
-        mx_event_free(&ev);
-        return;
+        return 0;
     } else if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
                !br_access_ok(b, owner)) {
         /* a portal of a user without access: messages, files, edits,
@@ -120,9 +150,7 @@ void br_bridge_on_event(br_bridge *b, const char *json, size_t len)
             br_outbox_on_message(b, &ev, owner, chat);
         }
     }
-    if (ev.event_id) /* after the handler: br_dedupe.c says why */
-        br_dedupe_done(b, ev.event_id);
-    mx_event_free(&ev);
+    return 1;
 }
 
 void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len)
@@ -218,6 +246,11 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
                  b->cfg.database);
     if ((rc = st_db_open(&b->db, path, &b->log, err, errlen)) != 0)
         return rc;
+    /* This connection runs on the homeserver's loop: a write lock held
+     * elsewhere (the Signal thread, another process) must not freeze it.
+     * A write that meets one fails soon and is retried: Matrix events by
+     * the host (br_defer), queued rows from the timers. */
+    st_db_set_busy_ms(b->db, BR_DB_BUSY_MS);
     if (net) {
         b->net = *net;
         b->have_net = 1;

@@ -23,7 +23,12 @@ int br_bridge_new(br_bridge **out, const mxm_host_api *host, br_config *cfg,
  * then says so). */
 int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
                     size_t errlen);
-void br_bridge_on_event(br_bridge *b, const char *json, size_t len);
+/* One Matrix event. `may_defer`: the host can hand it again later (ABI 1.1
+ * on_event_try). Returns 1 when the bridge could not make durable what the
+ * event needs (its database busy, a full disk; st_db_retryable) and leaves
+ * it to the host's retry, 0 when the event is taken. With may_defer 0 it
+ * always takes the event and retries from memory itself. */
+int br_bridge_on_event(br_bridge *b, const char *json, size_t len, int may_defer);
 /* m.typing / m.receipt of a room (with room_id), as on_ephemeral gets them. */
 void br_bridge_on_ephemeral(br_bridge *b, const char *json, size_t len);
 /* The one dispatcher of Signal-side events: takes ownership of ev and frees

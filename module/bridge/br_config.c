@@ -504,3 +504,12 @@ char *br_config_displayname(const br_config *c, const char *name,
         return NULL;
     return (char *)ut_buf_take(&b, NULL);
 }
+
+void br_config_age_words(const br_config *cfg, char *out, size_t n)
+{
+    long s = cfg->outbox_max_age_s;
+    long v = s % 3600 == 0 ? s / 3600 : s % 60 == 0 ? s / 60 : s;
+    const char *unit = s % 3600 == 0 ? "hour" : s % 60 == 0 ? "minute" : "second";
+
+    snprintf(out, n, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+}

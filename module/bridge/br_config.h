@@ -105,4 +105,7 @@ char *br_config_puppet_regex(const br_config *cfg);
 char *br_config_displayname(const br_config *cfg, const char *name,
                             const char *phone);
 
+/* outbox_max_age in words for notices: "24 hours", "90 minutes", "2 seconds". */
+void br_config_age_words(const br_config *cfg, char *out, size_t n);
+
 #endif

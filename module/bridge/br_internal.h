@@ -33,6 +33,9 @@ typedef struct br_failcount { /* decryption failures waiting for a notice */
     struct br_failcount *next;
 } br_failcount;
 
+/* How long a write on the homeserver's loop waits for the lock (ms). */
+#define BR_DB_BUSY_MS 100
+
 struct br_bridge {
     const mxm_host_api *host;
     br_config cfg;
@@ -58,10 +61,14 @@ struct br_bridge {
     struct inbox_pending *inbox_pending; /* messages not stored yet */
     struct br_gwait *gwait;   /* br_group.c: group rooms waiting for a title */
     uint64_t gwait_timer;
+    uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */
+    int may_defer;            /* the Matrix event being handled can come again */
+    int deferred;             /* ... and is left to the host's retry */
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
- * this month (it is counted when new)? */
+ * this month (it is counted when new)? 1 yes, 0 no, < 0 the store failed
+ * (ST_ERR_*: a store error is not "the limit is reached"). */
 long br_usage_count(br_bridge *b);
 int br_usage_admit(br_bridge *b, const char *aci);
 /* br_puppet.c: a Signal user's ghost: its MXID; make sure it exists and
@@ -70,11 +77,21 @@ int br_usage_admit(br_bridge *b, const char *aci);
 int br_puppet_mxid(br_bridge *b, const char *aci, char *out, size_t n);
 void br_puppet_update(br_bridge *b, const char *aci, const char *phone, const char *name);
 void br_puppet_ensure(br_bridge *b, const char *aci);
+/* A Signal profile's avatar (path "" = none; data the image): uploaded
+ * once per path, set on the ghost and its DM portals. */
+void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
+                      const uint8_t *data, size_t len);
 /* br_login.c: the login of `owner` (made when `create`), NULL when none;
  * load them all from the store (start); free them all (stop). */
 br_login *br_login_get(br_bridge *b, const char *owner, int create);
 void br_login_load(br_bridge *b);
 void br_login_free_all(br_bridge *b);
+/* br_bridge.c: a store write that the Matrix event being handled needs
+ * failed with `rc`. 1: the host hands the event again later (ABI 1.1
+ * on_event_try; the failure is one a later try may not meet), so the
+ * handler returns without effect or notice; 0: the handler copes itself
+ * (retry from memory, or a notice). */
+int br_defer(br_bridge *b, int rc);
 /* br_room.c: a notice from the bot in a room (NULL room: nothing). */
 void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -123,6 +140,7 @@ int br_portal_open_dm(br_bridge *b, const char *owner, const char *aci,
 /* Rename the DM portals of aci after its contact's current name (the ghost
  * sends it: the bot lacks the power level in DMs). */
 void br_portal_rename_dm(br_bridge *b, const char *aci);
+void br_portal_avatar_dm(br_bridge *b, const char *aci, const char *mxc);
 void br_portal_resume(br_bridge *b);
 /* Cancel the portal side's timers and free its state (at stop). */
 void br_portal_stop(br_bridge *b);

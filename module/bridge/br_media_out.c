@@ -130,7 +130,7 @@ static void out_step(br_bridge *b, int64_t id)
     }
     rc = b->net.send_file(b->net.ctx, r.owner, r.chat_id, path,
                           *r.content_type ? r.content_type : "application/octet-stream",
-                          r.caption, r.flags, (uint64_t)id);
+                          r.caption, r.flags, r.signal_ts, (uint64_t)id);
     if (rc != 0)
         out_fail(b, id, r.owner, "the Signal side could not take the file");
     else
@@ -214,25 +214,39 @@ void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
             ev->body[used] == '\0')
             rq.caption = ev->body;
     }
-    if (!b->media || st_db_begin(b->db) != 0)
+    if (!b->media)
         return;
+    if ((rc = st_db_begin(b->db)) != 0) {
+        if (br_defer(b, rc)) /* the host hands the event again */
+            return;
+        goto fail;
+    }
+    /* the timestamp is chosen once, before the first try: a resend (also
+     * after a crash) is the same message to the receivers */
     rc = br_store_outbox_put_media(b->db, owner, ev->room_id, chat_id, ev->event_id,
-                                   rq.caption ? rq.caption : "", &id);
+                                   rq.caption ? rq.caption : "", br_signal_ts_next(b), ut_now_ms(), &id);
     if (rc < 0)
         goto fail;
     if (rc == 0) {
         st_db_rollback(b->db); /* a replay of an event already queued */
         return;
     }
-    if (br_store_media_out_put(b->db, id, rq.mxc, rq.content_type, rq.name, rq.caption,
-                               rq.flags) != 0 ||
-        st_db_commit(b->db) != 0)
+    if ((rc = br_store_media_out_put(b->db, id, rq.mxc, rq.content_type, rq.name, rq.caption,
+                                     rq.flags)) != 0)
         goto fail;
+    if ((rc = st_db_commit(b->db)) != 0) { /* rolled back */
+        if (br_defer(b, ST_ERR_BUSY)) /* a failed COMMIT: I/O, busy, full */
+            return;
+        goto failed;
+    }
     out_step(b, id);
     return;
 fail:
-    ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot queue a file for Signal: %s", st_errmsg(b->db));
     st_db_rollback(b->db);
+    if (br_defer(b, rc))
+        return;
+failed:
+    ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot queue a file for Signal: %s", st_errmsg(b->db));
     br_notice(b, ev->room_id, "Not sent to Signal: the bridge could not store the file's details.");
 }
 

@@ -47,6 +47,8 @@ typedef enum br_net_kind {
     BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
                              code: the state's revision */
+    BR_NET_AVATAR,        /* id: ACI; text: its profile avatar's Signal
+                             path ("" = none); data/data_len: the image */
     BR_NET_CONN_TROUBLE,  /* the linked account's connection to Signal fails
                              for a reason the user and admin must act on
                              (it is retried): code BR_NET_ERR_TLS or
@@ -153,6 +155,8 @@ typedef struct br_net_event {
     size_t n_members;
     char *fmt;           /* MESSAGE: its body ranges and quote as
                             BR_NET_FMT JSON, or NULL when none */
+    uint8_t *data;       /* AVATAR: the image, owned */
+    size_t data_len;
 } br_net_event;
 
 /* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style
@@ -220,12 +224,14 @@ typedef struct br_net_ops {
     int (*download)(void *ctx, const char *owner, const uint8_t *pointer,
                     size_t len, const char *path, uint64_t request_id);
     /* Send the file at `path` (its base name is the file name shown) with
-     * an optional caption; flags BR_NET_ATT_*: a voice note, a GIF, or a
-     * sticker (then caption is its emoji or NULL); SEND_RESULT later
-     * carries outbox_id. */
+     * an optional caption, as the message with Signal timestamp `ts` (0:
+     * now; the bridge stores it before the first try and passes it on
+     * every retry, so receivers drop a resend); flags BR_NET_ATT_*: a
+     * voice note, a GIF, or a sticker (then caption is its emoji or NULL);
+     * SEND_RESULT later carries outbox_id. */
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
-                     const char *caption, uint32_t flags, uint64_t outbox_id);
+                     const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id);
     /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,

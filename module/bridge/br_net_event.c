@@ -36,6 +36,7 @@ void br_net_event_free(br_net_event *ev)
         free(ev->members[i]);
     free(ev->members);
     free(ev->fmt);
+    free(ev->data);
     free(ev);
 }
 
@@ -71,6 +72,15 @@ br_net_event *br_net_event_dup(const br_net_event *ev)
     c->n_atts = 0;
     c->members = NULL;
     c->n_members = 0;
+    c->data = NULL;
+    if (ev->data && ev->data_len && !bad) {
+        if ((c->data = malloc(ev->data_len)))
+            memcpy(c->data, ev->data, ev->data_len);
+        else
+            bad = 1;
+    }
+    if (!c->data)
+        c->data_len = 0;
     if (ev->n_atts && !bad) {
         if (!(c->atts = calloc(ev->n_atts, sizeof(*c->atts))))
             bad = 1;

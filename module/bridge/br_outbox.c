@@ -176,14 +176,9 @@ static void fail_row(br_bridge *b, const obx_row *r, const char *why)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
 }
 
-/* outbox_max_age in words: "24 hours", "90 minutes", "2 seconds". */
 static void age_words(const br_bridge *b, char *out, size_t n)
 {
-    long s = b->cfg.outbox_max_age_s;
-    long v = s % 3600 == 0 ? s / 3600 : s % 60 == 0 ? s / 60 : s;
-    const char *unit = s % 3600 == 0 ? "hour" : s % 60 == 0 ? "minute" : "second";
-
-    snprintf(out, n, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+    br_config_age_words(&b->cfg, out, n); /* also for relations, br_relout.c */
 }
 
 static int expired(br_bridge *b, const obx_row *r)
@@ -353,9 +348,10 @@ static void pending_free(obx_pending *p)
     free(p);
 }
 
-/* The homeserver's on_event cannot be refused (include/mxm/module.h: it
- * returns nothing), so a message we could not store is kept in memory and
- * stored again with backoff; if that keeps failing the user is told. */
+/* Only for a host that calls on_event, which cannot refuse an event (ABI
+ * 1.0; with on_event_try the host keeps and retries it, br_defer): a
+ * message we could not store is kept in memory and stored again with
+ * backoff; if that keeps failing the user is told. */
 static void keep_pending(br_bridge *b, const mx_event *ev, const char *body, const char *owner,
                          const char *chat_id)
 {
@@ -413,7 +409,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     const char *body = ev->body;
     char geo_url[128];
     int64_t id = 0;
-    int fresh, is_file = 0;
+    int fresh, rc, is_file = 0;
 
     if (strcmp(ev->sender, owner) != 0) {
         /* only the user who linked the account acts through it */
@@ -446,7 +442,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                                   "Send `link` to the bridge bot.");
         return;
     }
-    if (!br_usage_admit(b, l->aci)) {
+    if ((rc = br_usage_admit(b, l->aci)) < 0 && br_defer(b, rc))
+        return; /* the host hands it again (br_bridge.h) */
+    if (rc == 0) { /* (a store failure that cannot wait: let it through) */
         br_notice(b, ev->room_id,
                   "Not sent: this bridge has reached its limit of %ld Signal users this month. "
                   "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
@@ -459,7 +457,9 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
         br_media_from_matrix(b, ev, owner, chat_id);
         return;
     }
-    if (insert_row(b, owner, ev->room_id, chat_id, ev->event_id, body, &fresh, &id) != 0) {
+    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, body, &fresh, &id)) != 0) {
+        if (br_defer(b, rc))
+            return; /* not stored: the host hands it again (durable there) */
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
                 ev->event_id, st_errmsg(b->db));
         keep_pending(b, ev, body, owner, chat_id);

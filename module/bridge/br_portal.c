@@ -39,6 +39,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                              int64_t ts, int from_me, const char *body);
 
 static int dm_name(br_bridge *b, const char *aci, char *out, size_t n);
+static int dm_avatar(br_bridge *b, const char *aci, char *out, size_t n);
 
 /* ---- portals ------------------------------------------------------------ */
 
@@ -55,6 +56,7 @@ typedef struct portal_ctx {
     br_bridge *b;
     char *owner, *chat_id, *creator;
     char *named; /* a DM's name in its createRoom, or NULL */
+    char *avatar; /* a DM's m.room.avatar url in its createRoom, or NULL */
 } portal_ctx;
 
 static void portal_ctx_free(portal_ctx *p)
@@ -63,6 +65,7 @@ static void portal_ctx_free(portal_ctx *p)
     free(p->chat_id);
     free(p->creator);
     free(p->named);
+    free(p->avatar);
     free(p);
 }
 
@@ -329,6 +332,12 @@ static void on_portal_created(void *arg, int status, json_t *body)
             mx_state(b->mx, p->creator, room, "m.room.name", "", c, NULL, NULL);
             json_decref(c);
         }
+        /* and their avatar */
+        if (!strncmp(p->chat_id, "dm:", 3) && dm_avatar(b, p->chat_id + 3, now, sizeof(now)) &&
+            (!p->avatar || strcmp(p->avatar, now)) && (c = json_pack("{s:s}", "url", now))) {
+            mx_state(b->mx, p->creator, room, "m.room.avatar", "", c, NULL, NULL);
+            json_decref(c);
+        }
     }
     /* With double puppeting the owner joins at once: messages the user sent
      * from the phone are sent as the user, who must be in the room. */
@@ -336,6 +345,16 @@ static void on_portal_created(void *arg, int status, json_t *body)
         mx_membership(b->mx, p->owner, room, "join", NULL, NULL, on_portal_ready, p) == 0)
         return;
     on_portal_ready(p, 200, NULL);
+}
+
+/* A DM portal's avatar: the mxc: URI of its contact's ghost's avatar; 0
+ * if none. */
+static int dm_avatar(br_bridge *b, const char *aci, char *out, size_t n)
+{
+    char path[256];
+
+    *out = '\0';
+    return br_store_puppet_avatar_get(b->db, aci, path, sizeof(path), out, n) == 1 && *out;
 }
 
 /* A DM portal's name: the contact's name, else their number; 0 if none. */
@@ -369,6 +388,27 @@ void br_portal_rename_dm(br_bridge *b, const char *aci)
      * the default power level there) */
     for (i = 0; i < n && (c = json_pack("{s:s}", "name", name)); i++) {
         mx_state(b->mx, mxid, rooms[i], "m.room.name", "", c, NULL, NULL);
+        json_decref(c);
+    }
+    br_store_strv_free(rooms);
+}
+
+/* The contact's avatar changed (mxc "" = removed): their DM portals
+ * follow, as mautrix/go bridgev2's private_chat_portal_meta makes a DM's
+ * avatar the ghost's (portal.go UpdateInfoFromGhost). Sent as the ghost,
+ * which created the room. */
+void br_portal_avatar_dm(br_bridge *b, const char *aci, const char *mxc)
+{
+    char chat[64], mxid[320], **rooms = NULL;
+    size_t i, n = 0;
+    json_t *c;
+
+    snprintf(chat, sizeof(chat), "dm:%s", aci);
+    if (br_puppet_mxid(b, aci, mxid, sizeof(mxid)) != 0 ||
+        br_store_portal_rooms_of_chat(b->db, chat, &rooms, &n) != 0)
+        return;
+    for (i = 0; i < n && (c = *mxc ? json_pack("{s:s}", "url", mxc) : json_object()); i++) {
+        mx_state(b->mx, mxid, rooms[i], "m.room.avatar", "", c, NULL, NULL);
         json_decref(c);
     }
     br_store_strv_free(rooms);
@@ -409,6 +449,13 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
         json_object_set_new(req, "name", json_string(name));
         p->named = strdup(name);
     }
+    /* and with the contact's avatar, when known (createMatrixRoomInLoop
+     * puts m.room.avatar in initial_state too) */
+    if (req && dm_avatar(b, aci, name, sizeof(name)) &&
+        json_array_append_new(json_object_get(req, "initial_state"),
+                              json_pack("{s:s,s:s,s:{s:s}}", "type", "m.room.avatar",
+                                        "state_key", "", "content", "url", name)) == 0)
+        p->avatar = strdup(name);
     rc = req ? mx_create_room(b->mx, mxid, req, on_portal_created, p) : UT_ERR_NOMEM;
     json_decref(req);
     if (rc == 0)
@@ -736,6 +783,10 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
     case BR_NET_CONTACT:
         if (ev->id)
             br_puppet_update(b, ev->id, ev->phone, ev->text);
+        break;
+    case BR_NET_AVATAR:
+        if (ev->id && ev->text)
+            br_puppet_avatar(b, ev->id, ev->text, ev->data, ev->data_len);
         break;
     case BR_NET_SEND_RESULT:
         br_outbox_result(b, ev);

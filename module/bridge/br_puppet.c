@@ -86,3 +86,115 @@ void br_puppet_ensure(br_bridge *b, const char *aci)
 {
     br_puppet_update(b, aci, NULL, NULL);
 }
+
+/* ---- avatars ------------------------------------------------------------ */
+
+typedef struct avatar_ctx {
+    br_bridge *b;
+    char *aci, *path, *mxc, *mxid;
+} avatar_ctx;
+
+static void avatar_ctx_free(avatar_ctx *a)
+{
+    free(a->aci);
+    free(a->path);
+    free(a->mxc);
+    free(a->mxid);
+    free(a);
+}
+
+/* The ghost exists: its avatar_url becomes the upload (mautrix/go bridgev2
+ * ghost.go UpdateAvatar sets the ghost's avatar from the network's). */
+static void on_avatar_user(void *arg, int status, json_t *body)
+{
+    avatar_ctx *a = arg;
+
+    (void)body;
+    if (status == 200)
+        mx_set_avatar(a->b->mx, a->mxid, a->mxc, NULL, NULL);
+    avatar_ctx_free(a);
+}
+
+/* Record the avatar, then set it on the ghost and its DM portals. */
+static void avatar_apply(avatar_ctx *a)
+{
+    br_bridge *b = a->b;
+    char lp[128];
+
+    if (br_store_puppet_avatar_put(b->db, a->aci, a->path, a->mxc) != 0) {
+        avatar_ctx_free(a);
+        return;
+    }
+    br_portal_avatar_dm(b, a->aci, a->mxc);
+    if (br_puppet_mxid(b, a->aci, lp, sizeof(lp)) == 0 && (a->mxid = strdup(lp)) &&
+        br_config_puppet_localpart(&b->cfg, a->aci, lp, sizeof(lp)) == 0 &&
+        mx_ensure_user(b->mx, lp, on_avatar_user, a) == 0)
+        return;
+    avatar_ctx_free(a);
+}
+
+static void on_avatar_uploaded(void *arg, int status, json_t *body)
+{
+    avatar_ctx *a = arg;
+    const char *mxc = json_string_value(json_object_get(body, "content_uri"));
+
+    if (status != 200 || !mxc || strncmp(mxc, "mxc://", 6) != 0 || !(a->mxc = strdup(mxc))) {
+        ut_logf(&a->b->log, UT_LOG_WARN, "bridge: uploading a contact's avatar failed (HTTP %d)",
+                status);
+        avatar_ctx_free(a);
+        return;
+    }
+    avatar_apply(a);
+}
+
+/* The image's type from its first bytes: Signal clients upload JPEG
+ * (Desktop and Android encode profile avatars as JPEG), others are
+ * recognised in case. */
+static const char *image_type(const uint8_t *d, size_t n)
+{
+    if (n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+        return "image/png";
+    if (n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6)))
+        return "image/gif";
+    if (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4))
+        return "image/webp";
+    return "image/jpeg";
+}
+
+void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
+                      const uint8_t *data, size_t len)
+{
+    char old_path[256] = "", old_mxc[512] = "";
+    int known;
+    avatar_ctx *a;
+
+    if ((known = br_store_puppet_avatar_get(b->db, aci, old_path, sizeof(old_path), old_mxc,
+                                            sizeof(old_mxc))) < 0)
+        return;
+    /* The same path is the same image: Signal-Server gives every new
+     * avatar a new random object name (ProfileHelper
+     * generateAvatarObjectName), so nothing is uploaded again. */
+    if (known && !strcmp(old_path, path))
+        return;
+    if (*path && (!data || !len))
+        return;
+    if (!(a = calloc(1, sizeof(*a))) || !(a->aci = strdup(aci)) || !(a->path = strdup(path))) {
+        if (a)
+            avatar_ctx_free(a);
+        return;
+    }
+    a->b = b;
+    if (!*path) { /* removed on Signal: removed here too, if it was set */
+        if (!known || !*old_mxc || !(a->mxc = strdup(""))) {
+            if (!known)
+                br_store_puppet_avatar_put(b->db, aci, "", NULL);
+            avatar_ctx_free(a);
+            return;
+        }
+        avatar_apply(a);
+        return;
+    }
+    if (mx_upload(b->mx, b->bot, image_type(data, len), "avatar", data, len,
+                  on_avatar_uploaded, a) != 0)
+        avatar_ctx_free(a);
+}

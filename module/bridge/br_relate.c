@@ -516,6 +516,7 @@ void br_relate_start(br_bridge *b)
 
 void br_relate_stop(br_bridge *b)
 {
+    br_relout_stop(b);
     if (b->relate_timer)
         b->host->timer_cancel(b->host->host, b->relate_timer);
     b->relate_timer = 0;

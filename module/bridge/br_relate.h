@@ -39,6 +39,8 @@ void br_relate_stop(struct br_bridge *b);
  * Signal): the result of a relate op, the queue at start, a kind's name. */
 void br_relout_result(struct br_bridge *b, const br_net_event *ev);
 void br_relout_resume(struct br_bridge *b);
+/* Cancels the age-limit timer of queued relations. */
+void br_relout_stop(struct br_bridge *b);
 /* The account is connected: send its relations that waited. */
 void br_relout_online(struct br_bridge *b, const char *owner);
 const char *br_relate_kind_name(int kind);

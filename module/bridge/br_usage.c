@@ -34,11 +34,11 @@ long br_usage_count(br_bridge *b)
 int br_usage_admit(br_bridge *b, const char *aci)
 {
     char month[16];
-    int known;
+    int known, rc;
 
     month_key(month, sizeof(month));
     if ((known = br_store_usage_exists(b->db, month, aci)) < 0)
-        return 0;
+        return known;
     if (known)
         return 1;
     if (br_usage_count(b) >= b->cfg.max_signal_users) {
@@ -47,5 +47,5 @@ int br_usage_admit(br_bridge *b, const char *aci)
                 b->cfg.max_signal_users, month);
         return 0;
     }
-    return br_store_usage_add(b->db, month, aci) == 0;
+    return (rc = br_store_usage_add(b->db, month, aci)) == 0 ? 1 : rc;
 }

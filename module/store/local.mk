@@ -14,7 +14,10 @@ ST_MIGRATIONS += module/store/migrations/010-bridge-outbox.sql
 ST_MIGRATIONS += module/store/migrations/011-bridge-access.sql
 # formatting, mentions, quotes of bridged text (issue #17)
 ST_MIGRATIONS += module/store/migrations/012-bridge-format.sql
-# voice notes, GIFs and stickers sent from Matrix (issue #17 item 5)
+# ghosts' avatars (issue #13 item 5)
+ST_MIGRATIONS += module/store/migrations/013-bridge-avatar.sql
+# voice notes, GIFs and stickers sent from Matrix, edits' formatting
+# (issue #17 items 5, formatting in edits); applied after 013
 ST_MIGRATIONS += module/store/migrations/016-bridge-media-flags.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c

@@ -69,6 +69,30 @@ const char *st_errmsg(const st_db *db)
 
 sqlite3 *st_db_handle(st_db *db) { return db->h; }
 
+void st_db_set_busy_ms(st_db *db, int ms)
+{
+    if (db && db->h)
+        sqlite3_busy_timeout(db->h, ms);
+}
+
+int st_db_retryable(const st_db *db, int rc)
+{
+    if (rc == ST_ERR_BUSY || rc == UT_ERR_NOMEM)
+        return 1;
+    if (!db || !db->h)
+        return 0;
+    switch (sqlite3_extended_errcode(db->h) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int st_db_latest_version(void) { return (int)st_migrations_count; }
 int st_db_version(const st_db *db) { return db->version; }
 

@@ -70,4 +70,16 @@ struct sqlite3 *st_db_handle(st_db *db);
 /* Last SQLite error message of this connection. */
 const char *st_errmsg(const st_db *db);
 
+/* How long a statement waits for another connection's write lock before
+ * it fails with ST_ERR_BUSY (5000 ms after st_db_open). A connection used
+ * on the homeserver's loop sets a short wait and retries from a timer, so
+ * that a lock held elsewhere never freezes the loop (include/mxm/module.h:
+ * callbacks return quickly). */
+void st_db_set_busy_ms(st_db *db, int ms);
+
+/* 1 when the last failure of this connection (or `rc`) is one that a later
+ * try may not meet: the database busy or locked, the disk full, an I/O
+ * error, out of memory. 0 for the others (a constraint, a bad statement). */
+int st_db_retryable(const st_db *db, int rc);
+
 #endif

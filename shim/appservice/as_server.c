@@ -111,10 +111,13 @@ static host_module *the_module(as_server *s)
     return host_module_count(s->h) ? host_module_at(s->h, 0) : NULL;
 }
 
-static void deliver_list(host_module *m, json_t *arr, int ephemeral)
+/* Returns nonzero when the module refused an event for now (ABI 1.1
+ * on_event_try): the rest of the list is not handed over. */
+static int deliver_list(host_module *m, json_t *arr, int ephemeral)
 {
     size_t i;
     json_t *ev;
+    int refused = 0;
 
     json_array_foreach(arr, i, ev) {
         char *t;
@@ -130,9 +133,12 @@ static void deliver_list(host_module *m, json_t *arr, int ephemeral)
         if (ephemeral)
             host_module_on_ephemeral(m, t, strlen(t));
         else
-            host_module_on_event(m, t, strlen(t));
+            refused = host_module_on_event(m, t, strlen(t)) == MXM_ERR_AGAIN;
         free(t);
+        if (refused)
+            break;
     }
+    return refused;
 }
 
 static void h_transaction(as_server *s, struct evhttp_request *req, const char *txn_id)
@@ -159,7 +165,14 @@ static void h_transaction(as_server *s, struct evhttp_request *req, const char *
         reply_err(req, 400, "M_BAD_JSON", "expected {\"events\": [...]}");
         return;
     }
-    deliver_list(the_module(s), events, 0);
+    if (deliver_list(the_module(s), events, 0)) {
+        /* the module could not take an event now: the homeserver retries
+         * the transaction later (with backoff) and the module drops the
+         * events it already has by event_id */
+        json_decref(j);
+        reply_err(req, 500, "M_UNKNOWN", "the module cannot take an event now; retry");
+        return;
+    }
     eph = json_object_get(j, "ephemeral");
     if (!json_is_array(eph))
         eph = json_object_get(j, "de.sorunome.msc2409.ephemeral");

@@ -19,7 +19,12 @@
  *     over at a crash, are delivered at the next start before new ones;
  *   - positions are written in batches (one transaction per POS_FLUSH_MS,
  *     and at stop), so a crash replays at most that window: modules see
- *     duplicates and drop them by event ID (include/mxm/module.h).
+ *     duplicates and drop them by event ID (include/mxm/module.h);
+ *   - a module with on_event_try (ABI 1.1) may refuse an event for now
+ *     (MXM_ERR_AGAIN: its database busy, a full disk): its position stays
+ *     before that event, which stays queued (also across a crash), and it
+ *     is handed again after a backoff (RETRY_FIRST_MS doubling up to
+ *     RETRY_MAX_MS), before any later event; other modules go on.
  * Modules are keyed by descriptor name, so a module keeps its position
  * when its file moves. Ephemeral events are not durable (typing, receipts
  * are state that the next change supersedes).
@@ -34,12 +39,15 @@
 
 #include "hs.h"
 
-enum { DELIVER_BATCH = 64, POS_FLUSH_MS = 50 };
+enum { DELIVER_BATCH = 64, POS_FLUSH_MS = 50, RETRY_FIRST_MS = 100, RETRY_MAX_MS = 10000 };
 
 struct hs_modpos {
+    hs *s;
     host_module *m;
     int64_t delivered; /* last stream handed to on_event (returned) */
     int64_t saved;     /* last stream written to module_pos */
+    struct event *retry_ev; /* the module refused an event: hand it again */
+    int retry_ms;           /* current backoff, 0 when not refusing */
 };
 
 typedef struct hs_ephem {
@@ -139,6 +147,33 @@ static size_t fetch(hs *s, struct hs_modpos *p, row *rows)
     return n;
 }
 
+/* The backoff after a refusal is over: deliver again. */
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct hs_modpos *p = arg;
+
+    (void)fd;
+    (void)what;
+    event_active(p->s->dq_ev, EV_TIMEOUT, 0);
+}
+
+/* The module refused the event at `stream`: keep it, try again later. */
+static void refused(hs *s, struct hs_modpos *p, int64_t stream)
+{
+    struct timeval tv;
+
+    if (!p->retry_ms)
+        hs_logf(s, UT_LOG_WARN, "module %s cannot take the event at stream %lld now; handing it again later",
+                host_module_name(p->m), (long long)stream);
+    p->retry_ms = p->retry_ms ? p->retry_ms * 2 : RETRY_FIRST_MS;
+    if (p->retry_ms > RETRY_MAX_MS)
+        p->retry_ms = RETRY_MAX_MS;
+    tv.tv_sec = p->retry_ms / 1000;
+    tv.tv_usec = (p->retry_ms % 1000) * 1000;
+    if (p->retry_ev)
+        evtimer_add(p->retry_ev, &tv);
+}
+
 static void run_deliveries(evutil_socket_t fd, short what, void *arg)
 {
     hs *s = arg;
@@ -151,6 +186,8 @@ static void run_deliveries(evutil_socket_t fd, short what, void *arg)
     (void)what;
     for (i = 0; i < s->nmpos && s->modules_running; i++) {
         struct hs_modpos *p = &s->mpos[i];
+        if (p->retry_ev && evtimer_pending(p->retry_ev, NULL))
+            continue; /* refused an event: waits for its backoff */
         n = fetch(s, p, rows);
         more |= n == DELIVER_BATCH;
         for (k = 0, failed = 0; k < n; k++) {
@@ -160,8 +197,14 @@ static void run_deliveries(evutil_socket_t fd, short what, void *arg)
                 ev = hs_client_event(s, rows[k].json, rows[k].redacted_by, NULL, NULL, NULL,
                                      NULL, NULL, rows[k].stream);
                 txt = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-                if (txt) {
-                    host_module_on_event(p->m, txt, strlen(txt));
+                if (txt && host_module_on_event(p->m, txt, strlen(txt)) == MXM_ERR_AGAIN) {
+                    refused(s, p, rows[k].stream);
+                    failed = 1; /* nothing after it before it */
+                } else if (txt) {
+                    if (p->retry_ms)
+                        hs_logf(s, UT_LOG_INFO, "module %s took the event at stream %lld",
+                                host_module_name(p->m), (long long)rows[k].stream);
+                    p->retry_ms = 0;
                     p->delivered = rows[k].stream;
                     advanced = 1;
                 } else { /* out of memory: never skip; the next round retries */
@@ -303,8 +346,14 @@ int hs_deliver_open(hs *s, char *err, size_t errlen)
         if (sqlite3_step(st) == SQLITE_ROW)
             pos = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
+        s->mpos[s->nmpos].s = s;
         s->mpos[s->nmpos].m = m;
         s->mpos[s->nmpos].delivered = s->mpos[s->nmpos].saved = pos;
+        s->mpos[s->nmpos].retry_ev = evtimer_new(s->base, on_retry, &s->mpos[s->nmpos]);
+        if (!s->mpos[s->nmpos].retry_ev) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         s->nmpos++;
     }
     event_active(s->dq_ev, EV_TIMEOUT, 0); /* replay what is queued */
@@ -314,6 +363,7 @@ int hs_deliver_open(hs *s, char *err, size_t errlen)
 void hs_deliver_close(hs *s)
 {
     hs_ephem *d;
+    size_t i;
 
     if (s->mpos && flush_positions(s))
         hs_logf(s, UT_LOG_WARN, "module positions not saved; the next start replays more");
@@ -323,6 +373,9 @@ void hs_deliver_close(hs *s)
         free(d);
     }
     s->eq_tail = NULL;
+    for (i = 0; i < s->nmpos; i++)
+        if (s->mpos[i].retry_ev)
+            event_free(s->mpos[i].retry_ev);
     free(s->mpos);
     s->mpos = NULL;
     s->nmpos = 0;

@@ -463,10 +463,15 @@ void host_stop(host *h)
 
 /* ---- delivery ----------------------------------------------------------- */
 
-void host_module_on_event(host_module *m, const char *json, size_t len)
+int host_module_on_event(host_module *m, const char *json, size_t len)
 {
-    if (m->started && !m->stopping && m->mod->on_event)
+    if (!m->started || m->stopping)
+        return MXM_OK;
+    if (MXM_HAS(m->mod, on_event_try)) /* 1.1: the module may refuse for now */
+        return m->mod->on_event_try(m->mod->module, json, len) == MXM_ERR_AGAIN ? MXM_ERR_AGAIN : MXM_OK;
+    if (m->mod->on_event)
         m->mod->on_event(m->mod->module, json, len);
+    return MXM_OK;
 }
 
 void host_module_on_ephemeral(host_module *m, const char *json, size_t len)

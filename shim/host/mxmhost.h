@@ -116,8 +116,11 @@ host_module *host_user_owner(const host *h, const char *localpart);
 /* Same for room alias localparts. */
 host_module *host_alias_owner(const host *h, const char *alias_localpart);
 
-/* Deliver to one started module (no-ops when it is not running). */
-void host_module_on_event(host_module *m, const char *json, size_t len);
+/* Deliver to one started module (no-ops when it is not running).
+ * host_module_on_event returns MXM_OK when the event counts as delivered,
+ * MXM_ERR_AGAIN when the module refused it for now (its on_event_try, ABI
+ * 1.1): the caller keeps it and hands it again later, before later events. */
+int host_module_on_event(host_module *m, const char *json, size_t len);
 void host_module_on_ephemeral(host_module *m, const char *json, size_t len);
 int host_module_query_user(host_module *m, const char *user_id);
 

@@ -157,3 +157,49 @@ test('Matrix->Signal: kill -9 during a burst loses nothing and doubles nothing',
   console.log(`crash: ${msg}`);
   assert.ok(fenced && t.lost === 0 && t.dup === 0 && t.order === 0 && t.notices === 0, msg);
 });
+
+// A file whose send reached the contact, but whose answer from Signal the
+// bridge never saw before a kill -9: after the restart the bridge sends it
+// again, and it must carry the timestamp stored before the first try, so
+// that the contact's app shows it once (a Signal client drops a second
+// message with the same sender and sent timestamp: Signal-Desktop
+// ts/messages/handleDataMessage.ts, DataReader.getMessageBySender). The
+// mock answers the bridge's PUT /v1/messages only once the contact has the
+// file, and not at all before the kill (its own handler, wrapped here as
+// bridge_faults.js does for 429), so the kill lands between delivery and
+// the bridge's record of it, every run.
+test('Matrix->Signal: a file resent after kill -9 reaches the contact once', { timeout: 300000 }, async () => {
+  const { Connection } = require('@signalapp/mock-server/src/server/ws');
+  const orig = Connection.prototype.handleRequest;
+  let holding = true;
+  Connection.prototype.handleRequest = async function (request) {
+    const res = await orig.call(this, request);
+    if (holding && request.verb === 'PUT' && /^\/v1\/messages\//.test(request.path ?? '')) {
+      await new Promise(() => {}); // delivered, never answered (the socket dies with the kill)
+    }
+    return res;
+  };
+  const name = `crash-${SEED}.bin`;
+  const copies = () => env.got.filter((m) => (m.dataMessage?.attachments ?? []).some((a) => a.fileName === name));
+  try {
+    const bytes = Buffer.from(`file of run ${SEED}\n`.repeat(64));
+    const up = await env.hs.req('POST', `/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`,
+                                { token: env.token, raw: bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    assert.equal(up.status, 200, String(up.body));
+    const put = await env.hs.req('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(env.portal)}/send/m.room.message/file-${SEED}`,
+                                 { token: env.token, body: { msgtype: 'm.file', body: name, url: up.json.content_uri } });
+    assert.equal(put.status, 200, String(put.body));
+    await L.until(() => copies().length >= 1, `the contact gets the file (seed=${SEED})`, 120000);
+    holding = false;
+    await L.crash(env);
+    crashPoints += 1;
+    // the restarted bridge sends the unanswered file again
+    await L.until(() => copies().length >= 2, `the file sent again after the restart (seed=${SEED})`, 120000);
+  } finally {
+    holding = false;
+    Connection.prototype.handleRequest = orig;
+  }
+  const stamps = new Set(copies().map((m) => String(m.dataMessage.timestamp)));
+  console.log(`crash: file copies at the contact=${copies().length}, distinct timestamps=${stamps.size}; seed=${SEED}`);
+  assert.equal(stamps.size, 1, `the contact's app shows the file ${stamps.size} times: the resend had a new timestamp (seed=${SEED})`);
+});

@@ -182,7 +182,13 @@ async function stopAll(env) {
   if (!env) return;
   env.closed = true;
   if (env.alice) env.alice.stopClient();
-  if (env.hs) { try { await env.hs.stop(); } finally { env.hs.cleanup(); } }
+  if (env.hs) {
+    try { await env.hs.stop(); } finally {
+      // SB_HS_LOG=<file>: keep the homeserver's whole log for a look afterwards
+      if (process.env.SB_HS_LOG) fs.appendFileSync(process.env.SB_HS_LOG, env.hs.log);
+      env.hs.cleanup();
+    }
+  }
   if (env.proxy) await env.proxy.close();
   if (env.sb) await env.sb.close();
 }

@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
@@ -335,4 +335,78 @@ test('a message older than outbox_max_age fails with a notice and is never sent'
   await me.sendTextMessage(dm, 'age barrier');
   await until(() => aliceGot('age barrier').length, 'the barrier', 60000);
   assert.equal(aliceGot('too old to send').length, 0, 'the expired message was not sent');
+});
+
+// Runs after the test above, with outbox_max_age: 2 still in the config.
+test('a reaction older than outbox_max_age fails with a notice and is never sent', async () => {
+  relay.up(); // whatever an earlier test left
+  const dm = await aliceDm();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  await sb.send('Alice', 'react to this too late');
+  const ev = await until(() => bodies(me, dm, 'react to this too late')[0], 'the message from Alice', 60000);
+  await goOffline();
+  await me.sendEvent(dm, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: ev.getId(), key: '⌛' } });
+  const notice = await until(() => messages(me, dm, BOT).find((e) => /reaction was not delivered/.test(e.getContent().body)),
+                             'the notice', 30000);
+  assert.match(notice.getContent().body, /could not be reached within 2 seconds/);
+  await until(() => dbRows("SELECT state FROM br_relout WHERE text = '⌛'")[0]?.[0] === 2,
+              'the relation row marked failed', 30000);
+  relay.up();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  await me.sendTextMessage(dm, 'reaction age barrier');
+  await until(() => aliceGot('reaction age barrier').length, 'the barrier', 60000);
+  assert.ok(!sb.received.some((m) => m.to === 'Alice' && m.dataMessage?.reaction?.emoji === '⌛'),
+            'the expired reaction was not sent');
+});
+
+// At start the Signal thread starts every stored login. It read the list of
+// logins with a statement that stayed open while each login was started,
+// so the first write of a login (its account row) ran on that statement's
+// read snapshot: once any other connection had committed meanwhile (at
+// start the bridge's own host thread writes), SQLite refused it at once
+// with SQLITE_BUSY_SNAPSHOT, without waiting, and that login stayed down,
+// without a word, until the next restart. Under load this left a restarted
+// bridge deaf to Signal (bridge_media.js hung on it) or without its "stays
+// disconnected" log line (bridge_access.js). Here another process commits
+// to the bridge's database throughout the start.
+test('every login starts although the database is written throughout the start', async () => {
+  relay.up(); // whatever an earlier test left
+  me.stopClient();
+  you.stopClient();
+  await hs.stop();
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  // a commit every fraction of a millisecond, each a real change (+1, -1);
+  // short transactions, so the bridge's own writes still get their turn
+  const writer = spawn('/usr/bin/python3', ['-c', `
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+first = True
+while True:
+    for d in (1, -1):
+        c.execute('UPDATE account SET created_ms = created_ms + ?', (d,))
+        if first:
+            print('writing', flush=True)
+            first = False
+        time.sleep(0.0002)
+`, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writerGone = new Promise((resolve) => writer.on('close', resolve));
+  try {
+    await new Promise((resolve, reject) => {
+      writer.stdout.once('data', resolve);
+      writer.once('close', (code) => reject(new Error(`the writer exited ${code}`)));
+    });
+    await hs.start();
+    me = await login('me');
+    you = await login('you');
+    for (const c of [me, you]) {
+      // eslint-disable-next-line no-await-in-loop
+      await until(async () => /Connection: connected/.test(await ask(c, 'status')),
+                  `the login of ${c.getUserId()} online`, 60000)
+        .catch((e) => { throw new Error(`${e.message}; log: ${hs.log.split('\n').filter((l) => /signal: |store: /.test(l)).slice(-8).join(' | ')}`); });
+    }
+  } finally {
+    writer.kill();
+    await writerGone;
+  }
+  assert.doesNotMatch(hs.log, /could not be started/);
 });

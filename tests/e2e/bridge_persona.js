@@ -9,7 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
-const { Homeserver } = require('./mxhs_harness.js');
+const { Homeserver, PNG } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
 const { StorageState } = require('@signalapp/mock-server');
@@ -20,6 +20,7 @@ let me;          // the Matrix user
 let botRoom;
 let group;
 let carol;       // a stranger: no contact of the phone
+let carolAvatar; // her profile avatar's CDN path
 const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const botSays = () => messages(me, botRoom, BOT);
 
@@ -48,6 +49,7 @@ test.before(async () => {
   sb = await startSandbox({});
   const { Alice, Bob } = sb.contacts;
   carol = await sb.mock.server.createPrimaryDevice({ profileName: 'Carol Stranger' });
+  carolAvatar = sb.mock.profiles.set(carol, PNG); // her Signal profile picture
   group = await sb.phone.createGroup({ title: 'Weekend trip', members: [sb.phone, Alice, Bob] });
   await sb.phone.setStorageState(StorageState.getEmpty()
     .addContact(Alice, { profileKey: Alice.profileKey.serialize(), givenName: 'Alice', familyName: 'Smith', whitelisted: true })
@@ -188,6 +190,30 @@ test("a stranger's DM is renamed when their profile name arrives", async () => {
   const dm = await until(() => dmWith(carol), 'the DM with Carol', 60000);
   await until(() => dm.name === 'Carol Stranger', "the DM named after Carol's profile", 60000)
     .catch((e) => { throw new Error(`${e.message}; named '${dm.name}'`); });
+});
+
+test("a contact's Signal profile picture is their ghost's avatar and their DM's", async () => {
+  // the profile key of Carol's message brought her versioned profile,
+  // which names her avatar; the bridge fetched it from CDN 0, decrypted
+  // it with her profile key and uploaded it
+  const dm = await until(() => dmWith(carol), 'the DM with Carol', 60000);
+  const profileUrl = `${hs.base}/_matrix/client/v3/profile/${encodeURIComponent(ghost(carol))}`;
+  const mxc = await until(async () => {
+    const res = await fetch(profileUrl, { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+    return res.status === 200 && (await res.json()).avatar_url;
+  }, "Carol's ghost's avatar", 60000);
+  assert.match(mxc, /^mxc:\/\//);
+  assert.deepEqual(sb.mock.profiles.fetches, [carolAvatar], 'fetched once, from the path her profile names');
+  const [server, id] = mxc.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), PNG, 'the picture as she set it, decrypted');
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  // the DM shows her picture (mautrix's private_chat_portal_meta)
+  await until(() => dm.currentState.getStateEvents('m.room.avatar', '')?.getContent().url === mxc,
+              "the DM's avatar", 30000)
+    .catch((e) => { throw new Error(`${e.message}; m.room.avatar ${JSON.stringify(dm.currentState.getStateEvents('m.room.avatar', '')?.getContent())}`); });
 });
 
 test('/.well-known/matrix/client names the homeserver as the client reached it', async () => {

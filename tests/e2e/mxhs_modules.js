@@ -119,8 +119,14 @@ test('on_event and on_ephemeral reach the module', async () => {
   const lone = (await hs.req('POST', '/_matrix/client/v3/createRoom', { token: bob.access_token, body: { name: 'lone' } })).json.room_id;
   await hs.req('PUT', `/_matrix/client/v3/rooms/${enc(lone)}/send/m.room.message/l1`,
                { token: bob.access_token, body: { msgtype: 'm.text', body: 'private' } });
-  await new Promise((r) => setTimeout(r, 300));
-  const r = (await hs.req('GET', '/_mxm/hstest/events')).json;
+  // events reach the module in the order they were stored: once a later
+  // one in the module's room is there, one of the lone room would be too
+  await hs.req('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/b2`,
+               { token: bob.access_token, body: { msgtype: 'm.text', body: 'after the lone room' } });
+  const r = await until(async () => {
+    const j = (await hs.req('GET', '/_mxm/hstest/events')).json;
+    return j.events.some((e) => e.content?.body === 'after the lone room') && j;
+  }, 'the event after the lone room');
   assert.ok(!r.events.some((e) => e.room_id === lone), 'no events of rooms without module users');
 });
 

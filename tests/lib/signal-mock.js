@@ -5,6 +5,7 @@
 //   const { startMock } = require('../lib/signal-mock');
 //   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
+//   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
@@ -42,6 +43,7 @@ if (typeof Promise.withResolvers !== 'function') {
 const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
+const { ProfileAvatars } = require('./signal-profiles');
 
 function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
@@ -62,6 +64,36 @@ function attachH1Upgrade(server, rules) {
     });
   });
   return wss;
+}
+
+// A workaround for a bug of the mock itself (27.0.0). Its CDN 3 and
+// updates2 downloads (src/server/http.js getCdn3Attachment,
+// getResourcesAttachment) write the headers, then pipe the file; when the
+// client goes away midway (a bridge killed or restarted during a download,
+// or any client that gives up), the pipeline fails and the catch block
+// answers 500 on the same response. micro's sendError (micro 9.4.1
+// lib/index.js) then tries once more. Both call setHeader after the
+// headers went out, which node's http2 compat layer answers with a throw
+// (ERR_HTTP2_HEADERS_SENT), and the rejection is unhandled: it fails
+// whatever test is running. Once the client has closed the stream nothing
+// can reach it any more, so headers set on such a response are dropped
+// here. A second answer on a stream that is still open still throws.
+function guardLateAnswers(https) {
+  const listeners = https.listeners('request');
+  https.removeAllListeners('request');
+  https.on('request', (req, res) => {
+    if (res.stream) {
+      for (const name of ['setHeader', 'appendHeader', 'removeHeader']) {
+        const orig = res[name];
+        if (typeof orig !== 'function') continue;
+        res[name] = function guarded(...args) {
+          if (this.headersSent && (this.stream.destroyed || this.stream.closed)) return undefined;
+          return orig.apply(this, args);
+        };
+      }
+    }
+    for (const l of listeners) l.call(https, req, res);
+  });
 }
 
 async function startMock(opts = {}) {
@@ -90,12 +122,16 @@ async function startMock(opts = {}) {
   const rules = opts.productionRules === false ? null
     : applyProductionRules(server, { ...(opts.productionRulesOptions ?? {}),
       ...(opts.provisioningTimeoutMs ? { provisioningTimeoutMs: opts.provisioningTimeoutMs } : {}) });
+  guardLateAnswers(server.https);
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
+  // profile avatars, which the mock lacks (signal-profiles.js)
+  const profiles = new ProfileAvatars(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
     server,
     rules,
+    profiles,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),

@@ -543,9 +543,9 @@ static void media_op_run(br_signal *s, op *o)
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
                ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
-                                            (void *)(uintptr_t)o->n, NULL)
+                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
                : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
-                                            (void *)(uintptr_t)o->n, NULL);
+                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -582,7 +582,7 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
 
 static int op_send_file(void *ctx, const char *owner, const char *chat_id,
                         const char *path, const char *content_type,
-                        const char *caption, uint32_t flags, uint64_t outbox_id)
+                        const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id)
 {
     br_signal *s = ctx;
     op *o;
@@ -596,6 +596,7 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->s = s;
     o->what = OP_SEND_FILE;
     o->n = outbox_id;
+    o->rel.ts = ts; /* the stored timestamp (0: now) */
     o->owner = br_sig_dup(owner);
     o->a1 = br_sig_dup(group ? chat_id : chat_id + 3);
     o->a2 = br_sig_dup(path);
@@ -672,9 +673,13 @@ static void thread_init(void *arg, struct event_base *base)
         account *a = open_account(s, owners[i]);
         /* a login whose owner has no access stays disconnected, its keys
          * and sessions kept (br_access.c) */
-        if (a && sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
+        if (!a)
+            ut_logf(&s->log, UT_LOG_ERROR, "signal: the login of %s could not be started: "
+                    "its account could not be opened (see above); it starts at the next restart",
+                    owners[i]);
+        else if (sig_client_is_linked(a->c) && s->sink.may_bridge(s->sink.ctx, a->owner))
             sig_client_start(a->c);
-        else if (a && sig_client_is_linked(a->c))
+        else if (sig_client_is_linked(a->c))
             ut_logf(&s->log, UT_LOG_INFO, "signal: the login of %s stays disconnected: no access", a->owner);
     }
     st_account_owners_free(owners, n);

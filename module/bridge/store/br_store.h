@@ -286,6 +286,8 @@ typedef struct br_store_media_out {
     char *caption; /* the caller's: free(); NULL when none */
     int state;
     uint32_t flags; /* BR_NET_ATT_* */
+    int64_t signal_ts; /* chosen at queueing, sent on every try; 0 for rows
+                          queued before files had one */
 } br_store_media_out;
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r);
 /* The file of outbox row `id` (see br_store_outbox_put_media); flags:
@@ -323,11 +325,12 @@ int br_store_outbox_event_queued(st_db *db, const char *event_id);
  * Signal timestamp already stored: its chat in chat[cn], the ts in *ts. */
 int br_store_outbox_queued_ts(st_db *db, const char *owner, const char *event_id, char *chat,
                               size_t cn, int64_t *ts);
-/* Queue a file's outbox row (state 3: its file goes first, br_media_out):
- * 1 when added (*id its row), 0 when the event was queued already. */
+/* Queue a file's outbox row (state 3: its file goes first, br_media_out)
+ * with the Signal timestamp every try of it carries: 1 when added (*id its
+ * row), 0 when the event was queued already. */
 int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
                               const char *chat_id, const char *event_id, const char *body,
-                              int64_t *id);
+                              int64_t signal_ts, int64_t created_ms, int64_t *id);
 /* Marks a row failed for good (state 2) with the reason shown to users. */
 int br_store_outbox_set_failed(st_db *db, int64_t id, const char *why);
 /* The highest Signal timestamp stored for anything sent (outbox rows and
@@ -381,6 +384,12 @@ int br_store_puppet_display(st_db *db, const char *aci, char *out, size_t n);
 /* The name a mention of `aci` shows: the ghost's display name, else its
  * profile name, else its phone number. */
 int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n);
+/* The Signal avatar path a ghost's avatar came from ("" = none) and its
+ * mxc: URI ("" when none); 1 when one was recorded, 0 when never. */
+int br_store_puppet_avatar_get(st_db *db, const char *aci, char *path, size_t pn,
+                               char *mxc, size_t mn);
+/* Record them (mxc NULL or "" = no avatar). */
+int br_store_puppet_avatar_put(st_db *db, const char *aci, const char *path, const char *mxc);
 
 /* ---- formatting, mentions, quotes: br_infmt, br_outfmt (br_store_fmt.c)
  *      Strings out are malloc'd, the caller frees them; NULL for a NULL

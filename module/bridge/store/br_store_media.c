@@ -143,7 +143,7 @@ int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
 {
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state,"
-        " m.flags FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
+        " m.flags, coalesce(o.signal_ts, 0) FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
     int rc;
 
     memset(r, 0, sizeof(*r));
@@ -160,6 +160,7 @@ int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
             r->caption = strdup(br_store_str(st, 5));
         r->state = sqlite3_column_int(st, 6);
         r->flags = (uint32_t)sqlite3_column_int64(st, 7);
+        r->signal_ts = sqlite3_column_int64(st, 8);
         sqlite3_reset(st);
     }
     return rc;

@@ -72,11 +72,11 @@ int br_store_outbox_queued_ts(st_db *db, const char *owner, const char *event_id
 
 int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
                               const char *chat_id, const char *event_id, const char *body,
-                              int64_t *id)
+                              int64_t signal_ts, int64_t created_ms, int64_t *id)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, 3) ON CONFLICT(event_id) DO NOTHING");
+        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state, signal_ts,"
+        " created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 3, ?6, ?7) ON CONFLICT(event_id) DO NOTHING");
     int rc;
 
     if (!st)
@@ -86,6 +86,8 @@ int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
     sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, signal_ts);
+    sqlite3_bind_int64(st, 7, created_ms);
     if ((rc = br_store_changes(db, st)) <= 0)
         return rc;
     *id = sqlite3_last_insert_rowid(st_db_handle(db));

@@ -70,3 +70,36 @@ int br_store_puppet_mention_name(st_db *db, const char *aci, char *out, size_t n
     sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
     return br_store_get_text(st, out, n);
 }
+
+int br_store_puppet_avatar_get(st_db *db, const char *aci, char *path, size_t pn,
+                               char *mxc, size_t mn)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "SELECT avatar_path, avatar_mxc FROM br_puppet WHERE aci = ?1 AND avatar_path IS NOT NULL");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, path, pn);
+        br_store_text(st, 1, mxc, mn);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+int br_store_puppet_avatar_put(st_db *db, const char *aci, const char *path, const char *mxc)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "INSERT INTO br_puppet(aci, avatar_path, avatar_mxc) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT(aci) DO UPDATE SET avatar_path = excluded.avatar_path,"
+        " avatar_mxc = excluded.avatar_mxc");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, aci, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, mxc, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}

@@ -655,7 +655,16 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, send_ud, timestamp_out);
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, 0, send_ud,
+                            timestamp_out);
+}
+
+int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
+                            const char *content_type, const char *caption, uint64_t ts,
+                            void *send_ud, uint64_t *timestamp_out)
+{
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, ts, send_ud,
+                            timestamp_out);
 }
 
 /* Start an upload of x->fd (x->file_name etc. set): encrypt, ask for the
@@ -735,7 +744,7 @@ static sig_xfer *upload_new(sig_client *c, const char *to, const uint8_t *group_
 
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     uint32_t flags, void *send_ud, uint64_t *timestamp_out)
+                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out)
 {
     const char *base;
     int rc;
@@ -744,6 +753,8 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     if (!x)
         return rc;
     x->flags = flags;
+    if (ts)
+        x->ts = ts; /* a resend keeps its first */
     x->fd = open(path, O_RDONLY | O_CLOEXEC);
     base = strrchr(path, '/');
     x->file_name = strdup(base ? base + 1 : path);

@@ -684,6 +684,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_IDENTITY_CHANGED: return "identity_changed";
     case SIG_EV_GROUP_UPDATED: return "group_updated";
     case SIG_EV_HISTORY: return "history";
+    case SIG_EV_AVATAR: return "avatar";
     }
     return "?";
 }

@@ -73,7 +73,7 @@ typedef enum sig_event_type {
                                sending to them); the new key is trusted. */
     SIG_EV_GROUP_UPDATED,  /* group_id, err; group_info on success: a group's
                               state was fetched (sig_groups.h) */
-    SIG_EV_HISTORY         /* the phone's message history after a link
+    SIG_EV_HISTORY,        /* the phone's message history after a link
                               (cfg.history_transfer): err 0 and history
                               (sig_history.h; valid during the callback):
                               make it durable, then sig_client_history_done;
@@ -82,6 +82,9 @@ typedef enum sig_event_type {
                               phone asks for a new link), SIG_ERR_HISTORY_
                               SKIPPED (the phone went on without history),
                               SIG_ERR_TOO_BIG, SIG_ERR_JSON */
+    SIG_EV_AVATAR          /* peer (ACI), path (its profile's avatar CDN
+                              path, "" = none), data/data_len: the decrypted
+                              image (NULL when none) */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -172,6 +175,8 @@ typedef struct sig_event {
      * libsignal-net reads it (rust/net/infra/src/lib.rs
      * extract_retry_later). Only the delay-seconds form is understood. */
     uint32_t retry_after_ms;
+    const uint8_t *data;      /* AVATAR: the image, data_len bytes */
+    size_t data_len;
 } sig_event;
 
 #define SIG_RETRY_AFTER_MAX_MS (24u * 3600u * 1000u)
@@ -304,6 +309,13 @@ int sig_client_send_text_at(sig_client *c, const char *to, const char *text,
 int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out);
+/* The same with the message's timestamp `ts` (0 = now), as
+ * sig_client_send_text_at: a resend with the timestamp stored before the
+ * first attempt is the same message to the receivers, who drop the copy
+ * (Signal-Desktop ts/messages/handleDataMessage.ts). */
+int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
+                            const char *content_type, const char *caption, uint64_t ts,
+                            void *send_ud, uint64_t *timestamp_out);
 
 /* What a file is (sig_client_send_file_flags): a voice note and a GIF set
  * AttachmentPointer.flags VOICE_MESSAGE (1) and GIF (8) (Signal-Desktop
@@ -312,11 +324,11 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
  * (32) and the BORDERLESS flag, as mautrix-signal from-matrix.go sends a
  * Matrix sticker (Signal-iOS checks only the lengths). */
 enum { SIG_SEND_VOICE = 1, SIG_SEND_GIF = 2, SIG_SEND_STICKER = 4 };
-/* sig_client_send_file (to) or sig_client_send_group_file (group_id, 32
- * bytes) with SIG_SEND_* flags. */
+/* sig_client_send_file_at (to) or sig_client_send_group_file_at (group_id,
+ * 32 bytes) with SIG_SEND_* flags; ts: the stored timestamp (0 = now). */
 int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *group_id,
                                const char *path, const char *content_type,
-                               const char *caption, uint32_t flags, void *send_ud,
+                               const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);
 
 /* Download and decrypt an attachment (a pointer from sig_attachment) into

@@ -22,6 +22,10 @@ struct sig_download {
     uint8_t digest[32];
     int has_digest;
     size_t size;
+    int avatar;           /* a profile avatar of `aci` at `path`, under the
+                             profile key in key[0..31] */
+    char aci[SIG_UUID_STR_LEN + 1];
+    char path[128];
 };
 
 static void dl_free(sig_download *d)
@@ -117,6 +121,102 @@ static void contacts_parse(sig_client *c, const uint8_t *p, size_t n)
     sig_logf(c, UT_LOG_INFO, "signal: %d contacts from the phone", count);
 }
 
+static void dl_done(int rc, const sn_http_resp *r, void *ud);
+
+/* ---- profile avatars ---------------------------------------------------------- */
+
+/* An avatar is at most ProfileHelper.MAX_PROFILE_AVATAR_SIZE_BYTES (10 MiB,
+ * Signal-Server grpc/ProfileHelper.java, the upload policy's limit) plus
+ * the box (iv 12 + tag 16). */
+#define SIG_AVATAR_MAX (10u * 1024u * 1024u + SC_GCMBOX_OVERHEAD)
+
+static void avatar_emit(sig_client *c, const char *aci, const char *path,
+                        const uint8_t *data, size_t len)
+{
+    sig_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SIG_EV_AVATAR;
+    ev.peer = aci;
+    ev.path = path;
+    ev.data = data;
+    ev.data_len = len;
+    sig_emit(c, &ev);
+}
+
+/* The avatar is the profile key's AES-256-GCM box (iv 12 || ct || tag 16),
+ * as for the other profile fields: signalmeow profile.go DownloadUserAvatar
+ * (decryptBytes), Signal-Desktop Crypto.ts decryptProfile. */
+static void avatar_done(int rc, const sn_http_resp *r, sig_download *d)
+{
+    sig_client *c = d->c;
+    char aci[sizeof(d->aci)], path[sizeof(d->path)];
+    uint8_t *pt = NULL;
+    size_t pt_len = 0;
+
+    sig_enter(c);
+    if (rc == 0 && r->status != 200)
+        rc = SIG_ERR_HTTP;
+    if (rc == 0 && (r->body_len <= SC_GCMBOX_OVERHEAD || r->body_len > SIG_AVATAR_MAX))
+        rc = SIG_ERR_ENVELOPE;
+    if (rc == 0 && !(pt = malloc(r->body_len - SC_GCMBOX_OVERHEAD)))
+        rc = UT_ERR_NOMEM;
+    if (rc == 0 && sc_gcmbox_open(pt, &pt_len, d->key, r->body, r->body_len) != 0)
+        rc = SIG_ERR_DIGEST;
+    memcpy(aci, d->aci, sizeof(aci));
+    memcpy(path, d->path, sizeof(path));
+    dl_free(d); /* before the event: its handler may close the client */
+    if (rc == 0)
+        avatar_emit(c, aci, path, pt, pt_len);
+    else
+        sig_logf(c, UT_LOG_INFO, "signal: a profile avatar could not be read: %s",
+                 sig_strerror(rc));
+    free(pt);
+    sig_leave(c);
+}
+
+/* GET <CDN 0>/<path>: the avatar path of a profile ("profiles/" and 16
+ * random bytes in base64url, Signal-Server ProfileHelper
+ * generateAvatarObjectName) on cdn.signal.org, as signalmeow
+ * DownloadUserAvatar and Desktop's getProfileAvatar (WebAPI.ts, cdn '0')
+ * fetch it. */
+static int start_avatar_download(sig_client *c, const char *aci, const char *avatar,
+                                 const uint8_t key[32])
+{
+    const sig_endpoint *ep = sig_cdn(c, 0);
+    sn_http_req req;
+    char path[512];
+    sig_download *d;
+    int rc;
+
+    if (strncmp(avatar, "profiles/", 9) != 0 || strlen(avatar) >= sizeof(d->path) ||
+        strpbrk(avatar + 9, "/?#%") || strstr(avatar, ".."))
+        return SIG_ERR_ENVELOPE;
+    if ((rc = sig_ep_path(path, sizeof(path), ep, "/")) != 0)
+        return rc;
+    if (strlen(path) + strlen(avatar) >= sizeof(path))
+        return UT_ERR_RANGE;
+    strcat(path, avatar);
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return UT_ERR_NOMEM;
+    d->c = c;
+    d->avatar = 1;
+    memcpy(d->key, key, 32);
+    snprintf(d->aci, sizeof(d->aci), "%s", aci);
+    snprintf(d->path, sizeof(d->path), "%s", avatar);
+    d->next = c->downloads;
+    c->downloads = d;
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.path = path;
+    req.max_response = SIG_AVATAR_MAX + 4096;
+    rc = sig_https(c, ep->host, ep->port, &req, dl_done, d);
+    if (rc != 0)
+        dl_free(d);
+    return rc;
+}
+
 static void dl_done(int rc, const sn_http_resp *r, void *ud)
 {
     sig_download *d = ud;
@@ -127,6 +227,10 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud)
 
     if (sig_dead(c)) {
         dl_free(d); /* cancelled by sig_pool_close */
+        return;
+    }
+    if (d->avatar) {
+        avatar_done(rc, r, d);
         return;
     }
     sig_enter(c);
@@ -237,20 +341,32 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
     prof_op *op = ud;
     sig_client *c = op->c;
     json_t *j = NULL;
-    const char *enc;
+    const char *enc, *avatar;
     char name[256];
+    int arc;
 
     if (sig_dead(c))
         goto out;
     sig_enter(c);
-    if (rc == 0 && r->status == 200 && r->body &&
-        (j = json_loadb((const char *)r->body, r->body_len, 0, NULL)) &&
-        (enc = json_string_value(json_object_get(j, "name"))) &&
+    if (rc == 0 && r->status == 200 && r->body)
+        j = json_loadb((const char *)r->body, r->body_len, 0, NULL);
+    if (j && (enc = json_string_value(json_object_get(j, "name"))) &&
         sig_profile_name_decrypt(name, sizeof(name), enc, op->key) == 0)
         (void)sig_contact_update(c, op->aci, NULL, name, 1);
     else
         sig_logf(c, UT_LOG_INFO, "signal: profile not available (%d)",
                  rc ? rc : r ? (int)r->status : 0);
+    /* The versioned profile's "avatar" (Signal-Server ProfileController
+     * getVersionedProfile: VersionedProfileResponse.avatar), absent or null
+     * when there is none (signalmeow then records the path "clear"). */
+    if (j && !sig_dead(c)) {
+        avatar = json_string_value(json_object_get(j, "avatar"));
+        if (!avatar || !*avatar)
+            avatar_emit(c, op->aci, "", NULL, 0);
+        else if ((arc = start_avatar_download(c, op->aci, avatar, op->key)) != 0)
+            sig_logf(c, UT_LOG_INFO, "signal: a profile avatar could not be fetched: %s",
+                     sig_strerror(arc));
+    }
     json_decref(j);
     sig_leave(c);
 out:

@@ -120,6 +120,10 @@ int sig_client_send_group_edit_fmt(sig_client *c, const uint8_t group_id[32],
 int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
                                const char *content_type, const char *caption,
                                void *send_ud, uint64_t *timestamp_out);
+/* The same with the stored timestamp `ts` of a resend (0 = now). */
+int sig_client_send_group_file_at(sig_client *c, const uint8_t group_id[32], const char *path,
+                                  const char *content_type, const char *caption, uint64_t ts,
+                                  void *send_ud, uint64_t *timestamp_out);
 /* Typing started/stopped in the group (TypingMessage.groupId) to every
  * member: fire and forget, no SIG_EV_SEND_DONE; the first error of
  * starting the copies is returned. */

@@ -330,13 +330,21 @@ int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const 
                                const char *content_type, const char *caption,
                                void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_client_send_file_flags(c, NULL, group_id, path, content_type, caption, 0,
+    return sig_client_send_group_file_at(c, group_id, path, content_type, caption, 0, send_ud,
+                                         timestamp_out);
+}
+
+int sig_client_send_group_file_at(sig_client *c, const uint8_t group_id[32], const char *path,
+                                  const char *content_type, const char *caption, uint64_t ts,
+                                  void *send_ud, uint64_t *timestamp_out)
+{
+    return sig_client_send_file_flags(c, NULL, group_id, path, content_type, caption, 0, ts,
                                       send_ud, timestamp_out);
 }
 
 int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *group_id,
                                const char *path, const char *content_type,
-                               const char *caption, uint32_t flags, void *send_ud,
+                               const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out)
 {
     uint8_t mk[32];
@@ -346,7 +354,7 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
     if (!path || (!group_id && !to))
         return UT_ERR_INVAL;
     if (!group_id)
-        return sig_send_file_to(c, to, NULL, path, content_type, caption, flags, send_ud,
+        return sig_send_file_to(c, to, NULL, path, content_type, caption, flags, ts, send_ud,
                                 timestamp_out);
     if (!c->linked)
         return SIG_ERR_NOT_LINKED;
@@ -359,7 +367,7 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
     }
     ut_wipe(mk, sizeof(mk));
     sig_group_info_free(g);
-    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, flags, send_ud,
+    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, flags, ts, send_ud,
                             timestamp_out);
 }
 

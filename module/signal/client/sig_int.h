@@ -298,7 +298,7 @@ int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
  * `group_id` is given, to that group. */
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     uint32_t flags, void *send_ud, uint64_t *timestamp_out);
+                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out);
 /* sig_fmt.c: fill dm's bodyRanges and quote from f (may be NULL); the
  * storage in *rs, *ptrs (caller frees both) and *q (caller's). */
 struct Signalservice__BodyRange;

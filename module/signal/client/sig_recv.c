@@ -613,6 +613,10 @@ static void handle_envelope(sig_client *c, sn_rpc_srvreq *req,
             sig_logf(c, UT_LOG_ERROR, "signal: cannot store messages now: %s",
                      sig_strerror(rc));
         sn_sock_release(c->chat, req);
+        /* not acknowledged: the server sends it again, but only on a new
+         * connection (as after any failed store) */
+        if (!sig_dead(c))
+            sig_recv_store_failed(c);
         return;
     }
     if (len > MAX_ENVELOPE ||

@@ -21,9 +21,17 @@ include $(top_srcdir)/module/signal/crypto/zk.mk
 
 # shared primitives (sc_prim) and the error table
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_err.h module/signal/crypto/sc_err.c \
-	module/signal/crypto/sc_prim.h module/signal/crypto/sc_prim.c
+	module/signal/crypto/sc_prim.h module/signal/crypto/sc_prim.c module/signal/crypto/sc_fe25519.h
 UNIT_TESTS += tests/unit/signal/crypto/test_sc_prim
 check_PROGRAMS += tests/unit/signal/crypto/test_sc_prim
 tests_unit_signal_crypto_test_sc_prim_SOURCES = tests/unit/signal/crypto/test_sc_prim.c
 tests_unit_signal_crypto_test_sc_prim_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_prim_LDADD = $(SC_TEST_LIBS)
+# Constant-time check (valgrind, ctgrind method) of X25519 (libsodium) and
+# XEdDSA signing: sc_prim.c is compiled into the program with SC_CTGRIND.
+check_PROGRAMS += tests/ct/ct_x25519
+tests_ct_ct_x25519_SOURCES = tests/ct/ct_x25519.c module/signal/crypto/sc_prim.c
+tests_ct_ct_x25519_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
+tests_ct_ct_x25519_LDADD = libsbcommon.la $(CRYPTO_LIBS) $(GCRYPT_LIBS) $(SIGNALC_LIBS) $(SODIUM_LIBS)
+TESTS += tests/ct/x25519-ct.sh
+EXTRA_DIST += tests/ct/x25519-ct.sh tests/ct/x25519-ct.supp

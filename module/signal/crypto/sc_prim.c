@@ -1,30 +1,36 @@
 /*
- * sc_prim.c - see sc_prim.h. OpenSSL for hashes, MACs, AES and X25519;
- * libgcrypt for AES-GCM-SIV (OpenSSL 3.0 has none); libsignal-protocol-c's
- * ref10-based XEdDSA, the same code Signal's clients used for years.
+ * sc_prim.c - see sc_prim.h. OpenSSL for hashes, MACs and AES; libgcrypt
+ * for AES-GCM-SIV (OpenSSL 3.0 has none); libsodium for X25519 and XEdDSA
+ * verification (its Ed25519 after the Montgomery-to-Edwards conversion of
+ * Signal's XEdDSA spec) and XEdDSA signing (its fixed-base Ed25519
+ * multiplication and scalar arithmetic), the fastest of the libraries here
+ * (bench/README.md).
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gcrypt.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
+#include "sc_fe25519.h"
 #include "sc_prim.h"
 
-/* From libsignal-protocol-c's curve_sigs.h, which Debian does not install;
- * exported by libsignal-protocol-c.so (2.3.x) and stable since 2016. */
-int curve25519_sign(unsigned char *signature_out,
-                    const unsigned char *curve25519_privkey,
-                    const unsigned char *msg, const unsigned long msg_len,
-                    const unsigned char *random);
-int curve25519_verify(const unsigned char *signature,
-                      const unsigned char *curve25519_pubkey,
-                      const unsigned char *msg, const unsigned long msg_len);
+/* tests/ct/ct_x25519.c builds this file with SC_CTGRIND: secrets are marked
+ * undefined for valgrind; the one bit an agreement reveals on purpose
+ * (whether the result is all zeros, which libsignal refuses too) is
+ * declassified here so that only real leaks are reported. */
+#ifdef SC_CTGRIND
+#include <valgrind/memcheck.h>
+#define CT_PUBLIC(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#else
+#define CT_PUBLIC(p, n) ((void)0)
+#endif
+
 
 /* ---- hashes and MACs ----------------------------------------------------- */
 
@@ -303,16 +309,24 @@ int sc_aes256_gcm_siv_decrypt(uint8_t *out, const uint8_t key[32],
 
 /* ---- X25519 and XEdDSA --------------------------------------------------- */
 
+/* libsodium picks its fastest X25519 (sandy2x, AVX) in sodium_init(); it is
+ * thread-safe and idempotent, the once control only saves its lock. */
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static void sodium_setup(void)
+{
+    if (sodium_init() < 0)
+        abort(); /* cannot happen on Linux: no entropy source at all */
+}
+
 int sc_x25519_public(uint8_t pub[32], const uint8_t priv[32])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
-    size_t len = 32;
-    int rc = SC_ERR_CRYPTO;
+    int rc;
 
-    if (k && EVP_PKEY_get_raw_public_key(k, pub, &len) == 1 && len == 32)
-        rc = 0;
-    EVP_PKEY_free(k);
-    return rc;
+    pthread_once(&sodium_once, sodium_setup);
+    /* clamps, as RFC 7748 and libsignal do */
+    rc = crypto_scalarmult_curve25519_base(pub, priv);
+    CT_PUBLIC(&rc, sizeof(rc));
+    return rc == 0 ? 0 : SC_ERR_CRYPTO;
 }
 
 int sc_x25519_keypair(uint8_t pub[32], uint8_t priv[32])
@@ -330,86 +344,102 @@ int sc_x25519_keypair(uint8_t pub[32], uint8_t priv[32])
     return rc;
 }
 
-/* Derive with an already-made private EVP_PKEY; rejects all-zero output. */
-static int derive(uint8_t out[32], EVP_PKEY *a, const uint8_t pub[32])
-{
-    static const uint8_t zero[32];
-    EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32);
-    EVP_PKEY_CTX *ctx = a ? EVP_PKEY_CTX_new(a, NULL) : NULL;
-    size_t len = 32;
-    int rc = SC_ERR_CRYPTO;
-
-    if (!a || !b || !ctx || EVP_PKEY_derive_init(ctx) != 1 ||
-        EVP_PKEY_derive_set_peer(ctx, b) != 1) {
-        rc = b ? SC_ERR_CRYPTO : SC_ERR_KEY;
-        goto out;
-    }
-    if (EVP_PKEY_derive(ctx, out, &len) != 1 || len != 32) {
-        /* OpenSSL itself refuses an all-zero result */
-        rc = SC_ERR_KEY;
-        goto out;
-    }
-    if (ut_ct_eq(out, zero, 32)) {
-        ut_wipe(out, 32);
-        rc = SC_ERR_KEY;
-        goto out;
-    }
-    rc = 0;
-out:
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(b);
-    return rc;
-}
-
 int sc_x25519(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
 {
-    EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
-    int rc = derive(out, a, pub);
+    int rc;
 
-    EVP_PKEY_free(a);
-    return rc;
+    pthread_once(&sodium_once, sodium_setup);
+    /* libsodium clamps the scalar, ignores bit 255 of the u coordinate and
+     * fails on an all-zero result (small-order peer key), which libsignal
+     * refuses too; its ladder is constant time (tests/ct/ct_x25519.c). */
+    rc = crypto_scalarmult_curve25519(out, priv, pub);
+    CT_PUBLIC(&rc, sizeof(rc));
+    if (rc != 0) {
+        ut_wipe(out, 32);
+        return SC_ERR_KEY;
+    }
+    return 0;
 }
 
 int sc_x25519_pair(uint8_t out[32], const uint8_t priv[32],
                    const uint8_t our_pub[32], const uint8_t their_pub[32])
 {
-    OSSL_PARAM ps[3];
-    EVP_PKEY_CTX *fctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-    EVP_PKEY *a = NULL;
-    int rc;
+    (void)our_pub; /* libsodium never computes it */
+    return sc_x25519(out, priv, their_pub);
+}
 
-    /* Both halves given: the provider stores them instead of computing the
-     * public key with a second scalar multiplication. */
-    ps[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, 32);
-    ps[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)our_pub, 32);
-    ps[2] = OSSL_PARAM_construct_end();
-    if (!fctx || EVP_PKEY_fromdata_init(fctx) != 1 ||
-        EVP_PKEY_fromdata(fctx, &a, EVP_PKEY_KEYPAIR, ps) != 1)
-        rc = SC_ERR_CRYPTO;
-    else
-        rc = derive(out, a, their_pub);
-    EVP_PKEY_free(a);
-    EVP_PKEY_CTX_free(fctx);
-    return rc;
+/* SHA-512 over up to four pieces, then reduced mod L (libsodium's). */
+static void hash_mod_l(uint8_t out[32], const sc_iov *v, size_t nv)
+{
+    crypto_hash_sha512_state st;
+    uint8_t wide[64];
+    size_t i;
+
+    crypto_hash_sha512_init(&st);
+    for (i = 0; i < nv; i++)
+        crypto_hash_sha512_update(&st, v[i].p, v[i].n);
+    crypto_hash_sha512_final(&st, wide);
+    crypto_core_ed25519_scalar_reduce(out, wide);
+    ut_wipe(wide, sizeof(wide));
+    ut_wipe(&st, sizeof(st));
 }
 
 int sc_xeddsa_sign(uint8_t sig[64], const uint8_t priv[32], const void *msg,
                    size_t n)
 {
-    uint8_t k[32], rnd[64];
-    int rc = SC_ERR_CRYPTO;
+    static const uint8_t prefix[32] = {
+        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t zero = 0;
+    uint8_t k[32], wide[64], a[32], A[32], r[32], h[32], s[32], rnd[64];
+    const void *m = n ? msg : &zero;
+    int rc = SC_ERR_CRYPTO, r1, r2;
 
+    /* libsignal's PrivateKey::calculate_signature (rust/core/src/curve/
+     * curve25519.rs): a = clamped key mod L, A = aB; r = H(0xFE 0xFF*31 ||
+     * key || M || Z) mod L with 64 random bytes Z; R = rB; h = H(R || A ||
+     * M) mod L; s = ha + r; the sign bit of A goes in bit 255 of s. The
+     * fixed-base multiplications and the scalar arithmetic are libsodium's
+     * constant-time ones (tests/ct/x25519-ct.sh). */
+    pthread_once(&sodium_once, sodium_setup);
     memcpy(k, priv, 32);
     k[0] &= 248;
     k[31] &= 127;
     k[31] |= 64;
+    memset(wide, 0, sizeof(wide));
+    memcpy(wide, k, 32);
+    crypto_core_ed25519_scalar_reduce(a, wide);
     if (ut_random(rnd, sizeof(rnd)) != 0)
         goto out;
-    if (curve25519_sign(sig, k, msg, (unsigned long)n, rnd) != 0)
+    {
+        sc_iov v[4] = {{prefix, 32}, {k, 32}, {m, n}, {rnd, 64}};
+        hash_mod_l(r, v, 4);
+    }
+    /* libsodium refuses a zero scalar or an identity result (both with
+     * probability 2^-252); the verdicts are public. */
+    r1 = crypto_scalarmult_ed25519_base_noclamp(A, a);
+    r2 = crypto_scalarmult_ed25519_base_noclamp(sig, r);
+    CT_PUBLIC(&r1, sizeof(r1));
+    CT_PUBLIC(&r2, sizeof(r2));
+    if (r1 != 0 || r2 != 0)
         goto out;
+    {
+        sc_iov v[3] = {{sig, 32}, {A, 32}, {m, n}};
+        hash_mod_l(h, v, 3);
+    }
+    crypto_core_ed25519_scalar_mul(s, h, a);
+    crypto_core_ed25519_scalar_add(sig + 32, s, r);
+    sig[63] = (uint8_t)((sig[63] & 0x7f) | (A[31] & 0x80));
     rc = 0;
 out:
+    if (rc != 0)
+        ut_wipe(sig, 64);
     ut_wipe(k, sizeof(k));
+    ut_wipe(wide, sizeof(wide));
+    ut_wipe(a, sizeof(a));
+    ut_wipe(r, sizeof(r));
+    ut_wipe(s, sizeof(s));
     ut_wipe(rnd, sizeof(rnd));
     return rc;
 }
@@ -417,7 +447,41 @@ out:
 int sc_xeddsa_verify(const uint8_t sig[64], const uint8_t pub[32],
                      const void *msg, size_t n)
 {
-    return curve25519_verify(sig, pub, msg, (unsigned long)n) == 0
-               ? 0
-               : SC_ERR_SIGNATURE;
+    static const uint8_t zero = 0;
+    uint8_t edpub[32], s[64], sig2[64];
+    fe u, one, num, den, y;
+    int rc = SC_ERR_SIGNATURE;
+
+    /* libsignal's PrivateKey::verify_signature (rust/core/src/curve/
+     * curve25519.rs): the Edwards key is MontgomeryPoint::to_edwards(u,
+     * sign bit = sig[63] >> 7) with y = (u-1)/(u+1) (bit 255 of u ignored,
+     * u = -1 refused); s is sig[32..64] with that bit cleared, refused when
+     * s >= 2^253, else taken mod L; then the plain Ed25519 equation
+     * [s]B = R + [H(R || A || M)]A. libsodium's Ed25519 verify does the
+     * rest: it wants s < L, so reduce first; it also refuses small-order A
+     * and R, which no honest key or signature has. Everything here is
+     * public: variable time is fine, the field code is constant time anyway. */
+    pthread_once(&sodium_once, sodium_setup);
+    fe_frombytes(u, pub);
+    fe_one(one);
+    fe_add(den, u, one);
+    if (fe_iszero(den))
+        return SC_ERR_SIGNATURE;
+    fe_sub(num, u, one);
+    fe_invert(den, den);
+    fe_mul(y, num, den);
+    fe_tobytes(edpub, y); /* canonical, so bit 255 is free for the sign */
+    edpub[31] |= sig[63] & 0x80;
+
+    memset(s, 0, sizeof(s));
+    memcpy(s, sig + 32, 32);
+    s[31] &= 0x7f;
+    if (s[31] & 0xe0)
+        return SC_ERR_SIGNATURE;
+    memcpy(sig2, sig, 32);
+    crypto_core_ed25519_scalar_reduce(sig2 + 32, s);
+    if (crypto_sign_ed25519_verify_detached(sig2, n ? msg : &zero,
+                                            (unsigned long long)n, edpub) == 0)
+        rc = 0;
+    return rc;
 }

@@ -3,7 +3,7 @@
  * SHA-2, HMAC-SHA256, HKDF-SHA256, AES-256 (CBC+PKCS7, CTR, GCM, GCM-SIV),
  * X25519 and XEdDSA. Thin, allocation-free wrappers (except where output size
  * depends on input) over OpenSSL 3, libgcrypt (GCM-SIV, which OpenSSL 3.0
- * lacks) and libsignal-protocol-c (XEdDSA only).
+ * lacks) and libsodium (X25519, XEdDSA).
  *
  * All functions are thread-safe and do no I/O. Results: 0, or SC_ERR_*.
  * Keys are raw bytes: X25519 private keys are 32-byte scalars (clamped on
@@ -81,13 +81,15 @@ int sc_x25519_public(uint8_t pub[32], const uint8_t priv[32]) SC_WUR;
 int sc_x25519(uint8_t out[32], const uint8_t priv[32],
               const uint8_t pub[32]) SC_WUR;
 
-/* The same with our public key supplied: OpenSSL then skips recomputing it,
- * which halves the cost of an agreement. `our_pub` must belong to `priv`. */
+/* The same with our public key supplied (kept for callers; libsodium's
+ * agreement never needs it). `our_pub` must belong to `priv`. */
 int sc_x25519_pair(uint8_t out[32], const uint8_t priv[32],
                    const uint8_t our_pub[32], const uint8_t their_pub[32]) SC_WUR;
 
 /* XEdDSA (Signal's signatures with X25519 keys; sign bit in sig[63]).
- * Verify: 0, or SC_ERR_SIGNATURE. */
+ * Verify: 0, or SC_ERR_SIGNATURE; accepts what libsignal accepts, except
+ * signatures with a small-order R or key, which only a forger or a
+ * deliberately odd signer makes. */
 int sc_xeddsa_sign(uint8_t sig[64], const uint8_t priv[32], const void *msg,
                    size_t n) SC_WUR;
 int sc_xeddsa_verify(const uint8_t sig[64], const uint8_t pub[32],

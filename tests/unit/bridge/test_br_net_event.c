@@ -34,6 +34,9 @@ static br_net_event *sample(void)
     ev->members = calloc(2, sizeof(char *));
     ev->members[0] = strdup("aci-1");
     ev->members[1] = strdup("aci-2");
+    ev->data = malloc(4); /* an avatar's image */
+    memcpy(ev->data, "\xff\xd8\xff\xe0", 4);
+    ev->data_len = 4;
     return ev;
 }
 
@@ -47,6 +50,7 @@ START_TEST(dup_is_deep)
     ck_assert_ptr_ne(c->atts, ev->atts);
     ck_assert_ptr_ne(c->atts[0].pointer, ev->atts[0].pointer);
     ck_assert_ptr_ne(c->members, ev->members);
+    ck_assert_ptr_ne(c->data, ev->data);
     br_net_event_free(ev); /* what the dispatcher does after the handler */
     ck_assert_int_eq(c->kind, BR_NET_MESSAGE);
     ck_assert_str_eq(c->owner, "@alice:example.org");
@@ -64,6 +68,8 @@ START_TEST(dup_is_deep)
     ck_assert(c->atts[0].size == 99);
     ck_assert_uint_eq(c->n_members, 2);
     ck_assert_str_eq(c->members[1], "aci-2");
+    ck_assert_uint_eq(c->data_len, 4);
+    ck_assert_int_eq(memcmp(c->data, "\xff\xd8\xff\xe0", 4), 0);
     br_net_event_free(c);
 }
 END_TEST
@@ -78,6 +84,8 @@ START_TEST(dup_of_empty_and_free_of_null)
     ck_assert_ptr_null(c->owner);
     ck_assert_ptr_null(c->atts);
     ck_assert_ptr_null(c->members);
+    ck_assert_ptr_null(c->data);
+    ck_assert_uint_eq(c->data_len, 0);
     br_net_event_free(c);
     br_net_event_free(NULL);
 }

@@ -189,8 +189,10 @@ START_TEST(lifecycle_config_events_routes)
 
     ck_assert_int_eq(host_start(F.h, F.err, sizeof(F.err)), 0);
     ck_assert_int_eq(host_start(F.h, F.err, sizeof(F.err)), 0); /* idempotent */
-    host_module_on_event(m, "{}", 2);
-    host_module_on_event(m, "{}", 2);
+    ck_assert_int_eq(host_module_on_event(m, "{}", 2), MXM_OK);
+    /* ABI 1.1: a module may refuse an event for now; not counted */
+    ck_assert_int_eq(host_module_on_event(m, "again", 5), MXM_ERR_AGAIN);
+    ck_assert_int_eq(host_module_on_event(m, "{}", 2), MXM_OK);
     host_module_on_ephemeral(m, "{}", 2);
     ck_assert_int_eq(host_dispatch_http(F.h, 7, "GET", "/_mxm/good/state", "a=1", "", 0), 1);
     ck_assert_int_eq(F.status, 200);

@@ -88,6 +88,14 @@ static void on_event(struct mxm_module *m, const char *j, size_t n)
     (void)n;
     m->events++;
 }
+/* ABI 1.1: refuses the event "again" for now, takes the others. */
+static int on_event_try(struct mxm_module *m, const char *j, size_t n)
+{
+    if (n == 5 && memcmp(j, "again", 5) == 0)
+        return MXM_ERR_AGAIN;
+    m->events++;
+    return MXM_OK;
+}
 static void on_ephemeral(struct mxm_module *m, const char *j, size_t n)
 {
     (void)j;
@@ -138,6 +146,7 @@ MXM_EXPORT int mxm_module_init(const mxm_host_api *host,
     m->api.on_event = on_event;
     m->api.on_ephemeral = on_ephemeral;
     m->api.query_user = query_user;
+    m->api.on_event_try = on_event_try;
     *out = &m->api;
     return 0;
 }

@@ -10,6 +10,13 @@
 
 #include "sc_prim.h"
 
+/* libsignal-protocol-c's ref10 XEdDSA verify (curve_sigs.h, not installed
+ * by Debian; exported by libsignal-protocol-c.so 2.3.x): an independent
+ * verifier for the signatures sc_xeddsa_sign makes. */
+int curve25519_verify(const unsigned char *signature,
+                      const unsigned char *curve25519_pubkey,
+                      const unsigned char *msg, const unsigned long msg_len);
+
 static size_t unhex(uint8_t *out, const char *hex)
 {
     size_t n = strlen(hex) / 2, i;
@@ -169,6 +176,78 @@ START_TEST(xeddsa_sign_verify_and_reject)
 }
 END_TEST
 
+/* libsignal's own vector (rust/core/src/curve/curve25519.rs, test_signature):
+ * a signature made by libsignal verifies, every one-bit change of it is
+ * refused; and the edges of libsignal's verify_signature: s is taken mod L
+ * (s + L < 2^253 still verifies), s >= 2^253 is refused, bit 255 of the
+ * key's u coordinate is ignored, u = -1 (no Edwards point) is refused. */
+START_TEST(xeddsa_matches_libsignal_vector_and_edges)
+{
+    static const uint8_t L[32] = {
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+    uint8_t pub[32], msg[33], sig[64], bad[64], odd[32];
+    unsigned c = 0;
+    size_t i;
+
+    unhex(pub, "ab7e717d4a163b7d9a1d8071dfe9dcf8cdcd1cea3339b6356be84d887e322c64");
+    unhex(msg, "05edce9d9c415ca78cb7252e72c2c4a554d3eb29485a0e1d503118d1a82d99fb4a");
+    unhex(sig, "5de88ca9a89b4a115da79109c67c9c7464a3e4180274f1cb8c63c2984e286dfb"
+               "ede82deb9dcd9fae0bfbb821569b3d9001bd8130cd11d486cef047bd60b86e88");
+    ck_assert_int_eq(sc_xeddsa_verify(sig, pub, msg, sizeof(msg)), 0);
+    for (i = 0; i < 64; i++) {
+        memcpy(bad, sig, 64);
+        bad[i] ^= 1;
+        ck_assert_msg(sc_xeddsa_verify(bad, pub, msg, sizeof(msg)) == SC_ERR_SIGNATURE,
+                      "flipped bit in byte %zu accepted", i);
+    }
+    /* s + L: the same scalar mod L, bit 255 (the sign) kept */
+    memcpy(bad, sig, 64);
+    bad[63] &= 0x7f;
+    for (i = 0; i < 32; i++) {
+        c += bad[32 + i] + L[i];
+        bad[32 + i] = (uint8_t)c;
+        c >>= 8;
+    }
+    ck_assert((bad[63] & 0xe0) == 0);
+    bad[63] |= sig[63] & 0x80;
+    ck_assert_int_eq(sc_xeddsa_verify(bad, pub, msg, sizeof(msg)), 0);
+    bad[63] |= 0x20; /* s >= 2^253 */
+    ck_assert_int_eq(sc_xeddsa_verify(bad, pub, msg, sizeof(msg)), SC_ERR_SIGNATURE);
+    /* bit 255 of u is not part of the coordinate */
+    memcpy(odd, pub, 32);
+    odd[31] |= 0x80;
+    ck_assert_int_eq(sc_xeddsa_verify(sig, odd, msg, sizeof(msg)), 0);
+    /* u = p - 1 = -1 maps to no Edwards point */
+    memset(odd, 0xff, 32);
+    odd[0] = 0xec;
+    odd[31] = 0x7f;
+    ck_assert_int_eq(sc_xeddsa_verify(sig, odd, msg, sizeof(msg)), SC_ERR_SIGNATURE);
+}
+END_TEST
+
+/* Signatures made here verify under libsignal-protocol-c's independent
+ * XEdDSA (the code Signal's clients used for years) for keys of both sign
+ * bits, and fail there once the message changes. */
+START_TEST(xeddsa_sign_verifies_under_libsignal_protocol_c)
+{
+    uint8_t priv[32], pub[32], sig[64], msg[200];
+    int i, signs[2] = {0, 0};
+
+    for (i = 0; i < 40; i++) {
+        ck_assert_int_eq(sc_x25519_keypair(pub, priv), 0);
+        ck_assert_int_eq(ut_random(msg, sizeof(msg)), 0);
+        ck_assert_int_eq(sc_xeddsa_sign(sig, priv, msg, (size_t)i * 5), 0);
+        signs[sig[63] >> 7]++;
+        ck_assert_int_eq(curve25519_verify(sig, pub, msg, (unsigned long)i * 5), 0);
+        ck_assert_int_eq(sc_xeddsa_verify(sig, pub, msg, (size_t)i * 5), 0);
+        msg[0] ^= 1;
+        ck_assert_int_ne(curve25519_verify(sig, pub, msg, 200), 0);
+    }
+    ck_assert(signs[0] > 0 && signs[1] > 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sc_prim");
@@ -184,6 +263,8 @@ int main(void)
     tcase_add_test(tc, aes_gcm_siv_rfc8452);
     tcase_add_test(tc, x25519_rfc7748_keys_agree_and_zero_is_refused);
     tcase_add_test(tc, xeddsa_sign_verify_and_reject);
+    tcase_add_test(tc, xeddsa_matches_libsignal_vector_and_edges);
+    tcase_add_test(tc, xeddsa_sign_verifies_under_libsignal_protocol_c);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
