@@ -131,6 +131,10 @@ static int on_event(br_bridge *b, const mx_event *evp)
          * reactions and redactions stay in Matrix (br_access.c) */
     } else if (br_relout_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
+    } else if (strcmp(ev.type, "m.sticker") == 0) {
+        if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
+            br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)))
+            br_outbox_on_message(b, &ev, owner, chat); /* a sticker (issue #17) */
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
             if (strcmp(owner, ev.sender) == 0)

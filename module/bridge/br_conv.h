@@ -90,6 +90,13 @@ void br_to_signal_free(br_to_signal *o);
  * line after them), malloc'd; as is when there is none. */
 char *br_conv_strip_reply_fallback(const char *body);
 
+/* An m.location's geo_uri ("geo:LAT,LON[,ALT][;params]", RFC 5870) as the
+ * map link sent to Signal, written into out: mautrix-signal's default
+ * location_format (pkg/connector/example-config.yaml)
+ * "https://www.google.com/maps/place/LAT,LON". 0, or UT_ERR_INVAL when the
+ * URI is not two decimal numbers, UT_ERR_RANGE when out is too small. */
+int br_conv_geo_url(const char *geo_uri, char *out, size_t n);
+
 /* One code point of UTF-8 text (n > 0 bytes): *used bytes; invalid
  * bytes are one U+FFFD each. */
 uint32_t br_conv_utf8_next(const unsigned char *s, size_t n, size_t *used);

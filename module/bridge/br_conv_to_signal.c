@@ -645,3 +645,40 @@ int br_conv_to_signal(const char *body, const char *html, int is_reply,
     out->text = is_reply ? br_conv_strip_reply_fallback(body) : strdup(body);
     return out->text ? 0 : UT_ERR_NOMEM;
 }
+
+/* One decimal number of a geo URI: [-]digits[.digits], at most 32 bytes. */
+static size_t geo_number(const char *p)
+{
+    size_t i = 0, digits = 0;
+
+    if (p[i] == '-')
+        i++;
+    while (isdigit((unsigned char)p[i])) {
+        i++;
+        digits++;
+    }
+    if (p[i] == '.') {
+        i++;
+        while (isdigit((unsigned char)p[i]))
+            i++;
+    }
+    return digits && i <= 32 ? i : 0;
+}
+
+int br_conv_geo_url(const char *geo_uri, char *out, size_t n)
+{
+    const char *lat, *lon;
+    size_t la, lo;
+    int w;
+
+    if (!geo_uri || strncmp(geo_uri, "geo:", 4) != 0)
+        return UT_ERR_INVAL;
+    lat = geo_uri + 4;
+    if (!(la = geo_number(lat)) || lat[la] != ',')
+        return UT_ERR_INVAL;
+    lon = lat + la + 1;
+    if (!(lo = geo_number(lon)) || (lon[lo] && lon[lo] != ',' && lon[lo] != ';'))
+        return UT_ERR_INVAL;
+    w = snprintf(out, n, "https://www.google.com/maps/place/%.*s,%.*s", (int)la, lat, (int)lo, lon);
+    return w < 0 || (size_t)w >= n ? UT_ERR_RANGE : 0;
+}

@@ -19,6 +19,7 @@ typedef struct fmt {
     int64_t quote_ts;
     char quote_author[37];
     char *quote_text;
+    int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
 } fmt;
 
 static void fmt_free(fmt *f)
@@ -55,6 +56,8 @@ static int fmt_parse(const char *json, fmt *f)
         snprintf(f->r[f->n].aci, sizeof(f->r[0].aci), "%s", aci);
         f->n++;
     }
+    f->notice = json_is_true(json_object_get(o, "notice")) ||
+                json_integer_value(json_object_get(o, "notice")) == 1;
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
@@ -122,6 +125,24 @@ static char *html_escape(const char *s)
     return br_conv_html_escape(s);
 }
 
+/* A notice (br_sigkind.h) as m.notice, after the sender's name. */
+static void notice_in(who *w, const char *sender, const char *text, json_t *c)
+{
+    char *mxid = NULL, *name = NULL, *body = NULL;
+    int me = w->my_aci && strcmp(sender, w->my_aci) == 0;
+
+    if (!me && mention_lookup(w, sender, &mxid, &name) != 0)
+        name = NULL;
+    if (asprintf(&body, "%s%s%s", me ? "You" : name ? name : "Your contact",
+                 text[0] == '\'' ? "" : " ", text) > 0) {
+        json_object_set_new(c, "msgtype", json_string("m.notice"));
+        json_object_set_new(c, "body", json_string(body));
+    }
+    free(body);
+    free(mxid);
+    free(name);
+}
+
 void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
                      const char *sender, int64_t ts, json_t *c)
 {
@@ -139,6 +160,11 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
         return;
     }
     free(json);
+    if (f.notice) { /* "<name> called you ...": the sender's name first */
+        notice_in(&w, sender, body, c);
+        fmt_free(&f);
+        return;
+    }
     if (br_conv_from_signal(body, f.r, f.n, mention_lookup, &w, &o) == 0) {
         char *html = o.html ? strdup(o.html) : html_escape(o.body);
         size_t i;
@@ -309,4 +335,40 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
     free(text);
     free(json);
     return rc;
+}
+
+int br_fmt_edit_out(br_bridge *b, const char *owner, json_t *nc, char **text, char **fmt_out)
+{
+    const char *body = json_string_value(json_object_get(nc, "body"));
+    const char *format = json_string_value(json_object_get(nc, "format"));
+    const char *html = json_string_value(json_object_get(nc, "formatted_body"));
+    br_login *l = br_login_get(b, owner, 0);
+    who w = { b, owner, l ? l->aci : NULL };
+    br_to_signal t;
+    json_t *r;
+    size_t i;
+    int rc;
+
+    *text = *fmt_out = NULL;
+    if (!body)
+        return UT_ERR_INVAL;
+    if (!format || strcmp(format, "org.matrix.custom.html") != 0)
+        html = NULL;
+    if ((rc = br_conv_to_signal(body, html, 0, pill_lookup, &w, &t)) != 0)
+        return rc;
+    r = json_array();
+    for (i = 0; r && i < t.n_ranges; i++)
+        json_array_append_new(r, json_pack("[I,I,i,s]", (json_int_t)t.ranges[i].start,
+                                           (json_int_t)t.ranges[i].len, t.ranges[i].style,
+                                           t.ranges[i].aci));
+    if (r && json_array_size(r)) {
+        json_t *o = json_pack("{s:O}", "r", r);
+        *fmt_out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+    }
+    json_decref(r);
+    *text = t.text;
+    t.text = NULL;
+    br_to_signal_free(&t);
+    return 0;
 }

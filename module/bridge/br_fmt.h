@@ -29,6 +29,11 @@ void br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id
                      const char *sender, int64_t ts, json_t *content);
 int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev);
+/* An edit's m.new_content as Signal text (*text) and body ranges
+ * (*fmt, BR_NET_FMT JSON, NULL when none), both malloc'd; 0, or an error
+ * (no body). */
+int br_fmt_edit_out(struct br_bridge *b, const char *owner, json_t *new_content, char **text,
+                    char **fmt);
 /* net.send_fmt or net.send_text; 0 when handed over. */
 int br_fmt_send(struct br_bridge *b, const char *owner, const char *chat_id,
                 const char *body, int64_t ts, int64_t outbox_id);

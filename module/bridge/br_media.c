@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "br_conv.h"
 #include "br_media_int.h"
 #include "br_store.h"
 #include "br_txn.h"
@@ -268,6 +269,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.width = r->width;
     d.height = r->height;
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
+    d.gif = (r->flags & BR_NET_ATT_GIF) != 0;
+    d.sticker = (r->flags & BR_NET_ATT_STICKER) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
     if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
@@ -278,7 +281,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     snprintf(txn, sizeof(txn), "%s-a%d", base, r->idx);
     if (c && (j = br_media_job(b, r->id))) {
         j->as_bot = as_bot;
-        if (mx_send(b->mx, as, room, "m.room.message", txn, c, r->ts, on_in_sent, j) == 0) {
+        if (mx_send(b->mx, as, room, d.sticker ? "m.sticker" : "m.room.message", txn, c, r->ts,
+                    on_in_sent, j) == 0) {
             json_decref(c);
             return;
         }
@@ -321,6 +325,65 @@ static void in_upload(br_bridge *b, in_row *r)
     free(data);
 }
 
+/* Signal's long-text attachment (Signal-Desktop ts/types/MIME.ts
+ * LONG_MESSAGE): the whole text of a message whose body was cut to 2 KiB.
+ * As mautrix-signal pkg/msgconv/from-signal.go (downloadSignalLongText)
+ * it replaces the body and is not shown as a file; the message's text
+ * (next in br_media_hold) then carries all of it. */
+#define LONG_TEXT_TYPE "text/x-signal-plain"
+#define LONG_TEXT_MAX (256u << 10) /* Desktop sends at most 64 KiB */
+
+static int is_long_text(const in_row *r)
+{
+    return r->has_type && strcmp(r->content_type, LONG_TEXT_TYPE) == 0;
+}
+
+static void in_long_text(br_bridge *b, in_row *r)
+{
+    char path[4200];
+    uint8_t *data = NULL;
+    size_t len = 0, i = 0, o = 0;
+    char *text;
+    int rc;
+
+    br_media_in_path(b, r->id, path, sizeof(path));
+    rc = br_media_read_all(path, LONG_TEXT_MAX, &data, &len);
+    if (rc != 0) {
+        in_fail(b, r, rc == UT_ERR_RANGE ? "the long message is larger than this bridge's limit"
+                                         : "its long text could not be read");
+        return;
+    }
+    /* valid UTF-8 for the event: a bad byte becomes U+FFFD, NUL is dropped */
+    if (!(text = malloc(len * 3 + 1))) {
+        free(data);
+        in_fail(b, r, "the bridge ran out of memory");
+        return;
+    }
+    while (i < len) {
+        size_t used = 1;
+        uint32_t cp = br_conv_utf8_next(data + i, len - i, &used);
+        if (cp == 0xFFFD && used == 1 && data[i] >= 0x80) {
+            memcpy(text + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        } else if (cp != 0) {
+            memcpy(text + o, data + i, used);
+            o += used;
+        }
+        i += used;
+    }
+    text[o] = '\0';
+    free(data);
+    if (br_store_inbox_set_body(b->db, r->owner, r->sender, r->ts, text) != 0) {
+        free(text);
+        br_media_busy_clear(b, DIR_IN, r->id); /* stays downloaded: tried again */
+        return;
+    }
+    free(text);
+    br_media_busy_clear(b, DIR_IN, r->id);
+    in_settle(b, r->id, IN_BRIDGED, NULL, NULL);
+    in_next(b, r);
+}
+
 static void in_step(br_bridge *b, int64_t id)
 {
     char path[4200];
@@ -343,7 +406,10 @@ static void in_step(br_bridge *b, int64_t id)
             in_fail(b, &r, "the Signal side could not start the download");
         break;
     case IN_DOWNLOADED:
-        in_upload(b, &r);
+        if (is_long_text(&r))
+            in_long_text(b, &r);
+        else
+            in_upload(b, &r);
         break;
     default:
         in_send_event(b, &r, 0);

@@ -59,10 +59,14 @@ typedef struct br_media_desc {
     uint64_t size;
     uint32_t width, height;   /* 0: unknown, left out */
     int voice;                /* a voice note (m.audio + MSC3245 marker) */
+    int gif;                  /* Signal's GIF flag: a looping video */
+    int sticker;              /* a sticker: an m.sticker event */
 } br_media_desc;
 
 /* The m.room.message content for an uploaded attachment at `mxc`:
- * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}.
+ * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}; a GIF
+ * gets mautrix-signal's looping-video info keys, a sticker is the content
+ * of an m.sticker event (no msgtype, body: its emoji).
  * Returns a new reference (caller decrefs) or NULL on out of memory. */
 json_t *br_media_event_content(const br_media_desc *d, const char *mxc);
 
@@ -75,6 +79,8 @@ typedef struct br_media_request {
     const char *caption;      /* body when a separate filename is given and
                                  differs from it; else NULL */
     uint64_t size;            /* info.size, 0 when absent */
+    uint32_t flags;           /* BR_NET_ATT_*: org.matrix.msc3245.voice ->
+                                 voice note, info["fi.mau.gif"] -> GIF */
 } br_media_request;
 
 /* Parse the content of an m.image/m.file/m.video/m.audio event.

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "br_media.h"
+#include "br_net.h"
 #include "ut.h"
 
 static int has_prefix(const char *s, const char *p)
@@ -119,6 +120,30 @@ json_t *br_media_event_content(const br_media_desc *d, const char *mxc)
         json_object_set_new(info, "w", json_integer(d->width));
         json_object_set_new(info, "h", json_integer(d->height));
     }
+    if (info && d->sticker) {
+        /* mautrix-signal from-signal.go convertStickerToMatrix: body is
+         * the emoji, and Signal's 512x512 stickers show at 200x200 as in
+         * Signal-Desktop (Message.dom.tsx) */
+        if (d->width == 512 && d->height == 512) {
+            json_object_set_new(info, "w", json_integer(200));
+            json_object_set_new(info, "h", json_integer(200));
+        } else if (d->width && d->height) {
+            json_object_set_new(info, "w", json_integer(d->width));
+            json_object_set_new(info, "h", json_integer(d->height));
+        }
+        return json_pack("{s:s,s:o,s:s}", "body", d->file_name && *d->file_name ? d->file_name
+                                                                               : "sticker",
+                         "info", info, "url", mxc);
+    }
+    if (info && d->gif) {
+        /* mautrix-signal from-signal.go reuploadAttachment: Signal's GIF
+         * flag as fi.mau.gif and a muted, looping, autoplaying video */
+        json_object_set_new(info, "fi.mau.gif", json_true());
+        json_object_set_new(info, "fi.mau.loop", json_true());
+        json_object_set_new(info, "fi.mau.autoplay", json_true());
+        json_object_set_new(info, "fi.mau.hide_controls", json_true());
+        json_object_set_new(info, "fi.mau.no_audio", json_true());
+    }
     c = info ? json_pack("{s:s,s:s,s:o,s:s}", "msgtype", mt, "body", name, "info", info,
                          "url", mxc)
              : NULL;
@@ -148,5 +173,12 @@ int br_media_parse_request(json_t *content, br_media_request *out)
         out->caption = body;
     br_media_safe_name(fname && *fname ? fname : body, out->content_type, out->name,
                        sizeof(out->name));
+    /* a voice note (MSC3245) goes out with Signal's VOICE_MESSAGE flag, as
+     * mautrix-signal from-matrix.go convertFileToSignal does; a GIF marked
+     * as mautrix marks Signal's (fi.mau.gif) with Signal's GIF flag */
+    if (json_object_get(content, "org.matrix.msc3245.voice"))
+        out->flags |= BR_NET_ATT_VOICE;
+    if (json_is_true(json_object_get(info, "fi.mau.gif")))
+        out->flags |= BR_NET_ATT_GIF;
     return 0;
 }

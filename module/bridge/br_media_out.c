@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "br_conv.h"
 #include "br_media_int.h"
 #include "br_store.h"
 
@@ -129,7 +130,7 @@ static void out_step(br_bridge *b, int64_t id)
     }
     rc = b->net.send_file(b->net.ctx, r.owner, r.chat_id, path,
                           *r.content_type ? r.content_type : "application/octet-stream",
-                          r.caption, r.signal_ts, (uint64_t)id);
+                          r.caption, r.flags, r.signal_ts, (uint64_t)id);
     if (rc != 0)
         out_fail(b, id, r.owner, "the Signal side could not take the file");
     else
@@ -190,6 +191,8 @@ void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
     int64_t id = 0;
     int rc;
 
+    int sticker = ev->type && strcmp(ev->type, "m.sticker") == 0;
+
     if (br_media_parse_request(ev->content, &rq) != 0) {
         br_notice(b, ev->room_id, "Not sent to Signal: this file has no plain mxc:// URL "
                                   "(files in encrypted rooms cannot be bridged yet).");
@@ -199,6 +202,17 @@ void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
         br_notice(b, ev->room_id, "Not sent to Signal: %s is larger than this bridge's limit of %u MiB.",
                   rq.name, BR_MEDIA_MAX >> 20);
         return;
+    }
+    if (sticker) {
+        /* a Signal sticker with the image (mautrix-signal from-matrix.go:
+         * the body as its emoji when it is one character) */
+        size_t used = 0;
+        rq.flags = BR_NET_ATT_STICKER;
+        rq.caption = NULL;
+        if (ev->body && *ev->body &&
+            (br_conv_utf8_next((const unsigned char *)ev->body, strlen(ev->body), &used), 1) &&
+            ev->body[used] == '\0')
+            rq.caption = ev->body;
     }
     if (!b->media)
         return;
@@ -217,7 +231,8 @@ void br_media_from_matrix(br_bridge *b, const mx_event *ev, const char *owner,
         st_db_rollback(b->db); /* a replay of an event already queued */
         return;
     }
-    if ((rc = br_store_media_out_put(b->db, id, rq.mxc, rq.content_type, rq.name, rq.caption)) != 0)
+    if ((rc = br_store_media_out_put(b->db, id, rq.mxc, rq.content_type, rq.name, rq.caption,
+                                     rq.flags)) != 0)
         goto fail;
     if ((rc = st_db_commit(b->db)) != 0) { /* rolled back */
         if (br_defer(b, ST_ERR_BUSY)) /* a failed COMMIT: I/O, busy, full */

@@ -123,7 +123,10 @@ typedef struct br_net_attachment {
     size_t pointer_len;
 } br_net_attachment;
 
-enum { BR_NET_ATT_VOICE = 1 };
+/* AttachmentPointer.Flags (Signal-Desktop protos/SignalService.proto:
+ * VOICE_MESSAGE 1, GIF 8) and a sticker's image (DataMessage.Sticker.data);
+ * numbered for the bridge, stored in br_media_in/br_media_out.flags. */
+enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4 };
 
 /* One event; strings are owned by the event and freed by br_net_event_free.
  * Whoever receives one through br_net_sink.event owns it: the bridge's one
@@ -177,6 +180,7 @@ typedef struct br_net_relation {
     const char *text;          /* emoji, or the new body of an edit */
     int remove;
     int64_t ts;                /* the Signal timestamp to use (stable) */
+    const char *fmt;           /* an edit's body ranges (BR_NET_FMT), or NULL */
 } br_net_relation;
 
 /* Free an event and everything it owns (NULL is fine); attachment pointers
@@ -229,11 +233,12 @@ typedef struct br_net_ops {
     /* Send the file at `path` (its base name is the file name shown) with
      * an optional caption, as the message with Signal timestamp `ts` (0:
      * now; the bridge stores it before the first try and passes it on
-     * every retry, so receivers drop a resend); SEND_RESULT later carries
-     * outbox_id. */
+     * every retry, so receivers drop a resend); flags BR_NET_ATT_*: a
+     * voice note, a GIF, or a sticker (then caption is its emoji or NULL);
+     * SEND_RESULT later carries outbox_id. */
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
-                     const char *caption, int64_t ts, uint64_t outbox_id);
+                     const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id);
     /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,

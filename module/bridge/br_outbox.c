@@ -27,6 +27,7 @@
 
 #include "br_group.h"
 #include "br_expire.h"
+#include "br_conv.h"
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
@@ -352,7 +353,7 @@ static void pending_free(obx_pending *p)
  * 1.0; with on_event_try the host keeps and retries it, br_defer): a
  * message we could not store is kept in memory and stored again with
  * backoff; if that keeps failing the user is told. */
-static void keep_pending(br_bridge *b, const mx_event *ev, const char *owner,
+static void keep_pending(br_bridge *b, const mx_event *ev, const char *body, const char *owner,
                          const char *chat_id)
 {
     struct br_obx *o = obx(b);
@@ -360,7 +361,7 @@ static void keep_pending(br_bridge *b, const mx_event *ev, const char *owner,
 
     if (!o || !p || !(p->owner = strdup(owner)) || !(p->room_id = strdup(ev->room_id)) ||
         !(p->chat_id = strdup(chat_id)) || !(p->event_id = strdup(ev->event_id)) ||
-        !(p->body = strdup(ev->body))) {
+        !(p->body = strdup(body))) {
         if (p)
             pending_free(p);
         br_notice(b, ev->room_id, "Your message was not sent to Signal: the bridge could not store it (%s). "
@@ -406,18 +407,37 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                           const char *chat_id)
 {
     br_login *l = br_login_get(b, owner, 0);
+    const char *body = ev->body;
+    char geo_url[128];
     int64_t id = 0;
-    int fresh, rc;
+    int fresh, rc, is_file = 0;
 
     if (strcmp(ev->sender, owner) != 0) {
         /* only the user who linked the account acts through it */
         br_notice(b, ev->room_id, "Only %s can send to Signal from this room; your message was not bridged.", owner);
         return;
     }
-    if (!ev->event_id || !ev->body || !ev->msgtype ||
-        (strcmp(ev->msgtype, "m.text") && strcmp(ev->msgtype, "m.notice") &&
-         strcmp(ev->msgtype, "m.emote") && !br_media_is_file_msgtype(ev->msgtype)))
+    if (ev->event_id && ev->type && strcmp(ev->type, "m.sticker") == 0)
+        is_file = 1; /* an m.sticker event: a Signal sticker (br_media_out.c) */
+    else if (!ev->event_id || !ev->body || !ev->msgtype)
         return;
+    else if (br_media_is_file_msgtype(ev->msgtype))
+        is_file = 1;
+    else if (strcmp(ev->msgtype, "m.location") == 0) {
+        /* a map link, as mautrix-signal from-matrix.go sends it */
+        const char *geo = json_string_value(json_object_get(ev->content, "geo_uri"));
+        if (br_conv_geo_url(geo, geo_url, sizeof(geo_url)) != 0) {
+            br_notice(b, ev->room_id, "Not sent to Signal: this location has no valid geo: URI.");
+            return;
+        }
+        body = geo_url;
+    } else if (strcmp(ev->msgtype, "m.text") && strcmp(ev->msgtype, "m.notice") &&
+               strcmp(ev->msgtype, "m.emote") && !br_media_is_file_msgtype(ev->msgtype)) {
+        /* never dropped silently (issue #17 item 7) */
+        br_notice(b, ev->room_id, "Not sent to Signal: messages of this kind (%.64s) cannot be "
+                                  "bridged.", ev->msgtype);
+        return;
+    }
     if (!l || !l->number || !l->aci) {
         br_notice(b, ev->room_id, "Not sent: this bridge is not linked to your Signal account. "
                                   "Send `link` to the bridge bot.");
@@ -431,7 +451,7 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
                   "The administrator can raise max_signal_users.", b->cfg.max_signal_users);
         return;
     }
-    if (br_media_is_file_msgtype(ev->msgtype)) {
+    if (is_file) {
         if (br_group_refuse_relation(b, ev->room_id, chat_id, "file"))
             return;
         l->last_activity_ms = ut_now_ms();
@@ -441,18 +461,19 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
     /* `!signal disappearing 1d` in a portal (br_expire.h) */
     if (br_expire_command(b, ev, owner, chat_id))
         return;
-    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, ev->body, &fresh, &id)) != 0) {
+    if ((rc = insert_row(b, owner, ev->room_id, chat_id, ev->event_id, body, &fresh, &id)) != 0) {
         if (br_defer(b, rc))
             return; /* not stored: the host hands it again (durable there) */
         ut_logf(&b->log, UT_LOG_WARN, "bridge: cannot store message %s for Signal (%s); retrying",
                 ev->event_id, st_errmsg(b->db));
-        keep_pending(b, ev, owner, chat_id);
+        keep_pending(b, ev, body, owner, chat_id);
         return;
     }
     if (!fresh)
         return; /* a replay of an event we already queued */
     /* formatting, mentions, reply: stored beside the row (br_fmt.h) */
-    br_fmt_store_out(b, id, owner, chat_id, ev);
+    if (body == ev->body) /* a location's link is not the body's text */
+        br_fmt_store_out(b, id, owner, chat_id, ev);
     l->last_activity_ms = ut_now_ms();
     pump(b, owner, chat_id);
 }

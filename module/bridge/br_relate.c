@@ -11,6 +11,7 @@
 
 #include "br_group.h"
 #include "br_internal.h"
+#include "br_fmt.h"
 #include "br_relate.h"
 #include "br_store.h"
 #include "br_txn.h"
@@ -283,18 +284,35 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
 static int apply_edit(br_bridge *b, relin *r, const char *room, const char *target,
                       const char *as, const char *txn)
 {
-    char *fallback = NULL;
-    json_t *c;
+    char *fallback = NULL, *hfallback = NULL;
+    const char *html;
+    json_t *c, *nc;
 
-    if (asprintf(&fallback, "* %s", r->text ? r->text : "") < 0) {
+    /* the new text with its formatting and mentions, as a new message's
+     * (br_fmt.c); an edit keeps the original's reply, so no relation */
+    nc = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", r->text ? r->text : "");
+    if (nc) {
+        br_fmt_apply_in(b, r->owner, r->chat_id, r->sender, r->ts, nc);
+        json_object_del(nc, "m.relates_to");
+    }
+    if (!nc || asprintf(&fallback, "* %s", json_string_value(json_object_get(nc, "body"))) < 0) {
+        json_decref(nc);
         relin_free(r);
         return UT_ERR_NOMEM;
     }
-    c = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:s}", "msgtype", "m.text", "body", fallback,
-                  "m.new_content", "msgtype", "m.text", "body", r->text ? r->text : "",
-                  "m.relates_to", "rel_type", "m.replace", "event_id", target,
+    c = json_pack("{s:s,s:s,s:O,s:{s:s,s:s},s:s}", "msgtype", "m.text", "body", fallback,
+                  "m.new_content", nc, "m.relates_to", "rel_type", "m.replace", "event_id", target,
                   BR_ORIGIN_KEY, "signal");
+    html = json_string_value(json_object_get(nc, "formatted_body"));
+    if (c && html && asprintf(&hfallback, "* %s", html) > 0) {
+        json_object_set_new(c, "format", json_string("org.matrix.custom.html"));
+        json_object_set_new(c, "formatted_body", json_string(hfallback));
+    }
+    if (c && json_object_get(nc, "m.mentions")) /* mentions go on the edit itself */
+        json_object_set(c, "m.mentions", json_object_get(nc, "m.mentions"));
     free(fallback);
+    free(hfallback);
+    json_decref(nc);
     return relin_send(b, r, as, room, "m.room.message", txn, c);
 }
 
@@ -387,6 +405,12 @@ static void on_relation(br_bridge *b, const br_net_event *ev)
                             .target_author = ev->target_author, .text = ev->text, .ts = ev->ts,
                             .target_ts = ev->target_ts, .received_ms = ut_now_ms(),
                             .from_me = ev->from_me, .kind = ev->rel, .remove = ev->remove };
+    /* an edit's formatting, as durable as the edit (br_fmt.h) */
+    if (ev->rel == BR_REL_EDIT && br_fmt_store_in(b, ev) != 0) {
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal edit's formatting: %s",
+                st_errmsg(b->db));
+        return;
+    }
     if ((fresh = br_store_relin_put(b->db, &row)) < 0) {
         /* not durable: no confirm, Signal hands it over again */
         ut_logf(&b->log, UT_LOG_ERROR, "bridge: cannot store a Signal %s: %s",

@@ -17,6 +17,7 @@
 
 #include "br_group.h"
 #include "br_internal.h"
+#include "br_fmt.h"
 #include "br_relate.h"
 #include "br_store.h"
 
@@ -131,11 +132,19 @@ static int queue_relout(br_bridge *b, const mx_event *ev, const char *owner,
     int rc;
 
     rel->ts = br_signal_ts_next(b); /* never one already used */
+    if ((rc = st_db_begin(b->db)) != 0)
+        return rc;
     rc = br_store_relout_put(b->db, owner, ev->room_id, chat_id, ev->event_id, rel->kind,
                              rel->target_author, rel->target_ts, rel->text, rel->remove,
                              rel->ts, &id);
-    if (rc != 1)
+    if (rc == 1 && rel->fmt && (rc = br_store_relout_set_fmt(b->db, id, rel->fmt)) == 0)
+        rc = 1; /* an edit's formatting, in the same transaction */
+    if (rc != 1) {
+        st_db_rollback(b->db);
         return rc < 0 ? rc : 0; /* 0: a replay of an event already queued */
+    }
+    if ((rc = st_db_commit(b->db)) != 0)
+        return rc; /* rolled back */
     if (l)
         l->last_activity_ms = ut_now_ms();
     *queued = id;
@@ -150,6 +159,7 @@ static int user_reaction(br_bridge *b, const mx_event *ev, const char *owner,
     br_net_relation rel;
     int rc;
 
+    memset(&rel, 0, sizeof(rel));
     if (ev->rel != MX_REL_ANNOTATION || !ev->rel_key || !*ev->rel_key || !ev->event_id ||
         !target_of(b, owner, ev->rel_event_id, chat, sizeof(chat), author, sizeof(author),
                    &rel.target_ts))
@@ -204,6 +214,8 @@ static int user_edit(br_bridge *b, const mx_event *ev, const char *owner,
     char chat[256], author[64];
     br_net_relation rel;
     const char *body = br_relate_edit_body(ev->content);
+    char *text = NULL, *fmt = NULL;
+    int rc;
 
     memset(&rel, 0, sizeof(rel));
     if (!body || !ev->event_id ||
@@ -214,7 +226,15 @@ static int user_edit(br_bridge *b, const mx_event *ev, const char *owner,
     rel.kind = BR_REL_EDIT;
     rel.target_author = author;
     rel.text = body;
-    return queue_relout(b, ev, owner, chat, &rel, queued);
+    /* the new text's formatting and mentions, as for a new message */
+    if (br_fmt_edit_out(b, owner, json_object_get(ev->content, "m.new_content"), &text, &fmt) == 0) {
+        rel.text = text;
+        rel.fmt = fmt;
+    }
+    rc = queue_relout(b, ev, owner, chat, &rel, queued);
+    free(text);
+    free(fmt);
+    return rc;
 }
 
 /* A message of the user's still waiting to go out to Signal? */
@@ -320,6 +340,7 @@ static void resend(br_bridge *b, const char *owner, int64_t only_id)
         return;
     for (i = 0; i < n; i++) {
         br_net_relation rel;
+        memset(&rel, 0, sizeof(rel));
         if (only_id && q[i].id != only_id)
             continue;
         if (rel_expired(b, q[i].signal_ts)) { /* waited too long: a notice */
@@ -332,6 +353,7 @@ static void resend(br_bridge *b, const char *owner, int64_t only_id)
         rel.text = q[i].text;
         rel.remove = q[i].remove;
         rel.ts = q[i].signal_ts;
+        rel.fmt = q[i].fmt;
         send_relout(b, q[i].id, q[i].owner, q[i].chat_id, &rel);
     }
     br_store_relouts_free(q, n);

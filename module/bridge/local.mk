@@ -17,6 +17,8 @@ libsbbridge_la_SOURCES += module/bridge/br_group.h module/bridge/br_group.c \
 libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/connector/br_sigrel.h module/bridge/connector/br_sigrel.c module/bridge/br_ephem.c \
 	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
+# notices for what cannot be bridged (issue #17 item 7)
+libsbbridge_la_SOURCES += module/bridge/connector/br_sigkind.h module/bridge/connector/br_sigkind.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
 # blocked chats, safety-number warnings (issue #6)
@@ -151,3 +153,5 @@ tests_unit_bridge_test_br_expire_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
 tests_unit_bridge_test_br_expire_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 TESTS += tests/e2e/bridge_expire.js
 EXTRA_DIST += tests/e2e/bridge_expire.js
+TESTS += tests/e2e/bridge_kinds.js
+EXTRA_DIST += tests/e2e/bridge_kinds.js

@@ -18,6 +18,9 @@ ST_MIGRATIONS += module/store/migrations/012-bridge-format.sql
 ST_MIGRATIONS += module/store/migrations/013-bridge-avatar.sql
 # disappearing messages (issue #14 item 3)
 ST_MIGRATIONS += module/store/migrations/014-bridge-expire.sql
+# voice notes, GIFs and stickers sent from Matrix, edits' formatting
+# (issue #17 items 5, formatting in edits); applied after 014
+ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c

@@ -13,6 +13,7 @@
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
 #include "br_sigfmt.h"
+#include "br_sigkind.h"
 #include "br_signal_int.h"
 #include "br_sigrel.h"
 #include "sig_err.h"
@@ -94,7 +95,8 @@ static int copy_attachments(br_net_event *ev, const sig_message *m)
         if (p) {
             a->width = p->has_width ? p->width : 0;
             a->height = p->has_height ? p->height : 0;
-            a->flags = p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0; /* VOICE_MESSAGE */
+            a->flags = (p->has_flags && (p->flags & 1) ? BR_NET_ATT_VOICE : 0) | /* VOICE_MESSAGE */
+                       (p->has_flags && (p->flags & 8) ? BR_NET_ATT_GIF : 0);    /* GIF */
             signalservice__attachment_pointer__free_unpacked(p, NULL);
         }
         if (sa->pointer_len && (a->pointer = malloc(sa->pointer_len))) {
@@ -180,6 +182,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         const char *me = sig_client_aci(a->c);
         uint32_t expire_s = 0;
         int timer_update;
+        char *notice = NULL;
 
         if (br_sigrel_event(a->owner, me, m, &ev)) {
             if (!ev) /* a relation this bridge cannot place: release it */
@@ -211,6 +214,23 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->timer_update = 1;
             break;
         }
+        /* calls, story replies, payments, ...: a notice, never dropped */
+        if ((notice = br_sigkind_notice(m, me)) &&
+            br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
+            ev->chat_id = strdup(chat);
+            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->text = notice;
+            ev->fmt = strdup(BR_SIGKIND_FMT);
+            ev->from_me = m->from_self;
+            ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+            ev->durable_id = (uint64_t)m->id;
+            break;
+        }
+        free(notice);
+        if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
+            break;
         if (((!m->body || !*m->body) && !m->n_attachments) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,

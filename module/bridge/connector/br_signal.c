@@ -151,11 +151,13 @@ typedef struct op {
     char *owner, *a1, *a2;
     uint64_t n;
     char *a3, *a4;        /* send_file: content type, caption;
-                             OP_RELATE: a3 the target author */
+                             OP_RELATE: a3 the target author, a4 an
+                             edit's ranges (BR_NET_FMT) */
     uint8_t *blob;        /* download: the pointer (holds a key) */
     size_t blob_len;
     br_net_relation rel;  /* OP_RELATE: strings are a2 (text), a3 */
     uint64_t *tss;        /* OP_READ: n timestamps */
+    uint32_t flags;       /* OP_SEND_FILE: SIG_SEND_* */
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
@@ -191,6 +193,27 @@ static int send_fmt(sig_client *c, const op *o)
         return rc;
     rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
                                   (void *)(uintptr_t)o->n, NULL);
+    sig_format_clear(&f);
+    return rc;
+}
+
+/* OP_SEND of a text over Signal's body limit: the cut body plus the whole
+ * text as a long-text attachment (sig_client_send_long_text), with its
+ * ranges and quote when a3 has them. */
+static int send_long(sig_client *c, const op *o)
+{
+    uint8_t gid[32];
+    sig_format f;
+    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc;
+    const char *to = strcmp(o->a1, "self") ? o->a1 : sig_client_aci(c);
+
+    if (!group && !to)
+        return SIG_ERR_NOT_LINKED;
+    memset(&f, 0, sizeof(f));
+    if (o->a3 && (rc = br_sigfmt_parse(o->a3, &f)) != 0)
+        return rc;
+    rc = sig_client_send_long_text(c, group ? NULL : to, group ? gid : NULL, o->a2, &f,
+                                   (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
     sig_format_clear(&f);
     return rc;
 }
@@ -247,6 +270,7 @@ static void op_run(void *arg, int cancelled)
         /* "self": Note to Self, a message to our own ACI; "group:<hex>": a
          * group (fanned out to its members by the client) */
         rc = !a ? SIG_ERR_NOT_LINKED
+           : strlen(o->a2) > SIG_LONG_TEXT_BODY ? send_long(a->c, o) /* issue #17 item 4 */
            : o->a3 ? send_fmt(a->c, o) /* formatted (br_sigfmt.c) */
            : br_sigchat_parse_gid(o->a1, gid) == 0
                ? sig_client_send_group_text(a->c, gid, o->a2, o->rel.ts, (void *)(uintptr_t)o->n, NULL)
@@ -295,16 +319,22 @@ static void op_run(void *arg, int cancelled)
         uint64_t ts = (uint64_t)o->rel.ts, target = (uint64_t)o->rel.target_ts;
         uint8_t gid[32];
         int group = br_sigchat_parse_gid(o->a1, gid) == 0;
+        sig_format f; /* an edit's ranges (br_sigfmt.c) */
+        if (o->rel.kind != BR_REL_EDIT || !o->a4 || br_sigfmt_parse(o->a4, &f) != 0)
+            memset(&f, 0, sizeof(f));
         a = find(s, o->owner);
         rc = !a ? SIG_ERR_NOT_LINKED
            : group && o->rel.kind == BR_REL_REACTION
                ? sig_client_send_group_reaction(a->c, gid, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : group && o->rel.kind == BR_REL_DELETE ? sig_client_send_group_delete(a->c, gid, target, ts, ud)
-           : group ? sig_client_send_group_edit(a->c, gid, target, o->a2 ? o->a2 : "", ts, ud)
+           : group ? sig_client_send_group_edit_fmt(a->c, gid, target, o->a2 ? o->a2 : "",
+                                                    f.n_ranges ? &f : NULL, ts, ud)
            : o->rel.kind == BR_REL_REACTION
                ? sig_client_send_reaction(a->c, o->a1, o->a2, o->rel.remove, o->a3, target, ts, ud)
            : o->rel.kind == BR_REL_DELETE ? sig_client_send_delete(a->c, o->a1, target, ts, ud)
-           : sig_client_send_edit(a->c, o->a1, target, o->a2 ? o->a2 : "", ts, ud);
+           : sig_client_send_edit_fmt(a->c, o->a1, target, o->a2 ? o->a2 : "",
+                                      f.n_ranges ? &f : NULL, ts, ud);
+        sig_format_clear(&f);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_RELATE_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = br_sig_net_code(rc);
@@ -442,9 +472,10 @@ static int op_relate(void *ctx, const char *owner, const char *chat_id,
     o->a1 = br_sig_dup(group ? chat_id : chat_id + 3); /* a group stays "group:<hex>" */
     o->a2 = br_sig_dup(r->text);
     o->a3 = br_sig_dup(r->target_author);
-    o->rel.text = o->rel.target_author = NULL;
+    o->a4 = br_sig_dup(r->fmt); /* an edit's ranges */
+    o->rel.text = o->rel.target_author = o->rel.fmt = NULL;
     if (!o->owner || !o->a1 || (r->text && !o->a2) || (r->target_author && !o->a3) ||
-        br_loop_post(s->loop, op_run, o) != 0) {
+        (r->fmt && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);
         return UT_ERR_NOMEM;
     }
@@ -511,10 +542,10 @@ static void media_op_run(br_signal *s, op *o)
         uint8_t gid[32];
         rc = !a ? SIG_ERR_NOT_LINKED
            : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_group_file_at(a->c, gid, o->a2, o->a3, o->a4, (uint64_t)o->rel.ts,
-                                               (void *)(uintptr_t)o->n, NULL)
-               : sig_client_send_file_at(a->c, o->a1, o->a2, o->a3, o->a4, (uint64_t)o->rel.ts,
-                                         (void *)(uintptr_t)o->n, NULL);
+               ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
+                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
+                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -551,7 +582,7 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
 
 static int op_send_file(void *ctx, const char *owner, const char *chat_id,
                         const char *path, const char *content_type,
-                        const char *caption, int64_t ts, uint64_t outbox_id)
+                        const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id)
 {
     br_signal *s = ctx;
     op *o;
@@ -571,6 +602,10 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->a2 = br_sig_dup(path);
     o->a3 = br_sig_dup(content_type);
     o->a4 = br_sig_dup(caption);
+    /* br_net.h BR_NET_ATT_* -> sig_client.h SIG_SEND_* */
+    o->flags = ((flags & BR_NET_ATT_VOICE) ? SIG_SEND_VOICE : 0) |
+               ((flags & BR_NET_ATT_GIF) ? SIG_SEND_GIF : 0) |
+               ((flags & BR_NET_ATT_STICKER) ? SIG_SEND_STICKER : 0);
     if (!o->owner || !o->a1 || !o->a2 || (content_type && !o->a3) ||
         (caption && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);

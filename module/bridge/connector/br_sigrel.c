@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "br_sigchat.h"
+#include "br_sigfmt.h"
 #include "br_sigrel.h"
 
 int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
@@ -54,6 +55,8 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
         ev->remove = r.remove;
         ev->text = r.text; /* taken over */
         r.text = NULL;
+        if (ev->rel == BR_REL_EDIT) /* the new text's formatting (issue #17) */
+            ev->fmt = br_sigfmt_json(m);
         if (!ev->owner || !ev->chat_id || !ev->sender || !ev->target_author) {
             br_net_event_free(ev);
             ev = NULL;

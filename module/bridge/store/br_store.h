@@ -174,8 +174,11 @@ int br_store_relout_set_state(st_db *db, int64_t id, int state, const char *erro
 typedef struct br_store_relout {
     int64_t id, target_ts, signal_ts;
     char *owner, *chat_id, *target_author, *text; /* text may be NULL */
+    char *fmt; /* an edit's BR_NET_FMT ranges, or NULL */
     int kind, remove;
 } br_store_relout;
+/* An edit's formatting (BR_NET_FMT JSON), beside its queued row. */
+int br_store_relout_set_fmt(st_db *db, int64_t id, const char *fmt);
 int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out, size_t *n);
 void br_store_relouts_free(br_store_relout *v, size_t n);
 
@@ -214,6 +217,10 @@ void br_store_inbox_rows_free(br_store_inbox_row *rows, size_t n);
 /* A message that is only attachments maps to its first bridged one ("" when
  * none was bridged). */
 int br_store_inbox_map_to_media(st_db *db, const char *owner, const char *sender, int64_t ts);
+/* The whole text of a message not bridged yet (its long-text attachment
+ * replaces the cut body). 0 or ST_ERR_*. */
+int br_store_inbox_set_body(st_db *db, const char *owner, const char *sender, int64_t ts,
+                            const char *body);
 /* Store a received Signal message (no-op when that (owner, sender, ts) is
  * there already: a redelivery). */
 int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
@@ -278,13 +285,15 @@ typedef struct br_store_media_out {
     char owner[320], chat_id[128], mxc[512], content_type[128], name[256];
     char *caption; /* the caller's: free(); NULL when none */
     int state;
+    uint32_t flags; /* BR_NET_ATT_* */
     int64_t signal_ts; /* chosen at queueing, sent on every try; 0 for rows
                           queued before files had one */
 } br_store_media_out;
 int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r);
-/* The file of outbox row `id` (see br_store_outbox_put_media). */
+/* The file of outbox row `id` (see br_store_outbox_put_media); flags:
+ * BR_NET_ATT_* (voice note, GIF, sticker). */
 int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *content_type,
-                           const char *name, const char *caption);
+                           const char *name, const char *caption, uint32_t flags);
 /* New state; content_type fills it in only when unknown (may be NULL). */
 int br_store_media_out_set(st_db *db, int64_t id, int state, const char *content_type);
 /* 1 when an earlier file of the chat is below state `finished`. */

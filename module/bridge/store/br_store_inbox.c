@@ -236,3 +236,19 @@ int br_store_inbox_unbridged(st_db *db, const char *owner, const char *chat_id, 
     *n = len;
     return 0;
 }
+
+int br_store_inbox_set_body(st_db *db, const char *owner, const char *sender, int64_t ts,
+                            const char *body)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "UPDATE br_inbox SET body = ?4 WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
+        " AND event_id IS NULL");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts);
+    sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}

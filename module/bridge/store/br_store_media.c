@@ -143,7 +143,7 @@ int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
 {
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT o.owner_mxid, o.chat_id, m.mxc, m.content_type, m.file_name, m.caption, m.state,"
-        " coalesce(o.signal_ts, 0) FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
+        " m.flags, coalesce(o.signal_ts, 0) FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id WHERE m.outbox_id = ?1");
     int rc;
 
     memset(r, 0, sizeof(*r));
@@ -159,18 +159,19 @@ int br_store_media_out_get(st_db *db, int64_t id, br_store_media_out *r)
         if (sqlite3_column_type(st, 5) != SQLITE_NULL)
             r->caption = strdup(br_store_str(st, 5));
         r->state = sqlite3_column_int(st, 6);
-        r->signal_ts = sqlite3_column_int64(st, 7);
+        r->flags = (uint32_t)sqlite3_column_int64(st, 7);
+        r->signal_ts = sqlite3_column_int64(st, 8);
         sqlite3_reset(st);
     }
     return rc;
 }
 
 int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *content_type,
-                           const char *name, const char *caption)
+                           const char *name, const char *caption, uint32_t flags)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "INSERT INTO br_media_out(outbox_id, mxc, content_type, file_name, caption)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO br_media_out(outbox_id, mxc, content_type, file_name, caption, flags)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 
     if (!st)
         return ST_ERR_SQL;
@@ -179,6 +180,7 @@ int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *c
     sqlite3_bind_text(st, 3, content_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, caption, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, flags);
     return st_db_step_done(db, st);
 }
 

@@ -77,6 +77,7 @@ void br_store_relouts_free(br_store_relout *v, size_t n)
         free(v[i].chat_id);
         free(v[i].target_author);
         free(v[i].text);
+        free(v[i].fmt);
     }
     free(v);
 }
@@ -85,7 +86,7 @@ int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out,
 {
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT id, owner_mxid, chat_id, kind, target_author, target_ts, text, remove,"
-        " signal_ts FROM br_relout WHERE state = 0 AND (?1 IS NULL OR owner_mxid = ?1)"
+        " signal_ts, fmt FROM br_relout WHERE state = 0 AND (?1 IS NULL OR owner_mxid = ?1)"
         " ORDER BY id");
     br_store_relout *v = NULL, *nv, *r;
     size_t len = 0, cap = 0;
@@ -114,7 +115,8 @@ int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out,
         r->signal_ts = sqlite3_column_int64(st, 8);
         if (!(r->owner = strdup(br_store_str(st, 1))) || !(r->chat_id = strdup(br_store_str(st, 2))) ||
             !(r->target_author = strdup(br_store_str(st, 4))) ||
-            (sqlite3_column_type(st, 6) != SQLITE_NULL && !(r->text = strdup(br_store_str(st, 6))))) {
+            (sqlite3_column_type(st, 6) != SQLITE_NULL && !(r->text = strdup(br_store_str(st, 6)))) ||
+            (sqlite3_column_type(st, 9) != SQLITE_NULL && !(r->fmt = strdup(br_store_str(st, 9))))) {
             rc = UT_ERR_NOMEM;
             break;
         }
@@ -127,4 +129,15 @@ int br_store_relout_pending(st_db *db, const char *owner, br_store_relout **out,
     *out = v;
     *n = len;
     return 0;
+}
+
+int br_store_relout_set_fmt(st_db *db, int64_t id, const char *fmt)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "UPDATE br_relout SET fmt = ?2 WHERE id = ?1");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, fmt, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
 }

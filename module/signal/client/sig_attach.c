@@ -48,6 +48,8 @@ struct sig_xfer {
     int is_group;
     uint64_t blob_len;
     char *content_type, *file_name, *caption;
+    sig_format fmt;              /* the caption's ranges and quote */
+    uint32_t flags;              /* SIG_SEND_* */
     char *cdn_key;
     uint32_t cdn;
     uint64_t ts;
@@ -81,6 +83,7 @@ static void x_free(sig_xfer *x)
     free(x->content_type);
     free(x->file_name);
     free(x->caption);
+    sig_format_clear(&x->fmt);
     free(x->cdn_key);
     for (size_t i = 0; i < x->n_form; i++) {
         ut_wipe(x->form_value[i], strlen(x->form_value[i])); /* upload credentials */
@@ -269,6 +272,10 @@ static void send_pointer(sig_xfer *x)
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__AttachmentPointer ap = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
     Signalservice__AttachmentPointer *aps[1] = {&ap};
+    Signalservice__DataMessage__Quote q;
+    Signalservice__DataMessage__Sticker st = SIGNALSERVICE__DATA_MESSAGE__STICKER__INIT;
+    Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
+    static uint8_t zeros[32];
     sig_client *c = x->c;
     int rc;
 
@@ -276,7 +283,7 @@ static void send_pointer(sig_xfer *x)
     ap.has_cdnnumber = 1;
     ap.cdnnumber = x->cdn;
     ap.contenttype = x->content_type;
-    ap.filename = x->file_name;
+    ap.filename = x->file_name && *x->file_name ? x->file_name : NULL;
     ap.has_key = 1;
     ap.key.data = x->key;
     ap.key.len = 64;
@@ -287,17 +294,41 @@ static void send_pointer(sig_xfer *x)
     ap.digest.len = 32;
     ap.has_uploadtimestamp = 1;
     ap.uploadtimestamp = (uint64_t)ut_now_ms();
-    dm.attachments = aps;
-    dm.n_attachments = 1;
-    dm.body = x->caption;
+    /* AttachmentPointer.Flags: VOICE_MESSAGE 1, BORDERLESS 2, GIF 8 */
+    if (x->flags & (SIG_SEND_VOICE | SIG_SEND_GIF | SIG_SEND_STICKER)) {
+        ap.has_flags = 1;
+        ap.flags = ((x->flags & SIG_SEND_VOICE) ? 1u : 0) | ((x->flags & SIG_SEND_GIF) ? 8u : 0) |
+                   ((x->flags & SIG_SEND_STICKER) ? 2u : 0);
+    }
+    if (x->flags & SIG_SEND_STICKER) {
+        /* mautrix-signal from-matrix.go: a sticker of no pack */
+        st.has_packid = st.has_packkey = st.has_stickerid = 1;
+        st.packid.data = zeros;
+        st.packid.len = 16;
+        st.packkey.data = zeros;
+        st.packkey.len = 32;
+        st.stickerid = 0;
+        st.data = &ap;
+        st.emoji = x->caption;
+        dm.sticker = &st;
+    } else {
+        dm.attachments = aps;
+        dm.n_attachments = 1;
+        dm.body = x->caption;
+    }
     dm.has_timestamp = 1;
     dm.timestamp = x->ts;
-    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+    rc = sig_fmt_to_data(&dm, &x->fmt, &rs, &ptrs, &q);
+    if (rc != 0)
+        ;
+    else if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
         rc = SIG_ERR_STATE;
     else if (x->is_group)
         rc = sig_group_send_dm(c, x->gid, &dm, x->ud);
     else
         rc = sig_send_dm(c, x->to, &dm, x->ud);
+    free(rs);
+    free(ptrs);
     if (rc != 0) {
         x_done(x, rc, 0);
         return;
@@ -624,44 +655,27 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, send_ud, timestamp_out);
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, 0, send_ud,
+                            timestamp_out);
 }
 
 int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
                             const char *content_type, const char *caption, uint64_t ts,
                             void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, ts, send_ud, timestamp_out);
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, ts, send_ud,
+                            timestamp_out);
 }
 
-int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
-                     const char *path, const char *content_type, const char *caption,
-                     uint64_t ts, void *send_ud, uint64_t *timestamp_out)
+/* Start an upload of x->fd (x->file_name etc. set): encrypt, ask for the
+ * upload form; x is listed from here on or freed on error. */
+static int upload_start(sig_xfer *x, uint64_t *timestamp_out)
 {
+    sig_client *c = x->c;
     char rpath[96];
     struct stat st;
-    const char *base;
-    sig_xfer *x;
     int rc;
 
-    if (!c->linked)
-        return SIG_ERR_NOT_LINKED;
-    if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
-        return SIG_ERR_STATE;
-    x = calloc(1, sizeof(*x));
-    if (!x)
-        return UT_ERR_NOMEM;
-    x->c = c;
-    x->fd = -1;
-    x->ud = send_ud;
-    x->ts = ts ? ts : (uint64_t)ut_now_ms(); /* a resend keeps its first */
-    if (group_id) {
-        memcpy(x->gid, group_id, 32);
-        x->is_group = 1;
-    } else if ((rc = sig_resolve(c, to, x->to)) != 0) {
-        goto fail;
-    }
-    x->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (x->fd < 0 || fstat(x->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = UT_ERR_IO;
         goto fail;
@@ -676,14 +690,6 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
         (rc = sig_att_enc_new(&x->enc, x->fd, x->size, x->key, NULL, 1)) != 0)
         goto fail;
     x->blob_len = sig_att_enc_blob_len(x->enc);
-    base = strrchr(path, '/');
-    x->file_name = strdup(base ? base + 1 : path);
-    x->content_type = strdup(content_type ? content_type : "application/octet-stream");
-    x->caption = caption ? strdup(caption) : NULL;
-    if (!x->file_name || !x->content_type || (caption && !x->caption)) {
-        rc = UT_ERR_NOMEM;
-        goto fail;
-    }
     /* The upload form comes from REST on our authenticated chat socket, as
      * signalmeow (pkg/signalmeow/attachments.go UploadAttachment) and
      * libsignal-net (rust/net/chat/src/ws/messages.rs get_upload_form, the
@@ -703,4 +709,115 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
 fail:
     x_free(x); /* not listed: only released */
     return rc;
+}
+
+/* A new upload to `to` or the group; NULL with *rc set on error. */
+static sig_xfer *upload_new(sig_client *c, const char *to, const uint8_t *group_id,
+                            void *send_ud, int *rc)
+{
+    sig_xfer *x;
+
+    *rc = 0;
+    if (!c->linked)
+        *rc = SIG_ERR_NOT_LINKED;
+    else if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
+        *rc = SIG_ERR_STATE;
+    if (*rc)
+        return NULL;
+    if (!(x = calloc(1, sizeof(*x)))) {
+        *rc = UT_ERR_NOMEM;
+        return NULL;
+    }
+    x->c = c;
+    x->fd = -1;
+    x->ud = send_ud;
+    x->ts = (uint64_t)ut_now_ms();
+    if (group_id) {
+        memcpy(x->gid, group_id, 32);
+        x->is_group = 1;
+    } else if ((*rc = sig_resolve(c, to, x->to)) != 0) {
+        x_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
+                     const char *path, const char *content_type, const char *caption,
+                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out)
+{
+    const char *base;
+    int rc;
+    sig_xfer *x = upload_new(c, to, group_id, send_ud, &rc);
+
+    if (!x)
+        return rc;
+    x->flags = flags;
+    if (ts)
+        x->ts = ts; /* a resend keeps its first */
+    x->fd = open(path, O_RDONLY | O_CLOEXEC);
+    base = strrchr(path, '/');
+    x->file_name = strdup(base ? base + 1 : path);
+    x->content_type = strdup(content_type ? content_type : "application/octet-stream");
+    x->caption = caption ? strdup(caption) : NULL;
+    if (!x->file_name || !x->content_type || (caption && !x->caption)) {
+        x_free(x);
+        return UT_ERR_NOMEM;
+    }
+    return upload_start(x, timestamp_out);
+}
+
+size_t sig_long_text_cut(const char *text, size_t max)
+{
+    size_t n = strlen(text);
+
+    if (n <= max)
+        return n;
+    n = max;
+    /* not inside a UTF-8 sequence: back up over continuation bytes */
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+int sig_client_send_long_text(sig_client *c, const char *to, const uint8_t *group_id,
+                              const char *text, const sig_format *f, uint64_t ts,
+                              void *send_ud, uint64_t *timestamp_out)
+{
+    size_t len, cut;
+    FILE *tmp;
+    sig_xfer *x;
+    int rc;
+
+    if (!text || (!to && !group_id))
+        return UT_ERR_INVAL;
+    len = strlen(text);
+    if (len > SIG_LONG_TEXT_MAX)
+        return SIG_ERR_TOO_BIG;
+    if (!(x = upload_new(c, to, group_id, send_ud, &rc)))
+        return rc;
+    if (ts)
+        x->ts = ts; /* the caller's stored timestamp: a resend is deduplicated */
+    cut = sig_long_text_cut(text, SIG_LONG_TEXT_BODY);
+    /* the whole text as the attachment (an unlinked temp file, 0600), the
+     * body cut at a code point: Signal-Desktop sendNormalMessage.preload.ts
+     * getMessageSendData (trimBody, the long attachment first) */
+    tmp = tmpfile();
+    if (!tmp || fwrite(text, 1, len, tmp) != len || fflush(tmp) != 0 ||
+        (x->fd = dup(fileno(tmp))) < 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
+        if (tmp)
+            fclose(tmp);
+        x_free(x);
+        return UT_ERR_IO;
+    }
+    fclose(tmp);
+    x->file_name = strdup("");
+    x->content_type = strdup(SIG_LONG_TEXT_TYPE);
+    x->caption = strndup(text, cut);
+    if (!x->file_name || !x->content_type || !x->caption ||
+        sig_format_copy(&x->fmt, f) != 0) {
+        x_free(x);
+        return UT_ERR_NOMEM;
+    }
+    return upload_start(x, timestamp_out);
 }

@@ -317,6 +317,20 @@ int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
                             const char *content_type, const char *caption, uint64_t ts,
                             void *send_ud, uint64_t *timestamp_out);
 
+/* What a file is (sig_client_send_file_flags): a voice note and a GIF set
+ * AttachmentPointer.flags VOICE_MESSAGE (1) and GIF (8) (Signal-Desktop
+ * protos/SignalService.proto); a sticker goes as DataMessage.sticker with
+ * the image, its caption as the emoji, all-zero pack id (16 bytes) and key
+ * (32) and the BORDERLESS flag, as mautrix-signal from-matrix.go sends a
+ * Matrix sticker (Signal-iOS checks only the lengths). */
+enum { SIG_SEND_VOICE = 1, SIG_SEND_GIF = 2, SIG_SEND_STICKER = 4 };
+/* sig_client_send_file_at (to) or sig_client_send_group_file_at (group_id,
+ * 32 bytes) with SIG_SEND_* flags; ts: the stored timestamp (0 = now). */
+int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *group_id,
+                               const char *path, const char *content_type,
+                               const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
+                               uint64_t *timestamp_out);
+
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
@@ -419,6 +433,30 @@ void sig_format_clear(sig_format *f);
 int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group_id,
                              const char *text, const sig_format *f, uint64_t ts,
                              void *send_ud, uint64_t *timestamp_out);
+/* sig_client_send_edit with the new text's body ranges (f may be NULL; its
+ * quote is not sent: an edit keeps the original's). */
+int sig_client_send_edit_fmt(sig_client *c, const char *to, uint64_t target_ts,
+                             const char *text, const sig_format *f, uint64_t ts, void *send_ud);
+
+/* Long text, as Signal-Desktop sends it (ts/util/longAttachment.std.ts:
+ * a body over MAX_MESSAGE_BODY_BYTE_LENGTH = 2 KiB of UTF-8 goes whole
+ * into an attachment of type LONG_MESSAGE, ts/types/MIME.ts
+ * "text/x-signal-plain", at most MAX_BODY_ATTACHMENT_BYTE_LENGTH = 64 KiB,
+ * and the body is cut to 2 KiB; the ranges stay those of the whole text). */
+#define SIG_LONG_TEXT_TYPE "text/x-signal-plain"
+#define SIG_LONG_TEXT_BODY 2048u
+#define SIG_LONG_TEXT_MAX (64u * 1024u)
+/* Bytes of text kept in a body of at most max bytes, not cutting a UTF-8
+ * sequence (strlen when it fits). */
+size_t sig_long_text_cut(const char *text, size_t max);
+/* Send text over SIG_LONG_TEXT_BODY bytes: the cut body with f's ranges
+ * and quote (f may be NULL), and the whole text as a SIG_LONG_TEXT_TYPE
+ * attachment uploaded first; to `to` or the group (group_id, 32 bytes).
+ * ts: the stored timestamp (0 = now). SIG_EV_SEND_DONE as for a file;
+ * SIG_ERR_TOO_BIG over SIG_LONG_TEXT_MAX. */
+int sig_client_send_long_text(sig_client *c, const char *to, const uint8_t *group_id,
+                              const char *text, const sig_format *f, uint64_t ts,
+                              void *send_ud, uint64_t *timestamp_out);
 
 /* What a received message does to an earlier one. */
 typedef enum sig_rel_kind {

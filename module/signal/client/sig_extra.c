@@ -103,6 +103,14 @@ static int pack(const Signalservice__Content *ct, uint8_t **out, size_t *n)
 int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
                          const char *text, uint64_t ts, void *send_ud)
 {
+    return sig_client_send_edit_fmt(c, to, target_ts, text, NULL, ts, send_ud);
+}
+
+int sig_client_send_edit_fmt(sig_client *c, const char *to, uint64_t target_ts,
+                             const char *text, const sig_format *f, uint64_t ts, void *send_ud)
+{
+    Signalservice__DataMessage__Quote q;
+    Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__EditMessage em = SIGNALSERVICE__EDIT_MESSAGE__INIT;
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
@@ -126,6 +134,14 @@ int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
         dm.profilekey.data = c->profile_key;
         dm.profilekey.len = 32;
     }
+    /* the new text's ranges (Signal-Desktop sends bodyRanges in the edit's
+     * DataMessage like in any other) */
+    if ((rc = sig_fmt_to_data(&dm, f, &rs, &ptrs, &q)) != 0) {
+        free(rs);
+        free(ptrs);
+        return rc;
+    }
+    dm.quote = NULL; /* an edit keeps the original's quote */
     em.has_targetsenttimestamp = 1;
     em.targetsenttimestamp = target_ts;
     em.datamessage = &dm;
@@ -147,6 +163,8 @@ int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
         ut_free_secret(buf, n);
     if (sbuf)
         ut_free_secret(sbuf, sn);
+    free(rs);
+    free(ptrs);
     return rc;
 }
 

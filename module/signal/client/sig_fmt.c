@@ -93,6 +93,12 @@ int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
         dm = ct->datamessage;
     else if (ct->syncmessage && ct->syncmessage->sent && ct->syncmessage->sent->message)
         dm = ct->syncmessage->sent->message;
+    /* an edit carries the new text's ranges (EditMessage.dataMessage) */
+    else if (ct->editmessage && ct->editmessage->datamessage)
+        dm = ct->editmessage->datamessage;
+    else if (ct->syncmessage && ct->syncmessage->sent && ct->syncmessage->sent->editmessage &&
+             ct->syncmessage->sent->editmessage->datamessage)
+        dm = ct->syncmessage->sent->editmessage->datamessage;
     if (dm)
         rc = from_data(dm, out);
     signalservice__content__free_unpacked(ct, NULL);
@@ -102,8 +108,8 @@ int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
 }
 
 /* Fill dm's bodyRanges and quote from `f` (storage in *rs / *q / *ptrs,
- * which the caller frees). */
-static int to_data(Signalservice__DataMessage *dm, const sig_format *f,
+ * which the caller frees). sig_int.h. */
+int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
                    Signalservice__BodyRange **rs, Signalservice__BodyRange ***ptrs,
                    Signalservice__DataMessage__Quote *q)
 {
@@ -181,7 +187,7 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
     dm.body = (char *)text;
     dm.has_timestamp = 1;
     dm.timestamp = ts ? ts : (uint64_t)ut_now_ms(); /* the caller's stored ts */
-    rc = to_data(&dm, f, &rs, &ptrs, &q);
+    rc = sig_fmt_to_data(&dm, f, &rs, &ptrs, &q);
     if (rc == 0)
         rc = group_id ? sig_group_send_dm(c, group_id, &dm, send_ud)
                       : sig_send_dm(c, aci, &dm, send_ud);
@@ -190,4 +196,25 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
     free(rs);
     free(ptrs);
     return rc;
+}
+
+int sig_format_copy(sig_format *dst, const sig_format *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    if (!src)
+        return 0;
+    *dst = *src;
+    dst->ranges = NULL;
+    dst->quote_text = NULL;
+    if (src->n_ranges &&
+        !(dst->ranges = malloc(src->n_ranges * sizeof(*src->ranges))))
+        goto nomem;
+    if (src->n_ranges)
+        memcpy(dst->ranges, src->ranges, src->n_ranges * sizeof(*src->ranges));
+    if (src->quote_text && !(dst->quote_text = strdup(src->quote_text)))
+        goto nomem;
+    return 0;
+nomem:
+    sig_format_clear(dst);
+    return UT_ERR_NOMEM;
 }

@@ -113,6 +113,10 @@ int sig_client_send_group_delete(sig_client *c, const uint8_t group_id[32], uint
                                  uint64_t ts, void *send_ud);
 int sig_client_send_group_edit(sig_client *c, const uint8_t group_id[32], uint64_t target_ts,
                                const char *text, uint64_t ts, void *send_ud);
+/* The same with the new text's body ranges (f may be NULL). */
+int sig_client_send_group_edit_fmt(sig_client *c, const uint8_t group_id[32],
+                                   uint64_t target_ts, const char *text, const sig_format *f,
+                                   uint64_t ts, void *send_ud);
 int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
                                const char *content_type, const char *caption,
                                void *send_ud, uint64_t *timestamp_out);

@@ -300,14 +300,30 @@ int sig_client_send_group_delete(sig_client *c, const uint8_t group_id[32], uint
 int sig_client_send_group_edit(sig_client *c, const uint8_t group_id[32], uint64_t target_ts,
                                const char *text, uint64_t ts, void *send_ud)
 {
+    return sig_client_send_group_edit_fmt(c, group_id, target_ts, text, NULL, ts, send_ud);
+}
+
+int sig_client_send_group_edit_fmt(sig_client *c, const uint8_t group_id[32],
+                                   uint64_t target_ts, const char *text, const sig_format *f,
+                                   uint64_t ts, void *send_ud)
+{
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+    Signalservice__DataMessage__Quote q;
+    Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
+    int rc;
 
     if (!group_id || !target_ts || !text)
         return UT_ERR_INVAL;
     dm.body = (char *)text;
     dm.has_timestamp = 1;
     dm.timestamp = stamp(ts);
-    return group_send_dm(c, group_id, &dm, target_ts, send_ud);
+    rc = sig_fmt_to_data(&dm, f, &rs, &ptrs, &q);
+    dm.quote = NULL; /* an edit keeps the original's quote */
+    if (rc == 0)
+        rc = group_send_dm(c, group_id, &dm, target_ts, send_ud);
+    free(rs);
+    free(ptrs);
+    return rc;
 }
 
 int sig_client_send_group_file(sig_client *c, const uint8_t group_id[32], const char *path,
@@ -322,12 +338,24 @@ int sig_client_send_group_file_at(sig_client *c, const uint8_t group_id[32], con
                                   const char *content_type, const char *caption, uint64_t ts,
                                   void *send_ud, uint64_t *timestamp_out)
 {
+    return sig_client_send_file_flags(c, NULL, group_id, path, content_type, caption, 0, ts,
+                                      send_ud, timestamp_out);
+}
+
+int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *group_id,
+                               const char *path, const char *content_type,
+                               const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
+                               uint64_t *timestamp_out)
+{
     uint8_t mk[32];
     sig_group_info *g = NULL;
     int rc;
 
-    if (!group_id || !path)
+    if (!path || (!group_id && !to))
         return UT_ERR_INVAL;
+    if (!group_id)
+        return sig_send_file_to(c, to, NULL, path, content_type, caption, flags, ts, send_ud,
+                                timestamp_out);
     if (!c->linked)
         return SIG_ERR_NOT_LINKED;
     /* refuse before uploading what could not be sent */
@@ -339,7 +367,7 @@ int sig_client_send_group_file_at(sig_client *c, const uint8_t group_id[32], con
     }
     ut_wipe(mk, sizeof(mk));
     sig_group_info_free(g);
-    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, ts, send_ud,
+    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, flags, ts, send_ud,
                             timestamp_out);
 }
 

@@ -298,7 +298,16 @@ int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
  * `group_id` is given, to that group. */
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+/* sig_fmt.c: fill dm's bodyRanges and quote from f (may be NULL); the
+ * storage in *rs, *ptrs (caller frees both) and *q (caller's). */
+struct Signalservice__BodyRange;
+struct Signalservice__DataMessage__Quote;
+int sig_fmt_to_data(struct Signalservice__DataMessage *dm, const sig_format *f,
+                    struct Signalservice__BodyRange **rs, struct Signalservice__BodyRange ***ptrs,
+                    struct Signalservice__DataMessage__Quote *q);
+/* A deep copy of src (NULL: empty); sig_format_clear it. 0 or NOMEM. */
+int sig_format_copy(sig_format *dst, const sig_format *src);
 /* One member's copy of a group send finished (sig_send.c calls it). */
 void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms);
 void sig_fanout_ref(sig_fanout *f);

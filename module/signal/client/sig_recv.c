@@ -541,8 +541,12 @@ static void deliver(rx *r, sn_rpc_srvreq *req)
         return;
     }
     /* sync requests' answers (contacts, keys, ...) are ours, not the caller's */
+    /* a call's offer, busy and hangup are kept too: the bridge shows them
+     * as notices ("Alice called you", issue #17 item 7) */
     durable = ct->datamessage || ct->editmessage ||
-              (ct->syncmessage && (ct->syncmessage->sent || ct->syncmessage->n_read > 0));
+              (ct->syncmessage && (ct->syncmessage->sent || ct->syncmessage->n_read > 0)) ||
+              (ct->callmessage && (ct->callmessage->offer || ct->callmessage->hangup ||
+                                   ct->callmessage->legacyhangup || ct->callmessage->busy));
     rc = commit(r, r->pt, n, durable, ct, &id);
     if (rc != 0) {
         /* not stored: no ack, the server redelivers on the next connection */

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "br_conv.h"
+#include "ut.h"
 
 #define ACI_A "aaaaaaaa-1111-4111-8111-111111111111"
 #define ACI_ME "eeeeeeee-2222-4222-8222-222222222222"
@@ -374,6 +375,24 @@ START_TEST(round_trip)
 }
 END_TEST
 
+START_TEST(geo_links)
+{
+    char out[128];
+
+    ck_assert_int_eq(br_conv_geo_url("geo:51.5008,-0.1247", out, sizeof(out)), 0);
+    ck_assert_str_eq(out, "https://www.google.com/maps/place/51.5008,-0.1247");
+    ck_assert_int_eq(br_conv_geo_url("geo:-33.9,18.4,12;u=35", out, sizeof(out)), 0);
+    ck_assert_str_eq(out, "https://www.google.com/maps/place/-33.9,18.4");
+    ck_assert_int_eq(br_conv_geo_url("geo:1,2;crs=wgs84", out, sizeof(out)), 0);
+    ck_assert_int_eq(br_conv_geo_url("geo:abc,2", out, sizeof(out)), UT_ERR_INVAL);
+    ck_assert_int_eq(br_conv_geo_url("geo:1", out, sizeof(out)), UT_ERR_INVAL);
+    ck_assert_int_eq(br_conv_geo_url("geo:1,2x", out, sizeof(out)), UT_ERR_INVAL);
+    ck_assert_int_eq(br_conv_geo_url("http://x", out, sizeof(out)), UT_ERR_INVAL);
+    ck_assert_int_eq(br_conv_geo_url(NULL, out, sizeof(out)), UT_ERR_INVAL);
+    ck_assert_int_eq(br_conv_geo_url("geo:1,2", out, 10), UT_ERR_RANGE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("br_conv");
@@ -396,6 +415,7 @@ int main(void)
     tcase_add_test(b, html_malicious);
     tcase_add_test(b, plain_and_fallback);
     tcase_add_test(b, round_trip);
+    tcase_add_test(b, geo_links);
     suite_add_tcase(s, a);
     suite_add_tcase(s, b);
     sr = srunner_create(s);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "br_media.h"
+#include "br_net.h"
 #include "ut.h"
 
 START_TEST(msgtype_from_content_type)
@@ -68,9 +69,38 @@ START_TEST(safe_names)
 }
 END_TEST
 
+START_TEST(gif_sticker_and_flags)
+{
+    br_media_desc g = {"video/mp4", "g.mp4", 10, 0, 0, 0, 1, 0};
+    br_media_desc st = {"image/webp", "\xf0\x9f\x90\xb1", 10, 512, 512, 0, 0, 1};
+    br_media_request rq;
+    json_t *c, *in;
+
+    c = br_media_event_content(&g, "mxc://hs/g");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "msgtype")), "m.video");
+    ck_assert(json_is_true(json_object_get(json_object_get(c, "info"), "fi.mau.gif")));
+    ck_assert(json_is_true(json_object_get(json_object_get(c, "info"), "fi.mau.loop")));
+    json_decref(c);
+    c = br_media_event_content(&st, "mxc://hs/s");
+    ck_assert_ptr_null(json_object_get(c, "msgtype")); /* an m.sticker event */
+    ck_assert_str_eq(json_string_value(json_object_get(c, "body")), "\xf0\x9f\x90\xb1");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c, "info"), "w")), 200);
+    json_decref(c);
+    in = json_pack("{s:s,s:s,s:{s:s,s:b},s:{}}", "body", "v.ogg", "url", "mxc://hs/v", "info",
+                   "mimetype", "audio/ogg", "fi.mau.gif", 1, "org.matrix.msc3245.voice");
+    ck_assert_int_eq(br_media_parse_request(in, &rq), 0);
+    ck_assert_uint_eq(rq.flags, BR_NET_ATT_VOICE | BR_NET_ATT_GIF);
+    json_decref(in);
+    in = json_pack("{s:s,s:s}", "body", "f.bin", "url", "mxc://hs/f");
+    ck_assert_int_eq(br_media_parse_request(in, &rq), 0);
+    ck_assert_uint_eq(rq.flags, 0);
+    json_decref(in);
+}
+END_TEST
+
 START_TEST(content_for_matrix)
 {
-    br_media_desc d = {"image/png", "cat.png", 1234, 640, 480, 0};
+    br_media_desc d = {"image/png", "cat.png", 1234, 640, 480, 0, 0, 0};
     json_t *c = br_media_event_content(&d, "mxc://hs/abc"), *info;
 
     ck_assert_ptr_nonnull(c);
@@ -176,6 +206,7 @@ int main(void)
     tcase_add_test(tc, msgtype_from_content_type);
     tcase_add_test(tc, safe_names);
     tcase_add_test(tc, content_for_matrix);
+    tcase_add_test(tc, gif_sticker_and_flags);
     tcase_add_test(tc, request_from_matrix);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

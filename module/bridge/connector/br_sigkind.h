@@ -1,0 +1,27 @@
+/*
+ * br_sigkind.h - received Signal messages the bridge cannot show as text or
+ * files, told as a notice instead of being dropped (issue #17 item 7):
+ * calls, story replies, payments, gift badges, view-once media, contact
+ * cards and kinds newer than this bridge. Signal side of br_net.
+ */
+#ifndef BR_SIGKIND_H
+#define BR_SIGKIND_H
+
+#include "br_net.h"
+#include "sig_client.h"
+
+/* What the message's sender did, as a notice to show after their name
+ * ("called you (voice call). ..."), malloc'd; NULL when the message is an
+ * ordinary one (text, files, relations) or one to ignore. */
+char *br_sigkind_notice(const sig_message *m, const char *me);
+
+/* A sticker message (DataMessage.sticker) as a MESSAGE whose one
+ * attachment is the sticker's image, flagged BR_NET_ATT_STICKER, its emoji
+ * as the file name; NULL when m has no sticker. */
+br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const char *chat,
+                                 const char *me);
+
+/* The BR_NET_FMT member that marks a message as such a notice. */
+#define BR_SIGKIND_FMT "{\"notice\":1}"
+
+#endif
