@@ -131,6 +131,10 @@ int br_media_out_waiting(struct br_bridge *b, const char *owner,
                          const char *chat_id, int64_t id);
 /* Hand outbox row id (a queued file) to Signal if it is its turn. */
 void br_media_out_kick(struct br_bridge *b, int64_t id);
+/* The outbox's age limit reached file `id`: fail it with `why` (a notice,
+ * the chat released). 0 when it is being fetched or sent now (it finishes
+ * that step first), 1 when done. */
+int br_media_out_expire(struct br_bridge *b, int64_t id, const char *why);
 
 /* A file event from the portal's owner, already admitted (linked, within
  * the monthly limit). */

@@ -167,6 +167,18 @@ int br_media_out_waiting(br_bridge *b, const char *owner, const char *chat_id,
     return b->media && br_store_media_out_waiting(b->db, owner, chat_id, id, OUT_FINISHED) == 1;
 }
 
+int br_media_out_expire(br_bridge *b, int64_t id, const char *why)
+{
+    out_row r;
+
+    if (!b->media || br_media_busy_test(b, DIR_OUT, id) || !out_load(b, id, &r))
+        return 0;
+    if (r.state < OUT_FINISHED)
+        out_fail(b, id, r.owner, why); /* marks it finished and releases the chat */
+    free(r.caption);
+    return 1;
+}
+
 void br_media_out_kick(br_bridge *b, int64_t id)
 {
     out_step(b, id);

@@ -213,6 +213,19 @@ static void pump(br_bridge *b, const char *owner_in, const char *chat_in)
         if (chat_find(b, owner, chat_id) || !first_row(b, owner, chat_id, &r))
             return;
         if (r.file) { /* the file goes first; its answer releases the rest */
+            if (expired(b, &r)) {
+                char why[160], age[48];
+                age_words(b, age, sizeof(age));
+                snprintf(why, sizeof(why), "Signal could not be reached within %s", age);
+                /* a file being fetched or sent finishes that step first */
+                if (br_media_out_expire(b, r.id, why))
+                    continue; /* failed, noticed and released */
+                arm(b, 1000); /* look again once its step has ended */
+            } else if (!is_connected(b, owner)) {
+                /* br_outbox_online sends it; the timer enforces the age limit */
+                arm(b, r.created_ms + b->cfg.outbox_max_age_s * 1000 - ut_now_ms() + 1);
+                return;
+            }
             br_media_out_kick(b, r.id);
             return;
         }
@@ -456,6 +469,8 @@ void br_outbox_on_message(br_bridge *b, const mx_event *ev, const char *owner,
             return;
         l->last_activity_ms = ut_now_ms();
         br_media_from_matrix(b, ev, owner, chat_id);
+        /* its age limit, should it still wait then (pump) */
+        arm(b, b->cfg.outbox_max_age_s * 1000 + 1);
         return;
     }
     /* `!signal disappearing 1d` in a portal (br_expire.h) */

@@ -154,6 +154,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
+  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
   if (me) me.stopClient();
   if (you) you.stopClient();
   if (hs) { await hs.stop(); hs.cleanup(); }
@@ -357,6 +358,32 @@ test('a reaction older than outbox_max_age fails with a notice and is never sent
   await until(() => aliceGot('reaction age barrier').length, 'the barrier', 60000);
   assert.ok(!sb.received.some((m) => m.to === 'Alice' && m.dataMessage?.reaction?.emoji === '⌛'),
             'the expired reaction was not sent');
+});
+
+// Runs after the tests above, with outbox_max_age: 2 still in the config.
+test('a file older than outbox_max_age fails with a notice and is never sent', async () => {
+  relay.up(); // whatever an earlier test left
+  const dm = await aliceDm();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  const files = () => sb.received.filter((m) => m.to === 'Alice' && (m.dataMessage?.attachments || []).length).length;
+  const before = files();
+  const bytes = Buffer.from('a file too late');
+  const up = await hs.req('POST', '/_matrix/media/v3/upload?filename=late.txt',
+                          { token: me.getAccessToken(), raw: bytes, headers: { 'Content-Type': 'text/plain' } });
+  assert.equal(up.status, 200, up.body.toString());
+  const older = new Set(messages(me, dm, BOT).map((e) => e.getId())); // the tests above left some
+  await goOffline();
+  await me.sendMessage(dm, { msgtype: 'm.file', body: 'late.txt', url: up.json.content_uri,
+                             info: { mimetype: 'text/plain', size: bytes.length } });
+  const notice = await until(() => messages(me, dm, BOT).find((e) => !older.has(e.getId()) &&
+                                                                   /not delivered/.test(e.getContent().body)),
+                             'the notice for the file', 30000);
+  assert.match(notice.getContent().body, /could not be reached within 2 seconds/);
+  relay.up();
+  await until(async () => /Connection: connected/.test(await ask(me, 'status')), 'the bridge online', 60000);
+  await me.sendTextMessage(dm, 'file age barrier');
+  await until(() => aliceGot('file age barrier').length, 'the barrier', 60000);
+  assert.equal(files(), before, 'the expired file was not sent');
 });
 
 // At start the Signal thread starts every stored login. It read the list of

@@ -367,7 +367,8 @@ int br_store_outbox_settle(st_db *db, int64_t id, int state, int64_t signal_ts,
 int br_store_outbox_wake(st_db *db, const char *owner);
 /* Rows from before created_ms existed: their age counts from `now_ms`. */
 int br_store_outbox_date_undated(st_db *db, int64_t now_ms);
-/* Every chat with a text queued, of one owner (NULL: of all). */
+/* Every chat with a text queued or a file not finished, of one owner
+ * (NULL: of all). */
 int br_store_outbox_queued_chats(st_db *db, const char *owner, br_store_chat **out, size_t *n);
 
 /* ---- puppets (br_store_puppet.c) -------------------------------------- */

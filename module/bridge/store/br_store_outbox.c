@@ -260,8 +260,10 @@ int br_store_outbox_date_undated(st_db *db, int64_t now_ms)
 int br_store_outbox_queued_chats(st_db *db, const char *owner, br_store_chat **out, size_t *n)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "SELECT DISTINCT owner_mxid, chat_id FROM br_outbox WHERE state = 0"
-        " AND (?1 IS NULL OR owner_mxid = ?1)");
+        "SELECT DISTINCT o.owner_mxid, o.chat_id FROM br_outbox o"
+        " LEFT JOIN br_media_out m ON m.outbox_id = o.id"
+        " WHERE (o.state = 0 OR (m.outbox_id IS NOT NULL AND m.state < 3))"
+        " AND (?1 IS NULL OR o.owner_mxid = ?1)");
 
     *out = NULL;
     *n = 0;
