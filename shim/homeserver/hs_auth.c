@@ -81,13 +81,18 @@ int hs_user_create(hs *s, const char *localpart, const char *password,
                           crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
         return HS_ERR_CRYPTO;
-    st = hs_db_stmt(s, "INSERT INTO users(user_id,password_hash,admin,created_ts) VALUES(?,?,?,?)");
+    /* the localpart is the first display name, as Synapse gives it
+     * (handlers/register.py, default_display_name), so that clients show a
+     * name rather than the whole MXID (nheko did) */
+    st = hs_db_stmt(s, "INSERT INTO users(user_id,password_hash,admin,created_ts,displayname)"
+                       " VALUES(?,?,?,?,?)");
     if (!st)
         return HS_ERR_DB;
     hs_bind_text(st, 1, uid);
     hs_bind_text(st, 2, password ? hash : NULL);
     sqlite3_bind_int(st, 3, admin);
     sqlite3_bind_int64(st, 4, ut_now_ms());
+    hs_bind_text(st, 5, localpart);
     rc = hs_db_step_done(s, st);
     ut_wipe(hash, sizeof(hash));
     if (rc == 0 && uid_out)

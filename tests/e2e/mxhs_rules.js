@@ -294,6 +294,17 @@ test('register-user refuses a module namespace however the user is named', async
   assert.equal(hs.registerUser(`@erin:${SERVER}`, 'pw').status, 0);
 });
 
+// nheko showed a user made by register-user as its whole MXID everywhere:
+// the profile was empty. Synapse starts it with the localpart.
+test('a new user (register-user or /register) starts with the localpart as display name', async () => {
+  assert.equal(hs.registerUser('frank', 'pw').status, 0);
+  let r = await hs.req('GET', `${C}/profile/${enc(`@frank:${SERVER}`)}/displayname`, { token: A.token });
+  assert.deepEqual([r.status, r.json.displayname], [200, 'frank']);
+  const g = await register('grace');
+  r = await call(g, 'GET', `${C}/profile/${enc(g.user)}`);
+  assert.deepEqual([r.status, r.json.displayname], [200, 'grace']);
+});
+
 test('registration-token guesses are rate limited with retry_after_ms', async () => {
   const t = new Homeserver({ registration: false, sharedSecret: 'the-token', loginPerMinute: 3 });
   await t.start();
