@@ -56,6 +56,11 @@ function archive() {
     F.text({ chatId: 10, authorId: 3, dateSent: now - 40000, body: 'hist: third from Alice',
       reactions: [{ emoji: '❤️', authorId: 1, ts: now - 39000 }] }),
     F.text({ chatId: 11, authorId: 4, dateSent: now - 30000, body: 'hist: Bob says hi' }),
+    // edited twice: the item is the latest version, its revisions the
+    // earlier ones, oldest first (libsignal backup.proto ChatItem.revisions)
+    F.text({ chatId: 11, authorId: 4, dateSent: now - 25000, body: 'hist: Bob edited, final',
+      revisions: [{ dateSent: now - 27000, body: 'hist: Bob edited, first' },
+        { dateSent: now - 26000, body: 'hist: Bob edited, second' }] }),
     F.text({ chatId: 12, authorId: 1, dateSent: now - 20000, outgoing: true, body: 'hist: note to self',
       recipientIds: [1] }),
     F.text({ chatId: 13, authorId: 4, dateSent: now - 10000, body: 'hist: Bob in the group' }),
@@ -107,7 +112,7 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   await upload(bytes);
   await until(() => messages(me, botRoom, BOT).find((e) => /^Importing 4 chats/.test(e.getContent().body)),
     'the import notice', 60000);
-  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 4 chats, 6 messages.'),
+  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 4 chats, 7 messages.'),
     'the done notice', 60000);
 
   const first = await until(() => everywhere('hist: first from Alice')[0], 'Alice\'s first message', 60000);
@@ -138,6 +143,23 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   const bob = await until(() => everywhere('hist: Bob says hi')[0], 'Bob\'s message', 60000);
   assert.equal(bob.getSender(), ghost(sb.contacts.Bob));
   assert.notEqual(bob.getRoomId(), dm);
+  // the edited message: its original, then every later version as an
+  // m.replace on it, each with its own time
+  const wire = (r) => me.getRoom(r).getLiveTimeline().getEvents().filter((e) => e.getType() === 'm.room.message');
+  const orig = await until(() => wire(bob.getRoomId())
+    .find((e) => e.getWireContent().body === 'hist: Bob edited, first'), 'the edited message\'s original', 60000);
+  assert.equal(orig.getSender(), ghost(sb.contacts.Bob));
+  assert.equal(orig.getTs(), now - 27000, 'the original at its own time');
+  const edits = () => wire(bob.getRoomId()).filter((e) => {
+    const rel = e.getWireContent()['m.relates_to'];
+    return rel?.rel_type === 'm.replace' && rel.event_id === orig.getId();
+  });
+  await until(() => edits().length === 2 || undefined, 'two edits on the original', 60000);
+  assert.deepEqual(edits().map((e) => [e.getWireContent()['m.new_content'].body, e.getTs(), e.getSender()]),
+    [['hist: Bob edited, second', now - 26000, ghost(sb.contacts.Bob)],
+      ['hist: Bob edited, final', now - 25000, ghost(sb.contacts.Bob)]]);
+  assert.equal(wire(bob.getRoomId()).filter((e) => !e.getWireContent()['m.relates_to'] &&
+    /^hist: Bob edited/.test(e.getWireContent().body)).length, 1, 'one message, not one per version');
   const note = await until(() => everywhere('hist: note to self')[0], 'the note to self', 60000);
   assert.equal(note.getSender(), me.getUserId());
   const inGroup = await until(() => everywhere('hist: Bob in the group')[0], 'the group message', 60000);
@@ -172,7 +194,7 @@ test('a relink that hands the same history over again duplicates nothing', async
   await scanNewCode(before);
   await upload(archive().bytes); // the same messages, a new envelope
   await until(() => messages(me, botRoom, BOT).slice(before)
-    .find((e) => e.getContent().body === 'Done: 4 chats, 6 messages.'), 'the second done notice', 60000);
+    .find((e) => e.getContent().body === 'Done: 4 chats, 7 messages.'), 'the second done notice', 60000);
   // a message sent after the history: once it is there, everything
   // before it in the room has been bridged too
   await sb.send('Alice', 'after the relink');
@@ -181,6 +203,10 @@ test('a relink that hands the same history over again duplicates nothing', async
     'hist: Bob says hi', 'hist: note to self', 'hist: Bob in the group']) {
     assert.equal(everywhere(body).length, 1, `'${body}' once`);
   }
+  const edited = me.getRooms().flatMap((r) => me.getRoom(r.roomId).getLiveTimeline().getEvents())
+    .filter((e) => /^hist: Bob edited/.test(e.getWireContent()?.body || '') ||
+      /^hist: Bob edited/.test(e.getWireContent()?.['m.new_content']?.body || ''));
+  assert.equal(edited.length, 3, 'the edited message and its two edits once');
   const answers = me.getRooms().flatMap((r) => messages(me, r.roomId))
     .filter((e) => /hist: my answer$/.test(e.getContent().body));
   assert.equal(answers.length, 1, 'the reply once');

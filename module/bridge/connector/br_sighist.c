@@ -62,6 +62,37 @@ static int shown(const sig_hist_msg *m, const char *me)
     return sender && *sender && !m->deleted && m->body;
 }
 
+/* A RELATION of `rel` on the message (sender, target_ts) in `chat`. */
+static br_net_event *relation(account *a, int rel, const char *chat, const char *who, int from_me,
+                              uint64_t ts, const char *target_author, uint64_t target_ts,
+                              const char *text)
+{
+    br_net_event *ev;
+
+    if (!who || !ts || !text || !(ev = br_sig_ev_new(BR_NET_RELATION, a->owner)))
+        return NULL;
+    ev->rel = rel;
+    ev->chat_id = strdup(chat);
+    ev->sender = strdup(who);
+    ev->from_me = from_me;
+    ev->ts = (int64_t)ts;
+    ev->target_author = strdup(target_author);
+    ev->target_ts = (int64_t)target_ts;
+    ev->text = strdup(text);
+    if (!ev->chat_id || !ev->sender || !ev->target_author || !ev->text) {
+        br_net_event_free(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+/* An edited message goes over as Signal had it: the original (revs[0],
+ * whose dateSent names the message: replies, reactions and the edits
+ * target it) as the MESSAGE, then every later version, the current text
+ * last, as an EDIT relation with that version's dateSent (libsignal
+ * backup.proto ChatItem.revisions "ordered from oldest to newest"; the
+ * test case incoming-message-with-edits.jsonproto has the latest
+ * version's dateSent on the top-level item). */
 static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, const char *me)
 {
     br_signal *s = a->s;
@@ -70,6 +101,8 @@ static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, con
     for (i = 0; i < hc->n_msgs; i++) {
         const sig_hist_msg *m = &hc->msgs[i];
         const char *sender = m->outgoing ? me : m->author;
+        int edits = m->n_revs && m->revs[0].body;
+        uint64_t ts = edits ? m->revs[0].ts : m->ts; /* the message's name */
         br_net_event *ev;
 
         if (!shown(m, me))
@@ -77,34 +110,27 @@ static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, con
         if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
             ev->sender = strdup(sender);
-            ev->text = strdup(m->body);
+            ev->text = strdup(edits ? m->revs[0].body : m->body);
             ev->fmt = quote_fmt(m, me);
             ev->from_me = m->outgoing;
-            ev->ts = (int64_t)m->ts;
+            ev->ts = (int64_t)ts;
             if (!ev->chat_id || !ev->sender || !ev->text) {
                 br_net_event_free(ev);
                 ev = NULL;
             }
         }
         br_sig_emit(s, ev);
+        for (k = 1; edits && k <= m->n_revs; k++) {
+            const char *text = k < m->n_revs ? m->revs[k].body : m->body;
+            uint64_t ets = k < m->n_revs ? m->revs[k].ts : m->ts;
+            if (text)
+                br_sig_emit(s, relation(a, BR_REL_EDIT, chat, sender, m->outgoing, ets, sender, ts,
+                                        text));
+        }
         for (k = 0; k < m->n_reactions; k++) {
             const sig_hist_reaction *r = &m->reactions[k];
-            const char *who = r->author[0] ? r->author : me;
-            if (!who || !r->ts || !(ev = br_sig_ev_new(BR_NET_RELATION, a->owner)))
-                continue;
-            ev->rel = BR_REL_REACTION;
-            ev->chat_id = strdup(chat);
-            ev->sender = strdup(who);
-            ev->from_me = !r->author[0];
-            ev->ts = (int64_t)r->ts;
-            ev->target_author = strdup(sender);
-            ev->target_ts = (int64_t)m->ts;
-            ev->text = strdup(r->emoji);
-            if (!ev->chat_id || !ev->sender || !ev->target_author || !ev->text) {
-                br_net_event_free(ev);
-                ev = NULL;
-            }
-            br_sig_emit(s, ev);
+            br_sig_emit(s, relation(a, BR_REL_REACTION, chat, r->author[0] ? r->author : me,
+                                    !r->author[0], r->ts, sender, ts, r->emoji));
         }
     }
 }

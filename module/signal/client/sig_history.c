@@ -61,6 +61,9 @@ static void msg_free(sig_hist_msg *m)
     for (i = 0; i < m->n_reactions; i++)
         free(m->reactions[i].emoji);
     free(m->reactions);
+    for (i = 0; i < m->n_revs; i++)
+        free(m->revs[i].body);
+    free(m->revs);
     memset(m, 0, sizeof(*m));
 }
 
@@ -264,6 +267,28 @@ static int fill_msg(reader *rd, sig_hist_msg *m, const Signal__Backup__ChatItem 
     if (!m->outgoing)
         author_of(rd, it->authorid, m->author);
     m->edited = it->n_revisions > 0;
+    if (it->n_revisions &&
+        it->item_case == SIGNAL__BACKUP__CHAT_ITEM__ITEM_STANDARD_MESSAGE) {
+        if (!(m->revs = calloc(it->n_revisions, sizeof(*m->revs))))
+            return UT_ERR_NOMEM;
+        for (i = 0; i < it->n_revisions; i++) {
+            const Signal__Backup__ChatItem *rv = it->revisions[i];
+            sig_hist_rev *o = &m->revs[m->n_revs];
+            const Signal__Backup__StandardMessage *rsm =
+                rv->item_case == SIGNAL__BACKUP__CHAT_ITEM__ITEM_STANDARD_MESSAGE
+                    ? rv->standardmessage : NULL;
+            /* a revision must be older than what follows it, else it
+             * cannot name the message (libsignal's validator checks it) */
+            if (!rv->has_datesent || rv->datesent >= it->datesent ||
+                (m->n_revs && rv->datesent <= m->revs[m->n_revs - 1].ts))
+                continue;
+            o->ts = rv->datesent;
+            if (rsm && rsm->text && rsm->text->body && *rsm->text->body &&
+                !(o->body = strdup(rsm->text->body)))
+                return UT_ERR_NOMEM;
+            m->n_revs++;
+        }
+    }
     if (it->item_case == SIGNAL__BACKUP__CHAT_ITEM__ITEM_REMOTE_DELETED_MESSAGE) {
         m->deleted = 1;
         return 0;

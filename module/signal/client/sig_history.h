@@ -37,8 +37,17 @@ typedef struct sig_hist_reaction {
     uint64_t ts;                       /* sentTimestamp */
 } sig_hist_reaction;
 
+/* An earlier version of an edited message (ChatItem.revisions, libsignal
+ * backup.proto: "ordered from oldest to newest"; the top-level item is the
+ * latest version, with the latest edit's dateSent). */
+typedef struct sig_hist_rev {
+    uint64_t ts;                        /* that version's dateSent */
+    char *body;                         /* its text, or NULL */
+} sig_hist_rev;
+
 typedef struct sig_hist_msg {
-    uint64_t ts;                        /* dateSent: the sender's timestamp */
+    uint64_t ts;                        /* dateSent: the sender's timestamp
+                                           (of the latest edit when edited) */
     uint64_t server_ts;                 /* incoming: dateServerSent, else 0 */
     int outgoing;                       /* sent by us (any of our devices) */
     char author[SIG_UUID_STR_LEN + 1];  /* ACI; "" when outgoing */
@@ -47,6 +56,12 @@ typedef struct sig_hist_msg {
     int deleted;                        /* remotely deleted ("this message
                                            was deleted") */
     int edited;                         /* has earlier revisions */
+    sig_hist_rev *revs;                 /* the earlier versions, oldest
+                                           first: revs[0] is the original,
+                                           whose ts names the message (what
+                                           replies, reactions and edits
+                                           target on Signal) */
+    size_t n_revs;
     uint64_t quote_ts;                  /* a reply: the quoted message's
                                            dateSent, 0 when none */
     char quote_author[SIG_UUID_STR_LEN + 1];
