@@ -143,6 +143,27 @@ static void notice_in(who *w, const char *sender, const char *text, json_t *c)
     free(name);
 }
 
+int br_fmt_quote_in(br_bridge *b, const char *owner, const char *sender, int64_t ts,
+                    char author[37], int64_t *quote_ts)
+{
+    char *json = NULL;
+    int found = 0;
+    fmt f;
+
+    if (br_store_infmt_get(b->db, owner, sender, ts, &json) < 0 || !json)
+        return 0;
+    if (fmt_parse(json, &f) == 0) {
+        if (f.quote_ts && f.quote_author[0]) {
+            memcpy(author, f.quote_author, sizeof(f.quote_author));
+            *quote_ts = f.quote_ts;
+            found = 1;
+        }
+        fmt_free(&f);
+    }
+    free(json);
+    return found;
+}
+
 void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
                      const char *sender, int64_t ts, json_t *c)
 {

@@ -59,6 +59,9 @@ struct br_bridge {
     uint64_t inbox_timer;     /* br_portal.c: Signal -> Matrix retries */
     int inbox_attempts;
     struct inbox_pending *inbox_pending; /* messages not stored yet */
+    struct reply_wait *reply_waits; /* br_portal.c: replies held for their
+                                       quoted message's event */
+    size_t n_reply_waits;
     struct br_gwait *gwait;   /* br_group.c: group rooms waiting for a title */
     uint64_t gwait_timer;
     uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */

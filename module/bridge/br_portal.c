@@ -35,6 +35,108 @@ typedef struct inbox_pending {
     struct inbox_pending *next;
 } inbox_pending;
 
+/* A reply waits until the message it quotes, stored in the same chat and
+ * older, has its Matrix event (then it becomes m.in_reply_to, not a quoted
+ * line): the phone's history at link, for one, arrives faster than the
+ * homeserver answers. The rows after it in the chat wait too, to keep the
+ * room in order. One entry per quoted message; when its event is known
+ * (on_bridged) the chat is flushed from it on. An entry older than
+ * REPLY_WAIT_MS no longer holds anything (the quoted message is stuck:
+ * the reply goes with the quote as text), and a hold arms the inbox
+ * timer so the chat is flushed again in any case. In memory only: at a
+ * start every unbridged row is flushed oldest first anyway. */
+#define REPLY_WAITS_MAX 4096
+#define REPLY_WAIT_MS 10000
+typedef struct reply_wait {
+    char *owner, *chat_id, *author;
+    int64_t ts, since_ms;
+    struct reply_wait *next;
+} reply_wait;
+
+static void inbox_retry_later(br_bridge *b);
+
+static void reply_wait_free(reply_wait *w)
+{
+    free(w->owner);
+    free(w->chat_id);
+    free(w->author);
+    free(w);
+}
+
+/* Drop the chat's entries that waited too long; 1 when one is left for a
+ * message older than `ts` (the quoted message itself never waits). */
+static int chat_waits(br_bridge *b, const char *owner, const char *chat_id, int64_t ts)
+{
+    reply_wait **pp = &b->reply_waits, *w;
+    int64_t now = ut_now_ms();
+    int left = 0;
+
+    while ((w = *pp)) {
+        if (strcmp(w->owner, owner) != 0 || strcmp(w->chat_id, chat_id) != 0) {
+            pp = &w->next;
+        } else if (now - w->since_ms >= REPLY_WAIT_MS) {
+            *pp = w->next;
+            reply_wait_free(w);
+            b->n_reply_waits--;
+        } else {
+            left |= w->ts < ts;
+            pp = &w->next;
+        }
+    }
+    return left;
+}
+
+/* 1 when the row (sender, ts) waits: it is a reply to a message of its
+ * chat that is stored and not yet bridged, or an earlier reply waits. */
+static int reply_held(br_bridge *b, const char *owner, const char *chat_id,
+                      const char *sender, int64_t ts)
+{
+    char author[37];
+    int64_t qts = 0;
+    reply_wait *w;
+    int held = chat_waits(b, owner, chat_id, ts);
+
+    if (!held && br_fmt_quote_in(b, owner, sender, ts, author, &qts) == 1 && qts < ts &&
+        br_store_inbox_waiting(b->db, owner, chat_id, author, qts) == 1 &&
+        b->n_reply_waits < REPLY_WAITS_MAX && (w = calloc(1, sizeof(*w)))) {
+        if (!(w->owner = strdup(owner)) || !(w->chat_id = strdup(chat_id)) ||
+            !(w->author = strdup(author))) {
+            reply_wait_free(w);
+            return 0; /* it goes now, with the quote as text */
+        }
+        w->ts = qts;
+        w->since_ms = ut_now_ms();
+        w->next = b->reply_waits;
+        b->reply_waits = w;
+        b->n_reply_waits++;
+        held = 1;
+    }
+    if (held)
+        inbox_retry_later(b);
+    return held;
+}
+
+/* The message (sender, ts) has its event: 1 when a reply waited for it
+ * (the caller flushes the chat). */
+static int reply_release(br_bridge *b, const char *owner, const char *chat_id,
+                         const char *sender, int64_t ts)
+{
+    reply_wait **pp = &b->reply_waits, *w;
+    int found = 0;
+
+    while ((w = *pp)) {
+        if (w->ts == ts && strcmp(w->author, sender) == 0 && strcmp(w->owner, owner) == 0 &&
+            strcmp(w->chat_id, chat_id) == 0) {
+            *pp = w->next;
+            reply_wait_free(w);
+            b->n_reply_waits--;
+            found = 1;
+        } else {
+            pp = &w->next;
+        }
+    }
+    return found;
+}
 
 static void bridge_inbox_row(br_bridge *b, const char *owner,
                              const char *chat_id, const char *sender,
@@ -242,6 +344,12 @@ void br_portal_stop(br_bridge *b)
         br_net_event_free(p->ev);
         free(p);
     }
+    while (b->reply_waits) {
+        reply_wait *w = b->reply_waits;
+        b->reply_waits = w->next;
+        reply_wait_free(w);
+    }
+    b->n_reply_waits = 0;
     while (b->direct && (u = b->direct->users)) {
         b->direct->users = u->next;
         direct_adds_free(u->queued);
@@ -612,6 +720,8 @@ static void on_bridged(void *arg, int status, json_t *body)
          * again with the same txn id, which the homeserver deduplicates */
         (void)br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid);
         br_expire_bridged(b, s->owner, s->sender, s->ts, s->room, eid, s->as); /* br_expire.h */
+        if (reply_release(b, s->owner, s->chat_id, s->sender, s->ts))
+            flush_from(b, s->owner, s->chat_id, s->ts); /* the replies that waited */
     } else if (s->from_me && status == 403) {
         /* The host does not let us act as the user: say it as the bot. */
         json_t *c = from_signal_notice(s->body);
@@ -657,6 +767,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     /* attachments first, then the caption (br_media.c) */
     if (br_media_hold(b, owner, chat_id, sender, ts, body))
         return;
+    if (reply_held(b, owner, chat_id, sender, ts))
+        return; /* the quoted message first: on_bridged flushes this */
     if (from_me)
         snprintf(as, sizeof(as), "%s", b->cfg.double_puppet ? owner : b->bot);
     else if (br_puppet_mxid(b, sender, as, sizeof(as)) != 0)

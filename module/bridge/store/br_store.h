@@ -226,6 +226,10 @@ int br_store_inbox_set_body(st_db *db, const char *owner, const char *sender, in
 int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
                        int64_t ts, int from_me, const char *body);
 /* The message is in Matrix as `event_id`. */
+/* 1 when the chat's message (sender, ts) is stored and not yet in Matrix
+ * (a reply to it waits for its event), 0 when not, < 0 on error. */
+int br_store_inbox_waiting(st_db *db, const char *owner, const char *chat_id,
+                           const char *sender, int64_t ts);
 int br_store_inbox_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
                              const char *event_id);
 /* A chat of an owner; lists of them are freed with br_store_chats_free. */

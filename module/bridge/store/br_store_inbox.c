@@ -122,6 +122,22 @@ int br_store_inbox_put(st_db *db, const char *owner, const char *chat_id, const 
     return st_db_step_done(db, st);
 }
 
+int br_store_inbox_waiting(st_db *db, const char *owner, const char *chat_id,
+                           const char *sender, int64_t ts)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "SELECT 1 FROM br_inbox WHERE owner_mxid = ?1 AND chat_id = ?2 AND sender = ?3"
+        " AND ts = ?4 AND event_id IS NULL");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ts);
+    return br_store_exists(st);
+}
+
 int br_store_inbox_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
                              const char *event_id)
 {
