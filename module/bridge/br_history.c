@@ -34,6 +34,10 @@ void br_history_net_event(br_bridge *b, const br_net_event *ev)
         if (b->net.confirm && ev->durable_id)
             b->net.confirm(b->net.ctx, ev->owner, ev->durable_id);
         break;
+    case BR_NET_HIST_READ:
+        if (ev->chat_id && ev->sender)
+            br_portal_read_marker(b, ev->owner, ev->chat_id, ev->sender, ev->ts);
+        break;
     case BR_NET_HIST_RELINK:
         if (have_room)
             br_notice(b, room, "Your phone could not send your message history and asks to link again. "

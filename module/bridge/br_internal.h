@@ -62,6 +62,8 @@ struct br_bridge {
     struct reply_wait *reply_waits; /* br_portal.c: replies held for their
                                        quoted message's event */
     size_t n_reply_waits;
+    struct read_wait *read_waits; /* br_portal.c: read markers waiting for
+                                     their message's event */
     struct br_gwait *gwait;   /* br_group.c: group rooms waiting for a title */
     uint64_t gwait_timer;
     uint64_t relout_timer;    /* br_relout.c: the age limit of queued relations */
@@ -180,6 +182,11 @@ void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
  * from Signal timestamp `ts` on, in order. */
 int br_portal_room(br_bridge *b, const char *owner, const char *chat_id,
                    char *room, size_t n);
+/* The user's read marker (m.fully_read and m.read, double puppeting only)
+ * on the chat's message (sender, ts): now when it is in Matrix, else as
+ * soon as it is (in memory: a lost marker is harmless). */
+void br_portal_read_marker(br_bridge *b, const char *owner, const char *chat_id,
+                           const char *sender, int64_t ts);
 void br_portal_flush_from(br_bridge *b, const char *owner, const char *chat_id,
                           int64_t ts);
 

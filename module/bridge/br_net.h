@@ -59,7 +59,9 @@ typedef enum br_net_kind {
                              BR_NET_HIST_DONE after them (same counts;
                              confirm durable_id once they are stored), or
                              BR_NET_HIST_FAILED / _RELINK / _SKIPPED with
-                             text: the reason */
+                             text: the reason; BR_NET_HIST_READ after a
+                             chat's messages: chat_id, sender, ts name the
+                             message where the phone's read marker was */
 } br_net_kind;
 
 /* BR_NET_HISTORY codes */
@@ -68,7 +70,8 @@ enum {
     BR_NET_HIST_DONE = 2,
     BR_NET_HIST_FAILED = 3,   /* unreadable archive: nothing imported */
     BR_NET_HIST_RELINK = 4,   /* the phone failed and asks for a new link */
-    BR_NET_HIST_SKIPPED = 5   /* the user went on without history */
+    BR_NET_HIST_SKIPPED = 5,  /* the user went on without history */
+    BR_NET_HIST_READ = 6      /* a chat's read marker */
 };
 
 /* BR_NET_CHAT code: the user blocked this chat on the phone. */

@@ -116,6 +116,87 @@ static int reply_held(br_bridge *b, const char *owner, const char *chat_id,
     return held;
 }
 
+/* A chat's read marker from the phone's history, waiting for its
+ * message's event; one per chat (a newer one replaces it). */
+#define READ_WAITS_MAX 4096
+typedef struct read_wait {
+    char *owner, *chat_id, *sender;
+    int64_t ts;
+    struct read_wait *next;
+} read_wait;
+
+static void read_wait_free(read_wait *w)
+{
+    free(w->owner);
+    free(w->chat_id);
+    free(w->sender);
+    free(w);
+}
+
+static void read_waits_free(br_bridge *b)
+{
+    read_wait *w;
+
+    while ((w = b->read_waits)) {
+        b->read_waits = w->next;
+        read_wait_free(w);
+    }
+}
+
+void br_portal_read_marker(br_bridge *b, const char *owner, const char *chat_id,
+                           const char *sender, int64_t ts)
+{
+    char room[256], event[256] = "";
+    read_wait *w, **pp;
+    size_t n = 0;
+
+    if (!b->cfg.double_puppet || !b->db)
+        return; /* the user's own markers: only when acting as the user */
+    if (br_portal_room(b, owner, chat_id, room, sizeof(room)) == 1 &&
+        br_store_msgmap_by_author_at(b->db, owner, chat_id, sender, ts, event, sizeof(event)) == 1 &&
+        *event) {
+        mx_read_markers(b->mx, owner, room, event, NULL, NULL);
+        return;
+    }
+    for (pp = &b->read_waits; (w = *pp); n++) {
+        if (strcmp(w->owner, owner) == 0 && strcmp(w->chat_id, chat_id) == 0) {
+            *pp = w->next;
+            read_wait_free(w);
+        } else {
+            pp = &w->next;
+        }
+    }
+    if (n >= READ_WAITS_MAX || !(w = calloc(1, sizeof(*w))))
+        return;
+    if (!(w->owner = strdup(owner)) || !(w->chat_id = strdup(chat_id)) ||
+        !(w->sender = strdup(sender))) {
+        read_wait_free(w);
+        return;
+    }
+    w->ts = ts;
+    w->next = b->read_waits;
+    b->read_waits = w;
+}
+
+/* The message (sender, ts) in `room` has its event: the read marker that
+ * waited for it. */
+static void read_release(br_bridge *b, const char *owner, const char *chat_id,
+                         const char *sender, int64_t ts, const char *room, const char *event)
+{
+    read_wait **pp = &b->read_waits, *w;
+
+    while ((w = *pp)) {
+        if (w->ts == ts && strcmp(w->sender, sender) == 0 && strcmp(w->owner, owner) == 0 &&
+            strcmp(w->chat_id, chat_id) == 0) {
+            *pp = w->next;
+            read_wait_free(w);
+            mx_read_markers(b->mx, owner, room, event, NULL, NULL);
+        } else {
+            pp = &w->next;
+        }
+    }
+}
+
 /* The message (sender, ts) has its event: 1 when a reply waited for it
  * (the caller flushes the chat). */
 static int reply_release(br_bridge *b, const char *owner, const char *chat_id,
@@ -350,6 +431,7 @@ void br_portal_stop(br_bridge *b)
         reply_wait_free(w);
     }
     b->n_reply_waits = 0;
+    read_waits_free(b);
     while (b->direct && (u = b->direct->users)) {
         b->direct->users = u->next;
         direct_adds_free(u->queued);
@@ -720,6 +802,7 @@ static void on_bridged(void *arg, int status, json_t *body)
          * again with the same txn id, which the homeserver deduplicates */
         (void)br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid);
         br_expire_bridged(b, s->owner, s->sender, s->ts, s->room, eid, s->as); /* br_expire.h */
+        read_release(b, s->owner, s->chat_id, s->sender, s->ts, s->room, eid);
         if (reply_release(b, s->owner, s->chat_id, s->sender, s->ts))
             flush_from(b, s->owner, s->chat_id, s->ts); /* the replies that waited */
     } else if (s->from_me && status == 403) {

@@ -297,6 +297,22 @@ int mx_receipt(mx_conn *c, const char *as_user, const char *room_id,
     return rc;
 }
 
+int mx_read_markers(mx_conn *c, const char *as_user, const char *room_id,
+                    const char *event_id, mx_done_fn cb, void *arg)
+{
+    char path[MX_PATH_MAX];
+    json_t *body = json_pack("{s:s,s:s}", "m.fully_read", event_id, "m.read", event_id);
+    int rc;
+
+    if (!body)
+        return UT_ERR_NOMEM;
+    rc = build_path(path, sizeof(path), "rooms/%s/read_markers", room_id);
+    if (rc == 0)
+        rc = mx_request(c, as_user, "POST", path, body, 0, cb, arg);
+    json_decref(body);
+    return rc;
+}
+
 int mx_account_data_put(mx_conn *c, const char *as_user, const char *room_id,
                         const char *type, json_t *content, mx_done_fn cb,
                         void *arg)

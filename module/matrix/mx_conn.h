@@ -70,6 +70,10 @@ int mx_typing(mx_conn *c, const char *as_user, const char *room_id,
               int typing, int timeout_ms, mx_done_fn cb, void *arg);
 int mx_receipt(mx_conn *c, const char *as_user, const char *room_id,
                const char *event_id, mx_done_fn cb, void *arg);
+/* The user's read marker and read receipt on one event (the client-server
+ * API's POST /rooms/{roomId}/read_markers: m.fully_read and m.read). */
+int mx_read_markers(mx_conn *c, const char *as_user, const char *room_id,
+                    const char *event_id, mx_done_fn cb, void *arg);
 /* Account data of as_user; room_id NULL for global (e.g. m.direct). */
 int mx_account_data_put(mx_conn *c, const char *as_user, const char *room_id,
                         const char *type, json_t *content, mx_done_fn cb,

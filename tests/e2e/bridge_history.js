@@ -53,12 +53,12 @@ function archive() {
     F.text({ chatId: 10, authorId: 3, dateSent: now - 60000, body: 'hist: first from Alice' }),
     F.text({ chatId: 10, authorId: 1, dateSent: now - 50000, outgoing: true, body: 'hist: my answer',
       recipientIds: [3], quote: { ts: now - 60000, authorId: 3, body: 'hist: first from Alice' } }),
-    F.text({ chatId: 10, authorId: 3, dateSent: now - 40000, body: 'hist: third from Alice',
+    F.text({ chatId: 10, authorId: 3, dateSent: now - 40000, body: 'hist: third from Alice', unread: true,
       reactions: [{ emoji: '❤️', authorId: 1, ts: now - 39000 }] }),
     F.text({ chatId: 11, authorId: 4, dateSent: now - 30000, body: 'hist: Bob says hi' }),
     // edited twice: the item is the latest version, its revisions the
     // earlier ones, oldest first (libsignal backup.proto ChatItem.revisions)
-    F.text({ chatId: 11, authorId: 4, dateSent: now - 25000, body: 'hist: Bob edited, final',
+    F.text({ chatId: 11, authorId: 4, dateSent: now - 25000, body: 'hist: Bob edited, final', unread: true,
       revisions: [{ dateSent: now - 27000, body: 'hist: Bob edited, first' },
         { dateSent: now - 26000, body: 'hist: Bob edited, second' }] }),
     F.text({ chatId: 12, authorId: 1, dateSent: now - 20000, outgoing: true, body: 'hist: note to self',
@@ -160,6 +160,17 @@ test('the history becomes rooms: every chat, its messages in order, original tim
       ['hist: Bob edited, final', now - 25000, ghost(sb.contacts.Bob)]]);
   assert.equal(wire(bob.getRoomId()).filter((e) => !e.getWireContent()['m.relates_to'] &&
     /^hist: Bob edited/.test(e.getWireContent().body)).length, 1, 'one message, not one per version');
+  // the phone's read marker (IncomingMessageDetails.read): after my answer
+  // (Alice's third is unread) and after 'Bob says hi' (the edited message
+  // is unread), as the user's m.fully_read and m.read
+  const marker = (roomId) => me.getRoom(roomId).getAccountData('m.fully_read')?.getContent().event_id;
+  await until(() => marker(dm), 'the read marker in Alice\'s room', 60000);
+  assert.equal(marker(dm), mine.getId(), 'the read marker where the phone\'s was');
+  await until(() => marker(bob.getRoomId()), 'the read marker in Bob\'s room', 60000);
+  assert.equal(marker(bob.getRoomId()), bob.getId());
+  // (Bob's room: no message of the user's own to imply a receipt)
+  await until(() => me.getRoom(bob.getRoomId()).getEventReadUpTo(me.getUserId()) === bob.getId() || undefined,
+    'the user\'s read receipt on Bob\'s message', 60000);
   const note = await until(() => everywhere('hist: note to self')[0], 'the note to self', 60000);
   assert.equal(note.getSender(), me.getUserId());
   const inGroup = await until(() => everywhere('hist: Bob in the group')[0], 'the group message', 60000);

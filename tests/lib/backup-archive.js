@@ -55,11 +55,12 @@ const F = {
         ...memberAcis.map((a) => m(7, b(1, a), u(2, 1)))))),
   chat: (id, recipientId) => m(3, u(1, id), u(2, recipientId)),
   // ChatItem with a StandardMessage
-  text: ({ chatId, authorId, dateSent, outgoing, body, quote, reactions, revisions, recipientIds }) => {
+  // unread: an incoming message the phone has not read (IncomingMessageDetails.read = 3)
+  text: ({ chatId, authorId, dateSent, outgoing, body, quote, reactions, revisions, recipientIds, unread }) => {
     const details = outgoing
       ? m(9, ...recipientIds.map((r) => m(1, u(1, r), u(2, dateSent + 1), m(5, u(1, 0)))),
         u(2, dateSent))
-      : m(8, u(1, dateSent + 2), u(2, dateSent + 1), u(3, 1));
+      : m(8, u(1, dateSent + 2), u(2, dateSent + 1), unread ? Buffer.alloc(0) : u(3, 1));
     const std = Buffer.concat([
       quote ? m(1, u(1, quote.ts), u(2, quote.authorId), m(3, b(1, quote.body)), u(5, 1)) : Buffer.alloc(0),
       m(2, b(1, body)),

@@ -135,6 +135,39 @@ static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, con
     }
 }
 
+/* The phone's read marker in a chat: after the last shown message before
+ * the first incoming one the phone has unread (IncomingMessageDetails.read,
+ * libsignal backup.proto; outgoing messages are read). None when the user
+ * marked the chat unread (Chat.markedUnread) or read none of it. */
+static void emit_read(account *a, const sig_hist_chat *hc, const char *chat, const char *me)
+{
+    const sig_hist_msg *mark = NULL;
+    br_net_event *ev;
+    size_t i;
+
+    if (hc->marked_unread)
+        return;
+    for (i = 0; i < hc->n_msgs; i++) {
+        const sig_hist_msg *m = &hc->msgs[i];
+        if (!m->outgoing && !m->read)
+            break;
+        if (shown(m, me))
+            mark = m;
+    }
+    if (!mark || !(ev = br_sig_ev_new(BR_NET_HISTORY, a->owner)))
+        return;
+    ev->code = BR_NET_HIST_READ;
+    ev->chat_id = strdup(chat);
+    ev->sender = strdup(mark->outgoing ? me : mark->author);
+    /* an edited message is named by its original (emit_msgs) */
+    ev->ts = (int64_t)(mark->n_revs && mark->revs[0].body ? mark->revs[0].ts : mark->ts);
+    if (!ev->chat_id || !ev->sender) {
+        br_net_event_free(ev);
+        ev = NULL;
+    }
+    br_sig_emit(a->s, ev);
+}
+
 void br_sighist_event(account *a, const sig_event *e)
 {
     br_signal *s = a->s;
@@ -187,8 +220,10 @@ void br_sighist_event(account *a, const sig_event *e)
             ev->phone = hc->number[0] ? strdup(hc->number) : NULL;
             br_sig_emit(s, ev);
         }
-        if (!hc->blocked)
+        if (!hc->blocked) {
             emit_msgs(a, hc, chat, me);
+            emit_read(a, hc, chat, me);
+        }
     }
     if ((ev = br_sig_ev_new(BR_NET_HISTORY, a->owner))) {
         ev->code = BR_NET_HIST_DONE;

@@ -233,6 +233,7 @@ static int add_chat(reader *rd, const Signal__Backup__Chat *p)
     c->blocked = r->blocked;
     c->hidden = r->hidden;
     c->archived = p->has_archived && p->archived;
+    c->marked_unread = p->has_markedunread && p->markedunread;
     c->expire_timer_ms = p->has_expirationtimerms ? p->expirationtimerms : 0;
     if (r->name && !(c->name = strdup(r->name)))
         return UT_ERR_NOMEM;
@@ -264,6 +265,10 @@ static int fill_msg(reader *rd, sig_hist_msg *m, const Signal__Backup__ChatItem 
     if (it->directional_details_case == SIGNAL__BACKUP__CHAT_ITEM__DIRECTIONAL_DETAILS_INCOMING &&
         it->incoming->has_dateserversent)
         m->server_ts = it->incoming->dateserversent;
+    /* libsignal backup.proto IncomingMessageDetails.read: the phone's
+     * read state, where its read marker was */
+    if (it->directional_details_case == SIGNAL__BACKUP__CHAT_ITEM__DIRECTIONAL_DETAILS_INCOMING)
+        m->read = it->incoming->has_read && it->incoming->read;
     if (!m->outgoing)
         author_of(rd, it->authorid, m->author);
     m->edited = it->n_revisions > 0;

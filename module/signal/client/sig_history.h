@@ -53,6 +53,8 @@ typedef struct sig_hist_msg {
     char author[SIG_UUID_STR_LEN + 1];  /* ACI; "" when outgoing */
     char *body;                         /* the current text (after edits);
                                            NULL when it has none */
+    int read;                           /* incoming: the phone has it
+                                           as read */
     int deleted;                        /* remotely deleted ("this message
                                            was deleted") */
     int edited;                         /* has earlier revisions */
@@ -81,6 +83,7 @@ typedef struct sig_hist_chat {
                                            be NULL */
     uint8_t master_key[32];             /* GROUP (secret) */
     int blocked, hidden, archived;
+    int marked_unread;                  /* Chat.markedUnread */
     uint64_t expire_timer_ms;
     size_t n_items;                     /* messages in the archive for it */
     sig_hist_msg *msgs;                 /* the newest within the limits,
