@@ -18,12 +18,18 @@ const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
 const { spawnSync } = require('node:child_process');
 const { F, keysFor, seal, validate } = require('../lib/backup-archive');
+const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+const { PNG } = require('./mxhs_harness.js');
 
 let hs;
 let sb;
 let me;
 let botRoom;
 let group; // a group of the phone and both contacts, in no storage record
+// a picture Alice sent to the group, still on the transit CDN
+const photo = Buffer.concat([PNG, crypto.randomBytes(3000)]);
+const photoEnc = encryptAttachment(photo);
+const photoKey = crypto.randomUUID();
 const now = Date.now();
 const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const uuidBytes = (s) => Buffer.from(s.replace(/-/g, ''), 'hex');
@@ -64,6 +70,9 @@ function archive() {
     F.text({ chatId: 12, authorId: 1, dateSent: now - 20000, outgoing: true, body: 'hist: note to self',
       recipientIds: [1] }),
     F.text({ chatId: 13, authorId: 4, dateSent: now - 10000, body: 'hist: Bob in the group' }),
+    F.text({ chatId: 13, authorId: 3, dateSent: now - 9000, attachments: [{ contentType: 'image/png',
+      fileName: 'hist-photo.png', width: 1, height: 1, key: photoEnc.key, size: photoEnc.size,
+      cdnKey: photoKey, cdnNumber: 3, uploadTs: now - 9000, digest: photoEnc.digest }] }),
   ];
   const keys = keysFor(phone.ephemeralBackupKey, phone.device.aci);
   return { keys, bytes: seal(keys, frames, { pad: 11 }) };
@@ -106,13 +115,14 @@ test.after(async () => {
 });
 
 test('the history becomes rooms: every chat, its messages in order, original times, ghosts', async () => {
+  await sb.mock.server.storeAttachmentOnCdn(3, photoKey, photoEnc.blob);
   const { keys, bytes } = archive();
   const verdict = await validate(keys.mbk, bytes);
   assert.ok(verdict.ok, `libsignal validates the archive: ${verdict.errorMessage}`);
   await upload(bytes);
   await until(() => messages(me, botRoom, BOT).find((e) => /^Importing 4 chats/.test(e.getContent().body)),
     'the import notice', 60000);
-  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 4 chats, 7 messages.'),
+  await until(() => messages(me, botRoom, BOT).find((e) => e.getContent().body === 'Done: 4 chats, 8 messages.'),
     'the done notice', 60000);
 
   const first = await until(() => everywhere('hist: first from Alice')[0], 'Alice\'s first message', 60000);
@@ -176,6 +186,17 @@ test('the history becomes rooms: every chat, its messages in order, original tim
   const inGroup = await until(() => everywhere('hist: Bob in the group')[0], 'the group message', 60000);
   assert.equal(inGroup.getSender(), ghost(sb.contacts.Bob));
   assert.equal(inGroup.getTs(), now - 10000);
+  // the archive's picture: downloaded from the CDN, decrypted, uploaded,
+  // as Alice at its original time
+  const pic = await until(() => messages(me, inGroup.getRoomId())
+    .find((e) => e.getContent().msgtype === 'm.image'), 'the picture from the archive', 60000);
+  assert.equal(pic.getSender(), ghost(sb.contacts.Alice));
+  assert.equal(pic.getTs(), now - 9000);
+  assert.equal(pic.getContent().body, 'hist-photo.png');
+  const [server, id] = pic.getContent().url.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(photo), 'the picture\'s bytes');
   // its title and members from the groups server, the archive's master key
   await until(() => me.getRoom(inGroup.getRoomId()).name === 'Hikers', 'the group\'s title', 60000);
 });
@@ -205,7 +226,7 @@ test('a relink that hands the same history over again duplicates nothing', async
   await scanNewCode(before);
   await upload(archive().bytes); // the same messages, a new envelope
   await until(() => messages(me, botRoom, BOT).slice(before)
-    .find((e) => e.getContent().body === 'Done: 4 chats, 7 messages.'), 'the second done notice', 60000);
+    .find((e) => e.getContent().body === 'Done: 4 chats, 8 messages.'), 'the second done notice', 60000);
   // a message sent after the history: once it is there, everything
   // before it in the room has been bridged too
   await sb.send('Alice', 'after the relink');

@@ -56,14 +56,20 @@ const F = {
   chat: (id, recipientId) => m(3, u(1, id), u(2, recipientId)),
   // ChatItem with a StandardMessage
   // unread: an incoming message the phone has not read (IncomingMessageDetails.read = 3)
-  text: ({ chatId, authorId, dateSent, outgoing, body, quote, reactions, revisions, recipientIds, unread }) => {
+  text: ({ chatId, authorId, dateSent, outgoing, body, quote, reactions, revisions, recipientIds, unread, attachments }) => {
     const details = outgoing
       ? m(9, ...recipientIds.map((r) => m(1, u(1, r), u(2, dateSent + 1), m(5, u(1, 0)))),
         u(2, dateSent))
       : m(8, u(1, dateSent + 2), u(2, dateSent + 1), unread ? Buffer.alloc(0) : u(3, 1));
     const std = Buffer.concat([
       quote ? m(1, u(1, quote.ts), u(2, quote.authorId), m(3, b(1, quote.body)), u(5, 1)) : Buffer.alloc(0),
-      m(2, b(1, body)),
+      // MessageAttachment { pointer: FilePointer { contentType 4, fileName 7,
+      // width 8, height 9, locatorInfo 13 { key 1, size 3, transitCdnKey 4,
+      // transitCdnNumber 5, transitTierUploadTimestamp 6, encryptedDigest 11 } } }
+      ...(attachments || []).map((a) => m(3, m(1, b(4, a.contentType), b(7, a.fileName), u(8, a.width),
+        u(9, a.height), m(13, b(1, a.key), u(3, a.size), b(4, a.cdnKey), u(5, a.cdnNumber),
+          u(6, a.uploadTs), b(11, a.digest))), u(3, 0))),
+      body !== undefined ? m(2, b(1, body)) : Buffer.alloc(0),
       ...(reactions || []).map((r, i) => m(6, b(1, r.emoji), u(2, r.authorId), u(3, r.ts), u(4, i + 1))),
     ]);
     const revs = (revisions || []).map((rv) => m(6, u(1, chatId), u(2, authorId), u(3, rv.dateSent),

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "SignalService.pb-c.h"
 #include "br_sigchat.h"
 #include "br_signal_int.h"
 #include "sig_err.h"
@@ -54,12 +55,60 @@ static char *quote_fmt(const sig_hist_msg *m, const char *me)
     return s;
 }
 
-/* A message the bridge can show: text and an author it can name. */
+/* A message the bridge can show: text or an attachment still there, and
+ * an author it can name. */
 static int shown(const sig_hist_msg *m, const char *me)
 {
     const char *sender = m->outgoing ? me : m->author;
 
-    return sender && *sender && !m->deleted && m->body;
+    return sender && *sender && !m->deleted && (m->body || m->n_atts);
+}
+
+/* An archive attachment as the Signal AttachmentPointer the live path
+ * downloads (the same fields: cdnKey, cdnNumber, key, digest, size;
+ * SignalService.proto), so the bridge fetches, checks the digest,
+ * decrypts and uploads it like any other. MessageAttachment.Flag
+ * (libsignal backup.proto: VOICE_MESSAGE 1, BORDERLESS 2, GIF 3) maps to
+ * the pointer's flags (VOICE_MESSAGE 1, BORDERLESS 2, GIF 8). */
+static int att_of(const sig_hist_att *h, br_net_attachment *a)
+{
+    Signalservice__AttachmentPointer p = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
+    size_t n;
+
+    p.cdnkey = h->cdn_key;
+    p.has_cdnnumber = 1;
+    p.cdnnumber = h->cdn_number;
+    p.has_key = 1;
+    p.key.data = (uint8_t *)h->key;
+    p.key.len = sizeof(h->key);
+    p.has_digest = 1;
+    p.digest.data = (uint8_t *)h->digest;
+    p.digest.len = sizeof(h->digest);
+    p.has_size = h->size != 0;
+    p.size = h->size;
+    p.contenttype = h->content_type;
+    p.filename = h->file_name;
+    p.has_width = h->width != 0;
+    p.width = h->width;
+    p.has_height = h->height != 0;
+    p.height = h->height;
+    p.has_flags = h->flag == 1 || h->flag == 2 || h->flag == 3;
+    p.flags = h->flag == 1 ? 1 : h->flag == 2 ? 2 : h->flag == 3 ? 8 : 0;
+    p.has_uploadtimestamp = h->upload_ts != 0;
+    p.uploadtimestamp = h->upload_ts;
+    n = signalservice__attachment_pointer__get_packed_size(&p);
+    if (!(a->pointer = malloc(n)))
+        return UT_ERR_NOMEM;
+    a->pointer_len = signalservice__attachment_pointer__pack(&p, a->pointer);
+    a->content_type = br_sig_dup(h->content_type);
+    a->file_name = br_sig_dup(h->file_name);
+    a->size = h->size;
+    a->width = h->width;
+    a->height = h->height;
+    a->flags = h->flag == 1 ? BR_NET_ATT_VOICE : h->flag == 3 ? BR_NET_ATT_GIF : 0;
+    if ((h->content_type && !a->content_type) || (h->file_name && !a->file_name))
+        return UT_ERR_NOMEM;
+    return 0;
 }
 
 /* A RELATION of `rel` on the message (sender, target_ts) in `chat`. */
@@ -110,11 +159,17 @@ static void emit_msgs(account *a, const sig_hist_chat *hc, const char *chat, con
         if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
             ev->sender = strdup(sender);
-            ev->text = strdup(edits ? m->revs[0].body : m->body);
+            const char *text = edits ? m->revs[0].body : m->body;
+            int bad = 0;
+            ev->text = text ? strdup(text) : NULL;
             ev->fmt = quote_fmt(m, me);
             ev->from_me = m->outgoing;
             ev->ts = (int64_t)ts;
-            if (!ev->chat_id || !ev->sender || !ev->text) {
+            if (m->n_atts && !(ev->atts = calloc(m->n_atts, sizeof(*ev->atts))))
+                bad = 1;
+            for (k = 0; !bad && k < m->n_atts; k++, ev->n_atts++)
+                bad = att_of(&m->atts[k], &ev->atts[k]) != 0;
+            if (bad || !ev->chat_id || !ev->sender || (text && !ev->text)) {
                 br_net_event_free(ev);
                 ev = NULL;
             }

@@ -63,6 +63,13 @@ static void msg_free(sig_hist_msg *m)
     free(m->reactions);
     for (i = 0; i < m->n_revs; i++)
         free(m->revs[i].body);
+    for (i = 0; i < m->n_atts; i++) {
+        free(m->atts[i].content_type);
+        free(m->atts[i].file_name);
+        free(m->atts[i].cdn_key);
+        ut_wipe(m->atts[i].key, sizeof(m->atts[i].key));
+    }
+    free(m->atts);
     free(m->revs);
     memset(m, 0, sizeof(*m));
 }
@@ -254,6 +261,39 @@ static void author_of(reader *rd, uint64_t id, char out[SIG_UUID_STR_LEN + 1])
         memcpy(out, r->aci, SIG_UUID_STR_LEN + 1);
 }
 
+/* One MessageAttachment: kept when it can still be downloaded from the
+ * transit tier (libsignal backup.proto LocatorInfo: transitCdnKey and
+ * transitCdnNumber set together, key non-empty; encryptedDigest set when
+ * the file was never downloaded, which is what a transfer archive of a
+ * linked device carries), else counted as lost. */
+static int fill_att(sig_hist_msg *m, const Signal__Backup__MessageAttachment *ma)
+{
+    const Signal__Backup__FilePointer *fp = ma ? ma->pointer : NULL;
+    const Signal__Backup__FilePointer__LocatorInfo *li = fp ? fp->locatorinfo : NULL;
+    sig_hist_att *a = &m->atts[m->n_atts];
+
+    if (!li || !li->transitcdnkey || !*li->transitcdnkey || !li->has_transitcdnnumber ||
+        !li->has_key || li->key.len != sizeof(a->key) || !li->has_encrypteddigest ||
+        li->encrypteddigest.len != sizeof(a->digest) || strlen(li->transitcdnkey) > 255) {
+        m->n_atts_lost++;
+        return 0;
+    }
+    memcpy(a->key, li->key.data, sizeof(a->key));
+    memcpy(a->digest, li->encrypteddigest.data, sizeof(a->digest));
+    a->cdn_number = li->transitcdnnumber;
+    a->size = li->has_size ? li->size : 0;
+    a->upload_ts = li->has_transittieruploadtimestamp ? li->transittieruploadtimestamp : 0;
+    a->width = fp->has_width ? fp->width : 0;
+    a->height = fp->has_height ? fp->height : 0;
+    a->flag = ma->has_flag ? (int)ma->flag : 0;
+    m->n_atts++;
+    if (!(a->cdn_key = strdup(li->transitcdnkey)) ||
+        (fp->contenttype && !(a->content_type = strdup(fp->contenttype))) ||
+        (fp->filename && !(a->file_name = strdup(fp->filename))))
+        return UT_ERR_NOMEM;
+    return 0;
+}
+
 static int fill_msg(reader *rd, sig_hist_msg *m, const Signal__Backup__ChatItem *it)
 {
     const Signal__Backup__StandardMessage *sm = NULL;
@@ -302,6 +342,13 @@ static int fill_msg(reader *rd, sig_hist_msg *m, const Signal__Backup__ChatItem 
     if (sm->text && sm->text->body && *sm->text->body &&
         !(m->body = strdup(sm->text->body)))
         return UT_ERR_NOMEM;
+    if (sm->n_attachments) {
+        if (!(m->atts = calloc(sm->n_attachments, sizeof(*m->atts))))
+            return UT_ERR_NOMEM;
+        for (i = 0; i < sm->n_attachments; i++)
+            if (fill_att(m, sm->attachments[i]) != 0)
+                return UT_ERR_NOMEM;
+    }
     if (sm->quote && sm->quote->has_targetsenttimestamp) {
         m->quote_ts = sm->quote->targetsenttimestamp;
         author_of(rd, sm->quote->authorid, m->quote_author);

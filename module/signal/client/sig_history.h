@@ -45,6 +45,19 @@ typedef struct sig_hist_rev {
     char *body;                         /* its text, or NULL */
 } sig_hist_rev;
 
+/* An attachment still on the transit CDN (FilePointer.LocatorInfo with
+ * transitCdnKey and transitCdnNumber, a 64-byte key and the encrypted
+ * digest): what a Signal AttachmentPointer carries to download it. */
+typedef struct sig_hist_att {
+    char *content_type, *file_name;     /* may be NULL */
+    char *cdn_key;
+    uint32_t cdn_number, size, width, height;
+    int flag;                           /* MessageAttachment.Flag */
+    uint8_t key[64];                    /* secret */
+    uint8_t digest[32];
+    uint64_t upload_ts;
+} sig_hist_att;
+
 typedef struct sig_hist_msg {
     uint64_t ts;                        /* dateSent: the sender's timestamp
                                            (of the latest edit when edited) */
@@ -69,6 +82,9 @@ typedef struct sig_hist_msg {
     char quote_author[SIG_UUID_STR_LEN + 1];
     char *quote_text;                   /* the quoted text as the phone kept
                                            it, or NULL */
+    sig_hist_att *atts;                 /* downloadable attachments */
+    size_t n_atts;
+    size_t n_atts_lost;                 /* attachments no longer there */
     sig_hist_reaction *reactions;
     size_t n_reactions;
 } sig_hist_msg;
