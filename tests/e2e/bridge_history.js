@@ -244,3 +244,19 @@ test('a relink that hands the same history over again duplicates nothing', async
   assert.equal(answers.length, 1, 'the reply once');
   assert.equal(messages(me, after.getRoomId()).filter((e) => e.getContent().body === 'hist: first from Alice').length, 1);
 });
+
+test('a bad archive at relink: a notice in the bot room, nothing imported, the bridge goes on', async () => {
+  const before = messages(me, botRoom, BOT).length;
+  await me.sendTextMessage(botRoom, 'relink');
+  await scanNewCode(before);
+  const bytes = archive().bytes;
+  bytes[bytes.length - 1] ^= 1; // the MAC no longer matches
+  await upload(bytes);
+  const notice = await until(() => messages(me, botRoom, BOT).slice(before)
+    .find((e) => /could not be imported/.test(e.getContent().body)), 'the notice for a bad archive', 60000);
+  assert.match(notice.getContent().body, /^Your message history from the phone could not be imported \(.+\)\. New messages will still arrive\.$/);
+  assert.equal(messages(me, botRoom, BOT).slice(before).filter((e) => /^Importing/.test(e.getContent().body)).length, 0,
+    'nothing imported');
+  await sb.send('Bob', 'after the bad archive');
+  await until(() => everywhere('after the bad archive')[0], 'a live message after the bad archive', 60000);
+});
