@@ -69,7 +69,9 @@ static int shown(const sig_hist_msg *m, const char *me)
  * SignalService.proto), so the bridge fetches, checks the digest,
  * decrypts and uploads it like any other. MessageAttachment.Flag
  * (libsignal backup.proto: VOICE_MESSAGE 1, BORDERLESS 2, GIF 3) maps to
- * the pointer's flags (VOICE_MESSAGE 1, BORDERLESS 2, GIF 8). */
+ * the pointer's flags (VOICE_MESSAGE 1, BORDERLESS 2, GIF 8). mautrix-signal
+ * does the same (pkg/msgconv/from-signal-backup.go backupToSignalAttachment);
+ * unlike it we need the encrypted digest: the download checks it. */
 static int att_of(const sig_hist_att *h, br_net_attachment *a)
 {
     Signalservice__AttachmentPointer p = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
