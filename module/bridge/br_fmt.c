@@ -9,6 +9,7 @@
 #include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_poll.h"
 #include "br_store.h"
 
 /* ---- BR_NET_FMT JSON <-> br_range ----------------------------------------- */
@@ -143,9 +144,22 @@ static void notice_in(who *w, const char *sender, const char *text, json_t *c)
     free(name);
 }
 
-void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
-                     const char *sender, int64_t ts, json_t *c)
+/* A poll, vote or poll's end (BR_NET_FMT "poll"): its MSC3381 event type,
+ * or NULL when json holds none. */
+static const char *poll_in(br_bridge *b, const char *owner, const char *chat_id,
+                           const char *json, json_t *c)
 {
+    json_t *o = json_loads(json, 0, NULL), *p = json_object_get(o, "poll");
+    const char *type = json_is_object(p) ? br_poll_apply_in(b, owner, chat_id, p, c) : NULL;
+
+    json_decref(o);
+    return type;
+}
+
+const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
+                            const char *sender, int64_t ts, json_t *c)
+{
+    const char *type;
     const char *body = json_string_value(json_object_get(c, "body"));
     br_login *l = br_login_get(b, owner, 0);
     who w = { b, owner, l ? l->aci : NULL };
@@ -154,16 +168,20 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
     fmt f;
 
     if (!body || br_store_infmt_get(b->db, owner, sender, ts, &json) < 0)
-        return;
+        return "m.room.message";
+    if (json && (type = poll_in(b, owner, chat_id, json, c))) {
+        free(json);
+        return type;
+    }
     if (!json || fmt_parse(json, &f) != 0) {
         free(json);
-        return;
+        return "m.room.message";
     }
     free(json);
     if (f.notice) { /* "<name> called you ...": the sender's name first */
         notice_in(&w, sender, body, c);
         fmt_free(&f);
-        return;
+        return "m.room.message";
     }
     if (br_conv_from_signal(body, f.r, f.n, mention_lookup, &w, &o) == 0) {
         char *html = o.html ? strdup(o.html) : html_escape(o.body);
@@ -204,6 +222,7 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
     }
     free(eid);
     fmt_free(&f);
+    return "m.room.message";
 }
 
 /* ---- Matrix -> Signal ---------------------------------------------------- */

@@ -134,7 +134,8 @@ tests_unit_bridge_test_br_net_event_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 # split by direction (br_conv.h).
 libsbbridge_la_SOURCES += module/bridge/br_conv.h module/bridge/br_conv_from_signal.c \
 	module/bridge/br_conv_to_signal.c module/bridge/connector/br_sigfmt.h module/bridge/connector/br_sigfmt.c \
-	module/bridge/br_fmt.h module/bridge/br_fmt.c
+	module/bridge/br_fmt.h module/bridge/br_fmt.c \
+	module/bridge/br_poll.h module/bridge/br_poll.c
 UNIT_TESTS += tests/unit/bridge/test_br_conv
 check_PROGRAMS += tests/unit/bridge/test_br_conv
 tests_unit_bridge_test_br_conv_SOURCES = tests/unit/bridge/test_br_conv.c

@@ -163,7 +163,7 @@ test('a Signal call arrives as a notice with its outcome ("Bob called you", then
   await notice(/^Bob.*'s call ended\./);
 });
 
-test('a Signal story reply, gift badge, view-once media, poll, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
+test('a Signal story reply, gift badge, view-once media, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
   await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
                                                        authorAciBinary: null } });
   await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
@@ -172,9 +172,6 @@ test('a Signal story reply, gift badge, view-once media, poll, timer change, gro
   await bobSends({ isViewOnce: true,
                    attachments: [await pointer(crypto.randomBytes(300), { contentType: 'image/jpeg', fileName: 'once.jpg' })] });
   await notice(/^Bob .*sent a view-once photo or video/);
-  await bobSends({ pollCreate: { question: 'Lunch?', allowMultiple: false, options: ['yes', 'no'] },
-                   requiredProtocolVersion: 8 });
-  await notice(/^Bob .*sent a poll, which cannot be bridged yet/);
   await bobSends({ flags: 2, expireTimer: 604800 });
   await notice(/^Set disappearing messages to 1 week/); // br_expire.c, as Bob's ghost
   await bobSends({ groupCallUpdate: { eraId: 'abc' } });
@@ -182,6 +179,47 @@ test('a Signal story reply, gift badge, view-once media, poll, timer change, gro
   await bobSends({ requiredProtocolVersion: 99 });
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
   assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
+});
+
+// ---- item 6: polls ------------------------------------------------------------
+
+// The room's events as the server has them (any type, relations included).
+async function roomEvents() {
+  const r = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/messages?dir=b&limit=100`,
+                         { token: alice.getAccessToken() });
+  assert.equal(r.status, 200);
+  return r.json.chunk;
+}
+const serverEvent = (pred, what) => until(async () => (await roomEvents()).find(pred), what, T);
+const POLL = 'org.matrix.msc3381.poll';
+
+test('a Signal poll, a vote and its end arrive as MSC3381 poll events (as mautrix-signal sends them)', { timeout: 120000 }, async () => {
+  const pollTs = await bobSends({ pollCreate: { question: 'Lunch where?', allowMultiple: true,
+                                                options: ['Pizza <b>', 'Sushi', 'Tacos'] },
+                                  requiredProtocolVersion: 8 });
+  const start = await serverEvent((e) => e.type === `${POLL}.start`, 'the poll start');
+  const p = start.content[`${POLL}.start`];
+  assert.equal(p.question['org.matrix.msc1767.text'], 'Lunch where?');
+  assert.deepEqual(p.answers.map((a) => [a.id, a['org.matrix.msc1767.text']]),
+                   [['0', 'Pizza <b>'], ['1', 'Sushi'], ['2', 'Tacos']]);
+  assert.equal(p.max_selections, 3, 'allowMultiple: every option may be picked');
+  assert.equal(p.kind, `${POLL}.disclosed`);
+  assert.match(start.content.body, /^Lunch where\?\n\n1\. Pizza <b>\n2\. Sushi\n3\. Tacos$/, 'fallback text');
+  assert.match(start.content.formatted_body, /<li>Pizza &lt;b&gt;<\/li>/, 'fallback HTML escaped');
+
+  const aci = Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex');
+  await bobSends({ pollVote: { targetAuthorAciBinary: aci, targetSentTimestamp: BigInt(pollTs),
+                               optionIndexes: [0, 2], voteCount: 1 } });
+  const vote = await serverEvent((e) => e.type === `${POLL}.response`, 'the vote');
+  assert.deepEqual(vote.content['m.relates_to'], { rel_type: 'm.reference', event_id: start.event_id });
+  assert.deepEqual(vote.content[`${POLL}.response`].answers, ['0', '2']);
+  assert.equal(vote.sender, start.sender, "Bob's ghost votes");
+
+  await bobSends({ pollTerminate: { targetSentTimestamp: BigInt(pollTs) } });
+  const end = await serverEvent((e) => e.type === `${POLL}.end`, 'the poll end');
+  assert.deepEqual(end.content['m.relates_to'], { rel_type: 'm.reference', event_id: start.event_id });
+  assert.ok(!(await roomEvents()).some((e) => /poll/.test(e.content?.body || '') && e.content?.msgtype === 'm.notice'),
+            'no "cannot be bridged" notice');
 });
 
 test('Matrix: a kind Signal cannot take gets a notice instead of vanishing', { timeout: 60000 }, async () => {
