@@ -21,12 +21,14 @@ typedef struct fmt {
     char quote_author[37];
     char *quote_text;
     int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
+    json_t *lp;      /* link previews: [[url, title, description], ...] */
 } fmt;
 
 static void fmt_free(fmt *f)
 {
     free(f->r);
     free(f->quote_text);
+    json_decref(f->lp);
     memset(f, 0, sizeof(*f));
 }
 
@@ -59,6 +61,8 @@ static int fmt_parse(const char *json, fmt *f)
     }
     f->notice = json_is_true(json_object_get(o, "notice")) ||
                 json_integer_value(json_object_get(o, "notice")) == 1;
+    if (json_is_array(json_object_get(o, "lp")))
+        f->lp = json_incref(json_object_get(o, "lp"));
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
@@ -144,6 +148,32 @@ static void notice_in(who *w, const char *sender, const char *text, json_t *c)
     free(name);
 }
 
+/* Signal's link previews as com.beeper.linkpreviews (MSC4095), as
+ * mautrix-signal pkg/msgconv/urlpreview.go convertURLPreviewToBeeper
+ * writes them (mautrix-go event/beeper.go BeeperLinkPreview: matched_url,
+ * og:url, og:title, og:description); the preview image is not bridged. */
+static void link_previews(json_t *lp, json_t *c)
+{
+    json_t *out = json_array(), *p;
+    size_t i;
+
+    for (i = 0; out && i < json_array_size(lp); i++) {
+        const char *url, *title, *desc;
+        if (json_unpack(json_array_get(lp, i), "[s,s,s]", &url, &title, &desc) != 0 ||
+            !(p = json_pack("{s:s,s:s}", "matched_url", url, "og:url", url)))
+            continue;
+        if (*title)
+            json_object_set_new(p, "og:title", json_string(title));
+        if (*desc)
+            json_object_set_new(p, "og:description", json_string(desc));
+        json_array_append_new(out, p);
+    }
+    if (json_array_size(out))
+        json_object_set_new(c, "com.beeper.linkpreviews", out);
+    else
+        json_decref(out);
+}
+
 /* A poll, vote or poll's end (BR_NET_FMT "poll"): its MSC3381 event type,
  * or NULL when json holds none. */
 static const char *poll_in(br_bridge *b, const char *owner, const char *chat_id,
@@ -220,6 +250,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
         free(html);
         br_from_signal_free(&o);
     }
+    link_previews(f.lp, c);
     free(eid);
     fmt_free(&f);
     return "m.room.message";

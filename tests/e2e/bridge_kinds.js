@@ -222,6 +222,15 @@ test('a Signal poll, a vote and its end arrive as MSC3381 poll events (as mautri
             'no "cannot be bridged" notice');
 });
 
+test('a Signal link preview arrives as com.beeper.linkpreviews (as mautrix-signal sends it)', { timeout: 60000 }, async () => {
+  const url = 'https://example.org/lunch';
+  await bobSends({ body: `menu: ${url}`,
+                   preview: [{ url, title: 'Lunch menu', description: 'What we eat today', image: null, date: 1n }] });
+  const ev = await inRoom((c) => c.body === `menu: ${url}`, 'the message with a preview');
+  assert.deepEqual(ev.getWireContent()['com.beeper.linkpreviews'],
+                   [{ matched_url: url, 'og:url': url, 'og:title': 'Lunch menu', 'og:description': 'What we eat today' }]);
+});
+
 test('Matrix: a kind Signal cannot take gets a notice instead of vanishing', { timeout: 60000 }, async () => {
   await alice.sendMessage(dmRoom, { msgtype: 'org.example.poll', body: 'Which day?' });
   const n = await inRoom((c) => c.msgtype === 'm.notice' && /^Not sent to Signal: messages of this kind \(org\.example\.poll\)/.test(c.body),

@@ -11,20 +11,49 @@
 #include "SignalService.pb-c.h"
 #include "br_sigfmt.h"
 
+/* The message's link previews as [[url, title, description], ...], or
+ * NULL when none; what mautrix-signal pkg/msgconv/urlpreview.go
+ * convertURLPreviewToBeeper reads (url, title, description, image). */
+static json_t *previews(const sig_message *m)
+{
+    Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
+    const Signalservice__DataMessage *dm;
+    json_t *a = NULL;
+    size_t i;
+
+    if (!ct)
+        return NULL;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    for (i = 0; dm && i < dm->n_preview; i++) {
+        const Signalservice__Preview *p = dm->preview[i];
+        if (!p->url || !*p->url || (!a && !(a = json_array())))
+            continue;
+        json_array_append_new(a, json_pack("[s,s,s]", p->url, p->title ? p->title : "",
+                                           p->description ? p->description : ""));
+    }
+    signalservice__content__free_unpacked(ct, NULL);
+    return a;
+}
+
 char *br_sigfmt_json(const sig_message *m)
 {
     sig_format f;
-    json_t *o, *r;
+    json_t *o, *r, *lp;
     char *out = NULL;
     size_t i;
 
     if (!m->content || sig_content_format(m->content, m->content_len, &f) != 0)
         return NULL;
-    if (!f.n_ranges && !f.quote_id) {
+    lp = previews(m);
+    if (!f.n_ranges && !f.quote_id && !lp) {
         sig_format_clear(&f);
         return NULL;
     }
     o = json_object();
+    if (o && lp)
+        json_object_set(o, "lp", lp);
+    json_decref(lp);
     r = json_array();
     for (i = 0; o && r && i < f.n_ranges; i++)
         json_array_append_new(r, json_pack("[I,I,i,s]", (json_int_t)f.ranges[i].start,
