@@ -111,3 +111,25 @@ const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_i
     json_object_set_new(c, POLL_RESPONSE, json_pack("{s:o}", "answers", answers));
     return POLL_RESPONSE;
 }
+
+int br_poll_is_matrix_poll(const char *type)
+{
+    static const char *const types[] = { POLL_START, POLL_RESPONSE, POLL_END, "m.poll.start",
+                                         "m.poll.response", "m.poll.end" };
+    size_t i;
+
+    for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(type, types[i]) == 0)
+            return 1;
+    return 0;
+}
+
+void br_poll_from_matrix(br_bridge *b, const mx_event *ev)
+{
+    const char *t = ev->type;
+    const char *what = strstr(t, "start") ? "polls" : strstr(t, "response") ? "poll votes"
+                                                                            : "ended polls";
+
+    br_notice(b, ev->room_id, "Not sent to Signal: %s cannot be sent from Matrix yet. Use Signal "
+                              "on your phone for this poll.", what);
+}

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "mx_event.h"
+
 struct br_bridge;
 
 /* Rewrite content c (an m.room.message holding the poll's plain text as
@@ -19,5 +21,13 @@ struct br_bridge;
  * whose poll was never bridged stays an m.notice with that text. */
 const char *br_poll_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
                              json_t *p, json_t *c);
+
+/* Is this a Matrix poll event type (MSC3381 start, response or end,
+ * stable or unstable)? */
+int br_poll_is_matrix_poll(const char *type);
+
+/* A poll event the user sent in a portal: polls are not sent to Signal
+ * yet, so a notice says so instead of dropping it silently. */
+void br_poll_from_matrix(struct br_bridge *b, const mx_event *ev);
 
 #endif

@@ -222,6 +222,19 @@ test('a Signal poll, a vote and its end arrive as MSC3381 poll events (as mautri
             'no "cannot be bridged" notice');
 });
 
+test('Matrix: a poll or a vote is not sent to Signal yet, and a notice says so', { timeout: 60000 }, async () => {
+  const from = sb.received.length;
+  await alice.sendEvent(dmRoom, `${POLL}.start`, {
+    [`${POLL}.start`]: { kind: `${POLL}.disclosed`, max_selections: 1, question: { 'org.matrix.msc1767.text': 'Tea?' },
+                         answers: [{ id: 'a', 'org.matrix.msc1767.text': 'yes' }, { id: 'b', 'org.matrix.msc1767.text': 'no' }] },
+    'org.matrix.msc1767.text': 'Tea?\n1. yes\n2. no' });
+  await notice(/^Not sent to Signal: polls cannot be sent from Matrix yet/);
+  await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: ['a'] },
+                                                      'm.relates_to': { rel_type: 'm.reference', event_id: '$x' } });
+  await notice(/^Not sent to Signal: poll votes cannot be sent from Matrix yet/);
+  assert.ok(!bobGot(() => true, from), 'nothing reached Bob');
+});
+
 test('a Signal link preview arrives as com.beeper.linkpreviews (as mautrix-signal sends it)', { timeout: 60000 }, async () => {
   const url = 'https://example.org/lunch';
   await bobSends({ body: `menu: ${url}`,
