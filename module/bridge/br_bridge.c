@@ -136,7 +136,7 @@ static int on_event(br_bridge *b, const mx_event *evp)
         if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
             br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
             strcmp(ev.sender, owner) == 0)
-            br_poll_from_matrix(b, &ev); /* not sent yet: a notice says so */
+            br_poll_from_matrix(b, &ev, owner, chat); /* issue #17 item 6 */
     } else if (strcmp(ev.type, "m.sticker") == 0) {
         if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
             br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)))

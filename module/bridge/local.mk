@@ -50,7 +50,8 @@ libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_
 	module/bridge/store/br_store_outbox.c module/bridge/store/br_store_msgmap.c \
 	module/bridge/store/br_store_inbox.c module/bridge/store/br_store_relate.c module/bridge/store/br_store_expire.c \
 	module/bridge/store/br_store_relout.c module/bridge/store/br_store_media.c \
-	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c
+	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c \
+	module/bridge/store/br_store_poll.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
 
 # signalbridge.so: the module. Exports only the descriptor and init.

@@ -222,17 +222,60 @@ test('a Signal poll, a vote and its end arrive as MSC3381 poll events (as mautri
             'no "cannot be bridged" notice');
 });
 
-test('Matrix: a poll or a vote is not sent to Signal yet, and a notice says so', { timeout: 60000 }, async () => {
-  const from = sb.received.length;
-  await alice.sendEvent(dmRoom, `${POLL}.start`, {
+test('a Matrix poll and votes arrive at Signal as pollCreate / pollVote; Signal votes come back with its answer ids', { timeout: 120000 }, async () => {
+  let from = sb.received.length;
+  const { event_id: pollId } = await alice.sendEvent(dmRoom, `${POLL}.start`, {
     [`${POLL}.start`]: { kind: `${POLL}.disclosed`, max_selections: 1, question: { 'org.matrix.msc1767.text': 'Tea?' },
-                         answers: [{ id: 'a', 'org.matrix.msc1767.text': 'yes' }, { id: 'b', 'org.matrix.msc1767.text': 'no' }] },
-    'org.matrix.msc1767.text': 'Tea?\n1. yes\n2. no' });
-  await notice(/^Not sent to Signal: polls cannot be sent from Matrix yet/);
-  await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: ['a'] },
-                                                      'm.relates_to': { rel_type: 'm.reference', event_id: '$x' } });
-  await notice(/^Not sent to Signal: poll votes cannot be sent from Matrix yet/);
-  assert.ok(!bobGot(() => true, from), 'nothing reached Bob');
+                         answers: [{ id: 'a', 'org.matrix.msc1767.text': 'yes' }, { id: 'b', 'org.matrix.msc1767.text': 'no' },
+                                   { id: 'c', 'org.matrix.msc1767.text': 'maybe' }] },
+    'org.matrix.msc1767.text': 'Tea?\n1. yes\n2. no\n3. maybe' });
+  const got = await until(() => bobGot((d) => d.pollCreate, from), 'the poll at Signal', T);
+  const d = got.dataMessage;
+  assert.equal(d.pollCreate.question, 'Tea?');
+  assert.deepEqual(d.pollCreate.options, ['yes', 'no', 'maybe']);
+  assert.equal(d.pollCreate.allowMultiple, false);
+  assert.equal(d.requiredProtocolVersion, 8, 'POLLS');
+  assert.ok(!d.body, 'a poll has no body');
+  const pollTs = d.timestamp;
+  const me = Buffer.from(sb.phone.device.aci.replace(/-/g, ''), 'hex');
+
+  // Bob votes "no" (index 1): in Matrix, the poll's own answer id "b"
+  await bobSends({ pollVote: { targetAuthorAciBinary: me, targetSentTimestamp: pollTs, optionIndexes: [1], voteCount: 1 } });
+  const back = await serverEvent((e) => e.type === `${POLL}.response` && e.content['m.relates_to']?.event_id === pollId,
+                                 "Bob's vote in Matrix");
+  assert.deepEqual(back.content[`${POLL}.response`].answers, ['b']);
+
+  // Alice votes twice: option indexes, and a growing voteCount
+  for (const [ans, idx, n] of [['c', 2, 1], ['a', 0, 2]]) {
+    from = sb.received.length;
+    await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: [ans] },
+                                                        'm.relates_to': { rel_type: 'm.reference', event_id: pollId } });
+    const v = (await until(() => bobGot((x) => x.pollVote, from), `vote ${n} at Signal`, T)).dataMessage.pollVote;
+    assert.ok(Buffer.from(v.targetAuthorAciBinary).equals(me), 'the poll is Alice\'s');
+    assert.equal(v.targetSentTimestamp, pollTs);
+    assert.deepEqual(v.optionIndexes, [idx]);
+    assert.equal(v.voteCount, n);
+  }
+
+  // ending a poll from Matrix is not sent (nor by mautrix-signal): a notice
+  await alice.sendEvent(dmRoom, `${POLL}.end`, { [`${POLL}.end`]: {},
+                                                 'm.relates_to': { rel_type: 'm.reference', event_id: pollId } });
+  await notice(/^Not sent to Signal: ending a poll cannot be sent from Matrix yet/);
+});
+
+test('a Matrix vote on a Signal poll arrives at Signal naming its option index', { timeout: 120000 }, async () => {
+  const pollTs = await bobSends({ pollCreate: { question: 'Walk?', allowMultiple: false, options: ['now', 'later'] },
+                                  requiredProtocolVersion: 8 });
+  const start = await serverEvent((e) => e.type === `${POLL}.start` &&
+                                  e.content[`${POLL}.start`].question['org.matrix.msc1767.text'] === 'Walk?', 'the poll');
+  const from = sb.received.length;
+  await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: ['1'] },
+                                                      'm.relates_to': { rel_type: 'm.reference', event_id: start.event_id } });
+  const v = (await until(() => bobGot((x) => x.pollVote, from), 'the vote at Signal', T)).dataMessage.pollVote;
+  assert.ok(Buffer.from(v.targetAuthorAciBinary).equals(Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex')));
+  assert.equal(v.targetSentTimestamp, BigInt(pollTs));
+  assert.deepEqual(v.optionIndexes, [1]);
+  assert.equal(v.voteCount, 1);
 });
 
 test('a Signal link preview arrives as com.beeper.linkpreviews (as mautrix-signal sends it)', { timeout: 60000 }, async () => {
