@@ -122,7 +122,8 @@ const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_i
     }
     json_decref(known);
     /* Signal's vote with no options takes the vote back; in MSC3381
-     * (proposals/3381-polls.md) an empty answers list spoils the vote */
+     * (proposals/3381-polls.md) a response with an empty selection list
+     * "unvotes" */
     json_object_set_new(c, POLL_RESPONSE, json_pack("{s:o}", "answers", answers));
     return POLL_RESPONSE;
 }
