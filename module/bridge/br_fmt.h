@@ -25,8 +25,10 @@
 struct br_bridge;
 
 int br_fmt_store_in(struct br_bridge *b, const br_net_event *ev);
-void br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
-                     const char *sender, int64_t ts, json_t *content);
+/* Returns the event type to send content as: m.room.message, or a
+ * poll's MSC3381 type (br_poll.h); static. */
+const char *br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
+                            const char *sender, int64_t ts, json_t *content);
 /* The quote of a stored Signal message (owner, sender, ts): 1 with the
  * quoted message's author and timestamp, 0 when it quotes nothing. */
 int br_fmt_quote_in(struct br_bridge *b, const char *owner, const char *sender, int64_t ts,
