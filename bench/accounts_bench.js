@@ -173,19 +173,21 @@ function show(r, label) {
 }
 
 async function main() {
-  // BENCH_ACCOUNTS_BEFORE=<an older signalbridge.so>: the same series with
-  // it first, in the same run, as the baseline of a memory change.
-  const before = process.env.BENCH_ACCOUNTS_BEFORE ? await series(process.env.BENCH_ACCOUNTS_BEFORE) : null;
+  // BENCH_ACCOUNTS_BEFORE=<older signalbridge.so>[:<another>...]: the same
+  // series with each first, in the same run, as baselines of a memory change.
+  const befores = [];
+  for (const so of (process.env.BENCH_ACCOUNTS_BEFORE || '').split(':').filter(Boolean)) befores.push(await series(so));
   const r = await series(BRIDGE);
-  if (before) show(before, 'before');
-  show(r, before ? 'after' : 'this build');
+  befores.forEach((b, k) => show(b, `before ${k + 1}`));
+  show(r, befores.length ? 'after' : 'this build');
+  const before = befores[0];
   const SEC = 'linked accounts in one process (mxhs + signalbridge, Signal mock; VmRSS of mxhs)';
   r.points.forEach((p, k) => {
     if (!k) return;
-    if (before) record(SEC, `VmRSS, ${p.n} idle linked accounts`, p.rss, 'KiB', 'same, before (BENCH_ACCOUNTS_BEFORE)', before.points[k].rss, 'lower');
+    if (before) record(SEC, `VmRSS, ${p.n} idle linked accounts`, p.rss, 'KiB', 'same, before 1 (BENCH_ACCOUNTS_BEFORE)', before.points[k].rss, 'lower');
     else record(SEC, `VmRSS, ${p.n} idle linked accounts`, p.rss, 'KiB', 'VmRSS with no account', r.points[0].rss, 'lower');
   });
-  if (before) record(SEC, `RSS slope per account, before (${before.xs.join(', ')})`, before.slope, 'KiB', 'goal (issue #15)', GOAL_KIB, 'lower');
+  befores.forEach((b, k) => record(SEC, `RSS slope per account, before ${k + 1} (${b.xs.join(', ')})`, b.slope, 'KiB', 'goal (issue #15)', GOAL_KIB, 'lower'));
   record(SEC, `RSS slope per idle linked account (${r.xs.join(', ')})`, r.slope, 'KiB', 'goal (issue #15)', GOAL_KIB, 'lower');
   record(SEC, `link one account, provisioning API to CONNECTED, p50 (${r.linkMs.length})`, pct(r.linkMs, 50), 'ms', '', '', 'lower');
   record(SEC, `one message to one account (${r.others} idle), contact send to bridge ack, p50`, pct(r.lat, 50), 'ms', '', '', 'lower');
