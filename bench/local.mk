@@ -30,3 +30,11 @@ EXTRA_DIST += bench/hs_bench.sh bench/hs_bench.js
 BENCH_LIST += mxhs signalbridge.la
 BENCH_RUN += bench/bridge_bench.sh
 EXTRA_DIST += bench/bridge_bench.sh bench/bridge_bench.js
+
+# Many linked accounts in one process (bench/accounts_bench.js): mxhs's
+# VmRSS after 1, 10, 100 and 1,000 idle accounts linked through the
+# provisioning API against Signal's mock, the slope per account against the
+# 256 KiB goal of issue #15, and one message's latency with the others idle.
+BENCH_LIST += mxhs signalbridge.la
+BENCH_RUN += bench/accounts_bench.sh
+EXTRA_DIST += bench/accounts_bench.sh bench/accounts_bench.js
