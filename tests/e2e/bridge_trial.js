@@ -85,3 +85,15 @@ test('the QR code is redacted when Signal replaces it and when the link is done'
   assert.equal(ok.isRedacted(), false, 'the success message stays');
   assert.ok(!since().some((e) => !e.isRedacted() && (isImage(e) || linkIn(e))), 'no QR code or link left');
 });
+
+test("a message from the user's own account (not a transcript) goes to Note to Self, as the user", async () => {
+  const aci = sb.phone.device.aci;
+  await sb.send('Phone', 'a note from my other device');
+  const ev = await until(() => findText('a note from my other device'), 'the message in Matrix', T);
+  const room = me.getRoom(ev.getRoomId());
+  assert.equal(room.name, 'Note to Self', `it is in Note to Self, not in "${room.name}"`);
+  assert.equal(ev.getSender(), me.getUserId(), 'sent as the user (double puppeting)');
+  assert.equal(dbRows(`SELECT count(*) FROM br_portal WHERE chat_id = 'dm:${aci}'`)[0][0], 0,
+               'no DM portal with the user themself');
+  assert.ok(!me.getRooms().some((r) => r.getMember(`@signal_${aci}:${SERVER}`)), 'no ghost of the user');
+});

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
+#include "br_sigchat.h"
 #include "br_sigkind.h"
 
 /* DataMessage.ProtocolVersion CURRENT in Signal-Desktop's proto (POLLS = 8,
@@ -150,8 +151,8 @@ br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const 
     }
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
-    ev->sender = strdup(m->from_self && me ? me : m->sender ? m->sender : "");
-    ev->from_me = m->from_self;
+    ev->sender = strdup(br_sigchat_mine(m, me) && me ? me : m->sender ? m->sender : "");
+    ev->from_me = br_sigchat_mine(m, me);
     ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
     ev->durable_id = (uint64_t)m->id;
     if (!a->content_type || !a->pointer || !ev->owner || !ev->chat_id || !ev->sender)
