@@ -97,3 +97,21 @@ test("a message from the user's own account (not a transcript) goes to Note to S
                'no DM portal with the user themself');
   assert.ok(!me.getRooms().some((r) => r.getMember(`@signal_${aci}:${SERVER}`)), 'no ghost of the user');
 });
+
+test('a DM with a contact of no known name or number is named after their ghost', async () => {
+  // a stranger (not among the phone's contacts) whose message carries no
+  // profile key: the bridge learns neither a name nor a number
+  const dave = await sb.mock.server.createPrimaryDevice({ profileName: 'Dave Unknown' });
+  await dave.addSingleUseKey(sb.device, await sb.device.popSingleUseKey());
+  await dave.sendText(sb.device, 'hello from a stranger', { timestamp: Date.now() });
+  const ghost = `@signal_${dave.device.aci}:${SERVER}`;
+  const ev = await until(() => findText('hello from a stranger'), "the stranger's message", T);
+  assert.equal(ev.getSender(), ghost);
+  const room = me.getRoom(ev.getRoomId());
+  const shown = room.getMember(ghost)?.name;
+  assert.ok(shown, 'the ghost has a display name');
+  const named = await until(() => room.currentState.getStateEvents('m.room.name', '')?.getContent().name,
+                            'the room name', 30000).catch(() => undefined);
+  assert.equal(named, shown, 'the DM is named after the ghost, not computed from its members');
+  assert.equal(room.name, shown, 'clients show the ghost\'s name, not "X and 2 others"');
+});
