@@ -413,12 +413,12 @@ static void on_qr_uploaded(void *arg, int status, json_t *body)
                               "info", "mimetype", "image/png", "size",
                               (json_int_t)q->size, "w", q->side, "h", q->side);
         snprintf(txn, sizeof(txn), "qr-%lld", (long long)ut_now_ms());
-        s = c ? qr_sent_new(b, q->owner, q->room, q->gen, 0) : NULL;
-        if (c && mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0,
-                         s ? on_qr_sent : NULL, s) != 0)
-            on_qr_sent(s, 500, NULL);
-        else if (!c)
-            free(s);
+        if (c) {
+            s = qr_sent_new(b, q->owner, q->room, q->gen, 0);
+            if (mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0,
+                        s ? on_qr_sent : NULL, s) != 0 && s)
+                on_qr_sent(s, 500, NULL); /* not sent: cb not called, free */
+        }
         json_decref(c);
     }
     /* Signal-Server ends a QR code's provisioning socket after 90 s
