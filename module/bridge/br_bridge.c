@@ -15,6 +15,7 @@
 #include "br_cmd.h"
 #include "br_expire.h"
 #include "br_internal.h"
+#include "br_poll.h"
 #include "br_prov.h"
 #include "br_relate.h"
 #include "br_store.h"
@@ -131,6 +132,11 @@ static int on_event(br_bridge *b, const mx_event *evp)
          * reactions and redactions stay in Matrix (br_access.c) */
     } else if (br_relout_on_event(b, &ev)) {
         /* reactions, redactions, edits (br_relate.c) */
+    } else if (br_poll_is_matrix_poll(ev.type)) {
+        if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
+            br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
+            strcmp(ev.sender, owner) == 0)
+            br_poll_from_matrix(b, &ev, owner, chat); /* issue #17 item 6 */
     } else if (strcmp(ev.type, "m.sticker") == 0) {
         if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
             br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)))

@@ -9,6 +9,7 @@
 #include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_poll.h"
 #include "br_store.h"
 
 /* ---- BR_NET_FMT JSON <-> br_range ----------------------------------------- */
@@ -20,12 +21,14 @@ typedef struct fmt {
     char quote_author[37];
     char *quote_text;
     int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
+    json_t *lp;      /* link previews: [[url, title, description], ...] */
 } fmt;
 
 static void fmt_free(fmt *f)
 {
     free(f->r);
     free(f->quote_text);
+    json_decref(f->lp);
     memset(f, 0, sizeof(*f));
 }
 
@@ -58,6 +61,8 @@ static int fmt_parse(const char *json, fmt *f)
     }
     f->notice = json_is_true(json_object_get(o, "notice")) ||
                 json_integer_value(json_object_get(o, "notice")) == 1;
+    if (json_is_array(json_object_get(o, "lp")))
+        f->lp = json_incref(json_object_get(o, "lp"));
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
@@ -143,9 +148,48 @@ static void notice_in(who *w, const char *sender, const char *text, json_t *c)
     free(name);
 }
 
-void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
-                     const char *sender, int64_t ts, json_t *c)
+/* Signal's link previews as com.beeper.linkpreviews (MSC4095), as
+ * mautrix-signal pkg/msgconv/urlpreview.go convertURLPreviewToBeeper
+ * writes them (mautrix-go event/beeper.go BeeperLinkPreview: matched_url,
+ * og:url, og:title, og:description); the preview image is not bridged. */
+static void link_previews(json_t *lp, json_t *c)
 {
+    json_t *out = json_array(), *p;
+    size_t i;
+
+    for (i = 0; out && i < json_array_size(lp); i++) {
+        const char *url, *title, *desc;
+        if (json_unpack(json_array_get(lp, i), "[s,s,s]", &url, &title, &desc) != 0 ||
+            !(p = json_pack("{s:s,s:s}", "matched_url", url, "og:url", url)))
+            continue;
+        if (*title)
+            json_object_set_new(p, "og:title", json_string(title));
+        if (*desc)
+            json_object_set_new(p, "og:description", json_string(desc));
+        json_array_append_new(out, p);
+    }
+    if (json_array_size(out))
+        json_object_set_new(c, "com.beeper.linkpreviews", out);
+    else
+        json_decref(out);
+}
+
+/* A poll, vote or poll's end (BR_NET_FMT "poll"): its MSC3381 event type,
+ * or NULL when json holds none. */
+static const char *poll_in(br_bridge *b, const char *owner, const char *chat_id,
+                           const char *json, json_t *c)
+{
+    json_t *o = json_loads(json, 0, NULL), *p = json_object_get(o, "poll");
+    const char *type = json_is_object(p) ? br_poll_apply_in(b, owner, chat_id, p, c) : NULL;
+
+    json_decref(o);
+    return type;
+}
+
+const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
+                            const char *sender, int64_t ts, json_t *c)
+{
+    const char *type;
     const char *body = json_string_value(json_object_get(c, "body"));
     br_login *l = br_login_get(b, owner, 0);
     who w = { b, owner, l ? l->aci : NULL };
@@ -154,16 +198,20 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
     fmt f;
 
     if (!body || br_store_infmt_get(b->db, owner, sender, ts, &json) < 0)
-        return;
+        return "m.room.message";
+    if (json && (type = poll_in(b, owner, chat_id, json, c))) {
+        free(json);
+        return type;
+    }
     if (!json || fmt_parse(json, &f) != 0) {
         free(json);
-        return;
+        return "m.room.message";
     }
     free(json);
     if (f.notice) { /* "<name> called you ...": the sender's name first */
         notice_in(&w, sender, body, c);
         fmt_free(&f);
-        return;
+        return "m.room.message";
     }
     if (br_conv_from_signal(body, f.r, f.n, mention_lookup, &w, &o) == 0) {
         char *html = o.html ? strdup(o.html) : html_escape(o.body);
@@ -202,8 +250,10 @@ void br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
         free(html);
         br_from_signal_free(&o);
     }
+    link_previews(f.lp, c);
     free(eid);
     fmt_free(&f);
+    return "m.room.message";
 }
 
 /* ---- Matrix -> Signal ---------------------------------------------------- */

@@ -25,8 +25,10 @@
 struct br_bridge;
 
 int br_fmt_store_in(struct br_bridge *b, const br_net_event *ev);
-void br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
-                     const char *sender, int64_t ts, json_t *content);
+/* Returns the event type to send content as: m.room.message, or a
+ * poll's MSC3381 type (br_poll.h); static. */
+const char *br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
+                            const char *sender, int64_t ts, json_t *content);
 int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev);
 /* An edit's m.new_content as Signal text (*text) and body ranges

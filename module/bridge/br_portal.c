@@ -644,6 +644,7 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
                              int64_t ts, int from_me, const char *body)
 {
     char room[256], as[320], txn[200];
+    const char *type = "m.room.message";
     sent_ctx *s;
     json_t *c;
     int r = portal_room(b, owner, chat_id, room, sizeof(room));
@@ -682,14 +683,14 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->b = b;
     s->ts = ts;
     s->from_me = from_me && b->cfg.double_puppet;
-    if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply */
-        br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
+        type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn
      * id: no duplicates, and no collision with another owner's portal. */
     if (br_txn(txn, sizeof(txn), "sig", owner, chat_id, sender, ts) != 0 ||
-        mx_send(b->mx, as, room, "m.room.message", txn, c, ts, on_bridged, s) != 0)
+        mx_send(b->mx, as, room, type, txn, c, ts, on_bridged, s) != 0)
         sent_ctx_free(s);
     json_decref(c);
 }

@@ -50,7 +50,8 @@ libsbbridge_la_SOURCES += module/bridge/store/br_store.h module/bridge/store/br_
 	module/bridge/store/br_store_outbox.c module/bridge/store/br_store_msgmap.c \
 	module/bridge/store/br_store_inbox.c module/bridge/store/br_store_relate.c module/bridge/store/br_store_expire.c \
 	module/bridge/store/br_store_relout.c module/bridge/store/br_store_media.c \
-	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c
+	module/bridge/store/br_store_fmt.c module/bridge/store/br_store_usage.c \
+	module/bridge/store/br_store_poll.c
 BR_CPPFLAGS += -I$(top_srcdir)/module/bridge/store
 
 # signalbridge.so: the module. Exports only the descriptor and init.
@@ -134,7 +135,8 @@ tests_unit_bridge_test_br_net_event_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
 # split by direction (br_conv.h).
 libsbbridge_la_SOURCES += module/bridge/br_conv.h module/bridge/br_conv_from_signal.c \
 	module/bridge/br_conv_to_signal.c module/bridge/connector/br_sigfmt.h module/bridge/connector/br_sigfmt.c \
-	module/bridge/br_fmt.h module/bridge/br_fmt.c
+	module/bridge/br_fmt.h module/bridge/br_fmt.c \
+	module/bridge/br_poll.h module/bridge/br_poll.c
 UNIT_TESTS += tests/unit/bridge/test_br_conv
 check_PROGRAMS += tests/unit/bridge/test_br_conv
 tests_unit_bridge_test_br_conv_SOURCES = tests/unit/bridge/test_br_conv.c

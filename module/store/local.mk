@@ -21,6 +21,8 @@ ST_MIGRATIONS += module/store/migrations/014-bridge-expire.sql
 # voice notes, GIFs and stickers sent from Matrix, edits' formatting
 # (issue #17 items 5, formatting in edits); applied after 014
 ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
+# polls started in Matrix and the user's votes (issue #17 item 6)
+ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c

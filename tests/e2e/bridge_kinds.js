@@ -163,7 +163,7 @@ test('a Signal call arrives as a notice with its outcome ("Bob called you", then
   await notice(/^Bob.*'s call ended\./);
 });
 
-test('a Signal story reply, gift badge, view-once media, poll, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
+test('a Signal story reply, gift badge, view-once media, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
   await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
                                                        authorAciBinary: null } });
   await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
@@ -172,9 +172,6 @@ test('a Signal story reply, gift badge, view-once media, poll, timer change, gro
   await bobSends({ isViewOnce: true,
                    attachments: [await pointer(crypto.randomBytes(300), { contentType: 'image/jpeg', fileName: 'once.jpg' })] });
   await notice(/^Bob .*sent a view-once photo or video/);
-  await bobSends({ pollCreate: { question: 'Lunch?', allowMultiple: false, options: ['yes', 'no'] },
-                   requiredProtocolVersion: 8 });
-  await notice(/^Bob .*sent a poll, which cannot be bridged yet/);
   await bobSends({ flags: 2, expireTimer: 604800 });
   await notice(/^Set disappearing messages to 1 week/); // br_expire.c, as Bob's ghost
   await bobSends({ groupCallUpdate: { eraId: 'abc' } });
@@ -182,6 +179,112 @@ test('a Signal story reply, gift badge, view-once media, poll, timer change, gro
   await bobSends({ requiredProtocolVersion: 99 });
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
   assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
+});
+
+// ---- item 6: polls ------------------------------------------------------------
+
+// The room's events as the server has them (any type, relations included).
+async function roomEvents() {
+  const r = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/messages?dir=b&limit=100`,
+                         { token: alice.getAccessToken() });
+  assert.equal(r.status, 200);
+  return r.json.chunk;
+}
+const serverEvent = (pred, what) => until(async () => (await roomEvents()).find(pred), what, T);
+const POLL = 'org.matrix.msc3381.poll';
+
+test('a Signal poll, a vote and its end arrive as MSC3381 poll events (as mautrix-signal sends them)', { timeout: 120000 }, async () => {
+  const pollTs = await bobSends({ pollCreate: { question: 'Lunch where?', allowMultiple: true,
+                                                options: ['Pizza <b>', 'Sushi', 'Tacos'] },
+                                  requiredProtocolVersion: 8 });
+  const start = await serverEvent((e) => e.type === `${POLL}.start`, 'the poll start');
+  const p = start.content[`${POLL}.start`];
+  assert.equal(p.question['org.matrix.msc1767.text'], 'Lunch where?');
+  assert.deepEqual(p.answers.map((a) => [a.id, a['org.matrix.msc1767.text']]),
+                   [['0', 'Pizza <b>'], ['1', 'Sushi'], ['2', 'Tacos']]);
+  assert.equal(p.max_selections, 3, 'allowMultiple: every option may be picked');
+  assert.equal(p.kind, `${POLL}.disclosed`);
+  assert.match(start.content.body, /^Lunch where\?\n\n1\. Pizza <b>\n2\. Sushi\n3\. Tacos$/, 'fallback text');
+  assert.match(start.content.formatted_body, /<li>Pizza &lt;b&gt;<\/li>/, 'fallback HTML escaped');
+
+  const aci = Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex');
+  await bobSends({ pollVote: { targetAuthorAciBinary: aci, targetSentTimestamp: BigInt(pollTs),
+                               optionIndexes: [0, 2], voteCount: 1 } });
+  const vote = await serverEvent((e) => e.type === `${POLL}.response`, 'the vote');
+  assert.deepEqual(vote.content['m.relates_to'], { rel_type: 'm.reference', event_id: start.event_id });
+  assert.deepEqual(vote.content[`${POLL}.response`].answers, ['0', '2']);
+  assert.equal(vote.sender, start.sender, "Bob's ghost votes");
+
+  await bobSends({ pollTerminate: { targetSentTimestamp: BigInt(pollTs) } });
+  const end = await serverEvent((e) => e.type === `${POLL}.end`, 'the poll end');
+  assert.deepEqual(end.content['m.relates_to'], { rel_type: 'm.reference', event_id: start.event_id });
+  assert.ok(!(await roomEvents()).some((e) => /poll/.test(e.content?.body || '') && e.content?.msgtype === 'm.notice'),
+            'no "cannot be bridged" notice');
+});
+
+test('a Matrix poll and votes arrive at Signal as pollCreate / pollVote; Signal votes come back with its answer ids', { timeout: 120000 }, async () => {
+  let from = sb.received.length;
+  const { event_id: pollId } = await alice.sendEvent(dmRoom, `${POLL}.start`, {
+    [`${POLL}.start`]: { kind: `${POLL}.disclosed`, max_selections: 1, question: { 'org.matrix.msc1767.text': 'Tea?' },
+                         answers: [{ id: 'a', 'org.matrix.msc1767.text': 'yes' }, { id: 'b', 'org.matrix.msc1767.text': 'no' },
+                                   { id: 'c', 'org.matrix.msc1767.text': 'maybe' }] },
+    'org.matrix.msc1767.text': 'Tea?\n1. yes\n2. no\n3. maybe' });
+  const got = await until(() => bobGot((d) => d.pollCreate, from), 'the poll at Signal', T);
+  const d = got.dataMessage;
+  assert.equal(d.pollCreate.question, 'Tea?');
+  assert.deepEqual(d.pollCreate.options, ['yes', 'no', 'maybe']);
+  assert.equal(d.pollCreate.allowMultiple, false);
+  assert.equal(d.requiredProtocolVersion, 8, 'POLLS');
+  assert.ok(!d.body, 'a poll has no body');
+  const pollTs = d.timestamp;
+  const me = Buffer.from(sb.phone.device.aci.replace(/-/g, ''), 'hex');
+
+  // Bob votes "no" (index 1): in Matrix, the poll's own answer id "b"
+  await bobSends({ pollVote: { targetAuthorAciBinary: me, targetSentTimestamp: pollTs, optionIndexes: [1], voteCount: 1 } });
+  const back = await serverEvent((e) => e.type === `${POLL}.response` && e.content['m.relates_to']?.event_id === pollId,
+                                 "Bob's vote in Matrix");
+  assert.deepEqual(back.content[`${POLL}.response`].answers, ['b']);
+
+  // Alice votes twice: option indexes, and a growing voteCount
+  for (const [ans, idx, n] of [['c', 2, 1], ['a', 0, 2]]) {
+    from = sb.received.length;
+    await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: [ans] },
+                                                        'm.relates_to': { rel_type: 'm.reference', event_id: pollId } });
+    const v = (await until(() => bobGot((x) => x.pollVote, from), `vote ${n} at Signal`, T)).dataMessage.pollVote;
+    assert.ok(Buffer.from(v.targetAuthorAciBinary).equals(me), 'the poll is Alice\'s');
+    assert.equal(v.targetSentTimestamp, pollTs);
+    assert.deepEqual(v.optionIndexes, [idx]);
+    assert.equal(v.voteCount, n);
+  }
+
+  // ending a poll from Matrix is not sent (nor by mautrix-signal): a notice
+  await alice.sendEvent(dmRoom, `${POLL}.end`, { [`${POLL}.end`]: {},
+                                                 'm.relates_to': { rel_type: 'm.reference', event_id: pollId } });
+  await notice(/^Not sent to Signal: ending a poll cannot be sent from Matrix yet/);
+});
+
+test('a Matrix vote on a Signal poll arrives at Signal naming its option index', { timeout: 120000 }, async () => {
+  const pollTs = await bobSends({ pollCreate: { question: 'Walk?', allowMultiple: false, options: ['now', 'later'] },
+                                  requiredProtocolVersion: 8 });
+  const start = await serverEvent((e) => e.type === `${POLL}.start` &&
+                                  e.content[`${POLL}.start`].question['org.matrix.msc1767.text'] === 'Walk?', 'the poll');
+  const from = sb.received.length;
+  await alice.sendEvent(dmRoom, `${POLL}.response`, { [`${POLL}.response`]: { answers: ['1'] },
+                                                      'm.relates_to': { rel_type: 'm.reference', event_id: start.event_id } });
+  const v = (await until(() => bobGot((x) => x.pollVote, from), 'the vote at Signal', T)).dataMessage.pollVote;
+  assert.ok(Buffer.from(v.targetAuthorAciBinary).equals(Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex')));
+  assert.equal(v.targetSentTimestamp, BigInt(pollTs));
+  assert.deepEqual(v.optionIndexes, [1]);
+  assert.equal(v.voteCount, 1);
+});
+
+test('a Signal link preview arrives as com.beeper.linkpreviews (as mautrix-signal sends it)', { timeout: 60000 }, async () => {
+  const url = 'https://example.org/lunch';
+  await bobSends({ body: `menu: ${url}`,
+                   preview: [{ url, title: 'Lunch menu', description: 'What we eat today', image: null, date: 1n }] });
+  const ev = await inRoom((c) => c.body === `menu: ${url}`, 'the message with a preview');
+  assert.deepEqual(ev.getWireContent()['com.beeper.linkpreviews'],
+                   [{ matched_url: url, 'og:url': url, 'og:title': 'Lunch menu', 'og:description': 'What we eat today' }]);
 });
 
 test('Matrix: a kind Signal cannot take gets a notice instead of vanishing', { timeout: 60000 }, async () => {

@@ -228,6 +228,10 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             break;
         }
         free(notice);
+        /* polls as MSC3381 events (br_poll.c) */
+        if (br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
+            (ev = br_sigkind_poll(a->owner, m, chat, me)))
+            break;
         if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
             break;

@@ -11,20 +11,49 @@
 #include "SignalService.pb-c.h"
 #include "br_sigfmt.h"
 
+/* The message's link previews as [[url, title, description], ...], or
+ * NULL when none; what mautrix-signal pkg/msgconv/urlpreview.go
+ * convertURLPreviewToBeeper reads (url, title, description, image). */
+static json_t *previews(const sig_message *m)
+{
+    Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
+    const Signalservice__DataMessage *dm;
+    json_t *a = NULL;
+    size_t i;
+
+    if (!ct)
+        return NULL;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    for (i = 0; dm && i < dm->n_preview; i++) {
+        const Signalservice__Preview *p = dm->preview[i];
+        if (!p->url || !*p->url || (!a && !(a = json_array())))
+            continue;
+        json_array_append_new(a, json_pack("[s,s,s]", p->url, p->title ? p->title : "",
+                                           p->description ? p->description : ""));
+    }
+    signalservice__content__free_unpacked(ct, NULL);
+    return a;
+}
+
 char *br_sigfmt_json(const sig_message *m)
 {
     sig_format f;
-    json_t *o, *r;
+    json_t *o, *r, *lp;
     char *out = NULL;
     size_t i;
 
     if (!m->content || sig_content_format(m->content, m->content_len, &f) != 0)
         return NULL;
-    if (!f.n_ranges && !f.quote_id) {
+    lp = previews(m);
+    if (!f.n_ranges && !f.quote_id && !lp) {
         sig_format_clear(&f);
         return NULL;
     }
     o = json_object();
+    if (o && lp)
+        json_object_set(o, "lp", lp);
+    json_decref(lp);
     r = json_array();
     for (i = 0; o && r && i < f.n_ranges; i++)
         json_array_append_new(r, json_pack("[I,I,i,s]", (json_int_t)f.ranges[i].start,
@@ -42,6 +71,54 @@ char *br_sigfmt_json(const sig_message *m)
     json_decref(o);
     sig_format_clear(&f);
     return out;
+}
+
+/* A poll or a vote to send (BR_NET_FMT "poll", as br_sigkind.h reads it:
+ * {"k": "start", "q", "o": [texts], "m"} or {"k": "vote", "author", "ts",
+ * "o": [indexes], "n"}); nothing when p is NULL. */
+static int poll_parse(json_t *p, sig_format *f)
+{
+    const char *k = json_string_value(json_object_get(p, "k"));
+    json_t *o = json_object_get(p, "o");
+    size_t i, n = json_array_size(o);
+
+    if (!p)
+        return 0;
+    if (!k || !json_is_array(o))
+        return UT_ERR_INVAL;
+    if (strcmp(k, "start") == 0) {
+        const char *q = json_string_value(json_object_get(p, "q"));
+        if (!q || !n || !(f->poll_question = strdup(q)) ||
+            !(f->poll_options = calloc(n, sizeof(char *))))
+            return UT_ERR_INVAL;
+        for (i = 0; i < n; i++) {
+            const char *t = json_string_value(json_array_get(o, i));
+            if (!(f->poll_options[i] = strdup(t ? t : "")))
+                return UT_ERR_NOMEM;
+            f->n_poll_options++;
+        }
+        f->poll_multiple = json_is_true(json_object_get(p, "m"));
+        return 0;
+    }
+    if (strcmp(k, "vote") == 0) {
+        const char *a = json_string_value(json_object_get(p, "author"));
+        json_int_t ts = json_integer_value(json_object_get(p, "ts"));
+        json_int_t cnt = json_integer_value(json_object_get(p, "n"));
+        if (!a || strlen(a) >= sizeof(f->vote_author) || ts <= 0 || cnt < 0 || cnt > UINT32_MAX ||
+            (n && !(f->vote_options = calloc(n, sizeof(uint32_t)))))
+            return UT_ERR_INVAL;
+        for (i = 0; i < n; i++) {
+            json_int_t x = json_integer_value(json_array_get(o, i));
+            if (x < 0 || x > UINT32_MAX)
+                return UT_ERR_INVAL;
+            f->vote_options[f->n_vote_options++] = (uint32_t)x;
+        }
+        snprintf(f->vote_author, sizeof(f->vote_author), "%s", a);
+        f->vote_ts = (uint64_t)ts;
+        f->vote_count = (uint32_t)cnt;
+        return 0;
+    }
+    return UT_ERR_INVAL;
 }
 
 int br_sigfmt_parse(const char *json, sig_format *f)
@@ -77,6 +154,11 @@ int br_sigfmt_parse(const char *json, sig_format *f)
         f->expire_timer = (uint32_t)json_integer_value(json_object_get(o, "x"));
     f->timer_update = json_is_true(json_object_get(o, "tu")) ||
                       json_integer_value(json_object_get(o, "tu")) == 1;
+    if (poll_parse(json_object_get(o, "poll"), f) != 0) {
+        json_decref(o);
+        sig_format_clear(f);
+        return UT_ERR_INVAL;
+    }
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;

@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
 #include "br_sigkind.h"
+#include "sig_util.h"
 
 /* DataMessage.ProtocolVersion CURRENT in Signal-Desktop's proto (POLLS = 8,
  * also in @signalapp/mock-server 27's compiled protos): a message that
@@ -65,13 +68,8 @@ static char *data_notice(const Signalservice__DataMessage *dm)
         return dm->body && *dm->body ? out
                                      : strdup("replied to a story (stories are not bridged).");
     }
-    if (dm->has_pollcreate)
-        what = "sent a poll, which cannot be bridged yet. Open Signal on your phone to vote.";
-    else if (dm->has_pollvote)
-        what = "voted in a poll (polls cannot be bridged yet).";
-    else if (dm->has_pollterminate)
-        what = "ended a poll (polls cannot be bridged yet).";
-    else if (dm->has_pinmessage)
+    /* polls are bridged as MSC3381 events (br_sigkind_poll) */
+    if (dm->has_pinmessage)
         what = "pinned a message (pins cannot be bridged yet).";
     else if (dm->has_payment)
         what = "sent a payment, which cannot be bridged. Open Signal on your phone to see it.";
@@ -164,4 +162,104 @@ fail:
     if (ct)
         signalservice__content__free_unpacked(ct, NULL);
     return NULL;
+}
+
+/* The poll's JSON (BR_NET_FMT "poll") and its text for clients without
+ * polls, after mautrix-signal pkg/msgconv/from-signal.go
+ * convertPollCreateToMatrix / convertPollVoteToMatrix /
+ * convertPollTerminateToMatrix: options are numbered by their index, which
+ * is what a vote names (DataMessage.PollVote.optionIndexes). */
+static json_t *poll_json(const Signalservice__DataMessage *dm, const char *sender, char **text)
+{
+    json_t *p = NULL, *o;
+    size_t i, len;
+    char aci[SIG_UUID_STR_LEN + 5];
+    char *t;
+    FILE *f;
+
+    *text = NULL;
+    if (dm->pollcreate) {
+        const Signalservice__DataMessage__PollCreate *pc = dm->pollcreate;
+        if (!pc->question || !pc->n_options)
+            return NULL;
+        o = json_array();
+        for (i = 0; o && i < pc->n_options; i++)
+            json_array_append_new(o, json_string(pc->options[i] ? pc->options[i] : ""));
+        p = json_pack("{s:s,s:s,s:o,s:b}", "k", "start", "q", pc->question, "o", o, "m",
+                      pc->has_allowmultiple && pc->allowmultiple);
+        if (p && (f = open_memstream(&t, &len))) {
+            fprintf(f, "%s\n", pc->question);
+            for (i = 0; i < pc->n_options; i++)
+                fprintf(f, "\n%zu. %s", i + 1, pc->options[i] ? pc->options[i] : "");
+            if (fclose(f) == 0)
+                *text = t;
+            else
+                free(t);
+        }
+    } else if (dm->pollvote) {
+        const Signalservice__DataMessage__PollVote *pv = dm->pollvote;
+        if (!pv->has_targetsenttimestamp || !pv->has_targetauthoracibinary ||
+            pv->targetauthoracibinary.len != 16 ||
+            sig_service_id_format(aci, pv->targetauthoracibinary.data, 16) != 0)
+            return NULL;
+        o = json_array();
+        for (i = 0; o && i < pv->n_optionindexes; i++)
+            json_array_append_new(o, json_integer(pv->optionindexes[i]));
+        p = json_pack("{s:s,s:s,s:I,s:o,s:I}", "k", "vote", "author", aci, "ts",
+                      (json_int_t)pv->targetsenttimestamp, "o", o, "n",
+                      (json_int_t)(pv->has_votecount ? pv->votecount : 0));
+        *text = strdup(pv->n_optionindexes ? "voted in a poll" : "took back a poll vote");
+    } else if (dm->pollterminate && dm->pollterminate->has_targetsenttimestamp) {
+        /* a poll is ended by its author: the target is the sender's own
+         * message (mautrix-signal convertPollTerminateToMatrix) */
+        p = json_pack("{s:s,s:s,s:I}", "k", "end", "author", sender, "ts",
+                      (json_int_t)dm->pollterminate->targetsenttimestamp);
+        *text = strdup("ended a poll");
+    }
+    if (p && !*text) {
+        json_decref(p);
+        p = NULL;
+    }
+    return p;
+}
+
+br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const char *chat,
+                              const char *me)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm;
+    br_net_event *ev = NULL;
+    const char *sender = m->from_self && me ? me : m->sender;
+    json_t *p = NULL, *wrap;
+    char *text = NULL;
+
+    if (!m->content || !sender ||
+        !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
+        return NULL;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    if (!dm || !(dm->pollcreate || dm->pollvote || dm->pollterminate) ||
+        !(p = poll_json(dm, sender, &text)) || !(ev = calloc(1, sizeof(*ev))))
+        goto out;
+    ev->kind = BR_NET_MESSAGE;
+    ev->owner = strdup(owner);
+    ev->chat_id = strdup(chat);
+    ev->sender = strdup(sender);
+    ev->from_me = m->from_self;
+    ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
+    ev->durable_id = (uint64_t)m->id;
+    ev->text = text;
+    text = NULL;
+    if ((wrap = json_pack("{s:O}", "poll", p)))
+        ev->fmt = json_dumps(wrap, JSON_COMPACT);
+    json_decref(wrap);
+    if (!ev->owner || !ev->chat_id || !ev->sender || !ev->fmt) {
+        br_net_event_free(ev);
+        ev = NULL;
+    }
+out:
+    free(text);
+    json_decref(p);
+    signalservice__content__free_unpacked(ct, NULL);
+    return ev;
 }

@@ -21,6 +21,15 @@ char *br_sigkind_notice(const sig_message *m, const char *me);
 br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const char *chat,
                                  const char *me);
 
+/* A poll, a vote or a poll's end (DataMessage.pollCreate / pollVote /
+ * pollTerminate) as a MESSAGE whose text is its plain-text form and whose
+ * fmt is {"poll": {"k": "start", "q": question, "o": [options], "m": allow
+ * multiple} | {"k": "vote" | "end", "author": the poll's author's ACI,
+ * "ts": its timestamp, "o": [option indexes], "n": voteCount}}; NULL when
+ * m has none (or a malformed one). */
+br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const char *chat,
+                              const char *me);
+
 /* The BR_NET_FMT member that marks a message as such a notice. */
 #define BR_SIGKIND_FMT "{\"notice\":1}"
 

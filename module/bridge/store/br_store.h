@@ -456,4 +456,15 @@ int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_r
 void br_store_expire_rows_free(br_store_expire_row *v, size_t n);
 int br_store_expire_delete(st_db *db, const char *owner, const char *sender, int64_t ts);
 
+/* ---- polls started in Matrix, the user's votes (br_store_poll.c) ------- */
+
+/* A poll the user started in Matrix: answers is a JSON array of its
+ * answer ids in Signal's option order. Idempotent. */
+int br_store_poll_put(st_db *db, const char *owner, const char *event_id, const char *answers);
+/* *answers malloc'd: 1, 0 (not one of ours) or ST_ERR_*. */
+int br_store_poll_answers(st_db *db, const char *owner, const char *event_id, char **answers);
+/* The count of the user's next vote on that poll (1, 2, ...), stored. */
+int br_store_poll_vote_next(st_db *db, const char *owner, const char *poll_event_id,
+                            uint32_t *count);
+
 #endif

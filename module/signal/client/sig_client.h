@@ -421,6 +421,21 @@ typedef struct sig_format {
      * HandleMatrixDisappearingTimer, pkg/msgconv/from-matrix.go). */
     uint32_t expire_timer;
     int timer_update;
+    /* Sending only: a poll (DataMessage.pollCreate, no body) when
+     * poll_question is set, or a vote (pollVote) on the poll vote_author
+     * sent at vote_ts; vote_count grows with each vote of ours on it
+     * (Signal-Desktop protos/SignalService.proto PollCreate / PollVote;
+     * mautrix-signal pkg/connector/handlematrix.go HandleMatrixPollStart /
+     * HandleMatrixPollVote). */
+    char *poll_question;      /* malloc'd */
+    char **poll_options;      /* malloc'd, each malloc'd */
+    size_t n_poll_options;
+    int poll_multiple;
+    char vote_author[37];     /* ACI text */
+    uint64_t vote_ts;
+    uint32_t *vote_options;   /* malloc'd option indexes */
+    size_t n_vote_options;
+    uint32_t vote_count;
 } sig_format;
 
 /* Read the ranges and quote of a received Content (its DataMessage, or

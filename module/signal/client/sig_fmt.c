@@ -24,8 +24,15 @@ void sig_format_clear(sig_format *f)
 {
     if (!f)
         return;
+    size_t i;
+
     free(f->ranges);
     free(f->quote_text);
+    free(f->poll_question);
+    for (i = 0; f->poll_options && i < f->n_poll_options; i++)
+        free(f->poll_options[i]);
+    free(f->poll_options);
+    free(f->vote_options);
     memset(f, 0, sizeof(*f));
 }
 
@@ -172,8 +179,11 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__DataMessage__Quote q;
+    Signalservice__DataMessage__PollCreate pc;
+    Signalservice__DataMessage__PollVote pv;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     char aci[SIG_UUID_STR_LEN + 1];
+    uint8_t vote_aci[16];
     int rc;
 
     if (!text || (!to && !group_id))
@@ -188,6 +198,34 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
     dm.has_timestamp = 1;
     dm.timestamp = ts ? ts : (uint64_t)ut_now_ms(); /* the caller's stored ts */
     rc = sig_fmt_to_data(&dm, f, &rs, &ptrs, &q);
+    if (rc == 0 && f && f->poll_question) {
+        /* a poll has no body; it needs protocol version POLLS (8) */
+        signalservice__data_message__poll_create__init(&pc);
+        pc.question = f->poll_question;
+        pc.has_allowmultiple = 1;
+        pc.allowmultiple = f->poll_multiple != 0;
+        pc.options = f->poll_options;
+        pc.n_options = f->n_poll_options;
+        dm.pollcreate = &pc;
+        dm.body = NULL;
+        dm.has_requiredprotocolversion = 1;
+        dm.requiredprotocolversion = 8;
+    } else if (rc == 0 && f && f->vote_ts) {
+        signalservice__data_message__poll_vote__init(&pv);
+        if (sig_uuid_parse(vote_aci, f->vote_author) != 0)
+            rc = UT_ERR_INVAL;
+        pv.has_targetauthoracibinary = 1;
+        pv.targetauthoracibinary.data = vote_aci;
+        pv.targetauthoracibinary.len = 16;
+        pv.has_targetsenttimestamp = 1;
+        pv.targetsenttimestamp = f->vote_ts;
+        pv.optionindexes = f->vote_options;
+        pv.n_optionindexes = f->n_vote_options;
+        pv.has_votecount = 1;
+        pv.votecount = f->vote_count;
+        dm.pollvote = &pv;
+        dm.body = NULL;
+    }
     if (rc == 0)
         rc = group_id ? sig_group_send_dm(c, group_id, &dm, send_ud)
                       : sig_send_dm(c, aci, &dm, send_ud);
@@ -203,9 +241,28 @@ int sig_format_copy(sig_format *dst, const sig_format *src)
     memset(dst, 0, sizeof(*dst));
     if (!src)
         return 0;
+    size_t i;
+
     *dst = *src;
     dst->ranges = NULL;
     dst->quote_text = NULL;
+    dst->poll_question = NULL;
+    dst->poll_options = NULL;
+    dst->vote_options = NULL;
+    if (src->poll_question && !(dst->poll_question = strdup(src->poll_question)))
+        goto nomem;
+    if (src->n_poll_options) {
+        if (!(dst->poll_options = calloc(src->n_poll_options, sizeof(char *))))
+            goto nomem;
+        for (i = 0; i < src->n_poll_options; i++)
+            if (!(dst->poll_options[i] = strdup(src->poll_options[i])))
+                goto nomem;
+    }
+    if (src->n_vote_options) {
+        if (!(dst->vote_options = malloc(src->n_vote_options * sizeof(uint32_t))))
+            goto nomem;
+        memcpy(dst->vote_options, src->vote_options, src->n_vote_options * sizeof(uint32_t));
+    }
     if (src->n_ranges &&
         !(dst->ranges = malloc(src->n_ranges * sizeof(*src->ranges))))
         goto nomem;
