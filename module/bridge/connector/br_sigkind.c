@@ -229,7 +229,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     Signalservice__Content *ct;
     const Signalservice__DataMessage *dm;
     br_net_event *ev = NULL;
-    const char *sender = m->from_self && me ? me : m->sender;
+    const char *sender = br_sigchat_mine(m, me) && me ? me : m->sender;
     json_t *p = NULL, *wrap;
     char *text = NULL;
 
@@ -245,7 +245,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
     ev->sender = strdup(sender);
-    ev->from_me = m->from_self;
+    ev->from_me = br_sigchat_mine(m, me);
     ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
     ev->durable_id = (uint64_t)m->id;
     ev->text = text;
