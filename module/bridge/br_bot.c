@@ -17,6 +17,8 @@
 #include "br_qr.h"
 #include "br_store.h"
 
+static void qr_clear(br_bridge *b, br_login *l);
+
 /* `intro` (may be NULL), then the command list: as text, and as HTML with
  * the commands in a table. */
 static void say_with_help(br_bridge *b, const char *room, const char *intro, int admin)
@@ -185,6 +187,7 @@ void br_bot_logout(br_bridge *b, br_login *l)
     if (b->have_net && b->net.logout)
         b->net.logout(b->net.ctx, l->owner);
     l->linking = 0;
+    qr_clear(b, l);
     forget_login(b, l);
 }
 
@@ -270,6 +273,7 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
             if (b->net.cancel_link)
                 b->net.cancel_link(b->net.ctx, owner);
             l->linking = 0;
+            qr_clear(b, l);
             br_notice(b, ev->room_id, "Linking cancelled. Send `link` to start again.");
         } else {
             br_notice(b, ev->room_id, "Nothing to cancel.");
@@ -299,19 +303,108 @@ void br_bot_on_message(br_bridge *b, const mx_event *ev, const char *owner)
 
 /* ---- what the Signal side says ------------------------------------------ */
 
+/* The QR code's messages are redacted once the link they carry is over
+ * (linked, failed, cancelled) or Signal replaced it with a new code, as
+ * mautrix bridges do: mautrix/go bridgev2/commands/login.go
+ * doLoginDisplayAndWait redacts the QR event when the login step ends.
+ * (There a new code edits the one event; here each code is two messages,
+ * the image and the link as text, and a new code's are posted anew, so
+ * the old ones are redacted.) Until then l->qr_ev holds their ids. */
+typedef struct qr_sent {
+    br_bridge *b;
+    char *owner, *room;
+    unsigned gen;
+    int slot; /* 0 the image, 1 the notice with the link */
+} qr_sent;
+
+static void qr_redact(br_bridge *b, const char *room, const char *event_id)
+{
+    char txn[64];
+
+    snprintf(txn, sizeof(txn), "qr-redact-%lld-%llu", (long long)ut_now_ms(),
+             (unsigned long long)++b->next_request);
+    mx_redact(b->mx, b->bot, room, event_id, txn, NULL, NULL, NULL);
+}
+
+/* The QR code on show is over: redact its messages. */
+static void qr_clear(br_bridge *b, br_login *l)
+{
+    int i;
+
+    l->qr_gen++;
+    for (i = 0; i < 2; i++) {
+        if (l->qr_ev[i] && l->qr_room)
+            qr_redact(b, l->qr_room, l->qr_ev[i]);
+        free(l->qr_ev[i]);
+        l->qr_ev[i] = NULL;
+    }
+}
+
+static void on_qr_sent(void *arg, int status, json_t *body)
+{
+    qr_sent *q = arg;
+    const char *id = json_string_value(json_object_get(body, "event_id"));
+    br_login *l = br_login_get(q->b, q->owner, 0);
+
+    if (status == 200 && id) {
+        if (l && l->linking && l->qr_gen == q->gen) {
+            free(l->qr_ev[q->slot]);
+            l->qr_ev[q->slot] = strdup(id);
+            if (!l->qr_room || strcmp(l->qr_room, q->room)) {
+                free(l->qr_room);
+                l->qr_room = strdup(q->room);
+            }
+        } else {
+            qr_redact(q->b, q->room, id); /* its code ended while it was sent */
+        }
+    }
+    free(q->owner);
+    free(q->room);
+    free(q);
+}
+
+static qr_sent *qr_sent_new(br_bridge *b, const char *owner, const char *room,
+                            unsigned gen, int slot)
+{
+    qr_sent *q = calloc(1, sizeof(*q));
+
+    if (q && (!(q->owner = strdup(owner)) || !(q->room = strdup(room)))) {
+        free(q->owner);
+        free(q);
+        return NULL;
+    }
+    if (q) {
+        q->b = b;
+        q->gen = gen;
+        q->slot = slot;
+    }
+    return q;
+}
+
 typedef struct qr_ctx {
     br_bridge *b;
+    char *owner;
     char *room;
     char *url;
+    unsigned gen;
     int side;
     size_t size;
 } qr_ctx;
+
+static void qr_ctx_free(qr_ctx *q)
+{
+    free(q->owner);
+    free(q->room);
+    free(q->url);
+    free(q);
+}
 
 static void on_qr_uploaded(void *arg, int status, json_t *body)
 {
     qr_ctx *q = arg;
     br_bridge *b = q->b;
     const char *uri = json_string_value(json_object_get(body, "content_uri"));
+    qr_sent *s;
     char txn[64];
 
     if (status == 200 && uri) {
@@ -320,48 +413,50 @@ static void on_qr_uploaded(void *arg, int status, json_t *body)
                               "info", "mimetype", "image/png", "size",
                               (json_int_t)q->size, "w", q->side, "h", q->side);
         snprintf(txn, sizeof(txn), "qr-%lld", (long long)ut_now_ms());
-        if (c)
-            mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0, NULL, NULL);
+        if (c) {
+            s = qr_sent_new(b, q->owner, q->room, q->gen, 0);
+            if (mx_send(b->mx, b->bot, q->room, "m.room.message", txn, c, 0,
+                        s ? on_qr_sent : NULL, s) != 0 && s)
+                on_qr_sent(s, 500, NULL); /* not sent: cb not called, free */
+        }
         json_decref(c);
     }
     /* Signal-Server ends a QR code's provisioning socket after 90 s
      * (ProvisioningConnectListener); the client then brings a new one */
+    s = qr_sent_new(b, q->owner, q->room, q->gen, 1);
     if (b->cfg.link_timeout_s <= 90)
-        br_notice(b, q->room,
-                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
-                  "Link new device. It expires in about %ld seconds.\n\n"
-                  "If you cannot see the image, this is the link it contains:\n%s",
-                  b->cfg.link_timeout_s, q->url);
+        br_notice_cb(b, q->room, s ? on_qr_sent : NULL, s,
+                     "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                     "Link new device. It expires in about %ld seconds.\n\n"
+                     "If you cannot see the image, this is the link it contains:\n%s",
+                     b->cfg.link_timeout_s, q->url);
     else
-        br_notice(b, q->room,
-                  "Scan this QR code with Signal on your phone: Settings > Linked devices > "
-                  "Link new device. It expires in about 90 seconds; I then post a new one, "
-                  "for about %ld seconds from your `link`.\n\n"
-                  "If you cannot see the image, this is the link it contains:\n%s",
-                  b->cfg.link_timeout_s, q->url);
-    free(q->room);
-    free(q->url);
-    free(q);
+        br_notice_cb(b, q->room, s ? on_qr_sent : NULL, s,
+                     "Scan this QR code with Signal on your phone: Settings > Linked devices > "
+                     "Link new device. It expires in about 90 seconds; I then post a new one, "
+                     "for about %ld seconds from your `link`.\n\n"
+                     "If you cannot see the image, this is the link it contains:\n%s",
+                     b->cfg.link_timeout_s, q->url);
+    qr_ctx_free(q);
 }
 
-static void show_link(br_bridge *b, const char *room, const char *url)
+static void show_link(br_bridge *b, br_login *l, const char *room, const char *url)
 {
     qr_ctx *q = calloc(1, sizeof(*q));
     ut_buf png;
 
+    qr_clear(b, l); /* a new code: the old one is void */
     ut_buf_init(&png, 1 << 20);
-    if (!q || !(q->room = strdup(room)) || !(q->url = strdup(url)) ||
-        br_qr_png(url, 8, 4, &png, &q->side) != 0) {
+    if (!q || !(q->owner = strdup(l->owner)) || !(q->room = strdup(room)) ||
+        !(q->url = strdup(url)) || br_qr_png(url, 8, 4, &png, &q->side) != 0) {
         ut_buf_free(&png);
-        if (q) {
-            free(q->room);
-            free(q->url);
-            free(q);
-        }
+        if (q)
+            qr_ctx_free(q);
         br_notice(b, room, "Link this bridge by opening this link on your phone:\n%s", url);
         return;
     }
     q->b = b;
+    q->gen = l->qr_gen;
     q->size = png.len;
     if (mx_upload(b->mx, b->bot, "image/png", "signal-link-qr.png", png.data,
                   png.len, on_qr_uploaded, q) != 0)
@@ -424,10 +519,11 @@ void br_bot_net_event(br_bridge *b, const br_net_event *ev)
     switch (ev->kind) {
     case BR_NET_LINK_URL:
         if (have_room && ev->text)
-            show_link(b, room, ev->text);
+            show_link(b, l, room, ev->text);
         break;
     case BR_NET_LINKED:
         l->linking = 0;
+        qr_clear(b, l);
         free(l->number);
         free(l->aci);
         l->number = ev->text ? strdup(ev->text) : NULL;
@@ -441,6 +537,7 @@ void br_bot_net_event(br_bridge *b, const br_net_event *ev)
         break;
     case BR_NET_LINK_FAILED:
         l->linking = 0;
+        qr_clear(b, l);
         if (br_netfail_tell(b, have_room ? room : NULL, ev->owner, ev->code, ev->text, 1) == 0)
             break; /* cannot reach or trust Signal: what to check */
         if (have_room && link_trouble(ev->code))

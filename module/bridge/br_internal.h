@@ -24,6 +24,11 @@ typedef struct br_login {
     int connected;
     int trouble;     /* BR_NET_ERR_* told for this outage (br_netfail.h) */
     int64_t last_activity_ms;
+    /* the QR code's image and link notice on show (br_bot.c), redacted
+     * when the link ends or a new code replaces it; qr_gen counts the
+     * codes so that a send answered late finds its code gone */
+    char *qr_room, *qr_ev[2];
+    unsigned qr_gen;
     struct br_login *next;
 } br_login;
 
@@ -107,6 +112,9 @@ void br_notice(br_bridge *b, const char *room_id, const char *fmt, ...)
 /* A notice with its own HTML (NULL: plain text only). */
 void br_notice_html(br_bridge *b, const char *room_id, const char *text,
                     const char *html);
+/* A notice whose send result goes to cb (br_notice's HTML). */
+void br_notice_cb(br_bridge *b, const char *room_id, mx_done_fn cb, void *arg,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The user's room with the bot: 1 found, 0 not. */
 int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 /* A portal's owner and chat: 1 found, 0 not. */

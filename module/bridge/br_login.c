@@ -54,6 +54,9 @@ void br_login_free_all(br_bridge *b)
         free(l->owner);
         free(l->number);
         free(l->aci);
+        free(l->qr_room);
+        free(l->qr_ev[0]);
+        free(l->qr_ev[1]);
         free(l);
     }
 }

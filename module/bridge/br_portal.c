@@ -550,10 +550,15 @@ static int dm_avatar(br_bridge *b, const char *aci, char *out, size_t n)
     return br_store_puppet_avatar_get(b->db, aci, path, sizeof(path), out, n) == 1 && *out;
 }
 
-/* A DM portal's name: the contact's name, else their number; 0 if none. */
+/* A DM portal's name: the contact's name, else their number, else their
+ * ghost's display name (a contact whose profile and number are unknown);
+ * 0 if none. A DM without a name is shown by clients after its members
+ * ("X and 2 others"); mautrix/go bridgev2's private_chat_portal_meta names
+ * the DM after its ghost whatever that ghost is called (portal.go
+ * UpdateInfoFromGhost: ghost.Name). */
 static int dm_name(br_bridge *b, const char *aci, char *out, size_t n)
 {
-    char phone[64] = "", name[256] = "", shown[512];
+    char phone[64] = "", name[256] = "", shown[512] = "";
 
     if (br_store_puppet_get(b->db, aci, phone, sizeof(phone), name, sizeof(name), shown,
                             sizeof(shown)) != 1)
@@ -562,7 +567,9 @@ static int dm_name(br_bridge *b, const char *aci, char *out, size_t n)
         snprintf(out, n, "%s", name);
     else if (*phone)
         br_phone_format(phone, out, n);
-    return *name || *phone;
+    else if (*shown)
+        snprintf(out, n, "%s", shown);
+    return *name || *phone || *shown;
 }
 
 /* The contact's name changed: their DM portals follow (mautrix/go bridgev2

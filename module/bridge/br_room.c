@@ -14,14 +14,40 @@
 #include "br_internal.h"
 #include "br_store.h"
 
+static void notice_send(br_bridge *b, const char *room_id, const char *text,
+                        const char *html, mx_done_fn cb, void *arg);
+
 void br_notice_html(br_bridge *b, const char *room_id, const char *text,
                     const char *html)
+{
+    notice_send(b, room_id, text, html, NULL, NULL);
+}
+
+void br_notice_cb(br_bridge *b, const char *room_id, mx_done_fn cb, void *arg,
+                  const char *fmt, ...)
+{
+    char text[2048], *html;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    html = br_cmd_html(text);
+    notice_send(b, room_id, text, html, cb, arg);
+    free(html);
+}
+
+static void notice_send(br_bridge *b, const char *room_id, const char *text,
+                        const char *html, mx_done_fn cb, void *arg)
 {
     char txn[64];
     json_t *c;
 
-    if (!room_id || !text)
+    if (!room_id || !text) {
+        if (cb)
+            cb(arg, 400, NULL);
         return;
+    }
     /* HTML so that clients show `commands` as code and tables as columns;
      * the plain body stays for clients without HTML (spec: m.room.message
      * msgtypes, org.matrix.custom.html) */
@@ -31,8 +57,10 @@ void br_notice_html(br_bridge *b, const char *room_id, const char *text,
     /* Notices are not replayed after a crash, so a fresh txn id is fine. */
     snprintf(txn, sizeof(txn), "notice-%lld-%llu", (long long)ut_now_ms(),
              (unsigned long long)++b->next_request);
-    if (c)
-        mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, NULL, NULL);
+    if (!c || mx_send(b->mx, b->bot, room_id, "m.room.message", txn, c, 0, cb, arg) != 0) {
+        if (cb)
+            cb(arg, 500, NULL);
+    }
     json_decref(c);
 }
 

@@ -53,6 +53,10 @@ EXTRA_DIST += tests/e2e/bridge_linkfail.js
 # A QR code Signal expires is followed by a new one (issue #11).
 TESTS += tests/e2e/bridge_linkqr.js
 EXTRA_DIST += tests/e2e/bridge_linkqr.js
+# What a person saw in a nheko trial (issue #13 item 5): QR redaction,
+# own-account messages in Note to Self, nameless DMs named.
+TESTS += tests/e2e/bridge_trial.js
+EXTRA_DIST += tests/e2e/bridge_trial.js
 # Permissions and `enabled` at every entry point and at start (issue #12).
 TESTS += tests/e2e/bridge_access.js
 EXTRA_DIST += tests/e2e/bridge_access.js

@@ -40,6 +40,11 @@ static int group_chat(const uint8_t *master_key, char *chat, size_t n)
     return br_sigchat_gid(gid, chat, n);
 }
 
+int br_sigchat_mine(const sig_message *m, const char *me)
+{
+    return m->from_self || (me && m->sender && strcmp(m->sender, me) == 0);
+}
+
 int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n)
 {
     int w;
@@ -48,7 +53,15 @@ int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n)
         return group_chat(m->group_master_key, chat, n);
     if (m->from_self && !m->destination)
         return 1;
-    if (m->from_self && me && strcmp(m->destination, me) == 0)
+    /* A plain DataMessage from our own ACI (another device of the user's
+     * that sent to its own account, not a transcript) is Note to Self, as
+     * in Signal's apps: Signal-Desktop ts/textsecure/MessageReceiver.ts
+     * handleDataMessage dispatches it with source = our ACI (isMe), whose
+     * conversation is Note to Self; signalmeow pkg/signalmeow/receiving.go
+     * incomingDataMessage gives it ChatID = the sender (our ACI), which
+     * mautrix-signal pkg/connector/chatinfo.go makeCreateDMResponse makes
+     * "Signal Note to Self". Not a DM with a ghost of the user. */
+    if (m->from_self ? me && strcmp(m->destination, me) == 0 : br_sigchat_mine(m, me))
         w = snprintf(chat, n, "self");
     else
         w = snprintf(chat, n, "dm:%s", m->from_self ? m->destination : m->sender);

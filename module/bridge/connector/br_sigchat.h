@@ -17,6 +17,10 @@
  * transcript without a destination); UT_ERR_RANGE when chat is too small. */
 int br_sigchat_of(const sig_message *m, const char *me, char *chat, size_t n);
 
+/* 1 when the user wrote m: a sync transcript, or a message whose sender
+ * is our own ACI `me` (from another of the user's devices). */
+int br_sigchat_mine(const sig_message *m, const char *me);
+
 /* "group:<hex>" of a 32-byte group identifier; UT_ERR_RANGE when small. */
 int br_sigchat_gid(const uint8_t gid[32], char *chat, size_t n);
 

@@ -206,8 +206,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
-            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
-            ev->from_me = m->from_self;
+            ev->sender = br_sig_dup(br_sigchat_mine(m, me) && me ? me : m->sender);
+            ev->from_me = br_sigchat_mine(m, me);
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
@@ -219,10 +219,10 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
-            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->sender = br_sig_dup(br_sigchat_mine(m, me) && me ? me : m->sender);
             ev->text = notice;
             ev->fmt = strdup(BR_SIGKIND_FMT);
-            ev->from_me = m->from_self;
+            ev->from_me = br_sigchat_mine(m, me);
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             break;
@@ -245,10 +245,10 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         if ((ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
-            ev->sender = br_sig_dup(m->from_self && me ? me : m->sender);
+            ev->sender = br_sig_dup(br_sigchat_mine(m, me) && me ? me : m->sender);
             ev->text = br_sig_dup(m->body);
             ev->fmt = br_sigfmt_json(m); /* ranges, quote (issue #17) */
-            ev->from_me = m->from_self;
+            ev->from_me = br_sigchat_mine(m, me);
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;

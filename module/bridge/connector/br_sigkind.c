@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "SignalService.pb-c.h"
+#include "br_sigchat.h"
 #include "br_sigkind.h"
 #include "sig_util.h"
 
@@ -148,8 +149,8 @@ br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const 
     }
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
-    ev->sender = strdup(m->from_self && me ? me : m->sender ? m->sender : "");
-    ev->from_me = m->from_self;
+    ev->sender = strdup(br_sigchat_mine(m, me) && me ? me : m->sender ? m->sender : "");
+    ev->from_me = br_sigchat_mine(m, me);
     ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
     ev->durable_id = (uint64_t)m->id;
     if (!a->content_type || !a->pointer || !ev->owner || !ev->chat_id || !ev->sender)
@@ -228,7 +229,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     Signalservice__Content *ct;
     const Signalservice__DataMessage *dm;
     br_net_event *ev = NULL;
-    const char *sender = m->from_self && me ? me : m->sender;
+    const char *sender = br_sigchat_mine(m, me) && me ? me : m->sender;
     json_t *p = NULL, *wrap;
     char *text = NULL;
 
@@ -244,7 +245,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
     ev->sender = strdup(sender);
-    ev->from_me = m->from_self;
+    ev->from_me = br_sigchat_mine(m, me);
     ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
     ev->durable_id = (uint64_t)m->id;
     ev->text = text;

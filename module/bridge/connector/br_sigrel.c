@@ -32,6 +32,8 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
     sender = r.from_self ? me : m->sender;
     if (rc == 0 && m->group_master_key && br_sigchat_of(m, me, chat, sizeof(chat)) != 0)
         rc = UT_ERR_INVAL;
+    else if (rc == 0 && !m->group_master_key && peer && me && strcmp(peer, me) == 0)
+        snprintf(chat, sizeof(chat), "self"); /* Note to Self (br_sigchat_of) */
     else if (rc == 0 && !m->group_master_key && peer)
         snprintf(chat, sizeof(chat), "dm:%s", peer);
     if (rc != 0 || (!m->group_master_key && (!peer || !*peer)) || !sender || !owner) {
@@ -44,7 +46,7 @@ int br_sigrel_event(const char *owner, const char *me, const sig_message *m,
         ev->owner = strdup(owner);
         ev->chat_id = strdup(chat);
         ev->sender = strdup(sender);
-        ev->from_me = r.from_self;
+        ev->from_me = r.from_self || (me && strcmp(sender, me) == 0);
         ev->ts = (int64_t)(r.ts ? r.ts : m->timestamp);
         ev->durable_id = (uint64_t)m->id;
         ev->rel = r.kind == SIG_REL_REACTION ? BR_REL_REACTION

@@ -600,8 +600,10 @@ int sig_history_read(sig_history **out, const uint8_t *data, size_t n,
         sig_history_free(rd.h);
         return rc;
     }
-    for (i = 0; i < rd.h->n_chats; i++)
-        qsort(rd.h->chats[i].msgs, rd.h->chats[i].n_msgs, sizeof(sig_hist_msg), cmp_msg);
+    for (i = 0; i < rd.h->n_chats; i++) /* a chat without messages has msgs NULL:
+                                            * qsort's base must not be */
+        if (rd.h->chats[i].n_msgs > 1)
+            qsort(rd.h->chats[i].msgs, rd.h->chats[i].n_msgs, sizeof(sig_hist_msg), cmp_msg);
     *out = rd.h;
     return 0;
 }

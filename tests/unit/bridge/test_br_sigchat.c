@@ -52,6 +52,18 @@ START_TEST(messages_to_chats)
     ck_assert_str_eq(chat, "self");
     m.destination = NULL;
     ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 1);
+    ck_assert_int_eq(br_sigchat_mine(&m, ME), 1);
+    /* a plain message from our own ACI (another device of ours, not a
+     * transcript): Note to Self, from the user; unknown ACI: a DM */
+    m.from_self = 0;
+    m.sender = ME;
+    ck_assert_int_eq(br_sigchat_of(&m, ME, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "self");
+    ck_assert_int_eq(br_sigchat_mine(&m, ME), 1);
+    ck_assert_int_eq(br_sigchat_of(&m, NULL, chat, sizeof(chat)), 0);
+    ck_assert_str_eq(chat, "dm:" ME);
+    m.sender = PEER;
+    ck_assert_int_eq(br_sigchat_mine(&m, ME), 0);
 }
 END_TEST
 
