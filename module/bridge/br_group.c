@@ -94,7 +94,7 @@ static void on_created(void *arg, int status, json_t *body)
     char mgmt[256];
 
     if (ok)
-        br_store_portal_set_room(b->db, g->owner, g->chat_id, room);
+        br_room_save_portal(b, g->owner, g->chat_id, room);
     else
         br_store_portal_delete(b->db, g->owner, g->chat_id);
     if (!ok) {

@@ -120,6 +120,9 @@ int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 /* A portal's owner and chat: 1 found, 0 not. */
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn);
+/* Store the room a new portal got; waits for a busy database (see there). */
+int br_room_save_portal(br_bridge *b, const char *owner, const char *chat_id,
+                        const char *room_id);
 
 /* br_history.c: BR_NET_HISTORY: the notices in the bot room, and the
  * confirm of DONE once the history before it is stored. */

@@ -499,7 +499,7 @@ static void on_portal_created(void *arg, int status, json_t *body)
     const char *room = json_string_value(json_object_get(body, "room_id"));
 
     if (status == 200 && room)
-        br_store_portal_set_room(b->db, p->owner, p->chat_id, room);
+        br_room_save_portal(b, p->owner, p->chat_id, room);
     else
         br_store_portal_delete(b->db, p->owner, p->chat_id);
     br_prov_portal_ready(b, p->owner, p->chat_id, status == 200 ? room : NULL);

@@ -89,3 +89,21 @@ int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
 {
     return br_store_portal_by_room(b->db, room_id, owner, on, chat_id, cn) == 1;
 }
+
+int br_room_save_portal(br_bridge *b, const char *owner, const char *chat_id,
+                        const char *room_id)
+{
+    int rc;
+
+    /* Nobody retries this write: the room exists in Matrix now, and a row
+     * left "being made" would keep the chat out of it for good. So it waits
+     * for a lock held elsewhere (the Signal thread's linking writes, another
+     * process) as long as st_db's default, not the loop's short wait. */
+    st_db_set_busy_ms(b->db, ST_DB_BUSY_MS);
+    rc = br_store_portal_set_room(b->db, owner, chat_id, room_id);
+    st_db_set_busy_ms(b->db, BR_DB_BUSY_MS);
+    if (rc != 0)
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: the room %s of a new portal could not be stored (%s)",
+                room_id, st_errmsg(b->db));
+    return rc;
+}

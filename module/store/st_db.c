@@ -227,7 +227,7 @@ int st_db_open(st_db **out, const char *path, const ut_log *log, char *err,
         rc = ST_ERR_OPEN;
         goto fail;
     }
-    sqlite3_busy_timeout(db->h, 5000);
+    sqlite3_busy_timeout(db->h, ST_DB_BUSY_MS);
     sqlite3_extended_result_codes(db->h, 1);
     /* Two connections opening a fresh file at once (the bridge's and the
      * Signal thread's) can see SQLITE_BUSY without the busy handler being

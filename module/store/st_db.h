@@ -70,6 +70,9 @@ struct sqlite3 *st_db_handle(st_db *db);
 /* Last SQLite error message of this connection. */
 const char *st_errmsg(const st_db *db);
 
+/* How long a write waits for a lock held elsewhere, by default (ms). */
+#define ST_DB_BUSY_MS 5000
+
 /* How long a statement waits for another connection's write lock before
  * it fails with ST_ERR_BUSY (5000 ms after st_db_open). A connection used
  * on the homeserver's loop sets a short wait and retries from a timer, so
