@@ -107,11 +107,19 @@ test('every command gets a visible answer', async () => {
     assert.match((await ask(cmd)).getContent().body, want, `the answer to '${cmd}'`);
   }
   // link (and its alias login, and relink) answer with a QR code
+  const n = botSays().length;
   const qr = (await ask('login')).getContent();
   assert.equal(qr.msgtype, 'm.image', 'login starts a link: the QR code');
+  // the QR comes as two messages, the image and the link as text: wait for
+  // both, or the text could be taken for the answer to the next command
+  await until(() => botSays().slice(n).some((e) => /this is the link it contains/.test(e.getContent().body || '')),
+              'the link under the QR code', 30000);
   assert.match((await ask('link')).getContent().body, /already in progress/);
   assert.match((await ask('cancel')).getContent().body, /Linking cancelled/);
+  const n2 = botSays().length;
   assert.equal((await ask('relink')).getContent().msgtype, 'm.image', 'relink starts a link too');
+  await until(() => botSays().slice(n2).some((e) => /this is the link it contains/.test(e.getContent().body || '')),
+              'the link under the second QR code', 30000);
   assert.match((await ask('cancel')).getContent().body, /Linking cancelled/);
 });
 
