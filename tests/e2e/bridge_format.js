@@ -8,8 +8,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { Homeserver } = require('./mxhs_harness.js');
-const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
-const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const { startSandbox } = require('../../sandbox/sandbox.js');
+const { BOT, SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
 const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 
 let hs;
@@ -61,18 +61,7 @@ test.before(async () => {
   await hs.start();
   assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
   alice = await client(hs, 'alice');
-  ({ room_id: botRoom } = await alice.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [BOT] }));
-  await until(() => messages(alice, botRoom, BOT)[0], 'the welcome message');
-  const before = messages(alice, botRoom, BOT).length;
-  await alice.sendTextMessage(botRoom, 'link');
-  const img = await until(() => messages(alice, botRoom, BOT).slice(before)
-    .find((e) => e.getContent().msgtype === 'm.image'), 'the QR code', T);
-  const [server, id] = img.getContent().url.slice('mxc://'.length).split('/');
-  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
-                          { headers: { Authorization: `Bearer ${alice.getAccessToken()}` } });
-  await sb.scan(decodeQr(Buffer.from(await res.arrayBuffer())));
-  await until(() => messages(alice, botRoom, BOT).some((e) => /^Successfully logged in as/.test(e.getContent().body)),
-              'linked', T);
+  botRoom = await linkWithBot(hs, sb, alice, T);
   await sb.send('Bob', 'hello alice', { timestamp: Date.now() });
   const first = await until(() => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
     .find((e) => e.getContent().body === 'hello alice'), 'the first message', T);

@@ -151,4 +151,25 @@ if (AS_MODE && !Homeserver.prototype.__asMode) {
 // mode the application service's (hs_appservice.c).
 const QUEUE_KEY = AS_MODE ? 'as:signalbridge' : 'signalbridge';
 
-module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, syncReady, messages, until, QUEUE_KEY, AS_MODE };
+// The user opens a room with the bot, sends `link`, and the sandbox phone
+// scans the QR code the bot posts; resolves with the bot room once the bot
+// says the link succeeded.
+async function linkWithBot(hs, sb, user, ms = 60000) {
+  const { decodeQr } = require('../../sandbox/sandbox.js');
+  const { room_id: botRoom } = await user.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [BOT] });
+  await until(() => messages(user, botRoom, BOT)[0], 'the welcome message');
+  const before = messages(user, botRoom, BOT).length;
+  await user.sendTextMessage(botRoom, 'link');
+  const img = await until(() => messages(user, botRoom, BOT).slice(before)
+    .find((e) => e.getContent().msgtype === 'm.image'), 'the QR code', ms);
+  const [server, id] = img.getContent().url.slice('mxc://'.length).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${user.getAccessToken()}` } });
+  await sb.scan(decodeQr(Buffer.from(await res.arrayBuffer())));
+  await until(() => messages(user, botRoom, BOT).some((e) => /^Successfully logged in as/.test(e.getContent().body)),
+              'linked', ms);
+  return botRoom;
+}
+
+module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, syncReady, messages, until, QUEUE_KEY, AS_MODE,
+                   linkWithBot };
