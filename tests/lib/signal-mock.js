@@ -6,6 +6,8 @@
 //   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
 //   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
+//   mock.multiRecipient (signal-multirecipient.js: PUT /v1/messages/
+//     multi_recipient, which the mock lacks; counts requests)
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
@@ -44,6 +46,7 @@ const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.js
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
 const { ProfileAvatars } = require('./signal-profiles');
+const { MultiRecipient } = require('./signal-multirecipient');
 
 function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
@@ -126,12 +129,16 @@ async function startMock(opts = {}) {
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   // profile avatars, which the mock lacks (signal-profiles.js)
   const profiles = new ProfileAvatars(server);
+  // PUT /v1/messages/multi_recipient, which the mock lacks
+  // (signal-multirecipient.js)
+  const multiRecipient = new MultiRecipient(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
     server,
     rules,
     profiles,
+    multiRecipient,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),
