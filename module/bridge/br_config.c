@@ -244,13 +244,18 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
             rc = set_str(&c->signal_trust_root, x, "signal.trust_root", 0, err, errlen);
         else if (strcmp(key, "server_public_params") == 0)
             rc = set_str(&c->signal_zk_params, x, "signal.server_public_params", 0, err, errlen);
+        else if (strcmp(key, "sender_keys") == 0) {
+            if (!json_is_boolean(x))
+                return fail(err, errlen, "config.signal.sender_keys: expected true or false");
+            c->signal_no_sender_keys = !json_is_true(x);
+        }
         else if (strcmp(key, "device_name") == 0) {
             rc = set_str(&c->device_name, x, "signal.device_name", 0, err, errlen);
             if (!rc && strlen(c->device_name) > 50)
                 return fail(err, errlen, "config.signal.device_name: at most 50 characters");
         } else
             return fail(err, errlen,
-                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, device_name)",
+                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, sender_keys, device_name)",
                         key);
         if (rc)
             return rc;

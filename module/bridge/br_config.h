@@ -21,13 +21,15 @@
  *                                           # at most max_messages, none older
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
- *            server_public_params, device_name: "signalbridge"}
+ *            server_public_params, sender_keys: true, device_name: "signalbridge"}
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
  *                                           # HTTP provisioning API (br_prov.h)
  *   (server_public_params: the service's zkgroup public params, base64, for
  *   group titles and members; default Signal production's. ca_file: a PEM
  *   file of the roots to trust instead of Signal's own, which are built in
- *   and pinned for every Signal host; the system store is never used)
+ *   and pinned for every Signal host; the system store is never used.
+ *   sender_keys: false sends group messages 1:1 to each member instead of
+ *   with a sender key and one multi-recipient request, for comparison)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -75,6 +77,7 @@ typedef struct br_config {
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
+    int signal_no_sender_keys; /* signal.sender_keys: false */
     char *device_name;
     char *prov_secret;       /* provisioning.shared_secret; NULL: the
                                 provisioning API is disabled (br_prov.c) */

@@ -234,6 +234,10 @@ typedef struct sig_config {
     uint32_t history_max_messages; /* kept per chat, the newest; 0 = 50 */
     uint32_t history_max_age_s;    /* older messages skipped; 0 = 30 days */
     uint64_t history_max_archive;  /* bytes downloaded at most; 0 = 512 MiB */
+    /* Send group messages 1:1 to every member, never with our sender key
+     * and a multi-recipient request (sig_gsk.c): for measuring the
+     * difference (make bench). 0 = sender keys, as Signal's clients. */
+    int no_sender_keys;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;
