@@ -98,6 +98,9 @@ EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/si
 # production rules (issue #11): capabilities, agent headers, 409 and 499
 TESTS += tests/e2e/signal-prodrules.js
 EXTRA_DIST += tests/e2e/signal-prodrules.js
+# the harness's PUT /v1/messages/multi_recipient, as Signal-Server answers
+TESTS += tests/e2e/signal-multirecipient.js
+EXTRA_DIST += tests/e2e/signal-multirecipient.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl
