@@ -113,6 +113,9 @@ test('the first message: our key to each member 1:1, then one multi-recipient re
   assert.equal(mr().requests.length, 1, `one multi-recipient request: ${JSON.stringify(mr().requests)}`);
   assert.equal(ok.length, 1);
   assert.deepEqual(Object.keys(ok[0].recipients).sort(), all.map(aciOf).sort(), 'every member but us');
+  // sealed: on the unauthenticated socket, so the server cannot tell who
+  // sent it (signalmeow's UnauthedWS, libsignal's unauthenticated chat)
+  assert.equal(ok[0].authenticated, false, 'sent without our credentials');
   // the distribution messages: one 1:1 send per member, nothing else
   assert.equal(singlesTo(0, all).length, all.length, JSON.stringify(mr().singles));
   for (const name of ['Carol', 'Dave']) assert.equal(envelopeOf(name, 'first, with our sender key'), 'SenderKey');

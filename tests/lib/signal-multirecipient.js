@@ -34,8 +34,10 @@
 // connection.js checkAccessKey "Unchecked"), stories' rate limits.
 //
 //   const mr = new MultiRecipient(mock.server);  // startMock does it
-//   mr.requests   // [{status, recipients: {aci: [devices]}, ts}] every PUT
-//   mr.singles    // [{serviceId, status}] every PUT /v1/messages/{id}
+//   mr.requests   // [{status, recipients: {aci: [devices]}, ts, at,
+//                 //   authenticated (on a socket with credentials)}] every PUT
+//   mr.singles    // [{serviceId, status, at}] every PUT /v1/messages/{id}
+//                 // (at: arrival, process.hrtime in ms)
 //   mr.reset()
 const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
@@ -45,6 +47,7 @@ const KEY = Symbol('signalbridge.multiRecipient');
 const MEDIA_TYPE = 'application/vnd.signal-messenger.mrm';
 const UNIDENTIFIED_SENDER = 6; // Envelope.Type
 let wrapped = false;
+const hrms = () => Number(process.hrtime.bigint()) / 1e6;
 
 function headersOf(request) {
   const h = {};
@@ -70,11 +73,14 @@ function wrapConnection() {
     const mr = this.server[KEY];
     const path = (request.path ?? '').split('?')[0];
     if (mr && request.verb === 'PUT' && path === '/v1/messages/multi_recipient') {
-      return mr.handle(request);
+      return mr.handle(request, this.device !== undefined);
     }
-    const res = await original.call(this, request);
     const m = /^\/v1\/messages\/([^/]+)$/.exec(path);
-    if (mr && request.verb === 'PUT' && m) mr.singles.push({ serviceId: decodeURIComponent(m[1]), status: res?.status });
+    const single = mr && request.verb === 'PUT' && m
+      ? { serviceId: decodeURIComponent(m[1]), status: 0, at: hrms() } : null;
+    if (single) mr.singles.push(single);
+    const res = await original.call(this, request);
+    if (single) single.status = res?.status;
     return res;
   };
 }
@@ -93,8 +99,8 @@ class MultiRecipient {
     this.singles = [];
   }
 
-  async handle(request) {
-    const entry = { status: 0, recipients: {}, ts: undefined };
+  async handle(request, authenticated = false) {
+    const entry = { status: 0, recipients: {}, ts: undefined, at: hrms(), authenticated };
     this.requests.push(entry);
     const res = await this.run(request, entry).catch((e) => {
       entry.error = e.message;

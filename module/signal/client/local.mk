@@ -125,7 +125,7 @@ libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client
 	module/signal/client/sig_gsend.c
 # group sends with our sender key and sealed sender v2 (issue #15 item 2)
 libsbclient_la_SOURCES += module/signal/client/sig_gsk.c module/signal/client/sig_skinfo.h \
-	module/signal/client/sig_skinfo.c
+	module/signal/client/sig_skinfo.c module/signal/client/sig_unauth.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
 # the Group parser against the mock server's groups and libsignal (node oracle)
 check_PROGRAMS += tests/interop/gstate_tool

@@ -39,11 +39,11 @@
  *  6. Members that could not take the sender key get 1:1 copies, then the
  *     transcript to our devices and one SIG_EV_SEND_DONE (sig_fanout).
  *
- * Differences from Desktop and signalmeow: the request goes on the
- * authenticated chat socket (they use the unauthenticated one, so the
- * server does not learn who sent it); distribution messages go unsealed;
- * no group send endorsements (the access key form, which Signal-Server
- * still accepts). */
+ * The request goes on the unauthenticated chat socket (sig_unauth.c), so
+ * the server does not learn who sent it, as signalmeow sends it.
+ * Differences from Desktop and signalmeow: distribution messages go
+ * unsealed; no group send endorsements (the access key form, which
+ * Signal-Server still accepts). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -479,7 +479,7 @@ static int mr_phase(struct sig_gsk_op *op)
                  op->ts);
         sig_logf(c, UT_LOG_DEBUG, "signal: group send with sender key to %zu members, %zu devices",
                  nr, total);
-        rc = sn_sock_request(c->chat, "PUT", path, h, 2, body, body_len, 30000, mr_resp, op);
+        rc = sig_unauth_request(c, "PUT", path, h, 2, body, body_len, mr_resp, op);
     }
 out:
     if (in_tx)

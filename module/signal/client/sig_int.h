@@ -101,6 +101,11 @@ struct sig_client {
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
     struct sig_gsk_op *gsks;      /* in-flight sender-key group sends */
+    /* the unauthenticated chat socket for sealed requests (sig_unauth.c) */
+    sn_sock *unauth_sock;
+    struct uq *unauth_q;          /* requests waiting for it to connect */
+    int unauth_busy;              /* requests in flight on it */
+    struct event *unauth_idle;    /* closes it when idle */
     sig_download *downloads;      /* in-flight CDN downloads */
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
@@ -334,6 +339,13 @@ struct sig_group_info;
 int sig_gsk_send(sig_client *c, const struct sig_group_info *g, const uint8_t *content,
                  size_t n, uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud);
 void sig_gsk_cancel_all(sig_client *c);
+/* sig_unauth.c: a request on the unauthenticated chat socket (opened on
+ * first use, closed when idle; queued while it connects). The callback
+ * runs exactly once, with SN_ERR_CANCELLED at teardown. */
+int sig_unauth_request(sig_client *c, const char *verb, const char *path, const sn_hdr *h,
+                       size_t nh, const uint8_t *body, size_t len, sn_rpc_response_cb cb,
+                       void *ud);
+void sig_unauth_close(sig_client *c);
 void sig_fanout_ref(sig_fanout *f);
 void sig_fanout_unref(sig_fanout *f); /* NULL ok */
 /* sig_send.c: send a Content to one member of a group send; the op holds a
