@@ -8,8 +8,9 @@
 // (tests/lib/signal-multirecipient.js, Signal-Server's behaviour), which
 // counts every request. Covered: the first and later messages, a member
 // who adds a device (409, then a retry with their new device holding our
-// key), and a member who unregistered (404: everyone else still gets it,
-// 1:1, and the send counts as done).
+// key), a device with a new registration id (410, a new session, our key
+// again), and a member who unregistered (404: everyone else still gets
+// it, 1:1, and the send counts as done).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -147,6 +148,20 @@ test('a member adds a device: 409, the new device gets our key, the retry reache
   assert.ok(singlesTo(0, ['Carol']).length >= 1, 'our key to Carol');
   assert.deepEqual(singlesTo(0, ['Alice', 'Bob', 'Dave']), []);
   assert.equal(envelopeOf('Carol', 'after Carol linked a device'), 'SenderKey');
+});
+
+test("a member's device has a new registration id: 410, a new session and our key, the retry reaches them", async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  // as after a reinstall: the server now knows another registration id for
+  // Bob's phone (the mock has no call for it; its bundles serve this field)
+  const bob = members.Bob.device;
+  bob.registrationId = (bob.registrationId % 16000) + 1;
+  mr().reset();
+  await sendAndWait('after Bob reinstalled', all);
+  assert.deepEqual(mr().requests.map((r) => r.status), [410, 200], JSON.stringify(mr().requests));
+  assert.ok(singlesTo(0, ['Bob']).length >= 1, 'our key to Bob again, on a new session');
+  assert.deepEqual(singlesTo(0, ['Alice', 'Carol', 'Dave']), []);
+  assert.equal(mr().requests[0].ts, mr().requests[1].ts, 'the retry keeps the timestamp');
 });
 
 test('a member who unregistered: 404, the others get it 1:1, the send is done without a notice', async () => {
