@@ -124,6 +124,9 @@ test('the first message: our key to each member 1:1, then one multi-recipient re
 
 test('later messages: exactly one request, no 1:1 copy to any member, one timestamp', async () => {
   const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  // the phone's transcript says every member was reached sealed, as
+  // Desktop reports sender-key recipients (unidentifiedDeliveries)
+  const transcript = sb.phone.waitForSyncMessage((e) => e.syncMessage.content?.sent?.message?.body === 'second, one request');
   mr().reset();
   await sendAndWait('second, one request', all);
   await sendAndWait('third, one request', all);
@@ -132,6 +135,9 @@ test('later messages: exactly one request, no 1:1 copy to any member, one timest
   const ts = got.filter((g) => g.body === 'second, one request').map((g) => g.ts);
   assert.equal(new Set(ts).size, 1, 'one message, one timestamp');
   assert.equal(mr().requests[0].ts, ts[0], 'the request carries the message timestamp');
+  const sent = (await transcript).syncMessage.content.sent;
+  const sealed = sent.unidentifiedStatus.filter((u) => u.unidentified).map((u) => u.destinationServiceId);
+  assert.deepEqual(sealed.sort(), all.map(aciOf).sort());
 });
 
 test('a member adds a device: 409, the new device gets our key, the retry reaches them', async () => {

@@ -197,6 +197,41 @@ out:
     return rc;
 }
 
+int sig_group_sync_sealed(uint8_t **sync, size_t *len, const char *const *acis, size_t n)
+{
+    Signalservice__Content *ct;
+    Signalservice__SyncMessage__Sent *sent;
+    uint8_t *out;
+    size_t i, j, m;
+
+    if (!*sync)
+        return 0;
+    ct = signalservice__content__unpack(NULL, *len, *sync);
+    sent = ct && ct->syncmessage ? ct->syncmessage->sent : NULL;
+    if (!sent) {
+        signalservice__content__free_unpacked(ct, NULL);
+        return SIG_ERR_ENVELOPE;
+    }
+    for (i = 0; i < sent->n_unidentifiedstatus; i++)
+        for (j = 0; j < n; j++)
+            if (sent->unidentifiedstatus[i]->destinationserviceid &&
+                strcmp(sent->unidentifiedstatus[i]->destinationserviceid, acis[j]) == 0) {
+                sent->unidentifiedstatus[i]->has_unidentified = 1;
+                sent->unidentifiedstatus[i]->unidentified = 1;
+            }
+    m = signalservice__content__get_packed_size(ct);
+    if (!(out = malloc(m ? m : 1))) {
+        signalservice__content__free_unpacked(ct, NULL);
+        return UT_ERR_NOMEM;
+    }
+    signalservice__content__pack(ct, out);
+    signalservice__content__free_unpacked(ct, NULL);
+    ut_free_secret(*sync, *len);
+    *sync = out;
+    *len = m;
+    return 0;
+}
+
 /* 0 when we are a full member in the stored state, else
  * SIG_ERR_NOT_MEMBER: Signal clients drop group messages from
  * non-members, so sending would only look as if it worked. */

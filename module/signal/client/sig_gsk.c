@@ -309,6 +309,22 @@ static int fix_devices(struct sig_gsk_op *op, const sn_rpc_response *r)
     return rc;
 }
 
+/* The transcript names the members reached sealed. */
+static void mark_sealed(struct sig_gsk_op *op)
+{
+    const char **acis = calloc(op->n ? op->n : 1, sizeof(*acis));
+    size_t i, k = 0;
+
+    if (!acis)
+        return;
+    for (i = 0; i < op->n; i++)
+        if (op->m[i].how == M_SK)
+            acis[k++] = op->m[i].aci;
+    if (sig_group_sync_sealed(&op->sync, &op->sync_len, acis, k) != 0)
+        sig_logf(op->c, UT_LOG_WARN, "signal: group transcript left as it was");
+    free(acis);
+}
+
 static void mr_resp(int rc, const sn_rpc_response *r, void *ud)
 {
     struct sig_gsk_op *op = ud;
@@ -338,6 +354,7 @@ static void mr_resp(int rc, const sn_rpc_response *r, void *ud)
                 m->how = M_DROPPED;
         }
         json_decref(j);
+        mark_sealed(op);
         fallback_and_finish(op);
         break;
     case 409:

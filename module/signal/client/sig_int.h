@@ -339,6 +339,10 @@ struct sig_group_info;
 int sig_gsk_send(sig_client *c, const struct sig_group_info *g, const uint8_t *content,
                  size_t n, uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud);
 void sig_gsk_cancel_all(sig_client *c);
+/* sig_gsend.c: in a group transcript (Content{SyncMessage.Sent}), mark the
+ * members `acis` as reached by sealed sender (unidentifiedStatus), as
+ * Desktop reports its sender-key recipients (unidentifiedDeliveries). */
+int sig_group_sync_sealed(uint8_t **sync, size_t *len, const char *const *acis, size_t n);
 /* sig_unauth.c: a request on the unauthenticated chat socket (opened on
  * first use, closed when idle; queued while it connects). The callback
  * runs exactly once, with SN_ERR_CANCELLED at teardown. */
