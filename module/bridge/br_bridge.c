@@ -18,6 +18,7 @@
 #include "br_poll.h"
 #include "br_prov.h"
 #include "br_relate.h"
+#include "br_retry.h"
 #include "br_store.h"
 #include "st_fault.h"
 
@@ -306,6 +307,7 @@ void br_bridge_free(br_bridge *b)
     br_relate_stop(b);
     br_expire_stop(b);
     br_outbox_stop(b);
+    br_retry_stop(b);
     br_portal_stop(b);
     br_group_stop(b);
     br_ephem_free(b);

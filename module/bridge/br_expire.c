@@ -357,11 +357,14 @@ int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
                                ev->from_me ? ev->ts + (int64_t)ev->expire_s * 1000 : 0);
 }
 
-void br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,
-                       const char *room_id, const char *event_id, const char *as)
+int br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,
+                      const char *room_id, const char *event_id, const char *as)
 {
-    if (br_store_expire_set_event(b->db, owner, sender, ts, room_id, event_id, as) == 0)
+    int rc = br_store_expire_set_event(b->db, owner, sender, ts, room_id, event_id, as);
+
+    if (rc == 0)
         poke(b);
+    return rc;
 }
 
 void br_expire_read_matrix(br_bridge *b, const char *owner, const char *chat_id,
