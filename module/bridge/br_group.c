@@ -370,10 +370,15 @@ static void on_name_read(void *arg, int status, json_t *body)
     const char *now = status == 200 ? json_string_value(json_object_get(body, "name")) : NULL;
     json_t *c;
 
-    /* the state is read at every fetch (each start): rename only on a change */
+    /* the state is read at every fetch (each start): rename only on a
+     * change; either way the log says the fetch is through (tests wait
+     * for it rather than for a while) */
     if ((!now || strcmp(now, n->name) != 0) && (c = json_pack("{s:s}", "name", n->name))) {
         mx_state(n->b->mx, n->b->bot, n->room, "m.room.name", "", c, NULL, NULL);
         json_decref(c);
+        ut_logf(&n->b->log, UT_LOG_INFO, "bridge: group room %s renamed after its Signal title", n->room);
+    } else {
+        ut_logf(&n->b->log, UT_LOG_INFO, "bridge: group room %s: its Signal title is unchanged", n->room);
     }
     free(n->room);
     free(n->name);
