@@ -81,3 +81,6 @@ EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
 # ... reaching the homeserver over https, the certificate verified (issue 16).
 TESTS += tests/e2e/appservice_tls.js
 EXTRA_DIST += tests/e2e/appservice_tls.js
+# ... an event the module refuses for now: 500, the homeserver retries (issue #12).
+TESTS += tests/e2e/appservice_refused.js
+EXTRA_DIST += tests/e2e/appservice_refused.js
