@@ -111,7 +111,8 @@ async function setupBridge(opts = {}) {
   let debug = '';
   if (opts.storeFaults) {
     env.faultFile = `${hs.dir}/store-faults`;
-    fs.writeFileSync(env.faultFile, '');
+    // opts.faultRule: armed from the start (see armFault)
+    fs.writeFileSync(env.faultFile, opts.faultRule ? `${opts.faultRule}\n` : '');
     debug = `\n      debug: {store_faults: "${env.faultFile}"}`;
   }
   fs.writeFileSync(hs.config, bridgeConfig(hs.dir,

@@ -12,6 +12,8 @@
 //  - The same for a new DM portal.
 //  - A Signal message is in Matrix, but its event cannot be stored: a
 //    reaction to it from Signal waited for it in vain.
+//  - The bot room cannot be stored when the bot joins it: the bot greeted
+//    the user, then ignored every command there.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -103,6 +105,20 @@ test("a Signal message whose Matrix event cannot be stored: a reaction to it fro
       });
     assert.equal(reaction.content['m.relates_to'].key, '👍');
     await expectOnce(env, env.portal, ['react to me']);
+  } finally {
+    await L.stopAll(env);
+  }
+});
+
+test('a bot room that cannot be stored when the bot joins (disk full) still takes commands', { timeout: 300000 }, async () => {
+  // armed before the user invites the bot; setupBridge then links through
+  // that room (`link`, the QR code, the notice), which needs the room known
+  const env = await L.setupBridge({ storeFaults: true, faultRule: 'br_mgmt_room insert full 1' });
+  try {
+    assert.match(env.hs.log, /store: injected fault full on insert of br_mgmt_room/, 'the bot room write failed once');
+    const before = messages(env.alice, env.botRoom, L.BOT).length;
+    await env.alice.sendTextMessage(env.botRoom, 'status');
+    await until(() => messages(env.alice, env.botRoom, L.BOT)[before], "the bot's answer to 'status'", T);
   } finally {
     await L.stopAll(env);
   }
