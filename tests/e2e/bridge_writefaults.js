@@ -14,6 +14,8 @@
 //    reaction to it from Signal waited for it in vain.
 //  - The bot room cannot be stored when the bot joins it: the bot greeted
 //    the user, then ignored every command there.
+//  - A Matrix message delivered to Signal whose result cannot be stored:
+//    the bridge sent it to Signal a second time at once.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -119,6 +121,28 @@ test('a bot room that cannot be stored when the bot joins (disk full) still take
     const before = messages(env.alice, env.botRoom, L.BOT).length;
     await env.alice.sendTextMessage(env.botRoom, 'status');
     await until(() => messages(env.alice, env.botRoom, L.BOT)[before], "the bot's answer to 'status'", T);
+  } finally {
+    await L.stopAll(env);
+  }
+});
+
+test("a message sent to Signal whose result cannot be stored (disk full) is not sent twice", { timeout: 300000 }, async () => {
+  const env = await L.setupBridge({ storeFaults: true });
+  try {
+    // a text's row gets its Signal timestamp when queued (an INSERT): the
+    // next UPDATE of br_outbox is the settle of the send result
+    const f = L.armFault(env, 'br_outbox update full 1');
+    assert.ok(await L.putText(env, env.portal, 'settle-1', 'sent once'));
+    await f.injected('the send result');
+    const copies = (body) => env.got.filter((m) => m.dataMessage?.body === body).length;
+    await until(() => copies('sent once') > 0, 'the message at Alice', T);
+    // the next message of the chat goes after the stored result
+    assert.ok(await L.putText(env, env.portal, 'settle-2', 'and the next'));
+    await until(() => copies('and the next') > 0, 'the next message at Alice', T);
+    assert.equal(copies('sent once'), 1, 'sent to Signal once');
+    const notices = (await L.roomEvents(env, env.portal))
+      .filter((e) => e.content?.msgtype === 'm.notice' && /not delivered/.test(e.content.body));
+    assert.deepEqual(notices, [], 'no "not delivered" notice');
   } finally {
     await L.stopAll(env);
   }
