@@ -16,6 +16,9 @@
 //    the user, then ignored every command there.
 //  - A Matrix message delivered to Signal whose result cannot be stored:
 //    the bridge sent it to Signal a second time at once.
+//  - The expiry row of a message sent from Matrix with the chat's
+//    disappearing timer cannot be stored when Signal took it: the message
+//    never disappeared in Matrix.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -143,6 +146,35 @@ test("a message sent to Signal whose result cannot be stored (disk full) is not 
     const notices = (await L.roomEvents(env, env.portal))
       .filter((e) => e.content?.msgtype === 'm.notice' && /not delivered/.test(e.content.body));
     assert.deepEqual(notices, [], 'no "not delivered" notice');
+  } finally {
+    await L.stopAll(env);
+  }
+});
+
+test('a message sent with a disappearing timer whose expiry cannot be stored (disk full) still disappears', { timeout: 300000 }, async () => {
+  const env = await L.setupBridge({ storeFaults: true });
+  try {
+    // the chat's timer, set from Matrix (br_expire_command); Alice's app gets it
+    await env.alice.sendTextMessage(env.portal, '!signal disappearing 5s');
+    await until(() => env.got.some((m) => m.dataMessage?.expireTimer === 5), 'the timer at Alice', T);
+    const redacted = (eventId) => until(async () => {
+      const ev = (await L.roomEvents(env, env.portal)).find((e) => e.event_id === eventId);
+      return ev && ev.unsigned?.redacted_because;
+    }, 'the message redacted in Matrix after its timer', T);
+    // one message first, gone as it should: every send result before it
+    // (the timer's own update included) is settled by then
+    const warm = await L.putText(env, env.portal, 'expiry-0', 'warm-up');
+    assert.ok(warm);
+    await redacted(warm);
+    // the expiry row of the user's message is written when Signal took it
+    // (br_expire_sent): now the next INSERT into br_expire
+    const f = L.armFault(env, 'br_expire insert full 1');
+    const eventId = await L.putText(env, env.portal, 'expiry-1', 'vanishing');
+    assert.ok(eventId);
+    await f.injected('the expiry row');
+    await until(() => env.got.some((m) => m.dataMessage?.body === 'vanishing' && m.dataMessage.expireTimer === 5),
+                'the message at Alice with the timer', T);
+    await redacted(eventId);
   } finally {
     await L.stopAll(env);
   }
