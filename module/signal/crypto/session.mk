@@ -17,6 +17,14 @@ BUILT_SOURCES += module/signal/crypto/sc_wire.pb-c.h
 EXTRA_DIST += module/signal/crypto/sc_wire.proto
 CLEANFILES += module/signal/crypto/sc_wire.pb-c.c module/signal/crypto/sc_wire.pb-c.h
 
+# SPQR: the chunk erasure code
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_spqr_code.h module/signal/crypto/sc_spqr_code.c
+SC_SESSION_TESTS += tests/unit/signal/crypto/test_sc_spqr_code
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_spqr_code
+tests_unit_signal_crypto_test_sc_spqr_code_SOURCES = tests/unit/signal/crypto/test_sc_spqr_code.c
+tests_unit_signal_crypto_test_sc_spqr_code_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_spqr_code_LDADD = $(SC_TEST_LIBS)
+
 # SPQR epoch-0 chain and the double ratchet
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_spqr.h module/signal/crypto/sc_spqr.c \
 	module/signal/crypto/sc_ratchet.h module/signal/crypto/sc_ratchet.c
