@@ -25,6 +25,14 @@ tests_unit_signal_crypto_test_sc_spqr_code_SOURCES = tests/unit/signal/crypto/te
 tests_unit_signal_crypto_test_sc_spqr_code_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_spqr_code_LDADD = $(SC_TEST_LIBS)
 
+# SPQR: the SCKA state machine (ML-KEM-768 epochs, authenticator)
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_scka.h module/signal/crypto/sc_scka.c
+SC_SESSION_TESTS += tests/unit/signal/crypto/test_sc_scka
+check_PROGRAMS += tests/unit/signal/crypto/test_sc_scka
+tests_unit_signal_crypto_test_sc_scka_SOURCES = tests/unit/signal/crypto/test_sc_scka.c
+tests_unit_signal_crypto_test_sc_scka_CPPFLAGS = $(SC_TEST_CPPFLAGS)
+tests_unit_signal_crypto_test_sc_scka_LDADD = $(SC_TEST_LIBS)
+
 # SPQR epoch-0 chain and the double ratchet
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_spqr.h module/signal/crypto/sc_spqr.c \
 	module/signal/crypto/sc_ratchet.h module/signal/crypto/sc_ratchet.c
