@@ -345,3 +345,95 @@ int sc_scka_msg_decode(sc_scka_msg *m, uint32_t *index, const uint8_t *in, size_
     }
     return 0;
 }
+
+/* ---- storage form ------------------------------------------------------------ */
+
+static uint8_t *put(uint8_t *o, const void *p, size_t n)
+{
+    memcpy(o, p, n);
+    return o + n;
+}
+
+static uint8_t *put_be(uint8_t *o, uint64_t v, unsigned n)
+{
+    unsigned i;
+
+    for (i = n; i-- > 0; v >>= 8)
+        o[i] = (uint8_t)v;
+    return o + n;
+}
+
+static uint64_t get_be(const uint8_t **in, unsigned n)
+{
+    uint64_t v = 0;
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        v = v << 8 | (*in)[i];
+    *in += n;
+    return v;
+}
+
+static void get(void *p, const uint8_t **in, size_t n)
+{
+    memcpy(p, *in, n);
+    *in += n;
+}
+
+void sc_scka_serialize(uint8_t out[SC_SCKA_SER_LEN], const sc_scka *s)
+{
+    uint8_t *o = out;
+    unsigned i;
+
+    *o++ = 1;
+    o = put_be(o, s->state, 4);
+    o = put_be(o, s->epoch, 8);
+    o = put(o, s->auth_root, 32);
+    o = put(o, s->auth_mac, 32);
+    o = put_be(o, s->enc_idx, 4);
+    o = put_be(o, s->dec.k, 2);
+    o = put_be(o, s->dec.count, 2);
+    for (i = 0; i < 2 * SC_SPQR_CODE_MAXK; i++) {
+        o = put_be(o, s->dec.idx[i], 2);
+        o = put(o, s->dec.data[i], SC_SPQR_CHUNK);
+    }
+    o = put(o, s->hdrmac, sizeof(s->hdrmac));
+    o = put(o, s->ek, sizeof(s->ek));
+    o = put(o, s->dk, sizeof(s->dk));
+    o = put(o, s->ct1, sizeof(s->ct1));
+    o = put(o, s->ct2mac, sizeof(s->ct2mac));
+    put(o, s->es, sizeof(s->es));
+}
+
+int sc_scka_deserialize(sc_scka *s, const uint8_t *in, size_t n)
+{
+    const uint8_t *p = in + 1;
+    unsigned i;
+
+    memset(s, 0, sizeof(*s));
+    if (!in || n != SC_SCKA_SER_LEN || in[0] != 1)
+        return SC_ERR_RECORD;
+    s->state = (uint32_t)get_be(&p, 4);
+    s->epoch = get_be(&p, 8);
+    get(s->auth_root, &p, 32);
+    get(s->auth_mac, &p, 32);
+    s->enc_idx = (uint32_t)get_be(&p, 4);
+    s->dec.k = (uint16_t)get_be(&p, 2);
+    s->dec.count = (uint16_t)get_be(&p, 2);
+    for (i = 0; i < 2 * SC_SPQR_CODE_MAXK; i++) {
+        s->dec.idx[i] = (uint16_t)get_be(&p, 2);
+        get(s->dec.data[i], &p, SC_SPQR_CHUNK);
+    }
+    get(s->hdrmac, &p, sizeof(s->hdrmac));
+    get(s->ek, &p, sizeof(s->ek));
+    get(s->dk, &p, sizeof(s->dk));
+    get(s->ct1, &p, sizeof(s->ct1));
+    get(s->ct2mac, &p, sizeof(s->ct2mac));
+    get(s->es, &p, sizeof(s->es));
+    if (s->state > SC_SCKA_CT2_SAMPLED || !s->epoch ||
+        s->dec.k > SC_SPQR_CODE_MAXK || s->dec.count > 2 * s->dec.k) {
+        sc_scka_wipe(s);
+        return SC_ERR_RECORD;
+    }
+    return 0;
+}

@@ -502,20 +502,36 @@ START_TEST(store_vtable)
 }
 END_TEST
 
+static int spqr_send(sc_spqr *s, uint8_t *out, size_t *n, uint8_t key[32])
+{
+    sc_spqr_send_plan q;
+    int rc = sc_spqr_send_prepare(s, &q);
+
+    if (!rc) {
+        memcpy(out, q.wire, q.wire_len);
+        *n = q.wire_len;
+        memcpy(key, q.key, 32);
+        sc_spqr_send_commit(s, &q);
+    }
+    sc_spqr_send_plan_wipe(&q);
+    return rc;
+}
+
 START_TEST(spqr_chain_rules)
 {
     sc_spqr a, b;
     sc_spqr_plan p;
-    uint8_t key[32], wire1[16], wire2[16], k1[32];
+    uint8_t key[32], wire1[SC_SPQR_WIRE_MAX], wire2[SC_SPQR_WIRE_MAX], k1[32];
     size_t n1, n2;
     uint8_t pqr[32] = {7};
 
     ck_assert_int_eq(sc_spqr_init(&a, SC_SPQR_A2B, pqr, 0), 0);
     ck_assert_int_eq(sc_spqr_init(&b, SC_SPQR_B2A, pqr, 0), 0);
-    ck_assert_int_eq(sc_spqr_send(&a, wire1, &n1, k1), 0);
-    ck_assert_uint_eq(n1, 4);
-    ck_assert(wire1[0] == 1 && wire1[1] == 1 && wire1[2] == 1 && wire1[3] == 0);
-    ck_assert_int_eq(sc_spqr_send(&a, wire2, &n2, key), 0);
+    ck_assert_int_eq(spqr_send(&a, wire1, &n1, k1), 0);
+    /* A2B starts the SCKA: its first message carries header chunk 0 */
+    ck_assert_uint_eq(n1, 37);
+    ck_assert(wire1[0] == 1 && wire1[1] == 1 && wire1[2] == 1 && wire1[3] == 1 && wire1[4] == 0);
+    ck_assert_int_eq(spqr_send(&a, wire2, &n2, key), 0);
     /* index 2 first, then 1 from the history */
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, wire2, n2, &p), 0);
     ck_assert(p.has_key && !memcmp(p.key, key, 32));
@@ -531,7 +547,8 @@ START_TEST(spqr_chain_rules)
     sc_spqr_plan_wipe(&p);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, wire1, n1, &p), SC_ERR_DUPLICATE);
     /* B2A sends on the other half: A receives it */
-    ck_assert_int_eq(sc_spqr_send(&b, wire1, &n1, k1), 0);
+    ck_assert_int_eq(spqr_send(&b, wire1, &n1, k1), 0);
+    ck_assert_uint_eq(n1, 4); /* B2A with no header yet: 01 01 01 00 */
     ck_assert_int_eq(sc_spqr_recv_prepare(&a, wire1, n1, &p), 0);
     ck_assert(p.has_key && !memcmp(p.key, k1, 32));
     sc_spqr_plan_wipe(&p);
