@@ -55,7 +55,7 @@ typedef struct packst {
     Screc__Spqr spqr;
     Screc__SpqrEpoch ep[SC_SPQR_MAX_LINKS], *epp[SC_SPQR_MAX_LINKS];
     Screc__SpqrDir sd[SC_SPQR_MAX_LINKS], rd[SC_SPQR_MAX_LINKS];
-    uint8_t scka[SC_SCKA_SER_LEN];
+    uint8_t scka[SC_SCKA_SER_MAX];
     uint8_t sender_pub[32];
 } packst;
 
@@ -190,9 +190,9 @@ static int pack_state(packst *p, const sc_state *s)
     p->spqr.n_epochs = s->spqr.nlinks;
     p->spqr.epochs = p->epp;
     if (s->spqr.scka) {
-        sc_scka_serialize(p->scka, s->spqr.scka);
+        size_t n = sc_scka_serialize(p->scka, s->spqr.scka);
         p->spqr.has_scka_state = 1;
-        BYTES(p->spqr.scka_state, p->scka, sizeof(p->scka));
+        BYTES(p->spqr.scka_state, p->scka, n);
     }
     p->st.spqr = &p->spqr;
     return 0;

@@ -380,10 +380,41 @@ static void get(void *p, const uint8_t **in, size_t n)
     *in += n;
 }
 
-void sc_scka_serialize(uint8_t out[SC_SCKA_SER_LEN], const sc_scka *s)
+/* The buffers each state still reads (see the transitions above). */
+enum { F_HDR = 1, F_EK = 2, F_DK = 4, F_CT1 = 8, F_CT2 = 16, F_ES = 32 };
+
+static unsigned fields(uint32_t state)
 {
+    static const unsigned f[] = {
+        [SC_SCKA_KEYS_UNSAMPLED] = 0,
+        [SC_SCKA_KEYS_SAMPLED] = F_HDR | F_EK | F_DK,
+        [SC_SCKA_HEADER_SENT] = F_HDR | F_EK | F_DK,
+        [SC_SCKA_CT1_RECEIVED] = F_EK | F_DK | F_CT1,
+        [SC_SCKA_EK_SENT_CT1_RECEIVED] = F_DK | F_CT1,
+        [SC_SCKA_NO_HEADER_RECEIVED] = 0,
+        [SC_SCKA_HEADER_RECEIVED] = F_HDR,
+        [SC_SCKA_CT1_SAMPLED] = F_HDR | F_CT1 | F_ES,
+        [SC_SCKA_EK_RECEIVED_CT1_SAMPLED] = F_EK | F_CT1 | F_ES,
+        [SC_SCKA_CT1_ACKNOWLEDGED] = F_HDR | F_CT1 | F_ES,
+        [SC_SCKA_CT2_SAMPLED] = F_CT2,
+    };
+
+    return state <= SC_SCKA_CT2_SAMPLED ? f[state] : 0;
+}
+
+static size_t fields_len(unsigned f)
+{
+    return (f & F_HDR ? SC_SCKA_HDRMAC : 0) + (f & F_EK ? SC_MLKEM768_EK_T : 0) +
+           (f & F_DK ? SC_MLKEM768_DK : 0) + (f & F_CT1 ? SC_MLKEM768_CT1 : 0) +
+           (f & F_CT2 ? SC_SCKA_CT2MAC : 0) + (f & F_ES ? SC_MLKEM768_ES : 0);
+}
+
+#define SER_HEAD (1 + 4 + 8 + 64 + 4 + 2 + 2)
+
+size_t sc_scka_serialize(uint8_t out[SC_SCKA_SER_MAX], const sc_scka *s)
+{
+    unsigned f = fields(s->state), i;
     uint8_t *o = out;
-    unsigned i;
 
     *o++ = 1;
     o = put_be(o, s->state, 4);
@@ -393,25 +424,32 @@ void sc_scka_serialize(uint8_t out[SC_SCKA_SER_LEN], const sc_scka *s)
     o = put_be(o, s->enc_idx, 4);
     o = put_be(o, s->dec.k, 2);
     o = put_be(o, s->dec.count, 2);
-    for (i = 0; i < 2 * SC_SPQR_CODE_MAXK; i++) {
+    for (i = 0; i < s->dec.count; i++) {
         o = put_be(o, s->dec.idx[i], 2);
         o = put(o, s->dec.data[i], SC_SPQR_CHUNK);
     }
-    o = put(o, s->hdrmac, sizeof(s->hdrmac));
-    o = put(o, s->ek, sizeof(s->ek));
-    o = put(o, s->dk, sizeof(s->dk));
-    o = put(o, s->ct1, sizeof(s->ct1));
-    o = put(o, s->ct2mac, sizeof(s->ct2mac));
-    put(o, s->es, sizeof(s->es));
+    if (f & F_HDR)
+        o = put(o, s->hdrmac, sizeof(s->hdrmac));
+    if (f & F_EK)
+        o = put(o, s->ek, sizeof(s->ek));
+    if (f & F_DK)
+        o = put(o, s->dk, sizeof(s->dk));
+    if (f & F_CT1)
+        o = put(o, s->ct1, sizeof(s->ct1));
+    if (f & F_CT2)
+        o = put(o, s->ct2mac, sizeof(s->ct2mac));
+    if (f & F_ES)
+        o = put(o, s->es, sizeof(s->es));
+    return (size_t)(o - out);
 }
 
 int sc_scka_deserialize(sc_scka *s, const uint8_t *in, size_t n)
 {
     const uint8_t *p = in + 1;
-    unsigned i;
+    unsigned f, i;
 
     memset(s, 0, sizeof(*s));
-    if (!in || n != SC_SCKA_SER_LEN || in[0] != 1)
+    if (!in || n < SER_HEAD || in[0] != 1)
         return SC_ERR_RECORD;
     s->state = (uint32_t)get_be(&p, 4);
     s->epoch = get_be(&p, 8);
@@ -420,20 +458,31 @@ int sc_scka_deserialize(sc_scka *s, const uint8_t *in, size_t n)
     s->enc_idx = (uint32_t)get_be(&p, 4);
     s->dec.k = (uint16_t)get_be(&p, 2);
     s->dec.count = (uint16_t)get_be(&p, 2);
-    for (i = 0; i < 2 * SC_SPQR_CODE_MAXK; i++) {
+    f = fields(s->state);
+    if (s->state > SC_SCKA_CT2_SAMPLED || !s->epoch ||
+        s->dec.k > SC_SPQR_CODE_MAXK || s->dec.count > 2 * s->dec.k ||
+        n != SER_HEAD + (size_t)s->dec.count * 34 + fields_len(f))
+        goto bad;
+    for (i = 0; i < s->dec.count; i++) {
         s->dec.idx[i] = (uint16_t)get_be(&p, 2);
         get(s->dec.data[i], &p, SC_SPQR_CHUNK);
+        if (i && s->dec.idx[i] <= s->dec.idx[i - 1])
+            goto bad; /* the decoder keeps them sorted and distinct */
     }
-    get(s->hdrmac, &p, sizeof(s->hdrmac));
-    get(s->ek, &p, sizeof(s->ek));
-    get(s->dk, &p, sizeof(s->dk));
-    get(s->ct1, &p, sizeof(s->ct1));
-    get(s->ct2mac, &p, sizeof(s->ct2mac));
-    get(s->es, &p, sizeof(s->es));
-    if (s->state > SC_SCKA_CT2_SAMPLED || !s->epoch ||
-        s->dec.k > SC_SPQR_CODE_MAXK || s->dec.count > 2 * s->dec.k) {
-        sc_scka_wipe(s);
-        return SC_ERR_RECORD;
-    }
+    if (f & F_HDR)
+        get(s->hdrmac, &p, sizeof(s->hdrmac));
+    if (f & F_EK)
+        get(s->ek, &p, sizeof(s->ek));
+    if (f & F_DK)
+        get(s->dk, &p, sizeof(s->dk));
+    if (f & F_CT1)
+        get(s->ct1, &p, sizeof(s->ct1));
+    if (f & F_CT2)
+        get(s->ct2mac, &p, sizeof(s->ct2mac));
+    if (f & F_ES)
+        get(s->es, &p, sizeof(s->es));
     return 0;
+bad:
+    sc_scka_wipe(s);
+    return SC_ERR_RECORD;
 }

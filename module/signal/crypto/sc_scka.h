@@ -106,12 +106,13 @@ size_t sc_scka_msg_encode(uint8_t out[64], const sc_scka_msg *m, uint32_t index)
 int sc_scka_msg_decode(sc_scka_msg *m, uint32_t *index, const uint8_t *in, size_t n);
 
 /* Our storage form of the state (sc_record's scka_state): version 1,
- * fixed length, big-endian integers. Deserialize checks the shape:
- * 0 or SC_ERR_RECORD. */
-#define SC_SCKA_SER_LEN (1 + 4 + 8 + 64 + 4 + 4 + 2 * SC_SPQR_CODE_MAXK * 34 + \
+ * big-endian integers, the chunks the decoder holds and only the buffers
+ * the state still uses. Serialize returns the length (<= SC_SCKA_SER_MAX);
+ * deserialize checks the shape: 0 or SC_ERR_RECORD. */
+#define SC_SCKA_SER_MAX (1 + 4 + 8 + 64 + 4 + 4 + 2 * SC_SPQR_CODE_MAXK * 34 + \
                          SC_SCKA_HDRMAC + SC_MLKEM768_EK_T + SC_MLKEM768_DK + \
                          SC_MLKEM768_CT1 + SC_SCKA_CT2MAC + SC_MLKEM768_ES)
-void sc_scka_serialize(uint8_t out[SC_SCKA_SER_LEN], const sc_scka *s);
+size_t sc_scka_serialize(uint8_t out[SC_SCKA_SER_MAX], const sc_scka *s);
 int sc_scka_deserialize(sc_scka *s, const uint8_t *in, size_t n);
 
 /* Authenticator and KDF pieces, exposed for the unit test. */
