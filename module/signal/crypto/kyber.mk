@@ -33,7 +33,8 @@ EXTRA_DIST += tests/interop/kyber-kat.js tests/interop/kyber-lib.js tests/intero
 # declassified; SKIP where valgrind or its header is missing, or under ASan.
 check_PROGRAMS += tests/ct/ct_kyber
 tests_ct_ct_kyber_SOURCES = tests/ct/ct_kyber.c module/signal/crypto/sc_kyber.c \
-	module/signal/crypto/sc_kyber_poly.c module/signal/crypto/sc_kyber_keccak4x.c
+	module/signal/crypto/sc_kyber_poly.c module/signal/crypto/sc_kyber_keccak4x.c \
+	module/signal/crypto/sc_mlkem768.c
 tests_ct_ct_kyber_CPPFLAGS = $(SC_CPPFLAGS) -DSC_CTGRIND
 tests_ct_ct_kyber_LDADD = libsbcommon.la $(CRYPTO_LIBS)
 TESTS += tests/ct/kyber-ct.sh

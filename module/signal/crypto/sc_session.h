@@ -1,8 +1,8 @@
 /*
  * sc_session.h - Signal protocol v4 sessions with one remote device:
  * PQXDH set-up from a bundle (we initiate) or from a PreKeySignalMessage
- * (they initiate), encrypt/decrypt with the double ratchet + SPQR epoch-0
- * chain, and a versioned record (current state + up to 40 archived states)
+ * (they initiate), encrypt/decrypt with the double ratchet + SPQR (ML-KEM-768
+ * epochs, sc_spqr.h), and a versioned record (current state + up to 40 archived states)
  * for storage.
  *
  * An sc_session is one session record: opaque, owned by the caller, not
