@@ -32,6 +32,12 @@ typedef struct {
     ky_poly a[K][K], s[K], e[K], t[K], v, k;
 } ml_work;
 
+typedef struct {
+    EVP_MD_CTX *c;
+    ml_work *w;
+    int avx2;  /* batch SHAKEs four at a time (sc_kyber_keccak4x.c) */
+} ml_ctx;
+
 static int hash2(EVP_MD_CTX *c, const EVP_MD *md, uint8_t *out, size_t outlen,
                  const void *a, size_t an, const void *b, size_t bn)
 {
@@ -51,27 +57,54 @@ static int hash2(EVP_MD_CTX *c, const EVP_MD *md, uint8_t *out, size_t outlen,
 #define G(c, out, a, an, b, bn) hash2(c, EVP_sha3_512(), out, 64, a, an, b, bn)
 #define J(c, out, a, an, b, bn) hash2(c, EVP_shake256(), out, 32, a, an, b, bn)
 
-/* Â[i][j] = SampleNTT(ρ ‖ j ‖ i), or its transpose. Public data. */
-static int gen_matrix(EVP_MD_CTX *c, ky_poly a[K][K], const uint8_t rho[32],
-                      int transposed)
+/* One entry of Â by OpenSSL's SHAKE128, squeezing more when short. */
+static int gen_entry(EVP_MD_CTX *c, ky_poly *p, const uint8_t rho[32],
+                     const uint8_t idx[2], unsigned blocks)
 {
-    uint8_t buf[12 * XOF_BLOCK], idx[2];
-    unsigned i, j, blocks, have;
+    uint8_t buf[12 * XOF_BLOCK];
+    unsigned have = 0;
     int rc;
 
-    for (i = 0; i < K; i++)
-        for (j = 0; j < K; j++) {
-            idx[0] = (uint8_t)(transposed ? i : j);
-            idx[1] = (uint8_t)(transposed ? j : i);
-            for (blocks = 3, have = 0; have < KY_N; blocks *= 2) {
-                if (blocks > 12)
-                    return SC_ERR_CRYPTO; /* probability < 2^-500 */
-                if ((rc = hash2(c, EVP_shake128(), buf, blocks * XOF_BLOCK, rho,
-                                32, idx, 2)))
-                    return rc;
-                have = sc_kyber_rej_uniform(a[i][j].c, 0, buf, blocks * XOF_BLOCK);
-            }
+    for (; have < KY_N; blocks *= 2) {
+        if (blocks > 12)
+            return SC_ERR_CRYPTO; /* probability < 2^-500 */
+        if ((rc = hash2(c, EVP_shake128(), buf, blocks * XOF_BLOCK, rho, 32, idx, 2)))
+            return rc;
+        have = sc_kyber_rej_uniform(p->c, 0, buf, blocks * XOF_BLOCK);
+    }
+    return 0;
+}
+
+/* Â[i][j] = SampleNTT(ρ ‖ j ‖ i), or its transpose. Public data. With
+ * AVX2 the nine SHAKE128s run four at a time (sc_kyber_keccak4x.c); 3
+ * blocks suffice for ~99% of entries, a short one is redone by OpenSSL. */
+static int gen_matrix(EVP_MD_CTX *c, int avx2, ky_poly a[K][K], const uint8_t rho[32],
+                      int transposed)
+{
+    uint8_t in[4][34], out[4][3 * XOF_BLOCK];
+    uint8_t *const outp[4] = {out[0], out[1], out[2], out[3]};
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    unsigned e, b, i, j;
+    int rc;
+
+    for (e = 0; e < K * K; e += b) {
+        b = K * K - e < 4 ? K * K - e : 4;
+        for (j = 0; j < 4; j++) {
+            unsigned n = e + (j < b ? j : 0);
+            memcpy(in[j], rho, 32);
+            in[j][32] = (uint8_t)(transposed ? n / K : n % K);
+            in[j][33] = (uint8_t)(transposed ? n % K : n / K);
         }
+        if (avx2)
+            sc_kyber_shake4x(outp, 3, XOF_BLOCK, inp, 34);
+        for (j = 0; j < b; j++) {
+            i = e + j;
+            if (avx2 && sc_kyber_rej_uniform(a[i / K][i % K].c, 0, out[j], sizeof(out[j])) == KY_N)
+                continue;
+            if ((rc = gen_entry(c, &a[i / K][i % K], rho, in[j] + 32, avx2 ? 6 : 3)))
+                return rc;
+        }
+    }
     return 0;
 }
 
@@ -85,6 +118,36 @@ static int noise(EVP_MD_CTX *c, ky_poly *r, const uint8_t seed[32], uint8_t nonc
         sc_kyber_cbd2(r, buf);
     ut_wipe(buf, sizeof(buf));
     return rc;
+}
+
+/* r[k] = CBD_2(PRF_2(seed, nonce + k)) for k < n, four at a time with AVX2. */
+static int noise_n(EVP_MD_CTX *c, int avx2, ky_poly *const *r, unsigned n,
+                   const uint8_t seed[32], uint8_t nonce)
+{
+    uint8_t in[4][33], out[4][136];
+    uint8_t *const outp[4] = {out[0], out[1], out[2], out[3]};
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    unsigned k, j, b;
+    int rc = 0;
+
+    if (!avx2) {
+        for (k = 0; k < n && !rc; k++)
+            rc = noise(c, r[k], seed, (uint8_t)(nonce + k));
+        return rc;
+    }
+    for (k = 0; k < n; k += b) {
+        b = n - k < 4 ? n - k : 4;
+        for (j = 0; j < 4; j++) {
+            memcpy(in[j], seed, 32);
+            in[j][32] = (uint8_t)(nonce + k + (j < b ? j : 0));
+        }
+        sc_kyber_shake4x(outp, 1, 136, inp, 33);
+        for (j = 0; j < b; j++)
+            sc_kyber_cbd2(r[k + j], out[j]);
+    }
+    ut_wipe(in, sizeof(in));
+    ut_wipe(out, sizeof(out));
+    return 0;
 }
 
 /* r = Σ a[i] ∘ b[i] (NTT domain, Montgomery factor R^-1), reduced. */
@@ -124,19 +187,17 @@ static void vec_encode(uint8_t *out, const ky_poly *v)
 }
 
 /* u = NTT^-1(Âᵀ r̂) + e1 → c1; r̂, e2 kept in w->s, w->v. */
-static int encrypt1(EVP_MD_CTX *c, ml_work *w, uint8_t ct1[SC_MLKEM768_CT1],
+static int encrypt1(ml_ctx *x, uint8_t ct1[SC_MLKEM768_CT1],
                     const uint8_t rho[32], const uint8_t r[32])
 {
+    ml_work *w = x->w;
+    ky_poly *const polys[2 * K + 1] = {&w->s[0], &w->s[1], &w->s[2],
+                                       &w->e[0], &w->e[1], &w->e[2], &w->v};
     unsigned i;
     int rc;
 
-    if ((rc = gen_matrix(c, w->a, rho, 1)))
-        return rc;
-    for (i = 0; i < K; i++)
-        if ((rc = noise(c, &w->s[i], r, (uint8_t)i)) ||
-            (rc = noise(c, &w->e[i], r, (uint8_t)(K + i))))
-            return rc;
-    if ((rc = noise(c, &w->v, r, 2 * K)))
+    if ((rc = gen_matrix(x->c, x->avx2, w->a, rho, 1)) ||
+        (rc = noise_n(x->c, x->avx2, polys, 2 * K + 1, r, 0)))
         return rc;
     for (i = 0; i < K; i++)
         sc_kyber_ntt(&w->s[i]);
@@ -163,13 +224,10 @@ static void encrypt2(ml_work *w, uint8_t ct2[SC_MLKEM768_CT2],
     sc_kyber_poly_compress_d(ct2, &w->k, 4);
 }
 
-typedef struct {
-    EVP_MD_CTX *c;
-    ml_work *w;
-} ml_ctx;
-
 static int ctx_open(ml_ctx *x)
 {
+    /* SC_KYBER_NO_AVX2 (tests only) forces OpenSSL's SHAKE, as in sc_kyber */
+    x->avx2 = sc_kyber_have_avx2() && !getenv("SC_KYBER_NO_AVX2");
     x->w = malloc(sizeof(*x->w));
     x->c = EVP_MD_CTX_new();
     if (!x->w || !x->c) {
@@ -202,12 +260,13 @@ int sc_mlkem768_keypair_derand(uint8_t ek[SC_MLKEM768_EK], uint8_t dk[SC_MLKEM76
     if ((rc = G(x.c, rs, seed, 32, &kbyte, 1)))
         goto out;
     CT_PUBLIC(rs, 32); /* ρ is published in ek */
-    if ((rc = gen_matrix(x.c, x.w->a, rs, 0)))
-        goto out;
-    for (i = 0; i < K; i++)
-        if ((rc = noise(x.c, &x.w->s[i], rs + 32, (uint8_t)i)) ||
-            (rc = noise(x.c, &x.w->e[i], rs + 32, (uint8_t)(K + i))))
+    {
+        ky_poly *const polys[2 * K] = {&x.w->s[0], &x.w->s[1], &x.w->s[2],
+                                       &x.w->e[0], &x.w->e[1], &x.w->e[2]};
+        if ((rc = gen_matrix(x.c, x.avx2, x.w->a, rs, 0)) ||
+            (rc = noise_n(x.c, x.avx2, polys, 2 * K, rs + 32, 0)))
             goto out;
+    }
     for (i = 0; i < K; i++) {
         sc_kyber_ntt(&x.w->s[i]);
         sc_kyber_ntt(&x.w->e[i]);
@@ -260,7 +319,7 @@ static int pke_encrypt(ml_ctx *x, uint8_t ct[SC_MLKEM768_CT], const ky_poly *tha
     int rc;
 
     memcpy(t, that, sizeof(t));
-    rc = encrypt1(x->c, x->w, ct, rho, r);
+    rc = encrypt1(x, ct, rho, r);
     if (!rc)
         encrypt2(x->w, ct + SC_MLKEM768_CT1, t, m);
     ut_wipe(t, sizeof(t));
@@ -403,7 +462,7 @@ int sc_mlkem768_encaps1_derand(uint8_t ct1[SC_MLKEM768_CT1], uint8_t es[SC_MLKEM
     if ((rc = ctx_open(&x)))
         goto out0;
     if ((rc = G(x.c, kr, m, 32, hdr + 32, 32)) ||
-        (rc = encrypt1(x.c, x.w, ct1, hdr, kr + 32)))
+        (rc = encrypt1(&x, ct1, hdr, kr + 32)))
         goto out;
     for (i = 0; i < K; i++)
         sc_kyber_poly_tobytes(es + i * KY_POLYBYTES, &x.w->s[i]);
