@@ -625,11 +625,13 @@ START_TEST(spqr_chain_rules)
     ck_assert(!p.has_key);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x00\x00", 4, &p), 0);
     ck_assert(!p.has_key);
+    sc_spqr_plan_wipe(&p);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x02\x05\x00", 4, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x05", 3, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x05\x01\x00", 5, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x00", 1, &p), SC_ERR_SPQR);
-    {   /* a Hdr chunk (as libsignal A2B sends) is parsed and ignored */
+    {   /* a Hdr chunk (as libsignal A2B sends): into the SCKA's decoder,
+         * and the message key of index 3 */
         uint8_t hdr[37] = {1, 1, 3, 1, 0};
         ck_assert_int_eq(sc_spqr_recv_prepare(&b, hdr, sizeof(hdr), &p), 0);
         ck_assert(p.has_key);
