@@ -157,3 +157,6 @@ TESTS += tests/e2e/bridge_expire.js
 EXTRA_DIST += tests/e2e/bridge_expire.js
 TESTS += tests/e2e/bridge_kinds.js
 EXTRA_DIST += tests/e2e/bridge_kinds.js
+# contact cards, locations from Signal's phones, view-once (issue #17 item 5)
+TESTS += tests/e2e/bridge_cards.js
+EXTRA_DIST += tests/e2e/bridge_cards.js

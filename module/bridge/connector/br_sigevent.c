@@ -256,6 +256,13 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
                 /* not confirmed: handed over again at the next start */
                 br_net_event_free(ev);
                 ev = NULL;
+            } else if (ev->n_atts && br_sigkind_view_once(m)) {
+                /* shown, then gone 5 minutes after reading (br_sigkind.h) */
+                size_t i;
+                for (i = 0; i < ev->n_atts; i++)
+                    ev->atts[i].flags |= BR_NET_ATT_VIEW_ONCE;
+                if (!ev->expire_s || ev->expire_s > BR_NET_VIEW_ONCE_S)
+                    ev->expire_s = BR_NET_VIEW_ONCE_S;
             }
         }
         break;
