@@ -163,3 +163,69 @@ test('a Signal-Android location (map image + "maps?q=LAT%2CLON" body) arrives as
   const t = await inRoom((cc) => /^look at/.test(cc.body || ''), 'the plain text');
   assert.equal(t.getWireContent().msgtype, 'm.text');
 });
+
+// ---- contact cards ---------------------------------------------------------------
+
+test('a Signal contact card arrives as a vCard file (as mautrix-signal converts it)', { timeout: 120000 }, async () => {
+  // Signal-Desktop protos/SignalService.proto DataMessage.Contact
+  await bobSends({ contact: [{
+    name: { givenName: 'Ann', familyName: 'Lee', middleName: 'Q', prefix: null, suffix: null, nickname: null },
+    number: [{ value: '+15550001111', type: 2, label: null }, { value: '+15550002222', type: 4, label: 'Boat' }],
+    email: [{ value: 'ann@example.org', type: 3, label: null }],
+    address: [{ type: 1, label: null, street: '1 Main St', pobox: null, neighborhood: null, city: 'Springfield',
+                region: 'IL', postcode: '62701', country: 'USA' }],
+    avatar: null, organization: 'Acme, Inc.' }] });
+  const f = await inRoom((c) => c.body === 'Ann Lee.vcf', 'the vCard file');
+  const c = f.getWireContent();
+  assert.equal(c.msgtype, 'm.file');
+  assert.equal(c.info.mimetype, 'text/vcf');
+  const card = (await download(c.url)).toString('utf8');
+  assert.equal(card, 'BEGIN:VCARD\r\nVERSION:4.0\r\n' +
+    'ADR;TYPE=home:;;1 Main St;Springfield;IL;62701;USA\r\n' +
+    'EMAIL;TYPE=work:ann@example.org\r\n' +
+    'FN:Ann Lee\r\n' +
+    'N:Lee;Ann;Q;;\r\n' +
+    'ORG:Acme\\, Inc.\r\n' +
+    'TEL;TYPE=mobile:+15550001111\r\n' +
+    'TEL;LABEL=Boat;TYPE=custom:+15550002222\r\n' +
+    'END:VCARD\r\n');
+  assert.equal(c.info.size, Buffer.byteLength(card));
+  assert.ok(!timeline(dmRoom).some((e) => /contact card/.test(e.getWireContent().body || '')), 'no notice');
+});
+
+test('a Matrix .vcf file arrives at Signal as a contact card; one that does not parse as the file', { timeout: 120000 }, async () => {
+  const from = sb.received.length;
+  // an Android contacts export (vCard 2.1, QUOTED-PRINTABLE): what Signal-
+  // Android's ContactCardReader.readVCard turns into a contact card
+  const vcf = Buffer.from('BEGIN:VCARD\r\nVERSION:2.1\r\n' +
+    'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=BCrgen;;;\r\n' +
+    'FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCrgen M=C3=BCller\r\n' +
+    'TEL;CELL;PREF:+49 151 000\r\nEMAIL;HOME:j@example.de\r\n' +
+    'ADR;WORK:;;Unter den Linden 1;Berlin;;10117;Germany\r\nORG:Beispiel GmbH\r\nEND:VCARD\r\n');
+  await alice.sendMessage(dmRoom, { msgtype: 'm.file', body: 'juergen.vcf', url: await upload(vcf, 'juergen.vcf', 'text/x-vcard'),
+                                    info: { mimetype: 'text/x-vcard', size: vcf.length } });
+  const got = await until(() => bobGot((d) => d.contact?.length > 0, from), 'the contact card', T);
+  const k = got.dataMessage.contact[0];
+  assert.equal(got.dataMessage.attachments.length, 0, 'no file besides the card');
+  assert.equal(k.name.givenName, 'Jürgen');
+  assert.equal(k.name.familyName, 'Müller');
+  assert.equal(k.organization, 'Beispiel GmbH');
+  assert.deepEqual(k.number.map((p) => [p.value, p.type]), [['+49 151 000', 2]]); // MOBILE
+  assert.deepEqual(k.email.map((e) => [e.value, e.type]), [['j@example.de', 1]]); // HOME
+  assert.equal(k.address[0].type, 2); // WORK
+  assert.equal(k.address[0].street, 'Unter den Linden 1');
+  assert.equal(k.address[0].postcode, '10117');
+
+  // not a vCard Signal can show (two cards): the file itself
+  const two = Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:B\r\nEND:VCARD\r\n');
+  await alice.sendMessage(dmRoom, { msgtype: 'm.file', body: 'two.vcf', url: await upload(two, 'two.vcf', 'text/vcard'),
+                                    info: { mimetype: 'text/vcard', size: two.length } });
+  const file = await until(() => bobGot((d) => d.attachments?.[0]?.fileName === 'two.vcf', from), 'the file', T);
+  assert.ok(!file.dataMessage.contact?.length);
+  const ap = file.dataMessage.attachments[0];
+  const blob = fs.readFileSync(path.join(sb.mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
+  const mac = crypto.createHmac('sha256', Buffer.from(ap.key).subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
+  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
+  const d = crypto.createDecipheriv('aes-256-cbc', Buffer.from(ap.key).subarray(0, 32), blob.subarray(0, 16));
+  assert.ok(Buffer.concat([d.update(blob.subarray(16, blob.length - 32)), d.final()]).subarray(0, ap.size).equals(two));
+});

@@ -12,6 +12,7 @@
 
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
+#include "br_sigcontact.h"
 #include "br_sigfmt.h"
 #include "br_sigkind.h"
 #include "br_signal_int.h"
@@ -235,7 +236,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
             break;
-        if (((!m->body || !*m->body) && !m->n_attachments) ||
+        if (((!m->body || !*m->body) && !m->n_attachments && !br_sigcontact_count(m)) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, transcripts without a chat): release it so
@@ -252,7 +253,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
-            if (copy_attachments(ev, m) != 0) {
+            /* contact cards follow the files as vCard files (br_sigcontact.h) */
+            if (copy_attachments(ev, m) != 0 || br_sigcontact_attach(m, ev) != 0) {
                 /* not confirmed: handed over again at the next start */
                 br_net_event_free(ev);
                 ev = NULL;
