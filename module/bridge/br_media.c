@@ -335,6 +335,10 @@ static void in_upload(br_bridge *b, in_row *r)
                                          : "the bridge ran out of memory");
         return;
     }
+    /* the event says what was uploaded (a contact card's photo is added
+     * on download, br_sigcontact.h); a failed write keeps the announced */
+    if (len != r->size)
+        (void)br_store_media_in_set_size(b->db, r->id, len);
     br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
     if (!(j = br_media_job(b, r->id)) ||
         mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {

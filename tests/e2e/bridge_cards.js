@@ -166,31 +166,49 @@ test('a Signal-Android location (map image + "maps?q=LAT%2CLON" body) arrives as
 
 // ---- contact cards ---------------------------------------------------------------
 
-test('a Signal contact card arrives as a vCard file (as mautrix-signal converts it)', { timeout: 120000 }, async () => {
+test('a Signal contact card arrives as a vCard file with its avatar (as mautrix-signal converts it)', { timeout: 120000 }, async () => {
   // Signal-Desktop protos/SignalService.proto DataMessage.Contact
+  const avatar = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.randomBytes(200)]);
   await bobSends({ contact: [{
     name: { givenName: 'Ann', familyName: 'Lee', middleName: 'Q', prefix: null, suffix: null, nickname: null },
     number: [{ value: '+15550001111', type: 2, label: null }, { value: '+15550002222', type: 4, label: 'Boat' }],
     email: [{ value: 'ann@example.org', type: 3, label: null }],
     address: [{ type: 1, label: null, street: '1 Main St', pobox: null, neighborhood: null, city: 'Springfield',
                 region: 'IL', postcode: '62701', country: 'USA' }],
-    avatar: null, organization: 'Acme, Inc.' }] });
+    avatar: { avatar: await pointer(avatar, { contentType: 'image/png' }), isProfile: false },
+    organization: 'Acme, Inc.' }] });
   const f = await inRoom((c) => c.body === 'Ann Lee.vcf', 'the vCard file');
   const c = f.getWireContent();
   assert.equal(c.msgtype, 'm.file');
   assert.equal(c.info.mimetype, 'text/vcf');
   const card = (await download(c.url)).toString('utf8');
-  assert.equal(card, 'BEGIN:VCARD\r\nVERSION:4.0\r\n' +
+  // RFC 6350 3.2: lines folded at 75 octets
+  assert.ok(card.split('\r\n').every((l) => Buffer.byteLength(l) <= 75), 'folded lines');
+  assert.equal(card.replace(/\r\n /g, ''), 'BEGIN:VCARD\r\nVERSION:4.0\r\n' +
     'ADR;TYPE=home:;;1 Main St;Springfield;IL;62701;USA\r\n' +
     'EMAIL;TYPE=work:ann@example.org\r\n' +
     'FN:Ann Lee\r\n' +
     'N:Lee;Ann;Q;;\r\n' +
     'ORG:Acme\\, Inc.\r\n' +
+    `PHOTO:data:image/png;base64,${avatar.toString('base64')}\r\n` +
     'TEL;TYPE=mobile:+15550001111\r\n' +
     'TEL;LABEL=Boat;TYPE=custom:+15550002222\r\n' +
     'END:VCARD\r\n');
-  assert.equal(c.info.size, Buffer.byteLength(card));
+  assert.equal(c.info.size, Buffer.byteLength(card), 'the size of the card as uploaded');
   assert.ok(!timeline(dmRoom).some((e) => /contact card/.test(e.getWireContent().body || '')), 'no notice');
+});
+
+test('a Signal contact card whose avatar cannot be fetched arrives without it', { timeout: 120000 }, async () => {
+  const gone = await pointer(crypto.randomBytes(100), { contentType: 'image/jpeg' });
+  gone.attachmentIdentifier = { cdnKey: crypto.randomUUID() }; // nothing stored there
+  await bobSends({ contact: [{ name: { givenName: 'Bo', familyName: null, middleName: null, prefix: null,
+                                       suffix: null, nickname: 'Bobo' },
+                               number: [{ value: '+15550003333', type: null, label: null }], email: [], address: [],
+                               avatar: { avatar: gone, isProfile: false }, organization: null }] });
+  const f = await inRoom((c) => c.body === 'Bobo.vcf', 'the card named by its nickname');
+  const card = (await download(f.getWireContent().url)).toString('utf8');
+  assert.equal(card, 'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bobo\r\nN:;Bo;;;\r\nNICKNAME:Bobo\r\n' +
+                     'TEL;TYPE=home:+15550003333\r\nEND:VCARD\r\n');
 });
 
 test('a Matrix .vcf file arrives at Signal as a contact card; one that does not parse as the file', { timeout: 120000 }, async () => {

@@ -11,6 +11,7 @@
 
 #include "SignalService.pb-c.h"
 #include "br_sigcontact.h"
+#include "br_signal_int.h"
 #include "br_vcard.h"
 #include "ut.h"
 
@@ -92,24 +93,27 @@ static int attach_one(const Signalservice__DataMessage__Contact *c, br_net_attac
     br_vcard_addr addrs[BR_VCARD_MAX_ITEMS];
     br_vcard v;
     char name[200], *text;
-    size_t len;
+    size_t len, plen;
 
     to_vcard(c, &v, items, addrs);
+    /* the size without the avatar: the bridge corrects it once the card
+     * is written (br_store_media_in_set_size) */
     if (!(text = br_vcard_write(&v, &len)))
         return UT_ERR_NOMEM;
+    free(text);
     br_vcard_display_name(&v, name, sizeof(name) - 4);
     strcat(name, ".vcf");
     memset(a, 0, sizeof(*a));
     a->content_type = strdup(BR_SIGCONTACT_TYPE);
     a->file_name = strdup(name);
     a->size = len;
-    a->pointer = malloc(MAGIC_LEN + len);
+    plen = protobuf_c_message_get_packed_size(&c->base);
+    a->pointer = malloc(MAGIC_LEN + plen);
     if (a->pointer) {
         memcpy(a->pointer, MAGIC, MAGIC_LEN);
-        memcpy(a->pointer + MAGIC_LEN, text, len);
-        a->pointer_len = MAGIC_LEN + len;
+        protobuf_c_message_pack(&c->base, a->pointer + MAGIC_LEN);
+        a->pointer_len = MAGIC_LEN + plen;
     }
-    free(text);
     return a->content_type && a->file_name && a->pointer ? 0 : UT_ERR_NOMEM;
 }
 
@@ -139,22 +143,61 @@ int br_sigcontact_attach(const sig_message *m, br_net_event *ev)
     return rc;
 }
 
-int br_sigcontact_write(const uint8_t *pointer, size_t len, const char *path, int *err)
-{
-    const uint8_t *p;
-    size_t n, off = 0;
-    int fd;
+/* ---- writing a card (Signal thread) ------------------------------------------ */
 
-    *err = 0;
-    if (!pointer || len < MAGIC_LEN || memcmp(pointer, MAGIC, MAGIC_LEN) != 0)
-        return 0;
-    p = pointer + MAGIC_LEN;
-    n = len - MAGIC_LEN;
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        *err = UT_ERR_IO;
-        return 1;
+#define PHOTO_MAX (150u << 10) /* base64 of it stays within BR_VCARD_MAX_BYTES */
+
+typedef struct card_job {
+    uint64_t id;
+    uint8_t *card;      /* the packed Contact (its avatar pointer holds a key) */
+    size_t len;
+    char *path;
+    struct card_job *next;
+} card_job;
+
+static void job_free(card_job *j)
+{
+    if (!j)
+        return;
+    if (j->card)
+        ut_free_secret(j->card, j->len);
+    free(j->path);
+    free(j);
+}
+
+void br_sigcontact_jobs_free(account *a)
+{
+    card_job *j;
+
+    while ((j = a->cards)) {
+        a->cards = j->next;
+        job_free(j);
     }
+}
+
+/* What the photo is, when the pointer does not say (mautrix-signal uses
+ * Go's http.DetectContentType). */
+static const char *sniff(const uint8_t *d, size_t n)
+{
+    if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+        return "image/jpeg";
+    if (n >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 6 && (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0))
+        return "image/gif";
+    if (n >= 12 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0)
+        return "image/webp";
+    return "application/octet-stream";
+}
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    size_t off = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return UT_ERR_IO;
     while (off < n) {
         ssize_t w = write(fd, p + off, n - off);
         if (w < 0 && errno == EINTR)
@@ -166,13 +209,142 @@ int br_sigcontact_write(const uint8_t *pointer, size_t len, const char *path, in
     if (off < n || fsync(fd) != 0) {
         close(fd);
         unlink(path);
-        *err = UT_ERR_IO;
-        return 1;
+        return UT_ERR_IO;
     }
     if (close(fd) != 0) {
         unlink(path);
-        *err = UT_ERR_IO;
+        return UT_ERR_IO;
     }
+    return 0;
+}
+
+/* The photo file (the avatar as downloaded), at most PHOTO_MAX bytes. */
+static uint8_t *read_photo(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *d;
+
+    *n = 0;
+    if (!f)
+        return NULL;
+    d = malloc(PHOTO_MAX + 1);
+    if (d)
+        *n = fread(d, 1, PHOTO_MAX + 1, f);
+    fclose(f);
+    if (d && (*n == 0 || *n > PHOTO_MAX)) {
+        free(d); /* too big for a card: it goes without */
+        d = NULL;
+        *n = 0;
+    }
+    return d;
+}
+
+/* Write the card of a packed Contact, with the photo at photo_path if
+ * any; then report request id to the bridge. */
+static void finish(br_signal *s, const char *owner, const uint8_t *card, size_t len,
+                   const char *photo_path, const char *path, uint64_t id)
+{
+    Signalservice__DataMessage__Contact *c = (Signalservice__DataMessage__Contact *)
+        protobuf_c_message_unpack(&signalservice__data_message__contact__descriptor, NULL, len,
+                                  card);
+    br_vcard_item items[2 * BR_VCARD_MAX_ITEMS];
+    br_vcard_addr addrs[BR_VCARD_MAX_ITEMS];
+    br_vcard v;
+    uint8_t *photo = NULL;
+    size_t plen = 0, tlen;
+    char *text = NULL;
+    br_net_event *ev;
+    int rc = UT_ERR_INVAL;
+
+    if (c) {
+        to_vcard(c, &v, items, addrs);
+        if (photo_path && (photo = read_photo(photo_path, &plen))) {
+            const Signalservice__AttachmentPointer *ap = c->avatar ? c->avatar->avatar : NULL;
+            v.photo = photo;
+            v.photo_len = plen;
+            v.photo_type = ap && ap->contenttype && *ap->contenttype ? ap->contenttype
+                                                                     : sniff(photo, plen);
+        }
+        rc = (text = br_vcard_write(&v, &tlen)) ? write_file(path, text, tlen) : UT_ERR_NOMEM;
+        protobuf_c_message_free_unpacked(&c->base, NULL);
+    }
+    free(text);
+    free(photo);
+    if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, owner))) {
+        ev->outbox_id = id;
+        ev->code = rc ? BR_NET_ERR_INTERNAL : 0;
+        if (rc)
+            ev->text = br_sig_dup("the card card could not be written");
+        br_sig_emit(s, ev);
+    }
+}
+
+int br_sigcontact_download(br_signal *s, account *a, const char *owner, const uint8_t *pointer,
+                           size_t len, const char *path, uint64_t request_id)
+{
+    const uint8_t *card;
+    size_t clen, alen;
+    Signalservice__DataMessage__Contact *c;
+    uint8_t *ap = NULL;
+    card_job *j = NULL;
+    char *photo = NULL;
+
+    if (!pointer || len < MAGIC_LEN || memcmp(pointer, MAGIC, MAGIC_LEN) != 0)
+        return 0;
+    card = pointer + MAGIC_LEN;
+    clen = len - MAGIC_LEN;
+    c = (Signalservice__DataMessage__Contact *)protobuf_c_message_unpack(
+        &signalservice__data_message__contact__descriptor, NULL, clen, card);
+    /* the avatar first, as mautrix-signal downloads it into the card */
+    if (a && c && c->avatar && c->avatar->avatar && request_id < CARD_UD &&
+        (alen = signalservice__attachment_pointer__get_packed_size(c->avatar->avatar)) &&
+        (ap = malloc(alen)) && (j = calloc(1, sizeof(*j))) && (j->card = malloc(clen)) &&
+        asprintf(&photo, "%s.avatar", path) > 0 && (j->path = strdup(path))) {
+        signalservice__attachment_pointer__pack(c->avatar->avatar, ap);
+        memcpy(j->card, card, clen);
+        j->len = clen;
+        j->id = request_id;
+        if (sig_client_download(a->c, ap, alen, photo, (void *)(uintptr_t)(request_id | CARD_UD)) == 0) {
+            j->next = a->cards;
+            a->cards = j;
+            j = NULL;
+            ut_free_secret(ap, alen);
+            free(photo);
+            protobuf_c_message_free_unpacked(&c->base, NULL);
+            return 1;
+        }
+    }
+    if (ap)
+        ut_free_secret(ap, alen);
+    free(photo);
+    job_free(j);
+    if (c)
+        protobuf_c_message_free_unpacked(&c->base, NULL);
+    finish(s, owner, card, clen, NULL, path, request_id);
+    return 1;
+}
+
+int br_sigcontact_avatar_done(br_signal *s, account *a, const sig_event *e)
+{
+    uint64_t id = (uint64_t)((uintptr_t)e->send_ud & ~CARD_UD);
+    card_job **pp, *j;
+    char *photo = NULL;
+
+    if (!((uintptr_t)e->send_ud & CARD_UD))
+        return 0;
+    for (pp = &a->cards; *pp && (*pp)->id != id; pp = &(*pp)->next)
+        ;
+    if (!(j = *pp))
+        return 1; /* the account was reset meanwhile: the bridge asks again */
+    *pp = j->next;
+    if (asprintf(&photo, "%s.avatar", j->path) < 0)
+        photo = NULL;
+    /* a failed avatar leaves the card without it (mautrix logs and goes on) */
+    finish(s, a->owner, j->card, j->len, e->err == 0 ? photo : NULL, j->path, id);
+    if (photo)
+        unlink(photo);
+    free(photo);
+    job_free(j);
     return 1;
 }
 

@@ -6,11 +6,13 @@
  * one more attachment of its MESSAGE event, a vCard file "<name>.vcf" of
  * type text/vcf, as mautrix-signal sends it (pkg/msgconv/from-signal.go
  * convertContactToMatrix: m.file, body name + ".vcf", mimetype "text/vcf").
- * The card is written when the message arrives; its "pointer" carries the
- * vCard itself behind a prefix no AttachmentPointer can start with (a
- * protobuf tag of field 0), and download() writes it out instead of
- * fetching, so the bridge's media pipeline (durable rows, order, retries)
- * treats it as any file. The contact's avatar is not fetched.
+ * Its "pointer" carries the DataMessage.Contact itself behind a prefix no
+ * AttachmentPointer can start with (a protobuf tag of field 0), and
+ * download() writes the vCard instead of fetching a file, so the bridge's
+ * media pipeline (durable rows, order, retries) treats it as any file.
+ * The contact's avatar (Contact.avatar) is fetched first and goes into
+ * the card as a PHOTO data: URI, as mautrix-signal does; when it cannot
+ * be fetched the card goes without it.
  *
  * Matrix -> Signal: a file that is a vCard (type text/vcard, text/x-vcard,
  * text/vcf, text/directory, or a name ending in .vcf) and parses as one
@@ -36,10 +38,23 @@ size_t br_sigcontact_count(const sig_message *m);
 /* Append m's contact cards to ev's attachments; 0 or UT_ERR_NOMEM. */
 int br_sigcontact_attach(const sig_message *m, br_net_event *ev);
 
-/* A download pointer made by br_sigcontact_attach: write the card to path
- * (0600) and return 1 with *err 0 or UT_ERR_IO; 0 when it is a real
- * attachment pointer. */
-int br_sigcontact_write(const uint8_t *pointer, size_t len, const char *path, int *err);
+struct account;
+struct br_signal;
+struct sig_event;
+
+/* download() of a pointer made by br_sigcontact_attach (Signal thread):
+ * fetch the avatar if there is one, write the card to path (0600), then
+ * BR_NET_DOWNLOADED with request_id. 1 when it was such a pointer, 0 for
+ * a real attachment pointer (nothing done). a may be NULL (not linked:
+ * the card goes without its avatar). */
+int br_sigcontact_download(struct br_signal *s, struct account *a, const char *owner,
+                           const uint8_t *pointer, size_t len, const char *path,
+                           uint64_t request_id);
+/* SIG_EV_DOWNLOAD_DONE: 1 when it was a card's avatar (handled: the card
+ * is written and reported), else 0. */
+int br_sigcontact_avatar_done(struct br_signal *s, struct account *a, const struct sig_event *e);
+/* Forget the cards waiting for avatars (the account closes). */
+void br_sigcontact_jobs_free(struct account *a);
 
 /* A file from Matrix to send: when it is a vCard of one card, its
  * DataMessage.Contact, serialized into *out (malloc'd, *len) and 1;

@@ -305,6 +305,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         break;
     case SIG_EV_DOWNLOAD_DONE:
+        if (br_sigcontact_avatar_done(s, a, e))
+            break; /* a contact card's avatar: the card is reported */
         if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, a->owner))) {
             ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
             ev->code = e->err ? (br_sig_media_code(e->err) ? br_sig_media_code(e->err) : br_sig_net_code(e->err)) : 0;

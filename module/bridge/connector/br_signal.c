@@ -140,6 +140,7 @@ static void close_account(br_signal *s, account *a)
             break;
         }
     sig_client_free(a->c);
+    br_sigcontact_jobs_free(a);
     free(a->owner);
     free(a);
 }
@@ -530,18 +531,9 @@ static void media_op_run(br_signal *s, op *o)
     int rc;
 
     if (o->what == OP_DOWNLOAD) {
-        int werr;
-        if (br_sigcontact_write(o->blob, o->blob_len, o->a1, &werr)) {
-            /* a contact card: the vCard was made on arrival (br_sigcontact.h) */
-            if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, o->owner))) {
-                ev->outbox_id = o->n;
-                ev->code = werr ? BR_NET_ERR_INTERNAL : 0;
-                if (werr)
-                    ev->text = br_sig_dup("the contact card could not be written");
-                br_sig_emit(s, ev);
-            }
+        /* a contact card: its vCard is written here (br_sigcontact.h) */
+        if (br_sigcontact_download(s, a, o->owner, o->blob, o->blob_len, o->a1, o->n))
             return;
-        }
         rc = a ? sig_client_download(a->c, o->blob, o->blob_len, o->a1,
                                      (void *)(uintptr_t)o->n)
                : SIG_ERR_NOT_LINKED;
