@@ -20,8 +20,8 @@
 #include "br_vcard.h"
 #include "ut.h"
 
-#define MAX_LINES 2000
-#define MAX_VALUE 4096  /* one property's value (PHOTO is skipped) */
+#define MAX_LINES 65536 /* physical lines: a folded PHOTO takes thousands */
+#define MAX_VALUE 4096  /* one value the card keeps */
 #define MAX_PARAMS 16
 
 /* ---- shared ---------------------------------------------------------------- */
@@ -669,9 +669,15 @@ static int on_prop(br_vcard *out, const prop *pr, char **fn, int *version)
 {
     int rc = 0;
 
-    if (pr->vlen > MAX_VALUE && !ieq(pr->name, pr->nlen, "PHOTO") &&
-        !ieq(pr->name, pr->nlen, "LOGO") && !ieq(pr->name, pr->nlen, "SOUND") &&
-        !ieq(pr->name, pr->nlen, "KEY"))
+    static const char *const read[] = { "VERSION", "N", "FN", "NICKNAME", "ORG", "TEL", "EMAIL",
+                                        "ADR" };
+    size_t r;
+
+    for (r = 0; r < sizeof(read) / sizeof(read[0]) && !ieq(pr->name, pr->nlen, read[r]); r++)
+        ;
+    if (r == sizeof(read) / sizeof(read[0]))
+        return 0; /* PHOTO, NOTE, URL, BDAY, X-...: not part of a Signal card */
+    if (pr->vlen > MAX_VALUE)
         return UT_ERR_INVAL;
     /* only UTF-8 (the 4.0 rule; 2.1/3.0 cards from phones say so) */
     {

@@ -85,6 +85,33 @@ START_TEST(round_trip)
     ck_assert_int_eq(r.tels[0].type, BR_VC_HOME);
     br_vcard_clear(&r);
     free(t);
+
+    /* the biggest photo a card gets (150 KiB) still reads back, and a
+     * long property the card does not keep (NOTE) is no reason to refuse */
+    {
+        uint8_t *big = calloc(150u << 10, 1);
+        char *note = malloc(6000), *withnote;
+        size_t tl;
+        ck_assert_ptr_nonnull(big);
+        v.photo = big;
+        v.photo_len = 150u << 10;
+        t = br_vcard_write(&v, &len);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(br_vcard_parse(t, len, &r), 0);
+        br_vcard_clear(&r);
+        memset(note, 'n', 5999);
+        note[5999] = '\0';
+        tl = len + 6100;
+        withnote = malloc(tl);
+        snprintf(withnote, tl, "%.*sNOTE:%s\r\nEND:VCARD\r\n", (int)(len - 11), t, note);
+        ck_assert_int_eq(br_vcard_parse(withnote, strlen(withnote), &r), 0);
+        ck_assert_str_eq(r.given, "Zoë");
+        br_vcard_clear(&r);
+        free(withnote);
+        free(note);
+        free(big);
+        free(t);
+    }
 }
 END_TEST
 
