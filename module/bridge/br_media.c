@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "br_conv.h"
+#include "br_expire.h"
 #include "br_media_int.h"
 #include "br_retry.h"
 #include "br_store.h"
@@ -258,6 +259,8 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
 
 static void in_step(br_bridge *b, int64_t id);
 static void in_send_event(br_bridge *b, in_row *r, int as_bot);
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an);
 
 static void on_in_uploaded(void *arg, int status, json_t *body)
 {
@@ -290,8 +293,13 @@ static void on_in_sent(void *arg, int status, json_t *body)
 
     if (in_load(b, j->id, &r)) {
         if (status == 200 && eid) {
+            char room[256], as[320];
             br_media_busy_clear(b, DIR_IN, j->id);
             in_settle(b, &r, IN_BRIDGED, eid, NULL);
+            /* a message with a timer (or view-once) disappears in Matrix:
+             * the file's event is the one to redact (br_expire.h) */
+            if (in_poster(b, &r, j->as_bot, room, sizeof(room), as, sizeof(as)) == 0)
+                br_expire_bridged(b, r.owner, r.sender, r.ts, room, eid, as);
             in_next(b, &r);
         } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
             /* the host does not let us act as the user: the bot posts it */
@@ -307,6 +315,20 @@ static void on_in_sent(void *arg, int status, json_t *body)
     free(j);
 }
 
+/* The room of r's chat and who posts r there; 0, or -1 when not known
+ * yet (no portal room, no ghost). */
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an)
+{
+    if (br_portal_room(b, r->owner, r->chat_id, room, rn) != 1)
+        return -1;
+    if (r->from_me)
+        snprintf(as, an, "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
+    else if (br_puppet_mxid(b, r->sender, as, an) != 0)
+        return -1;
+    return 0;
+}
+
 static void in_send_event(br_bridge *b, in_row *r, int as_bot)
 {
     char room[256], as[320], base[200], txn[220];
@@ -314,12 +336,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     json_t *c;
     job *j;
 
-    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
+    if (in_poster(b, r, as_bot, room, sizeof(room), as, sizeof(as)) != 0)
         goto later; /* flushed again when the portal is ready */
-    if (r->from_me)
-        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
-    else if (br_puppet_mxid(b, r->sender, as, sizeof(as)) != 0)
-        goto later;
     memset(&d, 0, sizeof(d));
     d.content_type = r->has_type ? r->content_type : NULL;
     d.file_name = r->has_name ? r->file_name : NULL;
@@ -329,6 +347,7 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
     d.gif = (r->flags & BR_NET_ATT_GIF) != 0;
     d.sticker = (r->flags & BR_NET_ATT_STICKER) != 0;
+    d.view_once = (r->flags & BR_NET_ATT_VIEW_ONCE) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
     if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
@@ -374,6 +393,10 @@ static void in_upload(br_bridge *b, in_row *r)
                                          : "the bridge ran out of memory");
         return;
     }
+    /* the event says what was uploaded (a contact card's photo is added
+     * on download, br_sigcontact.h); a failed write keeps the announced */
+    if (len != r->size)
+        (void)br_store_media_in_set_size(b->db, r->id, len);
     br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
     if (!(j = br_media_job(b, r->id)) ||
         mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "br_conv.h"
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_expire.h"
@@ -889,6 +890,17 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->from_me = from_me && b->cfg.double_puppet;
     if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
         type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (strcmp(type, "m.room.message") == 0 &&
+        json_string_value(json_object_get(c, "msgtype")) &&
+        strcmp(json_string_value(json_object_get(c, "msgtype")), "m.text") == 0) {
+        /* a location from Signal's phones: m.location (br_conv.h); its map
+         * snapshot came before it as an image */
+        char geo[160];
+        if (br_conv_signal_location(body, geo, sizeof(geo)) == 1) {
+            json_object_set_new(c, "msgtype", json_string("m.location"));
+            json_object_set_new(c, "geo_uri", json_string(geo));
+        }
+    }
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn
