@@ -195,16 +195,18 @@ static void link_previews(json_t *lp, json_t *c)
         json_decref(out);
 }
 
-/* A poll, vote or poll's end (BR_NET_FMT "poll"): its MSC3381 event type,
- * or NULL when json holds none. */
-static const char *poll_in(br_bridge *b, const char *owner, const char *chat_id,
-                           const char *json, json_t *c)
+/* A poll, vote or poll's end (BR_NET_FMT "poll"): 1 with its MSC3381
+ * event type in *type (NULL: a vote not to send), 0 when json holds none. */
+static int poll_in(br_bridge *b, const char *owner, const char *chat_id, const char *sender,
+                   int64_t ts, const char *json, json_t *c, const char **type)
 {
     json_t *o = json_loads(json, 0, NULL), *p = json_object_get(o, "poll");
-    const char *type = json_is_object(p) ? br_poll_apply_in(b, owner, chat_id, p, c) : NULL;
+    int is_poll = json_is_object(p);
 
+    if (is_poll)
+        *type = br_poll_apply_in(b, owner, chat_id, sender, ts, p, c);
     json_decref(o);
-    return type;
+    return is_poll;
 }
 
 const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id,
@@ -220,7 +222,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
 
     if (!body || br_store_infmt_get(b->db, owner, sender, ts, &json) < 0)
         return "m.room.message";
-    if (json && (type = poll_in(b, owner, chat_id, json, c))) {
+    if (json && poll_in(b, owner, chat_id, sender, ts, json, c, &type)) {
         free(json);
         return type;
     }

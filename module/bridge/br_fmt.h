@@ -26,7 +26,8 @@ struct br_bridge;
 
 int br_fmt_store_in(struct br_bridge *b, const br_net_event *ev);
 /* Returns the event type to send content as: m.room.message, or a
- * poll's MSC3381 type (br_poll.h); static. */
+ * poll's MSC3381 type (br_poll.h); static. NULL: nothing to send (a poll
+ * vote older than one already shown). */
 const char *br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
                             const char *sender, int64_t ts, json_t *content);
 /* The quote of a stored Signal message (owner, sender, ts): 1 with the

@@ -880,6 +880,14 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->from_me = from_me && b->cfg.double_puppet;
     if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
         type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (!type) {
+        /* nothing to show (an outdated poll vote): settled without an event,
+         * as a message made only of attachments that failed */
+        (void)br_store_inbox_set_event(b->db, owner, sender, ts, "");
+        sent_ctx_free(s);
+        json_decref(c);
+        return;
+    }
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn

@@ -157,3 +157,6 @@ TESTS += tests/e2e/bridge_expire.js
 EXTRA_DIST += tests/e2e/bridge_expire.js
 TESTS += tests/e2e/bridge_kinds.js
 EXTRA_DIST += tests/e2e/bridge_kinds.js
+# link previews, quotes of attachments, poll gaps, event size (issue #17)
+TESTS += tests/e2e/bridge_rich.js
+EXTRA_DIST += tests/e2e/bridge_rich.js

@@ -470,5 +470,11 @@ int br_store_poll_answers(st_db *db, const char *owner, const char *event_id, ch
 /* The count of the user's next vote on that poll (1, 2, ...), stored. */
 int br_store_poll_vote_next(st_db *db, const char *owner, const char *poll_event_id,
                             uint32_t *count);
+/* A Signal voter's vote (its voteCount, and the vote message's timestamp)
+ * on a poll: 1 when it is newer than the last one seen (stored as the
+ * last), or the same vote again; 0 when its count is not above the last
+ * one's (an older vote: drop it); or ST_ERR_*. */
+int br_store_poll_seen(st_db *db, const char *owner, const char *poll_event_id,
+                       const char *voter, uint32_t count, int64_t vote_ts);
 
 #endif

@@ -1,0 +1,151 @@
+// Rich message parts through the bridge (issue #17): link previews with
+// their images both ways, quotes of attachments, poll votes that must be
+// dropped or told, and Signal texts too large for one Matrix event. A real
+// Matrix client (matrix-js-sdk) on mxhs with signalbridge.so, and Signal's
+// own mock server whose contact Bob sends real Contents in the shapes
+// Signal-Desktop sends, and receives what the bridge sends.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Homeserver } = require('./mxhs_harness.js');
+const { startSandbox } = require('../../sandbox/sandbox.js');
+const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
+const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+
+let hs;
+let sb;
+let alice;
+let dmRoom;
+let bob;
+
+const T = 60000;
+const BOLD = 1;
+const POLL = 'org.matrix.msc3381.poll';
+// A 1x1 PNG: what a preview image or a photo is, to the bridge
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+                        '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+
+function config(dir) {
+  return bridgeConfig(dir, `      permissions: {"${SERVER}": user}
+      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`);
+}
+
+function timeline(roomId) {
+  const room = alice.getRoom(roomId);
+  return room ? room.getLiveTimeline().getEvents() : [];
+}
+
+function bobSends(fields, ts = Date.now()) {
+  const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
+  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
+                     { timestamp: ts }).then(() => ts);
+}
+
+// An attachment pointer for bytes stored on the mock's CDN 3.
+async function pointer(bytes, fields) {
+  const enc = encryptAttachment(bytes);
+  const cdnKey = crypto.randomUUID();
+  await sb.mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
+  return { attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size,
+           digest: Buffer.from(enc.digest), ...fields };
+}
+
+function decryptBlob(blob, key, size) {
+  const mac = crypto.createHmac('sha256', key.subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
+  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
+  const d = crypto.createDecipheriv('aes-256-cbc', key.subarray(0, 32), blob.subarray(0, 16));
+  return Buffer.concat([d.update(blob.subarray(16, blob.length - 32)), d.final()]).subarray(0, size);
+}
+
+// The bytes of an attachment Bob received.
+function receivedBytes(ap) {
+  const blob = fs.readFileSync(path.join(sb.mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
+  return decryptBlob(blob, Buffer.from(ap.key), ap.size);
+}
+
+// The room's events as the server has them (any type, relations included).
+async function roomEvents(n = 100) {
+  const r = await hs.req('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(dmRoom)}/messages?dir=b&limit=${n}`,
+                         { token: alice.getAccessToken() });
+  assert.equal(r.status, 200);
+  return r.json.chunk;
+}
+const serverEvent = (pred, what) => until(async () => (await roomEvents()).find(pred), what, T);
+const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.getWireContent(), e)), what, T);
+
+function bobGot(pred, from = 0) {
+  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
+}
+
+async function download(mxc) {
+  const [server, id] = mxc.slice(6).split('/');
+  const res = await fetch(`${hs.base}/_matrix/client/v1/media/download/${server}/${id}`,
+                          { headers: { Authorization: `Bearer ${alice.getAccessToken()}` } });
+  assert.equal(res.status, 200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+test.before(async () => {
+  sb = await startSandbox({});
+  bob = sb.contacts.Bob;
+  hs = new Homeserver();
+  fs.writeFileSync(hs.config, config(hs.dir));
+  await hs.start();
+  assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
+  alice = await client(hs, 'alice');
+  await linkWithBot(hs, sb, alice, T);
+  await sb.send('Bob', 'hello alice', { timestamp: Date.now() });
+  const first = await until(() => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
+    .find((e) => e.getContent().body === 'hello alice'), 'the first message', T);
+  dmRoom = first.getRoomId();
+});
+
+test.after(async () => {
+  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
+  if (alice) alice.stopClient();
+  if (hs) { await hs.stop(); hs.cleanup(); }
+  if (sb) await sb.close();
+});
+
+// ---- polls: votes that must not show, polls that cannot ----------------------
+
+test('a Signal vote whose voteCount does not grow is dropped, as mautrix-signal drops it', { timeout: 120000 }, async () => {
+  const pollTs = await bobSends({ pollCreate: { question: 'Film?', allowMultiple: false, options: ['old', 'new'] },
+                                  requiredProtocolVersion: 8 });
+  const start = await serverEvent((e) => e.type === `${POLL}.start` &&
+    e.content[`${POLL}.start`].question['org.matrix.msc1767.text'] === 'Film?', 'the poll');
+  const aci = Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex');
+  const vote = (idx, n) => bobSends({ pollVote: { targetAuthorAciBinary: aci, targetSentTimestamp: BigInt(pollTs),
+                                                  optionIndexes: [idx], voteCount: n } });
+  const votes = async () => (await roomEvents()).filter((e) => e.type === `${POLL}.response` &&
+    e.content['m.relates_to']?.event_id === start.event_id).map((e) => e.content[`${POLL}.response`].answers);
+  await vote(1, 2);
+  await until(async () => (await votes()).length === 1, 'the vote with count 2', T);
+  // an older vote (count 1) arriving late, then a newer one (count 3)
+  await vote(0, 1);
+  await vote(0, 3);
+  await until(async () => (await votes()).length >= 2, 'the vote with count 3', T);
+  // the room shows Signal's order: what came before count 3 is in by now
+  assert.deepEqual((await votes()).reverse(), [['1'], ['0']], 'count 2, then count 3; count 1 dropped');
+  assert.ok(!(await roomEvents()).some((e) => e.content?.msgtype === 'm.notice' && /poll/.test(e.content.body)),
+            'no notice for the dropped vote');
+});
+
+test('a malformed Signal poll (no options) and a vote for an option the poll lacks each get a notice', { timeout: 120000 }, async () => {
+  await bobSends({ pollCreate: { question: 'Empty?', allowMultiple: false, options: [] }, requiredProtocolVersion: 8 });
+  await inRoom((c) => c.msgtype === 'm.notice' && /sent a poll this bridge cannot show: it has no question or no options/.test(c.body),
+               'the notice for the poll without options');
+  const pollTs = await bobSends({ pollCreate: { question: 'Two?', allowMultiple: false, options: ['a', 'b'] },
+                                  requiredProtocolVersion: 8 });
+  await serverEvent((e) => e.type === `${POLL}.start` &&
+    e.content[`${POLL}.start`].question['org.matrix.msc1767.text'] === 'Two?', 'the poll');
+  const aci = Buffer.from(bob.device.aci.replace(/-/g, ''), 'hex');
+  await bobSends({ pollVote: { targetAuthorAciBinary: aci, targetSentTimestamp: BigInt(pollTs),
+                               optionIndexes: [7], voteCount: 1 } });
+  await inRoom((c) => c.msgtype === 'm.notice' && /for an option the poll does not have/.test(c.body),
+               'the notice for the vote on option 7');
+});
