@@ -279,6 +279,67 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
     return "m.room.message";
 }
 
+/* The Matrix spec's "Size limits": a whole event (its PDU, with room,
+ * sender, hashes and signatures) must not exceed 65,536 bytes of
+ * canonical JSON. The content keeps what is left after a generous
+ * allowance for the rest of the PDU. */
+#define EVENT_MAX 65536u
+#define PDU_ALLOWANCE 4096u
+
+static size_t content_size(json_t *c)
+{
+    char *js = json_dumps(c, JSON_COMPACT);
+    size_t n = js ? strlen(js) : 0;
+
+    free(js);
+    return n;
+}
+
+int br_fmt_fit(json_t *c)
+{
+    const char *body;
+    size_t n = content_size(c), keep, used, i;
+    char *cut;
+    int changed = 0;
+
+    if (n <= EVENT_MAX - PDU_ALLOWANCE)
+        return 0;
+    /* the HTML repeats the text: the plain body alone still says it all */
+    if (json_object_get(c, "formatted_body")) {
+        json_object_del(c, "formatted_body");
+        json_object_del(c, "format");
+        json_object_del(c, "org.matrix.msc1767.message");
+        changed = 1;
+        n = content_size(c);
+    }
+    body = json_string_value(json_object_get(c, "body"));
+    if (n <= EVENT_MAX - PDU_ALLOWANCE || !body)
+        return changed;
+    /* still too large (a huge body sent as is): cut it at a code point, and
+     * say so; JSON escapes may make a byte count up to six, hence the loop */
+    while (n > EVENT_MAX - PDU_ALLOWANCE && (body = json_string_value(json_object_get(c, "body")))) {
+        size_t over = n - (EVENT_MAX - PDU_ALLOWANCE) + 128, len = strlen(body);
+        keep = len > over ? len - over : 0;
+        for (i = 0; i < keep; i += used) { /* the last whole code point */
+            br_conv_utf8_next((const unsigned char *)body + i, len - i, &used);
+            if (i + used > keep)
+                break;
+        }
+        keep = i;
+        if (asprintf(&cut, "%.*s\n\n(cut here: the rest of this Signal message is longer than"
+                           " one Matrix event can hold; see it in Signal on your phone)",
+                     (int)keep, body) < 0)
+            return changed;
+        json_object_set_new(c, "body", json_string(cut));
+        free(cut);
+        n = content_size(c);
+        changed = 1;
+        if (keep == 0)
+            break;
+    }
+    return changed;
+}
+
 /* ---- Matrix -> Signal ---------------------------------------------------- */
 
 /* A pill's MXID: the linked user, or one of our ghosts (same server). */

@@ -888,6 +888,8 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
         json_decref(c);
         return;
     }
+    if (br_fmt_fit(c)) /* one Matrix event holds at most 64 KiB */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a Signal message was shortened to fit in one Matrix event");
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn

@@ -149,3 +149,43 @@ test('a malformed Signal poll (no options) and a vote for an option the poll lac
   await inRoom((c) => c.msgtype === 'm.notice' && /for an option the poll does not have/.test(c.body),
                'the notice for the vote on option 7');
 });
+
+// ---- a Signal text too large for one Matrix event ------------------------------
+
+// The Matrix spec's size limit: a whole event is at most 65,536 bytes.
+const EVENT_MAX = 65536;
+// Text of about n bytes that HTML doubles and more ('<' is '&lt;').
+function bigText(tag, n) {
+  let s = `${tag} `;
+  for (let i = 0; Buffer.byteLength(s) < n; i++) s += `<${i}> & "ünï" 你好 😀\n`;
+  return s;
+}
+
+test('a Signal long text near 64 KiB arrives as a text file plus its cut body: no event over 65,536 bytes', { timeout: 120000 }, async () => {
+  const whole = bigText('huge-long', 60000);
+  // Signal-Desktop's shape: the body cut to 2 KiB, the whole text attached (ts/util/longAttachment.std.ts)
+  const cut = Buffer.from(whole).subarray(0, 2048).toString().replace(/\uFFFD+$/, '');
+  await bobSends({ body: cut, bodyRanges: [{ start: 0, length: 9, associatedValue: { style: BOLD } }],
+                   attachments: [await pointer(Buffer.from(whole), { contentType: 'text/x-signal-plain' })] });
+  const text = await serverEvent((e) => e.content?.msgtype === 'm.text' && e.content.body?.startsWith('huge-long'),
+                                 'the text in Matrix');
+  const file = await serverEvent((e) => e.content?.msgtype === 'm.file' && e.content.body === 'long-message.txt',
+                                 'the whole text as a file');
+  for (const e of [text, file]) {
+    assert.ok(Buffer.byteLength(JSON.stringify(e)) < EVENT_MAX, `${e.content.msgtype} fits in one event`);
+  }
+  assert.equal(text.content.body, cut, 'the text is the cut body');
+  assert.match(text.content.formatted_body, /^<strong>huge-long<\/strong>/, 'with its formatting');
+  assert.equal((await download(file.content.url)).toString(), whole, 'the file is the whole text');
+  assert.match(file.content.info.mimetype, /^text\/plain/);
+});
+
+test('a Signal body too large for one event keeps its text and loses only the HTML', { timeout: 120000 }, async () => {
+  // not what Signal's apps send (they cut at 2 KiB), but nothing stops a client
+  const body = bigText('huge-body', 40000);
+  await bobSends({ body, bodyRanges: [{ start: 0, length: 9, associatedValue: { style: BOLD } }] });
+  const ev = await serverEvent((e) => e.content?.body?.startsWith('huge-body'), 'the text in Matrix');
+  assert.ok(Buffer.byteLength(JSON.stringify(ev)) < EVENT_MAX, 'it fits in one event');
+  assert.equal(ev.content.body, body, 'the whole text');
+  assert.equal(ev.content.formatted_body, undefined, 'no HTML: it would not fit');
+});
