@@ -172,21 +172,41 @@ int br_fmt_quote_in(br_bridge *b, const char *owner, const char *sender, int64_t
 /* Signal's link previews as com.beeper.linkpreviews (MSC4095), as
  * mautrix-signal pkg/msgconv/urlpreview.go convertURLPreviewToBeeper
  * writes them (mautrix-go event/beeper.go BeeperLinkPreview: matched_url,
- * og:url, og:title, og:description); the preview image is not bridged. */
-static void link_previews(json_t *lp, json_t *c)
+ * og:url, og:title, og:description, and the reuploaded image as og:image
+ * with og:image:type, matrix:image:size, og:image:width/height). The
+ * image is attachment `idx` of the message (br_media.c uploaded it). */
+static void link_previews(br_bridge *b, const char *owner, const char *sender, int64_t ts,
+                          json_t *lp, json_t *c)
 {
     json_t *out = json_array(), *p;
+    br_store_media_in r;
     size_t i;
 
     for (i = 0; out && i < json_array_size(lp); i++) {
         const char *url, *title, *desc;
-        if (json_unpack(json_array_get(lp, i), "[s,s,s]", &url, &title, &desc) != 0 ||
-            !(p = json_pack("{s:s,s:s}", "matched_url", url, "og:url", url)))
+        json_int_t img = -1;
+        if (json_unpack(json_array_get(lp, i), "[s,s,s!]", &url, &title, &desc) != 0 &&
+            json_unpack(json_array_get(lp, i), "[s,s,s,I]", &url, &title, &desc, &img) != 0)
+            continue;
+        if (!(p = json_pack("{s:s,s:s}", "matched_url", url, "og:url", url)))
             continue;
         if (*title)
             json_object_set_new(p, "og:title", json_string(title));
         if (*desc)
             json_object_set_new(p, "og:description", json_string(desc));
+        if (img >= 0 && img < INT32_MAX &&
+            br_store_media_in_at(b->db, owner, sender, ts, (int)img, &r) == 1 &&
+            r.state == 3 /* bridged */ && r.mxc[0]) {
+            json_object_set_new(p, "og:image", json_string(r.mxc));
+            if (r.has_type && r.content_type[0])
+                json_object_set_new(p, "og:image:type", json_string(r.content_type));
+            if (r.size)
+                json_object_set_new(p, "matrix:image:size", json_integer((json_int_t)r.size));
+            if (r.width && r.height) {
+                json_object_set_new(p, "og:image:width", json_integer(r.width));
+                json_object_set_new(p, "og:image:height", json_integer(r.height));
+            }
+        }
         json_array_append_new(out, p);
     }
     if (json_array_size(out))
@@ -273,7 +293,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
         free(html);
         br_from_signal_free(&o);
     }
-    link_previews(f.lp, c);
+    link_previews(b, owner, sender, ts, f.lp, c);
     free(eid);
     fmt_free(&f);
     return "m.room.message";

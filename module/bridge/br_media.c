@@ -190,8 +190,11 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
                        r->has_type ? r->content_type : NULL, name, sizeof(name));
     ut_logf(&b->log, UT_LOG_WARN, "bridge: attachment %" PRId64 " not bridged: %s", r->id, reason);
     in_settle(b, r->id, IN_FAILED, NULL, reason);
-    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
-        br_mgmt_room(b, r->owner, room, sizeof(room)))
+    /* a preview's image: its preview shows without it (as mautrix-signal
+     * pkg/msgconv/urlpreview.go, which only logs the failure) */
+    if (!(r->flags & BR_NET_ATT_PREVIEW) &&
+        (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
+         br_mgmt_room(b, r->owner, room, sizeof(room))))
         br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
                   reason);
     br_media_busy_clear(b, DIR_IN, r->id);
@@ -267,6 +270,15 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     br_media_desc d;
     json_t *c;
     job *j;
+
+    if (r->flags & BR_NET_ATT_PREVIEW) {
+        /* uploaded: its mxc goes into the message's com.beeper.linkpreviews
+         * (br_fmt.c), not into an event of its own */
+        br_media_busy_clear(b, DIR_IN, r->id);
+        in_settle(b, r->id, IN_BRIDGED, NULL, NULL);
+        in_next(b, r);
+        return;
+    }
 
     if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
         goto later; /* flushed again when the portal is ready */

@@ -189,3 +189,21 @@ test('a Signal body too large for one event keeps its text and loses only the HT
   assert.equal(ev.content.body, body, 'the whole text');
   assert.equal(ev.content.formatted_body, undefined, 'no HTML: it would not fit');
 });
+
+// ---- link previews ---------------------------------------------------------------
+
+test("a Signal link preview's image arrives in com.beeper.linkpreviews as og:image (as mautrix-signal reuploads it)", { timeout: 120000 }, async () => {
+  const url = 'https://signal.org/blog/lunch';
+  const image = await pointer(PNG, { contentType: 'image/png', width: 1, height: 1 });
+  await bobSends({ body: `see ${url}`,
+                   preview: [{ url, title: 'Lunch', description: 'Today', image, date: 1n }] });
+  const ev = await serverEvent((e) => e.content?.body === `see ${url}`, 'the message with a preview');
+  const lp = ev.content['com.beeper.linkpreviews'];
+  assert.equal(lp.length, 1);
+  assert.match(lp[0]['og:image'] || '', /^mxc:\/\//, 'the image uploaded to Matrix');
+  assert.deepEqual({ ...lp[0], 'og:image': 'mxc' },
+                   { matched_url: url, 'og:url': url, 'og:title': 'Lunch', 'og:description': 'Today', 'og:image': 'mxc',
+                     'og:image:type': 'image/png', 'matrix:image:size': PNG.length, 'og:image:width': 1, 'og:image:height': 1 });
+  assert.ok((await download(lp[0]['og:image'])).equals(PNG), 'the bytes of the preview image');
+  assert.ok(!(await roomEvents()).some((e) => e.content?.msgtype === 'm.image'), 'the image is no message of its own');
+});

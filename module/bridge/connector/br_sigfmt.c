@@ -11,15 +11,17 @@
 #include "SignalService.pb-c.h"
 #include "br_sigfmt.h"
 
-/* The message's link previews as [[url, title, description], ...], or
- * NULL when none; what mautrix-signal pkg/msgconv/urlpreview.go
+/* The message's link previews as [[url, title, description, image], ...]
+ * (image: the index of the preview's image among the MESSAGE's atts, where
+ * br_sigevent.c puts them after the message's own, or -1), or NULL when
+ * none; what mautrix-signal pkg/msgconv/urlpreview.go
  * convertURLPreviewToBeeper reads (url, title, description, image). */
 static json_t *previews(const sig_message *m)
 {
     Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
     const Signalservice__DataMessage *dm;
     json_t *a = NULL;
-    size_t i;
+    size_t i, img = m->n_attachments;
 
     if (!ct)
         return NULL;
@@ -29,8 +31,9 @@ static json_t *previews(const sig_message *m)
         const Signalservice__Preview *p = dm->preview[i];
         if (!p->url || !*p->url || (!a && !(a = json_array())))
             continue;
-        json_array_append_new(a, json_pack("[s,s,s]", p->url, p->title ? p->title : "",
-                                           p->description ? p->description : ""));
+        json_array_append_new(a, json_pack("[s,s,s,I]", p->url, p->title ? p->title : "",
+                                           p->description ? p->description : "",
+                                           (json_int_t)(p->image ? (int64_t)img++ : -1)));
     }
     signalservice__content__free_unpacked(ct, NULL);
     return a;

@@ -273,6 +273,15 @@ int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, con
                           int64_t ts, int idx, int from_me, const void *pointer,
                           size_t pointer_len, const char *content_type, const char *file_name,
                           uint64_t size, uint32_t width, uint32_t height, uint32_t flags);
+/* Attachment `idx` of a message: 1 with *r (its pointer freed: NULL),
+ * 0 when there is none, or ST_ERR_*. */
+int br_store_media_in_at(st_db *db, const char *owner, const char *sender, int64_t ts, int idx,
+                         br_store_media_in *r);
+/* The content type and file name ("" when unknown) of the attachment
+ * whose Matrix event is event_id, either way (br_media_in, or the file of
+ * a br_outbox row): 1, 0 when none, or ST_ERR_*. */
+int br_store_media_by_event(st_db *db, const char *owner, const char *event_id,
+                            char *content_type, size_t ct_n, char *name, size_t name_n);
 /* New state, and the mxc once uploaded (NULL keeps it). */
 int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mxc);
 /* Final state with its event or error; forgets the pointer (the key). */
