@@ -20,6 +20,8 @@ typedef struct fmt {
     int64_t quote_ts;
     char quote_author[37];
     char *quote_text;
+    char *quote_att;     /* the quoted attachment's content type, or NULL */
+    char *quote_name;    /* its file name, or NULL */
     int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
     json_t *lp;      /* link previews: [[url, title, description], ...] */
 } fmt;
@@ -28,6 +30,8 @@ static void fmt_free(fmt *f)
 {
     free(f->r);
     free(f->quote_text);
+    free(f->quote_att);
+    free(f->quote_name);
     json_decref(f->lp);
     memset(f, 0, sizeof(*f));
 }
@@ -66,11 +70,14 @@ static int fmt_parse(const char *json, fmt *f)
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
-        const char *a = NULL, *t = NULL;
-        if (json_unpack(q, "{s:I,s:s,s?s}", "ts", &ts, "author", &a, "text", &t) == 0) {
+        const char *a = NULL, *t = NULL, *at = NULL, *an = NULL;
+        if (json_unpack(q, "{s:I,s:s,s?s,s?s,s?s}", "ts", &ts, "author", &a, "text", &t, "a", &at,
+                        "n", &an) == 0) {
             f->quote_ts = ts;
             snprintf(f->quote_author, sizeof(f->quote_author), "%s", a);
             f->quote_text = t ? strdup(t) : NULL;
+            f->quote_att = at && *at ? strdup(at) : NULL;
+            f->quote_name = an && *an ? strdup(an) : NULL;
         }
     }
     json_decref(o);
@@ -128,6 +135,31 @@ static char *quoted_event(br_bridge *b, const char *owner, const char *chat_id, 
 static char *html_escape(const char *s)
 {
     return br_conv_html_escape(s);
+}
+
+/* What a quote of a message the bridge never saw shows: its text, and
+ * the kind (and file name) of its attachment, which Signal carries as
+ * Quote.attachments[0] (contentType, fileName; Signal-Desktop
+ * ts/util/makeQuote.preload.ts). mautrix-signal shows neither: it only
+ * replies to a message it has (pkg/msgconv/from-signal.go ToMatrix sets
+ * ReplyTo from Quote.id and authorAci), and does nothing with the quote's
+ * text, attachments or thumbnail. The thumbnail is not shown here either.
+ * NULL when there is nothing to show. */
+static char *quoted_line(const fmt *f)
+{
+    const char *t = f->quote_att, *kind;
+    char *out = NULL;
+    int has_text = f->quote_text && *f->quote_text;
+
+    if (!t)
+        return has_text ? strdup(f->quote_text) : NULL;
+    kind = !strncmp(t, "image/gif", 9) ? "GIF" : !strncmp(t, "image/", 6) ? "Photo"
+         : !strncmp(t, "video/", 6) ? "Video" : !strncmp(t, "audio/", 6) ? "Audio" : "File";
+    if (asprintf(&out, "[%s%s%s]%s%s", kind, f->quote_name && !strcmp(kind, "File") ? ": " : "",
+                 f->quote_name && !strcmp(kind, "File") ? f->quote_name : "",
+                 has_text ? " " : "", has_text ? f->quote_text : "") < 0)
+        out = NULL;
+    return out;
 }
 
 /* A notice (br_sigkind.h) as m.notice, after the sender's name. */
@@ -237,7 +269,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
     br_login *l = br_login_get(b, owner, 0);
     who w = { b, owner, l ? l->aci : NULL };
     br_from_signal o;
-    char *json = NULL, *eid = NULL;
+    char *json = NULL, *eid = NULL, *quoted = NULL;
     fmt f;
 
     if (!body || br_store_infmt_get(b->db, owner, sender, ts, &json) < 0)
@@ -263,13 +295,13 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
         if (f.quote_ts && (eid = quoted_event(b, owner, chat_id, &f))) {
             json_object_set_new(c, "m.relates_to",
                                 json_pack("{s:{s:s}}", "m.in_reply_to", "event_id", eid));
-        } else if (f.quote_ts && f.quote_text && *f.quote_text) {
+        } else if (f.quote_ts && (quoted = quoted_line(&f))) {
             /* never bridged (before the link, or lost): show what it said */
-            char *qh = html_escape(f.quote_text);
-            size_t n = strlen(f.quote_text) + strlen(o.body) + 8;
+            char *qh = html_escape(quoted);
+            size_t n = strlen(quoted) + strlen(o.body) + 8;
             char *nb = malloc(n), *nh = NULL;
             if (nb) {
-                snprintf(nb, n, "> %s\n\n%s", f.quote_text, o.body);
+                snprintf(nb, n, "> %s\n\n%s", quoted, o.body);
                 json_object_set_new(c, "body", json_string(nb));
             }
             if (qh && html && (nh = malloc(strlen(qh) + strlen(html) + 32))) {
@@ -280,7 +312,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
             free(nb);
             free(qh);
         }
-        if (html && (o.html || (f.quote_ts && !eid && f.quote_text && *f.quote_text))) {
+        if (html && (o.html || quoted)) {
             json_object_set_new(c, "format", json_string("org.matrix.custom.html"));
             json_object_set_new(c, "formatted_body", json_string(html));
         }
@@ -294,6 +326,7 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
         br_from_signal_free(&o);
     }
     link_previews(b, owner, sender, ts, f.lp, c);
+    free(quoted);
     free(eid);
     fmt_free(&f);
     return "m.room.message";
@@ -386,11 +419,15 @@ static int pill_lookup(void *ud, const char *mxid, char aci[37])
 /* The reply's target as a quote: author, timestamp and its text. */
 static void reply_quote(br_bridge *b, const char *owner, const char *event_id, json_t *q)
 {
-    char chat[256], author[64], *text = NULL;
+    char chat[256], author[64], *text = NULL, type[128], name[256];
     int64_t ts = 0;
 
-    if (br_store_msgmap_find_by_event(b->db, owner, event_id, chat, sizeof(chat), author,
-                                      sizeof(author), &ts) != 1 || !*author)
+    /* a message, or one attachment of a Signal message with a caption
+     * (its own event, which br_msgmap does not list) */
+    if ((br_store_msgmap_find_by_event(b->db, owner, event_id, chat, sizeof(chat), author,
+                                       sizeof(author), &ts) != 1 || !*author) &&
+        (br_store_media_in_by_event(b->db, owner, event_id, chat, sizeof(chat), author,
+                                    sizeof(author), &ts) != 1 || !*author))
         return;
     (void)br_store_message_body(b->db, owner, author, ts, &text);
     json_object_set_new(q, "ts", json_integer(ts));
@@ -398,6 +435,15 @@ static void reply_quote(br_bridge *b, const char *owner, const char *event_id, j
     if (text)
         json_object_set_new(q, "text", json_string(text));
     free(text);
+    /* a reply to a file quotes its attachment as Signal-Desktop does
+     * (ts/util/makeQuote.preload.ts getQuoteAttachment: contentType and
+     * fileName of the first; the thumbnail is optional) */
+    if (br_store_media_by_event(b->db, owner, event_id, type, sizeof(type), name,
+                                sizeof(name)) == 1) {
+        json_object_set_new(q, "a", json_string(*type ? type : "application/octet-stream"));
+        if (*name)
+            json_object_set_new(q, "n", json_string(name));
+    }
 }
 
 int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,

@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
@@ -39,7 +40,11 @@ function timeline(roomId) {
   return room ? room.getLiveTimeline().getEvents() : [];
 }
 
-function bobSends(fields, ts = Date.now()) {
+// Each message its own timestamp (Signal's identity of a message), even
+// when two are sent within one millisecond.
+let lastTs = 0;
+function bobSends(fields, ts = Math.max(Date.now(), lastTs + 1)) {
+  lastTs = ts;
   const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
   return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
                      { timestamp: ts }).then(() => ts);
@@ -79,6 +84,14 @@ const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.g
 
 function bobGot(pred, from = 0) {
   return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
+}
+
+function dbRows(sql) {
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  const out = execFileSync('/usr/bin/python3', ['-c',
+    'import json,sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(json.dumps(c.execute(sys.argv[2]).fetchall()))',
+    db, sql]);
+  return JSON.parse(out.toString());
 }
 
 async function download(mxc) {
@@ -206,4 +219,55 @@ test("a Signal link preview's image arrives in com.beeper.linkpreviews as og:ima
                      'og:image:type': 'image/png', 'matrix:image:size': PNG.length, 'og:image:width': 1, 'og:image:height': 1 });
   assert.ok((await download(lp[0]['og:image'])).equals(PNG), 'the bytes of the preview image');
   assert.ok(!(await roomEvents()).some((e) => e.content?.msgtype === 'm.image'), 'the image is no message of its own');
+});
+
+// ---- quotes of attachments ---------------------------------------------------------
+
+test('a quote of an unknown message with an attachment shows its kind and name with the quoted text', { timeout: 120000 }, async () => {
+  const quote = (id, text, attachments) => ({ id, authorAci: bob.device.aci, text, attachments,
+                                              bodyRanges: null, type: null, authorAciBinary: null });
+  // Signal-Desktop's Quote.QuotedAttachment: contentType, fileName, thumbnail
+  await bobSends({ body: 'nice one', quote: quote(1111n, null, [{ contentType: 'image/jpeg', fileName: 'IMG_1.jpg',
+                                                                  thumbnail: await pointer(PNG, { contentType: 'image/png' }) }]) });
+  const photo = await inRoom((c) => c.body?.endsWith('nice one'), 'the reply to a photo');
+  assert.equal(photo.getWireContent().body, '> [Photo]\n\nnice one');
+  assert.equal(photo.getWireContent().formatted_body, '<blockquote>[Photo]</blockquote>nice one');
+  await bobSends({ body: 'read it', quote: quote(2222n, 'the notes', [{ contentType: 'application/pdf', fileName: 'notes.pdf' }]) });
+  const file = await inRoom((c) => c.body?.endsWith('read it'), 'the reply to a file');
+  assert.equal(file.getWireContent().body, '> [File: notes.pdf] the notes\n\nread it');
+});
+
+test('a Matrix reply to a picture arrives at Signal as a quote with the attachment (contentType, fileName)', { timeout: 120000 }, async () => {
+  // Bob's photo, bridged as m.image
+  const ts = await bobSends({ attachments: [await pointer(PNG, { contentType: 'image/png', fileName: 'cat.png',
+                                                                 width: 1, height: 1 })] });
+  const img = await inRoom((c) => c.msgtype === 'm.image' && c.body === 'cat.png', "Bob's photo in Matrix");
+  let from = sb.received.length;
+  await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: 'cute',
+                                    'm.relates_to': { 'm.in_reply_to': { event_id: img.getId() } } });
+  let got = await until(() => bobGot((d) => d.body === 'cute', from), 'the reply at Signal', T);
+  let q = got.dataMessage.quote;
+  assert.equal(Number(q.id), ts);
+  assert.equal(q.authorAci, bob.device.aci);
+  assert.deepEqual(q.attachments.map((a) => [a.contentType, a.fileName]), [['image/png', 'cat.png']]);
+
+  // Alice's own file sent from Matrix, then her reply to it
+  const up = await alice.uploadContent(PNG, { name: 'dog.png', type: 'image/png' });
+  from = sb.received.length;
+  const { event_id: mine } = await alice.sendMessage(dmRoom, { msgtype: 'm.image', body: 'dog.png', url: up.content_uri,
+                                                               info: { mimetype: 'image/png', size: PNG.length } });
+  const sent = await until(() => bobGot((d) => d.attachments?.length === 1 && d.attachments[0].fileName === 'dog.png', from),
+                           'her photo at Signal', T);
+  // a reply quotes what Signal took: wait for the bridge to have its answer
+  await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${mine}'`)[0]?.[0] === 1,
+              'her photo marked sent', T);
+  from = sb.received.length;
+  await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: 'woof',
+                                    'm.relates_to': { 'm.in_reply_to': { event_id: mine } } });
+  got = await until(() => bobGot((d) => d.body === 'woof', from), 'the reply at Signal', T);
+  q = got.dataMessage.quote;
+  assert.ok(q, 'a quote');
+  assert.equal(q.id, sent.dataMessage.timestamp);
+  assert.equal(q.authorAci, sb.phone.device.aci);
+  assert.deepEqual(q.attachments.map((a) => [a.contentType, a.fileName]), [['image/png', 'dog.png']]);
 });

@@ -66,9 +66,19 @@ char *br_sigfmt_json(const sig_message *m)
         json_object_set_new(o, "r", r);
     else
         json_decref(r);
-    if (o && f.quote_id)
-        json_object_set_new(o, "q", json_pack("{s:I,s:s,s:s?}", "ts", (json_int_t)f.quote_id,
-                                              "author", f.quote_author, "text", f.quote_text));
+    if (o && f.quote_id) {
+        /* no "text" member when the quote has none: a null would fail
+         * the readers' "s?s" (a quote of a photo alone has no text) */
+        json_t *q = json_pack("{s:I,s:s}", "ts", (json_int_t)f.quote_id, "author", f.quote_author);
+        if (q && f.quote_text)
+            json_object_set_new(q, "text", json_string(f.quote_text));
+        if (q && f.quote_att_type[0]) { /* the quoted attachment's kind and name */
+            json_object_set_new(q, "a", json_string(f.quote_att_type));
+            if (f.quote_att_name[0])
+                json_object_set_new(q, "n", json_string(f.quote_att_name));
+        }
+        json_object_set_new(o, "q", q);
+    }
     if (o)
         out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -165,11 +175,17 @@ int br_sigfmt_parse(const char *json, sig_format *f)
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
-        const char *author = NULL, *text = NULL;
-        if (json_unpack(q, "{s:I,s:s,s?s}", "ts", &ts, "author", &author, "text", &text) == 0 &&
+        const char *author = NULL, *text = NULL, *att = NULL, *name = NULL;
+        if (json_unpack(q, "{s:I,s:s,s?s,s?s,s?s}", "ts", &ts, "author", &author, "text", &text,
+                        "a", &att, "n", &name) == 0 &&
             ts > 0 && strlen(author) < sizeof(f->quote_author)) {
             f->quote_id = (uint64_t)ts;
             snprintf(f->quote_author, sizeof(f->quote_author), "%s", author);
+            if (att && strlen(att) < sizeof(f->quote_att_type) &&
+                (!name || strlen(name) < sizeof(f->quote_att_name))) {
+                snprintf(f->quote_att_type, sizeof(f->quote_att_type), "%s", att);
+                snprintf(f->quote_att_name, sizeof(f->quote_att_name), "%s", name ? name : "");
+            }
             if (text && !(f->quote_text = strdup(text))) {
                 json_decref(o);
                 sig_format_clear(f);

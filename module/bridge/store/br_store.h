@@ -282,6 +282,10 @@ int br_store_media_in_at(st_db *db, const char *owner, const char *sender, int64
  * a br_outbox row): 1, 0 when none, or ST_ERR_*. */
 int br_store_media_by_event(st_db *db, const char *owner, const char *event_id,
                             char *content_type, size_t ct_n, char *name, size_t name_n);
+/* The Signal message (chat, sender, ts) of an attachment bridged from
+ * Signal as event_id: 1, 0 when none, or ST_ERR_*. */
+int br_store_media_in_by_event(st_db *db, const char *owner, const char *event_id, char *chat,
+                               size_t chat_n, char *sender, size_t sender_n, int64_t *ts);
 /* New state, and the mxc once uploaded (NULL keeps it). */
 int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mxc);
 /* Final state with its event or error; forgets the pointer (the key). */

@@ -272,7 +272,7 @@ static void send_pointer(sig_xfer *x)
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__AttachmentPointer ap = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
     Signalservice__AttachmentPointer *aps[1] = {&ap};
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__DataMessage__Sticker st = SIGNALSERVICE__DATA_MESSAGE__STICKER__INIT;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     static uint8_t zeros[32];

@@ -413,6 +413,10 @@ typedef struct sig_format {
     uint64_t quote_id;
     char quote_author[37];  /* ACI text */
     char *quote_text;       /* malloc'd or NULL */
+    /* The quoted message's (first) attachment, Quote.attachments[0]:
+     * content type ("" when none) and file name ("" when unknown). */
+    char quote_att_type[128];
+    char quote_att_name[256];
     /* Sending only: the chat's disappearing-message timer (seconds, 0 =
      * off) that every message carries as DataMessage.expireTimer, and
      * timer_update: the message only sets it (flag EXPIRATION_TIMER_UPDATE,

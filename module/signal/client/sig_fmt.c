@@ -80,6 +80,15 @@ static int from_data(const Signalservice__DataMessage *dm, sig_format *f)
         f->quote_id = dm->quote->id;
         if (dm->quote->text && !(f->quote_text = strdup(dm->quote->text)))
             return UT_ERR_NOMEM;
+        if (dm->quote->n_attachments && dm->quote->attachments[0]) {
+            const Signalservice__DataMessage__Quote__QuotedAttachment *a =
+                dm->quote->attachments[0];
+            snprintf(f->quote_att_type, sizeof(f->quote_att_type), "%s",
+                     a->contenttype && *a->contenttype ? a->contenttype
+                                                       : "application/octet-stream");
+            snprintf(f->quote_att_name, sizeof(f->quote_att_name), "%s",
+                     a->filename ? a->filename : "");
+        }
     }
     return 0;
 }
@@ -118,7 +127,7 @@ int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
  * which the caller frees). sig_int.h. */
 int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
                    Signalservice__BodyRange **rs, Signalservice__BodyRange ***ptrs,
-                   Signalservice__DataMessage__Quote *q)
+                   sig_quote_buf *qb)
 {
     size_t i;
 
@@ -161,7 +170,19 @@ int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
         dm->bodyranges = *ptrs;
     }
     if (f->quote_id && f->quote_author[0]) {
+        Signalservice__DataMessage__Quote *q = &qb->q;
         signalservice__data_message__quote__init(q);
+        if (f->quote_att_type[0]) {
+            /* the quoted message's attachment, as Signal-Desktop sends it
+             * (ts/util/makeQuote.preload.ts getQuoteAttachment: contentType,
+             * fileName; the thumbnail is optional and not sent here) */
+            signalservice__data_message__quote__quoted_attachment__init(&qb->att);
+            qb->att.contenttype = (char *)f->quote_att_type;
+            qb->att.filename = f->quote_att_name[0] ? (char *)f->quote_att_name : NULL;
+            qb->atts[0] = &qb->att;
+            q->attachments = qb->atts;
+            q->n_attachments = 1;
+        }
         q->has_id = 1;
         q->id = f->quote_id;
         q->authoraci = (char *)f->quote_author;
@@ -178,7 +199,7 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
                              void *send_ud, uint64_t *timestamp_out)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__DataMessage__PollCreate pc;
     Signalservice__DataMessage__PollVote pv;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
