@@ -9,6 +9,7 @@
 #include "br_expire.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_media.h"
 #include "br_poll.h"
 #include "br_store.h"
 
@@ -446,6 +447,71 @@ static void reply_quote(br_bridge *b, const char *owner, const char *event_id, j
     }
 }
 
+/* Does the URL appear in the text as a link of its own (not inside a
+ * longer one)? */
+static int url_in_text(const char *text, const char *url)
+{
+    size_t n = strlen(url);
+    const char *p;
+
+    for (p = strstr(text, url); n && p; p = strstr(p + 1, url)) {
+        unsigned char after = (unsigned char)p[n];
+        if ((p == text || !strchr("/:.%-_~?#&=+", p[-1])) &&
+            (!after || after == ' ' || after == '\n' || after == '\t' || strchr(",;)!>\"'", after) ||
+             ((after == '.' || after == '?') && (!p[n + 1] || p[n + 1] == ' ' || p[n + 1] == '\n'))))
+            return 1;
+    }
+    return 0;
+}
+
+/* The Matrix message's com.beeper.linkpreviews (MSC4095) as Signal
+ * previews to send (BR_NET_FMT "lp", objects), as mautrix-signal
+ * pkg/msgconv/urlpreview.go convertURLPreviewToSignal makes them: url
+ * (matched_url), title, description, and og:image fetched and uploaded to
+ * Signal. Only https links that appear in the text Signal gets: Signal-
+ * Desktop drops any other preview it receives (ts/types/LinkPreview.std.ts
+ * isValidLinkPreview: shouldPreviewHref needs https, and the url must be
+ * among findLinks(body)). NULL when none. */
+static json_t *previews_out(json_t *content, const char *text)
+{
+    json_t *in = json_object_get(content, "com.beeper.linkpreviews"), *out = json_array(), *p;
+    size_t i;
+
+    for (i = 0; out && i < json_array_size(in) && json_array_size(out) < 4; i++) {
+        json_t *e = json_array_get(in, i);
+        const char *url = json_string_value(json_object_get(e, "matched_url"));
+        const char *mxc = json_string_value(json_object_get(e, "og:image"));
+        json_t *w = json_object_get(e, "og:image:width"), *h = json_object_get(e, "og:image:height");
+        if (!url)
+            url = json_string_value(json_object_get(e, "og:url"));
+        if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > 4096 ||
+            !url_in_text(text, url) ||
+            !(p = json_pack("{s:s,s:s,s:s}", "u", url, "t",
+                            json_string_value(json_object_get(e, "og:title"))
+                                ? json_string_value(json_object_get(e, "og:title")) : "",
+                            "d", json_string_value(json_object_get(e, "og:description"))
+                                     ? json_string_value(json_object_get(e, "og:description")) : "")))
+            continue;
+        /* an encrypted image (beeper:image:encryption) cannot be read here */
+        if (mxc && !strncmp(mxc, "mxc://", 6)) {
+            const char *ct = json_string_value(json_object_get(e, "og:image:type"));
+            json_object_set_new(p, "m", json_string(mxc));
+            json_object_set_new(p, "ct", json_string(ct && *ct ? ct : "image/jpeg"));
+            if (json_integer_value(w) > 0 && json_integer_value(h) > 0 &&
+                json_integer_value(w) <= 100000 && json_integer_value(h) <= 100000) {
+                json_object_set_new(p, "w", json_integer(json_integer_value(w)));
+                json_object_set_new(p, "h", json_integer(json_integer_value(h)));
+            }
+        }
+        json_array_append_new(out, p);
+    }
+    if (!json_array_size(out)) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev)
 {
@@ -454,7 +520,7 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
     br_login *l = br_login_get(b, owner, 0);
     who w = { b, owner, l ? l->aci : NULL };
     br_to_signal t;
-    json_t *o, *r, *q;
+    json_t *o, *r, *q, *lp;
     char *json = NULL;
     size_t i;
     int rc;
@@ -479,6 +545,8 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
         json_object_set(o, "r", r);
     if (o && q && json_object_size(q))
         json_object_set(o, "q", q);
+    if (o && (lp = previews_out(ev->content, t.text)))
+        json_object_set_new(o, "lp", lp);
     json_decref(r);
     json_decref(q);
     rc = 0;
@@ -510,6 +578,41 @@ static char *with_timer(char *json, uint32_t x)
     return out;
 }
 
+/* A link preview with an image (BR_NET_FMT "lp" member "m", an mxc):
+ * the image is fetched first (br_media_preview_image), then its local
+ * file goes to the Signal side as "f". 1 to send *json now, 0 while the
+ * image is on its way (the row comes back through br_outbox_repump). */
+static int preview_image(br_bridge *b, const char *owner, const char *chat_id,
+                         int64_t outbox_id, char **json)
+{
+    json_t *o = json_loads(*json, 0, NULL), *lp = json_object_get(o, "lp"), *e;
+    char path[4200];
+    size_t i;
+    int rc = 1;
+
+    for (i = 0; i < json_array_size(lp); i++) {
+        const char *mxc = json_string_value(json_object_get((e = json_array_get(lp, i)), "m"));
+        if (!mxc)
+            continue;
+        rc = br_media_preview_image(b, outbox_id, mxc, owner, chat_id, path, sizeof(path));
+        if (rc == 0)
+            break;
+        if (rc == 1)
+            json_object_set_new(e, "f", json_string(path));
+        rc = 1;
+        break; /* one image per message: the first preview's */
+    }
+    if (rc == 1 && json_array_size(lp)) {
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s) {
+            free(*json);
+            *json = s;
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
 int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char *body,
                 int64_t ts, int64_t outbox_id)
 {
@@ -527,6 +630,11 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
         }
         if (x && text && json)
             json = with_timer(json, x);
+    }
+    if (text && json && (rc = preview_image(b, owner, chat_id, outbox_id, &json)) <= 0) {
+        free(text);
+        free(json);
+        return 0; /* its preview's image first: the row is sent again then */
     }
     if (text && json)
         rc = b->net.send_fmt(b->net.ctx, owner, chat_id, text, json, ts, (uint64_t)outbox_id);

@@ -271,3 +271,38 @@ test('a Matrix reply to a picture arrives at Signal as a quote with the attachme
   assert.equal(q.authorAci, sb.phone.device.aci);
   assert.deepEqual(q.attachments.map((a) => [a.contentType, a.fileName]), [['image/png', 'dog.png']]);
 });
+
+test('a Matrix link preview (com.beeper.linkpreviews) arrives at Signal as a preview, its image uploaded', { timeout: 120000 }, async () => {
+  const url = 'https://signal.org/blog/matrix';
+  const up = await alice.uploadContent(PNG, { name: 'og.png', type: 'image/png' });
+  const from = sb.received.length;
+  await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: `read ${url} now`,
+    'com.beeper.linkpreviews': [
+      { matched_url: url, 'og:url': url, 'og:title': 'Signal and Matrix', 'og:description': 'A bridge',
+        'og:image': up.content_uri, 'og:image:type': 'image/png', 'matrix:image:size': PNG.length,
+        'og:image:width': 1, 'og:image:height': 1 },
+      // not in the text: Signal-Desktop would drop it (isValidLinkPreview)
+      { matched_url: 'https://elsewhere.signal.org/', 'og:title': 'Elsewhere' }] });
+  const got = await until(() => bobGot((d) => d.body === `read ${url} now`, from), 'the text at Signal', T);
+  const pv = got.dataMessage.preview;
+  assert.equal(pv.length, 1, 'only the preview of a link in the text');
+  assert.equal(pv[0].url, url);
+  assert.equal(pv[0].title, 'Signal and Matrix');
+  assert.equal(pv[0].description, 'A bridge');
+  assert.ok(pv[0].image, 'the preview has its image');
+  assert.equal(pv[0].image.contentType, 'image/png');
+  assert.equal(pv[0].image.width, 1);
+  assert.ok(receivedBytes(pv[0].image).equals(PNG), 'the bytes of the image');
+  assert.equal((got.dataMessage.attachments || []).length, 0, 'the image is no attachment');
+});
+
+test('a Matrix link preview without an image, or of a link Signal would not preview, arrives as Signal takes it', { timeout: 120000 }, async () => {
+  const url = 'https://signal.org/donate';
+  const from = sb.received.length;
+  await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: `give ${url}, and http://insecure.signal.org/`,
+    'com.beeper.linkpreviews': [{ matched_url: url, 'og:title': 'Donate' },
+                                { matched_url: 'http://insecure.signal.org/', 'og:title': 'Plain http' }] });
+  const got = await until(() => bobGot((d) => d.body?.startsWith('give '), from), 'the text at Signal', T);
+  assert.deepEqual(got.dataMessage.preview.map((p) => [p.url, p.title, p.image]), [[url, 'Donate', null]],
+                   'https only (Signal-Desktop shouldPreviewHref)');
+});

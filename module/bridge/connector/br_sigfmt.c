@@ -134,6 +134,44 @@ static int poll_parse(json_t *p, sig_format *f)
     return UT_ERR_INVAL;
 }
 
+/* Link previews to send (BR_NET_FMT "lp" as br_fmt.c writes them:
+ * [{"u": url, "t": title, "d": description, "f": the image's local file,
+ * "ct": its type, "w", "h"}, ...]); entries of another shape are skipped. */
+static int previews_parse(json_t *lp, sig_format *f)
+{
+    size_t i, n = json_array_size(lp);
+
+    if (!n)
+        return 0;
+    if (n > SIG_MAX_PREVIEWS)
+        n = SIG_MAX_PREVIEWS;
+    if (!(f->previews = calloc(n, sizeof(*f->previews))))
+        return UT_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        json_t *e = json_array_get(lp, i);
+        const char *u = json_string_value(json_object_get(e, "u"));
+        const char *t = json_string_value(json_object_get(e, "t"));
+        const char *d = json_string_value(json_object_get(e, "d"));
+        const char *file = json_string_value(json_object_get(e, "f"));
+        const char *ct = json_string_value(json_object_get(e, "ct"));
+        json_int_t w = json_integer_value(json_object_get(e, "w"));
+        json_int_t h = json_integer_value(json_object_get(e, "h"));
+        sig_preview *p;
+        if (!u)
+            continue;
+        p = &f->previews[f->n_previews++];
+        if (!(p->url = strdup(u)) || (t && !(p->title = strdup(t))) ||
+            (d && !(p->description = strdup(d))) || (file && !(p->image_path = strdup(file))) ||
+            (file && !(p->image_type = strdup(ct ? ct : "image/jpeg"))))
+            return UT_ERR_NOMEM;
+        if (w > 0 && h > 0 && w <= UINT32_MAX && h <= UINT32_MAX) {
+            p->width = (uint32_t)w;
+            p->height = (uint32_t)h;
+        }
+    }
+    return 0;
+}
+
 int br_sigfmt_parse(const char *json, sig_format *f)
 {
     json_t *o, *r, *q;
@@ -167,6 +205,11 @@ int br_sigfmt_parse(const char *json, sig_format *f)
         f->expire_timer = (uint32_t)json_integer_value(json_object_get(o, "x"));
     f->timer_update = json_is_true(json_object_get(o, "tu")) ||
                       json_integer_value(json_object_get(o, "tu")) == 1;
+    if (previews_parse(json_object_get(o, "lp"), f) != 0) {
+        json_decref(o);
+        sig_format_clear(f);
+        return UT_ERR_NOMEM;
+    }
     if (poll_parse(json_object_get(o, "poll"), f) != 0) {
         json_decref(o);
         sig_format_clear(f);

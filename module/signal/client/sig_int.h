@@ -307,6 +307,8 @@ typedef struct sig_quote_buf {
     Signalservice__DataMessage__Quote q;
     Signalservice__DataMessage__Quote__QuotedAttachment att;
     Signalservice__DataMessage__Quote__QuotedAttachment *atts[1];
+    Signalservice__Preview pv[SIG_MAX_PREVIEWS]; /* the message's link previews */
+    Signalservice__Preview *pvs[SIG_MAX_PREVIEWS];
 } sig_quote_buf;
 /* sig_fmt.c: fill dm's bodyRanges and quote from f (may be NULL); the
  * storage in *rs, *ptrs (caller frees both) and *q (caller's). */
