@@ -160,3 +160,6 @@ EXTRA_DIST += tests/e2e/bridge_kinds.js
 # link previews, quotes of attachments, poll gaps, event size (issue #17)
 TESTS += tests/e2e/bridge_rich.js
 EXTRA_DIST += tests/e2e/bridge_rich.js
+# formatting, mentions, replies and polls in a group (issue #17)
+TESTS += tests/e2e/bridge_groupkinds.js
+EXTRA_DIST += tests/e2e/bridge_groupkinds.js
