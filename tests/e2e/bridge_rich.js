@@ -203,6 +203,18 @@ test('a Signal body too large for one event keeps its text and loses only the HT
   assert.equal(ev.content.formatted_body, undefined, 'no HTML: it would not fit');
 });
 
+test('a Signal body larger than one event even without HTML is cut at a character, and says so', { timeout: 120000 }, async () => {
+  const body = `huge-plain ${'é你😀 '.repeat(7000)}`; // about 77 KB
+  await bobSends({ body });
+  const ev = await serverEvent((e) => e.content?.body?.startsWith('huge-plain'), 'the text in Matrix');
+  assert.ok(Buffer.byteLength(JSON.stringify(ev)) < EVENT_MAX, 'it fits in one event');
+  const [kept, note] = ev.content.body.split('\n\n(cut here');
+  assert.ok(note && /longer than one Matrix event can hold/.test(note), 'a note says it was cut');
+  assert.ok(body.startsWith(kept), 'what is kept is the start of the text');
+  assert.ok(!kept.includes('\uFFFD'), 'not cut inside a character');
+  assert.ok(Buffer.byteLength(kept) > 50000, 'most of it is kept');
+});
+
 // ---- link previews ---------------------------------------------------------------
 
 test("a Signal link preview's image arrives in com.beeper.linkpreviews as og:image (as mautrix-signal reuploads it)", { timeout: 120000 }, async () => {
