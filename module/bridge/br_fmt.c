@@ -24,7 +24,7 @@ typedef struct fmt {
     char *quote_att;     /* the quoted attachment's content type, or NULL */
     char *quote_name;    /* its file name, or NULL */
     int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
-    json_t *lp;      /* link previews: [[url, title, description], ...] */
+    json_t *lp;      /* link previews: [[url, title, description(, image)], ...] */
 } fmt;
 
 static void fmt_free(fmt *f)

@@ -176,7 +176,9 @@ typedef struct br_net_event {
  *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "...",
  *          "a": the quoted attachment's content type, "n": its file name},
  *    "lp": [[url, title, description, index of the preview's image among
- *           the MESSAGE's atts or -1], ...] (received link previews),
+ *           the MESSAGE's atts or -1], ...] (received link previews), or
+ *          [{"u": url, "t": title, "d": description, "f": the image's
+ *            local file, "ct": its type, "w", "h"}, ...] (to send),
  *    "x": the chat's disappearing timer in seconds (DataMessage.expireTimer),
  *    "tu": 1 when the message only sets that timer (no body)}
  * all members optional. */
