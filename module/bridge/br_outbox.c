@@ -173,6 +173,7 @@ typedef br_store_outbox_row obx_row;
 static void fail_row(br_bridge *b, const obx_row *r, const char *why)
 {
     (void)br_store_outbox_set_failed(b->db, r->id, why);
+    br_media_preview_forget(b, r->id); /* a link preview's image, if any */
     ut_logf(&b->log, UT_LOG_WARN, "bridge: message %lld not delivered to Signal: %s", (long long)r->id, why);
     if (*r->room)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
