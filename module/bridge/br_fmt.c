@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "br_conv.h"
 #include "br_expire.h"
@@ -464,14 +465,35 @@ static int url_in_text(const char *text, const char *url)
     return 0;
 }
 
+/* A host Signal-Desktop never previews (ts/types/LinkPreview.std.ts
+ * EXCLUDED_DOMAINS, isDomainExcluded: the domain or any subdomain of it),
+ * or one without two labels (isLinkSneaky). */
+static int host_excluded(const char *url)
+{
+    static const char *const excluded[] = { "debuglogs.org", "example", "example.com",
+                                            "example.net", "example.org", "invalid",
+                                            "localhost", "onion", "test" };
+    const char *h = url + 8, *end = h + strcspn(h, "/?#:");
+    size_t n = (size_t)(end - h), i;
+
+    if (!n || !memchr(h, '.', n) || memchr(h, '@', n))
+        return 1;
+    for (i = 0; i < sizeof(excluded) / sizeof(excluded[0]); i++) {
+        size_t k = strlen(excluded[i]);
+        if (n >= k && strncasecmp(end - k, excluded[i], k) == 0 && (n == k || end[-(long)k - 1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /* The Matrix message's com.beeper.linkpreviews (MSC4095) as Signal
  * previews to send (BR_NET_FMT "lp", objects), as mautrix-signal
  * pkg/msgconv/urlpreview.go convertURLPreviewToSignal makes them: url
  * (matched_url), title, description, and og:image fetched and uploaded to
  * Signal. Only https links that appear in the text Signal gets: Signal-
  * Desktop drops any other preview it receives (ts/types/LinkPreview.std.ts
- * isValidLinkPreview: shouldPreviewHref needs https, and the url must be
- * among findLinks(body)). NULL when none. */
+ * isValidLinkPreview: shouldPreviewHref needs https and a host it does not
+ * exclude, and the url must be among findLinks(body)). NULL when none. */
 static json_t *previews_out(json_t *content, const char *text)
 {
     json_t *in = json_object_get(content, "com.beeper.linkpreviews"), *out = json_array(), *p;
@@ -485,7 +507,7 @@ static json_t *previews_out(json_t *content, const char *text)
         if (!url)
             url = json_string_value(json_object_get(e, "og:url"));
         if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > 4096 ||
-            !url_in_text(text, url) ||
+            host_excluded(url) || !url_in_text(text, url) ||
             !(p = json_pack("{s:s,s:s,s:s}", "u", url, "t",
                             json_string_value(json_object_get(e, "og:title"))
                                 ? json_string_value(json_object_get(e, "og:title")) : "",

@@ -311,10 +311,13 @@ test('a Matrix link preview (com.beeper.linkpreviews) arrives at Signal as a pre
 test('a Matrix link preview without an image, or of a link Signal would not preview, arrives as Signal takes it', { timeout: 120000 }, async () => {
   const url = 'https://signal.org/donate';
   const from = sb.received.length;
-  await alice.sendMessage(dmRoom, { msgtype: 'm.text', body: `give ${url}, and http://insecure.signal.org/`,
+  await alice.sendMessage(dmRoom, { msgtype: 'm.text',
+    body: `give ${url}, and http://insecure.signal.org/ or https://www.example.com/x`,
     'com.beeper.linkpreviews': [{ matched_url: url, 'og:title': 'Donate' },
-                                { matched_url: 'http://insecure.signal.org/', 'og:title': 'Plain http' }] });
+                                { matched_url: 'http://insecure.signal.org/', 'og:title': 'Plain http' },
+                                // a domain Signal-Desktop never previews (EXCLUDED_DOMAINS)
+                                { matched_url: 'https://www.example.com/x', 'og:title': 'Example' }] });
   const got = await until(() => bobGot((d) => d.body?.startsWith('give '), from), 'the text at Signal', T);
   assert.deepEqual(got.dataMessage.preview.map((p) => [p.url, p.title, p.image]), [[url, 'Donate', null]],
-                   'https only (Signal-Desktop shouldPreviewHref)');
+                   'https and an allowed domain only (Signal-Desktop shouldPreviewHref)');
 });
