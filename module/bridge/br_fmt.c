@@ -24,6 +24,8 @@ typedef struct fmt {
     char *quote_text;
     char *quote_att;     /* the quoted attachment's content type, or NULL */
     char *quote_name;    /* its file name, or NULL */
+    int quote_thumb;     /* its thumbnail's index among the message's
+                            attachments (br_media_in idx), or -1 */
     int notice;      /* a notice of what cannot be bridged (issue #17 item 7) */
     json_t *lp;      /* link previews: [[url, title, description(, image)], ...] */
 } fmt;
@@ -44,6 +46,7 @@ static int fmt_parse(const char *json, fmt *f)
     size_t i, n;
 
     memset(f, 0, sizeof(*f));
+    f->quote_thumb = -1;
     if (!o)
         return UT_ERR_INVAL;
     r = json_object_get(o, "r");
@@ -73,8 +76,10 @@ static int fmt_parse(const char *json, fmt *f)
     if (json_is_object(q)) {
         json_int_t ts = 0;
         const char *a = NULL, *t = NULL, *at = NULL, *an = NULL;
-        if (json_unpack(q, "{s:I,s:s,s?s,s?s,s?s}", "ts", &ts, "author", &a, "text", &t, "a", &at,
-                        "n", &an) == 0) {
+        json_int_t thumb = -1;
+        if (json_unpack(q, "{s:I,s:s,s?s,s?s,s?s,s?I}", "ts", &ts, "author", &a, "text", &t, "a",
+                        &at, "n", &an, "i", &thumb) == 0) {
+            f->quote_thumb = thumb >= 0 && thumb < INT32_MAX ? (int)thumb : -1;
             f->quote_ts = ts;
             snprintf(f->quote_author, sizeof(f->quote_author), "%s", a);
             f->quote_text = t ? strdup(t) : NULL;
@@ -145,8 +150,8 @@ static char *html_escape(const char *s)
  * ts/util/makeQuote.preload.ts). mautrix-signal shows neither: it only
  * replies to a message it has (pkg/msgconv/from-signal.go ToMatrix sets
  * ReplyTo from Quote.id and authorAci), and does nothing with the quote's
- * text, attachments or thumbnail. The thumbnail is not shown here either.
- * NULL when there is nothing to show. */
+ * text, attachments or thumbnail. The thumbnail goes into the HTML
+ * (quote_thumb_html). NULL when there is nothing to show. */
 static char *quoted_line(const fmt *f)
 {
     const char *t = f->quote_att, *kind;
@@ -162,6 +167,39 @@ static char *quoted_line(const fmt *f)
                  has_text ? " " : "", has_text ? f->quote_text : "") < 0)
         out = NULL;
     return out;
+}
+
+/* The quoted attachment's thumbnail as an <img> for the quote's HTML
+ * (the Matrix spec's HTML subset: img with an mxc src, width, height,
+ * alt), or "" when there is none (not carried, or not uploaded);
+ * malloc'd. The issue asks for it (#17 item 3); mautrix-signal shows no
+ * quote thumbnail. */
+static char *quote_thumb_html(br_bridge *b, const char *owner, const char *sender, int64_t ts,
+                              const fmt *f)
+{
+    br_store_media_in r;
+    char *out = NULL;
+    uint32_t w, h;
+
+    if (f->quote_thumb < 0 ||
+        br_store_media_in_at(b->db, owner, sender, ts, f->quote_thumb, &r) != 1 ||
+        r.state != 3 /* bridged */ || strncmp(r.mxc, "mxc://", 6) != 0 || strpbrk(r.mxc, "\"<>&"))
+        return strdup("");
+    /* a thumbnail shows small: at most 150 pixels high */
+    w = r.width;
+    h = r.height;
+    if (w && h && h > 150) {
+        w = (uint32_t)((uint64_t)w * 150 / h);
+        h = 150;
+    }
+    if (w && h) {
+        if (asprintf(&out, "<img src=\"%s\" alt=\"thumbnail\" width=\"%u\" height=\"%u\"><br>",
+                     r.mxc, w ? w : 1, h) < 0)
+            out = NULL;
+    } else if (asprintf(&out, "<img src=\"%s\" alt=\"thumbnail\" height=\"150\"><br>", r.mxc) < 0) {
+        out = NULL;
+    }
+    return out ? out : strdup("");
 }
 
 /* A notice (br_sigkind.h) as m.notice, after the sender's name. */
@@ -299,18 +337,20 @@ const char *br_fmt_apply_in(br_bridge *b, const char *owner, const char *chat_id
                                 json_pack("{s:{s:s}}", "m.in_reply_to", "event_id", eid));
         } else if (f.quote_ts && (quoted = quoted_line(&f))) {
             /* never bridged (before the link, or lost): show what it said */
-            char *qh = html_escape(quoted);
+            char *qh = html_escape(quoted), *img;
             size_t n = strlen(quoted) + strlen(o.body) + 8;
             char *nb = malloc(n), *nh = NULL;
             if (nb) {
                 snprintf(nb, n, "> %s\n\n%s", quoted, o.body);
                 json_object_set_new(c, "body", json_string(nb));
             }
-            if (qh && html && (nh = malloc(strlen(qh) + strlen(html) + 32))) {
-                sprintf(nh, "<blockquote>%s</blockquote>%s", qh, html);
+            img = quote_thumb_html(b, owner, sender, ts, &f);
+            if (qh && html && img && (nh = malloc(strlen(qh) + strlen(html) + strlen(img) + 32))) {
+                sprintf(nh, "<blockquote>%s%s</blockquote>%s", img, qh, html);
                 free(html);
                 html = nh;
             }
+            free(img);
             free(nb);
             free(qh);
         }

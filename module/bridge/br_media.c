@@ -192,7 +192,7 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
     in_settle(b, r->id, IN_FAILED, NULL, reason);
     /* a preview's image: its preview shows without it (as mautrix-signal
      * pkg/msgconv/urlpreview.go, which only logs the failure) */
-    if (!(r->flags & BR_NET_ATT_PREVIEW) &&
+    if (!(r->flags & (BR_NET_ATT_PREVIEW | BR_NET_ATT_QUOTE_THUMB)) &&
         (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
          br_mgmt_room(b, r->owner, room, sizeof(room))))
         br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
@@ -271,9 +271,9 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     json_t *c;
     job *j;
 
-    if (r->flags & BR_NET_ATT_PREVIEW) {
+    if (r->flags & (BR_NET_ATT_PREVIEW | BR_NET_ATT_QUOTE_THUMB)) {
         /* uploaded: its mxc goes into the message's com.beeper.linkpreviews
-         * (br_fmt.c), not into an event of its own */
+         * or its quote (br_fmt.c), not into an event of its own */
         br_media_busy_clear(b, DIR_IN, r->id);
         in_settle(b, r->id, IN_BRIDGED, NULL, NULL);
         in_next(b, r);

@@ -132,7 +132,11 @@ typedef struct br_net_attachment {
  * its own, it goes into the message's com.beeper.linkpreviews, BR_NET_FMT
  * "lp"); numbered for the bridge, stored in br_media_in/br_media_out.flags. */
 enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4,
-       BR_NET_ATT_PREVIEW = 8 };
+       BR_NET_ATT_PREVIEW = 8,
+       BR_NET_ATT_QUOTE_THUMB = 16 /* the thumbnail of a quoted attachment
+                                      (Quote.attachments[0].thumbnail), shown
+                                      with the quote when the quoted message
+                                      is not in Matrix; BR_NET_FMT "q"."i" */ };
 
 /* One event; strings are owned by the event and freed by br_net_event_free.
  * Whoever receives one through br_net_sink.event owns it: the bridge's one
@@ -174,7 +178,8 @@ typedef struct br_net_event {
  * br_conv.h BR_STYLE_*, or a mention's ACI) and quote, as JSON:
  *   {"r": [[start, length, style, "aci" or ""], ...],
  *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "...",
- *          "a": the quoted attachment's content type, "n": its file name},
+ *          "a": the quoted attachment's content type, "n": its file name,
+ *          "i": the index of its thumbnail among the MESSAGE's atts},
  *    "lp": [[url, title, description, index of the preview's image among
  *           the MESSAGE's atts or -1], ...] (received link previews), or
  *          [{"u": url, "t": title, "d": description, "f": the image's

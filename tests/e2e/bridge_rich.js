@@ -235,7 +235,7 @@ test("a Signal link preview's image arrives in com.beeper.linkpreviews as og:ima
 
 // ---- quotes of attachments ---------------------------------------------------------
 
-test('a quote of an unknown message with an attachment shows its kind and name with the quoted text', { timeout: 120000 }, async () => {
+test('a quote of an unknown message with an attachment shows its kind, name and thumbnail with the quoted text', { timeout: 120000 }, async () => {
   const quote = (id, text, attachments) => ({ id, authorAci: bob.device.aci, text, attachments,
                                               bodyRanges: null, type: null, authorAciBinary: null });
   // Signal-Desktop's Quote.QuotedAttachment: contentType, fileName, thumbnail
@@ -243,7 +243,11 @@ test('a quote of an unknown message with an attachment shows its kind and name w
                                                                   thumbnail: await pointer(PNG, { contentType: 'image/png' }) }]) });
   const photo = await inRoom((c) => c.body?.endsWith('nice one'), 'the reply to a photo');
   assert.equal(photo.getWireContent().body, '> [Photo]\n\nnice one');
-  assert.equal(photo.getWireContent().formatted_body, '<blockquote>[Photo]</blockquote>nice one');
+  // the thumbnail Signal carries, uploaded and shown in the quote (issue #17 item 3)
+  const m = /^<blockquote><img src="(mxc:\/\/[^"]+)" alt="thumbnail" height="150"><br>\[Photo\]<\/blockquote>nice one$/
+    .exec(photo.getWireContent().formatted_body);
+  assert.ok(m, `the quote's HTML: ${photo.getWireContent().formatted_body}`);
+  assert.ok((await download(m[1])).equals(PNG), 'the thumbnail is the bytes Signal carried');
   await bobSends({ body: 'read it', quote: quote(2222n, 'the notes', [{ contentType: 'application/pdf', fileName: 'notes.pdf' }]) });
   const file = await inRoom((c) => c.body?.endsWith('read it'), 'the reply to a file');
   assert.equal(file.getWireContent().body, '> [File: notes.pdf] the notes\n\nread it');

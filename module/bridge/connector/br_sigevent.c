@@ -95,7 +95,8 @@ static int copy_message_attachments(br_net_event *ev, const sig_message *m);
 
 /* Copy a message's attachments into the event, with what the pointer
  * tells beyond sig_attachment (dimensions, the voice-note flag), then its
- * link previews' images (br_sigfmt.c numbers them the same way). */
+ * link previews' images, then its quote's thumbnail (br_sigfmt.c numbers
+ * them the same way). */
 static int copy_attachments(br_net_event *ev, const sig_message *m)
 {
     Signalservice__Content *ct = m->content ? signalservice__content__unpack(NULL, m->content_len,
@@ -106,9 +107,15 @@ static int copy_attachments(br_net_event *ev, const sig_message *m)
     size_t i, n_img = 0;
     int rc = 0;
 
+    const Signalservice__AttachmentPointer *thumb =
+        dm && dm->quote && dm->quote->n_attachments && dm->quote->attachments[0]
+            ? dm->quote->attachments[0]->thumbnail : NULL;
+
     for (i = 0; dm && i < dm->n_preview; i++)
         if (dm->preview[i]->url && *dm->preview[i]->url && dm->preview[i]->image)
             n_img++;
+    if (thumb)
+        n_img++;
     if (!m->n_attachments && !n_img)
         goto out;
     ev->atts = calloc(m->n_attachments + n_img, sizeof(*ev->atts));
@@ -120,6 +127,9 @@ static int copy_attachments(br_net_event *ev, const sig_message *m)
     for (i = 0; dm && i < dm->n_preview && rc == 0; i++)
         if (dm->preview[i]->url && *dm->preview[i]->url && dm->preview[i]->image)
             rc = copy_preview_image(&ev->atts[ev->n_atts++], dm->preview[i]->image);
+    /* then the quoted attachment's thumbnail (br_sigfmt.c "q"."i") */
+    if (rc == 0 && thumb && (rc = copy_preview_image(&ev->atts[ev->n_atts++], thumb)) == 0)
+        ev->atts[ev->n_atts - 1].flags = BR_NET_ATT_QUOTE_THUMB;
     if (rc == 0)
         rc = copy_message_attachments(ev, m);
 out:

@@ -39,6 +39,24 @@ static json_t *previews(const sig_message *m)
     return a;
 }
 
+/* 1 when the message's quote carries its attachment's thumbnail (which
+ * br_sigevent.c puts after the previews' images). */
+static int quote_thumb(const sig_message *m)
+{
+    Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
+    const Signalservice__DataMessage *dm;
+    int yes;
+
+    if (!ct)
+        return 0;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    yes = dm && dm->quote && dm->quote->n_attachments && dm->quote->attachments[0] &&
+          dm->quote->attachments[0]->thumbnail;
+    signalservice__content__free_unpacked(ct, NULL);
+    return yes;
+}
+
 char *br_sigfmt_json(const sig_message *m)
 {
     sig_format f;
@@ -76,6 +94,14 @@ char *br_sigfmt_json(const sig_message *m)
             json_object_set_new(q, "a", json_string(f.quote_att_type));
             if (f.quote_att_name[0])
                 json_object_set_new(q, "n", json_string(f.quote_att_name));
+            if (quote_thumb(m)) { /* its thumbnail's place among the atts */
+                size_t k, idx = m->n_attachments;
+                json_t *l = json_object_get(o, "lp");
+                for (k = 0; k < json_array_size(l); k++)
+                    if (json_integer_value(json_array_get(json_array_get(l, k), 3)) >= 0)
+                        idx++;
+                json_object_set_new(q, "i", json_integer((json_int_t)idx));
+            }
         }
         json_object_set_new(o, "q", q);
     }
