@@ -144,6 +144,16 @@ void br_media_out_kick(struct br_bridge *b, int64_t id);
  * that step first), 1 when done. */
 int br_media_out_expire(struct br_bridge *b, int64_t id, const char *why);
 
+/* The image of a link preview that outbox row `id` (a text) carries,
+ * fetched from the homeserver (mxc) into a temp file: 1 with its path,
+ * 0 while it is being fetched (the row is pumped again when it is done:
+ * br_outbox_repump), -1 when there is none to send (not fetched: the
+ * preview goes without it). br_media_preview_forget removes the file
+ * once the row has its final answer. */
+int br_media_preview_image(struct br_bridge *b, int64_t id, const char *mxc, const char *owner,
+                           const char *chat_id, char *path, size_t n);
+void br_media_preview_forget(struct br_bridge *b, int64_t id);
+
 /* A file event from the portal's owner, already admitted (linked, within
  * the monthly limit). */
 void br_media_from_matrix(struct br_bridge *b, const struct mx_event *ev,

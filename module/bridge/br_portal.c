@@ -890,6 +890,16 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->from_me = from_me && b->cfg.double_puppet;
     if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
         type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (!type) {
+        /* nothing to show (an outdated poll vote): settled without an event,
+         * as a message made only of attachments that failed */
+        (void)br_store_inbox_set_event(b->db, owner, sender, ts, "");
+        sent_ctx_free(s);
+        json_decref(c);
+        return;
+    }
+    if (br_fmt_fit(c)) /* one Matrix event holds at most 64 KiB */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a Signal message was shortened to fit in one Matrix event");
     if (strcmp(type, "m.room.message") == 0 &&
         json_string_value(json_object_get(c, "msgtype")) &&
         strcmp(json_string_value(json_object_get(c, "msgtype")), "m.text") == 0) {

@@ -172,3 +172,9 @@ EXTRA_DIST += tests/e2e/bridge_kinds.js
 # contact cards, locations from Signal's phones, view-once (issue #17 item 5)
 TESTS += tests/e2e/bridge_cards.js
 EXTRA_DIST += tests/e2e/bridge_cards.js
+# link previews, quotes of attachments, poll gaps, event size (issue #17)
+TESTS += tests/e2e/bridge_rich.js
+EXTRA_DIST += tests/e2e/bridge_rich.js
+# formatting, mentions, replies and polls in a group (issue #17)
+TESTS += tests/e2e/bridge_groupkinds.js
+EXTRA_DIST += tests/e2e/bridge_groupkinds.js

@@ -225,7 +225,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     const Signalservice__DataMessage *dm;
     br_net_event *ev = NULL;
     const char *sender = br_sigchat_mine(m, me) && me ? me : m->sender;
-    json_t *p = NULL, *wrap;
+    json_t *p = NULL, *wrap = NULL;
     char *text = NULL;
 
     if (!m->content || !sender ||
@@ -234,8 +234,17 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     dm = ct->datamessage ? ct->datamessage
        : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
     if (!dm || !(dm->pollcreate || dm->pollvote || dm->pollterminate) ||
-        !(p = poll_json(dm, sender, &text)) || !(ev = calloc(1, sizeof(*ev))))
+        !(ev = calloc(1, sizeof(*ev))))
         goto out;
+    if (!(p = poll_json(dm, sender, &text))) {
+        /* a poll without question or options, or a vote or end without its
+         * poll: told, never released silently (issue #17 item 7) */
+        text = strdup(dm->pollcreate ? "sent a poll this bridge cannot show: it has no question"
+                                       " or no options. Open Signal on your phone to see it."
+                                     : "sent a poll vote this bridge cannot read: it does not"
+                                       " name its poll.");
+        p = json_true();
+    }
     ev->kind = BR_NET_MESSAGE;
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
@@ -245,7 +254,9 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     ev->durable_id = (uint64_t)m->id;
     ev->text = text;
     text = NULL;
-    if ((wrap = json_pack("{s:O}", "poll", p)))
+    if (json_is_true(p))
+        ev->fmt = strdup(BR_SIGKIND_FMT); /* a notice after the sender's name */
+    else if ((wrap = json_pack("{s:O}", "poll", p)))
         ev->fmt = json_dumps(wrap, JSON_COMPACT);
     json_decref(wrap);
     if (!ev->owner || !ev->chat_id || !ev->sender || !ev->fmt) {

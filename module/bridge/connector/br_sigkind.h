@@ -25,8 +25,9 @@ br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const 
  * pollTerminate) as a MESSAGE whose text is its plain-text form and whose
  * fmt is {"poll": {"k": "start", "q": question, "o": [options], "m": allow
  * multiple} | {"k": "vote" | "end", "author": the poll's author's ACI,
- * "ts": its timestamp, "o": [option indexes], "n": voteCount}}; NULL when
- * m has none (or a malformed one). */
+ * "ts": its timestamp, "o": [option indexes], "n": voteCount}}; a
+ * malformed one (a poll without question or options, a vote without its
+ * poll) is a notice (BR_SIGKIND_FMT); NULL when m has none. */
 br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const char *chat,
                               const char *me);
 

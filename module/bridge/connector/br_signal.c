@@ -186,15 +186,21 @@ static int send_fmt(sig_client *c, const op *o)
 {
     uint8_t gid[32];
     sig_format f;
-    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc;
+    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc, image = 0;
+    size_t i;
     const char *to = strcmp(o->a1, "self") ? o->a1 : sig_client_aci(c);
 
     if (!to)
         return SIG_ERR_NOT_LINKED;
     if ((rc = br_sigfmt_parse(o->a3, &f)) != 0)
         return rc;
-    rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
-                                  (void *)(uintptr_t)o->n, NULL);
+    for (i = 0; i < f.n_previews && !image; i++)
+        image = f.previews[i].image_path != NULL;
+    /* a link preview's image is uploaded first, as a file is */
+    rc = image ? sig_client_send_preview_text(c, to, group ? gid : NULL, o->a2, &f,
+                                              (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
+                                          (void *)(uintptr_t)o->n, NULL);
     sig_format_clear(&f);
     return rc;
 }
