@@ -23,6 +23,8 @@ ST_MIGRATIONS += module/store/migrations/014-bridge-expire.sql
 ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 # polls started in Matrix and the user's votes (issue #17 item 6)
 ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
+# group avatars (issue #13)
+ST_MIGRATIONS += module/store/migrations/017-bridge-group-avatar.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c

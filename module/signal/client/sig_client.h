@@ -84,7 +84,10 @@ typedef enum sig_event_type {
                               SIG_ERR_TOO_BIG, SIG_ERR_JSON */
     SIG_EV_AVATAR          /* peer (ACI), path (its profile's avatar CDN
                               path, "" = none), data/data_len: the decrypted
-                              image (NULL when none) */
+                              image (NULL when none); or, with group_id set
+                              and peer NULL, a group's avatar (path: its
+                              Group.avatarUrl), after its GROUP_UPDATED
+                              when the key changed */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };

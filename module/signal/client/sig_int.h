@@ -242,6 +242,11 @@ struct Signalservice__SyncMessage;
 int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
 int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
+/* Download a group's avatar (`key`: Group.avatarUrl, its CDN 0 object)
+ * and emit SIG_EV_AVATAR with group_id once it is decrypted with the
+ * group's blob key; key "" emits its removal at once. */
+int sig_group_avatar_fetch(sig_client *c, const uint8_t group_id[32], const char *key,
+                           const uint8_t blob_key[32]);
 void sig_fetch_cancel_all(sig_client *c);
 
 /* A refused response's Retry-After in ms (sig_event.retry_after_ms), 0
