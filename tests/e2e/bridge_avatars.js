@@ -8,6 +8,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { Homeserver, PNG } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
@@ -27,6 +29,24 @@ const ghost = (dev) => `@signal_${dev.device.aci}:${SERVER}`;
 const groupRoom = () => me.getRooms().find((r) => r.getMyMembership() === 'join' &&
   r.currentState.getStateEvents('m.room.topic', '')?.getContent().topic?.startsWith('A Signal group'));
 const roomAvatar = (r) => r.currentState.getStateEvents('m.room.avatar', '')?.getContent();
+
+function db(sql) {
+  const file = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  const out = execFileSync('/usr/bin/python3', ['-c',
+    'import json,sqlite3,sys;c=sqlite3.connect(sys.argv[1]);r=c.execute(sys.argv[2]).fetchall();c.commit();print(json.dumps(r))',
+    file, sql]);
+  return JSON.parse(out.toString());
+}
+
+const config = (extra = '') => bridgeConfig(hs.dir, `      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",
+               server_public_params: "${zkParams}"${extra}}`);
+let zkParams;
+
+async function ghostAvatar(dev) {
+  const profileUrl = `${hs.base}/_matrix/client/v3/profile/${encodeURIComponent(ghost(dev))}`;
+  const res = await fetch(profileUrl, { headers: { Authorization: `Bearer ${me.getAccessToken()}` } });
+  return res.status === 200 ? (await res.json()).avatar_url : undefined;
+}
 
 async function download(mxc) {
   const [server, id] = mxc.slice('mxc://'.length).split('/');
@@ -68,9 +88,8 @@ test.before(async () => {
     .addContact(dan, { profileKey: dan.profileKey.serialize(), whitelisted: false })
     .addGroup(group, { whitelisted: true }));
   hs = new Homeserver();
-  const zkParams = Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64');
-  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",
-               server_public_params: "${zkParams}"}`));
+  zkParams = Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64');
+  fs.writeFileSync(hs.config, config());
   await hs.start();
   assert.equal(hs.registerUser('me', 'pw-me').status, 0);
   me = await client(hs, 'me');
@@ -121,4 +140,12 @@ test("an avatar removed on Signal is removed from the group room", async () => {
   await changeAvatar('', 'no picture');
   await until(() => roomAvatar(g) && !roomAvatar(g).url, 'the avatar removed', 60000)
     .catch((e) => { throw new Error(`${e.message}; m.room.avatar ${JSON.stringify(roomAvatar(g))}`); });
+});
+
+test("a contact from the phone's storage gets their profile picture without writing first", async () => {
+  // the storage record carries Dan's profile key; his versioned profile
+  // names his avatar, which the bridge fetches and decrypts
+  const mxc = await until(() => ghostAvatar(dan), "Dan's ghost's avatar", 60000);
+  assert.deepEqual((await download(mxc)).body, GIF);
+  assert.ok(sb.mock.profiles.fetches.includes(danAvatar));
 });

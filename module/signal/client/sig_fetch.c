@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "Groups.pb-c.h"
 #include "SignalService.pb-c.h"
 #include "sc_group.h"
@@ -17,6 +19,9 @@
 #include "sig_int.h"
 #include "sig_sync.h"
 #include "sig_util.h"
+
+/* Profile refreshes in flight at once, per client. */
+#define SIG_PROFILE_REFRESH_RUNNING 4
 
 struct sig_download {
     sig_download *next;
@@ -400,6 +405,7 @@ typedef struct prof_op {
     sig_client *c;
     char aci[SIG_UUID_STR_LEN + 1];
     uint8_t key[32];
+    int refresh;          /* counted in c->profile_refreshing */
 } prof_op;
 
 static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
@@ -414,6 +420,8 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
     if (sig_dead(c))
         goto out;
     sig_enter(c);
+    if (op->refresh && c->profile_refreshing > 0)
+        c->profile_refreshing--;
     if (rc == 0 && r->status == 200 && r->body)
         j = json_loadb((const char *)r->body, r->body_len, 0, NULL);
     if (j && (enc = json_string_value(json_object_get(j, "name"))) &&
@@ -440,34 +448,24 @@ out:
     free(op);
 }
 
-int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
-                         size_t len)
+/* GET the versioned profile of `aci` under `key`; its time is recorded
+ * ("profile_fetched", ms) for the refresh. */
+static int profile_fetch(sig_client *c, const char *aci, const uint8_t key[32], int refresh)
 {
-    uint8_t old[32];
-    ut_buf b;
     prof_op *op;
-    char path[192], version[SC_PROFILE_KEY_VERSION_HEX + 1];
+    char path[192], version[SC_PROFILE_KEY_VERSION_HEX + 1], now[24];
     uint8_t uuid[16];
-    int known, rc;
+    int rc;
 
-    if (len != 32 || !c->chat)
-        return 0;
-    ut_buf_init(&b, 64);
-    known = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32;
-    if (known)
-        memcpy(old, b.data, 32);
-    ut_buf_free_secret(&b);
-    if (known && ut_ct_eq(old, key, 32))
-        return 0;
-    ut_wipe(old, sizeof(old));
-    if ((rc = sig_rec_put(c, "profile_key", aci, key, 32)) != 0)
-        return rc;
     op = calloc(1, sizeof(*op));
     if (!op)
         return UT_ERR_NOMEM;
     op->c = c;
+    op->refresh = refresh;
     snprintf(op->aci, sizeof(op->aci), "%s", aci);
     memcpy(op->key, key, 32);
+    snprintf(now, sizeof(now), "%lld", (long long)ut_now_ms());
+    (void)sig_rec_put(c, "profile_fetched", aci, now, strlen(now));
     /* The versioned profile: production's unversioned one carries no name
      * (Signal-Server ProfileController getUnversionedProfile); Desktop and
      * signalmeow ask for /v1/profile/<aci>/<version> (WebAPI getProfileUrl,
@@ -482,6 +480,134 @@ int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
     if (rc != 0) {
         ut_wipe(op->key, sizeof(op->key));
         free(op);
+    } else if (refresh) {
+        c->profile_refreshing++;
     }
     return rc;
+}
+
+int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
+                         size_t len)
+{
+    uint8_t old[32];
+    ut_buf b;
+    int known, rc;
+
+    if (len != 32 || !c->chat)
+        return 0;
+    ut_buf_init(&b, 64);
+    known = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32;
+    if (known)
+        memcpy(old, b.data, 32);
+    ut_buf_free_secret(&b);
+    if (known && ut_ct_eq(old, key, 32))
+        return 0;
+    ut_wipe(old, sizeof(old));
+    if ((rc = sig_rec_put(c, "profile_key", aci, key, 32)) != 0)
+        return rc;
+    return profile_fetch(c, aci, key, 0);
+}
+
+/* ---- refreshing profiles ------------------------------------------------------ */
+
+static int collect_aci(void *arg, const char *key, const void *v, size_t len)
+{
+    (void)v;
+    return len != 32 ? 0 : json_array_append_new(arg, json_string(key)) != 0;
+}
+
+/* Fetch again the profiles fetched longest ago, older than the refresh
+ * age, while fewer than SIG_PROFILE_REFRESH_RUNNING refreshes run. */
+static void refresh_some(sig_client *c)
+{
+    int64_t now = ut_now_ms(), due = now - (int64_t)c->cfg.profile_refresh_s * 1000;
+    json_t *acis = json_array(), *v;
+    size_t i;
+
+    if (!acis || !c->linked || !c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED ||
+        st_record_each(c->db, c->cfg.account, "profile_key", collect_aci, acis) < 0) {
+        json_decref(acis);
+        return;
+    }
+    json_array_foreach(acis, i, v) {
+        const char *aci = json_string_value(v);
+        long long t = 0;
+        ut_buf b;
+        int rc;
+
+        if (c->profile_refreshing >= SIG_PROFILE_REFRESH_RUNNING || sig_dead(c))
+            break;
+        if (!aci || !strcmp(aci, c->aci))
+            continue;
+        ut_buf_init(&b, 32);
+        if (sig_rec_get(c, "profile_fetched", aci, &b) == 0 && b.len < 24) {
+            char s[24];
+
+            memcpy(s, b.data, b.len);
+            s[b.len] = '\0';
+            t = atoll(s);
+        }
+        ut_buf_free(&b);
+        if (t > due)
+            continue;
+        ut_buf_init(&b, 64);
+        rc = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32
+                 ? profile_fetch(c, aci, b.data, 1) : 0;
+        ut_buf_free_secret(&b);
+        if (rc != 0) {
+            sig_logf(c, UT_LOG_INFO, "signal: a profile refresh could not start: %s",
+                     sig_strerror(rc));
+            break;
+        }
+    }
+    json_decref(acis);
+}
+
+/* The walk runs 60 times per refresh age (at most once a second, at least
+ * once a minute), jittered by +-25% so that many clients spread out. */
+static void refresh_arm(sig_client *c)
+{
+    uint32_t ms = c->cfg.profile_refresh_s * 1000u / 60u, r = 0;
+    struct timeval tv;
+
+    if (ms < 1000)
+        ms = 1000;
+    if (ms > 60000)
+        ms = 60000;
+    if (ut_random(&r, sizeof(r)) == 0)
+        ms = ms * 3 / 4 + r % (ms / 2 + 1);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    evtimer_add(c->profile_timer, &tv);
+}
+
+static void on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+    sig_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    sig_enter(c);
+    if (!sig_dead(c)) {
+        refresh_some(c);
+        if (!sig_dead(c))
+            refresh_arm(c);
+    }
+    sig_leave(c);
+}
+
+void sig_profiles_refresh_start(sig_client *c)
+{
+    if (!c->cfg.profile_refresh_s || (c->profile_timer && evtimer_pending(c->profile_timer, NULL)))
+        return;
+    if (!c->profile_timer && !(c->profile_timer = evtimer_new(c->base, on_refresh, c)))
+        return;
+    refresh_arm(c);
+}
+
+void sig_profiles_refresh_stop(sig_client *c)
+{
+    if (c->profile_timer)
+        event_free(c->profile_timer);
+    c->profile_timer = NULL;
 }
