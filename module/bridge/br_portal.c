@@ -1029,6 +1029,19 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
 
 void br_portal_resume(br_bridge *b)
 {
+    int n;
+
+    /* A row reserved while its room was being made, when the homeserver
+     * stopped (or died) before the room's ID was stored: nothing will
+     * fill it in, and it would keep the chat from ever getting a room.
+     * Forget it; the messages waiting for the chat make the room again
+     * just below, any other chat at its next message. */
+    if ((n = br_store_portal_forget_unmade(b->db)) > 0)
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: %d portal(s) left half-made at the last stop "
+                                      "are made again when needed", n);
+    else if (n < 0)
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: could not clear the portals left half-made at the "
+                                       "last stop: %s", st_strerror(n));
     flush_all(b); /* Signal -> Matrix rows stored but not yet bridged */
     br_outbox_resume(b); /* Matrix -> Signal rows queued but not sent */
 }

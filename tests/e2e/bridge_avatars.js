@@ -149,3 +149,34 @@ test("a contact from the phone's storage gets their profile picture without writ
   assert.deepEqual((await download(mxc)).body, GIF);
   assert.ok(sb.mock.profiles.fetches.includes(danAvatar));
 });
+
+test('a portal row left half-made when the homeserver stopped is cleared at start; the next message makes the room', async () => {
+  // Bob has no DM portal yet. A row reserved for it while its room was
+  // being made, when mxhs stopped before the room's ID was stored:
+  const Bob = sb.contacts.Bob;
+  assert.deepEqual(db(`SELECT room_id FROM br_portal WHERE chat_id = 'dm:${Bob.device.aci}'`), []);
+  me.stopClient();
+  await hs.stop();
+  db(`INSERT INTO br_portal(owner_mxid, chat_id, room_id) VALUES ('${me.getUserId()}', 'dm:${Bob.device.aci}', NULL)`);
+  // (and profiles refreshed every 2 s from now on, for the next test)
+  fs.writeFileSync(hs.config, config(', profile_refresh: 2'));
+  await hs.start();
+  me = await client(hs, 'me');
+  await Bob.sendText(sb.device, 'hello after the restart', { timestamp: Date.now() });
+  const dm = await until(() => me.getRooms().find((r) => r.getMyMembership() === 'join' &&
+    messages(me, r.roomId).some((e) => e.getContent().body === 'hello after the restart')), "Bob's message in a new DM", 60000)
+    .catch((e) => { throw new Error(`${e.message}; rows ${JSON.stringify(db(`SELECT room_id FROM br_portal WHERE chat_id = 'dm:${Bob.device.aci}'`))}`); });
+  assert.deepEqual(db(`SELECT room_id FROM br_portal WHERE chat_id = 'dm:${Bob.device.aci}'`), [[dm.roomId]]);
+});
+
+test('a profile picture changed on Signal reaches the ghost by the periodic profile refresh', async () => {
+  // Dan changes his picture; no new profile key, no message: only the
+  // refresh (signal.profile_refresh, 2 s here) can see it
+  const before = await ghostAvatar(dan);
+  assert.ok(before);
+  const name = sb.mock.profiles.set(dan, PNG);
+  const mxc = await until(async () => { const a = await ghostAvatar(dan); return a !== before && a; },
+                          "Dan's new avatar", 60000);
+  assert.deepEqual((await download(mxc)).body, PNG);
+  assert.ok(sb.mock.profiles.fetches.includes(name));
+});

@@ -81,6 +81,13 @@ int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id)
     return rc > 0 ? 0 : rc;
 }
 
+int br_store_portal_forget_unmade(st_db *db)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "DELETE FROM br_portal WHERE room_id IS NULL");
+
+    return st ? br_store_changes(db, st) : ST_ERR_SQL;
+}
+
 int br_store_member_add(st_db *db, const char *room_id, const char *user_id)
 {
     int rc = write3(db, "INSERT INTO br_portal_member(room_id, user_id) VALUES (?1, ?2)"
