@@ -21,6 +21,8 @@ libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 libsbbridge_la_SOURCES += module/bridge/connector/br_sigkind.h module/bridge/connector/br_sigkind.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
+# writes of callbacks nobody retries, retried on the loop (issue #12)
+libsbbridge_la_SOURCES += module/bridge/br_retry.h module/bridge/br_retry.c
 # blocked chats, safety-number warnings (issue #6)
 libsbbridge_la_SOURCES += module/bridge/br_guard.c
 # permissions and `enabled` at every entry point (issue #12)

@@ -26,7 +26,8 @@ ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 # group avatars (issue #13)
 ST_MIGRATIONS += module/store/migrations/017-bridge-group-avatar.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
-	module/store/st_records.h module/store/st_records.c
+	module/store/st_records.h module/store/st_records.c \
+	module/store/st_fault.h module/store/st_fault.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c
 libsbstore_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/store $(SQLITE_CFLAGS)
 libsbstore_la_CFLAGS = $(AM_CFLAGS) -fPIC

@@ -83,9 +83,9 @@ int br_store_portal_get(st_db *db, const char *owner, const char *chat_id, char 
 int br_store_portal_set_room(st_db *db, const char *owner, const char *chat_id,
                              const char *room_id);
 int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id);
-/* Delete every row still being made (no room): the number deleted or
- * ST_ERR_*. At start only, when no creation can be under way. */
-int br_store_portal_forget_unmade(st_db *db);
+/* Remove every row still "being made" (no room): at start none is. The
+ * number removed, or ST_ERR_*. */
+int br_store_portal_delete_unmade(st_db *db);
 
 /* Ghosts joined to a portal room (br_portal_member). _add: 1 when added,
  * 0 when already there. */
