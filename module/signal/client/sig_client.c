@@ -462,6 +462,7 @@ static int open_sock(sig_client *c, sn_sock **out, const sn_sock_callbacks *cbs,
     sc.transport = c->cfg.transport;
     sc.keepalive_ms = c->cfg.keepalive_ms;
     sc.no_reconnect = no_reconnect;
+    sc.gate = c->cfg.gate;
     sc.log = c->cfg.log;
     rc = sn_sock_new(out, c->base, &sc, cbs, c);
     ut_wipe(auth, sizeof(auth));
