@@ -196,8 +196,9 @@ typedef struct sig_config {
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
     struct sn_gate *gate;         /* borrowed; shared by the clients of one
-                                     loop: at most its bound of websocket
-                                     connection attempts (chat, provisioning)
+                                     loop: at most its bound of connection
+                                     attempts (chat and provisioning
+                                     websockets, HTTPS pool connections)
                                      in their handshakes at once, so that
                                      many accounts reconnecting together
                                      queue (sn_gate.h); NULL = no bound */

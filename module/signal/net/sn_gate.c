@@ -30,10 +30,11 @@ void sn_gate_free(sn_gate *g)
     free(g);
 }
 
-void sn_gate_wait_init(sn_gate_wait *w, void *ud)
+void sn_gate_wait_init(sn_gate_wait *w, void (*wake)(sn_gate_wait *w), void *ud)
 {
     w->next = w->prev = NULL;
     w->state = SN_GATE_IDLE;
+    w->wake = wake;
     w->ud = ud;
 }
 
@@ -97,6 +98,14 @@ sn_gate_wait *sn_gate_release(sn_gate *g, sn_gate_wait *w)
     unlink_wait(g, n);
     take(g, n);
     return n;
+}
+
+void sn_gate_pass(sn_gate *g, sn_gate_wait *w)
+{
+    sn_gate_wait *n;
+
+    if (g && (n = sn_gate_release(g, w)) != NULL && n->wake)
+        n->wake(n);
 }
 
 unsigned sn_gate_held(const sn_gate *g)

@@ -8,11 +8,13 @@
  * accounts never make a thousand TLS handshakes at once on one event loop
  * (each costs an ECDHE and a certificate chain check on both sides).
  *
- * A counting semaphore with a FIFO queue, shared by every sn_sock of one
- * event loop (sn_sock_config.gate). Pure bookkeeping: no I/O, no clock, no
- * allocation, no callbacks; the caller wakes the waiter sn_gate_release
- * hands back (sn_sock does it from a zero-timeout event, never inside the
- * releasing socket's own callback). The waiter record lives in the
+ * A counting semaphore with a FIFO queue, shared by every connection of
+ * one event loop: chat and provisioning websockets (sn_sock_config.gate)
+ * and HTTPS pool connections (sn_pool_set_gate). Pure bookkeeping: no
+ * I/O, no clock, no allocation. A freed slot goes to the first waiter,
+ * whose `wake` hook sn_gate_pass calls: a hook only schedules (sn_sock and
+ * sn_h2 activate a zero-timeout event), so nothing runs inside the
+ * releasing connection's own callback. The waiter record lives in the
  * caller's storage. One thread (the loop's).
  */
 #ifndef SN_GATE_H
@@ -28,6 +30,7 @@ enum { SN_GATE_IDLE = 0, SN_GATE_QUEUED = 1, SN_GATE_HELD = 2 };
 typedef struct sn_gate_wait {
     struct sn_gate_wait *next, *prev; /* the queue; private */
     int state;                        /* SN_GATE_*; read only */
+    void (*wake)(struct sn_gate_wait *w); /* it now holds a slot (sn_gate_pass) */
     void *ud;                         /* the caller's; the gate never reads it */
 } sn_gate_wait;
 
@@ -42,7 +45,7 @@ int sn_gate_new(sn_gate **out, unsigned max);
  * QUEUED): free the gate only after every claimant. */
 void sn_gate_free(sn_gate *g);
 
-void sn_gate_wait_init(sn_gate_wait *w, void *ud);
+void sn_gate_wait_init(sn_gate_wait *w, void (*wake)(sn_gate_wait *w), void *ud);
 
 /* Ask for a slot. 1: held now, go ahead; 0: queued (FIFO), the caller
  * learns from a later sn_gate_release's return value that it holds one.
@@ -52,6 +55,8 @@ int sn_gate_acquire(sn_gate *g, sn_gate_wait *w);
  * When a slot frees and someone is queued, that waiter now HOLDS it and is
  * returned: the caller must wake it. Otherwise NULL. */
 sn_gate_wait *sn_gate_release(sn_gate *g, sn_gate_wait *w);
+/* sn_gate_release, then the new holder's wake hook (if any). NULL g ok. */
+void sn_gate_pass(sn_gate *g, sn_gate_wait *w);
 
 unsigned sn_gate_held(const sn_gate *g);   /* slots in use now */
 size_t sn_gate_queued(const sn_gate *g);   /* claimants waiting now */

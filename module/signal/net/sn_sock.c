@@ -107,13 +107,13 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
  * line is woken from the loop, not from inside this call. */
 static void gate_release(sn_sock *s)
 {
-    sn_gate_wait *n;
+    sn_gate_pass(s->cfg.gate, &s->gw);
+}
 
-    if (!s->cfg.gate)
-        return;
-    n = sn_gate_release(s->cfg.gate, &s->gw);
-    if (n)
-        event_active(((sn_sock *)n->ud)->t_grant, EV_TIMEOUT, 1);
+/* sn_gate's wake hook: our turn came; start from the loop (grant_cb). */
+static void gate_wake(sn_gate_wait *w)
+{
+    event_active(((sn_sock *)w->ud)->t_grant, EV_TIMEOUT, 1);
 }
 
 static void discard(sn_sock *s)
@@ -652,7 +652,7 @@ int sn_sock_new(sn_sock **out, struct event_base *base, const sn_sock_config *cf
         s->cfg.keepalive_timeout_ms = 10000;
     sn_backoff_init(&s->bo, cfg->backoff_base_ms, cfg->backoff_max_ms,
                     cfg->backoff_jitter_pct ? cfg->backoff_jitter_pct : 100);
-    sn_gate_wait_init(&s->gw, s);
+    sn_gate_wait_init(&s->gw, gate_wake, s);
     sn_hdrs_init(&s->hdrs, 0);
     snprintf(s->authority, sizeof(s->authority),
              strchr(cfg->host, ':') ? "[%s]:%u" : "%s:%u", cfg->host, (unsigned)cfg->port);

@@ -20,7 +20,7 @@ START_TEST(grants_up_to_the_bound_then_queues_in_order)
     ck_assert_int_eq(sn_gate_new(&g, 0), UT_ERR_INVAL);
     ck_assert_int_eq(sn_gate_new(&g, 2), 0);
     for (i = 0; i < 5; i++)
-        sn_gate_wait_init(&w[i], &w[i]);
+        sn_gate_wait_init(&w[i], NULL, &w[i]);
     ck_assert_int_eq(sn_gate_acquire(g, &w[0]), 1);
     ck_assert_int_eq(sn_gate_acquire(g, &w[1]), 1);
     ck_assert_int_eq(sn_gate_acquire(g, &w[2]), 0);
@@ -102,7 +102,7 @@ static storm run_storm(unsigned bound, uint32_t jitter_pct, uint32_t seed)
         arrive[i] = sn_backoff_next_r(&b, rnd(&st));
         done[i] = UINT64_MAX;
         started[i] = 0;
-        sn_gate_wait_init(&w[i], (void *)(intptr_t)i);
+        sn_gate_wait_init(&w[i], NULL, (void *)(intptr_t)i);
     }
     for (i = 0; i < N; i++) {
         unsigned k = 0;
