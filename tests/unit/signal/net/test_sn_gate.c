@@ -59,6 +59,40 @@ START_TEST(grants_up_to_the_bound_then_queues_in_order)
 }
 END_TEST
 
+static int woken[3];
+
+static void wake(sn_gate_wait *w)
+{
+    woken[(int)(intptr_t)w->ud]++;
+}
+
+START_TEST(pass_wakes_the_new_holder_once)
+{
+    sn_gate *g;
+    sn_gate_wait w[3];
+    int i;
+
+    ck_assert_int_eq(sn_gate_new(&g, 1), 0);
+    for (i = 0; i < 3; i++)
+        sn_gate_wait_init(&w[i], wake, (void *)(intptr_t)i);
+    ck_assert_int_eq(sn_gate_acquire(g, &w[0]), 1);
+    ck_assert_int_eq(sn_gate_acquire(g, &w[1]), 0);
+    ck_assert_int_eq(sn_gate_acquire(g, &w[2]), 0);
+    sn_gate_pass(g, &w[2]); /* leaves the queue: nobody woken */
+    ck_assert_int_eq(woken[1] + woken[2], 0);
+    sn_gate_pass(g, &w[0]);
+    ck_assert_int_eq(woken[1], 1);
+    ck_assert_int_eq(w[1].state, SN_GATE_HELD);
+    sn_gate_pass(g, &w[0]); /* idle now: nothing */
+    ck_assert_int_eq(woken[1], 1);
+    sn_gate_pass(g, &w[1]);
+    ck_assert_int_eq(woken[0] + woken[2], 0);
+    ck_assert_uint_eq(sn_gate_held(g), 0);
+    sn_gate_pass(NULL, &w[1]); /* no gate: nothing */
+    sn_gate_free(g);
+}
+END_TEST
+
 /* ---- a reconnect storm on a fake clock -------------------------------------- */
 
 enum { N = 1000, HANDSHAKE_MS = 20 };
@@ -205,6 +239,7 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, grants_up_to_the_bound_then_queues_in_order);
+    tcase_add_test(tc, pass_wakes_the_new_holder_once);
     tcase_add_test(tc, storm_without_jitter_is_a_herd);
     tcase_add_test(tc, full_jitter_spreads_the_attempts);
     tcase_add_test(tc, the_gate_bounds_handshakes_and_all_recover);
