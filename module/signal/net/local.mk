@@ -95,6 +95,6 @@ fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_h1ws_FUZZ_SRCS = module/signal/net/sn_h1ws.c module/signal/net/sn_hdr.c \
 	module/common/ut.c module/common/ut_err.c
-fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_ws.c \
+fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_gate.c module/signal/net/sn_ws.c \
 	module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
