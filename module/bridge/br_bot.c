@@ -13,11 +13,82 @@
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_retry.h"
 #include "br_netfail.h"
 #include "br_qr.h"
 #include "br_store.h"
 
 static void qr_clear(br_bridge *b, br_login *l);
+
+/* ---- the bot's own rows, written from answers and Signal events --------- */
+
+/* The bot room and the login rows are written where nobody would write
+ * them again (the host's answer to the bot's join, the Signal side's
+ * LINKED and UNLINKED events): a failure that can pass is retried on the
+ * loop, in order (br_retry.h). Lost, they would make the bot deaf in the
+ * user's room, or the user seem unlinked (or still linked) after the next
+ * start. */
+enum { BOT_MGMT_ROOM, BOT_LOGIN_PUT, BOT_LOGIN_DELETE };
+
+typedef struct bot_write {
+    int kind;
+    char *owner, *room, *aci, *number;
+    int64_t at_ms;
+    int allowed; /* BOT_MGMT_ROOM: the greeting to post once stored */
+} bot_write;
+
+static void bot_write_free(void *arg)
+{
+    bot_write *w = arg;
+
+    free(w->owner);
+    free(w->room);
+    free(w->aci);
+    free(w->number);
+    free(w);
+}
+
+static int bot_write_run(br_bridge *b, void *arg)
+{
+    bot_write *w = arg;
+
+    switch (w->kind) {
+    case BOT_MGMT_ROOM: return br_store_mgmt_room_put(b->db, w->owner, w->room);
+    case BOT_LOGIN_PUT: return br_store_login_put(b->db, w->owner, w->aci, w->number, w->at_ms);
+    default: return br_store_login_delete(b->db, w->owner);
+    }
+}
+
+static void greet(br_bridge *b, const char *owner, const char *room, int allowed);
+
+/* The bot room is known now: the greeting says so (a command sent before
+ * it would have found the room unknown). */
+static void bot_write_then(br_bridge *b, void *arg)
+{
+    bot_write *w = arg;
+
+    if (w->kind == BOT_MGMT_ROOM)
+        greet(b, w->owner, w->room, w->allowed);
+}
+
+static void bot_store(br_bridge *b, int kind, const char *owner, const char *room,
+                      const char *aci, const char *number, int allowed)
+{
+    static const char *const what[] = { "a bot room", "a linked login", "the removal of a login" };
+    bot_write *w = calloc(1, sizeof(*w));
+
+    if (!w || !(w->owner = strdup(owner)) || (room && !(w->room = strdup(room))) ||
+        (aci && !(w->aci = strdup(aci))) || (number && !(w->number = strdup(number)))) {
+        if (w)
+            bot_write_free(w);
+        ut_logf(&b->log, UT_LOG_ERROR, "bot: out of memory storing %s", what[kind]);
+        return;
+    }
+    w->kind = kind;
+    w->at_ms = ut_now_ms();
+    w->allowed = allowed;
+    (void)br_retry_write(b, what[kind], bot_write_run, bot_write_then, w, bot_write_free);
+}
 
 /* `intro` (may be NULL), then the command list: as text, and as HTML with
  * the commands in a table. */
@@ -80,19 +151,23 @@ static void on_joined(void *arg, int status, json_t *body)
         join_ctx_free(j);
         return;
     }
-    br_store_mgmt_room_put(b->db, j->owner, j->room);
-    if (!j->allowed) {
-        br_notice(b, j->room, "Sorry, you are not allowed to use this Signal bridge. Your Signal account is "
-                              "still linked but not bridged; send `logout` to unlink it.");
-        join_ctx_free(j);
+    /* greets once the room is stored (bot_write_then) */
+    bot_store(b, BOT_MGMT_ROOM, j->owner, j->room, NULL, NULL, j->allowed);
+    join_ctx_free(j);
+}
+
+static void greet(br_bridge *b, const char *owner, const char *room, int allowed)
+{
+    if (!allowed) {
+        br_notice(b, room, "Sorry, you are not allowed to use this Signal bridge. Your Signal account is "
+                           "still linked but not bridged; send `logout` to unlink it.");
         return;
     }
-    say_with_help(b, j->room,
+    say_with_help(b, room,
                   "Hello! I bridge your Signal chats into Matrix. Send `link` and scan "
                   "the QR code with Signal on your phone (Settings > Linked devices > "
                   "Link new device).",
-                  br_config_permission(&b->cfg, j->owner) >= BR_PERM_ADMIN);
-    join_ctx_free(j);
+                  br_config_permission(&b->cfg, owner) >= BR_PERM_ADMIN);
 }
 
 void br_bot_on_invite(br_bridge *b, const mx_event *ev)
@@ -174,7 +249,7 @@ static void cmd_link(br_bridge *b, const char *room, const char *owner,
 
 static void forget_login(br_bridge *b, br_login *l)
 {
-    br_store_login_delete(b->db, l->owner);
+    bot_store(b, BOT_LOGIN_DELETE, l->owner, NULL, NULL, NULL, 0);
     br_access_forget(b, l->owner); /* a later loss of access is told again */
     free(l->number);
     free(l->aci);
@@ -466,7 +541,7 @@ static void show_link(br_bridge *b, br_login *l, const char *room, const char *u
 
 static void remember_login(br_bridge *b, br_login *l)
 {
-    br_store_login_put(b->db, l->owner, l->aci, l->number, ut_now_ms());
+    bot_store(b, BOT_LOGIN_PUT, l->owner, NULL, l->aci, l->number, 0);
 }
 
 /* What to tell the user when Signal refuses a link or a linked device:

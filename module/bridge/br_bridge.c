@@ -18,7 +18,9 @@
 #include "br_poll.h"
 #include "br_prov.h"
 #include "br_relate.h"
+#include "br_retry.h"
 #include "br_store.h"
+#include "st_fault.h"
 
 static void log_to_host(void *ctx, int level, const char *msg)
 {
@@ -258,6 +260,10 @@ int br_bridge_start(br_bridge *b, const br_net_ops *net, char *err,
      * A write that meets one fails soon and is retried: Matrix events by
      * the host (br_defer), queued rows from the timers. */
     st_db_set_busy_ms(b->db, BR_DB_BUSY_MS);
+    /* tests only: writes made to fail on demand (docs/store-faults.md) */
+    if (b->cfg.debug_store_faults &&
+        (rc = st_fault_enable(b->db, b->cfg.debug_store_faults, &b->log, err, errlen)) != 0)
+        return rc;
     if (net) {
         b->net = *net;
         b->have_net = 1;
@@ -301,6 +307,7 @@ void br_bridge_free(br_bridge *b)
     br_relate_stop(b);
     br_expire_stop(b);
     br_outbox_stop(b);
+    br_retry_stop(b);
     br_portal_stop(b);
     br_group_stop(b);
     br_ephem_free(b);

@@ -219,6 +219,26 @@ static int parse_history(br_config *c, json_t *v, char *err, size_t errlen)
     return 0;
 }
 
+/* debug: test-only switches, off when absent (docs/store-faults.md). */
+static int parse_debug(br_config *c, json_t *v, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *x;
+    int rc = 0;
+
+    if (!json_is_object(v))
+        return fail(err, errlen, "config.debug: expected a map (store_faults)");
+    json_object_foreach(v, key, x) {
+        if (strcmp(key, "store_faults") == 0)
+            rc = set_str(&c->debug_store_faults, x, "debug.store_faults", 0, err, errlen);
+        else
+            rc = fail(err, errlen, "config.debug.%s: unknown option (known: store_faults)", key);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
 {
     const char *key;
@@ -377,11 +397,13 @@ int br_config_parse(br_config *c, const char *json, const char *server_name,
             rc = parse_history(c, v, err, errlen);
         } else if (strcmp(key, "provisioning") == 0) {
             rc = parse_provisioning(c, v, err, errlen);
+        } else if (strcmp(key, "debug") == 0) {
+            rc = parse_debug(c, v, err, errlen);
         } else {
             rc = fail(err, errlen,
                       "config.%s: unknown option (known: enabled, permissions, bot, username_template, "
                       "displayname_template, max_signal_users, link_timeout, outbox_max_age, double_puppet, database, signal, "
-                      "history, provisioning)",
+                      "history, provisioning, debug)",
                       key);
         }
         if (rc)
@@ -416,6 +438,7 @@ void br_config_free(br_config *c)
     free(c->username_suffix);
     free(c->displayname_template);
     free(c->database);
+    free(c->debug_store_faults);
     free(c->signal_server);
     free(c->signal_cdn0);
     free(c->signal_cdn2);

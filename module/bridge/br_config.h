@@ -26,6 +26,10 @@
  *                                      # 0 = no bound; docs/signal-production.md)
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
  *                                           # HTTP provisioning API (br_prov.h)
+ *   debug: {store_faults: "<file>"}         # tests only (absent: off): rules
+ *                                           # that make chosen database writes
+ *                                           # fail (st_fault.h,
+ *                                           # docs/store-faults.md)
  *   (server_public_params: the service's zkgroup public params, base64, for
  *   group titles and members; default Signal production's. ca_file: a PEM
  *   file of the roots to trust instead of Signal's own, which are built in
@@ -83,6 +87,8 @@ typedef struct br_config {
                                         together (sn_gate.h); 0 = no bound */
     char *prov_secret;       /* provisioning.shared_secret; NULL: the
                                 provisioning API is disabled (br_prov.c) */
+    char *debug_store_faults; /* debug.store_faults; NULL (the default): no
+                                 fault injection */
 } br_config;
 
 /* Parse and validate. `server_name` supplies the default permissions.

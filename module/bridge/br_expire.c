@@ -14,6 +14,7 @@
 #include "br_expire.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_retry.h"
 #include "br_store.h"
 #include "br_txn.h"
 
@@ -357,11 +358,14 @@ int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
                                ev->from_me ? ev->ts + (int64_t)ev->expire_s * 1000 : 0);
 }
 
-void br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,
-                       const char *room_id, const char *event_id, const char *as)
+int br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,
+                      const char *room_id, const char *event_id, const char *as)
 {
-    if (br_store_expire_set_event(b->db, owner, sender, ts, room_id, event_id, as) == 0)
+    int rc = br_store_expire_set_event(b->db, owner, sender, ts, room_id, event_id, as);
+
+    if (rc == 0)
         poke(b);
+    return rc;
 }
 
 void br_expire_read_matrix(br_bridge *b, const char *owner, const char *chat_id,
@@ -384,6 +388,46 @@ void br_expire_read_phone(br_bridge *b, const br_net_event *ev)
 
 /* ---- Matrix -> Signal --------------------------------------------------- */
 
+/* The expiry row of the user's own message, written when Signal took it
+ * (the send result: nobody would write it again). Lost, the message would
+ * never disappear in Matrix; so a failure that can pass is retried on the
+ * loop (br_retry.h). Both writes are idempotent. */
+typedef struct sent_row {
+    char *owner, *chat_id, *aci, *room_id, *event_id, *as;
+    int64_t ts;
+    uint32_t expire_s;
+} sent_row;
+
+static void sent_row_free(void *arg)
+{
+    sent_row *w = arg;
+
+    free(w->owner);
+    free(w->chat_id);
+    free(w->aci);
+    free(w->room_id);
+    free(w->event_id);
+    free(w->as);
+    free(w);
+}
+
+static int sent_row_run(br_bridge *b, void *arg)
+{
+    sent_row *w = arg;
+    int rc = br_store_expire_put(b->db, w->owner, w->chat_id, w->aci, w->ts, w->expire_s,
+                                 w->ts + (int64_t)w->expire_s * 1000);
+
+    return rc != 0 ? rc
+                   : br_store_expire_set_event(b->db, w->owner, w->aci, w->ts, w->room_id,
+                                               w->event_id, w->as);
+}
+
+static void sent_row_then(br_bridge *b, void *arg)
+{
+    (void)arg;
+    poke(b);
+}
+
 void br_expire_sent(br_bridge *b, const char *owner, const char *chat_id, const char *room_id,
                     int64_t ts)
 {
@@ -402,9 +446,21 @@ void br_expire_sent(br_bridge *b, const char *owner, const char *chat_id, const 
         snprintf(as, sizeof(as), "%s", owner);
     else if (strncmp(chat_id, "dm:", 3) != 0 || br_puppet_mxid(b, chat_id + 3, as, sizeof(as)) != 0)
         snprintf(as, sizeof(as), "%s", b->bot);
-    if (br_store_expire_put(b->db, owner, chat_id, l->aci, ts, x, ts + (int64_t)x * 1000) == 0 &&
-        br_store_expire_set_event(b->db, owner, l->aci, ts, room_id, event_id, as) == 0)
-        poke(b);
+    {
+        sent_row *w = calloc(1, sizeof(*w));
+        if (!w || !(w->owner = strdup(owner)) || !(w->chat_id = strdup(chat_id)) ||
+            !(w->aci = strdup(l->aci)) || !(w->room_id = strdup(room_id)) ||
+            !(w->event_id = strdup(event_id)) || !(w->as = strdup(as))) {
+            if (w)
+                sent_row_free(w);
+            ut_logf(&b->log, UT_LOG_ERROR, "bridge: out of memory storing a message's expiry");
+            return;
+        }
+        w->ts = ts;
+        w->expire_s = x;
+        (void)br_retry_write(b, "the expiry of a message sent with a timer", sent_row_run, sent_row_then, w,
+                             sent_row_free);
+    }
 }
 
 uint32_t br_expire_chat_timer(br_bridge *b, const char *owner, const char *chat_id)

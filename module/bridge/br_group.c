@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "br_group.h"
+#include "br_retry.h"
 #include "br_store.h"
 
 int br_group_is_chat(const char *chat_id)
@@ -46,6 +47,7 @@ static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
 typedef struct gp_ctx {
     br_bridge *b;
     char *owner, *chat_id, *room, *user;
+    int added; /* the ghost's membership row was new */
 } gp_ctx;
 
 static void gp_free(gp_ctx *g)
@@ -85,6 +87,14 @@ static void on_owner_joined(void *arg, int status, json_t *body)
     gp_free(g);
 }
 
+/* The room's ID was stored late (br_room_save_portal queued it): what
+ * on_owner_joined did meanwhile found the portal still being made. */
+static void group_ready(br_bridge *b, const char *owner, const char *chat_id)
+{
+    ask_group_info(b, owner, chat_id);
+    br_portal_flush(b, owner, chat_id);
+}
+
 static void on_created(void *arg, int status, json_t *body)
 {
     gp_ctx *g = arg;
@@ -93,10 +103,11 @@ static void on_created(void *arg, int status, json_t *body)
     int ok = status == 200 && room;
     char mgmt[256];
 
+    /* a row whose write is queued goes on when stored (group_ready) */
     if (ok)
-        br_room_save_portal(b, g->owner, g->chat_id, room);
+        br_room_save_portal(b, g->owner, g->chat_id, room, group_ready);
     else
-        br_store_portal_delete(b->db, g->owner, g->chat_id);
+        br_room_drop_portal(b, g->owner, g->chat_id);
     if (!ok) {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: creating a group portal failed (HTTP %d)", status);
         if (br_mgmt_room(b, g->owner, mgmt, sizeof(mgmt)))
@@ -241,6 +252,28 @@ int br_group_create_portal(br_bridge *b, const char *owner, const char *chat_id)
 
 /* ---- ghosts join as they speak ------------------------------------------ */
 
+static void gp_free_any(void *arg)
+{
+    gp_free(arg);
+}
+
+static int member_add(br_bridge *b, void *arg)
+{
+    gp_ctx *g = arg;
+    int rc = br_store_member_add(b->db, g->room, g->user);
+
+    g->added = rc == 1;
+    return rc < 0 ? rc : 0;
+}
+
+static void member_added(br_bridge *b, void *arg)
+{
+    gp_ctx *g = arg;
+
+    if (g->added)
+        br_portal_flush(b, g->owner, g->chat_id);
+}
+
 static void on_ghost_joined(void *arg, int status, json_t *body)
 {
     gp_ctx *g = arg;
@@ -253,10 +286,11 @@ static void on_ghost_joined(void *arg, int status, json_t *body)
         return;
     }
     /* the first join to finish bridges what waited; later ones (two
-     * messages from a new member in a row) have nothing to add */
-    if (br_store_member_add(b->db, g->room, g->user) == 1)
-        br_portal_flush(b, g->owner, g->chat_id);
-    gp_free(g);
+     * messages from a new member in a row) have nothing to add. A row that
+     * cannot be written now (a lock, a full disk) is written later and
+     * then bridges what waited: without it the sender's messages would
+     * wait for their next message or the next start. */
+    (void)br_retry_write(b, "a ghost's group membership", member_add, member_added, g, gp_free_any);
 }
 
 static void on_ghost_invited(void *arg, int status, json_t *body)
@@ -336,10 +370,15 @@ static void on_name_read(void *arg, int status, json_t *body)
     const char *now = status == 200 ? json_string_value(json_object_get(body, "name")) : NULL;
     json_t *c;
 
-    /* the state is read at every fetch (each start): rename only on a change */
+    /* the state is read at every fetch (each start): rename only on a
+     * change; either way the log says the fetch is through (tests wait
+     * for it rather than for a while) */
     if ((!now || strcmp(now, n->name) != 0) && (c = json_pack("{s:s}", "name", n->name))) {
         mx_state(n->b->mx, n->b->bot, n->room, "m.room.name", "", c, NULL, NULL);
         json_decref(c);
+        ut_logf(&n->b->log, UT_LOG_INFO, "bridge: group room %s renamed after its Signal title", n->room);
+    } else {
+        ut_logf(&n->b->log, UT_LOG_INFO, "bridge: group room %s: its Signal title is unchanged", n->room);
     }
     free(n->room);
     free(n->name);

@@ -78,6 +78,9 @@ struct br_bridge {
     uint64_t expire_timer;    /* br_expire.c: the sweep of disappearing messages */
     int expire_busy;          /* redactions in flight */
     int expire_retry;         /* one failed: sweep again later */
+    struct br_retry *retries; /* br_retry.c: writes of callbacks, retried */
+    uint64_t retry_timer;
+    int retry_attempts;
 };
 
 /* br_usage.c: Signal accounts active this month; may this account send
@@ -120,9 +123,17 @@ int br_mgmt_room(br_bridge *b, const char *owner, char *room, size_t n);
 /* A portal's owner and chat: 1 found, 0 not. */
 int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
                   char *chat_id, size_t cn);
-/* Store the room a new portal got; waits for a busy database (see there). */
+/* Store the room a new portal got, or remove the row of a portal whose
+ * room could not be made; these writes are
+ * retried on the loop while they fail for a reason that can pass
+ * (br_retry.h). 0 stored now, 1 queued: `ready` (may be NULL) runs once a
+ * queued room is stored, so that what waited for the portal goes then;
+ * < 0 failed for good. A write still queued at a stop leaves a row
+ * "being made", which the next start removes (br_portal_resume). */
+typedef void (*br_room_ready_fn)(br_bridge *b, const char *owner, const char *chat_id);
 int br_room_save_portal(br_bridge *b, const char *owner, const char *chat_id,
-                        const char *room_id);
+                        const char *room_id, br_room_ready_fn ready);
+int br_room_drop_portal(br_bridge *b, const char *owner, const char *chat_id);
 
 /* br_history.c: BR_NET_HISTORY: the notices in the bot room, and the
  * confirm of DONE once the history before it is stored. */

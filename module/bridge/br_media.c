@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "br_conv.h"
+#include "br_expire.h"
 #include "br_media_int.h"
+#include "br_retry.h"
 #include "br_store.h"
 #include "br_txn.h"
 
@@ -159,15 +161,72 @@ static void in_row_clean(in_row *r)
     r->pointer = NULL;
 }
 
+/* A row's final state, written now or retried (br_retry.h). */
+typedef struct settle_ctx {
+    int64_t id, ts;
+    int state, queued;
+    char *event_id, *error, *owner, *chat_id;
+} settle_ctx;
+
+static void settle_free(void *arg)
+{
+    settle_ctx *x = arg;
+
+    free(x->event_id);
+    free(x->error);
+    free(x->owner);
+    free(x->chat_id);
+    free(x);
+}
+
+static int settle_run(br_bridge *b, void *arg)
+{
+    settle_ctx *x = arg;
+
+    return br_store_media_in_settle(b->db, x->id, x->state, x->event_id, x->error);
+}
+
+/* Stored late: what waited behind the row (its caption, the chat's later
+ * messages) found it unfinished, and goes now. */
+static void settle_then(br_bridge *b, void *arg)
+{
+    settle_ctx *x = arg;
+
+    if (x->queued) {
+        br_media_busy_clear(b, DIR_IN, x->id);
+        br_portal_flush_from(b, x->owner, x->chat_id, x->ts);
+    }
+}
+
 /* Settle one row: 3 bridged (with its event) or 4 failed (with a reason).
- * The pointer holds the file's key: it is not needed any more. */
-static void in_settle(br_bridge *b, int64_t id, int state, const char *event_id,
+ * The pointer holds the file's key: it is not needed any more. The write
+ * is made where nobody would make it again (the host's answer to the
+ * send): left unwritten, the chat's later messages would wait behind the
+ * row until the next start, so a failure that can pass is retried. */
+static void in_settle(br_bridge *b, const in_row *r, int state, const char *event_id,
                       const char *error)
 {
     char path[4200];
+    settle_ctx *x = calloc(1, sizeof(*x));
 
-    br_store_media_in_settle(b->db, id, state, event_id, error);
-    br_media_in_path(b, id, path, sizeof(path));
+    if (x && (x->owner = strdup(r->owner)) && (x->chat_id = strdup(r->chat_id)) &&
+        (!event_id || (x->event_id = strdup(event_id))) && (!error || (x->error = strdup(error)))) {
+        x->id = r->id;
+        x->ts = r->ts;
+        x->state = state;
+        /* queued: the row stays busy, so that nothing sends it again
+         * meanwhile (settle_then frees it) */
+        if (br_retry_write(b, "an attachment's final state", settle_run, settle_then, x,
+                           settle_free) == 1) {
+            x->queued = 1;
+            (void)br_media_busy_set(b, DIR_IN, r->id);
+        }
+    } else {
+        if (x)
+            settle_free(x);
+        (void)br_store_media_in_settle(b->db, r->id, state, event_id, error);
+    }
+    br_media_in_path(b, r->id, path, sizeof(path));
     unlink(path);
 }
 
@@ -189,17 +248,19 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
     br_media_safe_name(r->has_name ? r->file_name : NULL,
                        r->has_type ? r->content_type : NULL, name, sizeof(name));
     ut_logf(&b->log, UT_LOG_WARN, "bridge: attachment %" PRId64 " not bridged: %s", r->id, reason);
-    in_settle(b, r->id, IN_FAILED, NULL, reason);
+    br_media_busy_clear(b, DIR_IN, r->id);
+    in_settle(b, r, IN_FAILED, NULL, reason);
     if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
         br_mgmt_room(b, r->owner, room, sizeof(room)))
         br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
                   reason);
-    br_media_busy_clear(b, DIR_IN, r->id);
     in_next(b, r);
 }
 
 static void in_step(br_bridge *b, int64_t id);
 static void in_send_event(br_bridge *b, in_row *r, int as_bot);
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an);
 
 static void on_in_uploaded(void *arg, int status, json_t *body)
 {
@@ -232,8 +293,13 @@ static void on_in_sent(void *arg, int status, json_t *body)
 
     if (in_load(b, j->id, &r)) {
         if (status == 200 && eid) {
+            char room[256], as[320];
             br_media_busy_clear(b, DIR_IN, j->id);
-            in_settle(b, j->id, IN_BRIDGED, eid, NULL);
+            in_settle(b, &r, IN_BRIDGED, eid, NULL);
+            /* a message with a timer (or view-once) disappears in Matrix:
+             * the file's event is the one to redact (br_expire.h) */
+            if (in_poster(b, &r, j->as_bot, room, sizeof(room), as, sizeof(as)) == 0)
+                br_expire_bridged(b, r.owner, r.sender, r.ts, room, eid, as);
             in_next(b, &r);
         } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
             /* the host does not let us act as the user: the bot posts it */
@@ -249,6 +315,20 @@ static void on_in_sent(void *arg, int status, json_t *body)
     free(j);
 }
 
+/* The room of r's chat and who posts r there; 0, or -1 when not known
+ * yet (no portal room, no ghost). */
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an)
+{
+    if (br_portal_room(b, r->owner, r->chat_id, room, rn) != 1)
+        return -1;
+    if (r->from_me)
+        snprintf(as, an, "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
+    else if (br_puppet_mxid(b, r->sender, as, an) != 0)
+        return -1;
+    return 0;
+}
+
 static void in_send_event(br_bridge *b, in_row *r, int as_bot)
 {
     char room[256], as[320], base[200], txn[220];
@@ -256,12 +336,8 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     json_t *c;
     job *j;
 
-    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
+    if (in_poster(b, r, as_bot, room, sizeof(room), as, sizeof(as)) != 0)
         goto later; /* flushed again when the portal is ready */
-    if (r->from_me)
-        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
-    else if (br_puppet_mxid(b, r->sender, as, sizeof(as)) != 0)
-        goto later;
     memset(&d, 0, sizeof(d));
     d.content_type = r->has_type ? r->content_type : NULL;
     d.file_name = r->has_name ? r->file_name : NULL;
@@ -271,6 +347,7 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
     d.gif = (r->flags & BR_NET_ATT_GIF) != 0;
     d.sticker = (r->flags & BR_NET_ATT_STICKER) != 0;
+    d.view_once = (r->flags & BR_NET_ATT_VIEW_ONCE) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
     if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
@@ -316,6 +393,10 @@ static void in_upload(br_bridge *b, in_row *r)
                                          : "the bridge ran out of memory");
         return;
     }
+    /* the event says what was uploaded (a contact card's photo is added
+     * on download, br_sigcontact.h); a failed write keeps the announced */
+    if (len != r->size)
+        (void)br_store_media_in_set_size(b->db, r->id, len);
     br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
     if (!(j = br_media_job(b, r->id)) ||
         mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {
@@ -380,7 +461,7 @@ static void in_long_text(br_bridge *b, in_row *r)
     }
     free(text);
     br_media_busy_clear(b, DIR_IN, r->id);
-    in_settle(b, r->id, IN_BRIDGED, NULL, NULL);
+    in_settle(b, r, IN_BRIDGED, NULL, NULL);
     in_next(b, r);
 }
 

@@ -61,10 +61,18 @@ typedef struct br_media_desc {
     int voice;                /* a voice note (m.audio + MSC3245 marker) */
     int gif;                  /* Signal's GIF flag: a looping video */
     int sticker;              /* a sticker: an m.sticker event */
+    int view_once;            /* view-once: BR_MEDIA_VIEW_ONCE_TEXT is its
+                                 caption (body), the name its filename */
 } br_media_desc;
 
+/* A view-once message's media: the text mautrix-signal adds
+ * (pkg/msgconv/from-signal.go ToMatrix, with disappear_view_once); the
+ * connector sets the 5 minutes (BR_NET_VIEW_ONCE_S). */
+#define BR_MEDIA_VIEW_ONCE_TEXT "This is a view-once message. It will disappear in 5 minutes."
+
 /* The m.room.message content for an uploaded attachment at `mxc`:
- * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}; a GIF
+ * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}; a
+ * view-once one has the notice as body and the name as filename; a GIF
  * gets mautrix-signal's looping-video info keys, a sticker is the content
  * of an m.sticker event (no msgtype, body: its emoji).
  * Returns a new reference (caller decrefs) or NULL on out of memory. */

@@ -127,9 +127,16 @@ typedef struct br_net_attachment {
 } br_net_attachment;
 
 /* AttachmentPointer.Flags (Signal-Desktop protos/SignalService.proto:
- * VOICE_MESSAGE 1, GIF 8) and a sticker's image (DataMessage.Sticker.data);
- * numbered for the bridge, stored in br_media_in/br_media_out.flags. */
-enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4 };
+ * VOICE_MESSAGE 1, GIF 8), a sticker's image (DataMessage.Sticker.data)
+ * and the media of a view-once message (DataMessage.isViewOnce: shown in
+ * Matrix with mautrix-signal's notice as its caption, and redacted after
+ * it is read, br_media.c); numbered for the bridge, stored in
+ * br_media_in/br_media_out.flags. */
+enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4,
+       BR_NET_ATT_VIEW_ONCE = 8 };
+/* How long view-once media stay in Matrix after they are read (seconds):
+ * mautrix-signal pkg/msgconv/from-signal.go ViewOnceDisappearTimer. */
+#define BR_NET_VIEW_ONCE_S 300u
 
 /* One event; strings are owned by the event and freed by br_net_event_free.
  * Whoever receives one through br_net_sink.event owns it: the bridge's one

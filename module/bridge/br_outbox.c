@@ -31,6 +31,7 @@
 #include "br_fmt.h"
 #include "br_internal.h"
 #include "br_relate.h"
+#include "br_retry.h"
 #include "br_store.h"
 
 /* ---- Matrix -> Signal: state ------------------------------------------- */
@@ -532,6 +533,79 @@ static const char *reason(const br_net_event *ev)
     }
 }
 
+/* The final answer for a row, written where nobody would write it again
+ * (the Signal side's send result). A failure that can pass is retried on
+ * the loop (br_retry.h) while the chat stays marked in flight, so that no
+ * pump sends the row again meanwhile (it would reach Signal a second time,
+ * with its timestamp, as a copy recipients drop); once stored, what
+ * follows the answer runs (settle_then). */
+typedef struct settle_ctx {
+    int64_t id, ts, signal_ts;
+    int code, queued;
+    char *text, owner[320], chat[128], room[256];
+} settle_ctx;
+
+static void settle_free(void *arg)
+{
+    settle_ctx *x = arg;
+
+    free(x->text);
+    free(x);
+}
+
+static int settle_run(br_bridge *b, void *arg)
+{
+    settle_ctx *x = arg;
+
+    return br_store_outbox_settle(b->db, x->id, x->code == 0 ? 1 : 2, x->ts, x->text);
+}
+
+static void settle_then(br_bridge *b, void *arg)
+{
+    settle_ctx *x = arg;
+    br_net_event ev = { .code = x->code, .text = x->text };
+
+    if (x->queued)
+        chat_clear(b, x->id);
+    if (x->code == 0) /* it carried the chat's timer (br_expire.h) */
+        br_expire_sent(b, x->owner, x->chat, x->room, x->signal_ts ? x->signal_ts : x->ts);
+    if (x->code != 0 && *x->room)
+        br_notice(b, x->room, "Your message was not delivered to Signal: %s.", reason(&ev));
+    if (*x->owner)
+        pump(b, x->owner, x->chat);
+}
+
+static void settle(br_bridge *b, const obx_row *r, const char *owner, const char *chat,
+                   const br_net_event *ev)
+{
+    settle_ctx *x = calloc(1, sizeof(*x));
+    int rc;
+
+    if (!x || (ev->text && !(x->text = strdup(ev->text)))) {
+        free(x);
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: out of memory settling message %lld", (long long)r->id);
+        if (*owner)
+            pump(b, owner, chat);
+        return;
+    }
+    x->id = r->id;
+    x->ts = ev->ts;
+    x->signal_ts = r->signal_ts;
+    x->code = ev->code;
+    snprintf(x->owner, sizeof(x->owner), "%s", owner);
+    snprintf(x->chat, sizeof(x->chat), "%s", chat);
+    snprintf(x->room, sizeof(x->room), "%s", r->room);
+    rc = br_retry_write(b, "a message's send result", settle_run, settle_then, x, settle_free);
+    if (rc == 1) {
+        x->queued = 1;
+        if (*owner && chat_mark(b, owner, chat, r->id) != 0)
+            ut_logf(&b->log, UT_LOG_WARN, "bridge: message %lld may be sent again before its result is stored",
+                    (long long)r->id);
+    } else if (rc < 0 && *owner) {
+        pump(b, owner, chat); /* given up (logged): the chat goes on */
+    }
+}
+
 void br_outbox_result(br_bridge *b, const br_net_event *ev)
 {
     char owner[320] = "", chat[128] = "";
@@ -565,11 +639,8 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
     }
     if (ev->code == 0 || r.state == 3) {
         /* a text delivered, or a file's final answer (br_media_out.c) */
-        (void)br_store_outbox_settle(b->db, r.id, ev->code == 0 ? 1 : 2, ev->ts, ev->text);
-        if (ev->code == 0) /* it carried the chat's timer (br_expire.h) */
-            br_expire_sent(b, owner, chat, r.room, r.signal_ts ? r.signal_ts : ev->ts);
-        if (ev->code != 0 && *r.room)
-            br_notice(b, r.room, "Your message was not delivered to Signal: %s.", reason(ev));
+        settle(b, &r, owner, chat, ev);
+        return; /* settle_then goes on with the chat */
     } else if (BR_NET_ERR_TRANSIENT(ev->code)) {
         char why[256], age[48];
         age_words(b, age, sizeof(age));

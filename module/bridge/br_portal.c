@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "br_conv.h"
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_expire.h"
@@ -498,10 +499,11 @@ static void on_portal_created(void *arg, int status, json_t *body)
     br_bridge *b = p->b;
     const char *room = json_string_value(json_object_get(body, "room_id"));
 
+    /* a row whose write is queued flushes the inbox when stored */
     if (status == 200 && room)
-        br_room_save_portal(b, p->owner, p->chat_id, room);
+        br_room_save_portal(b, p->owner, p->chat_id, room, br_portal_flush);
     else
-        br_store_portal_delete(b->db, p->owner, p->chat_id);
+        br_room_drop_portal(b, p->owner, p->chat_id);
     br_prov_portal_ready(b, p->owner, p->chat_id, status == 200 ? room : NULL);
     if (status != 200 || !room) {
         char mgmt[256];
@@ -660,7 +662,7 @@ static int create_dm_portal(br_bridge *b, const char *owner, const char *aci)
     json_decref(req);
     if (rc == 0)
         return 0;
-    br_store_portal_delete(b->db, owner, chat);
+    br_room_drop_portal(b, owner, chat);
 fail:
     if (p)
         portal_ctx_free(p);
@@ -805,10 +807,18 @@ static void on_bridged(void *arg, int status, json_t *body)
 
     if (status == 200 && eid) {
         b->inbox_attempts = 0;
-        /* a failed write leaves the row unbridged: the next flush sends it
-         * again with the same txn id, which the homeserver deduplicates */
-        (void)br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid);
-        br_expire_bridged(b, s->owner, s->sender, s->ts, s->room, eid, s->as); /* br_expire.h */
+        /* The row's event is written last. A write that fails (a lock, a
+         * full disk) leaves the row unbridged, and the inbox retry sends it
+         * again with the same txn id, which the homeserver answers with
+         * the same event, and makes the writes again; without the retry,
+         * nothing would until a restart, and a reaction, edit or delete
+         * from Signal aimed at it would wait for it in vain. */
+        if (br_expire_bridged(b, s->owner, s->sender, s->ts, s->room, eid, s->as) != 0 || /* br_expire.h */
+            br_store_inbox_set_event(b->db, s->owner, s->sender, s->ts, eid) != 0) {
+            ut_logf(&b->log, UT_LOG_WARN, "bridge: the event of a bridged Signal message could not be stored: %s; will retry",
+                    st_errmsg(b->db));
+            inbox_retry_later(b);
+        }
         read_release(b, s->owner, s->chat_id, s->sender, s->ts, s->room, eid);
         if (reply_release(b, s->owner, s->chat_id, s->sender, s->ts))
             flush_from(b, s->owner, s->chat_id, s->ts); /* the replies that waited */
@@ -880,6 +890,17 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->from_me = from_me && b->cfg.double_puppet;
     if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
         type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (strcmp(type, "m.room.message") == 0 &&
+        json_string_value(json_object_get(c, "msgtype")) &&
+        strcmp(json_string_value(json_object_get(c, "msgtype")), "m.text") == 0) {
+        /* a location from Signal's phones: m.location (br_conv.h); its map
+         * snapshot came before it as an image */
+        char geo[160];
+        if (br_conv_signal_location(body, geo, sizeof(geo)) == 1) {
+            json_object_set_new(c, "msgtype", json_string("m.location"));
+            json_object_set_new(c, "geo_uri", json_string(geo));
+        }
+    }
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn
@@ -1027,6 +1048,16 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
 
 void br_portal_resume(br_bridge *b)
 {
+    int n;
+
+    /* A row "being made" now is left from before a stop or crash (its
+     * room's answer, or its queued write, br_retry.h, was lost with the
+     * process): it would keep its chat out of Matrix for good. Removed,
+     * the chat gets a portal again with its next message (or the flush
+     * below); a room made before the stop stays behind, unused. */
+    if ((n = br_store_portal_delete_unmade(b->db)) > 0)
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: %d portal%s left being made at the last stop; made again when needed",
+                n, n == 1 ? "" : "s");
     flush_all(b); /* Signal -> Matrix rows stored but not yet bridged */
     br_outbox_resume(b); /* Matrix -> Signal rows queued but not sent */
 }

@@ -97,12 +97,22 @@ static void relin_ctx_free(relin_ctx *x)
     free(x);
 }
 
+static void on_retry(void *arg);
+
+/* Apply the pending relations again after RETRY_MS. */
+static void retry_soon(br_bridge *b)
+{
+    if (!b->relate_timer && !b->stopping)
+        b->relate_timer = b->host->timer_add(b->host->host, RETRY_MS, on_retry, b);
+}
+
 static void on_relin_done(void *arg, int status, json_t *body)
 {
     relin_ctx *x = arg;
     br_bridge *b = x->b;
     relin *r = x->r;
     const char *eid = json_string_value(json_object_get(body, "event_id"));
+    int rc = 0;
 
     if (status != 200) {
         /* a refusal (e.g. the event is gone, a duplicate reaction) is
@@ -117,10 +127,21 @@ static void on_relin_done(void *arg, int status, json_t *body)
         return;
     }
     if (r->kind == BR_REL_REACTION && !x->redaction && eid)
-        br_store_reaction_set_event(b->db, r->owner, r->target_author, r->target_ts, r->sender,
-                                    r->text, eid);
-    if (x->redaction && x->event_id)
-        br_store_reaction_delete_event(b->db, r->owner, x->event_id);
+        rc = br_store_reaction_set_event(b->db, r->owner, r->target_author, r->target_ts, r->sender,
+                                         r->text, eid);
+    if (rc >= 0 && x->redaction && x->event_id)
+        rc = br_store_reaction_delete_event(b->db, r->owner, x->event_id);
+    if (rc < 0) {
+        /* Without its event a reaction could never be taken back (nor a
+         * taken-back one forgotten): the row stays pending and is applied
+         * again soon, with the same txn id, which the homeserver answers
+         * with the same event. */
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a bridged Signal %s could not be recorded: %s; will retry",
+                br_relate_kind_name(r->kind), st_errmsg(b->db));
+        retry_soon(b);
+        relin_ctx_free(x);
+        return;
+    }
     relin_state(b, r, RELIN_DONE);
     relin_ctx_free(x);
 }
@@ -275,7 +296,15 @@ static int apply_reaction(br_bridge *b, relin *r, const char *room, const char *
         relin_free(r);
         return 0;
     }
-    br_store_reaction_put(b->db, r->owner, r->target_author, r->target_ts, r->sender, r->text, room);
+    if ((rc = br_store_reaction_put(b->db, r->owner, r->target_author, r->target_ts, r->sender,
+                                    r->text, room)) < 0) {
+        /* sent without its row, it could not be taken back later */
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a Signal reaction could not be stored: %s; will retry",
+                st_errmsg(b->db));
+        retry_soon(b);
+        relin_free(r);
+        return rc;
+    }
     c = json_pack("{s:{s:s,s:s,s:s},s:s}", "m.relates_to", "rel_type", "m.annotation",
                   "event_id", target, "key", r->text, BR_ORIGIN_KEY, "signal");
     return relin_send(b, r, as, room, "m.reaction", txn, c);

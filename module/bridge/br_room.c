@@ -9,9 +9,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "br_cmd.h"
 #include "br_internal.h"
+#include "br_retry.h"
 #include "br_store.h"
 
 static void notice_send(br_bridge *b, const char *room_id, const char *text,
@@ -90,20 +92,75 @@ int br_room_owner(br_bridge *b, const char *room_id, char *owner, size_t on,
     return br_store_portal_by_room(b->db, room_id, owner, on, chat_id, cn) == 1;
 }
 
-int br_room_save_portal(br_bridge *b, const char *owner, const char *chat_id,
-                        const char *room_id)
+/* ---- a new portal's row: its room, or its removal ------------------------ */
+
+typedef struct portal_write {
+    char *owner, *chat_id, *room_id; /* room_id NULL: remove the row */
+    br_room_ready_fn ready;
+    int queued; /* not stored at once: `ready` runs when it is */
+} portal_write;
+
+static void portal_write_free(void *arg)
 {
+    portal_write *w = arg;
+
+    free(w->owner);
+    free(w->chat_id);
+    free(w->room_id);
+    free(w);
+}
+
+/* Nobody else would make these writes: the room exists in Matrix now (or
+ * could not be made), and a row left "being made" would keep the chat out
+ * of Matrix for good. A failure that can pass (a lock held by the Signal
+ * thread's linking writes or another process, a full disk) is retried on
+ * the loop (br_retry.h), so the write waits only the loop's short time
+ * for a lock (b79c0d1 let it wait 5 s, which froze the loop for as long
+ * and still lost the row when the lock outlasted it). */
+static int portal_write_run(br_bridge *b, void *arg)
+{
+    portal_write *w = arg;
+
+    return w->room_id ? br_store_portal_set_room(b->db, w->owner, w->chat_id, w->room_id)
+                      : br_store_portal_delete(b->db, w->owner, w->chat_id);
+}
+
+static void portal_write_then(br_bridge *b, void *arg)
+{
+    portal_write *w = arg;
+
+    if (w->queued && w->ready)
+        w->ready(b, w->owner, w->chat_id);
+}
+
+static int portal_write_queue(br_bridge *b, const char *owner, const char *chat_id,
+                              const char *room_id, br_room_ready_fn ready)
+{
+    portal_write *w = calloc(1, sizeof(*w));
     int rc;
 
-    /* Nobody retries this write: the room exists in Matrix now, and a row
-     * left "being made" would keep the chat out of it for good. So it waits
-     * for a lock held elsewhere (the Signal thread's linking writes, another
-     * process) as long as st_db's default, not the loop's short wait. */
-    st_db_set_busy_ms(b->db, ST_DB_BUSY_MS);
-    rc = br_store_portal_set_room(b->db, owner, chat_id, room_id);
-    st_db_set_busy_ms(b->db, BR_DB_BUSY_MS);
-    if (rc != 0)
-        ut_logf(&b->log, UT_LOG_ERROR, "bridge: the room %s of a new portal could not be stored (%s)",
-                room_id, st_errmsg(b->db));
+    if (!w || !(w->owner = strdup(owner)) || !(w->chat_id = strdup(chat_id)) ||
+        (room_id && !(w->room_id = strdup(room_id)))) {
+        if (w)
+            portal_write_free(w);
+        ut_logf(&b->log, UT_LOG_ERROR, "bridge: out of memory storing a new portal's row");
+        return UT_ERR_NOMEM;
+    }
+    w->ready = ready;
+    rc = br_retry_write(b, room_id ? "the room of a new portal" : "the removal of a portal not made",
+                        portal_write_run, portal_write_then, w, portal_write_free);
+    if (rc == 1) /* queued: w lives on in the queue */
+        w->queued = 1;
     return rc;
+}
+
+int br_room_save_portal(br_bridge *b, const char *owner, const char *chat_id,
+                        const char *room_id, br_room_ready_fn ready)
+{
+    return portal_write_queue(b, owner, chat_id, room_id, ready);
+}
+
+int br_room_drop_portal(br_bridge *b, const char *owner, const char *chat_id)
+{
+    return portal_write_queue(b, owner, chat_id, NULL, NULL);
 }

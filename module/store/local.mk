@@ -24,7 +24,8 @@ ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 # polls started in Matrix and the user's votes (issue #17 item 6)
 ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
-	module/store/st_records.h module/store/st_records.c
+	module/store/st_records.h module/store/st_records.c \
+	module/store/st_fault.h module/store/st_fault.c
 nodist_libsbstore_la_SOURCES = module/store/st_migrations.c
 libsbstore_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/module/common -I$(top_srcdir)/module/store $(SQLITE_CFLAGS)
 libsbstore_la_CFLAGS = $(AM_CFLAGS) -fPIC

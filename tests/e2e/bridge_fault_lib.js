@@ -101,8 +101,22 @@ async function setupBridge(opts = {}) {
     hs.dir = opts.dataDir;
     hs.config = `${hs.dir}/homeserver.yaml`;
   }
+  // opts.groups: the bridge reads groups' titles and members from the
+  // mock's groups server (its zkgroup public params)
+  const zk = opts.groups
+    ? `, server_public_params: "${Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64')}"`
+    : '';
+  // opts.storeFaults: the module's test-only write-fault rules file
+  // (docs/store-faults.md); env.fault(rule) arms one
+  let debug = '';
+  if (opts.storeFaults) {
+    env.faultFile = `${hs.dir}/store-faults`;
+    // opts.faultRule: armed from the start (see armFault)
+    fs.writeFileSync(env.faultFile, opts.faultRule ? `${opts.faultRule}\n` : '');
+    debug = `\n      debug: {store_faults: "${env.faultFile}"}`;
+  }
   fs.writeFileSync(hs.config, bridgeConfig(hs.dir,
-    `      signal: {server: "${url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`));
+    `      signal: {server: "${url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"${zk}}${debug}`));
   await hs.start();
   assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
   env.alice = await client(hs, 'alice');
@@ -126,6 +140,26 @@ async function setupBridge(opts = {}) {
   env.portal = (await until(() => env.alice.getRooms().find((r) => r.getMyMembership() === 'join' &&
     messages(env.alice, r.roomId).some((e) => e.getContent().body === 'portal opener')), 'the portal', 60000)).roomId;
   return env;
+}
+
+// Arm a write-fault rule ("<table> <op> <busy|locked|full|ioerr> <count>",
+// st_fault.h): the module's next `count` writes of that kind fail. The
+// module logs each injected failure; `injected(label)` resolves once all
+// `count` happened (the log from the arming on).
+function armFault(env, rule) {
+  const [table, op, err, count] = rule.split(/\s+/);
+  const from = env.hs.log.length;
+  // whole or not at all: the module may be reading the file
+  fs.writeFileSync(`${env.faultFile}.new`, `${rule}\n`);
+  fs.renameSync(`${env.faultFile}.new`, env.faultFile);
+  const any = (x, v) => (x === '*' ? '\\w+' : v);
+  const re = new RegExp(`store: injected fault ${err} on ${any(op, op)} of ${any(table, table)}`, 'g');
+  const seen = () => (env.hs.log.slice(from).match(re) || []).length;
+  return {
+    from,
+    seen,
+    injected: (label, ms = 60000) => until(() => seen() >= Number(count), `${label}: the injected fault (${rule})`, ms),
+  };
 }
 
 // The contact Alice writes `body` to the linked device. Each message has
@@ -243,5 +277,6 @@ const textOf = (ev) => (ev.type === 'm.room.message' ? ev.content.body : undefin
 
 module.exports = {
   prng, seedFromEnv, startProxy, setupBridge, reconnect, crash, stopAll, putText, roomEvents, tally, textOf, contactSends,
+  armFault,
   messages, until, BOT,
 };

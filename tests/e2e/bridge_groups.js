@@ -37,7 +37,6 @@ const groupRoom = () => {
 };
 const timeline = (room) => room.getLiveTimeline().getEvents();
 const rel = (e) => e.getWireContent()['m.relates_to'] || {};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A contact's raw Content to the linked device (1:1 encrypted), envelope timestamp ts.
 const raw = (dev, content, ts) => dev.sendRaw(sb.device, { content, pniSignatureMessage: null,
                                                            senderKeyDistributionMessage: null }, { timestamp: ts });
@@ -481,6 +480,7 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   const renamesBefore = await renames();
   me.stopClient();
   await hs.stop();
+  const logFrom = hs.log.length;
   // written while the bridge is down: the mock queues it for the device
   const queued = sb.contacts.Bob.sendText(sb.device, 'group message while down', { group, timestamp: Date.now() });
   await hs.start();
@@ -495,8 +495,11 @@ test('a restart: a group message sent meanwhile arrives once, nothing is recreat
   assert.equal(find('group hello from Alice').length, 1, 'no duplicate of earlier messages');
   // the storage read at start found the same group and contact: no new portals
   assert.equal(me.getRooms().filter((r) => r.name === name).length, 1);
-  // the groups' state is fetched again at start: the unchanged title renames nothing
-  await sleep(2000);
+  // the groups' state is fetched again at start: the unchanged title
+  // renames nothing (the bridge logs the end of that fetch either way)
+  const said = () => hs.log.slice(logFrom).split('\n').filter((l) => l.includes(`group room ${roomId}`));
+  await until(() => said().length, "the group's state fetched again at start", 60000);
+  assert.match(said()[0], /its Signal title is unchanged/, 'the unchanged title renames nothing');
   assert.equal(await renames(), renamesBefore, 'no new m.room.name event');
   assert.deepEqual(dbRows("SELECT chat_id FROM br_portal WHERE chat_id NOT LIKE 'dm:%'").map((r) => r[0]).sort(),
                    [`group:${hex(group)}`, `group:${hex(blocked)}`, 'self'].sort());

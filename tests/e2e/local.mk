@@ -24,8 +24,9 @@ EXTRA_DIST += tests/e2e/mxhs_e2ee.js
 
 # Crash and fault tests (issue #12): kill -9 of mxhs during bursts, seeded
 # (CRASH_SEED), and Signal-side faults.
-TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js
-EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js
+TESTS += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_writefaults.js
+EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bridge_fault_lib.js \
+	tests/e2e/bridge_writefaults.js
 
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
@@ -84,3 +85,6 @@ EXTRA_DIST += tests/e2e/appservice_puppet.js tests/e2e/appservice_lib.js
 # ... reaching the homeserver over https, the certificate verified (issue 16).
 TESTS += tests/e2e/appservice_tls.js
 EXTRA_DIST += tests/e2e/appservice_tls.js
+# ... an event the module refuses for now: 500, the homeserver retries (issue #12).
+TESTS += tests/e2e/appservice_refused.js
+EXTRA_DIST += tests/e2e/appservice_refused.js

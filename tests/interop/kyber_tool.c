@@ -3,6 +3,10 @@
  *   K <coins:64>            -> "<pk> <sk>"   (keypair_derand)
  *   E <pk> <m:32>           -> "<ct> <ss>"   (enc_derand)
  *   D <ct> <sk>             -> "<ss>"        (dec)
+ * and for ML-KEM-768 (sc_mlkem768):
+ *   k <d‖z:64>              -> "<ek> <dk>"
+ *   e <ek> <m:32>           -> "<ct> <ss>"   (also checks encaps1+encaps2)
+ *   d <ct> <dk>             -> "<ss>"
  * Any failure prints "ERR <code>". Test helper only: it prints secrets. */
 #include "config.h"
 
@@ -11,6 +15,7 @@
 #include <string.h>
 
 #include "sc_kyber.h"
+#include "sc_mlkem768.h"
 
 static int unhex(uint8_t *out, size_t n, const char *s, const char **end)
 {
@@ -43,6 +48,9 @@ int main(void)
 {
     static char line[16384];
     static uint8_t pk[1568], sk[3168], ct[1568];
+    static uint8_t ek[SC_MLKEM768_EK], dk[SC_MLKEM768_DK], mct[SC_MLKEM768_CT];
+    static uint8_t hdr[64], ekt[SC_MLKEM768_EK_T], es[SC_MLKEM768_ES], ct12[SC_MLKEM768_CT];
+    uint8_t ss1[32];
     uint8_t coins[64], ss[32];
     const char *p;
     int rc;
@@ -66,6 +74,27 @@ int main(void)
         } else if (line[0] == 'D' && !unhex(ct, sizeof(ct), p, &p) &&
                    !unhex(sk, sizeof(sk), p, &p)) {
             if (!(rc = sc_kyber1024_dec(ss, ct, sk)))
+                puthex(ss, sizeof(ss));
+        } else if (line[0] == 'k' && !unhex(coins, 64, p, &p)) {
+            if (!(rc = sc_mlkem768_keypair_derand(ek, dk, coins))) {
+                puthex(ek, sizeof(ek));
+                putchar(' ');
+                puthex(dk, sizeof(dk));
+            }
+        } else if (line[0] == 'e' && !unhex(ek, sizeof(ek), p, &p) &&
+                   !unhex(coins, 32, p, &p)) {
+            sc_mlkem768_split(hdr, ekt, ek);
+            if (!(rc = sc_mlkem768_encaps_derand(mct, ss, ek, coins)) &&
+                !(rc = sc_mlkem768_encaps1_derand(ct12, es, ss1, hdr, coins)) &&
+                !(rc = sc_mlkem768_encaps2(ct12 + SC_MLKEM768_CT1, es, ekt)) &&
+                !(rc = (memcmp(ct12, mct, sizeof(mct)) || memcmp(ss, ss1, 32)) ? 99 : 0)) {
+                puthex(mct, sizeof(mct));
+                putchar(' ');
+                puthex(ss, sizeof(ss));
+            }
+        } else if (line[0] == 'd' && !unhex(mct, sizeof(mct), p, &p) &&
+                   !unhex(dk, sizeof(dk), p, &p)) {
+            if (!(rc = sc_mlkem768_decaps(ss, mct, dk)))
                 puthex(ss, sizeof(ss));
         }
         if (rc)

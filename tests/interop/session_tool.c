@@ -14,6 +14,7 @@
  *   dec <type> <message>              -> OK <plaintext> <used opk id|->
  *   save                              -> OK <record bytes> (serialize, free, reload)
  *   dump                              -> OK <record>
+ *   spqr                              -> OK <scka epoch> <scka state> <chain epoch>
  * Test helper only. */
 #include "config.h"
 
@@ -316,6 +317,12 @@ static int handle(dev *d, char *line)
         sc_session_free(d->s);
         d->s = s2;
         printf("OK %zu", n);
+    } else if (!strcmp(line, "spqr")) {
+        uint64_t se, ce;
+        unsigned st;
+        if ((rc = sc_session_spqr_info(d->s, &se, &st, &ce)))
+            return rc;
+        printf("OK %llu %u %llu", (unsigned long long)se, st, (unsigned long long)ce);
     } else if (!strcmp(line, "dump")) {
         uint8_t *rec;
         size_t n;

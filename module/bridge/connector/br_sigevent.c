@@ -12,6 +12,7 @@
 
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
+#include "br_sigcontact.h"
 #include "br_sigfmt.h"
 #include "br_sigkind.h"
 #include "br_signal_int.h"
@@ -235,7 +236,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
             break;
-        if (((!m->body || !*m->body) && !m->n_attachments) ||
+        if (((!m->body || !*m->body) && !m->n_attachments && !br_sigcontact_count(m)) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, transcripts without a chat): release it so
@@ -252,10 +253,18 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
-            if (copy_attachments(ev, m) != 0) {
+            /* contact cards follow the files as vCard files (br_sigcontact.h) */
+            if (copy_attachments(ev, m) != 0 || br_sigcontact_attach(m, ev) != 0) {
                 /* not confirmed: handed over again at the next start */
                 br_net_event_free(ev);
                 ev = NULL;
+            } else if (ev->n_atts && br_sigkind_view_once(m)) {
+                /* shown, then gone 5 minutes after reading (br_sigkind.h) */
+                size_t i;
+                for (i = 0; i < ev->n_atts; i++)
+                    ev->atts[i].flags |= BR_NET_ATT_VIEW_ONCE;
+                if (!ev->expire_s || ev->expire_s > BR_NET_VIEW_ONCE_S)
+                    ev->expire_s = BR_NET_VIEW_ONCE_S;
             }
         }
         break;
@@ -296,6 +305,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         break;
     case SIG_EV_DOWNLOAD_DONE:
+        if (br_sigcontact_avatar_done(s, a, e))
+            break; /* a contact card's avatar: the card is reported */
         if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, a->owner))) {
             ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
             ev->code = e->err ? (br_sig_media_code(e->err) ? br_sig_media_code(e->err) : br_sig_net_code(e->err)) : 0;

@@ -2,7 +2,7 @@
  *
  * What each kind is, from Signal-Desktop protos/SignalService.proto
  * (CallingMessage, DataMessage.storyContext / payment / giftBadge /
- * contact / isViewOnce / requiredProtocolVersion); that a message of an
+ * requiredProtocolVersion); that a message of an
  * unknown kind and a payment each get a notice, from mautrix-signal
  * pkg/msgconv/from-signal.go ("The bridge does not support this message
  * type yet.", "Payments are not yet supported"), and a call from
@@ -75,13 +75,8 @@ static char *data_notice(const Signalservice__DataMessage *dm)
         what = "sent a payment, which cannot be bridged. Open Signal on your phone to see it.";
     else if (dm->has_giftbadge)
         what = "sent a gift badge, which cannot be bridged. Open Signal on your phone to see it.";
-    else if (dm->has_isviewonce && dm->isviewonce)
-        /* not bridged: a copy in Matrix would stay, which view-once forbids */
-        what = "sent a view-once photo or video. Open it in Signal on your phone: view-once"
-               " media are not kept by the bridge.";
-    else if (dm->n_contact > 0 && !(dm->body && *dm->body) && !dm->n_attachments)
-        what = "shared a contact card, which cannot be bridged yet. Open Signal on your phone"
-               " to see it.";
+    /* view-once media are bridged and then disappear (br_sigkind_view_once),
+     * contact cards are bridged as vCard files (br_sigcontact.h) */
     else if (dm->has_requiredprotocolversion && dm->requiredprotocolversion > PROTOCOL_CURRENT &&
              !(dm->body && *dm->body) && !dm->n_attachments)
         what = "sent a message of a kind this bridge cannot show yet. Open Signal on your phone"
@@ -262,4 +257,19 @@ out:
     json_decref(p);
     signalservice__content__free_unpacked(ct, NULL);
     return ev;
+}
+
+int br_sigkind_view_once(const sig_message *m)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm;
+    int v = 0;
+
+    if (!m->content || !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
+        return 0;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    v = dm && dm->has_isviewonce && dm->isviewonce;
+    signalservice__content__free_unpacked(ct, NULL);
+    return v;
 }

@@ -19,6 +19,7 @@
 #include "br_signal.h"
 #include "br_signal_int.h"
 #include "br_sigchat.h"
+#include "br_sigcontact.h"
 #include "br_sigfmt.h"
 #include "sig_client.h"
 #include "sig_groups.h"
@@ -141,6 +142,7 @@ static void close_account(br_signal *s, account *a)
             break;
         }
     sig_client_free(a->c);
+    br_sigcontact_jobs_free(a);
     free(a->owner);
     free(a);
 }
@@ -531,6 +533,9 @@ static void media_op_run(br_signal *s, op *o)
     int rc;
 
     if (o->what == OP_DOWNLOAD) {
+        /* a contact card: its vCard is written here (br_sigcontact.h) */
+        if (br_sigcontact_download(s, a, o->owner, o->blob, o->blob_len, o->a1, o->n))
+            return;
         rc = a ? sig_client_download(a->c, o->blob, o->blob_len, o->a1,
                                      (void *)(uintptr_t)o->n)
                : SIG_ERR_NOT_LINKED;
@@ -541,13 +546,24 @@ static void media_op_run(br_signal *s, op *o)
             br_sig_emit(s, ev);
         }
     } else if (o->what == OP_SEND_FILE) {
-        uint8_t gid[32];
-        rc = !a ? SIG_ERR_NOT_LINKED
-           : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
-                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
-               : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
-                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+        uint8_t gid[32], *card = NULL;
+        size_t card_len = 0;
+        int is_group = br_sigchat_parse_gid(o->a1, gid) == 0;
+        /* a vCard of one card goes as a contact card (br_sigcontact.h) */
+        if (a && !(o->flags & SIG_SEND_STICKER) &&
+            br_sigcontact_from_file(o->a2, o->a3, &card, &card_len)) {
+            rc = sig_client_send_contact(a->c, is_group ? NULL : o->a1, is_group ? gid : NULL,
+                                         card, card_len, o->a4, (uint64_t)o->rel.ts,
+                                         (void *)(uintptr_t)o->n, NULL);
+            free(card);
+        } else {
+            rc = !a ? SIG_ERR_NOT_LINKED
+               : is_group
+                   ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
+                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
+                   : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
+                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+        }
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)

@@ -27,10 +27,15 @@ typedef struct account {
     int storage_read;     /* the storage service was read since start */
     int refused;          /* Signal refused this device (SIG_EV_UNLINKED):
                              the next link starts from a clean account */
+    struct card_job *cards; /* contact cards waiting for their avatar
+                               (br_sigcontact.c) */
 } account;
 
 /* send_ud of a relate op: its relout id with this bit set */
 #define REL_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
+/* send_ud of a contact card's avatar download: its media row id with
+ * this bit set (br_sigcontact.c) */
+#define CARD_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2))
 
 typedef struct contact {      /* number -> ACI, from contact syncs */
     char *owner, *number, *aci;

@@ -83,6 +83,9 @@ int br_store_portal_get(st_db *db, const char *owner, const char *chat_id, char 
 int br_store_portal_set_room(st_db *db, const char *owner, const char *chat_id,
                              const char *room_id);
 int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id);
+/* Remove every row still "being made" (no room): at start none is. The
+ * number removed, or ST_ERR_*. */
+int br_store_portal_delete_unmade(st_db *db);
 
 /* Ghosts joined to a portal room (br_portal_member). _add: 1 when added,
  * 0 when already there. */
@@ -275,6 +278,9 @@ int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, con
                           uint64_t size, uint32_t width, uint32_t height, uint32_t flags);
 /* New state, and the mxc once uploaded (NULL keeps it). */
 int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mxc);
+/* The file's real size, once downloaded (a contact card's photo is only
+ * known then; a sender may announce a wrong one). */
+int br_store_media_in_set_size(st_db *db, int64_t id, uint64_t size);
 /* Final state with its event or error; forgets the pointer (the key). */
 int br_store_media_in_settle(st_db *db, int64_t id, int state, const char *event_id,
                              const char *error);

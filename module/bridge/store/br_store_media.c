@@ -89,6 +89,17 @@ int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mx
     return st_db_step_done(db, st);
 }
 
+int br_store_media_in_set_size(st_db *db, int64_t id, uint64_t size)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "UPDATE br_media_in SET size = ?2 WHERE id = ?1");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+    return st_db_step_done(db, st);
+}
+
 int br_store_media_in_settle(st_db *db, int64_t id, int state, const char *event_id,
                              const char *error)
 {

@@ -70,13 +70,14 @@ int br_store_outbox_queued_ts(st_db *db, const char *owner, const char *event_id
     return rc;
 }
 
-int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
-                              const char *chat_id, const char *event_id, const char *body,
-                              int64_t signal_ts, int64_t created_ms, int64_t *id)
+/* Insert a queued row with `sql`, whose ?1..?7 are owner, room, chat,
+ * event, body, Signal timestamp, creation time: 1 (*id its row), 0 when
+ * the event was queued already, or ST_ERR_*. */
+static int put_row(st_db *db, const char *sql, const char *owner, const char *room_id,
+                   const char *chat_id, const char *event_id, const char *body,
+                   int64_t signal_ts, int64_t created_ms, int64_t *id)
 {
-    sqlite3_stmt *st = st_db_stmt(db,
-        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state, signal_ts,"
-        " created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 3, ?6, ?7) ON CONFLICT(event_id) DO NOTHING");
+    sqlite3_stmt *st = st_db_stmt(db, sql);
     int rc;
 
     if (!st)
@@ -92,6 +93,16 @@ int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
         return rc;
     *id = sqlite3_last_insert_rowid(st_db_handle(db));
     return 1;
+}
+
+int br_store_outbox_put_media(st_db *db, const char *owner, const char *room_id,
+                              const char *chat_id, const char *event_id, const char *body,
+                              int64_t signal_ts, int64_t created_ms, int64_t *id)
+{
+    return put_row(db,
+        "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, state, signal_ts,"
+        " created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 3, ?6, ?7) ON CONFLICT(event_id) DO NOTHING",
+        owner, room_id, chat_id, event_id, body, signal_ts, created_ms, id);
 }
 
 int br_store_outbox_max_ts(st_db *db, int64_t *ts)
@@ -115,24 +126,10 @@ int br_store_outbox_put(st_db *db, const char *owner, const char *room_id, const
                         const char *event_id, const char *body, int64_t signal_ts,
                         int64_t created_ms, int64_t *id)
 {
-    sqlite3_stmt *st = st_db_stmt(db,
+    return put_row(db,
         "INSERT INTO br_outbox(owner_mxid, room_id, chat_id, event_id, body, signal_ts, created_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO NOTHING");
-    int rc;
-
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, room_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, signal_ts);
-    sqlite3_bind_int64(st, 7, created_ms);
-    if ((rc = br_store_changes(db, st)) <= 0)
-        return rc;
-    *id = sqlite3_last_insert_rowid(st_db_handle(db));
-    return 1;
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO NOTHING",
+        owner, room_id, chat_id, event_id, body, signal_ts, created_ms, id);
 }
 
 int br_store_outbox_next(st_db *db, const char *owner, const char *chat_id,

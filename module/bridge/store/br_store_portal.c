@@ -73,6 +73,13 @@ int br_store_portal_set_room(st_db *db, const char *owner, const char *chat_id,
     return rc > 0 ? 0 : rc;
 }
 
+int br_store_portal_delete_unmade(st_db *db)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "DELETE FROM br_portal WHERE room_id IS NULL");
+
+    return st ? br_store_changes(db, st) : ST_ERR_SQL;
+}
+
 int br_store_portal_delete(st_db *db, const char *owner, const char *chat_id)
 {
     int rc = write3(db, "DELETE FROM br_portal WHERE owner_mxid = ?1 AND chat_id = ?2",

@@ -22,12 +22,10 @@
  * We declare only what we honour or what production punishes us for lacking:
  * - spqr: required for every new device, and for staying connected at all.
  *   It says we speak the sparse post-quantum ratchet: every SignalMessage
- *   we send carries pq_ratchet and we accept the peer's. We do that for the
- *   SPQR V1 epoch-0 chain keyed by PQXDH (sc_spqr.h, signal-crypto.md §3.4):
- *   libsignal's min_version V1 peers accept it. What we do NOT do yet is
- *   advance SCKA epochs (no ML-KEM-768 chunks sent), so a session's
- *   post-quantum secret never moves past PQXDH's: the peer stays at epoch 1.
- *   That is a weaker ratchet than libsignal's, not a wire incompatibility.
+ *   we send carries pq_ratchet and we accept the peer's. We run SPQR V1 in
+ *   full as libsignal 0.100 does (sc_spqr.h, sc_scka.h; spqr v1.5.3): the
+ *   ML-KEM-768 exchange in chunks, epochs advancing both ways, each epoch
+ *   secret mixed into the key chain (tests/interop/spqr-interop.js).
  * - usernameChangeSyncMessage: preventDowngrade, and every phone app
  *   declares it (so does the mock's primary), hence a link without it gets
  *   409 on most accounts. Declaring it tells the primary that this device

@@ -339,6 +339,15 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
                                const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);
 
+/* Send a contact card: `contact` is a serialized DataMessage.Contact
+ * (SignalService.proto), with an optional caption as the body, to `to`
+ * or (group_id, 32 bytes) a group; ts as sig_client_send_text_at (0 =
+ * now). SIG_EV_SEND_DONE follows; UT_ERR_INVAL when contact does not
+ * parse. (sig_contact.c) */
+int sig_client_send_contact(sig_client *c, const char *to, const uint8_t *group_id,
+                            const uint8_t *contact, size_t len, const char *caption,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,

@@ -70,6 +70,11 @@ void sc_kyber_poly_decompress11(ky_poly *r, const uint8_t a[KY_POLYCOMP_DU]);
 void sc_kyber_poly_compress5(uint8_t r[KY_POLYCOMP_DV], const ky_poly *a);
 void sc_kyber_poly_decompress5(ky_poly *r, const uint8_t a[KY_POLYCOMP_DV]);
 
+/* Any d of 4, 5, 10, 11 (ML-KEM-768 uses du = 10, dv = 4); r holds
+ * 32 * d bytes. */
+void sc_kyber_poly_compress_d(uint8_t *r, const ky_poly *a, unsigned d);
+void sc_kyber_poly_decompress_d(ky_poly *r, const uint8_t *a, unsigned d);
+
 /* Rejection sampling of uniform coefficients from XOF output: fills r from
  * position `have`, returns the new count (<= KY_N). Public input only. */
 unsigned sc_kyber_rej_uniform(int16_t *r, unsigned have, const uint8_t *buf,

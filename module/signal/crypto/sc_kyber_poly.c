@@ -255,8 +255,12 @@ uint16_t sc_kyber_compress_coeff(int16_t a, unsigned d)
     switch (d) {
     case 1:
         return (uint16_t)((((u << 1) + 1665) * 80635) >> 28 & 1);
+    case 4: /* ML-KEM-768's dv */
+        return (uint16_t)((((u << 4) + 1665) * 80635) >> 28 & 0xf);
     case 5:
         return (uint16_t)((((u << 5) + 1664) * 40318) >> 27 & 0x1f);
+    case 10: /* ML-KEM-768's du */
+        return (uint16_t)((((u << 10) + 1665) * 1290167) >> 32 & 0x3ff);
     case 11:
         return (uint16_t)((((u << 11) + 1664) * 645084) >> 31 & 0x7ff);
     default:
@@ -385,6 +389,26 @@ void sc_kyber_poly_decompress5(ky_poly *r, const uint8_t a[KY_POLYCOMP_DV])
     unpack_bits(t, a, 5);
     for (i = 0; i < KY_N; i++)
         r->c[i] = (int16_t)(((uint32_t)t[i] * KY_Q + 16) >> 5);
+}
+
+void sc_kyber_poly_compress_d(uint8_t *r, const ky_poly *a, unsigned d)
+{
+    uint16_t t[KY_N];
+    unsigned i;
+
+    for (i = 0; i < KY_N; i++)
+        t[i] = sc_kyber_compress_coeff(a->c[i], d);
+    pack_bits(r, t, d);
+}
+
+void sc_kyber_poly_decompress_d(ky_poly *r, const uint8_t *a, unsigned d)
+{
+    uint16_t t[KY_N];
+    unsigned i;
+
+    unpack_bits(t, a, d);
+    for (i = 0; i < KY_N; i++)
+        r->c[i] = (int16_t)(((uint32_t)t[i] * KY_Q + (1u << (d - 1))) >> d);
 }
 
 unsigned sc_kyber_rej_uniform(int16_t *r, unsigned have, const uint8_t *buf,

@@ -69,21 +69,22 @@ void sc_addresses_encode(uint8_t out[SC_ADDRESSES_LEN], const sc_address *s,
 int sc_ratchet_encrypt(sc_state *st, const uint8_t *pt, size_t n,
                        int with_addresses, uint8_t **out, size_t *out_len)
 {
-    uint8_t seed[32], next_ck[32], mk[80], pqkey[32], wire[SC_SPQR_WIRE_MAX];
+    uint8_t seed[32], next_ck[32], mk[80];
     uint8_t addrs[SC_ADDRESSES_LEN], *ct = NULL;
-    sc_spqr_dir saved = st->spqr.send;
+    sc_spqr_send_plan q;
     sc_signal_msg_fields f;
-    size_t wire_len = 0, ct_len = 0;
+    size_t ct_len = 0;
     int rc;
 
     *out = NULL;
     *out_len = 0;
+    memset(&q, 0, sizeof(q));
     if (n > SC_MSG_MAX_LEN - 4096)
         return UT_ERR_RANGE;
     if ((rc = sc_hmac_sha256(seed, st->sender_ck, 32, &SEED_MSG, 1)) ||
         (rc = sc_hmac_sha256(next_ck, st->sender_ck, 32, &SEED_CHAIN, 1)) ||
-        (rc = sc_spqr_send(&st->spqr, wire, &wire_len, pqkey)) ||
-        (rc = message_keys(mk, seed, pqkey)))
+        (rc = sc_spqr_send_prepare(&st->spqr, &q)) ||
+        (rc = message_keys(mk, seed, q.key)))
         goto out;
     ct = malloc(n + 16);
     if (!ct) {
@@ -99,8 +100,8 @@ int sc_ratchet_encrypt(sc_state *st, const uint8_t *pt, size_t n,
     f.previous_counter = st->previous_counter;
     f.ciphertext = ct;
     f.ciphertext_len = ct_len;
-    f.pq_ratchet = wire;
-    f.pq_ratchet_len = wire_len;
+    f.pq_ratchet = q.wire;
+    f.pq_ratchet_len = q.wire_len;
     if (with_addresses && st->has_addresses) {
         sc_addresses_encode(addrs, &st->local_addr, &st->remote_addr);
         f.addresses = addrs;
@@ -111,14 +112,12 @@ int sc_ratchet_encrypt(sc_state *st, const uint8_t *pt, size_t n,
         goto out;
     memcpy(st->sender_ck, next_ck, 32);
     st->sender_index++;
+    sc_spqr_send_commit(&st->spqr, &q);
 out:
-    if (rc)
-        st->spqr.send = saved;
-    ut_wipe(&saved, sizeof(saved));
+    sc_spqr_send_plan_wipe(&q);
     ut_wipe(seed, sizeof(seed));
     ut_wipe(next_ck, sizeof(next_ck));
     ut_wipe(mk, sizeof(mk));
-    ut_wipe(pqkey, sizeof(pqkey));
     free(ct); /* ciphertext only */
     return rc;
 }

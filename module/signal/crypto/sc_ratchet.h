@@ -1,7 +1,7 @@
 /*
  * sc_ratchet.h - one v4 session state: the double ratchet (root key, one
  * sender chain, up to 5 receiver chains with skipped keys kept as seeds),
- * the SPQR epoch-0 chain, and the pending PreKey data of an initiator.
+ * SPQR (sc_spqr.h), and the pending PreKey data of an initiator.
  * Internal to the session layer (sc_pqxdh, sc_session, sc_record); users
  * see sc_session.h.
  *

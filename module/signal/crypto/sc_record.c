@@ -53,8 +53,9 @@ typedef struct packst {
     Screc__Pending pend;
     Screc__Address la, ra;
     Screc__Spqr spqr;
-    Screc__SpqrEpoch ep, *epp;
-    Screc__SpqrDir sd, rd;
+    Screc__SpqrEpoch ep[SC_SPQR_MAX_LINKS], *epp[SC_SPQR_MAX_LINKS];
+    Screc__SpqrDir sd[SC_SPQR_MAX_LINKS], rd[SC_SPQR_MAX_LINKS];
+    uint8_t scka[SC_SCKA_SER_MAX];
     uint8_t sender_pub[32];
 } packst;
 
@@ -72,8 +73,10 @@ static void pack_addr(Screc__Address *a, const sc_address *src)
 
 static int pack_state(packst *p, const sc_state *s)
 {
-    size_t nkeys = s->spqr.history.n, i, j, k = 0;
+    size_t nkeys = 0, i, j, k = 0;
 
+    for (i = 0; i < s->spqr.nlinks; i++)
+        nkeys += s->spqr.links[i].history.n;
     for (i = 0; i < s->nchains; i++)
         nkeys += s->chains[i].skipped.n;
     p->keys = calloc(nkeys ? nkeys : 1, sizeof(*p->keys));
@@ -148,33 +151,49 @@ static int pack_state(packst *p, const sc_state *s)
     p->spqr.has_version = p->spqr.has_direction = p->spqr.has_mode = 1;
     p->spqr.version = 1;
     p->spqr.direction = s->spqr.direction;
-    p->spqr.mode = 0;
+    p->spqr.mode = 1;
     p->spqr.has_auth_key = p->spqr.has_next_root = p->spqr.has_unlimited = 1;
     BYTES(p->spqr.auth_key, s->spqr.auth_key, 32);
     BYTES(p->spqr.next_root, s->spqr.next_root, 32);
     p->spqr.unlimited = s->spqr.unlimited;
-    screc__spqr_epoch__init(&p->ep);
-    screc__spqr_dir__init(&p->sd);
-    screc__spqr_dir__init(&p->rd);
-    p->ep.has_epoch = 1;
-    p->ep.epoch = s->spqr.epoch;
-    p->sd.has_ctr = p->sd.has_next = p->rd.has_ctr = p->rd.has_next = 1;
-    p->sd.ctr = s->spqr.send.ctr;
-    BYTES(p->sd.next, s->spqr.send.next, 32);
-    p->rd.ctr = s->spqr.recv.ctr;
-    BYTES(p->rd.next, s->spqr.recv.next, 32);
-    p->ep.send = &p->sd;
-    p->ep.recv = &p->rd;
-    p->ep.n_recv_history = s->spqr.history.n;
-    p->ep.recv_history = p->keyp + k;
-    for (j = 0; j < s->spqr.history.n; j++, k++) {
-        p->keys[k].has_index = p->keys[k].has_key = 1;
-        p->keys[k].index = s->spqr.history.v[j].index;
-        BYTES(p->keys[k].key, s->spqr.history.v[j].key, 32);
+    p->spqr.has_send_epoch = p->spqr.has_current_epoch = 1;
+    p->spqr.send_epoch = s->spqr.send_epoch;
+    p->spqr.current_epoch = s->spqr.current_epoch;
+    for (i = 0; i < s->spqr.nlinks; i++) {
+        const sc_spqr_link *l = &s->spqr.links[i];
+        Screc__SpqrEpoch *e = &p->ep[i];
+        screc__spqr_epoch__init(e);
+        screc__spqr_dir__init(&p->sd[i]);
+        screc__spqr_dir__init(&p->rd[i]);
+        e->has_epoch = 1;
+        e->epoch = l->epoch;
+        p->sd[i].has_ctr = 1;
+        p->sd[i].ctr = l->send.ctr;
+        if (l->send_live) {
+            p->sd[i].has_next = 1;
+            BYTES(p->sd[i].next, l->send.next, 32);
+        }
+        p->rd[i].has_ctr = p->rd[i].has_next = 1;
+        p->rd[i].ctr = l->recv.ctr;
+        BYTES(p->rd[i].next, l->recv.next, 32);
+        e->send = &p->sd[i];
+        e->recv = &p->rd[i];
+        e->n_recv_history = l->history.n;
+        e->recv_history = p->keyp + k;
+        for (j = 0; j < l->history.n; j++, k++) {
+            p->keys[k].has_index = p->keys[k].has_key = 1;
+            p->keys[k].index = l->history.v[j].index;
+            BYTES(p->keys[k].key, l->history.v[j].key, 32);
+        }
+        p->epp[i] = e;
     }
-    p->epp = &p->ep;
-    p->spqr.n_epochs = 1;
-    p->spqr.epochs = &p->epp;
+    p->spqr.n_epochs = s->spqr.nlinks;
+    p->spqr.epochs = p->epp;
+    if (s->spqr.scka) {
+        size_t n = sc_scka_serialize(p->scka, s->spqr.scka);
+        p->spqr.has_scka_state = 1;
+        BYTES(p->spqr.scka_state, p->scka, n);
+    }
     p->st.spqr = &p->spqr;
     return 0;
 }
@@ -263,10 +282,68 @@ static int load_addr(sc_address *a, const Screc__Address *m)
     return 0;
 }
 
+/* SPQR of a record: mode 1 as written; mode 0 (written before full SPQR:
+ * the epoch-0 chain of a session whose SCKA never moved) becomes full SPQR
+ * at the SCKA's first state, which is where such a session is. */
+static int load_spqr(sc_spqr *sp, const Screc__Spqr *q)
+{
+    int mode = q->has_mode ? (int)q->mode : 0;
+    size_t i;
+    int rc;
+
+    if (q->n_epochs < 1 || q->n_epochs > SC_SPQR_MAX_LINKS ||
+        (mode == 0 && q->n_epochs != 1) ||
+        (mode == 1 && (!q->has_scka_state || !q->has_send_epoch || !q->has_current_epoch)))
+        return SC_ERR_RECORD;
+    for (i = 0; i < q->n_epochs; i++) {
+        const Screc__SpqrEpoch *e = q->epochs[i];
+        uint64_t num = e->has_epoch ? e->epoch : 0;
+        if (!e->send || !e->recv || !e->send->has_ctr || !e->recv->has_ctr ||
+            !HAS32(e->recv, next) || (e->send->has_next && e->send->next.len != 32) ||
+            (mode == 0 && (num || !e->send->has_next)) ||
+            (i && num != (q->epochs[i - 1]->has_epoch ? q->epochs[i - 1]->epoch : 0) + 1))
+            return SC_ERR_RECORD;
+    }
+    if ((rc = sc_spqr_init(sp, (int)q->direction, q->auth_key.data,
+                           q->has_unlimited && q->unlimited)))
+        return rc;
+    memcpy(sp->next_root, q->next_root.data, 32);
+    for (i = 0; i < q->n_epochs; i++) {
+        const Screc__SpqrEpoch *e = q->epochs[i];
+        sc_spqr_link *l = &sp->links[i];
+        if (i)
+            memset(l, 0, sizeof(*l));
+        else
+            sc_keylist_free(&l->history);
+        sp->nlinks = i + 1;
+        l->epoch = e->has_epoch ? e->epoch : 0;
+        l->send.ctr = e->send->ctr;
+        l->send_live = e->send->has_next;
+        if (l->send_live)
+            memcpy(l->send.next, e->send->next.data, 32);
+        else
+            memset(l->send.next, 0, 32);
+        l->recv.ctr = e->recv->ctr;
+        memcpy(l->recv.next, e->recv->next.data, 32);
+        if ((rc = load_keys(&l->history, e->recv_history, e->n_recv_history,
+                            SC_SPQR_MAX_OOO)))
+            return rc;
+    }
+    if (mode == 1) {
+        sp->send_epoch = q->send_epoch;
+        sp->current_epoch = q->current_epoch;
+        if (sp->current_epoch != sp->links[sp->nlinks - 1].epoch ||
+            sp->send_epoch < sp->links[0].epoch || sp->send_epoch > sp->current_epoch)
+            return SC_ERR_RECORD;
+        if ((rc = sc_scka_deserialize(sp->scka, q->scka_state.data, q->scka_state.len)))
+            return rc;
+    }
+    return 0;
+}
+
 static int load_state(sc_state *s, const Screc__State *m)
 {
     const Screc__Spqr *q = m->spqr;
-    const Screc__SpqrEpoch *e;
     size_t i;
     int rc = SC_ERR_RECORD;
 
@@ -278,14 +355,9 @@ static int load_state(sc_state *s, const Screc__State *m)
         !HAS32(m, alice_base_key) || !m->has_sender_index ||
         m->n_receiver_chains > SC_MAX_RECEIVER_CHAINS || !q)
         goto out;
-    /* SPQR: format 1 knows the chain-only mode with one epoch. */
     if (!q->has_version || q->version != 1 || !q->has_direction ||
-        q->direction > 1 || (q->has_mode && q->mode != 0) ||
-        !HAS32(q, auth_key) || !HAS32(q, next_root) || q->n_epochs != 1)
-        goto out;
-    e = q->epochs[0];
-    if (!e->send || !e->recv || !e->send->has_ctr || !HAS32(e->send, next) ||
-        !e->recv->has_ctr || !HAS32(e->recv, next) || (e->has_epoch && e->epoch))
+        q->direction > 1 || (q->has_mode && q->mode > 1) ||
+        !HAS32(q, auth_key) || !HAS32(q, next_root))
         goto out;
     s->version = m->session_version;
     memcpy(s->local_ik, m->local_identity.data, 32);
@@ -335,17 +407,7 @@ static int load_state(sc_state *s, const Screc__State *m)
             goto out;
         s->has_addresses = 1;
     }
-    s->spqr.direction = (uint8_t)q->direction;
-    s->spqr.unlimited = q->has_unlimited && q->unlimited;
-    s->spqr.epoch = 0;
-    memcpy(s->spqr.auth_key, q->auth_key.data, 32);
-    memcpy(s->spqr.next_root, q->next_root.data, 32);
-    s->spqr.send.ctr = e->send->ctr;
-    memcpy(s->spqr.send.next, e->send->next.data, 32);
-    s->spqr.recv.ctr = e->recv->ctr;
-    memcpy(s->spqr.recv.next, e->recv->next.data, 32);
-    rc = load_keys(&s->spqr.history, e->recv_history, e->n_recv_history,
-                   SC_SPQR_MAX_OOO);
+    rc = load_spqr(&s->spqr, q);
 out:
     if (rc)
         sc_state_free(s);

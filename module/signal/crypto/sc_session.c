@@ -44,6 +44,15 @@ int sc_session_remote_identity(const sc_session *s, uint8_t out[32])
     return 0;
 }
 
+int sc_session_spqr_info(const sc_session *s, uint64_t *scka_epoch,
+                         unsigned *scka_state, uint64_t *chain_epoch)
+{
+    if (!s || !s->has_current)
+        return SC_ERR_NO_SESSION;
+    sc_spqr_info(&s->current.spqr, scka_epoch, scka_state, chain_epoch);
+    return 0;
+}
+
 uint32_t sc_session_remote_registration_id(const sc_session *s)
 {
     return s && s->has_current ? s->current.remote_reg : 0;

@@ -1,8 +1,8 @@
 /*
  * sc_session.h - Signal protocol v4 sessions with one remote device:
  * PQXDH set-up from a bundle (we initiate) or from a PreKeySignalMessage
- * (they initiate), encrypt/decrypt with the double ratchet + SPQR epoch-0
- * chain, and a versioned record (current state + up to 40 archived states)
+ * (they initiate), encrypt/decrypt with the double ratchet + SPQR (ML-KEM-768
+ * epochs, sc_spqr.h), and a versioned record (current state + up to 40 archived states)
  * for storage.
  *
  * An sc_session is one session record: opaque, owned by the caller, not
@@ -57,6 +57,11 @@ void sc_session_free(sc_session *s);  /* NULL ok */
 int sc_session_has_current(const sc_session *s);
 /* Remote identity public key of the current state (SC_ERR_NO_SESSION). */
 int sc_session_remote_identity(const sc_session *s, uint8_t out[32]);
+/* Debug accessor of the current state's SPQR (no secrets): the SCKA's
+ * epoch and state (enum sc_scka_state) and the newest key-chain epoch.
+ * SC_ERR_NO_SESSION without a current state. */
+int sc_session_spqr_info(const sc_session *s, uint64_t *scka_epoch,
+                         unsigned *scka_state, uint64_t *chain_epoch);
 /* Registration id the peer announced (0 if unknown). */
 uint32_t sc_session_remote_registration_id(const sc_session *s);
 /* 1 if the current state's sender ratchet key is `key` (33 bytes, type

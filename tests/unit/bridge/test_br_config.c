@@ -129,6 +129,9 @@ START_TEST(bad_options_name_the_key)
         {"{\"provisioning\":{\"shared_secret\":16}}", "config.provisioning.shared_secret: expected a string"},
         {"{\"provisioning\":{\"secret\":\"0123456789abcdef\"}}", "config.provisioning.secret: unknown option"},
         {"{\"provisioning\":true}", "config.provisioning: expected a map"},
+        {"{\"debug\":true}", "config.debug: expected a map"},
+        {"{\"debug\":{\"store_faults\":\"\"}}", "config.debug.store_faults: must not be empty"},
+        {"{\"debug\":{\"faults\":\"/tmp/x\"}}", "config.debug.faults: unknown option"},
         {"{\"enabled\":true,\"enabled\":false}", "config: expected a map"},
         {"[]", "config: expected a map"},
     };
@@ -159,6 +162,22 @@ START_TEST(provisioning_secret)
     ck_assert_int_eq(br_config_parse(&c, "{\"provisioning\":{\"shared_secret\":\"0123456789abcdef\"}}",
                                      "example.org", err, sizeof(err)), 0);
     ck_assert_str_eq(c.prov_secret, "0123456789abcdef");
+    br_config_free(&c);
+}
+END_TEST
+
+/* The test-only fault injector is off unless its file is named
+ * (docs/store-faults.md). */
+START_TEST(debug_store_faults)
+{
+    br_config c;
+
+    ck_assert_int_eq(br_config_parse(&c, "{}", "example.org", err, sizeof(err)), 0);
+    ck_assert_ptr_null(c.debug_store_faults);
+    br_config_free(&c);
+    ck_assert_int_eq(br_config_parse(&c, "{\"debug\":{\"store_faults\":\"/tmp/f\"}}", "example.org", err,
+                                     sizeof(err)), 0);
+    ck_assert_str_eq(c.debug_store_faults, "/tmp/f");
     br_config_free(&c);
 }
 END_TEST
@@ -217,6 +236,7 @@ int main(void)
     tcase_add_test(tc, bad_options_name_the_key);
     tcase_add_test(tc, puppet_names_and_namespace);
     tcase_add_test(tc, provisioning_secret);
+    tcase_add_test(tc, debug_store_faults);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

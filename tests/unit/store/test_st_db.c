@@ -12,6 +12,7 @@
 #include <check.h>
 #include <sqlite3.h>
 
+#include "st_fault.h"
 #include "st_records.h"
 
 static char dir[64], path[128], err[512];
@@ -187,6 +188,59 @@ START_TEST(concurrent_first_open_migrates_once)
 }
 END_TEST
 
+/* The test-only fault injector (st_fault.h): the next N writes to a table
+ * fail with the code asked for, as SQLite's own would; other tables and
+ * later writes are untouched; the spec file counts down. */
+static void write_spec(const char *spec_path, const char *text)
+{
+    FILE *f = fopen(spec_path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(fault_injector_fails_the_next_writes_asked_for)
+{
+    st_db *db = NULL;
+    char spec[160], back[256] = "";
+    int64_t a = 0, b = 0;
+    FILE *f;
+
+    snprintf(spec, sizeof(spec), "%s/faults", dir);
+    ck_assert_int_eq(st_db_open(&db, path, NULL, err, sizeof(err)), 0);
+    ck_assert_int_eq(st_account_ensure(db, "@alice:hs", &a), 0);
+    /* no file yet: nothing injected */
+    ck_assert_msg(st_fault_enable(db, spec, NULL, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(st_record_put(db, a, "k", "1", "x", 1), 0);
+
+    write_spec(spec, "# two full-disk failures of writes to record, then a lock\n"
+                     "record * full 2\nrecord insert busy 1\n");
+    ck_assert_int_ne(st_record_put(db, a, "k", "2", "y", 1), 0);
+    ck_assert_int_eq(st_db_retryable(db, ST_ERR_SQL), 1);
+    ck_assert_int_eq(sqlite3_extended_errcode(st_db_handle(db)) & 0xff, SQLITE_FULL);
+    ck_assert_int_ne(st_record_put(db, a, "k", "2", "y", 1), 0);
+    /* another table is not touched */
+    ck_assert_int_eq(st_account_ensure(db, "@bob:hs", &b), 0);
+    ck_assert_int_eq(st_record_put(db, a, "k", "2", "y", 1), ST_ERR_BUSY);
+    ck_assert_int_eq(st_record_put(db, a, "k", "2", "y", 1), 0);
+    ck_assert_int_eq(st_record_count(db, a, "k"), 2);
+    f = fopen(spec, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_gt(fread(back, 1, sizeof(back) - 1, f), 0);
+    fclose(f);
+    ck_assert_str_eq(back, "record * full 0\nrecord insert busy 0\n");
+    /* a failed write inside a transaction: the caller's rollback holds */
+    write_spec(spec, "record update locked 1\n");
+    ck_assert_int_eq(st_db_begin(db), 0);
+    ck_assert_int_eq(st_record_put(db, a, "k", "3", "z", 1), 0); /* an insert */
+    ck_assert_int_eq(st_record_put(db, a, "k", "3", "w", 1), ST_ERR_BUSY); /* upsert: update */
+    st_db_rollback(db);
+    ck_assert_int_eq(st_record_count(db, a, "k"), 2);
+    st_db_close(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("st_db");
@@ -201,6 +255,7 @@ int main(void)
     tcase_add_test(tc, records_put_get_replace_delete_each);
     tcase_add_test(tc, transactions_nest_and_roll_back);
     tcase_add_test(tc, concurrent_first_open_migrates_once);
+    tcase_add_test(tc, fault_injector_fails_the_next_writes_asked_for);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -17,11 +17,11 @@
  * textbook round(2^d x / q) mod 2^d (guards the KyberSlash rewrite). */
 START_TEST(compress_matches_division_exhaustively)
 {
-    static const unsigned ds[] = {1, 5, 11};
+    static const unsigned ds[] = {1, 4, 5, 10, 11};
     unsigned k;
     int a;
 
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < sizeof(ds) / sizeof(ds[0]); k++) {
         unsigned d = ds[k];
         for (a = -(KY_Q - 1); a < KY_Q; a++) {
             uint32_t u = (uint32_t)(a < 0 ? a + KY_Q : a);

@@ -13,6 +13,7 @@
 #include "sc_prim.h"
 #include "sc_session.h"
 #include "sc_spqr.h"
+#include "sc_record.pb-c.h"
 
 typedef struct party {
     sc_ec_keypair ik;
@@ -348,6 +349,72 @@ START_TEST(records_survive_round_trips_mid_conversation)
 }
 END_TEST
 
+/* A record as written before full SPQR (mode 0: the epoch-0 chain, no
+ * SCKA state): rewrite p's record that way, then load it. */
+static void as_mode0(party *p)
+{
+    uint8_t *rec, *out;
+    size_t n, m;
+    Screc__Record *r;
+    Screc__Spqr *q;
+    sc_session *s2;
+
+    ck_assert_int_eq(sc_session_serialize(p->s, &rec, &n), 0);
+    r = screc__record__unpack(NULL, n, rec);
+    ck_assert_ptr_nonnull(r);
+    q = r->current->spqr;
+    ck_assert_uint_eq(q->mode, 1);
+    ck_assert_uint_eq(q->n_epochs, 1);
+    q->mode = 0;
+    q->has_scka_state = q->has_send_epoch = q->has_current_epoch = 0;
+    m = screc__record__get_packed_size(r);
+    out = malloc(m);
+    screc__record__pack(r, out);
+    screc__record__free_unpacked(r, NULL);
+    ck_assert_int_eq(sc_session_deserialize(&s2, out, m), 0);
+    ut_free_secret(out, m);
+    ut_free_secret(rec, n);
+    sc_session_free(p->s);
+    p->s = s2;
+}
+
+/* Sessions stored by the epoch-0-only code load and go on: their keys
+ * still match, and the SCKA starts from its first state on both sides. */
+START_TEST(chain_only_records_upgrade)
+{
+    wire w[4];
+    uint64_t e, c;
+    unsigned st;
+    int i, k = 0, round;
+
+    /* the initiator's first message carries header chunk 0 only; B keeps
+     * it in its decoder, A sees only B's empty payloads: nothing moved */
+    enc(&A, &w[0], k++);
+    ck_assert_int_eq(dec(&B, &w[0]), 0);
+    wfree(&w[0]);
+    enc(&B, &w[0], k++);
+    ck_assert_int_eq(dec(&A, &w[0]), 0);
+    wfree(&w[0]);
+    as_mode0(&A);
+    as_mode0(&B);
+    for (round = 0; round < 60; round++) {
+        party *from = round % 2 ? &B : &A, *to = round % 2 ? &A : &B;
+        for (i = 0; i < 3; i++)
+            enc(from, &w[i], k++);
+        ck_assert_int_eq(dec(to, &w[2]), 0);
+        ck_assert_int_eq(dec(to, &w[0]), 0);
+        ck_assert_int_eq(dec(to, &w[1]), 0);
+        for (i = 0; i < 3; i++)
+            wfree(&w[i]);
+    }
+    ck_assert_int_eq(sc_session_spqr_info(A.s, &e, &st, &c), 0);
+    ck_assert_uint_ge(e, 3);
+    ck_assert_uint_ge(c, 2);
+    ck_assert_int_eq(sc_session_spqr_info(B.s, &e, &st, &c), 0);
+    ck_assert_uint_ge(e, 3);
+}
+END_TEST
+
 START_TEST(malformed_records_are_refused)
 {
     uint8_t *rec, junk[300];
@@ -502,20 +569,36 @@ START_TEST(store_vtable)
 }
 END_TEST
 
+static int spqr_send(sc_spqr *s, uint8_t *out, size_t *n, uint8_t key[32])
+{
+    sc_spqr_send_plan q;
+    int rc = sc_spqr_send_prepare(s, &q);
+
+    if (!rc) {
+        memcpy(out, q.wire, q.wire_len);
+        *n = q.wire_len;
+        memcpy(key, q.key, 32);
+        sc_spqr_send_commit(s, &q);
+    }
+    sc_spqr_send_plan_wipe(&q);
+    return rc;
+}
+
 START_TEST(spqr_chain_rules)
 {
     sc_spqr a, b;
     sc_spqr_plan p;
-    uint8_t key[32], wire1[16], wire2[16], k1[32];
+    uint8_t key[32], wire1[SC_SPQR_WIRE_MAX], wire2[SC_SPQR_WIRE_MAX], k1[32];
     size_t n1, n2;
     uint8_t pqr[32] = {7};
 
     ck_assert_int_eq(sc_spqr_init(&a, SC_SPQR_A2B, pqr, 0), 0);
     ck_assert_int_eq(sc_spqr_init(&b, SC_SPQR_B2A, pqr, 0), 0);
-    ck_assert_int_eq(sc_spqr_send(&a, wire1, &n1, k1), 0);
-    ck_assert_uint_eq(n1, 4);
-    ck_assert(wire1[0] == 1 && wire1[1] == 1 && wire1[2] == 1 && wire1[3] == 0);
-    ck_assert_int_eq(sc_spqr_send(&a, wire2, &n2, key), 0);
+    ck_assert_int_eq(spqr_send(&a, wire1, &n1, k1), 0);
+    /* A2B starts the SCKA: its first message carries header chunk 0 */
+    ck_assert_uint_eq(n1, 37);
+    ck_assert(wire1[0] == 1 && wire1[1] == 1 && wire1[2] == 1 && wire1[3] == 1 && wire1[4] == 0);
+    ck_assert_int_eq(spqr_send(&a, wire2, &n2, key), 0);
     /* index 2 first, then 1 from the history */
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, wire2, n2, &p), 0);
     ck_assert(p.has_key && !memcmp(p.key, key, 32));
@@ -531,7 +614,8 @@ START_TEST(spqr_chain_rules)
     sc_spqr_plan_wipe(&p);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, wire1, n1, &p), SC_ERR_DUPLICATE);
     /* B2A sends on the other half: A receives it */
-    ck_assert_int_eq(sc_spqr_send(&b, wire1, &n1, k1), 0);
+    ck_assert_int_eq(spqr_send(&b, wire1, &n1, k1), 0);
+    ck_assert_uint_eq(n1, 4); /* B2A with no header yet: 01 01 01 00 */
     ck_assert_int_eq(sc_spqr_recv_prepare(&a, wire1, n1, &p), 0);
     ck_assert(p.has_key && !memcmp(p.key, k1, 32));
     sc_spqr_plan_wipe(&p);
@@ -541,11 +625,13 @@ START_TEST(spqr_chain_rules)
     ck_assert(!p.has_key);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x00\x00", 4, &p), 0);
     ck_assert(!p.has_key);
+    sc_spqr_plan_wipe(&p);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x02\x05\x00", 4, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x05", 3, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x01\x01\x05\x01\x00", 5, &p), SC_ERR_SPQR);
     ck_assert_int_eq(sc_spqr_recv_prepare(&b, (const uint8_t *)"\x00", 1, &p), SC_ERR_SPQR);
-    {   /* a Hdr chunk (as libsignal A2B sends) is parsed and ignored */
+    {   /* a Hdr chunk (as libsignal A2B sends): into the SCKA's decoder,
+         * and the message key of index 3 */
         uint8_t hdr[37] = {1, 1, 3, 1, 0};
         ck_assert_int_eq(sc_spqr_recv_prepare(&b, hdr, sizeof(hdr), &p), 0);
         ck_assert(p.has_key);
@@ -572,6 +658,7 @@ int main(void)
     tcase_add_test(tc, prekey_retransmission_reuses_state);
     tcase_add_test(tc, non_canonical_base_key);
     tcase_add_test(tc, records_survive_round_trips_mid_conversation);
+    tcase_add_test(tc, chain_only_records_upgrade);
     tcase_add_test(tc, malformed_records_are_refused);
     tcase_add_test(tc, archived_state_still_decrypts);
     tcase_add_test(tc, forward_jump_limit);
