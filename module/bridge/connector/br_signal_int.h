@@ -53,6 +53,9 @@ struct br_signal {
     char *ca_file;
     struct sn_tls *tls;   /* the trust of every account's connections:
                              Signal's pinned roots or ca_file's (sn_tls.h) */
+    struct sn_gate *gate; /* bound on connection attempts of all accounts
+                             at once (config signal.connect_concurrency);
+                             NULL = none */
     char *device_name;
     char *trust_root;
     char *zk_params;      /* zkgroup server public params (groups), or NULL */

@@ -44,6 +44,7 @@
 
 struct event_base;
 struct evdns_base;
+struct sn_gate;
 struct sn_tls;
 
 typedef struct sig_client sig_client;
@@ -194,6 +195,13 @@ typedef struct sig_config {
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
+    struct sn_gate *gate;         /* borrowed; shared by the clients of one
+                                     loop: at most its bound of connection
+                                     attempts (chat and provisioning
+                                     websockets, HTTPS pool connections)
+                                     in their handshakes at once, so that
+                                     many accounts reconnecting together
+                                     queue (sn_gate.h); NULL = no bound */
     int transport;                /* SN_WS_AUTO/H2/H1 */
     const char *device_name;      /* NULL = "signalbridge" */
     uint32_t link_timeout_ms;     /* 0 = 60000 */
