@@ -22,6 +22,8 @@
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge",
+ *            connect_concurrency: 16,  # connection attempts at once (0..1024,
+ *                                      # 0 = no bound; docs/signal-production.md)
  *            profile_refresh: 3600}   # seconds before a contact's profile
  *                                     # (name, avatar) is fetched again; 0 = never
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
@@ -84,6 +86,9 @@ typedef struct br_config {
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
     char *device_name;
+    long signal_connect_concurrency; /* Signal connection attempts in their
+                                        handshakes at once, all accounts
+                                        together (sn_gate.h); 0 = no bound */
     char *prov_secret;       /* provisioning.shared_secret; NULL: the
                                 provisioning API is disabled (br_prov.c) */
     char *debug_store_faults; /* debug.store_faults; NULL (the default): no

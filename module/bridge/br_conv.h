@@ -57,6 +57,14 @@ int br_conv_from_signal(const char *text, const br_range *ranges, size_t n,
                         br_mention_lookup lookup, void *ud, br_from_signal *out);
 void br_from_signal_free(br_from_signal *o);
 
+/* A Signal text that is a location as Signal-Android and Signal-iOS send
+ * one (a map snapshot image plus this body: optional name and address
+ * lines, then "https://maps.google.com/maps?q=LAT%2CLON" on its own line,
+ * last or followed by a blank line and the user's caption): write
+ * "geo:LAT,LON" (RFC 5870) into geo and return 1; 0 when the body is no
+ * such location (or geo is too small). Pure. */
+int br_conv_signal_location(const char *body, char *geo, size_t n);
+
 /* Text as HTML (escaped, newlines as <br>), malloc'd; NULL on error. */
 char *br_conv_html_escape(const char *s);
 

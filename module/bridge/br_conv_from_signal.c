@@ -322,3 +322,110 @@ char *br_conv_html_escape(const char *s)
     ut_buf_free(&b);
     return out;
 }
+
+/* ---- locations ------------------------------------------------------------ */
+
+/* The map link Signal's apps put in a location message's body: Signal-
+ * Android components/location/SignalPlace.java getDescription ("https://
+ * maps.google.com/maps" + appendQueryParameter("q", "LAT,LON"), so the
+ * comma is "%2C"), Signal-iOS LocationPicker.swift Location.urlString
+ * ("...maps?q=LAT%2CLON"). */
+#define SIGNAL_MAP_URL "https://maps.google.com/maps?q="
+
+/* One coordinate as Java's Double.toString or Swift's description prints
+ * it: -?D+(.D+)?([eE]-?D+)?. Its length, 0 when it is not one. */
+static size_t coord_len(const char *s, const char *end)
+{
+    const char *p = s;
+
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end || *p < '0' || *p > '9')
+        return 0;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    if (p < end && *p == '.') {
+        if (++p >= end || *p < '0' || *p > '9')
+            return 0;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        if (++p < end && *p == '-')
+            p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return 0;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    return (size_t)(p - s);
+}
+
+/* A coordinate for a geo URI (RFC 5870: no exponent): as sent when it is
+ * plain decimal, else printed again; -1 when out of [-max, max]. */
+static int coord_put(const char *s, size_t n, double max, char *out, size_t on)
+{
+    char tmp[64], *e;
+    double v;
+    int w;
+
+    if (n >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    v = strtod(tmp, &e);
+    if (*e || !(v >= -max && v <= max))
+        return -1;
+    if (!memchr(tmp, 'e', n) && !memchr(tmp, 'E', n))
+        w = snprintf(out, on, "%s", tmp);
+    else {
+        size_t l;
+        w = snprintf(out, on, "%.9f", v);
+        /* 1.0E-4 -> 0.000100000 -> 0.0001 */
+        for (l = w > 0 && (size_t)w < on ? (size_t)w : 0; l > 1 && out[l - 1] == '0'; l--)
+            out[l - 1] = '\0';
+        if (l > 1 && out[l - 1] == '.')
+            out[l - 1] = '\0';
+    }
+    return w < 0 || (size_t)w >= on ? -1 : 0;
+}
+
+int br_conv_signal_location(const char *body, char *geo, size_t n)
+{
+    const char *line = body, *end, *p, *lat, *lon;
+    size_t ul = strlen(SIGNAL_MAP_URL), la, lo;
+    char a[64], b[64];
+    int w;
+
+    if (!body || !geo || n == 0)
+        return 0;
+    for (; line && *line; line = *end ? end + 1 : NULL) {
+        end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        if ((size_t)(end - line) <= ul || strncmp(line, SIGNAL_MAP_URL, ul) != 0)
+            continue;
+        /* the link is the last line, or Android's "\n\n" + caption follows
+         * (OutgoingMessage.kt buildMessage) */
+        if (*end && strncmp(end, "\n\n", 2) != 0)
+            continue;
+        lat = line + ul;
+        if (!(la = coord_len(lat, end)))
+            continue;
+        p = lat + la;
+        if (end - p > 3 && p[0] == '%' && p[1] == '2' && (p[2] == 'C' || p[2] == 'c'))
+            p += 3;
+        else if (p < end && *p == ',')
+            p++;
+        else
+            continue;
+        lon = p;
+        if (!(lo = coord_len(lon, end)) || lon + lo != end)
+            continue;
+        if (coord_put(lat, la, 90, a, sizeof(a)) != 0 || coord_put(lon, lo, 180, b, sizeof(b)) != 0)
+            continue;
+        w = snprintf(geo, n, "geo:%s,%s", a, b);
+        return w > 0 && (size_t)w < n;
+    }
+    return 0;
+}

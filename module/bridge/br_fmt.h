@@ -26,13 +26,18 @@ struct br_bridge;
 
 int br_fmt_store_in(struct br_bridge *b, const br_net_event *ev);
 /* Returns the event type to send content as: m.room.message, or a
- * poll's MSC3381 type (br_poll.h); static. */
+ * poll's MSC3381 type (br_poll.h); static. NULL: nothing to send (a poll
+ * vote older than one already shown). */
 const char *br_fmt_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
                             const char *sender, int64_t ts, json_t *content);
 /* The quote of a stored Signal message (owner, sender, ts): 1 with the
  * quoted message's author and timestamp, 0 when it quotes nothing. */
 int br_fmt_quote_in(struct br_bridge *b, const char *owner, const char *sender, int64_t ts,
                     char author[37], int64_t *quote_ts);
+/* Make a Signal message's Matrix content fit in one Matrix event (65,536
+ * bytes for the whole event): drop formatted_body first, then cut the
+ * body with a note. 1 when it changed anything. */
+int br_fmt_fit(json_t *content);
 int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev);
 /* An edit's m.new_content as Signal text (*text) and body ranges

@@ -195,6 +195,9 @@ void br_outbox_stop(br_bridge *b);
 int64_t br_signal_ts_next(br_bridge *b);
 /* The delay before retry number `attempts` (1-based), in ms. */
 int64_t br_outbox_backoff_ms(int attempts);
+/* Outbox row id (in flight, waiting for something it needs, such as a
+ * link preview's image) can go now: send the chat's queue again. */
+void br_outbox_repump(br_bridge *b, int64_t id, const char *owner, const char *chat_id);
 /* The file at outbox row `after` of owner's chat got its final answer:
  * send what is queued behind it, in order. */
 void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "br_conv.h"
+#include "br_expire.h"
 #include "br_media_int.h"
 #include "br_retry.h"
 #include "br_store.h"
@@ -249,8 +250,11 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
     ut_logf(&b->log, UT_LOG_WARN, "bridge: attachment %" PRId64 " not bridged: %s", r->id, reason);
     br_media_busy_clear(b, DIR_IN, r->id);
     in_settle(b, r, IN_FAILED, NULL, reason);
-    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
-        br_mgmt_room(b, r->owner, room, sizeof(room)))
+    /* a preview's image: its preview shows without it (as mautrix-signal
+     * pkg/msgconv/urlpreview.go, which only logs the failure) */
+    if (!(r->flags & (BR_NET_ATT_PREVIEW | BR_NET_ATT_QUOTE_THUMB)) &&
+        (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) == 1 ||
+         br_mgmt_room(b, r->owner, room, sizeof(room))))
         br_notice(b, room, "An attachment sent from Signal (%s) could not be bridged: %s.", name,
                   reason);
     in_next(b, r);
@@ -258,6 +262,20 @@ static void in_fail(br_bridge *b, in_row *r, const char *reason)
 
 static void in_step(br_bridge *b, int64_t id);
 static void in_send_event(br_bridge *b, in_row *r, int as_bot);
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an);
+static int is_long_text(const in_row *r);
+
+/* A long text too large for one Matrix event goes as a text file (see
+ * in_long_text): shown as text/plain with a name, not as Signal's type. */
+static void long_text_as_file(in_row *r)
+{
+    if (!is_long_text(r))
+        return;
+    snprintf(r->content_type, sizeof(r->content_type), "text/plain; charset=utf-8");
+    snprintf(r->file_name, sizeof(r->file_name), "long-message.txt");
+    r->has_type = r->has_name = 1;
+}
 
 static void on_in_uploaded(void *arg, int status, json_t *body)
 {
@@ -290,8 +308,13 @@ static void on_in_sent(void *arg, int status, json_t *body)
 
     if (in_load(b, j->id, &r)) {
         if (status == 200 && eid) {
+            char room[256], as[320];
             br_media_busy_clear(b, DIR_IN, j->id);
             in_settle(b, &r, IN_BRIDGED, eid, NULL);
+            /* a message with a timer (or view-once) disappears in Matrix:
+             * the file's event is the one to redact (br_expire.h) */
+            if (in_poster(b, &r, j->as_bot, room, sizeof(room), as, sizeof(as)) == 0)
+                br_expire_bridged(b, r.owner, r.sender, r.ts, room, eid, as);
             in_next(b, &r);
         } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
             /* the host does not let us act as the user: the bot posts it */
@@ -307,6 +330,20 @@ static void on_in_sent(void *arg, int status, json_t *body)
     free(j);
 }
 
+/* The room of r's chat and who posts r there; 0, or -1 when not known
+ * yet (no portal room, no ghost). */
+static int in_poster(br_bridge *b, const in_row *r, int as_bot, char *room, size_t rn,
+                     char *as, size_t an)
+{
+    if (br_portal_room(b, r->owner, r->chat_id, room, rn) != 1)
+        return -1;
+    if (r->from_me)
+        snprintf(as, an, "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
+    else if (br_puppet_mxid(b, r->sender, as, an) != 0)
+        return -1;
+    return 0;
+}
+
 static void in_send_event(br_bridge *b, in_row *r, int as_bot)
 {
     char room[256], as[320], base[200], txn[220];
@@ -314,12 +351,18 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     json_t *c;
     job *j;
 
-    if (br_portal_room(b, r->owner, r->chat_id, room, sizeof(room)) != 1)
+    if (r->flags & (BR_NET_ATT_PREVIEW | BR_NET_ATT_QUOTE_THUMB)) {
+        /* uploaded: its mxc goes into the message's com.beeper.linkpreviews
+         * or its quote (br_fmt.c), not into an event of its own */
+        br_media_busy_clear(b, DIR_IN, r->id);
+        in_settle(b, r, IN_BRIDGED, NULL, NULL);
+        in_next(b, r);
+        return;
+    }
+
+    if (in_poster(b, r, as_bot, room, sizeof(room), as, sizeof(as)) != 0)
         goto later; /* flushed again when the portal is ready */
-    if (r->from_me)
-        snprintf(as, sizeof(as), "%s", b->cfg.double_puppet && !as_bot ? r->owner : b->bot);
-    else if (br_puppet_mxid(b, r->sender, as, sizeof(as)) != 0)
-        goto later;
+    long_text_as_file(r);
     memset(&d, 0, sizeof(d));
     d.content_type = r->has_type ? r->content_type : NULL;
     d.file_name = r->has_name ? r->file_name : NULL;
@@ -329,6 +372,7 @@ static void in_send_event(br_bridge *b, in_row *r, int as_bot)
     d.voice = (r->flags & BR_NET_ATT_VOICE) != 0;
     d.gif = (r->flags & BR_NET_ATT_GIF) != 0;
     d.sticker = (r->flags & BR_NET_ATT_STICKER) != 0;
+    d.view_once = (r->flags & BR_NET_ATT_VIEW_ONCE) != 0;
     c = br_media_event_content(&d, r->mxc);
     /* Deterministic: a replay after a restart cannot duplicate it. */
     if (br_txn(base, sizeof(base), as_bot ? "sigme" : "sig", r->owner, r->chat_id, r->sender,
@@ -354,12 +398,14 @@ later:
 static void in_upload(br_bridge *b, in_row *r)
 {
     char path[4200], name[256];
-    const char *ct = r->has_type && *r->content_type ? r->content_type : "application/octet-stream";
+    const char *ct;
     uint8_t *data = NULL;
     size_t len = 0;
     job *j;
     int rc;
 
+    long_text_as_file(r);
+    ct = r->has_type && *r->content_type ? r->content_type : "application/octet-stream";
     br_media_in_path(b, r->id, path, sizeof(path));
     rc = br_media_read_all(path, BR_MEDIA_MAX, &data, &len);
     if (rc == UT_ERR_IO) {
@@ -374,6 +420,10 @@ static void in_upload(br_bridge *b, in_row *r)
                                          : "the bridge ran out of memory");
         return;
     }
+    /* the event says what was uploaded (a contact card's photo is added
+     * on download, br_sigcontact.h); a failed write keeps the announced */
+    if (len != r->size)
+        (void)br_store_media_in_set_size(b->db, r->id, len);
     br_media_safe_name(r->has_name ? r->file_name : NULL, ct, name, sizeof(name));
     if (!(j = br_media_job(b, r->id)) ||
         mx_upload(b->mx, b->bot, ct, name, data, len, on_in_uploaded, j) != 0) {
@@ -390,6 +440,11 @@ static void in_upload(br_bridge *b, in_row *r)
  * (next in br_media_hold) then carries all of it. */
 #define LONG_TEXT_TYPE "text/x-signal-plain"
 #define LONG_TEXT_MAX (256u << 10) /* Desktop sends at most 64 KiB */
+/* A longer text stays a file: as text and HTML it would not fit in one
+ * Matrix event (65,536 bytes, Matrix spec "Size limits"). mautrix-signal's
+ * bound, pkg/msgconv/from-signal.go matrixTextMaxLength = 30000 ("to
+ * avoid hitting 64 KiB PDU size limit with HTML duplication"). */
+#define LONG_TEXT_INLINE_MAX 30000u
 
 static int is_long_text(const in_row *r)
 {
@@ -406,9 +461,13 @@ static void in_long_text(br_bridge *b, in_row *r)
 
     br_media_in_path(b, r->id, path, sizeof(path));
     rc = br_media_read_all(path, LONG_TEXT_MAX, &data, &len);
+    if (rc == UT_ERR_RANGE || (rc == 0 && len > LONG_TEXT_INLINE_MAX)) {
+        free(data);
+        in_upload(b, r); /* the cut body follows as its caption */
+        return;
+    }
     if (rc != 0) {
-        in_fail(b, r, rc == UT_ERR_RANGE ? "the long message is larger than this bridge's limit"
-                                         : "its long text could not be read");
+        in_fail(b, r, "its long text could not be read");
         return;
     }
     /* valid UTF-8 for the event: a bad byte becomes U+FFFD, NUL is dropped */

@@ -61,10 +61,18 @@ typedef struct br_media_desc {
     int voice;                /* a voice note (m.audio + MSC3245 marker) */
     int gif;                  /* Signal's GIF flag: a looping video */
     int sticker;              /* a sticker: an m.sticker event */
+    int view_once;            /* view-once: BR_MEDIA_VIEW_ONCE_TEXT is its
+                                 caption (body), the name its filename */
 } br_media_desc;
 
+/* A view-once message's media: the text mautrix-signal adds
+ * (pkg/msgconv/from-signal.go ToMatrix, with disappear_view_once); the
+ * connector sets the 5 minutes (BR_NET_VIEW_ONCE_S). */
+#define BR_MEDIA_VIEW_ONCE_TEXT "This is a view-once message. It will disappear in 5 minutes."
+
 /* The m.room.message content for an uploaded attachment at `mxc`:
- * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}; a GIF
+ * {msgtype, body: file name, info: {mimetype, size[, w, h]}, url}; a
+ * view-once one has the notice as body and the name as filename; a GIF
  * gets mautrix-signal's looping-video info keys, a sticker is the content
  * of an m.sticker event (no msgtype, body: its emoji).
  * Returns a new reference (caller decrefs) or NULL on out of memory. */
@@ -135,6 +143,16 @@ void br_media_out_kick(struct br_bridge *b, int64_t id);
  * the chat released). 0 when it is being fetched or sent now (it finishes
  * that step first), 1 when done. */
 int br_media_out_expire(struct br_bridge *b, int64_t id, const char *why);
+
+/* The image of a link preview that outbox row `id` (a text) carries,
+ * fetched from the homeserver (mxc) into a temp file: 1 with its path,
+ * 0 while it is being fetched (the row is pumped again when it is done:
+ * br_outbox_repump), -1 when there is none to send (not fetched: the
+ * preview goes without it). br_media_preview_forget removes the file
+ * once the row has its final answer. */
+int br_media_preview_image(struct br_bridge *b, int64_t id, const char *mxc, const char *owner,
+                           const char *chat_id, char *path, size_t n);
+void br_media_preview_forget(struct br_bridge *b, int64_t id);
 
 /* A file event from the portal's owner, already admitted (linked, within
  * the monthly limit). */

@@ -149,6 +149,14 @@ json_t *br_media_event_content(const br_media_desc *d, const char *mxc)
              : NULL;
     if (c && d->voice)
         json_object_set_new(c, "org.matrix.msc3245.voice", json_object());
+    if (c && d->view_once) {
+        /* mautrix-signal appends the notice as a text part, which
+         * bridgev2's ConvertedMessage.MergeCaption folds into the media
+         * event as its caption (Matrix 1.10: body + filename): one event,
+         * which then disappears */
+        json_object_set_new(c, "filename", json_string(name));
+        json_object_set_new(c, "body", json_string(BR_MEDIA_VIEW_ONCE_TEXT));
+    }
     return c;
 }
 

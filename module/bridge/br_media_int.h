@@ -13,7 +13,7 @@
 
 enum { IN_STORED = 0, IN_DOWNLOADED, IN_UPLOADED, IN_BRIDGED, IN_FAILED };
 enum { OUT_STORED = 0, OUT_DOWNLOADED, OUT_HANDED, OUT_FINISHED };
-enum { DIR_IN = 0, DIR_OUT = 1 };
+enum { DIR_IN = 0, DIR_OUT = 1, DIR_LP = 2 /* a link preview's image */ };
 
 typedef struct busy {
     int dir;

@@ -274,3 +274,81 @@ void br_media_out_resume(br_bridge *b)
     for (i = 0; i < n; i++)
         out_step(b, ids[i]);
 }
+
+/* ---- a link preview's image, Matrix -> Signal ----------------------------- */
+
+typedef struct lp_job {
+    br_bridge *b;
+    int64_t id;
+    char *owner, *chat_id;
+} lp_job;
+
+static void lp_path(br_bridge *b, int64_t id, char *out, size_t n)
+{
+    snprintf(out, n, "%s/lp-%" PRId64, b->media->dir, id);
+}
+
+static void on_lp_fetched(void *arg, int status, const char *content_type, const void *data,
+                          size_t len)
+{
+    lp_job *j = arg;
+    br_bridge *b = j->b;
+    char path[4200];
+
+    (void)content_type;
+    if (b->media) {
+        lp_path(b, j->id, path, sizeof(path));
+        /* an empty file says "no image": the text goes with the preview's
+         * words alone, as mautrix-signal's convertURLPreviewToSignal
+         * (pkg/msgconv/urlpreview.go) skips an image it cannot fetch */
+        if (status != 200 || !len || len > BR_MEDIA_MAX ||
+            br_media_write_all(path, data, len) != 0) {
+            ut_logf(&b->log, UT_LOG_WARN, "bridge: a link preview's image was not fetched (HTTP %d);"
+                    " sent without it", status);
+            (void)br_media_write_all(path, "", 0);
+        }
+        br_media_busy_clear(b, DIR_LP, j->id);
+        br_outbox_repump(b, j->id, j->owner, j->chat_id);
+    }
+    free(j->owner);
+    free(j->chat_id);
+    free(j);
+}
+
+int br_media_preview_image(br_bridge *b, int64_t id, const char *mxc, const char *owner,
+                           const char *chat_id, char *path, size_t n)
+{
+    struct stat sb;
+    lp_job *j;
+
+    if (!b->media)
+        return -1;
+    lp_path(b, id, path, n);
+    if (stat(path, &sb) == 0)
+        return sb.st_size > 0 ? 1 : -1;
+    if (!br_media_busy_set(b, DIR_LP, id))
+        return 0; /* on its way */
+    if (!(j = calloc(1, sizeof(*j))) || !(j->owner = strdup(owner)) ||
+        !(j->chat_id = strdup(chat_id)) || mx_download(b->mx, mxc, on_lp_fetched, j) != 0) {
+        if (j) {
+            free(j->owner);
+            free(j->chat_id);
+        }
+        free(j);
+        br_media_busy_clear(b, DIR_LP, id);
+        return -1;
+    }
+    j->b = b;
+    j->id = id;
+    return 0;
+}
+
+void br_media_preview_forget(br_bridge *b, int64_t id)
+{
+    char path[4200];
+
+    if (!b->media)
+        return;
+    lp_path(b, id, path, sizeof(path));
+    unlink(path);
+}

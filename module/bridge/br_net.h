@@ -130,9 +130,22 @@ typedef struct br_net_attachment {
 } br_net_attachment;
 
 /* AttachmentPointer.Flags (Signal-Desktop protos/SignalService.proto:
- * VOICE_MESSAGE 1, GIF 8) and a sticker's image (DataMessage.Sticker.data);
- * numbered for the bridge, stored in br_media_in/br_media_out.flags. */
-enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4 };
+ * VOICE_MESSAGE 1, GIF 8), a sticker's image (DataMessage.Sticker.data),
+ * the media of a view-once message (DataMessage.isViewOnce: shown in
+ * Matrix with mautrix-signal's notice as its caption, and redacted after
+ * it is read, br_media.c) and a link preview's image (DataMessage.Preview.image:
+ * not an event of its own, it goes into the message's com.beeper.linkpreviews,
+ * BR_NET_FMT "lp"); numbered for the bridge, stored in
+ * br_media_in/br_media_out.flags. */
+enum { BR_NET_ATT_VOICE = 1, BR_NET_ATT_GIF = 2, BR_NET_ATT_STICKER = 4,
+       BR_NET_ATT_VIEW_ONCE = 8, BR_NET_ATT_PREVIEW = 16,
+       BR_NET_ATT_QUOTE_THUMB = 32 /* the thumbnail of a quoted attachment
+                                      (Quote.attachments[0].thumbnail), shown
+                                      with the quote when the quoted message
+                                      is not in Matrix; BR_NET_FMT "q"."i" */ };
+/* How long view-once media stay in Matrix after they are read (seconds):
+ * mautrix-signal pkg/msgconv/from-signal.go ViewOnceDisappearTimer. */
+#define BR_NET_VIEW_ONCE_S 300u
 
 /* One event; strings are owned by the event and freed by br_net_event_free.
  * Whoever receives one through br_net_sink.event owns it: the bridge's one
@@ -174,7 +187,13 @@ typedef struct br_net_event {
 /* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style
  * br_conv.h BR_STYLE_*, or a mention's ACI) and quote, as JSON:
  *   {"r": [[start, length, style, "aci" or ""], ...],
- *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "..."},
+ *    "q": {"ts": quoted timestamp, "author": "ACI", "text": "...",
+ *          "a": the quoted attachment's content type, "n": its file name,
+ *          "i": the index of its thumbnail among the MESSAGE's atts},
+ *    "lp": [[url, title, description, index of the preview's image among
+ *           the MESSAGE's atts or -1], ...] (received link previews), or
+ *          [{"u": url, "t": title, "d": description, "f": the image's
+ *            local file, "ct": its type, "w", "h"}, ...] (to send),
  *    "x": the chat's disappearing timer in seconds (DataMessage.expireTimer),
  *    "tu": 1 when the message only sets that timer (no body)}
  * all members optional. */

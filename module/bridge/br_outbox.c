@@ -30,6 +30,7 @@
 #include "br_conv.h"
 #include "br_fmt.h"
 #include "br_internal.h"
+#include "br_media.h"
 #include "br_relate.h"
 #include "br_retry.h"
 #include "br_store.h"
@@ -173,6 +174,7 @@ typedef br_store_outbox_row obx_row;
 static void fail_row(br_bridge *b, const obx_row *r, const char *why)
 {
     (void)br_store_outbox_set_failed(b->db, r->id, why);
+    br_media_preview_forget(b, r->id); /* a link preview's image, if any */
     ut_logf(&b->log, UT_LOG_WARN, "bridge: message %lld not delivered to Signal: %s", (long long)r->id, why);
     if (*r->room)
         br_notice(b, r->room, "Your message was not delivered to Signal: %s.", why);
@@ -321,6 +323,12 @@ void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after)
 {
     (void)after; /* everything before `after` is done: the chat's first row */
+    pump(b, owner, chat_id);
+}
+
+void br_outbox_repump(br_bridge *b, int64_t id, const char *owner, const char *chat_id)
+{
+    chat_clear(b, id);
     pump(b, owner, chat_id);
 }
 
@@ -617,6 +625,7 @@ void br_outbox_result(br_bridge *b, const br_net_event *ev)
     chat_clear(b, r.id);
     if (!found || r.state == 1 || r.state == 2)
         return; /* an answer for a row already settled */
+    br_media_preview_forget(b, r.id); /* a link preview's image, if any */
     if (ev->code != 0 && r.state == 0 && BR_NET_ERR_TRANSIENT(ev->code) && !expired(b, &r)) {
         /* not sent, but it may be later: stays queued, in its place */
         int64_t delay = br_outbox_backoff_ms(r.attempts + 1);

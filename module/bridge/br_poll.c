@@ -72,8 +72,36 @@ static const char *poll_start(json_t *p, json_t *c)
     return POLL_START;
 }
 
-const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_id, json_t *p,
-                             json_t *c)
+/* How many options the poll (author, ts) has: a Signal poll's from its
+ * stored start (BR_NET_FMT "poll"), 0 when unknown. */
+static size_t signal_poll_options(br_bridge *b, const char *owner, const char *author,
+                                  int64_t ts)
+{
+    char *json = NULL;
+    json_t *o;
+    size_t n = 0;
+
+    if (br_store_infmt_get(b->db, owner, author, ts, &json) < 0 || !json)
+        goto out;
+    if ((o = json_loads(json, 0, NULL))) {
+        n = json_array_size(json_object_get(json_object_get(o, "poll"), "o"));
+        json_decref(o);
+    }
+out:
+    free(json);
+    return n;
+}
+
+/* A vote Signal sent that cannot be shown as one: a notice instead. */
+static const char *vote_notice(json_t *c, const char *why)
+{
+    json_object_set_new(c, "msgtype", json_string("m.notice"));
+    json_object_set_new(c, "body", json_string(why));
+    return "m.room.message";
+}
+
+const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_id,
+                             const char *sender, int64_t msg_ts, json_t *p, json_t *c)
 {
     const char *k = json_string_value(json_object_get(p, "k"));
     const char *author = json_string_value(json_object_get(p, "author"));
@@ -93,6 +121,35 @@ const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_i
         json_object_set_new(c, "msgtype", json_string("m.notice"));
         return "m.room.message";
     }
+    if (strcmp(k, "end") != 0) {
+        /* a vote: its option indexes must name options of the poll, and its
+         * voteCount must grow, or it is an older vote arriving late, which
+         * mautrix-signal drops (pkg/msgconv/from-signal.go
+         * convertPollVoteToMatrix: "vote.GetVoteCount() <= prevCount") */
+        size_t n_opts;
+        int seen;
+        if (br_store_poll_answers(b->db, owner, eid, &ids) == 1)
+            known = json_loads(ids, 0, NULL);
+        free(ids);
+        ids = NULL;
+        n_opts = known ? json_array_size(known) : signal_poll_options(b, owner, author, ts);
+        for (i = 0; i < json_array_size(idx); i++) {
+            json_int_t v = json_integer_value(json_array_get(idx, i));
+            if (!json_is_integer(json_array_get(idx, i)) || v < 0 ||
+                (n_opts && (size_t)v >= n_opts)) {
+                json_decref(known);
+                return vote_notice(c, "Voted in a poll for an option the poll does not have"
+                                      " (not shown as a vote). Open Signal on your phone to see"
+                                      " it.");
+            }
+        }
+        seen = br_store_poll_seen(b->db, owner, eid, sender ? sender : "",
+                                  (uint32_t)json_integer_value(json_object_get(p, "n")), msg_ts);
+        if (seen == 0) {
+            json_decref(known);
+            return NULL; /* an older vote than one already shown */
+        }
+    }
     json_object_del(c, "msgtype");
     json_object_set_new(c, MSC1767_TEXT, json_object_get(c, "body") ? json_incref(json_object_get(c, "body"))
                                                                    : json_string(""));
@@ -103,13 +160,12 @@ const char *br_poll_apply_in(br_bridge *b, const char *owner, const char *chat_i
         json_object_set_new(c, POLL_END, json_object());
         return POLL_END;
     }
-    if (!(answers = json_array()))
+    if (!(answers = json_array())) {
+        json_decref(known);
         return POLL_RESPONSE;
+    }
     /* a poll started in Matrix: its own answer ids, in Signal's order
      * (mautrix-signal convertPollVoteToMatrix, MatrixPollOptionIDs) */
-    if (br_store_poll_answers(b->db, owner, eid, &ids) == 1)
-        known = json_loads(ids, 0, NULL);
-    free(ids);
     for (i = 0; i < json_array_size(idx); i++) {
         json_int_t v = json_integer_value(json_array_get(idx, i));
         if (known && v >= 0 && (size_t)v < json_array_size(known) &&

@@ -18,10 +18,13 @@
 struct br_bridge;
 
 /* Rewrite content c (an m.room.message holding the poll's plain text as
- * body) for poll p; returns the event type to send, static. A vote or end
- * whose poll was never bridged stays an m.notice with that text. */
+ * body) for poll p, sent by sender in the message at msg_ts; returns the
+ * event type to send, static. A vote or end whose poll was never bridged,
+ * or a vote for options the poll does not have, is an m.notice; NULL: a
+ * vote older than one already shown (its voteCount did not grow), which
+ * is not sent at all. */
 const char *br_poll_apply_in(struct br_bridge *b, const char *owner, const char *chat_id,
-                             json_t *p, json_t *c);
+                             const char *sender, int64_t msg_ts, json_t *p, json_t *c);
 
 /* Is this a Matrix poll event type (MSC3381 start, response or end,
  * stable or unstable)? */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "br_conv.h"
 #include "br_group.h"
 #include "br_fmt.h"
 #include "br_expire.h"
@@ -889,6 +890,27 @@ static void bridge_inbox_row(br_bridge *b, const char *owner,
     s->from_me = from_me && b->cfg.double_puppet;
     if (!from_me || b->cfg.double_puppet) /* formatting, mentions, reply, polls */
         type = br_fmt_apply_in(b, owner, chat_id, sender, ts, c);
+    if (!type) {
+        /* nothing to show (an outdated poll vote): settled without an event,
+         * as a message made only of attachments that failed */
+        (void)br_store_inbox_set_event(b->db, owner, sender, ts, "");
+        sent_ctx_free(s);
+        json_decref(c);
+        return;
+    }
+    if (br_fmt_fit(c)) /* one Matrix event holds at most 64 KiB */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a Signal message was shortened to fit in one Matrix event");
+    if (strcmp(type, "m.room.message") == 0 &&
+        json_string_value(json_object_get(c, "msgtype")) &&
+        strcmp(json_string_value(json_object_get(c, "msgtype")), "m.text") == 0) {
+        /* a location from Signal's phones: m.location (br_conv.h); its map
+         * snapshot came before it as an image */
+        char geo[160];
+        if (br_conv_signal_location(body, geo, sizeof(geo)) == 1) {
+            json_object_set_new(c, "msgtype", json_string("m.location"));
+            json_object_set_new(c, "geo_uri", json_string(geo));
+        }
+    }
     if (from_me) /* its echo must not go back to Signal (br_relate.h) */
         json_object_set_new(c, BR_ORIGIN_KEY, json_string("signal"));
     /* The same Signal message in the same portal always gets the same txn

@@ -19,6 +19,16 @@ libsbbridge_la_SOURCES += module/bridge/br_relate.h module/bridge/br_relate.c \
 	module/bridge/br_relout.c module/bridge/br_txn.h module/bridge/br_txn.c
 # notices for what cannot be bridged (issue #17 item 7)
 libsbbridge_la_SOURCES += module/bridge/connector/br_sigkind.h module/bridge/connector/br_sigkind.c
+# contact cards as vCard files both ways (issue #17 item 5)
+libsbbridge_la_SOURCES += module/bridge/connector/br_vcard.h module/bridge/connector/br_vcard.c \
+	module/bridge/connector/br_sigcontact.h module/bridge/connector/br_sigcontact.c
+UNIT_TESTS += tests/unit/bridge/test_br_vcard
+check_PROGRAMS += tests/unit/bridge/test_br_vcard
+tests_unit_bridge_test_br_vcard_SOURCES = tests/unit/bridge/test_br_vcard.c
+tests_unit_bridge_test_br_vcard_CPPFLAGS = $(UNIT_CPPFLAGS) $(BR_CPPFLAGS)
+tests_unit_bridge_test_br_vcard_LDADD = $(SB_MODULE_LIBS) $(UNIT_LIBS)
+FUZZ_LIST += fuzz_br_vcard
+fuzz_br_vcard_FUZZ_SRCS = module/bridge/connector/br_vcard.c module/common/ut.c
 # Matrix events already handled (at-least-once delivery, issue #12)
 libsbbridge_la_SOURCES += module/bridge/br_dedupe.h module/bridge/br_dedupe.c
 # writes of callbacks nobody retries, retried on the loop (issue #12)
@@ -159,3 +169,12 @@ TESTS += tests/e2e/bridge_expire.js
 EXTRA_DIST += tests/e2e/bridge_expire.js
 TESTS += tests/e2e/bridge_kinds.js
 EXTRA_DIST += tests/e2e/bridge_kinds.js
+# contact cards, locations from Signal's phones, view-once (issue #17 item 5)
+TESTS += tests/e2e/bridge_cards.js
+EXTRA_DIST += tests/e2e/bridge_cards.js
+# link previews, quotes of attachments, poll gaps, event size (issue #17)
+TESTS += tests/e2e/bridge_rich.js
+EXTRA_DIST += tests/e2e/bridge_rich.js
+# formatting, mentions, replies and polls in a group (issue #17)
+TESTS += tests/e2e/bridge_groupkinds.js
+EXTRA_DIST += tests/e2e/bridge_groupkinds.js

@@ -23,8 +23,10 @@ ST_MIGRATIONS += module/store/migrations/014-bridge-expire.sql
 ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 # polls started in Matrix and the user's votes (issue #17 item 6)
 ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
-# group avatars (issue #13)
-ST_MIGRATIONS += module/store/migrations/017-bridge-group-avatar.sql
+# the last vote count of each Signal voter on a poll (issue #17 item 6)
+ST_MIGRATIONS += module/store/migrations/017-bridge-poll-seen.sql
+# group avatars (issue #13); 018: main took 017 first
+ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c

@@ -152,22 +152,19 @@ test('a Signal call arrives as a notice with its outcome ("Bob called you", then
   await notice(/^Bob.*'s call ended\./);
 });
 
-test('a Signal story reply, gift badge, view-once media, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
+test('a Signal story reply, gift badge, timer change, group call and newer kind each get a notice', { timeout: 120000 }, async () => {
   await bobSends({ body: 'nice view!', storyContext: { authorAci: sb.phone.device.aci, sentTimestamp: 1000n,
                                                        authorAciBinary: null } });
   await notice(/^Bob .*replied to a story \(stories are not bridged\): nice view!$/);
   await bobSends({ giftBadge: { receiptCredentialPresentation: Buffer.from('x') } });
   await notice(/^Bob .*sent a gift badge/);
-  await bobSends({ isViewOnce: true,
-                   attachments: [await pointer(crypto.randomBytes(300), { contentType: 'image/jpeg', fileName: 'once.jpg' })] });
-  await notice(/^Bob .*sent a view-once photo or video/);
   await bobSends({ flags: 2, expireTimer: 604800 });
   await notice(/^Set disappearing messages to 1 week/); // br_expire.c, as Bob's ghost
   await bobSends({ groupCallUpdate: { eraId: 'abc' } });
   await notice(/^Bob .*started a group call/);
   await bobSends({ requiredProtocolVersion: 99 });
   await notice(/^Bob .*sent a message of a kind this bridge cannot show yet/);
-  assert.ok(!timeline(dmRoom).some((e) => e.getWireContent().body === 'once.jpg'), 'view-once media not kept in Matrix');
+  // view-once media are bridged and then disappear: bridge_cards.js
 });
 
 // ---- item 6: polls ------------------------------------------------------------

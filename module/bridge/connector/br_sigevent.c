@@ -12,6 +12,7 @@
 
 #include "SignalService.pb-c.h"
 #include "br_sigchat.h"
+#include "br_sigcontact.h"
 #include "br_sigfmt.h"
 #include "br_sigkind.h"
 #include "br_signal_int.h"
@@ -71,18 +72,78 @@ int br_sig_net_code(int err)
     }
 }
 
+/* A link preview's image as attachment `a` (BR_NET_ATT_PREVIEW), after
+ * the message's own: the bridge uploads it for com.beeper.linkpreviews, as
+ * mautrix-signal pkg/msgconv/urlpreview.go convertURLPreviewToBeeper
+ * reuploads Preview.image. */
+static int copy_preview_image(br_net_attachment *a, const Signalservice__AttachmentPointer *p)
+{
+    size_t len = signalservice__attachment_pointer__get_packed_size(p);
+
+    a->content_type = br_sig_dup(p->contenttype && *p->contenttype ? p->contenttype : "image/jpeg");
+    a->size = p->has_size ? p->size : 0;
+    a->width = p->has_width ? p->width : 0;
+    a->height = p->has_height ? p->height : 0;
+    a->flags = BR_NET_ATT_PREVIEW;
+    if (!a->content_type || !(a->pointer = malloc(len ? len : 1)))
+        return UT_ERR_NOMEM;
+    signalservice__attachment_pointer__pack(p, a->pointer);
+    a->pointer_len = len;
+    return 0;
+}
+
+static int copy_message_attachments(br_net_event *ev, const sig_message *m);
+
 /* Copy a message's attachments into the event, with what the pointer
- * tells beyond sig_attachment (dimensions, the voice-note flag). */
+ * tells beyond sig_attachment (dimensions, the voice-note flag), then its
+ * link previews' images, then its quote's thumbnail (br_sigfmt.c numbers
+ * them the same way). */
 static int copy_attachments(br_net_event *ev, const sig_message *m)
+{
+    Signalservice__Content *ct = m->content ? signalservice__content__unpack(NULL, m->content_len,
+                                                                             m->content) : NULL;
+    const Signalservice__DataMessage *dm = !ct ? NULL : ct->datamessage ? ct->datamessage
+                                         : ct->syncmessage && ct->syncmessage->sent
+                                             ? ct->syncmessage->sent->message : NULL;
+    size_t i, n_img = 0;
+    int rc = 0;
+
+    const Signalservice__AttachmentPointer *thumb =
+        dm && dm->quote && dm->quote->n_attachments && dm->quote->attachments[0]
+            ? dm->quote->attachments[0]->thumbnail : NULL;
+
+    for (i = 0; dm && i < dm->n_preview; i++)
+        if (dm->preview[i]->url && *dm->preview[i]->url && dm->preview[i]->image)
+            n_img++;
+    if (thumb)
+        n_img++;
+    if (!m->n_attachments && !n_img)
+        goto out;
+    ev->atts = calloc(m->n_attachments + n_img, sizeof(*ev->atts));
+    if (!ev->atts) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
+    ev->n_atts = m->n_attachments;
+    for (i = 0; dm && i < dm->n_preview && rc == 0; i++)
+        if (dm->preview[i]->url && *dm->preview[i]->url && dm->preview[i]->image)
+            rc = copy_preview_image(&ev->atts[ev->n_atts++], dm->preview[i]->image);
+    /* then the quoted attachment's thumbnail (br_sigfmt.c "q"."i") */
+    if (rc == 0 && thumb && (rc = copy_preview_image(&ev->atts[ev->n_atts++], thumb)) == 0)
+        ev->atts[ev->n_atts - 1].flags = BR_NET_ATT_QUOTE_THUMB;
+    if (rc == 0)
+        rc = copy_message_attachments(ev, m);
+out:
+    if (ct)
+        signalservice__content__free_unpacked(ct, NULL);
+    return rc;
+}
+
+/* The message's own attachments, atts[0 .. m->n_attachments). */
+static int copy_message_attachments(br_net_event *ev, const sig_message *m)
 {
     size_t i;
 
-    if (!m->n_attachments)
-        return 0;
-    ev->atts = calloc(m->n_attachments, sizeof(*ev->atts));
-    if (!ev->atts)
-        return UT_ERR_NOMEM;
-    ev->n_atts = m->n_attachments;
     for (i = 0; i < m->n_attachments; i++) {
         const sig_attachment *sa = &m->attachments[i];
         br_net_attachment *a = &ev->atts[i];
@@ -235,7 +296,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         if ((!m->body || !*m->body) && !m->n_attachments && br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sigkind_sticker(a->owner, m, chat, me))) /* a sticker: m.sticker */
             break;
-        if (((!m->body || !*m->body) && !m->n_attachments) ||
+        if (((!m->body || !*m->body) && !m->n_attachments && !br_sigcontact_count(m)) ||
             br_sigchat_of(m, me, chat, sizeof(chat)) != 0) {
             /* Nothing this bridge renders yet (receipts, reactions,
              * attachments-only, transcripts without a chat): release it so
@@ -252,10 +313,18 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
-            if (copy_attachments(ev, m) != 0) {
+            /* contact cards follow the files as vCard files (br_sigcontact.h) */
+            if (copy_attachments(ev, m) != 0 || br_sigcontact_attach(m, ev) != 0) {
                 /* not confirmed: handed over again at the next start */
                 br_net_event_free(ev);
                 ev = NULL;
+            } else if (ev->n_atts && br_sigkind_view_once(m)) {
+                /* shown, then gone 5 minutes after reading (br_sigkind.h) */
+                size_t i;
+                for (i = 0; i < ev->n_atts; i++)
+                    ev->atts[i].flags |= BR_NET_ATT_VIEW_ONCE;
+                if (!ev->expire_s || ev->expire_s > BR_NET_VIEW_ONCE_S)
+                    ev->expire_s = BR_NET_VIEW_ONCE_S;
             }
         }
         break;
@@ -296,6 +365,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         break;
     case SIG_EV_DOWNLOAD_DONE:
+        if (br_sigcontact_avatar_done(s, a, e))
+            break; /* a contact card's avatar: the card is reported */
         if ((ev = br_sig_ev_new(BR_NET_DOWNLOADED, a->owner))) {
             ev->outbox_id = (uint64_t)(uintptr_t)e->send_ud;
             ev->code = e->err ? (br_sig_media_code(e->err) ? br_sig_media_code(e->err) : br_sig_net_code(e->err)) : 0;

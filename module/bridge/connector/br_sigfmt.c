@@ -11,15 +11,17 @@
 #include "SignalService.pb-c.h"
 #include "br_sigfmt.h"
 
-/* The message's link previews as [[url, title, description], ...], or
- * NULL when none; what mautrix-signal pkg/msgconv/urlpreview.go
+/* The message's link previews as [[url, title, description, image], ...]
+ * (image: the index of the preview's image among the MESSAGE's atts, where
+ * br_sigevent.c puts them after the message's own, or -1), or NULL when
+ * none; what mautrix-signal pkg/msgconv/urlpreview.go
  * convertURLPreviewToBeeper reads (url, title, description, image). */
 static json_t *previews(const sig_message *m)
 {
     Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
     const Signalservice__DataMessage *dm;
     json_t *a = NULL;
-    size_t i;
+    size_t i, img = m->n_attachments;
 
     if (!ct)
         return NULL;
@@ -29,11 +31,30 @@ static json_t *previews(const sig_message *m)
         const Signalservice__Preview *p = dm->preview[i];
         if (!p->url || !*p->url || (!a && !(a = json_array())))
             continue;
-        json_array_append_new(a, json_pack("[s,s,s]", p->url, p->title ? p->title : "",
-                                           p->description ? p->description : ""));
+        json_array_append_new(a, json_pack("[s,s,s,I]", p->url, p->title ? p->title : "",
+                                           p->description ? p->description : "",
+                                           (json_int_t)(p->image ? (int64_t)img++ : -1)));
     }
     signalservice__content__free_unpacked(ct, NULL);
     return a;
+}
+
+/* 1 when the message's quote carries its attachment's thumbnail (which
+ * br_sigevent.c puts after the previews' images). */
+static int quote_thumb(const sig_message *m)
+{
+    Signalservice__Content *ct = signalservice__content__unpack(NULL, m->content_len, m->content);
+    const Signalservice__DataMessage *dm;
+    int yes;
+
+    if (!ct)
+        return 0;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    yes = dm && dm->quote && dm->quote->n_attachments && dm->quote->attachments[0] &&
+          dm->quote->attachments[0]->thumbnail;
+    signalservice__content__free_unpacked(ct, NULL);
+    return yes;
 }
 
 char *br_sigfmt_json(const sig_message *m)
@@ -63,9 +84,27 @@ char *br_sigfmt_json(const sig_message *m)
         json_object_set_new(o, "r", r);
     else
         json_decref(r);
-    if (o && f.quote_id)
-        json_object_set_new(o, "q", json_pack("{s:I,s:s,s:s?}", "ts", (json_int_t)f.quote_id,
-                                              "author", f.quote_author, "text", f.quote_text));
+    if (o && f.quote_id) {
+        /* no "text" member when the quote has none: a null would fail
+         * the readers' "s?s" (a quote of a photo alone has no text) */
+        json_t *q = json_pack("{s:I,s:s}", "ts", (json_int_t)f.quote_id, "author", f.quote_author);
+        if (q && f.quote_text)
+            json_object_set_new(q, "text", json_string(f.quote_text));
+        if (q && f.quote_att_type[0]) { /* the quoted attachment's kind and name */
+            json_object_set_new(q, "a", json_string(f.quote_att_type));
+            if (f.quote_att_name[0])
+                json_object_set_new(q, "n", json_string(f.quote_att_name));
+            if (quote_thumb(m)) { /* its thumbnail's place among the atts */
+                size_t k, idx = m->n_attachments;
+                json_t *l = json_object_get(o, "lp");
+                for (k = 0; k < json_array_size(l); k++)
+                    if (json_integer_value(json_array_get(json_array_get(l, k), 3)) >= 0)
+                        idx++;
+                json_object_set_new(q, "i", json_integer((json_int_t)idx));
+            }
+        }
+        json_object_set_new(o, "q", q);
+    }
     if (o)
         out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -121,6 +160,44 @@ static int poll_parse(json_t *p, sig_format *f)
     return UT_ERR_INVAL;
 }
 
+/* Link previews to send (BR_NET_FMT "lp" as br_fmt.c writes them:
+ * [{"u": url, "t": title, "d": description, "f": the image's local file,
+ * "ct": its type, "w", "h"}, ...]); entries of another shape are skipped. */
+static int previews_parse(json_t *lp, sig_format *f)
+{
+    size_t i, n = json_array_size(lp);
+
+    if (!n)
+        return 0;
+    if (n > SIG_MAX_PREVIEWS)
+        n = SIG_MAX_PREVIEWS;
+    if (!(f->previews = calloc(n, sizeof(*f->previews))))
+        return UT_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        json_t *e = json_array_get(lp, i);
+        const char *u = json_string_value(json_object_get(e, "u"));
+        const char *t = json_string_value(json_object_get(e, "t"));
+        const char *d = json_string_value(json_object_get(e, "d"));
+        const char *file = json_string_value(json_object_get(e, "f"));
+        const char *ct = json_string_value(json_object_get(e, "ct"));
+        json_int_t w = json_integer_value(json_object_get(e, "w"));
+        json_int_t h = json_integer_value(json_object_get(e, "h"));
+        sig_preview *p;
+        if (!u)
+            continue;
+        p = &f->previews[f->n_previews++];
+        if (!(p->url = strdup(u)) || (t && !(p->title = strdup(t))) ||
+            (d && !(p->description = strdup(d))) || (file && !(p->image_path = strdup(file))) ||
+            (file && !(p->image_type = strdup(ct ? ct : "image/jpeg"))))
+            return UT_ERR_NOMEM;
+        if (w > 0 && h > 0 && w <= UINT32_MAX && h <= UINT32_MAX) {
+            p->width = (uint32_t)w;
+            p->height = (uint32_t)h;
+        }
+    }
+    return 0;
+}
+
 int br_sigfmt_parse(const char *json, sig_format *f)
 {
     json_t *o, *r, *q;
@@ -154,6 +231,11 @@ int br_sigfmt_parse(const char *json, sig_format *f)
         f->expire_timer = (uint32_t)json_integer_value(json_object_get(o, "x"));
     f->timer_update = json_is_true(json_object_get(o, "tu")) ||
                       json_integer_value(json_object_get(o, "tu")) == 1;
+    if (previews_parse(json_object_get(o, "lp"), f) != 0) {
+        json_decref(o);
+        sig_format_clear(f);
+        return UT_ERR_NOMEM;
+    }
     if (poll_parse(json_object_get(o, "poll"), f) != 0) {
         json_decref(o);
         sig_format_clear(f);
@@ -162,11 +244,17 @@ int br_sigfmt_parse(const char *json, sig_format *f)
     q = json_object_get(o, "q");
     if (json_is_object(q)) {
         json_int_t ts = 0;
-        const char *author = NULL, *text = NULL;
-        if (json_unpack(q, "{s:I,s:s,s?s}", "ts", &ts, "author", &author, "text", &text) == 0 &&
+        const char *author = NULL, *text = NULL, *att = NULL, *name = NULL;
+        if (json_unpack(q, "{s:I,s:s,s?s,s?s,s?s}", "ts", &ts, "author", &author, "text", &text,
+                        "a", &att, "n", &name) == 0 &&
             ts > 0 && strlen(author) < sizeof(f->quote_author)) {
             f->quote_id = (uint64_t)ts;
             snprintf(f->quote_author, sizeof(f->quote_author), "%s", author);
+            if (att && strlen(att) < sizeof(f->quote_att_type) &&
+                (!name || strlen(name) < sizeof(f->quote_att_name))) {
+                snprintf(f->quote_att_type, sizeof(f->quote_att_type), "%s", att);
+                snprintf(f->quote_att_name, sizeof(f->quote_att_name), "%s", name ? name : "");
+            }
             if (text && !(f->quote_text = strdup(text))) {
                 json_decref(o);
                 sig_format_clear(f);

@@ -2,7 +2,7 @@
  *
  * What each kind is, from Signal-Desktop protos/SignalService.proto
  * (CallingMessage, DataMessage.storyContext / payment / giftBadge /
- * contact / isViewOnce / requiredProtocolVersion); that a message of an
+ * requiredProtocolVersion); that a message of an
  * unknown kind and a payment each get a notice, from mautrix-signal
  * pkg/msgconv/from-signal.go ("The bridge does not support this message
  * type yet.", "Payments are not yet supported"), and a call from
@@ -75,13 +75,8 @@ static char *data_notice(const Signalservice__DataMessage *dm)
         what = "sent a payment, which cannot be bridged. Open Signal on your phone to see it.";
     else if (dm->has_giftbadge)
         what = "sent a gift badge, which cannot be bridged. Open Signal on your phone to see it.";
-    else if (dm->has_isviewonce && dm->isviewonce)
-        /* not bridged: a copy in Matrix would stay, which view-once forbids */
-        what = "sent a view-once photo or video. Open it in Signal on your phone: view-once"
-               " media are not kept by the bridge.";
-    else if (dm->n_contact > 0 && !(dm->body && *dm->body) && !dm->n_attachments)
-        what = "shared a contact card, which cannot be bridged yet. Open Signal on your phone"
-               " to see it.";
+    /* view-once media are bridged and then disappear (br_sigkind_view_once),
+     * contact cards are bridged as vCard files (br_sigcontact.h) */
     else if (dm->has_requiredprotocolversion && dm->requiredprotocolversion > PROTOCOL_CURRENT &&
              !(dm->body && *dm->body) && !dm->n_attachments)
         what = "sent a message of a kind this bridge cannot show yet. Open Signal on your phone"
@@ -230,7 +225,7 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     const Signalservice__DataMessage *dm;
     br_net_event *ev = NULL;
     const char *sender = br_sigchat_mine(m, me) && me ? me : m->sender;
-    json_t *p = NULL, *wrap;
+    json_t *p = NULL, *wrap = NULL;
     char *text = NULL;
 
     if (!m->content || !sender ||
@@ -239,8 +234,17 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     dm = ct->datamessage ? ct->datamessage
        : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
     if (!dm || !(dm->pollcreate || dm->pollvote || dm->pollterminate) ||
-        !(p = poll_json(dm, sender, &text)) || !(ev = calloc(1, sizeof(*ev))))
+        !(ev = calloc(1, sizeof(*ev))))
         goto out;
+    if (!(p = poll_json(dm, sender, &text))) {
+        /* a poll without question or options, or a vote or end without its
+         * poll: told, never released silently (issue #17 item 7) */
+        text = strdup(dm->pollcreate ? "sent a poll this bridge cannot show: it has no question"
+                                       " or no options. Open Signal on your phone to see it."
+                                     : "sent a poll vote this bridge cannot read: it does not"
+                                       " name its poll.");
+        p = json_true();
+    }
     ev->kind = BR_NET_MESSAGE;
     ev->owner = strdup(owner);
     ev->chat_id = strdup(chat);
@@ -250,7 +254,9 @@ br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const cha
     ev->durable_id = (uint64_t)m->id;
     ev->text = text;
     text = NULL;
-    if ((wrap = json_pack("{s:O}", "poll", p)))
+    if (json_is_true(p))
+        ev->fmt = strdup(BR_SIGKIND_FMT); /* a notice after the sender's name */
+    else if ((wrap = json_pack("{s:O}", "poll", p)))
         ev->fmt = json_dumps(wrap, JSON_COMPACT);
     json_decref(wrap);
     if (!ev->owner || !ev->chat_id || !ev->sender || !ev->fmt) {
@@ -262,4 +268,19 @@ out:
     json_decref(p);
     signalservice__content__free_unpacked(ct, NULL);
     return ev;
+}
+
+int br_sigkind_view_once(const sig_message *m)
+{
+    Signalservice__Content *ct;
+    const Signalservice__DataMessage *dm;
+    int v = 0;
+
+    if (!m->content || !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
+        return 0;
+    dm = ct->datamessage ? ct->datamessage
+       : ct->syncmessage && ct->syncmessage->sent ? ct->syncmessage->sent->message : NULL;
+    v = dm && dm->has_isviewonce && dm->isviewonce;
+    signalservice__content__free_unpacked(ct, NULL);
+    return v;
 }

@@ -1,8 +1,8 @@
 /*
  * br_sigkind.h - received Signal messages the bridge cannot show as text or
  * files, told as a notice instead of being dropped (issue #17 item 7):
- * calls, story replies, payments, gift badges, view-once media, contact
- * cards and kinds newer than this bridge. Signal side of br_net.
+ * calls, story replies, payments, gift badges and kinds newer than this
+ * bridge; and which messages are view-once. Signal side of br_net.
  */
 #ifndef BR_SIGKIND_H
 #define BR_SIGKIND_H
@@ -25,10 +25,18 @@ br_net_event *br_sigkind_sticker(const char *owner, const sig_message *m, const 
  * pollTerminate) as a MESSAGE whose text is its plain-text form and whose
  * fmt is {"poll": {"k": "start", "q": question, "o": [options], "m": allow
  * multiple} | {"k": "vote" | "end", "author": the poll's author's ACI,
- * "ts": its timestamp, "o": [option indexes], "n": voteCount}}; NULL when
- * m has none (or a malformed one). */
+ * "ts": its timestamp, "o": [option indexes], "n": voteCount}}; a
+ * malformed one (a poll without question or options, a vote without its
+ * poll) is a notice (BR_SIGKIND_FMT); NULL when m has none. */
 br_net_event *br_sigkind_poll(const char *owner, const sig_message *m, const char *chat,
                               const char *me);
+
+/* 1 when m is a view-once message (DataMessage.isViewOnce). Its media are
+ * bridged flagged BR_NET_ATT_VIEW_ONCE and disappear from Matrix 5
+ * minutes after the user read them (or sooner with a shorter chat timer),
+ * as mautrix-signal does with disappear_view_once (pkg/msgconv/
+ * from-signal.go ToMatrix: ViewOnceDisappearTimer, after read). */
+int br_sigkind_view_once(const sig_message *m);
 
 /* The BR_NET_FMT member that marks a message as such a notice. */
 #define BR_SIGKIND_FMT "{\"notice\":1}"

@@ -19,10 +19,12 @@
 #include "br_signal.h"
 #include "br_signal_int.h"
 #include "br_sigchat.h"
+#include "br_sigcontact.h"
 #include "br_sigfmt.h"
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
+#include "sn_gate.h"
 #include "sn_tls.h"
 #include "st_records.h"
 
@@ -104,6 +106,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.port = s->port;
     cfg.ca_file = s->ca_file;
     cfg.tls = s->tls;
+    cfg.gate = s->gate;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.history_transfer = s->history;
@@ -140,6 +143,7 @@ static void close_account(br_signal *s, account *a)
             break;
         }
     sig_client_free(a->c);
+    br_sigcontact_jobs_free(a);
     free(a->owner);
     free(a);
 }
@@ -185,15 +189,21 @@ static int send_fmt(sig_client *c, const op *o)
 {
     uint8_t gid[32];
     sig_format f;
-    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc;
+    int group = br_sigchat_parse_gid(o->a1, gid) == 0, rc, image = 0;
+    size_t i;
     const char *to = strcmp(o->a1, "self") ? o->a1 : sig_client_aci(c);
 
     if (!to)
         return SIG_ERR_NOT_LINKED;
     if ((rc = br_sigfmt_parse(o->a3, &f)) != 0)
         return rc;
-    rc = sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
-                                  (void *)(uintptr_t)o->n, NULL);
+    for (i = 0; i < f.n_previews && !image; i++)
+        image = f.previews[i].image_path != NULL;
+    /* a link preview's image is uploaded first, as a file is */
+    rc = image ? sig_client_send_preview_text(c, to, group ? gid : NULL, o->a2, &f,
+                                              (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
+               : sig_client_send_text_fmt(c, to, group ? gid : NULL, o->a2, &f, (uint64_t)o->rel.ts,
+                                          (void *)(uintptr_t)o->n, NULL);
     sig_format_clear(&f);
     return rc;
 }
@@ -530,6 +540,9 @@ static void media_op_run(br_signal *s, op *o)
     int rc;
 
     if (o->what == OP_DOWNLOAD) {
+        /* a contact card: its vCard is written here (br_sigcontact.h) */
+        if (br_sigcontact_download(s, a, o->owner, o->blob, o->blob_len, o->a1, o->n))
+            return;
         rc = a ? sig_client_download(a->c, o->blob, o->blob_len, o->a1,
                                      (void *)(uintptr_t)o->n)
                : SIG_ERR_NOT_LINKED;
@@ -540,13 +553,24 @@ static void media_op_run(br_signal *s, op *o)
             br_sig_emit(s, ev);
         }
     } else if (o->what == OP_SEND_FILE) {
-        uint8_t gid[32];
-        rc = !a ? SIG_ERR_NOT_LINKED
-           : br_sigchat_parse_gid(o->a1, gid) == 0
-               ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
-                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
-               : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
-                                            (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+        uint8_t gid[32], *card = NULL;
+        size_t card_len = 0;
+        int is_group = br_sigchat_parse_gid(o->a1, gid) == 0;
+        /* a vCard of one card goes as a contact card (br_sigcontact.h) */
+        if (a && !(o->flags & SIG_SEND_STICKER) &&
+            br_sigcontact_from_file(o->a2, o->a3, &card, &card_len)) {
+            rc = sig_client_send_contact(a->c, is_group ? NULL : o->a1, is_group ? gid : NULL,
+                                         card, card_len, o->a4, (uint64_t)o->rel.ts,
+                                         (void *)(uintptr_t)o->n, NULL);
+            free(card);
+        } else {
+            rc = !a ? SIG_ERR_NOT_LINKED
+               : is_group
+                   ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
+                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
+                   : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
+                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+        }
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
             ev->code = rc == SIG_ERR_STATE && a && sig_client_is_linked(a->c)
@@ -773,6 +797,15 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         br_signal_free(s);
         return UT_ERR_INVAL;
     }
+    /* One gate for every account on the Signal thread: when all their
+     * sockets drop at once, they queue for it instead of all shaking hands
+     * at once (sn_gate.h). */
+    if (cfg->signal_connect_concurrency > 0 &&
+        sn_gate_new(&s->gate, (unsigned)cfg->signal_connect_concurrency) != 0) {
+        snprintf(err, errlen, "out of memory");
+        br_signal_free(s);
+        return UT_ERR_NOMEM;
+    }
     *out = s;
     return 0;
 }
@@ -808,6 +841,7 @@ void br_signal_free(br_signal *s)
     if (s->loop)
         br_loop_free(s->loop, thread_fini, s);
     sn_tls_free(s->tls); /* connections still closing hold their own ref */
+    sn_gate_free(s->gate); /* after the loop: its sockets are gone */
     free(s->host_name);
     free(s->ca_file);
     free(s->device_name);

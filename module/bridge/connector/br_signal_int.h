@@ -27,10 +27,15 @@ typedef struct account {
     int storage_read;     /* the storage service was read since start */
     int refused;          /* Signal refused this device (SIG_EV_UNLINKED):
                              the next link starts from a clean account */
+    struct card_job *cards; /* contact cards waiting for their avatar
+                               (br_sigcontact.c) */
 } account;
 
 /* send_ud of a relate op: its relout id with this bit set */
 #define REL_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
+/* send_ud of a contact card's avatar download: its media row id with
+ * this bit set (br_sigcontact.c) */
+#define CARD_UD ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2))
 
 typedef struct contact {      /* number -> ACI, from contact syncs */
     char *owner, *number, *aci;
@@ -48,6 +53,9 @@ struct br_signal {
     char *ca_file;
     struct sn_tls *tls;   /* the trust of every account's connections:
                              Signal's pinned roots or ca_file's (sn_tls.h) */
+    struct sn_gate *gate; /* bound on connection attempts of all accounts
+                             at once (config signal.connect_concurrency);
+                             NULL = none */
     char *device_name;
     char *trust_root;
     uint32_t profile_refresh_s; /* sig_config.profile_refresh_s */

@@ -283,8 +283,24 @@ int br_store_media_in_put(st_db *db, const char *owner, const char *chat_id, con
                           int64_t ts, int idx, int from_me, const void *pointer,
                           size_t pointer_len, const char *content_type, const char *file_name,
                           uint64_t size, uint32_t width, uint32_t height, uint32_t flags);
+/* Attachment `idx` of a message: 1 with *r (its pointer freed: NULL),
+ * 0 when there is none, or ST_ERR_*. */
+int br_store_media_in_at(st_db *db, const char *owner, const char *sender, int64_t ts, int idx,
+                         br_store_media_in *r);
+/* The content type and file name ("" when unknown) of the attachment
+ * whose Matrix event is event_id, either way (br_media_in, or the file of
+ * a br_outbox row): 1, 0 when none, or ST_ERR_*. */
+int br_store_media_by_event(st_db *db, const char *owner, const char *event_id,
+                            char *content_type, size_t ct_n, char *name, size_t name_n);
+/* The Signal message (chat, sender, ts) of an attachment bridged from
+ * Signal as event_id: 1, 0 when none, or ST_ERR_*. */
+int br_store_media_in_by_event(st_db *db, const char *owner, const char *event_id, char *chat,
+                               size_t chat_n, char *sender, size_t sender_n, int64_t *ts);
 /* New state, and the mxc once uploaded (NULL keeps it). */
 int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mxc);
+/* The file's real size, once downloaded (a contact card's photo is only
+ * known then; a sender may announce a wrong one). */
+int br_store_media_in_set_size(st_db *db, int64_t id, uint64_t size);
 /* Final state with its event or error; forgets the pointer (the key). */
 int br_store_media_in_settle(st_db *db, int64_t id, int state, const char *event_id,
                              const char *error);
@@ -480,5 +496,11 @@ int br_store_poll_answers(st_db *db, const char *owner, const char *event_id, ch
 /* The count of the user's next vote on that poll (1, 2, ...), stored. */
 int br_store_poll_vote_next(st_db *db, const char *owner, const char *poll_event_id,
                             uint32_t *count);
+/* A Signal voter's vote (its voteCount, and the vote message's timestamp)
+ * on a poll: 1 when it is newer than the last one seen (stored as the
+ * last), or the same vote again; 0 when its count is not above the last
+ * one's (an older vote: drop it); or ST_ERR_*. */
+int br_store_poll_seen(st_db *db, const char *owner, const char *poll_event_id,
+                       const char *voter, uint32_t count, int64_t vote_ts);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "br_store_int.h"
+#include "ut.h"
 
 int br_store_media_in_get(st_db *db, int64_t id, br_store_media_in *r)
 {
@@ -86,6 +87,17 @@ int br_store_media_in_set_state(st_db *db, int64_t id, int state, const char *mx
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, state);
     sqlite3_bind_text(st, 3, mxc, -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}
+
+int br_store_media_in_set_size(st_db *db, int64_t id, uint64_t size)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "UPDATE br_media_in SET size = ?2 WHERE id = ?1");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
     return st_db_step_done(db, st);
 }
 
@@ -249,4 +261,74 @@ int br_store_media_out_unfinished_ids(st_db *db, int64_t *ids, size_t max, size_
     if (!st)
         return ST_ERR_SQL;
     return ids_of(st, ids, max, n);
+}
+
+int br_store_media_in_at(st_db *db, const char *owner, const char *sender, int64_t ts, int idx,
+                         br_store_media_in *r)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT id FROM br_media_in WHERE owner_mxid = ?1"
+                                      " AND sender = ?2 AND ts = ?3 AND idx = ?4");
+    int64_t id;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts);
+    sqlite3_bind_int(st, 4, idx);
+    if ((rc = br_store_row(st)) != 1)
+        return rc;
+    id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if ((rc = br_store_media_in_get(db, id, r)) == 1 && r->pointer) {
+        ut_free_secret(r->pointer, r->pointer_len); /* holds the file's key */
+        r->pointer = NULL;
+        r->pointer_len = 0;
+    }
+    return rc;
+}
+
+int br_store_media_by_event(st_db *db, const char *owner, const char *event_id,
+                            char *content_type, size_t ct_n, char *name, size_t name_n)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "SELECT content_type, file_name FROM br_media_in WHERE owner_mxid = ?1 AND event_id = ?2"
+        " UNION ALL SELECT m.content_type, m.file_name FROM br_media_out m JOIN br_outbox o"
+        " ON o.id = m.outbox_id WHERE o.owner_mxid = ?1 AND o.event_id = ?2 LIMIT 1");
+    int rc;
+
+    content_type[0] = name[0] = '\0';
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, content_type, ct_n);
+        br_store_text(st, 1, name, name_n);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+int br_store_media_in_by_event(st_db *db, const char *owner, const char *event_id, char *chat,
+                               size_t chat_n, char *sender, size_t sender_n, int64_t *ts)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT chat_id, sender, ts FROM br_media_in"
+                                      " WHERE owner_mxid = ?1 AND event_id = ?2 LIMIT 1");
+    int rc;
+
+    *ts = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, chat, chat_n);
+        br_store_text(st, 1, sender, sender_n);
+        *ts = sqlite3_column_int64(st, 2);
+        sqlite3_reset(st);
+    }
+    return rc;
 }

@@ -21,6 +21,8 @@ libsbclient_la_SOURCES = $(SIG_SRCS)
 libsbclient_la_SOURCES += module/signal/client/sig_extra.c module/signal/client/sig_rel.c
 # body ranges, mentions, quotes both ways (issue #17)
 libsbclient_la_SOURCES += module/signal/client/sig_fmt.c
+# contact cards (issue #17 item 5)
+libsbclient_la_SOURCES += module/signal/client/sig_contact.c
 # the send log and answering retry requests (issue #11)
 libsbclient_la_SOURCES += module/signal/client/sig_sendlog.h module/signal/client/sig_sendlog.c \
 	module/signal/client/sig_retry.c

@@ -28,6 +28,9 @@
 
 #define FORM_MAX_HEADERS 16
 #define FORM_NAME_MAX 64
+/* x->flags beside SIG_SEND_*: the upload is the image of the text's link
+ * preview (sig_client_send_preview_text), not an attachment */
+#define SEND_PREVIEW 0x100u
 
 struct sig_xfer {
     sig_xfer *next;
@@ -272,7 +275,7 @@ static void send_pointer(sig_xfer *x)
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__AttachmentPointer ap = SIGNALSERVICE__ATTACHMENT_POINTER__INIT;
     Signalservice__AttachmentPointer *aps[1] = {&ap};
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__DataMessage__Sticker st = SIGNALSERVICE__DATA_MESSAGE__STICKER__INIT;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     static uint8_t zeros[32];
@@ -300,7 +303,9 @@ static void send_pointer(sig_xfer *x)
         ap.flags = ((x->flags & SIG_SEND_VOICE) ? 1u : 0) | ((x->flags & SIG_SEND_GIF) ? 8u : 0) |
                    ((x->flags & SIG_SEND_STICKER) ? 2u : 0);
     }
-    if (x->flags & SIG_SEND_STICKER) {
+    if (x->flags & SEND_PREVIEW) {
+        dm.body = x->caption; /* a text whose preview's image this is */
+    } else if (x->flags & SIG_SEND_STICKER) {
         /* mautrix-signal from-matrix.go: a sticker of no pack */
         st.has_packid = st.has_packkey = st.has_stickerid = 1;
         st.packid.data = zeros;
@@ -319,6 +324,21 @@ static void send_pointer(sig_xfer *x)
     dm.has_timestamp = 1;
     dm.timestamp = x->ts;
     rc = sig_fmt_to_data(&dm, &x->fmt, &rs, &ptrs, &q);
+    if (rc == 0 && (x->flags & SEND_PREVIEW)) {
+        size_t i;
+        for (i = 0; i < dm.n_preview && i < x->fmt.n_previews; i++)
+            if (x->fmt.previews[i].image_path) {
+                ap.contenttype = x->content_type;
+                ap.filename = NULL;
+                if (x->fmt.previews[i].width && x->fmt.previews[i].height) {
+                    ap.has_width = ap.has_height = 1;
+                    ap.width = x->fmt.previews[i].width;
+                    ap.height = x->fmt.previews[i].height;
+                }
+                dm.preview[i]->image = &ap;
+                break;
+            }
+    }
     if (rc != 0)
         ;
     else if (!c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED)
@@ -763,6 +783,38 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     if (!x->file_name || !x->content_type || (caption && !x->caption)) {
         x_free(x);
         return UT_ERR_NOMEM;
+    }
+    return upload_start(x, timestamp_out);
+}
+
+int sig_client_send_preview_text(sig_client *c, const char *to, const uint8_t *group_id,
+                                 const char *text, const sig_format *f, uint64_t ts,
+                                 void *send_ud, uint64_t *timestamp_out)
+{
+    const sig_preview *p = NULL;
+    sig_xfer *x;
+    size_t i;
+    int rc;
+
+    for (i = 0; f && i < f->n_previews && !p; i++)
+        if (f->previews[i].image_path)
+            p = &f->previews[i];
+    if (!text || (!to && !group_id) || !p)
+        return UT_ERR_INVAL;
+    if (!(x = upload_new(c, to, group_id, send_ud, &rc)))
+        return rc;
+    if (ts)
+        x->ts = ts; /* the caller's stored timestamp: a resend is deduplicated */
+    x->flags = SEND_PREVIEW;
+    x->fd = open(p->image_path, O_RDONLY | O_CLOEXEC);
+    x->file_name = strdup("");
+    x->content_type = strdup(p->image_type && *p->image_type ? p->image_type : "image/jpeg");
+    x->caption = strdup(text);
+    if (x->fd < 0 || !x->file_name || !x->content_type || !x->caption ||
+        sig_format_copy(&x->fmt, f) != 0) {
+        rc = x->fd < 0 ? UT_ERR_IO : UT_ERR_NOMEM;
+        x_free(x);
+        return rc;
     }
     return upload_start(x, timestamp_out);
 }

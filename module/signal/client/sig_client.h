@@ -44,6 +44,7 @@
 
 struct event_base;
 struct evdns_base;
+struct sn_gate;
 struct sn_tls;
 
 typedef struct sig_client sig_client;
@@ -197,6 +198,13 @@ typedef struct sig_config {
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
+    struct sn_gate *gate;         /* borrowed; shared by the clients of one
+                                     loop: at most its bound of connection
+                                     attempts (chat and provisioning
+                                     websockets, HTTPS pool connections)
+                                     in their handshakes at once, so that
+                                     many accounts reconnecting together
+                                     queue (sn_gate.h); NULL = no bound */
     int transport;                /* SN_WS_AUTO/H2/H1 */
     const char *device_name;      /* NULL = "signalbridge" */
     uint32_t link_timeout_ms;     /* 0 = 60000 */
@@ -342,6 +350,15 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
                                const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);
 
+/* Send a contact card: `contact` is a serialized DataMessage.Contact
+ * (SignalService.proto), with an optional caption as the body, to `to`
+ * or (group_id, 32 bytes) a group; ts as sig_client_send_text_at (0 =
+ * now). SIG_EV_SEND_DONE follows; UT_ERR_INVAL when contact does not
+ * parse. (sig_contact.c) */
+int sig_client_send_contact(sig_client *c, const char *to, const uint8_t *group_id,
+                            const uint8_t *contact, size_t len, const char *caption,
+                            uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+
 /* Download and decrypt an attachment (a pointer from sig_attachment) into
  * `path` (created 0600, replaced). SIG_EV_DOWNLOAD_DONE with send_ud and
  * err (SIG_ERR_DIGEST on a digest/MAC mismatch, SIG_ERR_TOO_BIG,
@@ -424,6 +441,10 @@ typedef struct sig_format {
     uint64_t quote_id;
     char quote_author[37];  /* ACI text */
     char *quote_text;       /* malloc'd or NULL */
+    /* The quoted message's (first) attachment, Quote.attachments[0]:
+     * content type ("" when none) and file name ("" when unknown). */
+    char quote_att_type[128];
+    char quote_att_name[256];
     /* Sending only: the chat's disappearing-message timer (seconds, 0 =
      * off) that every message carries as DataMessage.expireTimer, and
      * timer_update: the message only sets it (flag EXPIRATION_TIMER_UPDATE,
@@ -447,7 +468,20 @@ typedef struct sig_format {
     uint32_t *vote_options;   /* malloc'd option indexes */
     size_t n_vote_options;
     uint32_t vote_count;
+    /* Sending only: link previews (DataMessage.preview), at most
+     * SIG_MAX_PREVIEWS; the first with image_path gets that file uploaded
+     * as its Preview.image (sig_client_send_preview_text). */
+    struct sig_preview *previews; /* malloc'd, each member malloc'd */
+    size_t n_previews;
 } sig_format;
+
+#define SIG_MAX_PREVIEWS 4
+typedef struct sig_preview {
+    char *url, *title, *description;
+    char *image_path;         /* a local file, or NULL */
+    char *image_type;         /* its content type */
+    uint32_t width, height;   /* 0 when unknown */
+} sig_preview;
 
 /* Read the ranges and quote of a received Content (its DataMessage, or
  * the one of a SyncMessage.Sent). 0 (maybe empty), SIG_ERR_ENVELOPE. */
@@ -463,6 +497,14 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
  * quote is not sent: an edit keeps the original's). */
 int sig_client_send_edit_fmt(sig_client *c, const char *to, uint64_t target_ts,
                              const char *text, const sig_format *f, uint64_t ts, void *send_ud);
+
+/* sig_client_send_text_fmt for text whose first preview with an image
+ * has it uploaded first (like a file) and sent as Preview.image, as
+ * mautrix-signal pkg/msgconv/urlpreview.go convertURLPreviewToSignal
+ * uploads it; SIG_EV_SEND_DONE as for a file. */
+int sig_client_send_preview_text(sig_client *c, const char *to, const uint8_t *group_id,
+                                 const char *text, const sig_format *f, uint64_t ts,
+                                 void *send_ud, uint64_t *timestamp_out);
 
 /* Long text, as Signal-Desktop sends it (ts/util/longAttachment.std.ts:
  * a body over MAX_MESSAGE_BODY_BYTE_LENGTH = 2 KiB of UTF-8 goes whole

@@ -109,7 +109,7 @@ int sig_client_send_edit(sig_client *c, const char *to, uint64_t target_ts,
 int sig_client_send_edit_fmt(sig_client *c, const char *to, uint64_t target_ts,
                              const char *text, const sig_format *f, uint64_t ts, void *send_ud)
 {
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
     Signalservice__EditMessage em = SIGNALSERVICE__EDIT_MESSAGE__INIT;

@@ -33,6 +33,14 @@ void sig_format_clear(sig_format *f)
         free(f->poll_options[i]);
     free(f->poll_options);
     free(f->vote_options);
+    for (i = 0; f->previews && i < f->n_previews; i++) {
+        free(f->previews[i].url);
+        free(f->previews[i].title);
+        free(f->previews[i].description);
+        free(f->previews[i].image_path);
+        free(f->previews[i].image_type);
+    }
+    free(f->previews);
     memset(f, 0, sizeof(*f));
 }
 
@@ -80,6 +88,15 @@ static int from_data(const Signalservice__DataMessage *dm, sig_format *f)
         f->quote_id = dm->quote->id;
         if (dm->quote->text && !(f->quote_text = strdup(dm->quote->text)))
             return UT_ERR_NOMEM;
+        if (dm->quote->n_attachments && dm->quote->attachments[0]) {
+            const Signalservice__DataMessage__Quote__QuotedAttachment *a =
+                dm->quote->attachments[0];
+            snprintf(f->quote_att_type, sizeof(f->quote_att_type), "%s",
+                     a->contenttype && *a->contenttype ? a->contenttype
+                                                       : "application/octet-stream");
+            snprintf(f->quote_att_name, sizeof(f->quote_att_name), "%s",
+                     a->filename ? a->filename : "");
+        }
     }
     return 0;
 }
@@ -118,7 +135,7 @@ int sig_content_format(const uint8_t *content, size_t len, sig_format *out)
  * which the caller frees). sig_int.h. */
 int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
                    Signalservice__BodyRange **rs, Signalservice__BodyRange ***ptrs,
-                   Signalservice__DataMessage__Quote *q)
+                   sig_quote_buf *qb)
 {
     size_t i;
 
@@ -135,6 +152,25 @@ int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
         dm->flags |= SIGNALSERVICE__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE;
         dm->body = NULL;
         return 0;
+    }
+    if (f->n_previews) {
+        /* DataMessage.preview: url, title, description, date (as
+         * mautrix-signal convertURLPreviewToSignal fills them); the image
+         * is set by the sender that uploaded it (sig_attach.c) */
+        size_t n = f->n_previews < SIG_MAX_PREVIEWS ? f->n_previews : SIG_MAX_PREVIEWS;
+        for (i = 0; i < n; i++) {
+            Signalservice__Preview *p = &qb->pv[i];
+            signalservice__preview__init(p);
+            p->url = f->previews[i].url;
+            p->title = f->previews[i].title && *f->previews[i].title ? f->previews[i].title : NULL;
+            p->description = f->previews[i].description && *f->previews[i].description
+                                 ? f->previews[i].description : NULL;
+            p->has_date = 1;
+            p->date = dm->timestamp;
+            qb->pvs[i] = p;
+        }
+        dm->preview = qb->pvs;
+        dm->n_preview = n;
     }
     if (f->n_ranges) {
         if (f->n_ranges > MAX_RANGES)
@@ -161,7 +197,19 @@ int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
         dm->bodyranges = *ptrs;
     }
     if (f->quote_id && f->quote_author[0]) {
+        Signalservice__DataMessage__Quote *q = &qb->q;
         signalservice__data_message__quote__init(q);
+        if (f->quote_att_type[0]) {
+            /* the quoted message's attachment, as Signal-Desktop sends it
+             * (ts/util/makeQuote.preload.ts getQuoteAttachment: contentType,
+             * fileName; the thumbnail is optional and not sent here) */
+            signalservice__data_message__quote__quoted_attachment__init(&qb->att);
+            qb->att.contenttype = (char *)f->quote_att_type;
+            qb->att.filename = f->quote_att_name[0] ? (char *)f->quote_att_name : NULL;
+            qb->atts[0] = &qb->att;
+            q->attachments = qb->atts;
+            q->n_attachments = 1;
+        }
         q->has_id = 1;
         q->id = f->quote_id;
         q->authoraci = (char *)f->quote_author;
@@ -178,7 +226,7 @@ int sig_client_send_text_fmt(sig_client *c, const char *to, const uint8_t *group
                              void *send_ud, uint64_t *timestamp_out)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__DataMessage__PollCreate pc;
     Signalservice__DataMessage__PollVote pv;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
@@ -249,6 +297,8 @@ int sig_format_copy(sig_format *dst, const sig_format *src)
     dst->poll_question = NULL;
     dst->poll_options = NULL;
     dst->vote_options = NULL;
+    dst->previews = NULL;
+    dst->n_previews = 0;
     if (src->poll_question && !(dst->poll_question = strdup(src->poll_question)))
         goto nomem;
     if (src->n_poll_options) {
@@ -270,6 +320,22 @@ int sig_format_copy(sig_format *dst, const sig_format *src)
         memcpy(dst->ranges, src->ranges, src->n_ranges * sizeof(*src->ranges));
     if (src->quote_text && !(dst->quote_text = strdup(src->quote_text)))
         goto nomem;
+    if (src->n_previews) {
+        if (!(dst->previews = calloc(src->n_previews, sizeof(*dst->previews))))
+            goto nomem;
+        for (i = 0; i < src->n_previews; i++) {
+            const sig_preview *a = &src->previews[i];
+            sig_preview *d = &dst->previews[dst->n_previews++];
+            d->width = a->width;
+            d->height = a->height;
+            if ((a->url && !(d->url = strdup(a->url))) ||
+                (a->title && !(d->title = strdup(a->title))) ||
+                (a->description && !(d->description = strdup(a->description))) ||
+                (a->image_path && !(d->image_path = strdup(a->image_path))) ||
+                (a->image_type && !(d->image_type = strdup(a->image_type))))
+                goto nomem;
+        }
+    }
     return 0;
 nomem:
     sig_format_clear(dst);

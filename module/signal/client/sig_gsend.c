@@ -308,7 +308,7 @@ int sig_client_send_group_edit_fmt(sig_client *c, const uint8_t group_id[32],
                                    uint64_t ts, void *send_ud)
 {
     Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
-    Signalservice__DataMessage__Quote q;
+    sig_quote_buf q;
     Signalservice__BodyRange *rs = NULL, **ptrs = NULL;
     int rc;
 

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "SignalService.pb-c.h"
 #include "sc_cert.h"
 #include "sc_keys.h"
 #include "sc_session.h"
@@ -310,13 +311,21 @@ int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
                      uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+/* The quote sig_fmt_to_data fills: the caller's storage, with room for
+ * the one quoted attachment Signal-Desktop sends (ts/util/
+ * makeQuote.preload.ts getQuoteAttachment takes the first). */
+typedef struct sig_quote_buf {
+    Signalservice__DataMessage__Quote q;
+    Signalservice__DataMessage__Quote__QuotedAttachment att;
+    Signalservice__DataMessage__Quote__QuotedAttachment *atts[1];
+    Signalservice__Preview pv[SIG_MAX_PREVIEWS]; /* the message's link previews */
+    Signalservice__Preview *pvs[SIG_MAX_PREVIEWS];
+} sig_quote_buf;
 /* sig_fmt.c: fill dm's bodyRanges and quote from f (may be NULL); the
  * storage in *rs, *ptrs (caller frees both) and *q (caller's). */
-struct Signalservice__BodyRange;
-struct Signalservice__DataMessage__Quote;
-int sig_fmt_to_data(struct Signalservice__DataMessage *dm, const sig_format *f,
-                    struct Signalservice__BodyRange **rs, struct Signalservice__BodyRange ***ptrs,
-                    struct Signalservice__DataMessage__Quote *q);
+int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
+                    Signalservice__BodyRange **rs, Signalservice__BodyRange ***ptrs,
+                    sig_quote_buf *q);
 /* A deep copy of src (NULL: empty); sig_format_clear it. 0 or NOMEM. */
 int sig_format_copy(sig_format *dst, const sig_format *src);
 /* One member's copy of a group send finished (sig_send.c calls it). */

@@ -243,6 +243,7 @@ static int open_sock(sig_client *c, sn_sock **out, const char *path,
     sc.dns = c->cfg.dns;
     sc.transport = c->cfg.transport;
     sc.no_reconnect = 1;
+    sc.gate = c->cfg.gate;
     sc.log = c->cfg.log;
     rc = sn_sock_new(out, c->base, &sc, cbs, c);
     if (rc == 0)

@@ -393,6 +393,54 @@ START_TEST(geo_links)
 }
 END_TEST
 
+/* Locations as Signal-Android (SignalPlace.getDescription, Java's
+ * Double.toString) and Signal-iOS (Location.messageText) write them. */
+START_TEST(signal_locations)
+{
+    char geo[64];
+
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=52.52%2C13.405",
+                                             geo, sizeof(geo)), 1);
+    ck_assert_str_eq(geo, "geo:52.52,13.405");
+    ck_assert_int_eq(br_conv_signal_location("Brandenburger Tor\nPariser Platz, Berlin\n"
+                                             "https://maps.google.com/maps?q=52.5163%2C13.3777",
+                                             geo, sizeof(geo)), 1);
+    ck_assert_str_eq(geo, "geo:52.5163,13.3777");
+    /* Android: the user's caption after a blank line */
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=-33.9%2C18.4\n\n"
+                                             "meet here", geo, sizeof(geo)), 1);
+    ck_assert_str_eq(geo, "geo:-33.9,18.4");
+    /* iOS: address, blank line, link; Java's exponent form */
+    ck_assert_int_eq(br_conv_signal_location("1 Infinite Loop\nCupertino\n\n"
+                                             "https://maps.google.com/maps?q=1.0E-4%2C-1.5e-05",
+                                             geo, sizeof(geo)), 1);
+    ck_assert_str_eq(geo, "geo:0.0001,-0.000015");
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1,2", geo,
+                                             sizeof(geo)), 1);
+    ck_assert_str_eq(geo, "geo:1,2");
+    /* not a location */
+    ck_assert_int_eq(br_conv_signal_location("see https://maps.google.com/maps?q=1%2C2", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1%2C2\nmore", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=91%2C2", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1%2C181", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=Berlin", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1.%2C2", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1%2C2&z=3", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://www.google.com/maps/place/1,2", geo,
+                                             sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("", geo, sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location(NULL, geo, sizeof(geo)), 0);
+    ck_assert_int_eq(br_conv_signal_location("https://maps.google.com/maps?q=1%2C2", geo, 5), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("br_conv");
@@ -407,6 +455,7 @@ int main(void)
     tcase_add_test(a, escaping);
     tcase_add_test(a, mentions);
     tcase_add_test(a, bad_utf8_and_args);
+    tcase_add_test(a, signal_locations);
     tcase_add_test(b, html_styles);
     tcase_add_test(b, html_utf16);
     tcase_add_test(b, html_blocks);

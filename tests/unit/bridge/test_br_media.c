@@ -71,8 +71,9 @@ END_TEST
 
 START_TEST(gif_sticker_and_flags)
 {
-    br_media_desc g = {"video/mp4", "g.mp4", 10, 0, 0, 0, 1, 0};
-    br_media_desc st = {"image/webp", "\xf0\x9f\x90\xb1", 10, 512, 512, 0, 0, 1};
+    br_media_desc g = {"video/mp4", "g.mp4", 10, 0, 0, 0, 1, 0, 0};
+    br_media_desc st = {"image/webp", "\xf0\x9f\x90\xb1", 10, 512, 512, 0, 0, 1, 0};
+    br_media_desc vo = {"image/jpeg", "once.jpg", 10, 0, 0, 0, 0, 0, 1};
     br_media_request rq;
     json_t *c, *in;
 
@@ -85,6 +86,12 @@ START_TEST(gif_sticker_and_flags)
     ck_assert_ptr_null(json_object_get(c, "msgtype")); /* an m.sticker event */
     ck_assert_str_eq(json_string_value(json_object_get(c, "body")), "\xf0\x9f\x90\xb1");
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c, "info"), "w")), 200);
+    json_decref(c);
+    /* view-once: mautrix-signal's notice is the caption, the name the filename */
+    c = br_media_event_content(&vo, "mxc://hs/o");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "msgtype")), "m.image");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "body")), BR_MEDIA_VIEW_ONCE_TEXT);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "filename")), "once.jpg");
     json_decref(c);
     in = json_pack("{s:s,s:s,s:{s:s,s:b},s:{}}", "body", "v.ogg", "url", "mxc://hs/v", "info",
                    "mimetype", "audio/ogg", "fi.mau.gif", 1, "org.matrix.msc3245.voice");
@@ -100,7 +107,7 @@ END_TEST
 
 START_TEST(content_for_matrix)
 {
-    br_media_desc d = {"image/png", "cat.png", 1234, 640, 480, 0, 0, 0};
+    br_media_desc d = {"image/png", "cat.png", 1234, 640, 480, 0, 0, 0, 0};
     json_t *c = br_media_event_content(&d, "mxc://hs/abc"), *info;
 
     ck_assert_ptr_nonnull(c);
