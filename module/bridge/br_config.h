@@ -22,8 +22,10 @@
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
  *            server_public_params, device_name: "signalbridge",
- *            connect_concurrency: 16}  # connection attempts at once (0..1024,
+ *            connect_concurrency: 16,  # connection attempts at once (0..1024,
  *                                      # 0 = no bound; docs/signal-production.md)
+ *            profile_refresh: 3600}   # seconds before a contact's profile
+ *                                     # (name, avatar) is fetched again; 0 = never
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
  *                                           # HTTP provisioning API (br_prov.h)
  *   debug: {store_faults: "<file>"}         # tests only (absent: off): rules
@@ -79,6 +81,8 @@ typedef struct br_config {
     char *signal_ca_file;   /* NULL: Signal's pinned roots (sn_roots.h),
                                never the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
+    long signal_profile_refresh_s; /* fetch contacts' profiles again after
+                                      this long; 0 = never */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
     char *device_name;

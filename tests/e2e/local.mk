@@ -48,6 +48,9 @@ EXTRA_DIST += tests/e2e/bridge_groups.js
 # an answer to every command, well-known (issue #13 item 5).
 TESTS += tests/e2e/bridge_persona.js
 EXTRA_DIST += tests/e2e/bridge_persona.js
+# group avatars, profiles of stored contacts, reserved portal rows (issue #13)
+TESTS += tests/e2e/bridge_avatars.js
+EXTRA_DIST += tests/e2e/bridge_avatars.js
 # The bot explains link failures (409 at link, 499 for the device).
 TESTS += tests/e2e/bridge_linkfail.js
 EXTRA_DIST += tests/e2e/bridge_linkfail.js

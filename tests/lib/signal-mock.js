@@ -6,6 +6,7 @@
 //   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
 //   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
+//   mock.groupAvatars (signal-groupavatars.js: group avatars, likewise)
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
@@ -44,6 +45,7 @@ const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.js
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
 const { ProfileAvatars } = require('./signal-profiles');
+const { GroupAvatars } = require('./signal-groupavatars');
 
 function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
@@ -126,12 +128,15 @@ async function startMock(opts = {}) {
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   // profile avatars, which the mock lacks (signal-profiles.js)
   const profiles = new ProfileAvatars(server);
+  // group avatars, which it lacks too (signal-groupavatars.js)
+  const groupAvatars = new GroupAvatars(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
     server,
     rules,
     profiles,
+    groupAvatars,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),

@@ -114,6 +114,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.history_max_age_s = s->history_max_age_s;
     cfg.trust_root = s->trust_root;
     cfg.server_public_params = s->zk_params;
+    cfg.profile_refresh_s = s->profile_refresh_s;
     cfg.cdn0_url = s->ep[0];
     cfg.cdn2_url = s->ep[1];
     cfg.cdn3_url = s->ep[2];
@@ -758,6 +759,7 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->device_name = br_sig_dup(cfg->device_name);
     s->trust_root = br_sig_dup(cfg->signal_trust_root);
     s->zk_params = br_sig_dup(cfg->signal_zk_params);
+    s->profile_refresh_s = (uint32_t)cfg->signal_profile_refresh_s;
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
     s->history = cfg->history_enabled;
     s->history_max_messages = (uint32_t)cfg->history_max_messages;

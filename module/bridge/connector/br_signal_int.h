@@ -58,6 +58,7 @@ struct br_signal {
                              NULL = none */
     char *device_name;
     char *trust_root;
+    uint32_t profile_refresh_s; /* sig_config.profile_refresh_s */
     char *zk_params;      /* zkgroup server public params (groups), or NULL */
     char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;

@@ -252,6 +252,7 @@ static void real_free(sig_client *c)
     sig_pool_close(c);
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
+    sig_profiles_refresh_stop(c);
     sig_storage_cancel_all(c);
     sig_attach_cancel_all(c);
     sig_groups_free(c);

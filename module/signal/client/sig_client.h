@@ -85,7 +85,10 @@ typedef enum sig_event_type {
                               SIG_ERR_TOO_BIG, SIG_ERR_JSON */
     SIG_EV_AVATAR          /* peer (ACI), path (its profile's avatar CDN
                               path, "" = none), data/data_len: the decrypted
-                              image (NULL when none) */
+                              image (NULL when none); or, with group_id set
+                              and peer NULL, a group's avatar (path: its
+                              Group.avatarUrl), after its GROUP_UPDATED
+                              when the key changed */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -242,6 +245,14 @@ typedef struct sig_config {
     uint32_t history_max_messages; /* kept per chat, the newest; 0 = 50 */
     uint32_t history_max_age_s;    /* older messages skipped; 0 = 30 days */
     uint64_t history_max_archive;  /* bytes downloaded at most; 0 = 512 MiB */
+    /* Every contact's profile (name, avatar) whose key we hold is fetched
+     * again when it is older than this, so that a changed name or picture
+     * is seen without a new profile key; 0 = never. signalmeow keeps a
+     * profile an hour (profile.go DefaultProfileRefreshAfter) and fetches
+     * it again when older, as mautrix-signal asks for a sender's info
+     * (bridgev2 AggressiveUpdateInfo). Here a timer on the client's loop
+     * walks the contacts, at most 4 fetches at once. */
+    uint32_t profile_refresh_s;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;

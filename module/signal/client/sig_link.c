@@ -537,6 +537,7 @@ void sig_link_chat_connected(sig_client *c)
      * Signal-Desktop's registerCapabilities do: a link made by an older
      * release gets what this one declares */
     sig_caps_declare(c);
+    sig_profiles_refresh_start(c);
     if (!c->link_done_pending) {
         /* an ordinary (re)connection: keep the server's stock up */
         sig_cert_refresh(c);
