@@ -264,6 +264,9 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
             rc = set_str(&c->signal_trust_root, x, "signal.trust_root", 0, err, errlen);
         else if (strcmp(key, "server_public_params") == 0)
             rc = set_str(&c->signal_zk_params, x, "signal.server_public_params", 0, err, errlen);
+        else if (strcmp(key, "profile_refresh") == 0)
+            rc = set_long(&c->signal_profile_refresh_s, x, "signal.profile_refresh", 0, 30L * 24 * 3600,
+                          err, errlen);
         else if (strcmp(key, "sender_keys") == 0) {
             if (!json_is_boolean(x))
                 return fail(err, errlen, "config.signal.sender_keys: expected true or false");
@@ -273,9 +276,12 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
             rc = set_str(&c->device_name, x, "signal.device_name", 0, err, errlen);
             if (!rc && strlen(c->device_name) > 50)
                 return fail(err, errlen, "config.signal.device_name: at most 50 characters");
-        } else
+        } else if (strcmp(key, "connect_concurrency") == 0)
+            rc = set_long(&c->signal_connect_concurrency, x, "signal.connect_concurrency", 0, 1024,
+                          err, errlen);
+        else
             return fail(err, errlen,
-                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, sender_keys, device_name)",
+                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, device_name, connect_concurrency, profile_refresh, sender_keys)",
                         key);
         if (rc)
             return rc;
@@ -313,7 +319,10 @@ static int defaults(br_config *c, const char *server_name)
     c->enabled = 1;
     c->max_signal_users = 100;
     c->link_timeout_s = 60;
+    c->signal_connect_concurrency = 16; /* SN_GATE_DEFAULT */
     c->outbox_max_age_s = 24 * 3600;
+    /* signalmeow's DefaultProfileRefreshAfter (profile.go) */
+    c->signal_profile_refresh_s = 3600;
     c->double_puppet = 1;
     c->history_enabled = 1;
     c->history_max_messages = 50;  /* issue #14 */

@@ -21,7 +21,12 @@
  *                                           # at most max_messages, none older
  *   database: "signalbridge.db"             # relative to the module's data dir
  *   signal: {server, cdn0, cdn2, cdn3, storage, ca_file, trust_root,
- *            server_public_params, sender_keys: true, device_name: "signalbridge"}
+ *            server_public_params, device_name: "signalbridge",
+ *            connect_concurrency: 16,  # connection attempts at once (0..1024,
+ *                                      # 0 = no bound; docs/signal-production.md)
+ *            profile_refresh: 3600,  # seconds before a contact's profile
+ *                                     # (name, avatar) is fetched again; 0 = never
+ *            sender_keys: true}       # false: group messages 1:1 to each member
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
  *                                           # HTTP provisioning API (br_prov.h)
  *   debug: {store_faults: "<file>"}         # tests only (absent: off): rules
@@ -79,10 +84,15 @@ typedef struct br_config {
     char *signal_ca_file;   /* NULL: Signal's pinned roots (sn_roots.h),
                                never the system's trust store */
     char *signal_trust_root; /* base64 33-byte sealed-sender trust root */
+    long signal_profile_refresh_s; /* fetch contacts' profiles again after
+                                      this long; 0 = never */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
     int signal_no_sender_keys; /* signal.sender_keys: false */
     char *device_name;
+    long signal_connect_concurrency; /* Signal connection attempts in their
+                                        handshakes at once, all accounts
+                                        together (sn_gate.h); 0 = no bound */
     char *prov_secret;       /* provisioning.shared_secret; NULL: the
                                 provisioning API is disabled (br_prov.c) */
     char *debug_store_faults; /* debug.store_faults; NULL (the default): no

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "br_avatar.h"
 #include "br_group.h"
 #include "br_retry.h"
 #include "br_store.h"
@@ -47,11 +48,13 @@ static int portal_exists(br_bridge *b, const char *owner, const char *chat_id)
 typedef struct gp_ctx {
     br_bridge *b;
     char *owner, *chat_id, *room, *user;
+    char *avatar; /* the m.room.avatar url in its createRoom, or NULL */
     int added; /* the ghost's membership row was new */
 } gp_ctx;
 
 static void gp_free(gp_ctx *g)
 {
+    free(g->avatar);
     free(g->owner);
     free(g->chat_id);
     free(g->room);
@@ -87,6 +90,25 @@ static void on_owner_joined(void *arg, int status, json_t *body)
     gp_free(g);
 }
 
+/* The group's avatar as uploaded (mxc: URI); 0 when it has none known. */
+static int group_avatar(br_bridge *b, const char *chat_id, char *mxc, size_t n)
+{
+    char path[256];
+
+    *mxc = '\0';
+    return strncmp(chat_id, "group:", 6) == 0 &&
+           br_store_group_avatar_get(b->db, chat_id, path, sizeof(path), mxc, n) == 1 && *mxc;
+}
+
+static void set_avatar(br_bridge *b, const char *room, const char *mxc)
+{
+    json_t *c = *mxc ? json_pack("{s:s}", "url", mxc) : json_object();
+
+    if (c)
+        mx_state(b->mx, b->bot, room, "m.room.avatar", "", c, NULL, NULL);
+    json_decref(c);
+}
+
 /* The room's ID was stored late (br_room_save_portal queued it): what
  * on_owner_joined did meanwhile found the portal still being made. */
 static void group_ready(br_bridge *b, const char *owner, const char *chat_id)
@@ -101,7 +123,7 @@ static void on_created(void *arg, int status, json_t *body)
     br_bridge *b = g->b;
     const char *room = json_string_value(json_object_get(body, "room_id"));
     int ok = status == 200 && room;
-    char mgmt[256];
+    char mgmt[256], mxc[512];
 
     /* a row whose write is queued goes on when stored (group_ready) */
     if (ok)
@@ -117,6 +139,10 @@ static void on_created(void *arg, int status, json_t *body)
         gp_free(g);
         return;
     }
+    /* an avatar that arrived while the room was being made (the walk of
+     * br_group_avatar saw no room yet) */
+    if (group_avatar(b, g->chat_id, mxc, sizeof(mxc)) && (!g->avatar || strcmp(g->avatar, mxc)))
+        set_avatar(b, room, mxc);
     /* With double puppeting the owner joins at once: what the user sent
      * from the phone is sent as the user, who must be in the room. */
     if (b->cfg.double_puppet &&
@@ -129,7 +155,7 @@ static void on_created(void *arg, int status, json_t *body)
 static int create_now(br_bridge *b, const char *owner, const char *chat_id, const char *title)
 {
     int self = strcmp(chat_id, "self") == 0;
-    char name[256];
+    char name[256], mxc[512];
     gp_ctx *g;
     json_t *req;
     int rc;
@@ -156,6 +182,13 @@ static int create_now(br_bridge *b, const char *owner, const char *chat_id, cons
                      * createMatrixRoomInLoop does the same) */
                     "initial_state", "type", "io.element.functional_members", "state_key", "",
                     "content", "service_members", b->bot);
+    /* and with the group's avatar, when known, as createMatrixRoomInLoop
+     * puts m.room.avatar in the initial state */
+    if (g && req && group_avatar(b, chat_id, mxc, sizeof(mxc)) &&
+        json_array_append_new(json_object_get(req, "initial_state"),
+                              json_pack("{s:s,s:s,s:{s:s}}", "type", "m.room.avatar",
+                                        "state_key", "", "content", "url", mxc)) == 0)
+        g->avatar = strdup(mxc);
     rc = g && req ? mx_create_room(b->mx, b->bot, req, on_created, g) : UT_ERR_NOMEM;
     json_decref(req);
     if (rc == 0)
@@ -170,6 +203,7 @@ static int create_now(br_bridge *b, const char *owner, const char *chat_id, cons
  * puts the name in createRoom's initial state) rather than renamed after. */
 typedef struct br_gwait {
     char *owner, *chat_id;
+    char *title;     /* the state came: the room waits for the avatar */
     struct br_gwait *next;
 } br_gwait;
 
@@ -191,6 +225,7 @@ static br_gwait *gwait_take(br_bridge *b, const char *owner, const char *chat_id
 
 static void gwait_free(br_gwait *w)
 {
+    free(w->title);
     free(w->owner);
     free(w->chat_id);
     free(w);
@@ -203,8 +238,9 @@ static void on_gwait_timer(void *arg)
 
     b->gwait_timer = 0;
     while ((w = gwait_take(b, NULL, NULL))) {
-        ut_logf(&b->log, UT_LOG_WARN, "bridge: no group state in time; the group's room is made without its title");
-        create_now(b, w->owner, w->chat_id, NULL);
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: no group %s in time; the group's room is made without it",
+                w->title ? "avatar" : "state");
+        create_now(b, w->owner, w->chat_id, w->title);
         gwait_free(w);
     }
 }
@@ -431,6 +467,109 @@ static void drop_former_members(br_bridge *b, const char *room, const br_net_eve
     br_store_strv_free(users);
 }
 
+/* 1 when the group's avatar at `path` is uploaded already. */
+static int avatar_known(br_bridge *b, const char *chat_id, const char *path)
+{
+    char old[256], mxc[512];
+
+    return br_store_group_avatar_get(b->db, chat_id, old, sizeof(old), mxc, sizeof(mxc)) == 1 &&
+           !strcmp(old, path);
+}
+
+/* The rooms that waited for this group's avatar are made now. */
+static void avatar_release(br_bridge *b, const char *chat_id)
+{
+    br_gwait **pp, *w;
+
+    for (pp = &b->gwait; (w = *pp);) {
+        if (!w->title || strcmp(w->chat_id, chat_id)) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        create_now(b, w->owner, w->chat_id, w->title);
+        gwait_free(w);
+        pp = &b->gwait; /* create_now may change the list */
+    }
+}
+
+typedef struct gav_ctx {
+    br_bridge *b;
+    char *chat_id, *path;
+} gav_ctx;
+
+static void gav_free(gav_ctx *a)
+{
+    free(a->chat_id);
+    free(a->path);
+    free(a);
+}
+
+/* Record the group's avatar and show it in every owner's room of it. */
+static void avatar_apply(br_bridge *b, const char *chat_id, const char *path, const char *mxc)
+{
+    char **rooms = NULL;
+    size_t i, n = 0;
+
+    if (br_store_group_avatar_put(b->db, chat_id, path, mxc) == 0 &&
+        br_store_portal_rooms_of_chat(b->db, chat_id, &rooms, &n) == 0) {
+        for (i = 0; i < n; i++)
+            set_avatar(b, rooms[i], mxc);
+        br_store_strv_free(rooms);
+    }
+    avatar_release(b, chat_id);
+}
+
+static void on_avatar_uploaded(void *arg, const char *mxc)
+{
+    gav_ctx *a = arg;
+
+    if (mxc)
+        avatar_apply(a->b, a->chat_id, a->path, mxc);
+    else
+        avatar_release(a->b, a->chat_id); /* made without it; retried when it changes */
+    gav_free(a);
+}
+
+void br_group_avatar(br_bridge *b, const char *chat_id, const char *path,
+                     const uint8_t *data, size_t len)
+{
+    char old_path[256] = "", old_mxc[512] = "";
+    gav_ctx *a;
+    int known;
+
+    if (strncmp(chat_id, "group:", 6) != 0 ||
+        (known = br_store_group_avatar_get(b->db, chat_id, old_path, sizeof(old_path), old_mxc,
+                                           sizeof(old_mxc))) < 0) {
+        avatar_release(b, chat_id);
+        return;
+    }
+    /* The same key is the same image: a new avatar is uploaded under a new
+     * object name (the client asks for a new upload form each time,
+     * Signal-Desktop ts/groups.ts uploadAvatar), so nothing is uploaded
+     * again. */
+    if (known && !strcmp(old_path, path)) {
+        avatar_release(b, chat_id);
+        return;
+    }
+    if (!*path) { /* removed on Signal: removed here too, if it was set */
+        if (known && *old_mxc)
+            avatar_apply(b, chat_id, "", "");
+        else
+            br_store_group_avatar_put(b->db, chat_id, "", "");
+        avatar_release(b, chat_id);
+        return;
+    }
+    if ((a = calloc(1, sizeof(*a))))
+        a->b = b;
+    if (!a || !(a->chat_id = strdup(chat_id)) || !(a->path = strdup(path)) ||
+        br_avatar_upload(b, "a group's", data, len, on_avatar_uploaded, a) != 0) {
+        if (a)
+            gav_free(a);
+        avatar_release(b, chat_id);
+    }
+}
+
 void br_group_info(br_bridge *b, const br_net_event *ev)
 {
     char room[256];
@@ -440,9 +579,17 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
 
     if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0)
         return;
-    /* a room waiting for this state is made now, with its title */
+    /* a room waiting for this state is made now, with its title; or once
+     * its avatar is here, if the group has one not uploaded yet (the
+     * client fetches it after this state: br_group_avatar) */
     if ((w = gwait_take(b, ev->owner, ev->chat_id))) {
-        create_now(b, w->owner, w->chat_id, ev->text);
+        if (ev->avatar && *ev->avatar && !w->title && !avatar_known(b, ev->chat_id, ev->avatar) &&
+            (w->title = strdup(ev->text ? ev->text : ""))) {
+            w->next = b->gwait;
+            b->gwait = w;
+            return;
+        }
+        create_now(b, w->owner, w->chat_id, w->title ? w->title : ev->text);
         gwait_free(w);
         return;
     }

@@ -51,6 +51,11 @@ int br_group_refuse_relation(br_bridge *b, const char *room, const char *chat_id
  * bring in every member's ghost (once; named from their profile). Nothing
  * for a portal not ready yet: it asks br_net_ops.group_info when it is. */
 void br_group_info(br_bridge *b, const br_net_event *ev);
+/* BR_NET_AVATAR of a group (path "" = removed): uploaded once per path
+ * (br_group_avatar rows) and set as m.room.avatar of every owner's portal
+ * of the group; rooms waiting for it (br_group_info) are made with it. */
+void br_group_avatar(br_bridge *b, const char *chat_id, const char *path,
+                     const uint8_t *data, size_t len);
 /* At stop: the rooms waiting for their group's state are forgotten, with
  * their reserved rows (made at the next start instead). */
 void br_group_stop(br_bridge *b);

@@ -46,9 +46,12 @@ typedef enum br_net_kind {
                              revealed it */
     BR_NET_GROUP_INFO,    /* chat_id (a group), text: its title ("" when
                              none), members: the full members' ACIs but ours,
-                             code: the state's revision */
+                             code: the state's revision, avatar: its
+                             avatar's Signal path ("" none, NULL unknown) */
     BR_NET_AVATAR,        /* id: ACI; text: its profile avatar's Signal
-                             path ("" = none); data/data_len: the image */
+                             path ("" = none); data/data_len: the image.
+                             Or chat_id (a group) instead of id: the
+                             group's avatar, after its GROUP_INFO */
     BR_NET_CONN_TROUBLE,  /* the linked account's connection to Signal fails
                              for a reason the user and admin must act on
                              (it is retried): code BR_NET_ERR_TLS or
@@ -173,6 +176,7 @@ typedef struct br_net_event {
                             BR_NET_FMT JSON, or NULL when none */
     uint8_t *data;       /* AVATAR: the image, owned */
     size_t data_len;
+    char *avatar;        /* GROUP_INFO: the avatar's path (see above) */
     uint32_t expire_s;   /* MESSAGE: the chat's disappearing timer the
                             message carries (DataMessage.expireTimer, s;
                             0 = none) */

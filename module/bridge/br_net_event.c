@@ -37,6 +37,7 @@ void br_net_event_free(br_net_event *ev)
     free(ev->members);
     free(ev->fmt);
     free(ev->data);
+    free(ev->avatar);
     free(ev);
 }
 
@@ -68,6 +69,7 @@ br_net_event *br_net_event_dup(const br_net_event *ev)
     c->sender = dup(ev->sender, &bad);
     c->target_author = dup(ev->target_author, &bad);
     c->fmt = dup(ev->fmt, &bad);
+    c->avatar = dup(ev->avatar, &bad);
     c->atts = NULL;
     c->n_atts = 0;
     c->members = NULL;

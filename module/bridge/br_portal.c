@@ -1038,6 +1038,8 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
     case BR_NET_AVATAR:
         if (ev->id && ev->text)
             br_puppet_avatar(b, ev->id, ev->text, ev->data, ev->data_len);
+        else if (ev->chat_id && ev->text)
+            br_group_avatar(b, ev->chat_id, ev->text, ev->data, ev->data_len);
         break;
     case BR_NET_SEND_RESULT:
         br_outbox_result(b, ev);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "br_avatar.h"
 #include "br_phone.h"
 #include "br_internal.h"
 #include "br_store.h"
@@ -133,32 +134,15 @@ static void avatar_apply(avatar_ctx *a)
     avatar_ctx_free(a);
 }
 
-static void on_avatar_uploaded(void *arg, int status, json_t *body)
+static void on_avatar_uploaded(void *arg, const char *mxc)
 {
     avatar_ctx *a = arg;
-    const char *mxc = json_string_value(json_object_get(body, "content_uri"));
 
-    if (status != 200 || !mxc || strncmp(mxc, "mxc://", 6) != 0 || !(a->mxc = strdup(mxc))) {
-        ut_logf(&a->b->log, UT_LOG_WARN, "bridge: uploading a contact's avatar failed (HTTP %d)",
-                status);
+    if (!mxc || !(a->mxc = strdup(mxc))) {
         avatar_ctx_free(a);
         return;
     }
     avatar_apply(a);
-}
-
-/* The image's type from its first bytes: Signal clients upload JPEG
- * (Desktop and Android encode profile avatars as JPEG), others are
- * recognised in case. */
-static const char *image_type(const uint8_t *d, size_t n)
-{
-    if (n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
-        return "image/png";
-    if (n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6)))
-        return "image/gif";
-    if (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4))
-        return "image/webp";
-    return "image/jpeg";
 }
 
 void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
@@ -194,7 +178,6 @@ void br_puppet_avatar(br_bridge *b, const char *aci, const char *path,
         avatar_apply(a);
         return;
     }
-    if (mx_upload(b->mx, b->bot, image_type(data, len), "avatar", data, len,
-                  on_avatar_uploaded, a) != 0)
+    if (br_avatar_upload(b, "a contact's", data, len, on_avatar_uploaded, a) != 0)
         avatar_ctx_free(a);
 }

@@ -7,7 +7,7 @@ libsbbridge_la_SOURCES = module/bridge/br_config.h module/bridge/br_config.c \
 	module/bridge/br_qr.h module/bridge/br_qr.c \
 	module/bridge/connector/br_loop.h module/bridge/connector/br_loop.c \
 	module/bridge/br_net.h module/bridge/br_net_event.c module/bridge/br_bridge.h module/bridge/br_internal.h \
-	module/bridge/br_bridge.c module/bridge/br_login.c module/bridge/br_room.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_expire.h module/bridge/br_expire.c module/bridge/br_puppet.c module/bridge/br_outbox.c module/bridge/br_usage.c \
+	module/bridge/br_bridge.c module/bridge/br_login.c module/bridge/br_room.c module/bridge/br_bot.c module/bridge/br_portal.c module/bridge/br_expire.h module/bridge/br_expire.c module/bridge/br_puppet.c module/bridge/br_avatar.h module/bridge/br_avatar.c module/bridge/br_outbox.c module/bridge/br_usage.c \
 	module/bridge/connector/br_signal.h module/bridge/connector/br_signal.c \
 	module/bridge/br_media.h module/bridge/br_media_int.h module/bridge/br_media.c \
 	module/bridge/br_media_out.c module/bridge/br_media_conv.c

@@ -25,6 +25,8 @@ ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 # the last vote count of each Signal voter on a poll (issue #17 item 6)
 ST_MIGRATIONS += module/store/migrations/017-bridge-poll-seen.sql
+# group avatars (issue #13); 018: main took 017 first
+ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 # group sends with sender keys: distribution ids and who holds our key
 # (issue #15 item 2)
 ST_MIGRATIONS += module/store/migrations/018-signal-senderkey.sql

@@ -6,6 +6,7 @@
 //   const mock = await startMock({ h1Upgrade: false, timeout: 60000 });
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
 //   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
+//   mock.groupAvatars (signal-groupavatars.js: group avatars, likewise)
 //   mock.multiRecipient (signal-multirecipient.js: PUT /v1/messages/
 //     multi_recipient, which the mock lacks; counts requests)
 //   mock.destroySockets()  // kill the server side of every open connection
@@ -46,6 +47,7 @@ const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.js
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
 const { ProfileAvatars } = require('./signal-profiles');
+const { GroupAvatars } = require('./signal-groupavatars');
 const { MultiRecipient } = require('./signal-multirecipient');
 
 function attachH1Upgrade(server, rules) {
@@ -129,6 +131,8 @@ async function startMock(opts = {}) {
   const wss = opts.h1Upgrade ? attachH1Upgrade(server, rules) : null;
   // profile avatars, which the mock lacks (signal-profiles.js)
   const profiles = new ProfileAvatars(server);
+  // group avatars, which it lacks too (signal-groupavatars.js)
+  const groupAvatars = new GroupAvatars(server);
   // PUT /v1/messages/multi_recipient, which the mock lacks
   // (signal-multirecipient.js)
   const multiRecipient = new MultiRecipient(server);
@@ -138,6 +142,7 @@ async function startMock(opts = {}) {
     server,
     rules,
     profiles,
+    groupAvatars,
     multiRecipient,
     port,
     url: `https://127.0.0.1:${port}`,

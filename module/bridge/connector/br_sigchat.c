@@ -133,6 +133,7 @@ br_net_event *br_sigchat_group_info(const char *owner, const sig_group_info *g,
     ev->kind = BR_NET_GROUP_INFO;
     ev->code = (int)(g->revision & 0x7fffffff);
     if (!(ev->text = strdup(g->title ? g->title : "")) ||
+        (g->avatar && !(ev->avatar = strdup(g->avatar))) ||
         (g->n_members && !(ev->members = calloc(g->n_members, sizeof(*ev->members))))) {
         br_net_event_free(ev);
         return NULL;

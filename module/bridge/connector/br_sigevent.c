@@ -386,15 +386,20 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         br_sig_emit(s, ev);
         ev = br_sigchat_contact(a->owner, e->contact);
         break;
-    case SIG_EV_AVATAR:
-        if (e->peer && (ev = br_sig_ev_new(BR_NET_AVATAR, a->owner))) {
-            ev->id = br_sig_dup(e->peer);
+    case SIG_EV_AVATAR: /* a contact's (id) or a group's (chat_id) */
+        if ((e->peer || e->group_id) && (ev = br_sig_ev_new(BR_NET_AVATAR, a->owner))) {
+            char gchat[80];
+
+            if (e->peer)
+                ev->id = br_sig_dup(e->peer);
+            else if (br_sigchat_gid(e->group_id, gchat, sizeof(gchat)) == 0)
+                ev->chat_id = br_sig_dup(gchat);
             ev->text = br_sig_dup(e->path ? e->path : "");
             if (e->data && e->data_len && (ev->data = malloc(e->data_len))) {
                 memcpy(ev->data, e->data, e->data_len);
                 ev->data_len = e->data_len;
             }
-            if (!ev->id || !ev->text || (e->data_len && !ev->data)) {
+            if ((!ev->id && !ev->chat_id) || !ev->text || (e->data_len && !ev->data)) {
                 br_net_event_free(ev); /* out of memory: the next profile fetch retries */
                 ev = NULL;
             }

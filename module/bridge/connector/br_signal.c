@@ -24,6 +24,7 @@
 #include "sig_client.h"
 #include "sig_groups.h"
 #include "sig_err.h"
+#include "sn_gate.h"
 #include "sn_tls.h"
 #include "st_records.h"
 
@@ -105,6 +106,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.port = s->port;
     cfg.ca_file = s->ca_file;
     cfg.tls = s->tls;
+    cfg.gate = s->gate;
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.history_transfer = s->history;
@@ -113,6 +115,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.history_max_age_s = s->history_max_age_s;
     cfg.trust_root = s->trust_root;
     cfg.server_public_params = s->zk_params;
+    cfg.profile_refresh_s = s->profile_refresh_s;
     cfg.cdn0_url = s->ep[0];
     cfg.cdn2_url = s->ep[1];
     cfg.cdn3_url = s->ep[2];
@@ -757,6 +760,7 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->device_name = br_sig_dup(cfg->device_name);
     s->trust_root = br_sig_dup(cfg->signal_trust_root);
     s->zk_params = br_sig_dup(cfg->signal_zk_params);
+    s->profile_refresh_s = (uint32_t)cfg->signal_profile_refresh_s;
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
     s->history = cfg->history_enabled;
     s->no_sender_keys = cfg->signal_no_sender_keys;
@@ -795,6 +799,15 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
         br_signal_free(s);
         return UT_ERR_INVAL;
     }
+    /* One gate for every account on the Signal thread: when all their
+     * sockets drop at once, they queue for it instead of all shaking hands
+     * at once (sn_gate.h). */
+    if (cfg->signal_connect_concurrency > 0 &&
+        sn_gate_new(&s->gate, (unsigned)cfg->signal_connect_concurrency) != 0) {
+        snprintf(err, errlen, "out of memory");
+        br_signal_free(s);
+        return UT_ERR_NOMEM;
+    }
     *out = s;
     return 0;
 }
@@ -830,6 +843,7 @@ void br_signal_free(br_signal *s)
     if (s->loop)
         br_loop_free(s->loop, thread_fini, s);
     sn_tls_free(s->tls); /* connections still closing hold their own ref */
+    sn_gate_free(s->gate); /* after the loop: its sockets are gone */
     free(s->host_name);
     free(s->ca_file);
     free(s->device_name);

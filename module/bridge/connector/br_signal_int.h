@@ -53,8 +53,12 @@ struct br_signal {
     char *ca_file;
     struct sn_tls *tls;   /* the trust of every account's connections:
                              Signal's pinned roots or ca_file's (sn_tls.h) */
+    struct sn_gate *gate; /* bound on connection attempts of all accounts
+                             at once (config signal.connect_concurrency);
+                             NULL = none */
     char *device_name;
     char *trust_root;
+    uint32_t profile_refresh_s; /* sig_config.profile_refresh_s */
     char *zk_params;      /* zkgroup server public params (groups), or NULL */
     char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;

@@ -99,6 +99,13 @@ int br_store_member_list(st_db *db, const char *room_id, char ***out, size_t *n)
 void br_store_strv_free(char **v);
 /* The rooms of every owner's portal of `chat_id` (made ones), the same way. */
 int br_store_portal_rooms_of_chat(st_db *db, const char *chat_id, char ***out, size_t *n);
+/* A group's avatar (br_group_avatar): the Signal path it came from ("" =
+ * none) and its mxc: URI ("" when none); 1 when one was recorded, 0 when
+ * never. _put records them (mxc NULL = ""). */
+int br_store_group_avatar_get(st_db *db, const char *chat_id, char *path, size_t pn,
+                              char *mxc, size_t mn);
+int br_store_group_avatar_put(st_db *db, const char *chat_id, const char *path,
+                              const char *mxc);
 
 /* ---- message map (br_store_msgmap.c) ---------------------------------- */
 

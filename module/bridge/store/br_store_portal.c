@@ -195,3 +195,34 @@ int br_store_portal_get(st_db *db, const char *owner, const char *chat_id, char 
     }
     return rc;
 }
+
+int br_store_group_avatar_get(st_db *db, const char *chat_id, char *path, size_t pn,
+                              char *mxc, size_t mn)
+{
+    sqlite3_stmt *st = st_db_stmt(db, "SELECT path, mxc FROM br_group_avatar WHERE chat_id = ?1");
+    int rc;
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, chat_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, path, pn);
+        br_store_text(st, 1, mxc, mn);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+int br_store_group_avatar_put(st_db *db, const char *chat_id, const char *path, const char *mxc)
+{
+    sqlite3_stmt *st = st_db_stmt(db,
+        "INSERT INTO br_group_avatar(chat_id, path, mxc) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT(chat_id) DO UPDATE SET path = excluded.path, mxc = excluded.mxc");
+
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, chat_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, mxc ? mxc : "", -1, SQLITE_STATIC);
+    return st_db_step_done(db, st);
+}

@@ -14,6 +14,7 @@
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sn_backoff.h"
+#include "sn_gate.h"
 #include "sn_err.h"
 
 /* Signal's production sealed-sender trust root (public, from libsignal's
@@ -252,6 +253,7 @@ static void real_free(sig_client *c)
     sig_pool_close(c);
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);
+    sig_profiles_refresh_stop(c);
     sig_storage_cancel_all(c);
     sig_attach_cancel_all(c);
     sig_groups_free(c);
@@ -288,6 +290,7 @@ int sig_https(sig_client *c, const char *host, uint16_t port, const sn_http_req 
             c->pool = NULL;
             return rc;
         }
+        sn_pool_set_gate(c->pool, c->cfg.gate); /* one bound with the websockets */
     }
     return sn_pool_request(c->pool, host, port, req, cb, ud);
 }
@@ -463,6 +466,7 @@ static int open_sock(sig_client *c, sn_sock **out, const sn_sock_callbacks *cbs,
     sc.transport = c->cfg.transport;
     sc.keepalive_ms = c->cfg.keepalive_ms;
     sc.no_reconnect = no_reconnect;
+    sc.gate = c->cfg.gate;
     sc.log = c->cfg.log;
     rc = sn_sock_new(out, c->base, &sc, cbs, c);
     ut_wipe(auth, sizeof(auth));

@@ -44,6 +44,7 @@
 
 struct event_base;
 struct evdns_base;
+struct sn_gate;
 struct sn_tls;
 
 typedef struct sig_client sig_client;
@@ -84,7 +85,10 @@ typedef enum sig_event_type {
                               SIG_ERR_TOO_BIG, SIG_ERR_JSON */
     SIG_EV_AVATAR          /* peer (ACI), path (its profile's avatar CDN
                               path, "" = none), data/data_len: the decrypted
-                              image (NULL when none) */
+                              image (NULL when none); or, with group_id set
+                              and peer NULL, a group's avatar (path: its
+                              Group.avatarUrl), after its GROUP_UPDATED
+                              when the key changed */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };
@@ -194,6 +198,13 @@ typedef struct sig_config {
     struct sn_tls *tls;           /* shared TLS config; borrowed; NULL =
                                      the client makes its own */
     struct evdns_base *dns;       /* borrowed; may be NULL */
+    struct sn_gate *gate;         /* borrowed; shared by the clients of one
+                                     loop: at most its bound of connection
+                                     attempts (chat and provisioning
+                                     websockets, HTTPS pool connections)
+                                     in their handshakes at once, so that
+                                     many accounts reconnecting together
+                                     queue (sn_gate.h); NULL = no bound */
     int transport;                /* SN_WS_AUTO/H2/H1 */
     const char *device_name;      /* NULL = "signalbridge" */
     uint32_t link_timeout_ms;     /* 0 = 60000 */
@@ -234,6 +245,14 @@ typedef struct sig_config {
     uint32_t history_max_messages; /* kept per chat, the newest; 0 = 50 */
     uint32_t history_max_age_s;    /* older messages skipped; 0 = 30 days */
     uint64_t history_max_archive;  /* bytes downloaded at most; 0 = 512 MiB */
+    /* Every contact's profile (name, avatar) whose key we hold is fetched
+     * again when it is older than this, so that a changed name or picture
+     * is seen without a new profile key; 0 = never. signalmeow keeps a
+     * profile an hour (profile.go DefaultProfileRefreshAfter) and fetches
+     * it again when older, as mautrix-signal asks for a sender's info
+     * (bridgev2 AggressiveUpdateInfo). Here a timer on the client's loop
+     * walks the contacts, at most 4 fetches at once. */
+    uint32_t profile_refresh_s;
     /* Send group messages 1:1 to every member, never with our sender key
      * and a multi-recipient request (sig_gsk.c): for measuring the
      * difference (make bench). 0 = sender keys, as Signal's clients. */

@@ -1,19 +1,27 @@
 /* sig_fetch.c - what the client fetches besides messages: the contacts
  * blob from the CDN after a SyncMessage.Contacts (HTTPS through the
  * client's pool, sig_https), profiles (GET /v1/profile on the chat socket) when a
- * profile key arrives, and the contact records these produce. */
+ * profile key arrives, profile and group avatars from CDN 0, and the
+ * contact records these produce. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "Groups.pb-c.h"
 #include "SignalService.pb-c.h"
+#include "sc_group.h"
 #include "sc_profile.h"
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sig_sync.h"
 #include "sig_util.h"
+
+/* Profile refreshes in flight at once, per client. */
+#define SIG_PROFILE_REFRESH_RUNNING 4
 
 struct sig_download {
     sig_download *next;
@@ -23,7 +31,10 @@ struct sig_download {
     int has_digest;
     size_t size;
     int avatar;           /* a profile avatar of `aci` at `path`, under the
-                             profile key in key[0..31] */
+                             profile key in key[0..31]; or with `group`, the
+                             avatar of the group `gid` under its blob key */
+    int group;
+    uint8_t gid[32];
     char aci[SIG_UUID_STR_LEN + 1];
     char path[128];
 };
@@ -130,7 +141,10 @@ static void dl_done(int rc, const sn_http_resp *r, void *ud);
  * the box (iv 12 + tag 16). */
 #define SIG_AVATAR_MAX (10u * 1024u * 1024u + SC_GCMBOX_OVERHEAD)
 
-static void avatar_emit(sig_client *c, const char *aci, const char *path,
+/* A group avatar blob: at most what sc_group_blob_decrypt accepts. */
+#define SIG_GROUP_AVATAR_MAX (2u * SC_GROUP_BLOB_MAX + SC_GROUP_BLOB_OVERHEAD)
+
+static void avatar_emit(sig_client *c, const char *aci, const uint8_t *gid, const char *path,
                         const uint8_t *data, size_t len)
 {
     sig_event ev;
@@ -138,39 +152,76 @@ static void avatar_emit(sig_client *c, const char *aci, const char *path,
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_AVATAR;
     ev.peer = aci;
+    ev.group_id = gid;
     ev.path = path;
     ev.data = data;
     ev.data_len = len;
     sig_emit(c, &ev);
 }
 
-/* The avatar is the profile key's AES-256-GCM box (iv 12 || ct || tag 16),
- * as for the other profile fields: signalmeow profile.go DownloadUserAvatar
- * (decryptBytes), Signal-Desktop Crypto.ts decryptProfile. */
+/* A group's avatar is a GroupAttributeBlob{avatar} encrypted with the
+ * group's blob key like its title (sc_group.h): Signal-Desktop ts/groups.ts
+ * applyNewAvatar (decryptGroupBlob, blob.content 'avatar'), signalmeow
+ * groups.go decryptGroupAvatar. *pt malloc'd. */
+static int group_avatar_open(uint8_t **pt, size_t *pt_len, const uint8_t key[32],
+                             const uint8_t *blob, size_t n)
+{
+    Signalservice__GroupAttributeBlob *ab;
+    uint8_t *raw = NULL;
+    size_t rn = 0;
+    int rc = SIG_ERR_ENVELOPE;
+
+    *pt = NULL;
+    *pt_len = 0;
+    if (!blob || n > SIG_GROUP_AVATAR_MAX || sc_group_blob_decrypt(&raw, &rn, key, blob, n) != 0)
+        return SIG_ERR_DIGEST;
+    ab = signalservice__group_attribute_blob__unpack(NULL, rn, raw);
+    if (ab && ab->content_case == SIGNALSERVICE__GROUP_ATTRIBUTE_BLOB__CONTENT_AVATAR &&
+        ab->avatar.len > 0) {
+        rc = (*pt = malloc(ab->avatar.len)) ? 0 : UT_ERR_NOMEM;
+        if (rc == 0) {
+            memcpy(*pt, ab->avatar.data, ab->avatar.len);
+            *pt_len = ab->avatar.len;
+        }
+    }
+    if (ab)
+        signalservice__group_attribute_blob__free_unpacked(ab, NULL);
+    free(raw);
+    return rc;
+}
+
+/* A profile's avatar is the profile key's AES-256-GCM box (iv 12 || ct ||
+ * tag 16), as for the other profile fields: signalmeow profile.go
+ * DownloadUserAvatar (decryptBytes), Signal-Desktop Crypto.ts
+ * decryptProfile. */
 static void avatar_done(int rc, const sn_http_resp *r, sig_download *d)
 {
     sig_client *c = d->c;
     char aci[sizeof(d->aci)], path[sizeof(d->path)];
-    uint8_t *pt = NULL;
+    uint8_t *pt = NULL, gid[32];
     size_t pt_len = 0;
+    int group = d->group;
 
     sig_enter(c);
     if (rc == 0 && r->status != 200)
         rc = SIG_ERR_HTTP;
-    if (rc == 0 && (r->body_len <= SC_GCMBOX_OVERHEAD || r->body_len > SIG_AVATAR_MAX))
+    if (rc == 0 && group)
+        rc = group_avatar_open(&pt, &pt_len, d->key, r->body, r->body_len);
+    if (rc == 0 && !group && (r->body_len <= SC_GCMBOX_OVERHEAD || r->body_len > SIG_AVATAR_MAX))
         rc = SIG_ERR_ENVELOPE;
-    if (rc == 0 && !(pt = malloc(r->body_len - SC_GCMBOX_OVERHEAD)))
+    if (rc == 0 && !group && !(pt = malloc(r->body_len - SC_GCMBOX_OVERHEAD)))
         rc = UT_ERR_NOMEM;
-    if (rc == 0 && sc_gcmbox_open(pt, &pt_len, d->key, r->body, r->body_len) != 0)
+    if (rc == 0 && !group && sc_gcmbox_open(pt, &pt_len, d->key, r->body, r->body_len) != 0)
         rc = SIG_ERR_DIGEST;
     memcpy(aci, d->aci, sizeof(aci));
     memcpy(path, d->path, sizeof(path));
+    memcpy(gid, d->gid, sizeof(gid));
     dl_free(d); /* before the event: its handler may close the client */
     if (rc == 0)
-        avatar_emit(c, aci, path, pt, pt_len);
+        avatar_emit(c, group ? NULL : aci, group ? gid : NULL, path, pt, pt_len);
     else
-        sig_logf(c, UT_LOG_INFO, "signal: a profile avatar could not be read: %s",
-                 sig_strerror(rc));
+        sig_logf(c, UT_LOG_INFO, "signal: a %s avatar could not be read: %s",
+                 group ? "group" : "profile", sig_strerror(rc));
     free(pt);
     sig_leave(c);
 }
@@ -179,18 +230,24 @@ static void avatar_done(int rc, const sn_http_resp *r, sig_download *d)
  * random bytes in base64url, Signal-Server ProfileHelper
  * generateAvatarObjectName) on cdn.signal.org, as signalmeow
  * DownloadUserAvatar and Desktop's getProfileAvatar (WebAPI.ts, cdn '0')
- * fetch it. */
-static int start_avatar_download(sig_client *c, const char *aci, const char *avatar,
-                                 const uint8_t key[32])
+ * fetch it; or a group's ("groups/..."), fetched from the same CDN by
+ * signalmeow groups.go DownloadGroupAvatar (cdn.signal.org) and Desktop's
+ * getGroupAvatar. */
+static int start_avatar_download(sig_client *c, const char *aci, const uint8_t *gid,
+                                 const char *avatar, const uint8_t key[32])
 {
     const sig_endpoint *ep = sig_cdn(c, 0);
+    const char *rest;
     sn_http_req req;
     char path[512];
     sig_download *d;
     int rc;
 
-    if (strncmp(avatar, "profiles/", 9) != 0 || strlen(avatar) >= sizeof(d->path) ||
-        strpbrk(avatar + 9, "/?#%") || strstr(avatar, ".."))
+    /* an object name below the CDN's root, nothing that leaves it */
+    rest = gid ? (strncmp(avatar, "groups/", 7) ? NULL : avatar + 7)
+               : (strncmp(avatar, "profiles/", 9) ? NULL : avatar + 9);
+    if (!rest || !*rest || strlen(avatar) >= sizeof(d->path) || strpbrk(rest, "?#%\\") ||
+        strstr(avatar, "..") || strstr(avatar, "//") || (!gid && strchr(rest, '/')))
         return SIG_ERR_ENVELOPE;
     if ((rc = sig_ep_path(path, sizeof(path), ep, "/")) != 0)
         return rc;
@@ -202,19 +259,33 @@ static int start_avatar_download(sig_client *c, const char *aci, const char *ava
         return UT_ERR_NOMEM;
     d->c = c;
     d->avatar = 1;
+    d->group = gid != NULL;
     memcpy(d->key, key, 32);
-    snprintf(d->aci, sizeof(d->aci), "%s", aci);
-    snprintf(d->path, sizeof(d->path), "%s", avatar);
+    if (gid)
+        memcpy(d->gid, gid, 32);
+    else
+        snprintf(d->aci, sizeof(d->aci), "%s", aci);
+    memcpy(d->path, avatar, strlen(avatar) + 1); /* shorter: checked above */
     d->next = c->downloads;
     c->downloads = d;
     memset(&req, 0, sizeof(req));
     req.method = "GET";
     req.path = path;
-    req.max_response = SIG_AVATAR_MAX + 4096;
+    req.max_response = (gid ? SIG_GROUP_AVATAR_MAX : SIG_AVATAR_MAX) + 4096;
     rc = sig_https(c, ep->host, ep->port, &req, dl_done, d);
     if (rc != 0)
         dl_free(d);
     return rc;
+}
+
+int sig_group_avatar_fetch(sig_client *c, const uint8_t group_id[32], const char *key,
+                           const uint8_t blob_key[32])
+{
+    if (!*key) { /* removed */
+        avatar_emit(c, NULL, group_id, "", NULL, 0);
+        return 0;
+    }
+    return start_avatar_download(c, NULL, group_id, key, blob_key);
 }
 
 static void dl_done(int rc, const sn_http_resp *r, void *ud)
@@ -334,6 +405,7 @@ typedef struct prof_op {
     sig_client *c;
     char aci[SIG_UUID_STR_LEN + 1];
     uint8_t key[32];
+    int refresh;          /* counted in c->profile_refreshing */
 } prof_op;
 
 static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
@@ -348,6 +420,8 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
     if (sig_dead(c))
         goto out;
     sig_enter(c);
+    if (op->refresh && c->profile_refreshing > 0)
+        c->profile_refreshing--;
     if (rc == 0 && r->status == 200 && r->body)
         j = json_loadb((const char *)r->body, r->body_len, 0, NULL);
     if (j && (enc = json_string_value(json_object_get(j, "name"))) &&
@@ -362,8 +436,8 @@ static void profile_resp(int rc, const sn_rpc_response *r, void *ud)
     if (j && !sig_dead(c)) {
         avatar = json_string_value(json_object_get(j, "avatar"));
         if (!avatar || !*avatar)
-            avatar_emit(c, op->aci, "", NULL, 0);
-        else if ((arc = start_avatar_download(c, op->aci, avatar, op->key)) != 0)
+            avatar_emit(c, op->aci, NULL, "", NULL, 0);
+        else if ((arc = start_avatar_download(c, op->aci, NULL, avatar, op->key)) != 0)
             sig_logf(c, UT_LOG_INFO, "signal: a profile avatar could not be fetched: %s",
                      sig_strerror(arc));
     }
@@ -374,34 +448,24 @@ out:
     free(op);
 }
 
-int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
-                         size_t len)
+/* GET the versioned profile of `aci` under `key`; its time is recorded
+ * ("profile_fetched", ms) for the refresh. */
+static int profile_fetch(sig_client *c, const char *aci, const uint8_t key[32], int refresh)
 {
-    uint8_t old[32];
-    ut_buf b;
     prof_op *op;
-    char path[192], version[SC_PROFILE_KEY_VERSION_HEX + 1];
+    char path[192], version[SC_PROFILE_KEY_VERSION_HEX + 1], now[24];
     uint8_t uuid[16];
-    int known, rc;
+    int rc;
 
-    if (len != 32 || !c->chat)
-        return 0;
-    ut_buf_init(&b, 64);
-    known = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32;
-    if (known)
-        memcpy(old, b.data, 32);
-    ut_buf_free_secret(&b);
-    if (known && ut_ct_eq(old, key, 32))
-        return 0;
-    ut_wipe(old, sizeof(old));
-    if ((rc = sig_rec_put(c, "profile_key", aci, key, 32)) != 0)
-        return rc;
     op = calloc(1, sizeof(*op));
     if (!op)
         return UT_ERR_NOMEM;
     op->c = c;
+    op->refresh = refresh;
     snprintf(op->aci, sizeof(op->aci), "%s", aci);
     memcpy(op->key, key, 32);
+    snprintf(now, sizeof(now), "%lld", (long long)ut_now_ms());
+    (void)sig_rec_put(c, "profile_fetched", aci, now, strlen(now));
     /* The versioned profile: production's unversioned one carries no name
      * (Signal-Server ProfileController getUnversionedProfile); Desktop and
      * signalmeow ask for /v1/profile/<aci>/<version> (WebAPI getProfileUrl,
@@ -416,6 +480,134 @@ int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
     if (rc != 0) {
         ut_wipe(op->key, sizeof(op->key));
         free(op);
+    } else if (refresh) {
+        c->profile_refreshing++;
     }
     return rc;
+}
+
+int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
+                         size_t len)
+{
+    uint8_t old[32];
+    ut_buf b;
+    int known, rc;
+
+    if (len != 32 || !c->chat)
+        return 0;
+    ut_buf_init(&b, 64);
+    known = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32;
+    if (known)
+        memcpy(old, b.data, 32);
+    ut_buf_free_secret(&b);
+    if (known && ut_ct_eq(old, key, 32))
+        return 0;
+    ut_wipe(old, sizeof(old));
+    if ((rc = sig_rec_put(c, "profile_key", aci, key, 32)) != 0)
+        return rc;
+    return profile_fetch(c, aci, key, 0);
+}
+
+/* ---- refreshing profiles ------------------------------------------------------ */
+
+static int collect_aci(void *arg, const char *key, const void *v, size_t len)
+{
+    (void)v;
+    return len != 32 ? 0 : json_array_append_new(arg, json_string(key)) != 0;
+}
+
+/* Fetch again the profiles fetched longest ago, older than the refresh
+ * age, while fewer than SIG_PROFILE_REFRESH_RUNNING refreshes run. */
+static void refresh_some(sig_client *c)
+{
+    int64_t now = ut_now_ms(), due = now - (int64_t)c->cfg.profile_refresh_s * 1000;
+    json_t *acis = json_array(), *v;
+    size_t i;
+
+    if (!acis || !c->linked || !c->chat || sn_sock_get_state(c->chat) != SN_SOCK_CONNECTED ||
+        st_record_each(c->db, c->cfg.account, "profile_key", collect_aci, acis) < 0) {
+        json_decref(acis);
+        return;
+    }
+    json_array_foreach(acis, i, v) {
+        const char *aci = json_string_value(v);
+        long long t = 0;
+        ut_buf b;
+        int rc;
+
+        if (c->profile_refreshing >= SIG_PROFILE_REFRESH_RUNNING || sig_dead(c))
+            break;
+        if (!aci || !strcmp(aci, c->aci))
+            continue;
+        ut_buf_init(&b, 32);
+        if (sig_rec_get(c, "profile_fetched", aci, &b) == 0 && b.len < 24) {
+            char s[24];
+
+            memcpy(s, b.data, b.len);
+            s[b.len] = '\0';
+            t = atoll(s);
+        }
+        ut_buf_free(&b);
+        if (t > due)
+            continue;
+        ut_buf_init(&b, 64);
+        rc = sig_rec_get(c, "profile_key", aci, &b) == 0 && b.len == 32
+                 ? profile_fetch(c, aci, b.data, 1) : 0;
+        ut_buf_free_secret(&b);
+        if (rc != 0) {
+            sig_logf(c, UT_LOG_INFO, "signal: a profile refresh could not start: %s",
+                     sig_strerror(rc));
+            break;
+        }
+    }
+    json_decref(acis);
+}
+
+/* The walk runs 60 times per refresh age (at most once a second, at least
+ * once a minute), jittered by +-25% so that many clients spread out. */
+static void refresh_arm(sig_client *c)
+{
+    uint32_t ms = c->cfg.profile_refresh_s * 1000u / 60u, r = 0;
+    struct timeval tv;
+
+    if (ms < 1000)
+        ms = 1000;
+    if (ms > 60000)
+        ms = 60000;
+    if (ut_random(&r, sizeof(r)) == 0)
+        ms = ms * 3 / 4 + r % (ms / 2 + 1);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    evtimer_add(c->profile_timer, &tv);
+}
+
+static void on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+    sig_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    sig_enter(c);
+    if (!sig_dead(c)) {
+        refresh_some(c);
+        if (!sig_dead(c))
+            refresh_arm(c);
+    }
+    sig_leave(c);
+}
+
+void sig_profiles_refresh_start(sig_client *c)
+{
+    if (!c->cfg.profile_refresh_s || (c->profile_timer && evtimer_pending(c->profile_timer, NULL)))
+        return;
+    if (!c->profile_timer && !(c->profile_timer = evtimer_new(c->base, on_refresh, c)))
+        return;
+    refresh_arm(c);
+}
+
+void sig_profiles_refresh_stop(sig_client *c)
+{
+    if (c->profile_timer)
+        event_free(c->profile_timer);
+    c->profile_timer = NULL;
 }

@@ -327,10 +327,11 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
 {
     gfetch *f = ud;
     sig_client *c = f->c;
-    sig_group_info *g = NULL;
-    uint8_t blob_key[32], *pkeys = NULL, gid[32];
+    sig_group_info *g = NULL, *old = NULL;
+    uint8_t blob_key[32] = {0}, *pkeys = NULL, gid[32];
     sig_gstate_dec d;
     size_t i, skipped = 0;
+    int new_avatar = 0, arc;
 
     if (f->cancelled || sig_dead(c)) {
         if (!f->cancelled)
@@ -357,11 +358,16 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
         rc = r->body ? sig_gstate_parse(r->body, r->body_len, &d, f->pub, &g, &pkeys, &skipped)
                      : SIG_ERR_ENVELOPE;
     }
-    ut_wipe(blob_key, sizeof(blob_key));
     if (rc == 0) {
         memcpy(g->group_id, f->gid, 32);
         if (skipped)
             sig_logf(c, UT_LOG_WARN, "signal: %zu group member ids did not decrypt", skipped);
+        /* the avatar is fetched when its key changed, as Desktop's
+         * applyNewAvatar does (ts/groups.ts: "has it changed?"), or was
+         * never read (a state stored before avatars were) */
+        (void)sig_group_info_get(c, f->gid, &old);
+        new_avatar = !old || !old->avatar || strcmp(old->avatar, g->avatar) != 0;
+        sig_group_info_free(old);
         rc = store_state(c, g);
     }
     for (i = 0; rc == 0 && i < g->n_members; i++)
@@ -369,8 +375,15 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
             (void)sig_profile_key_seen(c, g->members[i].aci, pkeys + 32 * i, 32);
     if (pkeys)
         ut_free_secret(pkeys, 32 * (g && g->n_members ? g->n_members : 1));
+    memcpy(gid, f->gid, 32);
     if (!sig_dead(c))
         fetch_finish(f, rc, g);
+    /* after the state's event, so that the bridge knows the group first */
+    if (rc == 0 && new_avatar && !sig_dead(c) &&
+        (arc = sig_group_avatar_fetch(c, gid, g->avatar, blob_key)) != 0)
+        sig_logf(c, UT_LOG_INFO, "signal: a group avatar could not be fetched: %s",
+                 sig_strerror(arc));
+    ut_wipe(blob_key, sizeof(blob_key));
     sig_group_info_free(g);
     pump(c, 0); /* the next queued fetch */
     sig_leave(c);

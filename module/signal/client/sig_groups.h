@@ -61,6 +61,9 @@ typedef struct sig_group_info {
     uint32_t revision;
     char *title;                /* "" when none */
     char *description;          /* "" when none */
+    char *avatar;               /* the avatar's CDN key (Group.avatarUrl),
+                                   "" when none, NULL when unknown (a state
+                                   stored before avatars were read) */
     uint32_t timer;             /* disappearing messages, seconds; 0 = off */
     int announcements_only;
     sig_group_member *members;  /* full members */

@@ -21,6 +21,7 @@ void sig_group_info_free(sig_group_info *g)
         return;
     free(g->title);
     free(g->description);
+    free(g->avatar);
     free(g->members);
     free(g->pending);
     free(g);
@@ -120,6 +121,12 @@ int sig_gstate_parse(const uint8_t *p, size_t n, const sig_gstate_dec *d,
         goto out;
     }
     g->revision = gr->has_version ? gr->version : 0;
+    /* not encrypted: the CDN key of the encrypted avatar blob (signalmeow
+     * groups.go decryptGroup "These aren't encrypted") */
+    if (!(g->avatar = strdup(gr->avatarurl ? gr->avatarurl : ""))) {
+        rc = UT_ERR_NOMEM;
+        goto out;
+    }
     g->announcements_only = gr->has_announcementsonly && gr->announcementsonly;
     if ((rc = open_blob(&gr->title, gr->has_title, d->blob_key, &g->title, NULL)) != 0 ||
         (rc = open_blob(&gr->description, gr->has_description, d->blob_key,
@@ -207,6 +214,10 @@ int sig_gstate_dump(const sig_group_info *g, char **out)
                   "ann", g->announcements_only, "members",
                   members_json(g->members, g->n_members), "pending",
                   members_json(g->pending, g->n_pending));
+    if (o && g->avatar && json_object_set_new(o, "avatar", json_string(g->avatar)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     if (o && json_object_get(o, "members") && json_object_get(o, "pending"))
         *out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -240,21 +251,23 @@ static int members_load(json_t *a, sig_group_member *m, size_t *n)
 int sig_gstate_load(const char *s, size_t n, sig_group_info **out)
 {
     json_t *o = json_loadb(s, n, 0, NULL), *m = NULL, *p = NULL;
-    const char *title = NULL, *desc = NULL;
+    const char *title = NULL, *desc = NULL, *avatar = NULL;
     json_int_t rev = 0, timer = 0;
     int ann = 0, rc = SIG_ERR_JSON;
     sig_group_info *g = NULL;
 
     *out = NULL;
-    if (!o || json_unpack(o, "{s:I,s:s,s:s,s:I,s:b,s:o,s:o}", "rev", &rev, "title", &title,
-                          "desc", &desc, "timer", &timer, "ann", &ann, "members", &m,
-                          "pending", &p) != 0 ||
+    /* "avatar" is absent from states stored before avatars were read */
+    if (!o || json_unpack(o, "{s:I,s:s,s:s,s?s,s:I,s:b,s:o,s:o}", "rev", &rev, "title", &title,
+                          "desc", &desc, "avatar", &avatar, "timer", &timer, "ann", &ann,
+                          "members", &m, "pending", &p) != 0 ||
         !json_is_array(m) || !json_is_array(p) || rev < 0 || rev > UINT32_MAX || timer < 0 ||
         timer > UINT32_MAX)
         goto out;
     rc = UT_ERR_NOMEM;
     if (!(g = info_new(json_array_size(m), json_array_size(p))) ||
-        !(g->title = strdup(title)) || !(g->description = strdup(desc)))
+        !(g->title = strdup(title)) || !(g->description = strdup(desc)) ||
+        (avatar && !(g->avatar = strdup(avatar))))
         goto out;
     g->revision = (uint32_t)rev;
     g->timer = (uint32_t)timer;

@@ -116,6 +116,8 @@ struct sig_client {
     struct { uint64_t ts; unsigned n; } retried[32];
     unsigned retried_next;
     sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
+    struct event *profile_timer;  /* sig_fetch.c: the next profile refresh */
+    int profile_refreshing;       /* refresh fetches in flight */
     char *zk_params;              /* cfg.server_public_params copy or NULL */
 
     /* group commit of received envelopes (sig_recv.c) */
@@ -249,7 +251,16 @@ struct Signalservice__SyncMessage;
 int sig_sync_handle(sig_client *c, const struct Signalservice__SyncMessage *sm);
 int sig_profile_key_seen(sig_client *c, const char *aci, const uint8_t *key,
                          size_t len);
+/* Download a group's avatar (`key`: Group.avatarUrl, its CDN 0 object)
+ * and emit SIG_EV_AVATAR with group_id once it is decrypted with the
+ * group's blob key; key "" emits its removal at once. */
+int sig_group_avatar_fetch(sig_client *c, const uint8_t group_id[32], const char *key,
+                           const uint8_t blob_key[32]);
 void sig_fetch_cancel_all(sig_client *c);
+/* Start (once connected; idempotent) and stop the profile refresh timer
+ * (cfg.profile_refresh_s). */
+void sig_profiles_refresh_start(sig_client *c);
+void sig_profiles_refresh_stop(sig_client *c);
 
 /* A refused response's Retry-After in ms (sig_event.retry_after_ms), 0
  * when absent or not in seconds. `h` may be NULL. */

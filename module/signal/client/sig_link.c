@@ -243,6 +243,7 @@ static int open_sock(sig_client *c, sn_sock **out, const char *path,
     sc.dns = c->cfg.dns;
     sc.transport = c->cfg.transport;
     sc.no_reconnect = 1;
+    sc.gate = c->cfg.gate;
     sc.log = c->cfg.log;
     rc = sn_sock_new(out, c->base, &sc, cbs, c);
     if (rc == 0)
@@ -536,6 +537,7 @@ void sig_link_chat_connected(sig_client *c)
      * Signal-Desktop's registerCapabilities do: a link made by an older
      * release gets what this one declares */
     sig_caps_declare(c);
+    sig_profiles_refresh_start(c);
     if (!c->link_done_pending) {
         /* an ordinary (re)connection: keep the server's stock up */
         sig_cert_refresh(c);

@@ -106,7 +106,10 @@ static void handle_record(sig_client *c, const Signalservice__StorageRecord *r)
         snprintf(name, sizeof(name), "%s%s%s", ct->givenname ? ct->givenname : "",
                  ct->givenname && ct->familyname && *ct->familyname ? " " : "",
                  ct->familyname ? ct->familyname : "");
-        if (has_pk)
+        /* a new key brings the profile (name, avatar), as one in a
+         * message does: a contact known only from the phone's storage
+         * would otherwise have none until they write */
+        if (has_pk && (!c->chat || sig_profile_key_seen(c, aci, ct->profilekey.data, 32) != 0))
             (void)sig_rec_put(c, "profile_key", aci, ct->profilekey.data, 32);
         (void)sig_contact_update_flags(c, aci, ct->e164, name, has_pk,
                                        ct->has_whitelisted && ct->whitelisted,

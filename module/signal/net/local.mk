@@ -6,6 +6,7 @@ SN_SRCS = \
 	module/signal/net/sn_err.h module/signal/net/sn_err.c module/signal/net/sn_agent.h \
 	module/signal/net/sn_hdr.h module/signal/net/sn_hdr.c \
 	module/signal/net/sn_backoff.h module/signal/net/sn_backoff.c \
+	module/signal/net/sn_gate.h module/signal/net/sn_gate.c \
 	module/signal/net/sn_wsmsg.h module/signal/net/sn_wsmsg.c \
 	module/signal/net/sn_ws.h module/signal/net/sn_ws.c \
 	module/signal/net/sn_h1ws.h module/signal/net/sn_h1ws.c \
@@ -38,7 +39,7 @@ SN_UNITS = tests/unit/signal/net/test_sn_hdr tests/unit/signal/net/test_sn_backo
 	tests/unit/signal/net/test_sn_wsmsg tests/unit/signal/net/test_sn_ws \
 	tests/unit/signal/net/test_sn_h1ws tests/unit/signal/net/test_sn_grpc \
 	tests/unit/signal/net/test_sn_rpc tests/unit/signal/net/test_sn_h2 \
-	tests/unit/signal/net/test_sn_tls
+	tests/unit/signal/net/test_sn_tls tests/unit/signal/net/test_sn_gate
 UNIT_TESTS += $(SN_UNITS)
 check_PROGRAMS += $(SN_UNITS)
 tests_unit_signal_net_test_sn_hdr_SOURCES = tests/unit/signal/net/test_sn_hdr.c
@@ -47,6 +48,9 @@ tests_unit_signal_net_test_sn_hdr_LDADD = $(SN_TEST_LIBS)
 tests_unit_signal_net_test_sn_backoff_SOURCES = tests/unit/signal/net/test_sn_backoff.c
 tests_unit_signal_net_test_sn_backoff_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_backoff_LDADD = $(SN_TEST_LIBS)
+tests_unit_signal_net_test_sn_gate_SOURCES = tests/unit/signal/net/test_sn_gate.c
+tests_unit_signal_net_test_sn_gate_CPPFLAGS = $(SN_TEST_CPPFLAGS)
+tests_unit_signal_net_test_sn_gate_LDADD = $(SN_TEST_LIBS)
 tests_unit_signal_net_test_sn_wsmsg_SOURCES = tests/unit/signal/net/test_sn_wsmsg.c
 tests_unit_signal_net_test_sn_wsmsg_CPPFLAGS = $(SN_TEST_CPPFLAGS)
 tests_unit_signal_net_test_sn_wsmsg_LDADD = $(SN_TEST_LIBS)
@@ -78,7 +82,7 @@ tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
-	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js tests/lib/signal-gcs.js tests/lib/signal-profiles.js tests/lib/signal-multirecipient.js \
+	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js tests/lib/signal-gcs.js tests/lib/signal-profiles.js tests/lib/signal-groupavatars.js tests/lib/signal-multirecipient.js \
 	module/signal/net/README.md tests/fuzz/fuzz_sn_wsmsg.c tests/fuzz/fuzz_sn_ws.c \
 	tests/fuzz/fuzz_sn_h1ws.c tests/fuzz/fuzz_sn_h2.c
 
@@ -91,6 +95,6 @@ fuzz_sn_ws_FUZZ_SRCS = module/signal/net/sn_ws.c module/signal/net/sn_wsmsg.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c
 fuzz_sn_h1ws_FUZZ_SRCS = module/signal/net/sn_h1ws.c module/signal/net/sn_hdr.c \
 	module/common/ut.c module/common/ut_err.c
-fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_ws.c \
+fuzz_sn_h2_FUZZ_SRCS = module/signal/net/sn_h2.c module/signal/net/sn_gate.c module/signal/net/sn_ws.c \
 	module/signal/net/sn_wsmsg.c module/signal/net/sn_hdr.c \
 	module/signal/proto/WebSocketResources.pb-c.c module/common/ut.c module/common/ut_err.c

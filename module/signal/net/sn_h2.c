@@ -12,6 +12,7 @@
 
 #include "sn_agent.h"
 #include "sn_err.h"
+#include "sn_gate.h"
 #include "sn_h2.h"
 #include "ut.h"
 
@@ -62,6 +63,16 @@ struct sn_h2 {
     struct event *ping_timer;
     sn_h2_ping_cb ping_cb;
     void *ping_ud;
+    /* a connection through a gate (sn_h2_connect_gated): until its turn
+     * there is no bufferevent; the TLS connection starts at grant_cb */
+    sn_gate *gate;
+    sn_gate_wait gw;
+    struct event *t_grant;
+    uint32_t timeout_ms;
+    sn_tls *tls;
+    struct evdns_base *dns;
+    char host[256];
+    uint16_t port;
 };
 
 static void destroy(sn_h2 *h);
@@ -146,6 +157,7 @@ static void fail_all(sn_h2 *h, int err)
     if (h->dead)
         return;
     h->dead = 1;
+    sn_gate_pass(h->gate, &h->gw); /* a failed attempt frees its slot */
     if (h->timer)
         event_del(h->timer);
     if (h->bev)
@@ -201,6 +213,8 @@ static ssize_t send_cb(nghttp2_session *s, const uint8_t *data, size_t len,
     (void)flags;
     if (h->dead)
         return NGHTTP2_ERR_CALLBACK_FAILURE;
+    if (!h->bev)
+        return NGHTTP2_ERR_WOULDBLOCK; /* waiting at the gate: sent at start_tls */
     if (evbuffer_get_length(bufferevent_get_output(h->bev)) > SN_H2_OUT_HIGH)
         return NGHTTP2_ERR_WOULDBLOCK; /* resumed from the write callback */
     if (bufferevent_write(h->bev, data, len) != 0)
@@ -260,6 +274,9 @@ static int frame_recv_cb(nghttp2_session *s, const nghttp2_frame *frame,
     if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
         if (!h->ready) {
             h->ready = 1;
+            /* the server's SETTINGS: its side of the handshake is over
+             * too (TLS 1.3 ends there half a round trip after ours) */
+            sn_gate_pass(h->gate, &h->gw);
             if (h->timer)
                 event_del(h->timer);
             if (h->cbs.on_ready)
@@ -429,6 +446,8 @@ static void event_cb(struct bufferevent *bev, short events, void *arg)
     sn_h2 *h = arg;
 
     enter(h);
+    if (!(events & BEV_EVENT_CONNECTED))
+        sn_gate_pass(h->gate, &h->gw); /* the attempt failed */
     if (events & BEV_EVENT_CONNECTED) {
         if (sn_tls_protocol(bev) != SN_PROTO_H2)
             fail_all(h, SN_ERR_ALPN);
@@ -521,6 +540,9 @@ static int setup(sn_h2 *h, uint32_t timeout_ms)
     h->timer = evtimer_new(h->base, timer_cb, h);
     if (!h->timer)
         return UT_ERR_NOMEM;
+    h->timeout_ms = timeout_ms;
+    if (!h->bev)
+        return 0; /* at the gate: the deadline starts with the connection */
     tv.tv_sec = timeout_ms / 1000;
     tv.tv_usec = (timeout_ms % 1000) * 1000;
     evtimer_add(h->timer, &tv);
@@ -587,6 +609,81 @@ int sn_h2_new_from_bev(sn_h2 **out, struct event_base *base,
     return make(out, base, bev, authority, settings_timeout_ms, 1, cbs, ud);
 }
 
+/* Our turn at the gate: connect now; what was submitted meanwhile goes
+ * out once the bufferevent has it (flush at leave). */
+static int start_tls(sn_h2 *h)
+{
+    struct timeval tv;
+    int rc = sn_tls_connect(h->tls, h->base, h->dns, h->host, h->port, SN_ALPN_H2, &h->bev);
+
+    if (rc)
+        return rc;
+    tv.tv_sec = h->timeout_ms / 1000;
+    tv.tv_usec = (h->timeout_ms % 1000) * 1000;
+    evtimer_add(h->timer, &tv);
+    bufferevent_setcb(h->bev, read_cb, write_cb, event_cb, h);
+    bufferevent_enable(h->bev, EV_READ | EV_WRITE);
+    return 0;
+}
+
+static void grant_cb(evutil_socket_t fd, short what, void *arg)
+{
+    sn_h2 *h = arg;
+    int rc;
+
+    (void)fd;
+    (void)what;
+    enter(h);
+    if (h->gw.state == SN_GATE_HELD && !h->bev) {
+        if (h->dead || h->freeing)
+            sn_gate_pass(h->gate, &h->gw);
+        else if ((rc = start_tls(h)) != 0)
+            fail_all(h, rc);
+    }
+    leave(h);
+}
+
+static void gate_wake(sn_gate_wait *w)
+{
+    event_active(((sn_h2 *)w->ud)->t_grant, EV_TIMEOUT, 1);
+}
+
+int sn_h2_connect_gated(sn_h2 **out, struct event_base *base, sn_tls *tls,
+                        struct evdns_base *dns, const char *host, uint16_t port,
+                        uint32_t connect_timeout_ms, sn_gate *gate,
+                        const sn_h2_callbacks *cbs, void *ud)
+{
+    char auth[300];
+    sn_h2 *h;
+    int rc;
+
+    if (!gate)
+        return sn_h2_connect(out, base, tls, dns, host, port, connect_timeout_ms, cbs, ud);
+    if (!out || !base || !tls || !host || strlen(host) > 255)
+        return UT_ERR_INVAL;
+    *out = NULL;
+    snprintf(auth, sizeof(auth), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+             (unsigned)port);
+    if ((rc = make(&h, base, NULL, auth, connect_timeout_ms, 0, cbs, ud)) != 0)
+        return rc;
+    h->gate = gate;
+    h->tls = tls;
+    h->dns = dns;
+    h->port = port;
+    snprintf(h->host, sizeof(h->host), "%s", host);
+    sn_gate_wait_init(&h->gw, gate_wake, h);
+    if (!(h->t_grant = evtimer_new(base, grant_cb, h))) {
+        sn_h2_free(h);
+        return UT_ERR_NOMEM;
+    }
+    if (sn_gate_acquire(gate, &h->gw) && (rc = start_tls(h)) != 0) {
+        sn_h2_free(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
 int sn_h2_connect(sn_h2 **out, struct event_base *base, sn_tls *tls,
                   struct evdns_base *dns, const char *host, uint16_t port,
                   uint32_t connect_timeout_ms, const sn_h2_callbacks *cbs,
@@ -617,6 +714,9 @@ static void destroy(sn_h2 *h)
             complete(st, SN_ERR_CANCELLED);
     ping_done(h, SN_ERR_CANCELLED);
     h->depth--;
+    sn_gate_pass(h->gate, &h->gw);
+    if (h->t_grant)
+        event_free(h->t_grant);
     for (st = h->streams; st; st = next) {
         next = st->next;
         stream_free(st);

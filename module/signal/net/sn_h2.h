@@ -25,6 +25,7 @@
 struct bufferevent;
 struct event_base;
 struct evdns_base;
+struct sn_gate;
 
 typedef struct sn_h2 sn_h2;
 typedef struct sn_h2_stream sn_h2_stream;
@@ -48,6 +49,16 @@ int sn_h2_connect(sn_h2 **out, struct event_base *base, sn_tls *tls,
                   struct evdns_base *dns, const char *host, uint16_t port,
                   uint32_t connect_timeout_ms, const sn_h2_callbacks *cbs,
                   void *ud);
+/* sn_h2_connect through a gate (sn_gate.h; NULL = sn_h2_connect): the
+ * TLS connection starts when the gate has a slot, which it holds until the
+ * server's SETTINGS arrive (both sides are through the TLS handshake) or
+ * the attempt fails. Requests may be submitted at once; they
+ * wait in the session. connect_timeout_ms runs from the connection's
+ * start, not from the queue. `gate` borrowed, must outlive the session. */
+int sn_h2_connect_gated(sn_h2 **out, struct event_base *base, sn_tls *tls,
+                        struct evdns_base *dns, const char *host, uint16_t port,
+                        uint32_t connect_timeout_ms, struct sn_gate *gate,
+                        const sn_h2_callbacks *cbs, void *ud);
 /* Start HTTP/2 on an already connected TLS bufferevent whose ALPN result is
  * h2 (takes ownership of `bev`, also on error). `authority` "host:port". */
 int sn_h2_new_from_bev(sn_h2 **out, struct event_base *base,

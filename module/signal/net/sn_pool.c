@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "sn_err.h"
+#include "sn_gate.h"
 #include "sn_pool.h"
 #include "ut.h"
 
@@ -30,6 +31,7 @@ struct sn_pool {
     entry *retired;
     struct event *sweep;  /* idle check, when an idle limit is set */
     uint32_t idle_ms;
+    sn_gate *gate;        /* bound on connections in their handshake; NULL none */
 };
 
 int sn_pool_new(sn_pool **out, struct event_base *base, sn_tls *tls,
@@ -135,7 +137,8 @@ int sn_pool_get(sn_pool *p, const char *host, uint16_t port, sn_h2 **out)
     }
     e->pool = p;
     e->port = port;
-    rc = sn_h2_connect(&e->h2, p->base, p->tls, p->dns, host, port, p->timeout_ms, &cbs, e);
+    rc = sn_h2_connect_gated(&e->h2, p->base, p->tls, p->dns, host, port, p->timeout_ms,
+                             p->gate, &cbs, e);
     if (rc) {
         free(e->host);
         free(e);
@@ -145,6 +148,12 @@ int sn_pool_get(sn_pool *p, const char *host, uint16_t port, sn_h2 **out)
     p->list = e;
     *out = e->h2;
     return 0;
+}
+
+void sn_pool_set_gate(sn_pool *p, sn_gate *gate)
+{
+    if (p)
+        p->gate = gate;
 }
 
 int sn_pool_request(sn_pool *p, const char *host, uint16_t port,

@@ -29,6 +29,11 @@ int sn_pool_new(sn_pool **out, struct event_base *base, sn_tls *tls,
  * SN_ERR_CANCELLED before this returns. NULL ok. May be called from a
  * request callback of the pool (the sessions go when it returns). */
 void sn_pool_free(sn_pool *pool);
+/* New connections go through `gate` (sn_h2_connect_gated; borrowed, must
+ * outlive the pool; NULL = none, the default), the one the loop's
+ * websockets use, so that all connection attempts share one bound. */
+struct sn_gate;
+void sn_pool_set_gate(sn_pool *pool, struct sn_gate *gate);
 
 /* The live connection to host:port, connecting if there is none (requests
  * may be submitted at once). The session is owned by the pool and may be

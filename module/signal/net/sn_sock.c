@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "sn_err.h"
+#include "sn_gate.h"
 #include "sn_h1ws.h"
 #include "sn_h2.h"
 #include "sn_sock.h"
@@ -45,7 +46,8 @@ struct sn_sock {
     sn_rpc *rpc;
     sn_backoff bo;
     conn *c;
-    struct event *t_connect, *t_retry, *t_ka;
+    sn_gate_wait gw;        /* our place at cfg.gate (queued or holding) */
+    struct event *t_connect, *t_retry, *t_ka, *t_grant;
     sn_sock_state state;
     int running, force_h1, ka_out, transport;
     unsigned connections;
@@ -56,6 +58,7 @@ struct sn_sock {
 
 static void destroy(sn_sock *s);
 static void connect_now(sn_sock *s);
+static void attempt(sn_sock *s);
 
 static void enter(sn_sock *s)
 {
@@ -100,11 +103,25 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
     free(c);
 }
 
+/* Give back our slot at the gate (or our place in its queue); the next in
+ * line is woken from the loop, not from inside this call. */
+static void gate_release(sn_sock *s)
+{
+    sn_gate_pass(s->cfg.gate, &s->gw);
+}
+
+/* sn_gate's wake hook: our turn came; start from the loop (grant_cb). */
+static void gate_wake(sn_gate_wait *w)
+{
+    event_active(((sn_sock *)w->ud)->t_grant, EV_TIMEOUT, 1);
+}
+
 static void discard(sn_sock *s)
 {
     conn *c = s->c;
     struct timeval zero = {0, 0};
 
+    gate_release(s);
     if (!c)
         return;
     s->c = NULL;
@@ -242,6 +259,7 @@ static int open_ws(sn_sock *s, conn *c, int proto)
         return rc;
     c->phase = PH_OPEN;
     event_del(s->t_connect);
+    gate_release(s); /* the handshakes are over: let the next one in */
     s->transport = proto;
     s->connections++;
     sn_backoff_reset(&s->bo);
@@ -469,7 +487,18 @@ out:
     leave(s);
 }
 
+/* A connection attempt, through the gate when there is one: at once while
+ * fewer than its bound are in their handshakes, else when one of them ends
+ * (grant_cb). Waiting in the queue is not CONNECTING yet: no timer runs, so
+ * a long queue never times an attempt out. */
 static void connect_now(sn_sock *s)
+{
+    if (s->cfg.gate && !sn_gate_acquire(s->cfg.gate, &s->gw))
+        return;
+    attempt(s);
+}
+
+static void attempt(sn_sock *s)
 {
     conn *c;
     int alpn, rc;
@@ -523,6 +552,22 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
     enter(s);
     if (s->running && !s->c)
         connect_now(s);
+    leave(s);
+}
+
+static void grant_cb(evutil_socket_t fd, short what, void *arg)
+{
+    sn_sock *s = arg;
+
+    (void)fd;
+    (void)what;
+    enter(s);
+    if (s->gw.state == SN_GATE_HELD) {
+        if (s->running && !s->c && !s->freeing)
+            attempt(s);
+        else
+            gate_release(s); /* stopped meanwhile: pass the slot on */
+    }
     leave(s);
 }
 
@@ -606,7 +651,8 @@ int sn_sock_new(sn_sock **out, struct event_base *base, const sn_sock_config *cf
     if (!s->cfg.keepalive_timeout_ms)
         s->cfg.keepalive_timeout_ms = 10000;
     sn_backoff_init(&s->bo, cfg->backoff_base_ms, cfg->backoff_max_ms,
-                    cfg->backoff_jitter_pct ? cfg->backoff_jitter_pct : 50);
+                    cfg->backoff_jitter_pct ? cfg->backoff_jitter_pct : 100);
+    sn_gate_wait_init(&s->gw, gate_wake, s);
     sn_hdrs_init(&s->hdrs, 0);
     snprintf(s->authority, sizeof(s->authority),
              strchr(cfg->host, ':') ? "[%s]:%u" : "%s:%u", cfg->host, (unsigned)cfg->port);
@@ -616,7 +662,9 @@ int sn_sock_new(sn_sock **out, struct event_base *base, const sn_sock_config *cf
     s->t_connect = evtimer_new(base, connect_timeout_cb, s);
     s->t_retry = evtimer_new(base, retry_cb, s);
     s->t_ka = evtimer_new(base, ka_cb, s);
-    if (!s->host || !s->path || !s->ka_path || !s->t_connect || !s->t_retry || !s->t_ka) {
+    s->t_grant = evtimer_new(base, grant_cb, s);
+    if (!s->host || !s->path || !s->ka_path || !s->t_connect || !s->t_retry || !s->t_ka ||
+        !s->t_grant) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
@@ -684,6 +732,8 @@ static void destroy(sn_sock *s)
         event_free(s->t_retry);
     if (s->t_ka)
         event_free(s->t_ka);
+    if (s->t_grant)
+        event_free(s->t_grant);
     sn_hdrs_free(&s->hdrs);
     free(s->host);
     free(s->path);

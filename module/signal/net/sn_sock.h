@@ -3,7 +3,9 @@
  * TLS, then RFC 8441 extended CONNECT on HTTP/2 when ALPN gives h2 and the
  * server allows it, else an HTTP/1.1 Upgrade; the WebSocketMessage layer
  * (sn_rpc); `GET /v1/keepalive` on an interval, a missing answer tears the
- * socket down; reconnects with exponential backoff and jitter.
+ * socket down; reconnects with exponential backoff and jitter, each
+ * attempt through a gate (sn_gate) that bounds the handshakes in progress
+ * across all sockets of the loop.
  *
  * Many sn_socks (one or two per account) share one event_base; none of
  * them dispatches it. Each has its own TCP connection.
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "sn_backoff.h"
+#include "sn_gate.h"
 #include "sn_hdr.h"
 #include "sn_rpc.h"
 #include "sn_tls.h"
@@ -69,8 +72,19 @@ typedef struct sn_sock_config {
     size_t max_message;            /* websocket message cap; 0 = 16 MiB */
     int no_reconnect;              /* 1: stay DISCONNECTED after a loss */
     uint32_t backoff_base_ms;      /* 0 = 500 */
-    uint32_t backoff_max_ms;       /* 0 = 60000 */
-    uint32_t backoff_jitter_pct;   /* 0..100; 0 = 50 */
+    uint32_t backoff_max_ms;       /* 0 = 60000: signalmeow's maxBackoff
+                                      (pkg/signalmeow/web/signalwebsocket.go);
+                                      Signal-Desktop's last step is 55 s plus
+                                      up to 5 s of jitter (ts/util/BackOff.std.ts
+                                      FIBONACCI_TIMEOUTS, SocketManager JITTER) */
+    uint32_t backoff_jitter_pct;   /* 0..100; 0 = 100, "full jitter": a
+                                      delay anywhere in [0, ceiling], so
+                                      sockets that dropped together do not
+                                      come back together */
+    sn_gate *gate;                 /* borrowed, shared by the loop's sockets:
+                                      at most its bound of connection attempts
+                                      (TCP + TLS + websocket handshake) at
+                                      once; NULL = no bound */
     const ut_log *log;             /* borrowed; may be NULL */
 } sn_sock_config;
 

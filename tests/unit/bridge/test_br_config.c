@@ -31,6 +31,7 @@ START_TEST(defaults_work_out_of_the_box)
     ck_assert_str_eq(c.signal_server, "https://chat.signal.org");
     ck_assert_ptr_null(c.signal_ca_file);
     ck_assert_ptr_null(c.signal_zk_params); /* the client's production default */
+    ck_assert_int_eq(c.signal_connect_concurrency, 16);
     ck_assert_int_eq(br_config_permission(&c, "@alice:example.org"), BR_PERM_USER);
     ck_assert_int_eq(br_config_permission(&c, "@mallory:evil.org"), BR_PERM_NONE);
     ck_assert_int_eq(br_config_permission(&c, "not-a-user"), BR_PERM_NONE);
@@ -41,6 +42,11 @@ START_TEST(defaults_work_out_of_the_box)
     ck_assert_int_eq(br_config_parse(&c, "{\"signal\":{\"server_public_params\":\"AAEC\"}}", "example.org",
                                      err, sizeof(err)), 0);
     ck_assert_str_eq(c.signal_zk_params, "AAEC");
+    br_config_free(&c);
+    /* 0 turns the bound on connection attempts off */
+    ck_assert_int_eq(br_config_parse(&c, "{\"signal\":{\"connect_concurrency\":0}}", "example.org",
+                                     err, sizeof(err)), 0);
+    ck_assert_int_eq(c.signal_connect_concurrency, 0);
     br_config_free(&c);
 }
 END_TEST
@@ -114,6 +120,8 @@ START_TEST(bad_options_name_the_key)
         {"{\"history\":{\"days\":3}}", "config.history.days: unknown option"},
         {"{\"signal\":{\"server\":\"http://x\"}}", "config.signal.server: expected an https:// URL"},
         {"{\"signal\":{\"cert\":\"x\"}}", "config.signal.cert: unknown option"},
+        {"{\"signal\":{\"connect_concurrency\":1025}}", "config.signal.connect_concurrency: expected an integer from 0"},
+        {"{\"signal\":{\"connect_concurrency\":-1}}", "config.signal.connect_concurrency: expected an integer from 0"},
         {"{\"signal\":{\"server_public_params\":\"\"}}", "config.signal.server_public_params: must not be empty"},
         {"{\"signal\":{\"server_public_params\":7}}", "config.signal.server_public_params: expected a string"},
         {"{\"provisioning\":{\"shared_secret\":\"short\"}}",

@@ -37,6 +37,7 @@ static br_net_event *sample(void)
     ev->data = malloc(4); /* an avatar's image */
     memcpy(ev->data, "\xff\xd8\xff\xe0", 4);
     ev->data_len = 4;
+    ev->avatar = strdup("groups/a/b"); /* a group's avatar key */
     return ev;
 }
 
@@ -51,6 +52,7 @@ START_TEST(dup_is_deep)
     ck_assert_ptr_ne(c->atts[0].pointer, ev->atts[0].pointer);
     ck_assert_ptr_ne(c->members, ev->members);
     ck_assert_ptr_ne(c->data, ev->data);
+    ck_assert_ptr_ne(c->avatar, ev->avatar);
     br_net_event_free(ev); /* what the dispatcher does after the handler */
     ck_assert_int_eq(c->kind, BR_NET_MESSAGE);
     ck_assert_str_eq(c->owner, "@alice:example.org");
@@ -70,6 +72,7 @@ START_TEST(dup_is_deep)
     ck_assert_str_eq(c->members[1], "aci-2");
     ck_assert_uint_eq(c->data_len, 4);
     ck_assert_int_eq(memcmp(c->data, "\xff\xd8\xff\xe0", 4), 0);
+    ck_assert_str_eq(c->avatar, "groups/a/b");
     br_net_event_free(c);
 }
 END_TEST
@@ -85,6 +88,7 @@ START_TEST(dup_of_empty_and_free_of_null)
     ck_assert_ptr_null(c->atts);
     ck_assert_ptr_null(c->members);
     ck_assert_ptr_null(c->data);
+    ck_assert_ptr_null(c->avatar);
     ck_assert_uint_eq(c->data_len, 0);
     br_net_event_free(c);
     br_net_event_free(NULL);

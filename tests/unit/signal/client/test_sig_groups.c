@@ -76,6 +76,39 @@ START_TEST(test_stored_roundtrip)
 }
 END_TEST
 
+/* The avatar's key is kept; a state stored before avatars were read has
+ * none (NULL: unknown, so the client fetches the avatar at the next
+ * fetch), which is not the same as "" (no avatar). */
+START_TEST(test_stored_avatar)
+{
+    static const char old[] =
+        "{\"rev\":3,\"title\":\"t\",\"desc\":\"\",\"timer\":0,\"ann\":false,\"members\":[],\"pending\":[]}";
+    static const char bad[] =
+        "{\"rev\":3,\"title\":\"t\",\"desc\":\"\",\"avatar\":5,\"timer\":0,\"ann\":false,\"members\":[],\"pending\":[]}";
+    sig_group_info *g = sample(), *b = NULL;
+    char *js = NULL;
+
+    g->avatar = strdup("groups/abc/def");
+    ck_assert_int_eq(sig_gstate_dump(g, &js), 0);
+    ck_assert_int_eq(sig_gstate_load(js, strlen(js), &b), 0);
+    ck_assert_str_eq(b->avatar, "groups/abc/def");
+    free(js);
+    sig_group_info_free(b);
+    free(g->avatar);
+    g->avatar = strdup("");
+    ck_assert_int_eq(sig_gstate_dump(g, &js), 0);
+    ck_assert_int_eq(sig_gstate_load(js, strlen(js), &b), 0);
+    ck_assert_str_eq(b->avatar, "");
+    free(js);
+    sig_group_info_free(b);
+    ck_assert_int_eq(sig_gstate_load(old, strlen(old), &b), 0);
+    ck_assert_ptr_null(b->avatar);
+    sig_group_info_free(b);
+    ck_assert_int_eq(sig_gstate_load(bad, strlen(bad), &b), SIG_ERR_JSON);
+    sig_group_info_free(g);
+}
+END_TEST
+
 START_TEST(test_stored_bad)
 {
     static const char *const bad[] = {
@@ -201,6 +234,7 @@ int main(void)
     int nf;
 
     tcase_add_test(tc, test_stored_roundtrip);
+    tcase_add_test(tc, test_stored_avatar);
     tcase_add_test(tc, test_stored_bad);
     tcase_add_test(tc, test_client_store);
     suite_add_tcase(s, tc);
