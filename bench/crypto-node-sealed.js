@@ -54,7 +54,23 @@ async function rows() {
   const skdm = await SC.SenderKeyDistributionMessage.create(sAddr, gdist, tx);
   await SC.processSenderKeyDistributionMessage(sAddr, skdm, rx);
   const pt = Buffer.alloc(100, 0x62);
+  // multi-recipient for 50 recipients with one device each (sessions give
+  // their registration ids)
+  const many = [];
+  for (let i = 0; i < 50; i++) {
+    const ik = SC.IdentityKeyPair.generate(), a = SC.ProtocolAddress.new(crypto.randomUUID(), 1);
+    const pk = SC.PrivateKey.generate(), kk = SC.KEMKeyPair.generate();
+    await SC.processPreKeyBundle(SC.PreKeyBundle.new(1 + i, 1, null, null, 1, pk.getPublicKey(),
+      ik.privateKey.sign(pk.getPublicKey().serialize()), ik.publicKey, 2, kk.getPublicKey(),
+      ik.privateKey.sign(kk.getPublicKey().serialize())), a, sAddr, sSessions, sIds);
+    many.push(a);
+  }
+  const usmcSk = SC.UnidentifiedSenderMessageContent.new(
+    await SC.groupEncrypt(sAddr, dist, keys, Buffer.alloc(10)), cert, 1, null);
   return [
+    { op: 'sealed.v2.multi50.encrypt', impl: 'libsignal',
+      note: 'sealedSenderMultiRecipientEncrypt, 50 recipients (its worker threads count as CPU time)',
+      run: () => SC.sealedSenderMultiRecipientEncrypt(usmcSk, many, sIds, sSessions) },
     { op: 'sealed.v1.decrypt', impl: 'libsignal', note: 'sealedSenderDecryptToUsmc (0x11)',
       run: () => SC.sealedSenderDecryptToUsmc(v1, rIds) },
     { op: 'sealed.v2.decrypt', impl: 'libsignal', note: 'sealedSenderDecryptToUsmc (0x22)',

@@ -211,7 +211,72 @@ static int run_sk(void *p)
     return rc;
 }
 
+/* multi-recipient: one ~100-byte USMC sealed for 50 recipients (one
+ * device each), what a message to a 50-member group costs to seal */
+#define MULTI_N 50
+typedef struct {
+    uint8_t spub[32], spriv[32];
+    uint8_t sid[MULTI_N][17], ik[MULTI_N][32];
+    uint32_t dev[MULTI_N];
+    uint16_t reg[MULTI_N];
+    sc_mr_recipient r[MULTI_N];
+    sc_usmc *u;
+} multi_state;
+
+static void multi_teardown(void *p)
+{
+    multi_state *s = p;
+
+    if (s == NULL)
+        return;
+    sc_usmc_free(s->u);
+    ut_free_secret(s, sizeof(*s));
+}
+
+static void *setup_multi(int *err)
+{
+    multi_state *s = calloc(1, sizeof(*s));
+    uint8_t cert[768], content[100], priv[32];
+    size_t cert_len, i;
+
+    if (!s) {
+        *err = UT_ERR_NOMEM;
+        return NULL;
+    }
+    memset(content, 0x61, sizeof(content));
+    if ((*err = sc_x25519_keypair(s->spub, s->spriv)) || (*err = make_cert(cert, &cert_len, s->spub)) ||
+        (*err = sc_usmc_new(&s->u, SC_USMC_SENDERKEY, cert, cert_len, content, sizeof(content), 1,
+                            NULL, 0))) {
+        multi_teardown(s);
+        return NULL;
+    }
+    for (i = 0; i < MULTI_N; i++) {
+        if ((*err = sc_x25519_keypair(s->ik[i], priv)) || (*err = ut_random(s->sid[i] + 1, 16))) {
+            multi_teardown(s);
+            return NULL;
+        }
+        s->sid[i][0] = 0;
+        s->dev[i] = 1;
+        s->reg[i] = (uint16_t)(1 + i);
+        s->r[i] = (sc_mr_recipient){s->sid[i], s->ik[i], &s->dev[i], &s->reg[i], 1};
+    }
+    ut_wipe(priv, sizeof(priv));
+    return s;
+}
+
+static int run_multi(void *p)
+{
+    multi_state *s = p;
+    uint8_t *out;
+    size_t n;
+    int rc = sc_sealed_encrypt_multi(&out, &n, s->u, s->spub, s->spriv, s->r, MULTI_N);
+
+    free(out);
+    return rc;
+}
+
 const bench_op bench_sealed_ops[] = {
+    {"sealed.v2.multi50.encrypt", setup_multi, run_multi, multi_teardown},
     {"sealed.v1.decrypt", setup_v1, run_decrypt, sealed_teardown},
     {"sealed.v2.decrypt", setup_v2, run_decrypt, sealed_teardown},
     {"senderkey.100B", setup_sk, run_sk, sealed_teardown},

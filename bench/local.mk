@@ -38,3 +38,10 @@ EXTRA_DIST += bench/bridge_bench.sh bench/bridge_bench.js
 BENCH_LIST += mxhs signalbridge.la
 BENCH_RUN += bench/accounts_bench.sh
 EXTRA_DIST += bench/accounts_bench.sh bench/accounts_bench.js
+
+# One message to a 50-member group (bench/group_bench.js): our sender key
+# and one sealed sender v2 multi-recipient request against one 1:1 send per
+# member (signal.sender_keys: false), both in the same run (issue #15).
+BENCH_LIST += mxhs signalbridge.la
+BENCH_RUN += bench/group_bench.sh
+EXTRA_DIST += bench/group_bench.sh bench/group_bench.js

@@ -267,6 +267,11 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
         else if (strcmp(key, "profile_refresh") == 0)
             rc = set_long(&c->signal_profile_refresh_s, x, "signal.profile_refresh", 0, 30L * 24 * 3600,
                           err, errlen);
+        else if (strcmp(key, "sender_keys") == 0) {
+            if (!json_is_boolean(x))
+                return fail(err, errlen, "config.signal.sender_keys: expected true or false");
+            c->signal_no_sender_keys = !json_is_true(x);
+        }
         else if (strcmp(key, "device_name") == 0) {
             rc = set_str(&c->device_name, x, "signal.device_name", 0, err, errlen);
             if (!rc && strlen(c->device_name) > 50)
@@ -276,7 +281,7 @@ static int parse_signal(br_config *c, json_t *v, char *err, size_t errlen)
                           err, errlen);
         else
             return fail(err, errlen,
-                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, device_name, connect_concurrency, profile_refresh)",
+                        "config.signal.%s: unknown option (known: server, cdn0, cdn2, cdn3, storage, ca_file, trust_root, server_public_params, device_name, connect_concurrency, profile_refresh, sender_keys)",
                         key);
         if (rc)
             return rc;

@@ -24,8 +24,9 @@
  *            server_public_params, device_name: "signalbridge",
  *            connect_concurrency: 16,  # connection attempts at once (0..1024,
  *                                      # 0 = no bound; docs/signal-production.md)
- *            profile_refresh: 3600}   # seconds before a contact's profile
+ *            profile_refresh: 3600,  # seconds before a contact's profile
  *                                     # (name, avatar) is fetched again; 0 = never
+ *            sender_keys: true}       # false: group messages 1:1 to each member
  *   provisioning: {shared_secret: null}      # >= 16 characters enables the
  *                                           # HTTP provisioning API (br_prov.h)
  *   debug: {store_faults: "<file>"}         # tests only (absent: off): rules
@@ -35,7 +36,9 @@
  *   (server_public_params: the service's zkgroup public params, base64, for
  *   group titles and members; default Signal production's. ca_file: a PEM
  *   file of the roots to trust instead of Signal's own, which are built in
- *   and pinned for every Signal host; the system store is never used)
+ *   and pinned for every Signal host; the system store is never used.
+ *   sender_keys: false sends group messages 1:1 to each member instead of
+ *   with a sender key and one multi-recipient request, for comparison)
  */
 #ifndef BR_CONFIG_H
 #define BR_CONFIG_H
@@ -85,6 +88,7 @@ typedef struct br_config {
                                       this long; 0 = never */
     char *signal_zk_params;  /* base64 zkgroup ServerPublicParams; NULL:
                                 the Signal client's production default */
+    int signal_no_sender_keys; /* signal.sender_keys: false */
     char *device_name;
     long signal_connect_concurrency; /* Signal connection attempts in their
                                         handshakes at once, all accounts

@@ -27,6 +27,9 @@ ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 ST_MIGRATIONS += module/store/migrations/017-bridge-poll-seen.sql
 # group avatars (issue #13); 018: main took 017 first
 ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
+# group sends with sender keys: distribution ids and who holds our key
+# (issue #15 item 2)
+ST_MIGRATIONS += module/store/migrations/018-signal-senderkey.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c

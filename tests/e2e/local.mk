@@ -44,6 +44,9 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# group sends with sender keys and one multi-recipient request (issue #15)
+TESTS += tests/e2e/bridge_senderkey.js
+EXTRA_DIST += tests/e2e/bridge_senderkey.js
 # What a person sees: portal names, no guest access line, HTML notices,
 # an answer to every command, well-known (issue #13 item 5).
 TESTS += tests/e2e/bridge_persona.js

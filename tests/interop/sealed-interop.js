@@ -245,3 +245,63 @@ test('reference signers: libsignal test certificate 0x7357C357, unknown ids', ()
   const srv = S.ServerCertificate.new(4242, serverKey.getPublicKey(), fresh.privateKey);
   assert.deepEqual(okOf('cert-check', hex(unknown), fresh.wireHex, Date.now(), hex(srv.serialize())), [UUID_A, '1']);
 });
+
+// Multi-recipient (0x23) made by C (sc_sealed_encrypt_multi): libsignal's
+// parser, the one Signal-Server and the mock use (SealedSenderMultiRecipient
+// Message), sees each recipient with its devices and registration ids and
+// the excluded one; each recipient's part decrypts in libsignal to the
+// USMC, whose SenderKey message (made by C) libsignal's groupDecrypt reads.
+test('multi-recipient v2 made by C: libsignal parses it, each recipient decrypts', async () => {
+  const MRM = require('@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage').default;
+  const dist = '6c1f2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+  const { cert } = L.senderCert(S, mock, { uuid: UUID_C, device: 2, identity: C, expires: Date.now() + HOUR });
+  // C's sender key: the distribution message goes to every recipient's store
+  const [rec, skdm] = okOf('sk-create', L.uuidHex(dist));
+  const [, inner] = okOf('sk-encrypt', rec, hex(Buffer.from('to the whole group')));
+  const [usmc] = okOf('usmc-new', 7, hex(cert.serialize()), inner, 1, hex(Buffer.from('gid-32')));
+  const people = [
+    { uuid: '11111111-1111-4111-8111-111111111111', devices: [[1, 4321]] },
+    { uuid: '22222222-2222-4222-8222-222222222222', devices: [[1, 16383], [3, 9]] },
+    { uuid: '33333333-3333-4333-8333-333333333333', devices: [[1, 1]] },
+  ].map((p) => ({ ...p, keys: L.keyPair(S) }));
+  const excluded = '44444444-4444-4444-8444-444444444444';
+  const sid = (u) => '00' + L.uuidHex(u);
+  const args = people.map((p) => `${sid(p.uuid)}:${p.keys.pubHex}:${p.devices.map((d) => d.join('.')).join(',')}`);
+  args.push(`${sid(excluded)}:-:-`);
+  const [out] = okOf('mr-encrypt', C.pubHex, C.privHex, usmc, ...args);
+  const msg = unhex(out);
+  assert.equal(msg[0], 0x23);
+  const parsed = new MRM(msg);
+  const byId = parsed.recipientsByServiceIdString();
+  assert.deepEqual(Object.keys(byId).sort(), people.map((p) => p.uuid).sort());
+  assert.deepEqual(parsed.excludedRecipientServiceIdStrings(), [excluded]);
+  for (const p of people) {
+    const r = byId[p.uuid];
+    assert.deepEqual(r.deviceIds, p.devices.map((d) => d[0]));
+    assert.deepEqual(r.registrationIds, p.devices.map((d) => d[1]));
+    const part = Buffer.from(parsed.messageForRecipient(r));
+    assert.equal(part[0], 0x22);
+    const st = makeStores(S, p.keys.ikp, 1);
+    const got = await S.sealedSenderDecryptToUsmc(part, st.identity);
+    assert.equal(got.msgType(), 7);
+    assert.equal(got.contentHint(), 1);
+    assert.deepEqual(Buffer.from(got.groupId()), Buffer.from('gid-32'));
+    assert.equal(got.senderCertificate().senderUuid(), UUID_C);
+    assert.equal(got.senderCertificate().validate(mock.publicKey, Date.now()), true);
+    await S.processSenderKeyDistributionMessage(addrC,
+      S.SenderKeyDistributionMessage.deserialize(unhex(skdm)), st.senderKeys);
+    const pt = await S.groupDecrypt(addrC, st.senderKeys, Buffer.from(got.contents()));
+    assert.equal(Buffer.from(pt).toString(), 'to the whole group');
+    // another recipient's identity cannot open this part
+    const other = makeStores(S, L.keyPair(S).ikp, 1);
+    await assert.rejects(S.sealedSenderDecryptToUsmc(part, other.identity));
+  }
+  // libsignal's own multi-recipient message has the same layout (version,
+  // recipient, device, registration id), so the server splits ours alike
+  await sessionAtoC();
+  const lib = Buffer.from(await S.sealedSenderMultiRecipientEncrypt(
+    S.UnidentifiedSenderMessageContent.deserialize(unhex(usmc)), [addrC], storesA.identity, storesA.sessions));
+  const mine = unhex(okOf('mr-encrypt', A.pubHex, A.privHex, usmc, `${sid(UUID_C)}:${C.pubHex}:2.2222`)[0]);
+  assert.equal(mine.length, lib.length);
+  assert.deepEqual(mine.subarray(0, 1 + 1 + 17 + 3), lib.subarray(0, 1 + 1 + 17 + 3));
+});

@@ -7,6 +7,8 @@
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
 //   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
 //   mock.groupAvatars (signal-groupavatars.js: group avatars, likewise)
+//   mock.multiRecipient (signal-multirecipient.js: PUT /v1/messages/
+//     multi_recipient, which the mock lacks; counts requests)
 //   mock.destroySockets()  // kill the server side of every open connection
 //   await mock.close()     // always call it (also on failure): sockets are
 //                          // destroyed first, so http2 close cannot hang
@@ -46,6 +48,7 @@ const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
 const { ProfileAvatars } = require('./signal-profiles');
 const { GroupAvatars } = require('./signal-groupavatars');
+const { MultiRecipient } = require('./signal-multirecipient');
 
 function attachH1Upgrade(server, rules) {
   // eslint-disable-next-line global-require
@@ -130,6 +133,9 @@ async function startMock(opts = {}) {
   const profiles = new ProfileAvatars(server);
   // group avatars, which it lacks too (signal-groupavatars.js)
   const groupAvatars = new GroupAvatars(server);
+  // PUT /v1/messages/multi_recipient, which the mock lacks
+  // (signal-multirecipient.js)
+  const multiRecipient = new MultiRecipient(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
@@ -137,6 +143,7 @@ async function startMock(opts = {}) {
     rules,
     profiles,
     groupAvatars,
+    multiRecipient,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),

@@ -110,6 +110,7 @@ static account *open_account(br_signal *s, const char *owner)
     cfg.device_name = s->device_name;
     cfg.link_timeout_ms = s->link_timeout_ms;
     cfg.history_transfer = s->history;
+    cfg.no_sender_keys = s->no_sender_keys;
     cfg.history_max_messages = s->history_max_messages;
     cfg.history_max_age_s = s->history_max_age_s;
     cfg.trust_root = s->trust_root;
@@ -762,6 +763,7 @@ int br_signal_new(br_signal **out, const mxm_host_api *host,
     s->profile_refresh_s = (uint32_t)cfg->signal_profile_refresh_s;
     s->link_timeout_ms = (uint32_t)cfg->link_timeout_s * 1000u;
     s->history = cfg->history_enabled;
+    s->no_sender_keys = cfg->signal_no_sender_keys;
     s->history_max_messages = (uint32_t)cfg->history_max_messages;
     s->history_max_age_s = (uint32_t)cfg->history_max_age_days * 24u * 3600u;
     {

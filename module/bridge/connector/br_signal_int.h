@@ -63,6 +63,7 @@ struct br_signal {
     char *ep[4]; /* CDN 0, 2, 3, storage URLs; NULL = follow the server */
     uint32_t link_timeout_ms;
     int history;                   /* accept the phone's history at link */
+    int no_sender_keys;            /* group sends 1:1 (sig_config) */
     uint32_t history_max_messages, history_max_age_s;
     /* Signal thread only: */
     st_db *db;

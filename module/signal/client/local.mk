@@ -100,6 +100,9 @@ EXTRA_DIST += tests/e2e/signal-unlink.js tests/e2e/signal-attach.js tests/e2e/si
 # production rules (issue #11): capabilities, agent headers, 409 and 499
 TESTS += tests/e2e/signal-prodrules.js
 EXTRA_DIST += tests/e2e/signal-prodrules.js
+# the harness's PUT /v1/messages/multi_recipient, as Signal-Server answers
+TESTS += tests/e2e/signal-multirecipient.js
+EXTRA_DIST += tests/e2e/signal-multirecipient.js
 
 # --- benchmark (make bench; never a test) ------------------------------------
 BENCH_LIST += signalctl
@@ -122,6 +125,9 @@ EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
 libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
 	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
 	module/signal/client/sig_gsend.c
+# group sends with our sender key and sealed sender v2 (issue #15 item 2)
+libsbclient_la_SOURCES += module/signal/client/sig_gsk.c module/signal/client/sig_skinfo.h \
+	module/signal/client/sig_skinfo.c module/signal/client/sig_unauth.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
 # the Group parser against the mock server's groups and libsignal (node oracle)
 check_PROGRAMS += tests/interop/gstate_tool
@@ -150,6 +156,11 @@ check_PROGRAMS += tests/unit/signal/client/test_sig_sendlog
 tests_unit_signal_client_test_sig_sendlog_SOURCES = tests/unit/signal/client/test_sig_sendlog.c
 tests_unit_signal_client_test_sig_sendlog_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
 tests_unit_signal_client_test_sig_sendlog_LDADD = $(SIG_TEST_LIBS)
+UNIT_TESTS += tests/unit/signal/client/test_sig_skinfo
+check_PROGRAMS += tests/unit/signal/client/test_sig_skinfo
+tests_unit_signal_client_test_sig_skinfo_SOURCES = tests/unit/signal/client/test_sig_skinfo.c
+tests_unit_signal_client_test_sig_skinfo_CPPFLAGS = $(SIG_TEST_CPPFLAGS)
+tests_unit_signal_client_test_sig_skinfo_LDADD = $(SIG_TEST_LIBS)
 FUZZ_LIST += fuzz_sig_dem
 fuzz_sig_dem_FUZZ_SRCS = $(SIG_FUZZ_BASE)
 EXTRA_DIST += tests/fuzz/fuzz_sig_dem.c

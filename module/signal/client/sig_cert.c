@@ -1,7 +1,7 @@
 /* sig_cert.c - our sealed-sender certificate: fetched with GET
  * /v1/certificate/delivery when missing or within a day of expiry,
- * validated against the trust root, cached in the store. It is what a
- * sealed-sender send would carry (sending sealed is not implemented yet). */
+ * validated against the trust root, cached in the store. Group sends with
+ * our sender key carry it (sig_gsk.c); 1:1 sends are not sealed. */
 #include "config.h"
 
 #include <stdlib.h>

@@ -249,6 +249,7 @@ static void real_free(sig_client *c)
     c->chat = NULL;
     sn_sock_free(c->farewell);
     c->farewell = NULL;
+    sig_unauth_close(c);
     sig_pool_close(c);
     sig_send_cancel_all(c, SIG_ERR_CANCELLED);
     sig_fetch_cancel_all(c);

@@ -253,6 +253,10 @@ typedef struct sig_config {
      * (bridgev2 AggressiveUpdateInfo). Here a timer on the client's loop
      * walks the contacts, at most 4 fetches at once. */
     uint32_t profile_refresh_s;
+    /* Send group messages 1:1 to every member, never with our sender key
+     * and a multi-recipient request (sig_gsk.c): for measuring the
+     * difference (make bench). 0 = sender keys, as Signal's clients. */
+    int no_sender_keys;
     /* Tests only: declare no capabilities at all (`{}`), as releases before
      * 2026-12 did, to show production's 409 biting (sig_caps.c). */
     int test_empty_capabilities;

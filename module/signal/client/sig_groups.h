@@ -25,12 +25,14 @@
  * Credentials are cached per params (a config change refetches them); a
  * 401 from the groups server drops them.
  *
- * Sending: sig_client_send_group_text fans out one 1:1 DataMessage with
- * groupV2{masterKey, revision} to every member but us (sessions, 409/410 as
- * for 1:1 sends), then one SyncMessage.Sent transcript (no destination,
- * the group's context in the message) to our other devices. Sender keys
- * and sealed sender v2 are not used (yet). The member list is the last
- * fetched state; a group never fetched fails with SIG_ERR_STATE.
+ * Sending: sig_client_send_group_text sends a DataMessage with
+ * groupV2{masterKey, revision} to every member but us: with our sender key
+ * and one sealed sender v2 multi-recipient request when two or more
+ * members can take it (sig_gsk.c: members whose profile key we know), 1:1
+ * to the others (sessions, 409/410 as for 1:1 sends); then one
+ * SyncMessage.Sent transcript (no destination, the group's context in the
+ * message) to our other devices. The member list is the last fetched
+ * state; a group never fetched fails with SIG_ERR_STATE.
  *
  * Group ids are the raw 32 bytes (sig_group_id of the master key; base64 of
  * them is Signal's usual text form). Threads and errors: as sig_client.h.

@@ -1,9 +1,15 @@
-/* sig_gsend.c - sending to a group (sig_groups.h): one 1:1 DataMessage
- * with groupV2{masterKey, revision} per member but us, through the
- * ordinary send path (sessions, 409/410), counted by a sig_fanout; when
- * all copies are done, one SyncMessage.Sent transcript to our other
- * devices and one SIG_EV_SEND_DONE. Sender keys / sealed sender v2 would
- * save the per-member encryption; not used yet. */
+/* sig_gsend.c - sending to a group (sig_groups.h): a DataMessage with
+ * groupV2{masterKey, revision} to every member but us. With two or more
+ * members that can take it, our sender key and one sealed sender v2
+ * multi-recipient request (sig_gsk.c); to the others, and to everyone
+ * otherwise, one 1:1 copy per member through the ordinary send path
+ * (sessions, 409/410), counted by a sig_fanout; when all copies are done,
+ * one SyncMessage.Sent transcript to our other devices and one
+ * SIG_EV_SEND_DONE. A member the server calls unregistered (404) is
+ * dropped from the send, as Signal-Desktop's and signalmeow's group sends
+ * drop unregistered members (ts/util/sendToGroup.ts
+ * markIdentifierUnregistered; pkg/signalmeow/senderkey.go uuids404): the
+ * send fails for that only when nobody got the message. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -25,7 +31,56 @@ struct sig_fanout {
     void *ud;
     uint8_t *sync;
     size_t sync_len;
+    int unregistered;                /* a member's copy got 404 */
+    /* hooks (sig_fanout_new_hooked): per copy, and instead of the
+     * transcript and SIG_EV_SEND_DONE once all are done */
+    void (*on_member)(void *arg, const char *to, int err);
+    void (*on_all)(void *arg);
+    void *hook_arg;
 };
+
+sig_fanout *sig_fanout_new(sig_client *c, uint64_t ts, void *ud, uint8_t *sync,
+                           size_t sync_len, size_t pending, int delivered)
+{
+    sig_fanout *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    f->c = c;
+    f->refs = 1;
+    f->ts = ts;
+    f->ud = ud;
+    f->sync = sync;
+    f->sync_len = sync_len;
+    f->pending = pending;
+    f->delivered = delivered;
+    return f;
+}
+
+sig_fanout *sig_fanout_new_hooked(sig_client *c, size_t pending,
+                                  void (*on_member)(void *, const char *, int),
+                                  void (*on_all)(void *), void *arg)
+{
+    sig_fanout *f = sig_fanout_new(c, 0, NULL, NULL, 0, pending, 0);
+
+    if (f) {
+        f->on_member = on_member;
+        f->on_all = on_all;
+        f->hook_arg = arg;
+    }
+    return f;
+}
+
+void sig_fanout_started(sig_fanout *f, int ok)
+{
+    if (!ok)
+        f->pending--;
+}
+
+size_t sig_fanout_pending(const sig_fanout *f)
+{
+    return f->pending;
+}
 
 /* ---- sending ------------------------------------------------------------------ */
 
@@ -43,20 +98,32 @@ void sig_fanout_unref(sig_fanout *f)
     free(f);
 }
 
-void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms)
+void sig_fanout_done(sig_fanout *f, const char *to, int err, uint32_t retry_after_ms)
 {
     sig_client *c = f->c;
     sig_event ev;
     int rc;
 
-    if (err && !f->err)
+    if (f->on_member)
+        f->on_member(f->hook_arg, to, err);
+    if (err == SIG_ERR_UNREGISTERED && !f->on_member) {
+        f->unregistered = 1;
+        err = 0;
+    } else if (err && !f->err) {
         f->err = err;
+    }
     if (!err)
         f->delivered = 1;
     if (retry_after_ms > f->retry_after_ms)
         f->retry_after_ms = retry_after_ms;
     if (--f->pending > 0)
         return;
+    if (f->on_all) {
+        f->on_all(f->hook_arg);
+        return;
+    }
+    if (!f->delivered && !f->err && f->unregistered)
+        f->err = SIG_ERR_UNREGISTERED;
     if (f->delivered && f->sync) {
         rc = sig_send_content_to_self(c, f->sync, f->sync_len, f->ts);
         if (rc != 0)
@@ -130,6 +197,41 @@ out:
     return rc;
 }
 
+int sig_group_sync_sealed(uint8_t **sync, size_t *len, const char *const *acis, size_t n)
+{
+    Signalservice__Content *ct;
+    Signalservice__SyncMessage__Sent *sent;
+    uint8_t *out;
+    size_t i, j, m;
+
+    if (!*sync)
+        return 0;
+    ct = signalservice__content__unpack(NULL, *len, *sync);
+    sent = ct && ct->syncmessage ? ct->syncmessage->sent : NULL;
+    if (!sent) {
+        signalservice__content__free_unpacked(ct, NULL);
+        return SIG_ERR_ENVELOPE;
+    }
+    for (i = 0; i < sent->n_unidentifiedstatus; i++)
+        for (j = 0; j < n; j++)
+            if (sent->unidentifiedstatus[i]->destinationserviceid &&
+                strcmp(sent->unidentifiedstatus[i]->destinationserviceid, acis[j]) == 0) {
+                sent->unidentifiedstatus[i]->has_unidentified = 1;
+                sent->unidentifiedstatus[i]->unidentified = 1;
+            }
+    m = signalservice__content__get_packed_size(ct);
+    if (!(out = malloc(m ? m : 1))) {
+        signalservice__content__free_unpacked(ct, NULL);
+        return UT_ERR_NOMEM;
+    }
+    signalservice__content__pack(ct, out);
+    signalservice__content__free_unpacked(ct, NULL);
+    ut_free_secret(*sync, *len);
+    *sync = out;
+    *len = m;
+    return 0;
+}
+
 /* 0 when we are a full member in the stored state, else
  * SIG_ERR_NOT_MEMBER: Signal clients drop group messages from
  * non-members, so sending would only look as if it worked. */
@@ -197,6 +299,11 @@ static int group_send_dm(sig_client *c, const uint8_t group_id[32],
     if (started == 0) {
         /* alone in the group: only our other devices get it */
         rc = sig_send_content(c, c->aci, sync, sn, NULL, 0, dm->timestamp, send_ud, 0);
+        goto out;
+    }
+    /* with our sender key, when enough members can take it */
+    if ((rc = sig_gsk_send(c, g, content, n, &sync, sn, dm->timestamp, send_ud)) != 0) {
+        rc = rc > 0 ? 0 : rc;
         goto out;
     }
     f->c = c;

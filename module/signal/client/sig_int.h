@@ -101,6 +101,12 @@ struct sig_client {
     uint32_t farewell_device;
     int queue_empty_pending;
     sig_send_op *sends;           /* in-flight sends */
+    struct sig_gsk_op *gsks;      /* in-flight sender-key group sends */
+    /* the unauthenticated chat socket for sealed requests (sig_unauth.c) */
+    sn_sock *unauth_sock;
+    struct uq *unauth_q;          /* requests waiting for it to connect */
+    int unauth_busy;              /* requests in flight on it */
+    struct event *unauth_idle;    /* closes it when idle */
     sig_download *downloads;      /* in-flight CDN downloads */
     sig_storage_op *storage;      /* a storage-service read in flight */
     sig_xfer *xfers;              /* attachment uploads/downloads */
@@ -329,7 +335,41 @@ int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
 /* A deep copy of src (NULL: empty); sig_format_clear it. 0 or NOMEM. */
 int sig_format_copy(sig_format *dst, const sig_format *src);
 /* One member's copy of a group send finished (sig_send.c calls it). */
-void sig_fanout_done(sig_fanout *f, int err, uint32_t retry_after_ms);
+void sig_fanout_done(sig_fanout *f, const char *to, int err, uint32_t retry_after_ms);
+/* A fanout expecting `pending` copies; `sync` (owned from now on, may be
+ * NULL) goes to our devices once all are done, if one was delivered or
+ * `delivered` says the message already reached someone; then
+ * SIG_EV_SEND_DONE for `ud`. One reference for the caller. */
+sig_fanout *sig_fanout_new(sig_client *c, uint64_t ts, void *ud, uint8_t *sync,
+                           size_t sync_len, size_t pending, int delivered);
+/* The same with hooks instead: on_member per copy, on_all once all are
+ * done (no transcript, no event). */
+sig_fanout *sig_fanout_new_hooked(sig_client *c, size_t pending,
+                                  void (*on_member)(void *, const char *, int),
+                                  void (*on_all)(void *), void *arg);
+/* A copy that could not be started (ok = 0) is no longer awaited. */
+void sig_fanout_started(sig_fanout *f, int ok);
+size_t sig_fanout_pending(const sig_fanout *f);
+/* sig_gsk.c: send `content` (unpadded Content, timestamp ts) to the group
+ * with our sender key and one sealed sender v2 multi-recipient request;
+ * members that cannot take it get 1:1 copies; `sync` goes to our devices
+ * at the end. 1: under way (takes sync), 0: not for this group (fewer
+ * than two members can take it: send 1:1), < 0: error. */
+struct sig_group_info;
+int sig_gsk_send(sig_client *c, const struct sig_group_info *g, const uint8_t *content,
+                 size_t n, uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud);
+void sig_gsk_cancel_all(sig_client *c);
+/* sig_gsend.c: in a group transcript (Content{SyncMessage.Sent}), mark the
+ * members `acis` as reached by sealed sender (unidentifiedStatus), as
+ * Desktop reports its sender-key recipients (unidentifiedDeliveries). */
+int sig_group_sync_sealed(uint8_t **sync, size_t *len, const char *const *acis, size_t n);
+/* sig_unauth.c: a request on the unauthenticated chat socket (opened on
+ * first use, closed when idle; queued while it connects). The callback
+ * runs exactly once, with SN_ERR_CANCELLED at teardown. */
+int sig_unauth_request(sig_client *c, const char *verb, const char *path, const sn_hdr *h,
+                       size_t nh, const uint8_t *body, size_t len, sn_rpc_response_cb cb,
+                       void *ud);
+void sig_unauth_close(sig_client *c);
 void sig_fanout_ref(sig_fanout *f);
 void sig_fanout_unref(sig_fanout *f); /* NULL ok */
 /* sig_send.c: send a Content to one member of a group send; the op holds a

@@ -22,6 +22,7 @@
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sig_sendlog.h"
+#include "sig_skinfo.h"
 
 void sig_sendlog_maybe_prune(sig_client *c)
 {
@@ -110,6 +111,13 @@ void sig_retry_handle(sig_client *c, int which, const char *sender, uint32_t dev
                  d.timestamp, RETRY_LIMIT);
         return;
     }
+    /* a sender-key message (no ratchet key) they could not read: they get
+     * our key again before our next group message. Desktop attaches it to
+     * the resend (ts/util/handleRetry.ts maybeAddSenderKeyDistribution
+     * Message); our resend is the whole message 1:1, so it needs none. */
+    if (!d.has_ratchet_key &&
+        (rc = sig_skinfo_forget_everywhere(c->db, c->cfg.account, sender)) != 0)
+        sig_logf(c, UT_LOG_WARN, "signal: retry request: %s", sig_strerror(rc));
     archived = archive_on_match(c, sender, dev, &d);
     if (archived < 0) {
         sig_logf(c, UT_LOG_WARN, "signal: retry request from device %" PRIu32 ": %s", dev,

@@ -66,6 +66,7 @@ void sig_send_cancel_all(sig_client *c, int err)
     (void)err;
     while (c->sends)
         op_free(c->sends);
+    sig_gsk_cancel_all(c);
 }
 
 static int send_sync(sig_client *c, const sig_send_op *done);
@@ -78,7 +79,7 @@ static void finish(sig_send_op *op, int err)
     sig_event ev;
 
     if (op->fanout) { /* the group send reports once all copies are done */
-        sig_fanout_done(op->fanout, err, err ? op->retry_after_ms : 0);
+        sig_fanout_done(op->fanout, op->to, err, err ? op->retry_after_ms : 0);
         op_free(op);
         return;
     }

@@ -1,7 +1,8 @@
 /*
  * sc_sealed.h - sealed sender (signal-crypto.md §4): the
  * UnidentifiedSenderMessageContent (USMC) codec, v1 decrypt and encrypt
- * (0x11), and v2 decrypt of the single-recipient form (0x22/0x23).
+ * (0x11), v2 decrypt of the single-recipient form (0x22/0x23), and v2
+ * multi-recipient encrypt (0x23, sc_sealed_multi.c).
  *
  * Decryption returns the USMC; the caller then decrypts its content (a
  * PreKey/Whisper/SenderKey message or PlaintextContent) with the session or
@@ -96,5 +97,30 @@ int sc_sealed_encrypt_v1(uint8_t **out, size_t *out_len, const sc_usmc *usmc,
                          const uint8_t our_pub[32],
                          const uint8_t our_priv[32],
                          const uint8_t their_pub[32]);
+
+/* ---- v2 multi-recipient (sc_sealed_multi.c) ------------------------------
+ * One recipient account of a multi-recipient message. service_id is its
+ * fixed-width binary service id (kind byte 0 = ACI, 1 = PNI, then the 16
+ * UUID bytes); identity_pub its identity key; devices[i] (1..127) with the
+ * registration id (< 0x4000) of the session with that device. n_devices 0
+ * lists the account as excluded (libsignal's excluded_recipients). */
+#define SC_MR_SERVICE_ID_LEN 17
+#define SC_MR_MAX_RECIPIENTS 5000 /* Signal-Server MultiRecipientMessageProvider */
+typedef struct sc_mr_recipient {
+    const uint8_t *service_id;
+    const uint8_t *identity_pub;
+    const uint32_t *devices;
+    const uint16_t *registration_ids;
+    size_t n_devices;
+} sc_mr_recipient;
+
+/* Sealed sender v2 SentMessage (version 0x23) of `usmc` from our identity
+ * to `n` recipients: *out (malloc'd) is the body of PUT
+ * /v1/messages/multi_recipient. UT_ERR_INVAL for no recipients, a device
+ * id or registration id out of range; SC_ERR_KEY, SC_ERR_CRYPTO,
+ * UT_ERR_IO (randomness), UT_ERR_NOMEM. */
+int sc_sealed_encrypt_multi(uint8_t **out, size_t *out_len, const sc_usmc *usmc,
+                            const uint8_t our_pub[32], const uint8_t our_priv[32],
+                            const sc_mr_recipient *recipients, size_t n);
 
 #endif

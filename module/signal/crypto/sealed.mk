@@ -7,6 +7,7 @@ CLEANFILES += $(SC_SEALED_PB)
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_sealed_int.h \
 	module/signal/crypto/sc_cert.h module/signal/crypto/sc_cert.c \
 	module/signal/crypto/sc_sealed.h module/signal/crypto/sc_sealed.c \
+	module/signal/crypto/sc_sealed_multi.c \
 	module/signal/crypto/sc_senderkey.h module/signal/crypto/sc_senderkey.c
 
 # unit tests
@@ -29,6 +30,7 @@ EXTRA_DIST += tests/interop/sealed-lib.js tests/interop/sealed-interop.js tests/
 
 # fuzz targets (tests/fuzz/<name>.c, seeds in tests/fuzz/corpus/<name>/)
 SC_SEALED_FUZZ_SRCS = module/signal/crypto/sc_cert.c module/signal/crypto/sc_sealed.c \
+	module/signal/crypto/sc_sealed_multi.c \
 	module/signal/crypto/sc_senderkey.c module/signal/crypto/sc_prim.c \
 	module/signal/crypto/sc_err.c module/common/ut.c module/common/ut_err.c \
 	module/signal/crypto/sc_sealed.pb-c.c

@@ -5,6 +5,9 @@
  * Every argument and result is hex ("-" = none). Prints "ok ..." or
  * "err <code> <text>" and exits 0; exits 2 on a usage error.
  *   v1-encrypt   OURPUB OURPRIV THEIRPUB USMC          -> ok MSG
+ *   mr-encrypt   OURPUB OURPRIV USMC RCPT...           -> ok MSG
+ *                RCPT = SERVICEID17:IDENTITYPUB:DEV.REG,DEV.REG (decimal;
+ *                IDENTITYPUB and the list "-" for an excluded recipient)
  *   to-usmc      PUB PRIV MSG                          -> ok USMC-fields
  *   decrypt      PUB PRIV MSG ROOTS NOW UUID DEV E164  -> ok USMC-fields
  *   usmc-new     TYPE CERT CONTENT HINT GROUP          -> ok USMC
@@ -173,6 +176,63 @@ int main(int argc, char **argv)
         free(op.p);
         free(os.p);
         free(tp.p);
+        free(um.p);
+        if (rc != 0)
+            return err(rc);
+        printf("ok");
+        put(out, n);
+        putchar('\n');
+        free(out);
+        return 0;
+    }
+    if (strcmp(cmd, "mr-encrypt") == 0) {
+        if (argc < 6)
+            return 2;
+        size_t nr = (size_t)(argc - 5), i;
+        blob op = hex(argv[2]), os = hex(argv[3]), um = hex(argv[4]);
+        sc_mr_recipient *r = calloc(nr, sizeof(*r));
+        blob *sid = calloc(nr, sizeof(*sid)), *idk = calloc(nr, sizeof(*idk));
+        uint32_t(*dev)[16] = calloc(nr, sizeof(*dev));
+        uint16_t(*reg)[16] = calloc(nr, sizeof(*reg));
+        sc_usmc *u;
+        uint8_t *out = NULL;
+        size_t n = 0;
+        for (i = 0; i < nr; i++) {
+            char *a = strdup(argv[5 + i]), *c1 = strchr(a, ':'), *c2, *tok, *save = NULL;
+            if (!c1 || !(c2 = strchr(c1 + 1, ':')))
+                return 2;
+            *c1 = *c2 = '\0';
+            sid[i] = hex(a);
+            idk[i] = hex(c1 + 1);
+            if (sid[i].n != 17)
+                return 2;
+            r[i].service_id = sid[i].p;
+            r[i].identity_pub = idk[i].p;
+            r[i].devices = dev[i];
+            r[i].registration_ids = reg[i];
+            if (strcmp(c2 + 1, "-") != 0)
+                for (tok = strtok_r(c2 + 1, ",", &save); tok && r[i].n_devices < 16;
+                     tok = strtok_r(NULL, ",", &save)) {
+                    dev[i][r[i].n_devices] = (uint32_t)strtoul(tok, &tok, 10);
+                    reg[i][r[i].n_devices++] = (uint16_t)strtoul(tok + 1, NULL, 10);
+                }
+            free(a);
+        }
+        if ((rc = sc_usmc_parse(&u, um.p, um.n)) == 0) {
+            rc = sc_sealed_encrypt_multi(&out, &n, u, op.p, os.p, r, nr);
+            sc_usmc_free(u);
+        }
+        for (i = 0; i < nr; i++) {
+            free(sid[i].p);
+            free(idk[i].p);
+        }
+        free(sid);
+        free(idk);
+        free(dev);
+        free(reg);
+        free(r);
+        free(op.p);
+        free(os.p);
         free(um.p);
         if (rc != 0)
             return err(rc);

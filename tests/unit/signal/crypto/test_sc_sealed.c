@@ -596,6 +596,86 @@ START_TEST(v2_decrypt_and_checks)
 }
 END_TEST
 
+/* Multi-recipient (0x23): each recipient's ReceivedMessage, cut out of the
+ * SentMessage as the server does (0x22 || C_i || AT_i || E || ct), opens
+ * with our v2 decrypt; the layout is libsignal's (interop test:
+ * tests/interop/sealed-interop.js). */
+START_TEST(v2_multi_recipient)
+{
+    world w;
+    kp r2 = fresh();
+    sc_usmc *u, *got;
+    uint8_t sid1[17] = {0}, sid2[17] = {0}, sid3[17] = {0};
+    uint32_t dev1[1] = {1}, dev2[3] = {1, 2, 7};
+    uint16_t reg1[1] = {1234}, reg2[3] = {0x3fff, 5, 77};
+    sc_mr_recipient rc[3];
+    uint8_t *msg, one[2048];
+    size_t n, m, off, shared;
+    const uint8_t *p;
+
+    world_init(&w, 5000);
+    memset(sid1 + 1, 0x11, 16);
+    memset(sid2 + 1, 0x22, 16);
+    memset(sid3 + 1, 0x33, 16);
+    rc[0] = (sc_mr_recipient){sid3, NULL, NULL, NULL, 0}; /* excluded: written last */
+    rc[1] = (sc_mr_recipient){sid1, w.rcpt.pub, dev1, reg1, 1};
+    rc[2] = (sc_mr_recipient){sid2, r2.pub, dev2, reg2, 3};
+    u = usmc_for(&w, SC_USMC_SENDERKEY, "one for all");
+    ck_assert_int_eq(sc_sealed_encrypt_multi(&msg, &n, u, w.sender.pub, w.sender.priv, rc, 3), 0);
+    ck_assert_uint_eq(msg[0], 0x23);
+    ck_assert_uint_eq(msg[1], 3);
+    off = 2;
+    ck_assert_mem_eq(msg + off, sid1, 17);
+    ck_assert_uint_eq(msg[off + 17], 1);
+    ck_assert_uint_eq((msg[off + 18] << 8) | msg[off + 19], 1234); /* no "more" bit */
+    off += 17 + 3 + 48;
+    ck_assert_mem_eq(msg + off, sid2, 17);
+    ck_assert_uint_eq(msg[off + 17], 1);
+    ck_assert_uint_eq((msg[off + 18] << 8) | msg[off + 19], 0x8000 | 0x3fff);
+    ck_assert_uint_eq(msg[off + 20], 2);
+    ck_assert_uint_eq((msg[off + 21] << 8) | msg[off + 22], 0x8000 | 5);
+    ck_assert_uint_eq(msg[off + 23], 7);
+    ck_assert_uint_eq((msg[off + 24] << 8) | msg[off + 25], 77);
+    off += 17 + 9 + 48;
+    ck_assert_mem_eq(msg + off, sid3, 17);
+    ck_assert_uint_eq(msg[off + 17], 0);
+    off += 18;
+    shared = n - off; /* E || ciphertext || tag */
+    (void)sc_usmc_bytes(u, &m);
+    ck_assert_uint_eq(shared, 32 + m + 16);
+    /* recipient 1 */
+    one[0] = 0x22;
+    memcpy(one + 1, msg + 2 + 20, 48);
+    memcpy(one + 49, msg + off, shared);
+    ck_assert_int_eq(sc_sealed_decrypt_to_usmc(&got, one, 49 + shared, w.rcpt.pub, w.rcpt.priv), 0);
+    p = sc_usmc_content(got, &m);
+    ck_assert_uint_eq(m, 11);
+    ck_assert_mem_eq(p, "one for all", 11);
+    ck_assert_uint_eq(sc_usmc_type(got), SC_USMC_SENDERKEY);
+    sc_usmc_free(got);
+    /* recipient 2's part, and recipient 1's part is not theirs */
+    memcpy(one + 1, msg + 2 + 68 + 26, 48);
+    ck_assert_int_eq(sc_sealed_decrypt_to_usmc(&got, one, 49 + shared, r2.pub, r2.priv), 0);
+    sc_usmc_free(got);
+    ck_assert_int_eq(sc_sealed_decrypt_to_usmc(&got, one, 49 + shared, w.rcpt.pub, w.rcpt.priv),
+                     SC_ERR_SEALED_EPHEMERAL);
+    free(msg);
+    /* bad arguments */
+    ck_assert_int_eq(sc_sealed_encrypt_multi(&msg, &n, u, w.sender.pub, w.sender.priv, rc, 0),
+                     UT_ERR_INVAL);
+    dev1[0] = 128;
+    ck_assert_int_eq(sc_sealed_encrypt_multi(&msg, &n, u, w.sender.pub, w.sender.priv, rc, 3),
+                     UT_ERR_INVAL);
+    dev1[0] = 1;
+    reg1[0] = 0x4000;
+    ck_assert_int_eq(sc_sealed_encrypt_multi(&msg, &n, u, w.sender.pub, w.sender.priv, rc, 3),
+                     UT_ERR_INVAL);
+    ck_assert_ptr_null(msg);
+    sc_usmc_free(u);
+    sc_trust_free(w.trust);
+}
+END_TEST
+
 START_TEST(error_texts_distinct)
 {
     int a, b;
@@ -625,6 +705,7 @@ int main(void)
     tcase_add_test(tc, v1_round_trip_and_checks);
     tcase_add_test(tc, self_send_by_e164);
     tcase_add_test(tc, v2_decrypt_and_checks);
+    tcase_add_test(tc, v2_multi_recipient);
     tcase_add_test(tc, error_texts_distinct);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -1,0 +1,182 @@
+// Issue #15 item 2: what the user writes in a bridged group goes out as
+// Signal's clients send it (Signal-Desktop ts/util/sendToGroup.ts,
+// signalmeow pkg/signalmeow/senderkey.go): our sender key to each member
+// once (a SenderKeyDistributionMessage, 1:1), then every message encrypted
+// once with it and sealed once for all (sealed sender v2) in one PUT
+// /v1/messages/multi_recipient. Signal's mock server is the peer: its
+// members decrypt with libsignal; the request route is our harness's
+// (tests/lib/signal-multirecipient.js, Signal-Server's behaviour), which
+// counts every request. Covered: the first and later messages, a member
+// who adds a device (409, then a retry with their new device holding our
+// key), a device with a new registration id (410, a new session, our key
+// again), and a member who unregistered (404: everyone else still gets
+// it, 1:1, and the send counts as done).
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { Homeserver } = require('./mxhs_harness.js');
+const { startSandbox } = require('../../sandbox/sandbox.js');
+const { BOT, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const { StorageState } = require('@signalapp/mock-server');
+
+let hs;
+let sb;
+let me;
+let group;
+let members;       // name -> PrimaryDevice
+const got = [];    // {to, body, envelopeType, ts}
+const hex = (g) => Buffer.from(g.id, 'base64').toString('hex');
+
+function dbRows(sql) {
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  const out = execFileSync('/usr/bin/python3', ['-c',
+    'import json,sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(json.dumps(c.execute(sys.argv[2]).fetchall()))',
+    db, sql]);
+  return JSON.parse(out.toString());
+}
+const portal = () => dbRows(`SELECT room_id FROM br_portal WHERE chat_id = 'group:${hex(group)}'`)[0]?.[0];
+const mr = () => sb.mock.multiRecipient;
+const aciOf = (name) => members[name].device.aci;
+
+// Every member's received messages (the sandbox listens to Alice and Bob).
+function listen(name, dev) {
+  (async () => {
+    for (;;) {
+      let m;
+      try { m = await dev.waitForMessage(); } catch { return; }
+      got.push({ to: name, body: m.body ?? m.dataMessage?.body ?? '', envelopeType: m.envelopeType,
+                 ts: Number(m.dataMessage?.timestamp ?? 0) });
+    }
+  })();
+}
+
+async function sendAndWait(text, names) {
+  const { event_id: eid } = await me.sendTextMessage(portal(), text);
+  for (const name of names) {
+    // eslint-disable-next-line no-await-in-loop
+    await until(() => got.find((g) => g.to === name && g.body === text) ||
+                      sb.received.find((r) => r.to === name && r.body === text),
+                `${name} receives '${text}'`, 60000);
+  }
+  await until(() => dbRows(`SELECT state FROM br_outbox WHERE event_id = '${eid}'`)[0]?.[0] === 1,
+              `'${text}' marked sent`, 60000);
+  return eid;
+}
+const envelopeOf = (name, text) => (got.find((g) => g.to === name && g.body === text)?.envelopeType);
+// PUTs to members' accounts (1:1 copies or distribution messages)
+const singlesTo = (from, names) => mr().singles.slice(from).filter((s) => names.some((n) => s.serviceId === aciOf(n)));
+
+test.before(async () => {
+  sb = await startSandbox({});
+  const { Alice, Bob } = sb.contacts;
+  const carol = await sb.mock.server.createPrimaryDevice({ profileName: 'Carol Group' });
+  const dave = await sb.mock.server.createPrimaryDevice({ profileName: 'Dave Group' });
+  members = { Alice, Bob, Carol: carol, Dave: dave };
+  group = await sb.phone.createGroup({ title: 'Sender keys', members: [sb.phone, Alice, Bob, carol, dave] });
+  await sb.phone.setStorageState(StorageState.getEmpty()
+    .addContact(Alice, { profileKey: Alice.profileKey.serialize(), givenName: 'Alice', familyName: 'Smith', whitelisted: true })
+    .addContact(Bob, { profileKey: Bob.profileKey.serialize(), givenName: 'Bob', familyName: 'Jones', whitelisted: true })
+    .addGroup(group, { whitelisted: true }));
+  listen('Carol', carol);
+  listen('Dave', dave);
+  hs = new Homeserver();
+  const zkParams = Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64');
+  fs.writeFileSync(hs.config, bridgeConfig(hs.dir, `      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",
+               server_public_params: "${zkParams}"}`));
+  await hs.start();
+  assert.equal(hs.registerUser('me', 'pw-me').status, 0);
+  me = await client(hs, 'me');
+  await linkWithBot(hs, sb, me);
+  await until(() => portal() && me.getRoom(portal())?.getMyMembership() === 'join', 'the group portal', 60000);
+  // our sealed-sender certificate (fetched at connection) and the
+  // members' profile keys (from the group's state) are in the store
+  await until(() => dbRows("SELECT count(*) FROM record WHERE kind = 'account' AND key = 'sender_cert'")[0][0] === 1,
+              'the sender certificate', 30000);
+  await until(() => dbRows("SELECT count(*) FROM record WHERE kind = 'profile_key'")[0][0] >= 4,
+              "the members' profile keys", 30000);
+});
+
+test.after(async () => {
+  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
+  if (me) me.stopClient();
+  if (hs) { await hs.stop(); hs.cleanup(); }
+  if (sb) await sb.close();
+});
+
+test('the first message: our key to each member 1:1, then one multi-recipient request for all', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  mr().reset();
+  await sendAndWait('first, with our sender key', all);
+  const ok = mr().requests.filter((r) => r.status === 200);
+  assert.equal(mr().requests.length, 1, `one multi-recipient request: ${JSON.stringify(mr().requests)}`);
+  assert.equal(ok.length, 1);
+  assert.deepEqual(Object.keys(ok[0].recipients).sort(), all.map(aciOf).sort(), 'every member but us');
+  // sealed: on the unauthenticated socket, so the server cannot tell who
+  // sent it (signalmeow's UnauthedWS, libsignal's unauthenticated chat)
+  assert.equal(ok[0].authenticated, false, 'sent without our credentials');
+  // the distribution messages: one 1:1 send per member, nothing else
+  assert.equal(singlesTo(0, all).length, all.length, JSON.stringify(mr().singles));
+  for (const name of ['Carol', 'Dave']) assert.equal(envelopeOf(name, 'first, with our sender key'), 'SenderKey');
+});
+
+test('later messages: exactly one request, no 1:1 copy to any member, one timestamp', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  // the phone's transcript says every member was reached sealed, as
+  // Desktop reports sender-key recipients (unidentifiedDeliveries)
+  const transcript = sb.phone.waitForSyncMessage((e) => e.syncMessage.content?.sent?.message?.body === 'second, one request');
+  mr().reset();
+  await sendAndWait('second, one request', all);
+  await sendAndWait('third, one request', all);
+  assert.deepEqual(mr().requests.map((r) => r.status), [200, 200]);
+  assert.deepEqual(singlesTo(0, all), [], 'no 1:1 sends to members');
+  const ts = got.filter((g) => g.body === 'second, one request').map((g) => g.ts);
+  assert.equal(new Set(ts).size, 1, 'one message, one timestamp');
+  assert.equal(mr().requests[0].ts, ts[0], 'the request carries the message timestamp');
+  const sent = (await transcript).syncMessage.content.sent;
+  const sealed = sent.unidentifiedStatus.filter((u) => u.unidentified).map((u) => u.destinationServiceId);
+  assert.deepEqual(sealed.sort(), all.map(aciOf).sort());
+});
+
+test('a member adds a device: 409, the new device gets our key, the retry reaches them', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  const carol = members.Carol;
+  const second = await sb.mock.server.createSecondaryDevice(carol);
+  mr().reset();
+  await sendAndWait('after Carol linked a device', all);
+  assert.deepEqual(mr().requests.map((r) => r.status), [409, 200], JSON.stringify(mr().requests));
+  assert.deepEqual(mr().requests[1].recipients[aciOf('Carol')].sort(), [1, second.deviceId].sort(),
+                   "Carol's new device is addressed");
+  assert.equal(mr().requests[0].ts, mr().requests[1].ts, 'the retry keeps the timestamp');
+  // only Carol got our key again (1:1), and nobody a 1:1 copy of the text
+  assert.ok(singlesTo(0, ['Carol']).length >= 1, 'our key to Carol');
+  assert.deepEqual(singlesTo(0, ['Alice', 'Bob', 'Dave']), []);
+  assert.equal(envelopeOf('Carol', 'after Carol linked a device'), 'SenderKey');
+});
+
+test("a member's device has a new registration id: 410, a new session and our key, the retry reaches them", async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  // as after a reinstall: the server now knows another registration id for
+  // Bob's phone (the mock has no call for it; its bundles serve this field)
+  const bob = members.Bob.device;
+  bob.registrationId = (bob.registrationId % 16000) + 1;
+  mr().reset();
+  await sendAndWait('after Bob reinstalled', all);
+  assert.deepEqual(mr().requests.map((r) => r.status), [410, 200], JSON.stringify(mr().requests));
+  assert.ok(singlesTo(0, ['Bob']).length >= 1, 'our key to Bob again, on a new session');
+  assert.deepEqual(singlesTo(0, ['Alice', 'Carol', 'Dave']), []);
+  assert.equal(mr().requests[0].ts, mr().requests[1].ts, 'the retry keeps the timestamp');
+});
+
+test('a member who unregistered: 404, the others get it 1:1, the send is done without a notice', async () => {
+  sb.mock.server.unregister(members.Dave);
+  const others = ['Alice', 'Bob', 'Carol'];
+  mr().reset();
+  await sendAndWait('after Dave left Signal', others);
+  assert.deepEqual(mr().requests.map((r) => r.status), [404]);
+  assert.ok(singlesTo(0, ['Dave']).some((s) => s.status === 404), 'Dave: 404');
+  assert.ok(!messages(me, portal(), BOT).some((e) => /not sent|no longer registered/.test(e.getContent().body)),
+            'no failure notice');
+});
