@@ -29,7 +29,7 @@ ST_MIGRATIONS += module/store/migrations/017-bridge-poll-seen.sql
 ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 # group sends with sender keys: distribution ids and who holds our key
 # (issue #15 item 2)
-ST_MIGRATIONS += module/store/migrations/018-signal-senderkey.sql
+ST_MIGRATIONS += module/store/migrations/019-signal-senderkey.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c
