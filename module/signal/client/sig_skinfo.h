@@ -1,6 +1,6 @@
 /*
  * sig_skinfo.h - what the client keeps about its own sender keys (tables
- * sig_sk_group and sig_sk_shared, migration 018): per group our
+ * sig_sk_group and sig_sk_shared, migration 019): per group our
  * distribution id and when our chain was made, and which member devices
  * (with their registration ids then) hold our current chain. Signal-Desktop
  * keeps the same as senderKeyInfo (ts/util/sendToGroup.ts), signalmeow as

@@ -1,4 +1,4 @@
-/* test_sig_skinfo.c - our sender keys' bookkeeping (migration 018): one
+/* test_sig_skinfo.c - our sender keys' bookkeeping (migration 019): one
  * distribution id per group and account, replaced by a put; the devices
  * holding a chain, per distribution id, with their registration ids;
  * forgetting one member, everyone, or one member everywhere; nothing
