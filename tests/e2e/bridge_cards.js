@@ -13,8 +13,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
-const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
-const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+const C = require('./bridge_contact_lib.js');
 
 let hs;
 let sb;
@@ -44,21 +43,9 @@ function timeline(roomId) {
 const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.getWireContent(), e)), what, T);
 const redacted = (id) => alice.getRoom(dmRoom).findEventById(id)?.isRedacted();
 
-function bobSends(fields) {
-  const ts = Date.now();
-  const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
-  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
-                     { timestamp: ts }).then(() => ts);
-}
+const bobSends = (fields, ts) => C.sendData(sb, bob, fields, ts);
 
-// An attachment pointer for bytes stored on the mock's CDN 3.
-async function pointer(bytes, fields) {
-  const enc = encryptAttachment(bytes);
-  const cdnKey = crypto.randomUUID();
-  await sb.mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
-  return { attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size,
-           digest: Buffer.from(enc.digest), ...fields };
-}
+const pointer = (bytes, fields) => C.cdnPointer(sb, bytes, fields);
 
 async function download(mxc) {
   const [server, id] = mxc.slice(6).split('/');
@@ -75,9 +62,7 @@ async function upload(bytes, name, type) {
   return r.json.content_uri;
 }
 
-function bobGot(pred, from = 0) {
-  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
-}
+const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 test.before(async () => {
   sb = await startSandbox({});

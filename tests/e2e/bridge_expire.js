@@ -15,6 +15,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const C = require('./bridge_contact_lib.js');
 const { EMPTY_DATA_MESSAGE, ReceiptType } = require('@signalapp/mock-server');
 const { ServiceId } = require('@signalapp/libsignal-client');
 
@@ -50,12 +51,7 @@ const timerState = () => alice.getRoom(dmRoom)?.currentState.getStateEvents(STAT
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Bob sends a DataMessage to the linked device.
-function bobSends(fields) {
-  const ts = Date.now();
-  const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
-  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
-                     { timestamp: ts }).then(() => ts);
-}
+const bobSends = (fields, ts) => C.sendData(sb, bob, fields, ts);
 
 // The user writes to Bob from the phone: a SyncMessage.Sent transcript.
 async function phoneSends(fields) {
@@ -68,9 +64,7 @@ async function phoneSends(fields) {
   return ts;
 }
 
-function bobGot(pred, from = 0) {
-  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
-}
+const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 async function aliceText(text) {
   const { event_id: eventId } = await alice.sendTextMessage(dmRoom, text);

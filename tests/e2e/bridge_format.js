@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
-const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
+const C = require('./bridge_contact_lib.js');
 
 let hs;
 let sb;
@@ -34,12 +34,7 @@ function timeline(roomId) {
   return room ? room.getLiveTimeline().getEvents() : [];
 }
 
-function bobSends(fields) {
-  const ts = Date.now();
-  const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
-  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
-                     { timestamp: ts }).then(() => ts);
-}
+const bobSends = (fields, ts) => C.sendData(sb, bob, fields, ts);
 
 // Bob's message in Matrix whose plain body is `body`.
 function inMatrix(body) {
@@ -47,9 +42,7 @@ function inMatrix(body) {
     e.getWireContent().body === body), `'${body}' in Matrix`, T);
 }
 
-function bobGot(pred, from = 0) {
-  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
-}
+const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 const range = (start, length, associatedValue) => ({ start, length, associatedValue });
 

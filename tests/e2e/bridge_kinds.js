@@ -7,12 +7,11 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const path = require('node:path');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const C = require('./bridge_contact_lib.js');
 const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
-const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
 
 let hs;
 let sb;
@@ -37,44 +36,19 @@ function timeline(roomId) {
   return room ? room.getLiveTimeline().getEvents() : [];
 }
 
-function bobSendsContent(content, ts = Date.now()) {
-  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
-                     { timestamp: ts }).then(() => ts);
-}
+const bobSendsContent = (content, ts) => C.sendContent(sb, bob, content, ts);
+const bobSends = (fields, ts) => C.sendData(sb, bob, fields, ts);
 
-function bobSends(fields) {
-  const ts = Date.now();
-  return bobSendsContent({ dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } }, ts);
-}
+const pointer = (bytes, fields) => C.cdnPointer(sb, bytes, fields);
 
-// An attachment pointer for bytes stored on the mock's CDN 3.
-async function pointer(bytes, fields) {
-  const enc = encryptAttachment(bytes);
-  const cdnKey = crypto.randomUUID();
-  await sb.mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
-  return { attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size,
-           digest: Buffer.from(enc.digest), ...fields };
-}
+const decryptBlob = C.decryptBlob;
 
-function decryptBlob(blob, key, size) {
-  const mac = crypto.createHmac('sha256', key.subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
-  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
-  const d = crypto.createDecipheriv('aes-256-cbc', key.subarray(0, 32), blob.subarray(0, 16));
-  return Buffer.concat([d.update(blob.subarray(16, blob.length - 32)), d.final()]).subarray(0, size);
-}
-
-// The bytes of an attachment Bob received.
-function receivedBytes(ap) {
-  const blob = fs.readFileSync(path.join(sb.mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
-  return decryptBlob(blob, Buffer.from(ap.key), ap.size);
-}
+const receivedBytes = (ap) => C.receivedBytes(sb, ap);
 
 const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.getWireContent(), e)),
                                       what, T);
 
-function bobGot(pred, from = 0) {
-  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
-}
+const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 test.before(async () => {
   sb = await startSandbox({});

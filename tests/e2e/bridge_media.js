@@ -17,6 +17,7 @@ const path = require('node:path');
 const { Homeserver, PNG } = require('./mxhs_harness.js');
 const { startSandbox, decodeQr } = require('../../sandbox/sandbox.js');
 const { BOT, SERVER, bridgeConfig, client, messages, until } = require('./bridge_lib.js');
+const C = require('./bridge_contact_lib.js');
 
 const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
@@ -70,12 +71,7 @@ async function sendAttachments(body, atts, { tamper = false, size } = {}) {
   return ts;
 }
 
-function decryptBlob(blob, key, size) {
-  const mac = crypto.createHmac('sha256', key.subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
-  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
-  const d = crypto.createDecipheriv('aes-256-cbc', key.subarray(0, 32), blob.subarray(0, 16));
-  return Buffer.concat([d.update(blob.subarray(16, blob.length - 32)), d.final()]).subarray(0, size);
-}
+const decryptBlob = C.decryptBlob;
 
 // The attachment the contact received with `fileName`: its pointer and
 // its bytes, decrypted from the mock's CDN.

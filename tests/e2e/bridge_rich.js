@@ -7,15 +7,13 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
-const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
-const { encryptAttachment } = require('@signalapp/mock-server/src/crypto');
+const C = require('./bridge_contact_lib.js');
 
 let hs;
 let sb;
@@ -40,37 +38,14 @@ function timeline(roomId) {
   return room ? room.getLiveTimeline().getEvents() : [];
 }
 
-// Each message its own timestamp (Signal's identity of a message), even
-// when two are sent within one millisecond.
-let lastTs = 0;
-function bobSends(fields, ts = Math.max(Date.now(), lastTs + 1)) {
-  lastTs = ts;
-  const content = { dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } };
-  return bob.sendRaw(sb.device, { content, pniSignatureMessage: null, senderKeyDistributionMessage: null },
-                     { timestamp: ts }).then(() => ts);
-}
+// each message its own timestamp, even two within one millisecond
+const bobSends = (fields, ts) => C.sendData(sb, bob, fields, ts);
 
-// An attachment pointer for bytes stored on the mock's CDN 3.
-async function pointer(bytes, fields) {
-  const enc = encryptAttachment(bytes);
-  const cdnKey = crypto.randomUUID();
-  await sb.mock.server.storeAttachmentOnCdn(3, cdnKey, enc.blob);
-  return { attachmentIdentifier: { cdnKey }, cdnNumber: 3, key: enc.key, size: enc.size,
-           digest: Buffer.from(enc.digest), ...fields };
-}
+const pointer = (bytes, fields) => C.cdnPointer(sb, bytes, fields);
 
-function decryptBlob(blob, key, size) {
-  const mac = crypto.createHmac('sha256', key.subarray(32)).update(blob.subarray(0, blob.length - 32)).digest();
-  assert.ok(mac.equals(blob.subarray(blob.length - 32)), 'attachment MAC');
-  const d = crypto.createDecipheriv('aes-256-cbc', key.subarray(0, 32), blob.subarray(0, 16));
-  return Buffer.concat([d.update(blob.subarray(16, blob.length - 32)), d.final()]).subarray(0, size);
-}
+const decryptBlob = C.decryptBlob;
 
-// The bytes of an attachment Bob received.
-function receivedBytes(ap) {
-  const blob = fs.readFileSync(path.join(sb.mock.cdn3Path, 'attachments', ap.attachmentIdentifier.cdnKey));
-  return decryptBlob(blob, Buffer.from(ap.key), ap.size);
-}
+const receivedBytes = (ap) => C.receivedBytes(sb, ap);
 
 // The room's events as the server has them (any type, relations included).
 async function roomEvents(n = 100) {
@@ -82,9 +57,7 @@ async function roomEvents(n = 100) {
 const serverEvent = (pred, what) => until(async () => (await roomEvents()).find(pred), what, T);
 const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.getWireContent(), e)), what, T);
 
-function bobGot(pred, from = 0) {
-  return sb.received.slice(from).find((m) => m.to === 'Bob' && m.dataMessage && pred(m.dataMessage));
-}
+const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 function dbRows(sql) {
   const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');

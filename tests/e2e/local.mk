@@ -31,7 +31,7 @@ EXTRA_DIST += tests/e2e/bridge_crash.js tests/e2e/bridge_faults.js tests/e2e/bri
 # The bridge driven through a real Matrix client on mxhs.
 TESTS += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js
 EXTRA_DIST += tests/e2e/bridge_bot.js tests/e2e/bridge_journey.js tests/e2e/bridge_more.js \
-	tests/e2e/bridge_lib.js
+	tests/e2e/bridge_lib.js tests/e2e/bridge_contact_lib.js
 TESTS += tests/e2e/bridge_notices.js
 EXTRA_DIST += tests/e2e/bridge_notices.js
 # Trust: Signal's pinned roots by default, ca_file otherwise, never the
