@@ -78,6 +78,30 @@ static inline int br_store_get_text(sqlite3_stmt *st, char *out, size_t n)
     return rc;
 }
 
+/* Look up the Signal message a Matrix event stands for: `sql` selects
+ * (chat, sender, ts) where ?1 is the owner and ?2 the event ID. 1 with
+ * the key copied out, 0 or ST_ERR_*; reset. */
+static inline int br_store_msg_by_event(st_db *db, const char *sql, const char *owner,
+                                        const char *event_id, char *chat, size_t chat_n,
+                                        char *sender, size_t sender_n, int64_t *ts)
+{
+    sqlite3_stmt *st = st_db_stmt(db, sql);
+    int rc;
+
+    *ts = 0;
+    if (!st)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    if ((rc = br_store_row(st)) == 1) {
+        br_store_text(st, 0, chat, chat_n);
+        br_store_text(st, 1, sender, sender_n);
+        *ts = sqlite3_column_int64(st, 2);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
 /* Borrowed text column, "" for NULL. */
 static inline const char *br_store_str(sqlite3_stmt *st, int col)
 {

@@ -315,20 +315,7 @@ int br_store_media_by_event(st_db *db, const char *owner, const char *event_id,
 int br_store_media_in_by_event(st_db *db, const char *owner, const char *event_id, char *chat,
                                size_t chat_n, char *sender, size_t sender_n, int64_t *ts)
 {
-    sqlite3_stmt *st = st_db_stmt(db, "SELECT chat_id, sender, ts FROM br_media_in"
-                                      " WHERE owner_mxid = ?1 AND event_id = ?2 LIMIT 1");
-    int rc;
-
-    *ts = 0;
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, chat, chat_n);
-        br_store_text(st, 1, sender, sender_n);
-        *ts = sqlite3_column_int64(st, 2);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_msg_by_event(db, "SELECT chat_id, sender, ts FROM br_media_in"
+                                     " WHERE owner_mxid = ?1 AND event_id = ?2 LIMIT 1",
+                                 owner, event_id, chat, chat_n, sender, sender_n, ts);
 }

@@ -71,19 +71,7 @@ int br_store_msgmap_find_by_event(st_db *db, const char *owner, const char *even
                                   char *chat_id, size_t cn, char *author, size_t an,
                                   int64_t *ts)
 {
-    sqlite3_stmt *st = st_db_stmt(db, "SELECT chat_id, author, ts FROM br_msgmap WHERE owner_mxid = ?1"
-                                      " AND event_id = ?2 LIMIT 1");
-    int rc;
-
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
-    if ((rc = br_store_row(st)) == 1) {
-        br_store_text(st, 0, chat_id, cn);
-        br_store_text(st, 1, author, an);
-        *ts = sqlite3_column_int64(st, 2);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return br_store_msg_by_event(db, "SELECT chat_id, author, ts FROM br_msgmap WHERE owner_mxid = ?1"
+                                     " AND event_id = ?2 LIMIT 1",
+                                 owner, event_id, chat_id, cn, author, an, ts);
 }
