@@ -52,6 +52,12 @@ void br_expire_sent(struct br_bridge *b, const char *owner, const char *chat_id,
                     const char *room_id, int64_t ts);
 /* The timer to put on texts sent to the chat (0 = none). */
 uint32_t br_expire_chat_timer(struct br_bridge *b, const char *owner, const char *chat_id);
+/* The same, and the timer's version (expireTimerVersion; 0 = none). */
+uint32_t br_expire_chat_timer_v(struct br_bridge *b, const char *owner, const char *chat_id,
+                                uint32_t *version);
+/* The chat's timer as BR_NET_FMT JSON ({"x": s, "xv": version}) for a
+ * file sent to it, malloc'd; NULL when the chat has none. */
+char *br_expire_fmt(struct br_bridge *b, const char *owner, const char *chat_id);
 /* Parse "1d", "8h", "30m", "45s", "2w", "90" (seconds), "off": 0 and
  * *secs, or -1. Pure (unit tested). */
 int br_expire_parse(const char *s, uint32_t *secs);

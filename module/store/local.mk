@@ -30,6 +30,9 @@ ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 # group sends with sender keys: distribution ids and who holds our key
 # (issue #15 item 2)
 ST_MIGRATIONS += module/store/migrations/019-signal-senderkey.sql
+# the disappearing timer's version per chat (issue #14 item 3; file 021,
+# the number assigned to the timers branch)
+ST_MIGRATIONS += module/store/migrations/021-bridge-timer-version.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c
