@@ -28,6 +28,9 @@
  * "{}" when off; Signal's timers are after_read (mautrix-signal
  * pkg/connector/capabilities.go signalDisappearingCap). */
 #define TIMER_STATE "com.beeper.disappearing_timer"
+/* br_chat_timer.changed_by of a group's timer read from the groups
+ * server (the state does not say who changed it) */
+#define BY_GROUP "groups-server"
 
 /* ---- pure helpers ------------------------------------------------------- */
 
@@ -276,20 +279,28 @@ static void post_timer(br_bridge *b, const char *owner, const char *chat_id, con
     char room[256], as[320], setter[320], words[48];
     int mine = changed_by && l && l->aci && strcmp(changed_by, l->aci) == 0;
     int from_matrix = !changed_by || !*changed_by;
+    int group = changed_by && strcmp(changed_by, BY_GROUP) == 0;
     timer_ctx *t;
     json_t *state;
     char *text = NULL;
 
     if (br_portal_room(b, owner, chat_id, room, sizeof(room)) != 1)
         return; /* no room yet: the next sweep looks again */
-    if (from_matrix || (mine && !b->cfg.double_puppet))
+    if (from_matrix || group || (mine && !b->cfg.double_puppet))
         snprintf(as, sizeof(as), "%s", b->bot);
     else if (mine)
         snprintf(as, sizeof(as), "%s", owner);
     else if (br_puppet_mxid(b, changed_by, as, sizeof(as)) != 0)
         return;
     br_expire_words(secs, words, sizeof(words));
-    if (secs == 0)
+    if (group && secs == 0)
+        text = strdup("Disappearing messages are off in this group (set in Signal).");
+    else if (group) {
+        if (asprintf(&text, "This group's disappearing messages are set to %s (in Signal): messages "
+                            "disappear %s after they are read, in Signal and in this room.",
+                     words, words) < 0)
+            text = NULL;
+    } else if (secs == 0)
         text = strdup(from_matrix ? "Disappearing messages are off: you turned them off from Matrix."
                       : mine ? "You turned off disappearing messages (from Signal)."
                              : "Turned off disappearing messages.");
@@ -393,6 +404,25 @@ int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
      * their reading (br_expire.h) */
     return br_store_expire_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->expire_s,
                                ev->from_me ? ev->ts + (int64_t)ev->expire_s * 1000 : 0);
+}
+
+void br_expire_group(br_bridge *b, const br_net_event *ev)
+{
+    uint32_t have = 0;
+    int known;
+
+    if (!ev->timer_known || !ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0)
+        return;
+    known = br_store_timer_get(b->db, ev->owner, ev->chat_id, &have, NULL);
+    if (known < 0 || (known == 1 && have == ev->chat_timer) || (known == 0 && !ev->chat_timer))
+        return; /* unchanged (or never on): no notice */
+    if (br_store_timer_set(b->db, ev->owner, ev->chat_id, ev->chat_timer, BY_GROUP, ut_now_ms(), 1,
+                           0) != 0) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a group's disappearing timer could not be stored: %s",
+                st_errmsg(b->db));
+        return; /* the group's next state tries again */
+    }
+    poke(b);
 }
 
 int br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,

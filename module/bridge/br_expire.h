@@ -32,6 +32,9 @@ struct br_bridge;
  * handled, nothing else to do); a message with a timer gets its expiry row
  * (0, or ST_ERR_* when it could not be stored: do not confirm). */
 int br_expire_on_signal(struct br_bridge *b, const br_net_event *ev, int *handled);
+/* A group's state from the groups server (GROUP_INFO): its timer
+ * (Group.disappearingMessagesTimer) becomes the room's when it changed. */
+void br_expire_group(struct br_bridge *b, const br_net_event *ev);
 /* The message (owner, sender, ts) is in Matrix as event_id in room_id,
  * posted as `as` (who redacts it). 0, or ST_ERR_* when its expiry row
  * could not be given the event (the caller retries: br_portal.c). */
