@@ -8,7 +8,13 @@
  * mautrix-signal sends it) and posts a notice; a message carrying a timer
  * gets a br_expire row and is redacted in Matrix when it expires.
  * Matrix -> Signal: `!signal disappearing 1d` / `off` in a portal sends a
- * timer change to Signal and every later text carries expireTimer.
+ * timer change to Signal and every later text and file carries expireTimer.
+ * 1:1 timers carry expireTimerVersion (stored per chat, raised by each
+ * change from Matrix, sent with every message; an older version's change
+ * is ignored), and a message whose expireTimer differs from the chat's
+ * changes it (Signal-Android messages/DataMessageProcessor.kt). A group's
+ * timer comes from the groups server's state (br_expire_group); setting it
+ * from Matrix needs a group change the client cannot write yet.
  *
  * When the countdown starts, as mautrix-signal (pkg/connector/
  * handlesignal.go ConvertMessage: DisappearAt = timestamp + timer for our
