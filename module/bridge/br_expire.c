@@ -28,6 +28,9 @@
  * "{}" when off; Signal's timers are after_read (mautrix-signal
  * pkg/connector/capabilities.go signalDisappearingCap). */
 #define TIMER_STATE "com.beeper.disappearing_timer"
+/* br_chat_timer.changed_by of a group's timer read from the groups
+ * server (the state does not say who changed it) */
+#define BY_GROUP "groups-server"
 
 /* ---- pure helpers ------------------------------------------------------- */
 
@@ -281,20 +284,28 @@ static void post_timer(br_bridge *b, const char *owner, const char *chat_id, con
     char room[256], as[320], setter[320], words[48];
     int mine = changed_by && l && l->aci && strcmp(changed_by, l->aci) == 0;
     int from_matrix = !changed_by || !*changed_by;
+    int group = changed_by && strcmp(changed_by, BY_GROUP) == 0;
     timer_ctx *t;
     json_t *state;
     char *text = NULL;
 
     if (br_portal_room(b, owner, chat_id, room, sizeof(room)) != 1)
         return; /* no room yet: the next sweep looks again */
-    if (from_matrix || (mine && !b->cfg.double_puppet))
+    if (from_matrix || group || (mine && !b->cfg.double_puppet))
         snprintf(as, sizeof(as), "%s", b->bot);
     else if (mine)
         snprintf(as, sizeof(as), "%s", owner);
     else if (br_puppet_mxid(b, changed_by, as, sizeof(as)) != 0)
         return;
     br_expire_words(secs, words, sizeof(words));
-    if (secs == 0)
+    if (group && secs == 0)
+        text = strdup("Disappearing messages are off in this group (set in Signal).");
+    else if (group) {
+        if (asprintf(&text, "This group's disappearing messages are set to %s (in Signal): messages "
+                            "disappear %s after they are read, in Signal and in this room.",
+                     words, words) < 0)
+            text = NULL;
+    } else if (secs == 0)
         text = strdup(from_matrix ? "Disappearing messages are off: you turned them off from Matrix."
                       : mine ? "You turned off disappearing messages (from Signal)."
                              : "Turned off disappearing messages.");
@@ -340,6 +351,20 @@ static void post_pending_timers(br_bridge *b)
 
 /* ---- Signal -> Matrix --------------------------------------------------- */
 
+/* Is a timer Signal sent with `version` older than the chat's? Then it is
+ * ignored: a timer change crossing another on the way must not undo the
+ * newer one (Signal-Android messages/DataMessageProcessor.kt
+ * handleExpirationUpdate: "Old expireTimerVersion ... Ignoring"). A
+ * message without a version (0, older clients) is never older. */
+static int older_version(br_bridge *b, const br_net_event *ev)
+{
+    uint32_t secs = 0, have = 0;
+
+    return ev->timer_version &&
+           br_store_timer_get(b->db, ev->owner, ev->chat_id, &secs, &have) == 1 &&
+           ev->timer_version < have;
+}
+
 int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
 {
     int rc;
@@ -349,11 +374,34 @@ int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
         return 0;
     if (ev->timer_update) {
         *handled = 1;
+        if (older_version(b, ev)) {
+            ut_logf(&b->log, UT_LOG_INFO, "bridge: a disappearing-timer change of an older "
+                    "version (%u) was ignored", ev->timer_version);
+            return 0;
+        }
         if ((rc = br_store_timer_set(b->db, ev->owner, ev->chat_id, ev->expire_s, ev->sender,
-                                     ev->ts, 1)) != 0)
+                                     ev->ts, 1, ev->timer_version)) != 0)
             return rc;
         poke(b); /* posts it (and again after a failure or restart) */
         return 0;
+    }
+    /* Implicit update: in a 1:1 chat every message carries the chat's
+     * timer, and one that differs from ours changes it, as a change
+     * would (Signal-Android messages/DataMessageProcessor.kt: a text or
+     * media message whose expireTimerDuration differs from the thread's
+     * expiresIn calls handleExpirationUpdate as a side effect). Groups
+     * keep theirs on the groups server (br_expire_group). */
+    if (ev->timer_known && strncmp(ev->chat_id, "dm:", 3) == 0) {
+        uint32_t have = 0;
+        int known = br_store_timer_get(b->db, ev->owner, ev->chat_id, &have, NULL);
+        if (known < 0)
+            return known;
+        if (ev->chat_timer != have && !older_version(b, ev)) {
+            if ((rc = br_store_timer_set(b->db, ev->owner, ev->chat_id, ev->chat_timer, ev->sender,
+                                         ev->ts, 1, ev->timer_version)) != 0)
+                return rc;
+            poke(b);
+        }
     }
     if (!ev->expire_s)
         return 0;
@@ -361,6 +409,25 @@ int br_expire_on_signal(br_bridge *b, const br_net_event *ev, int *handled)
      * their reading (br_expire.h) */
     return br_store_expire_put(b->db, ev->owner, ev->chat_id, ev->sender, ev->ts, ev->expire_s,
                                ev->from_me ? ev->ts + (int64_t)ev->expire_s * 1000 : 0);
+}
+
+void br_expire_group(br_bridge *b, const br_net_event *ev)
+{
+    uint32_t have = 0;
+    int known;
+
+    if (!ev->timer_known || !ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0)
+        return;
+    known = br_store_timer_get(b->db, ev->owner, ev->chat_id, &have, NULL);
+    if (known < 0 || (known == 1 && have == ev->chat_timer) || (known == 0 && !ev->chat_timer))
+        return; /* unchanged (or never on): no notice */
+    if (br_store_timer_set(b->db, ev->owner, ev->chat_id, ev->chat_timer, BY_GROUP, ut_now_ms(), 1,
+                           0) != 0) {
+        ut_logf(&b->log, UT_LOG_WARN, "bridge: a group's disappearing timer could not be stored: %s",
+                st_errmsg(b->db));
+        return; /* the group's next state tries again */
+    }
+    poke(b);
 }
 
 int br_expire_bridged(br_bridge *b, const char *owner, const char *sender, int64_t ts,
@@ -470,15 +537,33 @@ void br_expire_sent(br_bridge *b, const char *owner, const char *chat_id, const 
 
 uint32_t br_expire_chat_timer(br_bridge *b, const char *owner, const char *chat_id)
 {
+    return br_expire_chat_timer_v(b, owner, chat_id, NULL);
+}
+
+uint32_t br_expire_chat_timer_v(br_bridge *b, const char *owner, const char *chat_id,
+                                uint32_t *version)
+{
     uint32_t s = 0;
 
-    return br_store_timer_get(b->db, owner, chat_id, &s) == 1 ? s : 0;
+    if (version)
+        *version = 0;
+    return br_store_timer_get(b->db, owner, chat_id, &s, version) == 1 ? s : 0;
+}
+
+char *br_expire_fmt(br_bridge *b, const char *owner, const char *chat_id)
+{
+    uint32_t v = 0, x = br_expire_chat_timer_v(b, owner, chat_id, &v);
+    char *out = NULL;
+
+    if ((x || v) && asprintf(&out, "{\"x\":%u,\"xv\":%u}", x, v) < 0)
+        out = NULL;
+    return out;
 }
 
 int br_expire_command(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id)
 {
     const char *p = ev->body, *word = "disappearing";
-    uint32_t secs;
+    uint32_t secs, version = 0;
     char json[96];
     int rc;
 
@@ -502,7 +587,13 @@ int br_expire_command(br_bridge *b, const mx_event *ev, const char *owner, const
                                   "365 days) or `!signal disappearing off`.");
         return 1;
     }
-    snprintf(json, sizeof(json), "{\"tu\":1,\"x\":%u}", secs);
+    /* the change gets the next version (Signal-Desktop
+     * ts/textsecure/SendMessage.ts sends expireTimerVersion with the
+     * timer; Signal-Android util/ExpirationTimerUtil.kt increments it
+     * for each change the user makes) */
+    (void)br_expire_chat_timer_v(b, owner, chat_id, &version);
+    version++;
+    snprintf(json, sizeof(json), "{\"tu\":1,\"x\":%u,\"xv\":%u}", secs, version);
     rc = br_outbox_timer(b, ev, owner, chat_id, json);
     if (rc < 0 && br_defer(b, rc))
         return 1; /* not stored now: the host hands the command again */
@@ -513,7 +604,7 @@ int br_expire_command(br_bridge *b, const mx_event *ev, const char *owner, const
     }
     if (rc == 0)
         return 1; /* a replay of a command already queued */
-    (void)br_store_timer_set(b->db, owner, chat_id, secs, "", ut_now_ms(), 1);
+    (void)br_store_timer_set(b->db, owner, chat_id, secs, "", ut_now_ms(), 1, version);
     poke(b);
     return 1;
 }

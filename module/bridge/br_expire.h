@@ -8,7 +8,13 @@
  * mautrix-signal sends it) and posts a notice; a message carrying a timer
  * gets a br_expire row and is redacted in Matrix when it expires.
  * Matrix -> Signal: `!signal disappearing 1d` / `off` in a portal sends a
- * timer change to Signal and every later text carries expireTimer.
+ * timer change to Signal and every later text and file carries expireTimer.
+ * 1:1 timers carry expireTimerVersion (stored per chat, raised by each
+ * change from Matrix, sent with every message; an older version's change
+ * is ignored), and a message whose expireTimer differs from the chat's
+ * changes it (Signal-Android messages/DataMessageProcessor.kt). A group's
+ * timer comes from the groups server's state (br_expire_group); setting it
+ * from Matrix needs a group change the client cannot write yet.
  *
  * When the countdown starts, as mautrix-signal (pkg/connector/
  * handlesignal.go ConvertMessage: DisappearAt = timestamp + timer for our
@@ -32,6 +38,9 @@ struct br_bridge;
  * handled, nothing else to do); a message with a timer gets its expiry row
  * (0, or ST_ERR_* when it could not be stored: do not confirm). */
 int br_expire_on_signal(struct br_bridge *b, const br_net_event *ev, int *handled);
+/* A group's state from the groups server (GROUP_INFO): its timer
+ * (Group.disappearingMessagesTimer) becomes the room's when it changed. */
+void br_expire_group(struct br_bridge *b, const br_net_event *ev);
 /* The message (owner, sender, ts) is in Matrix as event_id in room_id,
  * posted as `as` (who redacts it); called once per event the message
  * became (each attachment, then the text: br_media.c, br_portal.c), and
@@ -54,6 +63,12 @@ void br_expire_sent(struct br_bridge *b, const char *owner, const char *chat_id,
                     const char *room_id, int64_t ts);
 /* The timer to put on texts sent to the chat (0 = none). */
 uint32_t br_expire_chat_timer(struct br_bridge *b, const char *owner, const char *chat_id);
+/* The same, and the timer's version (expireTimerVersion; 0 = none). */
+uint32_t br_expire_chat_timer_v(struct br_bridge *b, const char *owner, const char *chat_id,
+                                uint32_t *version);
+/* The chat's timer as BR_NET_FMT JSON ({"x": s, "xv": version}) for a
+ * file sent to it, malloc'd; NULL when the chat has none. */
+char *br_expire_fmt(struct br_bridge *b, const char *owner, const char *chat_id);
 /* Parse "1d", "8h", "30m", "45s", "2w", "90" (seconds), "off": 0 and
  * *secs, or -1. Pure (unit tested). */
 int br_expire_parse(const char *s, uint32_t *secs);

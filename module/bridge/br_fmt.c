@@ -659,13 +659,14 @@ int br_fmt_store_out(br_bridge *b, int64_t outbox_id, const char *owner,
 /* Add the chat's disappearing timer "x" (br_net.h BR_NET_FMT) unless the
  * row has its own (a timer change); signalmeow puts the portal's timer on
  * every message (mautrix-signal pkg/msgconv/from-matrix.go). */
-static char *with_timer(char *json, uint32_t x)
+static char *with_timer(char *json, uint32_t x, uint32_t v)
 {
     json_t *o = json_loads(json, 0, NULL);
     char *out = NULL;
 
-    if (json_is_object(o) && !json_object_get(o, "x") &&
-        json_object_set_new(o, "x", json_integer(x)) == 0)
+    /* "xv": the timer's version goes with every message (br_expire.h) */
+    if (json_is_object(o) && (json_object_get(o, "x") || json_object_set_new(o, "x", json_integer(x)) == 0) &&
+        (!v || json_object_get(o, "xv") || json_object_set_new(o, "xv", json_integer(v)) == 0))
         out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!out)
@@ -718,14 +719,14 @@ int br_fmt_send(br_bridge *b, const char *owner, const char *chat_id, const char
     if (!b->have_net)
         return UT_ERR_INVAL;
     if (b->net.send_fmt) {
-        uint32_t x = br_expire_chat_timer(b, owner, chat_id);
+        uint32_t v = 0, x = br_expire_chat_timer_v(b, owner, chat_id, &v);
         (void)br_store_outfmt_get(b->db, outbox_id, &text, &json);
-        if (x && !text && !json) { /* plain text with the chat's timer */
+        if ((x || v) && !text && !json) { /* plain text with the chat's timer */
             text = strdup(body);
             json = strdup("{}");
         }
-        if (x && text && json)
-            json = with_timer(json, x);
+        if ((x || v) && text && json)
+            json = with_timer(json, x, v);
     }
     if (text && json && (rc = preview_image(b, owner, chat_id, outbox_id, &json)) <= 0) {
         free(text);

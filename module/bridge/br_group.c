@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "br_avatar.h"
+#include "br_expire.h"
 #include "br_group.h"
 #include "br_retry.h"
 #include "br_store.h"
@@ -579,6 +580,7 @@ void br_group_info(br_bridge *b, const br_net_event *ev)
 
     if (!ev->chat_id || strncmp(ev->chat_id, "group:", 6) != 0)
         return;
+    br_expire_group(b, ev); /* its disappearing timer (br_expire.h) */
     /* a room waiting for this state is made now, with its title; or once
      * its avatar is here, if the group has one not uploaded yet (the
      * client fetches it after this state: br_group_avatar) */

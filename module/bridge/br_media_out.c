@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "br_conv.h"
+#include "br_expire.h"
 #include "br_media_int.h"
 #include "br_store.h"
 
@@ -103,6 +104,7 @@ static void out_step(br_bridge *b, int64_t id)
     struct stat sb;
     out_row r;
     job *j;
+    char *fmt;
     int rc;
 
     if (!b->media || br_media_busy_test(b, DIR_OUT, id) || !out_load(b, id, &r))
@@ -128,9 +130,14 @@ static void out_step(br_bridge *b, int64_t id)
         out_fail(b, id, r.owner, "the Signal side of the bridge is not running");
         goto out;
     }
+    /* a file carries the chat's disappearing timer as a text does
+     * (br_expire.h; Signal-Desktop ts/textsecure/SendMessage.ts puts
+     * expireTimer on every DataMessage, attachments or not) */
+    fmt = br_expire_fmt(b, r.owner, r.chat_id);
     rc = b->net.send_file(b->net.ctx, r.owner, r.chat_id, path,
                           *r.content_type ? r.content_type : "application/octet-stream",
-                          r.caption, r.flags, r.signal_ts, (uint64_t)id);
+                          r.caption, r.flags, fmt, r.signal_ts, (uint64_t)id);
+    free(fmt);
     if (rc != 0)
         out_fail(b, id, r.owner, "the Signal side could not take the file");
     else

@@ -182,6 +182,12 @@ typedef struct br_net_event {
                             0 = none) */
     int timer_update;    /* MESSAGE: it only sets the chat's timer to
                             expire_s (EXPIRATION_TIMER_UPDATE; no text) */
+    int timer_known;     /* MESSAGE: a DataMessage whose expireTimer is
+                            the sender's idea of the chat's timer */
+    uint32_t chat_timer; /* MESSAGE: that expireTimer (s), before a
+                            view-once cap; GROUP_INFO: the group's timer */
+    uint32_t timer_version; /* MESSAGE: DataMessage.expireTimerVersion
+                               (0 = none) */
 } br_net_event;
 
 /* BR_NET_FMT: a Signal text's body ranges (UTF-16 offsets; style
@@ -195,7 +201,8 @@ typedef struct br_net_event {
  *          [{"u": url, "t": title, "d": description, "f": the image's
  *            local file, "ct": its type, "w", "h"}, ...] (to send),
  *    "x": the chat's disappearing timer in seconds (DataMessage.expireTimer),
- *    "tu": 1 when the message only sets that timer (no body)}
+ *    "tu": 1 when the message only sets that timer (no body),
+ *    "xv": that timer's version (DataMessage.expireTimerVersion)}
  * all members optional. */
 
 /* A reaction/delete/edit to send (br_net_ops.relate); strings borrowed. */
@@ -261,10 +268,12 @@ typedef struct br_net_ops {
      * now; the bridge stores it before the first try and passes it on
      * every retry, so receivers drop a resend); flags BR_NET_ATT_*: a
      * voice note, a GIF, or a sticker (then caption is its emoji or NULL);
-     * SEND_RESULT later carries outbox_id. */
+     * fmt: BR_NET_FMT JSON whose "x"/"xv" (the chat's timer) go on the
+     * message, or NULL; SEND_RESULT later carries outbox_id. */
     int (*send_file)(void *ctx, const char *owner, const char *chat_id,
                      const char *path, const char *content_type,
-                     const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id);
+                     const char *caption, uint32_t flags, const char *fmt, int64_t ts,
+                     uint64_t outbox_id);
     /* Send a reaction/delete/edit to a chat; RELATE_RESULT later carries
      * relout_id. NULL when the Signal side cannot. */
     int (*relate)(void *ctx, const char *owner, const char *chat_id,

@@ -25,13 +25,15 @@ ST_MIGRATIONS += module/store/migrations/015-bridge-media-flags.sql
 ST_MIGRATIONS += module/store/migrations/016-bridge-polls.sql
 # the last vote count of each Signal voter on a poll (issue #17 item 6)
 ST_MIGRATIONS += module/store/migrations/017-bridge-poll-seen.sql
-# group avatars (issue #13); 018: main took 017 first
+# group avatars (issue #13)
 ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 # group sends with sender keys: distribution ids and who holds our key
 # (issue #15 item 2)
 ST_MIGRATIONS += module/store/migrations/019-signal-senderkey.sql
 # every Matrix event of a disappearing Signal message (issue #17)
 ST_MIGRATIONS += module/store/migrations/020-bridge-expire-events.sql
+# the disappearing timer's version per chat (issue #14 item 3)
+ST_MIGRATIONS += module/store/migrations/021-bridge-timer-version.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c

@@ -221,3 +221,61 @@ test("delivery receipts are not shown; Bob's read receipt is his ghost's read ma
   const rcpt = alice.getRoom(dmRoom).getReceiptsForEvent(alice.getRoom(dmRoom).findEventById(b.eventId));
   assert.ok(!rcpt.some((r) => r.userId === puppet), 'no receipt from the ghost for the delivered message');
 });
+
+// ---- issue #14 item 3, the rest: implicit updates, expireTimerVersion,
+// files. Signal's apps treat a 1:1 message whose expireTimer differs from
+// the chat's as a timer change (Signal-Android messages/
+// DataMessageProcessor.kt: handleExpirationUpdate as a side effect), send
+// expireTimerVersion with the change and every message, and ignore a
+// change of an older version (same file, "Old expireTimerVersion").
+const stateHistory = () => timeline(dmRoom).filter((e) => e.getType() === STATE).map((e) => e.getContent().timer);
+
+test("Bob's ordinary message with a different expireTimer changes the room's timer", async () => {
+  const before = timerState()?.timer;
+  assert.notEqual(before, 7000);
+  await bobSends({ body: 'my app says 7 seconds', expireTimer: 7 });
+  await until(() => byBody('my app says 7 seconds'), 'the message', T);
+  await until(() => timerState()?.timer === 7000, 'the state follows the message\'s timer', T);
+  const notice = await until(() => timeline(dmRoom).find((e) => e.getContent().msgtype === 'm.notice' &&
+    /disappearing messages to 7 seconds/.test(e.getContent().body)), 'the notice', T);
+  assert.equal(notice.getSender(), puppet, "the notice is Bob's");
+});
+
+test('timer changes carry expireTimerVersion both ways; an older version is ignored', async () => {
+  const from = sb.received.length;
+  await alice.sendTextMessage(dmRoom, '!signal disappearing 1w');
+  const upd = await until(() => bobGot((d) => (d.flags & TIMER_UPDATE) !== 0 && d.expireTimer === 604800, from),
+                          'the timer change at Bob', T);
+  const v = upd.dataMessage.expireTimerVersion;
+  assert.ok(v >= 2, `the change carries a version above the earlier changes' (got ${v})`);
+  await until(() => timerState()?.timer === 604800000, 'the state event follows', T);
+  const { got } = await aliceText('a text after the change');
+  assert.equal(got.dataMessage.expireTimer, 604800);
+  assert.equal(got.dataMessage.expireTimerVersion, v, 'every message carries the version');
+
+  // Bob's app sends a change that crossed ours: an older version, ignored;
+  // then a newer one (the barrier: handled in order), taken
+  await bobSends({ flags: TIMER_UPDATE, expireTimer: 60, expireTimerVersion: v - 1 });
+  await bobSends({ flags: TIMER_UPDATE, expireTimer: 7200, expireTimerVersion: v + 1 });
+  await until(() => timerState()?.timer === 7200000, 'the newer change', T);
+  assert.ok(!stateHistory().includes(60000), 'the older version never became the room\'s timer');
+  const { got: next } = await aliceText('a text after Bob\'s change');
+  assert.equal(next.dataMessage.expireTimer, 7200);
+  assert.equal(next.dataMessage.expireTimerVersion, v + 1, 'the version Bob sent is ours now');
+});
+
+test('a file sent from Matrix carries the chat\'s timer like a text', async () => {
+  const from = sb.received.length;
+  await alice.sendTextMessage(dmRoom, '!signal disappearing 3h');
+  await until(() => timerState()?.timer === 10800000, 'the timer set from Matrix', T);
+  const bytes = Buffer.from('a file that disappears\n');
+  const r = await hs.req('POST', '/_matrix/media/v3/upload?filename=vanish.txt',
+                         { token: alice.getAccessToken(), raw: bytes, headers: { 'Content-Type': 'text/plain' } });
+  assert.equal(r.status, 200, r.body.toString());
+  await alice.sendMessage(dmRoom, { msgtype: 'm.file', body: 'vanish.txt', url: r.json.content_uri,
+                                    info: { mimetype: 'text/plain', size: bytes.length } });
+  const got = await until(() => bobGot((d) => (d.attachments || []).some((a) => a.fileName === 'vanish.txt'), from),
+                          'the file at Bob', T);
+  assert.equal(got.dataMessage.expireTimer, 10800, 'the file carries expireTimer');
+  assert.ok(got.dataMessage.expireTimerVersion > 0, 'and the timer\'s version');
+});

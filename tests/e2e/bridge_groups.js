@@ -404,6 +404,34 @@ test('a new title on Signal renames the group room', async () => {
     .catch((e) => { throw new Error(`${e.message}; named '${groupRoom().name}'`); });
 });
 
+test("a group's disappearing timer set on Signal becomes the room's com.beeper.disappearing_timer", async () => {
+  // the phone sets the timer on the groups server: a
+  // modifyDisappearingMessageTimer action, its blob encrypted with the
+  // group's key (Signal-Desktop ts/groups.ts buildDisappearingMessagesTimerChange)
+  const server = sb.mock.server;
+  const serverGroup = await server.getGroup(group.publicParams.serialize());
+  const current = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+  await server.modifyGroup({
+    group: serverGroup,
+    actions: { ...EMPTY_GROUP_ACTIONS, version: current.revision + 1,
+               modifyDisappearingMessageTimer: {
+                 timer: group.encryptBlob({ content: { disappearingMessagesDuration: 3600 } }) } },
+    aciCiphertext: group.encryptServiceId(sb.phone.device.aci),
+  });
+  const after = new Group({ secretParams: group.secretParams, groupState: serverGroup.state });
+  assert.equal(after.revision, current.revision + 1);
+  // the next group message carries the new revision: the bridge reads the state
+  await sb.contacts.Bob.sendText(sb.device, 'messages vanish after an hour now', { group: after, timestamp: Date.now() });
+  await until(() => messages(me, groupRoom().roomId).find((e) => e.getContent().body === 'messages vanish after an hour now'),
+              'the message with the new revision', 60000);
+  const STATE = 'com.beeper.disappearing_timer';
+  await until(() => groupRoom().currentState.getStateEvents(STATE, '')?.getContent().timer === 3600000,
+              "the room's disappearing timer", 60000);
+  assert.deepEqual(groupRoom().currentState.getStateEvents(STATE, '').getContent(), { type: 'after_read', timer: 3600000 });
+  await until(() => timeline(groupRoom()).find((e) => e.getContent().msgtype === 'm.notice' &&
+    /disappearing messages are set to 1 hour/.test(e.getContent().body)), 'the notice', 60000);
+});
+
 test('a member removed on Signal: their ghost leaves the group room', async () => {
   const server = sb.mock.server;
   const serverGroup = await server.getGroup(group.publicParams.serialize());

@@ -132,6 +132,10 @@ br_net_event *br_sigchat_group_info(const char *owner, const sig_group_info *g,
         return NULL;
     ev->kind = BR_NET_GROUP_INFO;
     ev->code = (int)(g->revision & 0x7fffffff);
+    /* Group.disappearingMessagesTimer, opened with the group's blob key
+     * (sig_gstate.c): a group's timer lives on the groups server */
+    ev->timer_known = 1;
+    ev->chat_timer = g->timer;
     if (!(ev->text = strdup(g->title ? g->title : "")) ||
         (g->avatar && !(ev->avatar = strdup(g->avatar))) ||
         (g->n_members && !(ev->members = calloc(g->n_members, sizeof(*ev->members))))) {

@@ -241,8 +241,8 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
     case SIG_EV_MESSAGE: {
         const sig_message *m = e->msg;
         const char *me = sig_client_aci(a->c);
-        uint32_t expire_s = 0;
-        int timer_update;
+        uint32_t expire_s = 0, timer_version = 0;
+        int timer_update, timer_known = 0;
         char *notice = NULL;
 
         if (br_sigrel_event(a->owner, me, m, &ev)) {
@@ -263,7 +263,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         }
         /* a disappearing-timer change: the room's state and a notice
          * (br_expire.c); a message with a timer disappears in Matrix too */
-        if ((timer_update = br_sigfmt_expire(m, &expire_s)) &&
+        if ((timer_update = br_sigfmt_expire(m, &expire_s, &timer_version, &timer_known)) &&
             br_sigchat_of(m, me, chat, sizeof(chat)) == 0 &&
             (ev = br_sig_ev_new(BR_NET_MESSAGE, a->owner))) {
             ev->chat_id = strdup(chat);
@@ -273,6 +273,7 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
             ev->timer_update = 1;
+            ev->timer_version = timer_version;
             break;
         }
         /* calls, story replies, payments, ...: a notice, never dropped */
@@ -313,6 +314,10 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
             ev->ts = (int64_t)(m->data_timestamp ? m->data_timestamp : m->timestamp);
             ev->durable_id = (uint64_t)m->id;
             ev->expire_s = expire_s;
+            /* the sender's idea of the chat's timer (br_expire.c) */
+            ev->timer_known = timer_known;
+            ev->chat_timer = expire_s;
+            ev->timer_version = timer_version;
             /* contact cards follow the files as vCard files (br_sigcontact.h) */
             if (copy_attachments(ev, m) != 0 || br_sigcontact_attach(m, ev) != 0) {
                 /* not confirmed: handed over again at the next start */

@@ -229,6 +229,9 @@ int br_sigfmt_parse(const char *json, sig_format *f)
     if (json_is_integer(json_object_get(o, "x")) && json_integer_value(json_object_get(o, "x")) >= 0 &&
         json_integer_value(json_object_get(o, "x")) <= UINT32_MAX)
         f->expire_timer = (uint32_t)json_integer_value(json_object_get(o, "x"));
+    if (json_is_integer(json_object_get(o, "xv")) && json_integer_value(json_object_get(o, "xv")) > 0 &&
+        json_integer_value(json_object_get(o, "xv")) <= UINT32_MAX)
+        f->expire_version = (uint32_t)json_integer_value(json_object_get(o, "xv"));
     f->timer_update = json_is_true(json_object_get(o, "tu")) ||
                       json_integer_value(json_object_get(o, "tu")) == 1;
     if (previews_parse(json_object_get(o, "lp"), f) != 0) {
@@ -270,13 +273,15 @@ int br_sigfmt_parse(const char *json, sig_format *f)
  * Signal-Desktop protos/SignalService.proto; how a client reads them:
  * mautrix-signal pkg/msgconv/from-signal.go ToMatrix (a flagged message is
  * only a timer change; any other message with expireTimer > 0 disappears). */
-int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s)
+int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s, uint32_t *version, int *known)
 {
     Signalservice__Content *ct;
     const Signalservice__DataMessage *dm = NULL;
     int update = 0;
 
     *expire_s = 0;
+    *version = 0;
+    *known = 0;
     if (!m->content || !(ct = signalservice__content__unpack(NULL, m->content_len, m->content)))
         return 0;
     if (ct->datamessage)
@@ -285,6 +290,9 @@ int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s)
         dm = ct->syncmessage->sent->message;
     if (dm) {
         *expire_s = dm->has_expiretimer ? dm->expiretimer : 0;
+        /* DataMessage.expireTimerVersion (field 23) */
+        *version = dm->has_expiretimerversion ? dm->expiretimerversion : 0;
+        *known = 1;
         update = dm->has_flags &&
                  (dm->flags & SIGNALSERVICE__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE);
     }

@@ -15,7 +15,9 @@ char *br_sigfmt_json(const sig_message *m);
 int br_sigfmt_parse(const char *json, sig_format *f);
 /* The disappearing timer a received message carries (its DataMessage, or
  * the one of a SyncMessage.Sent): *expire_s (0 = none or off); 1 when the
- * message is a timer change (flag EXPIRATION_TIMER_UPDATE), else 0. */
-int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s);
+ * message is a timer change (flag EXPIRATION_TIMER_UPDATE), else 0;
+ * *version its expireTimerVersion (0 = none); *known 1 when it has a
+ * DataMessage at all (whose expireTimer is then the sender's timer). */
+int br_sigfmt_expire(const sig_message *m, uint32_t *expire_s, uint32_t *version, int *known);
 
 #endif

@@ -164,6 +164,7 @@ typedef struct op {
     br_net_relation rel;  /* OP_RELATE: strings are a2 (text), a3 */
     uint64_t *tss;        /* OP_READ: n timestamps */
     uint32_t flags;       /* OP_SEND_FILE: SIG_SEND_* */
+    char *a5;             /* OP_SEND_FILE: the chat's timer (BR_NET_FMT) */
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
@@ -177,6 +178,7 @@ static void op_free(op *o)
     free(o->a2);
     free(o->a3);
     free(o->a4);
+    free(o->a5);
     if (o->blob)
         ut_free_secret(o->blob, o->blob_len);
     free(o->tss);
@@ -565,12 +567,18 @@ static void media_op_run(br_signal *s, op *o)
                                          (void *)(uintptr_t)o->n, NULL);
             free(card);
         } else {
+            sig_format f;
+            int have_f = o->a5 && br_sigfmt_parse(o->a5, &f) == 0;
             rc = !a ? SIG_ERR_NOT_LINKED
                : is_group
-                   ? sig_client_send_file_flags(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
-                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL)
-                   : sig_client_send_file_flags(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
-                                                (uint64_t)o->rel.ts, (void *)(uintptr_t)o->n, NULL);
+                   ? sig_client_send_file_fmt(a->c, NULL, gid, o->a2, o->a3, o->a4, o->flags,
+                                              have_f ? &f : NULL, (uint64_t)o->rel.ts,
+                                              (void *)(uintptr_t)o->n, NULL)
+                   : sig_client_send_file_fmt(a->c, o->a1, NULL, o->a2, o->a3, o->a4, o->flags,
+                                              have_f ? &f : NULL, (uint64_t)o->rel.ts,
+                                              (void *)(uintptr_t)o->n, NULL);
+            if (have_f)
+                sig_format_clear(&f);
         }
         if (rc != 0 && (ev = br_sig_ev_new(BR_NET_SEND_RESULT, o->owner))) {
             ev->outbox_id = o->n;
@@ -608,7 +616,8 @@ static int op_download(void *ctx, const char *owner, const uint8_t *pointer,
 
 static int op_send_file(void *ctx, const char *owner, const char *chat_id,
                         const char *path, const char *content_type,
-                        const char *caption, uint32_t flags, int64_t ts, uint64_t outbox_id)
+                        const char *caption, uint32_t flags, const char *fmt, int64_t ts,
+                        uint64_t outbox_id)
 {
     br_signal *s = ctx;
     op *o;
@@ -628,12 +637,13 @@ static int op_send_file(void *ctx, const char *owner, const char *chat_id,
     o->a2 = br_sig_dup(path);
     o->a3 = br_sig_dup(content_type);
     o->a4 = br_sig_dup(caption);
+    o->a5 = br_sig_dup(fmt);
     /* br_net.h BR_NET_ATT_* -> sig_client.h SIG_SEND_* */
     o->flags = ((flags & BR_NET_ATT_VOICE) ? SIG_SEND_VOICE : 0) |
                ((flags & BR_NET_ATT_GIF) ? SIG_SEND_GIF : 0) |
                ((flags & BR_NET_ATT_STICKER) ? SIG_SEND_STICKER : 0);
     if (!o->owner || !o->a1 || !o->a2 || (content_type && !o->a3) ||
-        (caption && !o->a4) || br_loop_post(s->loop, op_run, o) != 0) {
+        (caption && !o->a4) || (fmt && !o->a5) || br_loop_post(s->loop, op_run, o) != 0) {
         op_free(o);
         return UT_ERR_NOMEM;
     }

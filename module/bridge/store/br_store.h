@@ -444,11 +444,14 @@ int br_store_message_body(st_db *db, const char *owner, const char *author, int6
  *      Timers in seconds, times in ms. */
 
 /* Set a chat's timer (0 = off); pending = 1: its state event and notice
- * are still to be sent to the room. */
+ * are still to be sent to the room. version: its expireTimerVersion (0 =
+ * none); the stored version becomes the higher of the two. */
 int br_store_timer_set(st_db *db, const char *owner, const char *chat_id, uint32_t expire_s,
-                       const char *changed_by, int64_t changed_ts, int pending);
-/* The chat's timer: 1 and *expire_s, 0 when none was ever set, ST_ERR_*. */
-int br_store_timer_get(st_db *db, const char *owner, const char *chat_id, uint32_t *expire_s);
+                       const char *changed_by, int64_t changed_ts, int pending, uint32_t version);
+/* The chat's timer: 1 and *expire_s and *version (may be NULL), 0 when
+ * none was ever set, ST_ERR_*. */
+int br_store_timer_get(st_db *db, const char *owner, const char *chat_id, uint32_t *expire_s,
+                       uint32_t *version);
 /* The state event and notice of the chat's timer were sent. */
 int br_store_timer_sent(st_db *db, const char *owner, const char *chat_id);
 /* Chats whose timer's state event is still to be sent (for a restart). */

@@ -23,12 +23,15 @@ static char *col_dup(sqlite3_stmt *st, int col, int *bad)
 }
 
 int br_store_timer_set(st_db *db, const char *owner, const char *chat_id, uint32_t expire_s,
-                       const char *changed_by, int64_t changed_ts, int pending)
+                       const char *changed_by, int64_t changed_ts, int pending, uint32_t version)
 {
+    /* the version only grows (br_store.h) */
     sqlite3_stmt *st = st_db_stmt(db,
-        "INSERT INTO br_chat_timer (owner_mxid, chat_id, expire_s, changed_by, changed_ts, state_pending)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (owner_mxid, chat_id) DO UPDATE SET"
-        " expire_s = ?3, changed_by = ?4, changed_ts = ?5, state_pending = ?6"
+        "INSERT INTO br_chat_timer (owner_mxid, chat_id, expire_s, changed_by, changed_ts,"
+        " state_pending, expire_version)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (owner_mxid, chat_id) DO UPDATE SET"
+        " expire_s = ?3, changed_by = ?4, changed_ts = ?5, state_pending = ?6,"
+        " expire_version = max(expire_version, ?7)"
         " WHERE changed_ts <= ?5");
 
     if (!st)
@@ -39,22 +42,28 @@ int br_store_timer_set(st_db *db, const char *owner, const char *chat_id, uint32
     sqlite3_bind_text(st, 4, changed_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, changed_ts);
     sqlite3_bind_int(st, 6, pending != 0);
+    sqlite3_bind_int64(st, 7, version);
     return st_db_step_done(db, st);
 }
 
-int br_store_timer_get(st_db *db, const char *owner, const char *chat_id, uint32_t *expire_s)
+int br_store_timer_get(st_db *db, const char *owner, const char *chat_id, uint32_t *expire_s,
+                       uint32_t *version)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "SELECT expire_s FROM br_chat_timer WHERE owner_mxid = ?1 AND chat_id = ?2");
+        "SELECT expire_s, expire_version FROM br_chat_timer WHERE owner_mxid = ?1 AND chat_id = ?2");
     int rc;
 
     *expire_s = 0;
+    if (version)
+        *version = 0;
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
     if ((rc = br_store_row(st)) == 1) {
         *expire_s = (uint32_t)sqlite3_column_int64(st, 0);
+        if (version)
+            *version = (uint32_t)sqlite3_column_int64(st, 1);
         sqlite3_reset(st);
     }
     return rc;

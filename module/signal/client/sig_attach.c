@@ -675,7 +675,7 @@ int sig_client_send_file(sig_client *c, const char *to, const char *path,
                          const char *content_type, const char *caption,
                          void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, 0, send_ud,
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, NULL, 0, send_ud,
                             timestamp_out);
 }
 
@@ -683,7 +683,7 @@ int sig_client_send_file_at(sig_client *c, const char *to, const char *path,
                             const char *content_type, const char *caption, uint64_t ts,
                             void *send_ud, uint64_t *timestamp_out)
 {
-    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, ts, send_ud,
+    return sig_send_file_to(c, to, NULL, path, content_type, caption, 0, NULL, ts, send_ud,
                             timestamp_out);
 }
 
@@ -764,7 +764,8 @@ static sig_xfer *upload_new(sig_client *c, const char *to, const uint8_t *group_
 
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out)
+                     uint32_t flags, const sig_format *f, uint64_t ts, void *send_ud,
+                     uint64_t *timestamp_out)
 {
     const char *base;
     int rc;
@@ -773,6 +774,10 @@ int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
     if (!x)
         return rc;
     x->flags = flags;
+    if (f) { /* only the chat's timer: a file carries it as a text does */
+        x->fmt.expire_timer = f->expire_timer;
+        x->fmt.expire_version = f->expire_version;
+    }
     if (ts)
         x->ts = ts; /* a resend keeps its first */
     x->fd = open(path, O_RDONLY | O_CLOEXEC);

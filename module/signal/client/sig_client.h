@@ -354,6 +354,14 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
                                const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out);
 
+struct sig_format; /* below */
+/* sig_client_send_file_flags with the chat's disappearing timer (and its
+ * version) of `f` on the DataMessage, as texts carry it; f may be NULL. */
+int sig_client_send_file_fmt(sig_client *c, const char *to, const uint8_t *group_id,
+                             const char *path, const char *content_type, const char *caption,
+                             uint32_t flags, const struct sig_format *f, uint64_t ts,
+                             void *send_ud, uint64_t *timestamp_out);
+
 /* Send a contact card: `contact` is a serialized DataMessage.Contact
  * (SignalService.proto), with an optional caption as the body, to `to`
  * or (group_id, 32 bytes) a group; ts as sig_client_send_text_at (0 =
@@ -457,6 +465,10 @@ typedef struct sig_format {
      * HandleMatrixDisappearingTimer, pkg/msgconv/from-matrix.go). */
     uint32_t expire_timer;
     int timer_update;
+    /* Sending only: DataMessage.expireTimerVersion (field 23), the chat's
+     * timer version sent with the change and with every message (0 = not
+     * sent), as Signal-Desktop ts/textsecure/SendMessage.ts does. */
+    uint32_t expire_version;
     /* Sending only: a poll (DataMessage.pollCreate, no body) when
      * poll_question is set, or a vote (pollVote) on the poll vote_author
      * sent at vote_ts; vote_count grows with each vote of ours on it

@@ -147,6 +147,10 @@ int sig_fmt_to_data(Signalservice__DataMessage *dm, const sig_format *f,
         dm->has_expiretimer = 1;
         dm->expiretimer = f->expire_timer;
     }
+    if (f->expire_version) { /* DataMessage.expireTimerVersion */
+        dm->has_expiretimerversion = 1;
+        dm->expiretimerversion = f->expire_version;
+    }
     if (f->timer_update) { /* DataMessage.Flags EXPIRATION_TIMER_UPDATE = 2 */
         dm->has_flags = 1;
         dm->flags |= SIGNALSERVICE__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE;

@@ -454,6 +454,15 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
                                const char *caption, uint32_t flags, uint64_t ts, void *send_ud,
                                uint64_t *timestamp_out)
 {
+    return sig_client_send_file_fmt(c, to, group_id, path, content_type, caption, flags, NULL, ts,
+                                    send_ud, timestamp_out);
+}
+
+int sig_client_send_file_fmt(sig_client *c, const char *to, const uint8_t *group_id,
+                             const char *path, const char *content_type, const char *caption,
+                             uint32_t flags, const sig_format *f, uint64_t ts, void *send_ud,
+                             uint64_t *timestamp_out)
+{
     uint8_t mk[32];
     sig_group_info *g = NULL;
     int rc;
@@ -461,7 +470,7 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
     if (!path || (!group_id && !to))
         return UT_ERR_INVAL;
     if (!group_id)
-        return sig_send_file_to(c, to, NULL, path, content_type, caption, flags, ts, send_ud,
+        return sig_send_file_to(c, to, NULL, path, content_type, caption, flags, f, ts, send_ud,
                                 timestamp_out);
     if (!c->linked)
         return SIG_ERR_NOT_LINKED;
@@ -474,7 +483,7 @@ int sig_client_send_file_flags(sig_client *c, const char *to, const uint8_t *gro
     }
     ut_wipe(mk, sizeof(mk));
     sig_group_info_free(g);
-    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, flags, ts, send_ud,
+    return sig_send_file_to(c, NULL, group_id, path, content_type, caption, flags, f, ts, send_ud,
                             timestamp_out);
 }
 

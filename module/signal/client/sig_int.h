@@ -313,10 +313,12 @@ void sig_groups_free(sig_client *c);
 int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
                       struct Signalservice__DataMessage *dm, void *send_ud);
 /* sig_attach.c: upload `path` and send it to `to` (ACI/E.164) or, when
- * `group_id` is given, to that group. */
+ * `group_id` is given, to that group; the disappearing timer of `f` (may
+ * be NULL) goes on the DataMessage. */
 int sig_send_file_to(sig_client *c, const char *to, const uint8_t *group_id,
                      const char *path, const char *content_type, const char *caption,
-                     uint32_t flags, uint64_t ts, void *send_ud, uint64_t *timestamp_out);
+                     uint32_t flags, const sig_format *f, uint64_t ts, void *send_ud,
+                     uint64_t *timestamp_out);
 /* The quote sig_fmt_to_data fills: the caller's storage, with room for
  * the one quoted attachment Signal-Desktop sends (ts/util/
  * makeQuote.preload.ts getQuoteAttachment takes the first). */
