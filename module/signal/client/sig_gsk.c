@@ -14,8 +14,9 @@
  *     getDevicesIDs). Fewer than two: the caller sends 1:1 (Desktop step 5).
  *  3. A member whose devices (with their registration ids, from our
  *     sessions) are not all recorded as holding our chain gets a
- *     SenderKeyDistributionMessage 1:1 first (Desktop step 8; the 1:1 send
- *     fetches bundles for a member we have no session with). Its devices
+ *     SenderKeyDistributionMessage 1:1 first, sealed with its access key
+ *     (Desktop step 8; the 1:1 send fetches bundles for a member we have
+ *     no session with, with the access key too). Its devices
  *     are then recorded. An unregistered member (404) is dropped; another
  *     failure sends that member the message 1:1 (signalmeow).
  *  4. The Content, padded, is encrypted once with our chain (the chain and
@@ -41,9 +42,12 @@
  *
  * The request goes on the unauthenticated chat socket (sig_unauth.c), so
  * the server does not learn who sent it, as signalmeow sends it.
- * Differences from Desktop and signalmeow: distribution messages go
- * unsealed; no group send endorsements (the access key form, which
- * Signal-Server still accepts). */
+ * Typing goes the same way (sig_gsk_send_typing), as Desktop sends it
+ * (ts/models/conversations.ts sendTypingMessage → sendContentMessageToGroup):
+ * content hint implicit, online=true&urgent=false, no send log, no
+ * transcript, no event. Difference from Desktop and signalmeow: no group
+ * send endorsements (the access key form, which Signal-Server still
+ * accepts). */
 #include "config.h"
 
 #include <inttypes.h>

@@ -214,11 +214,6 @@ int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage
 /* ratchet_key: 33 bytes of the failed 1:1 message, NULL for others. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
                            uint64_t ts, const uint8_t *ratchet_key);
-/* Send a logged Content (unpadded) again to all of `to`'s devices with its
- * original timestamp, quietly and without logging it again; a device whose
- * session was archived gets a new one from its bundle. */
-int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
-                    uint64_t ts);
 /* A NullMessage with random padding to `to`, on a new session where one
  * was archived: answers a retry request with nothing to resend. */
 int sig_send_null_message(sig_client *c, const char *to);

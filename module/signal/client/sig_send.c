@@ -969,14 +969,6 @@ int sig_send_content_opts(sig_client *c, const char *to, const uint8_t *content,
     return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, quiet, f, o);
 }
 
-int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
-                    uint64_t ts)
-{
-    /* quiet: the message was reported when first sent; not logged again,
-     * as Desktop's 'resendFromLog' (ts/util/handleMessageSend.ts) */
-    return start_op(c, to, content, n, NULL, 0, ts, NULL, SIG_SEND_QUIET | SIG_SEND_NOLOG);
-}
-
 int sig_send_null_message(sig_client *c, const char *to)
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
