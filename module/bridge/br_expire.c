@@ -86,9 +86,19 @@ void br_expire_words(uint32_t s, char *out, size_t n)
 
 typedef struct redact_ctx {
     br_bridge *b;
-    char *owner, *sender;
+    char *owner, *sender, *event_id;
     int64_t ts;
 } redact_ctx;
+
+static void redact_ctx_free(redact_ctx *r)
+{
+    if (!r)
+        return;
+    free(r->owner);
+    free(r->sender);
+    free(r->event_id);
+    free(r);
+}
 
 static void sweep(void *arg);
 
@@ -117,7 +127,7 @@ static void on_redacted(void *arg, int status, json_t *body)
         if (status != 200)
             ut_logf(&b->log, UT_LOG_WARN, "bridge: a disappearing message could not be redacted "
                     "(HTTP %d); giving up on it", status);
-        (void)br_store_expire_delete(b->db, r->owner, r->sender, r->ts);
+        (void)br_store_expire_done(b->db, r->owner, r->sender, r->ts, r->event_id);
     } else {
         ut_logf(&b->log, UT_LOG_WARN, "bridge: redacting a disappearing message failed (HTTP %d); "
                 "will retry", status);
@@ -125,9 +135,7 @@ static void on_redacted(void *arg, int status, json_t *body)
     }
     if (b->expire_busy == 0)
         arm(b, b->expire_retry ? SWEEP_RETRY_MS : 0);
-    free(r->owner);
-    free(r->sender);
-    free(r);
+    redact_ctx_free(r);
 }
 
 static void post_pending_timers(br_bridge *b);
@@ -175,12 +183,11 @@ static void sweep(void *arg)
         char txn[200];
         const char *as = v[i].redact_as && *v[i].redact_as ? v[i].redact_as : b->bot;
 
+        /* one txn per event: a message may be several (br_store.h) */
         if (!r || !(r->owner = strdup(v[i].owner)) || !(r->sender = strdup(v[i].sender)) ||
-            br_txn(txn, sizeof(txn), "expire", v[i].owner, v[i].room_id, v[i].sender, v[i].ts) != 0) {
-            if (r) {
-                free(r->owner);
-                free(r);
-            }
+            !(r->event_id = strdup(v[i].event_id)) ||
+            br_txn(txn, sizeof(txn), "expire", v[i].owner, v[i].event_id, v[i].sender, v[i].ts) != 0) {
+            redact_ctx_free(r);
             continue;
         }
         r->b = b;
@@ -188,9 +195,7 @@ static void sweep(void *arg)
         b->expire_busy++;
         if (redact(b, as, v[i].room_id, v[i].event_id, txn, r) != 0) {
             b->expire_busy--;
-            free(r->owner);
-            free(r->sender);
-            free(r);
+            redact_ctx_free(r);
         }
     }
     br_store_expire_rows_free(v, n);

@@ -33,8 +33,10 @@ struct br_bridge;
  * (0, or ST_ERR_* when it could not be stored: do not confirm). */
 int br_expire_on_signal(struct br_bridge *b, const br_net_event *ev, int *handled);
 /* The message (owner, sender, ts) is in Matrix as event_id in room_id,
- * posted as `as` (who redacts it). 0, or ST_ERR_* when its expiry row
- * could not be given the event (the caller retries: br_portal.c). */
+ * posted as `as` (who redacts it); called once per event the message
+ * became (each attachment, then the text: br_media.c, br_portal.c), and
+ * every one is redacted. 0, or ST_ERR_* when its expiry row could not be
+ * given the event (the caller retries: br_portal.c). */
 int br_expire_bridged(struct br_bridge *b, const char *owner, const char *sender, int64_t ts,
                       const char *room_id, const char *event_id, const char *as);
 /* The user read the portal up to event_id (Matrix m.read). */

@@ -390,30 +390,61 @@ static size_t content_size(json_t *c)
     return n;
 }
 
+static void drop_html(json_t *o)
+{
+    json_object_del(o, "formatted_body");
+    json_object_del(o, "format");
+    json_object_del(o, "org.matrix.msc1767.message");
+}
+
+/* Set the text: the body of a message; for an edit, m.new_content's body
+ * and the "* " fallback, which repeats it (br_relate.c apply_edit). */
+static int set_text(json_t *c, json_t *nc, const char *text)
+{
+    char *fb = NULL;
+
+    if (!nc)
+        return json_object_set_new(c, "body", json_string(text));
+    if (asprintf(&fb, "* %s", text) < 0)
+        return -1;
+    json_object_set_new(nc, "body", json_string(text));
+    json_object_set_new(c, "body", json_string(fb));
+    free(fb);
+    return 0;
+}
+
 int br_fmt_fit(json_t *c)
 {
+    json_t *nc = json_object_get(c, "m.new_content"), *tc;
     const char *body;
     size_t n = content_size(c), keep, used, i;
     char *cut;
     int changed = 0;
 
+    if (!json_is_object(nc))
+        nc = NULL;
+    tc = nc ? nc : c; /* where the text is */
     if (n <= EVENT_MAX - PDU_ALLOWANCE)
         return 0;
-    /* the HTML repeats the text: the plain body alone still says it all */
-    if (json_object_get(c, "formatted_body")) {
-        json_object_del(c, "formatted_body");
-        json_object_del(c, "format");
-        json_object_del(c, "org.matrix.msc1767.message");
+    /* the HTML repeats the text: the plain body alone still says it all
+     * (an edit's fallback HTML too) */
+    if (json_object_get(c, "formatted_body") || (nc && json_object_get(nc, "formatted_body"))) {
+        drop_html(c);
+        if (nc)
+            drop_html(nc);
         changed = 1;
         n = content_size(c);
     }
-    body = json_string_value(json_object_get(c, "body"));
+    body = json_string_value(json_object_get(tc, "body"));
     if (n <= EVENT_MAX - PDU_ALLOWANCE || !body)
         return changed;
     /* still too large (a huge body sent as is): cut it at a code point, and
-     * say so; JSON escapes may make a byte count up to six, hence the loop */
-    while (n > EVENT_MAX - PDU_ALLOWANCE && (body = json_string_value(json_object_get(c, "body")))) {
+     * say so; JSON escapes may make a byte count up to six, hence the loop.
+     * An edit holds its text twice: each copy gives up half the excess. */
+    while (n > EVENT_MAX - PDU_ALLOWANCE && (body = json_string_value(json_object_get(tc, "body")))) {
         size_t over = n - (EVENT_MAX - PDU_ALLOWANCE) + 128, len = strlen(body);
+        if (nc)
+            over = over / 2 + 64;
         keep = len > over ? len - over : 0;
         for (i = 0; i < keep; i += used) { /* the last whole code point */
             br_conv_utf8_next((const unsigned char *)body + i, len - i, &used);
@@ -425,7 +456,10 @@ int br_fmt_fit(json_t *c)
                            " one Matrix event can hold; see it in Signal on your phone)",
                      (int)keep, body) < 0)
             return changed;
-        json_object_set_new(c, "body", json_string(cut));
+        if (set_text(c, nc, cut) != 0) {
+            free(cut);
+            return changed;
+        }
         free(cut);
         n = content_size(c);
         changed = 1;

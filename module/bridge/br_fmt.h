@@ -36,7 +36,8 @@ int br_fmt_quote_in(struct br_bridge *b, const char *owner, const char *sender, 
                     char author[37], int64_t *quote_ts);
 /* Make a Signal message's Matrix content fit in one Matrix event (65,536
  * bytes for the whole event): drop formatted_body first, then cut the
- * body with a note. 1 when it changed anything. */
+ * body with a note. An edit (m.new_content and its "* " fallback) the
+ * same way, both copies alike. 1 when it changed anything. */
 int br_fmt_fit(json_t *content);
 int br_fmt_store_out(struct br_bridge *b, int64_t outbox_id, const char *owner,
                      const char *chat_id, const mx_event *ev);

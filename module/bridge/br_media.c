@@ -313,8 +313,10 @@ static void on_in_sent(void *arg, int status, json_t *body)
             in_settle(b, &r, IN_BRIDGED, eid, NULL);
             /* a message with a timer (or view-once) disappears in Matrix:
              * the file's event is the one to redact (br_expire.h) */
-            if (in_poster(b, &r, j->as_bot, room, sizeof(room), as, sizeof(as)) == 0)
-                br_expire_bridged(b, r.owner, r.sender, r.ts, room, eid, as);
+            if (in_poster(b, &r, j->as_bot, room, sizeof(room), as, sizeof(as)) == 0 &&
+                br_expire_bridged(b, r.owner, r.sender, r.ts, room, eid, as) != 0)
+                ut_logf(&b->log, UT_LOG_WARN, "bridge: the expiry of an attachment's event could "
+                        "not be stored: %s; it will not disappear in Matrix", st_errmsg(b->db));
             in_next(b, &r);
         } else if (status == 403 && r.from_me && !j->as_bot && b->cfg.double_puppet) {
             /* the host does not let us act as the user: the bot posts it */

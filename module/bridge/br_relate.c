@@ -342,6 +342,8 @@ static int apply_edit(br_bridge *b, relin *r, const char *room, const char *targ
     free(fallback);
     free(hfallback);
     json_decref(nc);
+    if (c && br_fmt_fit(c)) /* one Matrix event holds at most 64 KiB, as a message */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: a Signal edit was shortened to fit in one Matrix event");
     return relin_send(b, r, as, room, "m.room.message", txn, c);
 }
 

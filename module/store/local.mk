@@ -30,6 +30,8 @@ ST_MIGRATIONS += module/store/migrations/018-bridge-group-avatar.sql
 # group sends with sender keys: distribution ids and who holds our key
 # (issue #15 item 2)
 ST_MIGRATIONS += module/store/migrations/019-signal-senderkey.sql
+# every Matrix event of a disappearing Signal message (issue #17)
+ST_MIGRATIONS += module/store/migrations/020-bridge-expire-events.sql
 libsbstore_la_SOURCES = module/store/st_db.h module/store/st_db.c \
 	module/store/st_records.h module/store/st_records.c \
 	module/store/st_fault.h module/store/st_fault.c

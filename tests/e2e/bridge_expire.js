@@ -119,6 +119,38 @@ test("Bob's message with a timer disappears in Matrix once the user read it", as
               'its row gone', T);
 });
 
+test("Bob's disappearing message of two files and a caption: every one of its Matrix events is redacted", async () => {
+  const files = [];
+  for (const name of ['one.txt', 'two.txt']) {
+    files.push(await C.cdnPointer(sb, Buffer.from(`the file ${name}`), { contentType: 'text/plain', fileName: name }));
+  }
+  await bobSends({ body: 'files that vanish', attachments: files, expireTimer: 3 });
+  const caption = await until(() => byBody('files that vanish'), 'the caption', T);
+  const evs = [];
+  for (const name of ['one.txt', 'two.txt']) evs.push(await until(() => byBody(name), `the file ${name}`, T));
+  evs.push(caption);
+  await alice.sendReadReceipt(caption);
+  for (const ev of evs) {
+    await until(() => redacted(ev.getId()), `${ev.getContent().body || 'the event'} redacted after the timer`, T);
+  }
+  await until(() => dbRows(`SELECT 1 FROM br_expire e JOIN br_inbox i USING (owner_mxid, sender, ts)
+    WHERE i.body = 'files that vanish'`).length === 0, 'its row gone once all are redacted', T);
+});
+
+test("Bob's disappearing message of two photos without a caption: both are redacted", async () => {
+  const pics = [];
+  for (const name of ['a.png', 'b.png']) {
+    pics.push(await C.cdnPointer(sb, Buffer.from(`not really ${name}`), { contentType: 'application/octet-stream', fileName: name }));
+  }
+  await bobSends({ attachments: pics, expireTimer: 3 });
+  const evs = [];
+  for (const name of ['a.png', 'b.png']) evs.push(await until(() => byBody(name), `the file ${name}`, T));
+  await alice.sendReadReceipt(evs[1]);
+  for (const ev of evs) {
+    await until(() => redacted(ev.getId()), `${ev.getContent().body} redacted after the timer`, T);
+  }
+});
+
 test("the user's own message from the phone disappears from its sending, unread", async () => {
   const from = sb.received.length;
   await phoneSends({ body: 'mine, vanishing', expireTimer: 2 });

@@ -14,6 +14,7 @@ const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
 const C = require('./bridge_contact_lib.js');
+const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
@@ -186,6 +187,45 @@ test('a Signal body larger than one event even without HTML is cut at a characte
   assert.ok(body.startsWith(kept), 'what is kept is the start of the text');
   assert.ok(!kept.includes('\uFFFD'), 'not cut inside a character');
   assert.ok(Buffer.byteLength(kept) > 50000, 'most of it is kept');
+});
+
+// A Signal edit (EditMessage) becomes m.new_content plus a "* " fallback
+// body: the text is in the event twice, its HTML twice more.
+async function bobEdits(targetTs, fields) {
+  const ts = C.nextTs();
+  await C.sendContent(sb, bob, { editMessage: { targetSentTimestamp: BigInt(targetTs),
+    dataMessage: { ...EMPTY_DATA_MESSAGE, timestamp: BigInt(ts), ...fields } } }, ts);
+}
+const editOf = (id) => serverEvent((e) => e.content?.['m.relates_to']?.rel_type === 'm.replace' &&
+                                          e.content['m.relates_to'].event_id === id, 'the edit in Matrix');
+
+test('a Signal edit too large for one event with its HTML keeps its text and loses only the HTML', { timeout: 120000 }, async () => {
+  const ts = await bobSends({ body: 'edit-html short' });
+  const orig = await serverEvent((e) => e.content?.body === 'edit-html short', 'the original');
+  const body = bigText('edit-html', 20000);
+  await bobEdits(ts, { body, bodyRanges: [{ start: 0, length: 9, associatedValue: { style: BOLD } }] });
+  const ev = await editOf(orig.event_id);
+  assert.ok(Buffer.byteLength(JSON.stringify(ev)) < EVENT_MAX, 'the edit fits in one event');
+  assert.equal(ev.content['m.new_content'].body, body, 'the whole new text');
+  assert.equal(ev.content.body, `* ${body}`, 'and its fallback');
+  assert.equal(ev.content['m.new_content'].formatted_body, undefined, 'no HTML: it would not fit');
+  assert.equal(ev.content.formatted_body, undefined, 'no HTML in the fallback either');
+});
+
+test('a Signal edit larger than one event even without HTML is cut at a character, and says so', { timeout: 120000 }, async () => {
+  const ts = await bobSends({ body: 'edit-cut short' });
+  const orig = await serverEvent((e) => e.content?.body === 'edit-cut short', 'the original');
+  const body = `edit-cut ${'é你😀 '.repeat(3500)}`; // about 38 KB, twice in the edit
+  await bobEdits(ts, { body });
+  const ev = await editOf(orig.event_id);
+  assert.ok(Buffer.byteLength(JSON.stringify(ev)) < EVENT_MAX, 'the edit fits in one event');
+  const nc = ev.content['m.new_content'];
+  const [kept, note] = nc.body.split('\n\n(cut here');
+  assert.ok(note && /longer than one Matrix event can hold/.test(note), 'a note says it was cut');
+  assert.ok(body.startsWith(kept), 'what is kept is the start of the text');
+  assert.ok(!kept.includes('\uFFFD'), 'not cut inside a character');
+  assert.ok(Buffer.byteLength(kept) > 25000, 'most of what fits is kept');
+  assert.equal(ev.content.body, `* ${nc.body}`, 'the fallback says the same');
 });
 
 // ---- link previews ---------------------------------------------------------------

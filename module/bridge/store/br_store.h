@@ -464,7 +464,9 @@ void br_store_timer_rows_free(br_store_timer_row *v, size_t n);
  * expire_at: when, or 0 while not started (no-op when already stored). */
 int br_store_expire_put(st_db *db, const char *owner, const char *chat_id, const char *sender,
                         int64_t ts, uint32_t expire_s, int64_t expire_at);
-/* Its Matrix event, once bridged: who redacts it (the author's Matrix user). */
+/* One of its Matrix events, once bridged (a message with attachments is
+ * several: each is redacted): who redacts it (the author's Matrix user).
+ * A no-op when the message does not disappear. */
 int br_store_expire_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
                               const char *room_id, const char *event_id, const char *redact_as);
 /* Start the countdown at now_ms of the chat's messages up to `up_to_ts`
@@ -475,8 +477,8 @@ int br_store_expire_start(st_db *db, const char *owner, const char *chat_id, con
 /* The Signal timestamp of the bridged message `event_id` in one of the
  * user's rooms: 1 and *ts, 0 when unknown. */
 int br_store_expire_ts_of(st_db *db, const char *owner, const char *event_id, int64_t *ts);
-/* Rows due by now_ms and bridged, up to max; the earliest expire_at of
- * those not due (0 when none) in *next_at. */
+/* The Matrix events of messages due by now_ms, up to max; the earliest
+ * expire_at of those not due (0 when none) in *next_at. */
 typedef struct br_store_expire_row {
     char *owner, *sender, *room_id, *event_id, *redact_as;
     int64_t ts;
@@ -484,7 +486,10 @@ typedef struct br_store_expire_row {
 int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_row **out,
                         size_t *n, int64_t *next_at);
 void br_store_expire_rows_free(br_store_expire_row *v, size_t n);
-int br_store_expire_delete(st_db *db, const char *owner, const char *sender, int64_t ts);
+/* The event was redacted (or never can be): its row goes, and the
+ * message's too when it has no other event and is wholly bridged. */
+int br_store_expire_done(st_db *db, const char *owner, const char *sender, int64_t ts,
+                         const char *event_id);
 
 /* ---- polls started in Matrix, the user's votes (br_store_poll.c) ------- */
 

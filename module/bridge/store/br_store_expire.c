@@ -146,10 +146,28 @@ int br_store_expire_put(st_db *db, const char *owner, const char *chat_id, const
 int br_store_expire_set_event(st_db *db, const char *owner, const char *sender, int64_t ts,
                               const char *room_id, const char *event_id, const char *redact_as)
 {
-    sqlite3_stmt *st = st_db_stmt(db,
+    /* one row per Matrix event of the message (migration 020), only for a
+     * message that disappears; br_expire keeps the latest for reference */
+    sqlite3_stmt *ins = st_db_stmt(db,
+        "INSERT OR IGNORE INTO br_expire_event (owner_mxid, sender, ts, event_id, room_id, redact_as)"
+        " SELECT owner_mxid, sender, ts, ?5, ?4, ?6 FROM br_expire"
+        " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3");
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!ins)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(ins, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 3, ts);
+    sqlite3_bind_text(ins, 4, room_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 5, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 6, redact_as, -1, SQLITE_STATIC);
+    if ((rc = st_db_step_done(db, ins)) != 0)
+        return rc;
+    st = st_db_stmt(db,
         "UPDATE br_expire SET room_id = ?4, event_id = ?5, redact_as = ?6"
         " WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3");
-
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
@@ -184,7 +202,7 @@ int br_store_expire_ts_of(st_db *db, const char *owner, const char *event_id, in
 {
     sqlite3_stmt *st = st_db_stmt(db,
         "SELECT ts FROM br_msgmap WHERE owner_mxid = ?1 AND event_id = ?2"
-        " UNION ALL SELECT ts FROM br_expire WHERE owner_mxid = ?1 AND event_id = ?2 LIMIT 1");
+        " UNION ALL SELECT ts FROM br_expire_event WHERE owner_mxid = ?1 AND event_id = ?2 LIMIT 1");
     int rc;
 
     *ts = 0;
@@ -217,9 +235,10 @@ int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_r
                         size_t *n, int64_t *next_at)
 {
     sqlite3_stmt *st = st_db_stmt(db,
-        "SELECT owner_mxid, sender, ts, room_id, event_id, redact_as FROM br_expire"
-        " WHERE expire_at IS NOT NULL AND expire_at <= ?1 AND event_id IS NOT NULL"
-        " ORDER BY expire_at LIMIT ?2");
+        "SELECT e.owner_mxid, e.sender, e.ts, v.room_id, v.event_id, v.redact_as"
+        " FROM br_expire e JOIN br_expire_event v USING (owner_mxid, sender, ts)"
+        " WHERE e.expire_at IS NOT NULL AND e.expire_at <= ?1"
+        " ORDER BY e.expire_at LIMIT ?2");
     sqlite3_stmt *nx;
     br_store_expire_row *v = NULL;
     size_t cap = 0;
@@ -271,11 +290,33 @@ int br_store_expire_due(st_db *db, int64_t now_ms, size_t max, br_store_expire_r
     return 0;
 }
 
-int br_store_expire_delete(st_db *db, const char *owner, const char *sender, int64_t ts)
+int br_store_expire_done(st_db *db, const char *owner, const char *sender, int64_t ts,
+                         const char *event_id)
 {
-    sqlite3_stmt *st = st_db_stmt(db,
-        "DELETE FROM br_expire WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3");
+    sqlite3_stmt *ev = st_db_stmt(db,
+        "DELETE FROM br_expire_event WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
+        " AND event_id = ?4");
+    sqlite3_stmt *st;
+    int rc;
 
+    if (!ev)
+        return ST_ERR_SQL;
+    sqlite3_bind_text(ev, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ev, 2, sender, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ev, 3, ts);
+    sqlite3_bind_text(ev, 4, event_id, -1, SQLITE_STATIC);
+    if ((rc = st_db_step_done(db, ev)) != 0)
+        return rc;
+    /* the message's row once it has no event left and none is to come: a
+     * Signal message still being bridged (its br_inbox row without its
+     * event: the caption after the files) keeps it, so that the events
+     * still to come are redacted as soon as they are posted */
+    st = st_db_stmt(db,
+        "DELETE FROM br_expire WHERE owner_mxid = ?1 AND sender = ?2 AND ts = ?3"
+        " AND NOT EXISTS (SELECT 1 FROM br_expire_event v WHERE v.owner_mxid = ?1"
+        " AND v.sender = ?2 AND v.ts = ?3)"
+        " AND NOT EXISTS (SELECT 1 FROM br_inbox i WHERE i.owner_mxid = ?1 AND i.sender = ?2"
+        " AND i.ts = ?3 AND i.event_id IS NULL)");
     if (!st)
         return ST_ERR_SQL;
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
