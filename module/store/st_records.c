@@ -90,22 +90,38 @@ int64_t st_record_count(st_db *db, int64_t account, const char *kind)
     return n;
 }
 
-int st_record_each(st_db *db, int64_t account, const char *kind,
-                   int (*fn)(void *arg, const char *key, const void *value,
-                             size_t len),
-                   void *arg)
+/* Every record of a family, or of the keys starting with `prefix` (a
+ * range on the primary key (account, kind, key): an index seek, not a
+ * scan of the family). */
+static int each(st_db *db, int64_t account, const char *kind, const char *prefix,
+                int (*fn)(void *arg, const char *key, const void *value, size_t len),
+                void *arg)
 {
     /* Not cached: fn may call back into the store with other statements,
      * and a cached statement of ours must not be reset under us. */
-    static const char sql[] =
+    static const char all[] =
         "SELECT key, value FROM record WHERE account = ?1 AND kind = ?2 ORDER BY key";
+    static const char range[] =
+        "SELECT key, value FROM record WHERE account = ?1 AND kind = ?2"
+        " AND key >= ?3 AND key < ?4 ORDER BY key";
     sqlite3_stmt *st = NULL;
+    char *end = NULL;
+    size_t n = prefix ? strlen(prefix) : 0;
     int rc;
 
-    if (sqlite3_prepare_v2(st_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-        return ST_ERR_SQL;
-    if (bind_key(st, account, kind, NULL) != 0) {
+    if (prefix) {
+        /* the first key past the prefix: its last byte plus one */
+        if (n == 0 || (unsigned char)prefix[n - 1] == 0xff || !(end = malloc(n + 1)))
+            return n == 0 || (unsigned char)prefix[n - 1] == 0xff ? UT_ERR_INVAL
+                                                                  : UT_ERR_NOMEM;
+        memcpy(end, prefix, n + 1);
+        end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
+    }
+    if (sqlite3_prepare_v2(st_db_handle(db), prefix ? range : all, -1, &st, NULL) != SQLITE_OK ||
+        bind_key(st, account, kind, prefix) != 0 ||
+        (end && sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC) != SQLITE_OK)) {
         sqlite3_finalize(st);
+        free(end);
         return ST_ERR_SQL;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -114,11 +130,31 @@ int st_record_each(st_db *db, int64_t account, const char *kind,
                    (size_t)sqlite3_column_bytes(st, 1));
         if (r) {
             sqlite3_finalize(st);
+            free(end);
             return r;
         }
     }
     sqlite3_finalize(st);
+    free(end);
     return rc == SQLITE_DONE ? 0 : ST_ERR_SQL;
+}
+
+int st_record_each(st_db *db, int64_t account, const char *kind,
+                   int (*fn)(void *arg, const char *key, const void *value,
+                             size_t len),
+                   void *arg)
+{
+    return each(db, account, kind, NULL, fn, arg);
+}
+
+int st_record_each_prefix(st_db *db, int64_t account, const char *kind, const char *prefix,
+                          int (*fn)(void *arg, const char *key, const void *value,
+                                    size_t len),
+                          void *arg)
+{
+    if (!prefix)
+        return UT_ERR_INVAL;
+    return each(db, account, kind, prefix, fn, arg);
 }
 
 int st_record_delete_account(st_db *db, int64_t account)

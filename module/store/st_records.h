@@ -32,6 +32,13 @@ int st_record_each(st_db *db, int64_t account, const char *kind,
                    int (*fn)(void *arg, const char *key, const void *value,
                              size_t len),
                    void *arg);
+/* The same for the records whose key starts with `prefix` (non-empty),
+ * e.g. one peer's sessions "a:<aci>.": a seek on the primary key, not a
+ * walk over the whole family. UT_ERR_INVAL for an empty prefix. */
+int st_record_each_prefix(st_db *db, int64_t account, const char *kind, const char *prefix,
+                          int (*fn)(void *arg, const char *key, const void *value,
+                                    size_t len),
+                          void *arg);
 /* Accounts: one per Matrix user who linked Signal. ensure creates it if
  * needed; delete cascades to its records. */
 int st_account_ensure(st_db *db, const char *owner_mxid, int64_t *id);

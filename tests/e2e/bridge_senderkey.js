@@ -20,7 +20,7 @@ const { execFileSync } = require('node:child_process');
 const { Homeserver } = require('./mxhs_harness.js');
 const { startSandbox } = require('../../sandbox/sandbox.js');
 const { BOT, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
-const { StorageState } = require('@signalapp/mock-server');
+const { StorageState, Proto } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
@@ -119,6 +119,13 @@ test('the first message: our key to each member 1:1, then one multi-recipient re
   assert.equal(ok[0].authenticated, false, 'sent without our credentials');
   // the distribution messages: one 1:1 send per member, nothing else
   assert.equal(singlesTo(0, all).length, all.length, JSON.stringify(mr().singles));
+  // each sealed with the member's access key, as Desktop hands out its key
+  // (sendSenderKeyDistributionMessage → OutgoingMessage.doSendMessage):
+  // on the unauthenticated socket, every device's message UNIDENTIFIED_SENDER
+  for (const s of singlesTo(0, all)) {
+    assert.equal(s.authenticated, false, `our key to ${s.serviceId} without our credentials`);
+    assert.ok(s.types.length > 0 && s.types.every((t) => t === 6), `sealed envelopes: ${JSON.stringify(s.types)}`);
+  }
   for (const name of ['Carol', 'Dave']) assert.equal(envelopeOf(name, 'first, with our sender key'), 'SenderKey');
 });
 
@@ -138,6 +145,42 @@ test('later messages: exactly one request, no 1:1 copy to any member, one timest
   const sent = (await transcript).syncMessage.content.sent;
   const sealed = sent.unidentifiedStatus.filter((u) => u.unidentified).map((u) => u.destinationServiceId);
   assert.deepEqual(sealed.sort(), all.map(aciOf).sort());
+});
+
+test('typing in the group: one multi-recipient request, online, to every member', async () => {
+  // Desktop sends typing to a group with its sender key (ts/models/
+  // conversations.ts sendTypingMessage → sendContentMessageToGroup,
+  // online: true, urgent: false); each member's device decrypts it
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  const groupId = Buffer.from(group.id, 'base64');
+  const typing = [];
+  const restore = all.map((name) => {
+    const dev = members[name];
+    const decrypt = dev.decrypt;
+    dev.decrypt = async function watched(...args) {
+      const r = await decrypt.apply(this, args);
+      const t = r?.content?.content?.typingMessage;
+      if (t) typing.push({ name, action: t.action, groupId: t.groupId && Buffer.from(t.groupId), envelopeType: r.envelopeType });
+      return r;
+    };
+    return () => { dev.decrypt = decrypt; };
+  });
+  const typed = (action) => all.every((name) => typing.some((t) => t.name === name && t.action === action &&
+                                                            t.groupId?.equals(groupId)));
+  try {
+    mr().reset();
+    await me.sendTyping(portal(), true, 20000);
+    await until(() => typed(Proto.TypingMessage.Action.STARTED), 'every member sees typing started', 60000);
+    await me.sendTyping(portal(), false);
+    await until(() => typed(Proto.TypingMessage.Action.STOPPED), 'every member sees typing stopped', 60000);
+    assert.deepEqual(mr().requests.map((r) => [r.status, r.online, r.urgent]), [[200, true, false], [200, true, false]],
+                     JSON.stringify(mr().requests));
+    for (const r of mr().requests) assert.deepEqual(Object.keys(r.recipients).sort(), all.map(aciOf).sort());
+    assert.deepEqual(singlesTo(0, all), [], 'no 1:1 typing to any member');
+    assert.ok(typing.every((t) => t.envelopeType === 'SenderKey'), JSON.stringify(typing.map((t) => t.envelopeType)));
+  } finally {
+    for (const r of restore) r();
+  }
 });
 
 test('a member adds a device: 409, the new device gets our key, the retry reaches them', async () => {

@@ -18,7 +18,9 @@ const {
   DecryptionErrorMessage, PlaintextContent, CiphertextMessageType, CiphertextMessage,
   UnidentifiedSenderMessageContent, ContentHint, sealedSenderEncrypt, sealedSenderDecryptToUsmc,
 } = require('@signalapp/libsignal-client');
+const crypto = require('crypto');
 const fs = require('fs');
+const { execFileSync } = require('child_process');
 const path = require('path');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
@@ -224,6 +226,122 @@ test('a group message: the member who asks gets his copy again, with the group',
     assert.strictEqual(Buffer.from(got.dataMessage.groupV2.masterKey).toString('hex'),
       group.masterKey.toString('hex'), 'still a group message');
     assert.strictEqual(alice.getMessageQueueSize(), 0, 'alice did not ask and got nothing more');
+  } finally {
+    if (ctl) await ctl.stop();
+    await mock.close();
+  }
+});
+
+// The client's database, read while it runs (WAL: a second reader is fine).
+function dbCount(db, sql) {
+  const out = execFileSync('/usr/bin/python3', ['-c',
+    'import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(c.execute(sys.argv[2]).fetchone()[0])', db, sql]);
+  return Number(out.toString());
+}
+
+async function until(pred, what, ms = 20000) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
+    // eslint-disable-next-line no-await-in-loop
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// Desktop's onRetryRequest (ts/util/handleRetry.ts) resends a logged group
+// message with its sender key distribution message attached
+// (maybeAddSenderKeyDistributionMessage), the group's id, sealed when it
+// knows the member's access key (getSendOptions): the member reads our
+// next sender-key message without another hand-out.
+// A group of alice, bob and us whose messages go with our sender key (both
+// profile keys and our sender certificate are in), and bob's copy of one
+// message lost: what his libsignal would ask again for.
+async function senderKeyLoss(mock) {
+  const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+  const bob = await mock.server.createPrimaryDevice({ profileName: 'Bob' });
+  const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice, bob] });
+  const t = tap(mock, bob);
+  const db = tmpDb();
+  const r = await linkDevice(mock, phone, db, ['--server-params', ZK.publicParams], [alice, bob]);
+  const { ctl } = r;
+  const group = await phone.createGroup({ title: 'Key club', members: [phone, alice, bob] });
+  const gidHex = Buffer.from(group.id, 'base64').toString('hex');
+  await alice.sendText(r.device, 'hi from alice', { group, withProfileKey: true });
+  await bob.sendText(r.device, 'hi from bob', { group, withProfileKey: true });
+  await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gidHex, 20000, 'group_updated');
+  await ctl.waitFor((e) => e.event === 'message' && e.body === 'hi from bob', 20000, "bob's message");
+  await until(() => dbCount(db, "SELECT count(*) FROM record WHERE kind = 'profile_key'") >= 2 &&
+                    dbCount(db, "SELECT count(*) FROM record WHERE kind = 'account' AND key = 'sender_cert'") === 1,
+              'profile keys and our sender certificate');
+  t.drop = true;
+  const n = ctl.events.filter((e) => e.event === 'send_started').length;
+  ctl.send(`send-group ${group.id} by sender key`);
+  const ts = (await ctl.waitCount((e) => e.event === 'send_started', n + 1))[n].timestamp;
+  await ctl.waitFor((e) => e.event === 'send_done' && e.timestamp === ts, 20000, 'send_done');
+  t.drop = false;
+  const lost = t.seen.find((x) => x.dropped && x.timestamp === ts);
+  assert.ok(lost, "bob's copy was sent and lost");
+  assert.strictEqual(lost.type, 'SealedSender', 'sent with our sender key');
+  return { alice, bob, r, ctl, t, group, lost, ts };
+}
+
+test('a message sent with our sender key: the resend is sealed and carries our key', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const x = await senderKeyLoss(mock);
+    ({ ctl } = x);
+    const { bob, r, t, group, lost, ts } = x;
+    const before = t.seen.length;
+    const seenBefore = t.decrypted.length;
+    await retryRequest(mock, bob, r.device, lost, ts, r.linked.device);
+    const got = await within(bob.waitForMessage(), 20000, "bob's copy again");
+    assert.strictEqual(got.body, 'by sender key');
+    assert.strictEqual(Number(got.dataMessage.timestamp), ts);
+    const again = t.seen.slice(before).filter((y) => !y.dropped);
+    assert.strictEqual(again.length, 1, JSON.stringify(again.map((y) => y.type)));
+    assert.strictEqual(again[0].type, 'SealedSender', 'sealed with his access key');
+    const resent = t.decrypted.slice(seenBefore).find((y) => y.content?.content?.dataMessage?.body === 'by sender key');
+    assert.ok(resent?.content?.senderKeyDistributionMessage?.length > 0, 'our sender key went with it');
+    // the next message: one multi-recipient request, no other hand-out to bob
+    const singles = mock.multiRecipient.singles.length;
+    const n2 = ctl.events.filter((e) => e.event === 'send_started').length;
+    ctl.send(`send-group ${group.id} and after`);
+    const ts2 = (await ctl.waitCount((e) => e.event === 'send_started', n2 + 1))[n2].timestamp;
+    await ctl.waitFor((e) => e.event === 'send_done' && e.timestamp === ts2, 20000, 'send_done');
+    const next = await within(bob.waitForMessage(), 20000, 'the next message');
+    assert.strictEqual(next.body, 'and after');
+    assert.strictEqual(next.envelopeType, 'SenderKey');
+    assert.deepStrictEqual(mock.multiRecipient.singles.slice(singles).filter((y) => y.serviceId === bob.device.aci), [],
+                           'no second hand-out to bob');
+  } finally {
+    if (ctl) await ctl.stop();
+    await mock.close();
+  }
+});
+
+// Desktop's OutgoingMessage.doSendMessage: a sealed send the server refuses
+// (401/403: the access key no longer matches) goes again with our
+// credentials.
+test('the server refuses his access key: the resend goes again, identified', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const x = await senderKeyLoss(mock);
+    ({ ctl } = x);
+    const { bob, r, lost, ts } = x;
+    // bob's profile key changed; we still hold the old one
+    bob.device.accessKey = crypto.randomBytes(16);
+    const singles = mock.multiRecipient.singles.length;
+    await retryRequest(mock, bob, r.device, lost, ts, r.linked.device);
+    const got = await within(bob.waitForMessage(), 20000, "bob's copy again");
+    assert.strictEqual(got.body, 'by sender key');
+    assert.strictEqual(Number(got.dataMessage.timestamp), ts);
+    const puts = mock.multiRecipient.singles.slice(singles).filter((y) => y.serviceId === bob.device.aci);
+    // the server answers after it delivered
+    await until(() => puts.every((y) => y.status !== 0), 'the answers to our requests');
+    assert.deepStrictEqual(puts.map((y) => [y.authenticated, y.status]), [[false, 401], [true, 200]]);
+    assert.deepStrictEqual(puts[1].types, [1], 'identified: a plain Whisper message');
   } finally {
     if (ctl) await ctl.stop();
     await mock.close();

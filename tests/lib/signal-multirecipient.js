@@ -35,9 +35,11 @@
 //
 //   const mr = new MultiRecipient(mock.server);  // startMock does it
 //   mr.requests   // [{status, recipients: {aci: [devices]}, ts, at,
-//                 //   authenticated (on a socket with credentials)}] every PUT
-//   mr.singles    // [{serviceId, status, at}] every PUT /v1/messages/{id}
-//                 // (at: arrival, process.hrtime in ms)
+//                 //   authenticated (on a socket with credentials),
+//                 //   online, urgent (the query's)}] every PUT
+//   mr.singles    // [{serviceId, status, at, authenticated, types}] every
+//                 // PUT /v1/messages/{id} (at: arrival, process.hrtime in
+//                 // ms; types: each message's Envelope.Type, 6 = sealed)
 //   mr.reset()
 const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
@@ -56,6 +58,16 @@ function headersOf(request) {
     if (i > 0) h[pair.slice(0, i).trim().toLowerCase()] = pair.slice(i + 1).trim();
   }
   return h;
+}
+
+// The Envelope.Type of each device's message in a PUT /v1/messages/{id}
+// body ({messages: [{type, ...}]}); [] when unreadable.
+function envelopeTypes(request) {
+  try {
+    return JSON.parse(Buffer.from(request.body).toString()).messages.map((x) => x.type);
+  } catch {
+    return [];
+  }
 }
 
 function answer(request, status, json) {
@@ -77,7 +89,8 @@ function wrapConnection() {
     }
     const m = /^\/v1\/messages\/([^/]+)$/.exec(path);
     const single = mr && request.verb === 'PUT' && m
-      ? { serviceId: decodeURIComponent(m[1]), status: 0, at: hrms() } : null;
+      ? { serviceId: decodeURIComponent(m[1]), status: 0, at: hrms(), authenticated: this.device !== undefined,
+          types: envelopeTypes(request) } : null;
     if (single) mr.singles.push(single);
     const res = await original.call(this, request);
     if (single) single.status = res?.status;
@@ -100,7 +113,9 @@ class MultiRecipient {
   }
 
   async handle(request, authenticated = false) {
-    const entry = { status: 0, recipients: {}, ts: undefined, at: hrms(), authenticated };
+    const query = new URLSearchParams((request.path ?? '').split('?')[1] ?? '');
+    const entry = { status: 0, recipients: {}, ts: undefined, at: hrms(), authenticated,
+                    online: query.get('online') === 'true', urgent: query.get('urgent') !== 'false' };
     this.requests.push(entry);
     const res = await this.run(request, entry).catch((e) => {
       entry.error = e.message;

@@ -210,9 +210,14 @@ int sig_client_send_typing(sig_client *c, const char *to, int started)
     tm.has_action = 1;
     tm.action = started ? 0 : 1; /* STARTED = 0, STOPPED = 1 */
     ct.typingmessage = &tm;
-    if ((rc = pack(&ct, &buf, &len)) == 0)
-        rc = sig_send_content(c, aci, buf, len, NULL, 0, tm.timestamp, NULL,
-                              SIG_SEND_QUIET | SIG_SEND_NOLOG);
+    /* online=true, urgent=false, as Desktop sends typing (ts/models/
+     * conversations.ts sendTypingMessage): never stored for a device that
+     * is not connected */
+    if ((rc = pack(&ct, &buf, &len)) == 0) {
+        sig_send_opts o = {1, 1, NULL, 0, NULL};
+        rc = sig_send_content_opts(c, aci, buf, len, tm.timestamp,
+                                   SIG_SEND_QUIET | SIG_SEND_NOLOG, NULL, &o);
+    }
     free(buf);
     return rc;
 }

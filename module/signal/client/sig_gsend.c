@@ -520,16 +520,25 @@ int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int 
         return UT_ERR_NOMEM;
     }
     signalservice__content__pack(&ct, buf);
+    /* with our sender key when enough members can take it, as Desktop
+     * sends typing to a group (ts/models/conversations.ts
+     * sendTypingMessage: sendContentMessageToGroup, online) */
+    if ((rc = sig_gsk_send_typing(c, g, buf, len, tm.timestamp)) != 0) {
+        rc = rc > 0 ? 0 : rc;
+        goto out;
+    }
     /* fire and forget, like 1:1 typing: the first error is reported */
     for (i = 0; i < g->n_members; i++) {
+        sig_send_opts o = {1, 1, NULL, 0, NULL}; /* online, not urgent */
         int r;
         if (!strcmp(g->members[i].aci, c->aci))
             continue;
-        r = sig_send_content(c, g->members[i].aci, buf, len, NULL, 0, tm.timestamp, NULL,
-                             SIG_SEND_QUIET | SIG_SEND_NOLOG);
+        r = sig_send_content_opts(c, g->members[i].aci, buf, len, tm.timestamp,
+                                  SIG_SEND_QUIET | SIG_SEND_NOLOG, NULL, &o);
         if (r != 0 && rc == 0)
             rc = r;
     }
+out:
     free(buf);
     sig_group_info_free(g);
     return rc;

@@ -14,8 +14,9 @@
  *     getDevicesIDs). Fewer than two: the caller sends 1:1 (Desktop step 5).
  *  3. A member whose devices (with their registration ids, from our
  *     sessions) are not all recorded as holding our chain gets a
- *     SenderKeyDistributionMessage 1:1 first (Desktop step 8; the 1:1 send
- *     fetches bundles for a member we have no session with). Its devices
+ *     SenderKeyDistributionMessage 1:1 first, sealed with its access key
+ *     (Desktop step 8; the 1:1 send fetches bundles for a member we have
+ *     no session with, with the access key too). Its devices
  *     are then recorded. An unregistered member (404) is dropped; another
  *     failure sends that member the message 1:1 (signalmeow).
  *  4. The Content, padded, is encrypted once with our chain (the chain and
@@ -41,9 +42,12 @@
  *
  * The request goes on the unauthenticated chat socket (sig_unauth.c), so
  * the server does not learn who sent it, as signalmeow sends it.
- * Differences from Desktop and signalmeow: distribution messages go
- * unsealed; no group send endorsements (the access key form, which
- * Signal-Server still accepts). */
+ * Typing goes the same way (sig_gsk_send_typing), as Desktop sends it
+ * (ts/models/conversations.ts sendTypingMessage → sendContentMessageToGroup):
+ * content hint implicit, online=true&urgent=false, no send log, no
+ * transcript, no event. Difference from Desktop and signalmeow: no group
+ * send endorsements (the access key form, which Signal-Server still
+ * accepts). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -52,7 +56,6 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
-#include "sc_profile.h"
 #include "sc_sealed.h"
 #include "sc_senderkey.h"
 #include "sig_err.h"
@@ -90,6 +93,9 @@ struct sig_gsk_op {
     size_t n;
     int attempts;
     int delivered;                   /* a multi-recipient PUT was accepted */
+    int quiet;                       /* typing: no event, no transcript, not
+                                      * logged, online, not urgent */
+    uint32_t hint;                   /* the USMC's content hint */
 };
 
 typedef struct gsk_dev {
@@ -128,6 +134,12 @@ static void fail(struct sig_gsk_op *op, int err, uint32_t retry_after_ms)
     sig_client *c = op->c;
     sig_event ev;
 
+    if (op->quiet) { /* fire and forget, as 1:1 typing */
+        if (err)
+            sig_logf(c, UT_LOG_INFO, "signal: group typing not sent: %s", sig_strerror(err));
+        gsk_free(op);
+        return;
+    }
     memset(&ev, 0, sizeof(ev));
     ev.type = SIG_EV_SEND_DONE;
     ev.err = err;
@@ -141,55 +153,44 @@ static void fail(struct sig_gsk_op *op, int err, uint32_t retry_after_ms)
 /* ---- sessions ---------------------------------------------------------------- */
 
 typedef struct dev_scan {
-    char prefix[64];
     size_t plen;
-    uint32_t dev[GSK_MAX_DEVICES];
+    gsk_dev *out;
     size_t n;
 } dev_scan;
 
+/* One session record of the member: kept when it has a current state. */
 static int scan_dev(void *arg, const char *key, const void *v, size_t len)
 {
     dev_scan *d = arg;
+    sc_session *s = NULL;
 
-    (void)v;
-    (void)len;
-    if (strncmp(key, d->prefix, d->plen) == 0 && d->n < GSK_MAX_DEVICES)
-        d->dev[d->n++] = (uint32_t)strtoul(key + d->plen, NULL, 10);
+    if (d->n < GSK_MAX_DEVICES && sc_session_deserialize(&s, v, len) == 0 &&
+        sc_session_has_current(s) && sc_session_remote_identity(s, d->out[d->n].ik) == 0) {
+        d->out[d->n].dev = (uint32_t)strtoul(key + d->plen, NULL, 10);
+        d->out[d->n].regid = sc_session_remote_registration_id(s);
+        d->n++;
+    }
+    sc_session_free(s);
     return 0;
 }
 
 /* The devices of `aci` we hold a current session with: device id,
- * registration id, identity key. Archived sessions do not count. */
+ * registration id, identity key. Archived sessions do not count. Read in
+ * one seek on the member's records ("a:<aci>.<device>"), not a walk over
+ * every session of the account. */
 static int member_devices(sig_client *c, const char *aci, gsk_dev *out, size_t *n)
 {
+    char prefix[64];
     dev_scan d;
-    size_t i;
     int rc;
 
-    *n = 0;
-    snprintf(d.prefix, sizeof(d.prefix), "a:%s.", aci);
-    d.plen = strlen(d.prefix);
+    snprintf(prefix, sizeof(prefix), "a:%s.", aci);
+    d.plen = strlen(prefix);
+    d.out = out;
     d.n = 0;
-    if ((rc = st_record_each(c->db, c->cfg.account, "session", scan_dev, &d)) < 0)
-        return rc;
-    for (i = 0; i < d.n; i++) {
-        sc_session_store st;
-        sc_session *s = NULL;
-        void *ctx = NULL;
-        char addr[96];
-
-        sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, aci, d.dev[i]);
-        sig_session_store(c, SIG_ID_ACI, &st, &ctx);
-        if (ctx && sc_session_load(&st, addr, &s) == 0 && sc_session_has_current(s) &&
-            sc_session_remote_identity(s, out[*n].ik) == 0) {
-            out[*n].dev = d.dev[i];
-            out[*n].regid = sc_session_remote_registration_id(s);
-            (*n)++;
-        }
-        sc_session_free(s);
-        sig_stores_free(ctx);
-    }
-    return 0;
+    rc = st_record_each_prefix(c->db, c->cfg.account, "session", prefix, scan_dev, &d);
+    *n = d.n;
+    return rc;
 }
 
 static void drop_session(sig_client *c, const char *aci, uint32_t dev)
@@ -221,6 +222,20 @@ static void fallback_and_finish(struct sig_gsk_op *op)
 
     for (i = 0; i < op->n; i++)
         k += op->m[i].how == M_FALLBACK;
+    if (op->quiet) {
+        /* typing to the rest 1:1, as quietly (Desktop sendToGroupViaSenderKey
+         * step 12 sends them with the same options) */
+        sig_send_opts o = {1, 1, NULL, 0, NULL};
+        for (i = 0; i < op->n; i++)
+            if (op->m[i].how == M_FALLBACK &&
+                (rc = sig_send_content_opts(c, op->m[i].aci, op->content, op->content_len,
+                                            op->ts, SIG_SEND_QUIET | SIG_SEND_NOLOG, NULL,
+                                            &o)) != 0)
+                sig_logf(c, UT_LOG_INFO, "signal: group typing not sent to a member: %s",
+                         sig_strerror(rc));
+        gsk_free(op);
+        return;
+    }
     if (k == 0 && op->delivered) {
         if (op->sync && (rc = sig_send_content_to_self(c, op->sync, op->sync_len, op->ts)) != 0)
             sig_logf(c, UT_LOG_WARN, "signal: group sync transcript not sent: %s",
@@ -354,7 +369,8 @@ static void mr_resp(int rc, const sn_rpc_response *r, void *ud)
                 m->how = M_DROPPED;
         }
         json_decref(j);
-        mark_sealed(op);
+        if (op->sync)
+            mark_sealed(op);
         fallback_and_finish(op);
         break;
     case 409:
@@ -471,7 +487,7 @@ static int mr_phase(struct sig_gsk_op *op)
         rc = sc_sk_record_save(rec, &ser, &ser_len);
     if (rc == 0)
         rc = sig_rec_put(c, "sender_key", op->sk_key, ser, ser_len);
-    for (i = 0; rc == 0 && i < nr; i++) {
+    for (i = 0; rc == 0 && !op->quiet && i < nr; i++) { /* typing is not logged */
         char aci[SIG_UUID_STR_LEN + 1];
         sig_uuid_format(aci, rc_list[i].service_id + 1);
         for (j = 0; rc == 0 && j < rc_list[i].n_devices; j++)
@@ -484,16 +500,18 @@ static int mr_phase(struct sig_gsk_op *op)
     if ((rc = st_db_commit(c->db)) != 0)
         goto out;
     if ((rc = sc_usmc_new(&usmc, SC_USMC_SENDERKEY, cert, cert_len, skm, skm_len,
-                          SC_HINT_RESENDABLE, op->group_id, 32)) != 0 ||
+                          op->hint, op->group_id, 32)) != 0 ||
         (rc = sc_sealed_encrypt_multi(&body, &body_len, usmc, c->identity[SIG_ID_ACI].pub,
                                       c->identity[SIG_ID_ACI].priv, rc_list, nr)) != 0 ||
         (rc = sig_b64_encode(xak, 16, &b64)) != 0)
         goto out;
     {
         sn_hdr h[2] = {{"content-type", MRM_TYPE}, {"unidentified-access-key", b64}};
+        /* typing: online=true, urgent=false (Desktop ts/models/
+         * conversations.ts sendTypingMessage) */
         snprintf(path, sizeof(path),
-                 "/v1/messages/multi_recipient?ts=%" PRIu64 "&online=false&urgent=true&story=false",
-                 op->ts);
+                 "/v1/messages/multi_recipient?ts=%" PRIu64 "&online=%s&urgent=%s&story=false",
+                 op->ts, op->quiet ? "true" : "false", op->quiet ? "false" : "true");
         sig_logf(c, UT_LOG_DEBUG, "signal: group send with sender key to %zu members, %zu devices",
                  nr, total);
         rc = sig_unauth_request(c, "PUT", path, h, 2, body, body_len, mr_resp, op);
@@ -648,7 +666,14 @@ static int skdm_phase(struct sig_gsk_op *op)
     sig_logf(c, UT_LOG_DEBUG, "signal: sending our sender key to %zu group members", need);
     for (i = 0; i < op->n; i++)
         if (want[i]) {
-            int r = sig_send_content_fanout(c, op->m[i].aci, buf, len, (uint64_t)ut_now_ms(), f);
+            /* sealed with the member's access key, the group's id in the
+             * USMC, online=false: Desktop sendToGroupViaSenderKey step 8
+             * (sendSenderKeyDistributionMessage → sendGroupProto →
+             * OutgoingMessage.doSendMessage, sealed when the send options
+             * carry an access key) */
+            sig_send_opts o = {0, 0, op->m[i].access_key, op->hint, op->group_id};
+            int r = sig_send_content_opts(c, op->m[i].aci, buf, len, (uint64_t)ut_now_ms(), 0,
+                                          f, &o);
             if (r != 0)
                 op->m[i].how = M_FALLBACK;
             sig_fanout_started(f, r == 0);
@@ -671,21 +696,6 @@ out:
 }
 
 /* ---- 1/2: start ------------------------------------------------------------- */
-
-static int profile_access_key(sig_client *c, const char *aci, uint8_t out[16])
-{
-    ut_buf b;
-    int rc;
-
-    ut_buf_init(&b, 64);
-    rc = sig_rec_get(c, "profile_key", aci, &b);
-    if (rc == 0 && b.len != 32)
-        rc = ST_ERR_NOTFOUND;
-    if (rc == 0)
-        rc = sc_access_key(out, b.data);
-    ut_buf_free_secret(&b);
-    return rc;
-}
 
 static int in_group(const sig_group_info *g, const char *aci)
 {
@@ -749,8 +759,8 @@ static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
     return rc;
 }
 
-int sig_gsk_send(sig_client *c, const sig_group_info *g, const uint8_t *content, size_t n,
-                 uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud)
+static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *content, size_t n,
+                     uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud, int quiet)
 {
     struct sig_gsk_op *op;
     size_t i, able = 0;
@@ -768,6 +778,10 @@ int sig_gsk_send(sig_client *c, const sig_group_info *g, const uint8_t *content,
     op->c = c;
     op->ts = ts;
     op->ud = send_ud;
+    op->quiet = quiet;
+    /* typing is implicit, a message resendable (Desktop: ContentHint
+     * IMPLICIT in sendTypingMessage, RESENDABLE for messages) */
+    op->hint = quiet ? SC_HINT_IMPLICIT : SC_HINT_RESENDABLE;
     op->content_len = n;
     memcpy(op->content, content, n);
     memcpy(op->group_id, g->group_id, 32);
@@ -778,7 +792,7 @@ int sig_gsk_send(sig_client *c, const sig_group_info *g, const uint8_t *content,
         if (strcmp(g->members[i].aci, c->aci) == 0)
             continue;
         snprintf(m->aci, sizeof(m->aci), "%s", g->members[i].aci);
-        m->how = profile_access_key(c, m->aci, m->access_key) == 0 ? M_SK : M_FALLBACK;
+        m->how = sig_access_key(c, m->aci, m->access_key) == 0 ? M_SK : M_FALLBACK;
         able += m->how == M_SK;
         op->n++;
     }
@@ -787,12 +801,26 @@ int sig_gsk_send(sig_client *c, const sig_group_info *g, const uint8_t *content,
         return 0;
     }
     /* the transcript goes at the op's end */
-    op->sync = *sync;
-    op->sync_len = sync_len;
-    *sync = NULL;
+    if (sync) {
+        op->sync = *sync;
+        op->sync_len = sync_len;
+        *sync = NULL;
+    }
     if ((rc = prepare_chain(op, g)) != 0 || (rc = skdm_phase(op)) != 0) {
         gsk_free(op);
         return rc;
     }
     return 1;
+}
+
+int sig_gsk_send(sig_client *c, const sig_group_info *g, const uint8_t *content, size_t n,
+                 uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud)
+{
+    return gsk_start(c, g, content, n, sync, sync_len, ts, send_ud, 0);
+}
+
+int sig_gsk_send_typing(sig_client *c, const sig_group_info *g, const uint8_t *content,
+                        size_t n, uint64_t ts)
+{
+    return gsk_start(c, g, content, n, NULL, 0, ts, NULL, 1);
 }

@@ -214,11 +214,6 @@ int sig_send_dm(sig_client *c, const char *to, struct Signalservice__DataMessage
 /* ratchet_key: 33 bytes of the failed 1:1 message, NULL for others. */
 int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
                            uint64_t ts, const uint8_t *ratchet_key);
-/* Send a logged Content (unpadded) again to all of `to`'s devices with its
- * original timestamp, quietly and without logging it again; a device whose
- * session was archived gets a new one from its bundle. */
-int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
-                    uint64_t ts);
 /* A NullMessage with random padding to `to`, on a new session where one
  * was archived: answers a retry request with nothing to resend. */
 int sig_send_null_message(sig_client *c, const char *to);
@@ -360,6 +355,13 @@ size_t sig_fanout_pending(const sig_fanout *f);
 struct sig_group_info;
 int sig_gsk_send(sig_client *c, const struct sig_group_info *g, const uint8_t *content,
                  size_t n, uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud);
+/* The same for a typing Content (Desktop ts/models/conversations.ts
+ * sendTypingMessage → sendContentMessageToGroup): content hint implicit,
+ * online=true, urgent=false, not in the send log, no transcript and no
+ * event; the members that cannot take it get it 1:1 alike. 1, 0 or < 0
+ * as above. */
+int sig_gsk_send_typing(sig_client *c, const struct sig_group_info *g, const uint8_t *content,
+                        size_t n, uint64_t ts);
 void sig_gsk_cancel_all(sig_client *c);
 /* sig_gsend.c: in a group transcript (Content{SyncMessage.Sent}), mark the
  * members `acis` as reached by sealed sender (unidentifiedStatus), as
@@ -378,6 +380,25 @@ void sig_fanout_unref(sig_fanout *f); /* NULL ok */
  * reference on f and reports to sig_fanout_done instead of emitting. */
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
                             size_t n, uint64_t ts, sig_fanout *f);
+/* How a 1:1 send goes, beyond the defaults (online=false, urgent=true,
+ * with our credentials). */
+typedef struct sig_send_opts {
+    int online;                /* online=true: only to connected devices (typing) */
+    int not_urgent;            /* urgent=false (typing) */
+    const uint8_t *access_key; /* 16 bytes, or NULL: sealed sender v1 on the
+                                * unauthenticated socket, bundles too; a
+                                * refused key (401/403) falls back to
+                                * unsealed (Desktop OutgoingMessage.ts) */
+    uint32_t content_hint;     /* the sealed USMC's (SC_HINT_*) */
+    const uint8_t *group_id;   /* 32 bytes or NULL: the sealed USMC's group */
+} sig_send_opts;
+/* sig_send_content (quiet flags as there) or, with `f`, a group member's
+ * copy (sig_send_content_fanout), sent as `o` says (NULL: defaults). */
+int sig_send_content_opts(sig_client *c, const char *to, const uint8_t *content, size_t n,
+                          uint64_t ts, int quiet, sig_fanout *f, const sig_send_opts *o);
+/* sig_store.c: the 16-byte access key of `aci` from its profile key:
+ * 0, ST_ERR_NOTFOUND when we have none. */
+int sig_access_key(sig_client *c, const char *aci, uint8_t out[16]);
 
 /* sig_backup.c: the history transfer ("link and sync"). resume: start
  * waiting for the archive when a key is kept and nothing is under way

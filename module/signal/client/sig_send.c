@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
+#include "sc_sealed.h"
 #include "sig_err.h"
 #include "sig_int.h"
 #include "sig_sendlog.h"
@@ -35,10 +36,18 @@ struct sig_send_op {
     int is_sync;                     /* transcript to ourselves: no event */
     int nolog;                       /* not kept in the send log */
     int plaintext;                   /* PlaintextContent (type 8), as is */
+    int online;                      /* online=true: typing (sig_send_opts) */
+    int not_urgent;
+    int sealed;                      /* sealed sender v1 with access_key */
+    uint8_t access_key[16];
+    uint32_t hint;                   /* the USMC's content hint */
+    uint8_t group_id[32];            /* the USMC's group id, if has_group */
+    int has_group;
     int attempts;
     uint32_t retry_after_ms;         /* the last refusal's Retry-After */
     uint32_t fetch[MAX_DEVICES];     /* bundles still to fetch (0 = all) */
     size_t n_fetch;
+    uint32_t fetching;               /* the bundle asked for */
     sig_fanout *fanout;              /* one member's copy of a group send */
 };
 
@@ -126,6 +135,8 @@ static int collect_dev(void *arg, const char *key, const void *v, size_t len)
     return 0;
 }
 
+/* The peer's sessions only: a seek on the records' key, not a walk over
+ * every session of the account. */
 static int session_devices(sig_client *c, const char *to, dev_list *d)
 {
     char prefix[64];
@@ -134,7 +145,7 @@ static int session_devices(sig_client *c, const char *to, dev_list *d)
     d->prefix = prefix;
     d->plen = strlen(prefix);
     d->n = 0;
-    return st_record_each(c->db, c->cfg.account, "session", collect_dev, d);
+    return st_record_each_prefix(c->db, c->cfg.account, "session", prefix, collect_dev, d);
 }
 
 /* ---- bundles ----------------------------------------------------------------- */
@@ -306,6 +317,19 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
         return;
     }
     sig_enter(c);
+    if (rc == 0 && op->sealed && (r->status == 401 || r->status == 403)) {
+        /* the access key was refused: the bundle and then the message go
+         * with our credentials (Desktop getKeysForServiceId.ts
+         * getServerKeys: accessKeyFailed) */
+        sig_logf(c, UT_LOG_INFO, "signal: access key refused (%u), sending unsealed",
+                 (unsigned)r->status);
+        op->sealed = 0;
+        op->fetch[op->n_fetch++] = op->fetching;
+        if ((rc = step(op)) != 0)
+            finish(op, rc);
+        sig_leave(c);
+        return;
+    }
     if (rc == 0 && r->status != 200) {
         rc = status_err(r->status);
         op->retry_after_ms = sig_retry_after(r->headers);
@@ -348,6 +372,16 @@ static void put_resp(int rc, const sn_rpc_response *r, void *ud)
         finish(op, 0);
         goto out;
     }
+    if (op->sealed && (r->status == 401 || r->status == 403)) {
+        /* a wrong or withdrawn access key: again with our credentials, as
+         * Desktop's OutgoingMessage.doSendMessage fails over */
+        sig_logf(c, UT_LOG_INFO, "signal: sealed send refused (%u), sending unsealed",
+                 (unsigned)r->status);
+        op->sealed = 0;
+        if ((rc = step(op)) != 0)
+            finish(op, rc);
+        goto out;
+    }
     if ((r->status != 409 && r->status != 410) || ++op->attempts >= MAX_ATTEMPTS) {
         op->retry_after_ms = sig_retry_after(r->headers);
         finish(op, r->status == 409 || r->status == 410 ? SIG_ERR_RETRIES
@@ -384,14 +418,40 @@ out:
     sig_leave(c);
 }
 
+/* Sealed sender v1 of one device's ciphertext (`type`: SC_MSG_TYPE_*),
+ * as Desktop's OutgoingMessage.doSendMessage seals it: a USMC with our
+ * certificate, the op's content hint and group id, to the session's
+ * identity key. *out malloc'd. */
+static int seal_one(sig_send_op *op, const sc_session *sess, const uint8_t *cert,
+                    size_t cert_len, const uint8_t *ct, size_t ct_len, int type,
+                    uint8_t **out, size_t *out_len)
+{
+    sig_client *c = op->c;
+    sc_usmc *u = NULL;
+    uint8_t ik[32];
+    int rc;
+
+    if ((rc = sc_session_remote_identity(sess, ik)) != 0)
+        return rc;
+    rc = sc_usmc_new(&u, type == SC_MSG_TYPE_PREKEY ? SC_USMC_PREKEY : SC_USMC_MESSAGE, cert,
+                     cert_len, ct, ct_len, op->hint, op->has_group ? op->group_id : NULL,
+                     op->has_group ? 32 : 0);
+    if (rc == 0)
+        rc = sc_sealed_encrypt_v1(out, out_len, u, c->identity[SIG_ID_ACI].pub,
+                                  c->identity[SIG_ID_ACI].priv, ik);
+    sc_usmc_free(u);
+    return rc;
+}
+
 static int put_messages(sig_send_op *op)
 {
     sig_client *c = op->c;
     dev_list d;
     json_t *msgs = json_array(), *body = NULL;
-    char path[128], *s = NULL;
-    sn_hdr h = {"content-type", "application/json"};
-    size_t i, plain_n = 0;
+    char path[160], *s = NULL, *uak = NULL;
+    sn_hdr h[2] = {{"content-type", "application/json"}, {"unidentified-access-key", NULL}};
+    uint8_t *cert = NULL;
+    size_t i, plain_n = 0, cert_len = 0;
     int rc, in_tx = 0;
 
     /* the received burst's sessions are committed before we advance ours */
@@ -423,6 +483,13 @@ static int put_messages(sig_send_op *op)
             return SIG_ERR_RETRIES;
         return step(op);
     }
+    if (op->sealed && sig_client_sender_certificate(c, &cert, &cert_len, NULL) != 0) {
+        /* no certificate yet: unsealed this time, ask for one */
+        sig_cert_refresh(c);
+        op->sealed = 0;
+    }
+    if (op->sealed && (rc = sig_b64_encode(op->access_key, 16, &uak)) != 0)
+        goto out;
     /* the send log rows and the session updates commit together, before
      * the request goes out: a crash cannot leave a sent message unlogged */
     if (!op->plaintext && !op->nolog) {
@@ -460,6 +527,16 @@ static int put_messages(sig_send_op *op)
         } else if (rc == 0) {
             rc = sc_session_encrypt(sess, op->content, op->content_len, &ct,
                                     &ct_len, &type);
+            if (rc == 0 && op->sealed) {
+                uint8_t *sealed = NULL;
+                size_t sealed_len = 0;
+                rc = seal_one(op, sess, cert, cert_len, ct, ct_len, type, &sealed,
+                              &sealed_len);
+                free(ct);
+                ct = sealed;
+                ct_len = sealed_len;
+                type = 6; /* Envelope.Type UNIDENTIFIED_SENDER */
+            }
             if (rc == 0)
                 rc = sc_session_save(&st, addr, sess);
             if (rc == 0 && in_tx)
@@ -471,7 +548,8 @@ static int put_messages(sig_send_op *op)
         if (rc == 0 &&
             json_array_append_new(
                 msgs, json_pack("{s:i,s:I,s:I,s:s}", "type",
-                                type == 8 ? 8 : type == SC_MSG_TYPE_PREKEY ? 3 : 1,
+                                type == 8 || type == 6 ? type
+                                : type == SC_MSG_TYPE_PREKEY ? 3 : 1,
                                 "destinationDeviceId", (json_int_t)d.dev[i],
                                 "destinationRegistrationId",
                                 (json_int_t)sc_session_remote_registration_id(sess),
@@ -490,18 +568,30 @@ static int put_messages(sig_send_op *op)
             goto out;
     }
     body = json_pack("{s:O,s:I,s:b,s:b}", "messages", msgs, "timestamp",
-                     (json_int_t)op->ts, "online", 0, "urgent", 1);
+                     (json_int_t)op->ts, "online", op->online, "urgent", !op->not_urgent);
     s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (!s) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
-    snprintf(path, sizeof(path), "/v1/messages/%s", op->to);
-    rc = sn_sock_request(c->chat, "PUT", path, &h, 1, (const uint8_t *)s,
-                         strlen(s), 30000, put_resp, op);
+    if (op->sealed) {
+        /* on the unauthenticated socket, the access key as authorization
+         * (Desktop WebAPI sendMessagesUnauth; Signal-Server
+         * MessageController.sendMessage with Unidentified-Access-Key) */
+        snprintf(path, sizeof(path), "/v1/messages/%s?story=false", op->to);
+        h[1].value = uak;
+        rc = sig_unauth_request(c, "PUT", path, h, 2, (const uint8_t *)s, strlen(s),
+                                put_resp, op);
+    } else {
+        snprintf(path, sizeof(path), "/v1/messages/%s", op->to);
+        rc = sn_sock_request(c->chat, "PUT", path, h, 1, (const uint8_t *)s,
+                             strlen(s), 30000, put_resp, op);
+    }
 out:
     if (in_tx)
         st_db_rollback(c->db);
+    free(cert);
+    free(uak);
     free(s);
     json_decref(body);
     json_decref(msgs);
@@ -517,12 +607,24 @@ static int step(sig_send_op *op)
 
     if (op->n_fetch > 0) {
         uint32_t dev = op->fetch[--op->n_fetch];
+        op->fetching = dev;
         if (dev == 0)
             snprintf(path, sizeof(path), "/v2/keys/%s/*", op->to);
         else
             snprintf(path, sizeof(path), "/v2/keys/%s/%" PRIu32, op->to, dev);
-        rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
-                             keys_resp, op);
+        if (op->sealed) {
+            /* a sealed send fetches bundles with the access key too
+             * (Desktop getKeysForServiceId.ts getServerKeys) */
+            char *uak = NULL;
+            if ((rc = sig_b64_encode(op->access_key, 16, &uak)) == 0) {
+                sn_hdr h = {"unidentified-access-key", uak};
+                rc = sig_unauth_request(c, "GET", path, &h, 1, NULL, 0, keys_resp, op);
+            }
+            free(uak);
+        } else {
+            rc = sn_sock_request(c->chat, "GET", path, NULL, 0, NULL, 0, 30000,
+                                 keys_resp, op);
+        }
     } else {
         rc = put_messages(op);
     }
@@ -534,7 +636,7 @@ static int step(sig_send_op *op)
 static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
                         size_t n, const uint8_t *dm, size_t dm_len,
                         const uint8_t *sync, size_t sync_len, uint64_t ts,
-                        void *ud, int is_sync, sig_fanout *fan)
+                        void *ud, int is_sync, sig_fanout *fan, const sig_send_opts *o)
 {
     sig_send_op *op = calloc(1, sizeof(*op));
     dev_list d;
@@ -542,6 +644,20 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
 
     if (!op)
         return UT_ERR_NOMEM;
+    if (o) {
+        op->online = o->online != 0;
+        op->not_urgent = o->not_urgent != 0;
+        op->hint = o->content_hint;
+        /* never to ourselves: our own devices take our messages unsealed */
+        if (o->access_key && strcmp(to, c->aci) != 0) {
+            op->sealed = 1;
+            memcpy(op->access_key, o->access_key, 16);
+        }
+        if (o->group_id) {
+            op->has_group = 1;
+            memcpy(op->group_id, o->group_id, 32);
+        }
+    }
     if (fan) { /* op_free drops it on every path below */
         sig_fanout_ref(fan);
         op->fanout = fan;
@@ -596,7 +712,7 @@ static int start_op_sync(sig_client *c, const char *to, const uint8_t *content,
                          void *ud, int is_sync)
 {
     return start_op_fan(c, to, content, n, dm, dm_len, sync, sync_len, ts, ud, is_sync,
-                        NULL);
+                        NULL, NULL);
 }
 
 static int start_op(sig_client *c, const char *to, const uint8_t *content,
@@ -844,15 +960,13 @@ int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
                             size_t n, uint64_t ts, sig_fanout *f)
 {
-    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f);
+    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f, NULL);
 }
 
-int sig_send_resend(sig_client *c, const char *to, const uint8_t *content, size_t n,
-                    uint64_t ts)
+int sig_send_content_opts(sig_client *c, const char *to, const uint8_t *content, size_t n,
+                          uint64_t ts, int quiet, sig_fanout *f, const sig_send_opts *o)
 {
-    /* quiet: the message was reported when first sent; not logged again,
-     * as Desktop's 'resendFromLog' (ts/util/handleMessageSend.ts) */
-    return start_op(c, to, content, n, NULL, 0, ts, NULL, SIG_SEND_QUIET | SIG_SEND_NOLOG);
+    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, quiet, f, o);
 }
 
 int sig_send_null_message(sig_client *c, const char *to)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sc_profile.h"
 #include "sig_err.h"
 #include "sig_int.h"
 
@@ -27,6 +28,21 @@ int sig_rec_put(sig_client *c, const char *kind, const char *key,
 int sig_rec_del(sig_client *c, const char *kind, const char *key)
 {
     return st_record_delete(c->db, c->cfg.account, kind, key);
+}
+
+int sig_access_key(sig_client *c, const char *aci, uint8_t out[16])
+{
+    ut_buf b;
+    int rc;
+
+    ut_buf_init(&b, 64);
+    rc = sig_rec_get(c, "profile_key", aci, &b);
+    if (rc == 0 && b.len != 32)
+        rc = ST_ERR_NOTFOUND;
+    if (rc == 0)
+        rc = sc_access_key(out, b.data);
+    ut_buf_free_secret(&b);
+    return rc;
 }
 
 int sig_peer_identity(sig_client *c, const char *peer, const uint8_t ik[32], int *changed)

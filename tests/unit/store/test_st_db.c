@@ -117,6 +117,22 @@ START_TEST(records_put_get_replace_delete_each)
     ck_assert_int_eq(st_record_get(db, a, "session", "2", &out), ST_ERR_NOTFOUND);
     ck_assert_int_eq(st_record_each(db, a, "prekey", collect, seen), 0);
     ck_assert_str_eq(seen, "1=one;2=TWO;");
+    /* one peer's records by key prefix, and nobody else's: "a:u1." is
+     * neither "a:u10.1" nor "a:u1/" (the byte after '.') nor "a:u1-" */
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u1.2", "s2", 2), 0);
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u1.12", "s12", 3), 0);
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u10.1", "x", 1), 0);
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u1/", "x", 1), 0);
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u1-", "x", 1), 0);
+    ck_assert_int_eq(st_record_put(db, a, "session", "a:u1", "x", 1), 0);
+    ck_assert_int_eq(st_record_put(db, b, "session", "a:u1.3", "bob", 3), 0);
+    seen[0] = '\0';
+    ck_assert_int_eq(st_record_each_prefix(db, a, "session", "a:u1.", collect, seen), 0);
+    ck_assert_str_eq(seen, "a:u1.12=s12;a:u1.2=s2;");
+    seen[0] = '\0';
+    ck_assert_int_eq(st_record_each_prefix(db, a, "session", "a:u2.", collect, seen), 0);
+    ck_assert_str_eq(seen, "");
+    ck_assert_int_eq(st_record_each_prefix(db, a, "session", "", collect, seen), UT_ERR_INVAL);
     ck_assert_int_eq(st_record_delete(db, a, "prekey", "1"), 0);
     ck_assert_int_eq(st_record_count(db, a, "prekey"), 1);
     /* deleting an account cascades to its records only */
