@@ -10,9 +10,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { Homeserver } = require('./mxhs_harness.js');
-const { startSandbox } = require('../../sandbox/sandbox.js');
-const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const { until, startDmSuite, stopDmSuite } = require('./bridge_lib.js');
 const C = require('./bridge_contact_lib.js');
 
 let hs;
@@ -22,11 +20,6 @@ let dmRoom;
 let bob;
 
 const T = 60000;
-
-function config(dir) {
-  return bridgeConfig(dir, `      permissions: {"${SERVER}": user}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`);
-}
 
 function dbRows(sql) {
   const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
@@ -65,26 +58,10 @@ async function upload(bytes, name, type) {
 const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 test.before(async () => {
-  sb = await startSandbox({});
-  bob = sb.contacts.Bob;
-  hs = new Homeserver();
-  fs.writeFileSync(hs.config, config(hs.dir));
-  await hs.start();
-  assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
-  alice = await client(hs, 'alice');
-  await linkWithBot(hs, sb, alice, T);
-  await sb.send('Bob', 'hello alice', { timestamp: Date.now() });
-  const first = await until(() => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
-    .find((e) => e.getContent().body === 'hello alice'), 'the first message', T);
-  dmRoom = first.getRoomId();
+  ({ sb, bob, hs, alice, dmRoom } = await startDmSuite(T));
 });
 
-test.after(async () => {
-  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
-  if (alice) alice.stopClient();
-  if (hs) { await hs.stop(); hs.cleanup(); }
-  if (sb) await sb.close();
-});
+test.after(() => stopDmSuite({ hs, alice, sb }));
 
 // ---- view-once ------------------------------------------------------------------
 

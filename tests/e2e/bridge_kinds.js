@@ -6,17 +6,13 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const { Homeserver } = require('./mxhs_harness.js');
-const { startSandbox } = require('../../sandbox/sandbox.js');
-const { BOT, SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const { until, startDmSuite, stopDmSuite } = require('./bridge_lib.js');
 const C = require('./bridge_contact_lib.js');
 const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 
 let hs;
 let sb;
 let alice;
-let botRoom;
 let dmRoom;
 let bob;
 
@@ -25,11 +21,6 @@ const BOLD = 1;
 // Signal-Desktop ts/util/longAttachment.std.ts, ts/types/MIME.ts
 const LONG_BODY_BYTES = 2048;
 const LONG_MESSAGE = 'text/x-signal-plain';
-
-function config(dir) {
-  return bridgeConfig(dir, `      permissions: {"${SERVER}": user}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`);
-}
 
 function timeline(roomId) {
   const room = alice.getRoom(roomId);
@@ -51,26 +42,10 @@ const inRoom = (pred, what) => until(() => timeline(dmRoom).find((e) => pred(e.g
 const bobGot = (pred, from) => C.receivedBy(sb, 'Bob', pred, from);
 
 test.before(async () => {
-  sb = await startSandbox({});
-  bob = sb.contacts.Bob;
-  hs = new Homeserver();
-  fs.writeFileSync(hs.config, config(hs.dir));
-  await hs.start();
-  assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
-  alice = await client(hs, 'alice');
-  botRoom = await linkWithBot(hs, sb, alice, T);
-  await sb.send('Bob', 'hello alice', { timestamp: Date.now() });
-  const first = await until(() => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
-    .find((e) => e.getContent().body === 'hello alice'), 'the first message', T);
-  dmRoom = first.getRoomId();
+  ({ sb, bob, hs, alice, dmRoom } = await startDmSuite(T));
 });
 
-test.after(async () => {
-  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
-  if (alice) alice.stopClient();
-  if (hs) { await hs.stop(); hs.cleanup(); }
-  if (sb) await sb.close();
-});
+test.after(() => stopDmSuite({ hs, alice, sb }));
 
 // ---- item 4: long text ------------------------------------------------------
 

@@ -171,5 +171,35 @@ async function linkWithBot(hs, sb, user, ms = 60000) {
   return botRoom;
 }
 
+// The fixture of the DM suites: Signal's sandbox, mxhs with the bridge
+// (the user's permission and the sandbox's Signal server), alice linked
+// through the bot, and the DM portal that Bob's first message makes.
+// Resolves with { sb, bob, hs, alice, botRoom, dmRoom }; stopDmSuite undoes it.
+async function startDmSuite(ms = 60000) {
+  const { startSandbox } = require('../../sandbox/sandbox.js');
+  const s = {};
+  s.sb = await startSandbox({});
+  s.bob = s.sb.contacts.Bob;
+  s.hs = new Homeserver();
+  fs.writeFileSync(s.hs.config, bridgeConfig(s.hs.dir, `      permissions: {"${SERVER}": user}
+      signal: {server: "${s.sb.url}", ca_file: "${s.sb.ca}", trust_root: "${s.sb.trustRoot}"}`));
+  await s.hs.start();
+  if (s.hs.registerUser('alice', 'pw-alice').status !== 0) throw new Error('registering alice failed');
+  s.alice = await client(s.hs, 'alice');
+  s.botRoom = await linkWithBot(s.hs, s.sb, s.alice, ms);
+  await s.sb.send('Bob', 'hello alice', { timestamp: Date.now() });
+  const first = await until(() => s.alice.getRooms().flatMap((r) => messages(s.alice, r.roomId))
+    .find((e) => e.getContent().body === 'hello alice'), 'the first message', ms);
+  s.dmRoom = first.getRoomId();
+  return s;
+}
+
+async function stopDmSuite({ hs, alice, sb }) {
+  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
+  if (alice) alice.stopClient();
+  if (hs) { await hs.stop(); hs.cleanup(); }
+  if (sb) await sb.close();
+}
+
 module.exports = { sdk, BRIDGE, BOT, SERVER, bridgeConfig, client, syncReady, messages, until, QUEUE_KEY, AS_MODE,
-                   linkWithBot };
+                   linkWithBot, startDmSuite, stopDmSuite };

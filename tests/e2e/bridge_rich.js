@@ -7,12 +7,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { Homeserver } = require('./mxhs_harness.js');
-const { startSandbox } = require('../../sandbox/sandbox.js');
-const { SERVER, bridgeConfig, client, messages, until, linkWithBot } = require('./bridge_lib.js');
+const { until, startDmSuite, stopDmSuite } = require('./bridge_lib.js');
 const C = require('./bridge_contact_lib.js');
 const { EMPTY_DATA_MESSAGE } = require('@signalapp/mock-server');
 
@@ -28,11 +25,6 @@ const POLL = 'org.matrix.msc3381.poll';
 // A 1x1 PNG: what a preview image or a photo is, to the bridge
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
                         '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
-
-function config(dir) {
-  return bridgeConfig(dir, `      permissions: {"${SERVER}": user}
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`);
-}
 
 function timeline(roomId) {
   const room = alice.getRoom(roomId);
@@ -77,26 +69,10 @@ async function download(mxc) {
 }
 
 test.before(async () => {
-  sb = await startSandbox({});
-  bob = sb.contacts.Bob;
-  hs = new Homeserver();
-  fs.writeFileSync(hs.config, config(hs.dir));
-  await hs.start();
-  assert.equal(hs.registerUser('alice', 'pw-alice').status, 0);
-  alice = await client(hs, 'alice');
-  await linkWithBot(hs, sb, alice, T);
-  await sb.send('Bob', 'hello alice', { timestamp: Date.now() });
-  const first = await until(() => alice.getRooms().flatMap((r) => messages(alice, r.roomId))
-    .find((e) => e.getContent().body === 'hello alice'), 'the first message', T);
-  dmRoom = first.getRoomId();
+  ({ sb, bob, hs, alice, dmRoom } = await startDmSuite(T));
 });
 
-test.after(async () => {
-  if (process.env.DUMP_HS_LOG && hs) console.log(hs.log);
-  if (alice) alice.stopClient();
-  if (hs) { await hs.stop(); hs.cleanup(); }
-  if (sb) await sb.close();
-});
+test.after(() => stopDmSuite({ hs, alice, sb }));
 
 // ---- polls: votes that must not show, polls that cannot ----------------------
 
