@@ -143,6 +143,12 @@ static int on_event(br_bridge *b, const mx_event *evp)
         if (!mgmt_owner(b, ev.room_id, owner, sizeof(owner)) &&
             br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)))
             br_outbox_on_message(b, &ev, owner, chat); /* a sticker (issue #17) */
+    } else if (ev.state_key &&
+               (strcmp(ev.type, "m.room.name") == 0 || strcmp(ev.type, "m.room.topic") == 0)) {
+        /* the owner renames a group portal or sets its topic (br_group.h) */
+        if (br_room_owner(b, ev.room_id, owner, sizeof(owner), chat, sizeof(chat)) &&
+            strcmp(ev.sender, owner) == 0)
+            br_group_from_matrix(b, &ev, owner, chat);
     } else if (strcmp(ev.type, "m.room.message") == 0) {
         if (mgmt_owner(b, ev.room_id, owner, sizeof(owner))) {
             if (strcmp(owner, ev.sender) == 0)

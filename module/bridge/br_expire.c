@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "br_expire.h"
+#include "br_group.h"
 #include "br_internal.h"
 #include "br_relate.h"
 #include "br_retry.h"
@@ -575,16 +576,17 @@ int br_expire_command(br_bridge *b, const mx_event *ev, const char *owner, const
         (p[strlen(word)] && !isspace((unsigned char)p[strlen(word)])))
         return 0;
     p += strlen(word);
-    if (strncmp(chat_id, "group:", 6) == 0) {
-        /* a group's timer is a group attribute (a groups-server change),
-         * not a DataMessage: not done yet */
-        br_notice(b, ev->room_id, "A group's disappearing-message timer cannot be set from Matrix "
-                                  "yet. Set it in Signal on your phone.");
-        return 1;
-    }
     if (br_expire_parse(p, &secs) != 0) {
         br_notice(b, ev->room_id, "Usage: `!signal disappearing 1d` (or 30s, 10m, 8h, 1w; at most "
                                   "365 days) or `!signal disappearing off`.");
+        return 1;
+    }
+    if (strncmp(chat_id, "group:", 6) == 0) {
+        /* a group's timer is a group attribute: a change on the groups
+         * server (Signal-Desktop ts/groups.ts
+         * buildDisappearingMessagesTimerChange), not a DataMessage; the
+         * room's state follows from the new group state (br_expire_group) */
+        br_group_change(b, ev->room_id, owner, chat_id, BR_GCHANGE_TIMER, NULL, secs);
         return 1;
     }
     /* the change gets the next version (Signal-Desktop

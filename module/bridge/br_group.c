@@ -621,3 +621,65 @@ int br_group_refuse_send(br_bridge *b, int64_t outbox_id, const char *chat_id)
         br_notice(b, room, "Not sent to Signal: %s. Send it from Signal on your phone.", why);
     return 1;
 }
+
+/* ---- Matrix -> Signal: title, description, timer ----------------------- */
+
+static const char *change_word(int what)
+{
+    return what == BR_GCHANGE_TITLE ? "name" : what == BR_GCHANGE_DESCRIPTION ? "topic"
+                                                                             : "disappearing-message timer";
+}
+
+static void change_refused(br_bridge *b, const char *room, int what, int code, const char *reason)
+{
+    if (code == BR_NET_ERR_FORBIDDEN)
+        br_notice(b, room, "The group's %s was not changed on Signal: in this group only its admins "
+                           "may change the group's name, topic and timer, and you are not an admin.",
+                  change_word(what));
+    else
+        br_notice(b, room, "The group's %s was not changed on Signal: %s.", change_word(what),
+                  reason ? reason : "the change failed");
+}
+
+void br_group_change(br_bridge *b, const char *room, const char *owner, const char *chat_id,
+                     int what, const char *text, uint32_t timer)
+{
+    int rc;
+
+    if (!b->have_net || !b->net.group_change) {
+        change_refused(b, room, what, 0, "this bridge cannot change Signal groups");
+        return;
+    }
+    if ((rc = b->net.group_change(b->net.ctx, owner, chat_id, what, text, timer)) != 0)
+        change_refused(b, room, what, 0, "the bridge could not start the change");
+}
+
+void br_group_from_matrix(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id)
+{
+    int what = strcmp(ev->type, "m.room.name") == 0 ? BR_GCHANGE_TITLE : BR_GCHANGE_DESCRIPTION;
+    const char *v = json_string_value(
+        json_object_get(ev->content, what == BR_GCHANGE_TITLE ? "name" : "topic"));
+
+    if (!ev->state_key || *ev->state_key || strncmp(chat_id, "group:", 6) != 0)
+        return;
+    if (!v)
+        v = "";
+    /* Signal's apps refuse an empty group name (Signal-Desktop
+     * ts/components/conversation/conversation-details/EditConversationAttributesModal.tsx
+     * disables saving without a title) */
+    if (what == BR_GCHANGE_TITLE && !*v) {
+        br_notice(b, ev->room_id, "A Signal group needs a name: the group keeps its name on Signal.");
+        return;
+    }
+    br_group_change(b, ev->room_id, owner, chat_id, what, v, 0);
+}
+
+void br_group_changed(br_bridge *b, const br_net_event *ev)
+{
+    char room[256];
+
+    if (ev->code == 0 || !ev->chat_id ||
+        br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
+        return;
+    change_refused(b, room, ev->rel, ev->code, ev->text);
+}

@@ -56,6 +56,22 @@ void br_group_info(br_bridge *b, const br_net_event *ev);
  * of the group; rooms waiting for it (br_group_info) are made with it. */
 void br_group_avatar(br_bridge *b, const char *chat_id, const char *path,
                      const uint8_t *data, size_t len);
+/* Matrix -> Signal group changes (issue #14 leftovers: every kind both
+ * ways): the owner's m.room.name / m.room.topic in a group portal
+ * changes the group's title / description on Signal; `!signal
+ * disappearing` there its timer (br_expire.c calls br_group_change).
+ * The bridge's own renames come from the bot and never reach here (an
+ * echo, br_bridge.c on_event). Failures are notices in the room; the new
+ * state comes back as GROUP_INFO. */
+struct mx_event;
+void br_group_from_matrix(br_bridge *b, const struct mx_event *ev, const char *owner,
+                          const char *chat_id);
+/* Ask for the change (BR_GCHANGE_*); a refusal at once is a notice in `room`. */
+void br_group_change(br_bridge *b, const char *room, const char *owner, const char *chat_id,
+                     int what, const char *text, uint32_t timer);
+/* BR_NET_GROUP_CHANGED: a notice in the portal when it failed. */
+void br_group_changed(br_bridge *b, const br_net_event *ev);
+
 /* At stop: the rooms waiting for their group's state are forgotten, with
  * their reserved rows (made at the next start instead). */
 void br_group_stop(br_bridge *b);

@@ -56,6 +56,9 @@ typedef enum br_net_kind {
                              for a reason the user and admin must act on
                              (it is retried): code BR_NET_ERR_TLS or
                              BR_NET_ERR_DNS, text: the reason */
+    BR_NET_GROUP_CHANGED, /* the end of a group_change: chat_id, rel: what
+                             (BR_GCHANGE_*), code 0 or BR_NET_ERR_*, text:
+                             the reason */
     BR_NET_HISTORY        /* the phone's message history at link: code
                              BR_NET_HIST_START (target_ts: chats, ts:
                              messages) before its CHAT and MESSAGE events,
@@ -97,6 +100,7 @@ enum {
     BR_NET_ERR_TEMPORARY = 10,/* the service failed for now (5xx, 409/410
                                  kept coming, cancelled): retry later */
     BR_NET_ERR_NOT_MEMBER = 11,/* we are not a member of that group */
+    BR_NET_ERR_FORBIDDEN = 12, /* the group lets only its admins do that */
     /* why Signal refused a link or a linked device (LINK_FAILED, UNLINKED);
      * numbered apart so that other branches' additions cannot clash */
     BR_NET_ERR_CAPABILITY = 20,   /* link refused: a capability missing (409) */
@@ -288,6 +292,15 @@ typedef struct br_net_ops {
      * side has one; NULL when it cannot. send_text to a group chat works
      * only when this is set. */
     int (*group_info)(void *ctx, const char *owner, const char *chat_id);
+    /* Change a group's title, description (text) or disappearing timer
+     * (timer, seconds) on Signal (BR_GCHANGE_*); GROUP_CHANGED follows,
+     * and GROUP_INFO with the new state on success. NULL when the Signal
+     * side cannot. */
+    int (*group_change)(void *ctx, const char *owner, const char *chat_id, int what,
+                        const char *text, uint32_t timer);
 } br_net_ops;
+
+/* What br_net_ops.group_change changes. */
+enum { BR_GCHANGE_TITLE = 1, BR_GCHANGE_DESCRIPTION = 2, BR_GCHANGE_TIMER = 3 };
 
 #endif

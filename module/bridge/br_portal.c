@@ -1053,6 +1053,9 @@ void br_portal_net_event(br_bridge *b, const br_net_event *ev)
     case BR_NET_GROUP_INFO:
         br_group_info(b, ev);
         break;
+    case BR_NET_GROUP_CHANGED:
+        br_group_changed(b, ev);
+        break;
     default:
         break;
     }

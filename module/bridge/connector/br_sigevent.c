@@ -67,6 +67,7 @@ int br_sig_net_code(int err)
     case SIG_ERR_RETRIES:
     case SIG_ERR_CANCELLED: return BR_NET_ERR_TEMPORARY;
     case SIG_ERR_NOT_MEMBER: return BR_NET_ERR_NOT_MEMBER;
+    case SIG_ERR_GROUP_ACCESS: return BR_NET_ERR_FORBIDDEN;
     case SIG_ERR_TOO_BIG: return BR_NET_ERR_TOO_BIG;
     default: return err <= -1200 && err > -1300 ? BR_NET_ERR_NETWORK : BR_NET_ERR_INTERNAL;
     }
@@ -415,6 +416,17 @@ void br_sig_on_event(sig_client *c, const sig_event *e, void *ud)
         break;
     case SIG_EV_HISTORY:
         br_sighist_event(a, e); /* emits its own events */
+        break;
+    case SIG_EV_GROUP_CHANGED: /* a change of ours (op_group_change) ended */
+        if ((ev = br_sig_ev_new(BR_NET_GROUP_CHANGED, a->owner))) {
+            char gchat[80];
+            if (br_sigchat_gid(e->group_id, gchat, sizeof(gchat)) == 0)
+                ev->chat_id = br_sig_dup(gchat);
+            ev->rel = (int)(uintptr_t)e->send_ud; /* BR_GCHANGE_* */
+            ev->code = br_sig_net_code(e->err);
+            if (e->err)
+                ev->text = br_sig_dup(sig_strerror(e->err));
+        }
         break;
     case SIG_EV_GROUP_UPDATED: /* title and members from the groups server */
         if (e->err == 0)

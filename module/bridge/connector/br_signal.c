@@ -168,7 +168,7 @@ typedef struct op {
 } op;
 
 enum { OP_LINK, OP_CANCEL, OP_LOGOUT, OP_SEND, OP_RESOLVE, OP_CONFIRM, OP_RELATE,
-       OP_READ, OP_TYPING, OP_GROUP_INFO };
+       OP_READ, OP_TYPING, OP_GROUP_INFO, OP_GROUP_CHANGE };
 enum { OP_DOWNLOAD = 100, OP_SEND_FILE };
 
 static void op_free(op *o)
@@ -306,6 +306,22 @@ static void op_run(void *arg, int cancelled)
             sig_group_info_get(a->c, gid, &g) == 0)
             br_sig_emit(s, br_sigchat_group_info(o->owner, g, sig_client_aci(a->c)));
         sig_group_info_free(g);
+        break;
+    }
+    case OP_GROUP_CHANGE: { /* flags: BR_GCHANGE_* (= SIG_GCHANGE_*), n: a timer */
+        uint8_t gid[32];
+        a = find(s, o->owner);
+        rc = !a ? SIG_ERR_NOT_LINKED
+           : br_sigchat_parse_gid(o->a1, gid) != 0 ? UT_ERR_INVAL
+           : sig_group_modify(a->c, gid, (int)o->flags, o->a2, (uint32_t)o->n,
+                                    (void *)(uintptr_t)o->flags);
+        if (rc != 0 && (ev = br_sig_ev_new(BR_NET_GROUP_CHANGED, o->owner))) {
+            ev->chat_id = br_sig_dup(o->a1);
+            ev->rel = (int)o->flags;
+            ev->code = br_sig_net_code(rc);
+            ev->text = br_sig_dup(sig_strerror(rc));
+            br_sig_emit(s, ev);
+        }
         break;
     }
     case OP_RESOLVE: {
@@ -456,6 +472,33 @@ static int op_group_info(void *ctx, const char *owner, const char *chat_id)
     if (strncmp(chat_id, "group:", 6) != 0)
         return UT_ERR_INVAL;
     return post_op(ctx, OP_GROUP_INFO, owner, chat_id, NULL, 0);
+}
+_Static_assert((int)BR_GCHANGE_TITLE == (int)SIG_GCHANGE_TITLE &&
+                   (int)BR_GCHANGE_DESCRIPTION == (int)SIG_GCHANGE_DESCRIPTION &&
+                   (int)BR_GCHANGE_TIMER == (int)SIG_GCHANGE_TIMER,
+               "BR_GCHANGE_* are passed on as SIG_GCHANGE_*");
+static int op_group_change(void *ctx, const char *owner, const char *chat_id, int what,
+                           const char *text, uint32_t timer)
+{
+    br_signal *s = ctx;
+    op *o;
+
+    if (strncmp(chat_id, "group:", 6) != 0)
+        return UT_ERR_INVAL;
+    if (!(o = calloc(1, sizeof(*o))))
+        return UT_ERR_NOMEM;
+    o->s = s;
+    o->what = OP_GROUP_CHANGE;
+    o->flags = (uint32_t)what;
+    o->n = timer;
+    o->owner = br_sig_dup(owner);
+    o->a1 = br_sig_dup(chat_id);
+    o->a2 = text ? br_sig_dup(text) : NULL;
+    if (!o->owner || !o->a1 || (text && !o->a2) || br_loop_post(s->loop, op_run, o) != 0) {
+        op_free(o);
+        return UT_ERR_NOMEM;
+    }
+    return 0;
 }
 static int op_resolve(void *ctx, const char *owner, const char *e164, uint64_t req)
 {
@@ -840,6 +883,7 @@ int br_signal_ops(br_signal *s, const br_net_sink *sink, br_net_ops *ops)
     ops->read = op_read;
     ops->typing = op_typing;
     ops->group_info = op_group_info;
+    ops->group_change = op_group_change;
     ops->shutdown = op_shutdown;
     ops->download = op_download;
     ops->send_file = op_send_file;

@@ -124,7 +124,7 @@ EXTRA_DIST += tests/fuzz/fuzz_sig_relation.c
 # --- groups v2: state from the groups server, sending to groups (issue #6) --
 libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client/sig_groups.c \
 	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
-	module/signal/client/sig_gsend.c
+	module/signal/client/sig_gsend.c module/signal/client/sig_gchange.c
 # group sends with our sender key and sealed sender v2 (issue #15 item 2)
 libsbclient_la_SOURCES += module/signal/client/sig_gsk.c module/signal/client/sig_skinfo.h \
 	module/signal/client/sig_skinfo.c module/signal/client/sig_unauth.c

@@ -690,6 +690,7 @@ const char *sig_event_name(sig_event_type t)
     case SIG_EV_GROUP_UPDATED: return "group_updated";
     case SIG_EV_HISTORY: return "history";
     case SIG_EV_AVATAR: return "avatar";
+    case SIG_EV_GROUP_CHANGED: return "group_changed";
     }
     return "?";
 }

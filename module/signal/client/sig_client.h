@@ -88,7 +88,9 @@ typedef enum sig_event_type {
                               image (NULL when none); or, with group_id set
                               and peer NULL, a group's avatar (path: its
                               Group.avatarUrl), after its GROUP_UPDATED
-                              when the key changed */
+                              when the key changed */,
+    SIG_EV_GROUP_CHANGED   /* group_id, send_ud, err: the end of a
+                              sig_group_modify (sig_groups.h) */
 } sig_event_type;
 
 enum { SIG_CONN_OFFLINE = 0, SIG_CONN_CONNECTING = 1, SIG_CONN_ONLINE = 2 };

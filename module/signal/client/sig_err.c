@@ -32,6 +32,8 @@ static const struct {
     {SIG_ERR_NO_DEVICES, "recipient has no devices"},
     {SIG_ERR_ZK_PARAMS, "zkgroup server public params are invalid or not the service's"},
     {SIG_ERR_NOT_MEMBER, "not a member of this group"},
+    {SIG_ERR_GROUP_ACCESS, "only the group's admins may change that"},
+    {SIG_ERR_GROUP_CONFLICT, "the group kept changing meanwhile (409)"},
     {SIG_ERR_LINK_CAPABILITY, "Signal refused the link (409): a capability the account requires is missing"},
     {SIG_ERR_DEVICE_LIMIT, "Signal refused the link (411): the account has its maximum number of linked devices"},
     {SIG_ERR_LINK_CODE, "Signal refused the link (403): the link code was wrong or already used"},

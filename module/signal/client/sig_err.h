@@ -30,6 +30,8 @@ enum {
     SIG_ERR_ZK_PARAMS = -1317,    /* zkgroup server params unusable or not the
                                      service's (credentials do not verify) */
     SIG_ERR_NOT_MEMBER = -1318,   /* the groups server says we are not a member */
+    SIG_ERR_GROUP_ACCESS = -1319, /* the group lets only its admins change that */
+    SIG_ERR_GROUP_CONFLICT = -1320, /* a group change kept meeting a newer revision */
     /* -1330..: link and device-status answers (kept apart from the codes
      * other branches add after -1318) */
     SIG_ERR_LINK_CAPABILITY = -1330, /* 409 at link: a capability the account

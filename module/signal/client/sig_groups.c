@@ -275,6 +275,8 @@ static void fetch_finish(gfetch *f, int err, const sig_group_info *g)
     ev.group_id = gid;
     ev.group_info = err ? NULL : g;
     sig_emit(c, &ev);
+    if (!sig_dead(c))
+        sig_gchange_fetched(c, gid, err); /* changes that waited for it */
 }
 
 static int zk_uid(void *arg, uint8_t uuid[16], int *kind, const uint8_t *ct, size_t n)
@@ -288,7 +290,7 @@ static int zk_pkey(void *arg, uint8_t key[32], const uint8_t *ct, size_t n,
     return sc_zk_profile_key_decrypt(key, arg, ct, n, aci);
 }
 
-static int store_state(sig_client *c, const sig_group_info *g)
+int sig_group_state_put(sig_client *c, const sig_group_info *g)
 {
     char *key = NULL, *js = NULL;
     int rc;
@@ -317,7 +319,7 @@ static void forget_self(sig_client *c, const uint8_t gid[32])
             g->members[k++] = g->members[i];
     if (k != g->n_members) {
         g->n_members = k;
-        if (store_state(c, g) != 0)
+        if (sig_group_state_put(c, g) != 0)
             sig_logf(c, UT_LOG_WARN, "signal: could not store that we left a group");
     }
     sig_group_info_free(g);
@@ -368,7 +370,7 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
         (void)sig_group_info_get(c, f->gid, &old);
         new_avatar = !old || !old->avatar || strcmp(old->avatar, g->avatar) != 0;
         sig_group_info_free(old);
-        rc = store_state(c, g);
+        rc = sig_group_state_put(c, g);
     }
     for (i = 0; rc == 0 && i < g->n_members; i++)
         if (g->members[i].has_profile_key && strcmp(g->members[i].aci, c->aci) != 0)
@@ -435,23 +437,20 @@ static int cred_get(sig_client *c, ut_buf *b)
     return sig_rec_get(c, "group_auth", k, b);
 }
 
-/* Present today's credential and send GET /v2/groups. */
-static int fetch_start(gfetch *f)
+int sig_group_auth(sig_client *c, const sc_zk_group *zg, const uint8_t *pub, char **auth)
 {
-    sig_client *c = f->c;
     sc_zk_server *sp;
     uint8_t *pres = NULL;
     size_t pres_len = 0, ulen;
-    char *user = NULL, *b64 = NULL, *auth = NULL, path[320];
+    char *user = NULL, *b64 = NULL;
     ut_buf cred;
-    sn_hdr h;
-    sn_http_req req;
     int rc;
 
+    *auth = NULL;
     ut_buf_init(&cred, 4096);
     if ((rc = server_params(c, &sp)) != 0 || (rc = cred_get(c, &cred)) != 0)
         goto out;
-    if (sc_zk_auth_present(&pres, &pres_len, sp, &f->zg, cred.data, cred.len, NULL) != 0) {
+    if (sc_zk_auth_present(&pres, &pres_len, sp, zg, cred.data, cred.len, NULL) != 0) {
         rc = SIG_ERR_ZK_PARAMS;
         goto out;
     }
@@ -460,16 +459,35 @@ static int fetch_start(gfetch *f)
         rc = UT_ERR_NOMEM;
         goto out;
     }
-    hexify(user, f->pub, SC_ZK_GROUP_PUBLIC_LEN);
+    hexify(user, pub, SC_ZK_GROUP_PUBLIC_LEN);
     user[2 * SC_ZK_GROUP_PUBLIC_LEN] = ':';
     hexify(user + 2 * SC_ZK_GROUP_PUBLIC_LEN + 1, pres, pres_len);
     if ((rc = sig_b64_encode((const uint8_t *)user, ulen, &b64)) != 0)
         goto out;
-    if (!(auth = malloc(strlen(b64) + 7))) {
+    if (!(*auth = malloc(strlen(b64) + 7))) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
-    sprintf(auth, "Basic %s", b64);
+    sprintf(*auth, "Basic %s", b64);
+out:
+    ut_buf_free_secret(&cred);
+    free(pres);
+    free(user);
+    free(b64);
+    return rc;
+}
+
+/* Present today's credential and send GET /v2/groups. */
+static int fetch_start(gfetch *f)
+{
+    sig_client *c = f->c;
+    char *auth = NULL, path[320];
+    sn_hdr h;
+    sn_http_req req;
+    int rc;
+
+    if ((rc = sig_group_auth(c, &f->zg, f->pub, &auth)) != 0)
+        goto out;
     if ((rc = sig_ep_path(path, sizeof(path), &c->ep[SIG_EP_STORAGE], "/v2/groups")) != 0)
         goto out;
     h.name = "authorization";
@@ -484,10 +502,6 @@ static int fetch_start(gfetch *f)
                    state_done, f);
     f->running = rc == 0;
 out:
-    ut_buf_free_secret(&cred);
-    free(pres);
-    free(user);
-    free(b64);
     free(auth);
     return rc;
 }
@@ -702,6 +716,8 @@ void sig_groups_online(sig_client *c)
 void sig_groups_cancel_all(sig_client *c)
 {
     gfetch *f;
+
+    sig_gchange_cancel_all(c);
 
     if (!c->groups)
         return;

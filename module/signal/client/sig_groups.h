@@ -46,6 +46,10 @@
 
 #include "sig_client.h"
 
+/* AccessControl.AccessRequired (Signal-Desktop protos/Groups.proto) */
+enum { SIG_GROUP_ACCESS_UNKNOWN = 0, SIG_GROUP_ACCESS_ANY = 1, SIG_GROUP_ACCESS_MEMBER = 2,
+       SIG_GROUP_ACCESS_ADMIN = 3, SIG_GROUP_ACCESS_UNSATISFIABLE = 4 };
+
 enum { SIG_GROUP_ROLE_UNKNOWN = 0, SIG_GROUP_ROLE_DEFAULT = 1, SIG_GROUP_ROLE_ADMIN = 2 };
 
 typedef struct sig_group_member {
@@ -66,6 +70,9 @@ typedef struct sig_group_info {
                                    stored before avatars were read) */
     uint32_t timer;             /* disappearing messages, seconds; 0 = off */
     int announcements_only;
+    int attributes_access;      /* AccessControl.attributes: who may change
+                                   title, description, timer (SIG_GROUP_
+                                   ACCESS_*; 0 unknown) */
     sig_group_member *members;  /* full members */
     size_t n_members;
     sig_group_member *pending;  /* invited, not yet joined (role only) */
@@ -91,6 +98,24 @@ int sig_group_is_member(sig_client *c, const uint8_t group_id[32], const char *a
  * SIG_ERR_NOT_LINKED; a fetch of the same group already under way is not
  * started twice (0). */
 int sig_group_fetch(sig_client *c, const uint8_t group_id[32]);
+
+/* Change the group on the groups server (sig_gchange.c), as Signal's
+ * apps do (Signal-Desktop ts/groups.ts modifyGroupV2): GroupChange.Actions
+ * of the stored revision + 1 with the new value as an encrypted
+ * GroupAttributeBlob, PATCH /v2/groups with the group auth; on 409 (a
+ * newer revision exists) the state is fetched again and the change
+ * rebuilt, at most SIG_GCHANGE_TRIES times in all; the server's signed
+ * change is applied to the stored state (SIG_EV_GROUP_UPDATED follows)
+ * and sent to the members as a group update. SIG_EV_GROUP_CHANGED with
+ * send_ud and err follows in every case once the server answered:
+ * SIG_ERR_GROUP_ACCESS (the group lets only admins change attributes and
+ * we are none; checked before asking, and a 403), SIG_ERR_GROUP_CONFLICT,
+ * SIG_ERR_NOT_MEMBER, SIG_ERR_HTTP. At once: SIG_ERR_STATE (offline, or
+ * state never fetched), UT_ERR_INVAL. */
+enum { SIG_GCHANGE_TITLE = 1, SIG_GCHANGE_DESCRIPTION = 2, SIG_GCHANGE_TIMER = 3 };
+#define SIG_GCHANGE_TRIES 3
+int sig_group_modify(sig_client *c, const uint8_t group_id[32], int what, const char *text,
+                     uint32_t timer, void *send_ud);
 
 /* Send `text` to the group (see above). SIG_EV_SEND_DONE with send_ud
  * follows once every member's copy was delivered or failed: err 0 when

@@ -247,8 +247,9 @@ static int check_member(const sig_client *c, const sig_group_info *g)
 
 /* Fan `dm` (timestamp set by the caller; edit_target nonzero: as an edit
  * of that message) out to the group's members, then the transcript. */
-static int group_send_dm(sig_client *c, const uint8_t group_id[32],
-                         Signalservice__DataMessage *dm, uint64_t edit_target, void *send_ud)
+static int group_send_dm_ch(sig_client *c, const uint8_t group_id[32],
+                            Signalservice__DataMessage *dm, uint64_t edit_target,
+                            const uint8_t *change, size_t change_len, void *send_ud)
 {
     Signalservice__GroupContextV2 gc = SIGNALSERVICE__GROUP_CONTEXT_V2__INIT;
     Signalservice__EditMessage em = SIGNALSERVICE__EDIT_MESSAGE__INIT;
@@ -271,6 +272,11 @@ static int group_send_dm(sig_client *c, const uint8_t group_id[32],
     gc.masterkey.len = 32;
     gc.has_revision = 1;
     gc.revision = g->revision;
+    if (change) { /* a change we made: members apply it without a fetch */
+        gc.has_groupchange = 1;
+        gc.groupchange.data = (uint8_t *)change;
+        gc.groupchange.len = change_len;
+    }
     dm->groupv2 = &gc;
     if (c->has_profile_key) {
         dm->has_profilekey = 1;
@@ -339,6 +345,26 @@ out:
     ut_wipe(mk, sizeof(mk));
     sig_group_info_free(g);
     return rc;
+}
+
+static int group_send_dm(sig_client *c, const uint8_t group_id[32],
+                         Signalservice__DataMessage *dm, uint64_t edit_target, void *send_ud)
+{
+    return group_send_dm_ch(c, group_id, dm, edit_target, NULL, 0, send_ud);
+}
+
+/* Signal-Desktop ts/groups.ts modifyGroupV2 -> sendGroupUpdate: after the
+ * server took a change, a message with no body and the group context
+ * {masterKey, revision, groupChange} goes to every member (the
+ * GroupChange as the server signed it, so their clients apply it). */
+int sig_group_send_change(sig_client *c, const uint8_t group_id[32], const uint8_t *change,
+                          size_t len, void *send_ud)
+{
+    Signalservice__DataMessage dm = SIGNALSERVICE__DATA_MESSAGE__INIT;
+
+    dm.has_timestamp = 1;
+    dm.timestamp = (uint64_t)ut_now_ms();
+    return group_send_dm_ch(c, group_id, &dm, 0, change, len, send_ud);
 }
 
 int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],

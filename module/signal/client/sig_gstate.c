@@ -128,6 +128,8 @@ int sig_gstate_parse(const uint8_t *p, size_t n, const sig_gstate_dec *d,
         goto out;
     }
     g->announcements_only = gr->has_announcementsonly && gr->announcementsonly;
+    if (gr->accesscontrol && gr->accesscontrol->has_attributes)
+        g->attributes_access = (int)gr->accesscontrol->attributes;
     if ((rc = open_blob(&gr->title, gr->has_title, d->blob_key, &g->title, NULL)) != 0 ||
         (rc = open_blob(&gr->description, gr->has_description, d->blob_key,
                         &g->description, NULL)) != 0 ||
@@ -218,6 +220,11 @@ int sig_gstate_dump(const sig_group_info *g, char **out)
         json_decref(o);
         o = NULL;
     }
+    if (o && g->attributes_access &&
+        json_object_set_new(o, "attr", json_integer(g->attributes_access)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     if (o && json_object_get(o, "members") && json_object_get(o, "pending"))
         *out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -253,14 +260,15 @@ int sig_gstate_load(const char *s, size_t n, sig_group_info **out)
     json_t *o = json_loadb(s, n, 0, NULL), *m = NULL, *p = NULL;
     const char *title = NULL, *desc = NULL, *avatar = NULL;
     json_int_t rev = 0, timer = 0;
-    int ann = 0, rc = SIG_ERR_JSON;
+    int ann = 0, attr = 0, rc = SIG_ERR_JSON;
     sig_group_info *g = NULL;
 
     *out = NULL;
-    /* "avatar" is absent from states stored before avatars were read */
-    if (!o || json_unpack(o, "{s:I,s:s,s:s,s?s,s:I,s:b,s:o,s:o}", "rev", &rev, "title", &title,
+    /* "avatar" is absent from states stored before avatars were read,
+     * "attr" (AccessControl.attributes) before access was */
+    if (!o || json_unpack(o, "{s:I,s:s,s:s,s?s,s:I,s:b,s?i,s:o,s:o}", "rev", &rev, "title", &title,
                           "desc", &desc, "avatar", &avatar, "timer", &timer, "ann", &ann,
-                          "members", &m, "pending", &p) != 0 ||
+                          "attr", &attr, "members", &m, "pending", &p) != 0 ||
         !json_is_array(m) || !json_is_array(p) || rev < 0 || rev > UINT32_MAX || timer < 0 ||
         timer > UINT32_MAX)
         goto out;
@@ -272,6 +280,7 @@ int sig_gstate_load(const char *s, size_t n, sig_group_info **out)
     g->revision = (uint32_t)rev;
     g->timer = (uint32_t)timer;
     g->announcements_only = ann;
+    g->attributes_access = attr;
     if ((rc = members_load(m, g->members, &g->n_members)) != 0 ||
         (rc = members_load(p, g->pending, &g->n_pending)) != 0)
         goto out;

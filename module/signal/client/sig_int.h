@@ -116,6 +116,7 @@ struct sig_client {
     struct { uint64_t ts; unsigned n; } retried[32];
     unsigned retried_next;
     sig_groups *groups;           /* groups v2 state (sig_groups.c), lazily */
+    struct sig_gchange *gchanges; /* group changes in flight (sig_gchange.c) */
     struct event *profile_timer;  /* sig_fetch.c: the next profile refresh */
     int profile_refreshing;       /* refresh fetches in flight */
     char *zk_params;              /* cfg.server_public_params copy or NULL */
@@ -303,6 +304,25 @@ int sig_group_master_key(sig_client *c, const uint8_t gid[32], uint8_t mk[32]);
  * messages redelivered before the socket was up). */
 void sig_groups_online(sig_client *c);
 void sig_groups_cancel_all(sig_client *c);
+/* The group auth header ("Basic ..." of the public params and a
+ * presentation of today's credential) for the group `zg`/`pub`: *auth
+ * malloc'd; ST_ERR_NOTFOUND when no credential for today is cached
+ * (a sig_group_fetch requests them). */
+struct sc_zk_group;
+int sig_group_auth(sig_client *c, const struct sc_zk_group *zg, const uint8_t *pub, char **auth);
+/* Store a group's state as the current one. */
+struct sig_group_info;
+int sig_group_state_put(sig_client *c, const struct sig_group_info *g);
+
+/* sig_gchange.c */
+/* A fetch of the group ended (err): changes waiting for it go on. */
+void sig_gchange_fetched(sig_client *c, const uint8_t gid[32], int err);
+void sig_gchange_cancel_all(sig_client *c);
+/* sig_gsend.c: the group update message of a change we made: a
+ * DataMessage{groupV2{masterKey, revision, groupChange}} to every member
+ * (the stored state's revision, already the new one). */
+int sig_group_send_change(sig_client *c, const uint8_t group_id[32], const uint8_t *change,
+                          size_t len, void *send_ud);
 void sig_groups_free(sig_client *c);
 /* sig_gsend.c: send a DataMessage (timestamp set) to a group's members. */
 int sig_group_send_dm(sig_client *c, const uint8_t group_id[32],
