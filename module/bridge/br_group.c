@@ -183,6 +183,23 @@ static int create_now(br_bridge *b, const char *owner, const char *chat_id, cons
                      * createMatrixRoomInLoop does the same) */
                     "initial_state", "type", "io.element.functional_members", "state_key", "",
                     "content", "service_members", b->bot);
+    /* A group's name and topic may be changed from the room by the user
+     * (br_group_from_matrix): they go to Signal, which decides. mautrix-
+     * signal (pkg/connector chatinfo.go applyAttributesAccess) puts
+     * m.room.name / m.room.topic / m.room.avatar at power 0 when every
+     * member may change the group's attributes and at 50 when only admins
+     * may; here they are 0 for every group and the bridge checks Signal's
+     * accessControl.attributes itself at each change, so a refusal is a
+     * notice that says why and a later access change on Signal needs no
+     * power-level update. (Synapse and mxhs merge the override shallowly:
+     * the whole events map, the preset's values but for these two.) */
+    if (g && req && !self)
+        json_object_set_new(req, "power_level_content_override",
+                            json_pack("{s:{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}}", "events",
+                                      "m.room.name", 0, "m.room.topic", 0, "m.room.avatar", 50,
+                                      "m.room.power_levels", 100, "m.room.history_visibility", 100,
+                                      "m.room.canonical_alias", 50, "m.room.tombstone", 100,
+                                      "m.room.server_acl", 100, "m.room.encryption", 100));
     /* and with the group's avatar, when known, as createMatrixRoomInLoop
      * puts m.room.avatar in the initial state */
     if (g && req && group_avatar(b, chat_id, mxc, sizeof(mxc)) &&

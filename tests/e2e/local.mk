@@ -44,6 +44,9 @@ EXTRA_DIST += tests/e2e/bridge_media.js
 # Group portals, chats from the phone's storage, Note to Self.
 TESTS += tests/e2e/bridge_groups.js
 EXTRA_DIST += tests/e2e/bridge_groups.js
+# group changes made in Matrix reach Signal: name, topic, timer (PATCH /v2/groups)
+TESTS += tests/e2e/bridge_gchange.js
+EXTRA_DIST += tests/e2e/bridge_gchange.js
 # group sends with sender keys and one multi-recipient request (issue #15)
 TESTS += tests/e2e/bridge_senderkey.js
 EXTRA_DIST += tests/e2e/bridge_senderkey.js

@@ -7,6 +7,8 @@
 //   mock.port, mock.ca (CA file path), mock.url, mock.server (the mock's Server)
 //   mock.profiles (signal-profiles.js: profile avatars, which the mock lacks)
 //   mock.groupAvatars (signal-groupavatars.js: group avatars, likewise)
+//   mock.groupChanges (signal-groupchanges.js: PATCH /v2/groups as the
+//     groups server checks it: descriptions, empty titles; .conflicts)
 //   mock.multiRecipient (signal-multirecipient.js: PUT /v1/messages/
 //     multi_recipient, which the mock lacks; counts requests)
 //   mock.destroySockets()  // kill the server side of every open connection
@@ -47,6 +49,7 @@ const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.js
 const { Server } = require('@signalapp/mock-server');
 const { applyProductionRules } = require('./signal-prodrules');
 const { ProfileAvatars } = require('./signal-profiles');
+const { GroupChanges } = require('./signal-groupchanges');
 const { GroupAvatars } = require('./signal-groupavatars');
 const { MultiRecipient } = require('./signal-multirecipient');
 
@@ -136,6 +139,9 @@ async function startMock(opts = {}) {
   // PUT /v1/messages/multi_recipient, which the mock lacks
   // (signal-multirecipient.js)
   const multiRecipient = new MultiRecipient(server);
+  // group changes as the groups server checks and applies them
+  // (signal-groupchanges.js: descriptions, empty titles)
+  const groupChanges = new GroupChanges(server);
   const { port } = server.address();
   let closed = false;
   const mock = {
@@ -144,6 +150,7 @@ async function startMock(opts = {}) {
     profiles,
     groupAvatars,
     multiRecipient,
+    groupChanges,
     port,
     url: `https://127.0.0.1:${port}`,
     ca: path.join(MOCK_DIR, 'certs', 'ca-cert.pem'),

@@ -82,7 +82,7 @@ tests_net_sn_probe_LDADD = libsbnet.la libsbcommon.la $(EVENT_LIBS)
 TESTS += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
 	tests/net/net-h1.js
 EXTRA_DIST += tests/net/net-provision.js tests/net/net-chat.js tests/net/net-http.js \
-	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js tests/lib/signal-gcs.js tests/lib/signal-profiles.js tests/lib/signal-groupavatars.js tests/lib/signal-multirecipient.js \
+	tests/net/net-h1.js tests/net/probe.js tests/lib/signal-mock.js tests/lib/signal-prodrules.js tests/lib/signal-gcs.js tests/lib/signal-profiles.js tests/lib/signal-groupavatars.js tests/lib/signal-multirecipient.js tests/lib/signal-groupchanges.js \
 	module/signal/net/README.md tests/fuzz/fuzz_sn_wsmsg.c tests/fuzz/fuzz_sn_ws.c \
 	tests/fuzz/fuzz_sn_h1ws.c tests/fuzz/fuzz_sn_h2.c
 
