@@ -53,7 +53,8 @@ void br_expire_read_matrix(struct br_bridge *b, const char *owner, const char *c
                            const char *event_id);
 /* The user read `author`'s messages up to ts on the phone (read sync). */
 void br_expire_read_phone(struct br_bridge *b, const br_net_event *ev);
-/* `!signal disappearing <duration|off>` in a portal: 0 not this command,
+/* `!signal disappearing <duration|off>` in a portal (in a group's portal
+ * a change on the groups server, br_group_change): 0 not this command,
  * 1 handled (sent, or the user was told why not). */
 int br_expire_command(struct br_bridge *b, const mx_event *ev, const char *owner,
                       const char *chat_id);

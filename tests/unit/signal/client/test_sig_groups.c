@@ -33,6 +33,7 @@ static sig_group_info *sample(void)
     g->description = strdup("");
     g->timer = 3600;
     g->announcements_only = 1;
+    g->attributes_access = SIG_GROUP_ACCESS_ADMIN;
     g->members = calloc(2, sizeof(*g->members));
     g->n_members = 2;
     strcpy(g->members[0].aci, A1);
@@ -60,6 +61,8 @@ START_TEST(test_stored_roundtrip)
     ck_assert_str_eq(b->description, "");
     ck_assert_uint_eq(b->timer, 3600);
     ck_assert_int_eq(b->announcements_only, 1);
+    /* who may change the attributes (sig_group_modify checks it) */
+    ck_assert_int_eq(b->attributes_access, SIG_GROUP_ACCESS_ADMIN);
     ck_assert_uint_eq(b->n_members, 2);
     ck_assert_str_eq(b->members[0].aci, A1);
     ck_assert_int_eq(b->members[0].role, SIG_GROUP_ROLE_ADMIN);
@@ -103,6 +106,7 @@ START_TEST(test_stored_avatar)
     sig_group_info_free(b);
     ck_assert_int_eq(sig_gstate_load(old, strlen(old), &b), 0);
     ck_assert_ptr_null(b->avatar);
+    ck_assert_int_eq(b->attributes_access, SIG_GROUP_ACCESS_UNKNOWN); /* stored before access was */
     sig_group_info_free(b);
     ck_assert_int_eq(sig_gstate_load(bad, strlen(bad), &b), SIG_ERR_JSON);
     sig_group_info_free(g);
