@@ -16,7 +16,8 @@
 // hands out with the group state (libsignal GroupSendEndorsementsResponse,
 // Signal-Desktop ts/util/sendToGroup.ts step 10), which the harness
 // verifies with libsignal as Signal-Server does; so a member whose profile
-// key we do not know takes our sender key too.
+// key we do not know takes our sender key too (test 6); endorsements about
+// to expire send by access keys and fetch the group again (test 7).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -240,6 +241,39 @@ test('a member whose profile key we do not know: in the same request, by token, 
   const toCarol = got.filter((g) => g.to === 'Carol' && g.body === 'to Carol without her profile key');
   assert.equal(toCarol.length, 1, 'Carol got it once');
   assert.equal(toCarol[0].envelopeType, 'SenderKey');
+});
+
+// The stored endorsements' header: le64 expiration (s), le64 stored at (ms).
+const gseHeader = () => {
+  const h = dbRows(`SELECT hex(value) FROM record WHERE kind = 'group_gse' AND key = '${Buffer.from(group.id, 'base64').toString('base64')}'`)[0]?.[0];
+  if (!h) return undefined;
+  const b = Buffer.from(h, 'hex');
+  return { exp: Number(b.readBigUInt64LE(0)), stored: Number(b.readBigUInt64LE(8)), hex: h };
+};
+
+test('endorsements about to expire: this send by access keys, the group is fetched again, the next by token', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  const before = gseHeader();
+  assert.ok(before && before.exp > Date.now() / 1000 + 7200, `usable endorsements stored: ${JSON.stringify(before)}`);
+  // one hour left (Desktop refreshes below two), stored two hours ago
+  const b = Buffer.from(before.hex, 'hex');
+  b.writeBigUInt64LE(BigInt(Math.floor(Date.now() / 1000) + 3600), 0);
+  b.writeBigUInt64LE(BigInt(Date.now() - 2 * 3600e3), 8);
+  dbExec(`UPDATE record SET value = x'${b.toString('hex')}' WHERE kind = 'group_gse' AND key = '${Buffer.from(group.id, 'base64').toString('base64')}'`);
+  mr().reset();
+  await sendAndWait('endorsements expiring', all);
+  // this send: access keys, so Carol (no profile key) gets a 1:1 copy
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'access-key']], JSON.stringify(mr().requests));
+  assert.ok(!Object.keys(mr().requests[0].recipients).includes(aciOf('Carol')));
+  assert.ok(singlesTo(0, ['Carol']).length >= 1, 'Carol 1:1');
+  // the state was fetched again: fresh endorsements stored
+  await until(() => { const h = gseHeader(); return h && h.exp > Date.now() / 1000 + 7200; },
+              'fresh endorsements', 60000);
+  mr().reset();
+  await sendAndWait('endorsements fresh again', all);
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'token']], JSON.stringify(mr().requests));
+  assert.deepEqual(Object.keys(mr().requests[0].recipients).sort(), all.map(aciOf).sort());
+  assert.deepEqual(singlesTo(0, all), []);
 });
 
 test('a member who unregistered: named in the 200, the others get it, the send is done without a notice', async () => {
