@@ -10,7 +10,14 @@
 // who adds a device (409, then a retry with their new device holding our
 // key), a device with a new registration id (410, a new session, our key
 // again), and a member who unregistered (404: everyone else still gets
-// it, 1:1, and the send counts as done).
+// it, and the send counts as done).
+// The request is authorised as Signal's clients do now: with a
+// Group-Send-Token made from the group send endorsements the groups server
+// hands out with the group state (libsignal GroupSendEndorsementsResponse,
+// Signal-Desktop ts/util/sendToGroup.ts step 10), which the harness
+// verifies with libsignal as Signal-Server does; so a member whose profile
+// key we do not know takes our sender key too (test 6); endorsements about
+// to expire send by access keys and fetch the group again (test 7).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -29,6 +36,12 @@ let group;
 let members;       // name -> PrimaryDevice
 const got = [];    // {to, body, envelopeType, ts}
 const hex = (g) => Buffer.from(g.id, 'base64').toString('hex');
+
+function dbExec(sql) {
+  const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
+  execFileSync('/usr/bin/python3', ['-c',
+    'import sqlite3,sys;c=sqlite3.connect(sys.argv[1],timeout=30);c.execute(sys.argv[2]);c.commit()', db, sql]);
+}
 
 function dbRows(sql) {
   const db = path.join(hs.dir, 'signalbridge', 'signalbridge.db');
@@ -117,6 +130,8 @@ test('the first message: our key to each member 1:1, then one multi-recipient re
   // sealed: on the unauthenticated socket, so the server cannot tell who
   // sent it (signalmeow's UnauthedWS, libsignal's unauthenticated chat)
   assert.equal(ok[0].authenticated, false, 'sent without our credentials');
+  // authorised by the group's send endorsements, not access keys
+  assert.equal(ok[0].auth, 'token');
   // the distribution messages: one 1:1 send per member, nothing else
   assert.equal(singlesTo(0, all).length, all.length, JSON.stringify(mr().singles));
   // each sealed with the member's access key, as Desktop hands out its key
@@ -213,13 +228,65 @@ test("a member's device has a new registration id: 410, a new session and our ke
   assert.equal(mr().requests[0].ts, mr().requests[1].ts, 'the retry keeps the timestamp');
 });
 
-test('a member who unregistered: 404, the others get it 1:1, the send is done without a notice', async () => {
+test('a member whose profile key we do not know: in the same request, by token, once', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  // as for a member whose profile key never reached us: no access key
+  dbExec(`DELETE FROM record WHERE kind = 'profile_key' AND key = '${aciOf('Carol')}'`);
+  assert.equal(dbRows(`SELECT count(*) FROM record WHERE kind = 'profile_key' AND key = '${aciOf('Carol')}'`)[0][0], 0);
+  mr().reset();
+  await sendAndWait('to Carol without her profile key', all);
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'token']], JSON.stringify(mr().requests));
+  assert.deepEqual(Object.keys(mr().requests[0].recipients).sort(), all.map(aciOf).sort(), 'Carol is a recipient');
+  assert.deepEqual(singlesTo(0, ['Carol']), [], 'no 1:1 copy to Carol');
+  const toCarol = got.filter((g) => g.to === 'Carol' && g.body === 'to Carol without her profile key');
+  assert.equal(toCarol.length, 1, 'Carol got it once');
+  assert.equal(toCarol[0].envelopeType, 'SenderKey');
+});
+
+// The stored endorsements' header: le64 expiration (s), le64 stored at (ms).
+const gseHeader = () => {
+  const h = dbRows(`SELECT hex(value) FROM record WHERE kind = 'group_gse' AND key = '${Buffer.from(group.id, 'base64').toString('base64')}'`)[0]?.[0];
+  if (!h) return undefined;
+  const b = Buffer.from(h, 'hex');
+  return { exp: Number(b.readBigUInt64LE(0)), stored: Number(b.readBigUInt64LE(8)), hex: h };
+};
+
+test('endorsements about to expire: this send by access keys, the group is fetched again, the next by token', async () => {
+  const all = ['Alice', 'Bob', 'Carol', 'Dave'];
+  const before = gseHeader();
+  assert.ok(before && before.exp > Date.now() / 1000 + 7200, `usable endorsements stored: ${JSON.stringify(before)}`);
+  // one hour left (Desktop refreshes below two), stored two hours ago
+  const b = Buffer.from(before.hex, 'hex');
+  b.writeBigUInt64LE(BigInt(Math.floor(Date.now() / 1000) + 3600), 0);
+  b.writeBigUInt64LE(BigInt(Date.now() - 2 * 3600e3), 8);
+  dbExec(`UPDATE record SET value = x'${b.toString('hex')}' WHERE kind = 'group_gse' AND key = '${Buffer.from(group.id, 'base64').toString('base64')}'`);
+  mr().reset();
+  await sendAndWait('endorsements expiring', all);
+  // this send: access keys, so Carol (no profile key) gets a 1:1 copy
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'access-key']], JSON.stringify(mr().requests));
+  assert.ok(!Object.keys(mr().requests[0].recipients).includes(aciOf('Carol')));
+  assert.ok(singlesTo(0, ['Carol']).length >= 1, 'Carol 1:1');
+  // the state was fetched again: fresh endorsements stored
+  await until(() => { const h = gseHeader(); return h && h.exp > Date.now() / 1000 + 7200; },
+              'fresh endorsements', 60000);
+  mr().reset();
+  await sendAndWait('endorsements fresh again', all);
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'token']], JSON.stringify(mr().requests));
+  assert.deepEqual(Object.keys(mr().requests[0].recipients).sort(), all.map(aciOf).sort());
+  assert.deepEqual(singlesTo(0, all), []);
+});
+
+test('a member who unregistered: named in the 200, the others get it, the send is done without a notice', async () => {
   sb.mock.server.unregister(members.Dave);
   const others = ['Alice', 'Bob', 'Carol'];
   mr().reset();
   await sendAndWait('after Dave left Signal', others);
-  assert.deepEqual(mr().requests.map((r) => r.status), [404]);
-  assert.ok(singlesTo(0, ['Dave']).some((s) => s.status === 404), 'Dave: 404');
+  // with a token Signal-Server does not refuse the request for an
+  // unregistered recipient: it delivers to the others and names them in
+  // uuids404 (MessageController sendMultiRecipientMessage)
+  assert.deepEqual(mr().requests.map((r) => [r.status, r.auth]), [[200, 'token']], JSON.stringify(mr().requests));
+  assert.deepEqual(singlesTo(0, ['Dave']), [], 'no 1:1 copy to Dave');
+  assert.deepEqual(singlesTo(0, others), [], 'nor to the others');
   assert.ok(!messages(me, portal(), BOT).some((e) => /not sent|no longer registered/.test(e.getContent().body)),
             'no failure notice');
 });

@@ -126,6 +126,7 @@ libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client
 	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
 	module/signal/client/sig_gsend.c
 # group sends with our sender key and sealed sender v2 (issue #15 item 2)
+libsbclient_la_SOURCES += module/signal/client/sig_gse.h module/signal/client/sig_gse.c
 libsbclient_la_SOURCES += module/signal/client/sig_gsk.c module/signal/client/sig_skinfo.h \
 	module/signal/client/sig_skinfo.c module/signal/client/sig_unauth.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h

@@ -9,9 +9,17 @@
  *     member who has left holds (Desktop step 7, keyNeedsReset), is
  *     replaced: a new chain under the same distribution id (Desktop
  *     resetSenderKey keeps it), shared with nobody yet.
- *  2. Members that can take it: an ACI whose profile key we know (its
- *     access key; Desktop isValidSenderKeyRecipient, signalmeow
- *     getDevicesIDs). Fewer than two: the caller sends 1:1 (Desktop step 5).
+ *  2. Members that can take it: with the group's send endorsements
+ *     (sig_gse.h) valid for more than 2 hours, every member we hold an
+ *     endorsement for, profile key known or not (Desktop
+ *     isValidSenderKeyRecipient with a GroupSendEndorsementState); without
+ *     them, an ACI whose profile key we know (its access key; Desktop
+ *     without endorsements, signalmeow getDevicesIDs), and the group's
+ *     state is fetched again for the next send when its endorsements are
+ *     missing, expiring or lack a member (Desktop
+ *     maybeCreateGroupSendEndorsementState refreshes the group then; here
+ *     at most once an hour per group). Fewer than two: the caller sends
+ *     1:1 (Desktop step 5).
  *  3. A member whose devices (with their registration ids, from our
  *     sessions) are not all recorded as holding our chain gets a
  *     SenderKeyDistributionMessage 1:1 first, sealed with its access key
@@ -25,17 +33,25 @@
  *     sender certificate, sealed once for all (sc_sealed_encrypt_multi) and
  *     sent as PUT /v1/messages/multi_recipient?ts&online=false&urgent=true
  *     &story=false, Content-Type application/vnd.signal-messenger.mrm,
+ *     authorised by Group-Send-Token = base64 of the GroupSendFullToken of
+ *     the recipients' combined endorsements (Desktop sendToGroupViaSenderKey
+ *     step 10 groupSendEndorsementState.buildToken; Signal-Server
+ *     auth/GroupSendTokenHeader.java) or, without endorsements,
  *     Unidentified-Access-Key = XOR of the recipients' access keys
  *     (Signal-Server controllers/MessageController.java
- *     sendMultiRecipientMessage; Desktop getXorOfAccessKeys).
+ *     sendMultiRecipientMessage: one or the other; Desktop
+ *     getXorOfAccessKeys).
  *  5. 200: done for them. 409 (missing/extra devices) and 410 (stale
  *     registration ids): extra and stale sessions are dropped and the
  *     member forgotten as a holder, so step 3 sends it the key again on
  *     fresh sessions, then a new try (Desktop handle409Response /
  *     handle410Response); after 3 tries, 1:1 (signalmeow). 401 and 404
  *     (with an access key the server refuses the whole request when one
- *     recipient is unregistered): everyone 1:1 (signalmeow), where an
- *     unregistered member's 404 drops that member. Other answers fail the
+ *     recipient is unregistered; with a token it answers 200 and names
+ *     them in uuids404, dropped here): everyone 1:1 (signalmeow, Desktop
+ *     _shouldFailSend), where an unregistered member's 404 drops that
+ *     member; a refused token also drops the stored endorsements, so the
+ *     next send fetches new ones. Other answers fail the
  *     send (the caller retries it with the same timestamp).
  *  6. Members that could not take the sender key get 1:1 copies, then the
  *     transcript to our devices and one SIG_EV_SEND_DONE (sig_fanout).
@@ -45,9 +61,7 @@
  * Typing goes the same way (sig_gsk_send_typing), as Desktop sends it
  * (ts/models/conversations.ts sendTypingMessage → sendContentMessageToGroup):
  * content hint implicit, online=true&urgent=false, no send log, no
- * transcript, no event. Difference from Desktop and signalmeow: no group
- * send endorsements (the access key form, which Signal-Server still
- * accepts). */
+ * transcript, no event. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -60,6 +74,7 @@
 #include "sc_senderkey.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sig_gse.h"
 #include "sig_int.h"
 #include "sig_sendlog.h"
 #include "sig_skinfo.h"
@@ -67,6 +82,7 @@
 #define GSK_MAX_ATTEMPTS 3
 #define GSK_MAX_AGE_MS (14LL * 24 * 3600 * 1000)
 #define GSK_MAX_DEVICES 64
+#define GSE_REFETCH_MS (3600LL * 1000) /* at most one state refetch an hour for endorsements */
 #define MRM_TYPE "application/vnd.signal-messenger.mrm"
 
 enum { M_SK = 0, M_FALLBACK = 1, M_DROPPED = 2 };
@@ -74,7 +90,10 @@ enum { M_SK = 0, M_FALLBACK = 1, M_DROPPED = 2 };
 typedef struct gsk_member {
     char aci[SIG_UUID_STR_LEN + 1];
     int how;
+    int has_ak;                      /* access_key is known */
     uint8_t access_key[16];
+    int has_e;                       /* e: its send endorsement */
+    uint8_t e[32];
 } gsk_member;
 
 struct sig_gsk_op {
@@ -90,12 +109,13 @@ struct sig_gsk_op {
     uint64_t ts;
     void *ud;
     gsk_member *m;
-    size_t n;
+    size_t n, n_alloc;
     int attempts;
     int delivered;                   /* a multi-recipient PUT was accepted */
     int quiet;                       /* typing: no event, no transcript, not
                                       * logged, online, not urgent */
     uint32_t hint;                   /* the USMC's content hint */
+    sig_gse *gse;                    /* valid endorsements: send by token */
 };
 
 typedef struct gsk_dev {
@@ -119,7 +139,9 @@ static void gsk_free(struct sig_gsk_op *op)
         ut_free_secret(op->content, op->content_len);
     if (op->sync)
         ut_free_secret(op->sync, op->sync_len);
-    free(op->m);
+    if (op->m)
+        ut_free_secret(op->m, op->n_alloc * sizeof(*op->m));
+    sig_gse_free(op->gse);
     free(op);
 }
 
@@ -388,6 +410,8 @@ static void mr_resp(int rc, const sn_rpc_response *r, void *ud)
     case 404:
         sig_logf(c, UT_LOG_INFO, "signal: group send got %u, sending 1:1 instead",
                  (unsigned)r->status);
+        if (r->status == 401 && op->gse)
+            sig_gse_drop(c, op->group_id);
         all_fallback(op);
         fallback_and_finish(op);
         break;
@@ -405,7 +429,7 @@ static int mr_phase(struct sig_gsk_op *op)
     sig_client *c = op->c;
     gsk_dev *devs = NULL;
     sc_mr_recipient *rc_list = NULL;
-    uint8_t *sids = NULL, *iks = NULL, xak[16] = {0};
+    uint8_t *sids = NULL, *iks = NULL, xak[16] = {0}, *es = NULL;
     uint32_t *dev_ids = NULL;
     uint16_t *regs = NULL;
     uint8_t *cert = NULL, *padded = NULL, *skm = NULL, *body = NULL, *ser = NULL;
@@ -427,7 +451,7 @@ static int mr_phase(struct sig_gsk_op *op)
     if (!(devs = calloc(op->n * GSK_MAX_DEVICES, sizeof(*devs))) ||
         !(rc_list = calloc(op->n, sizeof(*rc_list))) || !(sids = calloc(op->n, 17)) ||
         !(iks = calloc(op->n, 32)) || !(dev_ids = calloc(op->n * GSK_MAX_DEVICES, 4)) ||
-        !(regs = calloc(op->n * GSK_MAX_DEVICES, 2))) {
+        !(regs = calloc(op->n * GSK_MAX_DEVICES, 2)) || !(es = calloc(op->n, 32))) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
@@ -455,8 +479,11 @@ static int mr_phase(struct sig_gsk_op *op)
         rc_list[nr].devices = dev_ids + nr * GSK_MAX_DEVICES;
         rc_list[nr].registration_ids = regs + nr * GSK_MAX_DEVICES;
         rc_list[nr].n_devices = nd;
-        for (j = 0; j < 16; j++)
-            xak[j] ^= op->m[i].access_key[j];
+        if (op->gse)
+            memcpy(es + 32 * nr, op->m[i].e, 32);
+        else
+            for (j = 0; j < 16; j++)
+                xak[j] ^= op->m[i].access_key[j];
         total += nd;
         nr++;
     }
@@ -502,11 +529,19 @@ static int mr_phase(struct sig_gsk_op *op)
     if ((rc = sc_usmc_new(&usmc, SC_USMC_SENDERKEY, cert, cert_len, skm, skm_len,
                           op->hint, op->group_id, 32)) != 0 ||
         (rc = sc_sealed_encrypt_multi(&body, &body_len, usmc, c->identity[SIG_ID_ACI].pub,
-                                      c->identity[SIG_ID_ACI].priv, rc_list, nr)) != 0 ||
-        (rc = sig_b64_encode(xak, 16, &b64)) != 0)
+                                      c->identity[SIG_ID_ACI].priv, rc_list, nr)) != 0)
+        goto out;
+    /* the token of exactly these recipients (the server verifies it for
+     * the request's recipient list), or the XOR of their access keys */
+    if (op->gse)
+        rc = sig_gse_token(c, op->group_id, op->gse, es, nr, &b64);
+    else
+        rc = sig_b64_encode(xak, 16, &b64);
+    if (rc != 0)
         goto out;
     {
-        sn_hdr h[2] = {{"content-type", MRM_TYPE}, {"unidentified-access-key", b64}};
+        sn_hdr h[2] = {{"content-type", MRM_TYPE},
+                       {op->gse ? "group-send-token" : "unidentified-access-key", b64}};
         /* typing: online=true, urgent=false (Desktop ts/models/
          * conversations.ts sendTypingMessage) */
         snprintf(path, sizeof(path),
@@ -528,7 +563,9 @@ out:
     if (padded)
         ut_free_secret(padded, padded_len);
     free(body);
-    free(b64);
+    if (b64)
+        ut_free_secret(b64, strlen(b64));
+    free(es);
     free(cert);
     free(devs);
     free(rc_list);
@@ -671,7 +708,8 @@ static int skdm_phase(struct sig_gsk_op *op)
              * (sendSenderKeyDistributionMessage → sendGroupProto →
              * OutgoingMessage.doSendMessage, sealed when the send options
              * carry an access key) */
-            sig_send_opts o = {0, 0, op->m[i].access_key, op->hint, op->group_id};
+            sig_send_opts o = {0, 0, op->m[i].has_ak ? op->m[i].access_key : NULL, op->hint,
+                               op->group_id};
             int r = sig_send_content_opts(c, op->m[i].aci, buf, len, (uint64_t)ut_now_ms(), 0,
                                           f, &o);
             if (r != 0)
@@ -763,8 +801,9 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
                      uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud, int quiet)
 {
     struct sig_gsk_op *op;
+    sig_gse *gse = NULL;
     size_t i, able = 0;
-    int rc;
+    int rc, refetch = 0;
 
     if (c->cfg.no_sender_keys)
         return 0;
@@ -775,6 +814,7 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
         free(op);
         return UT_ERR_NOMEM;
     }
+    op->n_alloc = g->n_members + 1;
     op->c = c;
     op->ts = ts;
     op->ud = send_ud;
@@ -787,15 +827,41 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
     memcpy(op->group_id, g->group_id, 32);
     op->next = c->gsks;
     c->gsks = op;
+    /* endorsements: used when valid for more than 2 hours (Desktop
+     * validateGroupSendEndorsementsExpiration) */
+    rc = sig_gse_load(c, g->group_id, &gse);
+    if (rc == 0 && sig_gse_usable(gse, (uint64_t)(ut_now_ms() / 1000))) {
+        op->gse = gse;
+        gse = NULL;
+    } else {
+        refetch = rc == ST_ERR_NOTFOUND || (rc == 0 && ut_now_ms() - gse->stored_ms > GSE_REFETCH_MS);
+    }
+    sig_gse_free(gse);
     for (i = 0; i < g->n_members; i++) {
         gsk_member *m = &op->m[op->n];
+        const uint8_t *e;
         if (strcmp(g->members[i].aci, c->aci) == 0)
             continue;
         snprintf(m->aci, sizeof(m->aci), "%s", g->members[i].aci);
-        m->how = sig_access_key(c, m->aci, m->access_key) == 0 ? M_SK : M_FALLBACK;
+        m->has_ak = sig_access_key(c, m->aci, m->access_key) == 0;
+        if (op->gse) {
+            /* a member without one (the state changed since) goes 1:1 */
+            if ((e = sig_gse_find(op->gse, m->aci)) != NULL) {
+                memcpy(m->e, e, 32);
+                m->has_e = 1;
+            } else if (ut_now_ms() - op->gse->stored_ms > GSE_REFETCH_MS) {
+                refetch = 1;
+            }
+            m->how = m->has_e ? M_SK : M_FALLBACK;
+        } else {
+            m->how = m->has_ak ? M_SK : M_FALLBACK;
+        }
         able += m->how == M_SK;
         op->n++;
     }
+    if (refetch && (rc = sig_group_fetch(c, g->group_id)) != 0)
+        sig_logf(c, UT_LOG_INFO, "signal: group state not refetched for endorsements: %s",
+                 sig_strerror(rc));
     if (able < 2) { /* Desktop: "Not enough recipients for Sender Key message" */
         gsk_free(op);
         return 0;
