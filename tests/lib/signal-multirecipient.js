@@ -51,6 +51,9 @@
 //   mr.singles    // [{serviceId, status, at, authenticated, types}] every
 //                 // PUT /v1/messages/{id} (at: arrival, process.hrtime in
 //                 // ms; types: each message's Envelope.Type, 6 = sealed)
+//   mr.gate      // optional (single) => Promise | undefined: a PUT
+//                 // /v1/messages/{id} is answered only once it resolves
+//                 // (a test holds a request in flight)
 //   mr.reset()
 const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
@@ -105,6 +108,7 @@ function wrapConnection() {
       ? { serviceId: decodeURIComponent(m[1]), status: 0, at: hrms(), authenticated: this.device !== undefined,
           types: envelopeTypes(request) } : null;
     if (single) mr.singles.push(single);
+    if (single && mr.gate) await mr.gate(single);
     const res = await original.call(this, request);
     if (single) single.status = res?.status;
     return res;
@@ -123,6 +127,7 @@ class MultiRecipient {
   reset() {
     this.requests = [];
     this.singles = [];
+    this.gate = undefined;
   }
 
   async handle(request, authenticated = false) {

@@ -56,6 +56,19 @@
  *  6. Members that could not take the sender key get 1:1 copies, then the
  *     transcript to our devices and one SIG_EV_SEND_DONE (sig_fanout).
  *
+ * One group, one send at a time: a send that finds another of the same
+ * group under way (a text, a file, a reaction, an edit, a delete, typing)
+ * waits behind it and starts when it has ended, in the order they came.
+ * Two at once would each see a member not yet recorded as holding our
+ * chain and hand it out twice, and a 409/410 of one would drop sessions
+ * and holders under the other. Signal-Desktop runs every group send and
+ * typing of a conversation through that conversation's one-at-a-time
+ * queue (ts/models/conversations.ts queueJob, PQueue concurrency 1, used
+ * by ts/jobs/helpers/sendNormalMessage.ts and sendReaction.ts around
+ * sendToGroup, and by sendTypingMessage). The queue holds the sender-key
+ * part (steps 1-5); the last 1:1 copies of step 6 touch no sender-key
+ * state and may overlap the next send. Different groups go in parallel.
+ *
  * The request goes on the unauthenticated chat socket (sig_unauth.c), so
  * the server does not learn who sent it, as signalmeow sends it.
  * Typing goes the same way (sig_gsk_send_typing), as Desktop sends it
@@ -68,6 +81,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "SignalService.pb-c.h"
 #include "sc_sealed.h"
@@ -116,6 +131,8 @@ struct sig_gsk_op {
                                       * logged, online, not urgent */
     uint32_t hint;                   /* the USMC's content hint */
     sig_gse *gse;                    /* valid endorsements: send by token */
+    int waiting;                     /* behind another send of the group */
+    struct event *go;                /* starts it once that one has ended */
 };
 
 typedef struct gsk_dev {
@@ -124,7 +141,9 @@ typedef struct gsk_dev {
     uint8_t ik[32];
 } gsk_dev;
 
-static void gsk_free(struct sig_gsk_op *op)
+static void gsk_next(sig_client *c, const uint8_t *group_id);
+
+static void gsk_drop(struct sig_gsk_op *op, int wake)
 {
     struct sig_gsk_op **pp;
 
@@ -135,6 +154,10 @@ static void gsk_free(struct sig_gsk_op *op)
             *pp = op->next;
             break;
         }
+    if (wake && !op->waiting) /* the group's next send may start */
+        gsk_next(op->c, op->group_id);
+    if (op->go)
+        event_free(op->go);
     if (op->content)
         ut_free_secret(op->content, op->content_len);
     if (op->sync)
@@ -145,10 +168,15 @@ static void gsk_free(struct sig_gsk_op *op)
     free(op);
 }
 
+static void gsk_free(struct sig_gsk_op *op)
+{
+    gsk_drop(op, 1);
+}
+
 void sig_gsk_cancel_all(sig_client *c)
 {
     while (c->gsks)
-        gsk_free(c->gsks);
+        gsk_drop(c->gsks, 0); /* nothing starts: the client is closing */
 }
 
 static void fail(struct sig_gsk_op *op, int err, uint32_t retry_after_ms)
@@ -735,19 +763,10 @@ out:
 
 /* ---- 1/2: start ------------------------------------------------------------- */
 
-static int in_group(const sig_group_info *g, const char *aci)
-{
-    size_t i;
-
-    for (i = 0; i < g->n_members; i++)
-        if (strcmp(g->members[i].aci, aci) == 0)
-            return 1;
-    return 0;
-}
-
 /* Our chain for the group: its distribution id, made new when too old or
- * held by someone who left. */
-static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
+ * held by someone who left (op->m: the members but us, as the send was
+ * asked). */
+static int prepare_chain(struct sig_gsk_op *op)
 {
     sig_client *c = op->c;
     sig_skdev *sh = NULL;
@@ -776,7 +795,7 @@ static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
     if (!reset && (rc = sig_skinfo_shared(c->db, c->cfg.account, op->dist, &sh, &nsh)) != 0)
         return rc;
     for (i = 0; i < nsh && !reset; i++)
-        reset = !in_group(g, sh[i].member);
+        reset = !member(op, sh[i].member);
     free(sh);
     if (!reset)
         return 0;
@@ -797,13 +816,58 @@ static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
     return rc;
 }
 
+/* Steps 1 and 3 (then 4 and 5 follow on the loop). */
+static int gsk_begin(struct sig_gsk_op *op)
+{
+    int rc;
+
+    if ((rc = prepare_chain(op)) != 0 || (rc = skdm_phase(op)) != 0)
+        return rc;
+    return 0;
+}
+
+static void on_go(evutil_socket_t fd, short what, void *arg)
+{
+    struct sig_gsk_op *op = arg;
+    sig_client *c = op->c;
+    int rc;
+
+    (void)fd;
+    (void)what;
+    if (sig_dead(c))
+        return; /* closing: sig_gsk_cancel_all frees it */
+    sig_enter(c);
+    if ((rc = gsk_begin(op)) != 0)
+        fail(op, rc, 0);
+    sig_leave(c);
+}
+
+/* The oldest send waiting for `group_id` starts, from the loop: not inside
+ * the ending send's own callback, so its SIG_EV_SEND_DONE goes first. */
+static void gsk_next(sig_client *c, const uint8_t *group_id)
+{
+    static const struct timeval now = {0, 0};
+    struct sig_gsk_op *op;
+
+    for (op = c->gsks; op; op = op->next)
+        if (op->waiting && memcmp(op->group_id, group_id, 32) == 0)
+            break;
+    if (!op)
+        return;
+    op->waiting = 0; /* under way now: later sends queue behind it */
+    if (!(op->go = evtimer_new(c->base, on_go, op)) || evtimer_add(op->go, &now) != 0) {
+        sig_logf(c, UT_LOG_ERROR, "signal: a waiting group send could not be started");
+        fail(op, UT_ERR_NOMEM, 0); /* the outbox retries it */
+    }
+}
+
 static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *content, size_t n,
                      uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud, int quiet)
 {
-    struct sig_gsk_op *op;
+    struct sig_gsk_op *op, **pp;
     sig_gse *gse = NULL;
     size_t i, able = 0;
-    int rc, refetch = 0;
+    int rc, refetch = 0, busy = 0;
 
     if (c->cfg.no_sender_keys)
         return 0;
@@ -825,8 +889,6 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
     op->content_len = n;
     memcpy(op->content, content, n);
     memcpy(op->group_id, g->group_id, 32);
-    op->next = c->gsks;
-    c->gsks = op;
     /* endorsements: used when valid for more than 2 hours (Desktop
      * validateGroupSendEndorsementsExpiration) */
     rc = sig_gse_load(c, g->group_id, &gse);
@@ -863,16 +925,25 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
         sig_logf(c, UT_LOG_INFO, "signal: group state not refetched for endorsements: %s",
                  sig_strerror(rc));
     if (able < 2) { /* Desktop: "Not enough recipients for Sender Key message" */
+        op->waiting = 1; /* never started: starts nothing either */
         gsk_free(op);
         return 0;
     }
+    for (pp = &c->gsks; *pp; pp = &(*pp)->next) /* kept in arrival order */
+        busy |= memcmp((*pp)->group_id, op->group_id, 32) == 0;
+    *pp = op;
     /* the transcript goes at the op's end */
     if (sync) {
         op->sync = *sync;
         op->sync_len = sync_len;
         *sync = NULL;
     }
-    if ((rc = prepare_chain(op, g)) != 0 || (rc = skdm_phase(op)) != 0) {
+    if (busy) { /* another send of this group is under way: after it */
+        op->waiting = 1;
+        sig_logf(c, UT_LOG_INFO, "signal: a group send waits for the one before it");
+        return 1;
+    }
+    if ((rc = gsk_begin(op)) != 0) {
         gsk_free(op);
         return rc;
     }
