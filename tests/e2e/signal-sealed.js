@@ -228,3 +228,32 @@ test('no session and a wrong key: the bundle fetch is refused, the message arriv
     await mock.close();
   }
 });
+
+// signalmeow's sendRetryRequest (pkg/signalmeow/retry.go) sends the
+// DecryptionErrorMessage through sendContent, sealed when it can: a USMC
+// of type plaintext in an UNIDENTIFIED_SENDER envelope.
+test('a retry request to a contact whose profile key we hold goes sealed', async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const { alice, r } = await setup(mock);
+    ({ ctl } = r);
+    const aci = alice.device.aci;
+    await sendText(ctl, aci, 'reply'); // her session with us is confirmed
+    assert.strictEqual((await within(alice.waitForMessage(), 20000, 'reply')).body, 'reply');
+    ctl.send(`forget ${aci}`);
+    await ctl.waitFor((e) => e.event === 'forgot', 10000, 'forgot');
+    const from = mock.multiRecipient.singles.length;
+    const ts = Date.now();
+    await alice.sendText(r.device, 'undecryptable', { timestamp: ts });
+    await ctl.waitFor((e) => e.event === 'decrypt_failed', 20000, 'decrypt_failed');
+    const dem = await within(alice.waitForDecryptionError(), 20000, 'the retry request');
+    assert.strictEqual(Number(dem.timestamp), ts);
+    assert.strictEqual(dem.senderDevice, r.linked.device);
+    const p = await puts(mock, aci, from);
+    assert.deepStrictEqual(p, [{ authenticated: false, status: 200, types: [6] }]);
+  } finally {
+    if (ctl) await ctl.stop();
+    await mock.close();
+  }
+});

@@ -476,7 +476,8 @@ out:
     sig_leave(c);
 }
 
-/* Sealed sender v1 of one device's ciphertext (`type`: SC_MSG_TYPE_*),
+/* Sealed sender v1 of one device's ciphertext (`type`: SC_MSG_TYPE_*, or
+ * 8 for a PlaintextContent),
  * as Desktop's OutgoingMessage.doSendMessage seals it: a USMC with our
  * certificate, the op's content hint and group id, to the session's
  * identity key. *out malloc'd. */
@@ -491,8 +492,9 @@ static int seal_one(sig_send_op *op, const sc_session *sess, const uint8_t *cert
 
     if ((rc = sc_session_remote_identity(sess, ik)) != 0)
         return rc;
-    rc = sc_usmc_new(&u, type == SC_MSG_TYPE_PREKEY ? SC_USMC_PREKEY : SC_USMC_MESSAGE, cert,
-                     cert_len, ct, ct_len, op->hint, op->has_group ? op->group_id : NULL,
+    rc = sc_usmc_new(&u, type == 8 ? SC_USMC_PLAINTEXT
+                         : type == SC_MSG_TYPE_PREKEY ? SC_USMC_PREKEY : SC_USMC_MESSAGE,
+                     cert, cert_len, ct, ct_len, op->hint, op->has_group ? op->group_id : NULL,
                      op->has_group ? 32 : 0);
     if (rc == 0)
         rc = sc_sealed_encrypt_v1(out, out_len, u, c->identity[SIG_ID_ACI].pub,
@@ -573,7 +575,12 @@ static int put_messages(sig_send_op *op)
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
         rc = ctx ? sc_session_load(&st, addr, &sess) : UT_ERR_NOMEM;
-        if (rc == 0 && op->plaintext) {
+        if (rc == 0 && op->plaintext && op->sealed) {
+            /* a PlaintextContent in a USMC of type plaintext */
+            rc = seal_one(op, sess, cert, cert_len, op->content, op->content_len, 8, &ct,
+                          &ct_len);
+            type = 6;
+        } else if (rc == 0 && op->plaintext) {
             type = 8;
             ct = malloc(op->content_len);
             if (ct) {
@@ -793,7 +800,8 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
 }
 
 /* A retry request (DecryptionErrorMessage) about the message of `dev` we
- * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. It goes
+ * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80, sealed
+ * when we hold the sender's access key. It goes
  * to all of the sender's devices: Signal's server takes a message only for
  * the complete device list (Signal-Server push/MessageSender.java,
  * getMismatchedDevices), and Desktop's sendRetryRequest
@@ -841,6 +849,13 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     op->ts = (uint64_t)ut_now_ms();
     op->is_sync = 1; /* no SIG_EV_SEND_DONE, no transcript */
     op->plaintext = 1;
+    /* sealed like any 1:1 send, content hint default (signalmeow retry.go
+     * sendRetryRequest: sendContent with useUnidentifiedSender) */
+    op->hint = SC_HINT_DEFAULT;
+    if (sig_access_key(c, to, op->access_key) == 0 && !sealed_refused(c, to, op->access_key))
+        op->sealed = 1;
+    else
+        ut_wipe(op->access_key, sizeof(op->access_key));
     op->next = c->sends;
     c->sends = op;
     if ((rc = session_devices(c, to, &d)) < 0) {
