@@ -852,7 +852,8 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     /* sealed like any 1:1 send, content hint default (signalmeow retry.go
      * sendRetryRequest: sendContent with useUnidentifiedSender) */
     op->hint = SC_HINT_DEFAULT;
-    if (sig_access_key(c, to, op->access_key) == 0 && !sealed_refused(c, to, op->access_key))
+    if (strcmp(to, c->aci) != 0 && sig_access_key(c, to, op->access_key) == 0 &&
+        !sealed_refused(c, to, op->access_key))
         op->sealed = 1;
     else
         ut_wipe(op->access_key, sizeof(op->access_key));
