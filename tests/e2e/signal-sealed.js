@@ -21,10 +21,16 @@ const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { sealedSenderDecryptToUsmc } = require('@signalapp/libsignal-client');
 const { ProfileKey } = require('@signalapp/libsignal-client/zkgroup');
 const { deriveAccessKey } = require('@signalapp/mock-server/src/crypto');
 const { startMock } = require('../lib/signal-mock');
 const { tmpDb, linkDevice } = require('./signalctl-lib');
+
+const MOCK_DIR = path.dirname(require.resolve('@signalapp/mock-server/package.json'));
+const ZK = JSON.parse(fs.readFileSync(path.join(MOCK_DIR, 'certs', 'zk-params.json'), 'utf8'));
 
 function within(p, ms, what) {
   let t;
@@ -33,12 +39,12 @@ function within(p, ms, what) {
   })]).finally(() => clearTimeout(t));
 }
 
-// Every envelope the mock hands to `contact`: {type, timestamp}.
+// Every envelope the mock hands to `contact`: {type, timestamp, encrypted}.
 function tap(mock, contact) {
   const seen = [];
   const handle = mock.server.handleMessage.bind(mock.server);
   mock.server.handleMessage = async (source, kind, type, target, encrypted, timestamp) => {
-    if (target === contact.device) seen.push({ type, timestamp: Number(timestamp) });
+    if (target === contact.device) seen.push({ type, timestamp: Number(timestamp), encrypted: Buffer.from(encrypted) });
     return handle(source, kind, type, target, encrypted, timestamp);
   };
   return seen;
@@ -252,6 +258,46 @@ test('a retry request to a contact whose profile key we hold goes sealed', async
     assert.strictEqual(dem.senderDevice, r.linked.device);
     const p = await puts(mock, aci, from);
     assert.deepStrictEqual(p, [{ authenticated: false, status: 200, types: [6] }]);
+  } finally {
+    if (ctl) await ctl.stop();
+    await mock.close();
+  }
+});
+
+// Fewer than two members can take our sender key (here the group has one
+// other member), so the group message goes 1:1 (Desktop sendToGroup: "Not
+// enough recipients for Sender Key message" → sendGroupProto with
+// getSendOptions' access keys and the groupId): sealed, with the group in
+// the USMC.
+test("a group's 1:1 copy goes sealed with the group's id in the USMC", async () => {
+  const mock = await startMock();
+  let ctl;
+  try {
+    const alice = await mock.server.createPrimaryDevice({ profileName: 'Alice' });
+    const phone = await mock.server.createPrimaryDevice({ profileName: 'Me', contacts: [alice] });
+    const seen = tap(mock, alice);
+    const db = tmpDb();
+    const r = await linkDevice(mock, phone, db, ['--server-params', ZK.publicParams], [alice]);
+    ({ ctl } = r);
+    const group = await phone.createGroup({ title: 'Just us', members: [phone, alice] });
+    const gid = Buffer.from(group.id, 'base64');
+    await alice.sendText(r.device, 'alice here', { group, withProfileKey: true });
+    await ctl.waitFor((e) => e.event === 'group_updated' && e.group_id === gid.toString('hex'), 20000, 'group_updated');
+    await ctl.waitFor((e) => e.event === 'message' && e.body === 'alice here', 20000, "alice's message");
+    await until(() => dbCount(db, `SELECT count(*) FROM record WHERE kind = 'profile_key' AND key = '${alice.device.aci}'`) === 1 &&
+                      dbCount(db, "SELECT count(*) FROM record WHERE kind = 'account' AND key = 'sender_cert'") === 1,
+                "alice's profile key and our sender certificate");
+    const from = mock.multiRecipient.singles.length;
+    const started = await sendCmd(ctl, `send-group ${group.id} one by one`);
+    await ctl.waitFor((e) => e.event === 'send_done' && e.timestamp === started.timestamp, 20000, 'send_done');
+    assert.strictEqual((await within(alice.waitForMessage(), 20000, "alice's copy")).body, 'one by one');
+    assert.deepStrictEqual(mock.multiRecipient.requests, [], 'no multi-recipient send');
+    const mine = seen.filter((s) => s.timestamp === started.timestamp);
+    assert.deepStrictEqual(mine.map((s) => s.type), ['SealedSender']);
+    const usmc = await sealedSenderDecryptToUsmc(mine[0].encrypted, alice.identity.get('ACI'));
+    assert.deepStrictEqual(Buffer.from(usmc.groupId()), gid, "the group's id in the USMC");
+    assert.deepStrictEqual((await puts(mock, alice.device.aci, from)).map((x) => [x.authenticated, x.status]),
+                           [[false, 200]]);
   } finally {
     if (ctl) await ctl.stop();
     await mock.close();

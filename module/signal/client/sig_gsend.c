@@ -318,7 +318,8 @@ static int group_send_dm(sig_client *c, const uint8_t group_id[32],
     for (i = 0; i < g->n_members; i++) {
         if (!strcmp(g->members[i].aci, c->aci))
             continue;
-        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm->timestamp, f);
+        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm->timestamp, f,
+                                     g->group_id);
         if (rc == 0) {
             started++;
         } else {

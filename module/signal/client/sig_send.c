@@ -27,7 +27,8 @@
  * sets the conversation's sealedSender to DISABLED on a failover, and
  * ts/models/conversations.ts setProfileKey back to UNKNOWN on a new key.
  * (signalmeow remembers nothing: it tries sealed first every time.) A
- * group's 1:1 copies (sig_fanout) keep the group send's own rules. Not
+ * group's 1:1 copies (sig_fanout) go the same way, with the group in the
+ * USMC. Not
  * done: contacts with unrestricted unidentified access and no known
  * profile key (Desktop's UNRESTRICTED, a zero key): we do not read that
  * profile field. */
@@ -728,7 +729,7 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
     }
     /* a 1:1 send to a contact whose profile key we hold: sealed, unless
      * the server refused this very key before (see the top of the file) */
-    if (!op->sealed && !fan && strcmp(to, c->aci) != 0 &&
+    if (!op->sealed && strcmp(to, c->aci) != 0 &&
         sig_access_key(c, to, op->access_key) == 0) {
         if (sealed_refused(c, to, op->access_key))
             ut_wipe(op->access_key, sizeof(op->access_key));
@@ -1057,9 +1058,14 @@ int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
 }
 
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
-                            size_t n, uint64_t ts, sig_fanout *f)
+                            size_t n, uint64_t ts, sig_fanout *f, const uint8_t group_id[32])
 {
-    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f, NULL);
+    /* sealed when we hold the member's access key, the group in the USMC,
+     * resendable: Desktop sendToGroup → sendGroupProto with getSendOptions'
+     * access keys and the groupId, when sender keys are not used */
+    sig_send_opts o = {0, 0, NULL, SC_HINT_RESENDABLE, group_id};
+
+    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f, &o);
 }
 
 int sig_send_content_opts(sig_client *c, const char *to, const uint8_t *content, size_t n,
