@@ -36,6 +36,7 @@ const path = require('node:path');
 const { Homeserver, until, polyfill, SERVER } = require(path.join(__dirname, '..', 'tests', 'e2e', 'mxhs_harness.js'));
 const { startMock } = require(path.join(__dirname, '..', 'tests', 'lib', 'signal-mock.js'));
 const { record, silenceMatrixSdk } = require(path.join(__dirname, 'results.js'));
+const { writeBridgeConfig } = require(path.join(__dirname, 'hs_config.js'));
 const { handshakeMeter, chatSockets } = require(path.join(__dirname, '..', 'tests', 'e2e', 'storm_lib.js'));
 
 const MAX = Number(process.argv[2] || process.env.BENCH_ACCOUNTS_MAX || 100);
@@ -120,22 +121,11 @@ async function series(so, full) {
   const { server } = mock;
   const meter = handshakeMeter(mock);
   const hs = new Homeserver();
-  const config = (bound) => fs.writeFileSync(hs.config, `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${hs.dir}/hs.db}
-media_path: ${hs.dir}/media
-data_dir: ${hs.dir}
-registration: {enabled: true}
-log_level: warn
-modules:
-  - module: ${so}
-    double_puppet: true
-    config:
-      provisioning: {shared_secret: "${SECRET}"}
-      permissions: {"${SERVER}": user}
-      link_timeout: 300
-      signal: {server: "${mock.url}", ca_file: "${mock.ca}", trust_root: "BZ8zqn+/bbZcpoKqnvkHXvoTI+n9o/Iuc9kpVog2ZEYs"${bound === undefined ? '' : `, connect_concurrency: ${bound}`}}
-`);
+  const config = (bound) => writeBridgeConfig(hs, so, [
+    `provisioning: {shared_secret: "${SECRET}"}`,
+    `permissions: {"${SERVER}": user}`,
+    'link_timeout: 300',
+    `signal: {server: "${mock.url}", ca_file: "${mock.ca}", trust_root: "BZ8zqn+/bbZcpoKqnvkHXvoTI+n9o/Iuc9kpVog2ZEYs"${bound === undefined ? '' : `, connect_concurrency: ${bound}`}}`]);
   config();
   await hs.start();
   hs.registerUser('bench0', 'pw-bench0'); // account 0's owner, for the Matrix side

@@ -12,7 +12,6 @@
 // tries; bench/signal-recv.sh compares the Signal side with libsignal).
 // Usage: node bench/bridge_bench.js [messages]
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 const { Homeserver, until, polyfill, SERVER } = require(path.join(__dirname, '..', 'tests', 'e2e', 'mxhs_harness.js'));
 const { startSandbox, decodeQr } = require(path.join(__dirname, '..', 'sandbox', 'sandbox.js'));
@@ -20,6 +19,7 @@ const { startSandbox, decodeQr } = require(path.join(__dirname, '..', 'sandbox',
 polyfill();
 const sdk = require('matrix-js-sdk');
 const { record, silenceMatrixSdk } = require(path.join(__dirname, 'results.js'));
+const { writeBridgeConfig } = require(path.join(__dirname, 'hs_config.js'));
 
 silenceMatrixSdk();
 const N = Number(process.argv[2] || process.env.BRIDGE_BENCH_MESSAGES || 1000);
@@ -119,20 +119,8 @@ function row(name, r, base) {
 async function main() {
   const sb = await startSandbox({});
   const hs = new Homeserver();
-  fs.writeFileSync(hs.config, `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${hs.dir}/hs.db}
-media_path: ${hs.dir}/media
-data_dir: ${hs.dir}
-registration: {enabled: true}
-login_rate_limit: {per_minute: 100000}
-log_level: warn
-modules:
-  - module: ${BRIDGE}
-    double_puppet: true
-    config:
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}
-`);
+  writeBridgeConfig(hs, BRIDGE, [
+    `signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}"}`]);
   await hs.start();
   const clients = [];
   try {

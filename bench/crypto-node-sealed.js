@@ -6,21 +6,8 @@
 // chain, like the C rows in bench/crypto_sealed.c.
 const crypto = require('node:crypto');
 const SC = require('@signalapp/libsignal-client');
+const { Sessions, Ids } = require('./libsignal-stores');
 
-class Ids extends SC.IdentityKeyStore {
-  constructor(ikp) { super(); this.ikp = ikp; this.m = new Map(); }
-  async getIdentityKey() { return this.ikp.privateKey; }
-  async getLocalRegistrationId() { return 1; }
-  async saveIdentity(a, k) { this.m.set(a.toString(), k); return 0; }
-  async isTrustedIdentity() { return true; }
-  async getIdentity(a) { return this.m.get(a.toString()) ?? null; }
-}
-class Sessions extends SC.SessionStore {
-  m = new Map();
-  async saveSession(a, r) { this.m.set(a.toString(), r); }
-  async getSession(a) { return this.m.get(a.toString()) ?? null; }
-  async getExistingSessions(as) { return Promise.all(as.map((a) => this.getSession(a))); }
-}
 class SenderKeys extends SC.SenderKeyStore {
   m = new Map();
   async saveSenderKey(s, d, r) { this.m.set(s.toString() + d, r); }

@@ -15,7 +15,6 @@
 // (tests/lib/signal-multirecipient.js).
 // Usage: node bench/group_bench.js [members]
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Homeserver, until, polyfill, SERVER } = require(path.join(__dirname, '..', 'tests', 'e2e', 'mxhs_harness.js'));
@@ -25,6 +24,7 @@ polyfill();
 const sdk = require('matrix-js-sdk');
 const { StorageState } = require('@signalapp/mock-server');
 const { record, silenceMatrixSdk } = require(path.join(__dirname, 'results.js'));
+const { writeBridgeConfig } = require(path.join(__dirname, 'hs_config.js'));
 
 silenceMatrixSdk();
 const MEMBERS = Number(process.argv[2] || process.env.GROUP_BENCH_MEMBERS || 50);
@@ -61,21 +61,9 @@ function dbRows(hs, sql) {
 async function mode(sb, group, members, arrivals, senderKeys) {
   const hs = new Homeserver();
   const zk = Buffer.from(sb.mock.server.zkSecret.getPublicParams().serialize()).toString('base64');
-  fs.writeFileSync(hs.config, `server_name: ${SERVER}
-listen: {address: 127.0.0.1, port: 0}
-database: {path: ${hs.dir}/hs.db}
-media_path: ${hs.dir}/media
-data_dir: ${hs.dir}
-registration: {enabled: true}
-login_rate_limit: {per_minute: 100000}
-log_level: warn
-modules:
-  - module: ${BRIDGE}
-    double_puppet: true
-    config:
-      signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",
-               server_public_params: "${zk}", sender_keys: ${senderKeys}}
-`);
+  writeBridgeConfig(hs, BRIDGE, [
+    `signal: {server: "${sb.url}", ca_file: "${sb.ca}", trust_root: "${sb.trustRoot}",`,
+    `         server_public_params: "${zk}", sender_keys: ${senderKeys}}`]);
   await hs.start();
   let me;
   try {

@@ -2,7 +2,7 @@
 
 # Every bench script records its figures through bench/results.js;
 # bench/report.js writes them to bench/results/latest.md (see bench/README.md).
-EXTRA_DIST += bench/README.md bench/results.js bench/report.js bench/results/latest.md
+EXTRA_DIST += bench/README.md bench/results.js bench/report.js bench/results/latest.md bench/hs_config.js
 
 # bench/crypto: signal/crypto operations in C next to libsignal 0.100 (and
 # other JS references) measured by Node in the same run. Each crypto part
@@ -17,7 +17,7 @@ bench_crypto_SOURCES = bench/crypto.h bench/crypto.c bench/crypto_kyber.c bench/
 bench_crypto_CPPFLAGS = $(SC_CPPFLAGS) -I$(top_srcdir)/bench
 bench_crypto_LDADD = libsbcrypto.la libsbcommon.la
 EXTRA_DIST += bench/crypto.sh bench/crypto-node.js bench/crypto-node-kyber.js \
-	bench/crypto-node-session.js bench/crypto-node-sealed.js
+	bench/crypto-node-session.js bench/crypto-node-sealed.js bench/libsignal-stores.js
 
 # mxhs (shim/homeserver): send throughput and /sync wake-up latency.
 BENCH_LIST += mxhs echo.la

@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
+#include "sc_fe25519.h"
 #include "sc_keys.h"
 #include "sc_prim.h"
 
@@ -69,41 +72,15 @@ int sc_ec_pub_deserialize(uint8_t pub[SC_EC_PUB_LEN], const uint8_t *in,
     return 0;
 }
 
-/* ref10 field and group arithmetic exported by libsignal-protocol-c.so
- * (2.3.x; its XEdDSA already comes from there, see sc_prim.c). Declared
- * here because Debian does not install the headers. */
-typedef int32_t sc_fe[10];
-typedef struct { sc_fe X, Y, Z; } sc_ge_p2;
-typedef struct { sc_fe X, Y, Z, T; } sc_ge_p3;
-void crypto_sign_ed25519_ref10_fe_frombytes(sc_fe h, const unsigned char *s);
-void crypto_sign_ed25519_ref10_fe_tobytes(unsigned char *s, const sc_fe h);
-void crypto_sign_ed25519_ref10_fe_1(sc_fe h);
-void crypto_sign_ed25519_ref10_fe_add(sc_fe h, const sc_fe f, const sc_fe g);
-void crypto_sign_ed25519_ref10_fe_sub(sc_fe h, const sc_fe f, const sc_fe g);
-void crypto_sign_ed25519_ref10_fe_mul(sc_fe h, const sc_fe f, const sc_fe g);
-void crypto_sign_ed25519_ref10_fe_invert(sc_fe out, const sc_fe z);
-int crypto_sign_ed25519_ref10_ge_frombytes_negate_vartime(sc_ge_p3 *h,
-                                                          const unsigned char *s);
-void crypto_sign_ed25519_ref10_ge_double_scalarmult_vartime(
-    sc_ge_p2 *r, const unsigned char *a, const sc_ge_p3 *A,
-    const unsigned char *b);
-void crypto_sign_ed25519_ref10_ge_tobytes(unsigned char *s, const sc_ge_p2 *h);
-
-/* Map u to the Edwards y = (u-1)/(u+1), decode the point (fails for points
- * on the twist), and check [l]P = identity: torsion-free. Variable time,
- * public input only. */
+/* Map u to the Edwards y = (u-1)/(u+1) and let libsodium check the point
+ * (crypto_core_ed25519_is_valid_point): on the curve, not of small order,
+ * and [l]P = identity, i.e. torsion-free. u is public; the field code of
+ * sc_fe25519.h is constant time anyway. */
 int sc_ec_pub_check_canonical(const uint8_t pub[SC_EC_PUB_LEN])
 {
-    /* the group order l and p = 2^255 - 19, little-endian */
-    static const uint8_t l[32] = {
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-        0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0x10};
-    static const uint8_t zero[32], identity[32] = {1};
-    sc_fe u, one, num, den, y;
-    sc_ge_p3 P;
-    sc_ge_p2 R;
-    uint8_t yb[32], out[32];
+    static const uint8_t zero[32];
+    fe u, one, num, den, y;
+    uint8_t yb[32];
     int i;
 
     /* u < p: compare from the top byte down */
@@ -117,18 +94,16 @@ int sc_ec_pub_check_canonical(const uint8_t pub[SC_EC_PUB_LEN])
     }
     if (i < 0 || !memcmp(pub, zero, 32))
         return SC_ERR_KEY; /* u = p, or the order-2 point u = 0 */
-    crypto_sign_ed25519_ref10_fe_frombytes(u, pub);
-    crypto_sign_ed25519_ref10_fe_1(one);
-    crypto_sign_ed25519_ref10_fe_sub(num, u, one);
-    crypto_sign_ed25519_ref10_fe_add(den, u, one);
-    crypto_sign_ed25519_ref10_fe_invert(den, den);
-    crypto_sign_ed25519_ref10_fe_mul(y, num, den);
-    crypto_sign_ed25519_ref10_fe_tobytes(yb, y);
-    if (crypto_sign_ed25519_ref10_ge_frombytes_negate_vartime(&P, yb))
-        return SC_ERR_KEY; /* not on the curve (twist) */
-    crypto_sign_ed25519_ref10_ge_double_scalarmult_vartime(&R, l, &P, zero);
-    crypto_sign_ed25519_ref10_ge_tobytes(out, &R);
-    return memcmp(out, identity, 32) ? SC_ERR_KEY : 0;
+    fe_frombytes(u, pub);
+    fe_one(one);
+    fe_sub(num, u, one);
+    fe_add(den, u, one);
+    if (fe_iszero(den))
+        return SC_ERR_KEY; /* u = -1: no Edwards point */
+    fe_invert(den, den);
+    fe_mul(y, num, den);
+    fe_tobytes(yb, y); /* sign bit 0: P and -P are torsion-free together */
+    return crypto_core_ed25519_is_valid_point(yb) ? 0 : SC_ERR_KEY;
 }
 
 /* ---- pre-keys ----------------------------------------------------------- */

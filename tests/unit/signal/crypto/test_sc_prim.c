@@ -226,6 +226,26 @@ START_TEST(xeddsa_matches_libsignal_vector_and_edges)
 }
 END_TEST
 
+/* A signature whose R is the identity (s = H(R || A || M) * a, which only
+ * the key's owner can make): libsignal 0.100's PublicKey.verify accepts it
+ * (checked with @signalapp/libsignal-client when this vector was made), as
+ * its verify_signature has no small-order check; libsodium's Ed25519 verify
+ * refused it, so the XEdDSA verify of an earlier version disagreed with
+ * libsignal here. */
+START_TEST(xeddsa_accepts_identity_r_like_libsignal)
+{
+    static const char msg[] = "identity R";
+    uint8_t pub[32], sig[64];
+
+    unhex(pub, "a114f6921a4d8ea347c0d62ced2cd35d78217bc0b1b52ca8448272cec6afe839");
+    unhex(sig, "0100000000000000000000000000000000000000000000000000000000000000"
+               "e8cdad0a3fae4febcbd2b15de7b8a66dc594732eab0d14b27bbfcccf7fa03688");
+    ck_assert_int_eq(sc_xeddsa_verify(sig, pub, msg, strlen(msg)), 0);
+    sig[40] ^= 1;
+    ck_assert_int_eq(sc_xeddsa_verify(sig, pub, msg, strlen(msg)), SC_ERR_SIGNATURE);
+}
+END_TEST
+
 /* Signatures made here verify under libsignal-protocol-c's independent
  * XEdDSA (the code Signal's clients used for years) for keys of both sign
  * bits, and fail there once the message changes. */
@@ -264,6 +284,7 @@ int main(void)
     tcase_add_test(tc, x25519_rfc7748_keys_agree_and_zero_is_refused);
     tcase_add_test(tc, xeddsa_sign_verify_and_reject);
     tcase_add_test(tc, xeddsa_matches_libsignal_vector_and_edges);
+    tcase_add_test(tc, xeddsa_accepts_identity_r_like_libsignal);
     tcase_add_test(tc, xeddsa_sign_verifies_under_libsignal_protocol_c);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
