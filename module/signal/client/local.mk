@@ -152,6 +152,9 @@ EXTRA_DIST += tests/e2e/signal-groups.js
 # --- the send log and retry requests to us (issue #11) -----------------------
 TESTS += tests/e2e/signal-resend.js
 EXTRA_DIST += tests/e2e/signal-resend.js
+# 1:1 sends sealed with the contact's access key, identified on a 401 (#15)
+TESTS += tests/e2e/signal-sealed.js
+EXTRA_DIST += tests/e2e/signal-sealed.js
 UNIT_TESTS += tests/unit/signal/client/test_sig_sendlog
 check_PROGRAMS += tests/unit/signal/client/test_sig_sendlog
 tests_unit_signal_client_test_sig_sendlog_SOURCES = tests/unit/signal/client/test_sig_sendlog.c

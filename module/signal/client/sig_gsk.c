@@ -275,7 +275,7 @@ static void fallback_and_finish(struct sig_gsk_op *op)
     if (op->quiet) {
         /* typing to the rest 1:1, as quietly (Desktop sendToGroupViaSenderKey
          * step 12 sends them with the same options) */
-        sig_send_opts o = {1, 1, NULL, 0, NULL};
+        sig_send_opts o = {1, 1, NULL, SC_HINT_IMPLICIT, op->group_id};
         for (i = 0; i < op->n; i++)
             if (op->m[i].how == M_FALLBACK &&
                 (rc = sig_send_content_opts(c, op->m[i].aci, op->content, op->content_len,
@@ -305,7 +305,8 @@ static void fallback_and_finish(struct sig_gsk_op *op)
     for (i = 0; i < op->n; i++)
         if (op->m[i].how == M_FALLBACK)
             sig_fanout_started(f, sig_send_content_fanout(c, op->m[i].aci, op->content,
-                                                          op->content_len, op->ts, f) == 0);
+                                                          op->content_len, op->ts, f,
+                                                          op->group_id) == 0);
     if (sig_fanout_pending(f) == 0) {
         /* none could start: report as the fanout would */
         sig_fanout_unref(f);
