@@ -550,14 +550,24 @@ char *br_config_puppet_regex(const br_config *c)
 }
 
 char *br_config_displayname(const br_config *c, const char *name,
-                            const char *phone)
+                            const char *phone, const char *aci)
 {
     const char *t = c->displayname_template;
+    char unknown[32];
     ut_buf b;
 
     if (!name || !*name) {
-        /* Until the profile is known, the phone number is the name. */
-        name = phone && *phone ? phone : "Signal user";
+        /* Until the profile is known, the phone number is the name; with
+         * neither, the start of the ACI (public: it is in the puppet's
+         * Matrix ID) keeps several such contacts apart in a room list. */
+        if (phone && *phone) {
+            name = phone;
+        } else if (aci && strlen(aci) >= 4) {
+            snprintf(unknown, sizeof(unknown), "Signal user %.4s", aci);
+            name = unknown;
+        } else {
+            name = "Signal user";
+        }
         if (strstr(t, "{name}") && strstr(t, "{phone}"))
             t = "{name} (Signal)";
     }

@@ -123,10 +123,10 @@ const char *br_config_puppet_aci(const br_config *cfg, const char *localpart,
 /* POSIX ERE for the puppets' namespace (for mxm_module_api). Caller frees. */
 char *br_config_puppet_regex(const br_config *cfg);
 /* Display name from the template: {name} and {phone}; name NULL/empty
- * falls back to the phone number (or "Signal user" when both are unknown).
- * Caller frees. */
+ * falls back to the phone number, or when both are unknown to "Signal user"
+ * and the first 4 characters of the ACI (aci may be NULL). Caller frees. */
 char *br_config_displayname(const br_config *cfg, const char *name,
-                            const char *phone);
+                            const char *phone, const char *aci);
 
 /* outbox_max_age in words for notices: "24 hours", "90 minutes", "2 seconds". */
 void br_config_age_words(const br_config *cfg, char *out, size_t n);

@@ -198,6 +198,12 @@ int64_t br_outbox_backoff_ms(int attempts);
 /* Outbox row id (in flight, waiting for something it needs, such as a
  * link preview's image) can go now: send the chat's queue again. */
 void br_outbox_repump(br_bridge *b, int64_t id, const char *owner, const char *chat_id);
+/* 1 when outbox row `id` may go to Signal now: nothing of owner's chat
+ * is in flight and it is the chat's first row without a final answer.
+ * One send per chat at a time, in the order written, texts and files
+ * alike (Signal-Desktop ts/jobs/conversationJobQueue.ts: one queue per
+ * conversation). */
+int br_outbox_turn(br_bridge *b, const char *owner, const char *chat_id, int64_t id);
 /* The file at outbox row `after` of owner's chat got its final answer:
  * send what is queued behind it, in order. */
 void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,

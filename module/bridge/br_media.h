@@ -131,10 +131,11 @@ int br_media_sent(struct br_bridge *b, const struct br_net_event *ev);
 /* The Signal side of `owner` is connected: send the files that waited. */
 void br_media_online(struct br_bridge *b, const char *owner);
 
-/* Matrix -> Signal order: 1 when an earlier file (outbox id < id) of
- * owner's chat has no final answer from Signal yet. A file needs a fetch
- * and an upload while a text goes at once, so whatever was written after
- * a file waits behind it; br_outbox_release sends it on. */
+/* Matrix -> Signal order: 1 when file `id` is not yet its chat's turn
+ * (br_outbox_turn: an earlier text or file has no final answer from
+ * Signal yet). Whatever was written after a file waits behind it, and a
+ * file behind what was written before it; br_outbox_release and the
+ * outbox's pump send it on. */
 int br_media_out_waiting(struct br_bridge *b, const char *owner,
                          const char *chat_id, int64_t id);
 /* Hand outbox row id (a queued file) to Signal if it is its turn. */

@@ -123,7 +123,11 @@ static void out_step(br_bridge *b, int64_t id)
         goto out;
     }
     if (br_media_out_waiting(b, r.owner, r.chat_id, id)) {
-        br_media_busy_clear(b, DIR_OUT, id); /* its turn comes at release */
+        /* its turn comes when what was written before it is answered
+         * (settle_then / br_outbox_release pump the chat) */
+        ut_logf(&b->log, UT_LOG_INFO, "bridge: file %lld waits for the chat's earlier messages",
+                (long long)id);
+        br_media_busy_clear(b, DIR_OUT, id);
         goto out;
     }
     if (!b->have_net || !b->net.send_file) {
@@ -171,7 +175,7 @@ int br_media_sent(br_bridge *b, const br_net_event *ev)
 int br_media_out_waiting(br_bridge *b, const char *owner, const char *chat_id,
                          int64_t id)
 {
-    return b->media && br_store_media_out_waiting(b->db, owner, chat_id, id, OUT_FINISHED) == 1;
+    return b->media && !br_outbox_turn(b, owner, chat_id, id);
 }
 
 int br_media_out_expire(br_bridge *b, int64_t id, const char *why)

@@ -319,6 +319,20 @@ static void on_timer(void *arg)
         arm(b, OBX_INFLIGHT_MAX_MS);
 }
 
+int br_outbox_turn(br_bridge *b, const char *owner, const char *chat_id, int64_t id)
+{
+    obx_row r;
+    int first;
+
+    if (chat_find(b, owner, chat_id))
+        return 0;
+    if (!first_row(b, owner, chat_id, &r))
+        return 0; /* nothing queued, or the store failed: not now */
+    first = r.id == id;
+    free(r.body);
+    return first;
+}
+
 void br_outbox_release(br_bridge *b, const char *owner, const char *chat_id,
                        int64_t after)
 {

@@ -56,7 +56,7 @@ void br_puppet_update(br_bridge *b, const char *aci, const char *phone,
         name = *old_name ? old_name : NULL;
     if (phone)
         br_phone_format(phone, human, sizeof(human));
-    want = br_config_displayname(&b->cfg, name, *human ? human : NULL);
+    want = br_config_displayname(&b->cfg, name, *human ? human : NULL, aci);
     if (!want)
         return;
     if (!exists || strcmp(want, shown) != 0) {

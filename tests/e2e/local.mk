@@ -50,6 +50,9 @@ EXTRA_DIST += tests/e2e/bridge_gchange.js
 # group sends with sender keys and one multi-recipient request (issue #15)
 TESTS += tests/e2e/bridge_senderkey.js
 EXTRA_DIST += tests/e2e/bridge_senderkey.js
+# a DM's messages and reactions sealed with the contact's access key (issue #15)
+TESTS += tests/e2e/bridge_sealed.js
+EXTRA_DIST += tests/e2e/bridge_sealed.js
 # What a person sees: portal names, no guest access line, HTML notices,
 # an answer to every command, well-known (issue #13 item 5).
 TESTS += tests/e2e/bridge_persona.js

@@ -4,7 +4,7 @@
 // sendMultiRecipientMessage does: the refusals and the 409/410 bodies. The
 // SSv2 bodies are made by our C code (sc_sealed_tool mr-encrypt), parsed
 // by libsignal in the harness; delivery (200) is covered end to end by
-// bridge_senderkey.js.
+// bridge_senderkey.js. Also the Group-Send-Token check (test 4).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -89,4 +89,53 @@ test('an unregistered recipient: 404 for the whole request with an access key', 
   // nothing was delivered to A with the refused request
   assert.equal(a.getMessageQueueSize(), 0);
   mock.server.register(c);
+});
+
+// A Group-Send-Token made as a client makes it: libsignal's groups-server
+// side issues endorsements for the members (GroupSendEndorsementsResponse
+// .issue with the mock's own key, as the mock's groups server does), the
+// client side receives them and combines the recipients'.
+function tokenFor(members, recipients, { zkSecret = mock.server.zkSecret, now = Date.now() } = {}) {
+  const zk = require('@signalapp/libsignal-client/zkgroup');
+  const group = zk.GroupSecretParams.generate();
+  const cipher = new zk.ClientZkGroupCipher(group);
+  const acis = members.map((d) => d.device.aci).map((s) => require('@signalapp/libsignal-client').Aci.parseFromServiceIdString(s));
+  const exp = new Date((Math.floor(now / 86400e3) + 2) * 86400e3);
+  const resp = zk.GroupSendEndorsementsResponse.issue(acis.map((x) => cipher.encryptServiceId(x)),
+    zk.GroupSendDerivedKeyPair.forExpiration(exp, zkSecret));
+  const { endorsements } = resp.receiveWithServiceIds(acis, acis[0], group, zkSecret.getPublicParams());
+  const picked = recipients.map((d) => endorsements[members.indexOf(d)]);
+  return Buffer.from(zk.GroupSendEndorsement.combine(picked).toFullToken(group, exp).serialize()).toString('base64');
+}
+
+test('a Group-Send-Token: accepted only when libsignal verifies it for exactly the recipients', async () => {
+  const zk = require('@signalapp/libsignal-client/zkgroup');
+  // fresh accounts: the tests above added devices to A and B
+  const d = await mock.server.createPrimaryDevice({ profileName: 'D' });
+  const e = await mock.server.createPrimaryDevice({ profileName: 'E' });
+  const c = await mock.server.createPrimaryDevice({ profileName: 'C2' });
+  const payload = body([[d, [[1, reg(d)]]], [e, [[1, reg(e)]]]]);
+  const before = d.getMessageQueueSize();
+  // refused: a token for A only, for A, B and C, another server's key, bytes that are no token
+  assert.equal((await put(payload, { 'Group-Send-Token': tokenFor([d, e, c], [d]) })).status, 401);
+  assert.equal((await put(payload, { 'Group-Send-Token': tokenFor([d, e, c], [d, e, c]) })).status, 401);
+  assert.equal((await put(payload, { 'Group-Send-Token': tokenFor([d, e], [d, e],
+    { zkSecret: zk.ServerSecretParams.generate() }) })).status, 401);
+  assert.equal((await put(payload, { 'Group-Send-Token': Buffer.from('not a token').toString('base64') })).status, 401);
+  assert.equal(d.getMessageQueueSize(), before, 'nothing delivered on a refused token');
+  // accepted: the token of exactly D and E passes the check (the request
+  // then goes on to delivery, which this synthetic body, sealed to no real
+  // identity key, does not survive: delivery is bridge_senderkey.js's)
+  await put(payload, { 'Group-Send-Token': tokenFor([d, e, c], [d, e]) });
+  const last = mock.multiRecipient.requests.at(-1);
+  assert.equal(last.tokenError, undefined, JSON.stringify(last));
+  assert.notEqual(last.status, 401);
+  // and with a token an unregistered recipient is named in uuids404 instead
+  // of failing the request (404 with an access key, test 3)
+  mock.server.unregister(c);
+  const onlyC = body([[c, [[1, reg(c)]]]]);
+  const res2 = await put(onlyC, { 'Group-Send-Token': tokenFor([d, e, c], [c]) });
+  assert.equal(res2.status, 200);
+  assert.deepEqual(res2.json.uuids404, [c.device.aci]);
+  assert.deepEqual(mock.multiRecipient.requests.slice(-2).map((r) => r.auth), ['token', 'token']);
 });

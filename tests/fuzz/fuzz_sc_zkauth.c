@@ -2,7 +2,8 @@
  * The first byte picks: 0 ServerPublicParams (sc_zk_server_parse),
  * 1 AuthCredentialWithPniZkcResponse (sc_zk_auth_receive against fixed
  * params for aci 0xaa.., pni 0xbb.., day 20000), 2 a stored credential
- * (sc_zk_auth_present for a fixed group). The seeds in
+ * (sc_zk_auth_present for a fixed group), 3 a GroupSendEndorsementsResponse
+ * (sc_zk_gse_receive for the fixed group and two members). The seeds in
  * corpus/fuzz_sc_zkauth are valid inputs made by libsignal-client 0.100
  * for exactly these constants, so mutations reach the proof checks. */
 #include "config.h"
@@ -117,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         if (sc_zk_server_parse(&sp, data + 1, size - 1) == 0)
             sc_zk_server_free(sp);
@@ -141,6 +142,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(out);
         sc_zk_server_free(sp);
         break;
+    case 3: { /* GroupSendEndorsementsResponse for members aci, pni (as ACIs) */
+        uint8_t acis[32], e[64], comb[32], tok[33];
+        uint64_t exp = 0;
+        if (sc_zk_server_parse(&sp, PARAMS, sizeof(PARAMS)))
+            abort();
+        memcpy(g.b, GROUP, sizeof(g.b));
+        memcpy(acis, aci, 16);
+        memcpy(acis + 16, pni, 16);
+        if (sc_zk_gse_receive(e, &exp, sp, &g, acis, 2, 20000ull * 86400, data + 1,
+                              size - 1) == 0 &&
+            (sc_zk_gse_combine(comb, e, 2) != 0 || sc_zk_gse_full_token(tok, &g, comb, exp) != 0))
+            abort();
+        sc_zk_server_free(sp);
+        break;
+    }
     }
     return 0;
 }

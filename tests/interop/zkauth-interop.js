@@ -3,6 +3,7 @@
 // tests/interop/zkauth_tool) against libsignal-client 0.100's zkgroup as the
 // oracle: its server issues, C receives; C presents, libsignal's server
 // verifies; with fixed randomness C's bytes equal libsignal's client's.
+// Also group send endorsements (sc_zkgse.c), below.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -198,4 +199,111 @@ test('the mock server 27.0.0\'s own group credential code: it issues, C receives
     await server.verifyGroupCredentials(group.getPublicParams().serialize(), pres);
     await assert.rejects(async () => server.verifyGroupCredentials(otherGroup.getPublicParams().serialize(), pres));
   }
+});
+
+// ---- group send endorsements (sc_zkgse.c): libsignal's groups server
+// issues (GroupSendEndorsementsResponse.issue), C receives, combines and
+// makes the full token; libsignal's chat server (GroupSendFullToken.verify,
+// as Signal-Server MessageController checkGroupSendToken) accepts it.
+
+function gseSetup(nMembers, { expiration } = {}) {
+  const secret = zk.ServerSecretParams.generateWithRandom(rnd(32));
+  const pub = secret.getPublicParams().serialize();
+  const group = zk.GroupSecretParams.deriveFromMasterKey(new zk.GroupMasterKey(rnd(32)));
+  const members = Array.from({ length: nMembers }, () => Aci.fromUuidBytes(rnd(16)));
+  const now = Math.floor(Date.now() / 1000);
+  const exp = expiration ?? (Math.floor(now / DAY) + 2) * DAY;
+  const keyPair = zk.GroupSendDerivedKeyPair.forExpiration(new Date(exp * 1000), secret);
+  const cipher = new zk.ClientZkGroupCipher(group);
+  const resp = zk.GroupSendEndorsementsResponse.issue(
+    members.map((m) => cipher.encryptServiceId(m)), keyPair);
+  return { secret, pub, group, members, now, exp, keyPair, resp, respB: B(resp.serialize()) };
+}
+const acisHex = (ms) => hex(Buffer.concat(ms.map((m) => B(m.getRawUuidBytes()))));
+const gr = (s, members, now, resp, pub = s.pub, group = s.group) =>
+  `GR ${hex(pub)} ${hex(group.serialize())} ${acisHex(members)} ${now} ${hex(resp)}`;
+const SC_ERR_ZK_VERIFY_ = -1005;
+
+test('endorsements: C receives libsignal\'s response with libsignal\'s bytes, in member order', () => {
+  for (const n of [1, 2, 7, 40]) {
+    const s = gseSetup(n);
+    const got = c1(gr(s, s.members, s.now, s.respB));
+    assert.ok(Buffer.isBuffer(got), `n=${n}: ${JSON.stringify(got)}`);
+    assert.equal(Number(got.readBigUInt64LE(0)), s.exp);
+    const want = s.resp.receiveWithServiceIds(s.members, s.members[0], s.group,
+      new zk.ServerPublicParams(s.pub)).endorsements;
+    for (let i = 0; i < n; i++)
+      assert.equal(hex(got.subarray(8 + 32 * i, 40 + 32 * i)), hex(B(want[i].getContents()).subarray(1)),
+        `n=${n} member ${i}`);
+    // another order of the same members: the same endorsements, reordered
+    const perm = s.members.map((m, i) => i).reverse();
+    const got2 = c1(gr(s, perm.map((i) => s.members[i]), s.now, s.respB));
+    for (let j = 0; j < n; j++)
+      assert.equal(hex(got2.subarray(8 + 32 * j, 40 + 32 * j)), hex(got.subarray(8 + 32 * perm[j], 40 + 32 * perm[j])));
+  }
+});
+
+test('endorsements: C\'s combined full token is accepted by libsignal for exactly its recipients', () => {
+  const s = gseSetup(6);
+  const got = c1(gr(s, s.members, s.now, s.respB));
+  const e = (i) => got.subarray(8 + 32 * i, 40 + 32 * i);
+  const subset = [1, 2, 4, 5]; // all but member 0 (us) and member 3
+  const tok = c1(`GT ${hex(s.pub)} ${hex(s.group.serialize())} ${hex(Buffer.concat(subset.map(e)))} ${s.exp}`);
+  assert.ok(Buffer.isBuffer(tok), JSON.stringify(tok));
+  assert.equal(tok.length, 33);
+  const full = new zk.GroupSendFullToken(B(tok));
+  assert.equal(full.getExpiration().getTime(), s.exp * 1000);
+  full.verify(subset.map((i) => s.members[i]), s.keyPair); // throws if refused
+  // byte-equal to libsignal's own combine + toFullToken
+  const lib = s.resp.receiveWithServiceIds(s.members, s.members[0], s.group,
+    new zk.ServerPublicParams(s.pub)).endorsements;
+  const libTok = zk.GroupSendEndorsement.combine(subset.map((i) => lib[i]))
+    .toFullToken(s.group, new Date(s.exp * 1000)).serialize();
+  assert.equal(hex(tok), hex(B(libTok)));
+  // C's combine equals libsignal's
+  assert.equal(hex(c1(`GC ${hex(s.pub)} ${hex(Buffer.concat(subset.map(e)))}`)),
+    hex(B(zk.GroupSendEndorsement.combine(subset.map((i) => lib[i])).getContents()).subarray(1)));
+  // a different recipient set, another expiration, another group: refused
+  assert.throws(() => full.verify([1, 2, 4].map((i) => s.members[i]), s.keyPair));
+  assert.throws(() => full.verify([0, 1, 2, 4, 5].map((i) => s.members[i]), s.keyPair));
+  const other = zk.GroupSecretParams.deriveFromMasterKey(new zk.GroupMasterKey(rnd(32)));
+  const tokOther = c1(`GT ${hex(s.pub)} ${hex(other.serialize())} ${hex(Buffer.concat(subset.map(e)))} ${s.exp}`);
+  assert.throws(() => new zk.GroupSendFullToken(B(tokOther)).verify(subset.map((i) => s.members[i]), s.keyPair));
+  // one member alone
+  const one = c1(`GT ${hex(s.pub)} ${hex(s.group.serialize())} ${hex(e(3))} ${s.exp}`);
+  new zk.GroupSendFullToken(B(one)).verify([s.members[3]], s.keyPair);
+});
+
+test('endorsements: a tampered response, wrong members, group, server or time are refused', () => {
+  const s = gseSetup(5);
+  const flip = (i) => { const x = B(s.respB); x[i] ^= 1; return x; };
+  const nR = 5, proofAt = 9 + 32 * nR + 8;
+  const other = gseSetup(5);
+  const lines = [
+    gr(s, s.members, s.now, s.respB), // control
+    gr(s, s.members, s.now, flip(9 + 32 * 2 + 3)), // in an endorsement
+    gr(s, s.members, s.now, flip(proofAt + 40)), // in the proof
+    gr(s, [...s.members.slice(0, 4), Aci.fromUuidBytes(rnd(16))], s.now, s.respB), // a stranger
+    gr(s, s.members.slice(0, 4), s.now, s.respB), // a member missing
+    gr(s, s.members, s.now, s.respB, other.pub), // another server
+    gr(s, s.members, s.now, s.respB, s.pub, other.group), // another group
+    gr(s, s.members, s.exp - 3600, s.respB), // expires within 2 hours
+    gr(s, s.members, s.exp - 8 * DAY, s.respB), // more than 7 days ahead
+    gr(s, s.members, s.now, s.respB.subarray(0, s.respB.length - 1)), // truncated
+    gr(s, s.members, s.now, Buffer.concat([s.respB, B([0])])), // trailing byte
+  ];
+  // the expiration itself changed (day-aligned, so only the key is wrong)
+  const moved = B(s.respB); moved.writeBigUInt64LE(BigInt(s.exp + DAY), moved.length - 8);
+  lines.push(gr(s, s.members, s.now, moved));
+  const r = c(lines);
+  assert.ok(Buffer.isBuffer(r[0]), JSON.stringify(r[0]));
+  for (let i = 1; i <= 8; i++)
+    assert.equal(r[i].err, SC_ERR_ZK_VERIFY_, `line ${i}: ${JSON.stringify(r[i])}`);
+  assert.equal(r[9].err, SC_ERR_FORMAT);
+  assert.equal(r[10].err, SC_ERR_FORMAT);
+  assert.equal(r[11].err, SC_ERR_ZK_VERIFY_);
+  // libsignal agrees on the tampered bytes
+  for (const x of [flip(9 + 32 * 2 + 3), flip(proofAt + 40), moved])
+    assert.throws(() => new zk.GroupSendEndorsementsResponse(x).receiveWithServiceIds(
+      s.members, s.members[0], s.group, new zk.ServerPublicParams(s.pub)));
 });

@@ -5,7 +5,13 @@
  * prints secrets.
  *   SP params                                  -> OK (sc_zk_server_parse)
  *   RC params aci16 pni16 time(dec) response   -> credential
- *   PR params groupsecret289 credential rnd32|- -> presentation */
+ *   PR params groupsecret289 credential rnd32|- -> presentation
+ *   GR params groupsecret289 acis(16 each) now(dec) response
+ *                                  -> le64 expiration || endorsements
+ *   GC params endorsements(32 each)            -> combined endorsement
+ *   GT params groupsecret289 endorsements(32 each) expiration(dec)
+ *                                  -> full token of their combination
+ *   (group send endorsements, sc_zkgse.c; params only parsed) */
 #include "config.h"
 
 #include <stdio.h>
@@ -108,6 +114,44 @@ static int run(args *a)
                                       a->len[4] ? a->b[4] : NULL)))
             hex(out, n);
         ut_wipe(&g, sizeof(g));
+    } else if (!strcmp(cmd, "GR") && a->n == 6 && a->len[2] == SC_ZK_GROUP_SECRET_LEN &&
+               a->len[3] % 16 == 0) {
+        sc_zk_group g;
+        char *end = NULL;
+        unsigned long long now = strtoull(a->str[4], &end, 10);
+        size_t k = a->len[3] / 16;
+        uint64_t exp = 0;
+        uint8_t *e = malloc(8 + 32 * k);
+
+        memcpy(g.b, a->b[2], sizeof(g.b));
+        if (!e || !end || *end)
+            rc = UT_ERR_INVAL;
+        else if (!(rc = sc_zk_gse_receive(e + 8, &exp, sp, &g, a->b[3], k, now,
+                                          a->b[5], a->len[5]))) {
+            for (int i = 0; i < 8; i++)
+                e[i] = (uint8_t)(exp >> (8 * i));
+            hex(e, 8 + 32 * k);
+        }
+        free(e);
+        ut_wipe(&g, sizeof(g));
+    } else if (!strcmp(cmd, "GC") && a->n == 3 && a->len[2] % 32 == 0) {
+        uint8_t e[SC_ZK_GSE_LEN];
+        if (!(rc = sc_zk_gse_combine(e, a->b[2], a->len[2] / 32)))
+            hex(e, sizeof(e));
+    } else if (!strcmp(cmd, "GT") && a->n == 5 && a->len[2] == SC_ZK_GROUP_SECRET_LEN &&
+               a->len[3] % 32 == 0) {
+        sc_zk_group g;
+        uint8_t e[SC_ZK_GSE_LEN], tok[SC_ZK_GSE_TOKEN_LEN];
+        char *end = NULL;
+        unsigned long long exp = strtoull(a->str[4], &end, 10);
+
+        memcpy(g.b, a->b[2], sizeof(g.b));
+        if (!end || *end)
+            rc = UT_ERR_INVAL;
+        else if (!(rc = sc_zk_gse_combine(e, a->b[3], a->len[3] / 32)) &&
+                 !(rc = sc_zk_gse_full_token(tok, &g, e, exp)))
+            hex(tok, sizeof(tok));
+        ut_wipe(&g, sizeof(g));
     } else {
         rc = UT_ERR_INVAL;
     }
@@ -118,7 +162,7 @@ static int run(args *a)
 
 int main(void)
 {
-    static char line[1 << 16];
+    static char line[1 << 20];
     args a = {0};
 
     while (fgets(line, sizeof(line), stdin)) {

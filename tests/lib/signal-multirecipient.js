@@ -30,20 +30,36 @@
 //   - else each recipient's part (messageForRecipient) goes to each of its
 //     devices as an UNIDENTIFIED_SENDER envelope with the request's ts;
 //     200 {"uuids404": []}.
-// Not checked: a group send token's validity (the mock checks none either,
-// connection.js checkAccessKey "Unchecked"), stories' rate limits.
+//   - a Group-Send-Token is base64 of a libsignal GroupSendFullToken
+//     (auth/GroupSendTokenHeader.java: unparsable 401) and must pass
+//     GroupSendFullToken.verify for exactly the request's recipients, now,
+//     with GroupSendDerivedKeyPair.forExpiration(token expiration, server
+//     secret params) (MessageController checkGroupSendToken), else 401,
+//     checked before any account is resolved. Here with libsignal's own
+//     verify and the mock's zkSecret: the mock's groups server already
+//     issues the endorsements with libsignal's GroupSendEndorsementsResponse
+//     .issue in every GroupResponse (src/server/group.js
+//     getGroupSendEndorsementResponse, expiring at the end of tomorrow).
+// Not checked: stories' rate limits.
 //
 //   const mr = new MultiRecipient(mock.server);  // startMock does it
 //   mr.requests   // [{status, recipients: {aci: [devices]}, ts, at,
 //                 //   authenticated (on a socket with credentials),
-//                 //   online, urgent (the query's)}] every PUT
+//                 //   online, urgent (the query's), auth: 'token' |
+//                 //   'access-key' | 'none' (the header it carried)}]
+//                 //   every PUT
 //   mr.singles    // [{serviceId, status, at, authenticated, types}] every
 //                 // PUT /v1/messages/{id} (at: arrival, process.hrtime in
 //                 // ms; types: each message's Envelope.Type, 6 = sealed)
+//   mr.gate      // optional (single) => Promise | undefined: a PUT
+//                 // /v1/messages/{id} is answered only once it resolves
+//                 // (a test holds a request in flight)
 //   mr.reset()
 const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
 const MRM = require('@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage').default;
+const { ServiceId } = require('@signalapp/libsignal-client');
+const { GroupSendFullToken, GroupSendDerivedKeyPair } = require('@signalapp/libsignal-client/zkgroup');
 
 const KEY = Symbol('signalbridge.multiRecipient');
 const MEDIA_TYPE = 'application/vnd.signal-messenger.mrm';
@@ -92,6 +108,7 @@ function wrapConnection() {
       ? { serviceId: decodeURIComponent(m[1]), status: 0, at: hrms(), authenticated: this.device !== undefined,
           types: envelopeTypes(request) } : null;
     if (single) mr.singles.push(single);
+    if (single && mr.gate) await mr.gate(single);
     const res = await original.call(this, request);
     if (single) single.status = res?.status;
     return res;
@@ -110,6 +127,7 @@ class MultiRecipient {
   reset() {
     this.requests = [];
     this.singles = [];
+    this.gate = undefined;
   }
 
   async handle(request, authenticated = false) {
@@ -150,9 +168,22 @@ class MultiRecipient {
     }
     const uak = h['unidentified-access-key'];
     const gst = h['group-send-token'];
+    entry.auth = gst !== undefined ? 'token' : uak !== undefined ? 'access-key' : 'none';
     if (!isStory) {
       if (uak === undefined && gst === undefined) return answer(request, 401);
       if (uak !== undefined && gst !== undefined) return answer(request, 400);
+    } else if (gst !== undefined) {
+      return answer(request, 400, { error: 'Group send token not allowed when sending stories' });
+    }
+    if (!isStory && gst !== undefined) {
+      try {
+        const token = new GroupSendFullToken(Buffer.from(gst, 'base64'));
+        token.verify(recipients.map(([sid]) => ServiceId.parseFromServiceIdString(sid)),
+          GroupSendDerivedKeyPair.forExpiration(token.getExpiration(), server.zkSecret));
+      } catch (e) {
+        entry.tokenError = e.message;
+        return answer(request, 401);
+      }
     }
     // resolve: the account's primary, unless unregistered
     const resolved = [];

@@ -11,6 +11,8 @@
 //   rules.enabled = false;         // switch off at run time
 //   rules.requireSpqr = false;     // the service before SPQR enforcement
 //   rules.refusals                 // [{rule, status, detail}] what was refused
+//                                  // ('access key': an unauthenticated
+//                                  // GET /v2/keys with a missing or wrong key)
 //   rules.capabilities             // the server's table (DeviceCapability)
 //   rules.capabilityUpdates        // [{device: 'aci.id', capabilities}]
 //   rules.handshakes               // [{path, userAgent, signalAgent}] seen
@@ -35,7 +37,9 @@
 //   storage/DeviceCapability.java, controllers/DeviceController.java,
 //   controllers/KeepAliveController.java, filters/RemoteDeprecationFilter.java,
 //   util/ua/UserAgentUtil.java, WhisperServerService.java,
-//   controllers/AttachmentControllerV4.java, attachments/AttachmentUtil.java.
+//   controllers/AttachmentControllerV4.java, attachments/AttachmentUtil.java,
+//   controllers/KeysController.java getDeviceKeys, auth/OptionalAccess.java
+//   (bundles without credentials need the target's access key).
 const crypto = require('crypto');
 const { Connection } = require('@signalapp/mock-server/src/server/ws');
 const { GcsStandIn } = require('./signal-gcs');
@@ -280,6 +284,36 @@ class ProductionRules {
     // the first).
     if (verb === 'GET' && path === '/v1/keepalive/provisioning') return response(request, 200, undefined);
     if (verb === 'GET' && path === '/v4/attachments/form/upload') return this.uploadForm(conn, request);
+    if (verb === 'GET' && !conn.device && /^\/v2\/keys\/[^/]+\/[^/]+$/.test(path)) {
+      return this.unauthKeys(request, path, next);
+    }
+    return next();
+  }
+
+  // KeysController.getDeviceKeys without credentials: OptionalAccess.verify
+  // (auth/OptionalAccess.java). The mock hands out anyone's bundles on the
+  // unauthenticated socket; Signal-Server wants the target's access key
+  // (or a group send token, unchecked here as the mock checks none):
+  // none, an unknown account, a PNI, an account without a key, a wrong key
+  // or an unknown device: 401 (never 404, "that would provide a free
+  // exists check").
+  async unauthKeys(request, path, next) {
+    const h = headerMap(request.headers);
+    const [, , , id, dev] = path.split('/').map(decodeURIComponent);
+    if (h['group-send-token'] !== undefined && h['unidentified-access-key'] === undefined) return next();
+    const refuse = (detail) => {
+      this.refuse('access key', 401, detail);
+      return response(request, 401, undefined);
+    };
+    if (h['unidentified-access-key'] === undefined) return refuse(`no access key for ${path}`);
+    const target = await this.server.getDeviceByServiceId(id);
+    if (!target || id.startsWith('PNI:')) return refuse(`no such ACI account for ${path}`);
+    const given = Buffer.from(h['unidentified-access-key'], 'base64');
+    if (!target.accessKey || given.length !== target.accessKey.length ||
+        !crypto.timingSafeEqual(given, target.accessKey)) return refuse(`wrong access key for ${path}`);
+    if (dev !== '*' && !(await this.server.getDeviceByServiceId(id, Number(dev)))) {
+      return refuse(`no device ${dev} for ${path}`);
+    }
     return next();
   }
 

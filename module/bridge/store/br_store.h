@@ -326,9 +326,6 @@ int br_store_media_out_put(st_db *db, int64_t id, const char *mxc, const char *c
                            const char *name, const char *caption, uint32_t flags);
 /* New state; content_type fills it in only when unknown (may be NULL). */
 int br_store_media_out_set(st_db *db, int64_t id, int state, const char *content_type);
-/* 1 when an earlier file of the chat is below state `finished`. */
-int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id, int64_t id,
-                               int finished);
 /* Outbox ids, in order, at most max: files of `owner` uploaded and waiting
  * to be sent (state 1), or every unfinished one (state < 3). */
 int br_store_media_out_uploaded_ids(st_db *db, const char *owner, int64_t *ids, size_t max,

@@ -210,23 +210,6 @@ int br_store_media_out_set(st_db *db, int64_t id, int state, const char *content
     return st_db_step_done(db, st);
 }
 
-int br_store_media_out_waiting(st_db *db, const char *owner, const char *chat_id, int64_t id,
-                               int finished)
-{
-    sqlite3_stmt *st = st_db_stmt(db,
-        "SELECT 1 FROM br_media_out m JOIN br_outbox o ON o.id = m.outbox_id"
-        " WHERE o.owner_mxid = ?1 AND o.chat_id = ?2 AND m.outbox_id < ?3 AND m.state < ?4"
-        " LIMIT 1");
-
-    if (!st)
-        return ST_ERR_SQL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, chat_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, id);
-    sqlite3_bind_int(st, 4, finished);
-    return br_store_exists(st);
-}
-
 /* The first column of every row, as ids, at most max. */
 static int ids_of(sqlite3_stmt *st, int64_t *ids, size_t max, size_t *n)
 {

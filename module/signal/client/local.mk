@@ -126,6 +126,7 @@ libsbclient_la_SOURCES += module/signal/client/sig_groups.h module/signal/client
 	module/signal/client/sig_gstate.h module/signal/client/sig_gstate.c \
 	module/signal/client/sig_gsend.c module/signal/client/sig_gchange.c
 # group sends with our sender key and sealed sender v2 (issue #15 item 2)
+libsbclient_la_SOURCES += module/signal/client/sig_gse.h module/signal/client/sig_gse.c
 libsbclient_la_SOURCES += module/signal/client/sig_gsk.c module/signal/client/sig_skinfo.h \
 	module/signal/client/sig_skinfo.c module/signal/client/sig_unauth.c
 nodist_libsbclient_la_SOURCES += module/signal/proto/Groups.pb-c.c module/signal/proto/Groups.pb-c.h
@@ -151,6 +152,9 @@ EXTRA_DIST += tests/e2e/signal-groups.js
 # --- the send log and retry requests to us (issue #11) -----------------------
 TESTS += tests/e2e/signal-resend.js
 EXTRA_DIST += tests/e2e/signal-resend.js
+# 1:1 sends sealed with the contact's access key, identified on a 401 (#15)
+TESTS += tests/e2e/signal-sealed.js
+EXTRA_DIST += tests/e2e/signal-sealed.js
 UNIT_TESTS += tests/unit/signal/client/test_sig_sendlog
 check_PROGRAMS += tests/unit/signal/client/test_sig_sendlog
 tests_unit_signal_client_test_sig_sendlog_SOURCES = tests/unit/signal/client/test_sig_sendlog.c

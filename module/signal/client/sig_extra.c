@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
+#include "sc_sealed.h"
 #include "sig_err.h"
 #include "sig_int.h"
 
@@ -214,7 +215,10 @@ int sig_client_send_typing(sig_client *c, const char *to, int started)
      * conversations.ts sendTypingMessage): never stored for a device that
      * is not connected */
     if ((rc = pack(&ct, &buf, &len)) == 0) {
-        sig_send_opts o = {1, 1, NULL, 0, NULL};
+        /* sealed like any 1:1 send, content hint implicit (Desktop
+         * sendTypingMessage: ContentHint.IMPLICIT; signalmeow
+         * getContentHint) */
+        sig_send_opts o = {1, 1, NULL, SC_HINT_IMPLICIT, NULL};
         rc = sig_send_content_opts(c, aci, buf, len, tm.timestamp,
                                    SIG_SEND_QUIET | SIG_SEND_NOLOG, NULL, &o);
     }

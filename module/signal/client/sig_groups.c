@@ -17,6 +17,7 @@
 #include "sc_zk.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sig_gse.h"
 #include "sig_gstate.h"
 #include "sig_int.h"
 
@@ -371,6 +372,19 @@ static void state_done(int rc, const sn_http_resp *r, void *ud)
         new_avatar = !old || !old->avatar || strcmp(old->avatar, g->avatar) != 0;
         sig_group_info_free(old);
         rc = sig_group_state_put(c, g);
+    }
+    if (rc == 0) {
+        /* the state's send endorsements, for group sends by token (Desktop
+         * ts/groups.ts: decodeGroupSendEndorsementsResponse on every
+         * GroupResponse, kept with the group) */
+        uint8_t *gse = NULL;
+        size_t gse_len = 0;
+        sc_zk_server *sp = NULL;
+
+        if (server_params(c, &sp) == 0 &&
+            sig_gstate_endorsements(r->body, r->body_len, &gse, &gse_len) == 0)
+            sig_gse_store(c, sp, &f->zg, g, gse, gse_len);
+        free(gse);
     }
     for (i = 0; rc == 0 && i < g->n_members; i++)
         if (g->members[i].has_profile_key && strcmp(g->members[i].aci, c->aci) != 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "SignalService.pb-c.h"
+#include "sc_sealed.h"
 #include "sig_err.h"
 #include "sig_groups.h"
 #include "sig_int.h"
@@ -323,7 +324,8 @@ static int group_send_dm_ch(sig_client *c, const uint8_t group_id[32],
     for (i = 0; i < g->n_members; i++) {
         if (!strcmp(g->members[i].aci, c->aci))
             continue;
-        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm->timestamp, f);
+        rc = sig_send_content_fanout(c, g->members[i].aci, content, n, dm->timestamp, f,
+                                     g->group_id);
         if (rc == 0) {
             started++;
         } else {
@@ -555,7 +557,10 @@ int sig_client_send_group_typing(sig_client *c, const uint8_t group_id[32], int 
     }
     /* fire and forget, like 1:1 typing: the first error is reported */
     for (i = 0; i < g->n_members; i++) {
-        sig_send_opts o = {1, 1, NULL, 0, NULL}; /* online, not urgent */
+        /* online, not urgent, implicit; sealed when we hold the member's
+         * access key, with the group in the USMC (Desktop sendTypingMessage
+         * → sendContentMessageToGroup → sendGroupProto with the groupId) */
+        sig_send_opts o = {1, 1, NULL, SC_HINT_IMPLICIT, g->group_id};
         int r;
         if (!strcmp(g->members[i].aci, c->aci))
             continue;

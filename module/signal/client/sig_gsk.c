@@ -9,9 +9,17 @@
  *     member who has left holds (Desktop step 7, keyNeedsReset), is
  *     replaced: a new chain under the same distribution id (Desktop
  *     resetSenderKey keeps it), shared with nobody yet.
- *  2. Members that can take it: an ACI whose profile key we know (its
- *     access key; Desktop isValidSenderKeyRecipient, signalmeow
- *     getDevicesIDs). Fewer than two: the caller sends 1:1 (Desktop step 5).
+ *  2. Members that can take it: with the group's send endorsements
+ *     (sig_gse.h) valid for more than 2 hours, every member we hold an
+ *     endorsement for, profile key known or not (Desktop
+ *     isValidSenderKeyRecipient with a GroupSendEndorsementState); without
+ *     them, an ACI whose profile key we know (its access key; Desktop
+ *     without endorsements, signalmeow getDevicesIDs), and the group's
+ *     state is fetched again for the next send when its endorsements are
+ *     missing, expiring or lack a member (Desktop
+ *     maybeCreateGroupSendEndorsementState refreshes the group then; here
+ *     at most once an hour per group). Fewer than two: the caller sends
+ *     1:1 (Desktop step 5).
  *  3. A member whose devices (with their registration ids, from our
  *     sessions) are not all recorded as holding our chain gets a
  *     SenderKeyDistributionMessage 1:1 first, sealed with its access key
@@ -25,29 +33,48 @@
  *     sender certificate, sealed once for all (sc_sealed_encrypt_multi) and
  *     sent as PUT /v1/messages/multi_recipient?ts&online=false&urgent=true
  *     &story=false, Content-Type application/vnd.signal-messenger.mrm,
+ *     authorised by Group-Send-Token = base64 of the GroupSendFullToken of
+ *     the recipients' combined endorsements (Desktop sendToGroupViaSenderKey
+ *     step 10 groupSendEndorsementState.buildToken; Signal-Server
+ *     auth/GroupSendTokenHeader.java) or, without endorsements,
  *     Unidentified-Access-Key = XOR of the recipients' access keys
  *     (Signal-Server controllers/MessageController.java
- *     sendMultiRecipientMessage; Desktop getXorOfAccessKeys).
+ *     sendMultiRecipientMessage: one or the other; Desktop
+ *     getXorOfAccessKeys).
  *  5. 200: done for them. 409 (missing/extra devices) and 410 (stale
  *     registration ids): extra and stale sessions are dropped and the
  *     member forgotten as a holder, so step 3 sends it the key again on
  *     fresh sessions, then a new try (Desktop handle409Response /
  *     handle410Response); after 3 tries, 1:1 (signalmeow). 401 and 404
  *     (with an access key the server refuses the whole request when one
- *     recipient is unregistered): everyone 1:1 (signalmeow), where an
- *     unregistered member's 404 drops that member. Other answers fail the
+ *     recipient is unregistered; with a token it answers 200 and names
+ *     them in uuids404, dropped here): everyone 1:1 (signalmeow, Desktop
+ *     _shouldFailSend), where an unregistered member's 404 drops that
+ *     member; a refused token also drops the stored endorsements, so the
+ *     next send fetches new ones. Other answers fail the
  *     send (the caller retries it with the same timestamp).
  *  6. Members that could not take the sender key get 1:1 copies, then the
  *     transcript to our devices and one SIG_EV_SEND_DONE (sig_fanout).
+ *
+ * One group, one send at a time: a send that finds another of the same
+ * group under way (a text, a file, a reaction, an edit, a delete, typing)
+ * waits behind it and starts when it has ended, in the order they came.
+ * Two at once would each see a member not yet recorded as holding our
+ * chain and hand it out twice, and a 409/410 of one would drop sessions
+ * and holders under the other. Signal-Desktop runs every group send and
+ * typing of a conversation through that conversation's one-at-a-time
+ * queue (ts/models/conversations.ts queueJob, PQueue concurrency 1, used
+ * by ts/jobs/helpers/sendNormalMessage.ts and sendReaction.ts around
+ * sendToGroup, and by sendTypingMessage). The queue holds the sender-key
+ * part (steps 1-5); the last 1:1 copies of step 6 touch no sender-key
+ * state and may overlap the next send. Different groups go in parallel.
  *
  * The request goes on the unauthenticated chat socket (sig_unauth.c), so
  * the server does not learn who sent it, as signalmeow sends it.
  * Typing goes the same way (sig_gsk_send_typing), as Desktop sends it
  * (ts/models/conversations.ts sendTypingMessage → sendContentMessageToGroup):
  * content hint implicit, online=true&urgent=false, no send log, no
- * transcript, no event. Difference from Desktop and signalmeow: no group
- * send endorsements (the access key form, which Signal-Server still
- * accepts). */
+ * transcript, no event. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -55,11 +82,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "SignalService.pb-c.h"
 #include "sc_sealed.h"
 #include "sc_senderkey.h"
 #include "sig_err.h"
 #include "sig_groups.h"
+#include "sig_gse.h"
 #include "sig_int.h"
 #include "sig_sendlog.h"
 #include "sig_skinfo.h"
@@ -67,6 +97,7 @@
 #define GSK_MAX_ATTEMPTS 3
 #define GSK_MAX_AGE_MS (14LL * 24 * 3600 * 1000)
 #define GSK_MAX_DEVICES 64
+#define GSE_REFETCH_MS (3600LL * 1000) /* at most one state refetch an hour for endorsements */
 #define MRM_TYPE "application/vnd.signal-messenger.mrm"
 
 enum { M_SK = 0, M_FALLBACK = 1, M_DROPPED = 2 };
@@ -74,7 +105,10 @@ enum { M_SK = 0, M_FALLBACK = 1, M_DROPPED = 2 };
 typedef struct gsk_member {
     char aci[SIG_UUID_STR_LEN + 1];
     int how;
+    int has_ak;                      /* access_key is known */
     uint8_t access_key[16];
+    int has_e;                       /* e: its send endorsement */
+    uint8_t e[32];
 } gsk_member;
 
 struct sig_gsk_op {
@@ -90,12 +124,15 @@ struct sig_gsk_op {
     uint64_t ts;
     void *ud;
     gsk_member *m;
-    size_t n;
+    size_t n, n_alloc;
     int attempts;
     int delivered;                   /* a multi-recipient PUT was accepted */
     int quiet;                       /* typing: no event, no transcript, not
                                       * logged, online, not urgent */
     uint32_t hint;                   /* the USMC's content hint */
+    sig_gse *gse;                    /* valid endorsements: send by token */
+    int waiting;                     /* behind another send of the group */
+    struct event *go;                /* starts it once that one has ended */
 };
 
 typedef struct gsk_dev {
@@ -104,7 +141,9 @@ typedef struct gsk_dev {
     uint8_t ik[32];
 } gsk_dev;
 
-static void gsk_free(struct sig_gsk_op *op)
+static void gsk_next(sig_client *c, const uint8_t *group_id);
+
+static void gsk_drop(struct sig_gsk_op *op, int wake)
 {
     struct sig_gsk_op **pp;
 
@@ -115,18 +154,29 @@ static void gsk_free(struct sig_gsk_op *op)
             *pp = op->next;
             break;
         }
+    if (wake && !op->waiting) /* the group's next send may start */
+        gsk_next(op->c, op->group_id);
+    if (op->go)
+        event_free(op->go);
     if (op->content)
         ut_free_secret(op->content, op->content_len);
     if (op->sync)
         ut_free_secret(op->sync, op->sync_len);
-    free(op->m);
+    if (op->m)
+        ut_free_secret(op->m, op->n_alloc * sizeof(*op->m));
+    sig_gse_free(op->gse);
     free(op);
+}
+
+static void gsk_free(struct sig_gsk_op *op)
+{
+    gsk_drop(op, 1);
 }
 
 void sig_gsk_cancel_all(sig_client *c)
 {
     while (c->gsks)
-        gsk_free(c->gsks);
+        gsk_drop(c->gsks, 0); /* nothing starts: the client is closing */
 }
 
 static void fail(struct sig_gsk_op *op, int err, uint32_t retry_after_ms)
@@ -225,7 +275,7 @@ static void fallback_and_finish(struct sig_gsk_op *op)
     if (op->quiet) {
         /* typing to the rest 1:1, as quietly (Desktop sendToGroupViaSenderKey
          * step 12 sends them with the same options) */
-        sig_send_opts o = {1, 1, NULL, 0, NULL};
+        sig_send_opts o = {1, 1, NULL, SC_HINT_IMPLICIT, op->group_id};
         for (i = 0; i < op->n; i++)
             if (op->m[i].how == M_FALLBACK &&
                 (rc = sig_send_content_opts(c, op->m[i].aci, op->content, op->content_len,
@@ -255,7 +305,8 @@ static void fallback_and_finish(struct sig_gsk_op *op)
     for (i = 0; i < op->n; i++)
         if (op->m[i].how == M_FALLBACK)
             sig_fanout_started(f, sig_send_content_fanout(c, op->m[i].aci, op->content,
-                                                          op->content_len, op->ts, f) == 0);
+                                                          op->content_len, op->ts, f,
+                                                          op->group_id) == 0);
     if (sig_fanout_pending(f) == 0) {
         /* none could start: report as the fanout would */
         sig_fanout_unref(f);
@@ -388,6 +439,8 @@ static void mr_resp(int rc, const sn_rpc_response *r, void *ud)
     case 404:
         sig_logf(c, UT_LOG_INFO, "signal: group send got %u, sending 1:1 instead",
                  (unsigned)r->status);
+        if (r->status == 401 && op->gse)
+            sig_gse_drop(c, op->group_id);
         all_fallback(op);
         fallback_and_finish(op);
         break;
@@ -405,7 +458,7 @@ static int mr_phase(struct sig_gsk_op *op)
     sig_client *c = op->c;
     gsk_dev *devs = NULL;
     sc_mr_recipient *rc_list = NULL;
-    uint8_t *sids = NULL, *iks = NULL, xak[16] = {0};
+    uint8_t *sids = NULL, *iks = NULL, xak[16] = {0}, *es = NULL;
     uint32_t *dev_ids = NULL;
     uint16_t *regs = NULL;
     uint8_t *cert = NULL, *padded = NULL, *skm = NULL, *body = NULL, *ser = NULL;
@@ -427,7 +480,7 @@ static int mr_phase(struct sig_gsk_op *op)
     if (!(devs = calloc(op->n * GSK_MAX_DEVICES, sizeof(*devs))) ||
         !(rc_list = calloc(op->n, sizeof(*rc_list))) || !(sids = calloc(op->n, 17)) ||
         !(iks = calloc(op->n, 32)) || !(dev_ids = calloc(op->n * GSK_MAX_DEVICES, 4)) ||
-        !(regs = calloc(op->n * GSK_MAX_DEVICES, 2))) {
+        !(regs = calloc(op->n * GSK_MAX_DEVICES, 2)) || !(es = calloc(op->n, 32))) {
         rc = UT_ERR_NOMEM;
         goto out;
     }
@@ -455,8 +508,11 @@ static int mr_phase(struct sig_gsk_op *op)
         rc_list[nr].devices = dev_ids + nr * GSK_MAX_DEVICES;
         rc_list[nr].registration_ids = regs + nr * GSK_MAX_DEVICES;
         rc_list[nr].n_devices = nd;
-        for (j = 0; j < 16; j++)
-            xak[j] ^= op->m[i].access_key[j];
+        if (op->gse)
+            memcpy(es + 32 * nr, op->m[i].e, 32);
+        else
+            for (j = 0; j < 16; j++)
+                xak[j] ^= op->m[i].access_key[j];
         total += nd;
         nr++;
     }
@@ -502,11 +558,19 @@ static int mr_phase(struct sig_gsk_op *op)
     if ((rc = sc_usmc_new(&usmc, SC_USMC_SENDERKEY, cert, cert_len, skm, skm_len,
                           op->hint, op->group_id, 32)) != 0 ||
         (rc = sc_sealed_encrypt_multi(&body, &body_len, usmc, c->identity[SIG_ID_ACI].pub,
-                                      c->identity[SIG_ID_ACI].priv, rc_list, nr)) != 0 ||
-        (rc = sig_b64_encode(xak, 16, &b64)) != 0)
+                                      c->identity[SIG_ID_ACI].priv, rc_list, nr)) != 0)
+        goto out;
+    /* the token of exactly these recipients (the server verifies it for
+     * the request's recipient list), or the XOR of their access keys */
+    if (op->gse)
+        rc = sig_gse_token(c, op->group_id, op->gse, es, nr, &b64);
+    else
+        rc = sig_b64_encode(xak, 16, &b64);
+    if (rc != 0)
         goto out;
     {
-        sn_hdr h[2] = {{"content-type", MRM_TYPE}, {"unidentified-access-key", b64}};
+        sn_hdr h[2] = {{"content-type", MRM_TYPE},
+                       {op->gse ? "group-send-token" : "unidentified-access-key", b64}};
         /* typing: online=true, urgent=false (Desktop ts/models/
          * conversations.ts sendTypingMessage) */
         snprintf(path, sizeof(path),
@@ -528,7 +592,9 @@ out:
     if (padded)
         ut_free_secret(padded, padded_len);
     free(body);
-    free(b64);
+    if (b64)
+        ut_free_secret(b64, strlen(b64));
+    free(es);
     free(cert);
     free(devs);
     free(rc_list);
@@ -671,7 +737,8 @@ static int skdm_phase(struct sig_gsk_op *op)
              * (sendSenderKeyDistributionMessage → sendGroupProto →
              * OutgoingMessage.doSendMessage, sealed when the send options
              * carry an access key) */
-            sig_send_opts o = {0, 0, op->m[i].access_key, op->hint, op->group_id};
+            sig_send_opts o = {0, 0, op->m[i].has_ak ? op->m[i].access_key : NULL, op->hint,
+                               op->group_id};
             int r = sig_send_content_opts(c, op->m[i].aci, buf, len, (uint64_t)ut_now_ms(), 0,
                                           f, &o);
             if (r != 0)
@@ -697,19 +764,10 @@ out:
 
 /* ---- 1/2: start ------------------------------------------------------------- */
 
-static int in_group(const sig_group_info *g, const char *aci)
-{
-    size_t i;
-
-    for (i = 0; i < g->n_members; i++)
-        if (strcmp(g->members[i].aci, aci) == 0)
-            return 1;
-    return 0;
-}
-
 /* Our chain for the group: its distribution id, made new when too old or
- * held by someone who left. */
-static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
+ * held by someone who left (op->m: the members but us, as the send was
+ * asked). */
+static int prepare_chain(struct sig_gsk_op *op)
 {
     sig_client *c = op->c;
     sig_skdev *sh = NULL;
@@ -738,7 +796,7 @@ static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
     if (!reset && (rc = sig_skinfo_shared(c->db, c->cfg.account, op->dist, &sh, &nsh)) != 0)
         return rc;
     for (i = 0; i < nsh && !reset; i++)
-        reset = !in_group(g, sh[i].member);
+        reset = !member(op, sh[i].member);
     free(sh);
     if (!reset)
         return 0;
@@ -759,12 +817,58 @@ static int prepare_chain(struct sig_gsk_op *op, const sig_group_info *g)
     return rc;
 }
 
+/* Steps 1 and 3 (then 4 and 5 follow on the loop). */
+static int gsk_begin(struct sig_gsk_op *op)
+{
+    int rc;
+
+    if ((rc = prepare_chain(op)) != 0 || (rc = skdm_phase(op)) != 0)
+        return rc;
+    return 0;
+}
+
+static void on_go(evutil_socket_t fd, short what, void *arg)
+{
+    struct sig_gsk_op *op = arg;
+    sig_client *c = op->c;
+    int rc;
+
+    (void)fd;
+    (void)what;
+    if (sig_dead(c))
+        return; /* closing: sig_gsk_cancel_all frees it */
+    sig_enter(c);
+    if ((rc = gsk_begin(op)) != 0)
+        fail(op, rc, 0);
+    sig_leave(c);
+}
+
+/* The oldest send waiting for `group_id` starts, from the loop: not inside
+ * the ending send's own callback, so its SIG_EV_SEND_DONE goes first. */
+static void gsk_next(sig_client *c, const uint8_t *group_id)
+{
+    static const struct timeval now = {0, 0};
+    struct sig_gsk_op *op;
+
+    for (op = c->gsks; op; op = op->next)
+        if (op->waiting && memcmp(op->group_id, group_id, 32) == 0)
+            break;
+    if (!op)
+        return;
+    op->waiting = 0; /* under way now: later sends queue behind it */
+    if (!(op->go = evtimer_new(c->base, on_go, op)) || evtimer_add(op->go, &now) != 0) {
+        sig_logf(c, UT_LOG_ERROR, "signal: a waiting group send could not be started");
+        fail(op, UT_ERR_NOMEM, 0); /* the outbox retries it */
+    }
+}
+
 static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *content, size_t n,
                      uint8_t **sync, size_t sync_len, uint64_t ts, void *send_ud, int quiet)
 {
-    struct sig_gsk_op *op;
+    struct sig_gsk_op *op, **pp;
+    sig_gse *gse = NULL;
     size_t i, able = 0;
-    int rc;
+    int rc, refetch = 0, busy = 0;
 
     if (c->cfg.no_sender_keys)
         return 0;
@@ -775,6 +879,7 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
         free(op);
         return UT_ERR_NOMEM;
     }
+    op->n_alloc = g->n_members + 1;
     op->c = c;
     op->ts = ts;
     op->ud = send_ud;
@@ -785,28 +890,61 @@ static int gsk_start(sig_client *c, const sig_group_info *g, const uint8_t *cont
     op->content_len = n;
     memcpy(op->content, content, n);
     memcpy(op->group_id, g->group_id, 32);
-    op->next = c->gsks;
-    c->gsks = op;
+    /* endorsements: used when valid for more than 2 hours (Desktop
+     * validateGroupSendEndorsementsExpiration) */
+    rc = sig_gse_load(c, g->group_id, &gse);
+    if (rc == 0 && sig_gse_usable(gse, (uint64_t)(ut_now_ms() / 1000))) {
+        op->gse = gse;
+        gse = NULL;
+    } else {
+        refetch = rc == ST_ERR_NOTFOUND || (rc == 0 && ut_now_ms() - gse->stored_ms > GSE_REFETCH_MS);
+    }
+    sig_gse_free(gse);
     for (i = 0; i < g->n_members; i++) {
         gsk_member *m = &op->m[op->n];
+        const uint8_t *e;
         if (strcmp(g->members[i].aci, c->aci) == 0)
             continue;
         snprintf(m->aci, sizeof(m->aci), "%s", g->members[i].aci);
-        m->how = sig_access_key(c, m->aci, m->access_key) == 0 ? M_SK : M_FALLBACK;
+        m->has_ak = sig_access_key(c, m->aci, m->access_key) == 0;
+        if (op->gse) {
+            /* a member without one (the state changed since) goes 1:1 */
+            if ((e = sig_gse_find(op->gse, m->aci)) != NULL) {
+                memcpy(m->e, e, 32);
+                m->has_e = 1;
+            } else if (ut_now_ms() - op->gse->stored_ms > GSE_REFETCH_MS) {
+                refetch = 1;
+            }
+            m->how = m->has_e ? M_SK : M_FALLBACK;
+        } else {
+            m->how = m->has_ak ? M_SK : M_FALLBACK;
+        }
         able += m->how == M_SK;
         op->n++;
     }
+    if (refetch && (rc = sig_group_fetch(c, g->group_id)) != 0)
+        sig_logf(c, UT_LOG_INFO, "signal: group state not refetched for endorsements: %s",
+                 sig_strerror(rc));
     if (able < 2) { /* Desktop: "Not enough recipients for Sender Key message" */
+        op->waiting = 1; /* never started: starts nothing either */
         gsk_free(op);
         return 0;
     }
+    for (pp = &c->gsks; *pp; pp = &(*pp)->next) /* kept in arrival order */
+        busy |= memcmp((*pp)->group_id, op->group_id, 32) == 0;
+    *pp = op;
     /* the transcript goes at the op's end */
     if (sync) {
         op->sync = *sync;
         op->sync_len = sync_len;
         *sync = NULL;
     }
-    if ((rc = prepare_chain(op, g)) != 0 || (rc = skdm_phase(op)) != 0) {
+    if (busy) { /* another send of this group is under way: after it */
+        op->waiting = 1;
+        sig_logf(c, UT_LOG_INFO, "signal: a group send waits for the one before it");
+        return 1;
+    }
+    if ((rc = gsk_begin(op)) != 0) {
         gsk_free(op);
         return rc;
     }

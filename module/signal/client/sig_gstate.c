@@ -85,6 +85,28 @@ static int member_id(const sig_gstate_dec *d, const ProtobufCBinaryData *ct, int
     return d->uid(d->arg, uuid, kind, ct->data, ct->len);
 }
 
+int sig_gstate_endorsements(const uint8_t *p, size_t n, uint8_t **out, size_t *len)
+{
+    Signalservice__GroupResponse *resp = signalservice__group_response__unpack(NULL, n, p);
+    int rc = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (!resp)
+        return SIG_ERR_ENVELOPE;
+    if (resp->has_groupsendendorsementsresponse && resp->groupsendendorsementsresponse.len) {
+        if (!(*out = malloc(resp->groupsendendorsementsresponse.len)))
+            rc = UT_ERR_NOMEM;
+        else {
+            memcpy(*out, resp->groupsendendorsementsresponse.data,
+                   resp->groupsendendorsementsresponse.len);
+            *len = resp->groupsendendorsementsresponse.len;
+        }
+    }
+    signalservice__group_response__free_unpacked(resp, NULL);
+    return rc;
+}
+
 int sig_gstate_parse(const uint8_t *p, size_t n, const sig_gstate_dec *d,
                      const uint8_t *expect_public, sig_group_info **out,
                      uint8_t **pkeys, size_t *skipped)

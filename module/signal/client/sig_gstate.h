@@ -40,6 +40,10 @@ int sig_gstate_parse(const uint8_t *p, size_t n, const sig_gstate_dec *d,
                      const uint8_t *expect_public, sig_group_info **out,
                      uint8_t **pkeys, size_t *skipped);
 
+/* GroupResponse.groupSendEndorsementsResponse of the same bytes: *out
+ * malloc'd (NULL and *len 0 when the response has none). */
+int sig_gstate_endorsements(const uint8_t *p, size_t n, uint8_t **out, size_t *len);
+
 /* Stored form: *out malloc'd NUL-terminated JSON. */
 int sig_gstate_dump(const sig_group_info *g, char **out);
 /* From the stored form; group_id is set by the caller. */

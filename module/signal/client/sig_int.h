@@ -396,16 +396,20 @@ int sig_unauth_request(sig_client *c, const char *verb, const char *path, const 
 void sig_unauth_close(sig_client *c);
 void sig_fanout_ref(sig_fanout *f);
 void sig_fanout_unref(sig_fanout *f); /* NULL ok */
-/* sig_send.c: send a Content to one member of a group send; the op holds a
- * reference on f and reports to sig_fanout_done instead of emitting. */
+/* sig_send.c: send a Content to one member of a group send (group_id in
+ * the USMC when it goes sealed); the op holds a reference on f and reports
+ * to sig_fanout_done instead of emitting. */
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
-                            size_t n, uint64_t ts, sig_fanout *f);
+                            size_t n, uint64_t ts, sig_fanout *f, const uint8_t group_id[32]);
 /* How a 1:1 send goes, beyond the defaults (online=false, urgent=true,
- * with our credentials). */
+ * content hint resendable; sealed with the contact's access key when we
+ * hold its profile key and the server did not refuse that key, else with
+ * our credentials; to ourselves always with our credentials). */
 typedef struct sig_send_opts {
     int online;                /* online=true: only to connected devices (typing) */
     int not_urgent;            /* urgent=false (typing) */
-    const uint8_t *access_key; /* 16 bytes, or NULL: sealed sender v1 on the
+    const uint8_t *access_key; /* 16 bytes, or NULL (the contact's, if
+                                * known): sealed sender v1 on the
                                 * unauthenticated socket, bundles too; a
                                 * refused key (401/403) falls back to
                                 * unsealed (Desktop OutgoingMessage.ts) */

@@ -4,7 +4,34 @@
  * devices) fix the device list and retry; a SyncMessage.Sent transcript
  * goes to our own other devices after a delivery to someone else. Every
  * Content sent (but typing, resends and retry requests) is kept per device
- * in the send log (sig_sendlog.h) before the PUT, for sig_retry.c. */
+ * in the send log (sig_sendlog.h) before the PUT, for sig_retry.c.
+ *
+ * Sealed or identified: a 1:1 send to a contact whose profile key we hold
+ * goes sealed (sealed sender v1, envelope type UNIDENTIFIED_SENDER) on the
+ * unauthenticated socket with the contact's access key, so the server
+ * does not learn who sends to whom, as Signal's clients send it:
+ * signalmeow pkg/signalmeow/sending.go sendContent (sealed whenever the
+ * recipient's profile key is known; content hint resendable for data and
+ * edit messages, implicit for typing and receipts, default otherwise),
+ * Signal-Desktop ts/util/getSendOptions.preload.ts (an access key for
+ * every direct conversation but our own) and ts/textsecure/
+ * OutgoingMessage.ts doSendMessage. Sends to our own devices (transcripts,
+ * syncs, Note to Self) always go identified: signalmeow sendContent ("Don't
+ * use unauthed websocket to send a payload to my own other devices"),
+ * Desktop getSendOptions ("We never send sync messages or to our own
+ * account as sealed sender"). A 401/403 on the bundle fetch or the PUT
+ * sends that message again identified (Desktop doSendMessage, signalmeow
+ * sendContent) and remembers the refused key ("sealed_off" record), so
+ * the next sends go identified until the contact's profile key, and with
+ * it the access key, changes: Desktop ts/util/handleMessageSend.preload.ts
+ * sets the conversation's sealedSender to DISABLED on a failover, and
+ * ts/models/conversations.ts setProfileKey back to UNKNOWN on a new key.
+ * (signalmeow remembers nothing: it tries sealed first every time.) A
+ * group's 1:1 copies (sig_fanout) go the same way, with the group in the
+ * USMC. Not
+ * done: contacts with unrestricted unidentified access and no known
+ * profile key (Desktop's UNRESTRICTED, a zero key): we do not read that
+ * profile field. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -70,6 +97,38 @@ static void op_free(sig_send_op *op)
     free(op);
 }
 
+/* ---- a refused access key, remembered ------------------------------------------ */
+
+#define SEALED_OFF "sealed_off"
+
+/* 1 when the server refused exactly this access key for `to` before. */
+static int sealed_refused(sig_client *c, const char *to, const uint8_t ak[16])
+{
+    ut_buf b;
+    int off;
+
+    ut_buf_init(&b, 32);
+    off = sig_rec_get(c, SEALED_OFF, to, &b) == 0 && b.len == 16 && ut_ct_eq(b.data, ak, 16);
+    ut_buf_free_secret(&b);
+    return off;
+}
+
+/* The server refused op's access key: this send goes identified, and so
+ * do the next ones while the key stays the same. */
+static void sealed_refuse(sig_send_op *op, uint32_t status)
+{
+    sig_client *c = op->c;
+    int rc;
+
+    sig_logf(c, UT_LOG_INFO, "signal: access key refused (%u), sending identified",
+             (unsigned)status);
+    if ((rc = sig_rec_put(c, SEALED_OFF, op->to, op->access_key, 16)) != 0)
+        sig_logf(c, UT_LOG_WARN, "signal: refused access key not remembered: %s",
+                 sig_strerror(rc));
+    op->sealed = 0;
+    ut_wipe(op->access_key, sizeof(op->access_key));
+}
+
 void sig_send_cancel_all(sig_client *c, int err)
 {
     (void)err;
@@ -80,7 +139,7 @@ void sig_send_cancel_all(sig_client *c, int err)
 
 static int send_sync(sig_client *c, const sig_send_op *done);
 static int pack_sent(const char *to, uint64_t ts, struct Signalservice__DataMessage *dm,
-                     uint8_t **out, size_t *out_len);
+                     int sealed, uint8_t **out, size_t *out_len);
 
 static void finish(sig_send_op *op, int err)
 {
@@ -320,10 +379,9 @@ static void keys_resp(int rc, const sn_rpc_response *r, void *ud)
     if (rc == 0 && op->sealed && (r->status == 401 || r->status == 403)) {
         /* the access key was refused: the bundle and then the message go
          * with our credentials (Desktop getKeysForServiceId.ts
-         * getServerKeys: accessKeyFailed) */
-        sig_logf(c, UT_LOG_INFO, "signal: access key refused (%u), sending unsealed",
-                 (unsigned)r->status);
-        op->sealed = 0;
+         * getServerKeys: accessKeyFailed; Signal-Server KeysController
+         * getDeviceKeys → OptionalAccess.verify answers 401) */
+        sealed_refuse(op, r->status);
         op->fetch[op->n_fetch++] = op->fetching;
         if ((rc = step(op)) != 0)
             finish(op, rc);
@@ -373,11 +431,12 @@ static void put_resp(int rc, const sn_rpc_response *r, void *ud)
         goto out;
     }
     if (op->sealed && (r->status == 401 || r->status == 403)) {
-        /* a wrong or withdrawn access key: again with our credentials, as
-         * Desktop's OutgoingMessage.doSendMessage fails over */
-        sig_logf(c, UT_LOG_INFO, "signal: sealed send refused (%u), sending unsealed",
-                 (unsigned)r->status);
-        op->sealed = 0;
+        /* a wrong or withdrawn access key (Signal-Server MessageController
+         * sendSealedSenderMessage → OptionalAccess.verify: 401, also for an
+         * account that does not exist): again with our credentials, as
+         * Desktop's OutgoingMessage.doSendMessage fails over and signalmeow's
+         * sendContent retries; 409/410/404 then as for any identified send */
+        sealed_refuse(op, r->status);
         if ((rc = step(op)) != 0)
             finish(op, rc);
         goto out;
@@ -418,7 +477,8 @@ out:
     sig_leave(c);
 }
 
-/* Sealed sender v1 of one device's ciphertext (`type`: SC_MSG_TYPE_*),
+/* Sealed sender v1 of one device's ciphertext (`type`: SC_MSG_TYPE_*, or
+ * 8 for a PlaintextContent),
  * as Desktop's OutgoingMessage.doSendMessage seals it: a USMC with our
  * certificate, the op's content hint and group id, to the session's
  * identity key. *out malloc'd. */
@@ -433,8 +493,9 @@ static int seal_one(sig_send_op *op, const sc_session *sess, const uint8_t *cert
 
     if ((rc = sc_session_remote_identity(sess, ik)) != 0)
         return rc;
-    rc = sc_usmc_new(&u, type == SC_MSG_TYPE_PREKEY ? SC_USMC_PREKEY : SC_USMC_MESSAGE, cert,
-                     cert_len, ct, ct_len, op->hint, op->has_group ? op->group_id : NULL,
+    rc = sc_usmc_new(&u, type == 8 ? SC_USMC_PLAINTEXT
+                         : type == SC_MSG_TYPE_PREKEY ? SC_USMC_PREKEY : SC_USMC_MESSAGE,
+                     cert, cert_len, ct, ct_len, op->hint, op->has_group ? op->group_id : NULL,
                      op->has_group ? 32 : 0);
     if (rc == 0)
         rc = sc_sealed_encrypt_v1(out, out_len, u, c->identity[SIG_ID_ACI].pub,
@@ -515,7 +576,12 @@ static int put_messages(sig_send_op *op)
         sig_session_addr(addr, sizeof(addr), SIG_ID_ACI, op->to, d.dev[i]);
         sig_session_store(c, SIG_ID_ACI, &st, &ctx);
         rc = ctx ? sc_session_load(&st, addr, &sess) : UT_ERR_NOMEM;
-        if (rc == 0 && op->plaintext) {
+        if (rc == 0 && op->plaintext && op->sealed) {
+            /* a PlaintextContent in a USMC of type plaintext */
+            rc = seal_one(op, sess, cert, cert_len, op->content, op->content_len, 8, &ct,
+                          &ct_len);
+            type = 6;
+        } else if (rc == 0 && op->plaintext) {
             type = 8;
             ct = malloc(op->content_len);
             if (ct) {
@@ -644,6 +710,9 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
 
     if (!op)
         return UT_ERR_NOMEM;
+    /* messages, edits, reactions, receipts: resendable (Desktop
+     * SendMessage.preload.ts sendMessage callers and #sendReceiptMessage) */
+    op->hint = SC_HINT_RESENDABLE;
     if (o) {
         op->online = o->online != 0;
         op->not_urgent = o->not_urgent != 0;
@@ -657,6 +726,15 @@ static int start_op_fan(sig_client *c, const char *to, const uint8_t *content,
             op->has_group = 1;
             memcpy(op->group_id, o->group_id, 32);
         }
+    }
+    /* a 1:1 send to a contact whose profile key we hold: sealed, unless
+     * the server refused this very key before (see the top of the file) */
+    if (!op->sealed && strcmp(to, c->aci) != 0 &&
+        sig_access_key(c, to, op->access_key) == 0) {
+        if (sealed_refused(c, to, op->access_key))
+            ut_wipe(op->access_key, sizeof(op->access_key));
+        else
+            op->sealed = 1;
     }
     if (fan) { /* op_free drops it on every path below */
         sig_fanout_ref(fan);
@@ -723,7 +801,8 @@ static int start_op(sig_client *c, const char *to, const uint8_t *content,
 }
 
 /* A retry request (DecryptionErrorMessage) about the message of `dev` we
- * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80. It goes
+ * could not decrypt, as a PlaintextContent: 0xC0 ‖ Content ‖ 0x80, sealed
+ * when we hold the sender's access key. It goes
  * to all of the sender's devices: Signal's server takes a message only for
  * the complete device list (Signal-Server push/MessageSender.java,
  * getMismatchedDevices), and Desktop's sendRetryRequest
@@ -771,6 +850,14 @@ int sig_send_retry_request(sig_client *c, const char *to, uint32_t dev,
     op->ts = (uint64_t)ut_now_ms();
     op->is_sync = 1; /* no SIG_EV_SEND_DONE, no transcript */
     op->plaintext = 1;
+    /* sealed like any 1:1 send, content hint default (signalmeow retry.go
+     * sendRetryRequest: sendContent with useUnidentifiedSender) */
+    op->hint = SC_HINT_DEFAULT;
+    if (strcmp(to, c->aci) != 0 && sig_access_key(c, to, op->access_key) == 0 &&
+        !sealed_refused(c, to, op->access_key))
+        op->sealed = 1;
+    else
+        ut_wipe(op->access_key, sizeof(op->access_key));
     op->next = c->sends;
     c->sends = op;
     if ((rc = session_devices(c, to, &d)) < 0) {
@@ -848,7 +935,7 @@ int sig_send_dm(sig_client *c, const char *to, Signalservice__DataMessage *dm,
     if (strcmp(to, c->aci) == 0) {
         /* Note to Self: Signal's apps send only the transcript, to our own
          * other devices; SIG_EV_SEND_DONE reports its delivery. */
-        rc = pack_sent(to, dm->timestamp, dm, &buf, &n);
+        rc = pack_sent(to, dm->timestamp, dm, -1, &buf, &n);
         if (rc == 0)
             rc = start_op(c, to, buf, n, NULL, 0, dm->timestamp, send_ud, 0);
         goto out;
@@ -891,13 +978,19 @@ int sig_send_text(sig_client *c, const char *to, const char *text,
     return rc;
 }
 
-/* Content{SyncMessage.Sent{destination, timestamp, message}}; *out malloc'd. */
+/* Content{SyncMessage.Sent{destination, timestamp, message}}; *out malloc'd.
+ * sealed >= 0: the recipient's unidentifiedStatus, whether it went sealed
+ * (Desktop SendMessage.preload.ts sendSyncMessage, signalmeow sending.go
+ * syncMessageFromSoloDataMessage); < 0: none (Note to Self). */
 static int pack_sent(const char *to, uint64_t ts, Signalservice__DataMessage *dm,
-                     uint8_t **out, size_t *out_len)
+                     int sealed, uint8_t **out, size_t *out_len)
 {
     Signalservice__Content ct = SIGNALSERVICE__CONTENT__INIT;
     Signalservice__SyncMessage sm = SIGNALSERVICE__SYNC_MESSAGE__INIT;
     Signalservice__SyncMessage__Sent sent = SIGNALSERVICE__SYNC_MESSAGE__SENT__INIT;
+    Signalservice__SyncMessage__Sent__UnidentifiedDeliveryStatus st =
+        SIGNALSERVICE__SYNC_MESSAGE__SENT__UNIDENTIFIED_DELIVERY_STATUS__INIT;
+    Signalservice__SyncMessage__Sent__UnidentifiedDeliveryStatus *stp = &st;
     uint8_t dest[16];
 
     if (sig_uuid_parse(dest, to) != 0)
@@ -909,6 +1002,13 @@ static int pack_sent(const char *to, uint64_t ts, Signalservice__DataMessage *dm
     sent.has_timestamp = 1;
     sent.timestamp = ts;
     sent.message = dm;
+    if (sealed >= 0) {
+        st.destinationserviceid = (char *)to;
+        st.has_unidentified = 1;
+        st.unidentified = sealed != 0;
+        sent.n_unidentifiedstatus = 1;
+        sent.unidentifiedstatus = &stp;
+    }
     sm.sent = &sent;
     ct.syncmessage = &sm;
     *out_len = signalservice__content__get_packed_size(&ct);
@@ -935,7 +1035,7 @@ static int send_sync(sig_client *c, const sig_send_op *done)
     dm = signalservice__data_message__unpack(NULL, done->dm_len, done->dm);
     if (!dm)
         return SIG_ERR_ENVELOPE;
-    rc = pack_sent(done->to, done->ts, dm, &buf, &n);
+    rc = pack_sent(done->to, done->ts, dm, done->sealed, &buf, &n);
     signalservice__data_message__free_unpacked(dm, NULL);
     if (rc == 0)
         rc = start_op(c, c->aci, buf, n, NULL, 0, done->ts, NULL, 1);
@@ -958,9 +1058,14 @@ int sig_send_content(sig_client *c, const char *to, const uint8_t *content,
 }
 
 int sig_send_content_fanout(sig_client *c, const char *to, const uint8_t *content,
-                            size_t n, uint64_t ts, sig_fanout *f)
+                            size_t n, uint64_t ts, sig_fanout *f, const uint8_t group_id[32])
 {
-    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f, NULL);
+    /* sealed when we hold the member's access key, the group in the USMC,
+     * resendable: Desktop sendToGroup → sendGroupProto with getSendOptions'
+     * access keys and the groupId, when sender keys are not used */
+    sig_send_opts o = {0, 0, NULL, SC_HINT_RESENDABLE, group_id};
+
+    return start_op_fan(c, to, content, n, NULL, 0, NULL, 0, ts, NULL, 0, f, &o);
 }
 
 int sig_send_content_opts(sig_client *c, const char *to, const uint8_t *content, size_t n,
@@ -990,7 +1095,12 @@ int sig_send_null_message(sig_client *c, const char *to)
     if (!(buf = malloc(n)))
         return UT_ERR_NOMEM;
     signalservice__content__pack(&ct, buf);
-    rc = start_op(c, to, buf, n, NULL, 0, (uint64_t)ut_now_ms(), NULL, SIG_SEND_QUIET);
+    {
+        /* content hint default (signalmeow sending.go getContentHint) */
+        sig_send_opts o = {0, 0, NULL, SC_HINT_DEFAULT, NULL};
+        rc = start_op_fan(c, to, buf, n, NULL, 0, NULL, 0, (uint64_t)ut_now_ms(), NULL,
+                          SIG_SEND_QUIET, NULL, &o);
+    }
     free(buf);
     return rc;
 }

@@ -21,7 +21,10 @@
  *   link [--receive]   print the link URL (and a QR code on stderr), wait
  *                      for the phone; --receive keeps running as `receive`
  *   receive            print events as JSON lines; reads commands on stdin:
- *                      "send <number|ACI> <text>", "sendfile <to> <path>
+ *                      "send <number|ACI> <text>",
+ *                      "react <to> <emoji> <author ACI> <ts>",
+ *                      "typing <to> <1|0>", "receipt <to> <type> <ts>",
+ *                      "sendfile <to> <path>
  *                      [caption]", "download <pointer hex> <path>", "sync",
  *                      "storage", "forget <ACI>", "cert", "logout", "link", "quit",
  *                      "groups", "group-fetch <group id>",
@@ -58,6 +61,7 @@
 #include "sig_util.h"
 #include "sn_sock.h"
 #include "st_records.h"
+#include "ut.h"
 
 typedef struct ctl {
     struct event_base *base;
@@ -418,6 +422,34 @@ static void run_line(ctl *t, char *line)
         rc = sig_client_send_text(t->c, to, text, NULL, &ts);
         o = json_pack("{s:s,s:I,s:i}", "event", "send_started", "timestamp",
                       (json_int_t)ts, "code", rc);
+        if (rc)
+            json_object_set_new(o, "error", json_string(sig_strerror(rc)));
+        out_json(o);
+    } else if (!strncmp(line, "react ", 6) || !strncmp(line, "typing ", 7) ||
+               !strncmp(line, "receipt ", 8)) {
+        /* react <to> <emoji> <author ACI> <ts>, typing <to> <1|0>,
+         * receipt <to> <type> <ts> */
+        char *w[5] = {0}, *p = line;
+        uint64_t ts = (uint64_t)ut_now_ms(), target;
+        int k, rc = UT_ERR_INVAL;
+        for (k = 0; k < 5 && p; k++) {
+            w[k] = p;
+            if ((p = strchr(p, ' ')))
+                *p++ = '\0';
+        }
+        if (!strcmp(w[0], "react") && w[4]) {
+            rc = sig_client_send_reaction(t->c, w[1], w[2], 0, w[3], strtoull(w[4], NULL, 10),
+                                          ts, NULL);
+        } else if (!strcmp(w[0], "typing") && w[2]) {
+            rc = sig_client_send_typing(t->c, w[1], atoi(w[2]) != 0);
+            ts = 0;
+        } else if (!strcmp(w[0], "receipt") && w[3]) {
+            target = strtoull(w[3], NULL, 10);
+            rc = sig_client_send_receipt(t->c, w[1], atoi(w[2]), &target, 1);
+            ts = 0;
+        }
+        o = json_pack("{s:s,s:s,s:I,s:i}", "event", "send_started", "what", w[0],
+                      "timestamp", (json_int_t)ts, "code", rc);
         if (rc)
             json_object_set_new(o, "error", json_string(sig_strerror(rc)));
         out_json(o);

@@ -89,4 +89,37 @@ int sc_zk_auth_present(uint8_t **pres, size_t *pres_len,
                        const uint8_t randomness[32])
     __attribute__((warn_unused_result));
 
+/* Group send endorsements (zkgroup api/groups/group_send_endorsement.rs
+ * over zkcredential endorsements.rs, v0.100.0): the groups server sends a
+ * GroupSendEndorsementsResponse with every group state; a client verifies
+ * it for the full member list, keeps one endorsement per member, and for a
+ * multi-recipient send combines those of the recipients into a
+ * GroupSendFullToken (Group-Send-Token header, Signal-Server
+ * MessageController sendMultiRecipientMessage). An endorsement here is its
+ * compressed Ristretto point (libsignal's GroupSendEndorsement without the
+ * reserved byte); not secret (a token is a bearer credential once made). */
+#define SC_ZK_GSE_LEN 32        /* one endorsement */
+#define SC_ZK_GSE_TOKEN_LEN 33  /* GroupSendFullToken */
+
+/* GroupSendEndorsementsResponse::receive_with_service_ids: `acis` holds n
+ * 16-byte ACIs, the group's full members including us, in any order;
+ * `now` in seconds. The expiration must be day-aligned and between 2 hours
+ * and 7 days from now (endorsement_expiration.rs validate_expiration).
+ * On success endorsements[32 * i] is member i's, *expiration the
+ * response's (seconds). SC_ERR_FORMAT (malformed), SC_ERR_ZK_VERIFY (the
+ * proof, the member count or the expiration is wrong). */
+int sc_zk_gse_receive(uint8_t *endorsements, uint64_t *expiration,
+                      const sc_zk_server *sp, const sc_zk_group *g,
+                      const uint8_t *acis, size_t n, uint64_t now,
+                      const uint8_t *resp, size_t resp_len)
+    __attribute__((warn_unused_result));
+/* GroupSendEndorsement::combine of k endorsements (the identity for k=0). */
+int sc_zk_gse_combine(uint8_t out[SC_ZK_GSE_LEN], const uint8_t *endorsements, size_t k)
+    __attribute__((warn_unused_result));
+/* GroupSendEndorsement::to_token then GroupSendToken::into_full_token:
+ * the serialized GroupSendFullToken for `expiration` (seconds). */
+int sc_zk_gse_full_token(uint8_t token[SC_ZK_GSE_TOKEN_LEN], const sc_zk_group *g,
+                         const uint8_t endorsement[SC_ZK_GSE_LEN], uint64_t expiration)
+    __attribute__((warn_unused_result));
+
 #endif

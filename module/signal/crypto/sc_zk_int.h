@@ -75,4 +75,8 @@ extern const uint8_t sc_zk_uid_g_a1[32], sc_zk_uid_g_a2[32];
 int sc_zk_point_mul(uint8_t out[32], const uint8_t s[32], const uint8_t p[32])
     __attribute__((warn_unused_result));
 
+/* The endorsement root public key of the server params (ServerPublicParams
+ * endorsement_public_key, the last point of the serialization). */
+const uint8_t *sc_zk_server_endorsement_key(const sc_zk_server *sp);
+
 #endif

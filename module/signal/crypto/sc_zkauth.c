@@ -79,7 +79,13 @@ static const uint8_t SYS[13][32] = {
 struct sc_zk_server {
     uint8_t C_W[32];
     uint8_t I[6][32];
+    uint8_t PK[32]; /* endorsement root public key */
 };
+
+const uint8_t *sc_zk_server_endorsement_key(const sc_zk_server *sp)
+{
+    return sp->PK;
+}
 
 /* The parts of an AuthCredentialWithPniZkc. */
 typedef struct {
@@ -161,6 +167,7 @@ int sc_zk_server_parse(sc_zk_server **out, const uint8_t *b, size_t n)
         return UT_ERR_NOMEM;
     memcpy(sp->C_W, b + 417, 32);
     memcpy(sp->I, b + 449, sizeof(sp->I));
+    memcpy(sp->PK, b + 641, 32);
     *out = sp;
     return 0;
 }

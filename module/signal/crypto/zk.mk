@@ -55,6 +55,9 @@ tests_unit_signal_crypto_test_sc_poksho_SOURCES = tests/unit/signal/crypto/test_
 tests_unit_signal_crypto_test_sc_poksho_CPPFLAGS = $(SC_TEST_CPPFLAGS)
 tests_unit_signal_crypto_test_sc_poksho_LDADD = $(SC_TEST_LIBS)
 libsbcrypto_la_SOURCES += module/signal/crypto/sc_zkauth.c
+# group send endorsements (receive, combine, full token); its oracle is
+# zkauth-interop.js through zkauth_tool (GR / GT)
+libsbcrypto_la_SOURCES += module/signal/crypto/sc_zkgse.c
 UNIT_TESTS += tests/unit/signal/crypto/test_sc_zkauth
 check_PROGRAMS += tests/unit/signal/crypto/test_sc_zkauth
 tests_unit_signal_crypto_test_sc_zkauth_SOURCES = tests/unit/signal/crypto/test_sc_zkauth.c
@@ -68,5 +71,6 @@ TESTS += tests/interop/zkauth-interop.js
 EXTRA_DIST += tests/interop/zkauth-interop.js
 FUZZ_LIST += fuzz_sc_zkauth
 fuzz_sc_zkauth_FUZZ_SRCS = module/signal/crypto/sc_zkauth.c module/signal/crypto/sc_poksho.c \
+	module/signal/crypto/sc_zkgse.c \
 	module/signal/crypto/sc_zkgroup.c module/signal/crypto/sc_lizard.c module/signal/crypto/sc_sho.c \
 	module/signal/crypto/sc_prim.c module/signal/crypto/sc_err.c module/common/ut.c module/common/ut_err.c

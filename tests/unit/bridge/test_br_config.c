@@ -210,14 +210,18 @@ START_TEST(puppet_names_and_namespace)
     ck_assert_int_ne(regexec(&rx, "signalbot", 0, NULL, 0), 0);
     regfree(&rx);
     free(re);
-    dn = br_config_displayname(&c, "Alice", "+15551234567");
+    dn = br_config_displayname(&c, "Alice", "+15551234567", NULL);
     ck_assert_str_eq(dn, "Alice via Signal");
     free(dn);
-    dn = br_config_displayname(&c, NULL, "+1 555-123-4567");
+    dn = br_config_displayname(&c, NULL, "+1 555-123-4567", "9d0652a3-dcc3-4e07-9b35-2f9a1f0b1c6d");
     ck_assert_str_eq(dn, "+1 555-123-4567 via Signal");
     free(dn);
-    dn = br_config_displayname(&c, "", NULL);
+    dn = br_config_displayname(&c, "", NULL, NULL);
     ck_assert_str_eq(dn, "Signal user via Signal");
+    free(dn);
+    /* two contacts with neither name nor phone number stay apart */
+    dn = br_config_displayname(&c, "", NULL, "9d0652a3-dcc3-4e07-9b35-2f9a1f0b1c6d");
+    ck_assert_str_eq(dn, "Signal user 9d06 via Signal");
     free(dn);
     br_config_free(&c);
 }
