@@ -658,6 +658,15 @@ static void change_refused(br_bridge *b, const char *room, int what, int code, c
                   reason ? reason : "the change failed");
 }
 
+/* A name the user gave the room that Signal did not take would leave the
+ * room and the group apart: the group's state is read again, which names
+ * the room back after its Signal title (br_group_info). */
+static void restore_name(br_bridge *b, const char *owner, const char *chat_id, int what)
+{
+    if (what == BR_GCHANGE_TITLE)
+        ask_group_info(b, owner, chat_id);
+}
+
 void br_group_change(br_bridge *b, const char *room, const char *owner, const char *chat_id,
                      int what, const char *text, uint32_t timer)
 {
@@ -667,8 +676,10 @@ void br_group_change(br_bridge *b, const char *room, const char *owner, const ch
         change_refused(b, room, what, 0, "this bridge cannot change Signal groups");
         return;
     }
-    if ((rc = b->net.group_change(b->net.ctx, owner, chat_id, what, text, timer)) != 0)
+    if ((rc = b->net.group_change(b->net.ctx, owner, chat_id, what, text, timer)) != 0) {
         change_refused(b, room, what, 0, "the bridge could not start the change");
+        restore_name(b, owner, chat_id, what);
+    }
 }
 
 void br_group_from_matrix(br_bridge *b, const mx_event *ev, const char *owner, const char *chat_id)
@@ -699,4 +710,5 @@ void br_group_changed(br_bridge *b, const br_net_event *ev)
         br_portal_room(b, ev->owner, ev->chat_id, room, sizeof(room)) != 1)
         return;
     change_refused(b, room, ev->rel, ev->code, ev->text);
+    restore_name(b, ev->owner, ev->chat_id, ev->rel);
 }

@@ -171,4 +171,6 @@ test('in a group where only admins change the name, a member cannot: a notice, a
               'the notice for the timer too', T);
   assert.equal(await titleAt(board), 'Notice board', 'the title is unchanged at the groups server');
   assert.equal(sb.mock.groupChanges.applied.length, applied, 'no change was made');
+  // the room does not keep a name the group does not have
+  await until(() => me.getRoom(boardRoom).name === 'Notice board', 'the room named after the group again', T);
 });
