@@ -34,6 +34,11 @@ static const char schema[] =
     " txn_id TEXT, txn_device TEXT, relates_to TEXT, rel_type TEXT);"
     "CREATE INDEX IF NOT EXISTS events_room ON events(room_id, stream);"
     "CREATE INDEX IF NOT EXISTS events_rel ON events(relates_to);"
+    /* A reader's membership and the room's history visibility over time
+     * (hs_roomread.c vis_load, at every /sync and /messages): without it
+     * each read scanned every event of the room. State events only. */
+    "CREATE INDEX IF NOT EXISTS events_state ON events(room_id, type, state_key, stream)"
+    " WHERE state_key IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS state("
     " room_id TEXT NOT NULL, type TEXT NOT NULL, state_key TEXT NOT NULL,"
     " event_id TEXT NOT NULL, stream INTEGER NOT NULL,"
