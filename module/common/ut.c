@@ -198,3 +198,17 @@ int ut_random(void *p, size_t n)
     }
     return 0;
 }
+
+void ut_le64_put(uint8_t p[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+uint64_t ut_le64_get(const uint8_t p[8])
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}

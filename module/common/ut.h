@@ -42,6 +42,9 @@ void ut_wipe(void *p, size_t n);
 int ut_ct_eq(const void *a, const void *b, size_t n);
 /* Wipe then free. NULL ok. */
 void ut_free_secret(void *p, size_t n);
+/* 64-bit little-endian integers in byte strings (bincode, record headers). */
+void ut_le64_put(uint8_t p[8], uint64_t v);
+uint64_t ut_le64_get(const uint8_t p[8]);
 
 /* ---- capped byte buffers (curl dynbuf) ---------------------------------- */
 

@@ -13,20 +13,6 @@
 #define ENTRY 48
 #define MIN_LEFT_S (2u * 3600u) /* Desktop groupSendEndorsements.ts TWO_HOURS */
 
-static void le64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t le64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static int put(sig_client *c, const uint8_t gid[32], uint64_t exp, const uint8_t *acis,
                const uint8_t *e, size_t n)
 {
@@ -37,8 +23,8 @@ static int put(sig_client *c, const uint8_t gid[32], uint64_t exp, const uint8_t
 
     if (!b)
         return UT_ERR_NOMEM;
-    le64_put(b, exp);
-    le64_put(b + 8, (uint64_t)ut_now_ms());
+    ut_le64_put(b, exp);
+    ut_le64_put(b + 8, (uint64_t)ut_now_ms());
     for (i = 0; i < n; i++) {
         memcpy(b + HDR + ENTRY * i, acis + 16 * i, 16);
         memcpy(b + HDR + ENTRY * i + 16, e + 32 * i, 32);
@@ -101,8 +87,8 @@ int sig_gse_load(sig_client *c, const uint8_t gid[32], sig_gse **out)
     if (rc == 0 && !(s = calloc(1, sizeof(*s))))
         rc = UT_ERR_NOMEM;
     if (rc == 0) {
-        s->expiration = le64_get(b.data);
-        s->stored_ms = (int64_t)le64_get(b.data + 8);
+        s->expiration = ut_le64_get(b.data);
+        s->stored_ms = (int64_t)ut_le64_get(b.data + 8);
         s->n = (b.len - HDR) / ENTRY;
         if (!(s->acis = malloc(16 * s->n + 1)) || !(s->e = malloc(32 * s->n + 1)))
             rc = UT_ERR_NOMEM;

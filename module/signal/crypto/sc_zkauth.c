@@ -95,20 +95,6 @@ typedef struct {
     uint64_t time;
 } cred;
 
-static void le64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t le64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* A canonical Ristretto encoding as curve25519-dalek decompresses it;
  * libsodium 1.0.18 alone would let the top bit through. */
 static int point_ok(const uint8_t p[32])
@@ -238,7 +224,7 @@ int sc_zk_auth_receive(uint8_t **cred_out, size_t *cred_len,
     /* version, t, U, V, u64 proof length, proof: the length must account
      * for exactly the rest (bincode rejects trailing bytes) */
     if (resp_len < 105 || resp[0] != VERSION_ZKC ||
-        le64_get(resp + 97) != resp_len - 105)
+        ut_le64_get(resp + 97) != resp_len - 105)
         return SC_ERR_FORMAT;
     t = resp + 1;
     U = resp + 33;
@@ -292,7 +278,7 @@ int sc_zk_auth_receive(uint8_t **cred_out, size_t *cred_len,
     memcpy(c + 177, pni, 16);
     memcpy(c + 193, m[3], 32);
     memcpy(c + 225, m[4], 32);
-    le64_put(c + 257, redemption_time);
+    ut_le64_put(c + 257, redemption_time);
 out:
     sc_poksho_free(st);
     ut_wipe(m, sizeof(m));
@@ -317,7 +303,7 @@ static int cred_parse(cred *c, const uint8_t *b, size_t n)
     memcpy(c->pni, b + 177, 16);
     memcpy(c->pni_m1, b + 193, 32);
     memcpy(c->pni_m2, b + 225, 32);
-    c->time = le64_get(b + 257);
+    c->time = ut_le64_get(b + 257);
     if (!scalar_ok(c->t) || !point_ok(c->U) || !point_ok(c->V) ||
         !point_ok(c->aci_m1) || !point_ok(c->aci_m2) ||
         !point_ok(c->pni_m1) || !point_ok(c->pni_m2))
@@ -491,12 +477,12 @@ int sc_zk_auth_present(uint8_t **pres, size_t *pres_len,
     memcpy(p + 1, cx0, 32);
     memcpy(p + 33, cx1, 32);
     memcpy(p + 65, cv, 32);
-    le64_put(p + 97, N_ATTR);
+    ut_le64_put(p + 97, N_ATTR);
     memcpy(p + 105, cy, sizeof(cy));
-    le64_put(p + 265, proof_len);
+    ut_le64_put(p + 265, proof_len);
     memcpy(p + 273, proof, proof_len);
     memcpy(p + 497, ea, sizeof(ea)); /* aci ciphertext, pni ciphertext */
-    le64_put(p + 625, s.c.time);
+    ut_le64_put(p + 625, s.c.time);
 out:
     sc_poksho_free(st);
     free(proof);

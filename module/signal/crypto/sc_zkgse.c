@@ -38,20 +38,6 @@
 #define MAX_LEFT (7u * SECONDS_PER_DAY)  /* and 7 days */
 #define PROOF_LEN 64                      /* challenge + one response */
 
-static void le64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t le64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* curve25519-dalek's decompress: canonical encodings only. */
 static int point_ok(const uint8_t p[32])
 {
@@ -136,15 +122,15 @@ int sc_zk_gse_receive(uint8_t *endorsements, uint64_t *expiration,
     if (resp_len < 1 + 8 || resp[0] != 0)
         return SC_ERR_FORMAT;
     {
-        uint64_t cnt = le64_get(resp + 1);
+        uint64_t cnt = ut_le64_get(resp + 1);
         if (cnt > (resp_len - 9) / 32 || resp_len - 9 - 32 * cnt < 16)
             return SC_ERR_FORMAT;
         R = resp + 9;
-        proof_len = le64_get(resp + 9 + 32 * cnt);
+        proof_len = ut_le64_get(resp + 9 + 32 * cnt);
         if (proof_len != resp_len - 9 - 32 * cnt - 16)
             return SC_ERR_FORMAT;
         proof = resp + 9 + 32 * cnt + 8;
-        exp = le64_get(resp + resp_len - 8);
+        exp = ut_le64_get(resp + resp_len - 8);
         /* EndorsementResponse::receive: one endorsement per member */
         if (cnt != n || n == 0)
             return SC_ERR_ZK_VERIFY;
@@ -274,9 +260,9 @@ int sc_zk_gse_full_token(uint8_t token[SC_ZK_GSE_TOKEN_LEN], const sc_zk_group *
         goto out;
     /* GroupSendFullToken: reserved, raw_token (u64 length, bytes), expiration */
     token[0] = 0;
-    le64_put(token + 1, TOKEN_RAW_LEN);
+    ut_le64_put(token + 1, TOKEN_RAW_LEN);
     memcpy(token + 9, h, TOKEN_RAW_LEN);
-    le64_put(token + 25, expiration);
+    ut_le64_put(token + 25, expiration);
 out:
     ut_wipe(inv, sizeof(inv));
     ut_wipe(P, sizeof(P));
